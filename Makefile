@@ -1,0 +1,44 @@
+# Two commands: `make run` (venv, install, migrate, demo, gunicorn on :8000) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+export FLASK_APP := wsgi
+
+.PHONY: run test test-sqlite test-postgres bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed requirements-test.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+run: $(BIN)/.installed
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
+test: $(BIN)/.installed-test
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI runs it)"; fi
+
+test-sqlite:
+	JICAI_TEST_DB=sqlite $(BIN)/pytest -q tests
+
+test-postgres:
+	JICAI_TEST_DB=postgres $(BIN)/pytest -q tests
+
+bench: $(BIN)/.installed-test
+	$(BIN)/python bench/scan_vs_hello.py
+	$(BIN)/python bench/labels.py
+
+clean:
+	rm -rf $(VENV) instance test-artifacts

@@ -1,0 +1,96 @@
+"""Jicai 基财智控 — the application factory."""
+import logging
+
+from apiflask import APIFlask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .config import ROOT, Config
+from .extensions import db, migrate
+
+log = logging.getLogger("jicai")
+
+
+def create_app(config=None):
+    """Build the app. ``config`` is a Config subclass or a dict of overrides (tests)."""
+    app = APIFlask(__name__, title="Jicai 基财智控 API", version="1.0.0",
+                   spec_path="/api/v1/openapi.json", docs_path=None, instance_relative_config=False)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Config.check(app.config)
+    app.json.ensure_ascii = False
+    app.security_schemes = {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+    }
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+
+    from .core import auth, errors
+    errors.register(app)
+    auth.init_app(app)
+    _register_blueprints(app)
+    _transaction_per_request(app)
+
+    from . import cli
+    cli.register(app)
+    return app
+
+
+def _register_blueprints(app):
+    from .auth import bp as auth_bp, routes as _a  # noqa: F401
+    from .regions import bp as regions_bp, routes as _r  # noqa: F401
+    from .projects import bp as projects_bp, routes as _p  # noqa: F401
+    from .qrcodes import bp as qrcodes_bp, routes as _q  # noqa: F401
+    from .plaques import bp as plaques_bp, routes as _s  # noqa: F401
+    from . import web
+    for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, web.bp):
+        app.register_blueprint(bp)
+
+
+def _transaction_per_request(app):
+    """One transaction per request: commit once if the response is a success, else roll back."""
+    from .core.errors import envelope
+
+    @app.after_request
+    def commit(response):
+        if response.status_code < 400:
+            try:
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                body = envelope(409, "conflict", "操作冲突，请刷新后重试",
+                                "Conflicting write; reload and try again")
+                response = app.json.response(body)
+                response.status_code = 409
+        else:
+            db.session.rollback()
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        from werkzeug.exceptions import HTTPException
+        if isinstance(error, HTTPException):
+            return error
+        db.session.rollback()
+        log.exception("unhandled error")
+        response = app.json.response(envelope(500, "server_error", "服务器内部错误",
+                                              "Internal server error"))
+        response.status_code = 500
+        return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # SQLite: enforce foreign keys; WAL so readers never block the one writer; wait, don't fail.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

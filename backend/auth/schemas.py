@@ -1,0 +1,55 @@
+from apiflask import Schema
+from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf
+
+from ..core.fields import Text
+from ..core.models import ROLES
+from ..core.pagination import page_fields
+
+
+class LoginIn(Schema):
+    username = Text(64)
+    password = String(required=True, validate=Length(min=1, max=256))
+
+
+class RegionRef(Schema):
+    id = Integer(required=True)
+    code = String(required=True)
+    name = String(required=True)
+    level = String(required=True)
+
+
+class UserOut(Schema):
+    id = Integer(required=True)
+    username = String(required=True)
+    display_name = String(required=True)
+    role = String(required=True)
+    region = Nested(RegionRef, required=True)
+    active = Boolean(required=True)
+
+
+class SessionOut(Schema):
+    user = Nested(UserOut, required=True)
+    csrf_token = String(required=True)
+
+
+class TokenOut(Schema):
+    access_token = String(required=True)
+    token_type = String(required=True)
+    expires_at = DateTime(required=True)
+
+
+class HelloOut(Schema):
+    hello = String(required=True)
+
+
+class UserIn(Schema):
+    username = String(required=True, validate=[Length(min=3, max=64)])
+    display_name = Text(64)
+    password = String(required=True, validate=Length(min=10, max=256))
+    role = String(required=True, validate=OneOf(list(ROLES)))
+    region_id = Integer(required=True)
+
+
+UserPage = Schema.from_dict({"items": List(Nested(UserOut), required=True), **page_fields()},
+                            name="UserPage")

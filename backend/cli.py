@@ -1,0 +1,69 @@
+"""Commands for operators and cron. They call the same services as the routes, and commit once."""
+import sys
+from pathlib import Path
+
+import click
+
+from .extensions import db
+
+
+def register(app):
+    @app.cli.command("demo")
+    def demo_command():
+        """Load the Lin'an demo (regions, units, ~100 projects, users). Safe to run twice."""
+        from .demo import loader
+        created = loader.load()
+        db.session.commit()
+        click.echo(created)
+
+    @app.cli.command("labels")
+    @click.argument("region_code")
+    @click.option("--kind", type=click.Choice(["all", "project", "unit"]), default="all")
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Write the HTML sheet here (default: stdout). Print it from a browser or save as PDF.")
+    def labels_command(region_code, kind, out):
+        """Print a region's QR label sheet (A4 HTML, 21 labels a page)."""
+        from .plaques.services import label_sheet, labels
+        from .regions.services import by_code
+        region = by_code(region_code)
+        if region is None:
+            raise click.ClickException(f"no region with code {region_code}")
+        html = label_sheet(region, kind)
+        if out:
+            out.write_text(html, encoding="utf-8")
+            click.echo(f"{len(labels(region, kind))} labels → {out}")
+        else:
+            sys.stdout.write(html)
+
+    @app.cli.command("verify-chains")
+    def verify_command():
+        """Verify every project's lifecycle hash chain; exit 1 if any is broken."""
+        from .projects.lifecycle import verify_all
+        from .projects.models import Project
+        broken = verify_all()
+        total = db.session.query(Project).count()
+        for project_id, problems in sorted(broken.items()):
+            for problem in problems:
+                click.echo(f"project {project_id}: {problem}")
+        click.echo(f"{total} projects checked, {len(broken)} broken")
+        if broken:
+            sys.exit(1)
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.argument("role")
+    @click.argument("region_code")
+    @click.option("--name", default=None)
+    @click.password_option()
+    def create_user_command(username, role, region_code, name, password):
+        """Create an account (the first administrator, typically)."""
+        from .core.auth import hash_password
+        from .core.models import User
+        from .regions.services import by_code
+        region = by_code(region_code)
+        if region is None:
+            raise click.ClickException(f"no region with code {region_code}")
+        db.session.add(User(username=username, display_name=name or username,
+                            password_hash=hash_password(password), role=role, region_id=region.id))
+        db.session.commit()
+        click.echo(f"created {username} ({role}) in {region.name}")

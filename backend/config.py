@@ -1,0 +1,81 @@
+"""The one place that reads the environment.
+
+Every setting has a default that works with nothing set: a SQLite file under ``instance/``, a local
+storage folder, a development secret. ``JICAI_ENV=production`` turns the defaults that are unsafe in
+production into startup errors instead.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unusable; the app refuses to start."""
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _database_url(url):
+    # psycopg 3 is the driver we ship; accept the common postgres:// spellings too.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV = _env("JICAI_ENV", "development")
+    SECRET_KEY = _env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url(_env("DATABASE_URL", f"sqlite:///{INSTANCE / 'jicai.db'}"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    STORAGE_DIR = _env("STORAGE_DIR", str(INSTANCE / "storage"))
+    PWA_DIR = str(ROOT / "pwa")
+
+    # Request limits: JSON bodies are small; anything larger is refused before parsing.
+    MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", 1024 * 1024))
+
+    # Sessions (the PWA) and bearer tokens (API clients).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "0") == "1"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(_env("SESSION_HOURS", 12)))
+    JWT_LIFETIME = timedelta(minutes=int(_env("JWT_MINUTES", 60)))
+    JWT_ALGORITHM = "HS256"
+
+    # Failed logins: at most LOGIN_MAX_FAILURES per user name (and 4x that per address) per window.
+    LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", 5))
+    LOGIN_WINDOW = timedelta(minutes=int(_env("LOGIN_WINDOW_MINUTES", 15)))
+
+    # APIFlask / OpenAPI
+    SPEC_FORMAT = "json"
+    VALIDATION_ERROR_STATUS_CODE = 400
+    AUTO_OPERATION_ID = True
+    INFO = {"description": "Jicai 基财智控 — township finance supervision API"}
+    JSON_AS_ASCII = False
+
+    TESTING = False
+
+    @classmethod
+    def check(cls, config):
+        """Refuse to start in production with unsafe defaults (raises ConfigError)."""
+        if config.get("ENV") == "production":
+            if not config.get("SECRET_KEY"):
+                raise ConfigError("SECRET_KEY must be set when JICAI_ENV=production")
+            if len(config["SECRET_KEY"]) < 32:
+                raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+        elif not config.get("SECRET_KEY"):
+            config["SECRET_KEY"] = "dev-only-secret-not-for-production-use-0000"
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
+    SQLALCHEMY_DATABASE_URI = _database_url(_env("TEST_DATABASE_URL", "sqlite://"))
+    PUBLIC_BASE_URL = "https://jicai.test"

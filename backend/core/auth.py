@@ -1,0 +1,165 @@
+"""Authentication: session cookies for the PWA, bearer JWTs for API clients, CSRF on cookie writes,
+rate-limited password checks, and the role guard every route uses."""
+import hmac
+import secrets
+import uuid
+from functools import wraps
+
+import jwt
+from flask import current_app, g, request, session
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db, login_manager
+from . import audit, clock
+from .errors import ApiError
+from .models import LoginAttempt, RevokedToken, User
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+CSRF_EXEMPT = {"auth.login", "auth.token"}
+
+
+def hash_password(password):
+    return generate_password_hash(password)
+
+
+# A fixed hash to compare against when the user does not exist, so timing does not tell.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _failures_since(column, value, since):
+    return db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
+        column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)))
+
+
+def authenticate(username, password, ip):
+    """Check a password. Raises 429 ``too_many_attempts`` after repeated failures and 401
+    ``bad_credentials`` on a wrong name or password; every attempt is recorded."""
+    cfg = current_app.config
+    since = clock.now() - cfg["LOGIN_WINDOW"]
+    username = (username or "").strip()
+    if (_failures_since(LoginAttempt.username, username, since) >= cfg["LOGIN_MAX_FAILURES"]
+            or _failures_since(LoginAttempt.ip, ip, since) >= 4 * cfg["LOGIN_MAX_FAILURES"]):
+        db.session.add(LoginAttempt(username=username, ip=ip, success=False, note="rate_limited"))
+        audit.record(None, "auth.login_rate_limited", username=username)
+        raise ApiError(429, "too_many_attempts", "登录失败次数过多，请15分钟后再试",
+                       "Too many failed sign-ins; try again in 15 minutes",
+                       headers={"Retry-After": str(int(cfg["LOGIN_WINDOW"].total_seconds()))})
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if not ok or user is None or not user.active:
+        db.session.add(LoginAttempt(username=username, ip=ip, success=False))
+        audit.record(user, "auth.login_failed", username=username)
+        raise ApiError(401, "bad_credentials", "用户名或密码错误", "Wrong user name or password")
+    db.session.add(LoginAttempt(username=username, ip=ip, success=True))
+    audit.record(user, "auth.login", subject=user, region_id=user.region_id)
+    return user
+
+
+def new_csrf_token():
+    token = secrets.token_urlsafe(24)
+    session["csrf"] = token
+    return token
+
+
+def issue_token(user):
+    """A signed bearer token for ``user``; returns (token, expires_at)."""
+    now = clock.now()
+    expires = now + current_app.config["JWT_LIFETIME"]
+    claims = {"iss": "jicai", "sub": str(user.id), "role": user.role, "iat": now,
+              "exp": expires, "jti": uuid.uuid4().hex}
+    token = jwt.encode(claims, current_app.config["SECRET_KEY"],
+                       algorithm=current_app.config["JWT_ALGORITHM"])
+    return token, expires
+
+
+def decode_token(token):
+    """Verify a bearer token; raises 401 ``token_expired`` / ``token_invalid`` / ``token_revoked``."""
+    try:
+        claims = jwt.decode(token, current_app.config["SECRET_KEY"],
+                            algorithms=[current_app.config["JWT_ALGORITHM"]], issuer="jicai",
+                            options={"require": ["exp", "iat", "jti", "sub", "iss"]})
+    except jwt.ExpiredSignatureError:
+        raise ApiError(401, "token_expired", "登录凭证已过期", "The token has expired")
+    except jwt.PyJWTError:
+        raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
+    if db.session.get(RevokedToken, claims["jti"]) is not None:
+        raise ApiError(401, "token_revoked", "登录凭证已注销", "The token has been revoked")
+    return claims
+
+
+def revoke_token(claims):
+    """Revoke a token by its id until it would have expired anyway."""
+    if db.session.get(RevokedToken, claims["jti"]) is None:
+        db.session.add(RevokedToken(jti=claims["jti"],
+                                    expires_at=clock.from_timestamp(claims["exp"])))
+
+
+def bearer():
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+def actor():
+    """The signed-in user, or None for an anonymous visitor."""
+    user = current_user
+    return user if user and user.is_authenticated else None
+
+
+def require(*roles):
+    """Route guard: 401 when anonymous, 403 when the role is not one of ``roles`` (empty = any)."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = actor()
+            if user is None:
+                raise ApiError(401, "unauthenticated", "请先登录", "Sign in first")
+            if roles and user.role not in roles:
+                raise ApiError(403, "role_forbidden", "您的角色无权执行此操作",
+                               "Your role may not do this")
+            return view(*args, **kwargs)
+        wrapper._roles = roles
+        return wrapper
+    return decorate
+
+
+def init_app(app):
+    login_manager.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        if bearer():  # a bearer token, when present, is the only credential considered
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user and user.active else None
+
+    @login_manager.request_loader
+    def load_from_token(req):
+        token = bearer()
+        if not token:
+            return None
+        claims = decode_token(token)
+        g.token_claims = claims
+        user = db.session.get(User, int(claims["sub"]))
+        if user is None or not user.active:
+            raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        raise ApiError(401, "unauthenticated", "请先登录", "Sign in first")
+
+    @app.before_request
+    def guard():
+        audit.set_origin(request.remote_addr, request.headers.get("User-Agent"))
+        if (request.method in SAFE_METHODS or bearer() or request.endpoint in CSRF_EXEMPT
+                or request.routing_exception is not None):
+            return
+        if "_user_id" in session:
+            sent = request.headers.get("X-CSRF-Token", "")
+            if not hmac.compare_digest(sent, session.get("csrf", "")):
+                raise ApiError(403, "csrf_failed", "页面已过期，请刷新后重试",
+                               "Missing or wrong CSRF token; reload the page")

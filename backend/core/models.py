@@ -1,0 +1,111 @@
+"""Tables the core needs to authenticate, scope, audit and de-duplicate: regions, users, audit log,
+idempotency keys, revoked tokens, login attempts."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from . import clock
+
+LEVELS = ("province", "city", "county", "township", "village")
+LEVEL_NAMES = {"province": ("省", "Province"), "city": ("市", "City"), "county": ("县/区", "County"),
+               "township": ("乡镇/街道", "Township"), "village": ("村/社区", "Village")}
+
+# Roles and the region level each is scoped at.
+ROLES = {
+    "admin": ("系统管理员", "Administrator"),
+    "province": ("省级财政", "Province supervisor"),
+    "city": ("市级财政", "City supervisor"),
+    "county": ("县级财政", "County supervisor"),
+    "township_lead": ("乡镇负责人", "Township lead"),
+    "inspector": ("巡查员", "Inspector"),
+}
+SUPERVISORS = ("province", "city", "county")
+
+UtcDateTime = DateTime(timezone=True)
+
+
+class Region(db.Model):
+    """An administrative division. ``path`` is the chain of codes from the root, '/'-separated and
+    '/'-terminated, so a subtree is one prefix match."""
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    path: Mapped[str] = mapped_column(String(80), index=True)
+    lat: Mapped[float | None] = mapped_column(db.Float)
+    lng: Mapped[float | None] = mapped_column(db.Float)
+
+    parent = relationship("Region", remote_side=[id])
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    region = relationship(Region, lazy="joined")
+
+    @property
+    def is_active(self):
+        return self.active
+
+
+class AuditLog(db.Model):
+    """Every write: who, when, what, from where. Written in the same transaction as the write."""
+    __tablename__ = "audit_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str | None] = mapped_column(String(32))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(256))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class IdempotencyKey(db.Model):
+    """A client-generated UUID and the response the first request with it got."""
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    operation: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class RevokedToken(db.Model):
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class LoginAttempt(db.Model):
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),
+                      Index("ix_login_attempts_ip_at", "ip", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    success: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)

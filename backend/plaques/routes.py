@@ -1,0 +1,51 @@
+"""Scanning a plaque, revoking/reissuing codes, printing label sheets."""
+from flask import Response
+
+from ..core import idempotency
+from ..core.auth import actor, require
+from ..core.models import Region
+from ..core.scoping import ensure_in_scope, get_scoped
+from ..qrcodes import services as qrcodes
+from . import bp, services
+from .schemas import CodeOut, LabelQuery, RevokeIn, ScanOut
+
+ERRORS = [400, 401, 403, 404, 409, 410, 413, 415]
+CODE_MANAGERS = ("township_lead", "county", "city", "province", "admin")
+
+
+@bp.get("/scan/<code>")
+@bp.output(ScanOut)
+@bp.doc(responses=[400, 401, 404, 410])
+def scan(code):
+    """What a code marks: the public view for anyone, the full view for a user whose region covers
+    it. 400 ``code_malformed`` / ``code_checksum``; 404 ``code_not_found``; 410 ``code_revoked``."""
+    return services.scan(code, actor())
+
+
+@bp.post("/codes/<code>/revoke")
+@require(*CODE_MANAGERS)
+@bp.input(RevokeIn, arg_name="data")
+@bp.output(CodeOut)
+@bp.doc(responses=ERRORS)
+def revoke_code(code, data):
+    """Revoke a code (a stolen or misplaced plaque); with ``reissue`` the subject gets a new one,
+    which is returned. 409 ``code_already_revoked``."""
+    user = actor()
+    row = ensure_in_scope(qrcodes.find(qrcodes.parse(code)), user, "码", "code")
+    key = data.pop("client_uuid")
+    return idempotency.once(key, user, "code.revoke", lambda: (
+        CodeOut().dump(services.revoke(row, user, data["reason"], data["reissue"])), 200))
+
+
+@bp.get("/regions/<int:region_id>/labels")
+@require()
+@bp.input(LabelQuery, location="query", arg_name="query")
+@bp.doc(responses={200: {"description": "Printable A4 HTML label sheet",
+                         "content": {"text/html": {"schema": {"type": "string"}}}},
+                   400: "Bad input", 401: "Sign in first", 403: "Outside your region",
+                   404: "No such region"})
+def label_sheet(region_id, query):
+    """The printable label sheet for a region's projects and/or units (A4, 21 per page)."""
+    region = get_scoped(Region, region_id, actor(), "地区", "region")
+    html = services.label_sheet(region, query["kind"], query.get("stage"))
+    return Response(html, mimetype="text/html")

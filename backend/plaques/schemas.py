@@ -1,0 +1,53 @@
+from apiflask import Schema
+from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.validators import OneOf
+
+from ..core.fields import ClientUUID, Text
+from ..projects.schemas import MoneyField, ProjectView, RegionBrief
+from ..projects.services import STAGES
+
+
+class UnitProject(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    stage = String(required=True)
+    budget = MoneyField(required=True)
+    code = String(required=True, allow_none=True)
+
+
+class UnitView(Schema):
+    view = String(required=True)
+    id = Integer(required=True)
+    name = String(required=True)
+    kind = String(required=True)
+    region = Nested(RegionBrief, required=True)
+    address = String(required=True, allow_none=True)
+    head_name = String(required=True, allow_none=True)
+    projects = List(Nested(UnitProject), required=True)
+
+
+class ScanOut(Schema):
+    code = String(required=True)
+    subject_type = String(required=True, validate=OneOf(["project", "unit"]))
+    project = Nested(ProjectView, required=True, allow_none=True)
+    unit = Nested(UnitView, required=True, allow_none=True)
+
+
+class RevokeIn(Schema):
+    client_uuid = ClientUUID()
+    reason = Text(200)
+    reissue = Boolean(load_default=False)
+
+
+class CodeOut(Schema):
+    code = String(required=True)
+    status = String(required=True)
+    subject_type = String(required=True)
+    subject_id = Integer(required=True)
+    replaced_by = String(required=True, allow_none=True)
+    revoke_reason = String(required=True, allow_none=True)
+
+
+class LabelQuery(Schema):
+    kind = String(load_default="all", validate=OneOf(["all", "project", "unit"]))
+    stage = String(validate=OneOf(STAGES))

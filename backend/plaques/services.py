@@ -1,0 +1,89 @@
+"""What a scan shows, code revocation with its timeline entries, and the printable label sheet."""
+from flask import render_template
+from sqlalchemy import select
+
+from ..core.models import Region
+from ..core.scoping import covers
+from ..extensions import db
+from ..projects import services as projects
+from ..projects.models import Project, Unit
+from ..qrcodes import services as qrcodes
+from ..qrcodes.codes import pretty
+from ..qrcodes.models import QrCode
+
+
+def scan(text, actor):
+    """Resolve a typed or scanned code to what it marks. 400 malformed/checksum, 404 unknown,
+    410 ``code_revoked``."""
+    row = qrcodes.find(qrcodes.parse(text))
+    if row.status != "active":
+        raise qrcodes.revoked_error(row)
+    out = {"code": row.code, "subject_type": row.subject_type, "project": None, "unit": None}
+    if row.subject_type == "project":
+        out["project"] = projects.view(db.session.get(Project, row.subject_id), actor)
+    else:
+        out["unit"] = unit_view(db.session.get(Unit, row.subject_id), actor)
+    return out
+
+
+def unit_view(unit, actor):
+    """A unit and the projects it manages (public facts only, plus the head's name when in scope)."""
+    rows = db.session.execute(
+        select(Project, QrCode.code).outerjoin(QrCode, (QrCode.subject_type == "project")
+                                               & (QrCode.subject_id == Project.id)
+                                               & (QrCode.status == "active"))
+        .where(Project.unit_id == unit.id).order_by(Project.id.desc()).limit(200)).all()
+    full = covers(actor, unit.region)
+    return {"view": "full" if full else "public", "id": unit.id, "name": unit.name, "kind": unit.kind,
+            "region": unit.region, "address": unit.address,
+            "head_name": unit.head_name if full else None,
+            "projects": [{"id": p.id, "name": p.name, "stage": p.stage, "budget": p.budget, "code": code}
+                         for p, code in rows]}
+
+
+def revoke(row, actor, reason, reissue):
+    """Revoke (and optionally reissue) a code; the project's timeline records it."""
+    if reissue:
+        new = qrcodes.reissue(row, actor, reason)
+        projects.code_changed(row.subject_type, row.subject_id, actor, "code_reissued",
+                              old=row.code, new=new.code, reason=reason)
+        return new
+    qrcodes.revoke(row, actor, reason)
+    projects.code_changed(row.subject_type, row.subject_id, actor, "code_revoked",
+                          code=row.code, reason=reason)
+    return row
+
+
+def labels(region, kind="all", stage=None):
+    """Label data for the region's subtree: projects and/or units with their active codes."""
+    out = []
+    subtree = Region.path.startswith(region.path)
+    if kind in ("all", "project"):
+        stmt = (select(Project.name, Region.name, QrCode.code)
+                .join(Region, Project.region_id == Region.id)
+                .join(QrCode, (QrCode.subject_type == "project") & (QrCode.subject_id == Project.id)
+                      & (QrCode.status == "active"))
+                .where(subtree).order_by(Region.code, Project.id))
+        if stage:
+            stmt = stmt.where(Project.stage == stage)
+        out += [("项目", *row) for row in db.session.execute(stmt)]
+    if kind in ("all", "unit"):
+        stmt = (select(Unit.name, Region.name, QrCode.code)
+                .join(Region, Unit.region_id == Region.id)
+                .join(QrCode, (QrCode.subject_type == "unit") & (QrCode.subject_id == Unit.id)
+                      & (QrCode.status == "active"))
+                .where(subtree).order_by(Region.code, Unit.id))
+        out += [("管理单位", *row) for row in db.session.execute(stmt)]
+    return out
+
+
+PER_PAGE = 21  # A4, 3 × 7 labels of 63.5 × 38.1 mm (standard L7160 label paper)
+
+
+def label_sheet(region, kind="all", stage=None):
+    """The printable HTML sheet (A4, 21 labels a page), QR symbols inline as SVG."""
+    items = [{"kind": k, "name": name, "region": region_name, "code": code,
+              "pretty": pretty(code), "url": qrcodes.scan_url(code), "svg": qrcodes.inline_svg(code)}
+             for k, name, region_name, code in labels(region, kind, stage)]
+    pages = [items[i:i + PER_PAGE] for i in range(0, len(items), PER_PAGE)]
+    return render_template("labels.html", region=region, pages=pages, count=len(items))

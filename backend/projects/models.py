@@ -1,0 +1,93 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core import clock
+from ..core.models import Region, UtcDateTime
+from ..extensions import db
+
+Money = Numeric(14, 2)
+
+
+class Unit(db.Model):
+    """A management unit (管理单位): a township finance office, a village collective, a school..."""
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+    head_name: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    region = relationship(Region)
+
+
+class Project(db.Model):
+    """A project (项目). ``chain_head``/``event_count`` anchor the lifecycle hash chain so that a
+    deleted last event is detected too."""
+    __tablename__ = "projects"
+    __table_args__ = (Index("ix_projects_region_stage", "region_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(32))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16), default="approved")
+    budget: Mapped[Decimal] = mapped_column(Money)
+    funding_sources: Mapped[list] = mapped_column(JSON, default=list)
+    contractor: Mapped[str | None] = mapped_column(String(120))
+    contract_amount: Mapped[Decimal | None] = mapped_column(Money)
+    site_address: Mapped[str | None] = mapped_column(String(200))
+    lat: Mapped[float | None] = mapped_column(db.Float)
+    lng: Mapped[float | None] = mapped_column(db.Float)
+    planned_start_on: Mapped[date | None] = mapped_column(Date)
+    planned_end_on: Mapped[date | None] = mapped_column(Date)
+    progress_pct: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    stage_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    chain_head: Mapped[str] = mapped_column(String(64), default="")
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    region = relationship(Region)
+    unit = relationship(Unit)
+
+
+class ProjectPayment(db.Model):
+    """A payment (支付) to the contractor."""
+    __tablename__ = "project_payments"
+    __table_args__ = (UniqueConstraint("project_id", "voucher_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    paid_on: Mapped[date] = mapped_column(Date)
+    payee: Mapped[str] = mapped_column(String(120))
+    voucher_no: Mapped[str] = mapped_column(String(40))
+    funding_source: Mapped[str] = mapped_column(String(60))
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class LifecycleEvent(db.Model):
+    """Append-only. ``hash`` = SHA-256 over the previous event's hash and this event's content."""
+    __tablename__ = "lifecycle_events"
+    __table_args__ = (UniqueConstraint("project_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

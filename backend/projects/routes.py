@@ -1,0 +1,181 @@
+"""Units, projects, stage moves and payments."""
+from apiflask import Schema
+from apiflask.fields import List, Nested
+from sqlalchemy import or_, select
+
+from ..core import idempotency
+from ..core.auth import actor, require
+from ..core.models import Region
+from ..core.pagination import paginate
+from ..core.scoping import get_scoped, scoped
+from ..qrcodes import services as qrcodes
+from . import bp, lifecycle, services
+from .models import Project, Unit
+from .schemas import (ChainOut, PaymentIn, PaymentList, PaymentOut, ProjectIn, ProjectPage,
+                      ProjectQuery, ProjectView, StageMoveIn, TimelineItem, UnitIn, UnitOut,
+                      UnitPage, UnitQuery)
+
+ERRORS = [400, 401, 403, 404, 409, 413, 415]
+Timeline = Schema.from_dict({"items": List(Nested(TimelineItem), required=True)}, name="Timeline")
+
+
+def _unit_out(unit, code=None):
+    return {"id": unit.id, "name": unit.name, "kind": unit.kind, "region": unit.region,
+            "address": unit.address, "head_name": unit.head_name,
+            "code": code if code is not None else (qrcodes.active_codes("unit", [unit.id]).get(unit.id))}
+
+
+@bp.get("/units")
+@require()
+@bp.input(UnitQuery, location="query", arg_name="query")
+@bp.output(UnitPage)
+@bp.doc(responses=ERRORS)
+def list_units(query):
+    """Management units in the caller's subtree (optionally under one region)."""
+    stmt = scoped(select(Unit), Unit, actor())
+    if "region_id" in query:
+        region = get_scoped(Region, query["region_id"], actor(), "地区", "region")
+        stmt = stmt.where(Region.path.startswith(region.path))
+    page = paginate(stmt.order_by(Unit.id), query["page"], query["per_page"])
+    codes = qrcodes.active_codes("unit", [u.id for u in page["items"]])
+    page["items"] = [_unit_out(u, codes.get(u.id, "")) for u in page["items"]]
+    return page
+
+
+@bp.post("/units")
+@require("township_lead", "county", "admin")
+@bp.input(UnitIn, arg_name="data")
+@bp.output(UnitOut, status_code=201)
+@bp.doc(responses=ERRORS)
+def create_unit(data):
+    """Create a management unit and issue its QR code."""
+    user = actor()
+    key = data.pop("client_uuid")
+    return idempotency.once(key, user, "unit.create", lambda: (
+        UnitOut().dump(_unit_out(services.create_unit(user, **data))), 201))
+
+
+@bp.get("/units/<int:unit_id>")
+@require()
+@bp.output(UnitOut)
+@bp.doc(responses=ERRORS)
+def get_unit(unit_id):
+    """One management unit; 403 outside the caller's subtree."""
+    return _unit_out(get_scoped(Unit, unit_id, actor(), "管理单位", "unit"))
+
+
+def _brief(project, code):
+    return {"id": project.id, "ref_no": project.ref_no, "name": project.name,
+            "category": project.category, "stage": project.stage, "budget": project.budget,
+            "region": project.region, "contractor": project.contractor, "code": code}
+
+
+@bp.get("/projects")
+@require()
+@bp.input(ProjectQuery, location="query", arg_name="query")
+@bp.output(ProjectPage)
+@bp.doc(responses=ERRORS)
+def list_projects(query):
+    """Projects in the caller's subtree, filtered by region, stage or a search word."""
+    stmt = scoped(select(Project), Project, actor())
+    if "region_id" in query:
+        region = get_scoped(Region, query["region_id"], actor(), "地区", "region")
+        stmt = stmt.where(Region.path.startswith(region.path))
+    if "stage" in query:
+        stmt = stmt.where(Project.stage == query["stage"])
+    if query.get("q"):
+        word = query["q"].strip()
+        stmt = stmt.where(or_(Project.name.contains(word, autoescape=True),
+                              Project.ref_no.contains(word, autoescape=True),
+                              Project.contractor.contains(word, autoescape=True)))
+    page = paginate(stmt.order_by(Project.updated_at.desc(), Project.id.desc()),
+                    query["page"], query["per_page"])
+    codes = qrcodes.active_codes("project", [p.id for p in page["items"]])
+    page["items"] = [_brief(p, codes.get(p.id)) for p in page["items"]]
+    return page
+
+
+@bp.post("/projects")
+@require(*services.CREATORS)
+@bp.input(ProjectIn, arg_name="data")
+@bp.output(ProjectView, status_code=201)
+@bp.doc(responses=ERRORS)
+def create_project(data):
+    """Create a project in stage 'approved' and issue its QR code."""
+    user = actor()
+    key = data.pop("client_uuid")
+    return idempotency.once(key, user, "project.create", lambda: (
+        ProjectView().dump(services.view(services.create_project(user, data), user)), 201))
+
+
+@bp.get("/projects/<int:project_id>")
+@require()
+@bp.output(ProjectView)
+@bp.doc(responses=ERRORS)
+def get_project(project_id):
+    """The full project with its timeline; 403 outside the caller's subtree."""
+    return services.view(get_scoped(Project, project_id, actor(), "项目", "project"), actor())
+
+
+@bp.get("/projects/<int:project_id>/timeline")
+@require()
+@bp.output(Timeline)
+@bp.doc(responses=ERRORS)
+def project_timeline(project_id):
+    """The whole lifecycle, newest first."""
+    project = get_scoped(Project, project_id, actor(), "项目", "project")
+    return {"items": lifecycle.events(project, public=False)}
+
+
+@bp.post("/projects/<int:project_id>/stage")
+@require(*set().union(*services.MOVES.values()))
+@bp.input(StageMoveIn, arg_name="data")
+@bp.output(ProjectView)
+@bp.doc(responses=ERRORS)
+def move_stage(project_id, data):
+    """Move the project to another stage. 409 ``stage_move_not_allowed`` / ``stage_changed``;
+    403 ``stage_move_forbidden``."""
+    user = actor()
+    project = get_scoped(Project, project_id, user, "项目", "project")
+    key = data.pop("client_uuid")
+
+    def work():
+        moved = services.move_stage(project, user, data.pop("to_stage"), data.pop("note", None),
+                                    data.pop("expected_from", None), **data)
+        return ProjectView().dump(services.view(moved, user)), 200
+    return idempotency.once(key, user, "project.stage", work)
+
+
+@bp.get("/projects/<int:project_id>/payments")
+@require()
+@bp.output(PaymentList)
+@bp.doc(responses=ERRORS)
+def list_payments(project_id):
+    """Payments to the contractor, newest first, with their total."""
+    project = get_scoped(Project, project_id, actor(), "项目", "project")
+    return {"items": services.payments(project), "paid_total": services.paid_total(project)}
+
+
+@bp.post("/projects/<int:project_id>/payments")
+@require(*services.PAYERS)
+@bp.input(PaymentIn, arg_name="data")
+@bp.output(PaymentOut, status_code=201)
+@bp.doc(responses=ERRORS)
+def record_payment(project_id, data):
+    """Record a payment. 409 ``payment_stage`` / ``voucher_taken``."""
+    user = actor()
+    project = get_scoped(Project, project_id, user, "项目", "project")
+    key = data.pop("client_uuid")
+    return idempotency.once(key, user, "project.payment", lambda: (
+        PaymentOut().dump(services.record_payment(project, user, data)), 201))
+
+
+@bp.get("/projects/<int:project_id>/chain")
+@require()
+@bp.output(ChainOut)
+@bp.doc(responses=ERRORS)
+def verify_chain(project_id):
+    """Check the project's lifecycle hash chain."""
+    project = get_scoped(Project, project_id, actor(), "项目", "project")
+    problems = lifecycle.verify(project)
+    return {"intact": not problems, "event_count": project.event_count, "problems": problems}

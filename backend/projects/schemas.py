@@ -1,0 +1,199 @@
+from apiflask import Schema
+from apiflask.fields import (Boolean, Date, DateTime, Decimal, Dict, Float, Integer, List, Nested,
+                             String)
+from apiflask.validators import Length, OneOf, Range
+from marshmallow import ValidationError, validates_schema
+
+from ..core.fields import ClientUUID, Text
+from ..core.pagination import PageQuery, page_fields
+from .services import STAGES
+
+MoneyField = lambda **kw: Decimal(places=2, as_string=True, **kw)  # noqa: E731
+PositiveMoney = lambda **kw: MoneyField(  # noqa: E731
+    validate=Range(min=0.01, max=9_999_999_999.99), **kw)
+
+CATEGORIES = ("道路交通", "农田水利", "美丽乡村", "人居环境", "公共服务", "产业发展", "生态保护", "其他")
+UNIT_KINDS = ("乡镇财政所", "乡镇人民政府", "街道办事处", "村股份经济合作社", "村民委员会", "学校",
+              "卫生院", "其他")
+
+
+class RegionBrief(Schema):
+    id = Integer(required=True)
+    code = String(required=True)
+    name = String(required=True)
+    level = String(required=True)
+
+
+class UnitIn(Schema):
+    client_uuid = ClientUUID()
+    region_id = Integer(required=True)
+    name = Text(100)
+    kind = String(required=True, validate=OneOf(UNIT_KINDS))
+    address = Text(200, required=False, allow_none=True)
+    head_name = Text(32, required=False, allow_none=True)
+
+
+class UnitOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    kind = String(required=True)
+    region = Nested(RegionBrief, required=True)
+    address = String(required=True, allow_none=True)
+    head_name = String(required=True, allow_none=True)
+    code = String(required=True, allow_none=True)
+
+
+class UnitQuery(PageQuery):
+    region_id = Integer()
+
+
+UnitPage = Schema.from_dict({"items": List(Nested(UnitOut), required=True), **page_fields()},
+                            name="UnitPage")
+
+
+class FundingIn(Schema):
+    source = Text(60)
+    amount = PositiveMoney(required=True)
+
+
+class FundingOut(Schema):
+    source = String(required=True)
+    amount = String(required=True)
+
+
+class ProjectIn(Schema):
+    client_uuid = ClientUUID()
+    region_id = Integer(required=True)
+    unit_id = Integer(required=True)
+    name = Text(120)
+    category = String(required=True, validate=OneOf(CATEGORIES))
+    budget = PositiveMoney(required=True)
+    funding_sources = List(Nested(FundingIn), load_default=list, validate=Length(max=10))
+    contractor = Text(120, required=False, allow_none=True)
+    site_address = Text(200, required=False, allow_none=True)
+    lat = Float(validate=Range(min=-90, max=90), allow_none=True, allow_nan=False)
+    lng = Float(validate=Range(min=-180, max=180), allow_none=True, allow_nan=False)
+    planned_start_on = Date(allow_none=True)
+    planned_end_on = Date(allow_none=True)
+    description = Text(2000, required=False, allow_none=True)
+
+    @validates_schema
+    def check(self, data, **kwargs):
+        start, end = data.get("planned_start_on"), data.get("planned_end_on")
+        if start and end and end < start:
+            raise ValidationError("must not be before planned_start_on", "planned_end_on")
+        total = sum(f["amount"] for f in data.get("funding_sources", []))
+        if data.get("funding_sources") and total != data["budget"]:
+            raise ValidationError(f"funding sources add up to {total}, budget is {data['budget']}",
+                                  "funding_sources")
+
+
+class ProjectBrief(Schema):
+    id = Integer(required=True)
+    ref_no = String(required=True)
+    name = String(required=True)
+    category = String(required=True)
+    stage = String(required=True)
+    budget = MoneyField(required=True)
+    region = Nested(RegionBrief, required=True)
+    contractor = String(required=True, allow_none=True)
+    code = String(required=True, allow_none=True)
+
+
+class ProjectQuery(PageQuery):
+    region_id = Integer()
+    stage = String(validate=OneOf(STAGES))
+    q = String(validate=Length(max=60))
+
+
+ProjectPage = Schema.from_dict({"items": List(Nested(ProjectBrief), required=True), **page_fields()},
+                               name="ProjectPage")
+
+
+class TimelineItem(Schema):
+    seq = Integer(required=True)
+    kind = String(required=True)
+    occurred_at = DateTime(required=True)
+    payload = Dict(required=True)
+    actor = String(allow_none=True)
+    hash = String()
+
+
+class ProjectView(Schema):
+    """A project as shown after a scan. ``view`` is 'public' or 'full'; fields marked (full) are
+    present only in the full view."""
+    view = String(required=True, validate=OneOf(["public", "full"]))
+    id = Integer(required=True)
+    name = String(required=True)
+    category = String(required=True)
+    stage = String(required=True)
+    budget = MoneyField(required=True)
+    funding_sources = List(Nested(FundingOut), required=True)
+    contractor = String(required=True, allow_none=True)
+    site_address = String(required=True, allow_none=True)
+    lat = Float(required=True, allow_none=True)
+    lng = Float(required=True, allow_none=True)
+    planned_start_on = Date(required=True, allow_none=True)
+    planned_end_on = Date(required=True, allow_none=True)
+    progress_pct = Integer(required=True)
+    region = Nested(RegionBrief, required=True)
+    region_path = List(String(), required=True)
+    unit_name = String(required=True)
+    paid_total = MoneyField(required=True)
+    code = String(required=True, allow_none=True)
+    timeline = List(Nested(TimelineItem), required=True)
+    # (full)
+    ref_no = String()
+    description = String(allow_none=True)
+    contract_amount = MoneyField(allow_none=True)
+    unit_id = Integer()
+    allowed_moves = List(String())
+    chain_intact = Boolean()
+    chain_problems = List(String())
+    event_count = Integer()
+
+
+class StageMoveIn(Schema):
+    client_uuid = ClientUUID()
+    to_stage = String(required=True, validate=OneOf(STAGES))
+    expected_from = String(validate=OneOf(STAGES))
+    note = Text(500, required=False)
+    contractor = Text(120, required=False)
+    contract_amount = PositiveMoney()
+
+    @validates_schema
+    def check(self, data, **kwargs):
+        if data["to_stage"] == "contracted" and not data.get("contractor"):
+            raise ValidationError("the contractor is required when signing the contract", "contractor")
+
+
+class PaymentIn(Schema):
+    client_uuid = ClientUUID()
+    amount = PositiveMoney(required=True)
+    paid_on = Date(required=True)
+    payee = Text(120)
+    voucher_no = Text(40)
+    funding_source = Text(60)
+    note = Text(200, required=False)
+
+
+class PaymentOut(Schema):
+    id = Integer(required=True)
+    amount = MoneyField(required=True)
+    paid_on = Date(required=True)
+    payee = String(required=True)
+    voucher_no = String(required=True)
+    funding_source = String(required=True)
+    note = String(required=True, allow_none=True)
+    created_at = DateTime(required=True)
+
+
+class PaymentList(Schema):
+    items = List(Nested(PaymentOut), required=True)
+    paid_total = MoneyField(required=True)
+
+
+class ChainOut(Schema):
+    intact = Boolean(required=True)
+    event_count = Integer(required=True)
+    problems = List(String(), required=True)
