@@ -49,6 +49,8 @@ class Config:
     JWT_LIFETIME = timedelta(minutes=int(_env("JWT_MINUTES", 60)))
     JWT_ALGORITHM = "HS256"
 
+    PASSWORD_HASH_METHOD = "scrypt"
+
     # Failed logins: at most LOGIN_MAX_FAILURES per user name (and 4x that per address) per window.
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", 5))
     LOGIN_WINDOW = timedelta(minutes=int(_env("LOGIN_WINDOW_MINUTES", 15)))
@@ -79,3 +81,4 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
     SQLALCHEMY_DATABASE_URI = _database_url(_env("TEST_DATABASE_URL", "sqlite://"))
     PUBLIC_BASE_URL = "https://jicai.test"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only

@@ -21,16 +21,29 @@ CSRF_EXEMPT = {"auth.login", "auth.token"}
 
 
 def hash_password(password):
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-# A fixed hash to compare against when the user does not exist, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+def _dummy_hash():
+    """A hash to check against when the user does not exist, so timing does not tell."""
+    cache = current_app.extensions.setdefault("jicai_dummy_hash", {})
+    if "hash" not in cache:
+        cache["hash"] = hash_password("not-a-real-password")
+    return cache["hash"]
 
 
 def _failures_since(column, value, since):
     return db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
         column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)))
+
+
+def _remember_failure(user, username, ip, action):
+    # The failing request is rolled back, but the failure must stay counted and logged, so it is
+    # committed on its own here (nothing else has been written in a sign-in request).
+    db.session.add(LoginAttempt(username=username, ip=ip, success=False,
+                                note="rate_limited" if "rate" in action else None))
+    audit.record(user, action, username=username)
+    db.session.commit()
 
 
 def authenticate(username, password, ip):
@@ -41,16 +54,14 @@ def authenticate(username, password, ip):
     username = (username or "").strip()
     if (_failures_since(LoginAttempt.username, username, since) >= cfg["LOGIN_MAX_FAILURES"]
             or _failures_since(LoginAttempt.ip, ip, since) >= 4 * cfg["LOGIN_MAX_FAILURES"]):
-        db.session.add(LoginAttempt(username=username, ip=ip, success=False, note="rate_limited"))
-        audit.record(None, "auth.login_rate_limited", username=username)
+        _remember_failure(None, username, ip, "auth.login_rate_limited")
         raise ApiError(429, "too_many_attempts", "登录失败次数过多，请15分钟后再试",
                        "Too many failed sign-ins; try again in 15 minutes",
                        headers={"Retry-After": str(int(cfg["LOGIN_WINDOW"].total_seconds()))})
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if not ok or user is None or not user.active:
-        db.session.add(LoginAttempt(username=username, ip=ip, success=False))
-        audit.record(user, "auth.login_failed", username=username)
+        _remember_failure(user, username, ip, "auth.login_failed")
         raise ApiError(401, "bad_credentials", "用户名或密码错误", "Wrong user name or password")
     db.session.add(LoginAttempt(username=username, ip=ip, success=True))
     audit.record(user, "auth.login", subject=user, region_id=user.region_id)

@@ -1,0 +1,263 @@
+"""Fixtures that read like the domain. The suite runs on SQLite (default) and on PostgreSQL
+(JICAI_TEST_DB=postgres with TEST_DATABASE_URL); the schema always comes from the Alembic migrations.
+
+The region world and its users are built once per session; each test makes its own projects and
+units with the factories, so tests never depend on one another's rows.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+sys.path.insert(0, str(ROOT))
+
+from backend import create_app  # noqa: E402
+from backend.config import TestConfig  # noqa: E402
+from backend.extensions import db as _db  # noqa: E402
+
+PASSWORD = "correct-horse-battery"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _database_url(tmp):
+    if os.environ.get("JICAI_TEST_DB") == "postgres":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.exit("JICAI_TEST_DB=postgres needs TEST_DATABASE_URL", 2)
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return f"sqlite:///{tmp / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    path = Path(tempfile.mkdtemp(prefix="jicai-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app(workdir):
+    from flask_migrate import upgrade
+    url = _database_url(workdir)
+    app = create_app(TestConfig)
+    app.config.update(SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(workdir / "storage"))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    return app
+
+
+@pytest.fixture(scope="session")
+def world(app):
+    """Regions: 浙江 → 杭州 (临安: 锦城, 太湖源; 桐庐: 分水), 宁波 (海曙: 石碶); a user per role
+    in 锦城/临安/杭州/浙江 and the same roles in a sibling region."""
+    from backend.core.auth import hash_password
+    from backend.core.models import Region, User
+    from backend.projects import services as projects
+    with app.app_context():
+        regions = {}
+
+        def add(key, code, name, level, parent=None, lat=None, lng=None):
+            path = (regions[parent].path if parent else "/") + code + "/"
+            region = Region(code=code, name=name, level=level, path=path, lat=lat, lng=lng,
+                            parent_id=regions[parent].id if parent else None)
+            _db.session.add(region)
+            _db.session.flush()
+            regions[key] = region
+
+        add("zj", "330000000000", "浙江省", "province")
+        add("hz", "330100000000", "杭州市", "city", "zj")
+        add("nb", "330200000000", "宁波市", "city", "zj")
+        add("linan", "330112000000", "临安区", "county", "hz")
+        add("tonglu", "330122000000", "桐庐县", "county", "hz")
+        add("haishu", "330203000000", "海曙区", "county", "nb")
+        add("jincheng", "330112006000", "锦城街道", "township", "linan", 30.234, 119.72)
+        add("taihuyuan", "330112103000", "太湖源镇", "township", "linan", 30.32, 119.59)
+        add("fenshui", "330122103000", "分水镇", "township", "tonglu")
+        add("shiqi", "330203104000", "石碶街道", "township", "haishu")
+        add("qianwang", "330112006001", "钱王社区", "village", "jincheng", 30.236, 119.721)
+        add("baisha", "330112103201", "白沙村", "village", "taihuyuan", 30.35, 119.58)
+        users = {}
+        for key, role, region in [
+            ("admin", "admin", "zj"), ("province", "province", "zj"), ("city", "city", "hz"),
+            ("city_sibling", "city", "nb"), ("county", "county", "linan"),
+            ("county_sibling", "county", "tonglu"), ("lead", "township_lead", "jincheng"),
+            ("lead_sibling", "township_lead", "taihuyuan"), ("inspector", "inspector", "jincheng"),
+            ("inspector_sibling", "inspector", "taihuyuan")]:
+            user = User(username=f"t_{key}", display_name=f"测试{key}", role=role,
+                        password_hash=hash_password(PASSWORD), region_id=regions[region].id)
+            _db.session.add(user)
+            _db.session.flush()
+            users[key] = user
+        units = {key: projects.create_unit(users["county"], regions[key].id, f"{regions[key].name}财政所",
+                                           "乡镇财政所") for key in ("jincheng", "taihuyuan")}
+        _db.session.commit()
+        ids = {"regions": {k: r.id for k, r in regions.items()},
+               "users": {k: u.id for k, u in users.items()},
+               "units": {k: u.id for k, u in units.items()}}
+    return ids
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context whose session is clean at the start and at the end."""
+    with app.app_context(), app.test_request_context():
+        yield
+        _db.session.rollback()
+
+
+class Client:
+    """A signed-in (or anonymous) API client that sends the CSRF token on writes."""
+
+    def __init__(self, flask_client, csrf=None):
+        self.c, self.csrf = flask_client, csrf
+
+    def _headers(self, method, headers):
+        headers = dict(headers or {})
+        if self.csrf and method != "GET":
+            headers.setdefault("X-CSRF-Token", self.csrf)
+        return headers
+
+    def request(self, method, url, json=None, headers=None, **kw):
+        return self.c.open(url, method=method, json=json, headers=self._headers(method, headers), **kw)
+
+    def get(self, url, **kw):
+        return self.request("GET", url, **kw)
+
+    def post(self, url, json=None, **kw):
+        return self.request("POST", url, json=json, **kw)
+
+
+@pytest.fixture
+def login_as(app, world):
+    """login_as("lead") → a Client signed in with a session cookie as that world user;
+    login_as(None) → anonymous."""
+    def make(key):
+        flask_client = app.test_client()
+        if key is None:
+            return Client(flask_client)
+        r = flask_client.post("/api/v1/auth/login", json={"username": f"t_{key}", "password": PASSWORD})
+        assert r.status_code == 200, r.json
+        return Client(flask_client, r.json["csrf_token"])
+    return make
+
+
+@pytest.fixture
+def make_project(app, world):
+    """make_project(stage="construction", region="jincheng") → project id, walked through the stages
+    by the county user, with a payment at each paid stage."""
+    from backend.core.models import User
+    from backend.projects import services as projects
+
+    def make(stage="approved", region="jincheng", budget="1000000.00", name=None, payments=True):
+        with app.app_context():
+            county = _db.session.get(User, world["users"]["county"])
+            unit = "taihuyuan" if region in ("taihuyuan", "baisha") else "jincheng"
+            project = projects.create_project(county, {
+                "region_id": world["regions"][region], "unit_id": world["units"][unit],
+                "name": name or f"测试道路工程-{uuid.uuid4().hex[:6]}", "category": "道路交通",
+                "budget": Decimal(budget), "funding_sources": [], "lat": 30.234, "lng": 119.72,
+                "site_address": "锦城街道钱王社区", "planned_start_on": date(2026, 1, 1),
+                "planned_end_on": date(2026, 12, 31)})
+            for to in projects.STAGES[1:projects.STAGES.index(stage) + 1]:
+                extra = {"contractor": "杭州临安城建工程有限公司", "contract_amount": Decimal(budget)} \
+                    if to == "contracted" else {}
+                projects.move_stage(project, county, to, **extra)
+                if payments and to in ("contracted", "construction"):
+                    projects.record_payment(project, county, {
+                        "amount": Decimal("10000.00"), "paid_on": date(2026, 3, 1),
+                        "payee": "杭州临安城建工程有限公司", "voucher_no": f"V-{uuid.uuid4().hex[:8]}",
+                        "funding_source": "区级配套资金"})
+            _db.session.commit()
+            return project.id
+    return make
+
+
+def code_of(app, project_id, subject_type="project"):
+    from backend.qrcodes.services import active_code
+    with app.app_context():
+        return active_code(subject_type, project_id).code
+
+
+def new_uuid():
+    return str(uuid.uuid4())
+
+
+def count(app, model):
+    with app.app_context():
+        return _db.session.query(model).count()
+
+
+# ---- a real gunicorn and a real Chromium ---------------------------------------------------------
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(app, world, workdir):
+    """A real gunicorn (2 workers, production mode) on the test database."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "JICAI_ENV": "production", "SECRET_KEY": "live-test-secret-" + "x" * 32,
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PUBLIC_BASE_URL": base,
+           "STORAGE_DIR": str(workdir / "live-storage"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    log = open(workdir / "gunicorn.log", "w")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2",
+                             "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(100):
+        try:
+            if requests.get(base + "/api/v1/hello", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("gunicorn did not start: " + (workdir / "gunicorn.log").read_text()[-2000:])
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright. Missing Chromium: skip locally, fail in CI."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing; CI must run the browser tests")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,139 @@
+"""Every endpoint × every role × own region / sibling region / anonymous.
+
+The target objects live in 锦城街道 (under 临安区, 杭州市). "Sibling" users hold the same role in a
+neighbouring region (太湖源镇, 桐庐县, 宁波市) that does not cover 锦城. A route added without a row
+here fails ``test_matrix_covers_every_route``.
+"""
+from dataclasses import dataclass, field
+
+import pytest
+
+from conftest import code_of, new_uuid
+
+ROLE = {"admin": "admin", "province": "province", "city": "city", "city_sibling": "city",
+        "county": "county", "county_sibling": "county", "lead": "township_lead",
+        "lead_sibling": "township_lead", "inspector": "inspector", "inspector_sibling": "inspector"}
+SIBLINGS = {"city_sibling", "county_sibling", "lead_sibling", "inspector_sibling"}
+ACTORS = [None, *ROLE]
+
+
+@dataclass
+class Endpoint:
+    method: str
+    rule: str            # the Flask rule, to check coverage
+    url: callable        # (ids) -> url
+    ok: int
+    roles: tuple = ()    # empty: any signed-in user
+    anon: int = 401
+    scoped: bool = True  # sibling users get `sibling`
+    sibling: int = 403
+    body: callable = None
+    needs: dict = field(default_factory=dict)  # {"project": stage}
+
+
+def _unit_body(ids):
+    return {"client_uuid": new_uuid(), "region_id": ids["regions"]["jincheng"], "name": "锦城街道测试单位",
+            "kind": "学校"}
+
+
+def _project_body(ids):
+    return {"client_uuid": new_uuid(), "region_id": ids["regions"]["qianwang"],
+            "unit_id": ids["units"]["jincheng"], "name": "钱王社区道路硬化工程", "category": "道路交通",
+            "budget": "500000.00"}
+
+
+def _user_body(ids):
+    return {"username": "u" + new_uuid()[:8], "display_name": "新巡查员", "password": "long-enough-pass",
+            "role": "inspector", "region_id": ids["regions"]["jincheng"]}
+
+
+ENDPOINTS = {
+    "hello": Endpoint("GET", "/api/v1/hello", lambda i: "/api/v1/hello", 200, anon=200, scoped=False),
+    "me": Endpoint("GET", "/api/v1/auth/me", lambda i: "/api/v1/auth/me", 200, scoped=False),
+    "logout": Endpoint("POST", "/api/v1/auth/logout", lambda i: "/api/v1/auth/logout", 204, scoped=False),
+    "users": Endpoint("GET", "/api/v1/users", lambda i: "/api/v1/users", 200, roles=("admin",), scoped=False),
+    "user_create": Endpoint("POST", "/api/v1/users", lambda i: "/api/v1/users", 201, roles=("admin",),
+                            scoped=False, body=_user_body),
+    "regions": Endpoint("GET", "/api/v1/regions", lambda i: "/api/v1/regions", 200, scoped=False),
+    "region": Endpoint("GET", "/api/v1/regions/<int:region_id>",
+                       lambda i: f"/api/v1/regions/{i['regions']['jincheng']}", 200),
+    "labels": Endpoint("GET", "/api/v1/regions/<int:region_id>/labels",
+                       lambda i: f"/api/v1/regions/{i['regions']['jincheng']}/labels", 200),
+    "units": Endpoint("GET", "/api/v1/units", lambda i: "/api/v1/units", 200, scoped=False),
+    "unit": Endpoint("GET", "/api/v1/units/<int:unit_id>", lambda i: f"/api/v1/units/{i['units']['jincheng']}", 200),
+    "unit_create": Endpoint("POST", "/api/v1/units", lambda i: "/api/v1/units", 201,
+                            roles=("township_lead", "county", "admin"), body=_unit_body),
+    "projects": Endpoint("GET", "/api/v1/projects", lambda i: "/api/v1/projects", 200, scoped=False),
+    "project_create": Endpoint("POST", "/api/v1/projects", lambda i: "/api/v1/projects", 201,
+                               roles=("township_lead", "county"), body=_project_body),
+    "project": Endpoint("GET", "/api/v1/projects/<int:project_id>",
+                        lambda i: f"/api/v1/projects/{i['project']}", 200, needs={"project": "construction"}),
+    "timeline": Endpoint("GET", "/api/v1/projects/<int:project_id>/timeline",
+                         lambda i: f"/api/v1/projects/{i['project']}/timeline", 200, needs={"project": "approved"}),
+    "payments": Endpoint("GET", "/api/v1/projects/<int:project_id>/payments",
+                         lambda i: f"/api/v1/projects/{i['project']}/payments", 200, needs={"project": "construction"}),
+    "payment_create": Endpoint("POST", "/api/v1/projects/<int:project_id>/payments",
+                               lambda i: f"/api/v1/projects/{i['project']}/payments", 201,
+                               roles=("township_lead", "county"), needs={"project": "construction"},
+                               body=lambda i: {"client_uuid": new_uuid(), "amount": "1200.50",
+                                               "paid_on": "2026-05-01", "payee": "杭州临安城建工程有限公司",
+                                               "voucher_no": "V-" + new_uuid()[:8], "funding_source": "区级配套资金"}),
+    "chain": Endpoint("GET", "/api/v1/projects/<int:project_id>/chain",
+                      lambda i: f"/api/v1/projects/{i['project']}/chain", 200, needs={"project": "approved"}),
+    "stage": Endpoint("POST", "/api/v1/projects/<int:project_id>/stage",
+                      lambda i: f"/api/v1/projects/{i['project']}/stage", 200,
+                      roles=("township_lead", "county"), needs={"project": "approved"},
+                      body=lambda i: {"client_uuid": new_uuid(), "to_stage": "tendering"}),
+    "scan": Endpoint("GET", "/api/v1/scan/<code>", lambda i: f"/api/v1/scan/{i['code']}", 200, anon=200,
+                     sibling=200, needs={"project": "approved"}),
+    "png": Endpoint("GET", "/api/v1/codes/<code>.png", lambda i: f"/api/v1/codes/{i['code']}.png", 200,
+                    anon=200, scoped=False, needs={"project": "approved"}),
+    "svg": Endpoint("GET", "/api/v1/codes/<code>.svg", lambda i: f"/api/v1/codes/{i['code']}.svg", 200,
+                    anon=200, scoped=False, needs={"project": "approved"}),
+    "revoke": Endpoint("POST", "/api/v1/codes/<code>/revoke", lambda i: f"/api/v1/codes/{i['code']}/revoke", 200,
+                       roles=("township_lead", "county", "city", "province", "admin"),
+                       needs={"project": "approved"},
+                       body=lambda i: {"client_uuid": new_uuid(), "reason": "标牌损坏", "reissue": True}),
+}
+# Public or credential-exchange endpoints: covered by test_auth.py, not by role.
+NOT_ROLE_BASED = {"/api/v1/auth/login", "/api/v1/auth/token", "/api/v1/auth/token/revoke",
+                  "/api/v1/openapi.json"}
+
+
+def expected(endpoint, actor):
+    if actor is None:
+        return endpoint.anon
+    if endpoint.roles and ROLE[actor] not in endpoint.roles:
+        return 403
+    if endpoint.scoped and actor in SIBLINGS:
+        return endpoint.sibling
+    return endpoint.ok
+
+
+@pytest.mark.parametrize("actor", ACTORS, ids=lambda a: a or "anonymous")
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_matrix(app, world, login_as, make_project, name, actor):
+    endpoint = ENDPOINTS[name]
+    ids = dict(world)
+    if "project" in endpoint.needs:
+        ids["project"] = make_project(stage=endpoint.needs["project"])
+        ids["code"] = code_of(app, ids["project"])
+    client = login_as(actor)
+    body = endpoint.body(ids) if endpoint.body else None
+    r = client.request(endpoint.method, endpoint.url(ids), json=body)
+    want = expected(endpoint, actor)
+    assert r.status_code == want, (name, actor, r.status_code, r.get_json(silent=True))
+    if want >= 400:
+        assert r.json["error"]["code"] in {"unauthenticated", "role_forbidden", "out_of_scope",
+                                          "stage_move_forbidden"}
+    if name == "scan":
+        covering = actor is not None and actor not in SIBLINGS
+        assert r.json["project"]["view"] == ("full" if covering else "public")
+        assert ("ref_no" in r.json["project"]) == covering
+
+
+def test_matrix_covers_every_route(app):
+    """Adding an API route without an authorization row fails here."""
+    rules = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
+    covered = {e.rule for e in ENDPOINTS.values()} | NOT_ROLE_BASED
+    assert rules - covered == set(), f"routes without an authorization matrix row: {rules - covered}"
