@@ -2,6 +2,7 @@
 import logging
 
 from apiflask import APIFlask
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -85,12 +86,28 @@ def _transaction_per_request(app):
         return response
 
 
+def _is_sqlite(dbapi_connection):
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     # SQLite: enforce foreign keys; WAL so readers never block the one writer; wait, don't fail.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    # pysqlite's own transaction handling breaks SAVEPOINTs, so we emit BEGIN ourselves (below).
+    if _is_sqlite(dbapi_connection):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    # A request that may write takes SQLite's write lock up front (BEGIN IMMEDIATE): concurrent
+    # writers then queue instead of failing on a stale snapshot, which is what makes row locks and
+    # idempotency keys behave on SQLite as they do on PostgreSQL. Reads stay deferred and parallel.
+    if conn.dialect.name == "sqlite":
+        writing = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

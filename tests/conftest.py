@@ -61,9 +61,10 @@ def workdir():
 def app(workdir):
     from flask_migrate import upgrade
     url = _database_url(workdir)
-    app = create_app(TestConfig)
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(workdir / "storage"))
+    settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": str(workdir / "storage")})
     with app.app_context():
+        assert _db.engine.url.render_as_string(hide_password=False) == url
         upgrade(directory=str(ROOT / "migrations"))
     return app
 
