@@ -18,7 +18,7 @@ scan/hello (target >= 0.25) and on the scan's p99 latency (target <= 50 ms).
 Load comes from ``wrk`` when it is on PATH, otherwise from a Python generator (8 threads, one
 persistent ``http.client.HTTPConnection`` each).
 
-Usage: .venv/bin/python bench/scan_vs_hello.py [--duration 10] [--warmup 2] [--no-postgres]
+Usage: .venv/bin/python bench/scan_vs_hello.py [--duration 10] [--warmup 2] [--no-postgres] [--no-wrk]
 """
 import argparse
 import http.client
@@ -261,8 +261,11 @@ def python_load(url, seconds, headers):
             "p99": percentile(latencies, 0.99), "errors": len(errors)}
 
 
+USE_WRK = bool(shutil.which("wrk"))  # main() turns it off for --no-wrk
+
+
 def load(url, seconds, headers=None):
-    return (wrk_load if shutil.which("wrk") else python_load)(url, seconds, headers or {})
+    return (wrk_load if USE_WRK else python_load)(url, seconds, headers or {})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,7 +275,8 @@ def load(url, seconds, headers=None):
 def combine(runs):
     """Several runs of one endpoint: mean req/s, mean p50, the worst p99 (conservative)."""
     return {"rps": sum(r["rps"] for r in runs) / len(runs), "p50": sum(r["p50"] for r in runs) / len(runs),
-            "p99": max(r["p99"] for r in runs), "errors": sum(r["errors"] for r in runs), "runs": len(runs)}
+            "p99": max(r["p99"] for r in runs), "errors": sum(r["errors"] for r in runs),
+            "each": [r["rps"] for r in runs]}
 
 
 def measure(base, code, token, duration, warmup):
@@ -289,16 +293,18 @@ def measure(base, code, token, duration, warmup):
 
 
 def report(name, results, duration):
-    tool = "wrk -t2" if shutil.which("wrk") else "python http.client threads"
+    tool = "wrk -t2" if USE_WRK else "Python http.client, 8 threads"
     hello = results["hello"]
     print(f"\n{name} — {CONNECTIONS} connections, {duration} s per run ({tool})")
-    print(f"  {'endpoint':<28}{'runs':>5}{'req/s':>10}{'÷ hello':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(f"  {'endpoint':<28}{'req/s':>9}{'÷ hello':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+          "  req/s of each run")
     rows = (("GET /hello", "hello"), ("GET /scan/<code> anonymous", "scan"),
             ("GET /scan/<code> bearer", "scan_full"))
     for label, key in rows:
         r = results[key]
-        print(f"  {label:<28}{r['runs']:>5}{r['rps']:>10.1f}{r['rps'] / hello['rps']:>9.2f}"
-              f"{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>8}")
+        each = ", ".join(f"{rps:.0f}" for rps in r["each"])
+        print(f"  {label:<28}{r['rps']:>9.1f}{r['rps'] / hello['rps']:>9.2f}"
+              f"{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>8}  {each}")
     for label, key in (("anonymous scan", "scan"), ("bearer scan (full view)", "scan_full")):
         r = results[key]
         ratio = r["rps"] / hello["rps"]
@@ -326,11 +332,15 @@ def main():
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per endpoint (2)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_URL))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        print("wrk not found on PATH: using the Python load generator")
+    global USE_WRK
+    USE_WRK = USE_WRK and not args.no_wrk
+    if not USE_WRK:
+        print("wrk not found on PATH (or --no-wrk): using the Python load generator")
     with tempfile.TemporaryDirectory(prefix="jicai-bench-") as workdir:
-        bench_database("SQLite", f"sqlite:///{Path(workdir) / 'bench.db'}", args.duration, args.warmup, workdir)
+        sqlite_url = f"sqlite:///{Path(workdir) / 'bench.db'}"
+        bench_database("SQLite", sqlite_url, args.duration, args.warmup, workdir)
         if args.no_postgres:
             print("\nPostgreSQL skipped (--no-postgres)")
         elif reset_postgres(args.pg_url):

@@ -38,7 +38,8 @@ function stageStrip(stage) {
       "aria-current": i === at ? "step" : null,
       title: stageName(s),
     }, h("span", { class: "sr-only" }, stageName(s)), h("span", { "aria-hidden": "true" }, t(`stageShort.${s}`))))),
-    h("p", { class: "strip-caption" }, t("stage.step", { n: at + 1, stage: stageName(stage) })));
+    h("p", { class: "strip-caption" }, t("stage.step", { n: at + 1, stage: stageName(stage) }),
+      at >= 0 && at < STAGES.length - 1 ? t("stage.next", { stage: stageName(STAGES[at + 1]) }) : ""));
 }
 
 /** One readable sentence per lifecycle event. */
@@ -46,7 +47,8 @@ function sentence(ev, full) {
   const p = ev.payload || {};
   switch (ev.kind) {
     case "created":
-      return p.name ? t("ev.created", { name: p.name, budget: formatMoney(p.budget), unit: p.unit || t("project.none") }) : t("ev.createdShort");
+      return p.name ? t("ev.created", { name: p.name, budget: formatMoney(p.budget) }) + (p.unit ? t("ev.createdUnit", { unit: p.unit }) : "")
+        : t("ev.createdShort");
     case "stage_changed":
       return t("ev.stage", { from: stageName(p.from), to: stageName(p.to) })
         + (p.contractor ? t("ev.stageContract", { contractor: p.contractor }) : "")
@@ -83,9 +85,12 @@ function timeline(events, full) {
 function projectPage(p, ctx) {
   const full = p.view === "full";
   ctx.setTitle(p.name);
-  const place = [p.site_address, (p.region_path || []).join(" › ")].filter(Boolean);
+  // The region path is shown unless the address already spells it out.
+  const path = (p.region_path || []).join(" › ");
+  const place = [p.site_address, p.site_address && p.site_address.includes((p.region_path || []).join("")) ? null : path].filter(Boolean);
   const dates = p.planned_start_on || p.planned_end_on
-    ? t("project.dateRange", { start: formatDate(p.planned_start_on), end: formatDate(p.planned_end_on) }) : null;
+    ? [h("span", { class: "nowrap" }, formatDate(p.planned_start_on)), ` ${t("project.dateTo")} `,
+      h("span", { class: "nowrap" }, formatDate(p.planned_end_on))] : null;
   const progress = Number.isFinite(p.progress_pct)
     ? h("span", { class: "progress" }, h("progress", { max: 100, value: p.progress_pct, "aria-label": t("project.progress") }), ` ${p.progress_pct}%`) : null;
 
@@ -108,7 +113,7 @@ function projectPage(p, ctx) {
       fact(t("project.category"), p.category),
       full ? fact(t("project.contract"), p.contract_amount ? formatMoney(p.contract_amount) : null) : null,
       (p.funding_sources || []).length ? fact(t("project.funding"), h("ul", { class: "funds" },
-        p.funding_sources.map((f) => h("li", {}, h("span", {}, f.source), h("span", {}, formatMoney(f.amount)))))) : null,
+        p.funding_sources.map((f) => h("li", {}, h("span", {}, f.source), h("span", {}, formatMoney(f.amount))))), { class: "fact wide" }) : null,
       fact(t("project.contractor"), p.contractor || t("project.none")),
       fact(t("project.site"), place.length ? place.map((line) => h("span", { class: "line" }, line)) : null),
       fact(t("project.unit"), p.unit_name),
@@ -127,10 +132,13 @@ function projectPage(p, ctx) {
       h("a", { href: "/login?next=" + encodeURIComponent(back), "data-link": "", class: "btn btn-primary btn-block" }, t("project.signIn"))));
   } else if ((p.allowed_moves || []).length) {
     page.append(h("nav", { class: "dock", "aria-label": t("project.moves") },
-      h("div", { class: "row wrap" }, p.allowed_moves.map((to) => h("button", {
-        type: "button", class: "btn btn-primary", "data-testid": "move", "data-to": to,
-        onclick: () => openMove(p, to, ctx, page),
-      }, t("project.moveTo", { stage: stageName(to) }))))));
+      h("div", { class: "row wrap" }, p.allowed_moves.map((to) => {
+        const back = STAGES.indexOf(to) < STAGES.indexOf(p.stage);
+        return h("button", {
+          type: "button", class: back ? "btn" : "btn btn-primary", "data-testid": "move", "data-to": to,
+          onclick: () => openMove(p, to, ctx, page),
+        }, t(back ? "project.moveBack" : "project.moveTo", { stage: stageName(to) }));
+      }))));
   } else {
     page.classList.remove("has-dock");
   }
@@ -189,7 +197,7 @@ function openMove(p, to, ctx, page) {
     }
   }
 
-  dialog.append(h("form", { class: "form", onsubmit },
+  dialog.append(h("form", { class: "form", novalidate: true, onsubmit },
     h("h2", { id: "mv-h" }, t("move.title")),
     h("p", {}, t("move.confirm", { from: stageName(p.stage), to: stageName(to) })),
     needsContract ? [h("label", { for: "mv-contractor" }, t("move.contractor")), contractor,

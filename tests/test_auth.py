@@ -1,0 +1,132 @@
+"""Sign-in, sessions with CSRF, bearer tokens (expiry, algorithm allow-list, revocation), the
+failed-login limit, and the production secret check."""
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from backend import create_app
+from backend.config import ConfigError
+from backend.core import clock
+from backend.core.models import AuditLog, LoginAttempt
+from backend.extensions import db
+from conftest import PASSWORD, new_uuid
+
+
+def _token(app, username="t_county"):
+    r = app.test_client().post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 201, r.json
+    return r.json["access_token"]
+
+
+def test_login_sets_an_httponly_samesite_cookie(app, world):
+    r = app.test_client().post("/api/v1/auth/login", json={"username": "t_lead", "password": PASSWORD})
+    assert r.status_code == 200 and r.json["user"]["role"] == "township_lead" and r.json["csrf_token"]
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_wrong_password_and_unknown_user_look_the_same(app, world):
+    client = app.test_client()
+    a = client.post("/api/v1/auth/login", json={"username": "t_lead", "password": "wrong"})
+    b = client.post("/api/v1/auth/login", json={"username": "nobody-here", "password": "wrong"})
+    assert a.status_code == b.status_code == 401
+    assert a.json["error"] == b.json["error"] and a.json["error"]["code"] == "bad_credentials"
+
+
+def test_failed_logins_are_limited_and_logged(app, world):
+    client = app.test_client()
+    username = "t_inspector_sibling"
+    with app.app_context():
+        before = db.session.query(AuditLog).filter_by(action="auth.login_failed").count()
+    codes = [client.post("/api/v1/auth/login", json={"username": username, "password": f"guess{i}"}).status_code
+             for i in range(app.config["LOGIN_MAX_FAILURES"] + 1)]
+    assert codes == [401] * app.config["LOGIN_MAX_FAILURES"] + [429]
+    right = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert right.status_code == 429 and right.json["error"]["code"] == "too_many_attempts"
+    assert "Retry-After" in right.headers
+    with app.app_context():
+        assert db.session.query(AuditLog).filter_by(action="auth.login_failed").count() == \
+            before + app.config["LOGIN_MAX_FAILURES"]
+        assert db.session.query(LoginAttempt).filter_by(username=username, success=False).count() >= 6
+    # The window passes: the right password works again.
+    clock.freeze(clock.now() + app.config["LOGIN_WINDOW"] + timedelta(seconds=1))
+    try:
+        assert client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD}).status_code == 200
+    finally:
+        clock.freeze(None)
+
+
+def test_cookie_writes_need_the_csrf_token(app, login_as, make_project):
+    project_id = make_project()
+    lead = login_as("lead")
+    body = {"client_uuid": new_uuid(), "to_stage": "tendering"}
+    r = lead.post(f"/api/v1/projects/{project_id}/stage", json=body, headers={"X-CSRF-Token": "forged"})
+    assert (r.status_code, r.json["error"]["code"]) == (403, "csrf_failed")
+    assert lead.post(f"/api/v1/projects/{project_id}/stage", json=body).status_code == 200
+
+
+def test_bearer_token_works_without_csrf(app, make_project):
+    project_id = make_project()
+    r = app.test_client().post(f"/api/v1/projects/{project_id}/stage",
+                               json={"client_uuid": new_uuid(), "to_stage": "tendering"},
+                               headers={"Authorization": f"Bearer {_token(app)}"})
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("forge", ["none_alg", "other_key", "hs512", "no_exp", "garbage", "expired"])
+def test_bad_tokens_are_refused(app, world, forge):
+    now = clock.now()
+    claims = {"iss": "jicai", "sub": str(world["users"]["county"]), "iat": now, "jti": new_uuid(),
+              "exp": now + timedelta(minutes=5)}
+    key = app.config["SECRET_KEY"]
+    token = {
+        "none_alg": lambda: jwt.encode(claims, None, algorithm="none"),
+        "other_key": lambda: jwt.encode(claims, "another-secret-key-of-the-same-length-xxxx", algorithm="HS256"),
+        "hs512": lambda: jwt.encode(claims, key, algorithm="HS512"),
+        "no_exp": lambda: jwt.encode({k: v for k, v in claims.items() if k != "exp"}, key, algorithm="HS256"),
+        "garbage": lambda: "not.a.token",
+        "expired": lambda: jwt.encode({**claims, "exp": now - timedelta(seconds=1)}, key, algorithm="HS256"),
+    }[forge]()
+    r = app.test_client().get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401
+    assert r.json["error"]["code"] == ("token_expired" if forge == "expired" else "token_invalid")
+
+
+def test_revoked_token_is_refused(app, world):
+    token = _token(app)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert client.post("/api/v1/auth/token/revoke", headers=headers).status_code == 204
+    r = client.get("/api/v1/auth/me", headers=headers)
+    assert (r.status_code, r.json["error"]["code"]) == (401, "token_revoked")
+
+
+def test_token_revoke_needs_a_token(login_as):
+    r = login_as("lead").post("/api/v1/auth/token/revoke")
+    assert (r.status_code, r.json["error"]["code"]) == (400, "no_token")
+    assert login_as(None).post("/api/v1/auth/token/revoke").status_code == 401
+
+
+def test_logout_ends_the_session(login_as):
+    lead = login_as("lead")
+    assert lead.post("/api/v1/auth/logout").status_code == 204
+    assert lead.get("/api/v1/auth/me").status_code == 401
+
+
+@pytest.mark.parametrize("body", [{}, {"username": "t_lead"}, {"username": 5, "password": []},
+                                  {"username": "", "password": "x"}])
+def test_login_bad_input(app, world, body):
+    r = app.test_client().post("/api/v1/auth/login", json=body)
+    assert r.status_code == 400 and r.json["error"]["code"] == "validation_error"
+    assert all(f["path"].startswith("json.") for f in r.json["error"]["fields"])
+
+
+def test_production_needs_a_secret_key():
+    with pytest.raises(ConfigError):
+        create_app({"ENV": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with pytest.raises(ConfigError):
+        create_app({"ENV": "production", "SECRET_KEY": "short", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == "s" * 40
