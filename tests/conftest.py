@@ -232,9 +232,9 @@ def live_server(app, world, workdir):
                             stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):
         try:
-            if requests.get(base + "/api/v1/hello", timeout=1).status_code == 200:
+            if requests.get(base + "/api/v1/hello", timeout=3).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     else:
         proc.kill()

@@ -8,7 +8,7 @@ const MESSAGES = {
     "app.notFound": "页面不存在",
     "app.home": "返回首页",
     "lang.switch": "EN",
-    "lang.switchLabel": "Switch to English",
+    "lang.switchLabel": "EN — Switch to English",
     "nav.logout": "退出",
 
     "login.title": "登录",
@@ -132,7 +132,7 @@ const MESSAGES = {
     "app.notFound": "Page not found",
     "app.home": "Back to home",
     "lang.switch": "中",
-    "lang.switchLabel": "切换到中文",
+    "lang.switchLabel": "中 — 切换到中文",
     "nav.logout": "Sign out",
 
     "login.title": "Sign in",

@@ -1,0 +1,90 @@
+"""The demo a new user sees after `make run`, loaded into its own fresh database."""
+import os
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from backend import create_app
+from backend.core.models import Region, User
+from backend.extensions import db
+from backend.projects.models import Project
+from backend.qrcodes.models import QrCode
+
+TOWNSHIPS = ["锦城街道", "锦北街道", "玲珑街道", "锦南街道", "青山湖街道", "高虹镇", "太湖源镇", "於潜镇", "天目山镇",
+             "太阳镇", "潜川镇", "昌化镇", "龙岗镇", "河桥镇", "湍口镇", "清凉峰镇", "岛石镇", "板桥镇"]
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    if os.environ.get("JICAI_TEST_DB") == "postgres":
+        base = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS jicai_demo_test WITH (FORCE)"))
+            conn.execute(text("CREATE DATABASE jicai_demo_test"))
+        url = base.rsplit("/", 1)[0] + "/jicai_demo_test"
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
+                      "STORAGE_DIR": str(tmp_path_factory.mktemp("demo-storage")),
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0 and "demo loaded" in result.output, result.output
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_lin_an_and_its_18_townships(demo_app):
+    with demo_app.app_context():
+        county = db.session.execute(select(Region).where(Region.code == "330112000000")).scalar_one()
+        assert county.name == "临安区" and county.parent.name == "杭州市" and county.parent.parent.name == "浙江省"
+        towns = db.session.execute(select(Region).where(Region.parent_id == county.id)).scalars().all()
+        assert sorted(t.name for t in towns) == sorted(TOWNSHIPS)
+        assert all(t.code.startswith("330112") and len(t.code) == 12 for t in towns)
+        villages = db.session.scalar(select(func.count()).select_from(Region).where(Region.level == "village"))
+        assert villages >= 3 * 18
+
+
+def test_projects_over_every_stage_with_codes_and_intact_chains(demo_app):
+    with demo_app.app_context():
+        stages = dict(db.session.execute(select(Project.stage, func.count()).group_by(Project.stage)).all())
+        assert set(stages) == {"approved", "tendering", "contracted", "construction", "acceptance",
+                               "settlement", "audit", "archived"}
+        assert 90 <= sum(stages.values()) <= 130
+        active = db.session.scalar(select(func.count()).select_from(QrCode).where(
+            QrCode.subject_type == "project", QrCode.status == "active"))
+        assert active == sum(stages.values())
+    result = demo_app.test_cli_runner().invoke(args=["verify-chains"])
+    assert result.exit_code == 0 and "0 broken" in result.output
+
+
+def test_a_user_for_every_role_who_can_sign_in(demo_app):
+    with demo_app.app_context():
+        roles = set(db.session.execute(select(User.role)).scalars())
+    assert roles == {"admin", "province", "city", "county", "township_lead", "inspector"}
+    client = demo_app.test_client()
+    r = client.post("/api/v1/auth/login", json={"username": "jincheng_lead", "password": "Jicai@2026"})
+    assert r.status_code == 200
+    assert client.get("/api/v1/projects").json["total"] >= 8
+
+
+def test_loading_twice_changes_nothing(demo_app):
+    with demo_app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Project))
+    result = demo_app.test_cli_runner().invoke(args=["demo"])
+    assert "already loaded" in result.output
+    with demo_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Project)) == before
+
+
+def test_label_command_writes_a_sheet(demo_app, tmp_path):
+    out = tmp_path / "labels.html"
+    result = demo_app.test_cli_runner().invoke(args=["labels", "330112006000", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert html.count('class="label"') >= 8 and "锦城街道" in html
+    bad = demo_app.test_cli_runner().invoke(args=["labels", "999"])
+    assert bad.exit_code != 0 and "no region" in bad.output
