@@ -6,6 +6,7 @@ from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import IntegerConverter
 
 from .config import ROOT, Config
 from .extensions import db, migrate
@@ -23,6 +24,7 @@ def create_app(config=None):
     elif config is not None:
         app.config.from_object(config)
     Config.check(app.config)
+    app.url_map.converters["int"] = BoundedInt
     app.json.ensure_ascii = False
     app.security_schemes = {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
@@ -41,6 +43,15 @@ def create_app(config=None):
     from . import cli
     cli.register(app)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """Path ids are 32-bit: a larger number is simply no such row (id 0 → 404), never a database
+    overflow. (Rejecting it in the converter would make werkzeug answer 405 on some rules.)"""
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        return number if number <= 2**31 - 1 else 0
 
 
 def _register_blueprints(app):

@@ -18,12 +18,22 @@ for rule in SHELL_ROUTES:
     bp.add_url_rule(rule, f"shell_{rule}", shell)
 
 
-@bp.get("/<path:filename>")
-def asset(filename):
-    """Static PWA files; the service worker and manifest are revalidated on every load."""
+# Only the PWA's own folders and top-level files are served, so an unknown /api/ path is a JSON 404
+# and never a 405 from a catch-all.
+ASSET_DIRS = "any(js, css, icons, vendor)"
+TOP_FILES = "any('index.html', 'sw.js', 'manifest.webmanifest', 'favicon.ico', 'robots.txt')"
+
+
+@bp.get(f"/<{TOP_FILES}:filename>")
+def top_file(filename):
+    """The shell, service worker and manifest: always revalidated, so an update reaches phones."""
     response = send_from_directory(current_app.config["PWA_DIR"], filename, max_age=0)
-    if filename in ("sw.js", "manifest.webmanifest"):
-        response.headers["Cache-Control"] = "no-cache"
-    else:
-        response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get(f"/<{ASSET_DIRS}:folder>/<path:filename>")
+def asset(folder, filename):
+    """Scripts, styles and icons (the service worker versions them; a short HTTP cache suffices)."""
+    response = send_from_directory(current_app.config["PWA_DIR"], f"{folder}/{filename}", max_age=300)
     return response

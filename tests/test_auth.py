@@ -35,8 +35,14 @@ def test_wrong_password_and_unknown_user_look_the_same(app, world):
 
 
 def test_failed_logins_are_limited_and_logged(app, world):
+    from backend.core.auth import hash_password
+    from backend.core.models import User
     client = app.test_client()
-    username = "t_inspector_sibling"
+    username = "t_locked_out_" + new_uuid()[:6]
+    with app.app_context():
+        db.session.add(User(username=username, display_name="锁定测试", role="inspector",
+                            password_hash=hash_password(PASSWORD), region_id=world["regions"]["jincheng"]))
+        db.session.commit()
     with app.app_context():
         before = db.session.query(AuditLog).filter_by(action="auth.login_failed").count()
     codes = [client.post("/api/v1/auth/login", json={"username": username, "password": f"guess{i}"}).status_code

@@ -2,14 +2,14 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
-from ..core.fields import Text
+from ..core.fields import CleanString, Id, Text
 from ..core.models import ROLES
 from ..core.pagination import page_fields
 
 
 class LoginIn(Schema):
     username = Text(64)
-    password = String(required=True, validate=Length(min=1, max=256))
+    password = CleanString(required=True, validate=Length(min=1, max=256))
 
 
 class RegionRef(Schema):
@@ -44,11 +44,11 @@ class HelloOut(Schema):
 
 
 class UserIn(Schema):
-    username = String(required=True, validate=[Length(min=3, max=64)])
+    username = CleanString(required=True, validate=[Length(min=3, max=64)])
     display_name = Text(64)
-    password = String(required=True, validate=Length(min=10, max=256))
+    password = CleanString(required=True, validate=Length(min=10, max=256))
     role = String(required=True, validate=OneOf(list(ROLES)))
-    region_id = Integer(required=True)
+    region_id = Id(required=True)
 
 
 UserPage = Schema.from_dict({"items": List(Nested(UserOut), required=True), **page_fields()},

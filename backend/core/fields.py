@@ -1,6 +1,24 @@
-"""Field types shared by the features' schemas."""
-from apiflask.fields import UUID, String
-from apiflask.validators import Length, Regexp
+"""Field types shared by the features' schemas. Inputs go through these so that what reaches the
+database is always storable on both SQLite and PostgreSQL."""
+from apiflask.fields import UUID, Integer, String
+from apiflask.validators import Length, Range, Regexp
+from marshmallow import ValidationError
+
+MAX_ID = 2**31 - 1
+
+
+class CleanString(String):
+    """A string without NUL characters or unpaired surrogates (PostgreSQL cannot store them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("must not contain NUL characters")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("must be valid Unicode text")
+        return text
 
 
 def ClientUUID():
@@ -9,6 +27,11 @@ def ClientUUID():
 
 
 def Text(max_len, required=True, min_len=1, **kw):
-    """A trimmed, non-blank string of bounded length."""
-    return String(required=required, validate=[Length(min=min_len, max=max_len),
-                                              Regexp(r"\S", error="must not be blank")], **kw)
+    """A non-blank string of bounded length."""
+    return CleanString(required=required, validate=[Length(min=min_len, max=max_len),
+                                                   Regexp(r"\S", error="must not be blank")], **kw)
+
+
+def Id(**kw):
+    """A row id in input: a positive 32-bit integer."""
+    return Integer(validate=Range(min=1, max=MAX_ID), **kw)

@@ -1,9 +1,9 @@
 """Tables the core needs to authenticate, scope, audit and de-duplicate: regions, users, audit log,
 idempotency keys, revoked tokens, login attempts."""
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -24,7 +24,17 @@ ROLES = {
 }
 SUPERVISORS = ("province", "city", "county")
 
-UtcDateTime = DateTime(timezone=True)
+class UtcDateTime(TypeDecorator):
+    """Timestamps are stored and returned as aware UTC datetimes on every database (SQLite would
+    otherwise hand back naive ones)."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return clock.as_utc(value).astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        return clock.as_utc(value)
 
 
 class Region(db.Model):

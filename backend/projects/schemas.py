@@ -4,13 +4,36 @@ from apiflask.fields import (Boolean, Date, DateTime, Decimal, Dict, Float, Inte
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
-from ..core.fields import ClientUUID, Text
+from ..core.fields import CleanString, ClientUUID, Id, Text
 from ..core.pagination import PageQuery, page_fields
 from .services import STAGES
 
-MoneyField = lambda **kw: Decimal(places=2, as_string=True, **kw)  # noqa: E731
-PositiveMoney = lambda **kw: MoneyField(  # noqa: E731
-    validate=Range(min=0.01, max=9_999_999_999.99), **kw)
+MAX_MONEY = 9_999_999_999
+
+
+MONEY_PATTERN = r"^-?\d+(\.\d{1,2})?$"
+
+
+def _positive_money(value):
+    # Not a Range validator: on a string-serialised Decimal it would put strings into the
+    # OpenAPI document's numeric bounds. Fen are the smallest unit: no silent rounding.
+    if not value.is_finite() or value <= 0 or value > MAX_MONEY:
+        raise ValidationError(f"must be more than 0 and at most {MAX_MONEY} yuan")
+    if value.as_tuple().exponent < -2:
+        raise ValidationError("at most two decimals (fen)")
+
+
+def MoneyField(**kw):
+    """Yuan with two decimals, serialised as a string ("1234.50") so no float ever touches money."""
+    return Decimal(places=2, as_string=True, metadata={"type": "string", "pattern": MONEY_PATTERN,
+                                                       "example": "1234.50"}, **kw)
+
+
+def PositiveMoney(**kw):
+    """Money as input: a decimal string (or number) in yuan, more than 0, at most two decimals."""
+    return Decimal(as_string=True, validate=_positive_money, metadata={
+        "type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "example": "1234.50",
+        "description": "yuan, > 0, at most two decimals"}, **kw)
 
 CATEGORIES = ("道路交通", "农田水利", "美丽乡村", "人居环境", "公共服务", "产业发展", "生态保护", "其他")
 UNIT_KINDS = ("乡镇财政所", "乡镇人民政府", "街道办事处", "村股份经济合作社", "村民委员会", "学校",
@@ -26,7 +49,7 @@ class RegionBrief(Schema):
 
 class UnitIn(Schema):
     client_uuid = ClientUUID()
-    region_id = Integer(required=True)
+    region_id = Id(required=True)
     name = Text(100)
     kind = String(required=True, validate=OneOf(UNIT_KINDS))
     address = Text(200, required=False, allow_none=True)
@@ -44,7 +67,7 @@ class UnitOut(Schema):
 
 
 class UnitQuery(PageQuery):
-    region_id = Integer()
+    region_id = Id()
 
 
 UnitPage = Schema.from_dict({"items": List(Nested(UnitOut), required=True), **page_fields()},
@@ -63,8 +86,8 @@ class FundingOut(Schema):
 
 class ProjectIn(Schema):
     client_uuid = ClientUUID()
-    region_id = Integer(required=True)
-    unit_id = Integer(required=True)
+    region_id = Id(required=True)
+    unit_id = Id(required=True)
     name = Text(120)
     category = String(required=True, validate=OneOf(CATEGORIES))
     budget = PositiveMoney(required=True)
@@ -101,9 +124,9 @@ class ProjectBrief(Schema):
 
 
 class ProjectQuery(PageQuery):
-    region_id = Integer()
+    region_id = Id()
     stage = String(validate=OneOf(STAGES))
-    q = String(validate=Length(max=60))
+    q = CleanString(validate=Length(max=60))
 
 
 ProjectPage = Schema.from_dict({"items": List(Nested(ProjectBrief), required=True), **page_fields()},

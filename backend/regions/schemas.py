@@ -2,6 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
+from ..core.fields import CleanString, Id
 from ..core.models import LEVELS
 from ..core.pagination import PageQuery, page_fields
 
@@ -23,9 +24,9 @@ class RegionDetail(RegionOut):
 
 
 class RegionQuery(PageQuery):
-    parent_id = Integer()
+    parent_id = Id()
     level = String(validate=OneOf(LEVELS))
-    q = String(validate=Length(max=40))
+    q = CleanString(validate=Length(max=40))
 
 
 RegionPage = Schema.from_dict({"items": List(Nested(RegionOut), required=True), **page_fields()},
