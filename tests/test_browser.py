@@ -1,0 +1,82 @@
+"""A person with a phone (360 × 740) against a real gunicorn: scan a plaque anonymously, sign in,
+see the whole timeline, switch to English, move a stage, mistype a code. Screenshots are kept in
+test-artifacts/ and were looked at."""
+import pytest
+
+from conftest import PASSWORD, code_of
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
+         "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+def _no_sideways_scroll(page):
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_scan_sign_in_and_see_the_timeline(app, live_server, make_project, phone, artifacts):
+    project_id = make_project(stage="construction", name="钱王社区道路提升改造工程")
+    code = code_of(app, project_id)
+    phone.goto(f"{live_server}/q/{code}")
+    phone.wait_for_selector("[data-testid=project-name]")
+    assert phone.get_attribute("[data-testid=project-card]", "data-view") == "public"
+    assert phone.inner_text("[data-testid=project-name]") == "钱王社区道路提升改造工程"
+    assert phone.inner_text("[data-testid=project-stage]") == "施工"
+    _no_sideways_scroll(phone)
+    phone.screenshot(path=str(artifacts / "scan-public.png"), full_page=True)
+
+    phone.click("[data-testid=public-note] a")
+    phone.fill("[data-testid=username]", "t_lead")
+    phone.fill("[data-testid=password]", PASSWORD)
+    phone.click("[data-testid=login-submit]")
+    phone.wait_for_selector("[data-testid=project-card][data-view=full]")
+    assert phone.url.endswith(f"/q/{code}")
+    items = phone.locator("[data-testid=timeline-item]")
+    # created, code issued, 3 stage moves, 2 payments — all of them in the full view, newest first
+    assert items.count() == 7
+    assert items.first.get_attribute("data-kind") == "payment_recorded"
+    assert items.last.get_attribute("data-kind") == "created"
+    assert "链完整" in phone.inner_text("[data-testid=chain]")
+    _no_sideways_scroll(phone)
+    phone.screenshot(path=str(artifacts / "scan-full.png"), full_page=True)
+
+    phone.click("[data-testid=lang-toggle]")
+    phone.wait_for_function("document.querySelector('[data-testid=project-stage]')?.innerText === 'Construction'")
+    phone.screenshot(path=str(artifacts / "scan-full-en.png"))
+    phone.click("[data-testid=lang-toggle]")
+
+
+def test_move_a_stage_from_the_phone(app, live_server, make_project, phone, artifacts):
+    code = code_of(app, make_project(stage="construction"))
+    phone.goto(f"{live_server}/login?next=/q/{code}")
+    phone.fill("[data-testid=username]", "t_lead")
+    phone.fill("[data-testid=password]", PASSWORD)
+    phone.click("[data-testid=login-submit]")
+    phone.wait_for_selector("[data-testid=project-card][data-view=full]")
+    phone.click("[data-testid=move][data-to=acceptance]")
+    phone.screenshot(path=str(artifacts / "move-confirm.png"))
+    phone.click("[data-testid=move-confirm]")
+    phone.wait_for_function("document.querySelector('[data-testid=project-stage]')?.innerText === '验收'")
+    kinds = phone.locator("[data-testid=timeline-item]").first.get_attribute("data-kind")
+    assert kinds == "stage_changed"
+    phone.screenshot(path=str(artifacts / "move-done.png"))
+
+
+def test_a_mistyped_code_says_so(app, live_server, make_project, phone, artifacts):
+    code = code_of(app, make_project())
+    typo = code[:5] + ("A" if code[5] != "A" else "B") + code[6:]
+    phone.goto(f"{live_server}/q/{typo}")
+    phone.wait_for_selector("[data-testid=error]")
+    assert phone.get_attribute("[data-testid=error]", "data-code") == "code_checksum"
+    assert "码有误" in phone.inner_text("[data-testid=error]")
+    phone.screenshot(path=str(artifacts / "scan-mistyped.png"))
