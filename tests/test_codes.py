@@ -112,3 +112,17 @@ def test_png_decodes_to_the_exact_url(app, login_as, make_project):
     cached = client.get(f"/api/v1/codes/{code}.png")
     assert cached.data == r.data and "immutable" in cached.headers["Cache-Control"]
     assert client.get(f"/api/v1/codes/{code}.png", headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
+
+
+def test_scan_cache_is_never_stale_and_etags_revalidate(app, login_as, make_project):
+    project_id = make_project(stage="approved")
+    code = code_of(app, project_id)
+    anon, lead = login_as(None), login_as("lead")
+    first = anon.get(f"/api/v1/scan/{code}")
+    assert first.json["project"]["stage"] == "approved"
+    assert anon.get(f"/api/v1/scan/{code}", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert lead.get(f"/api/v1/scan/{code}").json["project"]["view"] == "full"  # views are cached apart
+    lead.post(f"/api/v1/projects/{project_id}/stage", json={"client_uuid": new_uuid(), "to_stage": "tendering"})
+    again = anon.get(f"/api/v1/scan/{code}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.json["project"]["stage"] == "tendering"
+    assert again.json["project"]["view"] == "public"

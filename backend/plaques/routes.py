@@ -1,5 +1,7 @@
 """Scanning a plaque, revoking/reissuing codes, printing label sheets."""
-from flask import Response
+import hashlib
+
+from flask import Response, current_app, request
 
 from ..core import idempotency
 from ..core.auth import actor, require
@@ -18,8 +20,24 @@ CODE_MANAGERS = ("township_lead", "county", "city", "province", "admin")
 @bp.doc(responses=[400, 401, 404, 410])
 def scan(code):
     """What a code marks: the public view for anyone, the full view for a user whose region covers
-    it. 400 ``code_malformed`` / ``code_checksum``; 404 ``code_not_found``; 410 ``code_revoked``."""
-    return services.scan(code, actor())
+    it. 400 ``code_malformed`` / ``code_checksum``; 404 ``code_not_found``; 410 ``code_revoked``.
+
+    Project scans are rendered once per version of the project (see ``services.version_key``) and
+    carry an ETag, so a phone that scans the same plaque again gets a 304."""
+    user = actor()
+    key = services.version_key(code, user)
+    body = services.rendered.get(key) if key else None
+    if body is None:
+        body = current_app.json.dumps(ScanOut().dump(services.scan(code, user))).encode()
+        if key:
+            services.rendered.put(key, body)
+    etag = hashlib.sha1(repr(key).encode()).hexdigest()[:20] if key else None
+    headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie, Authorization"}
+    if etag:
+        headers["ETag"] = f'"{etag}"'
+        if etag in request.if_none_match:
+            return Response(status=304, headers=headers)
+    return Response(body, mimetype="application/json", headers=headers)
 
 
 @bp.post("/codes/<code>/revoke")

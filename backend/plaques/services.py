@@ -1,7 +1,10 @@
 """What a scan shows, code revocation with its timeline entries, and the printable label sheet."""
-from flask import render_template
-from sqlalchemy import select
+from types import SimpleNamespace
 
+from flask import render_template
+from sqlalchemy import bindparam, select
+
+from ..core.cache import Lru
 from ..core.models import Region
 from ..core.scoping import covers
 from ..extensions import db
@@ -10,6 +13,34 @@ from ..projects.models import Project, Unit
 from ..qrcodes import services as qrcodes
 from ..qrcodes.codes import pretty
 from ..qrcodes.models import QrCode
+
+
+rendered = Lru(4096)  # scan responses, keyed by ``version_key``
+_version_stmt = None
+
+
+def version_key(text, actor):
+    """One query that validates the code and names the exact version of what a scan would show:
+    (project, chain head, last update, view). Every change to a project appends to its chain or
+    bumps ``updated_at``, so a response cached under this key is always current. None for units
+    (not cached). Raises like ``scan``."""
+    global _version_stmt
+    if _version_stmt is None:  # built once: this is the hottest query in the system
+        _version_stmt = (
+            select(QrCode.code, QrCode.status, QrCode.revoke_reason, QrCode.subject_type,
+                   QrCode.subject_id, Project.chain_head, Project.updated_at, Region.path)
+            .outerjoin(Project, (QrCode.subject_type == "project") & (Project.id == QrCode.subject_id))
+            .join(Region, Region.id == QrCode.region_id)
+            .where(QrCode.code == bindparam("code")))
+    row = db.session.execute(_version_stmt, {"code": qrcodes.parse(text)}).first()
+    if row is None:
+        raise qrcodes.not_found_error()
+    if row.status != "active":
+        raise qrcodes.revoked_error(row)
+    if row.subject_type != "project":
+        return None
+    view = f"full:{actor.role}" if covers(actor, SimpleNamespace(path=row.path)) else "public"
+    return (row.code, row.subject_id, row.chain_head, row.updated_at.isoformat(), view)
 
 
 def scan(text, actor):

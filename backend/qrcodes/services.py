@@ -64,11 +64,15 @@ def parse(text, path="path.code"):
                        fields=[{"path": path, "message": "malformed"}])
 
 
+def not_found_error():
+    return ApiError(404, "code_not_found", "该码不存在", "No such code")
+
+
 def find(code):
     """The row for a canonical code, or 404 ``code_not_found``."""
     row = db.session.execute(select(QrCode).where(QrCode.code == code)).scalar_one_or_none()
     if row is None:
-        raise ApiError(404, "code_not_found", "该码不存在", "No such code")
+        raise not_found_error()
     return row
 
 
