@@ -6,6 +6,7 @@ from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import ROOT, Config
@@ -25,6 +26,9 @@ def create_app(config=None):
         app.config.from_object(config)
     Config.check(app.config)
     app.url_map.converters["int"] = BoundedInt
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.json.ensure_ascii = False
     app.security_schemes = {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},

@@ -38,6 +38,10 @@ class Config:
     STORAGE_DIR = _env("STORAGE_DIR", str(INSTANCE / "storage"))
     PWA_DIR = str(ROOT / "pwa")
 
+    # Behind nginx (or any reverse proxy): how many proxies to trust for X-Forwarded-For/-Proto, so
+    # the audit log and the sign-in limit see the phone's address, not the proxy's.
+    PROXY_COUNT = int(_env("PROXY_COUNT", 0))
+
     # Request limits: JSON bodies are small; anything larger is refused before parsing.
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", 1024 * 1024))
 

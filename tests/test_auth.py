@@ -136,3 +136,19 @@ def test_production_needs_a_secret_key():
         create_app({"ENV": "production", "SECRET_KEY": "short", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     app = create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SECRET_KEY"] == "s" * 40
+
+
+def test_behind_a_proxy_the_phone_address_is_seen(world):
+    """With PROXY_COUNT set, the sign-in limit and the audit log see the client, not nginx."""
+    proxied = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "PROXY_COUNT": 1, "TESTING": True})
+    seen = {}
+
+    @proxied.get("/_addr")
+    def addr():
+        from flask import request
+        seen["ip"] = request.remote_addr
+        return {"ok": True}
+
+    proxied.test_client().get("/_addr", environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                              headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen["ip"] == "203.0.113.7"
