@@ -17,10 +17,12 @@ def covers(actor, region):
     return region.path.startswith(actor.region.path)
 
 
-def scoped(stmt, model, actor):
-    """Restrict a SELECT of ``model`` (which has ``region_id``) to the actor's subtree."""
+def scoped(stmt, model, actor, within=None):
+    """Restrict a SELECT of ``model`` (which has ``region_id``) to the actor's subtree, and further
+    to the subtree of region ``within`` if given (403 when that region is outside the actor's)."""
+    top = actor.region if within is None else get_scoped(Region, within, actor, "地区", "region")
     return stmt.join(Region, model.region_id == Region.id).where(
-        Region.path.startswith(actor.region.path, autoescape=True))
+        Region.path.startswith(top.path, autoescape=True))
 
 
 def scoped_regions(stmt, actor):

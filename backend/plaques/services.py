@@ -86,25 +86,20 @@ def revoke(row, actor, reason, reissue):
 
 
 def labels(region, kind="all", stage=None):
-    """Label data for the region's subtree: projects and/or units with their active codes."""
+    """Label data for the region's subtree: (kind, name, region name, active code) of its projects
+    and/or units."""
     out = []
-    subtree = Region.path.startswith(region.path)
-    if kind in ("all", "project"):
-        stmt = (select(Project.name, Region.name, QrCode.code)
-                .join(Region, Project.region_id == Region.id)
-                .join(QrCode, (QrCode.subject_type == "project") & (QrCode.subject_id == Project.id)
+    for subject_type, model, title in (("project", Project, "项目"), ("unit", Unit, "管理单位")):
+        if kind not in ("all", subject_type):
+            continue
+        stmt = (select(model.name, Region.name, QrCode.code)
+                .join(Region, model.region_id == Region.id)
+                .join(QrCode, (QrCode.subject_type == subject_type) & (QrCode.subject_id == model.id)
                       & (QrCode.status == "active"))
-                .where(subtree).order_by(Region.code, Project.id))
-        if stage:
+                .where(Region.path.startswith(region.path)).order_by(Region.code, model.id))
+        if stage and model is Project:
             stmt = stmt.where(Project.stage == stage)
-        out += [("项目", *row) for row in db.session.execute(stmt)]
-    if kind in ("all", "unit"):
-        stmt = (select(Unit.name, Region.name, QrCode.code)
-                .join(Region, Unit.region_id == Region.id)
-                .join(QrCode, (QrCode.subject_type == "unit") & (QrCode.subject_id == Unit.id)
-                      & (QrCode.status == "active"))
-                .where(subtree).order_by(Region.code, Unit.id))
-        out += [("管理单位", *row) for row in db.session.execute(stmt)]
+        out += [(title, *row) for row in db.session.execute(stmt)]
     return out
 
 

@@ -5,7 +5,6 @@ from sqlalchemy import or_, select
 
 from ..core import idempotency
 from ..core.auth import actor, require
-from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
 from ..qrcodes import services as qrcodes
@@ -32,10 +31,7 @@ def _unit_out(unit, code=None):
 @bp.doc(responses=ERRORS)
 def list_units(query):
     """Management units in the caller's subtree (optionally under one region)."""
-    stmt = scoped(select(Unit), Unit, actor())
-    if "region_id" in query:
-        region = get_scoped(Region, query["region_id"], actor(), "地区", "region")
-        stmt = stmt.where(Region.path.startswith(region.path))
+    stmt = scoped(select(Unit), Unit, actor(), within=query.get("region_id"))
     page = paginate(stmt.order_by(Unit.id), query["page"], query["per_page"])
     codes = qrcodes.active_codes("unit", [u.id for u in page["items"]])
     page["items"] = [_unit_out(u, codes.get(u.id, "")) for u in page["items"]]
@@ -77,10 +73,7 @@ def _brief(project, code):
 @bp.doc(responses=ERRORS)
 def list_projects(query):
     """Projects in the caller's subtree, filtered by region, stage or a search word."""
-    stmt = scoped(select(Project), Project, actor())
-    if "region_id" in query:
-        region = get_scoped(Region, query["region_id"], actor(), "地区", "region")
-        stmt = stmt.where(Region.path.startswith(region.path))
+    stmt = scoped(select(Project), Project, actor(), within=query.get("region_id"))
     if "stage" in query:
         stmt = stmt.where(Project.stage == query["stage"])
     if query.get("q"):
