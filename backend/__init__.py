@@ -6,6 +6,7 @@ from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -90,7 +91,6 @@ def _transaction_per_request(app):
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        from werkzeug.exceptions import HTTPException
         if isinstance(error, HTTPException):
             return error
         db.session.rollback()

@@ -1,7 +1,7 @@
 // Service worker: the app shell precached (cache-first, so bump VERSION on every release),
 // navigations network-first with the cached shell offline, API reads network-first with the
 // last good copy as fallback. Non-GET requests are never touched.
-const VERSION = "v1";
+const VERSION = "v2";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
 const SHELL = [

@@ -80,3 +80,20 @@ def test_a_mistyped_code_says_so(app, live_server, make_project, phone, artifact
     assert phone.get_attribute("[data-testid=error]", "data-code") == "code_checksum"
     assert "码有误" in phone.inner_text("[data-testid=error]")
     phone.screenshot(path=str(artifacts / "scan-mistyped.png"))
+
+
+def test_lead_prints_the_township_plaques(app, live_server, make_project, phone, artifacts):
+    make_project(name="标牌打印测试工程")
+    phone.goto(f"{live_server}/login")
+    phone.fill("[data-testid=username]", "t_lead")
+    phone.fill("[data-testid=password]", PASSWORD)
+    phone.click("[data-testid=login-submit]")
+    phone.wait_for_selector("[data-testid=project-list]")
+    phone.screenshot(path=str(artifacts / "home.png"))
+    with phone.context.expect_page() as popup:
+        phone.click("[data-testid=labels-link]")
+    sheet = popup.value
+    sheet.wait_for_selector(".label")
+    names = sheet.eval_on_selector_all(".label .name", "els => els.map(e => e.textContent)")
+    assert "标牌打印测试工程" in names
+    assert "太湖源" not in "".join(sheet.eval_on_selector_all(".label .region", "els => els.map(e => e.textContent)"))

@@ -7,6 +7,7 @@ from ..core import audit, clock
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..core.scoping import covers
+from ..core.tree import ancestors
 from ..extensions import db
 from ..qrcodes import services as qrcodes
 from . import lifecycle
@@ -201,7 +202,6 @@ def view(project, actor):
     """The project as a scan shows it: public facts for anyone, everything for a user whose region
     covers the project."""
     full = covers(actor, project.region)
-    from ..regions.services import ancestors  # the region tree is read-only here
     timeline = lifecycle.events(project, public=not full)
     data = {
         "view": "full" if full else "public",
@@ -213,7 +213,7 @@ def view(project, actor):
         "region": project.region,
         "region_path": [r.name for r in ancestors(project.region) if r.level != "province"] + [project.region.name],
         "unit_name": project.unit.name, "paid_total": paid_total(project),
-        "code": (qrcodes.active_code("project", project.id) or _NoCode).code,
+        "code": getattr(qrcodes.active_code("project", project.id), "code", None),
         "timeline": timeline,
     }
     if full:
@@ -223,7 +223,3 @@ def view(project, actor):
                     allowed_moves=allowed_moves(project, actor), chain_intact=not problems,
                     chain_problems=problems, event_count=project.event_count)
     return data
-
-
-class _NoCode:
-    code = None

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from ..core.auth import actor, require
 from ..core.models import Region
 from ..core.pagination import paginate
+from ..core.tree import ancestors
 from ..core.scoping import get_scoped, scoped_regions
 from ..projects.models import Project
 from . import bp, services
@@ -37,5 +38,5 @@ def get_region(region_id):
     """One region with its ancestors and counts; 403 outside the caller's subtree."""
     region = get_scoped(Region, region_id, actor(), "地区", "region")
     return {**{c: getattr(region, c) for c in ("id", "code", "name", "level", "parent_id", "lat", "lng")},
-            "ancestors": services.ancestors(region), "children_count": services.children_count(region),
+            "ancestors": ancestors(region), "children_count": services.children_count(region),
             "project_count": services.subtree_count(region, Project)}

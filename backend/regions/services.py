@@ -1,17 +1,8 @@
-"""Reading the region tree."""
+"""Counting and finding in the region tree (ancestors live in core.tree)."""
 from sqlalchemy import func, select
 
 from ..core.models import Region
 from ..extensions import db
-
-
-def ancestors(region):
-    """From the root down to the region's parent, in one query on the path."""
-    codes = [c for c in region.path.strip("/").split("/")][:-1]
-    if not codes:
-        return []
-    rows = db.session.execute(select(Region).where(Region.code.in_(codes))).scalars().all()
-    return sorted(rows, key=lambda r: len(r.path))
 
 
 def subtree_count(region, model):

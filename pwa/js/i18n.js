@@ -37,6 +37,7 @@ const MESSAGES = {
     "home.next": "下一页",
     "home.page": "第 {page} / {pages} 页",
     "home.codeEmpty": "请先输入码",
+    "home.labels": "打印本辖区二维码标牌",
 
     "role.admin": "系统管理员", "role.province": "省级财政", "role.city": "市级财政",
     "role.county": "县级财政", "role.township_lead": "乡镇负责人", "role.inspector": "巡查员",
@@ -161,6 +162,7 @@ const MESSAGES = {
     "home.next": "Next",
     "home.page": "Page {page} of {pages}",
     "home.codeEmpty": "Enter a code first",
+    "home.labels": "Print QR plaques for my region",
 
     "role.admin": "Administrator", "role.province": "Province supervisor", "role.city": "City supervisor",
     "role.county": "County supervisor", "role.township_lead": "Township lead", "role.inspector": "Inspector",

@@ -96,7 +96,10 @@ export async function render(ctx) {
   return h("div", { class: "home has-dock" },
     h("section", { class: "me card", "aria-labelledby": "me-name" },
       h("h1", { id: "me-name", tabindex: "-1" }, t("home.hello", { name: user.display_name || user.username })),
-      h("p", { class: "muted" }, t("home.scope", { role: t(`role.${user.role}`), region: user.region ? user.region.name : "" }))),
+      h("p", { class: "muted" }, t("home.scope", { role: t(`role.${user.role}`), region: user.region ? user.region.name : "" })),
+      // The printable plaque sheet for everything in the user's region (opens the A4 page to print).
+      user.region && h("a", { href: `/api/v1/regions/${user.region.id}/labels`, target: "_blank", rel: "noopener",
+        class: "btn", "data-testid": "labels-link" }, t("home.labels"))),
     h("section", { "aria-labelledby": "plist-h" },
       h("h2", { id: "plist-h" }, t("home.projects")),
       search,
