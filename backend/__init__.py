@@ -65,8 +65,12 @@ def _register_blueprints(app):
     from .projects import bp as projects_bp, routes as _p  # noqa: F401
     from .qrcodes import bp as qrcodes_bp, routes as _q  # noqa: F401
     from .plaques import bp as plaques_bp, routes as _s  # noqa: F401
+    from .photos import bp as photos_bp, routes as _ph  # noqa: F401
+    from .tasks import bp as tasks_bp, routes as _t  # noqa: F401
+    from .inspections import bp as inspections_bp, routes as _i  # noqa: F401
     from . import web
-    for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, web.bp):
+    for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, photos_bp, tasks_bp,
+               inspections_bp, web.bp):
         app.register_blueprint(bp)
 
 

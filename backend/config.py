@@ -45,6 +45,11 @@ class Config:
     # Request limits: JSON bodies are small; anything larger is refused before parsing.
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", 1024 * 1024))
 
+    # Field evidence
+    OFF_SITE_METERS = float(_env("OFF_SITE_METERS", 500))  # farther than this from the site: "not on site"
+    PHOTO_MAX_BYTES = int(_env("PHOTO_MAX_BYTES", 12 * 1024 * 1024))
+    PHOTO_REUSE_DISTANCE = int(_env("PHOTO_REUSE_DISTANCE", 3))  # dHash bits that may differ (≤ 3)
+
     # Sessions (the PWA) and bearer tokens (API clients).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -7,10 +7,10 @@ from ..core import audit
 from ..core.auth import actor, authenticate, issue_token, new_csrf_token, require, revoke_token
 from ..core.errors import ApiError
 from ..core.models import User
-from ..core.pagination import PageQuery, paginate
+from ..core.pagination import paginate
 from ..core.scoping import scoped
 from . import bp, services
-from .schemas import HelloOut, LoginIn, SessionOut, TokenOut, UserIn, UserOut, UserPage
+from .schemas import HelloOut, LoginIn, SessionOut, TokenOut, UserIn, UserOut, UserPage, UserQuery
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415, 429]
 
@@ -86,13 +86,15 @@ def token_revoke():
 
 
 @bp.get("/users")
-@require("admin")
-@bp.input(PageQuery, location="query", arg_name="query")
+@require("admin", "province", "city", "county", "township_lead")
+@bp.input(UserQuery, location="query", arg_name="query")
 @bp.output(UserPage)
 @bp.doc(responses=ERRORS)
 def list_users(query):
-    """Accounts in the administrator's region."""
-    stmt = scoped(select(User), User, actor()).order_by(User.id)
+    """Accounts in the caller's region (a lead picks inspectors to assign from here)."""
+    stmt = scoped(select(User), User, actor()).where(User.active.is_(True)).order_by(User.id)
+    if "role" in query:
+        stmt = stmt.where(User.role == query["role"])
     return paginate(stmt, query["page"], query["per_page"])
 
 

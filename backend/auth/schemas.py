@@ -4,7 +4,7 @@ from apiflask.validators import Length, OneOf
 
 from ..core.fields import CleanString, Id, Text
 from ..core.models import ROLES
-from ..core.pagination import page_fields
+from ..core.pagination import PageQuery, page_fields
 
 
 class LoginIn(Schema):
@@ -49,6 +49,10 @@ class UserIn(Schema):
     password = CleanString(required=True, validate=Length(min=10, max=256))
     role = String(required=True, validate=OneOf(list(ROLES)))
     region_id = Id(required=True)
+
+
+class UserQuery(PageQuery):
+    role = String(validate=OneOf(list(ROLES)))
 
 
 UserPage = Schema.from_dict({"items": List(Nested(UserOut), required=True), **page_fields()},

@@ -1,10 +1,13 @@
 """Units, projects, stage moves and payments."""
+from math import cos, radians
+
 from apiflask import Schema
 from apiflask.fields import List, Nested
 from sqlalchemy import or_, select
 
 from ..core import idempotency
 from ..core.auth import actor, require
+from ..core.geo import distance_m
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
 from ..qrcodes import services as qrcodes
@@ -81,10 +84,20 @@ def list_projects(query):
         stmt = stmt.where(or_(Project.name.contains(word, autoescape=True),
                               Project.ref_no.contains(word, autoescape=True),
                               Project.contractor.contains(word, autoescape=True)))
-    page = paginate(stmt.order_by(Project.updated_at.desc(), Project.id.desc()),
-                    query["page"], query["per_page"])
+    if "near_lat" in query:
+        # Nearest first on a flat approximation (exact enough to order sites within a county).
+        lat, lng = query["near_lat"], query["near_lng"]
+        squeeze = cos(radians(lat)) ** 2
+        order = [(Project.lat.is_(None)), (Project.lat - lat) * (Project.lat - lat)
+                 + (Project.lng - lng) * (Project.lng - lng) * squeeze, Project.id]
+    else:
+        order = [Project.updated_at.desc(), Project.id.desc()]
+    page = paginate(stmt.order_by(*order), query["page"], query["per_page"])
     codes = qrcodes.active_codes("project", [p.id for p in page["items"]])
-    page["items"] = [_brief(p, codes.get(p.id)) for p in page["items"]]
+    near = (query["near_lat"], query["near_lng"]) if "near_lat" in query else None
+    page["items"] = [{**_brief(p, codes.get(p.id)),
+                      "distance_m": round(distance_m(*near, p.lat, p.lng)) if near and p.lat is not None else None}
+                     for p in page["items"]]
     return page
 
 

@@ -121,12 +121,21 @@ class ProjectBrief(Schema):
     region = Nested(RegionBrief, required=True)
     contractor = String(required=True, allow_none=True)
     code = String(required=True, allow_none=True)
+    distance_m = Float(allow_none=True)
 
 
 class ProjectQuery(PageQuery):
     region_id = Id()
     stage = String(validate=OneOf(STAGES))
     q = CleanString(validate=Length(max=60))
+    near_lat = Float(validate=Range(min=-90, max=90), allow_nan=False,
+                     metadata={"description": "with near_lng: nearest sites first"})
+    near_lng = Float(validate=Range(min=-180, max=180), allow_nan=False)
+
+    @validates_schema
+    def both(self, data, **kwargs):
+        if ("near_lat" in data) != ("near_lng" in data):
+            raise ValidationError("near_lat and near_lng come together", "near_lng")
 
 
 ProjectPage = Schema.from_dict({"items": List(Nested(ProjectBrief), required=True), **page_fields()},

@@ -1,0 +1,126 @@
+"""Inspections from the field app: record, list, and attach photos — all exactly once."""
+from flask import current_app, request
+from sqlalchemy import or_, select
+
+from ..core import idempotency
+from ..core.auth import actor, require
+from ..core.errors import ApiError
+from ..core.pagination import paginate
+from ..core.scoping import ensure_in_scope, get_scoped, scoped
+from ..extensions import db
+from ..photos.models import Photo
+from ..projects.models import Project
+from . import bp, checklists, services
+from .models import Inspection
+from .schemas import (ChecklistsOut, InspectionIn, InspectionOut, InspectionPage, InspectionQuery,
+                      PhotoForm, PhotoOut)
+
+ERRORS = [400, 401, 403, 404, 409, 413, 415]
+UPLOAD_ENDPOINT = "inspections.upload_photo"
+
+
+@bp.before_app_request
+def photo_size_limit():
+    """Photos may be larger than JSON bodies; refuse an oversized one before reading it."""
+    if request.endpoint == UPLOAD_ENDPOINT:
+        limit = current_app.config["PHOTO_MAX_BYTES"] + 64 * 1024
+        request.max_content_length = limit
+        if request.content_length and request.content_length > limit:
+            raise ApiError(413, "photo_too_large", "照片过大",
+                           f"The photo is larger than {current_app.config['PHOTO_MAX_BYTES']} bytes")
+
+
+def photo_view(photo):
+    reused_of = None
+    if photo.reused_of_id:
+        source = db.session.get(Photo, photo.reused_of_id)
+        reused_of = {"photo_id": source.id, "project_id": source.project_id,
+                     "inspection_id": source.inspection_id}
+    return {**{c: getattr(photo, c) for c in (
+        "id", "client_uuid", "sha256", "width", "height", "bytes", "taken_at", "lat", "lng",
+        "exif_taken_at", "exif_lat", "exif_lng", "exif_source", "reused")},
+            "reused_of": reused_of, "thumb_url": f"/api/v1/photos/{photo.id}/thumb.jpg",
+            "url": f"/api/v1/photos/{photo.id}.jpg"}
+
+
+def inspection_views(items):
+    photos = services.photos_of([i.id for i in items])
+    names = dict(db.session.execute(select(Project.id, Project.name).where(
+        Project.id.in_({i.project_id for i in items}))).all()) if items else {}
+    return [{**{c: getattr(i, c) for c in (
+        "id", "client_uuid", "project_id", "task_id", "verdict", "findings", "checklist", "lat", "lng",
+        "accuracy_m", "distance_m", "off_site", "position_missing", "reused_photo", "recorded_at",
+        "created_at")},
+             "project_name": names[i.project_id], "inspector": i.inspector,
+             "photos": [photo_view(p) for p in photos[i.id]]} for i in items]
+
+
+@bp.get("/checklists")
+@require()
+@bp.output(ChecklistsOut)
+@bp.doc(responses=[401])
+def get_checklists():
+    """What to check at each project stage (the app caches it for offline use)."""
+    return {"stages": checklists.all_stages()}
+
+
+@bp.post("/inspections")
+@require(*services.RECORDERS)
+@bp.input(InspectionIn, arg_name="data")
+@bp.output(InspectionOut, status_code=201)
+@bp.doc(responses=ERRORS)
+def create_inspection(data):
+    """Record an inspection. Idempotent on ``client_uuid``: a replay gets the first response."""
+    user = actor()
+    project = get_scoped(Project, data["project_id"], user, "项目", "project")
+    return idempotency.once(data["client_uuid"], user, "inspection.create", lambda: (
+        InspectionOut().dump(inspection_views([services.record(user, project, data)])[0]), 201))
+
+
+@bp.get("/inspections")
+@require()
+@bp.input(InspectionQuery, location="query", arg_name="query")
+@bp.output(InspectionPage)
+@bp.doc(responses=ERRORS)
+def list_inspections(query):
+    """Inspections in the caller's region, newest first; ``flagged`` keeps the suspicious ones."""
+    user = actor()
+    stmt = scoped(select(Inspection), Inspection, user)
+    if query["mine"]:
+        stmt = stmt.where(Inspection.inspector_id == user.id)
+    if "project_id" in query:
+        stmt = stmt.where(Inspection.project_id == query["project_id"])
+    if query["flagged"]:
+        stmt = stmt.where(or_(Inspection.off_site.is_(True), Inspection.reused_photo.is_(True)))
+    page = paginate(stmt.order_by(Inspection.created_at.desc(), Inspection.id.desc()),
+                    query["page"], query["per_page"])
+    page["items"] = inspection_views(page["items"])
+    return page
+
+
+@bp.get("/inspections/<int:inspection_id>")
+@require()
+@bp.output(InspectionOut)
+@bp.doc(responses=ERRORS)
+def get_inspection(inspection_id):
+    """One inspection with its photos and flags."""
+    return inspection_views([get_scoped(Inspection, inspection_id, actor(), "巡查记录", "inspection")])[0]
+
+
+@bp.post("/inspections/<uuid:inspection_uuid>/photos")
+@require(*services.RECORDERS)
+@bp.input(PhotoForm, location="form_and_files", arg_name="form")
+@bp.output(PhotoOut, status_code=201)
+@bp.doc(responses=ERRORS)
+def upload_photo(inspection_uuid, form):
+    """Attach one photo (multipart) to the inspection with that client UUID. The server checks the
+    SHA-256, sniffs the content, guards against bombs and re-encodes; a replay of the same photo
+    UUID, or the same bytes again, is acknowledged and not stored twice."""
+    user = actor()
+    inspection = ensure_in_scope(services.by_uuid(inspection_uuid), user, "巡查记录", "inspection")
+    data = form["file"].read()
+    device = {k: form.get(k) for k in ("taken_at", "lat", "lng", "accuracy_m", "exif_taken_at",
+                                       "exif_lat", "exif_lng")}
+    return idempotency.once(form["client_uuid"], user, "photo.upload", lambda: (
+        PhotoOut().dump(photo_view(services.add_photo(inspection, user, form["client_uuid"], data,
+                                                      form["sha256"], device))), 201))

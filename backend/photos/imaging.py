@@ -1,0 +1,144 @@
+"""Turning an uploaded file into trustworthy evidence, or refusing it.
+
+The file is judged by its bytes, never by its name or declared type: the magic number must say
+JPEG, PNG or WebP and Pillow must agree; markup or archives hidden inside (polyglots) are refused;
+the pixel count is checked from the header before anything is decoded (decompression bombs); the
+whole image must decode (truncated files). What is kept: the original's SHA-256, capture time and
+GPS from its EXIF, a re-encoded display copy and a thumbnail — both without any metadata, so the
+copy a public page gets carries no EXIF — and a 64-bit perceptual hash for finding reused photos.
+"""
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL.ExifTags import IFD
+
+MAGIC = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
+BEIJING = timezone(timedelta(hours=8))
+MAX_PIXELS = 50_000_000   # a 50 MP camera is the largest honest phone photo
+MAX_SIDE = 12_000
+DISPLAY_SIDE = 2048
+THUMB_SIDE = 320
+# Markers of another format riding inside an image (HTML/JS/PHP/SVG, ZIP/JAR, PDF).
+POLYGLOT = re.compile(rb"<\s*(script|html|svg|\?php|iframe|body)|PK\x03\x04|%PDF-", re.IGNORECASE)
+
+
+class PhotoRejected(ValueError):
+    def __init__(self, code, zh, en, status=400):
+        super().__init__(en)
+        self.code, self.zh, self.en, self.status = code, zh, en, status
+
+
+@dataclass
+class Processed:
+    width: int
+    height: int
+    display: bytes
+    thumb: bytes
+    phash: int
+    exif_taken_at: datetime | None
+    exif_lat: float | None
+    exif_lng: float | None
+
+
+def sniff(data):
+    """The format the bytes say they are, or None."""
+    for magic, kind in MAGIC.items():
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def process(data):
+    """Check and convert an upload; raises PhotoRejected with a stable code."""
+    if not data:
+        raise PhotoRejected("photo_empty", "照片文件为空", "The photo file is empty")
+    kind = sniff(data)
+    if kind is None:
+        raise PhotoRejected("photo_type", "只接受 JPEG、PNG 或 WebP 照片", "Only JPEG, PNG or WebP photos are accepted", 415)
+    if POLYGLOT.search(data):
+        raise PhotoRejected("photo_polyglot", "照片文件中夹带了其他内容，已拒收",
+                            "The file carries other content besides the image; refused")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=[kind])
+            width, height = image.size
+            if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+                raise PhotoRejected("photo_bomb", "照片像素过多", f"The photo has too many pixels ({width}×{height})")
+            image.load()
+        except PhotoRejected:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected("photo_bomb", "照片像素过多", "The photo has too many pixels")
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+            raise PhotoRejected("photo_corrupt", "照片文件已损坏或不完整", f"The photo cannot be decoded ({err})")
+    taken_at, lat, lng = _exif(image)
+    upright = ImageOps.exif_transpose(image).convert("RGB")
+    return Processed(width=upright.width, height=upright.height,
+                     display=_jpeg(upright, DISPLAY_SIDE, 82), thumb=_jpeg(upright, THUMB_SIDE, 75),
+                     phash=dhash(upright), exif_taken_at=taken_at, exif_lat=lat, exif_lng=lng)
+
+
+def _jpeg(image, side, quality):
+    copy = image.copy()
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    copy.save(out, "JPEG", quality=quality, optimize=True)  # no exif= argument: no metadata
+    return out.getvalue()
+
+
+def dhash(image):
+    """64-bit difference hash: survives re-encoding, resizing and mild edits of the same photo."""
+    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    pixels = list(small.getdata())
+    value = 0
+    for row in range(8):
+        for col in range(8):
+            value = (value << 1) | (pixels[row * 9 + col] > pixels[row * 9 + col + 1])
+    return value
+
+
+def _exif(image):
+    try:
+        exif = image.getexif()
+    except Exception:  # noqa: BLE001 — broken metadata must not sink an otherwise good photo
+        return None, None, None
+    taken_at = None
+    raw = exif.get_ifd(IFD.Exif).get(0x9003) or exif.get(0x0132)
+    if isinstance(raw, str):
+        try:
+            # EXIF times carry no zone; phones in China write Beijing time.
+            taken_at = datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(tzinfo=BEIJING)
+        except ValueError:
+            taken_at = None
+    gps = exif.get_ifd(IFD.GPSInfo)
+    lat = _degrees(gps.get(2), gps.get(1))
+    lng = _degrees(gps.get(4), gps.get(3))
+    return taken_at, lat, lng
+
+
+def _degrees(value, ref):
+    try:
+        d, m, s = (float(x) for x in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    degrees = d + m / 60 + s / 3600
+    if not (0 <= degrees <= 180):
+        return None
+    return round(-degrees if ref in ("S", "W") else degrees, 7)
+
+
+def hamming(a, b):
+    return bin(a ^ b).count("1")
+
+
+def bands(phash):
+    """Four 16-bit bands: two hashes within Hamming distance 3 share at least one band exactly,
+    so candidates are found by equality on indexed columns (no scan over all photos)."""
+    return [(phash >> shift) & 0xFFFF for shift in (48, 32, 16, 0)]
