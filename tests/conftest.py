@@ -140,7 +140,9 @@ class Client:
             headers.setdefault("X-CSRF-Token", self.csrf)
         return headers
 
-    def request(self, method, url, json=None, headers=None, **kw):
+    def request(self, method, url, json=None, headers=None, form=None, **kw):
+        if form is not None:
+            kw.update(data=form, content_type="multipart/form-data")
         return self.c.open(url, method=method, json=json, headers=self._headers(method, headers), **kw)
 
     def get(self, url, **kw):
@@ -262,3 +264,71 @@ def browser():
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# ---- field work ----------------------------------------------------------------------------------
+
+def jpeg_bytes(seed=0, size=(640, 480), exif=None, fmt="JPEG"):
+    """A photo-like test image: a gradient with a seed-dependent pattern (distinct seeds give
+    perceptually different images)."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        draw.rectangle([x, y, x + rng.randrange(40, 300), y + rng.randrange(40, 300)],
+                       fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    out = io.BytesIO()
+    kwargs = {"exif": exif} if exif is not None else {}
+    image.save(out, fmt, **kwargs)
+    return out.getvalue()
+
+
+def photo_form(data, **fields):
+    """Multipart fields for a photo upload."""
+    import hashlib
+    import io
+    return {"client_uuid": new_uuid(), "sha256": hashlib.sha256(data).hexdigest(),
+            "file": (io.BytesIO(data), "photo.jpg"), **fields}
+
+
+@pytest.fixture
+def make_inspection(app, world):
+    """make_inspection(project_id, by="inspector", **fields) → the inspection's client UUID."""
+    from backend.core.models import User
+    from backend.inspections import services as inspections
+    from backend.projects.models import Project
+
+    def make(project_id, by="inspector", **fields):
+        with app.app_context(), app.test_request_context():
+            user = _db.session.get(User, world["users"][by])
+            project = _db.session.get(Project, project_id)
+            data = {"client_uuid": new_uuid(), "verdict": "normal", "checklist": [],
+                    "lat": project.lat, "lng": project.lng, **fields}
+            inspection = inspections.record(user, project, data)
+            _db.session.commit()
+            return inspection.client_uuid
+    return make
+
+
+@pytest.fixture
+def make_photo(app, world):
+    """make_photo(inspection_uuid, seed=…) → photo id, stored through the real pipeline."""
+    import hashlib
+
+    from backend.core.models import User
+    from backend.inspections import services as inspections
+
+    def make(inspection_uuid, seed=1, by="inspector"):
+        with app.app_context(), app.test_request_context():
+            inspection = inspections.by_uuid(inspection_uuid)
+            data = jpeg_bytes(seed)
+            photo = inspections.add_photo(inspection, _db.session.get(User, world["users"][by]), new_uuid(),
+                                          data, hashlib.sha256(data).hexdigest(), {})
+            _db.session.commit()
+            return photo.id
+    return make

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import code_of, new_uuid
+from conftest import code_of, jpeg_bytes, new_uuid, photo_form
+
+
+def inspection_id(app, client_uuid):
+    from backend.inspections.services import by_uuid
+    with app.app_context():
+        return by_uuid(client_uuid).id
 
 ROLE = {"admin": "admin", "province": "province", "city": "city", "city_sibling": "city",
         "county": "county", "county_sibling": "county", "lead": "township_lead",
@@ -28,7 +34,8 @@ class Endpoint:
     scoped: bool = True  # sibling users get `sibling`
     sibling: int = 403
     body: callable = None
-    needs: dict = field(default_factory=dict)  # {"project": stage}
+    form: callable = None  # multipart body
+    needs: dict = field(default_factory=dict)  # {"project": stage, "inspection": True, "photo": True}
 
 
 def _unit_body(ids):
@@ -51,7 +58,8 @@ ENDPOINTS = {
     "hello": Endpoint("GET", "/api/v1/hello", lambda i: "/api/v1/hello", 200, anon=200, scoped=False),
     "me": Endpoint("GET", "/api/v1/auth/me", lambda i: "/api/v1/auth/me", 200, scoped=False),
     "logout": Endpoint("POST", "/api/v1/auth/logout", lambda i: "/api/v1/auth/logout", 204, scoped=False),
-    "users": Endpoint("GET", "/api/v1/users", lambda i: "/api/v1/users", 200, roles=("admin",), scoped=False),
+    "users": Endpoint("GET", "/api/v1/users", lambda i: "/api/v1/users", 200,
+                      roles=("admin", "province", "city", "county", "township_lead"), scoped=False),
     "user_create": Endpoint("POST", "/api/v1/users", lambda i: "/api/v1/users", 201, roles=("admin",),
                             scoped=False, body=_user_body),
     "regions": Endpoint("GET", "/api/v1/regions", lambda i: "/api/v1/regions", 200, scoped=False),
@@ -94,6 +102,30 @@ ENDPOINTS = {
                        roles=("township_lead", "county", "city", "province", "admin"),
                        needs={"project": "approved"},
                        body=lambda i: {"client_uuid": new_uuid(), "reason": "标牌损坏", "reissue": True}),
+    "checklists": Endpoint("GET", "/api/v1/checklists", lambda i: "/api/v1/checklists", 200, scoped=False),
+    "inspections": Endpoint("GET", "/api/v1/inspections", lambda i: "/api/v1/inspections", 200, scoped=False),
+    "inspection_create": Endpoint("POST", "/api/v1/inspections", lambda i: "/api/v1/inspections", 201,
+                                  roles=("inspector", "township_lead", "county"), needs={"project": "construction"},
+                                  body=lambda i: {"client_uuid": new_uuid(), "project_id": i["project"],
+                                                  "verdict": "normal", "lat": 30.234, "lng": 119.72}),
+    "inspection": Endpoint("GET", "/api/v1/inspections/<int:inspection_id>",
+                           lambda i: f"/api/v1/inspections/{i['inspection_id']}", 200,
+                           needs={"project": "construction", "inspection": True}),
+    "photo_upload": Endpoint("POST", "/api/v1/inspections/<uuid:inspection_uuid>/photos",
+                             lambda i: f"/api/v1/inspections/{i['inspection']}/photos", 201,
+                             roles=("inspector", "township_lead", "county"),
+                             needs={"project": "construction", "inspection": "actor"},
+                             form=lambda i: photo_form(jpeg_bytes(seed=hash(new_uuid())))),
+    "photo": Endpoint("GET", "/api/v1/photos/<int:photo_id>.jpg", lambda i: f"/api/v1/photos/{i['photo']}.jpg",
+                      200, needs={"project": "construction", "inspection": True, "photo": True}),
+    "photo_thumb": Endpoint("GET", "/api/v1/photos/<int:photo_id>/thumb.jpg",
+                            lambda i: f"/api/v1/photos/{i['photo']}/thumb.jpg", 200,
+                            needs={"project": "construction", "inspection": True, "photo": True}),
+    "tasks": Endpoint("GET", "/api/v1/tasks", lambda i: "/api/v1/tasks", 200, scoped=False),
+    "task_create": Endpoint("POST", "/api/v1/tasks", lambda i: "/api/v1/tasks", 201,
+                            roles=("township_lead", "county"), needs={"project": "construction"},
+                            body=lambda i: {"client_uuid": new_uuid(), "project_id": i["project"],
+                                            "assignee_id": i["users"]["inspector"], "due_on": "2099-01-01"}),
 }
 # Public or credential-exchange endpoints: covered by test_auth.py, not by role.
 NOT_ROLE_BASED = {"/api/v1/auth/login", "/api/v1/auth/token", "/api/v1/auth/token/revoke",
@@ -112,15 +144,23 @@ def expected(endpoint, actor):
 
 @pytest.mark.parametrize("actor", ACTORS, ids=lambda a: a or "anonymous")
 @pytest.mark.parametrize("name", ENDPOINTS)
-def test_matrix(app, world, login_as, make_project, name, actor):
+def test_matrix(app, world, login_as, make_project, make_inspection, make_photo, name, actor):
     endpoint = ENDPOINTS[name]
     ids = dict(world)
     if "project" in endpoint.needs:
         ids["project"] = make_project(stage=endpoint.needs["project"])
         ids["code"] = code_of(app, ids["project"])
+    if "inspection" in endpoint.needs:
+        # An upload goes to the actor's own inspection when they could have recorded one here.
+        own = endpoint.needs["inspection"] == "actor" and actor in ("inspector", "lead", "county")
+        ids["inspection"] = make_inspection(ids["project"], by=actor if own else "inspector")
+        ids["inspection_id"] = inspection_id(app, ids["inspection"])
+    if "photo" in endpoint.needs:
+        ids["photo"] = make_photo(ids["inspection"])
     client = login_as(actor)
     body = endpoint.body(ids) if endpoint.body else None
-    r = client.request(endpoint.method, endpoint.url(ids), json=body)
+    form = endpoint.form(ids) if endpoint.form else None
+    r = client.request(endpoint.method, endpoint.url(ids), json=body, form=form)
     want = expected(endpoint, actor)
     assert r.status_code == want, (name, actor, r.status_code, r.get_json(silent=True))
     if want >= 400:

@@ -15,7 +15,7 @@ Accuracy = lambda **kw: Float(validate=Range(min=0, max=100_000), allow_none=Tru
 
 class ChecklistItemIn(Schema):
     key = CleanString(required=True, validate=Length(min=1, max=40))
-    ok = Boolean(required=True, allow_none=True)
+    ok = Boolean(required=True, allow_none=True, truthy={True}, falsy={False})  # JSON true/false/null only
     note = CleanString(validate=Length(max=200), allow_none=True)
 
 

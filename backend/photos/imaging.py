@@ -96,7 +96,7 @@ def _jpeg(image, side, quality):
 def dhash(image):
     """64-bit difference hash: survives re-encoding, resizing and mild edits of the same photo."""
     small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()  # one byte per pixel in mode L
     value = 0
     for row in range(8):
         for col in range(8):
