@@ -36,6 +36,13 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     STORAGE_DIR = _env("STORAGE_DIR", str(INSTANCE / "storage"))
+    # S3-compatible object storage for photos and QR images; unset = the local STORAGE_DIR.
+    STORAGE_S3_BUCKET = _env("STORAGE_S3_BUCKET")
+    STORAGE_S3_PREFIX = _env("STORAGE_S3_PREFIX", "")
+    STORAGE_S3_ENDPOINT = _env("STORAGE_S3_ENDPOINT")  # e.g. https://minio.internal:9000
+    STORAGE_S3_REGION = _env("STORAGE_S3_REGION")
+    STORAGE_S3_ACCESS_KEY = _env("STORAGE_S3_ACCESS_KEY")
+    STORAGE_S3_SECRET_KEY = _env("STORAGE_S3_SECRET_KEY")
     PWA_DIR = str(ROOT / "pwa")
 
     # Behind nginx (or any reverse proxy): how many proxies to trust for X-Forwarded-For/-Proto, so
