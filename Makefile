@@ -18,14 +18,20 @@ $(BIN)/.installed-test: $(BIN)/.installed requirements-test.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
-run: $(BIN)/.installed
+# Front-end libraries come from npm (package-lock.json) and are served by the app from pwa/vendor/.
+pwa/vendor/jsQR.js: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p pwa/vendor
+	cp node_modules/jsqr/dist/jsQR.js pwa/vendor/jsQR.js
+
+run: $(BIN)/.installed pwa/vendor/jsQR.js
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
-test: $(BIN)/.installed-test
+test: $(BIN)/.installed-test pwa/vendor/jsQR.js
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI runs it)"; fi
@@ -41,4 +47,4 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/labels.py
 
 clean:
-	rm -rf $(VENV) instance test-artifacts
+	rm -rf $(VENV) instance test-artifacts node_modules pwa/vendor
