@@ -42,9 +42,14 @@ test-sqlite:
 test-postgres:
 	JICAI_TEST_DB=postgres $(BIN)/pytest -q tests
 
-bench: $(BIN)/.installed-test
+bench: $(BIN)/.installed-test pwa/vendor/jsQR.js
 	$(BIN)/python bench/scan_vs_hello.py
 	$(BIN)/python bench/labels.py
+	$(BIN)/python bench/photo_upload.py
+	$(BIN)/python bench/first_load.py
+	npm ci --prefix bench --no-audit --no-fund --loglevel=error
+	$(BIN)/python bench/lighthouse.py
+	$(BIN)/python bench/offline_sync.py
 
 clean:
 	rm -rf $(VENV) instance test-artifacts node_modules pwa/vendor

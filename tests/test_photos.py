@@ -46,12 +46,29 @@ def _bomb():
             + chunk(b"IDAT", data) + chunk(b"IEND", b""))
 
 
+def _png_with_text(text):
+    from PIL import PngImagePlugin
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", text)
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 200, 30)).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def _jpeg_with_comment(text):
+    data = jpeg_bytes(14)
+    comment = b"\xff\xfe" + struct.pack(">H", len(text) + 2) + text
+    return data[:2] + comment + data[2:]
+
+
 HOSTILE = {
     "wrong_magic": (b"GIF89a" + b"\x00" * 200, 415, "photo_type"),
     "text_named_jpg": (b"just some text pretending to be a photo", 415, "photo_type"),
     "svg_with_script": (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', 415, "photo_type"),
     "polyglot_jpeg_html": (jpeg_bytes(3) + b"<html><script>alert(document.cookie)</script></html>", 400, "photo_polyglot"),
     "polyglot_jpeg_zip": (jpeg_bytes(4) + b"PK\x03\x04" + b"\x00" * 40, 400, "photo_polyglot"),
+    "polyglot_png_text_chunk": (_png_with_text("<script>fetch('/api/v1/auth/me')</script>"), 400, "photo_polyglot"),
+    "polyglot_jpeg_comment": (_jpeg_with_comment(b"<?php system($_GET['c']); ?>"), 400, "photo_polyglot"),
     "decompression_bomb": (_bomb(), 400, "photo_bomb"),
     "huge_dimension_png": (_png(100_000, 100_000), 400, "photo_bomb"),
     "truncated_jpeg": (jpeg_bytes(5)[:1500], 400, "photo_corrupt"),
@@ -67,6 +84,12 @@ def test_hostile_uploads_are_refused_and_nothing_is_stored(app, login_as, inspec
     assert (r.status_code, r.json["error"]["code"]) == (status, code), r.json
     assert r.json["error"]["message"]["zh"]
     assert (count(app, Photo), _stored_files(app)) == before
+
+
+def test_ordinary_metadata_and_comments_pass(app, login_as, inspection):
+    data = _jpeg_with_comment(b"Canon EOS, 2026-11-20, site photo")
+    r = _upload(login_as("inspector"), inspection, photo_form(data))
+    assert r.status_code == 201, r.json
 
 
 def test_hash_mismatch_is_refused(app, login_as, inspection):

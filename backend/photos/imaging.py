@@ -22,7 +22,9 @@ MAX_PIXELS = 50_000_000   # a 50 MP camera is the largest honest phone photo
 MAX_SIDE = 12_000
 DISPLAY_SIDE = 2048
 THUMB_SIDE = 320
-# Markers of another format riding inside an image (HTML/JS/PHP/SVG, ZIP/JAR, PDF).
+# Markers of another, active format riding inside an image (HTML/JS/PHP/SVG, ZIP/JAR, PDF). They are
+# looked for only where such content can hide — metadata segments and anything after the image's
+# end — never in compressed pixel data, where any byte pattern occurs by chance.
 POLYGLOT = re.compile(rb"<\s*(script|html|svg|\?php|iframe|body)|PK\x03\x04|%PDF-", re.IGNORECASE)
 
 
@@ -61,7 +63,7 @@ def process(data):
     kind = sniff(data)
     if kind is None:
         raise PhotoRejected("photo_type", "只接受 JPEG、PNG 或 WebP 照片", "Only JPEG, PNG or WebP photos are accepted", 415)
-    if POLYGLOT.search(data):
+    if any(POLYGLOT.search(part) for part in hiding_places(data, kind)):
         raise PhotoRejected("photo_polyglot", "照片文件中夹带了其他内容，已拒收",
                             "The file carries other content besides the image; refused")
     with warnings.catch_warnings():
@@ -83,6 +85,75 @@ def process(data):
     return Processed(width=upright.width, height=upright.height,
                      display=_jpeg(upright, DISPLAY_SIDE, 82), thumb=_jpeg(upright, THUMB_SIDE, 75),
                      phash=dhash(upright), exif_taken_at=taken_at, exif_lat=lat, exif_lng=lng)
+
+
+def hiding_places(data, kind):
+    """The parts of an image file that are not pixel data: metadata and what follows the end."""
+    if kind == "JPEG":
+        return _jpeg_hiding_places(data)
+    if kind == "PNG":
+        return _chunk_hiding_places(data, 8, ">I", b"IEND", text=(b"tEXt", b"zTXt", b"iTXt"), crc=4)
+    return _riff_hiding_places(data)
+
+
+def _jpeg_hiding_places(data):
+    parts, pos = [], 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return parts + [data[pos:]]  # not a marker where one must be: treat the rest as suspect
+        marker = data[pos + 1]
+        if marker == 0xD9:  # end of image: anything after it is a trailer
+            return parts + [data[pos + 2:]]
+        if marker in (0x01, *range(0xD0, 0xD8)) or marker == 0xFF:
+            pos += 1 if marker == 0xFF else 2
+            continue
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        segment = data[pos + 4:pos + 2 + length]
+        if marker == 0xFE or 0xE0 <= marker <= 0xEF:  # comment and APPn (EXIF, XMP, ...)
+            parts.append(segment)
+        pos += 2 + length
+        if marker == 0xDA:  # start of scan: skip entropy-coded data to the next real marker
+            while pos + 1 < len(data) and not (data[pos] == 0xFF and data[pos + 1] not in
+                                                (0x00, *range(0xD0, 0xD8))):
+                pos += 1
+    return parts
+
+
+def _chunk_hiding_places(data, pos, size_format, end, text, crc):
+    import struct
+    parts = []
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(size_format, data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if kind in text:
+            parts.append(zlib_text(kind, body))
+        pos += 8 + length + crc
+        if kind == end:
+            return parts + [data[pos:]]
+    return parts + [data[pos:]]
+
+
+def zlib_text(kind, body):
+    """PNG text chunks, decompressed where they are compressed (zTXt, compressed iTXt)."""
+    import zlib
+    try:
+        if kind == b"zTXt":
+            return body + zlib.decompress(body[body.index(b"\x00") + 2:], bufsize=65536)[:65536]
+    except (ValueError, zlib.error):
+        pass
+    return body
+
+
+def _riff_hiding_places(data):
+    size = int.from_bytes(data[4:8], "little") + 8
+    parts, pos = [data[size:]], 12
+    while pos + 8 <= min(size, len(data)):
+        kind, length = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
+        if kind in (b"EXIF", b"XMP "):
+            parts.append(data[pos + 8:pos + 8 + length])
+        pos += 8 + length + (length & 1)
+    return parts
 
 
 def _jpeg(image, side, quality):

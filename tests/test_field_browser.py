@@ -1,0 +1,109 @@
+"""The inspector's day, in a real phone-sized Chromium against a real gunicorn: record two
+inspections with photos while offline, reload the app offline, come back online and find exactly
+two inspections and their photos on the server; and a photo upload whose connection is cut after
+the server stored it completes exactly once."""
+import requests
+
+from backend.inspections.models import Inspection
+from backend.photos.models import Photo
+from conftest import PASSWORD, code_of, jpeg_bytes
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
+         "is_mobile": True, "has_touch": True}
+SITE = {"latitude": 30.2341, "longitude": 119.7201, "accuracy": 12}
+
+
+def _phone(browser, live_server):
+    context = browser.new_context(**PHONE, permissions=["geolocation"], geolocation=SITE)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("[data-testid=username]", "t_inspector")
+    page.fill("[data-testid=password]", PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_selector("[data-testid=my-tasks], [data-testid=project-list]")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    return context, page
+
+
+def _record(page, artifacts, name, seed, problem=False):
+    page.click("[data-testid=record-inspection]")
+    page.wait_for_selector("[data-testid=inspect-form]")
+    page.locator("[data-testid=check-ok]").first.click()
+    if problem:
+        page.locator("[data-testid=check-bad]").last.click()
+        page.fill("[data-testid=findings]", "护栏未按设计安装，需整改")
+        page.click("[data-testid=verdict-problem]")
+    else:
+        page.click("[data-testid=verdict-normal]")
+    page.set_input_files("[data-testid=photo-input]", files=[
+        {"name": f"IMG_{seed}.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(seed, size=(2400, 1800))}])
+    page.wait_for_selector("[data-testid=thumb]")
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    page.click("[data-testid=inspect-submit]")
+    page.wait_for_selector("[data-testid=project-card]")
+
+
+def _counts(app, project_id):
+    from backend.extensions import db
+    with app.app_context():
+        inspections = db.session.query(Inspection).filter_by(project_id=project_id).all()
+        photos = db.session.query(Photo).filter(Photo.inspection_id.in_([i.id for i in inspections])).count() \
+            if inspections else 0
+        return len(inspections), photos
+
+
+def test_offline_inspections_arrive_exactly_once(app, browser, live_server, make_project, artifacts):
+    project_id = make_project(stage="construction", name="离线巡查测试道路工程")
+    code = code_of(app, project_id)
+    context, page = _phone(browser, live_server)
+    page.goto(f"{live_server}/q/{code}")
+    page.wait_for_selector("[data-testid=record-inspection]")
+    context.set_offline(True)
+    _record(page, artifacts, "field-inspect-offline-1", 31)
+    _record(page, artifacts, "field-inspect-offline-2", 32, problem=True)
+    page.wait_for_selector("[data-testid=outbox-count]:not([hidden])")
+    assert "待上传" in page.inner_text("[data-testid=outbox-count]")
+    page.reload()  # the app was closed and opened again, still without signal
+    page.wait_for_selector("[data-testid=outbox-count]:not([hidden])")
+    page.screenshot(path=str(artifacts / "field-offline-reloaded.png"))
+    page.goto(f"{live_server}/outbox")
+    page.wait_for_selector("[data-testid=outbox-item]")
+    assert page.locator("[data-testid=outbox-item]").count() >= 4  # 2 inspections + 2 photos
+    page.screenshot(path=str(artifacts / "field-outbox.png"), full_page=True)
+    assert _counts(app, project_id) == (0, 0)
+
+    context.set_offline(False)
+    page.wait_for_selector("[data-testid=outbox-count]", state="hidden", timeout=60_000)
+    assert _counts(app, project_id) == (2, 2)
+    page.goto(f"{live_server}/q/{code}")
+    page.wait_for_selector("[data-testid=inspection]")
+    page.screenshot(path=str(artifacts / "field-project-after-sync.png"), full_page=True)
+    context.close()
+
+
+def test_photo_upload_cut_after_the_server_stored_it(app, browser, live_server, make_project, artifacts):
+    project_id = make_project(stage="construction", name="断线重传测试工程")
+    code = code_of(app, project_id)
+    context, page = _phone(browser, live_server)
+    cut = {"done": 0}
+
+    def cut_once(route):
+        if cut["done"]:
+            return route.continue_()
+        cut["done"] = 1
+        route.fetch()   # the server receives and stores the photo...
+        route.abort("connectionreset")  # ...and the phone never hears back
+
+    page.route("**/api/v1/inspections/*/photos", cut_once)
+    page.goto(f"{live_server}/q/{code}")
+    page.wait_for_selector("[data-testid=record-inspection]")
+    _record(page, artifacts, "field-inspect-cut", 33)
+    page.wait_for_selector("[data-testid=outbox-count]", state="hidden", timeout=60_000)
+    assert cut["done"] == 1
+    assert _counts(app, project_id) == (1, 1)
+    token = requests.post(f"{live_server}/api/v1/auth/token",
+                          json={"username": "t_lead", "password": PASSWORD}).json()["access_token"]
+    timeline = requests.get(f"{live_server}/api/v1/projects/{project_id}/timeline",
+                            headers={"Authorization": f"Bearer {token}"}).json()["items"]
+    assert [e["kind"] for e in timeline].count("photo_added") == 1
+    context.close()
