@@ -4,7 +4,8 @@ from flask import current_app, send_from_directory
 
 bp = APIBlueprint("web", __name__, enable_openapi=False)
 
-SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", "/scan")
+SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", "/scan",
+                "/inspect/<int:project_id>", "/outbox")
 
 
 def shell(**_):

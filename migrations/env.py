@@ -67,6 +67,15 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# Indexes created by hand in a migration for one database only (PostgreSQL operator classes);
+# autogenerate must not propose to drop them.
+HAND_MADE_INDEXES = {"ix_regions_path_prefix"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "index" and reflected and name in HAND_MADE_INDEXES)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -95,6 +104,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=include_object,
             **conf_args
         )
 

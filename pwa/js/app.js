@@ -4,20 +4,33 @@ import { getLang, setLang, t } from "./i18n.js";
 import * as login from "./views/login.js";
 import * as home from "./views/home.js";
 import * as scan from "./views/scan.js";
+import * as scanner from "./views/scanner.js";
+import * as inspect from "./views/inspect.js";
+import * as outboxView from "./views/outbox.js";
+import * as outbox from "./outbox.js";
 import { h } from "./dom.js";
 import { errorPage } from "./views/common.js";
+import { forgetUser, setUser } from "./recent.js";
 
 const session = { user: null, checked: false };
 const main = document.getElementById("main");
 
 const ROUTES = [
   [/^\/$/, home.render, true],
-  [/^\/projects\/?$/, home.render, true],
-  [/^\/scan\/?$/, home.render, true],
+  [/^\/projects\/?$/, home.renderList, true],
+  [/^\/scan\/?$/, scanner.render, false],
   [/^\/login\/?$/, login.render, false],
   [/^\/q\/([^/]+)\/?$/, scan.renderCode, false],
   [/^\/p\/(\d+)\/?$/, scan.renderProject, true],
+  [/^\/inspect\/(\d+)\/?$/, inspect.render, true],
+  // Open without a session too: unsent work can still be seen and exported after the session ended.
+  [/^\/outbox\/?$/, outboxView.render, false],
 ];
+
+/** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */
+export function flash(message) {
+  try { sessionStorage.setItem("jicai.flash", message); } catch { /* private mode: no message */ }
+}
 
 /** Go to an app URL without reloading; ``replace`` keeps the history entry. */
 export function navigate(url, { replace = false } = {}) {
@@ -26,17 +39,25 @@ export function navigate(url, { replace = false } = {}) {
 }
 
 function signedIn({ user, csrf_token }) {
+  const again = session.checked; // a sign-in after boot: what waited for it can go now
   session.user = user;
+  setUser(user && user.id);
+  outbox.setOwner(user && user.id);
   setCsrf(csrf_token);
   renderHeader();
+  if (again) outbox.signedInAgain();
 }
 
 async function signOut() {
   try { await api("/auth/logout", { method: "POST" }); } catch { /* signed out locally anyway */ }
+  const was = session.user;
   session.user = null;
   setCsrf(null);
-  // Cached API answers belong to the user who signed out.
+  // Cached API answers belong to the user who signed out (the outbox stays: it is unsent work).
   if ("caches" in window) for (const name of await caches.keys()) if (name.startsWith("jicai-api")) await caches.delete(name);
+  if (was) forgetUser(was.id);
+  setUser(null);
+  outbox.setOwner(null);
   renderHeader();
   navigate("/login", { replace: true });
 }
@@ -50,18 +71,39 @@ function renderHeader() {
   logout.hidden = !session.user;
   document.querySelector(".skip").textContent = t("app.skip");
   document.querySelector(".brand span").textContent = t("app.name");
+  renderOutboxCount(outbox.getState());
+}
+
+/** "3 待上传" in the header on every screen (tap → the outbox); red when something failed. */
+function renderOutboxCount(state) {
+  const link = document.getElementById("outbox-count");
+  if (!link) return;
+  const parts = [];
+  if (state.queued) parts.push(t("outbox.badge", { n: state.queued }));
+  if (state.failed) parts.push(t("outbox.badgeFailed", { n: state.failed }));
+  if (state.auth && state.queued) parts.push(t("outbox.badgeAuth"));
+  link.textContent = parts.join(" · ");
+  link.hidden = !parts.length;
+  link.classList.toggle("bad", Boolean(state.failed || (state.auth && state.queued)));
+  link.classList.toggle("busy", Boolean(state.running && state.queued));
+  link.setAttribute("aria-label", t("outbox.badgeLabel", { text: link.textContent }));
 }
 
 let generation = 0;
+let leaving = [];
 
 async function route() {
   const mine = ++generation;
+  // The page being left stops what it started (camera, geolocation watch, timers).
+  for (const fn of leaving.splice(0)) { try { fn(); } catch (err) { console.warn(err); } }
   const path = location.pathname;
   const query = new URLSearchParams(location.search);
   const hit = ROUTES.find(([re]) => re.test(path));
   const ctx = {
     session, query, navigate, signedIn,
     params: hit ? path.match(hit[0]).slice(1).map(decodeURIComponent) : [],
+    onLeave: (fn) => { if (mine === generation) leaving.push(fn); else fn(); },
+    flash,
     setTitle: (title) => { document.title = title ? `${title} · ${t("app.name")}` : t("app.name"); },
   };
   main.replaceChildren(h("p", { class: "loading" }, t("app.loading")));
@@ -86,6 +128,9 @@ async function route() {
   }
   if (mine !== generation || !page) return;
   main.replaceChildren(page);
+  let message = null;
+  try { message = sessionStorage.getItem("jicai.flash"); sessionStorage.removeItem("jicai.flash"); } catch { /* none */ }
+  if (message) main.prepend(h("p", { class: "toast", role: "status", "data-testid": "flash" }, message));
   window.scrollTo(0, 0);
   const heading = main.querySelector("h1");
   if (heading && (document.activeElement === document.body || !document.activeElement)) heading.focus({ preventScroll: true });
@@ -119,6 +164,7 @@ async function boot() {
   setLang(getLang());
   renderHeader();
   showOnline();
+  outbox.subscribe(renderOutboxCount);
   try {
     signedIn(await api("/auth/me"));
   } catch { /* 401 or offline: anonymous until sign-in */ }
@@ -127,6 +173,8 @@ async function boot() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("service worker:", err));
   }
+  // Unsent work goes out as soon as the app runs (and on `online`, a timer, and Background Sync).
+  outbox.start();
 }
 
 boot();

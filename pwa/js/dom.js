@@ -19,3 +19,10 @@ function append(el, children) {
     else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
 }
+
+/** Replace el's children, with the same rules as h() (null/false skipped, arrays flattened, text as text). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}

@@ -172,7 +172,10 @@
     } catch (_) { return { network: true }; }
     if (res.status === 401) return { auth: true };
     if (!res.ok) return { network: true };
-    try { return { token: (await res.json()).csrf_token }; } catch (_) { return { network: true }; }
+    try {
+      const me = await res.json();
+      return { token: me.csrf_token, userId: me.user && me.user.id };
+    } catch (_) { return { network: true }; }
   }
 
   function buildRequest(entry, csrf) {
@@ -211,6 +214,7 @@
   async function replayUnlocked({ force = false } = {}) {
     const summary = { sent: 0, failed: 0, remaining: 0, stopped: null };
     let csrf = null;
+    let userId = null;
     let csrfRetriedFor = null;
     for (;;) {
       const head = await tx([Q], "readonly", async (s) => {
@@ -234,6 +238,14 @@
         if (got.auth) { summary.stopped = "auth"; break; }
         if (got.network) { summary.stopped = "network"; await noteFailure(head, 0, "network"); break; }
         csrf = got.token || "";
+        userId = got.userId;
+      }
+      if (head.user_id != null && userId != null && head.user_id !== userId) {
+        // Recorded by someone else: never send it under this session's name.
+        summary.stopped = "auth";
+        await noteFailure(head, 0, { zh: "这些待上传数据属于另一位用户，请由该用户登录后上传",
+          en: "These entries belong to another user; they upload when that user signs in" }, true);
+        break;
       }
       let res;
       try {

@@ -33,24 +33,33 @@ async function refresh(extra = {}) {
 
 let timer = null;
 let running = null;
+let followUp = null;
 
-/** Replay now (a no-op when another replay holds the lock); reschedules the timer afterwards. */
+async function run(force) {
+  await refresh({ running: true });
+  let summary = null;
+  try {
+    summary = await core.replay({ force });
+  } catch (err) {
+    console.warn("outbox replay:", err);
+  }
+  await refresh({ running: false, auth: summary ? summary.stopped === "auth" : state.auth });
+  schedule();
+  return summary;
+}
+
+/**
+ * Replay now and resolve with the summary of a run that STARTED after this call (so an entry pushed
+ * just before is included even when a run was already finishing). Runs never overlap in the page;
+ * the lock in outbox-core.js keeps the page and the service worker apart.
+ */
 export function replayNow({ force = false } = {}) {
-  if (running) return running;
-  running = (async () => {
-    await refresh({ running: true });
-    let summary = null;
-    try {
-      summary = await core.replay({ force });
-    } catch (err) {
-      console.warn("outbox replay:", err);
-    }
-    running = null;
-    await refresh({ running: false, auth: summary ? summary.stopped === "auth" : state.auth });
-    schedule();
-    return summary;
-  })();
-  return running;
+  if (!running) {
+    running = run(force).finally(() => { running = null; });
+    return running;
+  }
+  if (!followUp) followUp = running.then(() => { followUp = null; return replayNow({ force: true }); });
+  return followUp;
 }
 
 async function schedule() {
@@ -70,33 +79,48 @@ async function registerSync() {
   } catch { /* Background Sync unsupported or refused: the page's own triggers still run */ }
 }
 
-/** Queue entries (atomically, in order), ask for a Background Sync, and try to send them at once. */
+/** When something is still waiting after the page tried: let the browser wake the worker when online. */
+const syncIfLeft = (summary) => { if (!summary || summary.remaining !== 0) registerSync(); };
+
+// Every entry belongs to the user who recorded it; it is only ever sent in that user's session
+// (an exported outbox imported on another phone waits for the same inspector to sign in).
+let owner = null;
+export function setOwner(id) { owner = id == null ? null : id; }
+const owned = (entry) => ({ ...entry, user_id: entry.user_id ?? owner });
+
+/** Queue entries (atomically, in order) and try to send them at once (not waited for). */
 export async function enqueue(entries) {
-  await core.push(entries);
+  await core.push(entries.map(owned));
   await refresh();
-  registerSync();
-  replayNow({ force: true });
+  replayNow({ force: true }).then(syncIfLeft);
 }
 
 /**
  * Queue one entry and wait briefly for its fate: {state: "sent", status, body} | {state: "failed",
- * entry} | {state: "queued"} (offline, or another replay is running: it goes later by itself).
+ * entry} | {state: "queued"} (offline: it goes later by itself).
  */
-export async function sendNow(entry) {
-  const e = { ...entry, id: entry.id || uuid() };
+export async function sendNow(entry, { waitMs = 15000 } = {}) {
+  const e = owned({ ...entry, id: entry.id || uuid() });
   await core.push([e]);
   await refresh();
-  registerSync();
-  await replayNow({ force: true });
+  let summary = await replayNow({ force: true });
+  let where = await core.find(e.id);
+  // The service worker was replaying at that moment (it holds the lock): it sends this entry too.
+  const until = Date.now() + waitMs;
+  while (where && where.state === "queued" && summary && summary.stopped === "busy" && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    where = await core.find(e.id);
+    if (where && where.state === "queued") summary = await replayNow({ force: true });
+  }
   const acked = core.results.get(e.id);
-  const where = await core.find(e.id);
-  if (!where && acked) { core.results.delete(e.id); return { state: "sent", ...acked }; }
-  if (!where) return { state: "sent", status: 0, body: null };
+  core.results.delete(e.id);
+  if (!where) return { state: "sent", ...(acked || { status: 0, body: null }) };
   if (where.state === "failed") return { state: "failed", entry: where.entry };
+  registerSync();
   return { state: "queued", entry: where.entry };
 }
 
-export async function retryFailed(id) { await core.retryFailed(id); await refresh(); replayNow({ force: true }); }
+export async function retryFailed(id) { await core.retryFailed(id); await refresh(); replayNow({ force: true }).then(syncIfLeft); }
 export async function discardFailed(id) { await core.discardFailed(id); await refresh(); }
 
 // ---- export / import ------------------------------------------------------------------------------
@@ -154,8 +178,7 @@ export async function importFile(file) {
   });
   const added = await core.push(entries);
   await refresh();
-  registerSync();
-  replayNow({ force: true });
+  replayNow({ force: true }).then(syncIfLeft);
   return { total: doc.entries.length, added: added.length };
 }
 
@@ -173,8 +196,8 @@ export function start() {
     if (event.data && event.data.type === "outbox-changed") refresh();
   });
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") replayNow(); });
-  refresh().then(() => { if (state.queued) registerSync(); });
-  replayNow({ force: true });
+  refresh();
+  replayNow({ force: true }).then(syncIfLeft);
 }
 
 /** After signing in again: clear the "sign in" flag and send what waited. */

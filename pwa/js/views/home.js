@@ -1,22 +1,180 @@
-// Home after sign-in: who I am, my region's projects (search, stage filter, pages), and a code box
-// docked at the bottom of the screen for opening /q/<code>.
+// Home after sign-in. Inspectors get the field home: my open tasks (overdue first), nearby projects
+// (by the phone's position, when allowed) and the projects recently opened on this phone (kept
+// offline). Leads and supervisors get their region's project list (search, stage filter, pages);
+// /projects shows that list to everyone. A dock at the bottom: the 扫码 button and the code box.
 import { api } from "../api.js";
-import { h } from "../dom.js";
-import { STAGES, formatMoney, t } from "../i18n.js";
+import { checkCode } from "../codes.js";
+import { fill, h } from "../dom.js";
+import { STAGES, formatDate, formatMoney, t } from "../i18n.js";
+import { know, recent } from "../recent.js";
 import { errorBox, showError, stageBadge } from "./common.js";
 
 const PER_PAGE = 10;
 
-/** What someone typed or pasted → a code for the URL (the server does the real check). */
+/** What someone typed or pasted → a code for the URL (kept for callers; checkCode does the check). */
 export function codeFromInput(text) {
-  let s = (text || "").trim();
-  const at = s.lastIndexOf("/q/");
-  if (at >= 0) s = s.slice(at + 3);
-  s = s.split(/[?#/]/)[0];
-  return s.replace(/[\s\-_\u3000]/g, "").toUpperCase();
+  return checkCode(text).code;
+}
+
+const projectHref = (p) => (p.code ? `/q/${encodeURIComponent(p.code)}` : `/p/${p.id}`);
+
+/** The dock: a big 扫码 button and the code box; a mistyped code is caught here, before any request. */
+function codeDock(ctx) {
+  const codeInput = h("input", { id: "code", name: "code", inputmode: "text", autocomplete: "off", autocapitalize: "characters",
+    spellcheck: "false", placeholder: "ABCD-EFGH-JKMN-PQ", "aria-describedby": "code-hint", "data-testid": "code-input" });
+  const codeError = errorBox();
+  codeInput.addEventListener("input", () => showError(codeError, ""));
+  return h("form", { class: "dock", role: "search", "aria-label": t("home.code"), novalidate: true, onsubmit: (event) => {
+    event.preventDefault();
+    const checked = checkCode(codeInput.value);
+    if (checked.reason === "empty") return showError(codeError, t("home.codeEmpty"));
+    if (!checked.ok) {
+      codeError.dataset.code = `code_${checked.reason}`;
+      codeInput.focus();
+      return showError(codeError, t("err.code_checksum"));
+    }
+    ctx.navigate("/q/" + encodeURIComponent(checked.code));
+  } },
+    h("a", { href: "/scan", "data-link": "", class: "btn btn-primary btn-block btn-big", "data-testid": "scan-open" },
+      t("scan.open")),
+    h("label", { for: "code", class: "dock-label" }, t("home.code")),
+    h("div", { class: "row" }, codeInput,
+      h("button", { type: "submit", class: "btn", "data-testid": "code-open" }, t("home.open"))),
+    h("small", { id: "code-hint", class: "muted" }, t("home.codeHint")),
+    codeError);
+}
+
+function meCard(user, extra) {
+  return h("section", { class: "me card", "aria-labelledby": "me-name" },
+    h("h1", { id: "me-name", tabindex: "-1" }, t("home.hello", { name: user.display_name || user.username })),
+    h("p", { class: "muted" }, t("home.scope", { role: t(`role.${user.role}`), region: user.region ? user.region.name : "" })),
+    extra);
 }
 
 export async function render(ctx) {
+  if (ctx.session.user.role === "inspector") return fieldHome(ctx);
+  return listHome(ctx, "/");
+}
+
+/** /projects: the list for everyone (inspectors reach it from the field home). */
+export const renderList = (ctx) => listHome(ctx, "/projects");
+
+// ---- the inspector's field home ------------------------------------------------------------------
+
+export function formatDistance(m) {
+  if (m === null || m === undefined || !Number.isFinite(Number(m))) return "";
+  const n = Number(m);
+  return n < 1000 ? t("dist.m", { n: Math.round(n) }) : t("dist.km", { n: (n / 1000).toFixed(n < 10000 ? 1 : 0) });
+}
+
+export function taskItem(task, { showProject = true } = {}) {
+  const p = task.project || {};
+  const overdue = Boolean(task.overdue);
+  return h("li", { class: overdue ? "task overdue" : "task", "data-testid": "task", "data-overdue": overdue ? "true" : "false",
+    "data-task-id": task.id },
+    showProject ? h("a", { href: projectHref(p), "data-link": "", class: "task-name" }, p.name || t("project.title")) : null,
+    h("span", { class: "task-meta" },
+      overdue ? h("span", { class: "flag", "data-testid": "task-overdue" }, t("task.overdue")) : null,
+      h("span", { class: "task-due" }, t("task.due", { date: formatDate(task.due_on) })),
+      showProject && p.stage ? stageBadge(p.stage) : null),
+    task.note ? h("span", { class: "task-note" }, task.note) : null,
+    h("a", { href: `/inspect/${p.id}?task=${encodeURIComponent(task.id)}`, "data-link": "", class: "btn btn-small",
+      "data-testid": "task-inspect" }, t("inspect.record")));
+}
+
+function sortTasks(items) {
+  return [...items].sort((a, b) => (Number(Boolean(b.overdue)) - Number(Boolean(a.overdue)))
+    || String(a.due_on || "9999").localeCompare(String(b.due_on || "9999")));
+}
+
+async function tasksSection() {
+  const body = h("div", {}, h("p", { class: "loading small" }, t("app.loading")));
+  const section = h("section", { class: "card", "aria-labelledby": "tasks-h", "data-testid": "my-tasks" },
+    h("h2", { id: "tasks-h" }, t("home.tasks")), body);
+  try {
+    const data = await api("/tasks", { query: { mine: "true", status: "open", per_page: 50 } });
+    const items = sortTasks(data.items || []);
+    know(items.map((x) => x.project).filter(Boolean));
+    const overdue = items.filter((x) => x.overdue).length;
+    fill(body, 
+      items.length ? h("p", { class: "muted small" }, overdue ? t("home.tasksOverdue", { n: items.length, overdue }) : t("home.tasksCount", { n: items.length })) : null,
+      items.length ? h("ul", { class: "tasks" }, items.map((x) => taskItem(x))) : h("p", { class: "empty small" }, t("home.noTasks")));
+  } catch (err) {
+    fill(body, h("p", { class: "error-box", role: "alert" }, err.code === "network" ? t("home.tasksOffline") : err.message));
+  }
+  return section;
+}
+
+const projectLink = (p, extra) => h("li", {},
+  h("a", { href: projectHref(p), "data-link": "", class: "pitem" },
+    h("span", { class: "pitem-name" }, p.name),
+    h("span", { class: "pitem-meta" }, p.stage ? stageBadge(p.stage) : null,
+      p.region && p.region.name ? h("span", {}, p.region.name) : null, extra)));
+
+function nearbySection() {
+  const body = h("div", {});
+  const button = h("button", { type: "button", class: "btn btn-block", "data-testid": "nearby-find" }, t("home.nearbyFind"));
+  const section = h("section", { class: "card", "aria-labelledby": "near-h", "data-testid": "nearby" },
+    h("h2", { id: "near-h" }, t("home.nearby")), body);
+
+  async function locate() {
+    if (!("geolocation" in navigator)) { fill(body, h("p", { class: "muted small" }, t("geo.unsupported"))); return; }
+    fill(body, h("p", { class: "loading small" }, t("geo.locating")));
+    let pos;
+    try {
+      pos = await new Promise((resolve, reject) => navigator.geolocation.getCurrentPosition(resolve, reject,
+        { enableHighAccuracy: false, timeout: 15000, maximumAge: 5 * 60 * 1000 }));
+    } catch (err) {
+      fill(body, h("p", { class: "muted small" }, err && err.code === 1 ? t("geo.denied") : t("geo.failed")), button);
+      return;
+    }
+    try {
+      const data = await api("/projects", { query: { near_lat: pos.coords.latitude.toFixed(6), near_lng: pos.coords.longitude.toFixed(6), per_page: 10 } });
+      const items = data.items || [];
+      know(items);
+      fill(body, items.length
+        ? h("ul", { class: "plist", "data-testid": "nearby-list" }, items.map((p) => projectLink(p,
+          p.distance_m != null ? h("span", { class: "dist", "data-testid": "distance" }, formatDistance(p.distance_m)) : null)))
+        : h("p", { class: "empty small" }, t("home.nearbyEmpty")));
+    } catch (err) {
+      fill(body, h("p", { class: "error-box", role: "alert" }, err.code === "network" ? t("home.nearbyOffline") : err.message), button);
+    }
+  }
+  button.addEventListener("click", locate);
+  body.append(button);
+  // Ask for the position by itself only when the user already allowed it; otherwise wait for the tap.
+  if (navigator.permissions && navigator.permissions.query) {
+    navigator.permissions.query({ name: "geolocation" }).then((s) => { if (s.state === "granted") locate(); }).catch(() => {});
+  }
+  return section;
+}
+
+function recentSection() {
+  const items = recent();
+  return h("section", { class: "card", "aria-labelledby": "recent-h", "data-testid": "recent" },
+    h("h2", { id: "recent-h" }, t("home.recent")),
+    items.length ? h("ul", { class: "plist", "data-testid": "recent-list" }, items.map((p) => projectLink(p,
+      h("span", { class: "muted" }, t("home.openedOn", { date: formatDate(p.opened_at) })))))
+      : h("p", { class: "empty small" }, t("home.recentEmpty")));
+}
+
+async function fieldHome(ctx) {
+  const { user } = ctx.session;
+  ctx.setTitle(t("home.title"));
+  // Warm the caches the inspection form needs offline.
+  api("/checklists").catch(() => {});
+  return h("div", { class: "home has-dock tall-dock" },
+    meCard(user),
+    await tasksSection(),
+    nearbySection(),
+    recentSection(),
+    h("p", { class: "center" }, h("a", { href: "/projects", "data-link": "", class: "btn", "data-testid": "all-projects" }, t("home.allProjects"))),
+    codeDock(ctx));
+}
+
+// ---- the list (leads, supervisors; /projects for everyone) ------------------------------------------
+
+async function listHome(ctx, base) {
   const { user } = ctx.session;
   ctx.setTitle(t("home.title"));
   const q = ctx.query.get("q") || "";
@@ -28,24 +186,8 @@ export async function render(ctx) {
     if (q) qs.set("q", q);
     if (stage) qs.set("stage", stage);
     if (p > 1) qs.set("page", p);
-    return "/" + (qs.toString() ? "?" + qs : "");
+    return base + (qs.toString() ? "?" + qs : "");
   };
-
-  // The code box.
-  const codeInput = h("input", { id: "code", name: "code", inputmode: "text", autocomplete: "off", autocapitalize: "characters",
-    spellcheck: "false", placeholder: "ABCD-EFGH-JKMN-PQ", "aria-describedby": "code-hint", "data-testid": "code-input" });
-  const codeError = errorBox();
-  const codeForm = h("form", { class: "dock", role: "search", "aria-label": t("home.code"), onsubmit: (event) => {
-    event.preventDefault();
-    const code = codeFromInput(codeInput.value);
-    if (!code) return showError(codeError, t("home.codeEmpty"));
-    ctx.navigate("/q/" + encodeURIComponent(code));
-  } },
-    h("label", { for: "code" }, t("home.code")),
-    h("div", { class: "row" }, codeInput,
-      h("button", { type: "submit", class: "btn btn-primary", "data-testid": "code-open" }, t("home.open"))),
-    h("small", { id: "code-hint", class: "muted" }, t("home.codeHint")),
-    codeError);
 
   // Search.
   const qInput = h("input", { id: "q", name: "q", type: "search", value: q, placeholder: t("home.searchPlaceholder"), "data-testid": "search" });
@@ -57,7 +199,7 @@ export async function render(ctx) {
     const qs = new URLSearchParams();
     if (qInput.value.trim()) qs.set("q", qInput.value.trim());
     if (stageSelect.value) qs.set("stage", stageSelect.value);
-    ctx.navigate("/" + (qs.toString() ? "?" + qs : ""), { replace: true });
+    ctx.navigate(base + (qs.toString() ? "?" + qs : ""), { replace: true });
   } },
     h("label", { for: "q", class: "sr-only" }, t("home.search")),
     h("div", { class: "row" }, qInput, h("button", { type: "submit", class: "btn" }, t("home.find"))),
@@ -69,11 +211,12 @@ export async function render(ctx) {
   try {
     const data = await api("/projects", { query: { page, per_page: PER_PAGE, q, stage } });
     const pages = Math.max(1, Math.ceil(data.total / data.per_page));
+    know(data.items);
     list = h("div", {},
       h("p", { class: "muted", "aria-live": "polite" }, t("home.total", { total: data.total })),
       data.items.length
         ? h("ul", { class: "plist", "data-testid": "project-list" }, data.items.map((p) => h("li", {},
-          h("a", { href: p.code ? `/q/${encodeURIComponent(p.code)}` : `/p/${p.id}`, "data-link": "", class: "pitem" },
+          h("a", { href: projectHref(p), "data-link": "", class: "pitem" },
             h("span", { class: "pitem-name" }, p.name),
             h("span", { class: "pitem-meta" }, stageBadge(p.stage),
               h("span", {}, formatMoney(p.budget)),
@@ -87,22 +230,19 @@ export async function render(ctx) {
   } catch (err) {
     if (err.status === 401) {
       ctx.session.user = null;
-      ctx.navigate("/login?next=/", { replace: true });
+      ctx.navigate("/login?next=" + encodeURIComponent(base), { replace: true });
       return null;
     }
     list = h("p", { class: "error-box", "data-testid": "error", role: "alert" }, err.message);
   }
 
-  return h("div", { class: "home has-dock" },
-    h("section", { class: "me card", "aria-labelledby": "me-name" },
-      h("h1", { id: "me-name", tabindex: "-1" }, t("home.hello", { name: user.display_name || user.username })),
-      h("p", { class: "muted" }, t("home.scope", { role: t(`role.${user.role}`), region: user.region ? user.region.name : "" })),
-      // The printable plaque sheet for everything in the user's region (opens the A4 page to print).
-      user.region && h("a", { href: `/api/v1/regions/${user.region.id}/labels`, target: "_blank", rel: "noopener",
-        class: "btn", "data-testid": "labels-link" }, t("home.labels"))),
+  return h("div", { class: "home has-dock tall-dock" },
+    // The printable plaque sheet for everything in the user's region (opens the A4 page to print).
+    meCard(user, user.region && h("a", { href: `/api/v1/regions/${user.region.id}/labels`, target: "_blank", rel: "noopener",
+      class: "btn", "data-testid": "labels-link" }, t("home.labels"))),
     h("section", { "aria-labelledby": "plist-h" },
       h("h2", { id: "plist-h" }, t("home.projects")),
       search,
       list),
-    codeForm);
+    codeDock(ctx));
 }

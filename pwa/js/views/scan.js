@@ -1,8 +1,15 @@
 // /q/<code> (anyone) and /p/<id> (signed in): the project card and its lifecycle, or a unit page.
+// Signed-in inspectors and leads also see the project's open tasks, its recent inspections, what
+// this phone still has to upload for it, and a big 记录巡查 button. Stage moves go through the outbox.
 import { api, qrUrl } from "../api.js";
-import { h } from "../dom.js";
-import { STAGES, formatDate, formatMoney, t } from "../i18n.js";
+import { fill, h } from "../dom.js";
+import { STAGES, apiLang, formatDate, formatMoney, t } from "../i18n.js";
+import * as outbox from "../outbox.js";
+import { opened } from "../recent.js";
 import { errorBox, errorPage, fact, showError, stageBadge } from "./common.js";
+import { formatDistance, taskItem } from "./home.js";
+
+const FIELD_ROLES = ["inspector", "township_lead"];
 
 export async function renderCode(ctx) {
   const [code] = ctx.params;
@@ -42,6 +49,9 @@ function stageStrip(stage) {
       at >= 0 && at < STAGES.length - 1 ? t("stage.next", { stage: stageName(STAGES[at + 1]) }) : ""));
 }
 
+/** A person in an event payload: a name string or {display_name}. */
+const person = (x) => (x && typeof x === "object" ? x.display_name || x.username || "" : x || t("project.none"));
+
 /** One readable sentence per lifecycle event. */
 function sentence(ev, full) {
   const p = ev.payload || {};
@@ -63,6 +73,16 @@ function sentence(ev, full) {
       return t("ev.codeRevoked", { code: p.code, reason: p.reason || t("project.none") });
     case "code_reissued":
       return t("ev.codeReissued", { new: p.new, old: p.old, reason: p.reason || t("project.none") });
+    case "inspection_recorded":
+      return t("ev.inspection", { who: person(p.inspector), verdict: p.verdict ? t(`verdict.${p.verdict}`) : "" })
+        + (p.off_site ? t("ev.offSite", { d: formatDistance(p.distance_m) || "?" })
+          : p.distance_m != null ? t("ev.onSite", { d: formatDistance(p.distance_m) }) : "");
+    case "photo_added":
+      return t(p.reused ? "ev.photoReused" : "ev.photo", { hash: (p.sha256 || "").slice(0, 10) });
+    case "task_assigned":
+      return t("ev.taskAssigned", { who: person(p.assignee), date: formatDate(p.due_on) });
+    case "task_done":
+      return t("ev.taskDone", { id: p.task_id ?? "" });
     default:
       return t("ev.other", { kind: ev.kind });
   }
@@ -124,36 +144,99 @@ function projectPage(p, ctx) {
       h("img", { src: qrUrl(p.code), alt: t("project.qrAlt", { code: p.code }), width: 148, height: 148, loading: "lazy" }),
       h("figcaption", {}, t("project.code"), " ", h("code", {}, pretty(p.code)))));
 
-  const page = h("div", { class: "scan has-dock" }, card, timeline(p.timeline, full));
+  const user = ctx.session.user;
+  const field = full && user && FIELD_ROLES.includes(user.role);
+  const page = h("div", { class: "scan has-dock" }, field ? pendingSection(p, ctx) : null, card);
+  if (full) opened(p);
+  if (field) page.append(tasksSection(p, user), inspectionsSection(p));
+  page.append(timeline(p.timeline, full));
   if (!full) {
     const back = location.pathname;
     page.append(h("div", { class: "dock", "data-testid": "public-note" },
       h("p", {}, t("project.publicNote")),
       h("a", { href: "/login?next=" + encodeURIComponent(back), "data-link": "", class: "btn btn-primary btn-block" }, t("project.signIn"))));
-  } else if ((p.allowed_moves || []).length) {
-    page.append(h("nav", { class: "dock", "aria-label": t("project.moves") },
-      h("div", { class: "row wrap" }, p.allowed_moves.map((to) => {
-        const back = STAGES.indexOf(to) < STAGES.indexOf(p.stage);
-        return h("button", {
-          type: "button", class: back ? "btn" : "btn btn-primary", "data-testid": "move", "data-to": to,
-          onclick: () => openMove(p, to, ctx, page),
-        }, t(back ? "project.moveBack" : "project.moveTo", { stage: stageName(to) }));
-      }))));
-  } else {
-    page.classList.remove("has-dock");
+    return page;
   }
+  const moves = (p.allowed_moves || []).map((to) => {
+    const back = STAGES.indexOf(to) < STAGES.indexOf(p.stage);
+    return h("button", {
+      type: "button", class: back || field ? "btn" : "btn btn-primary", "data-testid": "move", "data-to": to,
+      onclick: () => openMove(p, to, ctx, page),
+    }, t(back ? "project.moveBack" : "project.moveTo", { stage: stageName(to) }));
+  });
+  if (!field && !moves.length) {
+    page.classList.remove("has-dock");
+    return page;
+  }
+  page.append(h("nav", { class: "dock", "aria-label": t("project.moves") },
+    field ? h("a", { href: `/inspect/${p.id}`, "data-link": "", class: "btn btn-primary btn-block btn-big", "data-testid": "record-inspection" },
+      t("inspect.record")) : null,
+    moves.length ? h("div", { class: field ? "row wrap dock-more" : "row wrap" }, moves) : null));
   return page;
+}
+
+/** What this phone has not yet uploaded for this project (so the inspector sees it is not lost). */
+function pendingSection(p, ctx) {
+  const box = h("p", { class: "pending", role: "status", "data-testid": "project-pending", hidden: true });
+  const draw = async () => {
+    const [q, f] = await Promise.all([outbox.queued(), outbox.failed()]);
+    const mine = (e) => e.label && Number(e.label.project_id) === Number(p.id);
+    const nq = q.filter(mine).length, nf = f.filter(mine).length;
+    fill(box, nq || nf ? h("a", { href: "/outbox", "data-link": "" },
+      [nq ? t("project.pending", { n: nq }) : "", nf ? t("project.pendingFailed", { n: nf }) : ""].filter(Boolean).join(" · ")) : "");
+    box.hidden = !(nq || nf);
+    box.classList.toggle("bad", nf > 0);
+  };
+  ctx.onLeave(outbox.subscribe(() => { draw().catch(() => {}); }));
+  return box;
+}
+
+/** Open tasks for this project: an inspector's own, or all of them for a lead. */
+function tasksSection(p, user) {
+  const body = h("div", {}, h("p", { class: "loading small" }, t("app.loading")));
+  const section = h("section", { class: "card", "aria-labelledby": "ptasks-h", "data-testid": "project-tasks", hidden: true },
+    h("h2", { id: "ptasks-h" }, t("project.tasks")), body);
+  const query = { status: "open", project_id: p.id, per_page: 50 };
+  if (user.role === "inspector") query.mine = "true";
+  api("/tasks", { query }).then((data) => {
+    const items = (data.items || []).filter((x) => x.project && Number(x.project.id) === Number(p.id));
+    if (!items.length) return;
+    fill(body, h("ul", { class: "tasks" }, items.map((x) => {
+      const li = taskItem(x, { showProject: false });
+      if (user.role !== "inspector" && x.assignee) li.prepend(h("span", { class: "task-name" }, x.assignee.display_name || ""));
+      return li;
+    })));
+    section.hidden = false;
+  }).catch(() => { /* no tasks shown: the button below still records an inspection */ });
+  return section;
+}
+
+/** The latest inspections of this project with their photo thumbnails. */
+function inspectionsSection(p) {
+  const body = h("div", {});
+  const section = h("section", { class: "card", "aria-labelledby": "pinsp-h", "data-testid": "project-inspections", hidden: true },
+    h("h2", { id: "pinsp-h" }, t("project.inspections")), body);
+  api("/inspections", { query: { project_id: p.id, per_page: 5 } }).then((data) => {
+    const items = data.items || [];
+    if (!items.length) return;
+    fill(body, h("ul", { class: "insp-list" }, items.map((x) => h("li", { class: "insp", "data-testid": "inspection", "data-verdict": x.verdict },
+      h("span", { class: "insp-head" },
+        h("span", { class: `flag ${x.verdict === "problem" ? "" : "ok"}` }, t(`verdict.${x.verdict}`)),
+        x.off_site ? h("span", { class: "flag warn", "data-testid": "off-site" }, t("inspect.offSite", { d: formatDistance(x.distance_m) || "?" })) : null,
+        x.position_missing ? h("span", { class: "flag warn" }, t("inspect.noPosition")) : null,
+        h("span", { class: "muted" }, formatDate(x.recorded_at || x.created_at))),
+      h("span", { class: "muted small" }, (x.inspector && x.inspector.display_name) || ""),
+      x.findings ? h("span", { class: "insp-findings" }, x.findings) : null,
+      (x.photos || []).length ? h("span", { class: "insp-photos" }, x.photos.map((ph) => h("a", { href: ph.url, target: "_blank", rel: "noopener" },
+        h("img", { src: ph.thumb_url, alt: t("inspect.photoAltServer"), width: 64, height: 64, loading: "lazy", "data-testid": "inspection-photo" })))) : null))));
+    section.hidden = false;
+  }).catch(() => { /* the API may not be there yet, or offline without a cached copy */ });
+  return section;
 }
 
 const pretty = (code) => (code || "").replace(/(.{4})(?=.)/g, "$1-");
 
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
-  const x = [...b].map((n) => n.toString(16).padStart(2, "0")).join("");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
+const uuid = outbox.uuid;
 
 /** Confirm a stage move in a dialog and POST it; one client_uuid per dialog so a retry is not a second move. */
 function openMove(p, to, ctx, page) {
@@ -183,18 +266,31 @@ function openMove(p, to, ctx, page) {
     }
     ok.disabled = true;
     ok.textContent = t("move.busy");
-    try {
-      const updated = await api(`/projects/${p.id}/stage`, { method: "POST", body });
-      close();
-      const fresh = projectPage(updated, ctx);
-      fresh.prepend(h("p", { class: "toast", role: "status" }, t("move.done", { stage: stageName(updated.stage) })));
-      page.replaceWith(fresh);
-      fresh.querySelector("h1").focus();
-    } catch (err) {
-      showError(error, err.message);
+    // Through the outbox: sent at once when there is signal, kept and sent later when there is not.
+    const result = await outbox.sendNow({ id: clientUuid, kind: "stage", method: "POST", url: `/api/v1/projects/${p.id}/stage`,
+      json: body, label: { project_id: p.id, project_name: p.name, project_code: p.code, to } });
+    if (result.state === "failed") {
+      // Refused by the server: said right here, so it need not wait in the failed list.
+      const m = result.entry.last_error;
+      showError(error, (m && typeof m === "object" ? m[apiLang()] || m.zh : m) || t("err.title"));
+      await outbox.discardFailed(clientUuid);
       ok.disabled = false;
       ok.textContent = t("move.ok");
+      return;
     }
+    close();
+    if (result.state === "queued") {
+      page.prepend(h("p", { class: "toast", role: "status", "data-testid": "move-queued" }, t("move.queued", { stage: stageName(to) })));
+      window.scrollTo(0, 0);
+      return;
+    }
+    let updated = result.body && result.body.stage ? result.body : null;
+    if (!updated) { try { updated = await api(`/projects/${p.id}`); } catch { updated = null; } }
+    if (!updated) { ctx.navigate(location.pathname + location.search, { replace: true }); return; }
+    const fresh = projectPage(updated, ctx);
+    fresh.prepend(h("p", { class: "toast", role: "status" }, t("move.done", { stage: stageName(updated.stage) })));
+    page.replaceWith(fresh);
+    fresh.querySelector("h1").focus();
   }
 
   dialog.append(h("form", { class: "form", novalidate: true, onsubmit },

@@ -1,0 +1,47 @@
+// Project / unit codes on the phone, the same rules as backend/qrcodes/codes.py: 13 Crockford base32
+// characters + 1 Luhn mod 32 check character. A mistyped code is caught before any request.
+export const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const READ_AS = { O: "0", I: "1", L: "1" };
+export const LENGTH = 14;
+
+/** What someone typed, pasted or scanned (a bare code or a URL with /q/<code>) → the code text. */
+export function extractCode(text) {
+  let s = String(text || "").trim();
+  const at = s.lastIndexOf("/q/");
+  if (at >= 0) s = s.slice(at + 3);
+  s = s.split(/[?#/]/)[0];
+  try { s = decodeURIComponent(s); } catch { /* keep as is */ }
+  return s;
+}
+
+/** Upper case, no spaces/hyphens/underscores, O→0 and I/L→1. */
+export function normalizeCode(text) {
+  return [...extractCode(text).toUpperCase()]
+    .filter((ch) => !" -_\u3000\t".includes(ch))
+    .map((ch) => READ_AS[ch] || ch).join("");
+}
+
+/** Luhn mod 32 from the right: factor 1 for the last (check) character, 2 for the one before, … */
+export function luhnOk(code) {
+  let total = 0;
+  let factor = 1;
+  for (let i = code.length - 1; i >= 0; i--) {
+    const index = ALPHABET.indexOf(code[i]);
+    if (index < 0) return false;
+    const v = index * factor;
+    total += Math.floor(v / 32) + (v % 32);
+    factor = factor === 1 ? 2 : 1;
+  }
+  return total % 32 === 0;
+}
+
+/** → {ok: true, code} or {ok: false, reason: "empty" | "malformed" | "checksum", code}. */
+export function checkCode(text) {
+  const code = normalizeCode(text);
+  if (!code) return { ok: false, reason: "empty", code };
+  if (code.length !== LENGTH || [...code].some((ch) => !ALPHABET.includes(ch))) return { ok: false, reason: "malformed", code };
+  if (!luhnOk(code)) return { ok: false, reason: "checksum", code };
+  return { ok: true, code };
+}
+
+export const prettyCode = (code) => (code || "").replace(/(.{4})(?=.)/g, "$1-");
