@@ -68,9 +68,12 @@ def _register_blueprints(app):
     from .photos import bp as photos_bp, routes as _ph  # noqa: F401
     from .tasks import bp as tasks_bp, routes as _t  # noqa: F401
     from .inspections import bp as inspections_bp, routes as _i  # noqa: F401
+    from .notifications import bp as notifications_bp, routes as _n  # noqa: F401
+    from .risks import bp as risks_bp, routes as _rk  # noqa: F401
+    from .rectifications import bp as rectifications_bp, routes as _rc  # noqa: F401
     from . import web
     for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, photos_bp, tasks_bp,
-               inspections_bp, web.bp):
+               inspections_bp, notifications_bp, risks_bp, rectifications_bp, web.bp):
         app.register_blueprint(bp)
 
 

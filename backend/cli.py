@@ -49,6 +49,28 @@ def register(app):
         if broken:
             sys.exit(1)
 
+    @app.cli.command("risks-scan")
+    @click.option("--rule", "rules", multiple=True, help="Only these rule codes (default: all).")
+    def risks_scan_command(rules):
+        """Run the risk rules once (idempotent; safe from cron every few minutes)."""
+        from .risks.engine import scan
+        from .risks.rules import RULES
+        unknown = set(rules) - set(RULES)
+        if unknown:
+            raise click.ClickException(f"unknown rule(s): {', '.join(sorted(unknown))}")
+        report = scan(list(rules) or None)
+        db.session.commit()
+        for code, counts in report.items():
+            click.echo(f"{code}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    @app.cli.command("escalate")
+    def escalate_command():
+        """Escalate overdue rectifications to the county (idempotent; safe from cron)."""
+        from .rectifications.services import escalate
+        n = escalate()
+        db.session.commit()
+        click.echo(f"{n} rectification(s) escalated")
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.argument("role")

@@ -57,6 +57,19 @@ class Config:
     PHOTO_MAX_BYTES = int(_env("PHOTO_MAX_BYTES", 12 * 1024 * 1024))
     PHOTO_REUSE_DISTANCE = int(_env("PHOTO_REUSE_DISTANCE", 3))  # dHash bits that may differ (≤ 3)
 
+    # Risk rules (see README "Risk rules"): what each rule tolerates before it fires.
+    RISK_STAGE_OVERDUE_GRACE_DAYS = int(_env("RISK_STAGE_OVERDUE_GRACE_DAYS", 0))
+    # The share of the budget each stage justifies having paid; more than this + margin fires.
+    RISK_STAGE_PAID_SHARE = {"approved": 0.0, "tendering": 0.0, "contracted": 0.3, "construction": 0.7,
+                             "acceptance": 0.85, "settlement": 0.95, "audit": 1.0, "archived": 1.0}
+    RISK_PAID_MARGIN = float(_env("RISK_PAID_MARGIN", 0.1))
+    RISK_SINGLE_PAYMENT_SHARE = float(_env("RISK_SINGLE_PAYMENT_SHARE", 0.5))
+    RISK_NO_INSPECTION_DAYS = int(_env("RISK_NO_INSPECTION_DAYS", 30))
+    RISK_FLAGGED_INSPECTION_DAYS = int(_env("RISK_FLAGGED_INSPECTION_DAYS", 90))
+    RISK_CONTRACTOR_SHARE = float(_env("RISK_CONTRACTOR_SHARE", 0.4))
+    RISK_CONTRACTOR_MIN_PROJECTS = int(_env("RISK_CONTRACTOR_MIN_PROJECTS", 3))
+    RISK_CONTRACTOR_MIN_TOWNSHIP = int(_env("RISK_CONTRACTOR_MIN_TOWNSHIP", 5))
+
     # Sessions (the PWA) and bearer tokens (API clients).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,7 +5,8 @@ from flask import current_app, send_from_directory
 bp = APIBlueprint("web", __name__, enable_openapi=False)
 
 SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", "/scan",
-                "/inspect/<int:project_id>", "/outbox")
+                "/inspect/<int:project_id>", "/outbox", "/risks", "/risks/<int:warning_id>",
+                "/rectifications", "/rectifications/<int:rectification_id>", "/inbox")
 
 
 def shell(**_):

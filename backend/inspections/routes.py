@@ -8,7 +8,7 @@ from ..core.errors import ApiError
 from ..core.pagination import paginate
 from ..core.scoping import ensure_in_scope, get_scoped, scoped
 from ..extensions import db
-from ..photos.models import Photo
+from ..photos import services as photo_services
 from ..projects.models import Project
 from . import bp, checklists, services
 from .models import Inspection
@@ -30,19 +30,6 @@ def photo_size_limit():
                            f"The photo is larger than {current_app.config['PHOTO_MAX_BYTES']} bytes")
 
 
-def photo_view(photo):
-    reused_of = None
-    if photo.reused_of_id:
-        source = db.session.get(Photo, photo.reused_of_id)
-        reused_of = {"photo_id": source.id, "project_id": source.project_id,
-                     "inspection_id": source.inspection_id}
-    return {**{c: getattr(photo, c) for c in (
-        "id", "client_uuid", "sha256", "width", "height", "bytes", "taken_at", "lat", "lng",
-        "exif_taken_at", "exif_lat", "exif_lng", "exif_source", "reused")},
-            "reused_of": reused_of, "thumb_url": f"/api/v1/photos/{photo.id}/thumb.jpg",
-            "url": f"/api/v1/photos/{photo.id}.jpg"}
-
-
 def inspection_views(items):
     photos = services.photos_of([i.id for i in items])
     names = dict(db.session.execute(select(Project.id, Project.name).where(
@@ -52,7 +39,7 @@ def inspection_views(items):
         "accuracy_m", "distance_m", "off_site", "position_missing", "reused_photo", "recorded_at",
         "created_at")},
              "project_name": names[i.project_id], "inspector": i.inspector,
-             "photos": [photo_view(p) for p in photos[i.id]]} for i in items]
+             "photos": [photo_services.view(p) for p in photos[i.id]]} for i in items]
 
 
 @bp.get("/checklists")
@@ -122,5 +109,5 @@ def upload_photo(inspection_uuid, form):
     device = {k: form.get(k) for k in ("taken_at", "lat", "lng", "accuracy_m", "exif_taken_at",
                                        "exif_lat", "exif_lng")}
     return idempotency.once(form["client_uuid"], user, "photo.upload", lambda: (
-        PhotoOut().dump(photo_view(services.add_photo(inspection, user, form["client_uuid"], data,
+        PhotoOut().dump(photo_services.view(services.add_photo(inspection, user, form["client_uuid"], data,
                                                       form["sha256"], device))), 201))

@@ -7,7 +7,6 @@ from ..core.errors import ApiError, bad_field
 from ..core.geo import distance_m
 from ..extensions import db
 from ..photos import services as photos
-from ..photos.models import Photo
 from ..projects import lifecycle
 from ..projects import services as projects
 from ..tasks import services as tasks
@@ -79,9 +78,4 @@ def add_photo(inspection, actor, client_uuid, data, sha256, device):
 
 def photos_of(inspection_ids):
     """{inspection_id: [photos]} in one query."""
-    out = {i: [] for i in inspection_ids}
-    if inspection_ids:
-        for photo in db.session.execute(select(Photo).where(Photo.inspection_id.in_(inspection_ids))
-                                        .order_by(Photo.id)).scalars():
-            out[photo.inspection_id].append(photo)
-    return out
+    return photos.of("inspection_id", inspection_ids)

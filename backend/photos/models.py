@@ -17,6 +17,7 @@ class Photo(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_submissions.id"), index=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

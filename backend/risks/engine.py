@@ -1,0 +1,109 @@
+"""Running the rules: each hit updates one warning per (rule, subject) — never a second one.
+
+A scan is idempotent: with nothing changed it writes nothing. New hits open warnings; changed
+evidence updates them; a warning whose cause is gone is resolved; a dismissed or rectified warning
+reopens only when its facts (the fingerprint, without time-only fields) change.
+"""
+import hashlib
+import json
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..core import audit, clock
+from ..core.errors import ApiError
+from ..core.models import Region
+from ..extensions import db
+from ..notifications.services import notify, people_above
+from ..projects import lifecycle
+from ..projects import services as projects
+from .models import RiskWarning
+from .rules import RULES, Context
+
+
+def fingerprint(rule, evidence):
+    facts = {k: v for k, v in evidence.items() if k not in rule.VOLATILE}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _event(warning, kind, actor=None, **extra):
+    """Warnings about a project land on its timeline."""
+    if warning.project_id is None:
+        return
+    rule = RULES[warning.rule_code]
+    lifecycle.append(projects.lock(warning.project_id), kind, actor, {
+        "warning_id": warning.id, "rule": rule.CODE, "level": warning.level,
+        "rule_name_zh": rule.NAME_ZH, "rule_name_en": rule.NAME_EN, **extra})
+
+
+def scan(codes=None, now=None):
+    """Run the rules (all, or ``codes``); returns {rule: {opened, updated, resolved, reopened}}."""
+    ctx = Context(config=current_app.config, now=now or clock.now())
+    report = {}
+    for code in codes or RULES:
+        rule = RULES[code]
+        counts = dict(opened=0, updated=0, resolved=0, reopened=0)
+        existing = {w.subject_key: w for w in db.session.execute(
+            select(RiskWarning).where(RiskWarning.rule_code == code)).scalars()}
+        seen = set()
+        for hit in rule.find(ctx):
+            seen.add(hit.subject_key)
+            print_ = fingerprint(rule, hit.evidence)
+            warning = existing.get(hit.subject_key)
+            if warning is None:
+                warning = RiskWarning(rule_code=code, subject_key=hit.subject_key, subject_type=hit.subject_type,
+                                      project_id=hit.project_id, region_id=hit.region_id, level=rule.LEVEL,
+                                      status="open", evidence=hit.evidence, fingerprint=print_,
+                                      first_seen_at=ctx.now, last_seen_at=ctx.now)
+                db.session.add(warning)
+                db.session.flush()
+                _event(warning, "risk_raised")
+                _tell_leads(warning, rule)
+                counts["opened"] += 1
+            elif warning.status == "open":
+                if warning.evidence != hit.evidence:
+                    warning.evidence, warning.fingerprint, warning.last_seen_at = hit.evidence, print_, ctx.now
+                    counts["updated"] += 1
+            elif warning.hold_fingerprint != print_:  # resolved or dismissed, and the facts differ
+                warning.status, warning.evidence, warning.fingerprint = "open", hit.evidence, print_
+                warning.last_seen_at, warning.resolved_at, warning.resolved_reason = ctx.now, None, None
+                warning.hold_fingerprint = None
+                db.session.flush()
+                _event(warning, "risk_raised", reopened=True)
+                _tell_leads(warning, rule)
+                counts["reopened"] += 1
+        for key, warning in existing.items():
+            if key not in seen and warning.status == "open":
+                resolve(warning, "cause_gone", ctx.now)
+                counts["resolved"] += 1
+        db.session.flush()
+        report[code] = counts
+    return report
+
+
+def resolve(warning, reason, at=None, actor=None, hold=False):
+    """Close a warning (销号): its cause is gone, or it was rectified (``hold`` keeps it closed
+    until the facts change)."""
+    warning.status, warning.resolved_at, warning.resolved_reason = "resolved", at or clock.now(), reason
+    warning.hold_fingerprint = warning.fingerprint if hold else None
+    db.session.flush()
+    _event(warning, "risk_resolved", actor, reason=reason)
+
+
+def _tell_leads(warning, rule):
+    region = db.session.get(Region, warning.region_id)
+    people = people_above(region, ("township_lead",) if rule.LEVEL != "red" else ("township_lead", "county"))
+    notify(people, "risk_raised", f"新风险预警：{rule.NAME_ZH}", f"New risk warning: {rule.NAME_EN}",
+           f"/risks/{warning.id}")
+
+
+def dismiss(warning, actor, reason):
+    """A supervisor marks a false positive; it stays dismissed until the facts change."""
+    if warning.status != "open":
+        raise ApiError(409, "warning_not_open", "该预警不是待处理状态", "This warning is not open")
+    warning.status, warning.dismissed_at, warning.dismissed_by_id = "dismissed", clock.now(), actor.id
+    warning.dismissed_reason, warning.hold_fingerprint = reason, warning.fingerprint
+    db.session.flush()
+    _event(warning, "risk_dismissed", actor, reason=reason)
+    audit.record(actor, "risk.dismiss", subject=warning, reason=reason)
+    return warning

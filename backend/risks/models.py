@@ -1,0 +1,40 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core import clock
+from ..core.models import UtcDateTime
+from ..extensions import db
+
+LEVELS = ("red", "orange", "yellow")
+WARNING_STATES = ("open", "resolved", "dismissed")
+
+
+class RiskWarning(db.Model):
+    """One rule's finding about one subject. A scan updates it in place: it opens, is resolved when
+    the cause is gone (or rectified), reopens when the cause returns, and a dismissal holds until
+    the facts (``fingerprint``) change."""
+    __tablename__ = "risk_warnings"
+    __table_args__ = (UniqueConstraint("rule_code", "subject_key"),
+                      Index("ix_risk_warnings_status_level", "status", "level"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_code: Mapped[str] = mapped_column(String(40))
+    subject_key: Mapped[str] = mapped_column(String(200))
+    subject_type: Mapped[str] = mapped_column(String(20))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    level: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_reason: Mapped[str | None] = mapped_column(String(40))
+    dismissed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    dismissed_reason: Mapped[str | None] = mapped_column(String(500))
+    # Dismissed or rectified at these facts: the warning stays settled until the facts change.
+    hold_fingerprint: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,35 @@
+"""A rectification past its deadline and not yet approved."""
+from sqlalchemy import select
+
+from ...core.models import User
+from ...extensions import db
+from ...rectifications.models import Rectification
+from . import Hit
+
+CODE = "rectification_overdue"
+NAME_ZH, NAME_EN = "整改逾期", "Rectification overdue"
+LEVEL = "red"
+DESCRIPTION_ZH = "整改期限已过仍未通过审核销号：问题没有在承诺的时间内得到解决。"
+DESCRIPTION_EN = "The rectification deadline has passed and it is not approved: the problem was not fixed in time."
+THRESHOLDS = ()
+LABELS = {"rectification_id": ("整改单", "Rectification"), "due_on": ("整改期限", "Due"),
+          "status": ("状态", "Status"), "responsible": ("责任人", "Responsible"),
+          "days_overdue": ("逾期天数", "Days overdue")}
+VOLATILE = ("days_overdue",)
+
+
+def find(ctx):
+    rows = db.session.execute(
+        select(Rectification.id, Rectification.project_id, Rectification.region_id, Rectification.due_on,
+               Rectification.status, User.display_name)
+        .join(User, User.id == Rectification.responsible_id)
+        .where(Rectification.status.in_(("open", "submitted")), Rectification.due_on < ctx.today))
+    for rid, pid, region_id, due, status, who in rows:
+        yield Hit(f"rectification:{rid}", "rectification", region_id, pid, {
+            "rectification_id": rid, "due_on": due.isoformat(), "status": status, "responsible": who,
+            "days_overdue": (ctx.today - due).days})
+
+
+def explain(e):
+    return (f"整改期限 {e['due_on']} 已过 {e['days_overdue']} 天（责任人 {e['responsible']}）",
+            f"Due {e['due_on']}, {e['days_overdue']} days ago (responsible: {e['responsible']})")

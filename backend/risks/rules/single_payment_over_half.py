@@ -1,0 +1,35 @@
+"""One payment larger than half of the whole budget."""
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from ...extensions import db
+from ...projects.models import Project, ProjectPayment
+from . import Hit
+
+CODE = "single_payment_over_half"
+NAME_ZH, NAME_EN = "单笔支付超预算半数", "A single payment over half the budget"
+LEVEL = "orange"
+DESCRIPTION_ZH = "单笔支付超过项目预算的一半：大额一次性支付应有合同依据，常见于提前付清或化整为零的反面。"
+DESCRIPTION_EN = "One payment exceeds half of the project's budget: large lump sums need a contractual basis."
+THRESHOLDS = ("RISK_SINGLE_PAYMENT_SHARE",)
+LABELS = {"largest_payment": ("最大单笔", "Largest payment"), "budget": ("预算", "Budget"),
+          "payments_over": ("超限笔数", "Payments over the limit")}
+VOLATILE = ()
+
+
+def find(ctx):
+    share = ctx.config["RISK_SINGLE_PAYMENT_SHARE"]
+    rows = db.session.execute(
+        select(Project.id, Project.region_id, Project.budget, func.max(ProjectPayment.amount), func.count())
+        .join(ProjectPayment, ProjectPayment.project_id == Project.id)
+        .where(ProjectPayment.amount > Project.budget * Decimal(str(share)))
+        .group_by(Project.id, Project.region_id, Project.budget))
+    for pid, region_id, budget, largest, n in rows:
+        yield Hit(f"project:{pid}", "project", region_id, pid, {
+            "largest_payment": str(largest), "budget": str(budget), "payments_over": n})
+
+
+def explain(e):
+    return (f"单笔支付 ¥{e['largest_payment']} 超过预算 ¥{e['budget']} 的一半",
+            f"A payment of ¥{e['largest_payment']} is more than half of the ¥{e['budget']} budget")

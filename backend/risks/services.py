@@ -1,0 +1,67 @@
+"""Reading warnings for people: views with their rule, explanation and open rectification."""
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from ..core.models import Region
+from ..core.scoping import scoped
+from ..extensions import db
+from ..projects.models import Project
+from ..qrcodes import services as qrcodes
+from ..rectifications.models import Rectification
+from .models import LEVELS, RiskWarning
+from .rules import RULES
+
+
+def rule_view(rule, thresholds=False):
+    out = {"code": rule.CODE, "name_zh": rule.NAME_ZH, "name_en": rule.NAME_EN, "level": rule.LEVEL,
+           "description_zh": rule.DESCRIPTION_ZH, "description_en": rule.DESCRIPTION_EN}
+    if thresholds:
+        out["thresholds"] = {key: current_app.config[key] for key in rule.THRESHOLDS}
+    return out
+
+
+def views(warnings):
+    """Warnings as the API shows them (projects, regions and open rectifications in three queries)."""
+    if not warnings:
+        return []
+    pids = {w.project_id for w in warnings if w.project_id}
+    found = {p.id: p for p in db.session.execute(select(Project).where(Project.id.in_(pids))).scalars()} if pids else {}
+    codes = qrcodes.active_codes("project", list(pids))
+    regions = dict(db.session.execute(select(Region.id, Region.name).where(
+        Region.id.in_({w.region_id for w in warnings}))).all())
+    open_rect = dict(db.session.execute(select(Rectification.warning_id, Rectification.id).where(
+        Rectification.warning_id.in_([w.id for w in warnings]),
+        Rectification.status.in_(("open", "submitted")))).all())
+    out = []
+    for w in warnings:
+        rule = RULES[w.rule_code]
+        zh, en = rule.explain(w.evidence)
+        project = found.get(w.project_id)
+        out.append({
+            "id": w.id, "rule": rule_view(rule), "level": w.level, "status": w.status,
+            "subject_type": w.subject_type,
+            "project": {"id": project.id, "name": project.name, "code": codes.get(project.id)} if project else None,
+            "region": {"id": w.region_id, "name": regions.get(w.region_id, "")}, "evidence": w.evidence,
+            "evidence_labels": {k: {"zh": zh_, "en": en_} for k, (zh_, en_) in rule.LABELS.items()},
+            "explanation_zh": zh, "explanation_en": en, "first_seen_at": w.first_seen_at,
+            "last_seen_at": w.last_seen_at, "resolved_at": w.resolved_at, "resolved_reason": w.resolved_reason,
+            "dismissed_reason": w.dismissed_reason if w.status == "dismissed" else None,
+            "rectification_id": open_rect.get(w.id)})
+    return out
+
+
+def order(stmt):
+    """Red first, then orange, then yellow; newest first within a level."""
+    rank = case({level: i for i, level in enumerate(LEVELS)}, value=RiskWarning.level)
+    return stmt.order_by(rank, RiskWarning.last_seen_at.desc(), RiskWarning.id.desc())
+
+
+def summary(actor):
+    stmt = scoped(select(RiskWarning.rule_code, func.count()), RiskWarning, actor).where(
+        RiskWarning.status == "open").group_by(RiskWarning.rule_code)
+    counts = dict(db.session.execute(stmt).all())
+    by_level = {level: 0 for level in LEVELS}
+    for code, n in counts.items():
+        by_level[RULES[code].LEVEL] += n
+    return {"by_level": by_level,
+            "by_rule": [{**rule_view(RULES[c]), "count": n} for c, n in sorted(counts.items())]}
