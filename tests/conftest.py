@@ -332,3 +332,73 @@ def make_photo(app, world):
             _db.session.commit()
             return photo.id
     return make
+
+
+# ---- risks and rectifications --------------------------------------------------------------------
+
+def run_scan(app, *codes):
+    """Run the rule engine (all rules, or ``codes``) and commit; returns the report."""
+    from backend.risks import engine
+    with app.app_context(), app.test_request_context():
+        report = engine.scan(list(codes) or None)
+        _db.session.commit()
+        return report
+
+
+def warning_for(app, rule, subject_key):
+    from backend.risks.models import RiskWarning
+    with app.app_context():
+        w = _db.session.query(RiskWarning).filter_by(rule_code=rule, subject_key=subject_key).one_or_none()
+        return None if w is None else {"id": w.id, "status": w.status, "evidence": w.evidence,
+                                       "resolved_reason": w.resolved_reason}
+
+
+def set_project(app, project_id, **values):
+    from backend.projects.models import Project
+    with app.app_context():
+        _db.session.query(Project).filter_by(id=project_id).update(values)
+        _db.session.commit()
+
+
+@pytest.fixture
+def make_warning(app, make_project):
+    """make_warning(region="jincheng") → (warning id, project id): a project past its planned
+    completion, found by the stage_overdue rule."""
+    from datetime import date
+
+    def make(region="jincheng"):
+        project_id = make_project(stage="construction", region=region)
+        set_project(app, project_id, planned_end_on=date(2026, 1, 31))
+        run_scan(app, "stage_overdue")
+        return warning_for(app, "stage_overdue", f"project:{project_id}")["id"], project_id
+    return make
+
+
+@pytest.fixture
+def make_rectification(app, world, make_warning):
+    """make_rectification(status="open"|"submitted"|"approved"|"closed_not_fixed") → rectification id."""
+    from datetime import timedelta
+
+    from backend.core import clock
+    from backend.core.models import User
+    from backend.projects.models import Project
+    from backend.rectifications import services as rectifications
+    from backend.risks.models import RiskWarning
+
+    def make(status="open", region="jincheng"):
+        warning_id, project_id = make_warning(region)
+        who = (lambda key: _db.session.get(User, world["users"][key + ("_sibling" if region != "jincheng" else "")]))
+        with app.app_context(), app.test_request_context():
+            rect = rectifications.open_rectification(
+                who("lead"), _db.session.get(Project, project_id), "补齐护栏并重新验收", world["users"][
+                    "inspector" + ("_sibling" if region != "jincheng" else "")],
+                clock.now().date() + timedelta(days=7), warning=_db.session.get(RiskWarning, warning_id))
+            if status != "open":
+                rectifications.submit(rect, who("inspector"), new_uuid(), "已整改，护栏补齐")
+            if status == "approved":
+                rectifications.decide(rect, who("lead"), "approve")
+            if status == "closed_not_fixed":
+                rectifications.decide(rect, who("lead"), "close_unfixed", reason="资金未到位")
+            _db.session.commit()
+            return rect.id
+    return make

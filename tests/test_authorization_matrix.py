@@ -11,6 +11,20 @@ import pytest
 from conftest import code_of, jpeg_bytes, new_uuid, photo_form
 
 
+def submit_evidence(app, world, rect_id):
+    """Evidence handed in by the responsible inspector; returns its client UUID."""
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.rectifications import services
+    from backend.rectifications.models import Rectification
+    key = new_uuid()
+    with app.app_context(), app.test_request_context():
+        services.submit(db.session.get(Rectification, rect_id), db.session.get(User, world["users"]["inspector"]),
+                        key, "已整改")
+        db.session.commit()
+    return key
+
+
 def inspection_id(app, client_uuid):
     from backend.inspections.services import by_uuid
     with app.app_context():
@@ -36,6 +50,7 @@ class Endpoint:
     body: callable = None
     form: callable = None  # multipart body
     needs: dict = field(default_factory=dict)  # {"project": stage, "inspection": True, "photo": True}
+    only: tuple = ()  # if set: of the permitted actors only these succeed, the others get 403
 
 
 def _unit_body(ids):
@@ -126,6 +141,52 @@ ENDPOINTS = {
                             roles=("township_lead", "county"), needs={"project": "construction"},
                             body=lambda i: {"client_uuid": new_uuid(), "project_id": i["project"],
                                             "assignee_id": i["users"]["inspector"], "due_on": "2099-01-01"}),
+    "risk_rules": Endpoint("GET", "/api/v1/risk-rules", lambda i: "/api/v1/risk-rules", 200, scoped=False),
+    "risks": Endpoint("GET", "/api/v1/risks", lambda i: "/api/v1/risks", 200, scoped=False),
+    "risk_summary": Endpoint("GET", "/api/v1/risks/summary", lambda i: "/api/v1/risks/summary", 200, scoped=False),
+    "risk": Endpoint("GET", "/api/v1/risks/<int:warning_id>", lambda i: f"/api/v1/risks/{i['warning']}", 200,
+                     needs={"warning": True}),
+    "risk_dismiss": Endpoint("POST", "/api/v1/risks/<int:warning_id>/dismiss",
+                             lambda i: f"/api/v1/risks/{i['warning']}/dismiss", 200,
+                             roles=("county", "city", "province"), needs={"warning": True},
+                             body=lambda i: {"client_uuid": new_uuid(), "reason": "已核实为误报"}),
+    "rectifications": Endpoint("GET", "/api/v1/rectifications", lambda i: "/api/v1/rectifications", 200, scoped=False),
+    "rectification_open": Endpoint("POST", "/api/v1/rectifications", lambda i: "/api/v1/rectifications", 201,
+                                   roles=("township_lead", "county"), needs={"warning": True},
+                                   body=lambda i: {"client_uuid": new_uuid(), "warning_id": i["warning"],
+                                                   "requirement": "整改", "responsible_id": i["users"]["inspector"],
+                                                   "due_on": "2099-01-01"}),
+    "rectification": Endpoint("GET", "/api/v1/rectifications/<int:rectification_id>",
+                              lambda i: f"/api/v1/rectifications/{i['rect']}", 200, needs={"rect": "open"}),
+    "evidence": Endpoint("POST", "/api/v1/rectifications/<int:rectification_id>/evidence",
+                         lambda i: f"/api/v1/rectifications/{i['rect']}/evidence", 201,
+                         roles=("inspector", "township_lead"), needs={"rect": "open"}, only=("inspector",),
+                         body=lambda i: {"client_uuid": new_uuid(), "text": "已整改"}),
+    "evidence_photo": Endpoint("POST", "/api/v1/rectifications/evidence/<uuid:evidence_uuid>/photos",
+                               lambda i: f"/api/v1/rectifications/evidence/{i['evidence']}/photos", 201,
+                               roles=("inspector", "township_lead"), needs={"rect": "open", "evidence": True},
+                               only=("inspector",), form=lambda i: photo_form(jpeg_bytes(seed=hash(new_uuid())))),
+    "rect_approve": Endpoint("POST", "/api/v1/rectifications/<int:rectification_id>/approve",
+                             lambda i: f"/api/v1/rectifications/{i['rect']}/approve", 200,
+                             roles=("township_lead", "county"), needs={"rect": "submitted"},
+                             body=lambda i: {"client_uuid": new_uuid()}),
+    "rect_reject": Endpoint("POST", "/api/v1/rectifications/<int:rectification_id>/reject",
+                            lambda i: f"/api/v1/rectifications/{i['rect']}/reject", 200,
+                            roles=("township_lead", "county"), needs={"rect": "submitted"},
+                            body=lambda i: {"client_uuid": new_uuid(), "reason": "不合格"}),
+    "rect_close": Endpoint("POST", "/api/v1/rectifications/<int:rectification_id>/close-unfixed",
+                           lambda i: f"/api/v1/rectifications/{i['rect']}/close-unfixed", 200,
+                           roles=("township_lead", "county"), needs={"rect": "open"},
+                           body=lambda i: {"client_uuid": new_uuid(), "reason": "无法整改"}),
+    "rect_reopen": Endpoint("POST", "/api/v1/rectifications/<int:rectification_id>/reopen",
+                            lambda i: f"/api/v1/rectifications/{i['rect']}/reopen", 200,
+                            roles=("county", "city", "province"), needs={"rect": "approved"},
+                            body=lambda i: {"client_uuid": new_uuid(), "reason": "复查发现问题"}),
+    "inbox": Endpoint("GET", "/api/v1/notifications", lambda i: "/api/v1/notifications", 200, scoped=False),
+    "inbox_read": Endpoint("POST", "/api/v1/notifications/<int:notification_id>/read",
+                           lambda i: "/api/v1/notifications/1/read", 204, scoped=False),
+    "inbox_read_all": Endpoint("POST", "/api/v1/notifications/read-all",
+                               lambda i: "/api/v1/notifications/read-all", 204, scoped=False),
 }
 # Public or credential-exchange endpoints: covered by test_auth.py, not by role.
 NOT_ROLE_BASED = {"/api/v1/auth/login", "/api/v1/auth/token", "/api/v1/auth/token/revoke",
@@ -139,12 +200,15 @@ def expected(endpoint, actor):
         return 403
     if endpoint.scoped and actor in SIBLINGS:
         return endpoint.sibling
+    if endpoint.only and actor not in endpoint.only:
+        return 403
     return endpoint.ok
 
 
 @pytest.mark.parametrize("actor", ACTORS, ids=lambda a: a or "anonymous")
 @pytest.mark.parametrize("name", ENDPOINTS)
-def test_matrix(app, world, login_as, make_project, make_inspection, make_photo, name, actor):
+def test_matrix(app, world, login_as, make_project, make_inspection, make_photo, make_warning,
+                make_rectification, name, actor):
     endpoint = ENDPOINTS[name]
     ids = dict(world)
     if "project" in endpoint.needs:
@@ -157,6 +221,12 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["inspection_id"] = inspection_id(app, ids["inspection"])
     if "photo" in endpoint.needs:
         ids["photo"] = make_photo(ids["inspection"])
+    if "warning" in endpoint.needs:
+        ids["warning"] = make_warning()[0]
+    if "rect" in endpoint.needs:
+        ids["rect"] = make_rectification(endpoint.needs["rect"])
+    if "evidence" in endpoint.needs:
+        ids["evidence"] = submit_evidence(app, world, ids["rect"])
     client = login_as(actor)
     body = endpoint.body(ids) if endpoint.body else None
     form = endpoint.form(ids) if endpoint.form else None
@@ -165,7 +235,7 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
     assert r.status_code == want, (name, actor, r.status_code, r.get_json(silent=True))
     if want >= 400:
         assert r.json["error"]["code"] in {"unauthenticated", "role_forbidden", "out_of_scope",
-                                          "stage_move_forbidden"}
+                                          "stage_move_forbidden", "not_responsible"}
     if name == "scan":
         covering = actor is not None and actor not in SIBLINGS
         assert r.json["project"]["view"] == ("full" if covering else "public")

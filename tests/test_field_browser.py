@@ -22,6 +22,7 @@ def _phone(browser, live_server):
     page.click("[data-testid=login-submit]")
     page.wait_for_selector("[data-testid=my-tasks], [data-testid=project-list]")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("localStorage.getItem('jicai.checklists') !== null")  # saved for offline use
     return context, page
 
 
