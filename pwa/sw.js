@@ -4,7 +4,7 @@
 // which this worker also replays on a Background Sync ("outbox"), with the page's own code.
 importScripts("/js/outbox-core.js");
 
-const VERSION = "v4";
+const VERSION = "v5";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
 const SHELL = [
@@ -22,9 +22,12 @@ const SHELL = [
   "/js/recent.js",
   "/js/views/common.js",
   "/js/views/home.js",
+  "/js/views/inbox.js",
   "/js/views/inspect.js",
   "/js/views/login.js",
   "/js/views/outbox.js",
+  "/js/views/rectifications.js",
+  "/js/views/risks.js",
   "/js/views/scan.js",
   "/js/views/scanner.js",
   "/icons/favicon.svg",
@@ -40,7 +43,8 @@ const RUNTIME_CACHED = /^\/vendor\//;
 // Page routes of the app (the server answers them with the shell; the worker does too when offline,
 // and for a route the server does not know yet).
 const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^\/q\/[^/]+\/?$/, /^\/p\/\d+\/?$/,
-  /^\/inspect\/\d+\/?$/, /^\/outbox\/?$/];
+  /^\/inspect\/\d+\/?$/, /^\/outbox\/?$/, /^\/risks\/?$/, /^\/risks\/\d+\/?$/, /^\/rectifications\/?$/,
+  /^\/rectifications\/\d+\/?$/, /^\/inbox\/?$/];
 
 self.addEventListener("install", (event) => {
   // "no-cache" revalidates with the server: files the page has just loaded come back as 304s instead

@@ -88,3 +88,17 @@ def test_label_command_writes_a_sheet(demo_app, tmp_path):
     assert html.count('class="label"') >= 8 and "锦城街道" in html
     bad = demo_app.test_cli_runner().invoke(args=["labels", "999"])
     assert bad.exit_code != 0 and "no region" in bad.output
+
+
+def test_warnings_and_rectifications_in_every_state(demo_app):
+    from backend.rectifications.models import Rectification
+    from backend.risks.models import RiskWarning
+    with demo_app.app_context():
+        warnings = set(db.session.execute(select(RiskWarning.status)).scalars())
+        rects = set(db.session.execute(select(Rectification.status)).scalars())
+        escalated = db.session.scalar(select(func.count()).select_from(Rectification).where(
+            Rectification.escalated_at.is_not(None)))
+    assert warnings == {"open", "resolved", "dismissed"}
+    assert rects == {"open", "submitted", "approved", "closed_not_fixed"} and escalated >= 1
+    again = demo_app.test_cli_runner().invoke(args=["risks-scan"])
+    assert again.exit_code == 0 and "opened 1" not in again.output

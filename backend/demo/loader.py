@@ -3,6 +3,7 @@ codes (see regions_linan.json for the source), villages, management units, about
 across every stage with histories, and one user per role. Deterministic (seeded) and idempotent."""
 import json
 import random
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -141,7 +142,10 @@ def load():
         }, at=started)
         _history(project, stage, started, county_user, rng)
         count += 1
-    return f"demo loaded: {len(made)} regions, {count} projects, {len(users)} users (password {PASSWORD})"
+    db.session.flush()
+    warnings, rects = _risks(users, made, rng)
+    return (f"demo loaded: {len(made)} regions, {count} projects, {warnings} risk warnings, {rects} "
+            f"rectifications, {len(users)} users (password {PASSWORD})")
 
 
 def _history(project, target, started, actor, rng):
@@ -172,3 +176,68 @@ def _history(project, target, started, actor, rng):
                 }, at=at + timedelta(days=3 + 7 * part))
                 paid += amount
     project.progress_pct = PROGRESS[target] if target != "construction" else rng.randrange(20, 90)
+
+
+def _risks(users, made, rng):
+    """Plant the patterns the rules look for in 锦城街道, run the rules, and walk rectifications
+    into every state, so every screen of the loop has something to show."""
+    from ..inspections import services as inspections
+    from ..rectifications import services as rectifications
+    from ..risks import engine
+    from ..risks.models import RiskWarning
+
+    town = made["锦城街道"]
+    lead, inspector, county = users["jincheng_lead"], users["jincheng_insp"], users["linan_sup"]
+    mine = db.session.execute(select(Project).join(Region, Region.id == Project.region_id).where(
+        Region.path.startswith(town.path)).order_by(Project.id)).scalars().all()
+    active = [p for p in mine if p.stage in ("contracted", "construction", "acceptance")] or mine
+    early = [p for p in mine if p.stage in ("approved", "tendering", "contracted", "construction")] or mine
+    # Payments ahead of progress, one of them over half the budget.
+    for project in active[:2]:
+        projects.record_payment(project, county, {
+            "amount": (project.budget * Decimal("0.55")).quantize(Decimal("0.01")),
+            "paid_on": clock.now().date() - timedelta(days=20), "payee": project.contractor or "某公司",
+            "voucher_no": f"记-风险-{project.id}", "funding_source": "区级配套资金"})
+    # One contractor holding most of the township's contracted projects.
+    for project in [p for p in mine if p.contractor][:6]:
+        project.contractor = "杭州锦城市政园林有限公司"
+    # Late plans: projects past their planned completion.
+    for project in early[-3:]:
+        project.planned_end_on = clock.now().date() - timedelta(days=rng.randrange(20, 90))
+    # An inspection recorded far from the site, and one on site.
+    for project, far in ((active[-1], True), (active[0], False)):
+        inspections.record(inspector, project, {
+            "client_uuid": str(uuid.UUID(int=rng.getrandbits(128))), "verdict": "problem" if far else "normal",
+            "findings": "现场护栏缺失" if far else "", "checklist": [],
+            "lat": (project.lat or 30.2) + (0.05 if far else 0.0005), "lng": project.lng or 119.7,
+            "accuracy_m": 15})
+    db.session.flush()
+    engine.scan()
+    found = db.session.execute(select(RiskWarning).where(RiskWarning.status == "open", RiskWarning.project_id.in_(
+        [p.id for p in mine])).order_by(RiskWarning.id)).scalars().all()
+    due = clock.now().date() + timedelta(days=10)
+    states = ["open", "submitted", "approved", "rejected", "closed_not_fixed", "overdue"]
+    made_rects = 0
+    for warning, state in zip(found, states):
+        project = db.session.get(Project, warning.project_id)
+        rect = rectifications.open_rectification(lead, project, f"针对「{engine.RULES[warning.rule_code].NAME_ZH}」"
+                                                 "整改并提交佐证材料", inspector.id, due, warning=warning)
+        made_rects += 1
+        if state in ("submitted", "approved", "rejected"):
+            rectifications.submit(rect, inspector, str(uuid.UUID(int=rng.getrandbits(128))), "已按要求整改，附现场说明")
+        if state == "approved":
+            rectifications.decide(rect, lead, "approve")
+        if state == "rejected":
+            rectifications.decide(rect, lead, "reject", reason="佐证材料不足，请补拍现场照片")
+        if state == "closed_not_fixed":
+            rectifications.decide(rect, lead, "close_unfixed", reason="涉及合同纠纷，乡镇无法自行整改，已报区财政局")
+        if state == "overdue":
+            rect.due_on = clock.now().date() - timedelta(days=5)
+            db.session.flush()
+            rectifications.escalate()
+    # A false positive dismissed by the county, with its reason.
+    rest = [w for w in found[len(states):] if w.status == "open"]
+    if rest:
+        engine.dismiss(rest[0], county, "经核实为合同约定的预付款，非违规支付")
+    engine.scan()  # the overdue rectification is itself a warning now
+    return len(found), made_rects

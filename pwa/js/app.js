@@ -7,6 +7,9 @@ import * as scan from "./views/scan.js";
 import * as scanner from "./views/scanner.js";
 import * as inspect from "./views/inspect.js";
 import * as outboxView from "./views/outbox.js";
+import * as risks from "./views/risks.js";
+import * as rects from "./views/rectifications.js";
+import * as inbox from "./views/inbox.js";
 import * as outbox from "./outbox.js";
 import { h } from "./dom.js";
 import { errorPage } from "./views/common.js";
@@ -25,6 +28,11 @@ const ROUTES = [
   [/^\/inspect\/(\d+)\/?$/, inspect.render, true],
   // Open without a session too: unsent work can still be seen and exported after the session ended.
   [/^\/outbox\/?$/, outboxView.render, false],
+  [/^\/risks\/?$/, risks.renderList, true],
+  [/^\/risks\/(\d+)\/?$/, risks.renderDetail, true],
+  [/^\/rectifications\/?$/, rects.renderList, true],
+  [/^\/rectifications\/(\d+)\/?$/, rects.renderDetail, true],
+  [/^\/inbox\/?$/, inbox.render, true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */
@@ -72,7 +80,28 @@ function renderHeader() {
   document.querySelector(".skip").textContent = t("app.skip");
   document.querySelector(".brand span").textContent = t("app.name");
   renderOutboxCount(outbox.getState());
+  renderBell();
 }
+
+// The bell: unread notifications, fetched on every page change (one tiny request) and every minute.
+let unread = null;
+function renderBell() {
+  const bell = document.getElementById("inbox-bell");
+  if (!bell) return;
+  bell.hidden = !session.user;
+  const count = bell.querySelector(".bell-count");
+  count.textContent = unread ? (unread > 99 ? "99+" : String(unread)) : "";
+  count.hidden = !unread;
+  bell.setAttribute("aria-label", unread ? t("nav.inboxLabel", { n: unread }) : t("nav.inboxLabelNone"));
+}
+async function refreshInbox(delta) {
+  if (!session.user) { unread = null; renderBell(); return; }
+  if (typeof delta === "number" && unread !== null) { unread = Math.max(0, unread + delta); renderBell(); return; }
+  const n = await inbox.unreadCount();
+  if (n !== null) unread = n;
+  renderBell();
+}
+setInterval(() => { if (document.visibilityState === "visible" && navigator.onLine !== false) refreshInbox(); }, 60000);
 
 /** "3 待上传" in the header on every screen (tap → the outbox); red when something failed. */
 function renderOutboxCount(state) {
@@ -103,10 +132,11 @@ async function route() {
     session, query, navigate, signedIn,
     params: hit ? path.match(hit[0]).slice(1).map(decodeURIComponent) : [],
     onLeave: (fn) => { if (mine === generation) leaving.push(fn); else fn(); },
-    flash,
+    flash, refreshInbox,
     setTitle: (title) => { document.title = title ? `${title} · ${t("app.name")}` : t("app.name"); },
   };
   main.replaceChildren(h("p", { class: "loading" }, t("app.loading")));
+  refreshInbox();
   if (!hit) {
     ctx.setTitle(t("app.notFound"));
     main.replaceChildren(h("section", { class: "page-msg", "data-testid": "error" },

@@ -23,6 +23,12 @@ class Hit:
     evidence: dict = field(default_factory=dict)
 
 
+def stage_names(code):
+    """(zh, en) name of a project stage, for explanations."""
+    from ...projects.services import STAGE_NAMES
+    return STAGE_NAMES.get(code, (code, code))
+
+
 @dataclass
 class Context:
     config: dict

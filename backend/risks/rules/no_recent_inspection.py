@@ -7,7 +7,7 @@ from ...core.clock import as_utc
 from ...extensions import db
 from ...inspections.models import Inspection
 from ...projects.models import Project
-from . import Hit
+from . import Hit, stage_names
 
 CODE = "no_recent_inspection"
 NAME_ZH, NAME_EN = "长期未巡查", "No recent inspection"
@@ -41,4 +41,5 @@ def explain(e):
     if e["last_inspection_on"]:
         return (f"上次巡查在 {e['last_inspection_on']}，已 {e['days']} 天未巡查",
                 f"Last inspected on {e['last_inspection_on']}, {e['days']} days ago")
-    return (f"「{e['stage']}」阶段已 {e['days']} 天，从未巡查", f"{e['days']} days in stage {e['stage']}, never inspected")
+    zh, en = stage_names(e["stage"])
+    return (f"「{zh}」阶段已 {e['days']} 天，从未巡查", f"{e['days']} days in stage {en}, never inspected")

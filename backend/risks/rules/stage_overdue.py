@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...projects.models import Project
-from . import Hit
+from . import Hit, stage_names
 
 CODE = "stage_overdue"
 NAME_ZH, NAME_EN = "项目超期未完工", "Project past its planned completion"
@@ -30,5 +30,6 @@ def find(ctx):
 
 
 def explain(e):
-    return (f"计划于 {e['planned_end_on']} 完工，已超期 {e['days_overdue']} 天，仍在「{e['stage']}」阶段",
-            f"Planned to finish on {e['planned_end_on']}, {e['days_overdue']} days ago; still in stage {e['stage']}")
+    zh, en = stage_names(e["stage"])
+    return (f"计划于 {e['planned_end_on']} 完工，已超期 {e['days_overdue']} 天，仍在「{zh}」阶段",
+            f"Planned to finish on {e['planned_end_on']}, {e['days_overdue']} days ago; still in stage {en}")

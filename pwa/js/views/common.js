@@ -1,6 +1,8 @@
-// Pieces shared by the views: stage badge, labelled facts, full-page messages.
+// Pieces shared by the views: stage badge, labelled facts, full-page messages, risk level and
+// rectification badges, photo thumbnails with a large view, a bottom-sheet form, one write via the outbox.
 import { h } from "../dom.js";
-import { t } from "../i18n.js";
+import { apiLang, formatDate, t } from "../i18n.js";
+import * as outbox from "../outbox.js";
 
 export const stageBadge = (stage, testid) =>
   h("span", { class: "badge", "data-stage": stage, "data-testid": testid }, t(`stage.${stage}`));
@@ -34,4 +36,94 @@ export const errorBox = () => h("p", { class: "error-box", "data-testid": "error
 export function showError(box, message) {
   box.textContent = message || "";
   box.hidden = !message;
+}
+
+// ---- risk warnings and rectifications ---------------------------------------------------------------
+
+/** 红 / 橙 / 黄 as a coloured chip (the colour is never the only signal: the word is there too). */
+export const levelBadge = (level, testid = "risk-level") =>
+  h("span", { class: "level", "data-level": level, "data-testid": testid }, t(`level.${level}`));
+
+export const rectBadge = (status, testid = "rect-status") =>
+  h("span", { class: "rstatus", "data-status": status, "data-testid": testid }, t(`rectStatus.${status}`));
+
+/** A text in the current language from a {zh, en} object or a pair of fields ``x_zh`` / ``x_en``. */
+export function local(obj, field) {
+  if (!obj) return "";
+  const en = document.documentElement.lang === "en";
+  if (field) return (en ? obj[`${field}_en`] : obj[`${field}_zh`]) || obj[`${field}_zh`] || obj[`${field}_en`] || "";
+  return (en ? obj.en : obj.zh) || obj.zh || obj.en || "";
+}
+
+/** Server photos as thumbnails; a tap shows the photo large in a dialog (no new tab on a phone). */
+export function photoGrid(photos, testid = "photo") {
+  if (!photos || !photos.length) return null;
+  return h("ul", { class: "pgrid" }, photos.map((ph) => h("li", {},
+    h("button", { type: "button", class: "pgrid-btn", "aria-label": t("rects.photoLarge"), "data-testid": testid,
+      onclick: () => showLarge(ph) },
+    h("img", { src: ph.thumb_url || ph.url, alt: t("rects.photoAlt", { when: ph.taken_at ? formatDate(ph.taken_at) : "" }),
+      width: 96, height: 96, loading: "lazy" }),
+    ph.reused ? h("span", { class: "flag warn pgrid-flag", title: t("rects.photoReused") }, "!") : null))));
+}
+
+function showLarge(ph) {
+  const dialog = h("dialog", { class: "lightbox", "data-testid": "lightbox", "aria-label": t("rects.photoLarge") });
+  const close = () => { dialog.close(); dialog.remove(); };
+  dialog.append(
+    h("img", { src: ph.url, alt: t("rects.photoAlt", { when: ph.taken_at ? formatDate(ph.taken_at) : "" }), onclick: close }),
+    h("p", { class: "lightbox-meta" }, ph.taken_at ? formatDate(ph.taken_at) : "", ph.sha256 ? h("code", {}, ` #${ph.sha256.slice(0, 10)}`) : "",
+      ph.reused ? h("span", { class: "flag warn" }, ` ${t("rects.photoReused")}`) : ""),
+    h("button", { type: "button", class: "btn btn-block", "data-testid": "lightbox-close", onclick: close }, t("rects.close")));
+  dialog.addEventListener("cancel", () => setTimeout(() => dialog.remove()));
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+/**
+ * A bottom sheet with a form: ``fields`` are elements; ``onOk()`` returns an error message (stays
+ * open) or nothing (closes). The OK button is disabled while onOk runs.
+ */
+export function sheet({ title, intro, fields = [], okText, okClass = "btn btn-primary", testid = "sheet", onOk }) {
+  const error = errorBox();
+  const ok = h("button", { type: "submit", class: okClass, "data-testid": `${testid}-ok` }, okText || t("rectAct.ok"));
+  const dialog = h("dialog", { class: "sheet", "aria-labelledby": `${testid}-h`, "data-testid": testid });
+  const close = () => { dialog.close(); dialog.remove(); };
+  dialog.append(h("form", { class: "form", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    showError(error, "");
+    ok.disabled = true;
+    const label = ok.textContent;
+    ok.textContent = t("rectAct.busy");
+    let problem;
+    try { problem = await onOk({ close, error }); } catch (err) { problem = (err && err.message) || t("err.title"); }
+    ok.disabled = false;
+    ok.textContent = label;
+    if (problem) showError(error, problem);
+    else if (dialog.isConnected) close();
+  } },
+  h("h2", { id: `${testid}-h` }, title),
+  intro ? h("p", {}, intro) : null,
+  fields, error,
+  h("div", { class: "row" }, h("button", { type: "button", class: "btn", onclick: close }, t("move.cancel")), ok)));
+  dialog.addEventListener("cancel", () => setTimeout(() => dialog.remove()));
+  document.body.append(dialog);
+  dialog.showModal();
+  const first = dialog.querySelector("textarea, input, select");
+  if (first) first.focus();
+  return dialog;
+}
+
+const errText = (m) => (m && typeof m === "object" ? m[apiLang()] || m.zh || "" : m || "");
+
+/**
+ * Send one write through the outbox and wait for its fate: {state: "sent", body} | {state: "queued"}
+ * (offline: it goes later by itself) | {state: "failed", code, message} (refused by the server: the
+ * entry is taken out of the failed list because the screen says so right here).
+ */
+export async function sendWrite(entry) {
+  const result = await outbox.sendNow(entry);
+  if (result.state !== "failed") return result;
+  const e = result.entry;
+  await outbox.discardFailed(e.id);
+  return { state: "failed", code: e.error_code || "", status: e.last_status, message: errText(e.last_error) || t("err.title") };
 }

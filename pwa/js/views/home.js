@@ -59,6 +59,23 @@ export async function render(ctx) {
 /** /projects: the list for everyone (inspectors reach it from the field home). */
 export const renderList = (ctx) => listHome(ctx, "/projects");
 
+/** Buttons to the risk warnings (leads, supervisors) and the rectifications; warning counts filled in when known. */
+function workLinks(user) {
+  const field = user.role === "inspector";
+  const counts = h("span", { class: "work-count", "data-testid": "home-risk-counts" });
+  const nav = h("nav", { class: "work", "aria-label": t("home.risks") },
+    field ? null : h("a", { href: "/risks", "data-link": "", class: "btn", "data-testid": "home-risks" }, t("home.risks"), counts),
+    h("a", { href: field ? "/rectifications?tab=mine" : "/rectifications", "data-link": "", class: "btn", "data-testid": "home-rects" },
+      field ? t("home.myRects") : t("home.rects")));
+  if (!field) {
+    api("/risks/summary").then((s) => {
+      const b = (s && s.by_level) || {};
+      counts.textContent = t("home.riskCount", { red: b.red || 0, orange: b.orange || 0, yellow: b.yellow || 0 });
+    }).catch(() => {});
+  }
+  return nav;
+}
+
 // ---- the inspector's field home ------------------------------------------------------------------
 
 export function formatDistance(m) {
@@ -161,10 +178,11 @@ function recentSection() {
 async function fieldHome(ctx) {
   const { user } = ctx.session;
   ctx.setTitle(t("home.title"));
-  // Warm the caches the inspection form needs offline.
-  api("/checklists").catch(() => {});
+  // Keep what the inspection form needs offline on the phone itself (not only in the service
+  // worker's cache, which may not control the page yet on the very first visit).
+  api("/checklists").then((data) => localStorage.setItem("jicai.checklists", JSON.stringify(data))).catch(() => {});
   return h("div", { class: "home has-dock tall-dock" },
-    meCard(user),
+    meCard(user, workLinks(user)),
     await tasksSection(),
     nearbySection(),
     recentSection(),
@@ -238,8 +256,8 @@ async function listHome(ctx, base) {
 
   return h("div", { class: "home has-dock tall-dock" },
     // The printable plaque sheet for everything in the user's region (opens the A4 page to print).
-    meCard(user, user.region && h("a", { href: `/api/v1/regions/${user.region.id}/labels`, target: "_blank", rel: "noopener",
-      class: "btn", "data-testid": "labels-link" }, t("home.labels"))),
+    meCard(user, [workLinks(user), user.region && h("a", { href: `/api/v1/regions/${user.region.id}/labels`, target: "_blank", rel: "noopener",
+      class: "btn", "data-testid": "labels-link" }, t("home.labels"))]),
     h("section", { "aria-labelledby": "plist-h" },
       h("h2", { id: "plist-h" }, t("home.projects")),
       search,

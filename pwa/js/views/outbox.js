@@ -20,6 +20,12 @@ function describe(e) {
     case "photo": return t("outbox.kind.photo", { name: l.project_name || "", n: l.n || "", kb: l.bytes ? Math.round(l.bytes / 1024) : "?" });
     case "stage": return t("outbox.kind.stage", { name: l.project_name || "", to: l.to ? t(`stage.${l.to}`) : "" });
     case "task": return t("outbox.kind.task", { name: l.project_name || "", who: l.assignee || "" });
+    case "rectification": return t("outbox.kind.rectification", { name: l.project_name || "" });
+    case "rect_evidence": return t("outbox.kind.rect_evidence", { name: l.project_name || "" });
+    case "rect_photo": return t("outbox.kind.rect_photo", { name: l.project_name || "", n: l.n || "", kb: l.bytes ? Math.round(l.bytes / 1024) : "?" });
+    case "rect_action": return t("outbox.kind.rect_action", { name: l.project_name || "", action: l.action ? t(`rectAct.kind.${l.action}`) : "" });
+    case "risk_dismiss": return t("outbox.kind.risk_dismiss", { name: l.project_name || "" });
+    case "read": return t("outbox.kind.read");
     default: return `${e.method} ${e.url}`;
   }
 }

@@ -8,6 +8,7 @@ import * as outbox from "../outbox.js";
 import { opened } from "../recent.js";
 import { errorBox, errorPage, fact, showError, stageBadge } from "./common.js";
 import { formatDistance, taskItem } from "./home.js";
+import { riskRow } from "./risks.js";
 
 const FIELD_ROLES = ["inspector", "township_lead"];
 
@@ -52,6 +53,10 @@ function stageStrip(stage) {
 /** A person in an event payload: a name string or {display_name}. */
 const person = (x) => (x && typeof x === "object" ? x.display_name || x.username || "" : x || t("project.none"));
 
+/** A rule's name from an event payload (rule_name_zh / rule_name_en), or its code. */
+const ruleName = (p) => (apiLang() === "en" ? p.rule_name_en : p.rule_name_zh) || p.rule_name_zh || p.rule || "";
+const reason = (p) => (p.reason ? t("ev.reason", { reason: p.reason }) : "");
+
 /** One readable sentence per lifecycle event. */
 function sentence(ev, full) {
   const p = ev.payload || {};
@@ -83,6 +88,26 @@ function sentence(ev, full) {
       return t("ev.taskAssigned", { who: person(p.assignee), date: formatDate(p.due_on) });
     case "task_done":
       return t("ev.taskDone", { id: p.task_id ?? "" });
+    case "risk_raised":
+      return t("ev.riskRaised", { level: p.level ? t(`level.${p.level}`) : "", rule: ruleName(p) });
+    case "risk_resolved":
+      return t("ev.riskResolved", { rule: ruleName(p) }) + reason(p);
+    case "risk_dismissed":
+      return t("ev.riskDismissed", { rule: ruleName(p) }) + reason(p);
+    case "rectification_opened":
+      return t("ev.rectOpened", { id: p.rectification_id ?? "", requirement: p.requirement || "", who: person(p.responsible), date: formatDate(p.due_on) });
+    case "rectification_submitted":
+      return t("ev.rectSubmitted");
+    case "rectification_approved":
+      return t("ev.rectApproved");
+    case "rectification_rejected":
+      return t("ev.rectRejected") + reason(p);
+    case "rectification_closed_unfixed":
+      return t("ev.rectClosedUnfixed") + reason(p);
+    case "rectification_reopened":
+      return t("ev.rectReopened") + reason(p);
+    case "rectification_escalated":
+      return t("ev.rectEscalated", { date: formatDate(p.due_on) });
     default:
       return t("ev.other", { kind: ev.kind });
   }
@@ -148,6 +173,7 @@ function projectPage(p, ctx) {
   const field = full && user && FIELD_ROLES.includes(user.role);
   const page = h("div", { class: "scan has-dock" }, field ? pendingSection(p, ctx) : null, card);
   if (full) opened(p);
+  if (full && user && user.role !== "inspector") page.append(risksSection(p));
   if (field) page.append(tasksSection(p, user), inspectionsSection(p));
   page.append(timeline(p.timeline, full));
   if (!full) {
@@ -208,6 +234,21 @@ function tasksSection(p, user) {
     })));
     section.hidden = false;
   }).catch(() => { /* no tasks shown: the button below still records an inspection */ });
+  return section;
+}
+
+/** "风险预警 N": this project's open warnings (hidden when there are none or the user may not see them). */
+function risksSection(p) {
+  const heading = h("h2", { id: "prisk-h" }, t("risks.blockTitle", { n: "" }));
+  const body = h("div", {});
+  const section = h("section", { class: "card risk-block", "aria-labelledby": "prisk-h", "data-testid": "project-risks", hidden: true }, heading, body);
+  api("/risks", { query: { project_id: p.id, status: "open", per_page: 20 } }).then((data) => {
+    const items = data.items || [];
+    if (!items.length) return;
+    heading.textContent = t("risks.blockTitle", { n: data.total || items.length });
+    fill(body, h("ul", { class: "rlist" }, items.map((w) => riskRow(w, { showProject: false }))));
+    section.hidden = false;
+  }).catch(() => { /* no access (inspectors) or offline without a cached copy */ });
   return section;
 }
 
