@@ -50,6 +50,7 @@ bench: $(BIN)/.installed-test pwa/vendor/jsQR.js
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/lighthouse.py
 	$(BIN)/python bench/offline_sync.py
+	$(BIN)/python bench/risk_scan.py
 
 clean:
 	rm -rf $(VENV) instance test-artifacts node_modules pwa/vendor

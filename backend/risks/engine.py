@@ -78,6 +78,7 @@ def scan(codes=None, now=None):
                 counts["resolved"] += 1
         db.session.flush()
         report[code] = counts
+    ctx.close()
     return report
 
 

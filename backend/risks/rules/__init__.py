@@ -29,14 +29,42 @@ def stage_names(code):
     return STAGE_NAMES.get(code, (code, code))
 
 
+PAYMENT_STATS = "risk_payment_stats"
+
+
 @dataclass
 class Context:
     config: dict
     now: object  # aware datetime
+    made: set = field(default_factory=set)
 
     @property
     def today(self):
         return self.now.date()
+
+    def payment_stats(self):
+        """Per-project payment totals for this scan — one pass over the payments table shared by
+        every payment rule, kept in a temporary table (a table, so rules still filter in SQL)."""
+        from sqlalchemy import Integer, Numeric, column, table, text
+
+        from ...extensions import db
+        if PAYMENT_STATS not in self.made:
+            db.session.execute(text(f"DROP TABLE IF EXISTS {PAYMENT_STATS}"))
+            db.session.execute(text(
+                f"CREATE TEMPORARY TABLE {PAYMENT_STATS} AS SELECT project_id, SUM(amount) AS paid, "
+                "MAX(amount) AS largest, COUNT(*) AS n FROM project_payments GROUP BY project_id"))
+            self.made.add(PAYMENT_STATS)
+        return table(PAYMENT_STATS, column("project_id", Integer), column("paid", Numeric(14, 2)),
+                     column("largest", Numeric(14, 2)), column("n", Integer))
+
+    def close(self):
+        """Drop what the scan made (temporary tables live as long as the connection otherwise)."""
+        from sqlalchemy import text
+
+        from ...extensions import db
+        for name in self.made:
+            db.session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        self.made.clear()
 
 
 from . import (contractor_concentration, inspection_flagged, no_recent_inspection,  # noqa: E402

@@ -1,10 +1,10 @@
 """More paid than the project's stage justifies."""
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, literal, select
 
 from ...extensions import db
-from ...projects.models import Project, ProjectPayment
+from ...projects.models import Project
 from . import Hit, stage_names
 
 CODE = "payment_ahead_of_progress"
@@ -24,8 +24,7 @@ def find(ctx):
     margin = ctx.config["RISK_PAID_MARGIN"]
     allowed = case({stage: literal(Decimal(str(share))) for stage, share in shares.items()},
                    value=Project.stage, else_=literal(Decimal("1")))
-    paid = (select(ProjectPayment.project_id, func.sum(ProjectPayment.amount).label("paid"))
-            .group_by(ProjectPayment.project_id).subquery())
+    paid = ctx.payment_stats()
     rows = db.session.execute(
         select(Project.id, Project.region_id, Project.stage, Project.budget, paid.c.paid)
         .join(paid, paid.c.project_id == Project.id)

@@ -1,10 +1,10 @@
 """One payment larger than half of the whole budget."""
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ...extensions import db
-from ...projects.models import Project, ProjectPayment
+from ...projects.models import Project
 from . import Hit
 
 CODE = "single_payment_over_half"
@@ -13,21 +13,20 @@ LEVEL = "orange"
 DESCRIPTION_ZH = "单笔支付超过项目预算的一半：大额一次性支付应有合同依据，常见于提前付清或化整为零的反面。"
 DESCRIPTION_EN = "One payment exceeds half of the project's budget: large lump sums need a contractual basis."
 THRESHOLDS = ("RISK_SINGLE_PAYMENT_SHARE",)
-LABELS = {"largest_payment": ("最大单笔", "Largest payment"), "budget": ("预算", "Budget"),
-          "payments_over": ("超限笔数", "Payments over the limit")}
+LABELS = {"largest_payment": ("最大单笔", "Largest payment"), "budget": ("预算", "Budget")}
 VOLATILE = ()
 
 
 def find(ctx):
     share = ctx.config["RISK_SINGLE_PAYMENT_SHARE"]
+    stats = ctx.payment_stats()
     rows = db.session.execute(
-        select(Project.id, Project.region_id, Project.budget, func.max(ProjectPayment.amount), func.count())
-        .join(ProjectPayment, ProjectPayment.project_id == Project.id)
-        .where(ProjectPayment.amount > Project.budget * Decimal(str(share)))
-        .group_by(Project.id, Project.region_id, Project.budget))
-    for pid, region_id, budget, largest, n in rows:
+        select(Project.id, Project.region_id, Project.budget, stats.c.largest)
+        .join(stats, stats.c.project_id == Project.id)
+        .where(stats.c.largest > Project.budget * Decimal(str(share))))
+    for pid, region_id, budget, largest in rows:
         yield Hit(f"project:{pid}", "project", region_id, pid, {
-            "largest_payment": str(largest), "budget": str(budget), "payments_over": n})
+            "largest_payment": str(Decimal(largest).quantize(Decimal("0.01"))), "budget": str(budget)})
 
 
 def explain(e):
