@@ -39,9 +39,10 @@ def create_app(config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
 
-    from .core import auth, errors
+    from .core import auth, errors, uploads
     errors.register(app)
     auth.init_app(app)
+    uploads.init_app(app)
     _register_blueprints(app)
     _transaction_per_request(app)
 

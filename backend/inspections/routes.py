@@ -1,5 +1,4 @@
 """Inspections from the field app: record, list, and attach photos — all exactly once."""
-from flask import current_app, request
 from sqlalchemy import or_, select
 
 from ..core import idempotency
@@ -16,18 +15,6 @@ from .schemas import (ChecklistsOut, InspectionIn, InspectionOut, InspectionPage
                       PhotoForm, PhotoOut)
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415]
-UPLOAD_ENDPOINT = "inspections.upload_photo"
-
-
-@bp.before_app_request
-def photo_size_limit():
-    """Photos may be larger than JSON bodies; refuse an oversized one before reading it."""
-    if request.endpoint == UPLOAD_ENDPOINT:
-        limit = current_app.config["PHOTO_MAX_BYTES"] + 64 * 1024
-        request.max_content_length = limit
-        if request.content_length and request.content_length > limit:
-            raise ApiError(413, "photo_too_large", "照片过大",
-                           f"The photo is larger than {current_app.config['PHOTO_MAX_BYTES']} bytes")
 
 
 def inspection_views(items):
@@ -99,6 +86,7 @@ def get_inspection(inspection_id):
 @bp.input(PhotoForm, location="form_and_files", arg_name="form")
 @bp.output(PhotoOut, status_code=201)
 @bp.doc(responses=ERRORS)
+@photo_services.accepts_photos
 def upload_photo(inspection_uuid, form):
     """Attach one photo (multipart) to the inspection with that client UUID. The server checks the
     SHA-256, sniffs the content, guards against bombs and re-encodes; a replay of the same photo

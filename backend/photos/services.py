@@ -7,9 +7,14 @@ from sqlalchemy import or_, select
 from ..core import audit
 from ..core.errors import ApiError
 from ..core.storage import from_config
+from ..core.uploads import large_upload
 from ..extensions import db
 from . import imaging
 from .models import Photo
+
+
+# The marker for routes that receive a photo (see core.uploads).
+accepts_photos = large_upload("PHOTO_MAX_BYTES", "photo_too_large", "照片过大", "The photo is too large")
 
 
 def _signed(value):

@@ -1,5 +1,4 @@
 """The rectification loop over HTTP: open, hand in evidence (with photos), review, escalate."""
-from flask import current_app, request
 from sqlalchemy import select
 
 from ..core import clock, idempotency
@@ -21,17 +20,6 @@ from .schemas import DecisionIn, EvidenceIn, OpenIn, RectificationOut, Rectifica
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415]
 STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
-UPLOAD_ENDPOINT = "rectifications.upload_evidence_photo"
-
-
-@bp.before_app_request
-def photo_size_limit():
-    """Evidence photos may be larger than JSON bodies (same limit as inspection photos)."""
-    if request.endpoint == UPLOAD_ENDPOINT:
-        limit = current_app.config["PHOTO_MAX_BYTES"] + 64 * 1024
-        request.max_content_length = limit
-        if request.content_length and request.content_length > limit:
-            raise ApiError(413, "photo_too_large", "照片过大", "The photo is too large")
 
 
 def views(rects, detail=True):
@@ -152,6 +140,7 @@ def _submitted(rect, user, data):
 @bp.input(PhotoForm, location="form_and_files", arg_name="form")
 @bp.output(PhotoOut, status_code=201)
 @bp.doc(responses=ERRORS)
+@photo_services.accepts_photos
 def upload_evidence_photo(evidence_uuid, form):
     """Attach a photo to handed-in evidence (same checks as inspection photos)."""
     user = actor()

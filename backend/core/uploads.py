@@ -1,0 +1,26 @@
+"""Routes that take files larger than a JSON body. Mark them (the marker nearest the function);
+an oversized upload is refused from its Content-Length before a byte of it is read."""
+from flask import current_app, request
+
+from .errors import ApiError
+
+
+def large_upload(config_key, code, zh, en):
+    """Allow this route ``config[config_key]`` bytes (plus room for the form fields)."""
+    def mark(view):
+        view.upload_limit = (config_key, code, zh, en)
+        return view
+    return mark
+
+
+def init_app(app):
+    @app.before_request
+    def upload_limit():
+        view = current_app.view_functions.get(request.endpoint)
+        marked = getattr(view, "upload_limit", None)
+        if marked:
+            config_key, code, zh, en = marked
+            limit = current_app.config[config_key] + 64 * 1024
+            request.max_content_length = limit
+            if request.content_length and request.content_length > limit:
+                raise ApiError(413, code, zh, f"{en} (at most {current_app.config[config_key]} bytes)")
