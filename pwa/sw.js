@@ -4,7 +4,7 @@
 // which this worker also replays on a Background Sync ("outbox"), with the page's own code.
 importScripts("/js/outbox-core.js");
 
-const VERSION = "v5";
+const VERSION = "v6";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
 const SHELL = [
@@ -26,6 +26,7 @@ const SHELL = [
   "/js/views/inspect.js",
   "/js/views/login.js",
   "/js/views/outbox.js",
+  "/js/views/photo-picker.js",
   "/js/views/rectifications.js",
   "/js/views/risks.js",
   "/js/views/scan.js",

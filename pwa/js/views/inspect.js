@@ -3,12 +3,12 @@
 // hashed on the phone, EXIF read from the original first) and the phone's position. Submitting puts
 // the inspection and then each photo into the outbox and returns to the project page at once.
 import { api } from "../api.js";
-import { fill, h } from "../dom.js";
+import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { enqueue, uuid } from "../outbox.js";
-import { preparePhoto } from "../photo.js";
 import { known } from "../recent.js";
 import { errorBox, errorPage, showError, stageBadge } from "./common.js";
+import { photoPicker } from "./photo-picker.js";
 
 const CHECKLIST_KEY = "jicai.checklists";
 const MAX_PHOTOS = 12;
@@ -62,7 +62,7 @@ export async function render(ctx) {
   ctx.setTitle(t("inspect.title"));
   const back = project.code ? `/q/${encodeURIComponent(project.code)}` : `/p/${project.id}`;
   const items = (lists.stages && lists.stages[project.stage]) || [];
-  const state = { checks: new Map(items.map((it) => [it.key, { ok: null, note: "" }])), verdict: null, photos: [], position: null };
+  const state = { checks: new Map(items.map((it) => [it.key, { ok: null, note: "" }])), verdict: null, position: null };
 
   // ---- checklist ----
   const lang = document.documentElement.lang === "en" ? "en" : "zh";
@@ -126,46 +126,7 @@ export async function render(ctx) {
   locate();
 
   // ---- photos ----
-  const thumbs = h("ul", { class: "thumbs", "data-testid": "thumbs" });
-  const photoStatus = h("p", { class: "muted small", role: "status", "aria-live": "polite", "data-testid": "photo-status" });
-  const photoInput = h("input", { type: "file", accept: "image/*", capture: "environment", multiple: true, id: "photo-input",
-    class: "sr-only", "data-testid": "photo-input", onchange: () => addPhotos([...photoInput.files]) });
-  let processing = Promise.resolve();
-  let pending = 0;
-  const urls = new Set();
-  ctx.onLeave(() => { for (const u of urls) URL.revokeObjectURL(u); });
-  function drawThumbs() {
-    fill(thumbs, ...state.photos.map((ph) => h("li", { class: "thumb", "data-testid": "thumb" },
-      h("img", { src: ph.url, alt: t("inspect.photoAlt", { n: state.photos.indexOf(ph) + 1 }), width: 96, height: 96 }),
-      h("span", { class: "thumb-size" }, `${Math.round(ph.bytes / 1024)} KB`),
-      h("button", { type: "button", class: "thumb-x", "aria-label": t("inspect.removePhoto"), "data-testid": "thumb-remove",
-        onclick: () => { state.photos = state.photos.filter((x) => x !== ph); URL.revokeObjectURL(ph.url); urls.delete(ph.url); drawThumbs(); } }, "×"))));
-    photoStatus.textContent = pending ? t("inspect.processing", { n: pending })
-      : state.photos.length ? t("inspect.photoCount", { n: state.photos.length }) : "";
-  }
-  function addPhotos(files) {
-    photoInput.value = "";
-    for (const file of files) {
-      if (state.photos.length + pending >= MAX_PHOTOS) { showError(error, t("inspect.tooMany", { n: MAX_PHOTOS })); break; }
-      pending++;
-      drawThumbs();
-      // One at a time: a cheap phone cannot hold several decoded 12-megapixel images at once.
-      processing = processing.then(async () => {
-        try {
-          const ph = await preparePhoto(file);
-          ph.id = uuid();
-          ph.url = URL.createObjectURL(ph.blob);
-          urls.add(ph.url);
-          state.photos.push(ph);
-        } catch {
-          showError(error, t("inspect.photoBad", { name: file.name || "" }));
-        } finally {
-          pending--;
-          drawThumbs();
-        }
-      });
-    }
-  }
+  const picker = photoPicker(ctx, { id: "photo-input", max: MAX_PHOTOS, onError: (message) => showError(error, message) });
 
   // ---- submit ----
   const error = errorBox();
@@ -173,7 +134,7 @@ export async function render(ctx) {
   async function onsubmit(event) {
     event.preventDefault();
     showError(error, "");
-    if (pending) { submit.disabled = true; submit.textContent = t("inspect.waitPhotos"); await processing; submit.disabled = false; submit.textContent = t("inspect.submit"); }
+    if (picker.busy()) { submit.disabled = true; submit.textContent = t("inspect.waitPhotos"); await picker.settled(); submit.disabled = false; submit.textContent = t("inspect.submit"); }
     if (!state.verdict) { verdictBtns[0].focus(); return showError(error, t("inspect.needVerdict")); }
     if (state.verdict === "problem" && !findings.value.trim()) { findings.focus(); return showError(error, t("inspect.needFindings")); }
     submit.disabled = true;
@@ -194,8 +155,8 @@ export async function render(ctx) {
     if (pos) Object.assign(json, pos);
     const label = { project_id: project.id, project_name: project.name, project_code: project.code || null };
     const entries = [{ id: inspectionId, kind: "inspection", method: "POST", url: "/api/v1/inspections", json,
-      label: { ...label, verdict: state.verdict, photos: state.photos.length } }];
-    state.photos.forEach((ph, i) => {
+      label: { ...label, verdict: state.verdict, photos: picker.photos.length } }];
+    picker.photos.forEach((ph, i) => {
       const form = { client_uuid: ph.id, sha256: ph.sha256, taken_at: ph.taken_at,
         exif_taken_at: ph.exif_taken_at, exif_lat: ph.exif_lat, exif_lng: ph.exif_lng };
       if (pos) Object.assign(form, pos);
@@ -231,9 +192,9 @@ export async function render(ctx) {
       h("label", { for: "findings" }, t("inspect.findings")), findings),
     h("section", { class: "card", "aria-labelledby": "ph-h" },
       h("h2", { id: "ph-h" }, t("inspect.photos")),
-      thumbs, photoStatus,
+      picker.thumbs, picker.status,
       h("label", { for: "photo-input", class: "btn btn-block", "data-testid": "photo-take" }, t("inspect.takePhoto")),
-      photoInput,
+      picker.input,
       h("p", { class: "muted small" }, t("inspect.photoHint"))),
     h("section", { class: "card", "aria-labelledby": "pos-h" },
       h("h2", { id: "pos-h" }, t("inspect.position")),

@@ -9,8 +9,8 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
-import { preparePhoto } from "../photo.js";
 import { errorBox, errorPage, fact, levelBadge, local, photoGrid, rectBadge, sendWrite, sheet, showError } from "./common.js";
+import { photoPicker } from "./photo-picker.js";
 import { SUPERVISORS, evidenceList } from "./risks.js";
 
 const PER_PAGE = 20;
@@ -273,7 +273,7 @@ const fmtCoord = (n) => Number(n).toFixed(5);
 
 function evidenceForm(r, ctx, detail) {
   ctx.setTitle(t("evidence.title"));
-  const state = { photos: [], position: null };
+  const state = { position: null };
   const error = errorBox();
   const text = h("textarea", { id: "ev-text", rows: 4, maxlength: 2000, "data-testid": "evidence-text", placeholder: t("evidence.textHint") });
 
@@ -296,45 +296,7 @@ function evidenceForm(r, ctx, detail) {
   } else posText.textContent = t("geo.unsupportedForm");
 
   // Photos: shrunk, EXIF read and hashed on the phone, one at a time (cheap phones).
-  const thumbs = h("ul", { class: "thumbs", "data-testid": "thumbs" });
-  const photoStatus = h("p", { class: "muted small", role: "status", "aria-live": "polite", "data-testid": "photo-status" });
-  const input = h("input", { type: "file", accept: "image/*", capture: "environment", multiple: true, id: "ev-photo",
-    class: "sr-only", "data-testid": "photo-input", onchange: () => add([...input.files]) });
-  let processing = Promise.resolve();
-  let pending = 0;
-  const urls = new Set();
-  ctx.onLeave(() => { for (const u of urls) URL.revokeObjectURL(u); });
-  const draw = () => {
-    fill(thumbs, state.photos.map((ph, i) => h("li", { class: "thumb", "data-testid": "thumb" },
-      h("img", { src: ph.url, alt: t("inspect.photoAlt", { n: i + 1 }), width: 96, height: 96 }),
-      h("span", { class: "thumb-size" }, `${Math.round(ph.bytes / 1024)} KB`),
-      h("button", { type: "button", class: "thumb-x", "aria-label": t("inspect.removePhoto"),
-        onclick: () => { state.photos = state.photos.filter((x) => x !== ph); URL.revokeObjectURL(ph.url); urls.delete(ph.url); draw(); } }, "×"))));
-    photoStatus.textContent = pending ? t("inspect.processing", { n: pending })
-      : state.photos.length ? t("inspect.photoCount", { n: state.photos.length }) : "";
-  };
-  function add(files) {
-    input.value = "";
-    for (const file of files) {
-      if (state.photos.length + pending >= MAX_PHOTOS) { showError(error, t("inspect.tooMany", { n: MAX_PHOTOS })); break; }
-      pending++;
-      draw();
-      processing = processing.then(async () => {
-        try {
-          const ph = await preparePhoto(file);
-          ph.id = outbox.uuid();
-          ph.url = URL.createObjectURL(ph.blob);
-          urls.add(ph.url);
-          state.photos.push(ph);
-        } catch {
-          showError(error, t("inspect.photoBad", { name: file.name || "" }));
-        } finally {
-          pending--;
-          draw();
-        }
-      });
-    }
-  }
+  const picker = photoPicker(ctx, { id: "ev-photo", max: MAX_PHOTOS, onError: (message) => showError(error, message) });
 
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-big", "data-testid": "evidence-submit" }, t("evidence.submit"));
   const cancel = () => {
@@ -346,9 +308,9 @@ function evidenceForm(r, ctx, detail) {
   async function onsubmit(event) {
     event.preventDefault();
     showError(error, "");
-    if (pending) { submit.disabled = true; submit.textContent = t("inspect.waitPhotos"); await processing; submit.disabled = false; submit.textContent = t("evidence.submit"); }
+    if (picker.busy()) { submit.disabled = true; submit.textContent = t("inspect.waitPhotos"); await picker.settled(); submit.disabled = false; submit.textContent = t("evidence.submit"); }
     if (!text.value.trim()) { text.focus(); return showError(error, t("evidence.needText")); }
-    if (!state.photos.length) return showError(error, t("evidence.needPhoto"));
+    if (!picker.photos.length) return showError(error, t("evidence.needPhoto"));
     submit.disabled = true;
     const evId = outbox.uuid();
     const pos = state.position;
@@ -356,8 +318,8 @@ function evidenceForm(r, ctx, detail) {
     if (pos) Object.assign(json, pos);
     const label = { project_id: r.project && r.project.id, project_name: r.project ? r.project.name : "", rectification_id: r.id };
     const entries = [{ id: evId, kind: "rect_evidence", method: "POST", url: `/api/v1/rectifications/${r.id}/evidence`, json,
-      label: { ...label, photos: state.photos.length } }];
-    state.photos.forEach((ph, i) => {
+      label: { ...label, photos: picker.photos.length } }];
+    picker.photos.forEach((ph, i) => {
       const f = { client_uuid: ph.id, sha256: ph.sha256, taken_at: ph.taken_at,
         exif_taken_at: ph.exif_taken_at, exif_lat: ph.exif_lat, exif_lng: ph.exif_lng };
       if (pos) Object.assign(f, pos);
@@ -389,9 +351,9 @@ function evidenceForm(r, ctx, detail) {
       h("label", { for: "ev-text" }, t("evidence.text")), text),
     h("section", { class: "card", "aria-labelledby": "evp-h" },
       h("h2", { id: "evp-h" }, t("evidence.photos")),
-      thumbs, photoStatus,
+      picker.thumbs, picker.status,
       h("label", { for: "ev-photo", class: "btn btn-block", "data-testid": "photo-take" }, t("inspect.takePhoto")),
-      input,
+      picker.input,
       h("p", { class: "muted small" }, t("inspect.photoHint"))),
     h("section", { class: "card", "aria-labelledby": "evpos-h" },
       h("h2", { id: "evpos-h" }, t("inspect.position")),
