@@ -26,8 +26,8 @@ def find(ctx):
     held = (select(township, Project.contractor, func.count().label("n"))
             .join(Region, Region.id == Project.region_id)
             .where(Project.contractor.is_not(None), func.length(Region.path) >= TOWNSHIP_CODE_AT + 12)
-            .group_by(township, Project.contractor).subquery())
-    totals = select(held.c.township, func.sum(held.c.n).label("total")).group_by(held.c.township).subquery()
+            .group_by(township, Project.contractor).cte("held"))  # a CTE: computed once, read twice
+    totals = select(held.c.township, func.sum(held.c.n).label("total")).group_by(held.c.township).cte("totals")
     town = Region.__table__.alias("town")
     rows = db.session.execute(
         select(town.c.id, town.c.name, held.c.contractor, held.c.n, totals.c.total)
