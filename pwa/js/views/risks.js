@@ -181,14 +181,19 @@ export function chinaDate(days = 0) {
 }
 
 let inspectorsCache = null;
-async function inspectors() {
+/** The inspectors the user may pick (GET /users?role=inspector), fetched once per page load. */
+export async function inspectors() {
   if (inspectorsCache) return inspectorsCache;
   const data = await api("/users", { query: { role: "inspector", per_page: 100 } });
   inspectorsCache = data.items || [];
   return inspectorsCache;
 }
 
-/** The lead orders a rectification: requirement, responsible inspector, due date (default +7 days). */
+/**
+ * The lead orders a rectification: requirement, responsible inspector, due date (default +7 days).
+ * ``source``: a warning, or {inspection_id, project, requirement?, intro?} (from a problem inspection),
+ * or {project}.
+ */
 export async function openRectify(source, ctx) {
   const clientUuid = uuid();
   let people = [];
@@ -196,6 +201,7 @@ export async function openRectify(source, ctx) {
   try { people = await inspectors(); } catch (err) { loadError = err.message; }
   const requirement = h("textarea", { id: "rq-text", rows: 4, maxlength: 2000, required: true, "data-testid": "rect-requirement",
     placeholder: t("rectNew.requirementHint") });
+  if (source.requirement) requirement.value = source.requirement;
   const who = h("select", { id: "rq-who", required: true, "data-testid": "rect-responsible" },
     h("option", { value: "" }, t("rectNew.pick")),
     people.map((u) => h("option", { value: u.id }, u.display_name || u.username)));
@@ -207,6 +213,7 @@ export async function openRectify(source, ctx) {
     title: t("rectNew.title"), testid: "rectify", okText: t("rectNew.ok"),
     fields: [
       h("p", { class: "small" }, w ? [levelBadge(w.level), " ", ruleName(w.rule), " · "] : null, project ? project.name : ""),
+      !w && source.intro ? h("p", { class: "small muted", "data-testid": "rect-source" }, source.intro) : null,
       h("label", { for: "rq-text" }, t("rectNew.requirement")), requirement,
       h("label", { for: "rq-who" }, t("rectNew.responsible")), who,
       loadError ? h("p", { class: "error-box" }, loadError) : !people.length ? h("p", { class: "notice small" }, t("rectNew.noInspectors")) : null,

@@ -6,11 +6,13 @@ import { fill, h } from "../dom.js";
 import { STAGES, apiLang, formatDate, formatMoney, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { opened } from "../recent.js";
-import { errorBox, errorPage, fact, showError, stageBadge } from "./common.js";
+import { errorBox, errorPage, fact, sendWrite, sheet, showError, stageBadge } from "./common.js";
 import { formatDistance, taskItem } from "./home.js";
-import { riskRow } from "./risks.js";
+import { chinaDate, inspectors, openRectify, riskRow } from "./risks.js";
 
 const FIELD_ROLES = ["inspector", "township_lead"];
+/** Who assigns inspections and orders rectifications from a problem inspection. */
+const LEAD_ROLES = ["township_lead", "county"];
 
 export async function renderCode(ctx) {
   const [code] = ctx.params;
@@ -171,10 +173,11 @@ function projectPage(p, ctx) {
 
   const user = ctx.session.user;
   const field = full && user && FIELD_ROLES.includes(user.role);
+  const lead = full && user && LEAD_ROLES.includes(user.role);
   const page = h("div", { class: "scan has-dock" }, field ? pendingSection(p, ctx) : null, card);
   if (full) opened(p);
   if (full && user && user.role !== "inspector") page.append(risksSection(p));
-  if (field) page.append(tasksSection(p, user), inspectionsSection(p));
+  if (field || lead) page.append(tasksSection(p, user, page), inspectionsSection(p, lead ? ctx : null));
   page.append(timeline(p.timeline, full));
   if (!full) {
     const back = location.pathname;
@@ -217,24 +220,84 @@ function pendingSection(p, ctx) {
   return box;
 }
 
-/** Open tasks for this project: an inspector's own, or all of them for a lead. */
-function tasksSection(p, user) {
+/**
+ * Open tasks for this project: an inspector's own, or all of them for a lead. Leads (township and
+ * county) always see the block, with a 指派巡查 button; an inspector sees it only when there are tasks.
+ */
+function tasksSection(p, user, page) {
+  const lead = LEAD_ROLES.includes(user.role);
   const body = h("div", {}, h("p", { class: "loading small" }, t("app.loading")));
-  const section = h("section", { class: "card", "aria-labelledby": "ptasks-h", "data-testid": "project-tasks", hidden: true },
-    h("h2", { id: "ptasks-h" }, t("project.tasks")), body);
+  const section = h("section", { class: "card", "aria-labelledby": "ptasks-h", "data-testid": "project-tasks", hidden: !lead },
+    h("h2", { id: "ptasks-h" }, t("project.tasks")), body,
+    lead ? h("button", { type: "button", class: "btn btn-block section-action", "data-testid": "task-assign",
+      onclick: () => openAssign(p, page, load) }, t("taskNew.assign")) : null);
   const query = { status: "open", project_id: p.id, per_page: 50 };
   if (user.role === "inspector") query.mine = "true";
-  api("/tasks", { query }).then((data) => {
-    const items = (data.items || []).filter((x) => x.project && Number(x.project.id) === Number(p.id));
-    if (!items.length) return;
-    fill(body, h("ul", { class: "tasks" }, items.map((x) => {
-      const li = taskItem(x, { showProject: false });
-      if (user.role !== "inspector" && x.assignee) li.prepend(h("span", { class: "task-name" }, x.assignee.display_name || ""));
-      return li;
-    })));
-    section.hidden = false;
-  }).catch(() => { /* no tasks shown: the button below still records an inspection */ });
+  function load() {
+    return api("/tasks", { query }).then((data) => {
+      const items = (data.items || []).filter((x) => x.project && Number(x.project.id) === Number(p.id));
+      if (!items.length) {
+        fill(body, lead ? h("p", { class: "empty small", "data-testid": "tasks-empty" }, t("taskNew.none")) : null);
+        return;
+      }
+      fill(body, h("ul", { class: "tasks" }, items.map((x) => {
+        const li = taskItem(x, { showProject: false });
+        if (user.role !== "inspector" && x.assignee) li.prepend(h("span", { class: "task-name", "data-testid": "task-assignee-name" }, x.assignee.display_name || ""));
+        // A county supervisor does not record inspections: no 记录巡查 on the task for them.
+        if (!FIELD_ROLES.includes(user.role)) li.querySelector("[data-testid=task-inspect]")?.remove();
+        return li;
+      })));
+      section.hidden = false;
+    }).catch(() => {
+      /* no tasks shown: the button below still records an inspection (or assigns one) */
+      if (lead) fill(body, h("p", { class: "empty small", "data-testid": "tasks-empty" }, t("taskNew.none")));
+    });
+  }
+  load();
   return section;
+}
+
+/** 指派巡查: inspector, due date (default +7 days), optional note → POST /tasks through the outbox. */
+async function openAssign(p, page, reload) {
+  const clientUuid = uuid();
+  let people = [];
+  let loadError = null;
+  try { people = await inspectors(); } catch (err) { loadError = err.message; }
+  const who = h("select", { id: "tk-who", required: true, "data-testid": "task-assignee" },
+    h("option", { value: "" }, t("rectNew.pick")),
+    people.map((u) => h("option", { value: u.id }, u.display_name || u.username)));
+  if (people.length === 1) who.value = String(people[0].id);
+  const due = h("input", { id: "tk-due", type: "date", required: true, value: chinaDate(7), min: chinaDate(0), "data-testid": "task-due" });
+  const note = h("textarea", { id: "tk-note", rows: 2, maxlength: 500, "data-testid": "task-note", placeholder: t("taskNew.noteHint") });
+  sheet({
+    title: t("taskNew.title"), testid: "task", okText: t("taskNew.ok"),
+    fields: [
+      h("p", { class: "small" }, p.name),
+      h("label", { for: "tk-who" }, t("taskNew.assignee")), who,
+      loadError ? h("p", { class: "error-box" }, loadError) : !people.length ? h("p", { class: "notice small" }, t("rectNew.noInspectors")) : null,
+      h("label", { for: "tk-due" }, t("taskNew.due")), due,
+      h("label", { for: "tk-note" }, t("taskNew.note")), note],
+    onOk: async () => {
+      if (!who.value) { who.focus(); return t("taskNew.needAssignee"); }
+      if (!due.value) { due.focus(); return t("taskNew.needDue"); }
+      const json = { client_uuid: clientUuid, project_id: p.id, assignee_id: Number(who.value), due_on: due.value };
+      if (note.value.trim()) json.note = note.value.trim();
+      const whoName = who.selectedOptions[0] ? who.selectedOptions[0].textContent : "";
+      const res = await sendWrite({ id: clientUuid, kind: "task", method: "POST", url: "/api/v1/tasks", json,
+        label: { project_id: p.id, project_name: p.name, project_code: p.code, assignee: whoName } });
+      if (res.state === "failed") return res.message;
+      toast(page, res.state === "queued" ? t("taskNew.queued", { who: whoName }) : t("taskNew.done", { who: whoName, date: formatDate(due.value) }));
+      if (res.state === "sent") reload();
+      return null;
+    },
+  });
+}
+
+/** A message on top of the page (replacing the previous one), scrolled into view. */
+function toast(page, message) {
+  page.querySelector(":scope > .toast[data-testid=flash]")?.remove();
+  page.prepend(h("p", { class: "toast", role: "status", "data-testid": "flash" }, message));
+  window.scrollTo(0, 0);
 }
 
 /** "风险预警 N": this project's open warnings (hidden when there are none or the user may not see them). */
@@ -252,8 +315,14 @@ function risksSection(p) {
   return section;
 }
 
-/** The latest inspections of this project with their photo thumbnails. */
-function inspectionsSection(p) {
+/** Whether an inspection calls for a rectification: a problem found, or flagged (off site, reused photo). */
+const needsRectify = (x) => x.verdict === "problem" || x.off_site || x.reused_photo;
+
+/**
+ * The latest inspections of this project with their photo thumbnails. With ``ctx`` (a lead), each
+ * inspection that found a problem gets 发起整改 (the requirement prefilled with its findings).
+ */
+function inspectionsSection(p, ctx) {
   const body = h("div", {});
   const section = h("section", { class: "card", "aria-labelledby": "pinsp-h", "data-testid": "project-inspections", hidden: true },
     h("h2", { id: "pinsp-h" }, t("project.inspections")), body);
@@ -265,11 +334,18 @@ function inspectionsSection(p) {
         h("span", { class: `flag ${x.verdict === "problem" ? "" : "ok"}` }, t(`verdict.${x.verdict}`)),
         x.off_site ? h("span", { class: "flag warn", "data-testid": "off-site" }, t("inspect.offSite", { d: formatDistance(x.distance_m) || "?" })) : null,
         x.position_missing ? h("span", { class: "flag warn" }, t("inspect.noPosition")) : null,
+        x.reused_photo ? h("span", { class: "flag warn", "data-testid": "reused-photo" }, t("rects.photoReused")) : null,
         h("span", { class: "muted" }, formatDate(x.recorded_at || x.created_at))),
       h("span", { class: "muted small" }, (x.inspector && x.inspector.display_name) || ""),
       x.findings ? h("span", { class: "insp-findings" }, x.findings) : null,
       (x.photos || []).length ? h("span", { class: "insp-photos" }, x.photos.map((ph) => h("a", { href: ph.url, target: "_blank", rel: "noopener" },
-        h("img", { src: ph.thumb_url, alt: t("inspect.photoAltServer"), width: 64, height: 64, loading: "lazy", "data-testid": "inspection-photo" })))) : null))));
+        h("img", { src: ph.thumb_url, alt: t("inspect.photoAltServer"), width: 64, height: 64, loading: "lazy", "data-testid": "inspection-photo" })))) : null,
+      ctx && needsRectify(x) ? h("button", { type: "button", class: "btn btn-small insp-rectify", "data-testid": "inspection-rectify",
+        "data-inspection-id": x.id,
+        onclick: () => openRectify({
+          inspection_id: x.id, project: { id: p.id, name: p.name }, requirement: x.findings || "",
+          intro: t("rectNew.fromInspection", { date: formatDate(x.recorded_at || x.created_at), who: (x.inspector && x.inspector.display_name) || "" }),
+        }, ctx) }, t("inspRect.start")) : null))));
     section.hidden = false;
   }).catch(() => { /* the API may not be there yet, or offline without a cached copy */ });
   return section;
