@@ -97,3 +97,17 @@ def test_lead_prints_the_township_plaques(app, live_server, make_project, phone,
     names = sheet.eval_on_selector_all(".label .name", "els => els.map(e => e.textContent)")
     assert "标牌打印测试工程" in names
     assert "太湖源" not in "".join(sheet.eval_on_selector_all(".label .region", "els => els.map(e => e.textContent)"))
+
+
+def test_a_code_typed_with_a_chinese_input_method_opens_the_project(app, live_server, make_project, phone):
+    code = code_of(app, make_project(name="全角输入测试工程"))
+    typed = "－".join("".join(chr(ord(ch) + 0xFEE0) for ch in code[i:i + 4]) for i in range(0, 14, 4)).lower()
+    phone.goto(f"{live_server}/login")
+    phone.fill("[data-testid=username]", "t_lead")
+    phone.fill("[data-testid=password]", PASSWORD)
+    phone.click("[data-testid=login-submit]")
+    phone.wait_for_selector("[data-testid=code-input]")
+    phone.fill("[data-testid=code-input]", typed)  # ｅ２ｍ６－ｔｎ８ｎ－…
+    phone.click("[data-testid=code-open]")
+    phone.wait_for_selector("[data-testid=project-name]")
+    assert phone.inner_text("[data-testid=project-name]") == "全角输入测试工程"

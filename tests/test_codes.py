@@ -126,3 +126,11 @@ def test_scan_cache_is_never_stale_and_etags_revalidate(app, login_as, make_proj
     again = anon.get(f"/api/v1/scan/{code}", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200 and again.json["project"]["stage"] == "tendering"
     assert again.json["project"]["view"] == "public"
+
+
+def test_full_width_and_dashes_from_an_input_method():
+    code = codes.new_code()
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in code)  # ＡＢＣ１２３…
+    assert codes.normalize(full_width) == code
+    assert codes.normalize("—".join(codes.pretty(code).split("-"))) == code
+    assert codes.normalize("・".join(codes.pretty(code).split("-"))) == code

@@ -2,12 +2,14 @@
 character — 14 characters, small enough for a 25 mm plaque symbol, unguessable, and a mistyped
 character or a swap of two neighbours is caught before any database lookup."""
 import secrets
+import unicodedata
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
 # Crockford's reading rules: letters people confuse with digits.
 _READ_AS = {"O": "0", "I": "1", "L": "1"}
 BODY_LENGTH = 13
+SEPARATORS = " -_\u3000\t\u2010\u2011\u2012\u2013\u2014\u00b7\u30fb"  # spaces, hyphens, dashes, middle dots
 LENGTH = BODY_LENGTH + 1
 
 
@@ -40,12 +42,14 @@ class CodeError(ValueError):
 def normalize(text):
     """Turn what a person typed or a camera read into a canonical code, or raise CodeError.
 
-    Accepts lower case, spaces and hyphens, a full URL ending in /q/<code>, and O/I/L for 0/1."""
-    text = (text or "").strip()
+    Accepts lower case, full-width characters, spaces, hyphens and dashes, a full URL ending in
+    /q/<code>, and O/I/L for 0/1."""
+    # Full-width letters and digits from a Chinese input method (ＡＢＣ１２３) count as what they are.
+    text = unicodedata.normalize("NFKC", text or "").strip()
     if "/q/" in text:
         text = text.rsplit("/q/", 1)[1]
     text = text.split("?", 1)[0].split("#", 1)[0]
-    cleaned = "".join(_READ_AS.get(ch, ch) for ch in text.upper() if ch not in " -_\u3000")
+    cleaned = "".join(_READ_AS.get(ch, ch) for ch in text.upper() if ch not in SEPARATORS)
     if len(cleaned) != LENGTH or any(ch not in _INDEX for ch in cleaned):
         raise CodeError("malformed")
     if _luhn_sum(cleaned, False) % 32 != 0:

@@ -6,7 +6,8 @@ export const LENGTH = 14;
 
 /** What someone typed, pasted or scanned (a bare code or a URL with /q/<code>) → the code text. */
 export function extractCode(text) {
-  let s = String(text || "").trim();
+  // Full-width letters and digits from a Chinese input method (ＡＢＣ１２３) count as what they are.
+  let s = String(text || "").normalize("NFKC").trim();
   const at = s.lastIndexOf("/q/");
   if (at >= 0) s = s.slice(at + 3);
   s = s.split(/[?#/]/)[0];
@@ -14,10 +15,10 @@ export function extractCode(text) {
   return s;
 }
 
-/** Upper case, no spaces/hyphens/underscores, O→0 and I/L→1. */
+/** Upper case, no spaces/hyphens/dashes/underscores/middle dots, O→0 and I/L→1. */
 export function normalizeCode(text) {
   return [...extractCode(text).toUpperCase()]
-    .filter((ch) => !" -_\u3000\t".includes(ch))
+    .filter((ch) => !" -_\u3000\t\u2010\u2011\u2012\u2013\u2014\u00b7\u30fb".includes(ch))
     .map((ch) => READ_AS[ch] || ch).join("");
 }
 

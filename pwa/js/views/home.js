@@ -11,11 +11,6 @@ import { errorBox, showError, stageBadge } from "./common.js";
 
 const PER_PAGE = 10;
 
-/** What someone typed or pasted → a code for the URL (kept for callers; checkCode does the check). */
-export function codeFromInput(text) {
-  return checkCode(text).code;
-}
-
 const projectHref = (p) => (p.code ? `/q/${encodeURIComponent(p.code)}` : `/p/${p.id}`);
 
 /** The dock: a big 扫码 button and the code box; a mistyped code is caught here, before any request. */

@@ -375,7 +375,7 @@ function openMove(p, to, ctx, page) {
     if (needsContract) {
       if (!contractor.value.trim()) { contractor.focus(); return showError(error, t("move.needContractor")); }
       body.contractor = contractor.value.trim();
-      const amt = amount.value.replace(/[,，¥\s]/g, "");
+      const amt = amount.value.normalize("NFKC").replace(/[,，¥￥元\s]/g, "");
       if (amt) {
         if (!/^\d+(\.\d{1,2})?$/.test(amt)) { amount.focus(); return showError(error, t("move.badAmount")); }
         body.contract_amount = amt;
