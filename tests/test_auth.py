@@ -152,3 +152,9 @@ def test_behind_a_proxy_the_phone_address_is_seen(world):
     proxied.test_client().get("/_addr", environ_base={"REMOTE_ADDR": "10.0.0.1"},
                               headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen["ip"] == "203.0.113.7"
+
+
+def test_user_names_forgive_capitals_and_full_width(app, world):
+    for typed in ("T_Lead", " t_lead ", "Ｔ＿ｌｅａｄ"):
+        r = app.test_client().post("/api/v1/auth/login", json={"username": typed, "password": PASSWORD})
+        assert r.status_code == 200, (typed, r.json)

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from ..core import audit
-from ..core.auth import hash_password
+from ..core.auth import hash_password, normalize_username
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region, User
 from ..core.scoping import covers
@@ -16,6 +16,7 @@ ROLE_LEVEL = {"admin": "province", "province": "province", "city": "city", "coun
 def create_user(actor, username, display_name, password, role, region_id):
     """A new account. 409 ``username_taken``; 400 ``role_region_level`` when the region's level does
     not fit the role; 403 ``out_of_scope`` outside the admin's region."""
+    username = normalize_username(username)
     region = db.session.get(Region, region_id)
     if region is None:
         raise bad_field("json.region_id", "region_not_found", "地区不存在", "No such region")

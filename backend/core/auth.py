@@ -1,6 +1,7 @@
 """Authentication: session cookies for the PWA, bearer JWTs for API clients, CSRF on cookie writes,
 rate-limited password checks, and the role guard every route uses."""
 import hmac
+import unicodedata
 import secrets
 import uuid
 from functools import wraps
@@ -37,6 +38,10 @@ def _failures_since(column, value, since):
         column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)))
 
 
+def normalize_username(text):
+    return unicodedata.normalize("NFKC", text or "").strip().lower()
+
+
 def _remember_failure(user, username, ip, action):
     # The failing request is rolled back, but the failure must stay counted and logged, so it is
     # committed on its own here (nothing else has been written in a sign-in request).
@@ -51,7 +56,9 @@ def authenticate(username, password, ip):
     ``bad_credentials`` on a wrong name or password; every attempt is recorded."""
     cfg = current_app.config
     since = clock.now() - cfg["LOGIN_WINDOW"]
-    username = (username or "").strip()
+    # Phones capitalise the first letter and input methods type full-width letters: user names are
+    # compared in their plain lower-case form.
+    username = normalize_username(username)
     if (_failures_since(LoginAttempt.username, username, since) >= cfg["LOGIN_MAX_FAILURES"]
             or _failures_since(LoginAttempt.ip, ip, since) >= 4 * cfg["LOGIN_MAX_FAILURES"]):
         _remember_failure(None, username, ip, "auth.login_rate_limited")

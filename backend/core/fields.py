@@ -29,7 +29,7 @@ def ClientUUID():
 def Text(max_len, required=True, min_len=1, **kw):
     """A non-blank string of bounded length."""
     return CleanString(required=required, validate=[Length(min=min_len, max=max_len),
-                                                   Regexp(r"\S", error="must not be blank")], **kw)
+                                                   Regexp(r"\s*\S", error="must not be blank")], **kw)
 
 
 def Id(**kw):
