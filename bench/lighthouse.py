@@ -22,7 +22,6 @@ Usage: .venv/bin/python bench/lighthouse.py [--runs anonymous,signed-in] [--out 
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile

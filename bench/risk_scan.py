@@ -190,7 +190,7 @@ def generation_steps():
         JOIN bench_payable b ON b.n = k.n;"""
     # Inspections: 90 % on active projects, 10 % on any; created within the last 120 days; 1 in 500
     # recorded far from the site (inspection_flagged).
-    active = f"""
+    active = """
         CREATE TEMP TABLE bench_active AS
           SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, region_id, lat, lng
           FROM projects WHERE stage IN ('contracted', 'construction', 'acceptance');
@@ -470,7 +470,7 @@ def main():
 
             steady = [second] + [scanner.scan()[0] for _ in range(args.repeat - 1)]
             best = min(steady)
-            print(f"  steady-state scans: " + ", ".join(f"{s:.3f}" for s in steady)
+            print("  steady-state scans: " + ", ".join(f"{s:.3f}" for s in steady)
                   + f" s; best {best:.3f} s, median {statistics.median(steady):.3f} s")
 
             print(f"\nPer rule (steady state, best of {args.repeat}): find() = the rule's query and hits; "

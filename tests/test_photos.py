@@ -162,7 +162,7 @@ def test_a_reused_photo_is_flagged(app, login_as, make_project, make_inspection)
     assert again["reused"] is True and again["reused_of"]["inspection_id"] is not None
     fresh = _upload(client, second, photo_form(jpeg_bytes(11))).json
     assert fresh["reused"] is False
-    inspection = client.get(f"/api/v1/inspections?flagged=true&per_page=100").json["items"]
+    inspection = client.get("/api/v1/inspections?flagged=true&per_page=100").json["items"]
     assert any(i["client_uuid"] == second and i["reused_photo"] for i in inspection)
 
 

@@ -150,7 +150,6 @@ def require(*roles):
                 raise ApiError(403, "role_forbidden", "您的角色无权执行此操作",
                                "Your role may not do this")
             return view(*args, **kwargs)
-        wrapper._roles = roles
         return wrapper
     return decorate
 

@@ -3,7 +3,6 @@ from sqlalchemy import or_, select
 
 from ..core import idempotency
 from ..core.auth import actor, require
-from ..core.errors import ApiError
 from ..core.pagination import paginate
 from ..core.scoping import ensure_in_scope, get_scoped, scoped
 from ..extensions import db

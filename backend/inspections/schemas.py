@@ -4,7 +4,7 @@ from apiflask.fields import (UUID, Boolean, DateTime, Dict, File, Float, Integer
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
-from ..core.fields import CleanString, ClientUUID, Id, Text
+from ..core.fields import CleanString, ClientUUID, Id
 from ..core.pagination import PageQuery, page_fields
 from .models import VERDICTS
 

@@ -23,14 +23,17 @@ STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
 
 
 def views(rects, detail=True):
-    """Rectifications with their project, warning, source finding, evidence and history."""
+    """Rectifications with their project, warning, source finding, evidence and history (a list
+    page loads its projects and codes in two queries; the details only for one rectification)."""
+    pids = {r.project_id for r in rects}
+    names = dict(db.session.execute(select(Project.id, Project.name).where(Project.id.in_(pids))).all()) if pids else {}
+    codes = qrcodes.active_codes("project", list(pids))
     out = []
     for rect in rects:
-        project = db.session.get(Project, rect.project_id)
         item = {c: getattr(rect, c) for c in ("id", "version", "status", "requirement", "due_on",
                                                "escalated_at", "created_at")}
-        item.update(project={"id": project.id, "name": project.name,
-                             "code": qrcodes.active_codes("project", [project.id]).get(project.id)},
+        item.update(project={"id": rect.project_id, "name": names[rect.project_id],
+                             "code": codes.get(rect.project_id)},
                     responsible=rect.responsible, created_by=rect.created_by,
                     overdue=services.is_overdue(rect), warning=None, source_inspection=None,
                     submissions=[], history=[])

@@ -1,6 +1,6 @@
 from apiflask import Schema
 from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf
+from apiflask.validators import OneOf
 
 from ..core.fields import ClientUUID, Id, Text
 from ..core.pagination import PageQuery, page_fields
