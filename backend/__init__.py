@@ -72,9 +72,12 @@ def _register_blueprints(app):
     from .notifications import bp as notifications_bp, routes as _n  # noqa: F401
     from .risks import bp as risks_bp, routes as _rk  # noqa: F401
     from .rectifications import bp as rectifications_bp, routes as _rc  # noqa: F401
+    from .subsidies import bp as subsidies_bp, routes as _sb  # noqa: F401
+    from .comments import bp as comments_bp, routes as _cm  # noqa: F401
     from . import web
     for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, photos_bp, tasks_bp,
-               inspections_bp, notifications_bp, risks_bp, rectifications_bp, web.bp):
+               inspections_bp, notifications_bp, risks_bp, rectifications_bp, subsidies_bp, comments_bp,
+               web.bp):
         app.register_blueprint(bp)
 
 

@@ -91,6 +91,23 @@ class Config:
     INFO = {"description": "Jicai 基财智控 — township finance supervision API"}
     JSON_AS_ASCII = False
 
+    # Personal data (see README "Personal data"): AES-GCM keys as "id:base64,…" (the first encrypts,
+    # all decrypt) and the HMAC key of the lookup hash. Required in production.
+    PII_KEYS = _env("PII_KEYS")
+    PII_INDEX_KEY = _env("PII_INDEX_KEY")
+
+    # Subsidies and the public platform
+    SUBSIDY_IMPORT_MAX_BYTES = int(_env("SUBSIDY_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
+    SUBSIDY_IMPORT_MAX_ERRORS = int(_env("SUBSIDY_IMPORT_MAX_ERRORS", 1000))  # the report lists at most this many
+    SELF_CHECK_PER_VISITOR = int(_env("SELF_CHECK_PER_VISITOR", 10))  # failed checks per address per window
+    SELF_CHECK_PER_ID = int(_env("SELF_CHECK_PER_ID", 5))  # failed checks per ID number per window
+    SELF_CHECK_WINDOW = timedelta(minutes=int(_env("SELF_CHECK_WINDOW_MINUTES", 60)))
+    SELF_CHECK_TOKEN_MINUTES = int(_env("SELF_CHECK_TOKEN_MINUTES", 15))
+    COMMENTS_PER_VISITOR = int(_env("COMMENTS_PER_VISITOR", 5))  # per address per window
+    COMMENTS_WINDOW = timedelta(minutes=int(_env("COMMENTS_WINDOW_MINUTES", 60)))
+    RISK_PROXY_CARD_MIN_PEOPLE = int(_env("RISK_PROXY_CARD_MIN_PEOPLE", 2))  # 代领: one card, this many people
+    RISK_NOTICE_TOLERANCE = float(_env("RISK_NOTICE_TOLERANCE", 0.01))  # yuan
+
     TESTING = False
 
     @classmethod
@@ -101,6 +118,9 @@ class Config:
                 raise ConfigError("SECRET_KEY must be set when JICAI_ENV=production")
             if len(config["SECRET_KEY"]) < 32:
                 raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+            if not config.get("PII_KEYS") or not config.get("PII_INDEX_KEY"):
+                raise ConfigError("PII_KEYS and PII_INDEX_KEY must be set when JICAI_ENV=production "
+                                  "(flask pii-new-key prints one)")
         elif not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = "dev-only-secret-not-for-production-use-0000"
 
@@ -111,3 +131,6 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = _database_url(_env("TEST_DATABASE_URL", "sqlite://"))
     PUBLIC_BASE_URL = "https://jicai.test"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
+    # Fixed test keys (two, so rotation is tested); the live gunicorn in the browser tests gets the same.
+    PII_KEYS = "t2:" + "Mg" * 21 + "w,t1:" + "MQ" * 21 + "w"
+    PII_INDEX_KEY = "ix:" + "aQ" * 21 + "w"

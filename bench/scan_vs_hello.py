@@ -162,7 +162,7 @@ def wait_until_up(base, process, log_path, timeout=30):
 def gunicorn(url, storage_dir, log_path):
     """One gunicorn with production settings; yields its base URL and always stops it."""
     port = free_port()
-    env = {**os.environ, "JICAI_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(36)[:48],
+    env = {**os.environ, "JICAI_ENV": "production", "PII_KEYS": "b1:" + "Yg" * 21 + "w", "PII_INDEX_KEY": "bx:" + "eA" * 21 + "w", "SECRET_KEY": secrets.token_urlsafe(36)[:48],
            "DATABASE_URL": url, "STORAGE_DIR": storage_dir}
     with open(log_path, "w") as log:
         process = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",

@@ -227,6 +227,7 @@ def live_server(app, world, workdir):
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "JICAI_ENV": "production", "SECRET_KEY": "live-test-secret-" + "x" * 32,
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PUBLIC_BASE_URL": base,
+           "PII_KEYS": app.config["PII_KEYS"], "PII_INDEX_KEY": app.config["PII_INDEX_KEY"],
            "STORAGE_DIR": str(workdir / "live-storage"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
     log = open(workdir / "gunicorn.log", "w")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2",

@@ -5,6 +5,8 @@ from datetime import timedelta
 import jwt
 import pytest
 
+from backend.core import pii
+
 from backend import create_app
 from backend.config import ConfigError
 from backend.core import clock
@@ -134,7 +136,10 @@ def test_production_needs_a_secret_key():
         create_app({"ENV": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     with pytest.raises(ConfigError):
         create_app({"ENV": "production", "SECRET_KEY": "short", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    app = create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with pytest.raises(ConfigError, match="PII_KEYS"):
+        create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "PII_KEYS": pii.new_key_line("k1"), "PII_INDEX_KEY": pii.new_key_line("ix")})
     assert app.config["SECRET_KEY"] == "s" * 40
 
 

@@ -26,11 +26,18 @@ class UnitView(Schema):
     projects = List(Nested(UnitProject), required=True)
 
 
+class VillageBrief(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    code = String(required=True)
+
+
 class ScanOut(Schema):
     code = String(required=True)
-    subject_type = String(required=True, validate=OneOf(["project", "unit"]))
+    subject_type = String(required=True, validate=OneOf(["project", "unit", "village"]))
     project = Nested(ProjectView, required=True, allow_none=True)
     unit = Nested(UnitView, required=True, allow_none=True)
+    village = Nested(VillageBrief, required=True, allow_none=True)
 
 
 class RevokeIn(Schema):

@@ -49,9 +49,12 @@ def scan(text, actor):
     row = qrcodes.find(qrcodes.parse(text))
     if row.status != "active":
         raise qrcodes.revoked_error(row)
-    out = {"code": row.code, "subject_type": row.subject_type, "project": None, "unit": None}
+    out = {"code": row.code, "subject_type": row.subject_type, "project": None, "unit": None, "village": None}
     if row.subject_type == "project":
         out["project"] = projects.view(db.session.get(Project, row.subject_id), actor)
+    elif row.subject_type == "village":  # 一村一码: the app opens the village's notice board
+        village = db.session.get(Region, row.subject_id)
+        out["village"] = {"id": village.id, "name": village.name, "code": village.code}
     else:
         out["unit"] = unit_view(db.session.get(Unit, row.subject_id), actor)
     return out

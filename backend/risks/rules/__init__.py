@@ -29,7 +29,14 @@ def stage_names(code):
     return STAGE_NAMES.get(code, (code, code))
 
 
+def masked_person(name, id_mask):
+    """How evidence names a person: masked name and ID number (evidence is shown and stored)."""
+    from ...core.pii import mask_name
+    return {"person": mask_name(name), "id_number": id_mask}
+
+
 PAYMENT_STATS = "risk_payment_stats"
+SUBSIDY_STATS = "risk_subsidy_stats"
 
 
 @dataclass
@@ -57,6 +64,37 @@ class Context:
         return table(PAYMENT_STATS, column("project_id", Integer), column("paid", Numeric(14, 2)),
                      column("largest", Numeric(14, 2)), column("n", Integer))
 
+    def subsidy_stats(self):
+        """Paid totals per (person, policy, period) — one pass over the disbursements shared by the
+        subsidy rules, kept in a temporary table."""
+        from sqlalchemy import Integer, Numeric, String, column, table, text
+
+        from ...extensions import db
+        if SUBSIDY_STATS not in self.made:
+            db.session.execute(text(f"DROP TABLE IF EXISTS {SUBSIDY_STATS}"))
+            db.session.execute(text(
+                f"CREATE TEMPORARY TABLE {SUBSIDY_STATS} AS SELECT beneficiary_id, policy_id, period, "
+                "COUNT(*) AS n, SUM(amount) AS total FROM disbursements WHERE status = 'paid' "
+                "GROUP BY beneficiary_id, policy_id, period"))
+            self.made.add(SUBSIDY_STATS)
+        return table(SUBSIDY_STATS, column("beneficiary_id", Integer), column("policy_id", Integer),
+                     column("period", String), column("n", Integer), column("total", Numeric(14, 2)))
+
+    @staticmethod
+    def money(value):
+        from decimal import Decimal
+        return str(Decimal(value or 0).quantize(Decimal("0.01")))
+
+    @staticmethod
+    def number(value):
+        from decimal import Decimal
+        return format(Decimal(value).normalize(), "f")
+
+    @staticmethod
+    def mask_name(name):
+        from ...core.pii import mask_name
+        return mask_name(name)
+
     def close(self):
         """Drop what the scan made (temporary tables live as long as the connection otherwise)."""
         from sqlalchemy import text
@@ -69,8 +107,13 @@ class Context:
 
 from . import (contractor_concentration, inspection_flagged, no_recent_inspection,  # noqa: E402
                payment_ahead_of_progress, rectification_overdue, single_payment_over_half,
-               stage_overdue)
+               stage_overdue, subsidy_after_death, subsidy_duplicate, subsidy_exclusive,
+               subsidy_not_received, subsidy_notice_mismatch, subsidy_over_standard,
+               subsidy_proxy_card, subsidy_public_employee)
 
 RULES = {rule.CODE: rule for rule in (
     payment_ahead_of_progress, rectification_overdue, single_payment_over_half, stage_overdue,
-    inspection_flagged, no_recent_inspection, contractor_concentration)}
+    inspection_flagged, no_recent_inspection, contractor_concentration,
+    subsidy_duplicate, subsidy_proxy_card, subsidy_over_standard, subsidy_after_death,
+    subsidy_public_employee, subsidy_exclusive, subsidy_notice_mismatch, subsidy_not_received)}
+SUBSIDY_RULES = tuple(code for code in RULES if code.startswith("subsidy_"))

@@ -1,0 +1,38 @@
+"""A payment above the policy's standard × quantity (超标准)."""
+from sqlalchemy import select
+
+from ...extensions import db
+from ...subsidies.models import Beneficiary, Disbursement, SubsidyPolicy
+from . import Hit, masked_person
+
+CODE = "subsidy_over_standard"
+NAME_ZH, NAME_EN = "超标准发放", "Above the standard"
+LEVEL = "orange"
+DESCRIPTION_ZH = "发放金额超过政策标准乘以数量：可能是虚报面积/人数或多发。"
+DESCRIPTION_EN = "The amount exceeds the policy's standard times the quantity: inflated area/headcount or overpayment."
+THRESHOLDS = ("RISK_NOTICE_TOLERANCE",)
+LABELS = {"person": ("对象", "Person"), "id_number": ("身份证号", "ID number"), "policy": ("政策", "Policy"),
+          "period": ("期间", "Period"), "amount": ("发放金额", "Amount"), "standard": ("标准", "Standard"),
+          "quantity": ("数量", "Quantity"), "allowed": ("应发上限", "Allowed")}
+VOLATILE = ()
+
+
+def find(ctx):
+    allowed = SubsidyPolicy.standard_amount * Disbursement.quantity
+    rows = db.session.execute(
+        select(Disbursement.id, Disbursement.region_id, Disbursement.period, Disbursement.amount, Disbursement.quantity,
+               SubsidyPolicy.name, SubsidyPolicy.standard_amount, SubsidyPolicy.unit, Beneficiary.name, Beneficiary.id_mask)
+        .join(SubsidyPolicy, SubsidyPolicy.id == Disbursement.policy_id)
+        .join(Beneficiary, Beneficiary.id == Disbursement.beneficiary_id)
+        .where(Disbursement.status.in_(("paid", "pending")),
+               Disbursement.amount > allowed + ctx.config["RISK_NOTICE_TOLERANCE"]))
+    for did, region_id, period, amount, quantity, policy, standard, unit, name, id_mask in rows:
+        yield Hit(f"over:{did}", "disbursement", region_id, None, {
+            **masked_person(name, id_mask), "policy": policy, "period": period, "amount": ctx.money(amount),
+            "standard": f"{ctx.money(standard)} {unit}", "quantity": ctx.number(quantity),
+            "allowed": ctx.money(standard * quantity)})
+
+
+def explain(e):
+    return (f"{e['person']} 的“{e['policy']}”{e['period']} 发放 ¥{e['amount']}，超过标准 {e['standard']} × {e['quantity']} = ¥{e['allowed']}",
+            f"{e['person']} got ¥{e['amount']} for '{e['policy']}' {e['period']}, above {e['standard']} × {e['quantity']} = ¥{e['allowed']}")

@@ -1,0 +1,722 @@
+"""Importing the year's subsidy data, all or nothing.
+
+Every kind of file goes through the same steps: read (tables.py) → parse each row into clean values
+→ check the rows against each other and against what is stored → if *any* row has a problem, the
+run is rejected with a report naming each row, column and problem and nothing is written → else
+the rows are written in bulk (COPY on PostgreSQL). Writing is an upsert on each kind's natural key,
+so importing the same file again changes nothing and a later file updates what changed.
+
+The API, the CLI (``flask subsidies-import``) and the tests call ``run``.
+"""
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import insert, select, update
+
+from ..core import audit, pii
+from ..core.models import Region
+from ..extensions import db
+from . import tables
+from .models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyImport,
+                     SubsidyPolicy)
+from .tables import CellProblem, FileProblem, squash
+
+
+def _aliases(**fields):
+    return {name: {squash(w) for w in words.split("|")} | {name} for name, words in fields.items()}
+
+
+PERSON = dict(
+    name="姓名|名字|补贴对象|对象姓名|补贴对象姓名|领取人|领取人姓名|收款人|收款人姓名|享受人|享受人姓名|人员姓名|户主姓名|死者姓名|name",
+    id_number="身份证号|身份证号码|公民身份号码|公民身份证号|身份证|证件号码|身份证件号码|证件号|身份证号18位|idnumber|idno",
+)
+PAYMENT = dict(
+    policy="补贴项目|补贴名称|政策名称|补贴政策|补贴政策名称|补贴项目名称|项目名称|补贴种类|policy",
+    period="期间|发放期间|所属期间|补贴期间|发放月份|月份|所属月份|期别|年月|发放年月|period",
+    quantity="数量|面积|补贴面积|计补面积|亩数|人数|计补数量|补贴数量|quantity",
+    amount="金额|发放金额|补贴金额|实发金额|金额元|发放金额元|补贴金额元|公示金额|amount",
+    bank_card="银行卡号|卡号|银行账号|账号|社保卡号|一卡通账号|一卡通卡号|收款账号|银行卡|存折号|bankcard",
+    year="年度|年份|政策年度|year",
+)
+SPECS_ALIASES = {
+    "policies": _aliases(
+        name="政策名称|补贴名称|补贴项目|补贴政策|项目名称|补贴项目名称|name",
+        category="类别|补贴类别|政策类别|补贴类型|category",
+        standard_amount="标准|补贴标准|标准金额|补贴标准元|standardamount",
+        unit="单位|计量单位|标准单位|计补单位|unit",
+        legal_basis="政策依据|依据|文件依据|文件|legalbasis",
+        department="主管部门|部门|发放部门|责任部门|牵头部门|department",
+        year="年度|年份|政策年度|year",
+        excluded="不享受对象|排除对象|除外对象|不予补贴对象|不得享受对象|不享受人员|excluded",
+        excludes_public_employees="财政供养人员不享受|排除公职人员|公职人员不享受|excludespublicemployees",
+        exclusive_with="互斥政策|不得同时享受|互斥|不得同时享受政策|exclusivewith"),
+    "beneficiaries": _aliases(
+        **PERSON,
+        village="村|村名|所属村|村社区|行政村|村委会|所在村|村居|所属村社区|村组|village",
+        bank_card=PAYMENT["bank_card"],
+        phone="电话|手机|手机号|手机号码|联系电话|联系方式|phone",
+        household="户号|户主|家庭户号|household"),
+    "disbursements": _aliases(
+        **PERSON, **PAYMENT,
+        status="状态|发放状态|支付状态|兑付状态|status",
+        paid_on="发放日期|支付日期|到账日期|发放时间|兑付日期|日期|paidon",
+        reason="原因|失败原因|退回原因|备注|reason",
+        voucher="凭证号|流水号|发放流水号|交易流水号|支付流水号|voucher"),
+    "notices": _aliases(
+        **PERSON, **{k: PAYMENT[k] for k in ("policy", "period", "quantity", "amount", "year")},
+        published_on="公示日期|公示时间|publishedon"),
+    "deaths": _aliases(**PERSON, died_on="死亡日期|死亡时间|注销日期|diedon"),
+    "employees": _aliases(**PERSON, employer="工作单位|单位名称|所在单位|单位|employer"),
+}
+REQUIRED = {
+    "policies": ("name", "category", "standard_amount", "year"),
+    "beneficiaries": ("name", "id_number", "village"),
+    "disbursements": ("policy", "id_number", "period", "amount"),
+    "notices": ("policy", "id_number", "period", "amount"),
+    "deaths": ("name", "id_number", "died_on"),
+    "employees": ("name", "id_number"),
+}
+KIND_NAMES = {"policies": ("补贴政策清单", "policy list"), "beneficiaries": ("补贴对象", "beneficiaries"),
+              "disbursements": ("补贴发放", "disbursements"), "notices": ("公示名单", "public notice"),
+              "deaths": ("死亡人员名单", "death list"), "employees": ("财政供养人员名单", "public-employee list")}
+PII_FIELDS = ("id_number", "bank_card", "phone")
+FIELD_NAMES = {
+    "name": ("姓名", "name"), "id_number": ("身份证号", "ID number"), "village": ("村", "village"),
+    "bank_card": ("银行卡号", "bank card"), "phone": ("电话", "phone"), "household": ("户号", "household"),
+    "policy": ("补贴项目", "policy"), "period": ("期间", "period"), "quantity": ("数量", "quantity"),
+    "amount": ("金额", "amount"), "status": ("状态", "status"), "paid_on": ("发放日期", "paid date"),
+    "reason": ("原因", "reason"), "voucher": ("凭证号", "voucher"), "year": ("年度", "year"),
+    "category": ("类别", "category"), "standard_amount": ("标准", "standard"), "unit": ("单位", "unit"),
+    "legal_basis": ("政策依据", "legal basis"), "department": ("主管部门", "department"),
+    "excluded": ("不享受对象", "excluded"), "excludes_public_employees": ("财政供养人员不享受", "excludes public employees"),
+    "exclusive_with": ("互斥政策", "exclusive with"), "died_on": ("死亡日期", "date of death"),
+    "employer": ("工作单位", "employer"), "published_on": ("公示日期", "published on"),
+}
+PUBLIC_EMPLOYEE_WORDS = ("财政供养", "公职", "公务员", "机关事业", "事业单位", "行政事业", "吃财政")
+
+
+@dataclass
+class Report:
+    columns: dict
+    limit: int
+    errors: list = field(default_factory=list)
+    count: int = 0
+
+    def add(self, row, name, code, zh, en, value=None):
+        self.count += 1
+        if len(self.errors) < self.limit:
+            column = self.columns.get(name) or (FIELD_NAMES.get(name, (name,))[0] if name else None)
+            self.errors.append({"row": row, "column": column, "field": name, "code": code,
+                                "message": {"zh": zh, "en": en}, "value": _shown(name, value)})
+
+
+def _shown(name, value):
+    """What the report shows of a bad cell: personal numbers masked (the report is stored)."""
+    if value is None:
+        return None
+    text = tables.text(value)[:60] if not isinstance(value, str) else value[:60]
+    if name in PII_FIELDS:
+        digits = pii.plain(text)
+        return pii.mask_card(digits) if len(digits) > 8 else "*" * len(digits)
+    return text
+
+
+# ---------------------------------------------------------------- parsing one row
+
+def _cell(parser, row, cells, name, report, required=False, **kw):
+    value = cells.get(name)
+    if tables._blank(value):
+        if required:
+            zh, en = FIELD_NAMES[name]
+            report.add(row, name, "required", f"{zh}不能为空", f"{en.capitalize()} is required")
+            raise _Skip
+        return None
+    try:
+        return parser(value, **kw)
+    except CellProblem as problem:
+        report.add(row, name, problem.code, problem.zh, problem.en, value)
+        raise _Skip
+
+
+class _Skip(Exception):
+    """This row already has a problem reported."""
+
+
+def _id_number(value):
+    raw = tables.code_text(value)
+    normal = pii.normalize_id(raw)
+    if normal is None:
+        raise CellProblem("id_malformed", "身份证号应为18位（最后一位可为X）", "The ID number must be 18 characters (the last may be X)")
+    if not pii.id_checksum_ok(normal):
+        raise CellProblem("id_checksum", "身份证号校验位不正确（可能有输错的数字）",
+                          "The ID number's check digit is wrong (a digit may be mistyped)")
+    return normal
+
+
+def _card(value):
+    normal = pii.normalize_card(tables.code_text(value))
+    if normal is None:
+        raise CellProblem("card_malformed", "银行卡号应为12至19位数字", "A bank card number has 12 to 19 digits")
+    return normal
+
+
+def _phone(value):
+    normal = pii.normalize_phone(tables.code_text(value))
+    if normal is None:
+        raise CellProblem("phone_malformed", "电话号码格式不正确（11位手机号或带区号的固话）",
+                          "The phone number is malformed (11-digit mobile or a landline with area code)")
+    return normal
+
+
+def _name(value, max_len=40):
+    name = tables.person_name(value)
+    if not name or len(name) > max_len:
+        raise CellProblem("bad_name", f"名称为空或超过{max_len}个字", f"Empty or longer than {max_len} characters")
+    return name
+
+
+def _short(value, max_len):
+    text = tables.text(value)
+    if len(text) > max_len:
+        raise CellProblem("too_long", f"超过{max_len}个字", f"Longer than {max_len} characters")
+    return text or None
+
+
+def _standard(value):
+    """'120', '120元/亩' or '¥1,200.50/人·年' → (amount, unit or None)."""
+    if isinstance(value, (int, float, Decimal)):
+        return tables.decimal(value), None
+    text = tables.text(value)
+    m = re.match(r"^[¥￥]?\s*([\d,，.]+)\s*(元?\s*/.*|元.*)?$", text)
+    if not m:
+        raise CellProblem("not_a_number", f"“{text}”不是金额", f"'{text}' is not an amount")
+    unit = (m[2] or "").strip() or None
+    return tables.decimal(m[1]), unit
+
+
+# ---------------------------------------------------------------- the run
+
+class Rejected(Exception):
+    pass
+
+
+def run(kind, region, actor, filename, data, client_uuid=None):
+    """Import one file for ``region`` (a township or above in the actor's scope). Returns the
+    ``SubsidyImport`` — accepted, or rejected with its report (and then nothing else is written)."""
+    if client_uuid:
+        earlier = db.session.execute(select(SubsidyImport).where(SubsidyImport.client_uuid == str(client_uuid))
+                                     ).scalar_one_or_none()
+        if earlier is not None:
+            return earlier
+    cfg = current_app.config
+    digest = hashlib.sha256(data or b"").hexdigest()
+    record = SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200], sha256=digest,
+                           status="rejected", created_by_id=actor.id, client_uuid=str(client_uuid) if client_uuid else None)
+    try:
+        table = tables.read(filename, data, SPECS_ALIASES[kind], REQUIRED[kind])
+    except FileProblem as problem:
+        record.error_count = 1
+        record.errors = [{"row": None, "column": None, "field": None, "code": problem.code,
+                          "message": {"zh": problem.zh, "en": problem.en}, "value": None}]
+        return _finish(record, actor)
+    record.encoding, record.rows = table.encoding, len(table.rows)
+    report = Report(table.columns, cfg["SUBSIDY_IMPORT_MAX_ERRORS"])
+    if not table.rows:
+        report.add(None, None, "no_rows", "文件中没有数据行", "The file has no data rows")
+    importer = IMPORTERS[kind](region, report)
+    parsed = importer.parse(table.rows)
+    if report.count == 0:
+        importer.check(parsed)
+    if report.count:
+        record.error_count, record.errors = report.count, report.errors
+        return _finish(record, actor)
+    record.status = "accepted"
+    db.session.add(record)
+    db.session.flush()
+    record.inserted, record.updated, record.unchanged = importer.write(parsed, record.id)
+    return _finish(record, actor)
+
+
+def _finish(record, actor):
+    db.session.add(record)
+    db.session.flush()
+    audit.record(actor, f"subsidy.import_{record.status}", subject=record, kind=record.kind,
+                 rows=record.rows, inserted=record.inserted, updated=record.updated, errors=record.error_count)
+    return record
+
+
+def _regions_below(region):
+    return db.session.execute(select(Region).where(Region.path.startswith(region.path, autoescape=True))).scalars().all()
+
+
+class Importer:
+    fields = ()
+
+    def __init__(self, region, report):
+        self.region, self.report = region, report
+        self._blind = {}
+
+    def blind(self, value, name):
+        key = (value, name)
+        found = self._blind.get(key)
+        if found is None:
+            found = self._blind[key] = pii.blind(value, name)
+        return found
+
+    def parse(self, rows):
+        out = []
+        for number, cells in rows:
+            try:
+                out.append((number, self.parse_row(number, cells)))
+            except _Skip:
+                continue
+        return out
+
+    def check(self, parsed):
+        """Checks across rows and against stored data (after every row parsed cleanly)."""
+
+    def duplicates(self, parsed, key_of, what_zh, what_en):
+        seen = {}
+        for number, row in parsed:
+            key = key_of(row)
+            if key in seen:
+                self.report.add(number, None, "duplicate_row", f"与第 {seen[key]} 行重复（{what_zh}）",
+                                f"Duplicates row {seen[key]} ({what_en})")
+            else:
+                seen[key] = number
+
+    def people(self, parsed):
+        """Beneficiaries named by ID number in ``parsed``: {id_hash: (id, region_id, name, card…)}."""
+        hashes = list({row["id_hash"] for _, row in parsed})
+        found = {}
+        for start in range(0, len(hashes), 5000):
+            chunk = hashes[start:start + 5000]
+            for b in db.session.execute(select(Beneficiary.id_hash, Beneficiary.id, Beneficiary.region_id,
+                                               Beneficiary.name, Beneficiary.card_enc, Beneficiary.card_hash,
+                                               Beneficiary.card_mask).where(Beneficiary.id_hash.in_(chunk))):
+                found[b.id_hash] = b
+        return found
+
+    def person_fields(self, number, cells, out):
+        out["id_number"] = _cell(_id_number, number, cells, "id_number", self.report, required=True)
+        out["id_hash"] = self.blind(out["id_number"], "id_number")
+        return out
+
+
+# ---------------------------------------------------------------- policies
+
+class PolicyImporter(Importer):
+    def parse_row(self, n, c):
+        r = self.report
+        row = {"name": _cell(_name, n, c, "name", r, required=True, max_len=100),
+               "category": _cell(_short, n, c, "category", r, required=True, max_len=40),
+               "year": _cell(tables.year, n, c, "year", r, required=True),
+               "legal_basis": _cell(_short, n, c, "legal_basis", r, max_len=300),
+               "department": _cell(_short, n, c, "department", r, max_len=60),
+               "excluded": _cell(_short, n, c, "excluded", r, max_len=300),
+               "unit": _cell(_short, n, c, "unit", r, max_len=20)}
+        amount, unit = _cell(_standard, n, c, "standard_amount", r, required=True)
+        row["standard_amount"], row["unit"] = amount, row["unit"] or unit or "元"
+        flag = _cell(tables.yes_no, n, c, "excludes_public_employees", r)
+        row["excludes_public_employees"] = bool(flag) or any(w in (row["excluded"] or "") for w in PUBLIC_EMPLOYEE_WORDS)
+        other = _cell(_short, n, c, "exclusive_with", r, max_len=300) or ""
+        row["exclusive_with"] = [tables.text(x) for x in re.split(r"[、,，;；/\n]", other) if tables.text(x)]
+        row["key"] = (squash(row["name"]), row["year"])
+        return row
+
+    def check(self, parsed):
+        self.duplicates(parsed, lambda row: row["key"], "同名同年度政策", "same policy and year")
+
+    def write(self, parsed, batch_id):
+        existing = {(squash(p.name), p.year): p for p in db.session.execute(
+            select(SubsidyPolicy).where(SubsidyPolicy.region_id == self.region.id)).scalars()}
+        counts = [0, 0, 0]
+        cols = ("category", "standard_amount", "unit", "legal_basis", "department", "excluded",
+                "excludes_public_employees", "exclusive_with")
+        for _, row in parsed:
+            policy = existing.get(row["key"])
+            if policy is None:
+                db.session.add(SubsidyPolicy(region_id=self.region.id, name=row["name"], year=row["year"],
+                                             batch_id=batch_id, **{c: row[c] for c in cols}))
+                counts[0] += 1
+            elif any(getattr(policy, c) != row[c] for c in cols):
+                for c in cols:
+                    setattr(policy, c, row[c])
+                policy.batch_id = batch_id
+                counts[1] += 1
+            else:
+                counts[2] += 1
+        db.session.flush()
+        return counts
+
+
+# ---------------------------------------------------------------- beneficiaries
+
+class BeneficiaryImporter(Importer):
+    def __init__(self, region, report):
+        super().__init__(region, report)
+        villages = [r for r in _regions_below(region) if r.level == "village"]
+        self.by_code = {v.code: v for v in villages}
+        self.by_name = {}
+        for v in villages:
+            self.by_name.setdefault(squash(v.name), []).append(v)
+
+    def village(self, value):
+        text = tables.text(value)
+        key = squash(text)
+        if key in self.by_code:
+            return self.by_code[key]
+        found = self.by_name.get(key) or [v for name, vs in self.by_name.items() if key.endswith(name) for v in vs]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise CellProblem("village_ambiguous", f"“{text}”在本辖区有多个同名村，请写村代码或乡镇+村名",
+                              f"Several villages here are called '{text}'; give the village code or township + village")
+        raise CellProblem("unknown_village", f"本辖区没有“{text}”这个村", f"No village '{text}' in this region")
+
+    def parse_row(self, n, c):
+        r = self.report
+        row = self.person_fields(n, c, {"name": _cell(_name, n, c, "name", r, required=True)})
+        row["village"] = _cell(self.village, n, c, "village", r, required=True)
+        row["bank_card"] = _cell(_card, n, c, "bank_card", r)
+        row["phone"] = _cell(_phone, n, c, "phone", r)
+        row["household"] = _cell(_short, n, c, "household", r, max_len=60)
+        return row
+
+    def check(self, parsed):
+        self.duplicates(parsed, lambda row: row["id_hash"], "同一身份证号", "same ID number")
+        if self.report.count:
+            return
+        self.existing = {}
+        hashes = [row["id_hash"] for _, row in parsed]
+        for start in range(0, len(hashes), 5000):
+            for b in db.session.execute(select(Beneficiary).where(Beneficiary.id_hash.in_(hashes[start:start + 5000]))).scalars():
+                self.existing[b.id_hash] = b
+        for number, row in parsed:
+            b = self.existing.get(row["id_hash"])
+            if b is not None and not db.session.get(Region, b.region_id).path.startswith(self.region.path):
+                self.report.add(number, "id_number", "registered_elsewhere", "此人已登记在其他乡镇，请联系上级调整",
+                                "This person is registered in another township; ask the county to move them",
+                                row["id_number"])
+
+    def write(self, parsed, batch_id):
+        counts = [0, 0, 0]
+        for _, row in parsed:
+            b = self.existing.get(row["id_hash"])
+            card_hash = self.blind(row["bank_card"], "bank_card") if row["bank_card"] else None
+            phone_hash = self.blind(row["phone"], "phone") if row["phone"] else None
+            if b is None:
+                id_enc, id_hash, id_mask = pii.seal(row["id_number"], "id_number")
+                card = pii.seal(row["bank_card"], "bank_card")
+                phone = pii.seal(row["phone"], "phone")
+                db.session.add(Beneficiary(
+                    region_id=row["village"].id, name=row["name"], id_enc=id_enc, id_hash=id_hash, id_mask=id_mask,
+                    card_enc=card[0], card_hash=card[1], card_mask=card[2], phone_enc=phone[0], phone_hash=phone[1],
+                    phone_mask=phone[2], household=row["household"], batch_id=batch_id))
+                counts[0] += 1
+                continue
+            changed = False
+            for attr, value in (("region_id", row["village"].id), ("name", row["name"]), ("household", row["household"])):
+                if getattr(b, attr) != value:
+                    setattr(b, attr, value)
+                    changed = True
+            if b.card_hash != card_hash:
+                b.card_enc, b.card_hash, b.card_mask = pii.seal(row["bank_card"], "bank_card")
+                changed = True
+            if b.phone_hash != phone_hash:
+                b.phone_enc, b.phone_hash, b.phone_mask = pii.seal(row["phone"], "phone")
+                changed = True
+            if changed:
+                b.batch_id = batch_id
+                counts[1] += 1
+            else:
+                counts[2] += 1
+        db.session.flush()
+        return counts
+
+
+# ---------------------------------------------------------------- payments and the public notice
+
+class PolicyLookup:
+    """Policies a region may pay: issued by it, above it or below it; found by name and year."""
+
+    def __init__(self, region):
+        above = [p for p in region.path.strip("/").split("/")]
+        rows = db.session.execute(
+            select(SubsidyPolicy.id, SubsidyPolicy.name, SubsidyPolicy.year).join(Region, Region.id == SubsidyPolicy.region_id)
+            .where(Region.path.startswith(region.path, autoescape=True) | Region.code.in_(above))).all()
+        self.by_name = {}
+        for pid, name, year in rows:
+            self.by_name.setdefault(squash(name), {})[year] = pid
+
+    def __call__(self, value, year):
+        text = tables.text(value)
+        years = self.by_name.get(squash(text))
+        if not years:
+            raise CellProblem("unknown_policy", f"没有名为“{text}”的补贴政策（请先导入政策清单）",
+                              f"No policy called '{text}' (import the policy list first)")
+        if year not in years:
+            raise CellProblem("policy_year_missing", f"“{text}”没有 {year} 年度的政策", f"'{text}' has no policy for {year}")
+        return years[year]
+
+
+class PaymentImporter(Importer):
+    """Shared by disbursements and notices: policy + person + period + amount."""
+
+    def __init__(self, region, report):
+        super().__init__(region, report)
+        self.policies = PolicyLookup(region)
+        self._memo = {}
+
+    def memo(self, parser, value):
+        key = (parser, value)
+        try:
+            return self._memo[key]
+        except KeyError:
+            result = self._memo[key] = parser(value)
+            return result
+        except TypeError:  # unhashable cell
+            return parser(value)
+
+    def payment_fields(self, n, c):
+        r = self.report
+        row = self.person_fields(n, c, {"name": _cell(_name, n, c, "name", r) if "name" in c else None})
+        row["period"] = _cell(lambda v: self.memo(tables.period, v), n, c, "period", r, required=True)
+        year = _cell(tables.year, n, c, "year", r) or int(row["period"][:4])
+        row["policy_id"] = _cell(lambda v: self.policies(v, year), n, c, "policy", r, required=True)
+        row["amount"] = _cell(tables.decimal, n, c, "amount", r, required=True)
+        quantity = _cell(lambda v: tables.decimal(v, places=3), n, c, "quantity", r)
+        row["quantity"] = Decimal(1) if quantity is None else quantity
+        return row
+
+    def check_people(self, parsed):
+        self.found = found = self.people(parsed)
+        for number, row in parsed:
+            person = found.get(row["id_hash"])
+            if person is None:
+                self.report.add(number, "id_number", "unknown_beneficiary", "该身份证号不在补贴对象名单中（请先导入补贴对象）",
+                                "This ID number is not among the beneficiaries (import them first)", row["id_number"])
+            elif not self.in_region(person.region_id):
+                self.report.add(number, "id_number", "out_of_scope", "此人不属于本辖区", "This person is outside this region",
+                                row["id_number"])
+            elif row["name"] and squash(row["name"]) != squash(person.name):
+                self.report.add(number, "name", "name_mismatch", f"姓名与身份证号登记的“{pii.mask_name(person.name)}”不符",
+                                f"The name does not match the one registered for this ID ({pii.mask_name(person.name)})",
+                                row["name"])
+
+    def in_region(self, region_id):
+        if not hasattr(self, "_inside"):
+            self._inside = {r.id for r in _regions_below(self.region)}
+        return region_id in self._inside
+
+
+class DisbursementImporter(PaymentImporter):
+    def parse_row(self, n, c):
+        r = self.report
+        row = self.payment_fields(n, c)
+        row["bank_card"] = _cell(_card, n, c, "bank_card", r)
+        row["paid_on"] = _cell(lambda v: self.memo(tables.day, v), n, c, "paid_on", r)
+        state = _cell(lambda v: self.memo(tables.status, v), n, c, "status", r)
+        row["status"] = state or ("paid" if row["paid_on"] else "pending")
+        row["reason"] = _cell(_short, n, c, "reason", r, max_len=200)
+        row["voucher"] = _cell(_short, n, c, "voucher", r, max_len=40)
+        if row["status"] == "paid" and row["paid_on"] is None:
+            r.add(n, "paid_on", "paid_without_date", "状态为已发放的记录需要发放日期", "A paid payment needs its paid date")
+            raise _Skip
+        row["open_key"] = f"{row['policy_id']}|{row['id_hash']}|{row['period']}|{row['amount']}|{row['voucher'] or ''}"
+        row["row_key"] = _key(row["open_key"], row["paid_on"])
+        return row
+
+    def check(self, parsed):
+        self.duplicates(parsed, lambda row: row["row_key"], "同一对象、政策、期间、金额和日期", "same person, policy, period, amount and date")
+        if not self.report.count:
+            self.check_people(parsed)
+
+    def write(self, parsed, batch_id):
+        found = self.found
+        policy_ids = {row["policy_id"] for _, row in parsed}
+        periods = {row["period"] for _, row in parsed}
+        by_key, open_rows = {}, {}
+        stmt = (select(Disbursement.id, Disbursement.row_key, Disbursement.policy_id, Disbursement.beneficiary_id,
+                       Disbursement.period, Disbursement.amount, Disbursement.voucher, Disbursement.paid_on,
+                       Disbursement.status, Disbursement.reason, Disbursement.card_hash)
+                .where(Disbursement.policy_id.in_(policy_ids), Disbursement.period.in_(periods)))
+        hash_of = {}
+        for d in db.session.execute(stmt):
+            by_key[d.row_key] = d
+            if d.paid_on is None:
+                hash_of.setdefault(d.beneficiary_id, None)
+                open_rows.setdefault((d.policy_id, d.beneficiary_id, d.period, d.amount, d.voucher or ""), []).append(d)
+        ben_of_hash = {h: p for h, p in found.items()}
+        new, changes, unchanged = [], [], 0
+        sealed_cards = {}
+        for _, row in parsed:
+            person = ben_of_hash[row["id_hash"]]
+            if row["bank_card"]:
+                card_hash = self.blind(row["bank_card"], "bank_card")
+                if card_hash == person.card_hash:
+                    card = (person.card_enc, person.card_hash, person.card_mask)
+                else:
+                    card = sealed_cards.get(row["bank_card"])
+                    if card is None:
+                        card = sealed_cards[row["bank_card"]] = pii.seal(row["bank_card"], "bank_card")
+            else:
+                card = (person.card_enc, person.card_hash, person.card_mask)
+            values = {"status": row["status"], "reason": row["reason"], "card_hash": card[1]}
+            old = by_key.get(row["row_key"])
+            if old is None and row["paid_on"] is not None:
+                waiting = open_rows.get((row["policy_id"], person.id, row["period"], row["amount"], row["voucher"] or ""))
+                if waiting:
+                    old = waiting.pop(0)  # a pending or failed payment now paid: the same payment, updated
+            if old is None:
+                new.append({"region_id": person.region_id, "policy_id": row["policy_id"], "beneficiary_id": person.id,
+                            "period": row["period"], "quantity": row["quantity"], "amount": row["amount"],
+                            "card_enc": card[0], "card_hash": card[1], "card_mask": card[2], "status": row["status"],
+                            "reason": row["reason"], "paid_on": row["paid_on"], "voucher": row["voucher"],
+                            "row_key": row["row_key"], "batch_id": batch_id})
+            elif (old.status, old.reason, old.card_hash, old.paid_on, old.row_key) != (
+                    values["status"], values["reason"], values["card_hash"], row["paid_on"], row["row_key"]):
+                changes.append({"id": old.id, **values, "card_enc": card[0], "card_mask": card[2], "paid_on": row["paid_on"],
+                                "quantity": row["quantity"], "row_key": row["row_key"], "batch_id": batch_id})
+            else:
+                unchanged += 1
+        bulk_insert(Disbursement.__table__, new)
+        if changes:
+            db.session.execute(update(Disbursement), changes)
+        return [len(new), len(changes), unchanged]
+
+
+def _key(open_key, paid_on):
+    return hashlib.sha256(f"{open_key}|{paid_on or ''}".encode()).hexdigest()
+
+
+class NoticeImporter(PaymentImporter):
+    def parse_row(self, n, c):
+        row = self.payment_fields(n, c)
+        row["published_on"] = _cell(tables.day, n, c, "published_on", self.report)
+        return row
+
+    def check(self, parsed):
+        self.duplicates(parsed, lambda row: (row["policy_id"], row["id_hash"], row["period"]),
+                        "同一对象、政策和期间", "same person, policy and period")
+        if not self.report.count:
+            self.check_people(parsed)
+
+    def write(self, parsed, batch_id):
+        existing = {(n.policy_id, n.beneficiary_id, n.period): n for n in db.session.execute(
+            select(NoticeEntry).where(NoticeEntry.policy_id.in_({row["policy_id"] for _, row in parsed}))).scalars()}
+        counts, new = [0, 0, 0], []
+        for _, row in parsed:
+            person = self.found[row["id_hash"]]
+            old = existing.get((row["policy_id"], person.id, row["period"]))
+            values = {"quantity": row["quantity"], "amount": row["amount"], "published_on": row["published_on"]}
+            if old is None:
+                new.append({"region_id": person.region_id, "policy_id": row["policy_id"], "beneficiary_id": person.id,
+                            "period": row["period"], "batch_id": batch_id, **values})
+            elif any(getattr(old, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(old, k, v)
+                old.batch_id = batch_id
+                counts[1] += 1
+            else:
+                counts[2] += 1
+        bulk_insert(NoticeEntry.__table__, new)
+        counts[0] = len(new)
+        return counts
+
+
+# ---------------------------------------------------------------- reference lists
+
+class ListImporter(Importer):
+    """Death and public-employee lists: a person by ID number with one extra fact."""
+    model = None
+    extra = None
+
+    def parse_row(self, n, c):
+        row = self.person_fields(n, c, {"name": _cell(_name, n, c, "name", self.report, required=True)})
+        row[self.extra] = self.parse_extra(n, c)
+        return row
+
+    def check(self, parsed):
+        self.duplicates(parsed, lambda row: row["id_hash"], "同一身份证号", "same ID number")
+
+    def write(self, parsed, batch_id):
+        model = self.model
+        existing = {}
+        hashes = [row["id_hash"] for _, row in parsed]
+        for start in range(0, len(hashes), 5000):
+            for x in db.session.execute(select(model).where(model.id_hash.in_(hashes[start:start + 5000]))).scalars():
+                existing[x.id_hash] = x
+        counts, new = [0, 0, 0], []
+        for _, row in parsed:
+            old = existing.get(row["id_hash"])
+            if old is None:
+                enc, digest, mask = pii.seal(row["id_number"], "id_number")
+                new.append({"region_id": self.region.id, "name": row["name"], "id_enc": enc, "id_hash": digest,
+                            "id_mask": mask, self.extra: row[self.extra], "batch_id": batch_id})
+            elif (old.name, getattr(old, self.extra)) != (row["name"], row[self.extra]):
+                old.name = row["name"]
+                setattr(old, self.extra, row[self.extra])
+                old.batch_id = batch_id
+                counts[1] += 1
+            else:
+                counts[2] += 1
+        bulk_insert(model.__table__, new)
+        counts[0] = len(new)
+        return counts
+
+
+class DeathImporter(ListImporter):
+    model, extra = DeathRecord, "died_on"
+
+    def parse_extra(self, n, c):
+        return _cell(tables.day, n, c, "died_on", self.report, required=True)
+
+
+class EmployeeImporter(ListImporter):
+    model, extra = PublicEmployee, "employer"
+
+    def parse_extra(self, n, c):
+        return _cell(_short, n, c, "employer", self.report, max_len=100)
+
+
+IMPORTERS = {"policies": PolicyImporter, "beneficiaries": BeneficiaryImporter, "disbursements": DisbursementImporter,
+             "notices": NoticeImporter, "deaths": DeathImporter, "employees": EmployeeImporter}
+
+
+# ---------------------------------------------------------------- bulk writing
+
+def bulk_insert(table, rows):
+    """Insert many rows: PostgreSQL's COPY (several times faster than INSERT), else executemany."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            chunk = []
+            for row in rows:
+                chunk.append("\t".join(_copy_value(row[c]) for c in columns))
+                if len(chunk) >= 10000:
+                    copy.write("\n".join(chunk) + "\n")
+                    chunk = []
+            if chunk:
+                copy.write("\n".join(chunk) + "\n")
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value):
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value).translate(_COPY_ESCAPES)

@@ -1,0 +1,196 @@
+"""Subsidy policies, beneficiaries, disbursements, the public notice (公示), the death and
+public-employee lists, villagers' "not received" cases, and import runs.
+
+Personal data is never stored in clear: ``*_enc`` is AES-GCM ciphertext (core/pii), ``*_hash`` the
+keyed lookup hash, ``*_mask`` the masked form shown to people.
+"""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core import clock
+from ..core.models import Region, UtcDateTime, User
+from ..extensions import db
+
+Money = Numeric(14, 2)
+Quantity = Numeric(14, 3)
+PAYMENT_STATES = ("paid", "failed", "returned", "pending")
+PAYMENT_STATE_NAMES = {"paid": ("已发放", "Paid"), "failed": ("发放失败", "Failed"),
+                       "returned": ("已退回", "Returned"), "pending": ("待发放", "Pending")}
+IMPORT_KINDS = ("policies", "beneficiaries", "disbursements", "notices", "deaths", "employees")
+
+
+class SubsidyPolicy(db.Model):
+    """One policy for one year (a new year is a new row: 政策按年度版本管理)."""
+    __tablename__ = "subsidy_policies"
+    __table_args__ = (UniqueConstraint("region_id", "year", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # who issued it
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(40))
+    standard_amount: Mapped[Decimal] = mapped_column(Money)
+    unit: Mapped[str] = mapped_column(String(20))  # 元/亩, 元/人·月 …
+    legal_basis: Mapped[str | None] = mapped_column(String(300))
+    department: Mapped[str | None] = mapped_column(String(60))
+    excluded: Mapped[str | None] = mapped_column(String(300))  # who is excluded, as written
+    excludes_public_employees: Mapped[bool] = mapped_column(Boolean, default=False)
+    exclusive_with: Mapped[list] = mapped_column(JSON, default=list)  # names of mutually exclusive policies
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    region = relationship(Region)
+
+
+class Beneficiary(db.Model):
+    """A person who may receive subsidies, in their village. One row per ID number."""
+    __tablename__ = "beneficiaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # the village
+    name: Mapped[str] = mapped_column(String(40))
+    id_enc: Mapped[str] = mapped_column(String(120))
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_mask: Mapped[str] = mapped_column(String(24))
+    card_enc: Mapped[str | None] = mapped_column(String(120))
+    card_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    card_mask: Mapped[str | None] = mapped_column(String(24))
+    phone_enc: Mapped[str | None] = mapped_column(String(120))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_mask: Mapped[str | None] = mapped_column(String(24))
+    household: Mapped[str | None] = mapped_column(String(60))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    region = relationship(Region)
+
+
+class Disbursement(db.Model):
+    """One payment (or attempt) of a policy to a beneficiary for a period. ``row_key`` identifies it
+    across imports, so importing the same file again changes nothing and a later file updates the
+    status of a pending payment instead of adding a second one."""
+    __tablename__ = "disbursements"
+    __table_args__ = (UniqueConstraint("row_key"),
+                      Index("ix_disbursements_person_policy", "beneficiary_id", "policy_id", "period"),
+                      Index("ix_disbursements_card", "card_hash"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # the beneficiary's village
+    policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"), index=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"))
+    period: Mapped[str] = mapped_column(String(10))  # 2026, 2026-03, 2026-Q1, 2026-H1
+    quantity: Mapped[Decimal] = mapped_column(Quantity, default=1)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    card_enc: Mapped[str | None] = mapped_column(String(120))
+    card_hash: Mapped[str | None] = mapped_column(String(64))
+    card_mask: Mapped[str | None] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    voucher: Mapped[str | None] = mapped_column(String(40))
+    row_key: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+
+
+class NoticeEntry(db.Model):
+    """One line of a village's public notice (公示) for a policy and period."""
+    __tablename__ = "subsidy_notices"
+    __table_args__ = (UniqueConstraint("policy_id", "beneficiary_id", "period"),
+                      Index("ix_subsidy_notices_region_period", "region_id", "period"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"))
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
+    period: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[Decimal] = mapped_column(Quantity, default=1)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+
+
+class DeathRecord(db.Model):
+    """An imported death (from civil affairs / the public security household register)."""
+    __tablename__ = "death_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # who imported it
+    name: Mapped[str] = mapped_column(String(40))
+    id_enc: Mapped[str] = mapped_column(String(120))
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_mask: Mapped[str] = mapped_column(String(24))
+    died_on: Mapped[date] = mapped_column(Date)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+
+
+class PublicEmployee(db.Model):
+    """A person on the imported list of public employees (财政供养人员)."""
+    __tablename__ = "public_employees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    id_enc: Mapped[str] = mapped_column(String(120))
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_mask: Mapped[str] = mapped_column(String(24))
+    employer: Mapped[str | None] = mapped_column(String(100))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+
+
+class SubsidyImport(db.Model):
+    """One import run: accepted (with counts) or rejected (with the per-row report; no data written)."""
+    __tablename__ = "subsidy_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(10))  # accepted | rejected
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    encoding: Mapped[str | None] = mapped_column(String(16))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+
+    created_by = relationship(User)
+
+
+class SubsidyCase(db.Model):
+    """A villager's "没收到" (not received): reaches the township as a risk warning until answered."""
+    __tablename__ = "subsidy_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
+    disbursement_id: Mapped[int | None] = mapped_column(ForeignKey("disbursements.id"))
+    policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"))
+    period: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | answered
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class SelfCheckAttempt(db.Model):
+    """A villager's self-check, for the per-visitor and per-ID limits (the ID only as its hash)."""
+    __tablename__ = "self_check_attempts"
+    __table_args__ = (Index("ix_self_check_ip_at", "ip", "at"), Index("ix_self_check_id_at", "id_hash", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    id_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    success: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,317 @@
+"""Subsidies over HTTP: imports with their reports, masked lists, audited reveals, villagers' cases
+(staff side), and the public village page, self-check and "没收到"."""
+import csv
+import io
+
+from flask import Response, current_app, request
+from sqlalchemy import or_, select
+
+from ..core import idempotency, pii
+from ..core.auth import actor, require
+from ..core.errors import ApiError
+from ..core.models import Region
+from ..core.pagination import paginate
+from ..core.scoping import get_scoped, scoped
+from ..core.uploads import large_upload
+from ..extensions import db
+from ..qrcodes import services as qrcodes
+from . import bp, importer, services
+from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyImport, SubsidyPolicy
+from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
+                      CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage,
+                      ImportQuery, MyIn, MyOut, PolicyList, PolicyQuery, RevealIn, RevealOut, SelfCheckIn,
+                      StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery)
+
+ERRORS = [400, 401, 403, 404, 409, 413, 415, 422]
+STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
+IMPORTERS = ("admin", "county", "township_lead")
+ANSWERERS = ("admin", "county", "township_lead")
+
+
+def import_view(run, errors=True):
+    out = {c: getattr(run, c) for c in ("id", "kind", "region_id", "filename", "sha256", "status", "encoding", "rows",
+                                         "inserted", "updated", "unchanged", "error_count", "created_at")}
+    out.update(created_by=run.created_by.display_name, report_url=f"/api/v1/subsidies/imports/{run.id}/report.csv",
+               errors=run.errors if errors else [])
+    return out
+
+
+@bp.post("/subsidies/imports")
+@require(*IMPORTERS)
+@large_upload("SUBSIDY_IMPORT_MAX_BYTES", "import_too_large", "文件过大", "The file is too large")
+@bp.input(ImportForm, location="form_and_files", arg_name="form")
+@bp.output(ImportOut, status_code=201)
+@bp.doc(responses=ERRORS)
+def import_file(form):
+    """Import a clerk's .xlsx or CSV (UTF-8 or GBK) of one kind for a region in scope. All or
+    nothing: any bad row → 422 ``import_rejected`` with the per-row report (also at ``report_url``)
+    and nothing written. The same file again changes nothing; a replayed ``client_uuid`` returns
+    the first run."""
+    user = actor()
+    region = get_scoped(Region, form["region_id"], user, "地区", "region")
+    if region.level == "village":
+        raise ApiError(400, "import_region_level", "请在乡镇或以上层级导入", "Import for a township or above",
+                       fields=[{"path": "form.region_id", "message": "a township or above"}])
+    upload = form["file"]
+    run = importer.run(form["kind"], region, user, upload.filename, upload.read(), form["client_uuid"])
+    if run.status == "accepted":
+        return import_view(run), 201
+    body = ImportOut().dump(import_view(run))
+    db.session.commit()  # keep the rejected run and its report; no data was written
+    fields = [{"path": f"file.rows[{e['row']}].{e['field']}" if e["row"] else "file",
+               "message": e["message"]["en"]} for e in run.errors[:50]]
+    error = ApiError(422, "import_rejected", f"文件有 {run.error_count} 处问题，未导入任何数据，请按报告修改后重新导入",
+                     f"The file has {run.error_count} problems; nothing was imported. Fix them (see the report) and import again",
+                     fields=fields)
+    from ..core.errors import envelope
+    response = envelope(error)
+    payload = response.get_json()
+    payload["import"] = body
+    response.set_data(current_app.json.dumps(payload))
+    return response
+
+
+def _scoped_run(import_id):
+    run = get_scoped(SubsidyImport, import_id, actor(), "导入记录", "import")
+    return run
+
+
+@bp.get("/subsidies/imports")
+@require(*IMPORTERS)
+@bp.input(ImportQuery, location="query", arg_name="query")
+@bp.output(ImportPage)
+@bp.doc(responses=ERRORS)
+def list_imports(query):
+    """Import runs in the caller's region, newest first."""
+    stmt = scoped(select(SubsidyImport), SubsidyImport, actor())
+    for key in ("kind", "status"):
+        if key in query:
+            stmt = stmt.where(getattr(SubsidyImport, key) == query[key])
+    page = paginate(stmt.order_by(SubsidyImport.id.desc()), query["page"], query["per_page"])
+    page["items"] = [import_view(r, errors=False) for r in page["items"]]
+    return page
+
+
+@bp.get("/subsidies/imports/<int:import_id>")
+@require(*IMPORTERS)
+@bp.output(ImportOut)
+@bp.doc(responses=ERRORS)
+def get_import(import_id):
+    """One run with its report."""
+    return import_view(_scoped_run(import_id))
+
+
+@bp.get("/subsidies/imports/<int:import_id>/report.csv")
+@require(*IMPORTERS)
+@bp.doc(responses={200: {"description": "CSV (UTF-8 with BOM, opens in Excel)", "content": {"text/csv": {}}},
+                   401: {}, 403: {}, 404: {}})
+def import_report(import_id):
+    """The run's report as a spreadsheet the clerk opens in Excel: row, column, problem."""
+    run = _scoped_run(import_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["行号 Row", "列 Column", "问题代码 Code", "问题 Problem", "Problem (English)", "内容 Value"])
+    for e in run.errors:
+        writer.writerow([e["row"] or "", e["column"] or "", e["code"], e["message"]["zh"], e["message"]["en"],
+                         e["value"] or ""])
+    if not run.errors:
+        writer.writerow(["", "", "ok", f"已导入：新增 {run.inserted}，更新 {run.updated}，未变 {run.unchanged}",
+                         f"Imported: {run.inserted} new, {run.updated} updated, {run.unchanged} unchanged", ""])
+    name = f"import-{run.id}-report.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/subsidies/policies")
+@require(*STAFF)
+@bp.input(PolicyQuery, location="query", arg_name="query")
+@bp.output(PolicyList)
+@bp.doc(responses=ERRORS)
+def list_policies(query):
+    """Policies that apply in the caller's region: issued by it, below it or above it."""
+    user = actor()
+    above = user.region.path.strip("/").split("/")
+    stmt = (select(SubsidyPolicy).join(Region, Region.id == SubsidyPolicy.region_id)
+            .where(or_(Region.path.startswith(user.region.path, autoescape=True), Region.code.in_(above))))
+    if "year" in query:
+        stmt = stmt.where(SubsidyPolicy.year == query["year"])
+    rows = db.session.execute(stmt.order_by(SubsidyPolicy.year.desc(), SubsidyPolicy.category,
+                                            SubsidyPolicy.name).limit(1000)).scalars().all()
+    return {"items": rows}
+
+
+@bp.get("/subsidies/beneficiaries")
+@require(*STAFF)
+@bp.input(BeneficiaryQuery, location="query", arg_name="query")
+@bp.output(BeneficiaryPage)
+@bp.doc(responses=ERRORS)
+def list_beneficiaries(query):
+    """Beneficiaries in the caller's region (masked). ``q``: a name, or a whole ID number (found
+    through its lookup hash)."""
+    stmt = scoped(select(Beneficiary), Beneficiary, actor(), within=query.get("region_id"))
+    q = (query.get("q") or "").strip()
+    if q:
+        normal = pii.normalize_id(q)
+        stmt = stmt.where(Beneficiary.id_hash == pii.blind(normal, "id_number") if normal
+                          else Beneficiary.name.contains(q, autoescape=True))
+    page = paginate(stmt.order_by(Beneficiary.id), query["page"], query["per_page"])
+    names = _region_names({b.region_id for b in page["items"]})
+    page["items"] = [services.person_view(b, names) for b in page["items"]]
+    return page
+
+
+def _region_names(ids):
+    return dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all()) if ids else {}
+
+
+@bp.get("/subsidies/beneficiaries/<int:beneficiary_id>")
+@require(*STAFF)
+@bp.output(BeneficiaryOut)
+@bp.doc(responses=ERRORS)
+def get_beneficiary(beneficiary_id):
+    """One beneficiary (masked) with every payment and case."""
+    person = get_scoped(Beneficiary, beneficiary_id, actor(), "补贴对象", "beneficiary")
+    mine = services.my_view(person)
+    return {**services.person_view(person), "payments": mine["payments"], "cases": mine["cases"]}
+
+
+@bp.post("/subsidies/beneficiaries/<int:beneficiary_id>/reveal")
+@require(*services.REVEALERS)
+@bp.input(RevealIn, arg_name="data")
+@bp.output(RevealOut)
+@bp.doc(responses=ERRORS)
+def reveal(beneficiary_id, data):
+    """The full ID number, card or phone — for a lead or county supervisor who needs it, with a
+    reason; every reveal is in the audit log."""
+    user = actor()
+    person = get_scoped(Beneficiary, beneficiary_id, user, "补贴对象", "beneficiary")
+    return services.reveal(person, data["field"], user, data["reason"])
+
+
+@bp.get("/subsidies/disbursements")
+@require(*STAFF)
+@bp.input(DisbursementQuery, location="query", arg_name="query")
+@bp.output(DisbursementPage)
+@bp.doc(responses=ERRORS)
+def list_disbursements(query):
+    """Payments in the caller's region (or a region below it), filtered by policy, period, status."""
+    stmt = scoped(select(Disbursement), Disbursement, actor(), within=query.get("region_id"))
+    for key in ("policy_id", "period", "status"):
+        if key in query:
+            stmt = stmt.where(getattr(Disbursement, key) == query[key])
+    page = paginate(stmt.order_by(Disbursement.period.desc(), Disbursement.id), query["page"], query["per_page"])
+    rows = page["items"]
+    people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
+        Beneficiary.id.in_({d.beneficiary_id for d in rows}))).scalars()} if rows else {}
+    names = _region_names({b.region_id for b in people.values()})
+    page["items"] = [{**view, "person": services.person_view(people[d.beneficiary_id], names)}
+                     for d, view in zip(rows, services.payment_views(rows))]
+    return page
+
+
+@bp.get("/subsidies/cases")
+@require(*STAFF)
+@bp.input(CaseQuery, location="query", arg_name="query")
+@bp.output(CasePage)
+@bp.doc(responses=ERRORS)
+def list_cases(query):
+    """Villagers' "没收到" cases in the caller's region, oldest open first."""
+    stmt = scoped(select(SubsidyCase), SubsidyCase, actor())
+    if query["status"] != "all":
+        stmt = stmt.where(SubsidyCase.status == query["status"])
+    page = paginate(stmt.order_by(SubsidyCase.id), query["page"], query["per_page"])
+    page["items"] = _case_views(page["items"])
+    return page
+
+
+def _case_views(cases):
+    people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
+        Beneficiary.id.in_({c.beneficiary_id for c in cases}))).scalars()} if cases else {}
+    names = services.policy_names({c.policy_id for c in cases})
+    regions = _region_names({b.region_id for b in people.values()})
+    return [{**services.case_view(c, names), "person": services.person_view(people[c.beneficiary_id], regions)}
+            for c in cases]
+
+
+@bp.post("/subsidies/cases/<int:case_id>/answer")
+@require(*ANSWERERS)
+@bp.input(AnswerIn, arg_name="data")
+@bp.output(StaffCaseOut)
+@bp.doc(responses=ERRORS)
+def answer_case(case_id, data):
+    """Answer a villager's case: the answer is shown to them, the case closes and its warning is
+    cleared. 409 ``case_not_open``."""
+    user = actor()
+    case = get_scoped(SubsidyCase, case_id, user, "反映", "case")
+    return idempotency.once(data["client_uuid"], user, "subsidy.case_answer", lambda: (
+        StaffCaseOut().dump(_case_views([services.answer_case(case, user, data["answer"])])[0]), 200))
+
+
+@bp.post("/regions/<int:region_id>/village-code")
+@require("admin", "county", "township_lead")
+@bp.output(VillageCodeOut)
+@bp.doc(responses=ERRORS)
+def village_code(region_id):
+    """The village's 一村一码 code for its notice board (issued the first time it is asked for)."""
+    user = actor()
+    village = get_scoped(Region, region_id, user, "地区", "region")
+    if village.level != "village":
+        raise ApiError(400, "not_a_village", "只有村（社区）有村务公开码", "Only villages have a village code",
+                       fields=[{"path": "path.region_id", "message": "not a village"}])
+    row = services.village_code(village, user)
+    return {"code": row.code, "url": qrcodes.scan_url(row.code), "png_url": f"/api/v1/codes/{row.code}.png",
+            "svg_url": f"/api/v1/codes/{row.code}.svg", "village": {"id": village.id, "name": village.name}}
+
+
+# ---------------------------------------------------------------- public
+
+@bp.get("/public/villages/<code>")
+@bp.input(VillageQuery, location="query", arg_name="query")
+@bp.output(VillageOut)
+@bp.doc(responses=[400, 404, 410])
+def village_page(code, query):
+    """A village's notice board (一村一码): the public subsidy list for a period (names masked), the
+    current policies and the village's projects. Anyone may read it."""
+    row, village = services.village_of_code(code)
+    return services.village_page(row, village, query.get("period"))
+
+
+def _client_ip():
+    return request.remote_addr or ""
+
+
+@bp.post("/public/self-check")
+@bp.input(SelfCheckIn, arg_name="data")
+@bp.output(MyOut)
+@bp.doc(responses=[400, 404, 429])
+def self_check(data):
+    """A villager proves who they are (name, ID number, last four digits of their bank card or
+    phone) and sees their own payments. Unknown IDs and wrong details get the same 404
+    ``self_check_no_match``; failures are limited per visitor and per ID (429)."""
+    person = services.self_check(data["name"], data["id_number"], data["last4"], _client_ip())
+    return {"token": services.issue_token(person), **services.my_view(person)}
+
+
+@bp.post("/public/my-payments")
+@bp.input(MyIn, arg_name="data")
+@bp.output(MyOut)
+@bp.doc(responses=[400, 401])
+def my_payments(data):
+    """The villager's payments again, with the token from the self-check (valid for minutes)."""
+    person = services.person_of_token(data["token"])
+    return {"token": data["token"], **services.my_view(person)}
+
+
+@bp.post("/public/cases")
+@bp.input(CaseIn, arg_name="data")
+@bp.output(CaseCreated, status_code=201)
+@bp.doc(responses=[400, 401, 404, 409])
+def open_case(data):
+    """"没收到": the villager reports a payment that did not arrive (by ``disbursement_id``, or a
+    policy and period they expected). It reaches the township as a risk warning at once. Idempotent
+    on ``client_uuid`` (a replay answers 200 with the same case)."""
+    person = services.person_of_token(data["token"])
+    case, created = services.open_case(person, data["client_uuid"], data.get("note"), data.get("disbursement_id"),
+                                       data.get("policy_id"), data.get("period"))
+    body = {"token": data["token"], **services.my_view(person), "case": services.case_view(case), "created": created}
+    return body, 201 if created else 200

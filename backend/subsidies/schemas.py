@@ -1,0 +1,260 @@
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Regexp
+
+from ..core.fields import ClientUUID, CleanString, Id, Text
+from ..core.pagination import PageQuery, page_fields
+from ..projects.schemas import MoneyField
+from .models import IMPORT_KINDS, PAYMENT_STATES
+from .services import REVEAL_FIELDS
+
+Period = lambda **kw: String(validate=Regexp(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$",  # noqa: E731
+                                             error="a period: 2026, 2026-03, 2026-Q1 or 2026-H1"), **kw)
+
+
+class ImportForm(Schema):
+    client_uuid = ClientUUID()
+    kind = String(required=True, validate=OneOf(IMPORT_KINDS))
+    region_id = Id(required=True)
+    file = File(required=True)
+
+
+class Message(Schema):
+    zh = String(required=True)
+    en = String(required=True)
+
+
+class ImportProblem(Schema):
+    row = Integer(required=True, allow_none=True)
+    column = String(required=True, allow_none=True)
+    field = String(required=True, allow_none=True)
+    code = String(required=True)
+    message = Nested(Message, required=True)
+    value = String(required=True, allow_none=True)
+
+
+class ImportOut(Schema):
+    id = Integer(required=True)
+    kind = String(required=True)
+    region_id = Integer(required=True)
+    filename = String(required=True)
+    sha256 = String(required=True)
+    status = String(required=True)
+    encoding = String(required=True, allow_none=True)
+    rows = Integer(required=True)
+    inserted = Integer(required=True)
+    updated = Integer(required=True)
+    unchanged = Integer(required=True)
+    error_count = Integer(required=True)
+    errors = List(Nested(ImportProblem), required=True)
+    created_by = String(required=True)
+    created_at = DateTime(required=True)
+    report_url = String(required=True)
+
+
+class ImportQuery(PageQuery):
+    kind = String(validate=OneOf(IMPORT_KINDS))
+    status = String(validate=OneOf(["accepted", "rejected"]))
+
+
+ImportPage = Schema.from_dict({"items": List(Nested(ImportOut(exclude=("errors",))), required=True), **page_fields()},
+                              name="ImportPage")
+
+
+class PolicyOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    category = String(required=True)
+    year = Integer(required=True)
+    standard_amount = MoneyField(required=True)
+    unit = String(required=True)
+    legal_basis = String(required=True, allow_none=True)
+    department = String(required=True, allow_none=True)
+    excluded = String(required=True, allow_none=True)
+    exclusive_with = List(String(), required=True)
+
+
+class PolicyQuery(Schema):
+    year = Integer()
+
+
+PolicyList = Schema.from_dict({"items": List(Nested(PolicyOut), required=True)}, name="PolicyList")
+
+
+class PersonOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    id_number = String(required=True)
+    bank_card = String(required=True, allow_none=True)
+    phone = String(required=True, allow_none=True)
+    household = String(required=True, allow_none=True)
+    region_id = Integer(required=True)
+    village = String(required=True)
+
+
+class PaymentOut(Schema):
+    id = Integer(required=True)
+    policy_id = Integer(required=True)
+    policy = String(required=True)
+    period = String(required=True)
+    quantity = String(required=True)
+    amount = MoneyField(required=True)
+    status = String(required=True)
+    status_zh = String(required=True)
+    status_en = String(required=True)
+    reason = String(required=True, allow_none=True)
+    paid_on = Date(required=True, allow_none=True)
+    bank_card = String(required=True, allow_none=True)
+    voucher = String(required=True, allow_none=True)
+
+
+class CaseOut(Schema):
+    id = Integer(required=True)
+    client_uuid = String(required=True)
+    policy_id = Integer(required=True)
+    policy = String(required=True)
+    period = String(required=True)
+    disbursement_id = Integer(required=True, allow_none=True)
+    note = String(required=True, allow_none=True)
+    status = String(required=True)
+    answer = String(required=True, allow_none=True)
+    answered_at = DateTime(required=True, allow_none=True)
+    created_at = DateTime(required=True)
+
+
+class StaffCaseOut(CaseOut):
+    person = Nested(PersonOut, required=True)
+
+
+class BeneficiaryOut(PersonOut):
+    payments = List(Nested(PaymentOut), required=True)
+    cases = List(Nested(CaseOut), required=True)
+
+
+class BeneficiaryQuery(PageQuery):
+    q = CleanString(validate=Length(max=40), metadata={"description": "a name, or a whole ID number"})
+    region_id = Id()
+
+
+BeneficiaryPage = Schema.from_dict({"items": List(Nested(PersonOut), required=True), **page_fields()},
+                                   name="BeneficiaryPage")
+
+
+class DisbursementQuery(PageQuery):
+    region_id = Id()
+    policy_id = Id()
+    period = Period()
+    status = String(validate=OneOf(PAYMENT_STATES))
+
+
+class DisbursementOut(PaymentOut):
+    person = Nested(PersonOut, required=True)
+
+
+DisbursementPage = Schema.from_dict({"items": List(Nested(DisbursementOut), required=True), **page_fields()},
+                                    name="DisbursementPage")
+
+
+class RevealIn(Schema):
+    field = String(required=True, validate=OneOf(list(REVEAL_FIELDS)))
+    reason = Text(200)
+
+
+class RevealOut(Schema):
+    field = String(required=True)
+    value = String(required=True, allow_none=True)
+
+
+class CaseQuery(PageQuery):
+    status = String(load_default="open", validate=OneOf(["open", "answered", "all"]))
+
+
+CasePage = Schema.from_dict({"items": List(Nested(StaffCaseOut), required=True), **page_fields()}, name="CasePage")
+
+
+class AnswerIn(Schema):
+    client_uuid = ClientUUID()
+    answer = Text(1000)
+
+
+class VillageCodeOut(Schema):
+    code = String(required=True)
+    url = String(required=True)
+    png_url = String(required=True)
+    svg_url = String(required=True)
+    village = Dict(required=True)
+
+
+# ---------------------------------------------------------------- public
+
+class NoticeLine(Schema):
+    name = String(required=True)
+    policy = String(required=True)
+    quantity = String(required=True)
+    amount = MoneyField(required=True)
+    published_on = Date(required=True, allow_none=True)
+
+
+class PublicPolicy(PolicyOut):
+    pass
+
+
+class VillageProject(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    stage = String(required=True)
+    budget = MoneyField(required=True)
+    code = String(required=True, allow_none=True)
+
+
+class VillageOut(Schema):
+    code = String(required=True)
+    village = Dict(required=True)
+    region_path = List(String(), required=True)
+    period = String(required=True, allow_none=True)
+    periods = List(String(), required=True)
+    notice = List(Nested(NoticeLine), required=True)
+    notice_total = MoneyField(required=True)
+    policies = List(Nested(PublicPolicy), required=True)
+    projects = List(Nested(VillageProject), required=True)
+
+
+class VillageQuery(Schema):
+    period = Period()
+
+
+class SelfCheckIn(Schema):
+    name = Text(40)
+    id_number = Text(40)
+    last4 = String(required=True, validate=Regexp(r"^\s*[0-9０-９]{4}\s*$", error="the last four digits"))
+
+
+class MyPerson(Schema):
+    name = String(required=True)
+    id_number = String(required=True)
+    village = String(required=True)
+
+
+class MyOut(Schema):
+    token = String(required=True)
+    person = Nested(MyPerson, required=True)
+    payments = List(Nested(PaymentOut(exclude=("voucher",))), required=True)
+    cases = List(Nested(CaseOut), required=True)
+
+
+class MyIn(Schema):
+    token = String(required=True, validate=Length(max=2000))
+
+
+class CaseIn(Schema):
+    token = String(required=True, validate=Length(max=2000))
+    client_uuid = ClientUUID()
+    disbursement_id = Id()
+    policy_id = Id()
+    period = Period()
+    note = CleanString(validate=Length(max=500), load_default=None)
+
+
+class CaseCreated(MyOut):
+    case = Nested(CaseOut, required=True)
+    created = Boolean(required=True)
