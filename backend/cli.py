@@ -18,7 +18,7 @@ def register(app):
 
     @app.cli.command("labels")
     @click.argument("region_code")
-    @click.option("--kind", type=click.Choice(["all", "project", "unit"]), default="all")
+    @click.option("--kind", type=click.Choice(["all", "project", "unit", "village"]), default="all")
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Write the HTML sheet here (default: stdout). Print it from a browser or save as PDF.")
     def labels_command(region_code, kind, out):
@@ -89,3 +89,45 @@ def register(app):
                             password_hash=hash_password(password), role=role, region_id=region.id))
         db.session.commit()
         click.echo(f"created {username} ({role}) in {region.name}")
+
+    @app.cli.command("subsidies-import")
+    @click.argument("kind", type=click.Choice(["policies", "beneficiaries", "disbursements", "notices", "deaths",
+                                               "employees"]))
+    @click.argument("region_code")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--user", "username", required=True, help="Who imports (recorded in the audit log).")
+    def subsidies_import_command(kind, region_code, path, username):
+        """Import a clerk's .xlsx/CSV file, all or nothing (large files: no upload limit here)."""
+        from sqlalchemy import select
+
+        from .core.models import User
+        from .regions.services import by_code
+        from .subsidies import importer
+        region = by_code(region_code)
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if region is None or user is None:
+            raise click.ClickException("unknown region code or user name")
+        run = importer.run(kind, region, user, path.name, path.read_bytes())
+        db.session.commit()
+        click.echo(f"{run.status}: {run.rows} rows, {run.inserted} new, {run.updated} updated, "
+                   f"{run.unchanged} unchanged, {run.error_count} problems (import {run.id})")
+        for e in run.errors:
+            click.echo(f"  row {e['row'] or '-'} {e['column'] or ''}: {e['message']['zh']} / {e['message']['en']}")
+        if run.status != "accepted":
+            sys.exit(1)
+
+    @app.cli.command("pii-new-key")
+    @click.argument("key_id")
+    def pii_new_key_command(key_id):
+        """Print a new key entry (id:base64) for PII_KEYS or PII_INDEX_KEY."""
+        from .core import pii
+        click.echo(pii.new_key_line(key_id))
+
+    @app.cli.command("pii-rotate")
+    def pii_rotate_command():
+        """Re-encrypt all personal data with the first key of PII_KEYS and recompute the lookup
+        hashes with PII_INDEX_KEY (run after putting a new key first; then drop the old one)."""
+        from .subsidies.rotation import rotate
+        for table, n in rotate().items():
+            click.echo(f"{table}: {n} rows re-encrypted")
+        db.session.commit()

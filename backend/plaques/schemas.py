@@ -56,5 +56,5 @@ class CodeOut(Schema):
 
 
 class LabelQuery(Schema):
-    kind = String(load_default="all", validate=OneOf(["all", "project", "unit"]))
+    kind = String(load_default="all", validate=OneOf(["all", "project", "unit", "village"]))
     stage = String(validate=OneOf(STAGES))

@@ -103,6 +103,12 @@ def labels(region, kind="all", stage=None):
         if stage and model is Project:
             stmt = stmt.where(Project.stage == stage)
         out += [(title, *row) for row in db.session.execute(stmt)]
+    if kind in ("all", "village"):  # 一村一码: the village's notice-board code
+        out += [("村务公开", name, name, code) for name, code in db.session.execute(
+            select(Region.name, QrCode.code)
+            .join(QrCode, (QrCode.subject_type == "village") & (QrCode.subject_id == Region.id)
+                  & (QrCode.status == "active"))
+            .where(Region.path.startswith(region.path)).order_by(Region.code))]
     return out
 
 

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import insert, select, update
 
 from ..core import audit, pii
+from ..core.errors import ApiError
 from ..core.models import Region
 from ..extensions import db
 from . import tables
@@ -210,6 +211,10 @@ def run(kind, region, actor, filename, data, client_uuid=None):
         earlier = db.session.execute(select(SubsidyImport).where(SubsidyImport.client_uuid == str(client_uuid))
                                      ).scalar_one_or_none()
         if earlier is not None:
+            if earlier.created_by_id != actor.id:
+                raise ApiError(409, "client_uuid_reused", "该请求编号已被用于其他操作",
+                               "This client_uuid was already used for a different request",
+                               fields=[{"path": "form.client_uuid", "message": "already used"}])
             return earlier
     cfg = current_app.config
     digest = hashlib.sha256(data or b"").hexdigest()
@@ -544,17 +549,14 @@ class DisbursementImporter(PaymentImporter):
                        Disbursement.period, Disbursement.amount, Disbursement.voucher, Disbursement.paid_on,
                        Disbursement.status, Disbursement.reason, Disbursement.card_hash)
                 .where(Disbursement.policy_id.in_(policy_ids), Disbursement.period.in_(periods)))
-        hash_of = {}
         for d in db.session.execute(stmt):
             by_key[d.row_key] = d
             if d.paid_on is None:
-                hash_of.setdefault(d.beneficiary_id, None)
                 open_rows.setdefault((d.policy_id, d.beneficiary_id, d.period, d.amount, d.voucher or ""), []).append(d)
-        ben_of_hash = {h: p for h, p in found.items()}
         new, changes, unchanged = [], [], 0
         sealed_cards = {}
         for _, row in parsed:
-            person = ben_of_hash[row["id_hash"]]
+            person = found[row["id_hash"]]
             if row["bank_card"]:
                 card_hash = self.blind(row["bank_card"], "bank_card")
                 if card_hash == person.card_hash:

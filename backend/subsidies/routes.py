@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from ..core import idempotency, pii
 from ..core.auth import actor, require
-from ..core.errors import ApiError
+from ..core.errors import ApiError, envelope
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
@@ -56,18 +56,15 @@ def import_file(form):
     run = importer.run(form["kind"], region, user, upload.filename, upload.read(), form["client_uuid"])
     if run.status == "accepted":
         return import_view(run), 201
-    body = ImportOut().dump(import_view(run))
     db.session.commit()  # keep the rejected run and its report; no data was written
-    fields = [{"path": f"file.rows[{e['row']}].{e['field']}" if e["row"] else "file",
+    fields = [{"path": f"file.rows[{e['row']}]" + (f".{e['field']}" if e["field"] else "") if e["row"] else "file",
                "message": e["message"]["en"]} for e in run.errors[:50]]
-    error = ApiError(422, "import_rejected", f"文件有 {run.error_count} 处问题，未导入任何数据，请按报告修改后重新导入",
-                     f"The file has {run.error_count} problems; nothing was imported. Fix them (see the report) and import again",
-                     fields=fields)
-    from ..core.errors import envelope
-    response = envelope(error)
-    payload = response.get_json()
-    payload["import"] = body
-    response.set_data(current_app.json.dumps(payload))
+    body = envelope(422, "import_rejected", f"文件有 {run.error_count} 处问题，未导入任何数据，请按报告修改后重新导入",
+                    f"The file has {run.error_count} problems; nothing was imported. Fix them (see the report) and "
+                    "import again", fields)
+    body["import"] = ImportOut().dump(import_view(run))
+    response = current_app.json.response(body)
+    response.status_code = 422
     return response
 
 

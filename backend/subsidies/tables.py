@@ -42,7 +42,9 @@ class Table:
 def squash(text):
     """A header or a name compared loosely: NFKC, no spaces, no punctuation around it."""
     text = unicodedata.normalize("NFKC", str(text or ""))
-    return re.sub(r"[\s()（）\[\]【】:：*＊/\\_\-]", "", text).lower()
+    bare = re.sub(r"[(\[【][^)\]】]*[)\]】]", "", text)  # 面积(亩), 金额(元), 身份证号(18位)
+    text = bare if bare.strip() else text
+    return re.sub(r"[\s()\[\]【】:*/\\_\-]", "", text).lower()
 
 
 def _decode(data):
