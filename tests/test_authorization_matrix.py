@@ -4,11 +4,13 @@ The target objects live in 锦城街道 (under 临安区, 杭州市). "Sibling" 
 neighbouring region (太湖源镇, 桐庐县, 宁波市) that does not cover 锦城. A route added without a row
 here fails ``test_matrix_covers_every_route``.
 """
+import itertools
 from dataclasses import dataclass, field
 
 import pytest
 
 from conftest import code_of, jpeg_bytes, new_uuid, photo_form
+from subsidy_seed import people
 
 
 def submit_evidence(app, world, rect_id):
@@ -51,6 +53,49 @@ class Endpoint:
     form: callable = None  # multipart body
     needs: dict = field(default_factory=dict)  # {"project": stage, "inspection": True, "photo": True}
     only: tuple = ()  # if set: of the permitted actors only these succeed, the others get 403
+    visitor: bool = False  # a fresh client address each time (public writes are limited per visitor)
+
+
+PERIODS = itertools.count(2100)  # each villager case in the matrix is about a period of its own
+
+
+def subsidy_ids(app, world, project_id):
+    """The seeded 钱王社区 subsidy data: a beneficiary, an accepted import, an open case, a comment."""
+    from sqlalchemy import select
+
+    from backend.comments import services as comments
+    from backend.extensions import db
+    from backend.projects.models import Project
+    from backend.subsidies import services
+    from backend.subsidies.models import Beneficiary, SubsidyImport, SubsidyPolicy
+    from subsidy_seed import people, seed, village_code
+    seed(app, world)
+    code = village_code(app, world)
+    with app.app_context(), app.test_request_context():
+        from backend.core import pii
+        wang = db.session.execute(select(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(people()["wang"]["id_number"], "id_number"))).scalar_one()
+        policy = db.session.execute(select(SubsidyPolicy.id).where(SubsidyPolicy.name == "困难群众临时救助")).scalar()
+        run = db.session.execute(select(SubsidyImport.id).where(
+            SubsidyImport.region_id == world["regions"]["jincheng"], SubsidyImport.status == "accepted")).scalars().first()
+        case, _ = services.open_case(wang, new_uuid(), "没收到", policy_id=policy, period=str(next(PERIODS)))
+        project = db.session.get(Project, project_id)
+        comment, _ = comments.leave(project, new_uuid(), "comment", f"路面有裂缝 {new_uuid()[:8]}", None, None,
+                                    f"10.9.{int(new_uuid()[:2], 16)}.{int(new_uuid()[:2], 16)}")
+        token = services.issue_token(wang)
+        db.session.commit()
+        return {"beneficiary": wang.id, "import": run, "case": case.id, "comment": comment.id, "village_code": code,
+                "token": token, "policy": policy}
+
+
+def _people_file(ids):
+    import io
+    from backend.core import pii
+    first = f"33011219{new_uuid().replace('-', '')[:15]}"
+    first = "".join(c if c.isdigit() else str(ord(c) % 10) for c in first)[:17]
+    data = f"姓名,身份证号码,村\n矩阵测试,{first + pii.id_check_char(first)},钱王社区\n".encode()
+    return {"client_uuid": new_uuid(), "kind": "beneficiaries", "region_id": str(ids["regions"]["jincheng"]),
+            "file": (io.BytesIO(data), "people.csv")}
 
 
 def _unit_body(ids):
@@ -182,6 +227,75 @@ ENDPOINTS = {
                             lambda i: f"/api/v1/rectifications/{i['rect']}/reopen", 200,
                             roles=("county", "city", "province"), needs={"rect": "approved"},
                             body=lambda i: {"client_uuid": new_uuid(), "reason": "复查发现问题"}),
+    "import": Endpoint("POST", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 201,
+                       roles=("admin", "county", "township_lead"), form=_people_file),
+    "imports": Endpoint("GET", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 200,
+                        roles=("admin", "county", "township_lead"), scoped=False),
+    "import_one": Endpoint("GET", "/api/v1/subsidies/imports/<int:import_id>",
+                           lambda i: f"/api/v1/subsidies/imports/{i['sub']['import']}", 200,
+                           roles=("admin", "county", "township_lead"), needs={"subsidy": True}),
+    "import_report": Endpoint("GET", "/api/v1/subsidies/imports/<int:import_id>/report.csv",
+                              lambda i: f"/api/v1/subsidies/imports/{i['sub']['import']}/report.csv", 200,
+                              roles=("admin", "county", "township_lead"), needs={"subsidy": True}),
+    "policies": Endpoint("GET", "/api/v1/subsidies/policies", lambda i: "/api/v1/subsidies/policies", 200, scoped=False),
+    "beneficiaries": Endpoint("GET", "/api/v1/subsidies/beneficiaries", lambda i: "/api/v1/subsidies/beneficiaries",
+                              200, scoped=False),
+    "beneficiary": Endpoint("GET", "/api/v1/subsidies/beneficiaries/<int:beneficiary_id>",
+                            lambda i: f"/api/v1/subsidies/beneficiaries/{i['sub']['beneficiary']}", 200,
+                            needs={"subsidy": True}),
+    "reveal": Endpoint("POST", "/api/v1/subsidies/beneficiaries/<int:beneficiary_id>/reveal",
+                       lambda i: f"/api/v1/subsidies/beneficiaries/{i['sub']['beneficiary']}/reveal", 200,
+                       roles=("admin", "county", "township_lead"), needs={"subsidy": True},
+                       body=lambda i: {"field": "bank_card", "reason": "核对发放失败原因"}),
+    "disbursements": Endpoint("GET", "/api/v1/subsidies/disbursements", lambda i: "/api/v1/subsidies/disbursements",
+                              200, scoped=False),
+    "cases": Endpoint("GET", "/api/v1/subsidies/cases", lambda i: "/api/v1/subsidies/cases", 200, scoped=False),
+    "case_answer": Endpoint("POST", "/api/v1/subsidies/cases/<int:case_id>/answer",
+                            lambda i: f"/api/v1/subsidies/cases/{i['sub']['case']}/answer", 200,
+                            roles=("admin", "county", "township_lead"), needs={"subsidy": True},
+                            body=lambda i: {"client_uuid": new_uuid(), "answer": "已核实，银行卡已销户，已改卡重发"}),
+    "village_code": Endpoint("POST", "/api/v1/regions/<int:region_id>/village-code",
+                             lambda i: f"/api/v1/regions/{i['regions']['qianwang']}/village-code", 200,
+                             roles=("admin", "county", "township_lead")),
+    "village_page": Endpoint("GET", "/api/v1/public/villages/<code>",
+                             lambda i: f"/api/v1/public/villages/{i['sub']['village_code']}", 200, anon=200,
+                             scoped=False, needs={"subsidy": True}),
+    "self_check": Endpoint("POST", "/api/v1/public/self-check", lambda i: "/api/v1/public/self-check", 200, anon=200,
+                           scoped=False, visitor=True, body=lambda i: {
+                               "name": people()["wang"]["name"], "id_number": people()["wang"]["id_number"],
+                               "last4": people()["wang"]["card"][-4:]}),
+    "my_payments": Endpoint("POST", "/api/v1/public/my-payments", lambda i: "/api/v1/public/my-payments", 200,
+                            anon=200, scoped=False, needs={"subsidy": True},
+                            body=lambda i: {"token": i["sub"]["token"]}),
+    "villager_case": Endpoint("POST", "/api/v1/public/cases", lambda i: "/api/v1/public/cases", 201, anon=201,
+                              scoped=False, needs={"subsidy": True}, body=lambda i: {
+                                  "token": i["sub"]["token"], "client_uuid": new_uuid(), "policy_id": i["sub"]["policy"],
+                                  "period": str(next(PERIODS)), "note": "没收到"}),
+    "project_comments": Endpoint("GET", "/api/v1/public/projects/<int:project_id>/comments",
+                                 lambda i: f"/api/v1/public/projects/{i['project']}/comments", 200, anon=200,
+                                 scoped=False, needs={"project": "construction"}),
+    "comment_leave": Endpoint("POST", "/api/v1/public/projects/<int:project_id>/comments",
+                              lambda i: f"/api/v1/public/projects/{i['project']}/comments", 201, anon=201,
+                              scoped=False, visitor=True, needs={"project": "construction"},
+                              body=lambda i: {"client_uuid": new_uuid(), "body": f"施工噪音太大 {new_uuid()[:6]}"}),
+    "project_photos": Endpoint("GET", "/api/v1/public/projects/<int:project_id>/photos",
+                               lambda i: f"/api/v1/public/projects/{i['project']}/photos", 200, anon=200,
+                               scoped=False, needs={"project": "construction"}),
+    "public_photo": Endpoint("GET", "/api/v1/public/photos/<int:photo_id>.jpg",
+                             lambda i: f"/api/v1/public/photos/{i['photo']}.jpg", 200, anon=200, scoped=False,
+                             needs={"project": "construction", "inspection": True, "photo": True}),
+    "public_thumb": Endpoint("GET", "/api/v1/public/photos/<int:photo_id>/thumb.jpg",
+                             lambda i: f"/api/v1/public/photos/{i['photo']}/thumb.jpg", 200, anon=200,
+                             scoped=False, needs={"project": "construction", "inspection": True, "photo": True}),
+    "comments": Endpoint("GET", "/api/v1/comments", lambda i: "/api/v1/comments", 200, scoped=False),
+    "comment_answer": Endpoint("POST", "/api/v1/comments/<int:comment_id>/answer",
+                               lambda i: f"/api/v1/comments/{i['sub']['comment']}/answer", 200,
+                               roles=("admin", "county", "township_lead"), needs={"subsidy": True},
+                               body=lambda i: {"client_uuid": new_uuid(), "answer": "已安排夜间停工"}),
+    "comment_hide": Endpoint("POST", "/api/v1/comments/<int:comment_id>/hide",
+                             lambda i: f"/api/v1/comments/{i['sub']['comment']}/hide", 200,
+                             roles=("admin", "county", "township_lead"), needs={"subsidy": True},
+                             body=lambda i: {"client_uuid": new_uuid(), "reason": "广告"}),
     "inbox": Endpoint("GET", "/api/v1/notifications", lambda i: "/api/v1/notifications", 200, scoped=False),
     "inbox_read": Endpoint("POST", "/api/v1/notifications/<int:notification_id>/read",
                            lambda i: "/api/v1/notifications/1/read", 204, scoped=False),
@@ -227,10 +341,14 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["rect"] = make_rectification(endpoint.needs["rect"])
     if "evidence" in endpoint.needs:
         ids["evidence"] = submit_evidence(app, world, ids["rect"])
+    if "subsidy" in endpoint.needs:
+        ids["sub"] = subsidy_ids(app, world, ids.get("project") or make_project(stage="approved"))
     client = login_as(actor)
     body = endpoint.body(ids) if endpoint.body else None
     form = endpoint.form(ids) if endpoint.form else None
-    r = client.request(endpoint.method, endpoint.url(ids), json=body, form=form)
+    extra = {"environ_base": {"REMOTE_ADDR": f"10.{ord(new_uuid()[0])}.{ord(new_uuid()[0])}.{ord(new_uuid()[1])}"}} \
+        if endpoint.visitor else {}
+    r = client.request(endpoint.method, endpoint.url(ids), json=body, form=form, **extra)
     want = expected(endpoint, actor)
     assert r.status_code == want, (name, actor, r.status_code, r.get_json(silent=True))
     if want >= 400:
