@@ -214,7 +214,7 @@ def run(kind, region, actor, filename, data, client_uuid=None):
             if earlier.created_by_id != actor.id:
                 raise ApiError(409, "client_uuid_reused", "该请求编号已被用于其他操作",
                                "This client_uuid was already used for a different request",
-                               fields=[{"path": "form.client_uuid", "message": "already used"}])
+                               fields=[{"path": "form_and_files.client_uuid", "message": "already used"}])
             return earlier
     cfg = current_app.config
     digest = hashlib.sha256(data or b"").hexdigest()

@@ -51,7 +51,7 @@ def import_file(form):
     region = get_scoped(Region, form["region_id"], user, "地区", "region")
     if region.level == "village":
         raise ApiError(400, "import_region_level", "请在乡镇或以上层级导入", "Import for a township or above",
-                       fields=[{"path": "form.region_id", "message": "a township or above"}])
+                       fields=[{"path": "form_and_files.region_id", "message": "a township or above"}])
     upload = form["file"]
     run = importer.run(form["kind"], region, user, upload.filename, upload.read(), form["client_uuid"])
     if run.status == "accepted":
