@@ -102,3 +102,26 @@ def test_warnings_and_rectifications_in_every_state(demo_app):
     assert rects == {"open", "submitted", "approved", "closed_not_fixed"} and escalated >= 1
     again = demo_app.test_cli_runner().invoke(args=["risks-scan"])
     assert again.exit_code == 0 and "opened 1" not in again.output
+
+
+def test_subsidies_every_rule_has_a_case_and_the_readme_villager_can_check(demo_app):
+    """The README's villager (王建国, 钱王社区, card ending 0123) sees their payments, and every
+    subsidy rule has something planted for a lead to look at."""
+    from backend.risks.models import RiskWarning
+    from backend.risks.rules import SUBSIDY_RULES
+    from backend.subsidies.models import Disbursement
+    with demo_app.app_context():
+        open_rules = set(db.session.execute(select(RiskWarning.rule_code).where(
+            RiskWarning.status == "open", RiskWarning.rule_code.in_(SUBSIDY_RULES))).scalars())
+        assert open_rules == set(SUBSIDY_RULES)
+        assert db.session.scalar(select(func.count()).select_from(Disbursement)) > 100
+        village = db.session.execute(select(Region).where(Region.name == "钱王社区")).scalar_one()
+        code = db.session.execute(select(QrCode.code).where(QrCode.subject_type == "village",
+                                                            QrCode.subject_id == village.id)).scalar_one()
+    client = demo_app.test_client()
+    page = client.get(f"/api/v1/public/villages/{code}").json
+    assert page["village"]["name"] == "钱王社区" and page["notice"] and page["policies"]
+    me = client.post("/api/v1/public/self-check", json={"name": "王建国", "id_number": "330112196203150012",
+                                                        "last4": "0123"})
+    assert me.status_code == 200, me.json
+    assert {p["status"] for p in me.json["payments"]} >= {"paid", "failed", "pending"}

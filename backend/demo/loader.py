@@ -143,9 +143,12 @@ def load():
         _history(project, stage, started, county_user, rng)
         count += 1
     db.session.flush()
+    from . import subsidies
+    villager = subsidies.load(users, made, rng)
     warnings, rects = _risks(users, made, rng)
     return (f"demo loaded: {len(made)} regions, {count} projects, {warnings} risk warnings, {rects} "
-            f"rectifications, {len(users)} users (password {PASSWORD})")
+            f"rectifications, {len(users)} users (password {PASSWORD}); villager self-check: "
+            f"{villager['name']} {villager['id']} card ending {villager['card'][-4:]}")
 
 
 def _history(project, target, started, actor, rng):
