@@ -36,10 +36,15 @@ def payment_views(rows):
     """Disbursements with their policy names (one query for the names)."""
     names = policy_names({d.policy_id for d in rows})
     return [{"id": d.id, "policy_id": d.policy_id, "policy": names.get(d.policy_id, ""), "period": d.period,
-             "quantity": d.quantity, "amount": d.amount, "status": d.status,
+             "quantity": quantity(d.quantity), "amount": d.amount, "status": d.status,
              "status_zh": PAYMENT_STATE_NAMES[d.status][0], "status_en": PAYMENT_STATE_NAMES[d.status][1],
              "reason": d.reason, "paid_on": d.paid_on, "bank_card": d.card_mask, "voucher": d.voucher}
             for d in rows]
+
+
+def quantity(value):
+    """8.500 → "8.5", 1.000 → "1"."""
+    return format(value.normalize(), "f") if value is not None else None
 
 
 def policy_names(ids):
@@ -94,7 +99,7 @@ def village_page(code_row, village, period=None):
             .join(SubsidyPolicy, SubsidyPolicy.id == NoticeEntry.policy_id)
             .where(NoticeEntry.region_id == village.id, NoticeEntry.period == period)
             .order_by(SubsidyPolicy.name, NoticeEntry.id)).all()
-        notice = [{"name": pii.mask_name(name), "policy": policy, "quantity": n.quantity, "amount": n.amount,
+        notice = [{"name": pii.mask_name(name), "policy": policy, "quantity": quantity(n.quantity), "amount": n.amount,
                    "published_on": n.published_on} for n, name, policy in rows]
     projects = db.session.execute(select(Project).where(Project.region_id == village.id)
                                   .order_by(Project.id.desc()).limit(100)).scalars().all()
