@@ -6,7 +6,9 @@ bp = APIBlueprint("web", __name__, enable_openapi=False)
 
 SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", "/scan",
                 "/inspect/<int:project_id>", "/outbox", "/risks", "/risks/<int:warning_id>",
-                "/rectifications", "/rectifications/<int:rectification_id>", "/inbox")
+                "/rectifications", "/rectifications/<int:rectification_id>", "/inbox", "/v/<code>",
+                "/subsidies", "/subsidies/import", "/subsidies/cases", "/subsidies/people/<int:beneficiary_id>",
+                "/comments")
 
 
 def shell(**_):

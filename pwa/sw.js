@@ -4,7 +4,7 @@
 // which this worker also replays on a Background Sync ("outbox"), with the page's own code.
 importScripts("/js/outbox-core.js");
 
-const VERSION = "v8";
+const VERSION = "v9";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
 const SHELL = [
@@ -20,6 +20,7 @@ const SHELL = [
   "/js/outbox-core.js",
   "/js/photo.js",
   "/js/recent.js",
+  "/js/views/comments.js",
   "/js/views/common.js",
   "/js/views/home.js",
   "/js/views/inbox.js",
@@ -27,10 +28,13 @@ const SHELL = [
   "/js/views/login.js",
   "/js/views/outbox.js",
   "/js/views/photo-picker.js",
+  "/js/views/project-public.js",
   "/js/views/rectifications.js",
   "/js/views/risks.js",
   "/js/views/scan.js",
   "/js/views/scanner.js",
+  "/js/views/subsidies.js",
+  "/js/views/village.js",
   "/icons/favicon.svg",
   "/icons/icon-192.png",
   "/icons/icon-512.png",
@@ -45,7 +49,8 @@ const RUNTIME_CACHED = /^\/vendor\//;
 // and for a route the server does not know yet).
 const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^\/q\/[^/]+\/?$/, /^\/p\/\d+\/?$/,
   /^\/inspect\/\d+\/?$/, /^\/outbox\/?$/, /^\/risks\/?$/, /^\/risks\/\d+\/?$/, /^\/rectifications\/?$/,
-  /^\/rectifications\/\d+\/?$/, /^\/inbox\/?$/];
+  /^\/rectifications\/\d+\/?$/, /^\/inbox\/?$/, /^\/v\/[^/]+\/?$/, /^\/subsidies\/?$/, /^\/subsidies\/import\/?$/,
+  /^\/subsidies\/cases\/?$/, /^\/subsidies\/people\/\d+\/?$/, /^\/comments\/?$/];
 
 self.addEventListener("install", (event) => {
   // "no-cache" revalidates with the server: files the page has just loaded come back as 304s instead

@@ -8,16 +8,18 @@ export const setCsrf = (token) => { csrfToken = token || null; };
 
 /** A failed call: ``code`` is the server's stable code ("network" when there was no answer). */
 export class ApiError extends Error {
-  constructor(code, status, message, fields = []) {
+  constructor(code, status, message, fields = [], body = null) {
     super(message);
     this.name = "ApiError";
     this.code = code;
     this.status = status;
     this.fields = fields;
+    this.body = body; // the whole error answer (an import's report rides along with its 422)
   }
 }
 
-export async function api(path, { method = "GET", body, query } = {}) {
+/** A JSON call; ``form`` (a FormData) sends a multipart upload instead of a JSON body. */
+export async function api(path, { method = "GET", body, query, form } = {}) {
   let url = BASE + path;
   if (query) {
     const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== "" && v != null));
@@ -31,7 +33,7 @@ export async function api(path, { method = "GET", body, query } = {}) {
   try {
     response = await fetch(url, {
       method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: form || (body === undefined ? undefined : JSON.stringify(body)),
     });
   } catch {
     throw new ApiError("network", 0, t("err.network"));
@@ -43,7 +45,7 @@ export async function api(path, { method = "GET", body, query } = {}) {
   const err = data && data.error;
   if (err && err.code) {
     const message = (err.message && (err.message[apiLang()] || err.message.zh)) || err.code;
-    throw new ApiError(err.code, response.status, message, err.fields || []);
+    throw new ApiError(err.code, response.status, message, err.fields || [], data);
   }
   throw new ApiError(`http_${response.status}`, response.status, t("err.server", { status: response.status }));
 }

@@ -10,6 +10,9 @@ import * as outboxView from "./views/outbox.js";
 import * as risks from "./views/risks.js";
 import * as rects from "./views/rectifications.js";
 import * as inbox from "./views/inbox.js";
+import * as village from "./views/village.js";
+import * as subsidies from "./views/subsidies.js";
+import * as comments from "./views/comments.js";
 import * as outbox from "./outbox.js";
 import { h } from "./dom.js";
 import { errorPage } from "./views/common.js";
@@ -33,6 +36,13 @@ const ROUTES = [
   [/^\/rectifications\/?$/, rects.renderList, true],
   [/^\/rectifications\/(\d+)\/?$/, rects.renderDetail, true],
   [/^\/inbox\/?$/, inbox.render, true],
+  // 一村一码: the village's notice board and the villager's self-check, for anyone.
+  [/^\/v\/([^/]+)\/?$/, village.render, false],
+  [/^\/subsidies\/?$/, subsidies.renderHome, true],
+  [/^\/subsidies\/import\/?$/, subsidies.renderImport, true],
+  [/^\/subsidies\/cases\/?$/, subsidies.renderCases, true],
+  [/^\/subsidies\/people\/(\d+)\/?$/, subsidies.renderPerson, true],
+  [/^\/comments\/?$/, comments.render, true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

@@ -61,7 +61,10 @@ function workLinks(user) {
   const nav = h("nav", { class: "work", "aria-label": t("home.risks") },
     field ? null : h("a", { href: "/risks", "data-link": "", class: "btn", "data-testid": "home-risks" }, t("home.risks"), counts),
     h("a", { href: field ? "/rectifications?tab=mine" : "/rectifications", "data-link": "", class: "btn", "data-testid": "home-rects" },
-      field ? t("home.myRects") : t("home.rects")));
+      field ? t("home.myRects") : t("home.rects")),
+    // The subsidies and the public platform (villagers' cases, comments on projects): not field work.
+    field ? null : h("a", { href: "/subsidies", "data-link": "", class: "btn", "data-testid": "home-subsidies" }, t("home.subsidies")),
+    field ? null : h("a", { href: "/comments", "data-link": "", class: "btn", "data-testid": "home-comments" }, t("home.comments")));
   if (!field) {
     api("/risks/summary").then((s) => {
       const b = (s && s.by_level) || {};

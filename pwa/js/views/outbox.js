@@ -26,6 +26,9 @@ function describe(e) {
     case "rect_action": return t("outbox.kind.rect_action", { name: l.project_name || "", action: l.action ? t(`rectAct.kind.${l.action}`) : "" });
     case "risk_dismiss": return t("outbox.kind.risk_dismiss", { name: l.project_name || "" });
     case "read": return t("outbox.kind.read");
+    case "case_answer": return t("outbox.kind.case_answer", { name: l.project_name || "" });
+    case "comment_answer": return t("outbox.kind.comment_answer", { name: l.project_name || "" });
+    case "comment_hide": return t("outbox.kind.comment_hide", { name: l.project_name || "" });
     default: return `${e.method} ${e.url}`;
   }
 }

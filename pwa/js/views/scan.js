@@ -9,6 +9,7 @@ import { opened } from "../recent.js";
 import { errorBox, errorPage, fact, sendWrite, sheet, showError, stageBadge } from "./common.js";
 import { formatDistance, taskItem } from "./home.js";
 import { chinaDate, inspectors, openRectify, riskRow } from "./risks.js";
+import { commentsSection, photosSection } from "./project-public.js";
 
 const FIELD_ROLES = ["inspector", "township_lead"];
 /** Who assigns inspections and orders rectifications from a problem inspection. */
@@ -21,6 +22,11 @@ export async function renderCode(ctx) {
     data = await api(`/scan/${encodeURIComponent(code)}`);
   } catch (err) {
     return errorPage(err, ctx);
+  }
+  // 一村一码: a village's code opens its notice board.
+  if (data.subject_type === "village") {
+    ctx.navigate(`/v/${encodeURIComponent(data.code || code)}`, { replace: true });
+    return null;
   }
   if (data.subject_type === "unit" && data.unit) return unitPage(data.unit, ctx);
   return projectPage(data.project, ctx);
@@ -178,7 +184,7 @@ function projectPage(p, ctx) {
   if (full) opened(p);
   if (full && user && user.role !== "inspector") page.append(risksSection(p));
   if (field || lead) page.append(tasksSection(p, user, page), inspectionsSection(p, lead ? ctx : null));
-  page.append(timeline(p.timeline, full));
+  page.append(photosSection(p), timeline(p.timeline, full), commentsSection(p));
   if (!full) {
     const back = location.pathname;
     page.append(h("div", { class: "dock", "data-testid": "public-note" },

@@ -1,0 +1,342 @@
+// Staff side of the subsidies: /subsidies (search beneficiaries, masked; the village code for the
+// notice board), /subsidies/people/<id> (payments, cases, and 查看完整 with a reason for the roles that
+// may), /subsidies/import (a clerk's file, all or nothing, with the per-row report), /subsidies/cases
+// (villagers' 没收到 cases to answer).
+import { api } from "../api.js";
+import { fill, h } from "../dom.js";
+import { formatDate, formatMoney, t } from "../i18n.js";
+import { uuid } from "../outbox.js";
+import { errorBox, errorPage, fact, sendWrite, sheet, showError } from "./common.js";
+
+export const IMPORTERS = ["admin", "county", "township_lead"];
+export const ANSWERERS = ["admin", "county", "township_lead"];
+const REVEALERS = ["admin", "county", "township_lead"];
+const KINDS = ["policies", "beneficiaries", "disbursements", "notices", "deaths", "employees"];
+
+const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; };
+
+/** The links between the subsidy screens (the current one marked). */
+function tabs(user, here) {
+  const links = [["/subsidies", "subs.tabPeople"],
+    IMPORTERS.includes(user.role) ? ["/subsidies/import", "subs.tabImport"] : null,
+    ["/subsidies/cases", "subs.tabCases"], ["/comments", "subs.tabComments"]].filter(Boolean);
+  return h("nav", { class: "tabs", "aria-label": t("subs.title") }, links.map(([href, key]) =>
+    h("a", { href, "data-link": "", class: "tab", "aria-current": href === here ? "page" : null }, t(key))));
+}
+
+// ---- /subsidies --------------------------------------------------------------------------------
+
+export async function renderHome(ctx) {
+  const { user } = ctx.session;
+  ctx.setTitle(t("subs.title"));
+  const q = ctx.query.get("q") || "";
+  let data;
+  try {
+    data = await api("/subsidies/beneficiaries", { query: { q, per_page: 50 } });
+  } catch (err) {
+    if (err.status === 401) return signIn(ctx);
+    return errorPage(err, ctx);
+  }
+  const input = h("input", { id: "bq", type: "search", value: q, placeholder: t("subs.searchHint"), "data-testid": "people-search" });
+  const items = data.items || [];
+  return h("div", { class: "subsidies" },
+    h("h1", { tabindex: "-1" }, t("subs.title")),
+    tabs(user, "/subsidies"),
+    h("form", { class: "search", role: "search", onsubmit: (event) => {
+      event.preventDefault();
+      const v = input.value.trim();
+      ctx.navigate("/subsidies" + (v ? "?q=" + encodeURIComponent(v) : ""), { replace: true });
+    } },
+    h("label", { for: "bq", class: "sr-only" }, t("subs.search")),
+    h("div", { class: "row" }, input, h("button", { type: "submit", class: "btn" }, t("home.find")))),
+    h("p", { class: "muted small", "aria-live": "polite" }, t("subs.total", { total: data.total || 0 })),
+    items.length ? h("ul", { class: "plist", "data-testid": "people" }, items.map((b) => h("li", {},
+      h("a", { href: `/subsidies/people/${b.id}`, "data-link": "", class: "pitem", "data-testid": "person" },
+        h("span", { class: "pitem-name" }, b.name, h("span", { class: "muted" }, ` · ${b.village}`)),
+        h("span", { class: "pitem-meta mono" }, h("span", {}, b.id_number), b.bank_card ? h("span", {}, b.bank_card) : null)))))
+      : h("p", { class: "empty", "data-testid": "people-empty" }, t("subs.empty")),
+    IMPORTERS.includes(user.role) ? villageCodeSection(user) : null);
+}
+
+/** 一村一码 for a village's notice board: pick the village, get its code as a printable PNG. */
+function villageCodeSection(user) {
+  const body = h("div", {});
+  const select = h("select", { id: "vc-village", "data-testid": "vc-village" }, h("option", { value: "" }, t("subs.vcPick")));
+  const error = errorBox();
+  const go = h("button", { type: "button", class: "btn btn-primary", "data-testid": "vc-get", onclick: async () => {
+    showError(error, "");
+    if (!select.value) { select.focus(); return showError(error, t("subs.vcPick")); }
+    go.disabled = true;
+    try {
+      const c = await api(`/regions/${select.value}/village-code`, { method: "POST" });
+      fill(body, h("figure", { class: "qr vcode", "data-testid": "vc-result" },
+        h("img", { src: c.png_url, alt: t("subs.vcAlt", { name: c.village.name }), width: 220, height: 220, "data-testid": "vc-png" }),
+        h("figcaption", {}, h("strong", {}, c.village.name), h("br"), h("code", {}, c.code))),
+      h("div", { class: "row wrap" },
+        h("a", { href: c.png_url, download: `${c.village.name}-${c.code}.png`, class: "btn" }, t("subs.vcDownload")),
+        h("a", { href: `/v/${encodeURIComponent(c.code)}`, "data-link": "", class: "btn", "data-testid": "vc-open" }, t("subs.vcOpen"))),
+      h("p", { class: "muted small" }, t("subs.vcHint")));
+    } catch (err) {
+      showError(error, err.message);
+    } finally {
+      go.disabled = false;
+    }
+  } }, t("subs.vcGet"));
+  api("/regions", { query: { level: "village", per_page: 100 } }).then((data) => {
+    for (const r of data.items || []) select.append(h("option", { value: r.id }, r.name));
+  }).catch((err) => showError(error, err.message));
+  return h("section", { class: "card", "aria-labelledby": "vc-h", "data-testid": "village-code" },
+    h("h2", { id: "vc-h" }, t("subs.vcTitle")),
+    h("p", { class: "small" }, t("subs.vcIntro")),
+    h("label", { for: "vc-village" }, t("subs.vcVillage")),
+    h("div", { class: "row" }, select, go), error, body);
+}
+
+// ---- /subsidies/people/<id> ----------------------------------------------------------------------
+
+export async function renderPerson(ctx) {
+  const { user } = ctx.session;
+  let b;
+  try {
+    b = await api(`/subsidies/beneficiaries/${encodeURIComponent(ctx.params[0])}`);
+  } catch (err) {
+    if (err.status === 401) return signIn(ctx);
+    return errorPage(err, ctx);
+  }
+  ctx.setTitle(b.name);
+  const canReveal = REVEALERS.includes(user.role);
+  const masked = (field, label) => {
+    if (!b[field]) return fact(label, t("project.none"));
+    const value = h("span", { class: "mono", "data-testid": `pf-${field}` }, b[field]);
+    const btn = canReveal ? h("button", { type: "button", class: "btn btn-small", "data-testid": `reveal-${field}`,
+      onclick: () => openReveal(b, field, label, value, btn) }, t("subs.reveal")) : null;
+    return fact(label, h("span", { class: "row-inline" }, value, btn));
+  };
+  return h("div", { class: "subsidies" },
+    h("p", {}, h("a", { href: "/subsidies", "data-link": "" }, t("subs.back"))),
+    h("article", { class: "card", "data-testid": "person-card" },
+      h("h1", { tabindex: "-1" }, b.name),
+      h("p", { class: "muted" }, b.village),
+      h("dl", { class: "facts" },
+        masked("id_number", t("subs.idNumber")),
+        masked("bank_card", t("subs.card")),
+        masked("phone", t("subs.phone")),
+        fact(t("subs.household"), b.household)),
+      canReveal ? h("p", { class: "muted small" }, t("subs.revealNote")) : null),
+    h("section", { class: "card", "aria-labelledby": "pp-h" },
+      h("h2", { id: "pp-h" }, t("sc.payments", { n: (b.payments || []).length })),
+      (b.payments || []).length ? h("ul", { class: "pay-list", "data-testid": "payments" }, b.payments.map((p) => h("li", { class: "pay", "data-status": p.status },
+        h("p", { class: "pay-head" }, h("strong", {}, p.policy), h("span", { class: "pay-amount" }, formatMoney(p.amount))),
+        h("p", { class: "pay-meta" }, h("span", { class: "pstatus", "data-status": p.status }, t(`pay.${p.status}`)),
+          h("span", {}, t("sc.period", { period: p.period })), p.paid_on ? h("span", {}, t("sc.paidOn", { date: formatDate(p.paid_on) })) : null,
+          p.voucher ? h("span", { class: "muted" }, t("subs.voucher", { v: p.voucher })) : null),
+        p.reason ? h("p", { class: "small pay-reason" }, t("sc.reason", { reason: p.reason })) : null)))
+        : h("p", { class: "empty small" }, t("sc.noPayments"))),
+    h("section", { class: "card", "aria-labelledby": "pc-h" },
+      h("h2", { id: "pc-h" }, t("sc.cases", { n: (b.cases || []).length })),
+      (b.cases || []).length ? h("ul", { class: "case-list" }, b.cases.map((c) => h("li", { class: "case", "data-status": c.status },
+        h("p", { class: "pay-head" }, h("strong", {}, c.policy), h("span", { class: "muted" }, c.period)),
+        c.note ? h("p", { class: "small" }, c.note) : null,
+        c.answer ? h("p", { class: "answer" }, c.answer) : h("p", { class: "flag warn" }, t("case.waiting")))))
+        : h("p", { class: "empty small" }, t("sc.noCases"))));
+}
+
+/** 查看完整: a reason (audited), then the value shown in place — never stored on the phone. */
+function openReveal(b, field, label, valueEl, btn) {
+  const reason = h("textarea", { id: "rv-reason", rows: 2, maxlength: 200, required: true, "data-testid": "reveal-reason",
+    placeholder: t("subs.revealHint") });
+  sheet({
+    title: t("subs.revealTitle", { field: label }), testid: "reveal", okText: t("subs.revealOk"),
+    intro: t("subs.revealIntro"),
+    fields: [h("label", { for: "rv-reason" }, t("subs.revealReason")), reason],
+    onOk: async () => {
+      if (!reason.value.trim()) { reason.focus(); return t("subs.revealNeedReason"); }
+      try {
+        const r = await api(`/subsidies/beneficiaries/${b.id}/reveal`, { method: "POST", body: { field, reason: reason.value.trim() } });
+        valueEl.textContent = r.value || t("project.none");
+        valueEl.classList.add("revealed");
+        btn.remove();
+        return null;
+      } catch (err) {
+        return err.message;
+      }
+    },
+  });
+}
+
+// ---- /subsidies/import -------------------------------------------------------------------------
+
+export async function renderImport(ctx) {
+  const { user } = ctx.session;
+  ctx.setTitle(t("imp.title"));
+  if (!IMPORTERS.includes(user.role)) return errorPage({ message: t("imp.notAllowed") }, ctx);
+  let regions = [user.region];
+  try {
+    if (user.region.level !== "township") {
+      const data = await api("/regions", { query: { level: "township", per_page: 100 } });
+      regions = [user.region, ...(data.items || [])];
+    }
+  } catch (err) {
+    if (err.status === 401) return signIn(ctx);
+    return errorPage(err, ctx);
+  }
+  const kind = h("select", { id: "im-kind", required: true, "data-testid": "import-kind" },
+    h("option", { value: "" }, t("rectNew.pick")), KINDS.map((k) => h("option", { value: k }, t(`imp.kind.${k}`))));
+  const region = h("select", { id: "im-region", required: true, "data-testid": "import-region" },
+    regions.map((r) => h("option", { value: r.id }, r.name)));
+  const file = h("input", { id: "im-file", type: "file", accept: ".xlsx,.csv", required: true, "data-testid": "import-file" });
+  const error = errorBox();
+  const result = h("div", { "aria-live": "polite", "data-testid": "import-result" });
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "import-submit" }, t("imp.submit"));
+  const runs = h("div", {});
+  // One client_uuid per attempt: kept when the answer is lost (a retry is the same import), new after any answer.
+  let clientUuid = uuid();
+  for (const el of [kind, region, file]) el.addEventListener("change", () => { clientUuid = uuid(); });
+
+  const form = h("form", { class: "form card", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    showError(error, "");
+    fill(result);
+    if (!kind.value) { kind.focus(); return showError(error, t("imp.needKind")); }
+    if (!file.files.length) { file.focus(); return showError(error, t("imp.needFile")); }
+    const body = new FormData();
+    body.append("client_uuid", clientUuid);
+    body.append("kind", kind.value);
+    body.append("region_id", region.value);
+    body.append("file", file.files[0]);
+    submit.disabled = true;
+    submit.textContent = t("imp.busy");
+    try {
+      const run = await api("/subsidies/imports", { method: "POST", form: body });
+      clientUuid = uuid();
+      fill(result, accepted(run));
+      loadRuns();
+    } catch (err) {
+      if (err.code !== "network") clientUuid = uuid();
+      if (err.code === "import_rejected" && err.body && err.body.import) fill(result, rejected(err.body.import, err.message));
+      else showError(error, err.message);
+      if (err.code === "import_rejected") loadRuns();
+    } finally {
+      submit.disabled = false;
+      submit.textContent = t("imp.submit");
+    }
+    result.scrollIntoView({ block: "start" });
+  } },
+  h("label", { for: "im-kind" }, t("imp.kind")), kind,
+  h("label", { for: "im-region" }, t("imp.region")), region,
+  h("label", { for: "im-file" }, t("imp.file")), file,
+  h("small", { class: "muted" }, t("imp.fileHint")),
+  error, submit);
+
+  function loadRuns() {
+    api("/subsidies/imports", { query: { per_page: 10 } }).then((data) => {
+      const items = data.items || [];
+      fill(runs, items.length ? h("ul", { class: "run-list", "data-testid": "import-runs" }, items.map((r) => h("li", {
+        class: "run", "data-status": r.status, "data-testid": "import-run" },
+      h("p", { class: "pay-head" }, h("strong", {}, t(`imp.kind.${r.kind}`)),
+        h("span", { class: r.status === "accepted" ? "flag ok" : "flag" }, t(`imp.status.${r.status}`))),
+      h("p", { class: "small" }, r.filename),
+      h("p", { class: "muted small" }, r.status === "accepted"
+        ? t("imp.counts", { rows: r.rows, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged })
+        : t("imp.problems", { n: r.error_count }),
+      ` · ${r.created_by} · ${formatDate(r.created_at)}`),
+      h("a", { href: r.report_url, download: "", class: "small" }, t("imp.report")))))
+        : h("p", { class: "empty small" }, t("imp.noRuns")));
+    }).catch((err) => fill(runs, h("p", { class: "error-box" }, err.message)));
+  }
+  loadRuns();
+
+  return h("div", { class: "subsidies" },
+    h("h1", { tabindex: "-1" }, t("imp.title")),
+    tabs(user, "/subsidies/import"),
+    h("p", { class: "small" }, t("imp.intro")),
+    form, result,
+    h("section", { class: "card", "aria-labelledby": "runs-h" }, h("h2", { id: "runs-h" }, t("imp.runs")), runs));
+}
+
+function accepted(run) {
+  return h("section", { class: "card import-ok", "data-testid": "import-ok", role: "status" },
+    h("h2", {}, t("imp.ok")),
+    h("dl", { class: "facts counts" },
+      fact(t("imp.rows"), String(run.rows), { "data-testid": "count-rows" }),
+      fact(t("imp.inserted"), String(run.inserted), { "data-testid": "count-inserted" }),
+      fact(t("imp.updated"), String(run.updated), { "data-testid": "count-updated" }),
+      fact(t("imp.unchanged"), String(run.unchanged), { "data-testid": "count-unchanged" })),
+    h("p", { class: "muted small" }, run.filename));
+}
+
+function rejected(run, message) {
+  const errors = run.errors || [];
+  return h("section", { class: "card import-bad", "data-testid": "import-rejected" },
+    h("h2", {}, t("imp.rejected")),
+    h("p", { class: "error-box", role: "alert" }, message),
+    h("div", { class: "table-wrap" }, h("table", { class: "ntable", "data-testid": "import-errors" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("imp.colRow")), h("th", { scope: "col" }, t("imp.colColumn")),
+        h("th", { scope: "col" }, t("imp.colProblem")), h("th", { scope: "col" }, t("imp.colValue")))),
+      h("tbody", {}, errors.map((e) => h("tr", { "data-testid": "import-error", "data-row": e.row ?? "" },
+        h("td", { class: "num" }, e.row ?? "—"), h("td", {}, e.column || "—"),
+        h("td", {}, (document.documentElement.lang === "en" ? e.message.en : e.message.zh) || e.code),
+        h("td", { class: "mono" }, e.value ?? "")))))),
+    run.error_count > errors.length ? h("p", { class: "muted small" }, t("imp.more", { n: run.error_count - errors.length })) : null,
+    h("a", { href: run.report_url, download: "", class: "btn btn-block", "data-testid": "import-report" }, t("imp.reportDownload")));
+}
+
+// ---- /subsidies/cases ---------------------------------------------------------------------------
+
+export async function renderCases(ctx) {
+  const { user } = ctx.session;
+  ctx.setTitle(t("cases.title"));
+  const status = ["open", "answered", "all"].includes(ctx.query.get("status")) ? ctx.query.get("status") : "open";
+  let data;
+  try {
+    data = await api("/subsidies/cases", { query: { status, per_page: 100 } });
+  } catch (err) {
+    if (err.status === 401) return signIn(ctx);
+    return errorPage(err, ctx);
+  }
+  const items = data.items || [];
+  const canAnswer = ANSWERERS.includes(user.role);
+  return h("div", { class: "subsidies" },
+    h("h1", { tabindex: "-1" }, t("cases.title")),
+    tabs(user, "/subsidies/cases"),
+    h("nav", { class: "chips", "aria-label": t("cases.filter") }, ["open", "answered", "all"].map((s) => h("a", {
+      href: s === "open" ? "/subsidies/cases" : `/subsidies/cases?status=${s}`, "data-link": "", class: "chip",
+      "aria-current": s === status ? "true" : null }, t(`cases.${s}`)))),
+    h("p", { class: "muted small" }, t("cases.total", { total: data.total || 0 })),
+    items.length ? h("ul", { class: "case-list", "data-testid": "cases" }, items.map((c) => caseCard(c, canAnswer, ctx)))
+      : h("p", { class: "empty", "data-testid": "cases-empty" }, t("cases.empty")));
+}
+
+function caseCard(c, canAnswer, ctx) {
+  const p = c.person || {};
+  return h("li", { class: "case card", "data-status": c.status, "data-testid": "case", "data-case-id": c.id },
+    h("p", { class: "pay-head" }, h("strong", {}, c.policy), h("span", {}, c.period)),
+    h("p", {}, h("a", { href: `/subsidies/people/${p.id}`, "data-link": "" }, p.name), h("span", { class: "muted" }, ` · ${p.village || ""}`)),
+    h("p", { class: "muted small" }, t("case.reportedOn", { date: formatDate(c.created_at) }),
+      c.disbursement_id ? "" : ` · ${t("cases.expected")}`),
+    c.note ? h("p", { class: "small" }, t("cases.note", { note: c.note })) : null,
+    c.status === "answered" ? h("div", { class: "answer" }, h("p", { class: "small muted" }, t("case.answeredOn", { date: formatDate(c.answered_at) })),
+      h("p", {}, c.answer))
+      : canAnswer ? answerForm({ testid: "case", url: `/api/v1/subsidies/cases/${c.id}/answer`, kind: "case_answer",
+        label: { project_name: `${p.name} ${c.policy} ${c.period}` }, hint: t("cases.answerHint"), ctx }) : h("p", { class: "flag warn" }, t("case.waiting")));
+}
+
+/** An inline answer box (one client_uuid per box, so a retry is not a second answer). */
+export function answerForm({ testid, url, kind, label, hint, ctx, done = t("cases.answered") }) {
+  const clientUuid = uuid();
+  const text = h("textarea", { rows: 3, maxlength: 1000, required: true, "data-testid": `${testid}-answer-text`, placeholder: hint,
+    "aria-label": t("cases.answer") });
+  const error = errorBox();
+  const ok = h("button", { type: "submit", class: "btn btn-primary", "data-testid": `${testid}-answer-ok` }, t("cases.answerOk"));
+  return h("form", { class: "form answer-form", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    showError(error, "");
+    if (!text.value.trim()) { text.focus(); return showError(error, t("cases.needAnswer")); }
+    ok.disabled = true;
+    const res = await sendWrite({ id: clientUuid, kind, method: "POST", url, json: { client_uuid: clientUuid, answer: text.value.trim() }, label });
+    ok.disabled = false;
+    if (res.state === "failed") return showError(error, res.message);
+    ctx.flash(res.state === "queued" ? t("risks.queued") : done);
+    ctx.navigate(location.pathname + location.search, { replace: true });
+  } }, text, error, ok);
+}

@@ -1,0 +1,255 @@
+// /v/<code>: a village's notice board (一村一码), for anyone. The public subsidy list of a period
+// (names masked by the server), the policies that apply, the village's projects, and the villager's
+// self-check: name + ID number + last four digits of the card (or phone) → their own payments and
+// cases, each with 没收到. The self-check token lives in this page's memory only, never on the phone.
+import { api } from "../api.js";
+import { fill, h } from "../dom.js";
+import { formatDate, formatMoney, t } from "../i18n.js";
+import { uuid } from "../outbox.js";
+import { errorPage, fact, sheet, stageBadge } from "./common.js";
+
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+const plain = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 2 });
+
+/** "120 元/亩" when the unit already says 元, else "¥120.00/人". */
+export function standard(p) {
+  const n = Number(p.standard_amount);
+  if (p.unit && p.unit.includes("元")) return `${Number.isFinite(n) ? plain.format(n) : p.standard_amount} ${p.unit}`;
+  return p.unit ? `${formatMoney(p.standard_amount)}/${p.unit}` : formatMoney(p.standard_amount);
+}
+
+export async function render(ctx) {
+  const [code] = ctx.params;
+  const period = ctx.query.get("period") || "";
+  let v;
+  try {
+    v = await api(`/public/villages/${encodeURIComponent(code)}`, { query: { period } });
+  } catch (err) {
+    return errorPage(err, ctx);
+  }
+  ctx.setTitle(v.village.name);
+  return h("div", { class: "village" },
+    h("header", { class: "card village-head", "data-testid": "village-card" },
+      h("p", { class: "muted small" }, t("village.kicker")),
+      h("h1", { tabindex: "-1", "data-testid": "village-name" }, v.village.name),
+      h("p", { class: "muted", "data-testid": "village-path" }, (v.region_path || []).join(" › ")),
+      h("nav", { class: "row wrap village-jump", "aria-label": t("village.jump") },
+        h("a", { href: "#self-check", class: "btn btn-primary", "data-testid": "jump-self-check" }, t("village.checkMine")),
+        h("a", { href: "#policies", class: "btn" }, t("village.policies")))),
+    noticeSection(v, ctx),
+    selfCheckSection(v),
+    policiesSection(v.policies || []),
+    projectsSection(v.projects || []));
+}
+
+function noticeSection(v, ctx) {
+  const lines = v.notice || [];
+  const picker = (v.periods || []).length ? h("select", { id: "period", "data-testid": "period", "aria-label": t("village.period"),
+    onchange: () => ctx.navigate(`${location.pathname}?period=${encodeURIComponent(picker.value)}`, { replace: true }) },
+  v.periods.map((p) => h("option", { value: p, selected: p === v.period }, p))) : null;
+  return h("section", { class: "card", "aria-labelledby": "notice-h", "data-testid": "notice" },
+    h("div", { class: "section-head" },
+      h("h2", { id: "notice-h" }, t("village.notice")),
+      picker ? h("label", { class: "period-pick" }, h("span", { class: "sr-only" }, t("village.period")), picker) : null),
+    lines.length ? [
+      h("p", { class: "muted small" }, t("village.noticeIntro", { period: v.period, n: lines.length })),
+      h("div", { class: "table-wrap" }, h("table", { class: "ntable", "data-testid": "notice-table" },
+        h("thead", {}, h("tr", {},
+          h("th", { scope: "col" }, t("village.colName")), h("th", { scope: "col" }, t("village.colPolicy")),
+          h("th", { scope: "col", class: "num" }, t("village.colQty")), h("th", { scope: "col", class: "num" }, t("village.colAmount")))),
+        h("tbody", {}, lines.map((n) => h("tr", { "data-testid": "notice-row" },
+          h("td", { class: "nowrap" }, n.name), h("td", {}, n.policy),
+          h("td", { class: "num" }, n.quantity), h("td", { class: "num nowrap" }, formatMoney(n.amount))))),
+        h("tfoot", {}, h("tr", {},
+          h("th", { scope: "row", colspan: 3 }, t("village.total")),
+          h("td", { class: "num nowrap", "data-testid": "notice-total" }, formatMoney(v.notice_total)))))),
+      h("p", { class: "muted small" }, t("village.noticeHint"))]
+      : h("p", { class: "empty small", "data-testid": "notice-empty" }, t("village.noticeEmpty")));
+}
+
+function policiesSection(policies) {
+  return h("section", { class: "card", id: "policies", "aria-labelledby": "pol-h", "data-testid": "policies" },
+    h("h2", { id: "pol-h" }, t("village.policiesCount", { n: policies.length })),
+    policies.length ? h("ul", { class: "pol-list" }, policies.map((p) => h("li", { class: "pol", "data-testid": "policy" },
+      h("p", { class: "pol-head" }, h("strong", {}, p.name), h("span", { class: "flag ok" }, p.category)),
+      h("p", { class: "pol-std" }, t("village.standard"), h("strong", {}, standard(p)), h("span", { class: "muted" }, ` · ${p.year}`)),
+      h("dl", { class: "facts" },
+        fact(t("village.basis"), p.legal_basis),
+        fact(t("village.department"), p.department),
+        fact(t("village.excluded"), p.excluded),
+        fact(t("village.exclusive"), (p.exclusive_with || []).join("、"))))))
+      : h("p", { class: "empty small" }, t("village.policiesEmpty")));
+}
+
+function projectsSection(projects) {
+  if (!projects.length) return null;
+  return h("section", { class: "card", "aria-labelledby": "vproj-h", "data-testid": "village-projects" },
+    h("h2", { id: "vproj-h" }, t("village.projects", { n: projects.length })),
+    h("ul", { class: "plist" }, projects.map((p) => {
+      const inner = [h("span", { class: "pitem-name" }, p.name),
+        h("span", { class: "pitem-meta" }, stageBadge(p.stage), h("span", {}, formatMoney(p.budget)))];
+      return h("li", {}, p.code
+        ? h("a", { href: `/q/${encodeURIComponent(p.code)}`, "data-link": "", class: "pitem", "data-testid": "village-project" }, inner)
+        : h("div", { class: "pitem" }, inner));
+    })));
+}
+
+// ---- the villager's self-check -----------------------------------------------------------------
+
+function selfCheckSection(v) {
+  let me = null; // {token, person, payments, cases}: in memory only
+  const body = h("div", {});
+  const section = h("section", { class: "card", id: "self-check", "aria-labelledby": "sc-h", "data-testid": "self-check" },
+    h("h2", { id: "sc-h" }, t("sc.title")), body);
+
+  const name = h("input", { id: "sc-name", autocomplete: "name", maxlength: 40, required: true, "data-testid": "sc-name" });
+  const idNo = h("input", { id: "sc-id", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", maxlength: 24,
+    required: true, "data-testid": "sc-id" });
+  const last4 = h("input", { id: "sc-last4", inputmode: "numeric", autocomplete: "off", maxlength: 4, pattern: "[0-9]{4}",
+    required: true, "data-testid": "sc-last4" });
+  const error = h("p", { class: "error-box", role: "alert", "data-testid": "sc-error", hidden: true });
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "sc-submit" }, t("sc.submit"));
+  const say = (message, code) => { error.textContent = message || ""; error.hidden = !message; error.dataset.code = code || ""; };
+
+  const form = h("form", { class: "form", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    say("");
+    const id = idNo.value.normalize("NFKC").replace(/\s/g, "");
+    const tail = last4.value.normalize("NFKC").trim();
+    if (!name.value.trim()) { name.focus(); return say(t("sc.needName")); }
+    if (!/^\d{17}[\dXx]$/.test(id)) { idNo.focus(); return say(t("sc.badId")); }
+    if (!/^\d{4}$/.test(tail)) { last4.focus(); return say(t("sc.badLast4")); }
+    submit.disabled = true;
+    submit.textContent = t("sc.busy");
+    try {
+      me = await api("/public/self-check", { method: "POST", body: { name: name.value.trim(), id_number: id, last4: tail } });
+      idNo.value = ""; // the full number is not kept on the page once it has been used
+      last4.value = "";
+      showMine();
+    } catch (err) {
+      say(err.message, err.code);
+    } finally {
+      submit.disabled = false;
+      submit.textContent = t("sc.submit");
+    }
+  } },
+  h("p", { class: "small" }, t("sc.intro")),
+  h("label", { for: "sc-name" }, t("sc.name")), name,
+  h("label", { for: "sc-id" }, t("sc.id")), idNo,
+  h("label", { for: "sc-last4" }, t("sc.last4")), last4,
+  h("small", { class: "muted" }, t("sc.last4Hint")),
+  error, submit,
+  h("p", { class: "muted small" }, t("sc.privacy")));
+
+  function showForm(message, code) {
+    me = null;
+    fill(body, form);
+    say(message, code);
+  }
+
+  /** Apply a fresh answer (self-check, my-payments or a new case) and draw it. */
+  function update(data, toast) {
+    me = { ...me, ...data };
+    showMine(toast);
+  }
+
+  async function refresh() {
+    try {
+      update(await api("/public/my-payments", { method: "POST", body: { token: me.token } }), t("sc.refreshed"));
+    } catch (err) {
+      if (err.status === 401) showForm(err.message, err.code);
+      else alertIn(err.message);
+    }
+  }
+  function alertIn(message) {
+    body.prepend(h("p", { class: "error-box", role: "alert" }, message));
+  }
+
+  function showMine(toast) {
+    const { person, payments = [], cases = [] } = me;
+    const openKeys = new Set(cases.filter((c) => c.status === "open").map((c) => `${c.policy_id}|${c.period}`));
+    fill(body,
+      toast ? h("p", { class: "toast", role: "status", "data-testid": "sc-toast" }, toast) : null,
+      h("div", { class: "me-box", "data-testid": "sc-person" },
+        h("strong", {}, person.name), h("span", { class: "muted" }, ` · ${person.village}`),
+        h("p", { class: "muted small mono" }, t("sc.idMasked", { id: person.id_number }))),
+      h("h3", {}, t("sc.payments", { n: payments.length })),
+      payments.length ? h("ul", { class: "pay-list", "data-testid": "payments" }, payments.map((p) => {
+        const reported = openKeys.has(`${p.policy_id}|${p.period}`);
+        return h("li", { class: "pay", "data-status": p.status, "data-testid": "payment", "data-payment-id": p.id },
+          h("p", { class: "pay-head" }, h("strong", {}, p.policy), h("span", { class: "pay-amount" }, formatMoney(p.amount))),
+          h("p", { class: "pay-meta" },
+            h("span", { class: "pstatus", "data-status": p.status, "data-testid": "payment-status" }, t(`pay.${p.status}`)),
+            h("span", {}, t("sc.period", { period: p.period })),
+            p.paid_on ? h("span", {}, t("sc.paidOn", { date: formatDate(p.paid_on) })) : null),
+          p.reason ? h("p", { class: "small pay-reason" }, t("sc.reason", { reason: p.reason })) : null,
+          p.bank_card ? h("p", { class: "muted small mono" }, t("sc.card", { card: p.bank_card })) : null,
+          reported ? h("p", { class: "flag warn", "data-testid": "payment-reported" }, t("sc.reported"))
+            : h("button", { type: "button", class: "btn btn-small", "data-testid": "not-received",
+              onclick: () => report({ payment: p }) }, t("sc.notReceived")));
+      })) : h("p", { class: "empty small" }, t("sc.noPayments")),
+      h("button", { type: "button", class: "btn btn-block", "data-testid": "report-missing", onclick: () => report({}) }, t("sc.missing")),
+      h("h3", {}, t("sc.cases", { n: cases.length })),
+      cases.length ? h("ul", { class: "case-list", "data-testid": "my-cases" }, cases.map((c) => caseItem(c)))
+        : h("p", { class: "empty small" }, t("sc.noCases")),
+      h("div", { class: "row" },
+        h("button", { type: "button", class: "btn", "data-testid": "sc-refresh", onclick: refresh }, t("sc.refresh")),
+        h("button", { type: "button", class: "btn", "data-testid": "sc-done", onclick: () => { name.value = ""; showForm(); } }, t("sc.done"))));
+    section.scrollIntoView({ block: "start" });
+  }
+
+  /** 没收到: one payment, or a policy + month the villager expected. One client_uuid per form. */
+  function report({ payment }) {
+    const clientUuid = uuid();
+    const note = h("textarea", { id: "nr-note", rows: 3, maxlength: 500, "data-testid": "nr-note", placeholder: t("nr.noteHint") });
+    const policy = payment ? null : h("select", { id: "nr-policy", required: true, "data-testid": "nr-policy" },
+      h("option", { value: "" }, t("nr.pick")),
+      (v.policies || []).map((p) => h("option", { value: p.id }, `${p.name}（${p.year}）`)));
+    const month = payment ? null : h("input", { id: "nr-period", type: "month", required: true, placeholder: "2026-03",
+      max: new Date().toISOString().slice(0, 7), "data-testid": "nr-period" });
+    sheet({
+      title: t("nr.title"), testid: "nr", okText: t("nr.ok"),
+      intro: payment ? t("nr.about", { policy: payment.policy, period: payment.period, amount: formatMoney(payment.amount) }) : t("nr.aboutMissing"),
+      fields: [
+        policy ? [h("label", { for: "nr-policy" }, t("nr.policy")), policy] : null,
+        month ? [h("label", { for: "nr-period" }, t("nr.period")), month] : null,
+        h("label", { for: "nr-note" }, t("nr.note")), note],
+      onOk: async () => {
+        const json = { token: me.token, client_uuid: clientUuid };
+        if (payment) json.disbursement_id = payment.id;
+        else {
+          if (!policy.value) { policy.focus(); return t("nr.needPolicy"); }
+          const period = month.value.normalize("NFKC").trim();
+          if (!PERIOD.test(period)) { month.focus(); return t("nr.needPeriod"); }
+          json.policy_id = Number(policy.value);
+          json.period = period;
+        }
+        if (note.value.trim()) json.note = note.value.trim();
+        let res;
+        try {
+          res = await api("/public/cases", { method: "POST", body: json });
+        } catch (err) {
+          if (err.status === 401) { setTimeout(() => showForm(err.message, err.code)); return null; }
+          return err.message;
+        }
+        const { case: _case, created: _created, ...mine } = res;
+        update(mine, t("nr.done"));
+        return null;
+      },
+    });
+  }
+
+  showForm();
+  return section;
+}
+
+function caseItem(c) {
+  const answered = c.status === "answered";
+  return h("li", { class: "case", "data-status": c.status, "data-testid": "my-case", "data-case-id": c.id },
+    h("p", { class: "pay-head" }, h("strong", {}, c.policy), h("span", { class: "muted" }, c.period)),
+    h("p", { class: "muted small" }, t("case.reportedOn", { date: formatDate(c.created_at) }), c.note ? ` · ${c.note}` : ""),
+    answered
+      ? h("div", { class: "answer", "data-testid": "case-answer" },
+        h("p", { class: "small muted" }, t("case.answeredOn", { date: formatDate(c.answered_at) })), h("p", {}, c.answer))
+      : h("p", { class: "flag warn", "data-testid": "case-open" }, t("case.waiting")));
+}

@@ -1,0 +1,274 @@
+"""The public platform on a villager's phone (360 × 740) and the township's screens, against a real
+gunicorn and a real Chromium: the village notice board (一村一码), the self-check and 没收到 with the
+township's answer, a wrong self-check, a comment on a project answered in public, and a clerk's
+import that is refused row by row and then accepted. No public page ever shows a whole ID or card
+number. Screenshots are kept in test-artifacts/ and were looked at."""
+import re
+
+import pytest
+
+from conftest import PASSWORD, code_of
+from subsidy_seed import id_number, seed, village_code
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
+         "is_mobile": True, "has_touch": True}
+FULL_ID = re.compile(r"\d{17}[\dXx]")
+LONG_NUMBER = re.compile(r"\d{12,19}")
+
+
+@pytest.fixture
+def seeded(app, world):
+    """钱王社区's policies, people, payments and public list; no self-check failures counted yet."""
+    from backend.extensions import db
+    from backend.subsidies.models import SelfCheckAttempt
+    people = seed(app, world)
+    with app.app_context():
+        db.session.query(SelfCheckAttempt).delete()
+        db.session.commit()
+    return people
+
+
+@pytest.fixture
+def phones(browser):
+    """phones(user=None) → a new 360 px phone page, signed in as ``user`` when given."""
+    contexts, errors = [], []
+
+    def make(user=None, base=None):
+        context = browser.new_context(**PHONE)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(f"{user or 'public'}: {e}"))
+        if user:
+            page.goto(f"{base}/login")
+            page.fill("[data-testid=username]", f"t_{user}")
+            page.fill("[data-testid=password]", PASSWORD)
+            page.click("[data-testid=login-submit]")
+            page.wait_for_selector("#me-name")
+        return page
+    yield make
+    for context in contexts:
+        context.close()
+    assert errors == [], errors
+
+
+def public_text_is_masked(page):
+    """Nothing on the page (text or attributes) looks like a whole ID number or bank card."""
+    text = page.inner_text("body")
+    html = page.content()
+    for pattern in (FULL_ID, LONG_NUMBER):
+        assert not pattern.search(text), pattern.search(text).group(0)
+        assert not pattern.search(html), pattern.search(html).group(0)
+
+
+def no_sideways_scroll(page):
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def self_check(page, person, last4=None):
+    page.fill("[data-testid=sc-name]", person["name"])
+    page.fill("[data-testid=sc-id]", person["id_number"])
+    page.fill("[data-testid=sc-last4]", last4 or person["card"][-4:])
+    page.click("[data-testid=sc-submit]")
+
+
+def test_a_villager_reports_a_payment_not_received_and_sees_the_answer(app, world, seeded, live_server, phones,
+                                                                       login_as, artifacts):
+    code = village_code(app, world)
+    wang = seeded["wang"]
+    villager = phones()
+    # The notice-board plaque encodes /q/<code>: the app opens the village page.
+    villager.goto(f"{live_server}/q/{code}")
+    villager.wait_for_url(re.compile(rf"/v/{code}$"))
+    villager.wait_for_selector("[data-testid=notice-table]")
+    assert villager.inner_text("[data-testid=village-name]") == "钱王社区"
+    assert "锦城街道" in villager.inner_text("[data-testid=village-path]")
+    rows = villager.locator("[data-testid=notice-row]")
+    assert rows.count() == 3
+    names = villager.inner_text("[data-testid=notice-table]")
+    assert "王*国" in names and "王建国" not in names and "李秀英" not in names
+    assert villager.inner_text("[data-testid=notice-total]") == "¥1,850.00"
+    policies = villager.inner_text("[data-testid=policies]")
+    assert "耕地地力保护补贴" in policies and "120 元/亩" in policies and "浙财农〔2026〕12号" in policies
+    assert "财政供养人员" in policies and "区农业农村局" in policies
+    public_text_is_masked(villager)
+    no_sideways_scroll(villager)
+    villager.screenshot(path=str(artifacts / "village-1-board.png"), full_page=True)
+
+    self_check(villager, wang)
+    villager.wait_for_selector("[data-testid=payments]")
+    person = villager.inner_text("[data-testid=sc-person]")
+    assert "王*国" in person and wang["id_number"] not in person
+    payment = villager.locator("[data-testid=payment]", has_text="耕地地力保护补贴")
+    assert "已发放" in payment.inner_text() and "¥1,020.00" in payment.inner_text()
+    assert wang["card"][-4:] in payment.inner_text() and wang["card"] not in payment.inner_text()
+    public_text_is_masked(villager)
+    no_sideways_scroll(villager)
+    villager.screenshot(path=str(artifacts / "village-2-my-payments.png"), full_page=True)
+
+    payment.locator("[data-testid=not-received]").click()
+    villager.fill("[data-testid=nr-note]", "银行卡上没有看到这笔钱")
+    villager.screenshot(path=str(artifacts / "village-3-not-received.png"))
+    villager.click("[data-testid=nr-ok]")
+    villager.wait_for_selector("[data-testid=sc-toast]")
+    assert villager.inner_text("[data-testid=sc-toast]") == "已反映，乡镇将核实答复"
+    case = villager.locator("[data-testid=my-case]").first
+    assert "耕地地力保护补贴" in case.inner_text() and "待答复" in case.inner_text()
+    case_id = int(case.get_attribute("data-case-id"))
+    assert villager.locator("[data-testid=payment-reported]").count() == 1
+    public_text_is_masked(villager)
+    villager.screenshot(path=str(artifacts / "village-4-reported.png"), full_page=True)
+
+    # The township sees it at once as a warning.
+    lead_api = login_as("lead")
+    warnings = lead_api.get("/api/v1/risks?rule=subsidy_not_received&per_page=100").json["items"]
+    assert [w for w in warnings if w["status"] == "open" and w["evidence"].get("case_id") == case_id]
+
+    lead = phones("lead", live_server)
+    lead.click("[data-testid=home-subsidies]")
+    lead.wait_for_selector("h1:has-text('惠民补贴')")
+    lead.goto(f"{live_server}/subsidies/cases")
+    item = lead.locator(f"[data-testid=case][data-case-id='{case_id}']")
+    item.wait_for()
+    assert "耕地地力保护补贴" in item.inner_text() and "王*国" in item.inner_text()
+    item.locator("[data-testid=case-answer-text]").fill("经核实，银行已于3月20日入账，请查看一卡通存折")
+    lead.screenshot(path=str(artifacts / "village-5-lead-answers.png"), full_page=True)
+    item.locator("[data-testid=case-answer-ok]").click()
+    lead.wait_for_selector("[data-testid=flash]")
+    assert lead.locator(f"[data-testid=case][data-case-id='{case_id}']").count() == 0
+    warnings = lead_api.get("/api/v1/risks?rule=subsidy_not_received&status=all&per_page=100").json["items"]
+    assert all(w["status"] != "open" for w in warnings if w["evidence"].get("case_id") == case_id)
+
+    # The villager checks again and reads the answer.
+    villager.click("[data-testid=sc-done]")
+    self_check(villager, wang)
+    answer = villager.locator(f"[data-testid=my-case][data-case-id='{case_id}'] [data-testid=case-answer]")
+    answer.wait_for()
+    assert "银行已于3月20日入账" in answer.inner_text()
+    public_text_is_masked(villager)
+    villager.screenshot(path=str(artifacts / "village-6-answered.png"), full_page=True)
+
+
+def test_a_wrong_self_check_says_no_match(app, world, seeded, live_server, phones, artifacts):
+    code = village_code(app, world)
+    villager = phones()
+    villager.goto(f"{live_server}/v/{code}")
+    villager.wait_for_selector("[data-testid=sc-submit]")
+    self_check(villager, seeded["wang"], last4="0000")
+    error = villager.locator("[data-testid=sc-error][data-code=self_check_no_match]")
+    error.wait_for()
+    assert "信息不匹配" in error.inner_text()
+    assert villager.locator("[data-testid=payments]").count() == 0
+    # A mistyped ID number is caught on the phone, before any request.
+    villager.fill("[data-testid=sc-id]", seeded["wang"]["id_number"][:-1])
+    villager.click("[data-testid=sc-submit]")
+    assert "18 位身份证号" in villager.inner_text("[data-testid=sc-error]")
+    public_text_is_masked(villager)
+    villager.screenshot(path=str(artifacts / "village-7-no-match.png"), full_page=True)
+
+
+def test_a_comment_on_a_project_is_answered_in_public(app, live_server, make_project, phones, artifacts):
+    project_id = make_project("construction", name="钱王社区文化礼堂修缮工程")
+    code = code_of(app, project_id)
+    visitor = phones()
+    visitor.goto(f"{live_server}/q/{code}")
+    visitor.wait_for_selector("#comments [data-testid=comment-submit]")
+    visitor.click("[data-testid=comment-kind-complaint]")
+    visitor.fill("[data-testid=comment-body]", "礼堂西侧脚手架没有围挡，孩子放学经过很危险")
+    visitor.fill("[data-testid=comment-nickname]", "老周")
+    visitor.fill("[data-testid=comment-contact]", "13700001234")
+    visitor.click("[data-testid=comment-submit]")
+    visitor.wait_for_selector("[data-testid=comment-done]")
+    comment = visitor.locator("[data-testid=comment]", has_text="脚手架没有围挡")
+    assert "投诉" in comment.inner_text() and "待答复" in comment.inner_text() and "老周" in comment.inner_text()
+    assert "13700001234" not in visitor.inner_text("body")
+    visitor.locator("#comments").screenshot(path=str(artifacts / "comment-1-left.png"))
+    comment_id = comment.get_attribute("data-comment-id")
+
+    lead = phones("lead", live_server)
+    lead.click("[data-testid=home-comments]")
+    item = lead.locator(f"[data-testid=staff-comment][data-comment-id='{comment_id}']")
+    item.wait_for()
+    assert "13700001234" in item.inner_text() or "137****1234" in item.inner_text()
+    item.locator("[data-testid=comment-answer-text]").fill("已责令施工单位当天补齐围挡，感谢监督")
+    lead.screenshot(path=str(artifacts / "comment-2-lead.png"), full_page=True)
+    item.locator("[data-testid=comment-answer-ok]").click()
+    lead.wait_for_selector("[data-testid=flash]")
+
+    visitor.reload()
+    answer = visitor.locator(f"[data-testid=comment][data-comment-id='{comment_id}'] [data-testid=comment-answer]")
+    answer.wait_for()
+    assert "已责令施工单位当天补齐围挡" in answer.inner_text()
+    public_text_is_masked(visitor)
+    no_sideways_scroll(visitor)
+    visitor.screenshot(path=str(artifacts / "comment-3-answered.png"), full_page=True)
+
+
+def beneficiaries_file(*rows):
+    lines = ["序号,姓名,身份证号码,村,银行卡号,联系电话"]
+    lines += [f"{i + 1},{name},{idno},钱王社区,{card}," for i, (name, idno, card) in enumerate(rows)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_an_import_with_a_bad_row_imports_nothing_then_a_good_file_imports(app, world, seeded, live_server, phones,
+                                                                           login_as, artifacts):
+    lead_api = login_as("lead")
+    total = lambda: lead_api.get("/api/v1/subsidies/beneficiaries?per_page=1").json["total"]  # noqa: E731
+    before = total()
+    good = ("孙桂兰", id_number("1971", "041"), "6217001111222233334")
+    bad_id = id_number("1966", "043")
+    bad_id = bad_id[:-1] + ("0" if bad_id[-1] != "0" else "1")  # a wrong check digit
+    bad = ("周志强", bad_id, "6217005555666677778")
+
+    lead = phones("lead", live_server)
+    lead.goto(f"{live_server}/subsidies/import")
+    lead.wait_for_selector("[data-testid=import-kind]")
+    lead.select_option("[data-testid=import-kind]", "beneficiaries")
+    lead.set_input_files("[data-testid=import-file]", files=[
+        {"name": "补贴对象.csv", "mimeType": "text/csv", "buffer": beneficiaries_file(good, bad)}])
+    lead.click("[data-testid=import-submit]")
+    lead.wait_for_selector("[data-testid=import-rejected]")
+    assert "未导入任何数据" in lead.inner_text("[data-testid=import-rejected]")
+    problem = lead.locator("[data-testid=import-error]")
+    assert problem.count() >= 1
+    assert problem.first.get_attribute("data-row") == "3"  # the header is row 1, 周志强 row 3
+    assert lead.locator("[data-testid=import-report]").get_attribute("href").endswith("/report.csv")
+    assert total() == before
+    no_sideways_scroll(lead)
+    lead.screenshot(path=str(artifacts / "import-1-rejected.png"), full_page=True)
+
+    lead.set_input_files("[data-testid=import-file]", files=[
+        {"name": "补贴对象-改.csv", "mimeType": "text/csv", "buffer": beneficiaries_file(good)}])
+    lead.click("[data-testid=import-submit]")
+    lead.wait_for_selector("[data-testid=import-ok]")
+    assert lead.inner_text("[data-testid=count-inserted] dd") == "1"
+    assert lead.inner_text("[data-testid=count-rows] dd") == "1"
+    assert total() == before + 1
+    lead.wait_for_selector("[data-testid=import-run][data-status=accepted]")
+    lead.screenshot(path=str(artifacts / "import-2-accepted.png"), full_page=True)
+
+    # The new person is found, masked; the lead may see the whole ID number with a reason.
+    lead.goto(f"{live_server}/subsidies?q=孙桂兰")
+    lead.click("[data-testid=person]")
+    lead.wait_for_selector("[data-testid=person-card]")
+    assert good[1] not in lead.inner_text("body")
+    lead.click("[data-testid=reveal-id_number]")
+    lead.fill("[data-testid=reveal-reason]", "核对导入的身份证号")
+    lead.click("[data-testid=reveal-ok]")
+    lead.wait_for_selector("[data-testid=pf-id_number].revealed")
+    assert lead.inner_text("[data-testid=pf-id_number]") == good[1]
+    lead.screenshot(path=str(artifacts / "import-3-person.png"), full_page=True)
+
+
+def test_the_lead_prints_the_village_code(app, world, seeded, live_server, phones, artifacts):
+    lead = phones("lead", live_server)
+    lead.goto(f"{live_server}/subsidies")
+    lead.wait_for_selector("[data-testid=vc-village] option:has-text('钱王社区')", state="attached")
+    lead.select_option("[data-testid=vc-village]", label="钱王社区")
+    lead.click("[data-testid=vc-get]")
+    lead.wait_for_selector("[data-testid=vc-png]")
+    assert lead.evaluate("document.querySelector('[data-testid=vc-png]').naturalWidth") > 0 or \
+        lead.wait_for_function("document.querySelector('[data-testid=vc-png]').naturalWidth > 0")
+    assert village_code(app, world) in lead.inner_text("[data-testid=vc-result]")
+    lead.screenshot(path=str(artifacts / "village-code.png"), full_page=True)
+    lead.click("[data-testid=vc-open]")
+    lead.wait_for_selector("[data-testid=notice-table]")
