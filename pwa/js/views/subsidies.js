@@ -270,13 +270,12 @@ function rejected(run, message) {
   return h("section", { class: "card import-bad", "data-testid": "import-rejected" },
     h("h2", {}, t("imp.rejected")),
     h("p", { class: "error-box", role: "alert" }, message),
-    h("div", { class: "table-wrap" }, h("table", { class: "ntable", "data-testid": "import-errors" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("imp.colRow")), h("th", { scope: "col" }, t("imp.colColumn")),
-        h("th", { scope: "col" }, t("imp.colProblem")), h("th", { scope: "col" }, t("imp.colValue")))),
-      h("tbody", {}, errors.map((e) => h("tr", { "data-testid": "import-error", "data-row": e.row ?? "" },
-        h("td", { class: "num" }, e.row ?? "—"), h("td", {}, e.column || "—"),
-        h("td", {}, (document.documentElement.lang === "en" ? e.message.en : e.message.zh) || e.code),
-        h("td", { class: "mono" }, e.value ?? "")))))),
+    // One problem per row of the list (a table's four columns do not fit a phone's width).
+    h("ol", { class: "problems", "data-testid": "import-errors" }, errors.map((e) => h("li", { class: "problem",
+      "data-testid": "import-error", "data-row": e.row ?? "" },
+    h("p", { class: "problem-where" }, e.row ? t("imp.atRow", { row: e.row }) : t("imp.atFile"), e.column ? ` · ${e.column}` : ""),
+    h("p", {}, (document.documentElement.lang === "en" ? e.message.en : e.message.zh) || e.code),
+    e.value ? h("p", { class: "muted small mono" }, t("imp.value", { value: e.value })) : null))),
     run.error_count > errors.length ? h("p", { class: "muted small" }, t("imp.more", { n: run.error_count - errors.length })) : null,
     h("a", { href: run.report_url, download: "", class: "btn btn-block", "data-testid": "import-report" }, t("imp.reportDownload")));
 }

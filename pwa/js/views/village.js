@@ -18,6 +18,13 @@ export function standard(p) {
   return p.unit ? `${formatMoney(p.standard_amount)}/${p.unit}` : formatMoney(p.standard_amount);
 }
 
+/** A jump within the page that does not touch the URL (a hash change would re-route and forget the check). */
+const jump = (id, focusId) => (event) => {
+  event.preventDefault();
+  document.getElementById(id)?.scrollIntoView({ behavior: "smooth", block: "start" });
+  if (focusId) document.getElementById(focusId)?.focus({ preventScroll: true });
+};
+
 export async function render(ctx) {
   const [code] = ctx.params;
   const period = ctx.query.get("period") || "";
@@ -34,8 +41,8 @@ export async function render(ctx) {
       h("h1", { tabindex: "-1", "data-testid": "village-name" }, v.village.name),
       h("p", { class: "muted", "data-testid": "village-path" }, (v.region_path || []).join(" › ")),
       h("nav", { class: "row wrap village-jump", "aria-label": t("village.jump") },
-        h("a", { href: "#self-check", class: "btn btn-primary", "data-testid": "jump-self-check" }, t("village.checkMine")),
-        h("a", { href: "#policies", class: "btn" }, t("village.policies")))),
+        h("a", { href: "#self-check", class: "btn btn-primary", "data-testid": "jump-self-check", onclick: jump("self-check", "sc-name") }, t("village.checkMine")),
+        h("a", { href: "#policies", class: "btn", onclick: jump("policies") }, t("village.policies")))),
     noticeSection(v, ctx),
     selfCheckSection(v),
     policiesSection(v.policies || []),
