@@ -147,6 +147,16 @@ def test_a_villager_reports_a_payment_not_received_and_sees_the_answer(app, worl
     public_text_is_masked(villager)
     villager.screenshot(path=str(artifacts / "village-6-answered.png"), full_page=True)
 
+    # A payment the villager expected that is not in the list at all: policy and month.
+    villager.click("[data-testid=report-missing]")
+    villager.select_option("[data-testid=nr-policy]", label="城乡居民基础养老金（2026）")
+    villager.fill("[data-testid=nr-period]", "2026-05")
+    villager.click("[data-testid=nr-ok]")
+    villager.wait_for_selector("[data-testid=sc-toast]")
+    expected = villager.locator("[data-testid=my-case][data-status=open]")
+    assert expected.count() == 1 and "城乡居民基础养老金" in expected.inner_text() and "2026-05" in expected.inner_text()
+    assert len(lead_api.get("/api/v1/subsidies/cases").json["items"]) >= 1
+
 
 def test_a_wrong_self_check_says_no_match(app, world, seeded, live_server, phones, artifacts):
     code = village_code(app, world)
@@ -164,6 +174,13 @@ def test_a_wrong_self_check_says_no_match(app, world, seeded, live_server, phone
     assert "18 位身份证号" in villager.inner_text("[data-testid=sc-error]")
     public_text_is_masked(villager)
     villager.screenshot(path=str(artifacts / "village-7-no-match.png"), full_page=True)
+    # English is there too, with every string translated.
+    villager.click("[data-testid=lang-toggle]")
+    villager.wait_for_selector("h2:has-text('Check my subsidies')")
+    text = villager.inner_text("body")
+    assert not re.search(r"\b(village|sc|nr|pub|pay|case)\.[a-zA-Z]+", text), text
+    assert "Public subsidy list" in text and "Total" in text
+    villager.screenshot(path=str(artifacts / "village-8-english.png"), full_page=True)
 
 
 def test_a_comment_on_a_project_is_answered_in_public(app, live_server, make_project, phones, artifacts):

@@ -171,7 +171,10 @@ async function route() {
   let message = null;
   try { message = sessionStorage.getItem("jicai.flash"); sessionStorage.removeItem("jicai.flash"); } catch { /* none */ }
   if (message) main.prepend(h("p", { class: "toast", role: "status", "data-testid": "flash" }, message));
-  window.scrollTo(0, 0);
+  // A link to a part of a page (/p/12#comments) lands on that part; any other page starts at the top.
+  const target = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+  if (target) target.scrollIntoView({ block: "start" });
+  else window.scrollTo(0, 0);
   const heading = main.querySelector("h1");
   if (heading && (document.activeElement === document.body || !document.activeElement)) heading.focus({ preventScroll: true });
 }
