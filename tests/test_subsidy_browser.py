@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import PASSWORD, code_of
+from conftest import PASSWORD, code_of, jpeg_bytes, new_uuid
 from subsidy_seed import id_number, seed, village_code
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
@@ -183,11 +183,32 @@ def test_a_wrong_self_check_says_no_match(app, world, seeded, live_server, phone
     villager.screenshot(path=str(artifacts / "village-8-english.png"), full_page=True)
 
 
-def test_a_comment_on_a_project_is_answered_in_public(app, live_server, make_project, phones, artifacts):
+def upload_photo(live_server, inspection_uuid, seed):
+    """A site photo sent by the inspector through the live server (so it is in its storage)."""
+    import hashlib
+
+    import requests
+    session = requests.Session()
+    login = session.post(f"{live_server}/api/v1/auth/login", json={"username": "t_inspector", "password": PASSWORD})
+    data = jpeg_bytes(seed, size=(1200, 900))
+    r = session.post(f"{live_server}/api/v1/inspections/{inspection_uuid}/photos",
+                     headers={"X-CSRF-Token": login.json()["csrf_token"]},
+                     data={"client_uuid": new_uuid(), "sha256": hashlib.sha256(data).hexdigest()},
+                     files={"file": ("site.jpg", data, "image/jpeg")})
+    assert r.status_code in (200, 201), r.text
+
+
+def test_a_comment_on_a_project_is_answered_in_public(app, live_server, make_project, make_inspection, phones,
+                                                      artifacts):
     project_id = make_project("construction", name="钱王社区文化礼堂修缮工程")
     code = code_of(app, project_id)
+    upload_photo(live_server, make_inspection(project_id), seed=71)
     visitor = phones()
     visitor.goto(f"{live_server}/q/{code}")
+    photo = visitor.locator("[data-testid=public-photo] img")
+    photo.wait_for()
+    visitor.wait_for_function("document.querySelector('[data-testid=public-photo] img').naturalWidth > 0")
+    assert visitor.locator("[data-testid=public-photo]").get_attribute("href").endswith(".jpg")
     visitor.wait_for_selector("#comments [data-testid=comment-submit]")
     visitor.click("[data-testid=comment-kind-complaint]")
     visitor.fill("[data-testid=comment-body]", "礼堂西侧脚手架没有围挡，孩子放学经过很危险")
