@@ -133,7 +133,7 @@ export async function renderPerson(ctx) {
         p.reason ? h("p", { class: "small pay-reason" }, t("sc.reason", { reason: p.reason })) : null)))
         : h("p", { class: "empty small" }, t("sc.noPayments"))),
     h("section", { class: "card", "aria-labelledby": "pc-h" },
-      h("h2", { id: "pc-h" }, t("sc.cases", { n: (b.cases || []).length })),
+      h("h2", { id: "pc-h" }, t("subs.cases", { n: (b.cases || []).length })),
       (b.cases || []).length ? h("ul", { class: "case-list" }, b.cases.map((c) => h("li", { class: "case", "data-status": c.status },
         h("p", { class: "pay-head" }, h("strong", {}, c.policy), h("span", { class: "muted" }, c.period)),
         c.note ? h("p", { class: "small" }, c.note) : null,

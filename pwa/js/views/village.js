@@ -52,9 +52,20 @@ export async function render(ctx) {
 function noticeSection(v, ctx) {
   const lines = v.notice || [];
   const picker = (v.periods || []).length ? h("select", { id: "period", "data-testid": "period", "aria-label": t("village.period"),
-    onchange: () => ctx.navigate(`${location.pathname}?period=${encodeURIComponent(picker.value)}`, { replace: true }) },
+    onchange: async () => {
+      // Only this section is redrawn (a villager's self-check below stays as it is).
+      picker.disabled = true;
+      try {
+        const next = await api(`/public/villages/${encodeURIComponent(v.code)}`, { query: { period: picker.value } });
+        history.replaceState({}, "", `${location.pathname}?period=${encodeURIComponent(next.period || "")}`);
+        section.replaceWith(noticeSection(next, ctx));
+      } catch (err) {
+        picker.disabled = false;
+        section.append(h("p", { class: "error-box", role: "alert" }, err.message));
+      }
+    } },
   v.periods.map((p) => h("option", { value: p, selected: p === v.period }, p))) : null;
-  return h("section", { class: "card", "aria-labelledby": "notice-h", "data-testid": "notice" },
+  const section = h("section", { class: "card", "aria-labelledby": "notice-h", "data-testid": "notice" },
     h("div", { class: "section-head" },
       h("h2", { id: "notice-h" }, t("village.notice")),
       picker ? h("label", { class: "period-pick" }, h("span", { class: "sr-only" }, t("village.period")), picker) : null),
@@ -72,6 +83,7 @@ function noticeSection(v, ctx) {
           h("td", { class: "num nowrap", "data-testid": "notice-total" }, formatMoney(v.notice_total)))))),
       h("p", { class: "muted small" }, t("village.noticeHint"))]
       : h("p", { class: "empty small", "data-testid": "notice-empty" }, t("village.noticeEmpty")));
+  return section;
 }
 
 function policiesSection(policies) {
