@@ -18,7 +18,7 @@ from ..qrcodes import services as qrcodes
 from . import bp, importer, services
 from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyImport, SubsidyPolicy
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
-                      CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage,
+                      CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage, ImportRejected,
                       ImportQuery, MyIn, MyOut, PolicyList, PolicyQuery, RevealIn, RevealOut, SelfCheckIn,
                       StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery)
 
@@ -41,7 +41,9 @@ def import_view(run, errors=True):
 @large_upload("SUBSIDY_IMPORT_MAX_BYTES", "import_too_large", "文件过大", "The file is too large")
 @bp.input(ImportForm, location="form_and_files", arg_name="form")
 @bp.output(ImportOut, status_code=201)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses={**{code: "" for code in ERRORS if code != 422}, 422: {
+    "description": "The file was rejected; nothing was imported",
+    "content": {"application/json": {"schema": ImportRejected}}}})
 def import_file(form):
     """Import a clerk's .xlsx or CSV (UTF-8 or GBK) of one kind for a region in scope. All or
     nothing: any bad row → 422 ``import_rejected`` with the per-row report (also at ``report_url``)
@@ -302,7 +304,7 @@ def my_payments(data):
 @bp.post("/public/cases")
 @bp.input(CaseIn, arg_name="data")
 @bp.output(CaseCreated, status_code=201)
-@bp.doc(responses=[400, 401, 404, 409])
+@bp.doc(responses=[200, 400, 401, 404, 409])
 def open_case(data):
     """"没收到": the villager reports a payment that did not arrive (by ``disbursement_id``, or a
     policy and period they expected). It reaches the township as a risk warning at once. Idempotent

@@ -2,6 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Regexp
 
+from ..core.errors import ErrorBodySchema
 from ..core.fields import ClientUUID, CleanString, Id, Text
 from ..core.pagination import PageQuery, page_fields
 from ..projects.schemas import MoneyField
@@ -52,6 +53,13 @@ class ImportOut(Schema):
     report_url = String(required=True)
 
 
+class ImportRejected(Schema):
+    """422 ``import_rejected``: the error envelope plus the run's whole report."""
+    error = Nested(ErrorBodySchema, required=True)
+    # "import" is a Python keyword: the attribute is import_, the JSON key "import".
+    import_ = Nested(ImportOut, required=True, data_key="import")
+
+
 class ImportQuery(PageQuery):
     kind = String(validate=OneOf(IMPORT_KINDS))
     status = String(validate=OneOf(["accepted", "rejected"]))
@@ -92,7 +100,7 @@ class PersonOut(Schema):
     village = String(required=True)
 
 
-class PaymentOut(Schema):
+class SubsidyPaymentOut(Schema):
     id = Integer(required=True)
     policy_id = Integer(required=True)
     policy = String(required=True)
@@ -127,7 +135,7 @@ class StaffCaseOut(CaseOut):
 
 
 class BeneficiaryOut(PersonOut):
-    payments = List(Nested(PaymentOut), required=True)
+    payments = List(Nested(SubsidyPaymentOut), required=True)
     cases = List(Nested(CaseOut), required=True)
 
 
@@ -147,7 +155,7 @@ class DisbursementQuery(PageQuery):
     status = String(validate=OneOf(PAYMENT_STATES))
 
 
-class DisbursementOut(PaymentOut):
+class DisbursementOut(SubsidyPaymentOut):
     person = Nested(PersonOut, required=True)
 
 
@@ -238,7 +246,7 @@ class MyPerson(Schema):
 class MyOut(Schema):
     token = String(required=True)
     person = Nested(MyPerson, required=True)
-    payments = List(Nested(PaymentOut(exclude=("voucher",))), required=True)
+    payments = List(Nested(SubsidyPaymentOut(exclude=("voucher",))), required=True)
     cases = List(Nested(CaseOut), required=True)
 
 
