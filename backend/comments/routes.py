@@ -40,7 +40,7 @@ def project_comments(project_id):
 @bp.post("/public/projects/<int:project_id>/comments")
 @bp.input(CommentIn, arg_name="data")
 @bp.output(CommentOut, status_code=201)
-@bp.doc(responses=[400, 404, 409, 429])
+@bp.doc(responses=[200, 400, 404, 409, 429])
 def leave_comment(project_id, data):
     """Anyone may leave a comment or complaint (no links, 5–500 characters, a few per hour per
     visitor). The township must answer; the answer is public. Idempotent on ``client_uuid``."""
@@ -130,7 +130,7 @@ def answer_comment(comment_id, data):
 @require(*ANSWERERS)
 @bp.input(HideIn, arg_name="data")
 @bp.output(StaffCommentOut)
-@bp.doc(responses=[400, 401, 403, 404])
+@bp.doc(responses=[400, 401, 403, 404, 409])
 def hide_comment(comment_id, data):
     """Hide abuse (insults, advertising, personal data), with a reason kept in the audit log."""
     return _act(comment_id, data, "comment.hide", lambda c, u: services.hide(c, u, data["reason"]))

@@ -1,6 +1,7 @@
 from apiflask import Schema
 from apiflask.fields import DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
+from marshmallow import ValidationError, validates
 
 from ..core.fields import ClientUUID, CleanString, Text
 from ..core.pagination import PageQuery, page_fields
@@ -14,6 +15,12 @@ class CommentIn(Schema):
     contact = CleanString(validate=Length(max=20), load_default=None,
                           metadata={"description": "an optional phone number for the township to call back (never shown)"})
     website = String(load_default="", metadata={"description": "leave empty (a field only robots fill in)"})
+
+    @validates("body")
+    def _five_characters_once_stripped(self, value, **kwargs):
+        # The body is stored stripped: "    0" would pass the length check and store "0".
+        if len(value.strip()) < 5:
+            raise ValidationError("at least 5 characters besides the spaces around them")
 
 
 class CommentOut(Schema):

@@ -19,7 +19,8 @@ VOLATILE = ()
 def find(ctx):
     stats = ctx.subsidy_stats()
     # Only periods that have been paid out at all: a notice published before the payment run is not a mismatch yet.
-    paid_periods = select(Disbursement.policy_id, Disbursement.period).distinct().subquery()
+    paid_periods = (select(Disbursement.policy_id, Disbursement.period).where(Disbursement.status == "paid")
+                    .distinct().subquery())
     paid = func.coalesce(stats.c.total, 0)
     rows = db.session.execute(
         select(NoticeEntry.id, NoticeEntry.region_id, NoticeEntry.period, NoticeEntry.amount, paid,
