@@ -290,3 +290,38 @@ def test_an_oversized_upload_is_refused_before_it_is_read(app, world, login_as, 
     monkeypatch.setitem(app.config, "SUBSIDY_IMPORT_MAX_BYTES", 1000)
     r = upload(login_as("lead"), world, b"x" * 200_000, "big.csv")
     assert r.status_code == 413 and r.json["error"]["code"] == "import_too_large"
+
+
+def test_a_workbook_whose_first_sheet_is_instructions(app, world, policies):
+    book = Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["请按模板填写，身份证号列设为文本格式"])
+    data_sheet = book.create_sheet("花名册")
+    data_sheet.append(["姓名", "身份证号码", "村"])
+    data_sheet.append(["许文", ident(101), "钱王社区"])
+    out = io.BytesIO()
+    book.save(out)
+    result = run(app, world, "beneficiaries", out.getvalue(), filename="b.xlsx")
+    assert (result["status"], result["inserted"]) == ("accepted", 1), result["errors"]
+
+
+def test_a_workbook_with_a_sheet_per_village_is_not_half_imported(app, world, policies):
+    book = Workbook()
+    for n, title in enumerate(("一组", "二组")):
+        sheet = book.active if n == 0 else book.create_sheet()
+        sheet.title = title
+        sheet.append(["姓名", "身份证号码", "村"])
+        sheet.append([f"许{title}", ident(102 + n), "钱王社区"])
+    out = io.BytesIO()
+    book.save(out)
+    before = counts(app)
+    result = run(app, world, "beneficiaries", out.getvalue(), filename="b.xlsx")
+    assert [e["code"] for e in result["errors"]] == ["several_sheets"]
+    assert "一组、二组" in result["errors"][0]["message"]["zh"]
+    assert counts(app) == before
+
+
+def test_excel_unicode_text_export(app, world, policies):
+    text = "姓名\t身份证号码\t村\r\n许三多\t" + ident(104) + "\t钱王社区\r\n"
+    result = run(app, world, "beneficiaries", text.encode("utf-16"), filename="b.txt")
+    assert (result["status"], result["encoding"]) == ("accepted", "utf-16"), result["errors"]

@@ -50,6 +50,11 @@ def squash(text):
 def _decode(data):
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -68,16 +73,16 @@ def _csv_rows(data):
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), encoding
 
 
-def _xlsx_rows(data):
+def _xlsx_sheets(data):
+    """Each worksheet's rows (a workbook often starts with a 填表说明 sheet: the header decides)."""
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, Exception):  # openpyxl raises many kinds
+    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not .xlsx
         raise FileProblem("file_unreadable", "无法读取该 Excel 文件（请确认是 .xlsx 格式）",
                           "Cannot read this Excel file (is it .xlsx?)")
-    sheet = book.worksheets[0]
-    return sheet.iter_rows(values_only=True), "xlsx"
+    return [(sheet.title, sheet.iter_rows(values_only=True)) for sheet in book.worksheets
+            if sheet.sheet_state == "visible"]
 
 
 def _match(cell, aliases):
@@ -120,19 +125,33 @@ def read(filename, data, aliases, required):
         raise FileProblem("file_empty", "文件是空的", "The file is empty")
     name = (filename or "").lower()
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        source, encoding = _xlsx_rows(data)
+        sources, encoding = _xlsx_sheets(data), "xlsx"
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
         raise FileProblem("file_xls", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV",
                           "Old .xls files are not supported; save as .xlsx or CSV in Excel")
     else:
         source, encoding = _csv_rows(data)
-    source = iter(source)
-    candidates = []
-    for row in source:
-        candidates.append(list(row))
-        if len(candidates) >= HEADER_SCAN_ROWS:
-            break
-    last, fields, texts = _header(candidates, aliases)
+        sources = [(None, source)]
+    best, complete = None, []
+    for title, source in sources:
+        source = iter(source)
+        candidates = []
+        for row in source:
+            candidates.append(list(row))
+            if len(candidates) >= HEADER_SCAN_ROWS:
+                break
+        last, fields, texts = _header(candidates, aliases)
+        if last is not None and all(f in texts for f in required):
+            complete.append(title)
+        if best is None or len(fields) > len(best[3]):
+            best = (source, candidates, last, fields, texts)
+    if best is None:
+        raise FileProblem("file_empty", "文件是空的", "The file is empty")
+    if len(complete) > 1:  # one sheet per village, say: importing only one of them would lose the rest
+        names = "、".join(complete)
+        raise FileProblem("several_sheets", f"工作簿中有多个数据表（{names}），请合并为一个表或分别导入",
+                          f"The workbook has several data sheets ({names}); merge them or import one at a time")
+    source, candidates, last, fields, texts = best
     missing = [f for f in required if f not in texts]
     if last is None or missing:
         raise FileProblem("header_missing", f"找不到表头或缺少必需的列：{'、'.join(missing) or '全部'}",
