@@ -50,8 +50,9 @@ def plant(app, world, ps, login_as, make_project, make_inspection, make_photo):
     with app.app_context(), app.test_request_context():
         lead = db.session.get(User, world["users"]["lead"])
         township = db.session.get(Region, world["regions"]["jincheng"])
+        # 李秀英's pension paid a second time, to 王建国's card (重复发放 and 代领 name them both).
         twice = ("姓名,身份证号,补贴项目,期间,面积,金额,状态,发放日期,银行卡号\n"
-                 f"{w['name']},{w['id_number']},耕地地力保护补贴,2026-03,8.5,1020,已发放,2026-03-28,{l['card']}\n")
+                 f"{l['name']},{l['id_number']},城乡居民基础养老金,2026-03,1,230,已发放,2026-03-28,{w['card']}\n")
         assert importer.run("disbursements", township, lead, "again.csv", twice.encode()).status == "accepted"
         bad = f"姓名,身份证号码,村,银行卡号,电话\n{w['name']},{w['id_number'][:-1]}0,钱王社区,{w['card']}x,{w['phone']}9\n"
         assert importer.run("beneficiaries", township, lead, "bad.csv", bad.encode()).status == "rejected"
@@ -60,11 +61,12 @@ def plant(app, world, ps, login_as, make_project, make_inspection, make_photo):
     project = make_project(stage="construction")
     make_photo(make_inspection(project))
     anon = login_as(None)
-    me = anon.post("/api/v1/public/self-check", json={"name": w["name"], "id_number": w["id_number"],
-                                                       "last4": w["card"][-4:]})
+    # (李秀英, not 王建国: the browser test walks 王建国 through his own 没收到.)
+    me = anon.post("/api/v1/public/self-check", json={"name": l["name"], "id_number": l["id_number"],
+                                                       "last4": l["card"][-4:]})
     assert me.status_code == 200
     case = anon.post("/api/v1/public/cases", json={"token": me.json["token"], "client_uuid": new_uuid(),
-                                                    "disbursement_id": me.json["payments"][0]["id"], "note": "没收到钱"})
+                                                    "disbursement_id": me.json["payments"][-1]["id"], "note": "没收到钱"})
     assert case.status_code in (200, 201, 409)
     comment = anon.post(f"/api/v1/public/projects/{project}/comments", json={
         "client_uuid": new_uuid(), "body": "工地晚上施工太吵了", "contact": w["phone"]},

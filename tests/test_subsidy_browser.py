@@ -121,12 +121,17 @@ def test_a_villager_reports_a_payment_not_received_and_sees_the_answer(app, worl
     # The township sees it at once as a warning.
     lead_api = login_as("lead")
     warnings = lead_api.get("/api/v1/risks?rule=subsidy_not_received&per_page=100").json["items"]
-    assert [w for w in warnings if w["status"] == "open" and w["evidence"].get("case_id") == case_id]
+    warning = next(w for w in warnings if w["status"] == "open" and w["evidence"].get("case_id") == case_id)
 
     lead = phones("lead", live_server)
     lead.click("[data-testid=home-subsidies]")
     lead.wait_for_selector("h1:has-text('惠民补贴')")
-    lead.goto(f"{live_server}/subsidies/cases")
+    # From the warning, the lead is sent to answer the villager (no project rectification for a person).
+    lead.goto(f"{live_server}/risks/{warning['id']}")
+    lead.wait_for_selector("[data-testid=risk-card]")
+    assert lead.locator("[data-testid=risk-rectify]").count() == 0
+    lead.click("[data-testid=risk-case-link]")
+    lead.wait_for_url(re.compile(r"/subsidies/cases$"))
     item = lead.locator(f"[data-testid=case][data-case-id='{case_id}']")
     item.wait_for()
     assert "耕地地力保护补贴" in item.inner_text() and "王*国" in item.inner_text()

@@ -122,7 +122,9 @@ export async function renderDetail(ctx) {
 function detailPage(w, ctx) {
   const user = ctx.session.user;
   ctx.setTitle(ruleName(w.rule));
-  const canRectify = user.role === "township_lead" && w.status === "open" && !w.rectification_id;
+  // Rectifications are about projects; a warning about a person (subsidies) is handled on the subsidy screens.
+  const canRectify = user.role === "township_lead" && w.status === "open" && !w.rectification_id && !!w.project;
+  const isCase = w.rule && w.rule.code === "subsidy_not_received";
   const canDismiss = SUPERVISORS.includes(user.role) && w.status === "open";
   const page = h("div", { class: "risk has-dock" },
     h("article", { class: "card risk-card", "data-level": w.level, "data-testid": "risk-card", "data-status": w.status },
@@ -138,7 +140,9 @@ function detailPage(w, ctx) {
         fact(t("risks.dismissedReason"), w.dismissed_reason, { "data-testid": "risk-dismissed-reason" }),
         fact(t("risks.rectification"), w.rectification_id
           ? h("a", { href: `/rectifications/${w.rectification_id}`, "data-link": "", "data-testid": "risk-rect-link" },
-            t("risks.openRect", { id: w.rectification_id })) : null))),
+            t("risks.openRect", { id: w.rectification_id })) : null),
+        isCase && w.status === "open" ? fact(t("risks.rectification"), h("a", { href: "/subsidies/cases", "data-link": "",
+          "data-testid": "risk-case-link" }, t("risks.answerCase"))) : null)),
     evidenceList(w) ? h("section", { class: "card", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, t("risks.evidence")), evidenceList(w)) : null,
     local(w.rule, "description") ? h("section", { class: "card", "aria-labelledby": "rd-h" },
       h("h2", { id: "rd-h" }, t("risks.ruleDesc")), h("p", { class: "small" }, local(w.rule, "description"))) : null);
