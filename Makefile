@@ -51,6 +51,8 @@ bench: $(BIN)/.installed-test pwa/vendor/jsQR.js
 	$(BIN)/python bench/lighthouse.py
 	$(BIN)/python bench/offline_sync.py
 	$(BIN)/python bench/risk_scan.py
+	$(BIN)/python bench/subsidy_import.py
+	$(BIN)/python bench/subsidy_rules.py --reuse
 
 clean:
 	rm -rf $(VENV) instance test-artifacts node_modules pwa/vendor

@@ -11,6 +11,7 @@ The API, the CLI (``flask subsidies-import``) and the tests call ``run``.
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from flask import current_app
@@ -263,6 +264,7 @@ class Importer:
     def __init__(self, region, report):
         self.region, self.report = region, report
         self._blind = {}
+        self._memo = {}
 
     def blind(self, value, name):
         key = (value, name)
@@ -270,6 +272,19 @@ class Importer:
         if found is None:
             found = self._blind[key] = pii.blind(value, name)
         return found
+
+    def memo(self, parser, value, *args):
+        """``parser(value, *args)``, computed once per distinct cell: a person's ID, name and card,
+        the policy, the amounts and dates repeat on many rows. Problems are not remembered, so
+        every bad row still reports its own."""
+        key = (parser, value.__class__, value, args)
+        try:
+            return self._memo[key]
+        except KeyError:
+            result = self._memo[key] = parser(value, *args)
+            return result
+        except TypeError:  # unhashable cell
+            return parser(value, *args)
 
     def parse(self, rows):
         out = []
@@ -306,7 +321,8 @@ class Importer:
         return found
 
     def person_fields(self, number, cells, out):
-        out["id_number"] = _cell(_id_number, number, cells, "id_number", self.report, required=True)
+        out["id_number"] = _cell(lambda v: self.memo(_id_number, v), number, cells, "id_number", self.report,
+                                 required=True)
         out["id_hash"] = self.blind(out["id_number"], "id_number")
         return out
 
@@ -474,26 +490,16 @@ class PaymentImporter(Importer):
     def __init__(self, region, report):
         super().__init__(region, report)
         self.policies = PolicyLookup(region)
-        self._memo = {}
-
-    def memo(self, parser, value):
-        key = (parser, value)
-        try:
-            return self._memo[key]
-        except KeyError:
-            result = self._memo[key] = parser(value)
-            return result
-        except TypeError:  # unhashable cell
-            return parser(value)
 
     def payment_fields(self, n, c):
         r = self.report
-        row = self.person_fields(n, c, {"name": _cell(_name, n, c, "name", r) if "name" in c else None})
+        row = self.person_fields(n, c, {"name": _cell(lambda v: self.memo(_name, v), n, c, "name", r)
+                                        if "name" in c else None})
         row["period"] = _cell(lambda v: self.memo(tables.period, v), n, c, "period", r, required=True)
         year = _cell(tables.year, n, c, "year", r) or int(row["period"][:4])
-        row["policy_id"] = _cell(lambda v: self.policies(v, year), n, c, "policy", r, required=True)
-        row["amount"] = _cell(tables.decimal, n, c, "amount", r, required=True)
-        quantity = _cell(lambda v: tables.decimal(v, places=3), n, c, "quantity", r)
+        row["policy_id"] = _cell(lambda v: self.memo(self.policies, v, year), n, c, "policy", r, required=True)
+        row["amount"] = _cell(lambda v: self.memo(tables.decimal, v), n, c, "amount", r, required=True)
+        quantity = _cell(lambda v: self.memo(tables.decimal, v, 3), n, c, "quantity", r)
         row["quantity"] = Decimal(1) if quantity is None else quantity
         return row
 
@@ -507,7 +513,7 @@ class PaymentImporter(Importer):
             elif not self.in_region(person.region_id):
                 self.report.add(number, "id_number", "out_of_scope", "此人不属于本辖区", "This person is outside this region",
                                 row["id_number"])
-            elif row["name"] and squash(row["name"]) != squash(person.name):
+            elif row["name"] and self.memo(squash, row["name"]) != self.memo(squash, person.name):
                 self.report.add(number, "name", "name_mismatch", f"姓名与身份证号登记的“{pii.mask_name(person.name)}”不符",
                                 f"The name does not match the one registered for this ID ({pii.mask_name(person.name)})",
                                 row["name"])
@@ -522,12 +528,12 @@ class DisbursementImporter(PaymentImporter):
     def parse_row(self, n, c):
         r = self.report
         row = self.payment_fields(n, c)
-        row["bank_card"] = _cell(_card, n, c, "bank_card", r)
+        row["bank_card"] = _cell(lambda v: self.memo(_card, v), n, c, "bank_card", r)
         row["paid_on"] = _cell(lambda v: self.memo(tables.day, v), n, c, "paid_on", r)
         state = _cell(lambda v: self.memo(tables.status, v), n, c, "status", r)
         row["status"] = state or ("paid" if row["paid_on"] else "pending")
-        row["reason"] = _cell(_short, n, c, "reason", r, max_len=200)
-        row["voucher"] = _cell(_short, n, c, "voucher", r, max_len=40)
+        row["reason"] = _cell(lambda v: self.memo(_short, v, 200), n, c, "reason", r)
+        row["voucher"] = _cell(lambda v: self.memo(_short, v, 40), n, c, "voucher", r)
         if row["status"] == "paid" and row["paid_on"] is None:
             r.add(n, "paid_on", "paid_without_date", "状态为已发放的记录需要发放日期", "A paid payment needs its paid date")
             raise _Skip
@@ -719,6 +725,10 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 def _copy_value(value):
     if value is None:
         return "\\N"
+    if value.__class__ is str:
+        return value.translate(_COPY_ESCAPES)
     if isinstance(value, bool):
         return "t" if value else "f"
+    if isinstance(value, (int, Decimal, date)):
+        return str(value)  # digits, '.', '-': nothing to escape
     return str(value).translate(_COPY_ESCAPES)
