@@ -78,6 +78,7 @@ def test_import_for_a_region_that_does_not_exist(login_as, unchanged):
     "/api/v1/subsidies/cases?status=closed",
     "/api/v1/subsidies/imports?kind=people",
     "/api/v1/subsidies/policies?year=twenty",
+    "/api/v1/subsidies/policies?year=-36160330071503544",
     "/api/v1/comments?status=deleted",
 ])
 def test_bad_staff_queries(login_as, unchanged, url):

@@ -95,11 +95,11 @@ def public_photo_thumb(photo_id):
 @bp.output(StaffCommentPage)
 @bp.doc(responses=[400, 401, 403])
 def list_comments(query):
-    """Comments on projects in the caller's region: open (unanswered) first by default."""
+    """Comments on projects in the caller's region, newest first (the open, unanswered ones by default)."""
     stmt = scoped(select(ProjectComment), ProjectComment, actor())
     if query["status"] != "all":
         stmt = stmt.where(ProjectComment.status == query["status"])
-    page = paginate(stmt.order_by(ProjectComment.id), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(ProjectComment.id.desc()), query["page"], query["per_page"])
     names = _names({c.project_id for c in page["items"]})
     page["items"] = [services.staff_view(c, names.get(c.project_id)) for c in page["items"]]
     return page

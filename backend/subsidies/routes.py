@@ -214,11 +214,11 @@ def list_disbursements(query):
 @bp.output(CasePage)
 @bp.doc(responses=ERRORS)
 def list_cases(query):
-    """Villagers' "没收到" cases in the caller's region, oldest open first."""
+    """Villagers' "没收到" cases in the caller's region, newest first."""
     stmt = scoped(select(SubsidyCase), SubsidyCase, actor())
     if query["status"] != "all":
         stmt = stmt.where(SubsidyCase.status == query["status"])
-    page = paginate(stmt.order_by(SubsidyCase.id), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(SubsidyCase.id.desc()), query["page"], query["per_page"])
     page["items"] = _case_views(page["items"])
     return page
 

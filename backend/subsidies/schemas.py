@@ -1,6 +1,6 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Regexp
+from apiflask.validators import Length, OneOf, Range, Regexp
 
 from ..core.errors import ErrorBodySchema
 from ..core.fields import ClientUUID, CleanString, Id, Text
@@ -83,7 +83,7 @@ class PolicyOut(Schema):
 
 
 class PolicyQuery(Schema):
-    year = Integer()
+    year = Integer(validate=Range(min=2000, max=2100))
 
 
 PolicyList = Schema.from_dict({"items": List(Nested(PolicyOut), required=True)}, name="PolicyList")

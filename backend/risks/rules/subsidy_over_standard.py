@@ -18,19 +18,22 @@ VOLATILE = ()
 
 
 def find(ctx):
-    allowed = SubsidyPolicy.standard_amount * Disbursement.quantity
-    rows = db.session.execute(
-        select(Disbursement.id, Disbursement.region_id, Disbursement.period, Disbursement.amount, Disbursement.quantity,
-               SubsidyPolicy.name, SubsidyPolicy.standard_amount, SubsidyPolicy.unit, Beneficiary.name, Beneficiary.id_mask)
-        .join(SubsidyPolicy, SubsidyPolicy.id == Disbursement.policy_id)
-        .join(Beneficiary, Beneficiary.id == Disbursement.beneficiary_id)
-        .where(Disbursement.status.in_(("paid", "pending")),
-               Disbursement.amount > allowed + ctx.config["RISK_NOTICE_TOLERANCE"]))
-    for did, region_id, period, amount, quantity, policy, standard, unit, name, id_mask in rows:
-        yield Hit(f"over:{did}", "disbursement", region_id, None, {
-            **masked_person(name, id_mask), "policy": policy, "period": period, "amount": ctx.money(amount),
-            "standard": f"{ctx.money(standard)} {unit}", "quantity": ctx.number(quantity),
-            "allowed": ctx.money(standard * quantity)})
+    # The payments over the standard first (payments × policies), the people only for those.
+    over = (select(Disbursement.id, Disbursement.region_id, Disbursement.period, Disbursement.amount,
+                   Disbursement.quantity, Disbursement.beneficiary_id, SubsidyPolicy.name.label("policy"),
+                   SubsidyPolicy.standard_amount, SubsidyPolicy.unit)
+            .join(SubsidyPolicy, SubsidyPolicy.id == Disbursement.policy_id)
+            .where(Disbursement.status.in_(("paid", "pending")),
+                   Disbursement.amount > SubsidyPolicy.standard_amount * Disbursement.quantity
+                   + ctx.config["RISK_NOTICE_TOLERANCE"])
+            .subquery())
+    rows = db.session.execute(select(over, Beneficiary.name, Beneficiary.id_mask)
+                              .join(Beneficiary, Beneficiary.id == over.c.beneficiary_id))
+    for r in rows:
+        yield Hit(f"over:{r.id}", "disbursement", r.region_id, None, {
+            **masked_person(r.name, r.id_mask), "policy": r.policy, "period": r.period, "amount": ctx.money(r.amount),
+            "standard": f"{ctx.money(r.standard_amount)} {r.unit}", "quantity": ctx.number(r.quantity),
+            "allowed": ctx.money(r.standard_amount * r.quantity)})
 
 
 def explain(e):

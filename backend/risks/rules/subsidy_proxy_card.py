@@ -17,13 +17,18 @@ VOLATILE = ()
 
 
 def find(ctx):
+    paid = (Disbursement.status == "paid", Disbursement.card_hash.is_not(None))
+    # First the cards that paid more than one person (min ≠ max: one hash pass, no DISTINCT sort),
+    # then households only for those few cards.
+    shared = (select(Disbursement.card_hash).where(*paid).group_by(Disbursement.card_hash)
+              .having(func.min(Disbursement.beneficiary_id) != func.max(Disbursement.beneficiary_id)))
     household = func.coalesce(Beneficiary.household, "#" + cast(Beneficiary.id, String))
     per_card = (select(Disbursement.card_hash, func.count(func.distinct(Beneficiary.id)).label("people"),
                        func.count(func.distinct(household)).label("households"),
                        func.sum(Disbursement.amount).label("total"), func.min(Disbursement.card_mask).label("mask"),
                        func.min(Disbursement.region_id).label("region_id"))
                 .join(Beneficiary, Beneficiary.id == Disbursement.beneficiary_id)
-                .where(Disbursement.status == "paid", Disbursement.card_hash.is_not(None))
+                .where(*paid, Disbursement.card_hash.in_(shared))
                 .group_by(Disbursement.card_hash)
                 .having(func.count(func.distinct(household)) >= ctx.config["RISK_PROXY_CARD_MIN_PEOPLE"]))
     hits = db.session.execute(per_card).all()
