@@ -8,7 +8,7 @@ import hashlib
 import json
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ..core import audit, clock
 from ..core.errors import ApiError
@@ -39,17 +39,28 @@ def _event(warning, kind, actor=None, **extra):
 def scan(codes=None, now=None):
     """Run the rules (all, or ``codes``); returns {rule: {opened, updated, resolved, reopened}}."""
     ctx = Context(config=current_app.config, now=now or clock.now())
+    if db.session.connection().dialect.name == "postgresql":
+        # Rules aggregate whole tables (a year of payments): keep this transaction's sorts and
+        # hashes in memory rather than spilling to disk.
+        db.session.execute(text("SET LOCAL work_mem = '256MB'"))
     report = {}
     for code in codes or RULES:
         rule = RULES[code]
         counts = dict(opened=0, updated=0, resolved=0, reopened=0)
-        existing = {w.subject_key: w for w in db.session.execute(
-            select(RiskWarning).where(RiskWarning.rule_code == code)).scalars()}
+        # What is stored, as plain rows (a township's subsidy rules keep thousands of warnings and a
+        # steady scan changes none): a warning is loaded as an object only when it must change.
+        existing = {row.subject_key: row for row in db.session.execute(
+            select(RiskWarning.id, RiskWarning.subject_key, RiskWarning.status, RiskWarning.evidence,
+                   RiskWarning.hold_fingerprint).where(RiskWarning.rule_code == code))}
         seen = set()
         for hit in rule.find(ctx):
             seen.add(hit.subject_key)
             print_ = fingerprint(rule, hit.evidence)
-            warning = existing.get(hit.subject_key)
+            stored = existing.get(hit.subject_key)
+            if stored is not None and (stored.evidence == hit.evidence if stored.status == "open"
+                                       else stored.hold_fingerprint == print_):
+                continue  # unchanged, or settled at these very facts
+            warning = db.session.get(RiskWarning, stored.id) if stored is not None else None
             if warning is None:
                 warning = RiskWarning(rule_code=code, subject_key=hit.subject_key, subject_type=hit.subject_type,
                                       project_id=hit.project_id, region_id=hit.region_id, level=rule.LEVEL,
@@ -72,9 +83,9 @@ def scan(codes=None, now=None):
                 _event(warning, "risk_raised", reopened=True)
                 _tell_leads(warning, rule)
                 counts["reopened"] += 1
-        for key, warning in existing.items():
-            if key not in seen and warning.status == "open":
-                resolve(warning, "cause_gone", ctx.now)
+        for key, stored in existing.items():
+            if key not in seen and stored.status == "open":
+                resolve(db.session.get(RiskWarning, stored.id), "cause_gone", ctx.now)
                 counts["resolved"] += 1
         db.session.flush()
         report[code] = counts

@@ -36,7 +36,6 @@ def masked_person(name, id_mask):
 
 
 PAYMENT_STATS = "risk_payment_stats"
-SUBSIDY_STATS = "risk_subsidy_stats"
 
 
 @dataclass
@@ -63,29 +62,6 @@ class Context:
             self.made.add(PAYMENT_STATS)
         return table(PAYMENT_STATS, column("project_id", Integer), column("paid", Numeric(14, 2)),
                      column("largest", Numeric(14, 2)), column("n", Integer))
-
-    def subsidy_stats(self):
-        """Paid totals per (person, policy, period) — one pass over the disbursements shared by the
-        subsidy rules, kept in a temporary table."""
-        from sqlalchemy import Integer, Numeric, String, column, table, text
-
-        from ...extensions import db
-        if SUBSIDY_STATS not in self.made:
-            postgres = db.session.connection().dialect.name == "postgresql"
-            if postgres:
-                # A township's year of payments groups into about as many rows as it has: let the
-                # aggregations of this scan's transaction stay in memory instead of spilling to disk.
-                db.session.execute(text("SET LOCAL work_mem = '256MB'"))
-            db.session.execute(text(f"DROP TABLE IF EXISTS {SUBSIDY_STATS}"))
-            db.session.execute(text(
-                f"CREATE TEMPORARY TABLE {SUBSIDY_STATS} AS SELECT beneficiary_id, policy_id, period, "
-                "COUNT(*) AS n, SUM(amount) AS total FROM disbursements WHERE status = 'paid' "
-                "GROUP BY beneficiary_id, policy_id, period"))
-            if postgres:
-                db.session.execute(text(f"ANALYZE {SUBSIDY_STATS}"))
-            self.made.add(SUBSIDY_STATS)
-        return table(SUBSIDY_STATS, column("beneficiary_id", Integer), column("policy_id", Integer),
-                     column("period", String), column("n", Integer), column("total", Numeric(14, 2)))
 
     @staticmethod
     def money(value):
