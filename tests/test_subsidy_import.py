@@ -325,3 +325,9 @@ def test_excel_unicode_text_export(app, world, policies):
     text = "姓名\t身份证号码\t村\r\n许三多\t" + ident(104) + "\t钱王社区\r\n"
     result = run(app, world, "beneficiaries", text.encode("utf-16"), filename="b.txt")
     assert (result["status"], result["encoding"]) == ("accepted", "utf-16"), result["errors"]
+
+
+def test_village_written_with_its_township_or_its_group(app, world, policies):
+    rows = [(1, "韩梅", ident(111), "锦城街道钱王社区", "", "", ""), (2, "韩雪", ident(112), "钱王社区3组", "", "", "")]
+    result = run(app, world, "beneficiaries", people_csv(rows))
+    assert (result["status"], result["inserted"]) == ("accepted", 2), result["errors"]

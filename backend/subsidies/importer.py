@@ -390,7 +390,10 @@ class BeneficiaryImporter(Importer):
         key = squash(text)
         if key in self.by_code:
             return self.by_code[key]
-        found = self.by_name.get(key) or [v for name, vs in self.by_name.items() if key.endswith(name) for v in vs]
+        # 钱王社区, 锦城街道钱王社区 or 钱王社区3组: the village's own name, with a township before it or a
+        # group (组) after it.
+        found = (self.by_name.get(key) or [v for name, vs in self.by_name.items() if key.endswith(name) for v in vs]
+                 or [v for name, vs in self.by_name.items() if key.startswith(name) for v in vs])
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
