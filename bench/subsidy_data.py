@@ -21,8 +21,6 @@ payments failed (no date, a reason) and 1 % are pending. Planted for the rules (
 * subsidy_notice_mismatch: the 2026-10 pension notice shows 260 instead of 230 for 1 in 100;
 * subsidy_not_received: 20 open "没收到" cases (inserted directly; villagers create them).
 """
-import os
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -53,32 +51,7 @@ DISBURSEMENT_HEADER = "序号,姓名,身份证号,银行卡号,补贴项目,期�
 # Databases
 # ---------------------------------------------------------------------------------------------
 
-def sqlalchemy_url(url):
-    return "postgresql+psycopg://" + url[len("postgresql://"):] if url.startswith("postgresql://") else url
-
-
-def reset_postgres(url):
-    """Drop and recreate the benchmark database; exit with a note when no server answers."""
-    import psycopg
-    from urllib.parse import urlsplit, urlunsplit
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as err:
-        sys.exit(f"PostgreSQL unreachable at {admin_url} ({str(err).strip().splitlines()[0]})")
-
-
-def migrate(url):
-    """``flask --app wsgi db upgrade`` with DATABASE_URL set, as an operator would."""
-    env = {**os.environ, "DATABASE_URL": url, "JICAI_ENV": "development"}
-    result = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"flask db upgrade failed:\n{result.stdout}\n{result.stderr}")
+from risk_scan import migrate, reset_postgres, sqlalchemy_url  # noqa: E402,F401  (the same database steps, for the scripts)
 
 
 def make_app(url, storage_dir):

@@ -403,3 +403,15 @@ def make_rectification(app, world, make_warning):
             _db.session.commit()
             return rect.id
     return make
+
+
+def every(client, url):
+    """Every item of a paged list (``url`` already has a query string), page by page."""
+    items, page = [], 1
+    while True:
+        r = client.get(f"{url}&page={page}&per_page=100")
+        assert r.status_code == 200, r.json
+        items += r.json["items"]
+        if page * 100 >= r.json["total"]:
+            return items
+        page += 1

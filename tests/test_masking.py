@@ -14,7 +14,7 @@ from sqlalchemy import JSON, String, select, text
 
 from backend.extensions import db
 from conftest import new_uuid
-from subsidy_seed import people, seed, village_code
+from subsidy_seed import seed, village_code
 
 ID_LIKE = re.compile(r"^\s*(\d{17}[\dXx]|\d{12,19}|1\d{10}|\+?86\s?1\d{10})\s*$")
 ACTORS = [None, "admin", "province", "county", "lead", "inspector", "lead_sibling"]

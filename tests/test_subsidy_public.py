@@ -23,7 +23,7 @@ from backend.extensions import db
 from backend.qrcodes.codes import ALPHABET, new_code
 from backend.subsidies import importer
 from backend.subsidies.models import SelfCheckAttempt, SubsidyCase
-from conftest import PASSWORD, code_of, count, jpeg_bytes, new_uuid
+from conftest import PASSWORD, code_of, count, every, jpeg_bytes, new_uuid
 from subsidy_seed import village_code
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
@@ -56,18 +56,6 @@ def secrets():
 def shown(response):
     """A response body as a person would read it (JSON with the Chinese unescaped)."""
     return json.dumps(response.get_json(), ensure_ascii=False)
-
-
-def every(client, url):
-    """Every item of a paged staff list, page by page."""
-    items, page = [], 1
-    while True:
-        r = client.get(f"{url}&page={page}&per_page=100")
-        assert r.status_code == 200, r.json
-        items += r.json["items"]
-        if page * 100 >= r.json["total"]:
-            return items
-        page += 1
 
 
 class Visitor:

@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.risks.models import RiskWarning
 from backend.subsidies import importer
 from backend.subsidies.models import Beneficiary, Disbursement, NoticeEntry, SubsidyCase, SubsidyPolicy
-from conftest import run_scan, warning_for
+from conftest import every, run_scan, warning_for
 
 QUIET = dict(opened=0, updated=0, resolved=0, reopened=0)
 FULL_ID_OR_CARD = re.compile(r"\d{17}[\dXx]|\d{12,19}")
@@ -86,18 +86,6 @@ def payment_id(app, seq):
 def card_key(app, number):
     with app.app_context():
         return "card:" + pii.blind(number, "bank_card")[:32]
-
-
-def every(client, url):
-    """Every item of a paged list, page by page."""
-    items, page = [], 1
-    while True:
-        r = client.get(f"{url}&page={page}&per_page=100")
-        assert r.status_code == 200, r.json
-        items += r.json["items"]
-        if page * 100 >= r.json["total"]:
-            return items
-        page += 1
 
 
 def check_warning(app, world, login_as, code, subject_key, name=None, secrets=()):

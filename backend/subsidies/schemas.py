@@ -2,7 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-from ..core.errors import ErrorBodySchema
+from ..core.errors import ErrorBodySchema, MessageSchema
 from ..core.fields import ClientUUID, CleanString, Id, Text
 from ..core.pagination import PageQuery, page_fields
 from ..projects.schemas import MoneyField
@@ -20,17 +20,12 @@ class ImportForm(Schema):
     file = File(required=True)
 
 
-class Message(Schema):
-    zh = String(required=True)
-    en = String(required=True)
-
-
 class ImportProblem(Schema):
     row = Integer(required=True, allow_none=True)
     column = String(required=True, allow_none=True)
     field = String(required=True, allow_none=True)
     code = String(required=True)
-    message = Nested(Message, required=True)
+    message = Nested(MessageSchema, required=True)
     value = String(required=True, allow_none=True)
 
 
