@@ -73,18 +73,19 @@ def subsidy_ids(app, world, project_id):
     code = village_code(app, world)
     with app.app_context(), app.test_request_context():
         from backend.core import pii
-        wang = db.session.execute(select(Beneficiary).where(
-            Beneficiary.id_hash == pii.blind(people()["wang"]["id_number"], "id_number"))).scalar_one()
+        # 赵小明: the browser tests walk 王建国 and the masking test 李秀英 through their own cases.
+        zhao = db.session.execute(select(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(people()["zhao"]["id_number"], "id_number"))).scalar_one()
         policy = db.session.execute(select(SubsidyPolicy.id).where(SubsidyPolicy.name == "困难群众临时救助")).scalar()
         run = db.session.execute(select(SubsidyImport.id).where(
             SubsidyImport.region_id == world["regions"]["jincheng"], SubsidyImport.status == "accepted")).scalars().first()
-        case, _ = services.open_case(wang, new_uuid(), "没收到", policy_id=policy, period=str(next(PERIODS)))
+        case, _ = services.open_case(zhao, new_uuid(), "没收到", policy_id=policy, period=str(next(PERIODS)))
         project = db.session.get(Project, project_id)
         comment, _ = comments.leave(project, new_uuid(), "comment", f"路面有裂缝 {new_uuid()[:8]}", None, None,
                                     f"10.9.{int(new_uuid()[:2], 16)}.{int(new_uuid()[:2], 16)}")
-        token = services.issue_token(wang)
+        token = services.issue_token(zhao)
         db.session.commit()
-        return {"beneficiary": wang.id, "import": run, "case": case.id, "comment": comment.id, "village_code": code,
+        return {"beneficiary": zhao.id, "import": run, "case": case.id, "comment": comment.id, "village_code": code,
                 "token": token, "policy": policy}
 
 
@@ -262,8 +263,8 @@ ENDPOINTS = {
                              scoped=False, needs={"subsidy": True}),
     "self_check": Endpoint("POST", "/api/v1/public/self-check", lambda i: "/api/v1/public/self-check", 200, anon=200,
                            scoped=False, visitor=True, body=lambda i: {
-                               "name": people()["wang"]["name"], "id_number": people()["wang"]["id_number"],
-                               "last4": people()["wang"]["card"][-4:]}),
+                               "name": people()["zhao"]["name"], "id_number": people()["zhao"]["id_number"],
+                               "last4": people()["zhao"]["card"][-4:]}),
     "my_payments": Endpoint("POST", "/api/v1/public/my-payments", lambda i: "/api/v1/public/my-payments", 200,
                             anon=200, scoped=False, needs={"subsidy": True},
                             body=lambda i: {"token": i["sub"]["token"]}),

@@ -158,8 +158,8 @@ def test_a_villager_reports_a_payment_not_received_and_sees_the_answer(app, worl
     villager.fill("[data-testid=nr-period]", "2026-05")
     villager.click("[data-testid=nr-ok]")
     villager.wait_for_selector("[data-testid=sc-toast]")
-    expected = villager.locator("[data-testid=my-case][data-status=open]")
-    assert expected.count() == 1 and "城乡居民基础养老金" in expected.inner_text() and "2026-05" in expected.inner_text()
+    expected = villager.locator("[data-testid=my-case][data-status=open]", has_text="2026-05")
+    assert expected.count() == 1 and "城乡居民基础养老金" in expected.inner_text()
     assert len(lead_api.get("/api/v1/subsidies/cases").json["items"]) >= 1
 
 
