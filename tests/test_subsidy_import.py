@@ -331,3 +331,39 @@ def test_village_written_with_its_township_or_its_group(app, world, policies):
     rows = [(1, "韩梅", ident(111), "锦城街道钱王社区", "", "", ""), (2, "韩雪", ident(112), "钱王社区3组", "", "", "")]
     result = run(app, world, "beneficiaries", people_csv(rows))
     assert (result["status"], result["inserted"]) == ("accepted", 2), result["errors"]
+
+
+def test_a_one_policy_file_named_in_its_title_with_a_year_column(app, world, policies):
+    """The farmland subsidy's list: the policy only in the title, an annual 年度 column, a 15-digit
+    first-generation ID and the household head's ID column."""
+    old = "330112710612121"  # 15 digits: born 1971-06-12
+    first17 = old[:6] + "19" + old[6:]
+    assert run(app, world, "beneficiaries", people_csv([(1, "孔德明", first17 + pii.id_check_char(first17), "钱王社区",
+                                                         "6217001122330001211", "", "")]))["status"] == "accepted"
+    text = ("临安区锦城街道2026年耕地地力保护补贴发放清册\n"
+            "序号,户主姓名,户主身份证号,计补面积（亩）,补贴金额（元）,年度,发放日期\n"
+            f"1,孔德明,{old},6.5,780,2026,2026-04-15\n")
+    result = run(app, world, "disbursements", text.encode("gbk"))
+    assert (result["status"], result["inserted"]) == ("accepted", 1), result["errors"]
+    with app.app_context():
+        paid = db.session.execute(select(Disbursement).join(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(first17 + pii.id_check_char(first17), "id_number"))).scalar_one()
+        policy = db.session.get(SubsidyPolicy, paid.policy_id)
+        assert (policy.name, paid.period, paid.amount, paid.status) == ("耕地地力保护补贴", "2026", Decimal("780.00"), "paid")
+
+
+def test_a_month_in_the_title_is_the_period(app, world, policies):
+    assert run(app, world, "beneficiaries", people_csv([(1, "孔德华", ident(122), "钱王社区", "", "", "")]))[
+        "status"] == "accepted"
+    text = f"2026年7月城乡居民基础养老金发放表\n姓名,身份证号,金额\n孔德华,{ident(122)},230\n"
+    result = run(app, world, "disbursements", text.encode())
+    assert result["status"] == "accepted", result["errors"]
+    with app.app_context():
+        assert db.session.execute(select(Disbursement.period).join(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(ident(122), "id_number"))).scalar_one() == "2026-07"
+
+
+def test_no_policy_anywhere_says_so(app, world, policies):
+    text = f"发放表\n姓名,身份证号,期间,金额\n孔德华,{ident(122)},2026-08,230\n"
+    result = run(app, world, "disbursements", text.encode())
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [("policy", "header_missing")]

@@ -33,14 +33,16 @@ def _aliases(**fields):
 
 PERSON = dict(
     name="姓名|名字|补贴对象|对象姓名|补贴对象姓名|领取人|领取人姓名|收款人|收款人姓名|享受人|享受人姓名|人员姓名|户主姓名|死者姓名|name",
-    id_number="身份证号|身份证号码|公民身份号码|公民身份证号|身份证|证件号码|身份证件号码|证件号|身份证号18位|idnumber|idno",
+    id_number="身份证号|身份证号码|公民身份号码|公民身份证号|身份证|证件号码|身份证件号码|证件号|身份证号18位|户主身份证号|"
+              "户主身份证号码|补贴对象身份证号|对象身份证号|领取人身份证号|收款人身份证号|享受人身份证号|idnumber|idno",
 )
 PAYMENT = dict(
     policy="补贴项目|补贴名称|政策名称|补贴政策|补贴政策名称|补贴项目名称|项目名称|补贴种类|policy",
     period="期间|发放期间|所属期间|补贴期间|发放月份|月份|所属月份|期别|年月|发放年月|period",
     quantity="数量|面积|补贴面积|计补面积|亩数|人数|计补数量|补贴数量|quantity",
     amount="金额|发放金额|补贴金额|实发金额|金额元|发放金额元|补贴金额元|公示金额|amount",
-    bank_card="银行卡号|卡号|银行账号|账号|社保卡号|一卡通账号|一卡通卡号|收款账号|银行卡|存折号|bankcard",
+    bank_card="银行卡号|卡号|银行账号|账号|社保卡号|一卡通账号|一卡通卡号|收款账号|银行卡|存折号|存折账号|收款人账号|"
+              "开户账号|银行卡折号|惠农卡号|bankcard",
     year="年度|年份|政策年度|year",
 )
 SPECS_ALIASES = {
@@ -57,7 +59,7 @@ SPECS_ALIASES = {
         exclusive_with="互斥政策|不得同时享受|互斥|不得同时享受政策|exclusivewith"),
     "beneficiaries": _aliases(
         **PERSON,
-        village="村|村名|所属村|村社区|行政村|村委会|所在村|村居|所属村社区|村组|village",
+        village="村|村名|村名称|所属村|村社区|行政村|行政村名称|村委会|所在村|村居|所属村社区|村组|village",
         bank_card=PAYMENT["bank_card"],
         phone="电话|手机|手机号|手机号码|联系电话|联系方式|phone",
         household="户号|户主|家庭户号|household"),
@@ -76,8 +78,10 @@ SPECS_ALIASES = {
 REQUIRED = {
     "policies": ("name", "category", "standard_amount", "year"),
     "beneficiaries": ("name", "id_number", "village"),
-    "disbursements": ("policy", "id_number", "period", "amount"),
-    "notices": ("policy", "id_number", "period", "amount"),
+    # The policy and the period may instead be in the title ("2026年耕地地力保护补贴发放清册"), the
+    # period also in a year column: see PaymentImporter.prepare.
+    "disbursements": ("id_number", "amount"),
+    "notices": ("id_number", "amount"),
     "deaths": ("name", "id_number", "died_on"),
     "employees": ("name", "id_number"),
 }
@@ -149,6 +153,10 @@ class _Skip(Exception):
 
 def _id_number(value):
     raw = tables.code_text(value)
+    digits = pii.plain(raw)
+    if re.fullmatch(r"\d{15}", digits):  # a first-generation (1984–2004) ID: the 18-digit form is derived
+        first17 = digits[:6] + "19" + digits[6:]
+        raw = first17 + pii.id_check_char(first17)
     normal = pii.normalize_id(raw)
     if normal is None:
         raise CellProblem("id_malformed", "身份证号应为18位（最后一位可为X）", "The ID number must be 18 characters (the last may be X)")
@@ -233,7 +241,8 @@ def run(kind, region, actor, filename, data, client_uuid=None):
     if not table.rows:
         report.add(None, None, "no_rows", "文件中没有数据行", "The file has no data rows")
     importer = IMPORTERS[kind](region, report)
-    parsed = importer.parse(table.rows)
+    importer.prepare(table)
+    parsed = importer.parse(table.rows) if report.count == 0 else []
     if report.count == 0:
         importer.check(parsed)
     if report.count:
@@ -285,6 +294,9 @@ class Importer:
             return result
         except TypeError:  # unhashable cell
             return parser(value, *args)
+
+    def prepare(self, table):
+        """Fill what the file says once rather than on every row (payments: see PaymentImporter)."""
 
     def parse(self, rows):
         out = []
@@ -476,6 +488,9 @@ class PolicyLookup:
         for pid, name, year in rows:
             self.by_name.setdefault(squash(name), {})[year] = pid
 
+    def names(self):
+        return {name for name in self.by_name}
+
     def __call__(self, value, year):
         text = tables.text(value)
         years = self.by_name.get(squash(text))
@@ -493,6 +508,32 @@ class PaymentImporter(Importer):
     def __init__(self, region, report):
         super().__init__(region, report)
         self.policies = PolicyLookup(region)
+
+    def prepare(self, table):
+        """A file for one policy often names it (and the year or month) only in its title, and an
+        annual subsidy's file has a 年度 column instead of a period: fill those in for every row."""
+        r = self.report
+        if "policy" not in table.columns:
+            names = sorted(self.policies.names(), key=len, reverse=True)
+            named = next((n for n in names if squash(n) in squash(table.title)), None)
+            if named is None:
+                r.add(None, "policy", "header_missing", "缺少“补贴项目”列（或在表格标题中写明补贴名称）",
+                      "No policy column (or name the policy in the sheet's title)")
+                return
+            table.columns["policy"] = f"标题：{named}"
+            for _, cells in table.rows:
+                cells["policy"] = named
+        if "period" not in table.columns:
+            source = "year" if "year" in table.columns else None
+            found = re.search(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月|第?([一二三四1-4])季度|([上下])半年)?", table.title)
+            if source is None and found is None:
+                r.add(None, "period", "header_missing", "缺少“期间”列（或“年度”列，或在标题中写明年月）",
+                      "No period column (nor a year column, nor a year or month in the title)")
+                return
+            table.columns["period"] = table.columns.get("year") or f"标题：{found.group(0)}"
+            title_period = found.group(0).replace(" ", "") if found else None
+            for _, cells in table.rows:
+                cells["period"] = cells.get("year") if source else title_period
 
     def payment_fields(self, n, c):
         r = self.report

@@ -37,6 +37,7 @@ class Table:
     rows: list  # [(row number, {field: cell})]
     encoding: str
     unknown_columns: list = field(default_factory=list)
+    title: str = ""  # the text above the header (e.g. "2026年耕地地力保护补贴发放清册")
 
 
 def squash(text):
@@ -167,7 +168,8 @@ def read(filename, data, aliases, required):
         if _is_total(raw):
             continue
         rows.append((number, cells))
-    return Table(columns=texts, rows=rows, encoding=encoding, unknown_columns=unknown)
+    title = " ".join(text(c) for row in candidates[:last] for c in row if not _blank(c))
+    return Table(columns=texts, rows=rows, encoding=encoding, unknown_columns=unknown, title=title)
 
 
 def _chain(first, rest):
