@@ -418,3 +418,18 @@ def test_public_photos_are_listed_and_served_without_exif(app, world, project, m
     assert visitor.get("/api/v1/public/photos/999999999.jpg").status_code == 404
     assert visitor.get("/api/v1/public/projects/999999999/photos").status_code == 404
 
+
+
+def test_a_villager_may_type_the_old_15_digit_id_with_spaces_and_full_width_digits(app, world, login_as):
+    """People type what is on their old card, with spaces, in full-width digits."""
+    from subsidy_seed import people, seed
+    seed(app, world)
+    wang = people()["wang"]
+    # 王建国's ID is 33011219620315001x: his first-generation card read 330112620315001.
+    old = wang["id_number"][:6] + wang["id_number"][8:17]
+    typed = " ".join([old[:6], old[6:12], old[12:]]).translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    r = login_as(None).post("/api/v1/public/self-check", json={"name": " 王建国 ", "id_number": typed,
+                                                               "last4": wang["card"][-4:]},
+                            environ_base={"REMOTE_ADDR": "10.123.0.1"})
+    assert r.status_code == 200, r.json
+    assert r.json["person"]["name"] == "王*国"

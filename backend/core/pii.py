@@ -113,8 +113,12 @@ def plain(text):
 
 
 def normalize_id(text):
-    """An 18-digit resident ID in its canonical form (upper-case X), or None if malformed."""
+    """An 18-digit resident ID in its canonical form (upper-case X), or None if malformed. A
+    first-generation 15-digit ID (issued 1984–2004, born 19xx) becomes its 18-digit form."""
     value = plain(text).upper()
+    if re.fullmatch(r"\d{15}", value):
+        first17 = value[:6] + "19" + value[6:]
+        value = first17 + id_check_char(first17)
     return value if _ID_RE.match(value) else None
 
 

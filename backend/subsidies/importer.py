@@ -153,13 +153,10 @@ class _Skip(Exception):
 
 def _id_number(value):
     raw = tables.code_text(value)
-    digits = pii.plain(raw)
-    if re.fullmatch(r"\d{15}", digits):  # a first-generation (1984–2004) ID: the 18-digit form is derived
-        first17 = digits[:6] + "19" + digits[6:]
-        raw = first17 + pii.id_check_char(first17)
-    normal = pii.normalize_id(raw)
+    normal = pii.normalize_id(raw)  # (a 15-digit first-generation ID becomes its 18-digit form)
     if normal is None:
-        raise CellProblem("id_malformed", "身份证号应为18位（最后一位可为X）", "The ID number must be 18 characters (the last may be X)")
+        raise CellProblem("id_malformed", "身份证号应为18位（最后一位可为X）或15位老证号",
+                          "The ID number must be 18 characters (the last may be X), or an old 15-digit one")
     if not pii.id_checksum_ok(normal):
         raise CellProblem("id_checksum", "身份证号校验位不正确（可能有输错的数字）",
                           "The ID number's check digit is wrong (a digit may be mistyped)")
