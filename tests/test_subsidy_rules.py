@@ -136,6 +136,8 @@ def test_paid_twice_fires_and_a_pending_payment_paid_later_is_one_payment(app, w
     warning = check_warning(app, world, login_as, "subsidy_duplicate", key, "周建平", [ident(1), card(1)])
     assert (warning["evidence"]["payments"], warning["evidence"]["total"], warning["evidence"]["period"]) == \
         (2, "1000.00", "2026-05")
+    shown = login_as("lead").get(f"/api/v1/risks/{warning['id']}").json
+    assert shown["person_id"] == person_id(app, 1)  # the lead follows it to the person's payments
     assert warning_for(app, "subsidy_duplicate", f"dup:{person_id(app, 2)}:{policy_id(app, policy)}:2026-05") is None
 
     # The bank returns the second transfer: one payment is left.

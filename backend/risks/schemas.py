@@ -30,6 +30,7 @@ class WarningOut(Schema):
     level = String(required=True)
     status = String(required=True)
     subject_type = String(required=True)
+    person_id = Integer(required=True, allow_none=True, metadata={"description": "the beneficiary a subsidy warning is about"})
     project = Nested(Ref, required=True, allow_none=True)
     region = Nested(Ref(only=("id", "name")), required=True)
     evidence = Dict(required=True)

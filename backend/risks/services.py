@@ -40,6 +40,8 @@ def views(warnings):
         out.append({
             "id": w.id, "rule": rule_view(rule), "level": w.level, "status": w.status,
             "subject_type": w.subject_type,
+            # A warning about a person (subsidy rules: dup:/dead:/employee:/excl:<beneficiary id>:…)
+            "person_id": int(w.subject_key.split(":")[1]) if w.subject_type == "beneficiary" else None,
             "project": {"id": project.id, "name": project.name, "code": codes.get(project.id)} if project else None,
             "region": {"id": w.region_id, "name": regions.get(w.region_id, "")}, "evidence": w.evidence,
             "evidence_labels": {k: {"zh": zh_, "en": en_} for k, (zh_, en_) in rule.LABELS.items()},

@@ -141,6 +141,8 @@ function detailPage(w, ctx) {
         fact(t("risks.rectification"), w.rectification_id
           ? h("a", { href: `/rectifications/${w.rectification_id}`, "data-link": "", "data-testid": "risk-rect-link" },
             t("risks.openRect", { id: w.rectification_id })) : null),
+        w.person_id ? fact(t("risks.person"), h("a", { href: `/subsidies/people/${w.person_id}`, "data-link": "",
+          "data-testid": "risk-person-link" }, t("risks.openPerson"))) : null,
         isCase && w.status === "open" ? fact(t("risks.rectification"), h("a", { href: "/subsidies/cases", "data-link": "",
           "data-testid": "risk-case-link" }, t("risks.answerCase"))) : null)),
     evidenceList(w) ? h("section", { class: "card", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, t("risks.evidence")), evidenceList(w)) : null,
