@@ -147,6 +147,11 @@ def test_only_the_audited_reveal_shows_a_full_value(app, world, login_as):
         assert (audit.actor_id, audit.subject_id, audit.details["field"], audit.details["reason"]) == (
             world["users"]["lead"], person["id"], "id_number", "核对户籍")
         assert ps["li"]["id_number"] not in json.dumps(audit.details)
+    # The name too, and people are found by a name typed with a space, or by their card number.
+    assert lead.post(f"/api/v1/subsidies/beneficiaries/{person['id']}/reveal",
+                     json={"field": "name", "reason": "电话回访"}).json["value"] == "李秀英"
+    assert [p["id"] for p in lead.get("/api/v1/subsidies/beneficiaries?q=李 秀英").json["items"]] == [person["id"]]
+    assert [p["id"] for p in lead.get("/api/v1/subsidies/beneficiaries?q=" + ps["li"]["card"]).json["items"]] == [person["id"]]
     # An inspector sees the list, masked, but may not reveal; a reason is required.
     assert login_as("inspector").post(f"/api/v1/subsidies/beneficiaries/{person['id']}/reveal",
                                       json={"field": "id_number", "reason": "看看"}).status_code == 403

@@ -108,11 +108,12 @@ def test_a_file_with_bad_rows_is_rejected_whole_with_a_report_naming_each_proble
     assert (8, "name", "required") in found
     assert (9, "id_number", "digits_lost") in found
     assert result["error_count"] == len(found)
-    assert all(e["column"] for e in result["errors"])  # the column as written in the file
+    assert (7, None, "duplicate_row") in found  # checks across rows run in the same report
+    assert all(e["column"] for e in result["errors"] if e["field"])  # the column as written in the file
     checksum = next(e for e in result["errors"] if e["code"] == "id_checksum")
     assert checksum["column"] == "身份证号码" and "校验位" in checksum["message"]["zh"]
     assert bad_checksum not in str(result["errors"])  # the report is stored: numbers in it are masked
-    # The duplicate of row 3 is reported once the rows parse (a second pass), so fix the rest:
+    # Alone, the duplicate of row 3:
     result = run(app, world, "beneficiaries", people_csv([good, rows[4]]))
     assert problems(result) == [(4, None, "duplicate_row")]
     assert "第 3 行" in result["errors"][0]["message"]["zh"]
@@ -367,3 +368,15 @@ def test_no_policy_anywhere_says_so(app, world, policies):
     text = f"发放表\n姓名,身份证号,期间,金额\n孔德华,{ident(122)},2026-08,230\n"
     result = run(app, world, "disbursements", text.encode())
     assert [(e["field"], e["code"]) for e in result["errors"]] == [("policy", "header_missing")]
+
+
+def test_every_problem_of_a_row_and_the_register_checks_come_in_one_report(app, world, policies):
+    """A clerk fixes the file once: a row's every bad cell, and the rows that parse checked against
+    the register (unknown person, wrong name), all in the first report."""
+    header = "姓名,身份证号,补贴项目,期间,金额,状态,发放日期\n"
+    body = (f"冯一,{ident(131)},不存在的补贴,2026年13月,abc,已发放,2026-07-01\n"
+            f"冯二,{ident(132)},耕地地力保护补贴,2026-07,100,已发放,2099-12-10\n"
+            f"冯三,{ident(133)},耕地地力保护补贴,2026-07,100,已发放,2026-07-01\n")
+    result = run(app, world, "disbursements", (header + body).encode())
+    assert problems(result) == [(2, "period", "bad_period"), (2, "amount", "not_a_number"),
+                                (3, "paid_on", "date_in_future"), (4, "id_number", "unknown_beneficiary")]

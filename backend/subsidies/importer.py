@@ -16,7 +16,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import insert, select, update
 
-from ..core import audit, pii
+from ..core import audit, clock, pii
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..extensions import db
@@ -109,6 +109,7 @@ class Report:
     limit: int
     errors: list = field(default_factory=list)
     count: int = 0
+    row_bad: bool = False  # the row being parsed has a problem
 
     def add(self, row, name, code, zh, en, value=None):
         self.count += 1
@@ -132,18 +133,21 @@ def _shown(name, value):
 # ---------------------------------------------------------------- parsing one row
 
 def _cell(parser, row, cells, name, report, required=False, **kw):
+    """One cell parsed. A problem is reported and the row marked bad (``report.row_bad``), and
+    parsing goes on, so the report names every problem of the row at once; the row is then left out."""
     value = cells.get(name)
     if tables._blank(value):
         if required:
             zh, en = FIELD_NAMES[name]
             report.add(row, name, "required", f"{zh}不能为空", f"{en.capitalize()} is required")
-            raise _Skip
+            report.row_bad = True
         return None
     try:
         return parser(value, **kw)
     except CellProblem as problem:
         report.add(row, name, problem.code, problem.zh, problem.en, value)
-        raise _Skip
+        report.row_bad = True
+        return None
 
 
 class _Skip(Exception):
@@ -160,6 +164,14 @@ def _id_number(value):
         raise CellProblem("id_checksum", "身份证号校验位不正确（可能有输错的数字）",
                           "The ID number's check digit is wrong (a digit may be mistyped)")
     return normal
+
+
+def _past_day(value):
+    """A date that has happened (a payment or a death is not dated in the future)."""
+    day = tables.day(value)
+    if day > clock.now().date():
+        raise CellProblem("date_in_future", f"日期 {day.isoformat()} 还没有到", f"The date {day.isoformat()} is in the future")
+    return day
 
 
 def _card(value):
@@ -226,7 +238,7 @@ def run(kind, region, actor, filename, data, client_uuid=None):
     record = SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200], sha256=digest,
                            status="rejected", created_by_id=actor.id, client_uuid=str(client_uuid) if client_uuid else None)
     try:
-        table = tables.read(filename, data, SPECS_ALIASES[kind], REQUIRED[kind])
+        table = tables.read(filename, data, SPECS_ALIASES[kind], REQUIRED[kind], FIELD_NAMES)
     except FileProblem as problem:
         record.error_count = 1
         record.errors = [{"row": None, "column": None, "field": None, "code": problem.code,
@@ -239,8 +251,7 @@ def run(kind, region, actor, filename, data, client_uuid=None):
     importer = IMPORTERS[kind](region, report)
     importer.prepare(table)
     parsed = importer.parse(table.rows) if report.count == 0 else []
-    if report.count == 0:
-        importer.check(parsed)
+    importer.check(parsed)  # the rows that parsed are checked against each other and the register too
     if report.count:
         record.error_count, record.errors = report.count, report.errors
         return _finish(record, actor)
@@ -297,10 +308,13 @@ class Importer:
     def parse(self, rows):
         out = []
         for number, cells in rows:
+            self.report.row_bad = False
             try:
-                out.append((number, self.parse_row(number, cells)))
+                row = self.parse_row(number, cells)
             except _Skip:
                 continue
+            if not self.report.row_bad:
+                out.append((number, row))
         return out
 
     def check(self, parsed):
@@ -347,7 +361,7 @@ class PolicyImporter(Importer):
                "department": _cell(_short, n, c, "department", r, max_len=60),
                "excluded": _cell(_short, n, c, "excluded", r, max_len=300),
                "unit": _cell(_short, n, c, "unit", r, max_len=20)}
-        amount, unit = _cell(_standard, n, c, "standard_amount", r, required=True)
+        amount, unit = _cell(_standard, n, c, "standard_amount", r, required=True) or (None, None)
         row["standard_amount"], row["unit"] = amount, row["unit"] or unit or "元"
         flag = _cell(tables.yes_no, n, c, "excludes_public_employees", r)
         row["excludes_public_employees"] = bool(flag) or any(w in (row["excluded"] or "") for w in PUBLIC_EMPLOYEE_WORDS)
@@ -420,8 +434,6 @@ class BeneficiaryImporter(Importer):
 
     def check(self, parsed):
         self.duplicates(parsed, lambda row: row["id_hash"], "同一身份证号", "same ID number")
-        if self.report.count:
-            return
         self.existing = {}
         hashes = [row["id_hash"] for _, row in parsed]
         for start in range(0, len(hashes), 5000):
@@ -536,8 +548,9 @@ class PaymentImporter(Importer):
         row = self.person_fields(n, c, {"name": _cell(lambda v: self.memo(_name, v), n, c, "name", r)
                                         if "name" in c else None})
         row["period"] = _cell(lambda v: self.memo(tables.period, v), n, c, "period", r, required=True)
-        year = _cell(tables.year, n, c, "year", r) or int(row["period"][:4])
-        row["policy_id"] = _cell(lambda v: self.memo(self.policies, v, year), n, c, "policy", r, required=True)
+        year = _cell(tables.year, n, c, "year", r) or (int(row["period"][:4]) if row["period"] else None)
+        row["policy_id"] = (_cell(lambda v: self.memo(self.policies, v, year), n, c, "policy", r, required=True)
+                            if year else None)
         row["amount"] = _cell(lambda v: self.memo(tables.decimal, v), n, c, "amount", r, required=True)
         quantity = _cell(lambda v: self.memo(tables.decimal, v, 3), n, c, "quantity", r)
         row["quantity"] = Decimal(1) if quantity is None else quantity
@@ -569,12 +582,12 @@ class DisbursementImporter(PaymentImporter):
         r = self.report
         row = self.payment_fields(n, c)
         row["bank_card"] = _cell(lambda v: self.memo(_card, v), n, c, "bank_card", r)
-        row["paid_on"] = _cell(lambda v: self.memo(tables.day, v), n, c, "paid_on", r)
+        row["paid_on"] = _cell(lambda v: self.memo(_past_day, v), n, c, "paid_on", r)
         state = _cell(lambda v: self.memo(tables.status, v), n, c, "status", r)
         row["status"] = state or ("paid" if row["paid_on"] else "pending")
         row["reason"] = _cell(lambda v: self.memo(_short, v, 200), n, c, "reason", r)
         row["voucher"] = _cell(lambda v: self.memo(_short, v, 40), n, c, "voucher", r)
-        if row["status"] == "paid" and row["paid_on"] is None:
+        if row["status"] == "paid" and row["paid_on"] is None and tables._blank(c.get("paid_on")):
             r.add(n, "paid_on", "paid_without_date", "状态为已发放的记录需要发放日期", "A paid payment needs its paid date")
             raise _Skip
         row["open_key"] = f"{row['policy_id']}|{row['id_hash']}|{row['period']}|{row['amount']}|{row['voucher'] or ''}"
@@ -583,8 +596,7 @@ class DisbursementImporter(PaymentImporter):
 
     def check(self, parsed):
         self.duplicates(parsed, lambda row: row["row_key"], "同一对象、政策、期间、金额和日期", "same person, policy, period, amount and date")
-        if not self.report.count:
-            self.check_people(parsed)
+        self.check_people(parsed)
 
     def write(self, parsed, batch_id):
         found = self.found
@@ -650,8 +662,7 @@ class NoticeImporter(PaymentImporter):
     def check(self, parsed):
         self.duplicates(parsed, lambda row: (row["policy_id"], row["id_hash"], row["period"]),
                         "同一对象、政策和期间", "same person, policy and period")
-        if not self.report.count:
-            self.check_people(parsed)
+        self.check_people(parsed)
 
     def write(self, parsed, batch_id):
         existing = {(n.policy_id, n.beneficiary_id, n.period): n for n in db.session.execute(
@@ -721,7 +732,7 @@ class DeathImporter(ListImporter):
     model, extra = DeathRecord, "died_on"
 
     def parse_extra(self, n, c):
-        return _cell(tables.day, n, c, "died_on", self.report, required=True)
+        return _cell(_past_day, n, c, "died_on", self.report, required=True)
 
 
 class EmployeeImporter(ListImporter):

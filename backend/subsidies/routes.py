@@ -15,7 +15,7 @@ from ..core.scoping import get_scoped, scoped
 from ..core.uploads import large_upload
 from ..extensions import db
 from ..qrcodes import services as qrcodes
-from . import bp, importer, services
+from . import bp, importer, services, tables
 from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyImport, SubsidyPolicy
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
                       CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage, ImportRejected,
@@ -62,7 +62,8 @@ def import_file(form):
     fields = [{"path": f"file.rows[{e['row']}]" + (f".{e['field']}" if e["field"] else "") if e["row"] else "file",
                "message": e["message"]["en"]} for e in run.errors[:50]]
     body = envelope(422, "import_rejected", f"文件有 {run.error_count} 处问题，未导入任何数据，请按报告修改后重新导入",
-                    f"The file has {run.error_count} problems; nothing was imported. Fix them (see the report) and "
+                    f"The file has {run.error_count} problem{'s' if run.error_count != 1 else ''}; nothing was imported. "
+                    "Fix the file (see the report) and "
                     "import again", fields)
     body["import"] = ImportOut().dump(import_view(run))
     response = current_app.json.response(body)
@@ -145,14 +146,18 @@ def list_policies(query):
 @bp.output(BeneficiaryPage)
 @bp.doc(responses=ERRORS)
 def list_beneficiaries(query):
-    """Beneficiaries in the caller's region (masked). ``q``: a name, or a whole ID number (found
-    through its lookup hash)."""
+    """Beneficiaries in the caller's region (masked). ``q``: a name (or part of one), or a whole
+    ID number or bank card number (found through its lookup hash)."""
     stmt = scoped(select(Beneficiary), Beneficiary, actor(), within=query.get("region_id"))
-    q = (query.get("q") or "").strip()
+    q = tables.person_name(query.get("q") or "")  # 王 建国 → 王建国, full-width → half-width
     if q:
-        normal = pii.normalize_id(q)
-        stmt = stmt.where(Beneficiary.id_hash == pii.blind(normal, "id_number") if normal
-                          else Beneficiary.name.contains(q, autoescape=True))
+        normal, card = pii.normalize_id(q), pii.normalize_card(q)
+        if normal:
+            stmt = stmt.where(Beneficiary.id_hash == pii.blind(normal, "id_number"))
+        elif card:
+            stmt = stmt.where(Beneficiary.card_hash == pii.blind(card, "bank_card"))
+        else:
+            stmt = stmt.where(Beneficiary.name.contains(q, autoescape=True))
     page = paginate(stmt.order_by(Beneficiary.id), query["page"], query["per_page"])
     names = _region_names({b.region_id for b in page["items"]})
     page["items"] = [services.person_view(b, names) for b in page["items"]]

@@ -20,7 +20,7 @@ from .models import (PAYMENT_STATE_NAMES, Beneficiary, Disbursement, NoticeEntry
                      SubsidyPolicy)
 
 REVEALERS = ("admin", "county", "township_lead")  # who may see a full ID number, card or phone
-REVEAL_FIELDS = {"id_number": "id_enc", "bank_card": "card_enc", "phone": "phone_enc"}
+REVEAL_FIELDS = {"name": None, "id_number": "id_enc", "bank_card": "card_enc", "phone": "phone_enc"}
 TOKEN_ISSUER = "jicai-self-check"  # never accepted as a staff token (those are issued by "jicai")
 
 
@@ -55,8 +55,8 @@ def policy_names(ids):
 
 def reveal(beneficiary, field, actor, reason):
     """The full value of one personal field, for a role that needs it; every reveal is audited."""
-    token = getattr(beneficiary, REVEAL_FIELDS[field])
-    value = pii.decrypt(token, field)
+    column = REVEAL_FIELDS[field]
+    value = beneficiary.name if column is None else pii.decrypt(getattr(beneficiary, column), field)
     audit.record(actor, "subsidy.reveal", subject=beneficiary, field=field, reason=reason)
     return {"field": field, "value": value}
 
@@ -127,6 +127,7 @@ def _no_match():
 
 
 def _limited(minutes):
+    minutes = max(1, minutes)
     return ApiError(429, "self_check_rate_limited", f"查询次数过多，请 {minutes} 分钟后再试",
                     f"Too many checks; try again in {minutes} minutes", headers={"Retry-After": str(minutes * 60)})
 
@@ -147,11 +148,15 @@ def self_check(name, id_number, last4, ip):
         raise bad_field("json.id_number", "id_invalid", "身份证号格式或校验位不正确", "The ID number is malformed or mistyped")
     last4 = pii.plain(last4)
     digest = pii.blind(normal, "id_number")
-    since = clock.now() - cfg["SELF_CHECK_WINDOW"]
-    minutes = int(cfg["SELF_CHECK_WINDOW"].total_seconds() // 60)
-    if (_failures(SelfCheckAttempt.ip, ip, since) >= cfg["SELF_CHECK_PER_VISITOR"]
-            or _failures(SelfCheckAttempt.id_hash, digest, since) >= cfg["SELF_CHECK_PER_ID"]):
-        raise _limited(minutes)
+    now = clock.now()
+    since = now - cfg["SELF_CHECK_WINDOW"]
+    for column, value, limit in ((SelfCheckAttempt.ip, ip, cfg["SELF_CHECK_PER_VISITOR"]),
+                                 (SelfCheckAttempt.id_hash, digest, cfg["SELF_CHECK_PER_ID"])):
+        if _failures(column, value, since) >= limit:
+            # Open again when the oldest counted failure leaves the window: say when, honestly.
+            oldest = db.session.scalar(select(func.min(SelfCheckAttempt.at)).where(
+                column == value, SelfCheckAttempt.at >= since, SelfCheckAttempt.success.is_(False)))
+            raise _limited(-(-int((oldest + cfg["SELF_CHECK_WINDOW"] - now).total_seconds()) // 60))
     person = db.session.execute(select(Beneficiary).where(Beneficiary.id_hash == digest)).scalar_one_or_none()
     ok = False
     if person is not None:

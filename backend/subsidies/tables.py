@@ -119,9 +119,10 @@ def _header(candidates, aliases):
     return best[1], best[2] or {}, best[3] or {}
 
 
-def read(filename, data, aliases, required):
+def read(filename, data, aliases, required, names=None):
     """Parse a file into rows of raw cells keyed by field. ``aliases``: {field: set of squashed
-    header spellings}; ``required``: fields the header must have."""
+    header spellings}; ``required``: fields the header must have; ``names``: {field: (zh, en)} for
+    messages."""
     if not data:
         raise FileProblem("file_empty", "文件是空的", "The file is empty")
     name = (filename or "").lower()
@@ -155,8 +156,9 @@ def read(filename, data, aliases, required):
     source, candidates, last, fields, texts = best
     missing = [f for f in required if f not in texts]
     if last is None or missing:
-        raise FileProblem("header_missing", f"找不到表头或缺少必需的列：{'、'.join(missing) or '全部'}",
-                          f"No header row found, or required columns are missing: {', '.join(missing) or 'all'}")
+        shown = [(names or {}).get(f, (f, f)) for f in (missing or required)]
+        raise FileProblem("header_missing", f"找不到表头或缺少必需的列：{'、'.join(zh for zh, _ in shown)}",
+                          f"No header row found, or required columns are missing: {', '.join(en for _, en in shown)}")
     unknown = [str(c).strip() for i, c in enumerate(candidates[last]) if i not in fields and squash(c)]
     rows = []
     number = last + 1
