@@ -315,3 +315,11 @@ def test_the_lead_prints_the_village_code(app, world, seeded, live_server, phone
     lead.screenshot(path=str(artifacts / "village-code.png"), full_page=True)
     lead.click("[data-testid=vc-open]")
     lead.wait_for_selector("[data-testid=notice-table]")
+
+
+def test_a_project_code_typed_on_the_village_page_opens_the_project(app, live_server, make_project, phones):
+    project = make_project(stage="construction")
+    page = phones()
+    page.goto(f"{live_server}/v/{code_of(app, project)}")
+    page.wait_for_url(re.compile(rf"/q/{code_of(app, project)}$"))
+

@@ -29,6 +29,12 @@ def stage_names(code):
     return STAGE_NAMES.get(code, (code, code))
 
 
+def yuan(text):
+    """"1173174.80" → "1,173,174.80", for the sentences people read (evidence keeps plain numbers)."""
+    from decimal import Decimal
+    return f"{Decimal(text):,.2f}"
+
+
 def masked_person(name, id_mask):
     """How evidence names a person: masked name and ID number (evidence is shown and stored)."""
     from ...core.pii import mask_name

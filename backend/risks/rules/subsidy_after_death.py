@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...subsidies.models import Beneficiary, DeathRecord, Disbursement
-from . import Hit, masked_person
+from . import Hit, masked_person, yuan
 
 CODE = "subsidy_after_death"
 NAME_ZH, NAME_EN = "死亡后仍发放", "Paid after death"
@@ -32,5 +32,5 @@ def find(ctx):
 
 
 def explain(e):
-    return (f"{e['person']} 已于 {e['died_on']} 死亡，此后仍发放 {e['payments']} 笔共 ¥{e['total']}（最近 {e['last_paid_on']}）",
-            f"{e['person']} died on {e['died_on']} but was paid {e['payments']} times since (¥{e['total']}, last {e['last_paid_on']})")
+    return (f"{e['person']} 已于 {e['died_on']} 死亡，此后仍发放 {e['payments']} 笔共 ¥{yuan(e['total'])}（最近 {e['last_paid_on']}）",
+            f"{e['person']} died on {e['died_on']} but was paid {e['payments']} times since (¥{yuan(e['total'])}, last {e['last_paid_on']})")

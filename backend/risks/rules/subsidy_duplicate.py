@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...subsidies.models import Beneficiary, Disbursement, SubsidyPolicy
-from . import Hit, masked_person
+from . import Hit, masked_person, yuan
 
 CODE = "subsidy_duplicate"
 NAME_ZH, NAME_EN = "重复发放", "Paid twice"
@@ -35,5 +35,5 @@ def find(ctx):
 
 
 def explain(e):
-    return (f"{e['person']} 的“{e['policy']}”{e['period']} 发放了 {e['payments']} 次，合计 ¥{e['total']}",
-            f"{e['person']} was paid {e['payments']} times for '{e['policy']}' {e['period']} (¥{e['total']} in all)")
+    return (f"{e['person']} 的“{e['policy']}”{e['period']} 发放了 {e['payments']} 次，合计 ¥{yuan(e['total'])}",
+            f"{e['person']} was paid {e['payments']} times for '{e['policy']}' {e['period']} (¥{yuan(e['total'])} in all)")

@@ -3,7 +3,7 @@ from sqlalchemy import func, select, tuple_
 
 from ...extensions import db
 from ...subsidies.models import Beneficiary, Disbursement, NoticeEntry, SubsidyPolicy
-from . import Hit, masked_person
+from . import Hit, masked_person, yuan
 
 CODE = "subsidy_notice_mismatch"
 NAME_ZH, NAME_EN = "公示与实发不符", "Notice differs from payment"
@@ -44,5 +44,5 @@ def find(ctx):
 
 
 def explain(e):
-    return (f"公示 {e['person']} 的“{e['policy']}”{e['period']} 为 ¥{e['published']}，实际发放 ¥{e['paid']}",
-            f"The notice shows ¥{e['published']} for {e['person']} ('{e['policy']}' {e['period']}); ¥{e['paid']} was paid")
+    return (f"公示 {e['person']} 的“{e['policy']}”{e['period']} 为 ¥{yuan(e['published'])}，实际发放 ¥{yuan(e['paid'])}",
+            f"The notice shows ¥{yuan(e['published'])} for {e['person']} ('{e['policy']}' {e['period']}); ¥{yuan(e['paid'])} was paid")

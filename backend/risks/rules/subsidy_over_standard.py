@@ -3,7 +3,7 @@ from sqlalchemy import literal_column, or_, select
 
 from ...extensions import db
 from ...subsidies.models import Beneficiary, Disbursement, SubsidyPolicy
-from . import Hit, masked_person
+from . import Hit, masked_person, yuan
 
 CODE = "subsidy_over_standard"
 NAME_ZH, NAME_EN = "超标准发放", "Above the standard"
@@ -39,5 +39,5 @@ def find(ctx):
 
 
 def explain(e):
-    return (f"{e['person']} 的“{e['policy']}”{e['period']} 发放 ¥{e['amount']}，超过标准 {e['standard']} × {e['quantity']} = ¥{e['allowed']}",
-            f"{e['person']} got ¥{e['amount']} for '{e['policy']}' {e['period']}, above {e['standard']} × {e['quantity']} = ¥{e['allowed']}")
+    return (f"{e['person']} 的“{e['policy']}”{e['period']} 发放 ¥{yuan(e['amount'])}，超过标准 {e['standard']} × {e['quantity']} = ¥{yuan(e['allowed'])}",
+            f"{e['person']} got ¥{yuan(e['amount'])} for '{e['policy']}' {e['period']}, above {e['standard']} × {e['quantity']} = ¥{yuan(e['allowed'])}")

@@ -3,7 +3,7 @@ from sqlalchemy import String, cast, func, select
 
 from ...extensions import db
 from ...subsidies.models import Beneficiary, Disbursement
-from . import Hit
+from . import Hit, yuan
 
 CODE = "subsidy_proxy_card"
 NAME_ZH, NAME_EN = "一卡多人（疑似代领）", "One card, several people"
@@ -51,5 +51,5 @@ def find(ctx):
 
 
 def explain(e):
-    return (f"银行卡 {e['card']} 收到了 {e['households']} 户 {e['people']} 人的补贴（{e['names']}），合计 ¥{e['total']}",
-            f"Card {e['card']} received subsidies for {e['people']} people in {e['households']} households ({e['names']}), ¥{e['total']} in all")
+    return (f"银行卡 {e['card']} 收到了 {e['households']} 户 {e['people']} 人的补贴（{e['names']}），合计 ¥{yuan(e['total'])}",
+            f"Card {e['card']} received subsidies for {e['people']} people in {e['households']} households ({e['names']}), ¥{yuan(e['total'])} in all")

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...subsidies.models import Beneficiary, Disbursement, PublicEmployee, SubsidyPolicy
-from . import Hit, masked_person
+from . import Hit, masked_person, yuan
 
 CODE = "subsidy_public_employee"
 NAME_ZH, NAME_EN = "财政供养人员违规享受", "Public employee paid"
@@ -33,5 +33,5 @@ def find(ctx):
 
 
 def explain(e):
-    return (f"财政供养人员 {e['person']}（{e['employer']}）领取了“{e['policy']}” {e['payments']} 笔共 ¥{e['total']}",
-            f"Public employee {e['person']} ({e['employer']}) received '{e['policy']}' {e['payments']} times (¥{e['total']})")
+    return (f"财政供养人员 {e['person']}（{e['employer']}）领取了“{e['policy']}” {e['payments']} 笔共 ¥{yuan(e['total'])}",
+            f"Public employee {e['person']} ({e['employer']}) received '{e['policy']}' {e['payments']} times (¥{yuan(e['total'])})")

@@ -32,6 +32,8 @@ export async function render(ctx) {
   try {
     v = await api(`/public/villages/${encodeURIComponent(code)}`, { query: { period } });
   } catch (err) {
+    // A project's or unit's code typed here: show what it marks instead of a dead end.
+    if (err && err.code === "not_a_village_code") { ctx.navigate(`/q/${encodeURIComponent(code)}`, { replace: true }); return null; }
     return errorPage(err, ctx);
   }
   ctx.setTitle(v.village.name);
