@@ -264,31 +264,31 @@ def sizes(conn):
 # Measurements
 # ---------------------------------------------------------------------------------------------
 
-def baseline(conn, repeat):
-    """Seconds of one forced sequential scan of project_payments (best of ``repeat``)."""
+def baseline(conn, repeat, sql=BASELINE_SQL, table="project_payments"):
+    """Seconds of one forced sequential scan of ``table`` (best of ``repeat``)."""
     for setting in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
         conn.execute(f"SET {setting} = off")
     conn.execute("SET max_parallel_workers_per_gather = 0")
-    plan = [r[0] for r in conn.execute("EXPLAIN " + BASELINE_SQL)]
-    assert any("Seq Scan on project_payments" in line for line in plan), plan
-    conn.execute(BASELINE_SQL)  # warm the cache
+    plan = [r[0] for r in conn.execute("EXPLAIN " + sql)]
+    assert any(f"Seq Scan on {table}" in line for line in plan), plan
+    conn.execute(sql)  # warm the cache
     runs = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        count, total = conn.execute(BASELINE_SQL).fetchone()
+        count, total = conn.execute(sql).fetchone()
         runs.append(time.perf_counter() - t0)
     conn.execute("RESET ALL")
     return min(runs), runs, count, total
 
 
-def snapshot(conn):
+def snapshot(conn, watched_tables=WATCHED):
     """Row counts and pg_stat write counters of the watched tables, all tables' counters summed,
     and an md5 over every risk_warnings row."""
     conn.execute("SELECT pg_stat_clear_snapshot()")
     stats = {name: (ins, upd, dele) for name, ins, upd, dele in conn.execute(
         "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")}
     watched = {t: (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0], sum(stats.get(t, (0, 0, 0))))
-               for t in WATCHED}
+               for t in watched_tables}
     everything = sum(sum(v) for v in stats.values())
     digest = conn.execute("SELECT md5(coalesce(string_agg(w::text, '|' ORDER BY id), '')) "
                           "FROM risk_warnings w").fetchone()[0]
@@ -297,7 +297,7 @@ def snapshot(conn):
 
 def compare(before, after):
     """{table: (rows added, pg_stat writes)}, pg_stat writes in all tables, risk_warnings changed?"""
-    tables = {t: tuple(a - b for a, b in zip(after["tables"][t], before["tables"][t])) for t in WATCHED}
+    tables = {t: tuple(a - b for a, b in zip(after["tables"][t], before["tables"][t])) for t in before["tables"]}
     return tables, after["all"] - before["all"], before["md5"] != after["md5"]
 
 
@@ -417,6 +417,30 @@ class Scanner:
         db.engine.dispose()
 
 
+def rule_table(scanner, codes, base, repeat, explain=False):
+    """Each rule timed alone (its find(), and the engine's scan([code]) around it) with a one-line
+    summary of its query plans; returns the sum of the scans in seconds."""
+    print(f"\nPer rule (steady state, best of {repeat}): find() = the rule's query and hits; "
+          "scan([code]) = find() + loading and comparing its warnings + commit")
+    print(f"  {'rule':<28}{'hits':>7}{'find ms':>9}{'scan ms':>9}{'÷ base':>8}  query plan "
+          "(EXPLAIN ANALYZE: time, scans)")
+    total = 0.0
+    for code in codes:
+        t_find = min(scanner.find(code)[0] for _ in range(repeat))
+        hits = scanner.find(code)[1]
+        t_scan = min(scanner.scan([code])[0] for _ in range(repeat))
+        total += t_scan
+        plans = scanner.explain(code, full=explain)
+        summary = " | ".join(plan_summary(p) for _, p, _ in plans)
+        print(f"  {code:<28}{hits:>7}{t_find * 1000:>9.1f}{t_scan * 1000:>9.1f}{t_scan / base:>8.1f}  {summary}")
+        if explain:
+            for statement, _, text in plans:
+                print("    " + statement.replace("\n", "\n    "))
+                print("    " + text.replace("\n", "\n    "))
+    print(f"  {'sum of the rules':<44}{total * 1000:>9.1f}{total / base:>8.1f}")
+    return total
+
+
 def print_report(report, label):
     print(f"  {label}: " + "; ".join(
         f"{code} " + "/".join(str(c[k]) for k in ("opened", "updated", "resolved", "reopened"))
@@ -473,25 +497,7 @@ def main():
             print("  steady-state scans: " + ", ".join(f"{s:.3f}" for s in steady)
                   + f" s; best {best:.3f} s, median {statistics.median(steady):.3f} s")
 
-            print(f"\nPer rule (steady state, best of {args.repeat}): find() = the rule's query and hits; "
-                  "scan([code]) = find() + loading and comparing its warnings + commit")
-            print(f"  {'rule':<28}{'hits':>6}{'find ms':>9}{'scan ms':>9}{'÷ base':>8}  query plan "
-                  "(EXPLAIN ANALYZE: time, scans)")
-            total_rules = 0.0
-            for code in RULES:
-                t_find = min(scanner.find(code)[0] for _ in range(args.repeat))
-                hits = scanner.find(code)[1]
-                t_scan = min(scanner.scan([code])[0] for _ in range(args.repeat))
-                total_rules += t_scan
-                plans = scanner.explain(code, full=args.explain)
-                summary = " | ".join(plan_summary(p) for _, p, _ in plans)
-                print(f"  {code:<28}{hits:>6}{t_find * 1000:>9.1f}{t_scan * 1000:>9.1f}"
-                      f"{t_scan / base:>8.1f}  {summary}")
-                if args.explain:
-                    for statement, _, text in plans:
-                        print("    " + statement.replace("\n", "\n    "))
-                        print("    " + text.replace("\n", "\n    "))
-            print(f"  {'sum of the rules':<43}{total_rules * 1000:>9.1f}{total_rules / base:>8.1f}")
+            rule_table(scanner, RULES, base, args.repeat, args.explain)
             scanner.flush_stats()
             after_all = snapshot(conn)
             later = compare(after_second, after_all)

@@ -32,7 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import subsidy_data as data  # noqa: E402
-from risk_scan import Scanner, plan_summary, print_report  # noqa: E402
+from risk_scan import (Scanner, compare, connect, no_writes, print_report, rule_table,  # noqa: E402
+                       writes_line)
+from risk_scan import baseline as seq_scan  # noqa: E402
+from risk_scan import snapshot as table_snapshot  # noqa: E402
+
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/jicai_bench_subsidy"
 TARGET_RATIO = 10.0
@@ -40,9 +44,13 @@ WATCHED = ("risk_warnings", "notifications", "audit_logs", "lifecycle_events", "
 BASELINE_SQL = "SELECT count(*), sum(amount) FROM disbursements"
 
 
-def connect(url):
-    import psycopg
-    return psycopg.connect(url, autocommit=True)
+def baseline(conn, repeat):
+    """One forced sequential scan of disbursements (best of ``repeat``)."""
+    return seq_scan(conn, repeat, BASELINE_SQL, "disbursements")
+
+
+def snapshot(conn):
+    return table_snapshot(conn, WATCHED)
 
 
 def build(url, people, rows):
@@ -87,50 +95,6 @@ def sizes(conn):
                              "(SELECT status, count(*) n FROM disbursements GROUP BY status) s").fetchone()[0]
     print("  " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
     print(f"  disbursements: {by_status}; {mb[1]:.0f} MB heap, {mb[0]:.0f} MB with indexes")
-
-
-def baseline(conn, repeat):
-    """Seconds of one forced sequential scan of disbursements (best of ``repeat``)."""
-    for setting in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
-        conn.execute(f"SET {setting} = off")
-    conn.execute("SET max_parallel_workers_per_gather = 0")
-    plan = [r[0] for r in conn.execute("EXPLAIN " + BASELINE_SQL)]
-    assert any("Seq Scan on disbursements" in line for line in plan), plan
-    conn.execute(BASELINE_SQL)  # warm the cache
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        count, total = conn.execute(BASELINE_SQL).fetchone()
-        runs.append(time.perf_counter() - t0)
-    conn.execute("RESET ALL")
-    return min(runs), runs, count, total
-
-
-def snapshot(conn):
-    conn.execute("SELECT pg_stat_clear_snapshot()")
-    stats = {name: (ins, upd, dele) for name, ins, upd, dele in conn.execute(
-        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")}
-    watched = {t: (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0], sum(stats.get(t, (0, 0, 0))))
-               for t in WATCHED}
-    digest = conn.execute("SELECT md5(coalesce(string_agg(w::text, '|' ORDER BY id), '')) "
-                          "FROM risk_warnings w").fetchone()[0]
-    return {"tables": watched, "all": sum(sum(v) for v in stats.values()), "md5": digest}
-
-
-def compare(before, after):
-    tables = {t: tuple(a - b for a, b in zip(after["tables"][t], before["tables"][t])) for t in WATCHED}
-    return tables, after["all"] - before["all"], before["md5"] != after["md5"]
-
-
-def writes_line(diff):
-    tables, everything, changed = diff
-    parts = ", ".join(f"{t} {rows:+d} rows / {w} writes" for t, (rows, w) in tables.items())
-    return f"{parts}; all tables {everything} writes; risk_warnings md5 {'CHANGED' if changed else 'same'}"
-
-
-def no_writes(diff):
-    tables, everything, changed = diff
-    return not changed and everything == 0 and all(rows == 0 and w == 0 for rows, w in tables.values())
 
 
 def main():
@@ -191,26 +155,7 @@ def main():
             print("  steady-state scans: " + ", ".join(f"{s:.3f}" for s in steady)
                   + f" s; best {best:.3f} s, median {statistics.median(steady):.3f} s")
 
-            print(f"\nPer rule (steady state, best of {args.repeat}): find() = the rule's query and hits; "
-                  "scan([code]) = find() + loading and comparing its warnings + commit")
-            print(f"  {'rule':<26}{'hits':>7}{'find ms':>9}{'scan ms':>9}{'÷ base':>8}  query plan "
-                  "(EXPLAIN ANALYZE: time, scans)")
-            total_rules = 0.0
-            for code in SUBSIDY_RULES:
-                t_find = min(scanner.find(code)[0] for _ in range(args.repeat))
-                hits = scanner.find(code)[1]
-                t_scan = min(scanner.scan([code])[0] for _ in range(args.repeat))
-                total_rules += t_scan
-                plans = scanner.explain(code, full=args.explain)
-                summary = " | ".join(plan_summary(p) for _, p, _ in plans)
-                print(f"  {code:<26}{hits:>7}{t_find * 1000:>9.1f}{t_scan * 1000:>9.1f}"
-                      f"{t_scan / base:>8.1f}  {summary}")
-                if args.explain:
-                    for statement, _, text in plans:
-                        print("    " + statement.replace("\n", "\n    "))
-                        print("    " + text.replace("\n", "\n    "))
-            print(f"  {'sum of the rules':<42}{total_rules * 1000:>9.1f}{total_rules / base:>8.1f}"
-                  "  (each scan([code]) builds the shared per-scan table again)")
+            rule_table(scanner, SUBSIDY_RULES, base, args.repeat, args.explain)
             scanner.flush_stats()
             later = compare(after_second, snapshot(conn))
             print(f"  all later steady-state scans wrote: {writes_line(later)}")

@@ -497,7 +497,7 @@ class PolicyLookup:
             self.by_name.setdefault(squash(name), {})[year] = pid
 
     def names(self):
-        return {name for name in self.by_name}
+        return set(self.by_name)
 
     def __call__(self, value, year):
         text = tables.text(value)

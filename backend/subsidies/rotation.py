@@ -30,7 +30,7 @@ def rotate():
 
 def _rotate(model, columns):
     done, last, memo = 0, 0, {}
-    cols = [getattr(model, c) for enc, digest, _ in columns for c in (enc,)]
+    cols = [getattr(model, enc) for enc, _, _ in columns]
     while True:
         rows = db.session.execute(select(model.id, *cols).where(model.id > last).order_by(model.id).limit(CHUNK)).all()
         if not rows:

@@ -2,8 +2,8 @@
 from sqlalchemy import literal_column, or_, select
 
 from ...extensions import db
-from ...subsidies.models import Beneficiary, Disbursement, SubsidyPolicy
-from . import Hit, masked_person, yuan
+from ...subsidies.models import Disbursement, SubsidyPolicy
+from . import Hit, masked_person, people, yuan
 
 CODE = "subsidy_over_standard"
 NAME_ZH, NAME_EN = "超标准发放", "Above the standard"
@@ -26,16 +26,17 @@ def find(ctx):
             select(SubsidyPolicy.id, SubsidyPolicy.name, SubsidyPolicy.standard_amount, SubsidyPolicy.unit)).all():
         rows = db.session.execute(
             select(Disbursement.id, Disbursement.region_id, Disbursement.period, Disbursement.amount,
-                   Disbursement.quantity, Beneficiary.name, Beneficiary.id_mask)
-            .join(Beneficiary, Beneficiary.id == Disbursement.beneficiary_id)
+                   Disbursement.quantity, Disbursement.beneficiary_id)
             .where(Disbursement.policy_id == pid, or_(RATE > standard, RATE.is_(None)),
                    Disbursement.status.in_(("paid", "pending")),
-                   Disbursement.amount > standard * Disbursement.quantity + tolerance))
+                   Disbursement.amount > standard * Disbursement.quantity + tolerance)).all()
+        register = people({r.beneficiary_id for r in rows})
         for r in rows:
+            person = register[r.beneficiary_id]
             yield Hit(f"over:{r.id}", "disbursement", r.region_id, None, {
-                **masked_person(r.name, r.id_mask), "policy": policy, "period": r.period, "amount": ctx.money(r.amount),
-                "standard": f"{ctx.money(standard)} {unit}", "quantity": ctx.number(r.quantity),
-                "allowed": ctx.money(standard * r.quantity)})
+                **masked_person(person.name, person.id_mask), "policy": policy, "period": r.period,
+                "amount": ctx.money(r.amount), "standard": f"{ctx.money(standard)} {unit}",
+                "quantity": ctx.number(r.quantity), "allowed": ctx.money(standard * r.quantity)})
 
 
 def explain(e):

@@ -1,9 +1,9 @@
 """One bank card receiving payments for several unrelated people (代领)."""
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 
 from ...extensions import db
-from ...subsidies.models import Beneficiary, Disbursement
-from . import Hit, yuan
+from ...subsidies.models import Disbursement
+from . import Hit, people, yuan
 
 CODE = "subsidy_proxy_card"
 NAME_ZH, NAME_EN = "一卡多人（疑似代领）", "One card, several people"
@@ -25,29 +25,26 @@ def find(ctx):
         .having(func.min(Disbursement.beneficiary_id) != func.max(Disbursement.beneficiary_id))).scalars().all()
     if not shared:
         return
-    household = func.coalesce(Beneficiary.household, "#" + cast(Beneficiary.id, String))
-    per_card = (select(Disbursement.card_hash, func.count(func.distinct(Beneficiary.id)).label("people"),
-                       func.count(func.distinct(household)).label("households"),
-                       func.sum(Disbursement.amount).label("total"), func.min(Disbursement.card_mask).label("mask"),
-                       func.min(Disbursement.region_id).label("region_id"))
-                .join(Beneficiary, Beneficiary.id == Disbursement.beneficiary_id)
-                .where(*paid)
-                .group_by(Disbursement.card_hash)
-                .having(func.count(func.distinct(household)) >= ctx.config["RISK_PROXY_CARD_MIN_PEOPLE"]))
-    hits = [h for start in range(0, len(shared), 1000)  # in chunks: a literal list the index can probe
-            for h in db.session.execute(per_card.where(Disbursement.card_hash.in_(shared[start:start + 1000])))]
-    if not hits:
-        return
-    names = {}
-    for card, name in db.session.execute(
-            select(Disbursement.card_hash, Beneficiary.name).join(Beneficiary, Beneficiary.id == Disbursement.beneficiary_id)
-            .where(Disbursement.card_hash.in_([h.card_hash for h in hits]), Disbursement.status == "paid")
-            .distinct()):
-        names.setdefault(card, set()).add(ctx.mask_name(name))
-    for h in hits:
-        yield Hit(f"card:{h.card_hash[:32]}", "bank_card", h.region_id, None, {
-            "card": h.mask, "people": int(h.people), "households": int(h.households),
-            "names": "、".join(sorted(names.get(h.card_hash, ()))[:8]), "total": ctx.money(h.total)})
+    # Then, for those cards only, what each person on them received; households and names come
+    # from the register by primary key.
+    per_person = [r for start in range(0, len(shared), 1000) for r in db.session.execute(
+        select(Disbursement.card_hash, Disbursement.beneficiary_id, func.sum(Disbursement.amount).label("total"),
+               func.min(Disbursement.card_mask).label("mask"), func.min(Disbursement.region_id).label("region_id"))
+        .where(*paid, Disbursement.card_hash.in_(shared[start:start + 1000]))
+        .group_by(Disbursement.card_hash, Disbursement.beneficiary_id))]
+    register = people({r.beneficiary_id for r in per_person})
+    cards = {}
+    for r in per_person:
+        cards.setdefault(r.card_hash, []).append(r)
+    for card_hash, rows in cards.items():
+        who = [register[r.beneficiary_id] for r in rows]
+        households = {p.household or f"#{p.id}" for p in who}
+        if len(households) < ctx.config["RISK_PROXY_CARD_MIN_PEOPLE"]:
+            continue  # one family sharing a card
+        yield Hit(f"card:{card_hash[:32]}", "bank_card", min(r.region_id for r in rows), None, {
+            "card": min(r.mask for r in rows), "people": len(who), "households": len(households),
+            "names": "、".join(sorted({ctx.mask_name(p.name) for p in who})[:8]),
+            "total": ctx.money(sum(r.total for r in rows))})
 
 
 def explain(e):
