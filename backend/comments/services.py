@@ -3,9 +3,9 @@ answers in public, and abuse can be hidden with a reason."""
 import re
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from ..core import audit, clock, pii
+from ..core import audit, clock, limits, pii
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..extensions import db
@@ -43,12 +43,11 @@ def leave(project, client_uuid, kind, body, nickname, contact, ip):
     cfg = current_app.config
     ip_hash = pii.blind(ip, "ip")
     since = clock.now() - cfg["COMMENTS_WINDOW"]
-    recent = db.session.scalar(select(func.count()).select_from(ProjectComment).where(
-        ProjectComment.ip_hash == ip_hash, ProjectComment.created_at >= since))
-    if recent >= cfg["COMMENTS_PER_VISITOR"]:
-        minutes = int(cfg["COMMENTS_WINDOW"].total_seconds() // 60)
-        raise ApiError(429, "comment_rate_limited", f"留言过于频繁，请 {minutes} 分钟后再试",
-                       f"Too many comments; try again in {minutes} minutes", headers={"Retry-After": str(minutes * 60)})
+    wait = limits.wait_seconds(ProjectComment.created_at, [ProjectComment.ip_hash == ip_hash],
+                               cfg["COMMENTS_PER_VISITOR"], cfg["COMMENTS_WINDOW"])
+    if wait:
+        raise limits.too_many("comment_rate_limited", "留言过于频繁，请 {minutes} 分钟后再试",
+                              "Too many comments; try again in {minutes} minutes", wait)
     if _LINK.search(body):
         raise bad_field("json.body", "comment_has_link", "留言中不能包含网址", "Comments may not contain links")
     squashed = re.sub(r"\s+", "", body)

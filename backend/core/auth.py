@@ -9,11 +9,11 @@ from functools import wraps
 import jwt
 from flask import current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, login_manager
-from . import audit, clock
+from . import audit, clock, limits
 from .errors import ApiError
 from .models import LoginAttempt, RevokedToken, User
 
@@ -33,10 +33,6 @@ def _dummy_hash():
     return cache["hash"]
 
 
-def _failures_since(column, value, since):
-    return db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
-        column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)))
-
 
 def normalize_username(text):
     return unicodedata.normalize("NFKC", text or "").strip().lower()
@@ -55,16 +51,18 @@ def authenticate(username, password, ip):
     """Check a password. Raises 429 ``too_many_attempts`` after repeated failures and 401
     ``bad_credentials`` on a wrong name or password; every attempt is recorded."""
     cfg = current_app.config
-    since = clock.now() - cfg["LOGIN_WINDOW"]
     # Phones capitalise the first letter and input methods type full-width letters: user names are
     # compared in their plain lower-case form.
     username = normalize_username(username)
-    if (_failures_since(LoginAttempt.username, username, since) >= cfg["LOGIN_MAX_FAILURES"]
-            or _failures_since(LoginAttempt.ip, ip, since) >= 4 * cfg["LOGIN_MAX_FAILURES"]):
+    failed = LoginAttempt.success.is_(False)
+    wait = max(limits.wait_seconds(LoginAttempt.at, [LoginAttempt.username == username, failed],
+                                   cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW"]),
+               limits.wait_seconds(LoginAttempt.at, [LoginAttempt.ip == ip, failed],
+                                   4 * cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW"]))
+    if wait:
         _remember_failure(None, username, ip, "auth.login_rate_limited")
-        raise ApiError(429, "too_many_attempts", "登录失败次数过多，请15分钟后再试",
-                       "Too many failed sign-ins; try again in 15 minutes",
-                       headers={"Retry-After": str(int(cfg["LOGIN_WINDOW"].total_seconds()))})
+        raise limits.too_many("too_many_attempts", "登录失败次数过多，请 {minutes} 分钟后再试",
+                              "Too many failed sign-ins; try again in {minutes} minutes", wait)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if not ok or user is None or not user.active:

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import jwt
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from ..core import audit, clock, pii
+from ..core import audit, clock, limits, pii
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..core.tree import ancestors
@@ -126,17 +126,6 @@ def _no_match():
                     "No match: check the name, ID number and the last four digits of the bank card (or phone)")
 
 
-def _limited(minutes):
-    minutes = max(1, minutes)
-    return ApiError(429, "self_check_rate_limited", f"查询次数过多，请 {minutes} 分钟后再试",
-                    f"Too many checks; try again in {minutes} minutes", headers={"Retry-After": str(minutes * 60)})
-
-
-def _failures(column, value, since):
-    return db.session.scalar(select(func.count()).select_from(SelfCheckAttempt).where(
-        column == value, SelfCheckAttempt.at >= since, SelfCheckAttempt.success.is_(False)))
-
-
 def self_check(name, id_number, last4, ip):
     """Find the villager by name + ID number + last four digits of their card (or phone).
 
@@ -148,15 +137,14 @@ def self_check(name, id_number, last4, ip):
         raise bad_field("json.id_number", "id_invalid", "身份证号格式或校验位不正确", "The ID number is malformed or mistyped")
     last4 = pii.plain(last4)
     digest = pii.blind(normal, "id_number")
-    now = clock.now()
-    since = now - cfg["SELF_CHECK_WINDOW"]
-    for column, value, limit in ((SelfCheckAttempt.ip, ip, cfg["SELF_CHECK_PER_VISITOR"]),
-                                 (SelfCheckAttempt.id_hash, digest, cfg["SELF_CHECK_PER_ID"])):
-        if _failures(column, value, since) >= limit:
-            # Open again when the oldest counted failure leaves the window: say when, honestly.
-            oldest = db.session.scalar(select(func.min(SelfCheckAttempt.at)).where(
-                column == value, SelfCheckAttempt.at >= since, SelfCheckAttempt.success.is_(False)))
-            raise _limited(-(-int((oldest + cfg["SELF_CHECK_WINDOW"] - now).total_seconds()) // 60))
+    failed = SelfCheckAttempt.success.is_(False)
+    wait = max(limits.wait_seconds(SelfCheckAttempt.at, [SelfCheckAttempt.ip == ip, failed],
+                                   cfg["SELF_CHECK_PER_VISITOR"], cfg["SELF_CHECK_WINDOW"]),
+               limits.wait_seconds(SelfCheckAttempt.at, [SelfCheckAttempt.id_hash == digest, failed],
+                                   cfg["SELF_CHECK_PER_ID"], cfg["SELF_CHECK_WINDOW"]))
+    if wait:
+        raise limits.too_many("self_check_rate_limited", "查询次数过多，请 {minutes} 分钟后再试",
+                              "Too many checks; try again in {minutes} minutes", wait)
     person = db.session.execute(select(Beneficiary).where(Beneficiary.id_hash == digest)).scalar_one_or_none()
     ok = False
     if person is not None:
