@@ -151,6 +151,14 @@ def test_a_villager_reports_a_payment_not_received_and_sees_the_answer(app, worl
     assert "银行已于3月20日入账" in answer.inner_text()
     public_text_is_masked(villager)
     villager.screenshot(path=str(artifacts / "village-6-answered.png"), full_page=True)
+    # Switching the language draws the page again but keeps the villager's answer (no second check).
+    villager.click("[data-testid=lang-toggle]")
+    villager.wait_for_selector("h2:has-text('Check my subsidies')")
+    assert villager.locator("[data-testid=payments]").count() == 1
+    assert "Paid" in villager.inner_text("[data-testid=payments]")
+    villager.click("[data-testid=lang-toggle]")
+    villager.wait_for_selector("[data-testid=payments]")
+    assert "已发放" in villager.inner_text("[data-testid=payments]")
 
     # A payment the villager expected that is not in the list at all: policy and month.
     villager.click("[data-testid=report-missing]")
@@ -161,6 +169,24 @@ def test_a_villager_reports_a_payment_not_received_and_sees_the_answer(app, worl
     expected = villager.locator("[data-testid=my-case][data-status=open]", has_text="2026-05")
     assert expected.count() == 1 and "城乡居民基础养老金" in expected.inner_text()
     assert len(lead_api.get("/api/v1/subsidies/cases").json["items"]) >= 1
+
+
+def test_a_payment_not_yet_paid_out_offers_no_not_received(app, world, seeded, live_server, phones, artifacts):
+    zhao = seeded["zhao"]
+    villager = phones()
+    villager.goto(f"{live_server}/v/{village_code(app, world)}")
+    villager.wait_for_selector("[data-testid=sc-submit]")
+    self_check(villager, zhao)
+    pending = villager.locator("[data-testid=payment][data-status=pending]")
+    pending.wait_for()
+    assert "待发放" in pending.inner_text() and "尚未发放" in pending.inner_text()
+    assert pending.locator("[data-testid=not-received]").count() == 0
+    villager.screenshot(path=str(artifacts / "village-pending.png"), full_page=True)
+    # "done" forgets the answer: a language switch afterwards shows the empty form.
+    villager.click("[data-testid=sc-done]")
+    villager.click("[data-testid=lang-toggle]")
+    villager.wait_for_selector("h2:has-text('Check my subsidies')")
+    assert villager.locator("[data-testid=payments]").count() == 0 and villager.input_value("[data-testid=sc-id]") == ""
 
 
 def test_a_wrong_self_check_says_no_match(app, world, seeded, live_server, phones, artifacts):

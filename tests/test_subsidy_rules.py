@@ -138,6 +138,7 @@ def test_paid_twice_fires_and_a_pending_payment_paid_later_is_one_payment(app, w
         (2, "1000.00", "2026-05")
     shown = login_as("lead").get(f"/api/v1/risks/{warning['id']}").json
     assert shown["person_id"] == person_id(app, 1)  # the lead follows it to the person's payments
+    assert shown["people"] == [{"id": person_id(app, 1), "name": pii.mask_name("周建平")}]
     assert warning_for(app, "subsidy_duplicate", f"dup:{person_id(app, 2)}:{policy_id(app, policy)}:2026-05") is None
 
     # The bank returns the second transfer: one payment is left.
@@ -165,6 +166,10 @@ def test_one_card_for_two_households_fires_one_family_sharing_a_card_does_not(ap
     assert e["names"] == "、".join(sorted([pii.mask_name("郑志刚"), pii.mask_name("冯桂芳")]))
     assert "郑志刚" not in e["names"] and "冯桂芳" not in e["names"]
     assert warning_for(app, "subsidy_proxy_card", card_key(app, family)) is None  # husband and wife, one household
+    shown = login_as("lead").get(f"/api/v1/risks/{warning['id']}").json  # the lead follows it to each person
+    assert shown["person_id"] is None
+    assert shown["people"] == sorted([{"id": person_id(app, 11), "name": pii.mask_name("郑志刚")},
+                                      {"id": person_id(app, 12), "name": pii.mask_name("冯桂芳")}], key=lambda p: p["id"])
 
     load(app, world, "disbursements", f"冯桂芳,{ident(12)},{policy},2026-06,1,200,已退回,2026-06-05,非本人账户")
     resolved(app, "subsidy_proxy_card", key)

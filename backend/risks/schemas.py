@@ -31,6 +31,8 @@ class WarningOut(Schema):
     status = String(required=True)
     subject_type = String(required=True)
     person_id = Integer(required=True, allow_none=True, metadata={"description": "the beneficiary a subsidy warning is about"})
+    people = List(Nested(Ref(only=("id", "name"))), required=True,
+                  metadata={"description": "the beneficiaries a subsidy warning names (masked names), for links"})
     project = Nested(Ref, required=True, allow_none=True)
     region = Nested(Ref(only=("id", "name")), required=True)
     evidence = Dict(required=True)

@@ -3,6 +3,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from ..core.models import Region
+from ..core.pii import mask_name
 from ..core.scoping import scoped
 from ..extensions import db
 from ..projects.models import Project
@@ -32,6 +33,8 @@ def views(warnings):
     open_rect = dict(db.session.execute(select(Rectification.warning_id, Rectification.id).where(
         Rectification.warning_id.in_([w.id for w in warnings]),
         Rectification.status.in_(("open", "submitted")))).all())
+    named = {w.id: _people_of(w) for w in warnings}
+    who = _masked_names(set().union(*named.values()))
     out = []
     for w in warnings:
         rule = RULES[w.rule_code]
@@ -42,6 +45,7 @@ def views(warnings):
             "subject_type": w.subject_type,
             # A warning about a person (subsidy rules: dup:/dead:/employee:/excl:<beneficiary id>:…)
             "person_id": int(w.subject_key.split(":")[1]) if w.subject_type == "beneficiary" else None,
+            "people": [{"id": i, "name": who[i]} for i in named[w.id] if i in who],
             "project": {"id": project.id, "name": project.name, "code": codes.get(project.id)} if project else None,
             "region": {"id": w.region_id, "name": regions.get(w.region_id, "")}, "evidence": w.evidence,
             "evidence_labels": {k: {"zh": zh_, "en": en_} for k, (zh_, en_) in rule.LABELS.items()},
@@ -50,6 +54,21 @@ def views(warnings):
             "dismissed_reason": w.dismissed_reason if w.status == "dismissed" else None,
             "rectification_id": open_rect.get(w.id)})
     return out
+
+
+def _people_of(w):
+    """The beneficiaries a subsidy warning names: its subject, or the people paid on one card (代领)."""
+    if w.subject_type == "beneficiary":
+        return [int(w.subject_key.split(":")[1])]
+    return [int(i) for i in (w.evidence or {}).get("person_ids", [])]
+
+
+def _masked_names(ids):
+    if not ids:
+        return {}
+    from ..subsidies.models import Beneficiary  # here: subsidies' models import the risk engine
+    return {i: mask_name(name) for i, name in db.session.execute(
+        select(Beneficiary.id, Beneficiary.name).where(Beneficiary.id.in_(ids)))}
 
 
 def order(stmt):

@@ -44,6 +44,7 @@ def find(ctx):
         yield Hit(f"card:{card_hash[:32]}", "bank_card", min(r.region_id for r in rows), None, {
             "card": min(r.mask for r in rows), "people": len(who), "households": len(households),
             "names": "、".join(sorted({ctx.mask_name(p.name) for p in who})[:8]),
+            "person_ids": sorted(p.id for p in who)[:20],  # for links to each person's payments (no label: not shown)
             "total": ctx.money(sum(r.total for r in rows))})
 
 

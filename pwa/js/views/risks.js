@@ -143,6 +143,10 @@ function detailPage(w, ctx) {
             t("risks.openRect", { id: w.rectification_id })) : null),
         w.person_id ? fact(t("risks.person"), h("a", { href: `/subsidies/people/${w.person_id}`, "data-link": "",
           "data-testid": "risk-person-link" }, t("risks.openPerson"))) : null,
+        // 代领: the people paid on one card, each a link to their payments.
+        !w.person_id && (w.people || []).length ? fact(t("risks.people"), h("span", { class: "row wrap" },
+          w.people.map((p) => h("a", { href: `/subsidies/people/${p.id}`, "data-link": "", class: "chip",
+            "data-testid": "risk-people-link" }, p.name)))) : null,
         isCase && w.status === "open" ? fact(t("risks.rectification"), h("a", { href: "/subsidies/cases", "data-link": "",
           "data-testid": "risk-case-link" }, t("risks.answerCase"))) : null)),
     evidenceList(w) ? h("section", { class: "card", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, t("risks.evidence")), evidenceList(w)) : null,

@@ -117,8 +117,13 @@ function projectsSection(projects) {
 
 // ---- the villager's self-check -----------------------------------------------------------------
 
+// The villager's answer stays in this tab's memory while they are on this village's page, so that
+// switching the language (which draws the page again) does not send them back to the form. A reload,
+// "done" or an expired check forgets it; it is never written to the phone.
+let kept = null; // {code, me}
+
 function selfCheckSection(v) {
-  let me = null; // {token, person, payments, cases}: in memory only
+  let me = kept && kept.code === v.code ? kept.me : null; // {token, person, payments, cases}
   const body = h("div", {});
   const section = h("section", { class: "card", id: "self-check", "aria-labelledby": "sc-h", "data-testid": "self-check" },
     h("h2", { id: "sc-h" }, t("sc.title")), body);
@@ -138,7 +143,7 @@ function selfCheckSection(v) {
     const id = idNo.value.normalize("NFKC").replace(/\s/g, "");
     const tail = last4.value.normalize("NFKC").trim();
     if (!name.value.trim()) { name.focus(); return say(t("sc.needName")); }
-    if (!/^\d{17}[\dXx]$/.test(id)) { idNo.focus(); return say(t("sc.badId")); }
+    if (!/^(\d{17}[\dXx]|\d{15})$/.test(id)) { idNo.focus(); return say(t("sc.badId")); } // old 15-digit IDs too
     if (!/^\d{4}$/.test(tail)) { last4.focus(); return say(t("sc.badLast4")); }
     submit.disabled = true;
     submit.textContent = t("sc.busy");
@@ -164,6 +169,7 @@ function selfCheckSection(v) {
 
   function showForm(message, code) {
     me = null;
+    kept = null;
     fill(body, form);
     say(message, code);
   }
@@ -187,6 +193,7 @@ function selfCheckSection(v) {
   }
 
   function showMine(toast) {
+    kept = { code: v.code, me };
     const { person, payments = [], cases = [] } = me;
     const openKeys = new Set(cases.filter((c) => c.status === "open").map((c) => `${c.policy_id}|${c.period}`));
     fill(body,
@@ -206,6 +213,8 @@ function selfCheckSection(v) {
           p.reason ? h("p", { class: "small pay-reason" }, t("sc.reason", { reason: p.reason })) : null,
           p.bank_card ? h("p", { class: "muted small mono" }, t("sc.card", { card: p.bank_card })) : null,
           reported ? h("p", { class: "flag warn", "data-testid": "payment-reported" }, t("sc.reported"))
+            // Not paid out yet: nothing to miss; the villager can still report a month that never came.
+            : p.status === "pending" ? h("p", { class: "muted small", "data-testid": "payment-pending" }, t("sc.pendingNote"))
             : h("button", { type: "button", class: "btn btn-small", "data-testid": "not-received",
               onclick: () => report({ payment: p }) }, t("sc.notReceived")));
       })) : h("p", { class: "empty small" }, t("sc.noPayments")),
@@ -260,7 +269,7 @@ function selfCheckSection(v) {
     });
   }
 
-  showForm();
+  if (me) showMine(); else showForm();
   return section;
 }
 
