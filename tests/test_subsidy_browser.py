@@ -315,6 +315,17 @@ def test_an_import_with_a_bad_row_imports_nothing_then_a_good_file_imports(app, 
     lead.wait_for_selector("[data-testid=import-run][data-status=accepted]")
     lead.screenshot(path=str(artifacts / "import-2-accepted.png"), full_page=True)
 
+    # A later roster without the card column, with a column the app does not know: the card is kept,
+    # and the clerk is told both.
+    later = f"姓名,身份证号码,村,开户行\n{good[0]},{good[1]},钱王社区,临安农商银行\n".encode()
+    lead.set_input_files("[data-testid=import-file]", files=[{"name": "名单.csv", "mimeType": "text/csv", "buffer": later}])
+    lead.click("[data-testid=import-submit]")
+    lead.wait_for_selector("[data-testid=import-notes]")
+    notes = lead.inner_text("[data-testid=import-notes]")
+    assert "开户行" in notes and "保留了系统中已有的银行卡号" in notes
+    no_sideways_scroll(lead)
+    lead.screenshot(path=str(artifacts / "import-3-notes.png"), full_page=True)
+
     # The new person is found, masked; the lead may see the whole ID number with a reason.
     lead.goto(f"{live_server}/subsidies?q=孙桂兰")
     lead.click("[data-testid=person]")

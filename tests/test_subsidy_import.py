@@ -380,3 +380,196 @@ def test_every_problem_of_a_row_and_the_register_checks_come_in_one_report(app, 
     result = run(app, world, "disbursements", (header + body).encode())
     assert problems(result) == [(2, "period", "bad_period"), (2, "amount", "not_a_number"),
                                 (3, "paid_on", "date_in_future"), (4, "id_number", "unknown_beneficiary")]
+
+
+# ---------------------------------------------------------------- from trying it with clerks' real files
+
+def stored_person(app, seq):
+    with app.app_context():
+        return db.session.execute(select(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(ident(seq), "id_number"))).scalar_one()
+
+
+def test_a_roster_without_cards_keeps_the_stored_cards_and_says_which_columns_it_did_not_use(app, world, policies):
+    first = people_csv([(1, "石永康", ident(201), "钱王社区", "6217001122330002011", "13800002011", "H201"),
+                        (2, "石永丽", ident(202), "钱王社区", "6217001122330002022", "", "H201")])
+    assert run(app, world, "beneficiaries", first)["status"] == "accepted"
+    # A later roster of names and villages only, with a column the app does not know.
+    later = "姓名,身份证号,村,开户行\n" + f"石永康,{ident(201)},钱王社区,临安农商银行\n石永丽,{ident(202)},钱王社区,\n"
+    result = run(app, world, "beneficiaries", later.encode())
+    assert result["status"] == "accepted", result["errors"]
+    person = stored_person(app, 201)
+    assert (person.card_mask, person.phone_mask) == (pii.mask_card("6217001122330002011"), pii.mask_phone("13800002011"))
+    with app.app_context():
+        notes = [(n["code"], n["message"]["zh"]) for n in db.session.get(SubsidyImport, result["id"]).notes]
+    assert [c for c, _ in notes] == ["columns_not_used", "values_kept", "values_kept"]
+    assert "开户行" in notes[0][1]
+    assert "2 人的银行卡号文件中没有给出（没有该列），保留了系统中已有的银行卡号" in notes[1][1]
+    assert "1 人的电话" in notes[2][1]
+
+
+def test_an_xlsx_whose_dimension_is_wrong_loses_no_row(app, world, policies, monkeypatch):
+    import re
+    import zipfile
+    rows = [("姓名", "身份证号", "村")] + [(f"谷{i}", ident(300 + i), "钱王社区") for i in range(30)]
+    good = xlsx(rows)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:C5"/>', data)
+            dst.writestr(item, data)
+    for whole in (True, False):  # opened whole, and streamed as big files are
+        monkeypatch.setattr("backend.subsidies.tables.XLSX_FULL_MAX", 1 << 30 if whole else 0)
+        result = run(app, world, "beneficiaries", out.getvalue(), filename="名册.xlsx")
+        assert (result["status"], result["rows"]) == ("accepted", 30), result["errors"]
+
+
+@pytest.mark.parametrize("padding", [0, 200_000])
+def test_a_quote_never_closed_stops_the_import_instead_of_swallowing_rows(app, world, policies, padding):
+    before = counts(app)
+    lines = ["姓名,身份证号,村,户号"] + [f"柏{i},{ident(340 + i)},钱王社区,H{i}" for i in range(5)]
+    lines[3] = lines[3] + ',"老党员' + "很" * padding  # an opening quote, nothing closes it
+    result = run(app, world, "beneficiaries", "\n".join(lines).encode())
+    assert [(e["code"]) for e in result["errors"]] == ["csv_unclosed_quote"], result["errors"]
+    assert "第 4 行" in result["errors"][0]["message"]["zh"]
+    assert counts(app) == before
+
+
+def test_a_group_header_over_several_amounts_reads_the_amount_paid(app, world, policies):
+    assert run(app, world, "beneficiaries", people_csv([(1, "樊建设", ident(351), "钱王社区", "6217001122330003511", "", "")]))[
+        "status"] == "accepted"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "身份证号", "补贴项目", "期间", "发放金额", None, None, "银行卡", None])
+    sheet.append([None, None, None, None, "应发", "代扣医保", "实发金额", "开户行", "卡号"])
+    for start, end in (("A1", "A2"), ("B1", "B2"), ("C1", "C2"), ("D1", "D2"), ("E1", "G1"), ("H1", "I1")):
+        sheet.merge_cells(f"{start}:{end}")
+    sheet.append(["樊建设", ident(351), "城乡居民基础养老金", "2026-04", 230, 30, 200, "临安农商银行", "6217001122330003511"])
+    data = io.BytesIO()
+    book.save(data)
+    result = run(app, world, "disbursements", data.getvalue(), filename="发放.xlsx")
+    assert result["status"] == "accepted", result["errors"]
+    with app.app_context():
+        paid = db.session.execute(select(Disbursement).join(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(ident(351), "id_number"))).scalar_one()
+        assert (paid.amount, paid.card_mask) == (Decimal("200.00"), pii.mask_card("6217001122330003511"))
+
+
+def test_months_in_the_title_make_a_quarter_and_a_monthly_policy_counts_its_months(app, world, policies):
+    assert run(app, world, "beneficiaries", people_csv([(1, "樊建国", ident(352), "钱王社区", "", "", "")]))[
+        "status"] == "accepted"
+    text = f"锦城街道2026年1-3月城乡居民基础养老金发放表\n姓名,身份证号,金额,发放状态,发放日期\n樊建国,{ident(352)},690,已发放,2026-04-02\n"
+    result = run(app, world, "disbursements", text.encode())
+    assert result["status"] == "accepted", result["errors"]
+    with app.app_context():
+        paid = db.session.execute(select(Disbursement).join(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(ident(352), "id_number"))).scalar_one()
+        assert (paid.period, paid.quantity, paid.amount) == ("2026-Q1", Decimal(3), Decimal("690.00"))
+    odd = f"2026年1-2月城乡居民基础养老金发放表\n姓名,身份证号,金额\n樊建国,{ident(352)},460\n"
+    assert problems(run(app, world, "disbursements", odd.encode())) == [(3, "period", "bad_period")]
+
+
+def test_a_period_excel_kept_as_a_number_that_may_be_october_is_refused(app, world, policies):
+    data = xlsx([("姓名", "身份证号", "补贴项目", "期间", "金额"),
+                 ("樊建国", ident(352), "城乡居民基础养老金", 2026.1, 230),
+                 ("樊建国", ident(352), "城乡居民基础养老金", 2026.11, 230)])
+    assert problems(run(app, world, "disbursements", data, filename="f.xlsx")) == [(2, "period", "period_ambiguous")]
+
+
+def test_a_village_written_once_subtotals_a_signature_line_and_a_long_instructions_block(app, world, policies):
+    book = Workbook()
+    sheet = book.active
+    for line in range(15):
+        sheet.append([f"填表说明{line + 1}：请按身份证号逐人填写，不得漏填。"])
+    sheet.append(["序号", "村", "姓名", "身份证号", "银行卡号"])
+    sheet.append([1, "钱王社区", "祁大山", ident(361), "6217001122330003611"])
+    sheet.append([2, None, "祁二山", ident(362), "6217001122330003622"])
+    sheet.append([3, None, "祁三山", ident(363), "6217001122330003633"])
+    sheet.merge_cells("B17:B19")  # the village written once for its people
+    sheet.append([None, "钱王社区小计", None, None, None])
+    sheet.append(["制表人：王芳", None, "审核人：李明", None, "分管领导："])
+    data = io.BytesIO()
+    book.save(data)
+    result = run(app, world, "beneficiaries", data.getvalue(), filename="花名册.xlsx")
+    assert (result["status"], result["inserted"]) == ("accepted", 3), result["errors"]
+    assert stored_person(app, 363).region_id == world["regions"]["qianwang"]
+
+
+def test_formulas_saved_without_their_results_are_named(app, world, policies):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "身份证号", "补贴项目", "期间", "面积", "标准", "金额"])
+    sheet.append(["樊建设", ident(351), "耕地地力保护补贴", "2026", 5, 120, "=E2*F2"])  # openpyxl writes no result
+    data = io.BytesIO()
+    book.save(data)
+    result = run(app, world, "disbursements", data.getvalue(), filename="f.xlsx")
+    assert [e["code"] for e in result["errors"]] == ["formula_without_value", "required"]
+    assert "WPS" in result["errors"][0]["message"]["zh"]
+
+
+def test_invisible_characters_masked_ids_and_the_spellings_of_a_middle_dot(app, world, policies):
+    roster = people_csv([(1, "阿卜杜·热合曼", ident(371), "钱王社区", "", "", "")])
+    assert run(app, world, "beneficiaries", roster)["status"] == "accepted"
+    lines = [f"{name},{ident(371)[:6]}\u200b{ident(371)[6:]},临时救助,2026-0{i + 1},100"
+             for i, name in enumerate(["阿卜杜•热合曼", "阿卜杜.热合曼", "阿卜杜・热合曼", "阿卜杜热合曼"])]
+    text = "姓名,身份证号,补贴项目,期间,金额\n" + "\n".join(lines).replace("临时救助", "困难群众临时救助") + "\n"
+    result = run(app, world, "disbursements", text.encode())
+    assert (result["status"], result["inserted"]) == ("accepted", 4), result["errors"]
+    masked = f"姓名,身份证号,补贴项目,期间,金额\n某某,330112********4998,困难群众临时救助,2026-05,100\n"
+    assert problems(run(app, world, "disbursements", masked.encode())) == [(2, "id_number", "id_masked")]
+
+
+def test_the_banks_status_words_a_reason_in_brackets_and_a_paid_zero(app, world, policies):
+    assert run(app, world, "beneficiaries", people_csv([(1, "樊小军", ident(381), "钱王社区", "", "", "")]))[
+        "status"] == "accepted"
+    rows = [("到账成功", "2026-06"), ("交易成功", "2026-07"), ("已入账", "2026-08"), ("银行退回", "2026-09"),
+            ("失败（账户冻结）", "2026-10")]
+    text = "姓名,身份证号,补贴项目,期间,金额,状态,发放日期\n" + "".join(
+        f"樊小军,{ident(381)},城乡居民基础养老金,{period},230,{word},2026-11-01\n" for word, period in rows)
+    result = run(app, world, "disbursements", text.encode())
+    assert result["status"] == "accepted", result["errors"]
+    with app.app_context():
+        got = {d.period: (d.status, d.reason) for d in db.session.execute(select(Disbursement).join(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(ident(381), "id_number"))).scalars()}
+    assert got["2026-06"] == ("paid", None) and got["2026-09"][0] == "returned"
+    assert got["2026-10"] == ("failed", "账户冻结")
+    zero = f"姓名,身份证号,补贴项目,期间,金额,状态,发放日期\n樊小军,{ident(381)},城乡居民基础养老金,2026-11,0,已发放,2026-11-05\n"
+    assert problems(run(app, world, "disbursements", zero.encode())) == [(2, "amount", "paid_zero")]
+
+
+def test_hidden_rows_are_not_imported_silently(app, world, policies):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "身份证号", "村"])
+    sheet.append(["韦一", ident(391), "钱王社区"])
+    sheet.append(["韦二", ident(392), "钱王社区"])
+    sheet.row_dimensions[3].hidden = True  # 已死亡，不再享受 — hidden by the clerk
+    data = io.BytesIO()
+    book.save(data)
+    before = counts(app)
+    result = run(app, world, "beneficiaries", data.getvalue(), filename="f.xlsx")
+    assert [e["code"] for e in result["errors"]] == ["hidden_rows"] and "第 3 行" in result["errors"][0]["message"]["zh"]
+    assert counts(app) == before
+
+
+def test_a_policy_with_its_year_before_it_and_a_near_miss_and_a_village_without_its_suffix(app, world, policies):
+    assert run(app, world, "beneficiaries", people_csv([(1, "车大勇", ident(395), "钱王村", "", "", "")]))[
+        "status"] == "accepted"
+    assert stored_person(app, 395).region_id == world["regions"]["qianwang"]
+    text = (f"姓名,身份证号,补贴项目,期间,面积,金额\n车大勇,{ident(395)},2026年耕地地力保护补贴,2026,1,120\n"
+            f"车大勇,{ident(395)},耕地地力补贴,2026,1,120\n")
+    result = run(app, world, "disbursements", text.encode())
+    assert problems(result) == [(3, "policy", "unknown_policy")]
+    assert "是不是“耕地地力保护补贴”" in result["errors"][0]["message"]["zh"]
+    unknown = run(app, world, "beneficiaries", people_csv([(1, "车小勇", ident(396), "不存在村", "", "", "")]))
+    assert "钱王社区" in unknown["errors"][0]["message"]["zh"]
+
+
+@pytest.mark.parametrize("written,expected", [
+    ("2026年3月5号", date(2026, 3, 5)), ("2026. 3. 5", date(2026, 3, 5)), ("2026-03-05T00:00:00", date(2026, 3, 5)),
+    ("2026.03.05.", date(2026, 3, 5)), ("2026年 3月 5日", date(2026, 3, 5))])
+def test_the_ways_clerks_write_a_date(written, expected):
+    from backend.subsidies import tables
+    assert tables.day(written) == expected

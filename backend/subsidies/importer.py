@@ -39,9 +39,10 @@ PAYMENT = dict(
     policy="补贴项目|补贴名称|政策名称|补贴政策|补贴政策名称|补贴项目名称|项目名称|补贴种类|policy",
     period="期间|发放期间|所属期间|补贴期间|发放月份|月份|所属月份|期别|年月|发放年月|period",
     quantity="数量|面积|补贴面积|计补面积|亩数|人数|计补数量|补贴数量|quantity",
-    amount="金额|发放金额|补贴金额|实发金额|金额元|发放金额元|补贴金额元|公示金额|amount",
+    amount="金额|发放金额|补贴金额|实发金额|实发|金额元|发放金额元|补贴金额元|公示金额|本次发放金额|实发金额元|amount",
     bank_card="银行卡号|卡号|银行账号|账号|社保卡号|一卡通账号|一卡通卡号|收款账号|银行卡|存折号|存折账号|收款人账号|"
-              "开户账号|银行卡折号|惠农卡号|bankcard",
+              "开户账号|银行卡折号|惠农卡号|开户银行卡号|银行卡账号|一卡通|一折通|一折通账号|惠农一卡通|社保卡银行账号|社保卡金融账号|"
+              "收款卡号|打卡账号|bankcard",
     year="年度|年份|政策年度|year",
 )
 SPECS_ALIASES = {
@@ -58,7 +59,8 @@ SPECS_ALIASES = {
         exclusive_with="互斥政策|不得同时享受|互斥|不得同时享受政策|exclusivewith"),
     "beneficiaries": _aliases(
         **PERSON,
-        village="村|村名|村名称|所属村|村社区|行政村|行政村名称|村委会|所在村|村居|所属村社区|村组|village",
+        village="村|村名|村名称|所属村|村社区|行政村|行政村名称|村委会|所在村|村居|所属村社区|村组|社区|所属社区|社区名称|"
+                "村居委会|居委会|村居名称|所属村居|village",
         bank_card=PAYMENT["bank_card"],
         phone="电话|手机|手机号|手机号码|联系电话|联系方式|phone",
         household="户号|户主|家庭户号|household"),
@@ -156,6 +158,9 @@ class _Skip(Exception):
 
 def _id_number(value):
     raw = tables.code_text(value)
+    if "*" in raw or "＊" in raw:
+        raise CellProblem("id_masked", "身份证号被部分隐藏了（含 *，如公示用的名单）：导入需要完整身份证号的名单",
+                          "The ID number is partly hidden (has *, as on a public list): import the list with whole ID numbers")
     normal = pii.normalize_id(raw)  # (a 15-digit first-generation ID becomes its 18-digit form)
     if normal is None:
         raise CellProblem("id_malformed", "身份证号应为18位（最后一位可为X）或15位老证号",
@@ -253,13 +258,32 @@ def run(kind, region, actor, filename, data, client_uuid=None):
     parsed = importer.parse(table.rows) if report.count == 0 else []
     importer.check(parsed)  # the rows that parsed are checked against each other and the register too
     if report.count:
+        if table.uncalculated and any(e["code"] == "required" for e in report.errors):
+            report.errors.insert(0, {"row": None, "column": None, "field": None, "code": "formula_without_value",
+                                     "message": {"zh": f"文件中有 {table.uncalculated} 个公式单元格没有计算结果（由程序生成的表格常见），"
+                                                       "读出来是空的：请用 Excel 或 WPS 打开后保存一次再导入",
+                                                 "en": f"{table.uncalculated} formula cells have no calculated value (common in "
+                                                       "files written by programs) and read as empty: open the file in Excel "
+                                                       "or WPS, save it, and import again"}, "value": None})
+            report.count += 1
         record.error_count, record.errors = report.count, report.errors
         return _finish(record, actor)
     record.status = "accepted"
     db.session.add(record)
     db.session.flush()
     record.inserted, record.updated, record.unchanged = importer.write(parsed, record.id)
+    record.notes = _notes(table) + importer.notes
     return _finish(record, actor)
+
+
+def _notes(table):
+    if not table.unknown_columns:
+        return []
+    names = "、".join(table.unknown_columns)
+    return [{"code": "columns_not_used", "message": {
+        "zh": f"以下列没有导入（系统不认识这些列名）：{names}。如其中有需要的信息，请把列名改成常用写法（如“银行卡号”“联系电话”）",
+        "en": f"These columns were not imported (their names are not known): {names}. If one holds needed data, "
+              "rename it the usual way (e.g. 银行卡号, 联系电话)"}}]
 
 
 def _finish(record, actor):
@@ -281,6 +305,7 @@ class Importer:
         self.region, self.report = region, report
         self._blind = {}
         self._memo = {}
+        self.notes = []
 
     def blind(self, value, name):
         key = (value, name)
@@ -403,9 +428,11 @@ class BeneficiaryImporter(Importer):
         super().__init__(region, report)
         villages = [r for r in _regions_below(region) if r.level == "village"]
         self.by_code = {v.code: v for v in villages}
-        self.by_name = {}
+        self.by_name, self.by_stem = {}, {}
         for v in villages:
             self.by_name.setdefault(squash(v.name), []).append(v)
+            self.by_stem.setdefault(_village_stem(squash(v.name)), []).append(v)
+        self.columns = set()
 
     def village(self, value):
         text = tables.text(value)
@@ -415,13 +442,22 @@ class BeneficiaryImporter(Importer):
         # 钱王社区, 锦城街道钱王社区 or 钱王社区3组: the village's own name, with a township before it or a
         # group (组) after it.
         found = (self.by_name.get(key) or [v for name, vs in self.by_name.items() if key.endswith(name) for v in vs]
-                 or [v for name, vs in self.by_name.items() if key.startswith(name) for v in vs])
+                 or [v for name, vs in self.by_name.items() if key.startswith(name) for v in vs]
+                 or [v for name, vs in self.by_name.items() if name in key for v in vs]  # 锦城街道钱王社区3组
+                 # 钱王村 or 钱王 for 钱王社区: the same name without its 村/社区/居委会
+                 or [v for stem, vs in self.by_stem.items() if _village_stem(key) == stem for v in vs])
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             raise CellProblem("village_ambiguous", f"“{text}”在本辖区有多个同名村，请写村代码或乡镇+村名",
                               f"Several villages here are called '{text}'; give the village code or township + village")
-        raise CellProblem("unknown_village", f"本辖区没有“{text}”这个村", f"No village '{text}' in this region")
+        known = sorted({v.name for vs in self.by_name.values() for v in vs})
+        listed = "、".join(known[:30]) + ("等" if len(known) > 30 else "")
+        raise CellProblem("unknown_village", f"本辖区没有“{text}”这个村（本辖区的村：{listed}）",
+                          f"No village '{text}' in this region (its villages: {listed})")
+
+    def prepare(self, table):
+        self.columns = set(table.columns)
 
     def parse_row(self, n, c):
         r = self.report
@@ -448,6 +484,7 @@ class BeneficiaryImporter(Importer):
 
     def write(self, parsed, batch_id):
         counts = [0, 0, 0]
+        kept = {"bank_card": 0, "phone": 0}
         for _, row in parsed:
             b = self.existing.get(row["id_hash"])
             card_hash = self.blind(row["bank_card"], "bank_card") if row["bank_card"] else None
@@ -467,19 +504,36 @@ class BeneficiaryImporter(Importer):
                 if getattr(b, attr) != value:
                     setattr(b, attr, value)
                     changed = True
-            if b.card_hash != card_hash:
+            # A card or phone the file does not give (no such column, or an empty cell) is kept as
+            # stored: a roster of names and villages must not wipe the cards the payments go to.
+            if card_hash and b.card_hash != card_hash:
                 b.card_enc, b.card_hash, b.card_mask = pii.seal(row["bank_card"], "bank_card")
                 changed = True
-            if b.phone_hash != phone_hash:
+            elif not card_hash and b.card_hash:
+                kept["bank_card"] += 1
+            if phone_hash and b.phone_hash != phone_hash:
                 b.phone_enc, b.phone_hash, b.phone_mask = pii.seal(row["phone"], "phone")
                 changed = True
+            elif not phone_hash and b.phone_hash:
+                kept["phone"] += 1
             if changed:
                 b.batch_id = batch_id
                 counts[1] += 1
             else:
                 counts[2] += 1
+        for name, n in kept.items():
+            if n:
+                zh, en = FIELD_NAMES[name]
+                self.notes.append({"code": "values_kept", "message": {
+                    "zh": f"{n} 人的{zh}文件中没有给出（{'没有该列' if name not in self.columns else '单元格为空'}），保留了系统中已有的{zh}",
+                    "en": f"The file gives no {en} for {n} people ({'no such column' if name not in self.columns else 'empty cells'}); "
+                          f"the stored {en} was kept"}})
         db.session.flush()
         return counts
+
+
+def _village_stem(key):
+    return re.sub(r"(村民委员会|居民委员会|村委会|居委会|社区|村)$", "", key) or key
 
 
 # ---------------------------------------------------------------- payments and the public notice
@@ -490,24 +544,35 @@ class PolicyLookup:
     def __init__(self, region):
         above = [p for p in region.path.strip("/").split("/")]
         rows = db.session.execute(
-            select(SubsidyPolicy.id, SubsidyPolicy.name, SubsidyPolicy.year).join(Region, Region.id == SubsidyPolicy.region_id)
+            select(SubsidyPolicy.id, SubsidyPolicy.name, SubsidyPolicy.year, SubsidyPolicy.unit)
+            .join(Region, Region.id == SubsidyPolicy.region_id)
             .where(Region.path.startswith(region.path, autoescape=True) | Region.code.in_(above))).all()
-        self.by_name = {}
-        for pid, name, year in rows:
+        self.by_name, self.written, self.units = {}, {}, {}
+        for pid, name, year, unit in rows:
             self.by_name.setdefault(squash(name), {})[year] = pid
+            self.written[squash(name)] = name
+            self.units[pid] = unit or ""
 
     def names(self):
         return set(self.by_name)
 
     def __call__(self, value, year):
         text = tables.text(value)
-        years = self.by_name.get(squash(text))
+        # "2026年耕地地力保护补贴": the year written before the name.
+        key = squash(text)
+        years = self.by_name.get(key) or self.by_name.get(re.sub(r"^\d{4}年?度?", "", key))
         if not years:
-            raise CellProblem("unknown_policy", f"没有名为“{text}”的补贴政策（请先导入政策清单）",
-                              f"No policy called '{text}' (import the policy list first)")
+            import difflib
+            near = [self.written[k] for k in difflib.get_close_matches(key, list(self.by_name), n=3, cutoff=0.6)]
+            hint_zh = f"，是不是“{'”或“'.join(near)}”？" if near else "（请先导入政策清单）"
+            hint_en = f"; did you mean {' or '.join(near)}?" if near else " (import the policy list first)"
+            raise CellProblem("unknown_policy", f"没有名为“{text}”的补贴政策{hint_zh}", f"No policy called '{text}'{hint_en}")
         if year not in years:
             raise CellProblem("policy_year_missing", f"“{text}”没有 {year} 年度的政策", f"'{text}' has no policy for {year}")
         return years[year]
+
+
+_MONTHS = {"": 12, "-Q1": 3, "-Q2": 3, "-Q3": 3, "-Q4": 3, "-H1": 6, "-H2": 6}
 
 
 class PaymentImporter(Importer):
@@ -533,7 +598,8 @@ class PaymentImporter(Importer):
                 cells["policy"] = named
         if "period" not in table.columns:
             source = "year" if "year" in table.columns else None
-            found = re.search(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月|第?([一二三四1-4])季度|([上下])半年)?", table.title)
+            found = re.search(r"(\d{4})\s*年\s*(?:\d{1,2}\s*(?:月份?)?\s*[-~—至到]\s*\d{1,2}\s*月|(\d{1,2})\s*月"
+                              r"|第?([一二三四1-4])季度|([上下])半年)?", table.title)
             if source is None and found is None:
                 r.add(None, "period", "header_missing", "缺少“期间”列（或“年度”列，或在标题中写明年月）",
                       "No period column (nor a year column, nor a year or month in the title)")
@@ -553,7 +619,12 @@ class PaymentImporter(Importer):
                             if year else None)
         row["amount"] = _cell(lambda v: self.memo(tables.decimal, v), n, c, "amount", r, required=True)
         quantity = _cell(lambda v: self.memo(tables.decimal, v, 3), n, c, "quantity", r)
-        row["quantity"] = Decimal(1) if quantity is None else quantity
+        if quantity is None:
+            # A per-month policy (元/人·月) paid for a quarter, a half or a year covers that many months.
+            months = _MONTHS.get((row["period"] or "")[4:], 1)
+            monthly = row["policy_id"] is not None and "月" in self.policies.units.get(row["policy_id"], "")
+            quantity = Decimal(months if monthly else 1)
+        row["quantity"] = quantity
         return row
 
     def check_people(self, parsed):
@@ -583,9 +654,12 @@ class DisbursementImporter(PaymentImporter):
         row = self.payment_fields(n, c)
         row["bank_card"] = _cell(lambda v: self.memo(_card, v), n, c, "bank_card", r)
         row["paid_on"] = _cell(lambda v: self.memo(_past_day, v), n, c, "paid_on", r)
-        state = _cell(lambda v: self.memo(tables.status, v), n, c, "status", r)
+        state, said = _cell(lambda v: self.memo(tables.status_reason, v), n, c, "status", r) or (None, None)
         row["status"] = state or ("paid" if row["paid_on"] else "pending")
-        row["reason"] = _cell(lambda v: self.memo(_short, v, 200), n, c, "reason", r)
+        row["reason"] = _cell(lambda v: self.memo(_short, v, 200), n, c, "reason", r) or said  # 失败（账户冻结）
+        if row["status"] == "paid" and row["amount"] == 0:
+            r.add(n, "amount", "paid_zero", "已发放的金额不能为 0", "A paid payment cannot be 0", c.get("amount"))
+            raise _Skip
         row["voucher"] = _cell(lambda v: self.memo(_short, v, 40), n, c, "voucher", r)
         if row["status"] == "paid" and row["paid_on"] is None and tables._blank(c.get("paid_on")):
             r.add(n, "paid_on", "paid_without_date", "状态为已发放的记录需要发放日期", "A paid payment needs its paid date")

@@ -164,6 +164,8 @@ class SubsidyImport(db.Model):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list] = mapped_column(JSON, default=list)
+    # What an accepted run wants the clerk to know: columns it did not use, values it kept.
+    notes: Mapped[list] = mapped_column(JSON, default=list)
     encoding: Mapped[str | None] = mapped_column(String(16))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)

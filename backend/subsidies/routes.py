@@ -32,7 +32,7 @@ def import_view(run, errors=True):
     out = {c: getattr(run, c) for c in ("id", "kind", "region_id", "filename", "sha256", "status", "encoding", "rows",
                                          "inserted", "updated", "unchanged", "error_count", "created_at")}
     out.update(created_by=run.created_by.display_name, report_url=f"/api/v1/subsidies/imports/{run.id}/report.csv",
-               errors=run.errors if errors else [])
+               errors=run.errors if errors else [], notes=run.notes or [])
     return out
 
 

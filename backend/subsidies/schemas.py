@@ -29,6 +29,11 @@ class ImportProblem(Schema):
     value = String(required=True, allow_none=True)
 
 
+class ImportNote(Schema):
+    code = String(required=True)
+    message = Nested(MessageSchema, required=True)
+
+
 class ImportOut(Schema):
     id = Integer(required=True)
     kind = String(required=True)
@@ -43,6 +48,8 @@ class ImportOut(Schema):
     unchanged = Integer(required=True)
     error_count = Integer(required=True)
     errors = List(Nested(ImportProblem), required=True)
+    notes = List(Nested(ImportNote), required=True,
+                 metadata={"description": "for an accepted run: columns not used, stored values kept"})
     created_by = String(required=True)
     created_at = DateTime(required=True)
     report_url = String(required=True)

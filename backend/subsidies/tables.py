@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-HEADER_SCAN_ROWS = 12
+HEADER_SCAN_ROWS = 40  # a 填表说明 block above the header can be long
 EXCEL_EPOCH = date(1899, 12, 30)
+XLSX_FULL_MAX = 8 << 20  # up to this size a workbook is opened whole: merged cells and hidden rows are seen
+# Characters a clerk cannot see but a copy from a web page or another system brings along.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
 class FileProblem(Exception):
@@ -38,14 +41,16 @@ class Table:
     encoding: str
     unknown_columns: list = field(default_factory=list)
     title: str = ""  # the text above the header (e.g. "2026年耕地地力保护补贴发放清册")
+    uncalculated: int = 0  # formula cells saved without their result (files written by programs)
 
 
 def squash(text):
-    """A header or a name compared loosely: NFKC, no spaces, no punctuation around it."""
-    text = unicodedata.normalize("NFKC", str(text or ""))
+    """A header or a name compared loosely: NFKC, no spaces, no punctuation around it, and no
+    middle dot in any of its spellings (阿卜杜·热合曼 = 阿卜杜•热合曼 = 阿卜杜热合曼)."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(text or "")))
     bare = re.sub(r"[(\[【][^)\]】]*[)\]】]", "", text)  # 面积(亩), 金额(元), 身份证号(18位)
     text = bare if bare.strip() else text
-    return re.sub(r"[\s()\[\]【】:*/\\_\-]", "", text).lower()
+    return re.sub(r"[\s()\[\]【】:*/\\_\-·•・.﹒‧]", "", text).lower()
 
 
 def _decode(data):
@@ -71,19 +76,76 @@ def _csv_rows(data):
     text, encoding = _decode(data)
     sample = text[:20000]
     delimiter = max((",", "\t", ";"), key=lambda d: sample.count(d))
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), encoding
+    return _csv_records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), delimiter), encoding
+
+
+def _csv_records(reader, delimiter):
+    """The CSV's rows. A quote (") opened and never closed swallows the lines after it into one cell
+    — rows lost without a word — so a cell that holds whole lines of the file stops the import."""
+    def unclosed(line):
+        return FileProblem("csv_unclosed_quote",
+                           f"第 {line} 行有一个没有配对的英文引号（\"），它后面的多行被读成了一个单元格：请删除或配对该引号后再导入",
+                           f"Line {line} has a double quote (\") that is never closed, so the lines after it read as "
+                           "one cell: remove or close it and import again")
+    try:
+        for row in reader:
+            for cell in row:
+                if "\n" in cell and any(part.count(delimiter) >= 2 for part in cell.split("\n")):
+                    raise unclosed(reader.line_num - sum(c.count("\n") for c in row))
+            yield row
+    except csv.Error:
+        raise unclosed(reader.line_num)
 
 
 def _xlsx_sheets(data):
-    """Each worksheet's rows (a workbook often starts with a 填表说明 sheet: the header decides)."""
+    """Each visible worksheet as (title, rows, hidden row numbers) — a workbook often starts with a
+    填表说明 sheet: the header decides. A workbook up to XLSX_FULL_MAX is opened whole, so a value
+    merged over several cells (a village written once for its people) fills each of them and rows
+    hidden by hand or by a filter are known; a bigger one is streamed (the CLI's large files)."""
     from openpyxl import load_workbook
+    whole = len(data) <= XLSX_FULL_MAX
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=not whole, data_only=True)
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not .xlsx
         raise FileProblem("file_unreadable", "无法读取该 Excel 文件（请确认是 .xlsx 格式）",
                           "Cannot read this Excel file (is it .xlsx?)")
-    return [(sheet.title, sheet.iter_rows(values_only=True)) for sheet in book.worksheets
-            if sheet.sheet_state == "visible"]
+    out = []
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        if not whole:
+            sheet.reset_dimensions()  # some programs write a wrong <dimension>: read every row there is
+            out.append((sheet.title, sheet.iter_rows(values_only=True), set()))
+            continue
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        for merged in sheet.merged_cells.ranges:
+            value = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
+            for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
+                row = rows[r]
+                row.extend([None] * (merged.max_col - len(row)))
+                for c in range(merged.min_col - 1, merged.max_col):
+                    row[c] = value
+        hidden = {n for n, dim in sheet.row_dimensions.items() if dim.hidden}
+        out.append((sheet.title, rows, hidden))
+    return out
+
+
+def _uncalculated(data):
+    """How many formula cells an .xlsx holds without a calculated value (openpyxl and other programs
+    write formulas that only Excel or WPS compute when the file is opened and saved)."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            n = 0
+            for name in z.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    xml = z.read(name)
+                    if b"<f" in xml:
+                        n += sum(1 for m in re.finditer(rb"<c\b[^>]*>(.*?)</c>", xml, re.S)
+                                 if b"<f" in m[1] and not re.search(rb"<v>[^<]", m[1]))
+            return n
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return 0
 
 
 def _match(cell, aliases):
@@ -99,7 +161,7 @@ def _match(cell, aliases):
 def _header(candidates, aliases):
     """Find the header among the first rows: one row, or two (a merged group row above or below).
     Returns (index of the last header row, {column index: field}, {field: header text})."""
-    best = (0, None, None, None)
+    best = ((0, 0), None, None, None)
     for i, row in enumerate(candidates):
         options = [(i, [row])]
         if i + 1 < len(candidates):
@@ -107,15 +169,24 @@ def _header(candidates, aliases):
         for last, rows in options:
             fields, texts = {}, {}
             width = max(len(r) for r in rows)
-            for col in range(width):
-                for r in reversed(rows):  # the lower row names the column; the upper one groups
-                    cell = r[col] if col < len(r) else None
+            # The lower row names each column; the upper one groups them and names a column only
+            # where the lower cell is empty (姓名 merged down over both rows). So 发放金额 over
+            # 应发 | 代扣 | 实发金额 is read from 实发金额, never from 应发.
+            for level in range(len(rows) - 1, -1, -1):
+                for col in range(width):
+                    if col in fields:
+                        continue
+                    cell = rows[level][col] if col < len(rows[level]) else None
+                    if level < len(rows) - 1:
+                        below = rows[-1][col] if col < len(rows[-1]) else None
+                        if not _blank(below) and squash(below) != squash(cell):
+                            continue
                     name = _match(cell, aliases)
                     if name and name not in texts:
                         fields[col], texts[name] = name, str(cell).strip()
-                        break
-            if len(fields) > best[0]:
-                best = (len(fields), last, fields, texts)
+            # On a tie the two-row reading wins: its lower row is the more specific name.
+            if (len(fields), len(rows)) > best[0]:
+                best = ((len(fields), len(rows)), last, fields, texts)
     return best[1], best[2] or {}, best[3] or {}
 
 
@@ -126,16 +197,21 @@ def read(filename, data, aliases, required, names=None):
     if not data:
         raise FileProblem("file_empty", "文件是空的", "The file is empty")
     name = (filename or "").lower()
+    uncalculated = 0
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and "EncryptedPackage".encode("utf-16-le") in data[:1 << 20]:
+        raise FileProblem("file_encrypted", "该 Excel 文件设置了打开密码：请在 Excel 中取消密码后另存为 .xlsx 再导入",
+                          "This Excel file is password-protected: remove the password in Excel, save as .xlsx and import")
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
         sources, encoding = _xlsx_sheets(data), "xlsx"
+        uncalculated = _uncalculated(data)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
         raise FileProblem("file_xls", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV",
                           "Old .xls files are not supported; save as .xlsx or CSV in Excel")
     else:
         source, encoding = _csv_rows(data)
-        sources = [(None, source)]
+        sources = [(None, source, set())]
     best, complete = None, []
-    for title, source in sources:
+    for title, source, hidden in sources:
         source = iter(source)
         candidates = []
         for row in source:
@@ -146,32 +222,41 @@ def read(filename, data, aliases, required, names=None):
         if last is not None and all(f in texts for f in required):
             complete.append(title)
         if best is None or len(fields) > len(best[3]):
-            best = (source, candidates, last, fields, texts)
+            best = (source, candidates, last, fields, texts, hidden)
     if best is None:
         raise FileProblem("file_empty", "文件是空的", "The file is empty")
     if len(complete) > 1:  # one sheet per village, say: importing only one of them would lose the rest
         names = "、".join(complete)
         raise FileProblem("several_sheets", f"工作簿中有多个数据表（{names}），请合并为一个表或分别导入",
                           f"The workbook has several data sheets ({names}); merge them or import one at a time")
-    source, candidates, last, fields, texts = best
+    source, candidates, last, fields, texts, hidden = best
     missing = [f for f in required if f not in texts]
     if last is None or missing:
         shown = [(names or {}).get(f, (f, f)) for f in (missing or required)]
         raise FileProblem("header_missing", f"找不到表头或缺少必需的列：{'、'.join(zh for zh, _ in shown)}",
                           f"No header row found, or required columns are missing: {', '.join(en for _, en in shown)}")
     unknown = [str(c).strip() for i, c in enumerate(candidates[last]) if i not in fields and squash(c)]
-    rows = []
+    rows, hidden_rows = [], []
     number = last + 1
     for raw in _chain(candidates[last + 1:], source):
         number += 1
         cells = {f: (raw[i] if i < len(raw) else None) for i, f in fields.items()}
         if all(_blank(v) for v in cells.values()):
             continue
-        if _is_total(raw):
+        if _is_total(raw) or _is_footer(raw):
             continue
+        if number in hidden:
+            hidden_rows.append(number)
         rows.append((number, cells))
-    title = " ".join(text(c) for row in candidates[:last] for c in row if not _blank(c))
-    return Table(columns=texts, rows=rows, encoding=encoding, unknown_columns=unknown, title=title)
+    if hidden_rows:
+        # Neither importing nor leaving out rows the clerk cannot see is safe: let them decide.
+        shown = "、".join(str(n) for n in hidden_rows[:10]) + ("等" if len(hidden_rows) > 10 else "")
+        raise FileProblem("hidden_rows", f"第 {shown} 行被隐藏或被筛选掉了（共 {len(hidden_rows)} 行）：请取消隐藏，"
+                          "删除不应导入的行后再导入", f"Rows {', '.join(str(n) for n in hidden_rows[:10])} are hidden or "
+                          f"filtered out ({len(hidden_rows)} in all): unhide them, delete the ones not to import, and import again")
+    title = " ".join(dict.fromkeys(text(c) for row in candidates[:last] for c in row if not _blank(c)))
+    return Table(columns=texts, rows=rows, encoding=encoding, unknown_columns=unknown, title=title,
+                 uncalculated=uncalculated)
 
 
 def _chain(first, rest):
@@ -183,15 +268,25 @@ def _blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-_TOTAL = re.compile(r"^(合计|总计|小计|共计|total)[:：\s]*", re.I)
+_TOTAL = re.compile(r"^(合计|总计|小计|共计|total)[:：\s]*|^.{0,16}(合计|总计|小计|共计)[:：]?$", re.I)
+# The signature line under a table: 制表人：王芳  审核人：李明  分管领导：  (盖章)
+_FOOTER = re.compile(r"^(制表|填表|填报|审核|复核|审批|经办|负责|分管|主管|会计|出纳|领导|单位|村委会|居委会)"
+                     r"(人|领导|负责人|单位|日期|时间)?\s*[:：]|[（(]?(盖章|签字|签章)[)）]?$")
+_LONG_NUMBER = re.compile(r"\d{15}")
 
 
 def _is_total(raw):
-    """A totals line at the bottom (合计/总计/小计) is not data."""
-    for cell in raw[:3]:
-        if isinstance(cell, str) and _TOTAL.match(unicodedata.normalize("NFKC", cell).strip()):
+    """A totals line (合计/总计/小计, also 钱王社区小计 or 本页合计) is not data."""
+    for cell in raw:
+        if isinstance(cell, str) and _TOTAL.search(text(cell)):
             return True
     return False
+
+
+def _is_footer(raw):
+    """The signature and date lines under a table, without an ID or card number on them."""
+    cells = [text(c) for c in raw if not _blank(c)]
+    return any(_FOOTER.search(c) for c in cells) and not any(_LONG_NUMBER.search(c) for c in cells)
 
 
 # ---------------------------------------------------------------- cell parsers
@@ -202,12 +297,13 @@ def text(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(value))).strip().lstrip("'")
+    return re.sub(r"\s+", " ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(value)))).strip().lstrip("'")
 
 
 def person_name(value):
-    """Chinese names lose their inner spaces (张 三 → 张三); foreign names keep one."""
-    value = text(value)
+    """Chinese names lose their inner spaces (张 三 → 张三); foreign names keep one; the middle dot of
+    a minority or foreign name is written one way (•, ・, ., ﹒ → ·)."""
+    value = re.sub(r"(?<=[\u3400-\u9fff])\s*[•・.﹒‧·]\s*(?=[\u3400-\u9fff])", "·", text(value))
     return re.sub(r"(?<=[\u3400-\u9fff·])\s+(?=[\u3400-\u9fff·])", "", value)
 
 
@@ -248,7 +344,7 @@ def decimal(value, places=2):
     return quantized
 
 
-_DATE_PATTERNS = (re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s.*)?$"),
+_DATE_PATTERNS = (re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?\.?(?:[\sT].*)?$"),
                   re.compile(r"^(\d{4})(\d{2})(\d{2})$"))
 
 
@@ -263,8 +359,9 @@ def day(value):
     raw = text(value)
     if re.fullmatch(r"\d{5}(\.\d+)?", raw):
         return _serial(float(raw))
+    tight = re.sub(r"(?<=[\d年月./-])\s+(?=\d)", "", raw)  # 2026. 3. 5 / 2026年 3月 5日
     for pattern in _DATE_PATTERNS:
-        m = pattern.match(raw)
+        m = pattern.match(tight)
         if m:
             try:
                 return date(int(m[1]), int(m[2]), int(m[3]))
@@ -289,8 +386,16 @@ def period(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 <= value <= 80000:
         d = _serial(value)
         return f"{d.year:04d}-{d.month:02d}"
+    if isinstance(value, float) and f"{value:.4f}".endswith(".1000"):
+        # 2026.10 typed into a number cell is kept as 2026.1: October and January look the same.
+        raise CellProblem("period_ambiguous", f"“{value:g}”可能是1月也可能是10月（Excel 把 2026.10 存成了 2026.1）："
+                          "请写成 2026-10 或把该列设为文本", f"'{value:g}' may be January or October (Excel keeps "
+                          "2026.10 as 2026.1): write 2026-10 or format the column as text")
     raw = text(value)
     s = raw.replace(" ", "").upper()
+    m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})(?:月份?)?[-~—至到](\d{1,2})月份?", s)
+    if m:  # 2026年1-3月, 2026.4-6, 2026年7至12月
+        return _month_range(raw, m[1], int(m[2]), int(m[3]))
     m = re.fullmatch(r"(\d{4})年?(?:度)?", s)
     if m:
         return m[1]
@@ -307,13 +412,40 @@ def period(value):
                       f"'{raw}' is not a period (e.g. 2026, 2026-03, 2026-Q1, 2026-H1)")
 
 
+_RANGES = {(1, 3): "Q1", (4, 6): "Q2", (7, 9): "Q3", (10, 12): "Q4", (1, 6): "H1", (7, 12): "H2"}
+
+
+def _month_range(raw, year, first, last):
+    """Months 1-3 are the first quarter, 1-6 the first half, 1-12 the year; a range that is none of
+    those (1-2月) is refused rather than stored as something else."""
+    if first == last and 1 <= first <= 12:
+        return f"{year}-{first:02d}"
+    if (first, last) == (1, 12):
+        return year
+    if (first, last) in _RANGES:
+        return f"{year}-{_RANGES[first, last]}"
+    raise CellProblem("bad_period", f"“{raw}”不是一个月、一个季度、半年或全年：请按月分行，或写 2026年第一季度、2026上半年",
+                      f"'{raw}' is not a month, quarter, half or year: one row per month, or 2026-Q1, 2026-H1")
+
+
 STATUS_WORDS = {
-    "paid": {"已发放", "发放成功", "成功", "已支付", "已兑付", "已到账", "到账", "已拨付", "paid", "success"},
-    "failed": {"失败", "发放失败", "支付失败", "兑付失败", "failed", "fail"},
-    "returned": {"退回", "已退回", "退票", "被退回", "returned"},
-    "pending": {"待发放", "未发放", "待支付", "处理中", "发放中", "pending"},
+    # The words of township ledgers and of the bank's payment return files (代发回盘).
+    "paid": {"已发放", "发放成功", "成功", "已支付", "已兑付", "已到账", "到账", "已拨付", "已发", "成功发放", "到账成功",
+             "交易成功", "已入账", "入账成功", "支付成功", "代发成功", "扣款成功", "处理成功", "正常", "paid", "success"},
+    "failed": {"失败", "发放失败", "支付失败", "兑付失败", "交易失败", "入账失败", "代发失败", "处理失败", "failed", "fail"},
+    "returned": {"退回", "已退回", "退票", "被退回", "银行退回", "退回银行", "已退票", "退汇", "已退汇", "returned"},
+    "pending": {"待发放", "未发放", "待支付", "处理中", "发放中", "待发", "待处理", "未支付", "pending"},
 }
 _STATUS = {squash(w): k for k, words in STATUS_WORDS.items() for w in words}
+
+
+def status_reason(value):
+    """'失败（账户冻结）' → ('failed', '账户冻结'); '已发放' → ('paid', None)."""
+    raw = text(value)
+    m = re.fullmatch(r"(.+?)\s*[(（]\s*(.+?)\s*[)）]", raw)
+    if m and squash(m[1]) in _STATUS:
+        return _STATUS[squash(m[1])], m[2]
+    return status(value), None
 
 
 def status(value):

@@ -184,7 +184,7 @@ export async function renderImport(ctx) {
     h("option", { value: "" }, t("rectNew.pick")), KINDS.map((k) => h("option", { value: k }, t(`imp.kind.${k}`))));
   const region = h("select", { id: "im-region", required: true, "data-testid": "import-region" },
     regions.map((r) => h("option", { value: r.id }, r.name)));
-  const file = h("input", { id: "im-file", type: "file", accept: ".xlsx,.csv", required: true, "data-testid": "import-file" });
+  const file = h("input", { id: "im-file", type: "file", accept: ".xlsx,.xlsm,.csv,.txt,.tsv", required: true, "data-testid": "import-file" });
   const error = errorBox();
   const result = h("div", { "aria-live": "polite", "data-testid": "import-result" });
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "import-submit" }, t("imp.submit"));
@@ -262,6 +262,10 @@ function accepted(run) {
       fact(t("imp.inserted"), String(run.inserted), { "data-testid": "count-inserted" }),
       fact(t("imp.updated"), String(run.updated), { "data-testid": "count-updated" }),
       fact(t("imp.unchanged"), String(run.unchanged), { "data-testid": "count-unchanged" })),
+    // What the clerk should know although nothing was wrong: columns not used, stored values kept.
+    (run.notes || []).length ? h("ul", { class: "notes", "data-testid": "import-notes" }, run.notes.map((n) =>
+      h("li", { class: "small", "data-code": n.code }, (document.documentElement.lang === "en" ? n.message.en : n.message.zh) || n.code)))
+      : null,
     h("p", { class: "muted small" }, run.filename));
 }
 
