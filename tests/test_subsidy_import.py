@@ -573,3 +573,17 @@ def test_a_policy_with_its_year_before_it_and_a_near_miss_and_a_village_without_
 def test_the_ways_clerks_write_a_date(written, expected):
     from backend.subsidies import tables
     assert tables.day(written) == expected
+
+
+def test_a_policy_standard_written_in_words(app, world, policies):
+    text = ("政策名称,类别,补贴标准,年度\n"
+            "高龄津贴（测试）,社会保障,每人每月150元,2026\n"
+            "农机购置补贴（测试）,农机补贴,按机具目录定额,2026\n")
+    result = run(app, world, "policies", text.encode())
+    assert problems(result) == [(3, "standard_amount", "standard_not_an_amount")]
+    assert "最高档" in result["errors"][0]["message"]["zh"]
+    result = run(app, world, "policies", text.encode().split(b"\n\xe5\x86\x9c")[0] + b"\n")
+    assert result["status"] == "accepted", result["errors"]
+    with app.app_context():
+        policy = db.session.execute(select(SubsidyPolicy).where(SubsidyPolicy.name.like("高龄津贴%"))).scalar_one()
+        assert (policy.standard_amount, policy.unit) == (Decimal("150.00"), "元/人·月")

@@ -213,9 +213,15 @@ def _standard(value):
     if isinstance(value, (int, float, Decimal)):
         return tables.decimal(value), None
     text = tables.text(value)
+    # 每人每月150元 / 每亩120元: the unit written around the amount.
+    m = re.fullmatch(r"每(人|亩|户|头|只|吨|公斤|平方米)(?:每)?(月|年|次|季度?)?\s*[¥￥]?\s*([\d,，.]+)\s*元", text)
+    if m:
+        return tables.decimal(m[3]), f"元/{m[1]}" + (f"·{m[2]}" if m[2] else "")
     m = re.match(r"^[¥￥]?\s*([\d,，.]+)\s*(元?\s*/.*|元.*)?$", text)
     if not m:
-        raise CellProblem("not_a_number", f"“{text}”不是金额", f"'{text}' is not an amount")
+        raise CellProblem("standard_not_an_amount", f"“{text}”不是一个金额：补贴标准请填金额（如 120、120元/亩、每人每月150元）；"
+                          "按目录或分档计算的政策请填最高档标准", f"'{text}' is not an amount: give the standard as an amount "
+                          "(120, 120元/亩, 每人每月150元); for a policy paid by a schedule, its highest rate")
     unit = (m[2] or "").strip() or None
     return tables.decimal(m[1]), unit
 
