@@ -99,6 +99,20 @@ def _people_file(ids):
             "file": (io.BytesIO(data), "people.csv")}
 
 
+def fresh_import(app, world):
+    """An accepted run of its own (each withdrawal needs one), by the township lead."""
+    from backend.core.models import Region, User
+    from backend.extensions import db
+    from backend.subsidies import importer
+    form = _people_file({"regions": world["regions"]})
+    with app.app_context(), app.test_request_context():
+        run = importer.run("beneficiaries", db.session.get(Region, world["regions"]["jincheng"]),
+                           db.session.get(User, world["users"]["lead"]), "people.csv", form["file"][0].getvalue())
+        db.session.commit()
+        assert run.status == "accepted", run.errors
+        return run.id
+
+
 def _unit_body(ids):
     return {"client_uuid": new_uuid(), "region_id": ids["regions"]["jincheng"], "name": "锦城街道测试单位",
             "kind": "学校"}
@@ -235,6 +249,10 @@ ENDPOINTS = {
     "import_one": Endpoint("GET", "/api/v1/subsidies/imports/<int:import_id>",
                            lambda i: f"/api/v1/subsidies/imports/{i['sub']['import']}", 200,
                            roles=("admin", "county", "township_lead"), needs={"subsidy": True}),
+    "import_withdraw": Endpoint("POST", "/api/v1/subsidies/imports/<int:import_id>/withdraw",
+                                lambda i: f"/api/v1/subsidies/imports/{i['fresh_import']}/withdraw", 200,
+                                roles=("admin", "county", "township_lead"), needs={"fresh_import": True},
+                                body=lambda i: {"client_uuid": new_uuid(), "reason": "导错了文件"}),
     "import_report": Endpoint("GET", "/api/v1/subsidies/imports/<int:import_id>/report.csv",
                               lambda i: f"/api/v1/subsidies/imports/{i['sub']['import']}/report.csv", 200,
                               roles=("admin", "county", "township_lead"), needs={"subsidy": True}),
@@ -342,6 +360,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["rect"] = make_rectification(endpoint.needs["rect"])
     if "evidence" in endpoint.needs:
         ids["evidence"] = submit_evidence(app, world, ids["rect"])
+    if "fresh_import" in endpoint.needs:
+        ids["fresh_import"] = fresh_import(app, world)
     if "subsidy" in endpoint.needs:
         ids["sub"] = subsidy_ids(app, world, ids.get("project") or make_project(stage="approved"))
     client = login_as(actor)

@@ -338,6 +338,18 @@ def test_an_import_with_a_bad_row_imports_nothing_then_a_good_file_imports(app, 
     assert lead.inner_text("[data-testid=pf-id_number]") == good[1]
     lead.screenshot(path=str(artifacts / "import-3-person.png"), full_page=True)
 
+    # The first good file was a mistake after all: withdraw it (its person is deleted again).
+    lead.goto(f"{live_server}/subsidies/import")
+    run = lead.locator("[data-testid=import-run]", has_text="补贴对象-改.csv")
+    run.locator("[data-testid=import-withdraw]").click()
+    lead.fill("[data-testid=withdraw-reason]", "导错了名单")
+    lead.screenshot(path=str(artifacts / "import-4-withdraw.png"))
+    lead.click("[data-testid=withdraw-ok]")
+    lead.wait_for_selector("[data-testid=import-withdrawn]")
+    assert "导错了名单" in lead.inner_text("[data-testid=import-withdrawn]")
+    assert total() == before
+    lead.screenshot(path=str(artifacts / "import-5-withdrawn.png"), full_page=True)
+
 
 def test_the_lead_prints_the_village_code(app, world, seeded, live_server, phones, artifacts):
     lead = phones("lead", live_server)

@@ -587,3 +587,69 @@ def test_a_policy_standard_written_in_words(app, world, policies):
     with app.app_context():
         policy = db.session.execute(select(SubsidyPolicy).where(SubsidyPolicy.name.like("高龄津贴%"))).scalar_one()
         assert (policy.standard_amount, policy.unit) == (Decimal("150.00"), "元/人·月")
+
+
+# ---------------------------------------------------------------- withdrawing a run
+
+def withdraw(client, run_id, key=None, reason="导错了文件"):
+    return client.post(f"/api/v1/subsidies/imports/{run_id}/withdraw", json={"client_uuid": key or new_uuid(), "reason": reason})
+
+
+def test_a_wrong_file_is_withdrawn_whole_and_the_right_one_imported(app, world, login_as, policies):
+    """The clerk read 应发 as the amount: withdraw that run, import the right file; replaying the
+    withdrawal changes nothing; the withdrawn run stays in the list with who, when and why."""
+    assert run(app, world, "beneficiaries", people_csv([(1, "毛小平", ident(401), "钱王社区", "", "", "")]))[
+        "status"] == "accepted"
+    wrong = f"姓名,身份证号,补贴项目,期间,金额\n毛小平,{ident(401)},城乡居民基础养老金,2026-08,260\n"
+    first = run(app, world, "disbursements", wrong.encode())
+    assert first["inserted"] == 1
+    before = counts(app)
+    lead = login_as("lead")
+    key = new_uuid()
+    r = withdraw(lead, first["id"], key)
+    assert r.status_code == 200, r.json
+    assert (r.json["status"], r.json["withdrawn_reason"]) == ("withdrawn", "导错了文件") and r.json["withdrawn_by"]
+    assert counts(app)["disbursements"] == before["disbursements"] - 1
+    assert withdraw(lead, first["id"], key).status_code == 200  # the same request again
+    assert counts(app)["disbursements"] == before["disbursements"] - 1
+    again = withdraw(lead, first["id"])
+    assert (again.status_code, again.json["error"]["code"]) == (409, "import_withdrawn")
+    right = run(app, world, "disbursements", wrong.replace("260", "230").encode())
+    assert right["inserted"] == 1
+    listed = lead.get("/api/v1/subsidies/imports?status=withdrawn").json["items"]
+    assert first["id"] in [i["id"] for i in listed]
+
+
+def test_a_run_that_updated_rows_or_is_in_use_or_was_rejected_is_not_withdrawn(app, world, login_as, policies):
+    lead = login_as("lead")
+    roster = people_csv([(1, "毛大平", ident(402), "钱王社区", "6217001122330004022", "", "")])
+    added = run(app, world, "beneficiaries", roster)
+    moved = run(app, world, "beneficiaries", roster.replace(b"6217001122330004022", b"6217001122330004033"))
+    assert (added["inserted"], moved["updated"]) == (1, 1)
+    before = counts(app)
+    r = withdraw(lead, moved["id"])
+    assert (r.status_code, r.json["error"]["code"]) == (409, "import_updated_rows")
+    r = withdraw(lead, added["id"])  # its row was changed by the later run
+    assert (r.status_code, r.json["error"]["code"]) == (409, "import_changed_since")
+    person = run(app, world, "beneficiaries", people_csv([(1, "毛三平", ident(403), "钱王社区", "", "", "")]))
+    run(app, world, "disbursements", f"姓名,身份证号,补贴项目,期间,金额\n毛三平,{ident(403)},城乡居民基础养老金,2026-08,230\n".encode())
+    r = withdraw(lead, person["id"])  # payments point at the person now
+    assert (r.status_code, r.json["error"]["code"]) == (409, "import_in_use")
+    bad = run(app, world, "beneficiaries", b"\xe5\xa7\x93\xe5\x90\x8d\n")
+    r = withdraw(lead, bad["id"])
+    assert (r.status_code, r.json["error"]["code"]) == (409, "import_not_withdrawable")
+    assert counts(app) == {**before, "beneficiaries": before["beneficiaries"] + 1, "disbursements": before["disbursements"] + 1}
+
+
+def test_withdrawing_needs_a_reason_a_uuid_and_scope(app, world, login_as, policies):
+    mine = run(app, world, "beneficiaries", people_csv([(1, "毛四平", ident(404), "钱王社区", "", "", "")]))
+    lead = login_as("lead")
+    for body, path in (({"reason": "x"}, "json.client_uuid"), ({"client_uuid": new_uuid()}, "json.reason"),
+                       ({"client_uuid": "not-a-uuid", "reason": "x"}, "json.client_uuid"),
+                       ({"client_uuid": new_uuid(), "reason": "   "}, "json.reason")):
+        r = lead.post(f"/api/v1/subsidies/imports/{mine['id']}/withdraw", json=body)
+        assert r.status_code == 400 and path in [f["path"] for f in r.json["error"]["fields"]], (body, r.json)
+    assert withdraw(login_as("lead_sibling"), mine["id"]).status_code == 403
+    assert withdraw(login_as("inspector"), mine["id"]).status_code == 403
+    assert withdraw(lead, 99_999_999).status_code == 404
+    assert stored_person(app, 404) is not None  # nothing withdrawn by any of these

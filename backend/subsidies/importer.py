@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from ..core import audit, clock, pii
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..extensions import db
 from . import tables
-from .models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyImport,
+from .models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyCase, SubsidyImport,
                      SubsidyPolicy)
 from .tables import CellProblem, FileProblem, squash
 
@@ -824,6 +824,57 @@ class EmployeeImporter(ListImporter):
 
 IMPORTERS = {"policies": PolicyImporter, "beneficiaries": BeneficiaryImporter, "disbursements": DisbursementImporter,
              "notices": NoticeImporter, "deaths": DeathImporter, "employees": EmployeeImporter}
+
+
+# ---------------------------------------------------------------- withdrawing a run (撤销)
+
+STORED = {"policies": SubsidyPolicy, "beneficiaries": Beneficiary, "disbursements": Disbursement,
+          "notices": NoticeEntry, "deaths": DeathRecord, "employees": PublicEmployee}
+# What may point at a run's rows: {kind: [(model, column)]}. Rows still pointed at are not deleted.
+USERS_OF = {"policies": [(Disbursement, "policy_id"), (NoticeEntry, "policy_id"), (SubsidyCase, "policy_id")],
+            "beneficiaries": [(Disbursement, "beneficiary_id"), (NoticeEntry, "beneficiary_id"),
+                              (SubsidyCase, "beneficiary_id")],
+            "disbursements": [(SubsidyCase, "disbursement_id")]}
+
+
+def withdraw(run, actor, reason, client_uuid):
+    """Delete again the rows an accepted run added — a file imported by mistake (the wrong column
+    read as the amount, the wrong month) is taken back whole, then the right one imported. Refused
+    (409, nothing changed) when the run also updated stored rows (their old values are gone), when a
+    later import has changed its rows since, or when other data already points at them. The same
+    ``client_uuid`` again returns the withdrawn run."""
+    if run.status == "withdrawn":
+        if run.withdraw_uuid == str(client_uuid):
+            return run
+        raise _refused("import_withdrawn", "该次导入已经撤销", "This import was already withdrawn")
+    if run.status != "accepted":
+        raise _refused("import_not_withdrawable", "被拒绝的导入没有写入任何数据，无需撤销",
+                       "A rejected import wrote nothing; there is nothing to withdraw")
+    if run.updated:
+        raise _refused("import_updated_rows", f"该次导入更新了 {run.updated} 条已有记录，撤销无法恢复原来的值：请导入正确的文件来更正",
+                       f"This import updated {run.updated} stored rows whose old values cannot be restored: "
+                       "import the right file to correct them")
+    model = STORED[run.kind]
+    ids = db.session.execute(select(model.id).where(model.batch_id == run.id)).scalars().all()
+    if len(ids) != run.inserted:
+        raise _refused("import_changed_since", "该次导入的数据已被之后的导入修改，不能再撤销",
+                       "A later import has changed this import's rows; it can no longer be withdrawn")
+    for other, column in USERS_OF.get(run.kind, ()):
+        for start in range(0, len(ids), 5000):
+            if db.session.scalar(select(other.id).where(getattr(other, column).in_(ids[start:start + 5000])).limit(1)):
+                raise _refused("import_in_use", "该次导入的数据已被其他数据引用（如发放记录或村民反映），不能撤销",
+                               "Other data (payments, villagers' cases) already refers to this import's rows; "
+                               "it cannot be withdrawn")
+    for start in range(0, len(ids), 5000):
+        db.session.execute(delete(model).where(model.id.in_(ids[start:start + 5000])))
+    run.status, run.withdrawn_at, run.withdrawn_by_id = "withdrawn", clock.now(), actor.id
+    run.withdrawn_reason, run.withdraw_uuid = reason, str(client_uuid)
+    audit.record(actor, "subsidy.import_withdrawn", subject=run, kind=run.kind, deleted=len(ids), reason=reason)
+    return run
+
+
+def _refused(code, zh, en):
+    return ApiError(409, code, zh, en)
 
 
 # ---------------------------------------------------------------- bulk writing

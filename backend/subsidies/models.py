@@ -170,8 +170,14 @@ class SubsidyImport(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # Withdrawn (撤销): the rows this run added were deleted again; status becomes "withdrawn".
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(200))
+    withdraw_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
 
-    created_by = relationship(User)
+    created_by = relationship(User, foreign_keys=[created_by_id])
+    withdrawn_by = relationship(User, foreign_keys=[withdrawn_by_id])
 
 
 class SubsidyCase(db.Model):

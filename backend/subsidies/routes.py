@@ -20,7 +20,7 @@ from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyImport, Subsi
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
                       CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage, ImportRejected,
                       ImportQuery, MyIn, MyOut, PolicyList, PolicyQuery, RevealIn, RevealOut, SelfCheckIn,
-                      StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery)
+                      StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, WithdrawIn)
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415, 422]
 STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
@@ -32,7 +32,9 @@ def import_view(run, errors=True):
     out = {c: getattr(run, c) for c in ("id", "kind", "region_id", "filename", "sha256", "status", "encoding", "rows",
                                          "inserted", "updated", "unchanged", "error_count", "created_at")}
     out.update(created_by=run.created_by.display_name, report_url=f"/api/v1/subsidies/imports/{run.id}/report.csv",
-               errors=run.errors if errors else [], notes=run.notes or [])
+               errors=run.errors if errors else [], notes=run.notes or [], withdrawn_at=run.withdrawn_at,
+               withdrawn_by=run.withdrawn_by.display_name if run.withdrawn_by else None,
+               withdrawn_reason=run.withdrawn_reason)
     return out
 
 
@@ -101,6 +103,20 @@ def get_import(import_id):
     return import_view(_scoped_run(import_id))
 
 
+@bp.post("/subsidies/imports/<int:import_id>/withdraw")
+@require(*IMPORTERS)
+@bp.input(WithdrawIn, arg_name="body")
+@bp.output(ImportOut)
+@bp.doc(responses=ERRORS)
+def withdraw_import(import_id, body):
+    """Withdraw (撤销) an accepted run: the rows it added are deleted again, so a file imported by
+    mistake can be replaced by the right one. 409 (nothing changed) when it also updated stored
+    rows, when a later import changed its rows, or when payments or villagers' cases point at them.
+    Idempotent on ``client_uuid``. Open warnings about the deleted rows resolve at the next scan."""
+    run = importer.withdraw(_scoped_run(import_id), actor(), body["reason"], body["client_uuid"])
+    return import_view(run)
+
+
 @bp.get("/subsidies/imports/<int:import_id>/report.csv")
 @require(*IMPORTERS)
 @bp.doc(responses={200: {"description": "CSV (UTF-8 with BOM, opens in Excel)", "content": {"text/csv": {}}},
@@ -114,6 +130,8 @@ def import_report(import_id):
     for e in run.errors:
         writer.writerow([e["row"] or "", e["column"] or "", e["code"], e["message"]["zh"], e["message"]["en"],
                          e["value"] or ""])
+    if run.status == "withdrawn":
+        writer.writerow(["", "", "withdrawn", f"已撤销：{run.withdrawn_reason}", f"Withdrawn: {run.withdrawn_reason}", ""])
     if not run.errors:
         writer.writerow(["", "", "ok", f"已导入：新增 {run.inserted}，更新 {run.updated}，未变 {run.unchanged}",
                          f"Imported: {run.inserted} new, {run.updated} updated, {run.unchanged} unchanged", ""])

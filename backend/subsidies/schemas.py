@@ -20,6 +20,11 @@ class ImportForm(Schema):
     file = File(required=True)
 
 
+class WithdrawIn(Schema):
+    client_uuid = ClientUUID()
+    reason = Text(200)
+
+
 class ImportProblem(Schema):
     row = Integer(required=True, allow_none=True)
     column = String(required=True, allow_none=True)
@@ -53,6 +58,9 @@ class ImportOut(Schema):
     created_by = String(required=True)
     created_at = DateTime(required=True)
     report_url = String(required=True)
+    withdrawn_at = DateTime(required=True, allow_none=True)
+    withdrawn_by = String(required=True, allow_none=True)
+    withdrawn_reason = String(required=True, allow_none=True)
 
 
 class ImportRejected(Schema):
@@ -64,7 +72,7 @@ class ImportRejected(Schema):
 
 class ImportQuery(PageQuery):
     kind = String(validate=OneOf(IMPORT_KINDS))
-    status = String(validate=OneOf(["accepted", "rejected"]))
+    status = String(validate=OneOf(["accepted", "rejected", "withdrawn"]))
 
 
 ImportPage = Schema.from_dict({"items": List(Nested(ImportOut(exclude=("errors",))), required=True), **page_fields()},

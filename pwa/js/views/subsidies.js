@@ -234,17 +234,47 @@ export async function renderImport(ctx) {
       fill(runs, items.length ? h("ul", { class: "run-list", "data-testid": "import-runs" }, items.map((r) => h("li", {
         class: "run", "data-status": r.status, "data-testid": "import-run" },
       h("p", { class: "pay-head" }, h("strong", {}, t(`imp.kind.${r.kind}`)),
-        h("span", { class: r.status === "accepted" ? "flag ok" : "flag" }, t(`imp.status.${r.status}`))),
+        h("span", { class: r.status === "accepted" ? "flag ok" : r.status === "withdrawn" ? "flag warn" : "flag" },
+          t(`imp.status.${r.status}`))),
       h("p", { class: "small" }, r.filename),
-      h("p", { class: "muted small" }, r.status === "accepted"
-        ? t("imp.counts", { rows: r.rows, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged })
-        : t("imp.problems", { n: r.error_count }),
+      h("p", { class: "muted small" }, r.status === "rejected" ? t("imp.problems", { n: r.error_count })
+        : t("imp.counts", { rows: r.rows, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged }),
       ` · ${r.created_by} · ${formatDate(r.created_at)}`),
-      h("a", { href: r.report_url, download: "", class: "small" }, t("imp.report")))))
+      r.status === "withdrawn" ? h("p", { class: "small", "data-testid": "import-withdrawn" },
+        t("imp.withdrawnBy", { who: r.withdrawn_by, date: formatDate(r.withdrawn_at), reason: r.withdrawn_reason })) : null,
+      h("p", { class: "row-inline" },
+        h("a", { href: r.report_url, download: "", class: "small" }, t("imp.report")),
+        // Only a run that added rows and changed none can be taken back (the server checks the rest).
+        r.status === "accepted" && r.inserted > 0 && r.updated === 0
+          ? h("button", { type: "button", class: "btn btn-small", "data-testid": "import-withdraw", onclick: () => withdraw(r) },
+            t("imp.withdraw")) : null))))
         : h("p", { class: "empty small" }, t("imp.noRuns")));
     }).catch((err) => fill(runs, h("p", { class: "error-box" }, err.message)));
   }
   loadRuns();
+
+  /** 撤销: the rows the run added are deleted again (one client_uuid per sheet: a retry is the same request). */
+  function withdraw(r) {
+    const key = uuid();
+    const reason = h("textarea", { id: "wd-reason", rows: 3, maxlength: 200, required: true, "data-testid": "withdraw-reason",
+      placeholder: t("imp.withdrawHint") });
+    sheet({
+      title: t("imp.withdrawTitle"), testid: "withdraw", okText: t("imp.withdrawOk"),
+      intro: t("imp.withdrawIntro", { file: r.filename, n: r.inserted, kind: t(`imp.kind.${r.kind}`) }),
+      fields: [h("label", { for: "wd-reason" }, t("imp.withdrawReason")), reason],
+      onOk: async () => {
+        if (!reason.value.trim()) { reason.focus(); return t("imp.withdrawNeedReason"); }
+        try {
+          await api(`/subsidies/imports/${r.id}/withdraw`, { method: "POST", body: { client_uuid: key, reason: reason.value.trim() } });
+        } catch (err) {
+          return err.message;
+        }
+        ctx.flash(t("imp.withdrawn", { n: r.inserted }));
+        loadRuns();
+        return null;
+      },
+    });
+  }
 
   return h("div", { class: "subsidies" },
     h("h1", { tabindex: "-1" }, t("imp.title")),
