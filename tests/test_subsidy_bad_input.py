@@ -152,3 +152,19 @@ def test_bad_comment(world, login_as, make_project, body, path, app):
         "client_uuid": new_uuid(), "body": "路边排水沟堵了", **body}, environ_base={"REMOTE_ADDR": "10.66.1.1"})
     assert r.status_code == 400 and r.json["error"]["fields"][0]["path"] == path
     assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("body,path", [
+    ({"reason": "导错了"}, "json.client_uuid"),
+    ({"client_uuid": "123", "reason": "导错了"}, "json.client_uuid"),
+    ({"client_uuid": new_uuid()}, "json.reason"),
+    ({"client_uuid": new_uuid(), "reason": "  "}, "json.reason"),
+    ({"client_uuid": new_uuid(), "reason": "长" * 201}, "json.reason"),
+    ([], "json._schema"),
+])
+def test_bad_withdrawal(login_as, unchanged, body, path):
+    lead = login_as("lead")
+    run_id = lead.get("/api/v1/subsidies/imports?status=accepted").json["items"][0]["id"]
+    r = lead.post(f"/api/v1/subsidies/imports/{run_id}/withdraw", json=body)
+    assert r.status_code == 400, r.json
+    assert path in [f["path"] for f in r.json["error"]["fields"]] and r.json["error"]["message"]["zh"]
