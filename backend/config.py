@@ -100,6 +100,8 @@ class Config:
     # ~85,000 payment rows: imported well inside gunicorn's 30 s worker timeout; larger files go through
     # `flask subsidies-import` (or raise both this and gunicorn's --timeout).
     SUBSIDY_IMPORT_MAX_BYTES = int(_env("SUBSIDY_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+    # .xlsx is ~3× denser than CSV and slower to read: 3 MB is about 75,000 payment rows, ~20 s.
+    SUBSIDY_IMPORT_MAX_XLSX_BYTES = int(_env("SUBSIDY_IMPORT_MAX_XLSX_BYTES", 3 * 1024 * 1024))
     SUBSIDY_IMPORT_MAX_ERRORS = int(_env("SUBSIDY_IMPORT_MAX_ERRORS", 1000))  # the report lists at most this many
     SELF_CHECK_PER_VISITOR = int(_env("SELF_CHECK_PER_VISITOR", 10))  # failed checks per address per window
     SELF_CHECK_PER_ID = int(_env("SELF_CHECK_PER_ID", 5))  # failed checks per ID number per window

@@ -57,7 +57,14 @@ def import_file(form):
         raise ApiError(400, "import_region_level", "请在乡镇或以上层级导入", "Import for a township or above",
                        fields=[{"path": "form_and_files.region_id", "message": "a township or above"}])
     upload = form["file"]
-    run = importer.run(form["kind"], region, user, upload.filename, upload.read(), form["client_uuid"])
+    data = upload.read()
+    limit = current_app.config["SUBSIDY_IMPORT_MAX_XLSX_BYTES"]
+    if data[:4] == b"PK\x03\x04" and len(data) > limit:
+        mb = f"{limit / 1048576:g}"
+        raise ApiError(413, "import_too_large", f"Excel 文件超过 {mb} MB，在网页上导入会超时：请另存为 CSV（可到 10 MB），或用命令行 flask subsidies-import 导入",
+                       f"Excel files over {mb} MB take too long to import here: save as CSV (up to 10 MB) or use "
+                       "flask subsidies-import", fields=[{"path": "form_and_files.file", "message": f"at most {limit} bytes as .xlsx"}])
+    run = importer.run(form["kind"], region, user, upload.filename, data, form["client_uuid"])
     if run.status == "accepted":
         return import_view(run), 201
     db.session.commit()  # keep the rejected run and its report; no data was written

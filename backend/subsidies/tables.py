@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 
 HEADER_SCAN_ROWS = 40  # a 填表说明 block above the header can be long
 EXCEL_EPOCH = date(1899, 12, 30)
-XLSX_FULL_MAX = 8 << 20  # up to this size a workbook is opened whole: merged cells and hidden rows are seen
 # Characters a clerk cannot see but a copy from a web page or another system brings along.
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
@@ -98,54 +97,78 @@ def _csv_records(reader, delimiter):
 
 
 def _xlsx_sheets(data):
-    """Each visible worksheet as (title, rows, hidden row numbers) — a workbook often starts with a
-    填表说明 sheet: the header decides. A workbook up to XLSX_FULL_MAX is opened whole, so a value
-    merged over several cells (a village written once for its people) fills each of them and rows
-    hidden by hand or by a filter are known; a bigger one is streamed (the CLI's large files)."""
+    """Each visible worksheet as (title, rows, hidden row numbers), and how many formula cells were
+    saved without a result. A workbook often starts with a 填表说明 sheet: the header decides.
+
+    Rows are streamed (openpyxl's read-only mode: little memory however big the file), every row
+    there is (some programs write a wrong <dimension>). What read-only mode does not give is read
+    from the sheet's XML: a value merged over several cells (a village written once for its people)
+    fills each of them, and rows hidden by hand or by a filter are known."""
+    import zipfile
+
     from openpyxl import load_workbook
-    whole = len(data) <= XLSX_FULL_MAX
     try:
-        book = load_workbook(io.BytesIO(data), read_only=not whole, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not .xlsx
         raise FileProblem("file_unreadable", "无法读取该 Excel 文件（请确认是 .xlsx 格式）",
                           "Cannot read this Excel file (is it .xlsx?)")
-    out = []
+    out, uncalculated = [], 0
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
             continue
-        if not whole:
-            sheet.reset_dimensions()  # some programs write a wrong <dimension>: read every row there is
-            out.append((sheet.title, sheet.iter_rows(values_only=True), set()))
+        sheet.reset_dimensions()
+        merged, hidden, blank_formulas = _sheet_xml_facts(archive.read(sheet._worksheet_path))
+        uncalculated += blank_formulas
+        out.append((sheet.title, _fill_merged(sheet.iter_rows(values_only=True), merged), hidden))
+    return out, uncalculated
+
+
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL = re.compile(rb"<c\b[^>]*>(.*?)</c>", re.S)
+
+
+def _column(letters):
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _sheet_xml_facts(xml):
+    """(merged ranges as (first row, first col, last row, last col), hidden row numbers, formula
+    cells without a calculated value) from a worksheet's XML."""
+    merged = [(int(r1), _column(c1), int(r2), _column(c2)) for c1, r1, c2, r2 in _MERGE.findall(xml)]
+    hidden = {int(_ROW_NUMBER.search(m[0])[1]) for m in _HIDDEN_ROW.finditer(xml) if _ROW_NUMBER.search(m[0])}
+    # A formula written by a program (openpyxl, exports) has no <v> until Excel or WPS saves the file.
+    blank = sum(1 for m in _CELL.finditer(xml) if b"<f" in m[1] and not re.search(rb"<v>[^<]", m[1])) \
+        if b"<f" in xml else 0
+    return merged, hidden, blank
+
+
+def _fill_merged(rows, merged):
+    """The rows with each merged range's value copied into every cell of the range."""
+    by_row = {}
+    for rng in merged:
+        for r in range(rng[0], rng[2] + 1):
+            by_row.setdefault(r, []).append(rng)
+    values = {}
+    for number, row in enumerate(rows, start=1):
+        ranges = by_row.get(number)
+        if not ranges:
+            yield row
             continue
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        for merged in sheet.merged_cells.ranges:
-            value = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
-            for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
-                row = rows[r]
-                row.extend([None] * (merged.max_col - len(row)))
-                for c in range(merged.min_col - 1, merged.max_col):
-                    row[c] = value
-        hidden = {n for n, dim in sheet.row_dimensions.items() if dim.hidden}
-        out.append((sheet.title, rows, hidden))
-    return out
-
-
-def _uncalculated(data):
-    """How many formula cells an .xlsx holds without a calculated value (openpyxl and other programs
-    write formulas that only Excel or WPS compute when the file is opened and saved)."""
-    import zipfile
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            n = 0
-            for name in z.namelist():
-                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    xml = z.read(name)
-                    if b"<f" in xml:
-                        n += sum(1 for m in re.finditer(rb"<c\b[^>]*>(.*?)</c>", xml, re.S)
-                                 if b"<f" in m[1] and not re.search(rb"<v>[^<]", m[1]))
-            return n
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return 0
+        row = list(row)
+        for first_row, first_col, last_row, last_col in ranges:
+            if number == first_row:
+                values[first_row, first_col] = row[first_col - 1] if first_col <= len(row) else None
+            value = values.get((first_row, first_col))
+            row.extend([None] * (last_col - len(row)))
+            for c in range(first_col - 1, last_col):
+                row[c] = value
+        yield row
 
 
 def _match(cell, aliases):
@@ -202,8 +225,7 @@ def read(filename, data, aliases, required, names=None):
         raise FileProblem("file_encrypted", "该 Excel 文件设置了打开密码：请在 Excel 中取消密码后另存为 .xlsx 再导入",
                           "This Excel file is password-protected: remove the password in Excel, save as .xlsx and import")
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        sources, encoding = _xlsx_sheets(data), "xlsx"
-        uncalculated = _uncalculated(data)
+        (sources, uncalculated), encoding = _xlsx_sheets(data), "xlsx"
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
         raise FileProblem("file_xls", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV",
                           "Old .xls files are not supported; save as .xlsx or CSV in Excel")
