@@ -490,18 +490,20 @@ def test_a_village_written_once_subtotals_a_signature_line_and_a_long_instructio
     sheet = book.active
     for line in range(15):
         sheet.append([f"填表说明{line + 1}：请按身份证号逐人填写，不得漏填。"])
-    sheet.append(["序号", "村", "姓名", "身份证号", "银行卡号"])
-    sheet.append([1, "钱王社区", "祁大山", ident(361), "6217001122330003611"])
-    sheet.append([2, None, "祁二山", ident(362), "6217001122330003622"])
-    sheet.append([3, None, "祁三山", ident(363), "6217001122330003633"])
+    sheet.append(["序号", "村", "姓名", "身份证号", "银行卡号", "备注"])
+    sheet.append([1, "钱王社区", "祁大山", ident(361), "6217001122330003611", None])
+    sheet.append([2, None, "祁二山", ident(362), "6217001122330003622", None])
+    sheet.append([3, None, "祁三山", ident(363), "6217001122330003633", None])
     sheet.merge_cells("B17:B19")  # the village written once for its people
-    sheet.append([None, "钱王社区小计", None, None, None])
-    sheet.append(["制表人：王芳", None, "审核人：李明", None, "分管领导："])
+    sheet.append([None, "钱王社区小计", None, None, None, None])
+    sheet.append([4, "钱王社区", "祁四山", ident(364), None, "补发上月合计"])  # a note, not a subtotal: a person
+    sheet.append(["制表人：王芳", None, "审核人：李明", None, "分管领导：", None])
     data = io.BytesIO()
     book.save(data)
     result = run(app, world, "beneficiaries", data.getvalue(), filename="花名册.xlsx")
-    assert (result["status"], result["inserted"]) == ("accepted", 3), result["errors"]
+    assert (result["status"], result["inserted"]) == ("accepted", 4), result["errors"]
     assert stored_person(app, 363).region_id == world["regions"]["qianwang"]
+    assert stored_person(app, 364).name == "祁四山"
 
 
 def test_formulas_saved_without_their_results_are_named(app, world, policies):

@@ -290,7 +290,8 @@ def _blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-_TOTAL = re.compile(r"^(合计|总计|小计|共计|total)[:：\s]*|^.{0,16}(合计|总计|小计|共计)[:：]?$", re.I)
+_TOTAL = re.compile(r"^(合计|总计|小计|共计|total)[:：\s]*", re.I)
+_SUBTOTAL = re.compile(r"^.{1,16}(合计|总计|小计|共计)[:：]?$")  # 钱王社区小计, 本页合计
 # The signature line under a table: 制表人：王芳  审核人：李明  分管领导：  (盖章)
 _FOOTER = re.compile(r"^(制表|填表|填报|审核|复核|审批|经办|负责|分管|主管|会计|出纳|领导|单位|村委会|居委会)"
                      r"(人|领导|负责人|单位|日期|时间)?\s*[:：]|[（(]?(盖章|签字|签章)[)）]?$")
@@ -298,11 +299,12 @@ _LONG_NUMBER = re.compile(r"\d{15}")
 
 
 def _is_total(raw):
-    """A totals line (合计/总计/小计, also 钱王社区小计 or 本页合计) is not data."""
-    for cell in raw:
-        if isinstance(cell, str) and _TOTAL.search(text(cell)):
-            return True
-    return False
+    """A totals line is not data: 合计/总计/小计 at its start, or 钱王社区小计 / 本页合计 in any cell of a
+    line with no ID or card number on it (a payment whose note says 补发上月合计 is still a payment)."""
+    if any(isinstance(cell, str) and _TOTAL.match(text(cell)) for cell in raw[:3]):
+        return True
+    cells = [text(c) for c in raw if not _blank(c)]
+    return any(_SUBTOTAL.match(c) for c in cells) and not any(_LONG_NUMBER.search(c) for c in cells)
 
 
 def _is_footer(raw):
