@@ -1,5 +1,6 @@
 // Pieces shared by the views: stage badge, labelled facts, full-page messages, risk level and
 // rectification badges, photo thumbnails with a large view, a bottom-sheet form, one write via the outbox.
+import { checkCode } from "../codes.js";
 import { h } from "../dom.js";
 import { apiLang, formatDate, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
@@ -28,7 +29,11 @@ export function errorPage(err, ctx) {
     h("div", { class: "actions" },
       code === "network" || (err && err.status >= 500)
         ? h("button", { type: "button", class: "btn", onclick: () => location.reload() }, t("err.retry")) : null,
-      h("a", { href: "/", "data-link": "", class: "btn btn-primary" }, t("app.home"))));
+      // A wrong code is typed again or scanned again — also by a villager who is not signed in.
+      known && code !== "code_revoked" ? h("a", { href: "/scan", "data-link": "", class: "btn", "data-testid": "error-scan" },
+        t("err.scanAgain")) : null,
+      ctx && ctx.session && !ctx.session.user && known
+        ? null : h("a", { href: "/", "data-link": "", class: "btn btn-primary" }, t("app.home"))));
 }
 
 /** An inline error box (forms). */
@@ -126,4 +131,34 @@ export async function sendWrite(entry) {
   const e = result.entry;
   await outbox.discardFailed(e.id);
   return { state: "failed", code: e.error_code || "", status: e.last_status, message: errText(e.last_error) || t("err.title") };
+}
+
+/** The code box: type or paste a plaque's code (or a link, or a message with the link in it). A
+ * mistyped code is caught here, before any request; ``before`` goes above it (the 扫码 button). */
+export function codeForm(ctx, { className = "dock", before = null } = {}) {
+  const codeInput = h("input", { id: "code", name: "code", inputmode: "text", autocomplete: "off", autocapitalize: "characters",
+    spellcheck: "false", placeholder: "ABCD-EFGH-JKMN-PQ", "aria-describedby": "code-hint", "data-testid": "code-input" });
+  const codeError = errorBox();
+  codeInput.addEventListener("input", () => showError(codeError, ""));
+  const form = h("form", { class: className, role: "search", "aria-label": t("home.code"), novalidate: true, onsubmit: (event) => {
+    event.preventDefault();
+    const checked = checkCode(codeInput.value);
+    if (checked.reason === "empty") return showError(codeError, t("home.codeEmpty"));
+    if (!checked.ok) {
+      codeError.dataset.code = `code_${checked.reason}`;
+      codeInput.focus();
+      return showError(codeError, checked.reason === "length"
+        ? t("err.code_length", { n: checked.length, more: checked.length < 14 ? t("err.code_short") : t("err.code_long") })
+        : t("err.code_checksum"));
+    }
+    ctx.navigate("/q/" + encodeURIComponent(checked.code));
+  } },
+  before,
+  h("label", { for: "code", class: "dock-label" }, t("home.code")),
+  h("div", { class: "row" }, codeInput,
+    h("button", { type: "submit", class: "btn", "data-testid": "code-open" }, t("home.open"))),
+  h("small", { id: "code-hint", class: "muted" }, t("home.codeHint")),
+  codeError);
+  form.focusInput = () => codeInput.focus();
+  return form;
 }

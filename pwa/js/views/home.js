@@ -3,40 +3,19 @@
 // offline). Leads and supervisors get their region's project list (search, stage filter, pages);
 // /projects shows that list to everyone. A dock at the bottom: the 扫码 button and the code box.
 import { api } from "../api.js";
-import { checkCode } from "../codes.js";
 import { fill, h } from "../dom.js";
 import { STAGES, formatDate, formatMoney, t } from "../i18n.js";
 import { know, recent } from "../recent.js";
-import { errorBox, showError, stageBadge } from "./common.js";
+import { codeForm, stageBadge } from "./common.js";
 
 const PER_PAGE = 10;
 
 const projectHref = (p) => (p.code ? `/q/${encodeURIComponent(p.code)}` : `/p/${p.id}`);
 
-/** The dock: a big 扫码 button and the code box; a mistyped code is caught here, before any request. */
+/** The dock: a big 扫码 button and the code box. */
 function codeDock(ctx) {
-  const codeInput = h("input", { id: "code", name: "code", inputmode: "text", autocomplete: "off", autocapitalize: "characters",
-    spellcheck: "false", placeholder: "ABCD-EFGH-JKMN-PQ", "aria-describedby": "code-hint", "data-testid": "code-input" });
-  const codeError = errorBox();
-  codeInput.addEventListener("input", () => showError(codeError, ""));
-  return h("form", { class: "dock", role: "search", "aria-label": t("home.code"), novalidate: true, onsubmit: (event) => {
-    event.preventDefault();
-    const checked = checkCode(codeInput.value);
-    if (checked.reason === "empty") return showError(codeError, t("home.codeEmpty"));
-    if (!checked.ok) {
-      codeError.dataset.code = `code_${checked.reason}`;
-      codeInput.focus();
-      return showError(codeError, t("err.code_checksum"));
-    }
-    ctx.navigate("/q/" + encodeURIComponent(checked.code));
-  } },
-    h("a", { href: "/scan", "data-link": "", class: "btn btn-primary btn-block btn-big", "data-testid": "scan-open" },
-      t("scan.open")),
-    h("label", { for: "code", class: "dock-label" }, t("home.code")),
-    h("div", { class: "row" }, codeInput,
-      h("button", { type: "submit", class: "btn", "data-testid": "code-open" }, t("home.open"))),
-    h("small", { id: "code-hint", class: "muted" }, t("home.codeHint")),
-    codeError);
+  return codeForm(ctx, { before: h("a", { href: "/scan", "data-link": "", class: "btn btn-primary btn-block btn-big",
+    "data-testid": "scan-open" }, t("scan.open")) });
 }
 
 function meCard(user, extra) {

@@ -5,9 +5,10 @@
 import { checkCode } from "../codes.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { errorBox, showError } from "./common.js";
+import { codeForm, errorBox, showError } from "./common.js";
 
 const SCAN_EVERY_MS = 180;
+const HINT_AFTER_MS = 8000; // then say what else to try
 const MAX_FRAME = 720; // px on the long side handed to jsQR (speed on cheap phones)
 
 let jsQrPromise = null;
@@ -36,26 +37,45 @@ export async function makeDecoder() {
   const jsQR = await loadJsQr();
   const canvas = document.createElement("canvas");
   const g = canvas.getContext("2d", { willReadFrequently: true });
-  const decode = async (source) => {
+  /** One attempt: the frame at ``size`` px on its long side, optionally softened first. */
+  const attempt = (source, size, blur) => {
     const w0 = source.videoWidth || source.naturalWidth || source.width;
     const h0 = source.videoHeight || source.naturalHeight || source.height;
     if (!w0 || !h0) return null;
-    const scale = Math.min(1, MAX_FRAME / Math.max(w0, h0));
+    const scale = Math.min(1, size / Math.max(w0, h0));
     canvas.width = Math.round(w0 * scale);
     canvas.height = Math.round(h0 * scale);
+    g.filter = blur ? `blur(${blur}px)` : "none";
     g.drawImage(source, 0, 0, canvas.width, canvas.height);
+    g.filter = "none";
     const img = g.getImageData(0, 0, canvas.width, canvas.height);
     const hit = jsQR(img.data, img.width, img.height, { inversionAttempts: "attemptBoth" });
     return hit ? hit.data : null;
+  };
+  // A cheap phone's camera in poor light gives grain that jsQR's binarizer reads as modules; a slight
+  // blur, or a smaller frame (which averages pixels), removes it — but blurs a small or soft code
+  // too much, so the plain frame comes first. A live camera tries one pass per frame, in turn; a
+  // photo tries them all.
+  let turn = 0;
+  const decode = async (source, { all = false } = {}) => {
+    if (!all) return attempt(source, ...PASSES[turn++ % PASSES.length]);
+    for (const pass of PHOTO_PASSES) {
+      const text = attempt(source, ...pass);
+      if (text) return text;
+    }
+    return null;
   };
   decode.engine = "jsQR";
   return decode;
 }
 
+const PASSES = [[MAX_FRAME, 0], [MAX_FRAME, 1], [480, 0], [MAX_FRAME, 1.5]];
+const PHOTO_PASSES = [[MAX_FRAME, 0], [MAX_FRAME, 1], [1280, 0], [1280, 1.5], [480, 0], [MAX_FRAME, 2]];
+
 /** A decoded text → the app path to open, or null when it is not one of our codes. */
 export function targetOf(text) {
   const s = String(text || "").trim();
-  const m = s.match(/\/q\/([^/?#\s]+)/);
+  const m = s.match(/\/[qv]\/([^/?#\s]+)/);
   if (m) {
     const checked = checkCode(m[1]);
     return checked.ok ? `/q/${checked.code}` : `/q/${encodeURIComponent(m[1])}`; // the server names the error
@@ -97,8 +117,13 @@ export async function render(ctx) {
     return true;
   }
 
+  let startedAt = 0;
   async function tick() {
     if (stopped) return;
+    if (startedAt && Date.now() - startedAt > HINT_AFTER_MS && status.dataset.hint !== "1") {
+      status.dataset.hint = "1";
+      status.textContent = t("scan.hint");
+    }
     try {
       if (video.readyState >= 2) {
         const text = await decoder(video);
@@ -132,6 +157,7 @@ export async function render(ctx) {
     try { await video.play(); } catch { /* autoplay policy: muted video plays anyway */ }
     status.textContent = t("scan.aim");
     status.dataset.engine = decoder.engine;
+    startedAt = Date.now();
     tick();
   }
 
@@ -146,7 +172,7 @@ export async function render(ctx) {
       try {
         const decode = decoder || await makeDecoder();
         const bitmap = await createImageBitmap(file);
-        const text = await decode(bitmap);
+        const text = await decode(bitmap, { all: true });
         status.textContent = before;
         if (!text) { showError(error, t("scan.noneInPhoto")); return; }
         found(text);
@@ -158,13 +184,21 @@ export async function render(ctx) {
       }
     } });
 
+  // Typing the code works for anyone, signed in or not (a villager with a scratched plaque).
+  const typed = codeForm(ctx, { className: "card code-card" });
+  typed.hidden = true;
   queueMicrotask(startCamera);
   return h("div", { class: "scanner has-dock" },
     h("h1", { tabindex: "-1" }, t("scan.title")),
     viewport,
     status,
     error,
+    typed,
     h("div", { class: "dock" },
       h("label", { for: "scan-file", class: "btn btn-block" }, t("scan.fromPhoto")), fileInput,
-      h("a", { href: "/", "data-link": "", class: "btn btn-block", "data-testid": "scan-manual" }, t("scan.typeCode"))));
+      h("button", { type: "button", class: "btn btn-block", "data-testid": "scan-manual", onclick: () => {
+        typed.hidden = false;
+        typed.scrollIntoView({ block: "center" });
+        typed.focusInput();
+      } }, t("scan.typeCode"))));
 }
