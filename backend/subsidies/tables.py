@@ -87,10 +87,14 @@ def _csv_records(reader, delimiter):
                            f"Line {line} has a double quote (\") that is never closed, so the lines after it read as "
                            "one cell: remove or close it and import again")
     try:
+        last = 0
         for row in reader:
-            for cell in row:
-                if "\n" in cell and any(part.count(delimiter) >= 2 for part in cell.split("\n")):
-                    raise unclosed(reader.line_num - sum(c.count("\n") for c in row))
+            # Only a record spanning several lines can hold a swallowed line (one line each is the rule).
+            if reader.line_num - last > 1:
+                for cell in row:
+                    if "\n" in cell and any(part.count(delimiter) >= 2 for part in cell.split("\n")):
+                        raise unclosed(reader.line_num - sum(c.count("\n") for c in row))
+            last = reader.line_num
             yield row
     except csv.Error:
         raise unclosed(reader.line_num)
@@ -265,7 +269,7 @@ def read(filename, data, aliases, required, names=None):
         cells = {f: (raw[i] if i < len(raw) else None) for i, f in fields.items()}
         if all(_blank(v) for v in cells.values()):
             continue
-        if _is_total(raw) or _is_footer(raw):
+        if _marked(raw) and (_is_total(raw) or _is_footer(raw)):
             continue
         if number in hidden:
             hidden_rows.append(number)
@@ -298,6 +302,9 @@ _FOOTER = re.compile(r"^(制表|填表|填报|审核|复核|审批|经办|负责
 _LONG_NUMBER = re.compile(r"\d{15}")
 
 
+_TOTAL_OR_FOOTER_MARK = re.compile(r"[计：:章字]|total", re.I)  # cheap test first: most rows have none
+
+
 def _is_total(raw):
     """A totals line is not data: 合计/总计/小计 at its start, or 钱王社区小计 / 本页合计 in any cell of a
     line with no ID or card number on it (a payment whose note says 补发上月合计 is still a payment)."""
@@ -305,6 +312,11 @@ def _is_total(raw):
         return True
     cells = [text(c) for c in raw if not _blank(c)]
     return any(_SUBTOTAL.match(c) for c in cells) and not any(_LONG_NUMBER.search(c) for c in cells)
+
+
+def _marked(raw):
+    """Whether the line could be a total or a signature line at all (one regex over the whole line)."""
+    return _TOTAL_OR_FOOTER_MARK.search("\x1f".join(c for c in raw if isinstance(c, str))) is not None
 
 
 def _is_footer(raw):
