@@ -108,3 +108,23 @@ def test_photo_upload_cut_after_the_server_stored_it(app, browser, live_server, 
                             headers={"Authorization": f"Bearer {token}"}).json()["items"]
     assert [e["kind"] for e in timeline].count("photo_added") == 1
     context.close()
+
+
+def test_signing_out_without_signal_asks_first_and_ends_the_session_when_back_online(browser, live_server, artifacts):
+    context, page = _phone(browser, live_server)
+    context.set_offline(True)
+    page.click("#logout")
+    sheet = page.locator("[data-testid=logout-confirm]")
+    sheet.wait_for()
+    assert "没有网络" in sheet.inner_text()
+    page.screenshot(path=str(artifacts / "logout-offline-confirm.png"))
+    page.click("[data-testid=logout-confirm-ok]")
+    page.wait_for_url("**/login")
+    assert page.evaluate("localStorage.getItem('jicai.logoutPending')") == "1"
+    # Back online: the server session the phone could not end is ended now.
+    context.set_offline(False)
+    page.wait_for_function("localStorage.getItem('jicai.logoutPending') === null")
+    assert page.evaluate("fetch('/api/v1/auth/me').then(r => r.status)") == 401
+    page.goto(f"{live_server}/")
+    page.wait_for_url("**/login**")
+    context.close()

@@ -15,7 +15,7 @@ import * as subsidies from "./views/subsidies.js";
 import * as comments from "./views/comments.js";
 import * as outbox from "./outbox.js";
 import { h } from "./dom.js";
-import { errorPage } from "./views/common.js";
+import { errorPage, sheet } from "./views/common.js";
 import { forgetUser, setUser } from "./recent.js";
 
 const session = { user: null, checked: false };
@@ -58,6 +58,7 @@ export function navigate(url, { replace = false } = {}) {
 
 function signedIn({ user, csrf_token }) {
   const again = session.checked; // a sign-in after boot: what waited for it can go now
+  markLogout(false);
   session.user = user;
   setUser(user && user.id);
   outbox.setOwner(user && user.id);
@@ -66,8 +67,44 @@ function signedIn({ user, csrf_token }) {
   if (again) outbox.signedInAgain();
 }
 
+// A sign-out without signal ends the session on this phone at once and on the server at the next
+// chance (boot or `online`): a shared office phone must not open signed in again.
+const LOGOUT_PENDING = "jicai.logoutPending";
+const pendingLogout = () => { try { return localStorage.getItem(LOGOUT_PENDING) === "1"; } catch { return false; } };
+function markLogout(on) {
+  try { if (on) localStorage.setItem(LOGOUT_PENDING, "1"); else localStorage.removeItem(LOGOUT_PENDING); } catch { /* private mode */ }
+}
+
+/** The server session a sign-out without signal left open, ended now (if it still is open). */
+async function endLeftSession() {
+  if (!pendingLogout() || !navigator.onLine) return;
+  try {
+    const me = await api("/auth/me");
+    setCsrf(me.csrf_token);
+    await api("/auth/logout", { method: "POST" });
+    setCsrf(null);
+    markLogout(false);
+  } catch (err) {
+    if (err && err.status === 401) markLogout(false); // already ended (expired or signed out elsewhere)
+  }
+}
+
+/** Ask first when signing out would leave someone unable to work: no signal, or records not sent. */
+function confirmSignOut() {
+  const { queued = 0 } = outbox.getState();
+  const offline = !navigator.onLine;
+  if (!offline && !queued) return signOut();
+  sheet({
+    title: t("logout.title"), testid: "logout-confirm", okText: t("nav.logout"),
+    intro: [offline ? t("logout.offline") : null, queued ? t("logout.queued", { n: queued }) : null].filter(Boolean).join(" "),
+    onOk: async ({ close }) => { close(); await signOut(); return null; },
+  });
+}
+
 async function signOut() {
-  try { await api("/auth/logout", { method: "POST" }); } catch { /* signed out locally anyway */ }
+  let ended = false;
+  try { await api("/auth/logout", { method: "POST" }); ended = true; } catch { /* no signal: ended at the next chance */ }
+  markLogout(!ended);
   const was = session.user;
   session.user = null;
   setCsrf(null);
@@ -193,7 +230,7 @@ document.getElementById("lang").addEventListener("click", () => {
   renderHeader();
   route();
 });
-document.getElementById("logout").addEventListener("click", signOut);
+document.getElementById("logout").addEventListener("click", confirmSignOut);
 
 function showOnline() {
   const bar = document.getElementById("offline");
@@ -201,6 +238,7 @@ function showOnline() {
   bar.hidden = navigator.onLine;
 }
 window.addEventListener("online", showOnline);
+window.addEventListener("online", () => { if (!session.user) endLeftSession(); });
 window.addEventListener("offline", showOnline);
 
 async function boot() {
@@ -208,9 +246,12 @@ async function boot() {
   renderHeader();
   showOnline();
   outbox.subscribe(renderOutboxCount);
-  try {
-    signedIn(await api("/auth/me"));
-  } catch { /* 401 or offline: anonymous until sign-in */ }
+  if (pendingLogout()) await endLeftSession();
+  else {
+    try {
+      signedIn(await api("/auth/me"));
+    } catch { /* 401 or offline: anonymous until sign-in */ }
+  }
   session.checked = true;
   await route();
   if ("serviceWorker" in navigator) {

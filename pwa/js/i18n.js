@@ -10,6 +10,9 @@ const MESSAGES = {
     "lang.switch": "EN",
     "lang.switchLabel": "EN — Switch to English",
     "nav.logout": "退出",
+    "logout.title": "确定退出登录吗？",
+    "logout.offline": "现在没有网络：退出后要等有网络才能重新登录，这期间不能记录巡查。",
+    "logout.queued": "还有 {n} 条记录没有上传，会保留在本机，重新登录后继续上传。",
 
     "login.title": "登录",
     "login.lead": "乡镇财政一码通管",
@@ -654,6 +657,9 @@ const MESSAGES = {
     "lang.switch": "中",
     "lang.switchLabel": "中 — 切换到中文",
     "nav.logout": "Sign out",
+    "logout.title": "Sign out?",
+    "logout.offline": "There is no signal: signing in again needs the network, and nothing can be recorded until then.",
+    "logout.queued": "{n} records are not uploaded yet; they stay on this phone and go up after the next sign-in.",
 
     "login.title": "Sign in",
     "login.lead": "One code for every township project",
