@@ -128,3 +128,50 @@ def test_signing_out_without_signal_asks_first_and_ends_the_session_when_back_on
     page.goto(f"{live_server}/")
     page.wait_for_url("**/login**")
     context.close()
+
+
+def test_switching_language_mid_inspection_loses_nothing(app, browser, live_server, make_project, artifacts):
+    project_id = make_project(stage="construction", name="语言切换巡查测试工程")
+    code = code_of(app, project_id)
+    context, page = _phone(browser, live_server)
+    page.goto(f"{live_server}/q/{code}")
+    page.click("[data-testid=record-inspection]")
+    page.wait_for_selector("[data-testid=inspect-form]")
+    page.locator("[data-testid=check-ok]").first.click()
+    page.locator("[data-testid=check-bad]").last.click()
+    page.fill("[data-testid=findings]", "排水沟堵塞，需清理")
+    page.set_input_files("[data-testid=photo-input]", files=[
+        {"name": "IMG_71.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(71, size=(1600, 1200))}])
+    page.wait_for_selector("[data-testid=thumb]")
+    page.click("[data-testid=lang-toggle]")
+    page.wait_for_selector("h2:has-text('Checklist')")
+    assert page.input_value("[data-testid=findings]") == "排水沟堵塞，需清理"
+    assert page.locator("[data-testid=thumb]").count() == 1
+    assert page.locator("[data-testid=check-item]").first.get_attribute("data-ok") == "true"
+    assert page.locator("[data-testid=check-item]").last.get_attribute("data-ok") == "false"
+    assert page.get_attribute("[data-testid=verdict-problem]", "aria-pressed") == "true"
+    page.screenshot(path=str(artifacts / "field-inspect-english-kept.png"), full_page=True)
+    page.click("[data-testid=lang-toggle]")
+    page.wait_for_selector("[data-testid=inspect-submit]")
+    page.click("[data-testid=inspect-submit]")
+    page.wait_for_selector("[data-testid=project-card]")
+    page.wait_for_selector("[data-testid=outbox-count]", state="hidden", timeout=60_000)
+    assert _counts(app, project_id) == (1, 1)
+    # Submitted: the next inspection of the project starts empty.
+    page.click("[data-testid=record-inspection]")
+    page.wait_for_selector("[data-testid=inspect-form]")
+    assert page.input_value("[data-testid=findings]") == "" and page.locator("[data-testid=thumb]").count() == 0
+    context.close()
+
+
+def test_switching_language_on_the_sign_in_page_keeps_what_was_typed(browser, live_server):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("[data-testid=username]", "t_inspector")
+    page.fill("[data-testid=password]", "half-typed")
+    page.click("[data-testid=lang-toggle]")
+    page.wait_for_selector("[data-testid=login-submit]:has-text('Sign in')")
+    assert page.input_value("[data-testid=username]") == "t_inspector"
+    assert page.input_value("[data-testid=password]") == "half-typed"
+    context.close()

@@ -225,10 +225,21 @@ document.addEventListener("click", (event) => {
 });
 window.addEventListener("popstate", route);
 
-document.getElementById("lang").addEventListener("click", () => {
+document.getElementById("lang").addEventListener("click", async () => {
   setLang(getLang() === "en" ? "zh-CN" : "en");
   renderHeader();
-  route();
+  // The page is drawn again in the other language; what the person was typing stays. (Views with
+  // more state than their fields — the inspection form, the villager's answer — keep it themselves.)
+  const typed = [...main.querySelectorAll("input[id], textarea[id], select[id]")]
+    .filter((el) => el.type !== "file" && el.type !== "hidden")
+    .map((el) => [el.id, el.type === "checkbox" || el.type === "radio" ? el.checked : el.value]);
+  await route();
+  for (const [id, value] of typed) {
+    const el = document.getElementById(id);
+    if (!el || !main.contains(el)) continue;
+    if (typeof value === "boolean") el.checked = value;
+    else if (value && !el.value) el.value = value;
+  }
 });
 document.getElementById("logout").addEventListener("click", confirmSignOut);
 

@@ -48,6 +48,10 @@ async function findTask(taskId) {
 
 const fmtCoord = (n) => Number(n).toFixed(5);
 
+// A form being filled in stays in this tab's memory until it is submitted or cancelled: switching
+// the language, or looking at the project page and coming back, does not lose ticks, text or photos.
+const drafts = new Map(); // "project|task" → {checks, verdict, findings, position, photos}
+
 export async function render(ctx) {
   const projectId = Number(ctx.params[0]);
   const taskId = ctx.query.get("task") || null;
@@ -62,7 +66,11 @@ export async function render(ctx) {
   ctx.setTitle(t("inspect.title"));
   const back = project.code ? `/q/${encodeURIComponent(project.code)}` : `/p/${project.id}`;
   const items = (lists.stages && lists.stages[project.stage]) || [];
-  const state = { checks: new Map(items.map((it) => [it.key, { ok: null, note: "" }])), verdict: null, position: null };
+  const draftKey = `${projectId}|${taskId || ""}`;
+  const state = drafts.get(draftKey) || { checks: new Map(items.map((it) => [it.key, { ok: null, note: "" }])), verdict: null,
+    position: null, findings: "", photos: [] };
+  for (const it of items) if (!state.checks.has(it.key)) state.checks.set(it.key, { ok: null, note: "" });
+  drafts.set(draftKey, state);
 
   // ---- checklist ----
   const lang = document.documentElement.lang === "en" ? "en" : "zh";
@@ -90,21 +98,31 @@ export async function render(ctx) {
       h("span", { class: "check-label" }, it[lang] || it.zh),
       h("span", { class: "check-tog" }, yes, no),
       noteBtn, note);
+    // Drawn again from a draft: its tick and note.
+    yes.setAttribute("aria-pressed", String(entry.ok === true));
+    no.setAttribute("aria-pressed", String(entry.ok === false));
+    li.dataset.ok = entry.ok === null ? "" : String(entry.ok);
+    if (entry.note) { note.value = entry.note; note.hidden = false; noteBtn.hidden = true; }
     return li;
   }));
 
   // ---- findings + verdict ----
-  const findings = h("textarea", { id: "findings", rows: 4, maxlength: 2000, "data-testid": "findings", placeholder: t("inspect.findingsHint") });
+  const findings = h("textarea", { id: "findings", rows: 4, maxlength: 2000, "data-testid": "findings", placeholder: t("inspect.findingsHint"),
+    oninput: () => { state.findings = findings.value; } });
+  findings.value = state.findings;
   const verdictBtns = ["normal", "problem"].map((v) => h("button", { type: "button", class: `verdict ${v}`, "aria-pressed": "false",
     "data-testid": `verdict-${v}`, onclick: () => setVerdict(v) }, t(`verdict.${v}`)));
   function setVerdict(v) {
     state.verdict = v;
     for (const b of verdictBtns) b.setAttribute("aria-pressed", String(b.classList.contains(v)));
   }
+  if (state.verdict) setVerdict(state.verdict);
 
   // ---- position ----
   // Watched while the form is open: the freshest fix is attached (a minute-old one may be the last site).
-  const posText = h("span", { "data-testid": "position" }, t("geo.locating"));
+  const posText = h("span", { "data-testid": "position" }, state.position
+    ? t("geo.at", { lat: fmtCoord(state.position.lat), lng: fmtCoord(state.position.lng), acc: state.position.accuracy_m })
+    : t("geo.locating"));
   let watchId = null;
   const stopWatch = () => { if (watchId !== null) navigator.geolocation.clearWatch(watchId); watchId = null; };
   ctx.onLeave(stopWatch);
@@ -126,7 +144,8 @@ export async function render(ctx) {
   locate();
 
   // ---- photos ----
-  const picker = photoPicker(ctx, { id: "photo-input", max: MAX_PHOTOS, onError: (message) => showError(error, message) });
+  const picker = photoPicker(ctx, { id: "photo-input", max: MAX_PHOTOS, onError: (message) => showError(error, message),
+    photos: state.photos });
 
   // ---- submit ----
   const error = errorBox();
@@ -170,6 +189,7 @@ export async function render(ctx) {
       submit.disabled = false;
       return showError(error, t("inspect.saveFailed", { message: (err && err.message) || "" }));
     }
+    drafts.delete(draftKey);
     ctx.flash(t("inspect.queued", { n: entries.length }));
     ctx.navigate(back, { replace: true });
   }
@@ -203,6 +223,6 @@ export async function render(ctx) {
     error,
     h("div", { class: "dock" },
       h("div", { class: "row" },
-        h("a", { href: back, "data-link": "", class: "btn" }, t("move.cancel")),
+        h("a", { href: back, "data-link": "", class: "btn", onclick: () => drafts.delete(draftKey) }, t("move.cancel")),
         submit)));
 }

@@ -8,11 +8,13 @@ import { preparePhoto } from "../photo.js";
 
 /**
  * {input, thumbs, status, photos, busy(), settled()} — ``photos`` is the live list of prepared
- * photos ({id, blob, url, bytes, sha256, ...}); ``onError(message)`` shows a problem to the user.
+ * photos ({id, blob, url, bytes, sha256, ...}), the one passed in if any; ``onError(message)`` shows
+ * a problem to the user.
  */
-export function photoPicker(ctx, { id, max = 12, onError }) {
-  const photos = [];
+export function photoPicker(ctx, { id, max = 12, onError, photos = [] }) {
+  // ``photos`` may be a draft's list (kept while the form is away): its pictures are shown again.
   const urls = new Set();
+  for (const ph of photos) { ph.url = URL.createObjectURL(ph.blob); urls.add(ph.url); }
   let pending = 0;
   let processing = Promise.resolve();
   ctx.onLeave(() => { for (const u of urls) URL.revokeObjectURL(u); });
@@ -62,5 +64,6 @@ export function photoPicker(ctx, { id, max = 12, onError }) {
     }
   }
 
+  draw();
   return { input, thumbs, status, photos, busy: () => pending > 0, settled: () => processing };
 }
