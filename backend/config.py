@@ -80,7 +80,8 @@ class Config:
 
     PASSWORD_HASH_METHOD = "scrypt"
 
-    # Failed logins: at most LOGIN_MAX_FAILURES per user name (and 4x that per address) per window.
+    # Failed logins: at most LOGIN_MAX_FAILURES per user name (and 10x that per address: a township
+    # office or a carrier's NAT puts many people behind one address) per window.
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", 5))
     LOGIN_WINDOW = timedelta(minutes=int(_env("LOGIN_WINDOW_MINUTES", 15)))
 
@@ -103,7 +104,8 @@ class Config:
     # .xlsx is ~3× denser than CSV and slower to read: 3 MB is about 75,000 payment rows, ~20 s.
     SUBSIDY_IMPORT_MAX_XLSX_BYTES = int(_env("SUBSIDY_IMPORT_MAX_XLSX_BYTES", 3 * 1024 * 1024))
     SUBSIDY_IMPORT_MAX_ERRORS = int(_env("SUBSIDY_IMPORT_MAX_ERRORS", 1000))  # the report lists at most this many
-    SELF_CHECK_PER_VISITOR = int(_env("SELF_CHECK_PER_VISITOR", 10))  # failed checks per address per window
+    # Failed checks per address per window: a village's Wi-Fi or a carrier's NAT is one address for many.
+    SELF_CHECK_PER_VISITOR = int(_env("SELF_CHECK_PER_VISITOR", 30))
     SELF_CHECK_PER_ID = int(_env("SELF_CHECK_PER_ID", 5))  # failed checks per ID number per window
     SELF_CHECK_WINDOW = timedelta(minutes=int(_env("SELF_CHECK_WINDOW_MINUTES", 60)))
     SELF_CHECK_TOKEN_MINUTES = int(_env("SELF_CHECK_TOKEN_MINUTES", 15))

@@ -47,11 +47,15 @@ def test_failed_logins_are_limited_and_logged(app, world):
         db.session.commit()
     with app.app_context():
         before = db.session.query(AuditLog).filter_by(action="auth.login_failed").count()
-    codes = [client.post("/api/v1/auth/login", json={"username": username, "password": f"guess{i}"}).status_code
-             for i in range(app.config["LOGIN_MAX_FAILURES"] + 1)]
-    assert codes == [401] * app.config["LOGIN_MAX_FAILURES"] + [429]
+    answers = [client.post("/api/v1/auth/login", json={"username": username, "password": f"guess{i}"})
+               for i in range(app.config["LOGIN_MAX_FAILURES"] + 1)]
+    assert [r.status_code for r in answers] == [401] * app.config["LOGIN_MAX_FAILURES"] + [429]
+    # A warning before the pause: the last two failures say how many are left.
+    said = [r.json["error"]["message"]["zh"] for r in answers]
+    assert "再错" not in said[-5] and "再错 2 次" in said[-4] and "再错 1 次" in said[-3] and "已暂停" in said[-2]
     right = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert right.status_code == 429 and right.json["error"]["code"] == "too_many_attempts"
+    assert "该用户名" in right.json["error"]["message"]["zh"] and "15 分钟" in right.json["error"]["message"]["zh"]
     assert "Retry-After" in right.headers
     with app.app_context():
         assert db.session.query(AuditLog).filter_by(action="auth.login_failed").count() == \

@@ -183,7 +183,7 @@ def test_too_many_failures_for_one_id_block_it_even_unknown_and_even_with_the_ri
     blocked = Visitor(app).check(lin, id_number=ident(901))
     assert guesses == [404] * limit
     assert (blocked.status_code, blocked.json["error"]["code"]) == (429, "self_check_rate_limited")
-    assert int(blocked.headers["Retry-After"]) > 0
+    assert int(blocked.headers["Retry-After"]) > 0 and "该身份证号" in blocked.json["error"]["message"]["zh"]
 
     wrong = [Visitor(app).check(lin, last4=f"9{i:03d}").status_code for i in range(limit)]
     right = Visitor(app).check(lin)
@@ -206,6 +206,7 @@ def test_too_many_failures_from_one_visitor_block_them_but_not_others(app, seede
     assert codes == [404] * limit
     r = trying.check(guo)  # even Guo's own right details, from this address
     assert (r.status_code, r.json["error"]["code"]) == (429, "self_check_rate_limited")
+    assert "本网络" in r.json["error"]["message"]["zh"]  # it is the network, not Guo
     assert Visitor(app).check(guo).status_code == 200  # Guo himself, from his own phone
 
 

@@ -55,18 +55,31 @@ def authenticate(username, password, ip):
     # compared in their plain lower-case form.
     username = normalize_username(username)
     failed = LoginAttempt.success.is_(False)
-    wait = max(limits.wait_seconds(LoginAttempt.at, [LoginAttempt.username == username, failed],
-                                   cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW"]),
-               limits.wait_seconds(LoginAttempt.at, [LoginAttempt.ip == ip, failed],
-                                   4 * cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW"]))
+    mine = [LoginAttempt.username == username, failed]
+    wait = limits.wait_seconds(LoginAttempt.at, mine, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW"])
     if wait:
         _remember_failure(None, username, ip, "auth.login_rate_limited")
-        raise limits.too_many("too_many_attempts", "登录失败次数过多，请 {minutes} 分钟后再试",
-                              "Too many failed sign-ins; try again in {minutes} minutes", wait)
+        raise limits.too_many("too_many_attempts", "该用户名登录失败次数过多，请 {minutes} 分钟后再试",
+                              "Too many failed sign-ins for this user name; try again in {minutes} minutes", wait)
+    wait = limits.wait_seconds(LoginAttempt.at, [LoginAttempt.ip == ip, failed], 10 * cfg["LOGIN_MAX_FAILURES"],
+                               cfg["LOGIN_WINDOW"])
+    if wait:  # many people behind one address: say it is the network, not them
+        _remember_failure(None, username, ip, "auth.login_rate_limited")
+        raise limits.too_many("too_many_attempts", "本网络（同一网络地址）登录失败次数过多，请 {minutes} 分钟后再试，或换用手机流量",
+                              "Too many failed sign-ins from this network; try again in {minutes} minutes, or use "
+                              "mobile data", wait)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if not ok or user is None or not user.active:
         _remember_failure(user, username, ip, "auth.login_failed")
+        left = cfg["LOGIN_MAX_FAILURES"] - limits.counted(LoginAttempt.at, mine, cfg["LOGIN_WINDOW"])
+        minutes = int(cfg["LOGIN_WINDOW"].total_seconds() // 60)
+        if 0 < left <= 2:  # a warning before the pause, not after it
+            raise ApiError(401, "bad_credentials", f"用户名或密码错误（再错 {left} 次将暂停登录 {minutes} 分钟）",
+                           f"Wrong user name or password ({left} more and signing in pauses for {minutes} minutes)")
+        if left <= 0:
+            raise ApiError(401, "bad_credentials", f"用户名或密码错误；该用户名的登录已暂停 {minutes} 分钟",
+                           f"Wrong user name or password; signing in with this name is paused for {minutes} minutes")
         raise ApiError(401, "bad_credentials", "用户名或密码错误", "Wrong user name or password")
     db.session.add(LoginAttempt(username=username, ip=ip, success=True))
     audit.record(user, "auth.login", subject=user, region_id=user.region_id)

@@ -11,6 +11,11 @@ from . import clock
 from .errors import ApiError
 
 
+def counted(time_column, conditions, window):
+    """How many chosen rows are in the window now."""
+    return db.session.scalar(select(func.count()).where(*conditions, time_column >= clock.now() - window))
+
+
 def wait_seconds(time_column, conditions, limit, window):
     """Seconds until one more attempt is allowed (0: allowed now). ``conditions`` choose the counted
     rows (say, the failures from one address); each counts for ``window`` after its ``time_column``."""

@@ -121,9 +121,13 @@ def village_code(village, actor=None):
 
 # ---------------------------------------------------------------- the villager's self-check
 
-def _no_match():
-    return ApiError(404, "self_check_no_match", "信息不匹配：请核对姓名、身份证号和银行卡（或手机）后四位",
-                    "No match: check the name, ID number and the last four digits of the bank card (or phone)")
+def _no_match(left=None):
+    zh = "信息不匹配：请核对姓名、身份证号和银行卡（或手机）后四位"
+    en = "No match: check the name, ID number and the last four digits of the bank card (or phone)"
+    if left:
+        zh += f"（该身份证号再错 {left} 次将暂停查询）"
+        en += f" ({left} more and checks for this ID number pause)"
+    return ApiError(404, "self_check_no_match", zh, en)
 
 
 def self_check(name, id_number, last4, ip):
@@ -138,13 +142,18 @@ def self_check(name, id_number, last4, ip):
     last4 = pii.plain(last4)
     digest = pii.blind(normal, "id_number")
     failed = SelfCheckAttempt.success.is_(False)
-    wait = max(limits.wait_seconds(SelfCheckAttempt.at, [SelfCheckAttempt.ip == ip, failed],
-                                   cfg["SELF_CHECK_PER_VISITOR"], cfg["SELF_CHECK_WINDOW"]),
-               limits.wait_seconds(SelfCheckAttempt.at, [SelfCheckAttempt.id_hash == digest, failed],
-                                   cfg["SELF_CHECK_PER_ID"], cfg["SELF_CHECK_WINDOW"]))
+    this_id = [SelfCheckAttempt.id_hash == digest, failed]
+    wait = limits.wait_seconds(SelfCheckAttempt.at, this_id, cfg["SELF_CHECK_PER_ID"], cfg["SELF_CHECK_WINDOW"])
     if wait:
-        raise limits.too_many("self_check_rate_limited", "查询次数过多，请 {minutes} 分钟后再试",
-                              "Too many checks; try again in {minutes} minutes", wait)
+        raise limits.too_many("self_check_rate_limited", "该身份证号查询失败次数过多，请 {minutes} 分钟后再试，或到村委会、乡镇财政所查询",
+                              "Too many failed checks for this ID number; try again in {minutes} minutes, or ask at "
+                              "the village committee or the township finance office", wait)
+    wait = limits.wait_seconds(SelfCheckAttempt.at, [SelfCheckAttempt.ip == ip, failed], cfg["SELF_CHECK_PER_VISITOR"],
+                               cfg["SELF_CHECK_WINDOW"])
+    if wait:  # a village's Wi-Fi is one address for everyone: say it is the network
+        raise limits.too_many("self_check_rate_limited", "本网络（同一网络地址）查询失败次数过多，请 {minutes} 分钟后再试，或换用手机流量",
+                              "Too many failed checks from this network; try again in {minutes} minutes, or use "
+                              "mobile data", wait)
     person = db.session.execute(select(Beneficiary).where(Beneficiary.id_hash == digest)).scalar_one_or_none()
     ok = False
     if person is not None:
@@ -158,7 +167,9 @@ def self_check(name, id_number, last4, ip):
     db.session.add(SelfCheckAttempt(ip=ip, id_hash=digest, success=ok))
     db.session.commit()
     if not ok:
-        raise _no_match()
+        # Counted per ID number whether it exists or not: the warning tells nothing about anyone.
+        left = cfg["SELF_CHECK_PER_ID"] - limits.counted(SelfCheckAttempt.at, this_id, cfg["SELF_CHECK_WINDOW"])
+        raise _no_match(left if 0 < left <= 2 else None)
     return person
 
 
