@@ -64,6 +64,15 @@ def no_sideways_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
+def nothing_cut_off(page):
+    """No button or tab whose label runs past its box or the screen (long English labels at 360 px)."""
+    cut = page.evaluate("""[...document.querySelectorAll('main .btn, main .tab')]
+      .filter((b) => b.offsetParent && (b.scrollWidth > b.clientWidth + 1 || b.getBoundingClientRect().right > innerWidth + 0.5
+                                         || b.getBoundingClientRect().left < -0.5))
+      .map((b) => b.textContent.trim())""")
+    assert cut == [], cut
+
+
 def self_check(page, person, last4=None):
     page.fill("[data-testid=sc-name]", person["name"])
     page.fill("[data-testid=sc-id]", person["id_number"])
@@ -156,6 +165,8 @@ def test_a_villager_reports_a_payment_not_received_and_sees_the_answer(app, worl
     villager.wait_for_selector("h2:has-text('Check my subsidies')")
     assert villager.locator("[data-testid=payments]").count() == 1
     assert "Paid" in villager.inner_text("[data-testid=payments]")
+    nothing_cut_off(villager)
+    villager.screenshot(path=str(artifacts / "village-6b-english.png"), full_page=True)
     villager.click("[data-testid=lang-toggle]")
     villager.wait_for_selector("[data-testid=payments]")
     assert "已发放" in villager.inner_text("[data-testid=payments]")
@@ -290,6 +301,12 @@ def test_an_import_with_a_bad_row_imports_nothing_then_a_good_file_imports(app, 
 
     lead = phones("lead", live_server)
     lead.goto(f"{live_server}/subsidies/import")
+    lead.wait_for_selector("[data-testid=import-kind]")
+    lead.click("[data-testid=lang-toggle]")  # every tab in sight in English too
+    lead.wait_for_selector("h1:has-text('Import')")
+    nothing_cut_off(lead)
+    lead.screenshot(path=str(artifacts / "import-0-english-tabs.png"))
+    lead.click("[data-testid=lang-toggle]")
     lead.wait_for_selector("[data-testid=import-kind]")
     lead.select_option("[data-testid=import-kind]", "beneficiaries")
     lead.set_input_files("[data-testid=import-file]", files=[

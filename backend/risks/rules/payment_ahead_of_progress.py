@@ -5,7 +5,7 @@ from sqlalchemy import case, literal, select
 
 from ...extensions import db
 from ...projects.models import Project
-from . import Hit, stage_names
+from . import Hit, stage_names, yuan
 
 CODE = "payment_ahead_of_progress"
 NAME_ZH, NAME_EN = "资金支付超进度", "Payments ahead of progress"
@@ -38,5 +38,5 @@ def find(ctx):
 
 def explain(e):
     zh, en = stage_names(e["stage"])
-    return (f"已付 ¥{e['paid_total']}，占预算 {e['paid_share']}；「{zh}」阶段应不超过 {e['allowed_share']}",
-            f"Paid ¥{e['paid_total']}, {e['paid_share']} of the budget; stage {en} allows up to {e['allowed_share']}")
+    return (f"已付 ¥{yuan(e['paid_total'])}，占预算 {e['paid_share']}；「{zh}」阶段应不超过 {e['allowed_share']}",
+            f"Paid ¥{yuan(e['paid_total'])}, {e['paid_share']} of the budget; stage {en} allows up to {e['allowed_share']}")

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...projects.models import Project
-from . import Hit
+from . import Hit, yuan
 
 CODE = "single_payment_over_half"
 NAME_ZH, NAME_EN = "单笔支付超预算半数", "A single payment over half the budget"
@@ -30,5 +30,5 @@ def find(ctx):
 
 
 def explain(e):
-    return (f"单笔支付 ¥{e['largest_payment']} 超过预算 ¥{e['budget']} 的一半",
-            f"A payment of ¥{e['largest_payment']} is more than half of the ¥{e['budget']} budget")
+    return (f"单笔支付 ¥{yuan(e['largest_payment'])} 超过预算 ¥{yuan(e['budget'])} 的一半",
+            f"A payment of ¥{yuan(e['largest_payment'])} is more than half of the ¥{yuan(e['budget'])} budget")

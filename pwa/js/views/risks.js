@@ -95,6 +95,7 @@ function evidenceValue(key, value) {
   if (/(amount|budget|paid|total|balance|money|yuan)/i.test(key) && /^-?\d+(\.\d+)?$/.test(String(value))) return formatMoney(value);
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}(T|$)/.test(value)) return formatDate(value);
   if (typeof value === "boolean") return value ? "✓" : "✗";
+  if (key === "stage" && t(`stage.${value}`) !== `stage.${value}`) return t(`stage.${value}`);
   return String(value);
 }
 
