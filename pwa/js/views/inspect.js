@@ -190,7 +190,7 @@ export async function render(ctx) {
       return showError(error, t("inspect.saveFailed", { message: (err && err.message) || "" }));
     }
     drafts.delete(draftKey);
-    ctx.flash(t("inspect.queued", { n: entries.length }));
+    ctx.flash(t(navigator.onLine ? "inspect.sending" : "inspect.queued", { n: entries.length }));
     ctx.navigate(back, { replace: true });
   }
 

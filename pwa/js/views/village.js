@@ -140,7 +140,7 @@ function selfCheckSection(v) {
   const form = h("form", { class: "form", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     say("");
-    const id = idNo.value.normalize("NFKC").replace(/\s/g, "");
+    const id = idNo.value.normalize("NFKC").replace(/[\s\-\u2010-\u2015]/g, ""); // 330112-19620315-0012
     const tail = last4.value.normalize("NFKC").trim();
     if (!name.value.trim()) { name.focus(); return say(t("sc.needName")); }
     if (!/^(\d{17}[\dXx]|\d{15})$/.test(id)) { idNo.focus(); return say(t("sc.badId")); } // old 15-digit IDs too
