@@ -1,23 +1,7 @@
 """A person with a phone (360 × 740) against a real gunicorn: scan a plaque anonymously, sign in,
 see the whole timeline, switch to English, move a stage, mistype a code. Screenshots are kept in
 test-artifacts/ and were looked at."""
-import pytest
-
 from conftest import PASSWORD, code_of
-
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
-         "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == [], errors
 
 
 def _no_sideways_scroll(page):

@@ -6,10 +6,8 @@ import requests
 
 from backend.inspections.models import Inspection
 from backend.photos.models import Photo
-from conftest import PASSWORD, code_of, jpeg_bytes
+from conftest import PASSWORD, PHONE, code_of, jpeg_bytes
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
-         "is_mobile": True, "has_touch": True}
 SITE = {"latitude": 30.2341, "longitude": 119.7201, "accuracy": 12}
 
 

@@ -12,20 +12,6 @@ from PIL import Image, ImageChops, ImageFilter
 
 from conftest import code_of
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
-         "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == [], errors
-
 
 def qr_image(app, code):
     with app.test_client() as client:

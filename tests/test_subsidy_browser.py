@@ -7,11 +7,9 @@ import re
 
 import pytest
 
-from conftest import PASSWORD, code_of, jpeg_bytes, new_uuid
+from conftest import PASSWORD, PHONE, code_of, jpeg_bytes, new_uuid
 from subsidy_seed import id_number, seed, village_code
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
-         "is_mobile": True, "has_touch": True}
 FULL_ID = re.compile(r"\d{17}[\dXx]")
 LONG_NUMBER = re.compile(r"\d{12,19}")
 

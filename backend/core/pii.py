@@ -109,7 +109,7 @@ def blind(value, field):
 def plain(text):
     """Full-width digits and letters to ASCII, spaces and separators removed."""
     text = unicodedata.normalize("NFKC", str(text or ""))
-    return re.sub(r"[\s\-‐‑–—_·.]", "", text)
+    return re.sub(r"[\s\-‐‑–—_·.•・﹒‧]", "", text)  # also the middle dot of 阿卜杜·热合曼, however typed
 
 
 def normalize_id(text):
