@@ -4,7 +4,7 @@
 // which this worker also replays on a Background Sync ("outbox"), with the page's own code.
 importScripts("/js/outbox-core.js");
 
-const VERSION = "v19";
+const VERSION = "v20";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
 const SHELL = [
@@ -15,6 +15,7 @@ const SHELL = [
   "/js/api.js",
   "/js/codes.js",
   "/js/dom.js",
+  "/js/drafts.js",
   "/js/i18n.js",
   "/js/outbox.js",
   "/js/outbox-core.js",

@@ -173,3 +173,38 @@ def test_switching_language_on_the_sign_in_page_keeps_what_was_typed(browser, li
     assert page.input_value("[data-testid=username]") == "t_inspector"
     assert page.input_value("[data-testid=password]") == "half-typed"
     context.close()
+
+
+def test_an_inspection_not_yet_submitted_survives_the_app_being_closed(app, browser, live_server, make_project, artifacts):
+    """Android often kills the browser while its camera app takes the photo: the inspector comes back
+    to a reloaded page and finds the ticks, the text and the photo still there."""
+    project_id = make_project(stage="construction", name="草稿保存巡查测试工程")
+    code = code_of(app, project_id)
+    context, page = _phone(browser, live_server)
+    page.goto(f"{live_server}/q/{code}")
+    page.click("[data-testid=record-inspection]")
+    page.wait_for_selector("[data-testid=inspect-form]")
+    assert page.locator("[data-testid=draft-restored]").count() == 0
+    page.locator("[data-testid=check-ok]").first.click()
+    page.fill("[data-testid=findings]", "围挡缺失约十米")
+    page.click("[data-testid=verdict-problem]")
+    page.set_input_files("[data-testid=photo-input]", files=[
+        {"name": "IMG_81.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(81, size=(1600, 1200))}])
+    page.wait_for_selector("[data-testid=thumb]")
+    page.wait_for_timeout(300)  # the photo reaches IndexedDB
+    page.reload()
+    page.wait_for_selector("[data-testid=draft-restored]")
+    assert page.input_value("[data-testid=findings]") == "围挡缺失约十米"
+    assert page.locator("[data-testid=thumb]").count() == 1
+    assert page.locator("[data-testid=check-item]").first.get_attribute("data-ok") == "true"
+    page.screenshot(path=str(artifacts / "field-draft-restored.png"), full_page=True)
+    page.click("[data-testid=inspect-submit]")
+    page.wait_for_selector("[data-testid=project-card]")
+    page.wait_for_selector("[data-testid=outbox-count]", state="hidden", timeout=60_000)
+    assert _counts(app, project_id) == (1, 1)
+    # Submitted: nothing is restored next time.
+    page.click("[data-testid=record-inspection]")
+    page.wait_for_selector("[data-testid=inspect-form]")
+    assert page.locator("[data-testid=draft-restored]").count() == 0
+    assert page.input_value("[data-testid=findings]") == ""
+    context.close()

@@ -9,6 +9,7 @@ import { enqueue, uuid } from "../outbox.js";
 import { known } from "../recent.js";
 import { errorBox, errorPage, showError, stageBadge } from "./common.js";
 import { photoPicker } from "./photo-picker.js";
+import * as stored from "../drafts.js";
 
 const CHECKLIST_KEY = "jicai.checklists";
 const MAX_PHOTOS = 12;
@@ -48,9 +49,34 @@ async function findTask(taskId) {
 
 const fmtCoord = (n) => Number(n).toFixed(5);
 
-// A form being filled in stays in this tab's memory until it is submitted or cancelled: switching
-// the language, or looking at the project page and coming back, does not lose ticks, text or photos.
-const drafts = new Map(); // "project|task" → {checks, verdict, findings, position, photos}
+// A form being filled in is a draft until it is submitted or cancelled: kept in this tab's memory
+// (a language switch, a look at the project page) and on the phone (drafts.js: the browser killed
+// while the camera app was open, the app closed), so ticks, text and photos are never lost.
+const drafts = new Map(); // "user|project|task" → {checks, verdict, findings, position, photos}
+
+async function draftFor(key, items) {
+  let state = drafts.get(key);
+  let restored = false;
+  if (!state) {
+    const saved = await stored.load(key);
+    const f = (saved && saved.fields) || {};
+    state = { checks: new Map(f.checks || []), verdict: f.verdict || null, position: f.position || null,
+      findings: f.findings || "", photos: (saved && saved.photos) || [] };
+    restored = Boolean(saved);
+    drafts.set(key, state);
+  }
+  for (const it of items) if (!state.checks.has(it.key)) state.checks.set(it.key, { ok: null, note: "" });
+  return { state, restored };
+}
+
+/** Keep the fields once the inspector has put something in (a position alone is not a draft). */
+function saveFields(key, state) {
+  const touched = state.verdict || state.findings.trim() || state.photos.length
+    || [...state.checks.values()].some((c) => c.ok !== null || c.note.trim());
+  if (!touched) return stored.forgetFields(key);
+  return stored.saveFields(key, { checks: [...state.checks], verdict: state.verdict, findings: state.findings,
+    position: state.position });
+}
 
 export async function render(ctx) {
   const projectId = Number(ctx.params[0]);
@@ -66,11 +92,10 @@ export async function render(ctx) {
   ctx.setTitle(t("inspect.title"));
   const back = project.code ? `/q/${encodeURIComponent(project.code)}` : `/p/${project.id}`;
   const items = (lists.stages && lists.stages[project.stage]) || [];
-  const draftKey = `${projectId}|${taskId || ""}`;
-  const state = drafts.get(draftKey) || { checks: new Map(items.map((it) => [it.key, { ok: null, note: "" }])), verdict: null,
-    position: null, findings: "", photos: [] };
-  for (const it of items) if (!state.checks.has(it.key)) state.checks.set(it.key, { ok: null, note: "" });
-  drafts.set(draftKey, state);
+  const draftKey = `${ctx.session.user.id}|${projectId}|${taskId || ""}`;
+  const { state, restored } = await draftFor(draftKey, items);
+  const keep = () => saveFields(draftKey, state);
+  const forget = () => { drafts.delete(draftKey); return stored.drop(draftKey); };
 
   // ---- checklist ----
   const lang = document.documentElement.lang === "en" ? "en" : "zh";
@@ -81,7 +106,7 @@ export async function render(ctx) {
     const no = h("button", { type: "button", class: "tog no", "aria-pressed": "false", "data-testid": "check-bad",
       "aria-label": t("inspect.badLabel", { item: it[lang] || it.zh }) }, "✗");
     const note = h("input", { class: "check-note", maxlength: 200, placeholder: t("inspect.itemNote"), hidden: true,
-      "aria-label": t("inspect.itemNoteLabel", { item: it[lang] || it.zh }), oninput: () => { entry.note = note.value; } });
+      "aria-label": t("inspect.itemNoteLabel", { item: it[lang] || it.zh }), oninput: () => { entry.note = note.value; keep(); } });
     const noteBtn = h("button", { type: "button", class: "linkish", onclick: () => { note.hidden = false; noteBtn.hidden = true; note.focus(); } }, t("inspect.addNote"));
     const set = (value) => {
       entry.ok = entry.ok === value ? null : value;
@@ -91,6 +116,7 @@ export async function render(ctx) {
       // A ✗ suggests "problem found" (still the inspector's choice).
       if (entry.ok === false && !state.verdict) setVerdict("problem");
       if (entry.ok === false && note.hidden) { note.hidden = false; noteBtn.hidden = true; }
+      keep();
     };
     yes.addEventListener("click", () => set(true));
     no.addEventListener("click", () => set(false));
@@ -108,13 +134,14 @@ export async function render(ctx) {
 
   // ---- findings + verdict ----
   const findings = h("textarea", { id: "findings", rows: 4, maxlength: 2000, "data-testid": "findings", placeholder: t("inspect.findingsHint"),
-    oninput: () => { state.findings = findings.value; } });
+    oninput: () => { state.findings = findings.value; keep(); } });
   findings.value = state.findings;
   const verdictBtns = ["normal", "problem"].map((v) => h("button", { type: "button", class: `verdict ${v}`, "aria-pressed": "false",
     "data-testid": `verdict-${v}`, onclick: () => setVerdict(v) }, t(`verdict.${v}`)));
   function setVerdict(v) {
     state.verdict = v;
     for (const b of verdictBtns) b.setAttribute("aria-pressed", String(b.classList.contains(v)));
+    keep();
   }
   if (state.verdict) setVerdict(state.verdict);
 
@@ -133,6 +160,7 @@ export async function render(ctx) {
     watchId = navigator.geolocation.watchPosition((pos) => {
       const c = pos.coords;
       state.position = { lat: Math.round(c.latitude * 1e7) / 1e7, lng: Math.round(c.longitude * 1e7) / 1e7, accuracy_m: Math.round(c.accuracy) };
+      keep();
       posText.textContent = t("geo.at", { lat: fmtCoord(c.latitude), lng: fmtCoord(c.longitude), acc: Math.round(c.accuracy) });
       posText.dataset.ok = "true";
     }, (err) => {
@@ -145,7 +173,7 @@ export async function render(ctx) {
 
   // ---- photos ----
   const picker = photoPicker(ctx, { id: "photo-input", max: MAX_PHOTOS, onError: (message) => showError(error, message),
-    photos: state.photos });
+    photos: state.photos, onChange: (photos) => stored.savePhotos(draftKey, photos) });
 
   // ---- submit ----
   const error = errorBox();
@@ -189,7 +217,7 @@ export async function render(ctx) {
       submit.disabled = false;
       return showError(error, t("inspect.saveFailed", { message: (err && err.message) || "" }));
     }
-    drafts.delete(draftKey);
+    await forget();
     ctx.flash(t(navigator.onLine ? "inspect.sending" : "inspect.queued", { n: entries.length }));
     ctx.navigate(back, { replace: true });
   }
@@ -202,7 +230,9 @@ export async function render(ctx) {
       h("p", { class: "row-inline" }, stageBadge(project.stage),
         taskId ? h("span", { class: "muted", "data-testid": "inspect-task" },
           task ? t("inspect.forTask", { date: task.due_on || "", note: task.note || "" }) : t("inspect.forTaskId", { id: taskId })) : null),
-      project.offline ? h("p", { class: "notice small" }, t("inspect.offlineProject")) : null),
+      project.offline ? h("p", { class: "notice small" }, t("inspect.offlineProject")) : null,
+      restored ? h("p", { class: "notice small", "data-testid": "draft-restored" },
+        t("inspect.draftRestored", { n: state.photos.length })) : null),
     h("section", { class: "card", "aria-labelledby": "cl-h" },
       h("h2", { id: "cl-h" }, t("inspect.checklist")),
       noList ? h("p", { class: "muted small" }, lists.unavailable ? t("inspect.noChecklistOffline") : t("inspect.noChecklist")) : checklist),
@@ -223,6 +253,6 @@ export async function render(ctx) {
     error,
     h("div", { class: "dock" },
       h("div", { class: "row" },
-        h("a", { href: back, "data-link": "", class: "btn", onclick: () => drafts.delete(draftKey) }, t("move.cancel")),
+        h("a", { href: back, "data-link": "", class: "btn", onclick: forget }, t("move.cancel")),
         submit)));
 }

@@ -9,9 +9,9 @@ import { preparePhoto } from "../photo.js";
 /**
  * {input, thumbs, status, photos, busy(), settled()} — ``photos`` is the live list of prepared
  * photos ({id, blob, url, bytes, sha256, ...}), the one passed in if any; ``onError(message)`` shows
- * a problem to the user.
+ * a problem to the user; ``onChange(photos)`` follows every photo added or removed (to keep a draft).
  */
-export function photoPicker(ctx, { id, max = 12, onError, photos = [] }) {
+export function photoPicker(ctx, { id, max = 12, onError, photos = [], onChange = () => {} }) {
   // ``photos`` may be a draft's list (kept while the form is away): its pictures are shown again.
   const urls = new Set();
   for (const ph of photos) { ph.url = URL.createObjectURL(ph.blob); urls.add(ph.url); }
@@ -29,6 +29,7 @@ export function photoPicker(ctx, { id, max = 12, onError, photos = [] }) {
     URL.revokeObjectURL(ph.url);
     urls.delete(ph.url);
     draw();
+    onChange(photos);
   }
 
   function draw() {
@@ -54,6 +55,7 @@ export function photoPicker(ctx, { id, max = 12, onError, photos = [] }) {
           ph.url = URL.createObjectURL(ph.blob);
           urls.add(ph.url);
           photos.push(ph);
+          onChange(photos);
         } catch {
           onError(t("inspect.photoBad", { name: file.name || "" }));
         } finally {
