@@ -61,6 +61,12 @@ def test_lead_inspector_and_county_close_the_loop(app, browser, live_server, mak
     insp.set_input_files("[data-testid=photo-input]", files=[
         {"name": "after.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(51, size=(1600, 1200))}])
     insp.wait_for_selector("[data-testid=thumb]")
+    # The browser is killed while the camera app is open: the evidence is there when it comes back.
+    insp.wait_for_timeout(300)
+    insp.reload()
+    insp.wait_for_selector("[data-testid=draft-restored]:not([hidden])")
+    assert insp.input_value("[data-testid=evidence-text]") == "围挡已补齐，计划已报批"
+    assert insp.locator("[data-testid=thumb]").count() == 1
     insp.click("[data-testid=evidence-submit]")
     insp.wait_for_selector("[data-testid=rect-page][data-status=submitted]")
     insp.wait_for_selector("[data-testid=after-photo]", timeout=60_000)

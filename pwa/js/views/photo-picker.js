@@ -66,6 +66,17 @@ export function photoPicker(ctx, { id, max = 12, onError, photos = [], onChange 
     }
   }
 
+  /** Photos of a draft read back from the phone, shown as if just taken. */
+  function restore(list) {
+    for (const ph of list) {
+      if (photos.some((p) => p.id === ph.id) || photos.length >= max) continue;
+      ph.url = URL.createObjectURL(ph.blob);
+      urls.add(ph.url);
+      photos.push(ph);
+    }
+    draw();
+  }
+
   draw();
-  return { input, thumbs, status, photos, busy: () => pending > 0, settled: () => processing };
+  return { input, thumbs, status, photos, restore, busy: () => pending > 0, settled: () => processing };
 }

@@ -11,6 +11,7 @@ import { formatDate, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { errorBox, errorPage, fact, levelBadge, local, photoGrid, rectBadge, sendWrite, sheet, showError } from "./common.js";
 import { photoPicker } from "./photo-picker.js";
+import * as stored from "../drafts.js";
 import { SUPERVISORS, evidenceList } from "./risks.js";
 
 const PER_PAGE = 20;
@@ -275,7 +276,12 @@ function evidenceForm(r, ctx, detail) {
   ctx.setTitle(t("evidence.title"));
   const state = { position: null };
   const error = errorBox();
-  const text = h("textarea", { id: "ev-text", rows: 4, maxlength: 2000, "data-testid": "evidence-text", placeholder: t("evidence.textHint") });
+  // A draft on the phone until it is handed in (see drafts.js): the browser may be killed while the
+  // camera app takes the "after" photo.
+  const draftKey = `${ctx.session.user.id}|rect|${r.id}`;
+  const keepText = () => (text.value.trim() ? stored.saveFields(draftKey, { text: text.value }) : stored.forgetFields(draftKey));
+  const text = h("textarea", { id: "ev-text", rows: 4, maxlength: 2000, "data-testid": "evidence-text", placeholder: t("evidence.textHint"),
+    oninput: keepText });
 
   // Position, watched while the form is open (the freshest fix goes with the evidence).
   const posText = h("span", { "data-testid": "position" }, t("geo.locating"));
@@ -296,10 +302,20 @@ function evidenceForm(r, ctx, detail) {
   } else posText.textContent = t("geo.unsupportedForm");
 
   // Photos: shrunk, EXIF read and hashed on the phone, one at a time (cheap phones).
-  const picker = photoPicker(ctx, { id: "ev-photo", max: MAX_PHOTOS, onError: (message) => showError(error, message) });
+  const picker = photoPicker(ctx, { id: "ev-photo", max: MAX_PHOTOS, onError: (message) => showError(error, message),
+    onChange: (photos) => stored.savePhotos(draftKey, photos) });
+  const restoredNote = h("p", { class: "notice small", "data-testid": "draft-restored", hidden: true });
+  stored.load(draftKey).then((saved) => {
+    if (!saved || !form.isConnected) return;
+    if (saved.fields.text && !text.value) text.value = saved.fields.text;
+    picker.restore(saved.photos);
+    restoredNote.textContent = t("evidence.draftRestored", { n: saved.photos.length });
+    restoredNote.hidden = false;
+  });
 
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-big", "data-testid": "evidence-submit" }, t("evidence.submit"));
   const cancel = () => {
+    stored.drop(draftKey);
     stopWatch();
     history.replaceState({}, "", location.pathname);
     ctx.setTitle(t("rects.title"));
@@ -333,6 +349,7 @@ function evidenceForm(r, ctx, detail) {
       submit.disabled = false;
       return showError(error, t("inspect.saveFailed", { message: (err && err.message) || "" }));
     }
+    await stored.drop(draftKey);
     stopWatch();
     submit.textContent = t("rectAct.busy");
     // With signal this takes a moment; without it the entries wait in the outbox and go by themselves.
@@ -346,7 +363,7 @@ function evidenceForm(r, ctx, detail) {
     h("section", { class: "card" },
       h("p", { class: "muted small" }, t("evidence.title"), r.project ? ` · ${r.project.name}` : ""),
       h("h1", { tabindex: "-1" }, r.requirement),
-      h("p", { class: "muted small" }, t("rects.due", { date: formatDate(r.due_on) }))),
+      h("p", { class: "muted small" }, t("rects.due", { date: formatDate(r.due_on) })), restoredNote),
     h("section", { class: "card" },
       h("label", { for: "ev-text" }, t("evidence.text")), text),
     h("section", { class: "card", "aria-labelledby": "evp-h" },
