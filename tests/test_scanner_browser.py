@@ -1,7 +1,7 @@
 """The in-app scanner as a cheap phone in poor light uses it: photos of a plaque with the grain,
-dusk, blur and JPEG loss of a bad camera are read by the app's jsQR path (headless Chromium has no
-BarcodeDetector), and every test image is first checked with an independent decoder (zxing-cpp), so
-a failure is the app's. Anyone — signed in or not — can type or paste a code instead, also inside a
+dusk, blur and JPEG loss of a bad camera, and a live camera (Chromium's fake camera playing a
+grainy video), are read by the app's jsQR path (headless Chromium has no BarcodeDetector); every
+test image is first checked with an independent decoder (zxing-cpp), so a failure is the app's. Anyone — signed in or not — can type or paste a code instead, also inside a
 shared message. Screenshots are kept in test-artifacts/."""
 import io
 import random
@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image, ImageChops, ImageFilter
 
-from conftest import code_of
+from conftest import PHONE, code_of
 
 
 def qr_image(app, code):
@@ -93,3 +93,37 @@ def test_anyone_can_type_or_paste_a_code_on_the_scanner(app, live_server, make_p
     phone.wait_for_selector("[data-testid=error-scan]")
     phone.click("[data-testid=error-scan]")
     phone.wait_for_url(re.compile(r"/scan$"))
+
+
+def y4m(frames, path):
+    """A grey-scale video in the YUV4MPEG2 format Chromium's fake camera plays (looped)."""
+    width, height = frames[0].size
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
+        for frame in frames:
+            out.write(b"FRAME\n" + frame.tobytes() + chroma)
+
+
+@pytest.mark.parametrize("sigma", [8, 12])
+def test_the_live_camera_reads_a_grainy_plaque(app, browser, live_server, make_project, tmp_path, sigma):
+    """A cheap camera at dusk: new grain on every frame, the code on the plaque still readable."""
+    import zxingcpp
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+    code = code_of(app, make_project(stage="construction"))
+    plaque = scene(qr_image(app, code), 384)  # 1280 × 720, as phones film
+    frames = [grain(plaque, sigma) for _ in range(12)]
+    assert zxingcpp.read_barcodes(frames[0]), "the frame itself must be readable"
+    video = tmp_path / f"grain{sigma}.y4m"
+    y4m(frames, video)
+    camera = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+    try:
+        context = camera.new_context(**PHONE, permissions=["camera"])
+        page = context.new_page()
+        page.goto(f"{live_server}/scan")
+        page.wait_for_url(re.compile(rf"/q/{code}$"), timeout=20_000)
+        page.wait_for_selector("[data-testid=project-name]")
+    finally:
+        camera.close()
