@@ -8,6 +8,7 @@ so importing the same file again changes nothing and a later file updates what c
 
 The API, the CLI (``flask subsidies-import``) and the tests call ``run``.
 """
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -568,7 +569,6 @@ class PolicyLookup:
         key = squash(text)
         years = self.by_name.get(key) or self.by_name.get(re.sub(r"^\d{4}年?度?", "", key))
         if not years:
-            import difflib
             near = [self.written[k] for k in difflib.get_close_matches(key, list(self.by_name), n=3, cutoff=0.6)]
             hint_zh = f"，是不是“{'”或“'.join(near)}”？" if near else "（请先导入政策清单）"
             hint_en = f"; did you mean {' or '.join(near)}?" if near else " (import the policy list first)"
@@ -843,6 +843,7 @@ def withdraw(run, actor, reason, client_uuid):
     (409, nothing changed) when the run also updated stored rows (their old values are gone), when a
     later import has changed its rows since, or when other data already points at them. The same
     ``client_uuid`` again returns the withdrawn run."""
+    db.session.refresh(run, with_for_update=True)  # two withdrawals at once: the second waits, then sees the first
     if run.status == "withdrawn":
         if run.withdraw_uuid == str(client_uuid):
             return run

@@ -122,7 +122,11 @@ def _xlsx_sheets(data):
         if sheet.sheet_state != "visible":
             continue
         sheet.reset_dimensions()
-        merged, hidden, blank_formulas = _sheet_xml_facts(archive.read(sheet._worksheet_path))
+        try:
+            xml = archive.read(sheet._worksheet_path.lstrip("/"))
+        except KeyError:  # an odd package layout: the rows still stream, without these facts
+            xml = b""
+        merged, hidden, blank_formulas = _sheet_xml_facts(xml)
         uncalculated += blank_formulas
         out.append((sheet.title, _fill_merged(sheet.iter_rows(values_only=True), merged), hidden))
     return out, uncalculated
