@@ -177,6 +177,13 @@ def test_a_villager_reports_a_payment_not_received_and_sees_the_answer(app, worl
     villager.wait_for_selector("[data-testid=sc-toast]")
     expected = villager.locator("[data-testid=my-case][data-status=open]", has_text="2026-05")
     assert expected.count() == 1 and "城乡居民基础养老金" in expected.inner_text()
+    # A yearly subsidy is asked by year, not by month.
+    villager.click("[data-testid=report-missing]")
+    villager.select_option("[data-testid=nr-policy]", label="耕地地力保护补贴（2026）")
+    assert villager.locator("[data-testid=nr-period]").is_hidden() and villager.locator("[data-testid=nr-year]").is_visible()
+    assert villager.input_value("[data-testid=nr-year]") == "2026"  # the policy's year
+    villager.click("[data-testid=nr-ok]")
+    villager.wait_for_selector("[data-testid=my-case][data-status=open]:has-text('耕地地力保护补贴')")
     assert len(lead_api.get("/api/v1/subsidies/cases").json["items"]) >= 1
 
 
@@ -360,6 +367,7 @@ def test_an_import_with_a_bad_row_imports_nothing_then_a_good_file_imports(app, 
     lead.fill("[data-testid=withdraw-reason]", "导错了名单")
     lead.screenshot(path=str(artifacts / "import-4-withdraw.png"))
     lead.click("[data-testid=withdraw-ok]")
+    lead.wait_for_selector("[data-testid=withdraw-done]")  # said on this page
     lead.wait_for_selector("[data-testid=import-withdrawn]")
     assert "导错了名单" in lead.inner_text("[data-testid=import-withdrawn]")
     assert total() == before
@@ -369,6 +377,7 @@ def test_an_import_with_a_bad_row_imports_nothing_then_a_good_file_imports(app, 
 def test_the_lead_prints_the_village_code(app, world, seeded, live_server, phones, artifacts):
     lead = phones("lead", live_server)
     lead.goto(f"{live_server}/subsidies")
+    lead.click("[data-testid=village-code] summary")  # folded at the top of the page
     lead.wait_for_selector("[data-testid=vc-village] option:has-text('钱王社区')", state="attached")
     lead.select_option("[data-testid=vc-village]", label="钱王社区")
     lead.click("[data-testid=vc-get]")
@@ -387,3 +396,22 @@ def test_a_project_code_typed_on_the_village_page_opens_the_project(app, live_se
     page.goto(f"{live_server}/v/{code_of(app, project)}")
     page.wait_for_url(re.compile(rf"/q/{code_of(app, project)}$"))
 
+
+
+def test_a_long_register_is_read_a_page_at_a_time(app, world, seeded, live_server, login_as, phones):
+    from backend.core.models import Region, User
+    from backend.extensions import db
+    from backend.subsidies import importer
+    rows = "\n".join(f"翁页{i:02d},{id_number('1955', f'{600 + i:03d}')},钱王社区" for i in range(35))
+    with app.app_context(), app.test_request_context():
+        run = importer.run("beneficiaries", db.session.get(Region, world["regions"]["jincheng"]),
+                           db.session.get(User, world["users"]["lead"]), "many.csv", f"姓名,身份证号,村\n{rows}\n".encode())
+        db.session.commit()
+        assert run.status == "accepted", run.errors
+    lead = phones("lead", live_server)
+    lead.goto(f"{live_server}/subsidies?q=翁页")
+    lead.wait_for_selector("[data-testid=people]")
+    assert lead.locator("[data-testid=person]").count() == 30
+    lead.click("[data-testid=people-more]")
+    lead.wait_for_function("document.querySelectorAll('[data-testid=person]').length === 35")
+    assert lead.locator("[data-testid=people-more]").is_hidden()

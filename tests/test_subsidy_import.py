@@ -661,4 +661,12 @@ def test_withdrawing_needs_a_reason_a_uuid_and_scope(app, world, login_as, polic
     assert withdraw(login_as("lead_sibling"), mine["id"]).status_code == 403
     assert withdraw(login_as("inspector"), mine["id"]).status_code == 403
     assert withdraw(lead, 99_999_999).status_code == 404
+    # A request id that already withdrew another run (another user's): 409 with its field, no 500.
+    other = run(app, world, "beneficiaries", people_csv([(1, "毛五平", ident(405), "钱王社区", "", "", "")]))
+    key = new_uuid()
+    assert withdraw(lead, other["id"], key).status_code == 200
+    r = withdraw(login_as("county"), mine["id"], key)
+    assert (r.status_code, r.json["error"]["code"]) == (409, "client_uuid_reused")
+    assert r.json["error"]["fields"][0]["path"] == "json.client_uuid"
     assert stored_person(app, 404) is not None  # nothing withdrawn by any of these
+    assert withdraw(lead, mine["id"]).status_code == 200

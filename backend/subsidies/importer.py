@@ -844,6 +844,11 @@ def withdraw(run, actor, reason, client_uuid):
     later import has changed its rows since, or when other data already points at them. The same
     ``client_uuid`` again returns the withdrawn run."""
     db.session.refresh(run, with_for_update=True)  # two withdrawals at once: the second waits, then sees the first
+    other = db.session.scalar(select(SubsidyImport.id).where(SubsidyImport.withdraw_uuid == str(client_uuid),
+                                                             SubsidyImport.id != run.id))
+    if other is not None:
+        raise ApiError(409, "client_uuid_reused", "该请求编号已被用于撤销另一次导入", "This client_uuid already withdrew another import",
+                       fields=[{"path": "json.client_uuid", "message": "already used"}])
     if run.status == "withdrawn":
         if run.withdraw_uuid == str(client_uuid):
             return run

@@ -75,8 +75,9 @@ function markLogout(on) {
   try { if (on) localStorage.setItem(LOGOUT_PENDING, "1"); else localStorage.removeItem(LOGOUT_PENDING); } catch { /* private mode */ }
 }
 
-/** The server session a sign-out without signal left open, ended now (if it still is open). */
-async function endLeftSession() {
+/** The server session a sign-out without signal left open, ended now (if it still is open). The
+ * first requests after `online` often still fail (the radio wakes slowly): tried a few times. */
+async function endLeftSession(tries = 5) {
   if (!pendingLogout() || !navigator.onLine) return;
   try {
     const me = await api("/auth/me");
@@ -86,6 +87,7 @@ async function endLeftSession() {
     markLogout(false);
   } catch (err) {
     if (err && err.status === 401) markLogout(false); // already ended (expired or signed out elsewhere)
+    else if (tries > 1 && !session.user) setTimeout(() => endLeftSession(tries - 1), 2000);
   }
 }
 

@@ -218,7 +218,7 @@ export async function render(ctx) {
       return showError(error, t("inspect.saveFailed", { message: (err && err.message) || "" }));
     }
     await forget();
-    ctx.flash(t(navigator.onLine ? "inspect.sending" : "inspect.queued", { n: entries.length }));
+    ctx.flash(t(navigator.onLine ? "inspect.sending" : "inspect.queued", { n: picker.photos.length }));
     ctx.navigate(back, { replace: true });
   }
 

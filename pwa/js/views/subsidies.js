@@ -12,6 +12,7 @@ export const IMPORTERS = ["admin", "county", "township_lead"];
 export const ANSWERERS = ["admin", "county", "township_lead"];
 const REVEALERS = ["admin", "county", "township_lead"];
 const KINDS = ["policies", "beneficiaries", "disbursements", "notices", "deaths", "employees"];
+const PEOPLE_PAGE = 30;
 
 const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; };
 
@@ -32,16 +33,38 @@ export async function renderHome(ctx) {
   const q = ctx.query.get("q") || "";
   let data;
   try {
-    data = await api("/subsidies/beneficiaries", { query: { q, per_page: 50 } });
+    data = await api("/subsidies/beneficiaries", { query: { q, per_page: PEOPLE_PAGE } });
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
   }
   const input = h("input", { id: "bq", type: "search", value: q, placeholder: t("subs.searchHint"), "data-testid": "people-search" });
   const items = data.items || [];
+  const personItem = (b) => h("li", {},
+    h("a", { href: `/subsidies/people/${b.id}`, "data-link": "", class: "pitem", "data-testid": "person" },
+      h("span", { class: "pitem-name" }, b.name, h("span", { class: "muted" }, ` · ${b.village}`)),
+      h("span", { class: "pitem-meta mono" }, h("span", {}, b.id_number), b.bank_card ? h("span", {}, b.bank_card) : null)));
+  const list = h("ul", { class: "plist", "data-testid": "people" }, items.map(personItem));
+  // A township has thousands of people: a page at a time, the next one on request.
+  let page = 1;
+  const more = h("button", { type: "button", class: "btn btn-block", "data-testid": "people-more",
+    hidden: items.length >= (data.total || 0), onclick: async () => {
+      more.disabled = true;
+      try {
+        const next = await api("/subsidies/beneficiaries", { query: { q, per_page: PEOPLE_PAGE, page: page + 1 } });
+        page += 1;
+        list.append(...(next.items || []).map(personItem));
+        more.hidden = list.children.length >= (next.total || 0) || !(next.items || []).length;
+      } catch (err) {
+        more.after(h("p", { class: "error-box", role: "alert" }, err.message));
+      } finally {
+        more.disabled = false;
+      }
+    } }, t("subs.more"));
   return h("div", { class: "subsidies" },
     h("h1", { tabindex: "-1" }, t("subs.title")),
     tabs(user, "/subsidies"),
+    IMPORTERS.includes(user.role) ? villageCodeSection(user) : null,
     h("form", { class: "search", role: "search", onsubmit: (event) => {
       event.preventDefault();
       const v = input.value.trim();
@@ -50,12 +73,7 @@ export async function renderHome(ctx) {
     h("label", { for: "bq", class: "sr-only" }, t("subs.search")),
     h("div", { class: "row" }, input, h("button", { type: "submit", class: "btn" }, t("home.find")))),
     h("p", { class: "muted small", "aria-live": "polite" }, t("subs.total", { total: data.total || 0 })),
-    items.length ? h("ul", { class: "plist", "data-testid": "people" }, items.map((b) => h("li", {},
-      h("a", { href: `/subsidies/people/${b.id}`, "data-link": "", class: "pitem", "data-testid": "person" },
-        h("span", { class: "pitem-name" }, b.name, h("span", { class: "muted" }, ` · ${b.village}`)),
-        h("span", { class: "pitem-meta mono" }, h("span", {}, b.id_number), b.bank_card ? h("span", {}, b.bank_card) : null)))))
-      : h("p", { class: "empty", "data-testid": "people-empty" }, t("subs.empty")),
-    IMPORTERS.includes(user.role) ? villageCodeSection(user) : null);
+    items.length ? [list, more] : h("p", { class: "empty", "data-testid": "people-empty" }, t("subs.empty")));
 }
 
 /** 一村一码 for a village's notice board: pick the village, get its code as a printable PNG. */
@@ -85,8 +103,9 @@ function villageCodeSection(user) {
   api("/regions", { query: { level: "village", per_page: 100 } }).then((data) => {
     for (const r of data.items || []) select.append(h("option", { value: r.id }, r.name));
   }).catch((err) => showError(error, err.message));
-  return h("section", { class: "card", "aria-labelledby": "vc-h", "data-testid": "village-code" },
-    h("h2", { id: "vc-h" }, t("subs.vcTitle")),
+  // Folded at the top (a few times a year, but findable without scrolling past every person).
+  return h("details", { class: "card fold", "data-testid": "village-code" },
+    h("summary", { id: "vc-h" }, t("subs.vcTitle")),
     h("p", { class: "small" }, t("subs.vcIntro")),
     h("label", { for: "vc-village" }, t("subs.vcVillage")),
     h("div", { class: "row" }, select, go), error, body);
@@ -269,7 +288,7 @@ export async function renderImport(ctx) {
         } catch (err) {
           return err.message;
         }
-        ctx.flash(t("imp.withdrawn", { n: r.inserted }));
+        fill(result, h("p", { class: "toast", role: "status", "data-testid": "withdraw-done" }, t("imp.withdrawn", { n: r.inserted })));
         loadRuns();
         return null;
       },

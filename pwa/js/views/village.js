@@ -8,7 +8,7 @@ import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
 import { errorPage, fact, sheet, stageBadge } from "./common.js";
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+const PERIOD = /^\d{4}(-(0[1-9]|1[0-2]))?$/;
 const plain = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 2 });
 
 /** "120 元/亩" when the unit already says 元, else "¥120.00/人". */
@@ -237,20 +237,40 @@ function selfCheckSection(v) {
       (v.policies || []).map((p) => h("option", { value: p.id }, `${p.name}（${p.year}）`)));
     const month = payment ? null : h("input", { id: "nr-period", type: "month", required: true, placeholder: "2026-03",
       max: new Date().toISOString().slice(0, 7), "data-testid": "nr-period" });
+    // A yearly subsidy (元/亩, 元/户…) is asked by year; one paid by the month (元/人·月), by month.
+    const thisYear = new Date().getFullYear();
+    const year = payment ? null : h("select", { id: "nr-year", hidden: true, "data-testid": "nr-year" },
+      [0, 1, 2].map((back) => h("option", { value: String(thisYear - back) }, String(thisYear - back))));
+    const monthly = () => {
+      const chosen = (v.policies || []).find((p) => String(p.id) === policy.value);
+      return !chosen || (chosen.unit || "").includes("月");
+    };
+    if (policy) {
+      policy.addEventListener("change", () => {
+        const byMonth = monthly();
+        month.hidden = !byMonth;
+        year.hidden = byMonth;
+        periodLabel.htmlFor = byMonth ? "nr-period" : "nr-year";
+        periodLabel.textContent = byMonth ? t("nr.period") : t("nr.year");
+        const chosen = (v.policies || []).find((p) => String(p.id) === policy.value);
+        if (!byMonth && chosen && [...year.options].some((o) => o.value === String(chosen.year))) year.value = String(chosen.year);
+      });
+    }
+    const periodLabel = payment ? null : h("label", { for: "nr-period" }, t("nr.period"));
     sheet({
       title: t("nr.title"), testid: "nr", okText: t("nr.ok"),
       intro: payment ? t("nr.about", { policy: payment.policy, period: payment.period, amount: formatMoney(payment.amount) }) : t("nr.aboutMissing"),
       fields: [
         policy ? [h("label", { for: "nr-policy" }, t("nr.policy")), policy] : null,
-        month ? [h("label", { for: "nr-period" }, t("nr.period")), month] : null,
+        month ? [periodLabel, month, year] : null,
         h("label", { for: "nr-note" }, t("nr.note")), note],
       onOk: async () => {
         const json = { token: me.token, client_uuid: clientUuid };
         if (payment) json.disbursement_id = payment.id;
         else {
           if (!policy.value) { policy.focus(); return t("nr.needPolicy"); }
-          const period = month.value.normalize("NFKC").trim();
-          if (!PERIOD.test(period)) { month.focus(); return t("nr.needPeriod"); }
+          const period = monthly() ? month.value.normalize("NFKC").trim() : year.value;
+          if (!PERIOD.test(period)) { (monthly() ? month : year).focus(); return t("nr.needPeriod"); }
           json.policy_id = Number(policy.value);
           json.period = period;
         }
