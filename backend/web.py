@@ -1,6 +1,6 @@
 """Serves the PWA: the app shell for every page route, and its static files."""
 from apiflask import APIBlueprint
-from flask import current_app, send_from_directory
+from flask import current_app, request, send_from_directory
 
 bp = APIBlueprint("web", __name__, enable_openapi=False)
 
@@ -40,4 +40,16 @@ def top_file(filename):
 def asset(folder, filename):
     """Scripts, styles and icons (the service worker versions them; a short HTTP cache suffices)."""
     response = send_from_directory(current_app.config["PWA_DIR"], f"{folder}/{filename}", max_age=300)
+    return response
+
+
+@bp.after_app_request
+def html_not_found(response):
+    """A mistyped page address opened in a browser gets the app's own "页面不存在" page (with the
+    404 status), not the API's JSON error; API clients and other requests keep the JSON."""
+    if (response.status_code == 404 and request.method == "GET" and not request.path.startswith("/api/")
+            and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]):
+        page = shell()
+        page.status_code = 404
+        return page
     return response

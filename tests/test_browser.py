@@ -95,3 +95,13 @@ def test_a_code_typed_with_a_chinese_input_method_opens_the_project(app, live_se
     phone.click("[data-testid=code-open]")
     phone.wait_for_selector("[data-testid=project-name]")
     assert phone.inner_text("[data-testid=project-name]") == "全角输入测试工程"
+
+
+def test_a_mistyped_page_address_shows_the_apps_not_found_page(live_server, phone):
+    import requests
+    r = requests.get(f"{live_server}/qr/ABCD", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert r.status_code == 404 and "<html" in r.text.lower()
+    assert requests.get(f"{live_server}/qr/ABCD").json()["error"]["code"] == "not_found"  # API clients: JSON
+    phone.goto(f"{live_server}/qr/ABCD")
+    phone.wait_for_selector("[data-testid=error] h1")
+    assert "页面不存在" in phone.title()
