@@ -128,6 +128,19 @@ def test_signing_out_without_signal_asks_first_and_ends_the_session_when_back_on
     context.close()
 
 
+def _submit_and_start_again(app, page, project_id):
+    """Submit the form, see it arrive once, and find the next inspection of the project empty (the
+    draft is gone with the submission)."""
+    page.click("[data-testid=inspect-submit]")
+    page.wait_for_selector("[data-testid=project-card]")
+    page.wait_for_selector("[data-testid=outbox-count]", state="hidden", timeout=60_000)
+    assert _counts(app, project_id) == (1, 1)
+    page.click("[data-testid=record-inspection]")
+    page.wait_for_selector("[data-testid=inspect-form]")
+    assert page.locator("[data-testid=draft-restored]").count() == 0
+    assert page.input_value("[data-testid=findings]") == "" and page.locator("[data-testid=thumb]").count() == 0
+
+
 def test_switching_language_mid_inspection_loses_nothing(app, browser, live_server, make_project, artifacts):
     project_id = make_project(stage="construction", name="语言切换巡查测试工程")
     code = code_of(app, project_id)
@@ -151,14 +164,7 @@ def test_switching_language_mid_inspection_loses_nothing(app, browser, live_serv
     page.screenshot(path=str(artifacts / "field-inspect-english-kept.png"), full_page=True)
     page.click("[data-testid=lang-toggle]")
     page.wait_for_selector("[data-testid=inspect-submit]")
-    page.click("[data-testid=inspect-submit]")
-    page.wait_for_selector("[data-testid=project-card]")
-    page.wait_for_selector("[data-testid=outbox-count]", state="hidden", timeout=60_000)
-    assert _counts(app, project_id) == (1, 1)
-    # Submitted: the next inspection of the project starts empty.
-    page.click("[data-testid=record-inspection]")
-    page.wait_for_selector("[data-testid=inspect-form]")
-    assert page.input_value("[data-testid=findings]") == "" and page.locator("[data-testid=thumb]").count() == 0
+    _submit_and_start_again(app, page, project_id)
     context.close()
 
 
@@ -198,13 +204,5 @@ def test_an_inspection_not_yet_submitted_survives_the_app_being_closed(app, brow
     assert page.locator("[data-testid=thumb]").count() == 1
     assert page.locator("[data-testid=check-item]").first.get_attribute("data-ok") == "true"
     page.screenshot(path=str(artifacts / "field-draft-restored.png"), full_page=True)
-    page.click("[data-testid=inspect-submit]")
-    page.wait_for_selector("[data-testid=project-card]")
-    page.wait_for_selector("[data-testid=outbox-count]", state="hidden", timeout=60_000)
-    assert _counts(app, project_id) == (1, 1)
-    # Submitted: nothing is restored next time.
-    page.click("[data-testid=record-inspection]")
-    page.wait_for_selector("[data-testid=inspect-form]")
-    assert page.locator("[data-testid=draft-restored]").count() == 0
-    assert page.input_value("[data-testid=findings]") == ""
+    _submit_and_start_again(app, page, project_id)
     context.close()
