@@ -411,10 +411,11 @@ def test_a_roster_without_cards_keeps_the_stored_cards_and_says_which_columns_it
     assert (person.card_mask, person.phone_mask) == (pii.mask_card("6217001122330002011"), pii.mask_phone("13800002011"))
     with app.app_context():
         notes = [(n["code"], n["message"]["zh"]) for n in db.session.get(SubsidyImport, result["id"]).notes]
-    assert [c for c, _ in notes] == ["columns_not_used", "values_kept", "values_kept"]
+    assert [c for c, _ in notes] == ["columns_not_used", "values_kept", "values_kept", "values_kept"]
     assert "开户行" in notes[0][1]
     assert "2 人的银行卡号文件中没有给出（没有该列），保留了系统中已有的银行卡号" in notes[1][1]
-    assert "1 人的电话" in notes[2][1]
+    assert "1 人的电话" in notes[2][1] and "2 人的户号" in notes[3][1]
+    assert stored_person(app, 201).household == "H201"
 
 
 def test_an_xlsx_whose_dimension_is_wrong_loses_no_row(app, world, policies):
@@ -670,3 +671,90 @@ def test_withdrawing_needs_a_reason_a_uuid_and_scope(app, world, login_as, polic
     assert r.json["error"]["fields"][0]["path"] == "json.client_uuid"
     assert stored_person(app, 404) is not None  # nothing withdrawn by any of these
     assert withdraw(lead, mine["id"]).status_code == 200
+
+
+
+# ---------------------------------------------------------------- a second round of clerks' files
+
+def test_a_banks_return_file_reads_its_own_column_names_and_summary_line(app, world, policies):
+    assert run(app, world, "beneficiaries", people_csv([(1, "闵大军", ident(411), "钱王社区", "6230178472671470411", "", ""),
+                                                        (2, "闵小军", ident(412), "钱王社区", "6230178472671470412", "", "")]))[
+        "status"] == "accepted"
+    text = ("锦城街道2026年2月城乡居民基础养老金代发回盘\r\n序号,账号,户名,证件号码,金额,交易状态,失败原因,交易日期\r\n"
+            f"1,6230178472671470411,闵大军,{ident(411)},230.00,成功,,20260212\r\n"
+            f"2,6230178472671470412,闵小军,{ident(412)},230.00,失败,账户已销户,20260212\r\n"
+            "总笔数：2,总金额：460.00,成功笔数：1,失败笔数：1\r\n\x1a")
+    result = run(app, world, "disbursements", text.encode("gbk"))
+    assert result["status"] == "accepted", result["errors"]
+    with app.app_context():
+        got = {d.beneficiary_id: (d.period, d.status, d.reason, d.paid_on) for d in db.session.execute(
+            select(Disbursement).join(Beneficiary).where(Beneficiary.id_hash.in_(
+                [pii.blind(ident(411), "id_number"), pii.blind(ident(412), "id_number")]))).scalars()}
+    assert sorted(v[:3] for v in got.values()) == [("2026-02", "failed", "账户已销户"), ("2026-02", "paid", None)]
+
+
+def test_an_id_whose_birth_date_is_not_a_day_and_a_garbled_name_are_refused(app, world, policies):
+    first = "33011219581332123"  # month 13, day 32
+    born_later = "33011220300101222"
+    rows = [(1, "甲", first + pii.id_check_char(first), "钱王社区", "", "", ""),
+            (2, "乙", born_later + pii.id_check_char(born_later), "钱王社区", "", "", ""),
+            (3, "ÑîÔÂÏÉ", ident(413), "钱王社区", "", "", ""), (4, "鏋楃\ufffd鐝", ident(414), "钱王社区", "", "", "")]
+    assert problems(run(app, world, "beneficiaries", people_csv(rows))) == [
+        (3, "id_number", "id_birth_date"), (4, "id_number", "id_birth_date"), (5, "name", "name_garbled"), (6, "name", "name_garbled")]
+
+
+def test_dates_with_a_time_a_month_alone_under_a_dated_title_and_amounts_as_clerks_write_them(app, world, policies):
+    assert run(app, world, "beneficiaries", people_csv([(1, "闵三军", ident(415), "钱王社区", "", "", "")]))["status"] == "accepted"
+    text = (f"锦城街道2026年城乡居民基础养老金发放表\n姓名,身份证号,发放月份,金额,发放日期\n"
+            f"闵三军,{ident(415)},5月,230元整,2026/5/5 0:00:00\n"
+            f"闵三军,{ident(415)},6月,230,2026-06-05 10:32:11\n")
+    result = run(app, world, "disbursements", text.encode())
+    assert (result["status"], result["inserted"]) == ("accepted", 2), result["errors"]
+    capital = f"姓名,身份证号,补贴项目,期间,金额\n闵三军,{ident(415)},城乡居民基础养老金,2026-07,贰佰叁拾元整\n"
+    assert problems(run(app, world, "disbursements", capital.encode())) == [(2, "amount", "capital_numerals")]
+    data = xlsx([("姓名", "身份证号", "补贴项目", "期间", "金额"), ("闵三军", ident(415), "城乡居民基础养老金", "2026-08", 269.675)])
+    assert run(app, world, "disbursements", data, filename="f.xlsx")["status"] == "accepted"  # shown as 269.68 in Excel
+    with app.app_context():
+        assert db.session.execute(select(Disbursement.amount).join(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(ident(415), "id_number"), Disbursement.period == "2026-08")).scalar_one() \
+            == Decimal("269.68")
+
+
+def test_a_title_over_a_two_row_header_a_village_merged_too_far_and_a_copied_template_sheet(app, world, policies):
+    assert run(app, world, "beneficiaries", people_csv([(1, "闵四军", ident(416), "钱王社区", "6217001122330004166", "", "")]))[
+        "status"] == "accepted"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年9月城乡居民基础养老金发放表"])
+    sheet.append(["姓名", "身份证号", "补贴项目", "期间", "补贴金额（元）", None, None, "银行卡", None])
+    sheet.append([None, None, None, None, "应发", "代扣医保", "实发", "开户行", "卡号"])
+    sheet.append(["闵四军", ident(416), "城乡居民基础养老金", "2026-09", 230, 30, 200, "农商银行", "6217001122330004166"])
+    for rng in ("A1:I1", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:G2", "H2:I2"):
+        sheet.merge_cells(rng)
+    book.create_sheet("Sheet2").append(["姓名", "身份证号", "补贴项目", "期间", "金额"])  # a copied template, empty
+    data = io.BytesIO()
+    book.save(data)
+    result = run(app, world, "disbursements", data.getvalue(), filename="f.xlsx")
+    assert (result["status"], result["inserted"]) == ("accepted", 1), result["errors"]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "身份证号", "村"])
+    sheet.append(["闵五军", ident(417), "钱王社区"])
+    for _ in range(3):
+        sheet.append([None, None, None])
+    sheet.merge_cells("C2:C5")  # the village's cell drawn down past the last person
+    data = io.BytesIO()
+    book.save(data)
+    assert run(app, world, "beneficiaries", data.getvalue(), filename="f.xlsx")["inserted"] == 1
+
+
+def test_a_payment_to_another_card_is_recorded_and_noted_and_户主_is_not_a_household(app, world, policies):
+    text = "姓名,身份证号,村,户主\n" + f"闵六军,{ident(418)},钱王社区,是\n"
+    assert run(app, world, "beneficiaries", text.encode())["status"] == "accepted"
+    assert stored_person(app, 418).household is None
+    pay = f"姓名,身份证号,补贴项目,期间,金额,银行卡号\n闵六军,{ident(418)},城乡居民基础养老金,2026-04,230,6217009999888877776\n"
+    result = run(app, world, "disbursements", pay.encode())
+    assert result["status"] == "accepted"
+    with app.app_context():
+        notes = db.session.get(SubsidyImport, result["id"]).notes
+    assert [n["code"] for n in notes] == ["other_cards"]

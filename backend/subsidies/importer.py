@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from flask import current_app
@@ -32,7 +33,10 @@ def _aliases(**fields):
 
 
 PERSON = dict(
-    name="姓名|名字|补贴对象|对象姓名|补贴对象姓名|领取人|领取人姓名|收款人|收款人姓名|享受人|享受人姓名|人员姓名|户主姓名|死者姓名|name",
+    # 户名 / 持卡人姓名: the account holder, as a bank's return file (代发回盘) names the person; checked
+    # against the register like any name, so a card in someone else's name is reported, not taken.
+    name="姓名|名字|补贴对象|对象姓名|补贴对象姓名|领取人|领取人姓名|收款人|收款人姓名|享受人|享受人姓名|人员姓名|户主姓名|死者姓名|"
+         "户名|持卡人姓名|持卡人|账户名称|账户名|收款人户名|name",
     id_number="身份证号|身份证号码|公民身份号码|公民身份证号|身份证|证件号码|身份证件号码|证件号|身份证号18位|户主身份证号|"
               "户主身份证号码|补贴对象身份证号|对象身份证号|领取人身份证号|收款人身份证号|享受人身份证号|idnumber|idno",
 )
@@ -40,7 +44,8 @@ PAYMENT = dict(
     policy="补贴项目|补贴名称|政策名称|补贴政策|补贴政策名称|补贴项目名称|项目名称|补贴种类|policy",
     period="期间|发放期间|所属期间|补贴期间|发放月份|月份|所属月份|期别|年月|发放年月|period",
     quantity="数量|面积|补贴面积|计补面积|亩数|人数|计补数量|补贴数量|quantity",
-    amount="金额|发放金额|补贴金额|实发金额|实发|金额元|发放金额元|补贴金额元|公示金额|本次发放金额|实发金额元|amount",
+    amount="金额|发放金额|补贴金额|实发金额|实发|金额元|发放金额元|补贴金额元|公示金额|本次发放金额|实发金额元|交易金额|代发金额|"
+           "入账金额|amount",
     bank_card="银行卡号|卡号|银行账号|账号|社保卡号|一卡通账号|一卡通卡号|收款账号|银行卡|存折号|存折账号|收款人账号|"
               "开户账号|银行卡折号|惠农卡号|开户银行卡号|银行卡账号|一卡通|一折通|一折通账号|惠农一卡通|社保卡银行账号|社保卡金融账号|"
               "收款卡号|打卡账号|bankcard",
@@ -64,11 +69,11 @@ SPECS_ALIASES = {
                 "村居委会|居委会|村居名称|所属村居|village",
         bank_card=PAYMENT["bank_card"],
         phone="电话|手机|手机号|手机号码|联系电话|联系方式|phone",
-        household="户号|户主|家庭户号|household"),
+        household="户号|家庭户号|户编号|户口编号|家庭编号|household"),  # not 户主: that column holds 是/否 or a name
     "disbursements": _aliases(
         **PERSON, **PAYMENT,
-        status="状态|发放状态|支付状态|兑付状态|status",
-        paid_on="发放日期|支付日期|到账日期|发放时间|兑付日期|日期|paidon",
+        status="状态|发放状态|支付状态|兑付状态|交易状态|处理状态|代发状态|入账状态|status",
+        paid_on="发放日期|支付日期|到账日期|发放时间|兑付日期|日期|交易日期|入账日期|处理日期|交易时间|paidon",
         reason="原因|失败原因|退回原因|备注|reason",
         voucher="凭证号|流水号|发放流水号|交易流水号|支付流水号|voucher"),
     "notices": _aliases(
@@ -169,6 +174,13 @@ def _id_number(value):
     if not pii.id_checksum_ok(normal):
         raise CellProblem("id_checksum", "身份证号校验位不正确（可能有输错的数字）",
                           "The ID number's check digit is wrong (a digit may be mistyped)")
+    try:  # digits 7–14 are the birth date: a real day, not in the future
+        born = date(int(normal[6:10]), int(normal[10:12]), int(normal[12:14]))
+    except ValueError:
+        born = None
+    if born is None or born > clock.now().date() or born.year < 1890:
+        raise CellProblem("id_birth_date", "身份证号第7–14位的出生日期不存在（可能有输错的数字）",
+                          "Digits 7–14 of the ID number are not a real birth date (a digit may be mistyped)")
     return normal
 
 
@@ -195,10 +207,18 @@ def _phone(value):
     return normal
 
 
+# What a name looks like after a GBK file was read as another encoding: the replacement character,
+# 锟斤拷 / 烫烫烫, or runs of accented Latin letters (ÑîÔÂÏÉ).
+_MOJIBAKE = re.compile("\ufffd|锟斤拷|烫烫|屯屯|[\u00c0-\u00ff]{2,}")
+
+
 def _name(value, max_len=40):
     name = tables.person_name(value)
     if not name or len(name) > max_len:
         raise CellProblem("bad_name", f"名称为空或超过{max_len}个字", f"Empty or longer than {max_len} characters")
+    if _MOJIBAKE.search(name):
+        raise CellProblem("name_garbled", "姓名是乱码：文件的编码可能不对（请用 Excel 另存为 UTF-8 的 CSV 或 .xlsx）",
+                          "The name is garbled: the file's encoding may be wrong (save it from Excel as UTF-8 CSV or .xlsx)")
     return name
 
 
@@ -491,7 +511,7 @@ class BeneficiaryImporter(Importer):
 
     def write(self, parsed, batch_id):
         counts = [0, 0, 0]
-        kept = {"bank_card": 0, "phone": 0}
+        kept = {"bank_card": 0, "phone": 0, "household": 0}
         for _, row in parsed:
             b = self.existing.get(row["id_hash"])
             card_hash = self.blind(row["bank_card"], "bank_card") if row["bank_card"] else None
@@ -507,7 +527,10 @@ class BeneficiaryImporter(Importer):
                 counts[0] += 1
                 continue
             changed = False
-            for attr, value in (("region_id", row["village"].id), ("name", row["name"]), ("household", row["household"])):
+            household = row["household"] or b.household  # not given: kept, like the card and phone
+            if not row["household"] and b.household:
+                kept["household"] += 1
+            for attr, value in (("region_id", row["village"].id), ("name", row["name"]), ("household", household)):
                 if getattr(b, attr) != value:
                     setattr(b, attr, value)
                     changed = True
@@ -588,10 +611,14 @@ class PaymentImporter(Importer):
         super().__init__(region, report)
         self.policies = PolicyLookup(region)
 
+    title_year = None
+
     def prepare(self, table):
         """A file for one policy often names it (and the year or month) only in its title, and an
         annual subsidy's file has a 年度 column instead of a period: fill those in for every row."""
         r = self.report
+        year = re.search(r"(20\d{2})\s*年", table.title)
+        self.title_year = year[1] if year else None  # completes a month written alone (5月)
         if "policy" not in table.columns:
             names = sorted(self.policies.names(), key=len, reverse=True)
             named = next((n for n in names if squash(n) in squash(table.title)), None)
@@ -619,7 +646,7 @@ class PaymentImporter(Importer):
         r = self.report
         row = self.person_fields(n, c, {"name": _cell(lambda v: self.memo(_name, v), n, c, "name", r)
                                         if "name" in c else None})
-        row["period"] = _cell(lambda v: self.memo(tables.period, v), n, c, "period", r, required=True)
+        row["period"] = _cell(lambda v: self.memo(tables.period, v, self.title_year), n, c, "period", r, required=True)
         year = _cell(tables.year, n, c, "year", r) or (int(row["period"][:4]) if row["period"] else None)
         row["policy_id"] = (_cell(lambda v: self.memo(self.policies, v, year), n, c, "policy", r, required=True)
                             if year else None)
@@ -693,6 +720,7 @@ class DisbursementImporter(PaymentImporter):
                 open_rows.setdefault((d.policy_id, d.beneficiary_id, d.period, d.amount, d.voucher or ""), []).append(d)
         new, changes, unchanged = [], [], 0
         sealed_cards = {}
+        other_cards = 0
         for _, row in parsed:
             person = found[row["id_hash"]]
             if row["bank_card"]:
@@ -700,6 +728,7 @@ class DisbursementImporter(PaymentImporter):
                 if card_hash == person.card_hash:
                     card = (person.card_enc, person.card_hash, person.card_mask)
                 else:
+                    other_cards += 1
                     card = sealed_cards.get(row["bank_card"])
                     if card is None:
                         card = sealed_cards[row["bank_card"]] = pii.seal(row["bank_card"], "bank_card")
@@ -726,6 +755,11 @@ class DisbursementImporter(PaymentImporter):
         bulk_insert(Disbursement.__table__, new)
         if changes:
             db.session.execute(update(Disbursement), changes)
+        if other_cards:
+            self.notes.append({"code": "other_cards", "message": {
+                "zh": f"{other_cards} 笔发放用的银行卡不是补贴对象登记的卡（已照文件记录；一卡多人由风险规则核查）",
+                "en": f"{other_cards} payments went to a card other than the one registered for the person (recorded as "
+                      "the file says; one card for several people is checked by the risk rules)"}})
         return [len(new), len(changes), unchanged]
 
 

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 HEADER_SCAN_ROWS = 40  # a 填表说明 block above the header can be long
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -168,6 +168,9 @@ def _fill_merged(rows, merged):
         if not ranges:
             yield row
             continue
+        if number not in {rng[0] for rng in ranges} and all(_blank(v) for v in row):
+            yield row  # a merged cell drawn past the last person does not make this empty row a person
+            continue
         row = list(row)
         for first_row, first_col, last_row, last_col in ranges:
             if number == first_row:
@@ -215,8 +218,9 @@ def _header(candidates, aliases):
                     name = _match(cell, aliases)
                     if name and name not in texts:
                         fields[col], texts[name] = name, str(cell).strip()
-            # On a tie the two-row reading wins: its lower row is the more specific name.
-            if (len(fields), len(rows)) > best[0]:
+            # On a tie the two-row reading wins (its lower row is the more specific name), and of two
+            # two-row readings the later one (a title above a group row above the column names).
+            if (len(fields), len(rows)) >= best[0] and fields:
                 best = ((len(fields), len(rows)), last, fields, texts)
     return best[1], best[2] or {}, best[3] or {}
 
@@ -249,7 +253,10 @@ def read(filename, data, aliases, required, names=None):
             if len(candidates) >= HEADER_SCAN_ROWS:
                 break
         last, fields, texts = _header(candidates, aliases)
-        if last is not None and all(f in texts for f in required):
+        # A copied template (only the header, nothing under it) is not a second data sheet.
+        has_rows = last is not None and (len(candidates) >= HEADER_SCAN_ROWS
+                                         or any(not _blank(c) for r in candidates[last + 1:] for c in r))
+        if last is not None and all(f in texts for f in required) and has_rows:
             complete.append(title)
         if best is None or len(fields) > len(best[3]):
             best = (source, candidates, last, fields, texts, hidden)
@@ -295,10 +302,16 @@ def _chain(first, rest):
 
 
 def _blank(value):
-    return value is None or (isinstance(value, str) and not value.strip())
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    bare = value.strip()
+    # A cell of only invisible characters (the Ctrl-Z an old program leaves at the end of a file) is empty.
+    return not bare or (len(bare) < 4 and not _INVISIBLE.sub("", bare).strip())
 
 
-_TOTAL = re.compile(r"^(合计|总计|小计|共计|total)[:：\s]*", re.I)
+_TOTAL = re.compile(r"^(合计|总计|小计|共计|总笔数|总金额|成功笔数|失败笔数|笔数合计|total)[:：\s]*", re.I)
 _SUBTOTAL = re.compile(r"^.{1,16}(合计|总计|小计|共计)[:：]?$")  # 钱王社区小计, 本页合计
 # The signature line under a table: 制表人：王芳  审核人：李明  分管领导：  (盖章)
 _FOOTER = re.compile(r"^(制表|填表|填报|审核|复核|审批|经办|负责|分管|主管|会计|出纳|领导|单位|村委会|居委会)"
@@ -363,14 +376,20 @@ def code_text(value):
 def decimal(value, places=2):
     if isinstance(value, bool):
         raise CellProblem("not_a_number", "不是数字", "Not a number")
-    if isinstance(value, (int, float, Decimal)):
+    if isinstance(value, float):
+        # A number cell shows its value rounded (269.675 as 269.68): the clerk means what they see.
+        number = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    elif isinstance(value, (int, Decimal)):
         number = Decimal(str(value))
     else:
         raw = text(value)
-        cleaned = re.sub(r"[,，¥￥元\s]|人民币|RMB", "", raw, flags=re.I)
+        cleaned = re.sub(r"[,，¥￥元整\s]|人民币|RMB", "", raw, flags=re.I)
         try:
             number = Decimal(cleaned)
         except InvalidOperation:
+            if re.search("[零壹贰叁肆伍陆柒捌玖拾佰仟]", raw):
+                raise CellProblem("capital_numerals", f"“{raw}”用了大写数字：请写成阿拉伯数字（如 150.00）",
+                                  f"'{raw}' is written in capital numerals: write it in digits (e.g. 150.00)")
             raise CellProblem("not_a_number", f"“{raw}”不是数字", f"'{raw}' is not a number")
     if not number.is_finite():
         raise CellProblem("not_a_number", "不是数字", "Not a number")
@@ -399,7 +418,7 @@ def day(value):
     raw = text(value)
     if re.fullmatch(r"\d{5}(\.\d+)?", raw):
         return _serial(float(raw))
-    tight = re.sub(r"(?<=[\d年月./-])\s+(?=\d)", "", raw)  # 2026. 3. 5 / 2026年 3月 5日
+    tight = re.sub(r"(?<=[年月./-])\s+(?=\d)", "", raw)  # 2026. 3. 5 / 2026年 3月 5日 (a time after the day stays apart)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(tight)
         if m:
@@ -419,8 +438,9 @@ def _serial(number):
 _CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 
-def period(value):
-    """A payment period in one form: 2026, 2026-03, 2026-Q1, 2026-H1."""
+def period(value, year=None):
+    """A payment period in one form: 2026, 2026-03, 2026-Q1, 2026-H1. ``year`` (from the sheet's
+    title) completes a month written alone (5月)."""
     if isinstance(value, (datetime, date)):
         return f"{value.year:04d}-{value.month:02d}"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 <= value <= 80000:
@@ -433,6 +453,9 @@ def period(value):
                           "2026.10 as 2026.1): write 2026-10 or format the column as text")
     raw = text(value)
     s = raw.replace(" ", "").upper()
+    m = re.fullmatch(r"(\d{1,2})月份?", s)
+    if m and year and 1 <= int(m[1]) <= 12:
+        return f"{year}-{int(m[1]):02d}"
     m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})(?:月份?)?[-~—至到](\d{1,2})月份?", s)
     if m:  # 2026年1-3月, 2026.4-6, 2026年7至12月
         return _month_range(raw, m[1], int(m[2]), int(m[3]))
