@@ -601,6 +601,12 @@ def test_a_policy_standard_written_in_words(app, world, policies):
 
 # ---------------------------------------------------------------- withdrawing a run
 
+def payments_of_person(app, seq):
+    with app.app_context():
+        return [(d.status, d.paid_on) for d in db.session.execute(select(Disbursement).join(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(ident(seq), "id_number"))).scalars()]
+
+
 def withdraw(client, run_id, key=None, reason="导错了文件"):
     return client.post(f"/api/v1/subsidies/imports/{run_id}/withdraw", json={"client_uuid": key or new_uuid(), "reason": reason})
 
@@ -630,17 +636,36 @@ def test_a_wrong_file_is_withdrawn_whole_and_the_right_one_imported(app, world, 
     assert first["id"] in [i["id"] for i in listed]
 
 
-def test_a_run_that_updated_rows_or_is_in_use_or_was_rejected_is_not_withdrawn(app, world, login_as, policies):
+def test_a_run_that_changed_stored_rows_is_withdrawn_with_their_old_values_back(app, world, login_as, policies):
+    """Payments wrongly reported paid: withdrawing that run puts them back to pending; a run whose
+    rows a later run changed waits until the later one is withdrawn."""
     lead = login_as("lead")
     roster = people_csv([(1, "毛大平", ident(402), "钱王社区", "6217001122330004022", "", "")])
     added = run(app, world, "beneficiaries", roster)
     moved = run(app, world, "beneficiaries", roster.replace(b"6217001122330004022", b"6217001122330004033"))
     assert (added["inserted"], moved["updated"]) == (1, 1)
-    before = counts(app)
-    r = withdraw(lead, moved["id"])
-    assert (r.status_code, r.json["error"]["code"]) == (409, "import_updated_rows")
     r = withdraw(lead, added["id"])  # its row was changed by the later run
     assert (r.status_code, r.json["error"]["code"]) == (409, "import_changed_since")
+    assert withdraw(lead, moved["id"]).status_code == 200
+    assert stored_person(app, 402).card_mask == pii.mask_card("6217001122330004022")
+    assert withdraw(lead, added["id"]).status_code == 200  # now it is the first run's row again
+    with app.app_context():
+        assert db.session.execute(select(Beneficiary).where(
+            Beneficiary.id_hash == pii.blind(ident(402), "id_number"))).scalar_one_or_none() is None
+
+    assert run(app, world, "beneficiaries", people_csv([(1, "毛小平", ident(406), "钱王社区", "", "", "")]))["inserted"] == 1
+    pending = f"姓名,身份证号,补贴项目,期间,金额,状态\n毛小平,{ident(406)},城乡居民基础养老金,2026-11,230,待发放\n"
+    assert run(app, world, "disbursements", pending.encode())["inserted"] == 1
+    wrong = run(app, world, "disbursements", pending.replace("待发放", "已发放,2026-11-20").replace("状态", "状态,发放日期").encode())
+    assert wrong["updated"] == 1
+    assert payments_of_person(app, 406) == [("paid", date(2026, 11, 20))]
+    assert withdraw(lead, wrong["id"]).status_code == 200
+    assert payments_of_person(app, 406) == [("pending", None)]
+
+
+def test_a_run_in_use_or_rejected_is_not_withdrawn(app, world, login_as, policies):
+    lead = login_as("lead")
+    before = counts(app)
     person = run(app, world, "beneficiaries", people_csv([(1, "毛三平", ident(403), "钱王社区", "", "", "")]))
     run(app, world, "disbursements", f"姓名,身份证号,补贴项目,期间,金额\n毛三平,{ident(403)},城乡居民基础养老金,2026-08,230\n".encode())
     r = withdraw(lead, person["id"])  # payments point at the person now

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Date, Numeric, delete, insert, select, update
 
 from ..core import audit, clock, pii
 from ..core.errors import ApiError
@@ -24,7 +24,7 @@ from ..core.models import Region
 from ..extensions import db
 from . import tables
 from .models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyCase, SubsidyImport,
-                     SubsidyPolicy)
+                     SubsidyImportChange, SubsidyPolicy)
 from .tables import CellProblem, FileProblem, squash
 
 
@@ -299,6 +299,9 @@ def run(kind, region, actor, filename, data, client_uuid=None):
     db.session.add(record)
     db.session.flush()
     record.inserted, record.updated, record.unchanged = importer.write(parsed, record.id)
+    if importer.changed:  # (an INSERT, not COPY: SQLAlchemy writes the JSON)
+        db.session.execute(insert(SubsidyImportChange), [{"import_id": record.id, "row_id": row_id, "before": before}
+                                                         for row_id, before in importer.changed])
     record.notes = _notes(table) + importer.notes
     return _finish(record, actor)
 
@@ -333,6 +336,12 @@ class Importer:
         self._blind = {}
         self._memo = {}
         self.notes = []
+        self.changed = []  # [(row id, {column: value before})] of stored rows this run overwrites
+
+    def remember(self, row, columns):
+        """Keep what ``row`` (an ORM object or a result row) holds in ``columns`` before this run
+        overwrites it, so that withdrawing the run can put it back."""
+        self.changed.append((row.id, {c: _frozen(getattr(row, c)) for c in columns}))
 
     def blind(self, value, name):
         key = (value, name)
@@ -438,6 +447,7 @@ class PolicyImporter(Importer):
                                              batch_id=batch_id, **{c: row[c] for c in cols}))
                 counts[0] += 1
             elif any(getattr(policy, c) != row[c] for c in cols):
+                self.remember(policy, (*cols, "batch_id"))
                 for c in cols:
                     setattr(policy, c, row[c])
                 policy.batch_id = batch_id
@@ -527,6 +537,7 @@ class BeneficiaryImporter(Importer):
                 counts[0] += 1
                 continue
             changed = False
+            self.remember(b, BENEFICIARY_COLUMNS)  # dropped again below if nothing changes
             household = row["household"] or b.household  # not given: kept, like the card and phone
             if not row["household"] and b.household:
                 kept["household"] += 1
@@ -550,6 +561,7 @@ class BeneficiaryImporter(Importer):
                 b.batch_id = batch_id
                 counts[1] += 1
             else:
+                self.changed.pop()
                 counts[2] += 1
         for name, n in kept.items():
             if n:
@@ -712,7 +724,8 @@ class DisbursementImporter(PaymentImporter):
         by_key, open_rows = {}, {}
         stmt = (select(Disbursement.id, Disbursement.row_key, Disbursement.policy_id, Disbursement.beneficiary_id,
                        Disbursement.period, Disbursement.amount, Disbursement.voucher, Disbursement.paid_on,
-                       Disbursement.status, Disbursement.reason, Disbursement.card_hash)
+                       Disbursement.status, Disbursement.reason, Disbursement.card_hash, Disbursement.card_enc,
+                       Disbursement.card_mask, Disbursement.quantity, Disbursement.batch_id)
                 .where(Disbursement.policy_id.in_(policy_ids), Disbursement.period.in_(periods)))
         for d in db.session.execute(stmt):
             by_key[d.row_key] = d
@@ -748,6 +761,7 @@ class DisbursementImporter(PaymentImporter):
                             "row_key": row["row_key"], "batch_id": batch_id})
             elif (old.status, old.reason, old.card_hash, old.paid_on, old.row_key) != (
                     values["status"], values["reason"], values["card_hash"], row["paid_on"], row["row_key"]):
+                self.remember(old, DISBURSEMENT_COLUMNS)
                 changes.append({"id": old.id, **values, "card_enc": card[0], "card_mask": card[2], "paid_on": row["paid_on"],
                                 "quantity": row["quantity"], "row_key": row["row_key"], "batch_id": batch_id})
             else:
@@ -790,6 +804,7 @@ class NoticeImporter(PaymentImporter):
                 new.append({"region_id": person.region_id, "policy_id": row["policy_id"], "beneficiary_id": person.id,
                             "period": row["period"], "batch_id": batch_id, **values})
             elif any(getattr(old, k) != v for k, v in values.items()):
+                self.remember(old, (*values, "batch_id"))
                 for k, v in values.items():
                     setattr(old, k, v)
                 old.batch_id = batch_id
@@ -831,6 +846,7 @@ class ListImporter(Importer):
                 new.append({"region_id": self.region.id, "name": row["name"], "id_enc": enc, "id_hash": digest,
                             "id_mask": mask, self.extra: row[self.extra], "batch_id": batch_id})
             elif (old.name, getattr(old, self.extra)) != (row["name"], row[self.extra]):
+                self.remember(old, ("name", self.extra, "batch_id"))
                 old.name = row["name"]
                 setattr(old, self.extra, row[self.extra])
                 old.batch_id = batch_id
@@ -862,6 +878,28 @@ IMPORTERS = {"policies": PolicyImporter, "beneficiaries": BeneficiaryImporter, "
 
 # ---------------------------------------------------------------- withdrawing a run (撤销)
 
+BENEFICIARY_COLUMNS = ("region_id", "name", "household", "card_enc", "card_hash", "card_mask", "phone_enc", "phone_hash",
+                       "phone_mask", "batch_id")
+DISBURSEMENT_COLUMNS = ("status", "reason", "card_enc", "card_hash", "card_mask", "paid_on", "quantity", "row_key",
+                        "batch_id")
+
+
+def _frozen(value):
+    """A stored value as JSON keeps it (decimals and dates as text)."""
+    return str(value) if isinstance(value, (Decimal, date)) else value
+
+
+def _thawed(model, column, value):
+    kind = model.__table__.c[column].type
+    if value is None:
+        return None
+    if isinstance(kind, Numeric):
+        return Decimal(value)
+    if isinstance(kind, Date):
+        return date.fromisoformat(value)
+    return value
+
+
 STORED = {"policies": SubsidyPolicy, "beneficiaries": Beneficiary, "disbursements": Disbursement,
           "notices": NoticeEntry, "deaths": DeathRecord, "employees": PublicEmployee}
 # What may point at a run's rows: {kind: [(model, column)]}. Rows still pointed at are not deleted.
@@ -872,11 +910,11 @@ USERS_OF = {"policies": [(Disbursement, "policy_id"), (NoticeEntry, "policy_id")
 
 
 def withdraw(run, actor, reason, client_uuid):
-    """Delete again the rows an accepted run added — a file imported by mistake (the wrong column
-    read as the amount, the wrong month) is taken back whole, then the right one imported. Refused
-    (409, nothing changed) when the run also updated stored rows (their old values are gone), when a
-    later import has changed its rows since, or when other data already points at them. The same
-    ``client_uuid`` again returns the withdrawn run."""
+    """Take an accepted run back whole: the rows it added are deleted and the rows it changed get
+    their values from before it (kept by ``run``) — a file imported by mistake (the wrong column
+    read as the amount, payments wrongly marked paid) is undone, then the right one imported.
+    Refused (409, nothing changed) when a later import has changed its rows since, or when other
+    data already points at the rows it added. The same ``client_uuid`` again returns the run."""
     db.session.refresh(run, with_for_update=True)  # two withdrawals at once: the second waits, then sees the first
     other = db.session.scalar(select(SubsidyImport.id).where(SubsidyImport.withdraw_uuid == str(client_uuid),
                                                              SubsidyImport.id != run.id))
@@ -890,13 +928,12 @@ def withdraw(run, actor, reason, client_uuid):
     if run.status != "accepted":
         raise _refused("import_not_withdrawable", "被拒绝的导入没有写入任何数据，无需撤销",
                        "A rejected import wrote nothing; there is nothing to withdraw")
-    if run.updated:
-        raise _refused("import_updated_rows", f"该次导入更新了 {run.updated} 条已有记录，撤销无法恢复原来的值：请导入正确的文件来更正",
-                       f"This import updated {run.updated} stored rows whose old values cannot be restored: "
-                       "import the right file to correct them")
     model = STORED[run.kind]
-    ids = db.session.execute(select(model.id).where(model.batch_id == run.id)).scalars().all()
-    if len(ids) != run.inserted:
+    changes = db.session.execute(select(SubsidyImportChange).where(SubsidyImportChange.import_id == run.id)).scalars().all()
+    touched = {c.row_id for c in changes}
+    mine = db.session.execute(select(model.id).where(model.batch_id == run.id)).scalars().all()
+    ids = [i for i in mine if i not in touched]  # the rows it added
+    if len(ids) != run.inserted or not touched <= set(mine):
         raise _refused("import_changed_since", "该次导入的数据已被之后的导入修改，不能再撤销",
                        "A later import has changed this import's rows; it can no longer be withdrawn")
     for other, column in USERS_OF.get(run.kind, ()):
@@ -907,6 +944,9 @@ def withdraw(run, actor, reason, client_uuid):
                                "it cannot be withdrawn")
     for start in range(0, len(ids), 5000):
         db.session.execute(delete(model).where(model.id.in_(ids[start:start + 5000])))
+    if changes:  # the rows it changed get their values back
+        db.session.execute(update(model), [{"id": c.row_id, **{k: _thawed(model, k, v) for k, v in c.before.items()}}
+                                           for c in changes])
     run.status, run.withdrawn_at, run.withdrawn_by_id = "withdrawn", clock.now(), actor.id
     run.withdrawn_reason, run.withdraw_uuid = reason, str(client_uuid)
     audit.record(actor, "subsidy.import_withdrawn", subject=run, kind=run.kind, deleted=len(ids), reason=reason)

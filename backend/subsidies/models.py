@@ -180,6 +180,17 @@ class SubsidyImport(db.Model):
     withdrawn_by = relationship(User, foreign_keys=[withdrawn_by_id])
 
 
+class SubsidyImportChange(db.Model):
+    """What an import run changed in a row that was already stored: the values before it, so that
+    withdrawing the run can put them back."""
+    __tablename__ = "subsidy_import_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("subsidy_imports.id"), index=True)
+    row_id: Mapped[int] = mapped_column(Integer)  # in the run's kind of table
+    before: Mapped[dict] = mapped_column(JSON)  # column → value (decimals and dates as text)
+
+
 class SubsidyCase(db.Model):
     """A villager's "没收到" (not received): reaches the township as a risk warning until answered."""
     __tablename__ = "subsidy_cases"

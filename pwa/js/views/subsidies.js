@@ -263,8 +263,8 @@ export async function renderImport(ctx) {
         t("imp.withdrawnBy", { who: r.withdrawn_by, date: formatDate(r.withdrawn_at), reason: r.withdrawn_reason })) : null,
       h("p", { class: "row-inline" },
         h("a", { href: r.report_url, download: "", class: "small" }, t("imp.report")),
-        // Only a run that added rows and changed none can be taken back (the server checks the rest).
-        r.status === "accepted" && r.inserted > 0 && r.updated === 0
+        // A run that added or changed rows can be taken back (the server checks what came after it).
+        r.status === "accepted" && (r.inserted > 0 || r.updated > 0)
           ? h("button", { type: "button", class: "btn btn-small", "data-testid": "import-withdraw", onclick: () => withdraw(r) },
             t("imp.withdraw")) : null))))
         : h("p", { class: "empty small" }, t("imp.noRuns")));
@@ -279,7 +279,7 @@ export async function renderImport(ctx) {
       placeholder: t("imp.withdrawHint") });
     sheet({
       title: t("imp.withdrawTitle"), testid: "withdraw", okText: t("imp.withdrawOk"),
-      intro: t("imp.withdrawIntro", { file: r.filename, n: r.inserted, kind: t(`imp.kind.${r.kind}`) }),
+      intro: t("imp.withdrawIntro", { file: r.filename, n: r.inserted, m: r.updated, kind: t(`imp.kind.${r.kind}`) }),
       fields: [h("label", { for: "wd-reason" }, t("imp.withdrawReason")), reason],
       onOk: async () => {
         if (!reason.value.trim()) { reason.focus(); return t("imp.withdrawNeedReason"); }
@@ -288,7 +288,7 @@ export async function renderImport(ctx) {
         } catch (err) {
           return err.message;
         }
-        fill(result, h("p", { class: "toast", role: "status", "data-testid": "withdraw-done" }, t("imp.withdrawn", { n: r.inserted })));
+        fill(result, h("p", { class: "toast", role: "status", "data-testid": "withdraw-done" }, t("imp.withdrawn", { n: r.inserted, m: r.updated })));
         loadRuns();
         return null;
       },
