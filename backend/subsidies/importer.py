@@ -724,8 +724,7 @@ class DisbursementImporter(PaymentImporter):
         by_key, open_rows = {}, {}
         stmt = (select(Disbursement.id, Disbursement.row_key, Disbursement.policy_id, Disbursement.beneficiary_id,
                        Disbursement.period, Disbursement.amount, Disbursement.voucher, Disbursement.paid_on,
-                       Disbursement.status, Disbursement.reason, Disbursement.card_hash, Disbursement.card_enc,
-                       Disbursement.card_mask, Disbursement.quantity, Disbursement.batch_id)
+                       Disbursement.status, Disbursement.reason, Disbursement.card_hash)
                 .where(Disbursement.policy_id.in_(policy_ids), Disbursement.period.in_(periods)))
         for d in db.session.execute(stmt):
             by_key[d.row_key] = d
@@ -761,13 +760,18 @@ class DisbursementImporter(PaymentImporter):
                             "row_key": row["row_key"], "batch_id": batch_id})
             elif (old.status, old.reason, old.card_hash, old.paid_on, old.row_key) != (
                     values["status"], values["reason"], values["card_hash"], row["paid_on"], row["row_key"]):
-                self.remember(old, DISBURSEMENT_COLUMNS)
                 changes.append({"id": old.id, **values, "card_enc": card[0], "card_mask": card[2], "paid_on": row["paid_on"],
                                 "quantity": row["quantity"], "row_key": row["row_key"], "batch_id": batch_id})
             else:
                 unchanged += 1
         bulk_insert(Disbursement.__table__, new)
         if changes:
+            # What they held before, read only for the rows that change (a re-import reads little).
+            ids = [c["id"] for c in changes]
+            for start in range(0, len(ids), 5000):
+                for old in db.session.execute(select(Disbursement.id, *(getattr(Disbursement, c) for c in DISBURSEMENT_COLUMNS))
+                                              .where(Disbursement.id.in_(ids[start:start + 5000]))):
+                    self.remember(old, DISBURSEMENT_COLUMNS)
             db.session.execute(update(Disbursement), changes)
         if other_cards:
             self.notes.append({"code": "other_cards", "message": {
