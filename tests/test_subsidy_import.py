@@ -783,3 +783,15 @@ def test_a_payment_to_another_card_is_recorded_and_noted_and_户主_is_not_a_hou
     with app.app_context():
         notes = db.session.get(SubsidyImport, result["id"]).notes
     assert [n["code"] for n in notes] == ["other_cards"]
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_utf8_file_with_one_line_in_gbk_names_the_line(app, world, policies, bom):
+    lines = ["姓名,身份证号,村"] + [f"钟{'一二三四五六七八九十'[i]},{ident(420 + i)},钱王社区" for i in range(10)]
+    data = bom + "\n".join(lines[:6]).encode() + "\n".encode() + lines[6].encode("gbk") + "\n".join([""] + lines[7:]).encode()
+    before = counts(app)
+    result = run(app, world, "beneficiaries", data)
+    assert [e["code"] for e in result["errors"]] == ["file_encoding_mixed"]
+    assert "第 7 行" in result["errors"][0]["message"]["zh"]
+    assert counts(app) == before
+    assert run(app, world, "beneficiaries", "\n".join(lines).encode("gbk"))["status"] == "accepted"  # all GBK: fine

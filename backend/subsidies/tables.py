@@ -53,17 +53,28 @@ def squash(text):
 
 
 def _decode(data):
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
+    except UnicodeDecodeError as err:
+        first_bad = err.start
+    # Mostly good UTF-8 with a few bytes that are not (a cell pasted from a GBK file) is not a GBK
+    # file: reading it as GBK would garble every name. Say where the bad spot is.
+    loose = body.decode("utf-8", errors="replace")
+    bad = loose.count("\ufffd")
+    wide = len(loose) - len(loose.encode("ascii", "ignore"))  # characters beyond ASCII (counted in C)
+    good = wide - bad  # characters beyond ASCII that are valid UTF-8 (a GBK file has next to none)
+    if bom or (good >= 20 and bad * 3 <= good):
+        line = body[:first_bad].count(b"\n") + 1
+        raise FileProblem("file_encoding_mixed", f"文件是 UTF-8 编码，但第 {line} 行有不是 UTF-8 的文字（可能是从别的表格粘贴来的）：请改正该行后再导入",
+                          f"The file is UTF-8 but line {line} holds text in another encoding (pasted from another "
+                          "sheet?): fix that line and import again")
     try:
         return data.decode("gb18030"), "gbk"
     except UnicodeDecodeError:
