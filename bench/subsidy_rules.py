@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import subsidy_data as data  # noqa: E402
-from risk_scan import (Scanner, compare, connect, no_writes, print_report, rule_table,  # noqa: E402
+from risk_scan import (Scanner, compare, connect, print_report, print_verdict, rule_table,  # noqa: E402
                        writes_line)
 from risk_scan import baseline as seq_scan  # noqa: E402
 from risk_scan import snapshot as table_snapshot  # noqa: E402
@@ -168,17 +168,8 @@ def main():
           + ", ".join(f"{r * 1000:.1f}" for r in base_runs_after) + " ms)")
     base = min(base, base_after)
 
-    ratio = best / base
-    print("\nVerdict")
-    print(f"  steady-state subsidy scan / disbursements seq scan: {best * 1000:.0f} ms / {base * 1000:.1f} ms = "
-          f"{ratio:.1f}× (target ≤ {TARGET_RATIO:.0f}×) {'MET' if ratio <= TARGET_RATIO else 'NOT MET'}"
-          f"   [first scan {first:.1f} s = {first / base:.1f}×, for information]")
-    if no_writes(diff) and no_writes(later):
-        print("  writes on second scan: 0 — MET")
-    else:
-        print(f"  writes on second scan: NOT MET — {writes_line(diff)}")
-        if not no_writes(later):
-            print(f"  and on later scans: {writes_line(later)}")
+    print_verdict("steady-state subsidy scan / disbursements seq scan", best, base,
+                  f"first scan {first:.1f} s = {first / base:.1f}×", diff, later, TARGET_RATIO)
 
 
 if __name__ == "__main__":

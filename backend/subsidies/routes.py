@@ -5,6 +5,7 @@ import io
 
 from flask import Response, current_app, request
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..core import idempotency, pii
 from ..core.auth import actor, require
@@ -92,7 +93,9 @@ def _scoped_run(import_id):
 @bp.doc(responses=ERRORS)
 def list_imports(query):
     """Import runs in the caller's region, newest first."""
-    stmt = scoped(select(SubsidyImport), SubsidyImport, actor())
+    # Who imported and who withdrew each run: loaded with the page, not a query per run.
+    stmt = scoped(select(SubsidyImport).options(selectinload(SubsidyImport.created_by),
+                                                selectinload(SubsidyImport.withdrawn_by)), SubsidyImport, actor())
     for key in ("kind", "status"):
         if key in query:
             stmt = stmt.where(getattr(SubsidyImport, key) == query[key])

@@ -75,13 +75,10 @@ const PHOTO_PASSES = [[MAX_FRAME, 0], [MAX_FRAME, 1], [1280, 0], [1280, 1.5], [4
 /** A decoded text → the app path to open, or null when it is not one of our codes. */
 export function targetOf(text) {
   const s = String(text || "").trim();
+  const checked = checkCode(s); // a bare code, a link, or either inside a message
+  if (checked.ok) return `/q/${checked.code}`;
   const m = s.match(/\/[qv]\/([^/?#\s]+)/);
-  if (m) {
-    const checked = checkCode(m[1]);
-    return checked.ok ? `/q/${checked.code}` : `/q/${encodeURIComponent(m[1])}`; // the server names the error
-  }
-  const bare = checkCode(s);
-  return bare.ok ? `/q/${bare.code}` : null;
+  return m ? `/q/${encodeURIComponent(m[1])}` : null; // our link with a bad code: the server names the error
 }
 
 export async function render(ctx) {
