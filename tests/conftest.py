@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,12 +26,36 @@ sys.path.insert(0, str(ROOT))
 
 from backend import create_app  # noqa: E402
 from backend.config import TestConfig  # noqa: E402
+from backend.core import clock  # noqa: E402
 from backend.extensions import db as _db  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+# ---- the suite's clock -------------------------------------------------------------------------
+# Every test, fixture and the live server see this moment as "now", whatever the machine's date
+# (the suite runs under `faketime` years ahead in CI). Build dates from it: TODAY + timedelta(...).
+PINNED = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
+TODAY = PINNED.date()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_clock_session():
+    """The clock is pinned before the session's fixtures (the world, the live server) are built."""
+    clock.freeze(PINNED)
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    """Each test starts at PINNED; a test that moves the clock (or releases it) is put back after."""
+    clock.freeze(PINNED)
+    yield PINNED
+    clock.freeze(PINNED)
 
 
 def _database_url(tmp):
@@ -181,15 +205,15 @@ def make_project(app, world):
                 "region_id": world["regions"][region], "unit_id": world["units"][unit],
                 "name": name or f"测试道路工程-{uuid.uuid4().hex[:6]}", "category": "道路交通",
                 "budget": Decimal(budget), "funding_sources": [], "lat": 30.234, "lng": 119.72,
-                "site_address": "锦城街道钱王社区", "planned_start_on": date(2026, 1, 1),
-                "planned_end_on": date(2026, 12, 31)})
+                "site_address": "锦城街道钱王社区", "planned_start_on": TODAY - timedelta(days=334),
+                "planned_end_on": TODAY + timedelta(days=30)})
             for to in projects.STAGES[1:projects.STAGES.index(stage) + 1]:
                 extra = {"contractor": "杭州临安城建工程有限公司", "contract_amount": Decimal(budget)} \
                     if to == "contracted" else {}
                 projects.move_stage(project, county, to, **extra)
                 if payments and to in ("contracted", "construction"):
                     projects.record_payment(project, county, {
-                        "amount": Decimal("10000.00"), "paid_on": date(2026, 3, 1),
+                        "amount": Decimal("10000.00"), "paid_on": TODAY - timedelta(days=275),
                         "payee": "杭州临安城建工程有限公司", "voucher_no": f"V-{uuid.uuid4().hex[:8]}",
                         "funding_source": "区级配套资金"})
             _db.session.commit()
@@ -222,16 +246,18 @@ def _free_port():
 
 @pytest.fixture(scope="session")
 def live_server(app, world, workdir):
-    """A real gunicorn (2 workers, production mode) on the test database."""
+    """A real gunicorn (2 workers, production mode) on the test database, its clock pinned like ours."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "JICAI_ENV": "production", "SECRET_KEY": "live-test-secret-" + "x" * 32,
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PUBLIC_BASE_URL": base,
            "PII_KEYS": app.config["PII_KEYS"], "PII_INDEX_KEY": app.config["PII_INDEX_KEY"],
-           "STORAGE_DIR": str(workdir / "live-storage"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+           "STORAGE_DIR": str(workdir / "live-storage"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+           "JICAI_TEST_CLOCK": PINNED.isoformat()}
     log = open(workdir / "gunicorn.log", "w")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2",
-                             "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                             "--bind", f"127.0.0.1:{port}", "--config", str(ROOT / "tests" / "live_clock.py"),
+                             "wsgi:app"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):
         try:
@@ -382,11 +408,9 @@ def set_project(app, project_id, **values):
 def make_warning(app, make_project):
     """make_warning(region="jincheng") → (warning id, project id): a project past its planned
     completion, found by the stage_overdue rule."""
-    from datetime import date
-
     def make(region="jincheng"):
         project_id = make_project(stage="construction", region=region)
-        set_project(app, project_id, planned_end_on=date(2026, 1, 31))
+        set_project(app, project_id, planned_end_on=TODAY - timedelta(days=304))
         run_scan(app, "stage_overdue")
         return warning_for(app, "stage_overdue", f"project:{project_id}")["id"], project_id
     return make
@@ -395,9 +419,6 @@ def make_warning(app, make_project):
 @pytest.fixture
 def make_rectification(app, world, make_warning):
     """make_rectification(status="open"|"submitted"|"approved"|"closed_not_fixed") → rectification id."""
-    from datetime import timedelta
-
-    from backend.core import clock
     from backend.core.models import User
     from backend.projects.models import Project
     from backend.rectifications import services as rectifications

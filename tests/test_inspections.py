@@ -1,12 +1,12 @@
 """Inspections from the field: exactly once, flagged when not on site, closing their task, on the
 project's timeline."""
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 from backend.core import clock
 from backend.inspections.models import Inspection
 from backend.tasks.models import Task
-from conftest import count, new_uuid
+from conftest import TODAY, count, new_uuid
 
 
 def _body(project_id, **changes):
@@ -114,7 +114,7 @@ def test_bad_tasks(app, world, login_as, make_project):
     for body, code in [
         ({"assignee_id": world["users"]["inspector_sibling"], "due_on": "2099-01-01"}, "assignee_invalid"),
         ({"assignee_id": world["users"]["lead"], "due_on": "2099-01-01"}, "assignee_invalid"),
-        ({"assignee_id": world["users"]["inspector"], "due_on": (date.today() - timedelta(days=2)).isoformat()},
+        ({"assignee_id": world["users"]["inspector"], "due_on": (TODAY - timedelta(days=2)).isoformat()},
          "due_in_past"),
         ({"assignee_id": world["users"]["inspector"], "due_on": "someday"}, "validation_error"),
     ]:

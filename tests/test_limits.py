@@ -18,7 +18,7 @@ def _attempts(name, minutes_ago, success=False):
 
 def _wait(name, limit):
     return limits.wait_seconds(LoginAttempt.at, [LoginAttempt.username == name, LoginAttempt.success.is_(False)],
-                               limit, WINDOW)
+                               limit, WINDOW, key=f"login-name:{name}")
 
 
 def test_open_below_the_limit_and_old_or_uncounted_rows_do_not_count(ctx):

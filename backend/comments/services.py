@@ -44,7 +44,7 @@ def leave(project, client_uuid, kind, body, nickname, contact, ip):
     ip_hash = pii.blind(ip, "ip")
     since = clock.now() - cfg["COMMENTS_WINDOW"]
     wait = limits.wait_seconds(ProjectComment.created_at, [ProjectComment.ip_hash == ip_hash],
-                               cfg["COMMENTS_PER_VISITOR"], cfg["COMMENTS_WINDOW"])
+                               cfg["COMMENTS_PER_VISITOR"], cfg["COMMENTS_WINDOW"], key=f"comment-ip:{ip_hash}")
     if wait:
         raise limits.too_many("comment_rate_limited", "留言过于频繁，请 {minutes} 分钟后再试",
                               "Too many comments; try again in {minutes} minutes", wait)

@@ -1,14 +1,32 @@
 """Sliding-window limits on attempts, counted from rows the app keeps anyway (sign-in attempts,
 self-check attempts, comments): at most ``limit`` counted rows per key in ``window``, and an honest
 answer to "when may I try again?". The sign-in, the villager's self-check and public comments all
-use it."""
+use it.
+
+Counting and recording are one step: ``wait_seconds`` first takes a lock on the limit's key that is
+held until the transaction ends, so the attempt it lets through is recorded (committed) before the
+next attempt on the same key is counted. Without it 30 simultaneous wrong passwords all counted the
+same 4 earlier failures and 8 were checked instead of 5. PostgreSQL: a transaction-scoped advisory
+lock on the key. SQLite: a writing transaction already holds the database's write lock from its
+first statement (BEGIN IMMEDIATE, see ``backend/__init__.py``), which serialises the same way."""
+import hashlib
 import math
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ..extensions import db
 from . import clock
 from .errors import ApiError
+
+
+def hold(key):
+    """Until this transaction ends, no other transaction passes ``hold`` with the same ``key``."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
+    else:  # SQLite: begin the transaction now if it has not begun (its BEGIN IMMEDIATE is the lock)
+        session.connection()
 
 
 def counted(time_column, conditions, window):
@@ -16,9 +34,12 @@ def counted(time_column, conditions, window):
     return db.session.scalar(select(func.count()).where(*conditions, time_column >= clock.now() - window))
 
 
-def wait_seconds(time_column, conditions, limit, window):
+def wait_seconds(time_column, conditions, limit, window, *, key):
     """Seconds until one more attempt is allowed (0: allowed now). ``conditions`` choose the counted
-    rows (say, the failures from one address); each counts for ``window`` after its ``time_column``."""
+    rows (say, the failures from one address); each counts for ``window`` after its ``time_column``.
+    ``key`` names what is limited (say ``"login-ip:192.0.2.1"``): it is held (see ``hold``) until the
+    transaction ends, so record the attempt in the same transaction."""
+    hold(key)
     now = clock.now()
     where = [*conditions, time_column >= now - window]
     count = db.session.scalar(select(func.count()).where(*where))

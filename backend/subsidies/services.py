@@ -8,7 +8,7 @@ import jwt
 from flask import current_app
 from sqlalchemy import select
 
-from ..core import audit, clock, limits, pii
+from ..core import audit, auth, clock, limits, pii
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..core.tree import ancestors
@@ -143,13 +143,14 @@ def self_check(name, id_number, last4, ip):
     digest = pii.blind(normal, "id_number")
     failed = SelfCheckAttempt.success.is_(False)
     this_id = [SelfCheckAttempt.id_hash == digest, failed]
-    wait = limits.wait_seconds(SelfCheckAttempt.at, this_id, cfg["SELF_CHECK_PER_ID"], cfg["SELF_CHECK_WINDOW"])
+    wait = limits.wait_seconds(SelfCheckAttempt.at, this_id, cfg["SELF_CHECK_PER_ID"], cfg["SELF_CHECK_WINDOW"],
+                               key=f"self-check-id:{digest}")
     if wait:
         raise limits.too_many("self_check_rate_limited", "该身份证号查询失败次数过多，请 {minutes} 分钟后再试，或到村委会、乡镇财政所查询",
                               "Too many failed checks for this ID number; try again in {minutes} minutes, or ask at "
                               "the village committee or the township finance office", wait)
     wait = limits.wait_seconds(SelfCheckAttempt.at, [SelfCheckAttempt.ip == ip, failed], cfg["SELF_CHECK_PER_VISITOR"],
-                               cfg["SELF_CHECK_WINDOW"])
+                               cfg["SELF_CHECK_WINDOW"], key=f"self-check-ip:{ip}")
     if wait:  # a village's Wi-Fi is one address for everyone: say it is the network
         raise limits.too_many("self_check_rate_limited", "本网络（同一网络地址）查询失败次数过多，请 {minutes} 分钟后再试，或换用手机流量",
                               "Too many failed checks from this network; try again in {minutes} minutes, or use "
@@ -182,8 +183,8 @@ def issue_token(person):
 
 def person_of_token(token):
     try:
-        claims = jwt.decode(token or "", current_app.config["SECRET_KEY"], algorithms=["HS256"], issuer=TOKEN_ISSUER,
-                            options={"require": ["exp", "iat", "sub", "iss"]})
+        claims = auth.jwt_claims(token or "", current_app.config["SECRET_KEY"], "HS256", TOKEN_ISSUER,
+                                 ["exp", "iat", "sub", "iss"])
     except jwt.ExpiredSignatureError:
         raise ApiError(401, "self_check_expired", "查询已超时，请重新核验身份", "The check has expired; verify again")
     except jwt.PyJWTError:
