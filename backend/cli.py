@@ -107,6 +107,7 @@ def register(app):
         user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if region is None or user is None:
             raise click.ClickException("unknown region code or user name")
+        db.session.commit()  # nothing written yet: no lock is held while the file is read
         run = importer.run(kind, region, user, path.name, path.read_bytes())
         db.session.commit()
         click.echo(f"{run.status}: {run.rows} rows, {run.inserted} new, {run.updated} updated, "

@@ -61,6 +61,22 @@ def _jpeg_with_comment(text):
     return data[:2] + comment + data[2:]
 
 
+def _two_pictures(after=b""):
+    """A phone's multi-picture JPEG (MPF: the photo, then a preview image after its end), then ``after``."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 30)).save(out, "MPO", save_all=True,
+                                                    append_images=[Image.new("RGB", (32, 24), (10, 10, 10))])
+    return out.getvalue() + after
+
+
+def _thumbnail_in_exif(after_thumbnail):
+    """An APP1 segment holding a JPEG thumbnail (as cameras write), then ``after_thumbnail`` inside it."""
+    thumb = jpeg_bytes(15, size=(32, 24))
+    body = b"Exif\x00\x00" + b"\x00" * 8 + thumb + after_thumbnail
+    data = jpeg_bytes(16)
+    return data[:2] + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body + data[2:]
+
+
 HOSTILE = {
     "wrong_magic": (b"GIF89a" + b"\x00" * 200, 415, "photo_type"),
     "text_named_jpg": (b"just some text pretending to be a photo", 415, "photo_type"),
@@ -69,6 +85,9 @@ HOSTILE = {
     "polyglot_jpeg_zip": (jpeg_bytes(4) + b"PK\x03\x04" + b"\x00" * 40, 400, "photo_polyglot"),
     "polyglot_png_text_chunk": (_png_with_text("<script>fetch('/api/v1/auth/me')</script>"), 400, "photo_polyglot"),
     "polyglot_jpeg_comment": (_jpeg_with_comment(b"<?php system($_GET['c']); ?>"), 400, "photo_polyglot"),
+    "polyglot_after_second_picture": (_two_pictures(b"<html><script>alert(1)</script>"), 400, "photo_polyglot"),
+    "polyglot_zip_after_second_picture": (_two_pictures(b"PK\x03\x04" + b"\x00" * 40), 400, "photo_polyglot"),
+    "polyglot_after_exif_thumbnail": (_thumbnail_in_exif(b"<script>alert(1)</script>"), 400, "photo_polyglot"),
     "decompression_bomb": (_bomb(), 400, "photo_bomb"),
     "huge_dimension_png": (_png(100_000, 100_000), 400, "photo_bomb"),
     "truncated_jpeg": (jpeg_bytes(5)[:1500], 400, "photo_corrupt"),

@@ -255,7 +255,15 @@ class Rejected(Exception):
 
 def run(kind, region, actor, filename, data, client_uuid=None):
     """Import one file for ``region`` (a township or above in the actor's scope). Returns the
-    ``SubsidyImport`` — accepted, or rejected with its report (and then nothing else is written)."""
+    ``SubsidyImport`` — accepted, or rejected with its report (and then nothing else is written).
+
+    The file is read before the first query: a caller that holds no transaction (the CLI, a job)
+    then holds no lock while a large or hostile file is read (SQLite's write lock is taken at a
+    writing transaction's first statement)."""
+    try:
+        table, problem = tables.read(filename, data, SPECS_ALIASES[kind], REQUIRED[kind], FIELD_NAMES), None
+    except FileProblem as refused:
+        table, problem = None, refused
     if client_uuid:
         earlier = db.session.execute(select(SubsidyImport).where(SubsidyImport.client_uuid == str(client_uuid))
                                      ).scalar_one_or_none()
@@ -269,9 +277,7 @@ def run(kind, region, actor, filename, data, client_uuid=None):
     digest = hashlib.sha256(data or b"").hexdigest()
     record = SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200], sha256=digest,
                            status="rejected", created_by_id=actor.id, client_uuid=str(client_uuid) if client_uuid else None)
-    try:
-        table = tables.read(filename, data, SPECS_ALIASES[kind], REQUIRED[kind], FIELD_NAMES)
-    except FileProblem as problem:
+    if problem is not None:
         record.error_count = 1
         record.errors = [{"row": None, "column": None, "field": None, "code": problem.code,
                           "message": {"zh": problem.zh, "en": problem.en}, "value": None}]

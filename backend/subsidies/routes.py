@@ -13,6 +13,7 @@ from ..core.errors import ApiError, envelope
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
+from ..core.spreadsheets import safe_row
 from ..core.uploads import large_upload
 from ..extensions import db
 from ..qrcodes import services as qrcodes
@@ -65,6 +66,7 @@ def import_file(form):
         raise ApiError(413, "import_too_large", f"Excel 文件超过 {mb} MB，在网页上导入会超时：请另存为 CSV（可到 10 MB），或用命令行 flask subsidies-import 导入",
                        f"Excel files over {mb} MB take too long to import here: save as CSV (up to 10 MB) or use "
                        "flask subsidies-import", fields=[{"path": "form_and_files.file", "message": f"at most {limit} bytes as .xlsx"}])
+    db.session.commit()  # nothing written yet: end the sign-in check's transaction, no lock while the file is read
     run = importer.run(form["kind"], region, user, upload.filename, data, form["client_uuid"])
     if run.status == "accepted":
         return import_view(run), 201
@@ -136,15 +138,16 @@ def import_report(import_id):
     run = _scoped_run(import_id)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["行号 Row", "列 Column", "问题代码 Code", "问题 Problem", "Problem (English)", "内容 Value"])
+    # Every cell through safe_row: a clerk's cell value (or a column name, or a withdrawal reason)
+    # such as =HYPERLINK(...) must show as text when the report is opened in Excel.
+    writer.writerow(safe_row(["行号 Row", "列 Column", "问题代码 Code", "问题 Problem", "Problem (English)", "内容 Value"]))
     for e in run.errors:
-        writer.writerow([e["row"] or "", e["column"] or "", e["code"], e["message"]["zh"], e["message"]["en"],
-                         e["value"] or ""])
+        writer.writerow(safe_row([e["row"], e["column"], e["code"], e["message"]["zh"], e["message"]["en"], e["value"]]))
     if run.status == "withdrawn":
-        writer.writerow(["", "", "withdrawn", f"已撤销：{run.withdrawn_reason}", f"Withdrawn: {run.withdrawn_reason}", ""])
+        writer.writerow(safe_row(["", "", "withdrawn", f"已撤销：{run.withdrawn_reason}", f"Withdrawn: {run.withdrawn_reason}", ""]))
     if not run.errors:
-        writer.writerow(["", "", "ok", f"已导入：新增 {run.inserted}，更新 {run.updated}，未变 {run.unchanged}",
-                         f"Imported: {run.inserted} new, {run.updated} updated, {run.unchanged} unchanged", ""])
+        writer.writerow(safe_row(["", "", "ok", f"已导入：新增 {run.inserted}，更新 {run.updated}，未变 {run.unchanged}",
+                                  f"Imported: {run.inserted} new, {run.updated} updated, {run.unchanged} unchanged", ""]))
     name = f"import-{run.id}-report.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

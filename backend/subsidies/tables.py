@@ -14,6 +14,17 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 HEADER_SCAN_ROWS = 40  # a 填表说明 block above the header can be long
+# A file is read within these bounds, whatever it claims: an .xlsx is a zip, and 200 KB of zip can
+# inflate to gigabytes (a "zip bomb"). Inflated bytes are counted while decompressing (the sizes in
+# the zip's headers are only believed when they are already too large), so a bomb is refused in
+# well under a second in bounded memory. Real files: 75,000 payment rows are ~30 MB of sheet XML.
+MAX_INFLATED = 160 * 1024 * 1024  # all parts of the workbook together, inflated
+MAX_SHARED_STRINGS = 48 * 1024 * 1024  # the text table openpyxl holds in memory whole
+MAX_OTHER_PART = 16 * 1024 * 1024  # styles, workbook, relations… (also held whole)
+MAX_PARTS = 10000
+MAX_ROWS = 300000  # rows of one sheet, blank ones included (also for CSV)
+MAX_COLUMNS = 256  # a value right of this column refuses the file
+_MB = 1024 * 1024
 EXCEL_EPOCH = date(1899, 12, 30)
 # Characters a clerk cannot see but a copy from a web page or another system brings along.
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
@@ -111,20 +122,79 @@ def _csv_records(reader, delimiter):
         raise unclosed(reader.line_num)
 
 
+def _too_large(what_zh, what_en, limit):
+    return FileProblem("file_inflated_too_large",
+                       f"该 Excel 文件{what_zh}解压后超过 {limit // _MB} MB，可能已损坏或是恶意构造的文件：请在 Excel 中打开，"
+                       "删除多余的行列后另存为新的 .xlsx（或拆分成几个文件）再导入",
+                       f"This Excel file's {what_en} inflates to more than {limit // _MB} MB: it may be damaged or "
+                       "built to attack. Open it in Excel, delete unused rows and columns, save as a new .xlsx (or "
+                       "split it) and import again")
+
+
+def _part_limit(name):
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        return MAX_INFLATED, "工作表", "worksheet"
+    if name == "xl/sharedStrings.xml":
+        return MAX_SHARED_STRINGS, "文字表（sharedStrings）", "text table (sharedStrings)"
+    if name.endswith((".xml", ".rels", ".vml")):
+        return MAX_OTHER_PART, f"部件 {name}", f"part {name}"
+    return MAX_INFLATED, "", "content"  # pictures and such: only the total counts (openpyxl skips them)
+
+
+def _check_package(archive):
+    """Refuse a package whose parts inflate past the limits. Every part is decompressed once in 1 MB
+    pieces and its bytes counted, so headers that understate a size do not get a bomb through."""
+    parts = archive.infolist()
+    if len(parts) > MAX_PARTS:
+        raise FileProblem("file_inflated_too_large", f"该 Excel 文件由超过 {MAX_PARTS} 个部件组成，可能已损坏或是恶意构造的文件：请在 Excel 中另存为新的 .xlsx 再导入",
+                          f"This Excel file holds more than {MAX_PARTS} parts: it may be damaged or built to attack. "
+                          "Save it as a new .xlsx in Excel and import again")
+    total = 0
+    for info in parts:  # the honest headers first: a bomb that says what it is costs nothing
+        limit, zh, en = _part_limit(info.filename)
+        if info.file_size > limit:
+            raise _too_large(zh, en, limit)
+        total += info.file_size
+        if total > MAX_INFLATED:
+            raise _too_large("", "content", MAX_INFLATED)
+    total = 0
+    for info in parts:
+        limit, zh, en = _part_limit(info.filename)
+        size = 0
+        with archive.open(info) as part:
+            while chunk := part.read(_MB):
+                size += len(chunk)
+                total += len(chunk)
+                if size > limit:
+                    raise _too_large(zh, en, limit)
+                if total > MAX_INFLATED:
+                    raise _too_large("", "content", MAX_INFLATED)
+
+
 def _xlsx_sheets(data):
     """Each visible worksheet as (title, rows, hidden row numbers), and how many formula cells were
     saved without a result. A workbook often starts with a 填表说明 sheet: the header decides.
 
     Rows are streamed (openpyxl's read-only mode: little memory however big the file), every row
     there is (some programs write a wrong <dimension>). What read-only mode does not give is read
-    from the sheet's XML: a value merged over several cells (a village written once for its people)
-    fills each of them, and rows hidden by hand or by a filter are known."""
+    from the sheet's XML, streamed too: a value merged over several cells (a village written once
+    for its people) fills each of them, and rows hidden by hand or by a filter are known."""
     import zipfile
 
     from openpyxl import load_workbook
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         archive = zipfile.ZipFile(io.BytesIO(data))
+        _check_package(archive)
+        # Each sheet's facts (and its row count) before openpyxl opens it: openpyxl reads a sheet
+        # without a <dimension> to its end just to size it.
+        facts = {}
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as part:
+                    facts[name] = _sheet_xml_facts(part)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except FileProblem:
+        raise
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not .xlsx
         raise FileProblem("file_unreadable", "无法读取该 Excel 文件（请确认是 .xlsx 格式）",
                           "Cannot read this Excel file (is it .xlsx?)")
@@ -133,20 +203,31 @@ def _xlsx_sheets(data):
         if sheet.sheet_state != "visible":
             continue
         sheet.reset_dimensions()
-        try:
-            xml = archive.read(sheet._worksheet_path.lstrip("/"))
-        except KeyError:  # an odd package layout: the rows still stream, without these facts
-            xml = b""
-        merged, hidden, blank_formulas = _sheet_xml_facts(xml)
+        # (an odd package layout: the rows still stream, without these facts)
+        merged, hidden, blank_formulas, wide = facts.get(sheet._worksheet_path.lstrip("/"), ([], set(), 0, True))
         uncalculated += blank_formulas
-        out.append((sheet.title, _fill_merged(sheet.iter_rows(values_only=True), merged), hidden))
+        if wide:  # a cell right of the limit: rows are cut one column past it (a value there is refused)
+            rows = _trimmed(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1))
+        else:  # each row as wide as its last cell (read-only mode would pad every row to max_col)
+            rows = sheet.iter_rows(values_only=True)
+        out.append((sheet.title, _fill_merged(rows, merged), hidden))
     return out, uncalculated
+
+
+def _trimmed(rows):
+    """The rows without the empty cells at their right end (read-only mode pads every row)."""
+    for row in rows:
+        end = len(row)
+        while end and row[end - 1] is None:
+            end -= 1
+        yield row[:end] if end < len(row) else row
 
 
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _CELL = re.compile(rb"<c\b[^>]*>(.*?)</c>", re.S)
+_WIDE_CELL = re.compile(rb'<c r="(?:[A-Z]{3}|I[W-Z]|[J-Z][A-Z])\d')  # column IW (257) or further right
 
 
 def _column(letters):
@@ -156,15 +237,43 @@ def _column(letters):
     return n
 
 
-def _sheet_xml_facts(xml):
+def _xml_pieces(stream, size=_MB):
+    """A sheet's XML in pieces of about ``size`` bytes, each cut after a tag's ``>`` and never inside a
+    cell (``<c …>…</c>``), so that the patterns below see whole tags and whole cells."""
+    rest = b""
+    while chunk := stream.read(size):
+        buffer = rest + chunk
+        cut = buffer.rfind(b">") + 1
+        open_cell = max(buffer.rfind(b"<c "), buffer.rfind(b"<c>"))
+        if open_cell > buffer.rfind(b"</c>"):
+            cut = min(cut, open_cell)
+        if cut <= 0 and len(buffer) > 64 * size:  # no tag end in 64 MB: not a sheet anyone wrote
+            raise FileProblem("file_unreadable", "无法读取该 Excel 文件（请确认是 .xlsx 格式）",
+                              "Cannot read this Excel file (is it .xlsx?)")
+        yield buffer[:cut]
+        rest = buffer[cut:]
+    if rest:
+        yield rest
+
+
+def _sheet_xml_facts(stream):
     """(merged ranges as (first row, first col, last row, last col), hidden row numbers, formula
-    cells without a calculated value) from a worksheet's XML."""
-    merged = [(int(r1), _column(c1), int(r2), _column(c2)) for c1, r1, c2, r2 in _MERGE.findall(xml)]
-    hidden = {int(_ROW_NUMBER.search(m[0])[1]) for m in _HIDDEN_ROW.finditer(xml) if _ROW_NUMBER.search(m[0])}
-    # A formula written by a program (openpyxl, exports) has no <v> until Excel or WPS saves the file.
-    blank = sum(1 for m in _CELL.finditer(xml) if b"<f" in m[1] and not re.search(rb"<v>[^<]", m[1])) \
-        if b"<f" in xml else 0
-    return merged, hidden, blank
+    cells without a calculated value, whether a cell lies right of MAX_COLUMNS) from a worksheet's
+    XML, read as a stream of pieces."""
+    merged, hidden, blank, wide, rows = [], set(), 0, False, 0
+    for xml in _xml_pieces(stream):
+        rows += xml.count(b"<row ") + xml.count(b"<row>")
+        if rows > MAX_ROWS:  # refused here, before a row is parsed (the rows' own count catches gaps)
+            raise _too_many_rows()
+        if b"<mergeCell " in xml:
+            merged += [(int(r1), _column(c1), int(r2), _column(c2)) for c1, r1, c2, r2 in _MERGE.findall(xml)]
+        if b"hidden=" in xml:
+            hidden |= {int(_ROW_NUMBER.search(m[0])[1]) for m in _HIDDEN_ROW.finditer(xml) if _ROW_NUMBER.search(m[0])}
+        # A formula written by a program (openpyxl, exports) has no <v> until Excel or WPS saves the file.
+        if b"<f" in xml:
+            blank += sum(1 for m in _CELL.finditer(xml) if b"<f" in m[1] and not re.search(rb"<v>[^<]", m[1]))
+        wide = wide or _WIDE_CELL.search(xml) is not None
+    return merged, hidden, blank, wide
 
 
 def _fill_merged(rows, merged):
@@ -257,7 +366,7 @@ def read(filename, data, aliases, required, names=None):
         sources = [(None, source, set())]
     best, complete = None, []
     for title, source, hidden in sources:
-        source = iter(source)
+        source = _bounded(source)
         candidates = []
         for row in source:
             candidates.append(list(row))
@@ -305,6 +414,24 @@ def read(filename, data, aliases, required, names=None):
     title = " ".join(dict.fromkeys(text(c) for row in candidates[:last] for c in row if not _blank(c)))
     return Table(columns=texts, rows=rows, encoding=encoding, unknown_columns=unknown, title=title,
                  uncalculated=uncalculated)
+
+
+def _too_many_rows():
+    return FileProblem("too_many_rows", f"表格超过 {MAX_ROWS} 行（空行也算）：请删除多余的空行，或拆分成几个文件后再导入",
+                       f"The sheet has more than {MAX_ROWS} rows (blank ones count): delete unused rows or split the "
+                       "file, and import again")
+
+
+def _bounded(rows):
+    """The rows, refusing the file past MAX_ROWS rows or at a value right of MAX_COLUMNS."""
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS:
+            raise _too_many_rows()
+        if len(row) > MAX_COLUMNS and any(not _blank(c) for c in row[MAX_COLUMNS:]):
+            raise FileProblem("too_many_columns", f"第 {number} 行在第 {MAX_COLUMNS} 列之后还有内容：请删除多余的列后再导入",
+                              f"Row {number} has values right of column {MAX_COLUMNS}: delete the unused columns and "
+                              "import again")
+        yield row
 
 
 def _chain(first, rest):

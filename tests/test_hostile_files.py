@@ -1,0 +1,156 @@
+"""Spreadsheets built to attack: refused with a clear error, in bounded memory, holding no lock while
+they are read. (How fast: bench/hostile_files.py measures it against reading a real file.)"""
+import json
+import sqlite3
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+import hostile
+from backend.subsidies import importer, tables
+from backend.subsidies.tables import FileProblem
+from conftest import ROOT
+
+MB = 1024 * 1024
+
+
+def read(data, name="bomb.xlsx"):
+    return tables.read(name, data, importer.SPECS_ALIASES["employees"], importer.REQUIRED["employees"],
+                       importer.FIELD_NAMES)
+
+
+def refused(data):
+    with pytest.raises(FileProblem) as problem:
+        read(data)
+    return problem.value.code
+
+
+@pytest.fixture(scope="module")
+def bomb():
+    """The issue's bomb: a few hundred KB whose sheet inflates to 200 MB."""
+    return hostile.sheet_bomb(200)
+
+
+def test_a_sheet_that_inflates_to_200_mb_is_refused(bomb):
+    assert len(bomb) < 1 * MB
+    assert refused(bomb) == "file_inflated_too_large"
+
+
+def test_a_bomb_whose_headers_understate_its_size_is_refused(bomb):
+    liar = hostile.lying(bomb)
+    assert hostile.zipfile.ZipFile(hostile.io.BytesIO(liar)).getinfo("xl/worksheets/sheet1.xml").file_size == 1000
+    assert refused(liar) in ("file_inflated_too_large", "file_unreadable")
+
+
+def test_a_text_table_bomb_is_refused():
+    assert refused(hostile.strings_bomb(200)) == "file_inflated_too_large"
+
+
+def test_a_million_missing_rows_are_refused_not_read():
+    assert refused(hostile.far_row()) == "too_many_rows"
+
+
+def test_a_value_right_of_the_columns_read_is_refused():
+    assert refused(hostile.wide_value()) == "too_many_columns"
+
+
+def test_rows_padded_to_the_last_column_are_read_narrow():
+    with pytest.raises(FileProblem) as problem:  # no data rows under the header: the header is incomplete
+        read(hostile.wide_rows(2000))
+    assert problem.value.code == "header_missing"
+
+
+def test_a_csv_past_the_row_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(tables, "MAX_ROWS", 100)
+    data = ("姓名,身份证号\n" + "张三,330112196203150011\n" * 100).encode()
+    with pytest.raises(FileProblem) as problem:
+        read(data, "people.csv")
+    assert problem.value.code == "too_many_rows"
+
+
+MEASURE = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
+from backend.subsidies import importer, tables
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+code = None
+try:
+    tables.read("bomb.xlsx", data, importer.SPECS_ALIASES["employees"], importer.REQUIRED["employees"],
+                importer.FIELD_NAMES)
+except tables.FileProblem as problem:
+    code = problem.code
+print(json.dumps({{"code": code, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                   "before_mb": before / 1024}}))
+"""
+
+
+def peak(tmp_path, data):
+    """(refusal code, peak resident memory in MB) of reading ``data`` in a fresh process."""
+    path = tmp_path / f"{uuid.uuid4().hex}.xlsx"
+    path.write_bytes(data)
+    script = MEASURE.format(root=str(ROOT), tests=str(ROOT / "tests"))
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["code"], result["peak_mb"]
+
+
+@pytest.mark.parametrize("build", [
+    lambda: hostile.sheet_bomb(200), lambda: hostile.lying(hostile.sheet_bomb(200)),
+    lambda: hostile.strings_bomb(200), lambda: hostile.lying(hostile.strings_bomb(200), "xl/sharedStrings.xml"),
+    # just under the limits: read, not refused early — the most memory a reader may be made to use
+    lambda: hostile.sheet_bomb(150), lambda: hostile.strings_bomb(47), hostile.far_row,
+    lambda: hostile.wide_rows(50000)],
+    ids=["sheet-200MB", "sheet-200MB-lying", "strings-200MB", "strings-200MB-lying", "sheet-150MB",
+         "strings-47MB", "far-row", "wide-rows"])
+def test_hostile_files_are_read_in_bounded_memory(tmp_path, build):
+    code, peak_mb = peak(tmp_path, build())
+    assert code is not None  # every one of them is refused, one way or another
+    assert peak_mb < 300, (code, peak_mb)
+
+
+def test_no_lock_is_held_while_the_file_is_read(app, world, monkeypatch, tmp_path):
+    """The CLI import of a bomb: while it is being read another writer gets SQLite's write lock at
+    once, and on either database no transaction of the import is open yet."""
+    from backend.extensions import db
+    seen = {}
+    real = tables.read
+
+    def reading(*args, **kwargs):
+        seen["in_transaction"] = db.session().in_transaction()
+        if db.engine.dialect.name == "sqlite":
+            other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # fails at once if anyone holds the write lock
+                other.execute("ROLLBACK")
+                seen["other_writer"] = "ok"
+            except sqlite3.OperationalError as error:
+                seen["other_writer"] = str(error)
+            finally:
+                other.close()
+        return real(*args, **kwargs)
+    monkeypatch.setattr(tables, "read", reading)
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(hostile.sheet_bomb(200))
+    result = app.test_cli_runner().invoke(args=["subsidies-import", "employees", "330112006000", str(path),
+                                                "--user", "t_county"])
+    assert result.exit_code == 1 and "file_inflated_too_large" not in result.output  # messages, not codes
+    assert "解压后超过" in result.output
+    assert seen["in_transaction"] is False
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            assert seen["other_writer"] == "ok"
+
+
+def test_the_web_import_refuses_a_bomb_with_a_json_report(login_as, world):
+    import io
+    client = login_as("county")
+    r = client.post("/api/v1/subsidies/imports", form={
+        "kind": "employees", "region_id": str(world["regions"]["jincheng"]), "client_uuid": str(uuid.uuid4()),
+        "file": (io.BytesIO(hostile.sheet_bomb(200)), "名单.xlsx")})
+    assert r.status_code == 422 and r.is_json
+    assert r.json["import"]["errors"][0]["code"] == "file_inflated_too_large"
+
