@@ -102,10 +102,10 @@ def peak(tmp_path, data):
     lambda: hostile.sheet_bomb(200), lambda: hostile.lying(hostile.sheet_bomb(200)),
     lambda: hostile.strings_bomb(200), lambda: hostile.lying(hostile.strings_bomb(200), "xl/sharedStrings.xml"),
     # just under the limits: read, not refused early — the most memory a reader may be made to use
-    lambda: hostile.sheet_bomb(150), lambda: hostile.strings_bomb(47), hostile.far_row,
+    lambda: hostile.sheet_bomb(150), lambda: hostile.strings_bomb(8), lambda: hostile.strings_bomb(20), hostile.far_row,
     lambda: hostile.wide_rows(50000)],
     ids=["sheet-200MB", "sheet-200MB-lying", "strings-200MB", "strings-200MB-lying", "sheet-150MB",
-         "strings-47MB", "far-row", "wide-rows"])
+         "strings-8MB", "strings-20MB", "far-row", "wide-rows"])
 def test_hostile_files_are_read_in_bounded_memory(tmp_path, build):
     code, peak_mb = peak(tmp_path, build())
     assert code is not None  # every one of them is refused, one way or another
