@@ -57,9 +57,7 @@ def test_a_value_right_of_the_columns_read_is_refused():
 
 
 def test_rows_padded_to_the_last_column_are_read_narrow():
-    with pytest.raises(FileProblem) as problem:  # no data rows under the header: the header is incomplete
-        read(hostile.wide_rows(2000))
-    assert problem.value.code == "header_missing"
+    assert read(hostile.wide_rows(2000)).rows == []  # empty styled cells far right: blank rows, not data
 
 
 def test_a_csv_past_the_row_limit_is_refused(monkeypatch):
