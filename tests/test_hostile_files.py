@@ -105,8 +105,7 @@ def peak(tmp_path, data):
     ids=["sheet-200MB", "sheet-200MB-lying", "strings-200MB", "strings-200MB-lying", "sheet-150MB",
          "strings-8MB", "strings-20MB", "far-row", "wide-rows"])
 def test_hostile_files_are_read_in_bounded_memory(tmp_path, build):
-    code, peak_mb = peak(tmp_path, build())
-    assert code is not None  # every one of them is refused, one way or another
+    code, peak_mb = peak(tmp_path, build())  # refused, or read (blank rows padded far right) — in bounds
     assert peak_mb < 300, (code, peak_mb)
 
 
