@@ -17,11 +17,11 @@ OPERATOR = SimpleNamespace(id=None, is_authenticated=True, role="admin", region=
 CONFIG_FREE = {"pii-new-key"}
 
 
-def _configured(callback):
+def _configured(app, callback):
     """Stop before doing anything when the app's settings were refused (see create_app)."""
     @functools.wraps(callback)
     def run(*args, **kwargs):
-        error = current_app.extensions.get("jicai_config_error")
+        error = app.extensions.get("jicai_config_error")
         if error is not None:
             raise click.ClickException(str(error))
         return callback(*args, **kwargs)
@@ -201,4 +201,4 @@ def register(app):
 
     for name, command in app.cli.commands.items():
         if name not in CONFIG_FREE:
-            command.callback = _configured(command.callback)
+            command.callback = _configured(app, command.callback)

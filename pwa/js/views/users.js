@@ -124,11 +124,14 @@ function editSheet(u, me, reload) {
   const region = h("select", { id: "ue-region", "data-testid": "edit-region" });
   const name = h("input", { id: "ue-name", value: u.display_name, maxlength: 64, required: true, "data-testid": "edit-name" });
   let timer = null;
+  let asked = 0;
   async function fillRegions() {
+    const mine = ++asked; // only the latest answer fills the list (typing sends several)
     const level = ROLE_LEVEL[role.value];
     const keep = region.value || String(u.region && u.region.id);
     try {
       const data = await api("/regions", { query: { level, q: find.value.trim(), per_page: 100 } });
+      if (mine !== asked) return;
       const items = data.items || [];
       if (u.region && u.region.level === level && !items.some((r) => r.id === u.region.id) && !find.value.trim()) items.unshift(u.region);
       region.replaceChildren(...items.map((r) => h("option", { value: String(r.id), selected: String(r.id) === keep }, `${r.name} · ${r.code}`)));
