@@ -137,3 +137,40 @@ def test_county_manages_its_accounts_on_a_phone(browser, live_server, world, fre
     page.goto(f"{live_server}/users?q={username}")
     page.wait_for_selector(f"[data-testid=user][data-username={username}][data-active=true]")
     page.context.close()
+
+
+def test_field_work_waits_while_a_reset_password_is_changed(browser, live_server, world, fresh_user, make_project):
+    """An inspector whose password is reset while records wait in the outbox loses nothing: the
+    records wait through the sign-out (401) and the forced change (403 password_change_required)
+    instead of failing, and go once the new password is set."""
+    import requests
+    project = make_project(stage="construction")
+    user_id, username, _ = fresh_user("inspector", "jincheng")
+    page = browser.new_context(**PHONE).new_page()
+    _sign_in(page, live_server, username)
+    page.wait_for_selector("[data-testid=my-tasks], [data-testid=project-list]")
+    admin = requests.post(f"{live_server}/api/v1/auth/token", json={"username": "t_admin", "password": PASSWORD}).json()
+    secret = requests.post(f"{live_server}/api/v1/users/{user_id}/reset-password",
+                           headers={"Authorization": f"Bearer {admin['access_token']}"}).json()["one_time_password"]
+    entry = str(uuid.uuid4())
+    state = """async (id) => { const m = await import('/js/outbox.js'); const e = await m.find(id);
+                               return e ? e.state : 'sent'; }"""
+    page.evaluate("""async ([id, project]) => { const m = await import('/js/outbox.js');
+        await m.enqueue([{ id, kind: 'inspection', method: 'POST', url: '/api/v1/inspections', label: {},
+                           json: { client_uuid: id, project_id: project, verdict: 'normal', lat: 30.234, lng: 119.72 } }]);
+        await m.replayNow({ force: true }); }""", [entry, project])
+    assert page.evaluate(state, entry) == "queued"  # the session ended with the reset: 401, waits
+    _sign_in(page, live_server, username, secret)
+    page.wait_for_selector("[data-testid=pw-forced]")
+    page.evaluate("async () => (await import('/js/outbox.js')).replayNow({ force: true })")
+    assert page.evaluate(state, entry) == "queued"  # 403 password_change_required: still waits
+    page.fill("[data-testid=pw-current]", secret)
+    page.fill("[data-testid=pw-new]", NEW_PASSWORD)
+    page.fill("[data-testid=pw-again]", NEW_PASSWORD)
+    page.click("[data-testid=pw-submit]")
+    page.wait_for_selector("[data-testid=flash]")
+    page.wait_for_function(f"async () => !(await (await import('/js/outbox.js')).find('{entry}'))")
+    r = requests.get(f"{live_server}/api/v1/inspections?project_id={project}",
+                     headers={"Authorization": f"Bearer {admin['access_token']}"})
+    assert entry in [i["client_uuid"] for i in r.json()["items"]]
+    page.context.close()
