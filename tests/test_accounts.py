@@ -83,6 +83,15 @@ def test_signing_out_ends_only_that_browser(app, make_user):
     assert desk.get("/api/v1/auth/me").status_code == 200
 
 
+def test_signing_in_again_ends_the_browsers_previous_session(app, make_user):
+    _, name = make_user()
+    me, _ = sign_in(app, name)
+    copy = copy_of(app, me)
+    r = me.c.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+    assert r.status_code == 200 and me.c.get("/api/v1/auth/me").status_code == 200
+    assert_error(copy.get("/api/v1/auth/me"), 401, "unauthenticated")
+
+
 def test_an_expired_session_row_signs_no_one_in(app, make_user):
     user_id, name = make_user()
     me, _ = sign_in(app, name)

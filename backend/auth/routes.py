@@ -32,6 +32,7 @@ def login(data):
     """Sign in with a session cookie; returns the user and the CSRF token for later writes.
     401 ``bad_credentials``; 429 ``too_many_attempts``."""
     user = authenticate(data["username"], data["password"], request.remote_addr or "")
+    end_session()  # signing in again on this browser ends the session it had
     session.clear()
     login_user(user)
     start_session(user)
