@@ -312,6 +312,8 @@ def test_user_update_bad_input_changes_nothing(app, make_user, login_as, body, c
 def test_user_management_bad_targets(app, world, login_as):
     admin = login_as("admin")
     assert_error(admin.post("/api/v1/users/2147483647/reset-password"), 404, "not_found")
+    assert_error(admin.post("/api/v1/users/2147483647/reactivate"), 404, "not_found")
+    assert_error(admin.request("PATCH", "/api/v1/users/99999999999", json={"role": "inspector"}), 404, "not_found")
     assert_error(admin.post(f"/api/v1/users/{world['users']['admin']}/deactivate", json={}), 409, "own_account")
     assert_error(admin.post("/api/v1/users/1/deactivate", json={"reason": "x" * 201}), 400, "validation_error")
     assert_error(admin.get("/api/v1/users?status=gone"), 400, "validation_error")
@@ -349,7 +351,6 @@ def test_security_headers_on_every_response(app, url):
 
 
 def test_hsts_behind_https(app):
-    from conftest import ROOT  # noqa: F401
     from backend import create_app
     secure = create_app({**{k: app.config[k] for k in app.config if k.isupper()}, "SESSION_COOKIE_SECURE": True})
     r = secure.test_client().get("/api/v1/hello")
