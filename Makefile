@@ -1,4 +1,5 @@
-# Two commands: `make run` (venv, install, migrate, demo, gunicorn on :8000) and `make test`.
+# Two commands: `make run` (venv, install, migrate, demo unless JICAI_ENV=production, gunicorn on :8000)
+# and `make test`.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -27,7 +28,11 @@ pwa/vendor/jsQR.js: package-lock.json
 run: $(BIN)/.installed pwa/vendor/jsQR.js
 	mkdir -p instance
 	$(BIN)/flask db upgrade
+ifeq ($(JICAI_ENV),production)
+	@echo "JICAI_ENV=production: the demo is not loaded (first administrator: flask create-admin, see README)"
+else
 	$(BIN)/flask demo
+endif
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).

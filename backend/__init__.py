@@ -1,6 +1,7 @@
 """Jicai 基财智控 — the application factory."""
 import logging
 
+import click
 from apiflask import APIFlask
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -10,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .config import ROOT, Config
+from .config import ROOT, Config, ConfigError
 from .extensions import db, migrate
 
 log = logging.getLogger("jicai")
@@ -25,7 +26,7 @@ def create_app(config=None):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    Config.check(app.config)
+    _check_config(app)
     app.url_map.converters["int"] = BoundedInt
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
@@ -39,8 +40,9 @@ def create_app(config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
 
-    from .core import auth, errors, uploads
+    from .core import auth, errors, headers, uploads
     errors.register(app)
+    headers.init_app(app)
     auth.init_app(app)
     uploads.init_app(app)
     _register_blueprints(app)
@@ -49,6 +51,21 @@ def create_app(config=None):
     from . import cli
     cli.register(app)
     return app
+
+
+def _check_config(app):
+    """Refuse to start with unsafe settings in production. Under the ``flask`` command the refusal
+    waits for the command: one that needs no configuration (``pii-new-key``, run to *make* the
+    settings) still works, every other one stops with the same message before doing anything."""
+    try:
+        Config.check(app.config)
+    except ConfigError as error:
+        command = click.get_current_context(silent=True)
+        if command is None:  # gunicorn, tests: fail at startup
+            raise
+        if command.parent is not None:  # a command that loads the app itself (db, shell, run)
+            raise click.ClickException(str(error)) from error
+        app.extensions["jicai_config_error"] = error
 
 
 class BoundedInt(IntegerConverter):

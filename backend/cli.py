@@ -1,16 +1,49 @@
 """Commands for operators and cron. They call the same services as the routes, and commit once."""
+import csv
+import functools
+import io
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
+from flask import current_app
 
 from .extensions import db
+
+# Who the CLI acts as: the operator at the shell, whose scope is every region (audited as actor None).
+OPERATOR = SimpleNamespace(id=None, is_authenticated=True, role="admin", region=SimpleNamespace(path="/"))
+# Commands that run even when the production settings are incomplete: they help make them.
+CONFIG_FREE = {"pii-new-key"}
+
+
+def _configured(app, callback):
+    """Stop before doing anything when the app's settings were refused (see create_app)."""
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        error = app.extensions.get("jicai_config_error")
+        if error is not None:
+            raise click.ClickException(str(error))
+        return callback(*args, **kwargs)
+    return run
+
+
+def _new_password(username, password):
+    from .core import passwords
+    problem = passwords.problem(password, username)
+    if problem:
+        raise click.ClickException(f"{problem[2]} ({problem[1]})")
+    return password
 
 
 def register(app):
     @app.cli.command("demo")
     def demo_command():
-        """Load the Lin'an demo (regions, units, ~100 projects, users). Safe to run twice."""
+        """Load the Lin'an demo (regions, units, ~100 projects, users). Safe to run twice. Refused
+        when JICAI_ENV=production: its users share a password published in the README."""
+        if current_app.config["ENV"] == "production":
+            raise click.ClickException("refusing to load the demo when JICAI_ENV=production: its nine users, "
+                                       "admin among them, share the password published in the README")
         from .demo import loader
         created = loader.load()
         db.session.commit()
@@ -73,22 +106,56 @@ def register(app):
 
     @app.cli.command("create-user")
     @click.argument("username")
-    @click.argument("role")
+    @click.argument("role", type=click.Choice(["admin", "province", "city", "county", "township_lead",
+                                               "inspector"]))
     @click.argument("region_code")
     @click.option("--name", default=None)
     @click.password_option()
     def create_user_command(username, role, region_code, name, password):
-        """Create an account (the first administrator, typically)."""
-        from .core.auth import hash_password
-        from .core.models import User
+        """Create an account with a password typed twice (weak ones refused)."""
+        _create_user(username, role, region_code, name, password)
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--region", "region_code", required=True,
+                  help="The province's 12-digit code (load the regions first: flask regions-import).")
+    @click.option("--name", default=None, help="Display name (default: the user name).")
+    @click.password_option(envvar="JICAI_ADMIN_PASSWORD", show_envvar=True,
+                           help="Asked twice when JICAI_ADMIN_PASSWORD is not set.")
+    def create_admin_command(username, region_code, name, password):
+        """Create the first administrator. The password is asked for twice (or read from
+        JICAI_ADMIN_PASSWORD); weak ones are refused — there is no default."""
+        _create_user(username, "admin", region_code, name, password)
+
+    def _create_user(username, role, region_code, name, password):
+        from .auth.services import create_user
+        from .core.errors import ApiError
         from .regions.services import by_code
         region = by_code(region_code)
         if region is None:
-            raise click.ClickException(f"no region with code {region_code}")
-        db.session.add(User(username=username, display_name=name or username,
-                            password_hash=hash_password(password), role=role, region_id=region.id))
+            raise click.ClickException(f"no region with code {region_code} (load them first: flask regions-import FILE)")
+        _new_password(username, password)
+        try:
+            user = create_user(OPERATOR, username, name or username, password, role, region.id)
+        except ApiError as error:
+            raise click.ClickException(f"{error.en} ({error.zh})")
         db.session.commit()
-        click.echo(f"created {username} ({role}) in {region.name}")
+        click.echo(f"created {user.username} ({role}) in {region.name}")
+
+    @app.cli.command("regions-import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def regions_import_command(path):
+        """Load administrative divisions from a CSV file (code,name,parent_code[,lat,lng]; UTF-8;
+        parents before children). Levels follow the depth: province, city, county, township,
+        village. Existing codes keep their place and get the new name; safe to run twice."""
+        from .regions.services import import_rows
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        try:
+            added, renamed = import_rows(rows)
+        except ValueError as error:
+            raise click.ClickException(str(error))
+        db.session.commit()
+        click.echo(f"{added} regions added, {renamed} renamed, {len(rows) - added - renamed} unchanged")
 
     @app.cli.command("subsidies-import")
     @click.argument("kind", type=click.Choice(["policies", "beneficiaries", "disbursements", "notices", "deaths",
@@ -132,3 +199,7 @@ def register(app):
         for table, n in rotate().items():
             click.echo(f"{table}: {n} rows re-encrypted")
         db.session.commit()
+
+    for name, command in app.cli.commands.items():
+        if name not in CONFIG_FREE:
+            command.callback = _configured(app, command.callback)

@@ -283,8 +283,22 @@ def browser():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield csp_watched(browser)
         browser.close()
+
+
+def csp_watched(browser):
+    """``browser`` whose every new context (and page) records CSP blocks."""
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def watched_context(*args, **kwargs):
+        return watch_csp(new_context(*args, **kwargs))
+
+    def watched_page(*args, **kwargs):
+        return watch_csp(new_page(*args, **kwargs))
+
+    browser.new_context, browser.new_page = watched_context, watched_page
+    return browser
 
 
 # A cheap Android phone held in one hand: what every browser test uses.
@@ -292,9 +306,29 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "l
          "is_mobile": True, "has_touch": True}
 
 
+# What the Content-Security-Policy blocked in any page of the test's browsers (Chromium logs each
+# block as a console error). Every browser test fails on one: the pages must work under the policy.
+CSP_BLOCKED = []
+
+
+def watch_csp(context):
+    """Record CSP blocks in every page of ``context`` (a Playwright BrowserContext, or one Page)."""
+    context.on("console", lambda m: CSP_BLOCKED.append(f"{m.page.url if m.page else '?'}: {m.text}")
+               if "Content Security Policy" in m.text else None)
+    return context
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations():
+    CSP_BLOCKED.clear()
+    yield
+    assert CSP_BLOCKED == [], CSP_BLOCKED
+
+
 @pytest.fixture
 def phone(browser):
-    """A 360 px phone page; fails the test on any uncaught error in the page."""
+    """A 360 px phone page; fails the test on any uncaught error in the page (and, like every
+    browser test, on anything the Content-Security-Policy blocked)."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
     errors = []

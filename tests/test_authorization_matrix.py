@@ -137,6 +137,19 @@ ENDPOINTS = {
                       roles=("admin", "province", "city", "county", "township_lead"), scoped=False),
     "user_create": Endpoint("POST", "/api/v1/users", lambda i: "/api/v1/users", 201, roles=("admin",),
                             scoped=False, body=_user_body),
+    # User management: a fresh inspector of 锦城 each time; admin anywhere, the county in its county.
+    "user_update": Endpoint("PATCH", "/api/v1/users/<int:user_id>", lambda i: f"/api/v1/users/{i['target']}", 200,
+                            roles=("admin", "county"), needs={"target": True},
+                            body=lambda i: {"role": "township_lead"}),
+    "user_reset": Endpoint("POST", "/api/v1/users/<int:user_id>/reset-password",
+                           lambda i: f"/api/v1/users/{i['target']}/reset-password", 200, roles=("admin", "county"),
+                           needs={"target": True}),
+    "user_deactivate": Endpoint("POST", "/api/v1/users/<int:user_id>/deactivate",
+                                lambda i: f"/api/v1/users/{i['target']}/deactivate", 200, roles=("admin", "county"),
+                                needs={"target": True}, body=lambda i: {"reason": "调离"}),
+    "user_reactivate": Endpoint("POST", "/api/v1/users/<int:user_id>/reactivate",
+                                lambda i: f"/api/v1/users/{i['target']}/reactivate", 200, roles=("admin", "county"),
+                                needs={"target": True}),
     "regions": Endpoint("GET", "/api/v1/regions", lambda i: "/api/v1/regions", 200, scoped=False),
     "region": Endpoint("GET", "/api/v1/regions/<int:region_id>",
                        lambda i: f"/api/v1/regions/{i['regions']['jincheng']}", 200),
@@ -317,13 +330,43 @@ ENDPOINTS = {
                              body=lambda i: {"client_uuid": new_uuid(), "reason": "广告"}),
     "inbox": Endpoint("GET", "/api/v1/notifications", lambda i: "/api/v1/notifications", 200, scoped=False),
     "inbox_read": Endpoint("POST", "/api/v1/notifications/<int:notification_id>/read",
-                           lambda i: "/api/v1/notifications/1/read", 204, scoped=False),
+                           lambda i: f"/api/v1/notifications/{i['notification']}/read", 204, scoped=False,
+                           needs={"notification": True}),
     "inbox_read_all": Endpoint("POST", "/api/v1/notifications/read-all",
                                lambda i: "/api/v1/notifications/read-all", 204, scoped=False),
 }
-# Public or credential-exchange endpoints: covered by test_auth.py, not by role.
+# Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
+# (changing one's own password would change the shared world users' passwords here), not by role.
 NOT_ROLE_BASED = {"/api/v1/auth/login", "/api/v1/auth/token", "/api/v1/auth/token/revoke",
-                  "/api/v1/openapi.json"}
+                  "/api/v1/auth/password", "/api/v1/openapi.json"}
+
+
+def fresh_inspector(app, world):
+    from backend.core.auth import hash_password
+    from backend.core.models import User
+    from backend.extensions import db
+    from conftest import PASSWORD
+    with app.app_context():
+        user = User(username=f"m_{new_uuid()[:8]}", display_name="矩阵巡查员", role="inspector",
+                    password_hash=hash_password(PASSWORD), region_id=world["regions"]["jincheng"])
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def notification_for(app, world, actor):
+    """A message in the actor's own inbox (anonymous: any id, it is refused before the lookup)."""
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.notifications.models import Notification
+    from backend.notifications.services import notify
+    if actor is None:
+        return 1
+    with app.app_context():
+        user = db.session.get(User, world["users"][actor])
+        notify([user], "matrix", "矩阵测试", "Matrix test", "/")
+        db.session.commit()
+        return db.session.query(Notification.id).filter_by(user_id=user.id).order_by(Notification.id.desc()).first()[0]
 
 
 def expected(endpoint, actor):
@@ -362,6 +405,10 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["evidence"] = submit_evidence(app, world, ids["rect"])
     if "fresh_import" in endpoint.needs:
         ids["fresh_import"] = fresh_import(app, world)
+    if "target" in endpoint.needs:
+        ids["target"] = fresh_inspector(app, world)
+    if "notification" in endpoint.needs:
+        ids["notification"] = notification_for(app, world, actor)
     if "subsidy" in endpoint.needs:
         ids["sub"] = subsidy_ids(app, world, ids.get("project") or make_project(stage="approved"))
     client = login_as(actor)

@@ -35,7 +35,7 @@ def test_scan_sign_in_and_see_the_timeline(app, live_server, make_project, phone
     phone.screenshot(path=str(artifacts / "scan-full.png"), full_page=True)
 
     phone.click("[data-testid=lang-toggle]")
-    phone.wait_for_function("document.querySelector('[data-testid=project-stage]')?.innerText === 'Construction'")
+    phone.wait_for_function("() => document.querySelector('[data-testid=project-stage]')?.innerText === 'Construction'")
     phone.screenshot(path=str(artifacts / "scan-full-en.png"))
     phone.click("[data-testid=lang-toggle]")
 
@@ -50,7 +50,7 @@ def test_move_a_stage_from_the_phone(app, live_server, make_project, phone, arti
     phone.click("[data-testid=move][data-to=acceptance]")
     phone.screenshot(path=str(artifacts / "move-confirm.png"))
     phone.click("[data-testid=move-confirm]")
-    phone.wait_for_function("document.querySelector('[data-testid=project-stage]')?.innerText === '验收'")
+    phone.wait_for_function("() => document.querySelector('[data-testid=project-stage]')?.innerText === '验收'")
     kinds = phone.locator("[data-testid=timeline-item]").first.get_attribute("data-kind")
     assert kinds == "stage_changed"
     phone.screenshot(path=str(artifacts / "move-done.png"))

@@ -20,7 +20,7 @@ def _phone(browser, live_server):
     page.click("[data-testid=login-submit]")
     page.wait_for_selector("[data-testid=my-tasks], [data-testid=project-list]")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("localStorage.getItem('jicai.checklists') !== null")  # saved for offline use
+    page.wait_for_function("() => localStorage.getItem('jicai.checklists') !== null")  # saved for offline use
     return context, page
 
 
@@ -121,7 +121,7 @@ def test_signing_out_without_signal_asks_first_and_ends_the_session_when_back_on
     assert page.evaluate("localStorage.getItem('jicai.logoutPending')") == "1"
     # Back online: the server session the phone could not end is ended now.
     context.set_offline(False)
-    page.wait_for_function("localStorage.getItem('jicai.logoutPending') === null")
+    page.wait_for_function("() => localStorage.getItem('jicai.logoutPending') === null")
     assert page.evaluate("fetch('/api/v1/auth/me').then(r => r.status)") == 401
     page.goto(f"{live_server}/")
     page.wait_for_url("**/login**")

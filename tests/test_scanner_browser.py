@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image, ImageChops, ImageFilter
 
-from conftest import PHONE, code_of
+from conftest import PHONE, code_of, csp_watched
 
 
 def qr_image(app, code):
@@ -117,8 +117,8 @@ def test_the_live_camera_reads_a_grainy_plaque(app, browser, live_server, make_p
     assert zxingcpp.read_barcodes(frames[0]), "the frame itself must be readable"
     video = tmp_path / f"grain{sigma}.y4m"
     y4m(frames, video)
-    camera = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+    camera = csp_watched(browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]))
     try:
         context = camera.new_context(**PHONE, permissions=["camera"])
         page = context.new_page()

@@ -254,7 +254,7 @@ def test_a_comment_on_a_project_is_answered_in_public(app, live_server, make_pro
     visitor.goto(f"{live_server}/q/{code}")
     photo = visitor.locator("[data-testid=public-photo] img")
     photo.wait_for()
-    visitor.wait_for_function("document.querySelector('[data-testid=public-photo] img').naturalWidth > 0")
+    visitor.wait_for_function("() => document.querySelector('[data-testid=public-photo] img').naturalWidth > 0")
     assert visitor.locator("[data-testid=public-photo]").get_attribute("href").endswith(".jpg")
     visitor.wait_for_selector("#comments [data-testid=comment-submit]")
     visitor.click("[data-testid=comment-kind-complaint]")
@@ -383,7 +383,7 @@ def test_the_lead_prints_the_village_code(app, world, seeded, live_server, phone
     lead.click("[data-testid=vc-get]")
     lead.wait_for_selector("[data-testid=vc-png]")
     assert lead.evaluate("document.querySelector('[data-testid=vc-png]').naturalWidth") > 0 or \
-        lead.wait_for_function("document.querySelector('[data-testid=vc-png]').naturalWidth > 0")
+        lead.wait_for_function("() => document.querySelector('[data-testid=vc-png]').naturalWidth > 0")
     assert village_code(app, world) in lead.inner_text("[data-testid=vc-result]")
     lead.screenshot(path=str(artifacts / "village-code.png"), full_page=True)
     lead.click("[data-testid=vc-open]")
@@ -413,5 +413,5 @@ def test_a_long_register_is_read_a_page_at_a_time(app, world, seeded, live_serve
     lead.wait_for_selector("[data-testid=people]")
     assert lead.locator("[data-testid=person]").count() == 30
     lead.click("[data-testid=people-more]")
-    lead.wait_for_function("document.querySelectorAll('[data-testid=person]').length === 35")
+    lead.wait_for_function("() => document.querySelectorAll('[data-testid=person]').length === 35")
     assert lead.locator("[data-testid=people-more]").is_hidden()

@@ -26,6 +26,7 @@ class UserOut(Schema):
     role = String(required=True)
     region = Nested(RegionRef, required=True)
     active = Boolean(required=True)
+    must_change_password = Boolean(required=True)
 
 
 class SessionOut(Schema):
@@ -53,6 +54,28 @@ class UserIn(Schema):
 
 class UserQuery(PageQuery):
     role = String(validate=OneOf(list(ROLES)))
+    status = String(load_default="active", validate=OneOf(["active", "inactive", "all"]))
+    q = CleanString(validate=Length(max=64))
+
+
+class PasswordChangeIn(Schema):
+    current_password = CleanString(required=True, validate=Length(min=1, max=256))
+    new_password = CleanString(required=True, validate=Length(min=1, max=256))
+
+
+class UserUpdateIn(Schema):
+    role = String(validate=OneOf(list(ROLES)))
+    region_id = Id()
+    display_name = Text(64, required=False)
+
+
+class DeactivateIn(Schema):
+    reason = Text(200, required=False)
+
+
+class PasswordResetOut(Schema):
+    user = Nested(UserOut, required=True)
+    one_time_password = String(required=True)
 
 
 UserPage = Schema.from_dict({"items": List(Nested(UserOut), required=True), **page_fields()},

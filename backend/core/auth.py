@@ -1,5 +1,12 @@
 """Authentication: session cookies for the PWA, bearer JWTs for API clients, CSRF on cookie writes,
-rate-limited password checks, and the role guard every route uses."""
+rate-limited password checks, and the role guard every route uses.
+
+Sessions and tokens can be ended on the server although app servers keep no state: a session cookie
+carries a random key whose hash is a row of ``user_sessions`` (signing out deletes it), and a bearer
+token carries the user's ``auth_epoch`` (a password change or a deactivation bumps it). Both are
+checked in the one query that loads the user on each request.
+"""
+import hashlib
 import hmac
 import unicodedata
 import secrets
@@ -9,16 +16,28 @@ from functools import wraps
 import jwt
 from flask import current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, login_manager
 from . import audit, clock, limits
 from .errors import ApiError
-from .models import LoginAttempt, RevokedToken, User
+from .models import LoginAttempt, RevokedToken, User, UserSession
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_EXEMPT = {"auth.login", "auth.token"}
+# Who may do what with accounts (the roles; scope rules in backend/auth/services.py): listing is for
+# everyone who assigns work; administrators create accounts; administrators (anywhere) and county
+# supervisors (in their county, never above their own role) reset passwords, deactivate and
+# reactivate accounts and change roles and regions.
+PERMISSIONS = {
+    "users.list": ("admin", "province", "city", "county", "township_lead"),
+    "users.create": ("admin",),
+    "users.manage": ("admin", "county"),
+}
+# What a user whose password was reset may still do before changing it.
+PASSWORD_CHANGE_ALLOWED = {"auth.me", "auth.logout", "auth.change_password", "auth.token_revoke", "auth.hello"}
+MAX_ID = 2**31 - 1
 
 
 def hash_password(password):
@@ -47,9 +66,10 @@ def _remember_failure(user, username, ip, action):
     db.session.commit()
 
 
-def authenticate(username, password, ip):
+def authenticate(username, password, ip, signing_in=True):
     """Check a password. Raises 429 ``too_many_attempts`` after repeated failures and 401
-    ``bad_credentials`` on a wrong name or password; every attempt is recorded."""
+    ``bad_credentials`` on a wrong name or password; every attempt is recorded (a success only when
+    ``signing_in``: re-checking the current password before changing it is not a sign-in)."""
     cfg = current_app.config
     # Phones capitalise the first letter and input methods type full-width letters: user names are
     # compared in their plain lower-case form.
@@ -82,8 +102,9 @@ def authenticate(username, password, ip):
             raise ApiError(401, "bad_credentials", f"用户名或密码错误；该用户名的登录已暂停 {minutes} 分钟",
                            f"Wrong user name or password; signing in with this name is paused for {minutes} minutes")
         raise ApiError(401, "bad_credentials", "用户名或密码错误", "Wrong user name or password")
-    db.session.add(LoginAttempt(username=username, ip=ip, success=True))
-    audit.record(user, "auth.login", subject=user, region_id=user.region_id)
+    if signing_in:
+        db.session.add(LoginAttempt(username=username, ip=ip, success=True))
+        audit.record(user, "auth.login", subject=user, region_id=user.region_id)
     return user
 
 
@@ -93,12 +114,45 @@ def new_csrf_token():
     return token
 
 
+def _key_hash(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(user):
+    """Sign ``user`` in on this browser: a new server-side session row whose key goes in the (signed)
+    cookie. The user's expired rows are swept on the way."""
+    now = clock.now()
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now))
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(key_hash=_key_hash(key), user_id=user.id, created_at=now,
+                               expires_at=now + current_app.config["PERMANENT_SESSION_LIFETIME"]))
+    session["sid"] = key
+
+
+def end_session():
+    """End this browser's session on the server: its cookie, even copied, no longer signs anyone in."""
+    key = session.get("sid")
+    if key:
+        db.session.execute(delete(UserSession).where(UserSession.key_hash == _key_hash(key)))
+
+
+def end_other_sessions(user, keep_current=False):
+    """End every session of ``user`` (but this browser's when ``keep_current``) and revoke all their
+    bearer tokens (the epoch the tokens carry moves on)."""
+    stmt = delete(UserSession).where(UserSession.user_id == user.id)
+    key = session.get("sid") if keep_current else None
+    if key:
+        stmt = stmt.where(UserSession.key_hash != _key_hash(key))
+    db.session.execute(stmt)
+    user.auth_epoch = (user.auth_epoch or 0) + 1
+
+
 def issue_token(user):
     """A signed bearer token for ``user``; returns (token, expires_at)."""
     now = clock.now()
     expires = now + current_app.config["JWT_LIFETIME"]
     claims = {"iss": "jicai", "sub": str(user.id), "role": user.role, "iat": now,
-              "exp": expires, "jti": uuid.uuid4().hex}
+              "exp": expires, "jti": uuid.uuid4().hex, "ep": user.auth_epoch or 0}
     token = jwt.encode(claims, current_app.config["SECRET_KEY"],
                        algorithm=current_app.config["JWT_ALGORITHM"])
     return token, expires
@@ -130,13 +184,25 @@ def jwt_claims(token, key, algorithm, issuer, require):
     return claims
 
 
+def _user_id(value):
+    """A user id from a token or a cookie: a plain positive 32-bit number, else None."""
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
 def user_for_token(claims):
-    """The token's user, checked against revocation in the same query (every API call pays for it).
-    401 ``token_revoked`` / ``token_invalid``."""
+    """The token's user, checked against revocation in the same query (every API call pays for it):
+    the token's id revoked, or the user's credential epoch moved on since it was issued (password
+    changed, account deactivated). 401 ``token_revoked`` / ``token_invalid``."""
+    user_id = _user_id(claims["sub"])
+    if user_id is None:  # correctly signed but not about a user: still just an invalid token
+        raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
     row = db.session.execute(
-        select(User, RevokedToken.jti).outerjoin(RevokedToken, RevokedToken.jti == claims["jti"])
-        .where(User.id == int(claims["sub"]))).first()
-    if row is not None and row.jti is not None:
+        select(User, RevokedToken.jti).outerjoin(RevokedToken, RevokedToken.jti == str(claims["jti"]))
+        .where(User.id == user_id)).first()
+    if row is not None and (row.jti is not None or claims.get("ep") != (row.User.auth_epoch or 0)):
         raise ApiError(401, "token_revoked", "登录凭证已注销", "The token has been revoked")
     if row is None or not row.User.active:
         raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
@@ -186,8 +252,15 @@ def init_app(app):
     def load_user(user_id):
         if bearer():  # a bearer token, when present, is the only credential considered
             return None
-        user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+        key, ident = session.get("sid"), _user_id(user_id)
+        if not key or ident is None:
+            return None
+        # The user and their live session row in one query: a signed-out (deleted) or expired
+        # session is anonymous, whatever the cookie says.
+        return db.session.execute(
+            select(User).join(UserSession, UserSession.user_id == User.id)
+            .where(User.id == ident, User.active.is_(True), UserSession.key_hash == _key_hash(key),
+                   UserSession.expires_at > clock.now())).scalar_one_or_none()
 
     @login_manager.request_loader
     def load_from_token(req):
@@ -213,3 +286,15 @@ def init_app(app):
             if not hmac.compare_digest(sent, session.get("csrf", "")):
                 raise ApiError(403, "csrf_failed", "页面已过期，请刷新后重试",
                                "Missing or wrong CSRF token; reload the page")
+
+    @app.before_request
+    def password_change_first():
+        """Someone whose password was chosen by someone else (a reset) changes it before anything
+        else: every other API call is refused with 403 ``password_change_required``."""
+        if (not request.path.startswith("/api/") or request.endpoint in PASSWORD_CHANGE_ALLOWED
+                or request.routing_exception is not None or not (bearer() or "_user_id" in session)):
+            return
+        user = actor()
+        if user is not None and user.must_change_password:
+            raise ApiError(403, "password_change_required", "请先修改密码（管理员重置的密码只能用于登录一次）",
+                           "Change your password first (a reset password is for signing in once)")

@@ -1,5 +1,5 @@
-"""Tables the core needs to authenticate, scope, audit and de-duplicate: regions, users, audit log,
-idempotency keys, revoked tokens, login attempts."""
+"""Tables the core needs to authenticate, scope, audit and de-duplicate: regions, users, their
+sessions, audit log, idempotency keys, revoked tokens, login attempts."""
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
@@ -65,6 +65,12 @@ class User(UserMixin, db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    # Bumped whenever the password changes or the account is deactivated: bearer tokens carry the
+    # epoch they were issued under, so one UPDATE revokes every token of the user on every server.
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when someone else chose the password (a reset): every call but changing it is refused.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=db.false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     region = relationship(Region, lazy="joined")
 
@@ -99,6 +105,18 @@ class IdempotencyKey(db.Model):
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie carries a random key; only its SHA-256 is stored. Signing out
+    deletes the row, so a copied cookie stops working at once on every app server."""
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class RevokedToken(db.Model):

@@ -2,6 +2,7 @@
 from sqlalchemy import select, update
 
 from ..core import clock
+from ..core.errors import not_found
 from ..core.models import Region, User
 from ..extensions import db
 from .models import Notification
@@ -28,7 +29,13 @@ def people_above(region, roles):
 
 
 def mark_read(user, notification_id=None):
+    """Mark the user's messages read (all, or one). 404 ``not_found`` when ``notification_id`` is not
+    one of theirs — someone else's message is no more visible than a missing one."""
     stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if notification_id is not None:
+        mine = db.session.scalar(select(Notification.id).where(Notification.id == notification_id,
+                                                               Notification.user_id == user.id))
+        if mine is None:
+            raise not_found("消息", "notification")
         stmt = stmt.where(Notification.id == notification_id)
     db.session.execute(stmt.values(read_at=clock.now()))

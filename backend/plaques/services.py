@@ -115,10 +115,11 @@ def labels(region, kind="all", stage=None):
 PER_PAGE = 21  # A4, 3 × 7 labels of 63.5 × 38.1 mm (standard L7160 label paper)
 
 
-def label_sheet(region, kind="all", stage=None):
-    """The printable HTML sheet (A4, 21 labels a page), QR symbols inline as SVG."""
+def label_sheet(region, kind="all", stage=None, served=False):
+    """The printable HTML sheet (A4, 21 labels a page), QR symbols inline as SVG. ``served``: for the
+    browser (a print button, its script from /js/); otherwise a file to open from disk."""
     items = [{"kind": k, "name": name, "region": region_name, "code": code,
               "pretty": pretty(code), "url": qrcodes.scan_url(code), "svg": qrcodes.inline_svg(code)}
              for k, name, region_name, code in labels(region, kind, stage)]
     pages = [items[i:i + PER_PAGE] for i in range(0, len(items), PER_PAGE)]
-    return render_template("labels.html", region=region, pages=pages, count=len(items))
+    return render_template("labels.html", region=region, pages=pages, count=len(items), served=served)

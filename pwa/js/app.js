@@ -13,6 +13,7 @@ import * as inbox from "./views/inbox.js";
 import * as village from "./views/village.js";
 import * as subsidies from "./views/subsidies.js";
 import * as comments from "./views/comments.js";
+import * as users from "./views/users.js";
 import * as outbox from "./outbox.js";
 import { h } from "./dom.js";
 import { errorPage, sheet } from "./views/common.js";
@@ -43,6 +44,8 @@ const ROUTES = [
   [/^\/subsidies\/cases\/?$/, subsidies.renderCases, true],
   [/^\/subsidies\/people\/(\d+)\/?$/, subsidies.renderPerson, true],
   [/^\/comments\/?$/, comments.render, true],
+  [/^\/users\/?$/, users.renderUsers, true],
+  [/^\/password\/?$/, users.renderPassword, true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */
@@ -196,6 +199,11 @@ async function route() {
   const [, view, needsUser] = hit;
   if (needsUser && !session.user) {
     navigate("/login?next=" + encodeURIComponent(path + location.search), { replace: true });
+    return;
+  }
+  // A password someone else set (a reset) is changed before anything else (the server insists too).
+  if (needsUser && session.user.must_change_password && !/^\/password\/?$/.test(path)) {
+    navigate("/password?next=" + encodeURIComponent(path + location.search), { replace: true });
     return;
   }
   // A view returns its page (or null after redirecting); a page that arrives late is dropped.

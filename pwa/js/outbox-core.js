@@ -272,7 +272,10 @@
         notify({ acked: head.id, status: res.status });
         continue;
       }
-      if (res.status === 401) { summary.stopped = "auth"; await noteFailure(head, 401, err.message, true); break; }
+      // Signed out, or signed in with a reset password not yet changed: wait for the person, never fail the work.
+      if (res.status === 401 || err.code === "password_change_required") {
+        summary.stopped = "auth"; await noteFailure(head, res.status, err.message, true); break;
+      }
       if (res.status === 403 && err.code === "csrf_failed" && csrfRetriedFor !== head.id) {
         // The token went stale (new session): fetch a fresh one and send the same entry once more.
         csrf = null;

@@ -43,7 +43,9 @@ function workLinks(user) {
       field ? t("home.myRects") : t("home.rects")),
     // The subsidies and the public platform (villagers' cases, comments on projects): not field work.
     field ? null : h("a", { href: "/subsidies", "data-link": "", class: "btn", "data-testid": "home-subsidies" }, t("home.subsidies")),
-    field ? null : h("a", { href: "/comments", "data-link": "", class: "btn", "data-testid": "home-comments" }, t("home.comments")));
+    field ? null : h("a", { href: "/comments", "data-link": "", class: "btn", "data-testid": "home-comments" }, t("home.comments")),
+    ["admin", "county"].includes(user.role) ? h("a", { href: "/users", "data-link": "", class: "btn", "data-testid": "home-users" }, t("users.title")) : null,
+    h("a", { href: "/password", "data-link": "", class: "btn", "data-testid": "home-password" }, t("pw.title")));
   if (!field) {
     api("/risks/summary").then((s) => {
       const b = (s && s.by_level) || {};
