@@ -242,7 +242,7 @@ ENDPOINTS = {
                             lambda i: f"/api/v1/rectifications/{i['rect']}/reopen", 200,
                             roles=("county", "city", "province"), needs={"rect": "approved"},
                             body=lambda i: {"client_uuid": new_uuid(), "reason": "复查发现问题"}),
-    "import": Endpoint("POST", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 201,
+    "import": Endpoint("POST", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 202,
                        roles=("admin", "county", "township_lead"), form=_people_file),
     "imports": Endpoint("GET", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 200,
                         roles=("admin", "county", "township_lead"), scoped=False),
