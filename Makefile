@@ -1,4 +1,4 @@
-# Two commands: `make run` (venv, install, migrate, demo, gunicorn on :8000) and `make test`.
+# Two commands: `make run` (venv, install, migrate, demo, gunicorn on :8000 and a job worker) and `make test`.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -28,6 +28,9 @@ run: $(BIN)/.installed pwa/vendor/jsQR.js
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
+	@# The job worker (risk scans, escalation, imports) beside gunicorn; Ctrl-C stops both.
+	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask worker & worker=$$!; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
