@@ -284,6 +284,9 @@ def live_server(app, world, workdir, live_env):
     yield base
     stop(proc)
     stop(worker)
+    ARTIFACTS.mkdir(exist_ok=True)  # what the live processes said, for a failing browser test
+    for name in ("gunicorn.log", "worker.log"):
+        shutil.copy(workdir / name, ARTIFACTS / f"live-{name}")
 
 
 @pytest.fixture(scope="session")

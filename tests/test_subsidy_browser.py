@@ -415,3 +415,43 @@ def test_a_long_register_is_read_a_page_at_a_time(app, world, seeded, live_serve
     lead.click("[data-testid=people-more]")
     lead.wait_for_function("document.querySelectorAll('[data-testid=person]').length === 35")
     assert lead.locator("[data-testid=people-more]").is_hidden()
+
+
+def test_a_large_import_runs_as_a_job_and_the_screen_shows_its_progress_then_the_result(
+        app, world, seeded, live_server, phones, login_as, artifacts):
+    # 30,000 people with a wrong ID on every 3,000th row: the worker takes seconds to check them all,
+    # and the screen shows how far it got — rows read, rows checked, problems so far — then the report.
+    from backend.core import pii
+
+    def ident(n):
+        first = f"330112{1930 + n // 1000}0101{n % 1000:03d}"
+        return first + pii.id_check_char(first)
+    lines = ["序号,姓名,身份证号码,村"]
+    for n in range(1, 30001):
+        number = ident(n)
+        if n % 3000 == 0:
+            number = number[:-1] + ("0" if number[-1] != "0" else "1")
+        lines.append(f"{n},{'孙' + chr(0x4E00 + n % 20000)},{number},钱王社区")
+    data = "\n".join(lines).encode("utf-8")
+    before = login_as("lead").get("/api/v1/subsidies/beneficiaries?per_page=1").json["total"]
+
+    lead = phones("lead", live_server)
+    lead.goto(f"{live_server}/subsidies/import")
+    lead.wait_for_selector("[data-testid=import-kind]")
+    lead.select_option("[data-testid=import-kind]", "beneficiaries")
+    lead.set_input_files("[data-testid=import-file]", files=[
+        {"name": "全镇花名册.csv", "mimeType": "text/csv", "buffer": data}])
+    lead.click("[data-testid=import-submit]")
+    lead.wait_for_selector("[data-testid=import-progress]")
+    lead.wait_for_function("""() => /已读取 30000 行，已检查 \\d+ 行/.test(
+        (document.querySelector('[data-testid=import-progress-line]') || {}).textContent || '')""", timeout=60000)
+    line = lead.inner_text("[data-testid=import-progress-line]")
+    assert "发现" in line and "处问题" in line
+    no_sideways_scroll(lead)
+    lead.screenshot(path=str(artifacts / "import-6-progress.png"), full_page=True)
+    lead.wait_for_selector("[data-testid=import-rejected]", timeout=120000)
+    assert "10 处问题" in lead.inner_text("[data-testid=import-rejected]")
+    assert lead.locator("[data-testid=import-error]").first.get_attribute("data-row") == "3001"
+    lead.wait_for_selector("[data-testid=import-run][data-status=rejected]")
+    lead.screenshot(path=str(artifacts / "import-7-after-job.png"), full_page=True)
+    assert login_as("lead").get("/api/v1/subsidies/beneficiaries?per_page=1").json["total"] == before

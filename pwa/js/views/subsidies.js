@@ -229,11 +229,12 @@ export async function renderImport(ctx) {
       // The upload answers at once (202, queued); a worker imports the file while we poll its run.
       let run = await api("/subsidies/imports", { method: "POST", form: body });
       clientUuid = uuid();
+      submit.textContent = t("imp.running");
       const started = Date.now();
       while (run.status === "queued") {
         fill(result, progress(run, Math.round((Date.now() - started) / 1000)));
         await new Promise((done) => setTimeout(done, 1000));
-        run = await api(run.status_url);
+        run = await api(`/subsidies/imports/${run.id}`);
       }
       if (run.status === "accepted") fill(result, accepted(run));
       else fill(result, rejected(run, run.status === "failed" ? t("imp.failed") : t("imp.rejectedMsg", { n: run.error_count })));
