@@ -20,6 +20,7 @@ import logging
 import time
 from urllib.parse import urlparse
 
+from flask import current_app, has_app_context
 from huey import Huey
 from huey.exceptions import TaskLockedException
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
@@ -68,6 +69,10 @@ def init_app(app):
 
 
 def _app():
+    """The app a job runs in: the one in context (a job run inline), else the one this process
+    built (a worker's threads)."""
+    if has_app_context():
+        return current_app._get_current_object()
     if _state["app"] is None:  # a worker started as `huey_consumer backend.jobs.queue`
         from . import create_app
         create_app()

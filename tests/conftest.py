@@ -20,6 +20,9 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+# Every app this test process builds (some tests build their own) runs its jobs inline and queues
+# nothing anywhere else (read by backend.config at import, below); the live processes get their own.
+os.environ.update(QUEUE_URL="memory://", QUEUE_IMMEDIATE="1")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 sys.path.insert(0, str(ROOT))

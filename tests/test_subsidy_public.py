@@ -97,7 +97,7 @@ def seeded(app, world):
         ("disbursements", "jincheng", "lead", "\n".join(["姓名,身份证号,补贴项目,期间,面积,金额,状态,发放日期", *paid])),
         ("notices", "jincheng", "lead", "\n".join(["姓名,身份证号,补贴项目,期间,数量,金额,公示日期", *notice])),
     ]
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         for kind, region, user, text in files:
             run = importer.run(kind, db.session.get(Region, world["regions"][region]),
                                db.session.get(User, world["users"][user]), f"{kind}.csv", text.encode("utf-8"))
@@ -415,7 +415,7 @@ def _photo_with_exif(app, world, inspection_uuid):
     gps[1], gps[2], gps[3], gps[4] = "N", (30.0, 14.0, 2.4), "E", (119.0, 43.0, 12.0)
     data = jpeg_bytes(31, exif=exif.tobytes())
     assert Image.open(io.BytesIO(data)).getexif()  # the upload does carry EXIF
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         photo = inspections.add_photo(inspections.by_uuid(inspection_uuid),
                                       db.session.get(User, world["users"]["inspector"]), new_uuid(), data,
                                       hashlib.sha256(data).hexdigest(), {})
