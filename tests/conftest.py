@@ -472,6 +472,7 @@ def held_jobs(app):
     """Jobs wait in the queue, as in production, until the test runs them with ``run_held``."""
     from backend import jobs
     jobs.queue.immediate = False  # a fresh in-memory queue (QUEUE_URL is memory:// in tests)
+    jobs.queue.test_app = app
     yield jobs.queue
     jobs.queue.immediate = True
 
@@ -485,7 +486,8 @@ def run_held(queue):
     """Run the waiting jobs (and any they queue) here; how many ran."""
     done = 0
     while (task := queue.dequeue()) is not None:
-        queue.execute(task)
+        with queue.test_app.app_context():  # the test's app (a worker has only one)
+            queue.execute(task)
         done += 1
     return done
 

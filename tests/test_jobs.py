@@ -109,7 +109,8 @@ def test_a_scan_of_one_project_touches_no_other_warning(app, world, make_project
 def test_the_full_scan_and_escalation_run_every_scan_every_minutes(app, monkeypatch):
     def due(minute):
         moment = datetime(2026, 5, 4, 9, minute, tzinfo=timezone.utc).replace(tzinfo=None)
-        return sorted(task.name for task in jobs.queue.read_periodic(moment))
+        with app.app_context():
+            return sorted(task.name for task in jobs.queue.read_periodic(moment))
     assert app.config["SCAN_EVERY_MINUTES"] == 10
     assert due(0) == due(30) == ["escalate", "scan_all"] and due(7) == due(31) == []
     monkeypatch.setitem(app.config, "SCAN_EVERY_MINUTES", 5)
@@ -123,7 +124,8 @@ def test_the_periodic_full_scan_opens_what_time_alone_caused(app, world, make_pr
     project_id = make_project(stage="construction")
     set_project(app, project_id, stage_changed_at=clock.now() - timedelta(days=40))  # no write queues a scan
     assert warning_for(app, "no_recent_inspection", f"project:{project_id}") is None
-    risk_jobs.scan_all.call_local()
+    with app.app_context():
+        risk_jobs.scan_all.call_local()
     assert warning_for(app, "no_recent_inspection", f"project:{project_id}")["status"] == "open"
 
 
@@ -197,7 +199,8 @@ def test_an_import_job_that_fails_marks_its_run_failed(app, world, login_as, hel
     assert done["status"] == "failed" and done["errors"][0]["code"] == "import_failed"
     monkeypatch.undo()
     from backend.subsidies import jobs as subsidy_jobs
-    subsidy_jobs.run_import.call_local(r.json["id"])  # a second delivery leaves a finished run alone
+    with app.app_context():
+        subsidy_jobs.run_import.call_local(r.json["id"])  # a second delivery leaves a finished run alone
     assert lead.get(r.json["status_url"]).json["status"] == "failed"
 
 
