@@ -29,7 +29,8 @@ def find(ctx):
     rows = db.session.execute(
         select(Project.id, Project.region_id, Project.stage, Project.stage_changed_at, last.c.last)
         .outerjoin(last, last.c.project_id == Project.id)
-        .where(*ctx.scope(project=Project.id, region=Project.region_id), Project.stage.in_(ACTIVE), Project.stage_changed_at < cutoff,
+        .where(*ctx.scope(project=Project.id, region=Project.region_id),
+               Project.stage.in_(ACTIVE), Project.stage_changed_at < cutoff,
                or_(last.c.last.is_(None), last.c.last < cutoff)))
     for pid, region_id, stage, since, latest in rows:
         start = as_utc(latest or since)

@@ -29,7 +29,8 @@ def find(ctx):
     rows = db.session.execute(
         select(Project.id, Project.region_id, Project.stage, Project.budget, paid.c.paid)
         .join(paid, paid.c.project_id == Project.id)
-        .where(*ctx.scope(project=Project.id, region=Project.region_id), Project.budget > 0, paid.c.paid > Project.budget * (allowed + literal(Decimal(str(margin))))))
+        .where(*ctx.scope(project=Project.id, region=Project.region_id), Project.budget > 0,
+               paid.c.paid > Project.budget * (allowed + literal(Decimal(str(margin))))))
     for pid, region_id, stage, budget, total in rows:
         total = Decimal(total).quantize(Decimal("0.01"))
         yield Hit(f"project:{pid}", "project", region_id, pid, {

@@ -24,7 +24,8 @@ def find(ctx):
     rows = db.session.execute(
         select(Project.id, Project.region_id, Project.budget, stats.c.largest)
         .join(stats, stats.c.project_id == Project.id)
-        .where(*ctx.scope(project=Project.id, region=Project.region_id), stats.c.largest > Project.budget * Decimal(str(share))))
+        .where(*ctx.scope(project=Project.id, region=Project.region_id),
+               stats.c.largest > Project.budget * Decimal(str(share))))
     for pid, region_id, budget, largest in rows:
         yield Hit(f"project:{pid}", "project", region_id, pid, {
             "largest_payment": str(Decimal(largest).quantize(Decimal("0.01"))), "budget": str(budget)})

@@ -24,7 +24,8 @@ OPEN_STAGES = ("approved", "tendering", "contracted", "construction")
 def find(ctx):
     cutoff = ctx.today - timedelta(days=ctx.config["RISK_STAGE_OVERDUE_GRACE_DAYS"])
     rows = db.session.execute(select(Project.id, Project.region_id, Project.stage, Project.planned_end_on)
-                              .where(*ctx.scope(project=Project.id, region=Project.region_id), Project.stage.in_(OPEN_STAGES), Project.planned_end_on < cutoff))
+                              .where(*ctx.scope(project=Project.id, region=Project.region_id),
+                                     Project.stage.in_(OPEN_STAGES), Project.planned_end_on < cutoff))
     for pid, region_id, stage, end in rows:
         yield Hit(f"project:{pid}", "project", region_id, pid, {
             "stage": stage, "planned_end_on": end.isoformat(), "days_overdue": (ctx.today - end).days})
