@@ -92,10 +92,7 @@ def register(app):
         if jobs.queue.immediate:
             raise click.ClickException("QUEUE_IMMEDIATE=1 runs jobs inline: there is nothing for a worker to do")
         click.echo(f"worker on {app.config['QUEUE_URL'].split('@')[-1]} ({jobs.queue.name})", err=True)
-        consumer = jobs.queue.create_consumer(workers=workers or app.config["QUEUE_WORKERS"], worker_type="thread",
-                                              periodic=not no_periodic, initial_delay=0.1, max_delay=1.0,
-                                              check_worker_health=True)
-        consumer.run()
+        jobs.consumer(workers or app.config["QUEUE_WORKERS"], periodic=not no_periodic).run()
 
     @app.cli.command("create-user")
     @click.argument("username")

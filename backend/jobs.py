@@ -34,7 +34,7 @@ log = logging.getLogger("jicai.jobs")
 # One queue per process, bound to its storage by ``init_app``; ``@job`` registers tasks on it at
 # import time, so web processes and workers know the same jobs by the same names.
 queue = Huey("jicai", results=False, storage_class=MemoryStorage, utc=True)
-_state = {"app": None, "bound": None, "touch": None}
+_state = {"app": None, "bound": None, "touch": None, "periodic": []}
 PENDING_STALE_SECONDS = 300  # a "scan pending" mark older than this is ignored (its job was lost)
 
 
@@ -109,6 +109,7 @@ def periodic(setting):
 
     def declare(fn):
         name = f"{fn.__module__}.{fn.__name__}"
+        _state["periodic"].append(name)
 
         @functools.wraps(fn)
         def run():
@@ -126,6 +127,14 @@ def periodic(setting):
                 log.info("%s is already running elsewhere; skipped", name)
         return queue.periodic_task(every)(run)
     return declare
+
+
+def consumer(workers, periodic=True):
+    """A Huey consumer for `flask worker`: ``workers`` threads; it schedules the periodic jobs
+    unless told not to, and first clears their locks (a worker killed mid-job leaves its lock)."""
+    return queue.create_consumer(workers=workers, worker_type="thread", periodic=periodic, initial_delay=0.1,
+                                 max_delay=1.0, check_worker_health=True, flush_locks=True,
+                                 extra_locks=",".join(_state["periodic"]))
 
 
 # ---- asking for jobs from a transaction ------------------------------------------------------------

@@ -341,3 +341,20 @@ def test_on_redis_a_worker_process_takes_the_job_and_clears_the_warning(
     finally:
         stop(worker)
     assert "scan_touched" in Path(workdir / "redis-worker.log").read_text()
+
+
+def test_a_periodic_job_runs_under_a_lock_that_a_restarted_worker_clears(app, world, make_project, held_jobs):
+    from backend.risks import jobs as risk_jobs
+    project_id = make_project(stage="construction")
+    run_held(held_jobs)
+    set_project(app, project_id, stage_changed_at=clock.now() - timedelta(days=40))
+    name = "backend.risks.jobs.scan_all"
+    held_jobs.lock_task(name).acquire()  # another host is running it — or a worker died while it did
+    with app.app_context():
+        risk_jobs.scan_all.call_local()  # skipped: the other one is at it
+    assert warning_for(app, "no_recent_inspection", f"project:{project_id}") is None
+    jobs.consumer(1)  # a worker starting up clears the periodic jobs' locks
+    assert not held_jobs.is_locked(name)
+    with app.app_context():
+        risk_jobs.scan_all.call_local()
+    assert warning_for(app, "no_recent_inspection", f"project:{project_id}")["status"] == "open"
