@@ -1,5 +1,5 @@
-# Two commands: `make run` (venv, install, migrate, demo unless JICAI_ENV=production, gunicorn on :8000)
-# and `make test`.
+# Two commands: `make run` (venv, install, migrate, demo unless JICAI_ENV=production, gunicorn on :8000
+# and a job worker) and `make test`.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -33,6 +33,9 @@ ifeq ($(JICAI_ENV),production)
 else
 	$(BIN)/flask demo
 endif
+	@# The job worker (risk scans, escalation, imports) beside gunicorn; Ctrl-C stops both.
+	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask worker & worker=$$!; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).

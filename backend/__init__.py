@@ -48,7 +48,9 @@ def create_app(config=None):
     _register_blueprints(app)
     _transaction_per_request(app)
 
-    from . import cli
+    from . import cli, jobs
+    jobs.init_app(app)
+    _register_rules_and_jobs()
     cli.register(app)
     return app
 
@@ -66,6 +68,14 @@ def _check_config(app):
         if command.parent is not None:  # a command that loads the app itself (db, shell, run)
             raise click.ClickException(str(error)) from error
         app.extensions["jicai_config_error"] = error
+
+
+def _register_rules_and_jobs():
+    """Each feature brings its own risk rules and jobs to the engine and the queue (the engine
+    imports no feature); the web processes and the workers import the same modules."""
+    from .rectifications import jobs as _rcj, rules as _rcr  # noqa: F401
+    from .risks import jobs as _rkj  # noqa: F401
+    from .subsidies import jobs as _sbj, rules as _sbr  # noqa: F401
 
 
 class BoundedInt(IntegerConverter):

@@ -84,14 +84,22 @@ def register(app):
 
     @app.cli.command("risks-scan")
     @click.option("--rule", "rules", multiple=True, help="Only these rule codes (default: all).")
-    def risks_scan_command(rules):
-        """Run the risk rules once (idempotent; safe from cron every few minutes)."""
+    @click.option("--project", "projects", multiple=True, type=int, help="Only these projects (ids).")
+    @click.option("--region", "regions", multiple=True, help="Only these regions and below (codes).")
+    def risks_scan_command(rules, projects, regions):
+        """Run the risk rules once — over everything, some projects or some regions (idempotent;
+        the worker runs the same scans by itself)."""
+        from .regions.services import by_code
         from .risks.engine import scan
         from .risks.rules import RULES
         unknown = set(rules) - set(RULES)
         if unknown:
             raise click.ClickException(f"unknown rule(s): {', '.join(sorted(unknown))}")
-        report = scan(list(rules) or None)
+        found = [by_code(code) for code in regions]
+        if None in found:
+            raise click.ClickException("unknown region code")
+        report = scan(list(rules) or None, projects=projects or None,
+                      regions=[r.id for r in found] or None)
         db.session.commit()
         for code, counts in report.items():
             click.echo(f"{code}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -103,6 +111,21 @@ def register(app):
         n = escalate()
         db.session.commit()
         click.echo(f"{n} rectification(s) escalated")
+
+    @app.cli.command("worker")
+    @click.option("--workers", "-w", type=int, default=None, help="Jobs at once (threads; default QUEUE_WORKERS).")
+    @click.option("--no-periodic", is_flag=True, help="Take jobs but schedule no periodic ones (extra hosts).")
+    def worker_command(workers, no_periodic):
+        """Run jobs from the queue (QUEUE_URL) until stopped (Ctrl-C / SIGTERM finish the running
+        jobs first). Start one per host; with Redis, any number of hosts share the queue."""
+        import logging
+
+        from . import jobs
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        if jobs.queue.immediate:
+            raise click.ClickException("QUEUE_IMMEDIATE=1 runs jobs inline: there is nothing for a worker to do")
+        click.echo(f"worker on {app.config['QUEUE_URL'].split('@')[-1]} ({jobs.queue.name})", err=True)
+        jobs.consumer(workers or app.config["QUEUE_WORKERS"], periodic=not no_periodic).run()
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -31,7 +31,8 @@ USERNAME = "linan_sup"  # the demo's county user: may create projects in any tow
 
 
 def migrate(url, storage_dir):
-    env = {**os.environ, "DATABASE_URL": url, "STORAGE_DIR": storage_dir, "JICAI_ENV": "development"}
+    env = {**os.environ, "DATABASE_URL": url, "STORAGE_DIR": storage_dir, "JICAI_ENV": "development",
+               "QUEUE_URL": f"sqlite:///{storage_dir}/queue.db"}  # jobs queued (no worker), as in production
     result = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     if result.returncode != 0:
@@ -90,7 +91,7 @@ def main():
 
         from backend import create_app
         from backend.plaques.services import label_sheet, labels
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": str(storage)})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": str(storage), "QUEUE_URL": "memory://"})  # nothing queued for another database
 
         with app.app_context():
             (region, added), seconds = timed(lambda: fill_township(args.township, args.projects))

@@ -185,7 +185,8 @@ def main():
         out_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(workdir) / 'bench.db'}"
         storage = tempfile.mkdtemp(prefix="storage-", dir=workdir)
-        env = {**os.environ, "DATABASE_URL": url, "STORAGE_DIR": storage, "JICAI_ENV": "development"}
+        env = {**os.environ, "DATABASE_URL": url, "STORAGE_DIR": storage, "JICAI_ENV": "development",
+               "QUEUE_URL": f"sqlite:///{storage}/queue.db"}  # jobs queued (no worker), as in production
         run_flask(["db", "upgrade"], env)
         print("demo:", run_flask(["demo"], env))
         summary = []

@@ -212,7 +212,8 @@ def report(name, times, photos, flagged):
 def bench_database(name, url, photos, workdir):
     print(f"\n== {name}: {url}")
     storage = tempfile.mkdtemp(prefix="storage-", dir=workdir)
-    env = {**os.environ, "DATABASE_URL": url, "STORAGE_DIR": storage, "JICAI_ENV": "development"}
+    env = {**os.environ, "DATABASE_URL": url, "STORAGE_DIR": storage, "JICAI_ENV": "development",
+               "QUEUE_URL": f"sqlite:///{storage}/queue.db"}  # jobs queued (no worker), as in production
     run_flask(["db", "upgrade"], env)
     print("  demo:", run_flask(["demo"], env))
     with gunicorn(url, storage, Path(workdir) / f"gunicorn-{name.lower()}.log") as base:

@@ -71,7 +71,7 @@ def reset_postgres(url):
 
 
 def migrate(url):
-    env = {**os.environ, "DATABASE_URL": url, "JICAI_ENV": "development"}
+    env = {**os.environ, "DATABASE_URL": url, "JICAI_ENV": "development", "QUEUE_URL": "memory://"}
     result = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     if result.returncode != 0:
@@ -347,7 +347,8 @@ class Scanner:
     def __init__(self, url, storage_dir):
         from backend import create_app
         from backend.core import clock
-        self.app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "STORAGE_DIR": storage_dir})
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "STORAGE_DIR": storage_dir,
+                               "QUEUE_URL": "memory://"})  # the scans are timed here, not queued
         self.now = clock.now()
 
     @contextmanager

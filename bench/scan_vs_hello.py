@@ -98,7 +98,7 @@ def grow_timeline(url, storage_dir):
     from backend.projects.models import Project
     from backend.qrcodes.services import active_code
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "STORAGE_DIR": storage_dir})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "STORAGE_DIR": storage_dir, "QUEUE_URL": "memory://"})  # nothing queued for another database
     with app.app_context():
         actor = db.session.execute(select(User).where(User.username == USERNAME)).scalar_one()
         project = db.session.execute(select(Project).where(Project.stage == "construction")
@@ -126,7 +126,8 @@ def grow_timeline(url, storage_dir):
 
 def prepare(url, storage_dir):
     """Migrate, load the demo, grow one timeline. Returns the project's code."""
-    env = {**os.environ, "DATABASE_URL": url, "STORAGE_DIR": storage_dir, "JICAI_ENV": "development"}
+    env = {**os.environ, "DATABASE_URL": url, "STORAGE_DIR": storage_dir, "JICAI_ENV": "development",
+               "QUEUE_URL": f"sqlite:///{storage_dir}/queue.db"}  # jobs queued (no worker), as in production
     run_flask(["db", "upgrade"], env)
     print("  demo:", run_flask(["demo"], env))
     project_id, code, events = grow_timeline(url, storage_dir)
@@ -163,7 +164,8 @@ def gunicorn(url, storage_dir, log_path):
     """One gunicorn with production settings; yields its base URL and always stops it."""
     port = free_port()
     env = {**os.environ, "JICAI_ENV": "production", "PII_KEYS": "b1:" + "Yg" * 21 + "w", "PII_INDEX_KEY": "bx:" + "eA" * 21 + "w", "SECRET_KEY": secrets.token_urlsafe(36)[:48],
-           "DATABASE_URL": url, "STORAGE_DIR": storage_dir}
+           "DATABASE_URL": url, "STORAGE_DIR": storage_dir,
+           "QUEUE_URL": f"sqlite:///{storage_dir}/queue.db"}  # jobs queued (no worker), as in production
     with open(log_path, "w") as log:
         process = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                     "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -56,7 +56,7 @@ from risk_scan import migrate, reset_postgres, sqlalchemy_url  # noqa: E402,F401
 
 def make_app(url, storage_dir):
     from backend import create_app
-    return create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "STORAGE_DIR": storage_dir})
+    return create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "STORAGE_DIR": storage_dir, "QUEUE_URL": "memory://"})  # nothing queued for another database
 
 
 # ---------------------------------------------------------------------------------------------

@@ -107,7 +107,8 @@ def main():
     parser.add_argument("--explain", action="store_true", help="print each rule's full query plans")
     args = parser.parse_args()
 
-    from backend.risks.rules import RULES, SUBSIDY_RULES
+    from backend.risks.rules import RULES
+    from backend.subsidies.rules import SUBSIDY_RULES
 
     print(f"== PostgreSQL: {args.pg_url}")
     if args.reuse and reusable(args.pg_url, args.rows):

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +20,9 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+# Every app this test process builds (some tests build their own) runs its jobs inline and queues
+# nothing anywhere else (read by backend.config at import, below); the live processes get their own.
+os.environ.update(QUEUE_URL="memory://", QUEUE_IMMEDIATE="1")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 sys.path.insert(0, str(ROOT))
@@ -144,10 +147,13 @@ def world(app):
     return ids
 
 
+# Fixtures that write do it in a POST-like request context: on SQLite that takes the write lock up
+# front (BEGIN IMMEDIATE), so they wait for a live worker's scan instead of failing on a stale read.
+
 @pytest.fixture
 def ctx(app):
     """An app context whose session is clean at the start and at the end."""
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         yield
         _db.session.rollback()
 
@@ -244,16 +250,50 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def start_worker(env, log_path):
+    """A real job worker (`flask worker`, as `make run` starts it) with this environment."""
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "live_worker.py"), "--app", "wsgi", "worker", "-w", "2"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(100):  # it says so once it has built the app and bound the queue
+        if "worker on" in Path(log_path).read_text() or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    if proc.poll() is not None:
+        pytest.fail("the worker did not start: " + Path(log_path).read_text()[-2000:])
+    return proc
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 @pytest.fixture(scope="session")
-def live_server(app, world, workdir):
-    """A real gunicorn (2 workers, production mode) on the test database, its clock pinned like ours."""
+def live_env(app, workdir):
+    """The environment of the live processes: production mode on the test database, a queue of
+    their own (a SQLite file in the test folder) and no periodic full scan (the tests own their
+    warnings; writes still get their scans)."""
+    return {**os.environ, "JICAI_ENV": "production", "SECRET_KEY": "live-test-secret-" + "x" * 32,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "PII_KEYS": app.config["PII_KEYS"], "PII_INDEX_KEY": app.config["PII_INDEX_KEY"],
+            "STORAGE_DIR": str(workdir / "live-storage"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "QUEUE_URL": f"sqlite:///{workdir / 'live-queue.db'}", "QUEUE_IMMEDIATE": "0",
+            "SCAN_EVERY_MINUTES": "0", "JICAI_TEST_CLOCK": PINNED.isoformat()}
+
+
+@pytest.fixture(scope="session")
+def live_server(app, world, workdir, live_env):
+    """A real gunicorn (2 workers, production mode) and a real job worker on the test database —
+    what `make run` starts — their clocks pinned like ours."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "JICAI_ENV": "production", "SECRET_KEY": "live-test-secret-" + "x" * 32,
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PUBLIC_BASE_URL": base,
-           "PII_KEYS": app.config["PII_KEYS"], "PII_INDEX_KEY": app.config["PII_INDEX_KEY"],
-           "STORAGE_DIR": str(workdir / "live-storage"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-           "JICAI_TEST_CLOCK": PINNED.isoformat()}
+    env = {**live_env, "PUBLIC_BASE_URL": base}
+    worker = start_worker(env, workdir / "worker.log")
     log = open(workdir / "gunicorn.log", "w")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2",
                              "--bind", f"127.0.0.1:{port}", "--config", str(ROOT / "tests" / "live_clock.py"),
@@ -267,10 +307,14 @@ def live_server(app, world, workdir):
             time.sleep(0.2)
     else:
         proc.kill()
+        stop(worker)
         pytest.fail("gunicorn did not start: " + (workdir / "gunicorn.log").read_text()[-2000:])
     yield base
-    proc.terminate()
-    proc.wait(10)
+    stop(proc)
+    stop(worker)
+    ARTIFACTS.mkdir(exist_ok=True)  # what the live processes said, for a failing browser test
+    for name in ("gunicorn.log", "worker.log"):
+        shutil.copy(workdir / name, ARTIFACTS / f"live-{name}")
 
 
 @pytest.fixture(scope="session")
@@ -382,7 +426,7 @@ def make_inspection(app, world):
     from backend.projects.models import Project
 
     def make(project_id, by="inspector", **fields):
-        with app.app_context(), app.test_request_context():
+        with app.app_context(), app.test_request_context(method="POST"):
             user = _db.session.get(User, world["users"][by])
             project = _db.session.get(Project, project_id)
             data = {"client_uuid": new_uuid(), "verdict": "normal", "checklist": [],
@@ -402,7 +446,7 @@ def make_photo(app, world):
     from backend.inspections import services as inspections
 
     def make(inspection_uuid, seed=1, by="inspector"):
-        with app.app_context(), app.test_request_context():
+        with app.app_context(), app.test_request_context(method="POST"):
             inspection = inspections.by_uuid(inspection_uuid)
             data = jpeg_bytes(seed)
             photo = inspections.add_photo(inspection, _db.session.get(User, world["users"][by]), new_uuid(),
@@ -417,7 +461,7 @@ def make_photo(app, world):
 def run_scan(app, *codes):
     """Run the rule engine (all rules, or ``codes``) and commit; returns the report."""
     from backend.risks import engine
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         report = engine.scan(list(codes) or None)
         _db.session.commit()
         return report
@@ -461,7 +505,7 @@ def make_rectification(app, world, make_warning):
     def make(status="open", region="jincheng"):
         warning_id, project_id = make_warning(region)
         who = (lambda key: _db.session.get(User, world["users"][key + ("_sibling" if region != "jincheng" else "")]))
-        with app.app_context(), app.test_request_context():
+        with app.app_context(), app.test_request_context(method="POST"):
             rect = rectifications.open_rectification(
                 who("lead"), _db.session.get(Project, project_id), "补齐护栏并重新验收", world["users"][
                     "inspector" + ("_sibling" if region != "jincheng" else "")],
@@ -475,6 +519,31 @@ def make_rectification(app, world, make_warning):
             _db.session.commit()
             return rect.id
     return make
+
+
+@pytest.fixture
+def held_jobs(app):
+    """Jobs wait in the queue, as in production, until the test runs them with ``run_held``."""
+    from backend import jobs
+    jobs.queue.immediate = False  # a fresh in-memory queue (QUEUE_URL is memory:// in tests)
+    jobs.queue.test_app = app
+    yield jobs.queue
+    jobs.queue.immediate = True
+
+
+def held(queue):
+    """The names and arguments of the jobs waiting."""
+    return [(task.name, task.args) for task in queue.pending()]
+
+
+def run_held(queue):
+    """Run the waiting jobs (and any they queue) here; how many ran."""
+    done = 0
+    while (task := queue.dequeue()) is not None:
+        with queue.test_app.app_context():  # the test's app (a worker has only one)
+            queue.execute(task)
+        done += 1
+    return done
 
 
 def every(client, url):

@@ -53,7 +53,7 @@ def seed(app, world):
         f"{l['name']},{l['id_number']},城乡居民基础养老金,2026-03,1,230,2026-03-01",
         f"{z['name']},{z['id_number']},耕地地力保护补贴,2026-03,5,600,2026-03-01",
     ])
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         lead = db.session.get(User, world["users"]["lead"])
         county = db.session.get(User, world["users"]["county"])
         township = db.session.get(Region, world["regions"]["jincheng"])
@@ -73,7 +73,7 @@ def village_code(app, world):
     from backend.core.models import Region
     from backend.extensions import db
     from backend.subsidies import services
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         code = services.village_code(db.session.get(Region, world["regions"]["qianwang"])).code
         db.session.commit()
     return code

@@ -20,7 +20,7 @@ def submit_evidence(app, world, rect_id):
     from backend.rectifications import services
     from backend.rectifications.models import Rectification
     key = new_uuid()
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         services.submit(db.session.get(Rectification, rect_id), db.session.get(User, world["users"]["inspector"]),
                         key, "已整改")
         db.session.commit()
@@ -71,7 +71,7 @@ def subsidy_ids(app, world, project_id):
     from subsidy_seed import people, seed, village_code
     seed(app, world)
     code = village_code(app, world)
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         from backend.core import pii
         # 赵小明: the browser tests walk 王建国 and the masking test 李秀英 through their own cases.
         zhao = db.session.execute(select(Beneficiary).where(
@@ -105,7 +105,7 @@ def fresh_import(app, world):
     from backend.extensions import db
     from backend.subsidies import importer
     form = _people_file({"regions": world["regions"]})
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         run = importer.run("beneficiaries", db.session.get(Region, world["regions"]["jincheng"]),
                            db.session.get(User, world["users"]["lead"]), "people.csv", form["file"][0].getvalue())
         db.session.commit()
@@ -255,7 +255,7 @@ ENDPOINTS = {
                             lambda i: f"/api/v1/rectifications/{i['rect']}/reopen", 200,
                             roles=("county", "city", "province"), needs={"rect": "approved"},
                             body=lambda i: {"client_uuid": new_uuid(), "reason": "复查发现问题"}),
-    "import": Endpoint("POST", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 201,
+    "import": Endpoint("POST", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 202,
                        roles=("admin", "county", "township_lead"), form=_people_file),
     "imports": Endpoint("GET", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 200,
                         roles=("admin", "county", "township_lead"), scoped=False),

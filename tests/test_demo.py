@@ -108,7 +108,7 @@ def test_subsidies_every_rule_has_a_case_and_the_readme_villager_can_check(demo_
     """The README's villager (王建国, 钱王社区, card ending 0123) sees their payments, and every
     subsidy rule has something planted for a lead to look at."""
     from backend.risks.models import RiskWarning
-    from backend.risks.rules import SUBSIDY_RULES
+    from backend.subsidies.rules import SUBSIDY_RULES
     from backend.subsidies.models import Disbursement
     with demo_app.app_context():
         open_rules = set(db.session.execute(select(RiskWarning.rule_code).where(

@@ -32,7 +32,10 @@ def test_far_from_the_site_is_flagged(app, login_as, make_project):
     assert r.json["off_site"] is True and r.json["distance_m"] > app.config["OFF_SITE_METERS"]
     flagged = login_as("lead").get(f"/api/v1/inspections?flagged=true&project_id={project_id}").json
     assert [i["id"] for i in flagged["items"]] == [r.json["id"]]
-    assert login_as("lead").get(f"/api/v1/projects/{project_id}").json["timeline"][0]["payload"]["off_site"] is True
+    timeline = login_as("lead").get(f"/api/v1/projects/{project_id}").json["timeline"]
+    assert next(e for e in timeline if e["kind"] == "inspection_recorded")["payload"]["off_site"] is True
+    # The inspection queued a scan of its project (inline in tests): the warning is there already.
+    assert timeline[0]["kind"] == "risk_raised" and timeline[0]["payload"]["rule"] == "inspection_flagged"
 
 
 def test_no_position_is_recorded_as_missing(app, login_as, make_project):

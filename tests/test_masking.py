@@ -47,7 +47,7 @@ def plant(app, world, ps, login_as, make_project, make_inspection, make_photo):
     from backend.risks import engine
     from backend.subsidies import importer
     w, l = ps["wang"], ps["li"]
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         lead = db.session.get(User, world["users"]["lead"])
         township = db.session.get(Region, world["regions"]["jincheng"])
         # 李秀英's pension paid a second time, to 王建国's card (重复发放 and 代领 name them both).

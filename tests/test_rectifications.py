@@ -118,11 +118,11 @@ def test_a_stale_version_is_a_conflict(app, login_as, make_rectification):
 def test_overdue_escalates_once_to_the_county(app, login_as, make_rectification):
     from backend.rectifications.services import escalate
     rect_id = make_rectification("open")
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         assert rect_id not in _escalated(escalate)
     clock.freeze(clock.now() + timedelta(days=10))
     try:
-        with app.app_context(), app.test_request_context():
+        with app.app_context(), app.test_request_context(method="POST"):
             assert rect_id in _escalated(escalate)
             assert rect_id not in _escalated(escalate)  # idempotent
         county = login_as("county")

@@ -14,7 +14,7 @@ from conftest import new_uuid, run_scan, set_project, warning_for
 
 
 def _pay(app, world, project_id, amount):
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         county = db.session.get(User, world["users"]["county"])
         projects.record_payment(db.session.get(Project, project_id), county, {
             "amount": Decimal(amount), "paid_on": date(2026, 6, 1), "payee": "某公司",
@@ -44,7 +44,7 @@ def test_payment_ahead_of_progress(app, world, make_project):
     assert fired["status"] == "open" and fired["evidence"]["paid_share"] == "45%"
     assert warning_for(app, "payment_ahead_of_progress", f"project:{fine}") is None
     # Progress catches up: construction justifies 70 %.
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         projects.move_stage(db.session.get(Project, ahead), db.session.get(User, world["users"]["county"]), "construction")
         db.session.commit()
     run_scan(app, "payment_ahead_of_progress")
@@ -103,7 +103,7 @@ def test_rectification_overdue(app, make_rectification):
 
 def test_contractor_concentration(app, world):
     from backend.core.models import Region
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         county = db.session.get(User, world["users"]["county_sibling"])  # 桐庐县 covers 分水镇
         town = db.session.get(Region, world["regions"]["fenshui"])
         unit = projects.create_unit(county, town.id, f"分水镇财政所-{new_uuid()[:4]}", "乡镇财政所")

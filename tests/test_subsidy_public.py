@@ -23,7 +23,7 @@ from backend.extensions import db
 from backend.qrcodes.codes import ALPHABET, new_code
 from backend.subsidies import importer
 from backend.subsidies.models import SelfCheckAttempt, SubsidyCase
-from conftest import PASSWORD, code_of, count, every, jpeg_bytes, new_uuid
+from conftest import PASSWORD, code_of, count, every, held, jpeg_bytes, new_uuid, run_held, warning_for
 from subsidy_seed import village_code
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
@@ -97,7 +97,7 @@ def seeded(app, world):
         ("disbursements", "jincheng", "lead", "\n".join(["姓名,身份证号,补贴项目,期间,面积,金额,状态,发放日期", *paid])),
         ("notices", "jincheng", "lead", "\n".join(["姓名,身份证号,补贴项目,期间,数量,金额,公示日期", *notice])),
     ]
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         for kind, region, user, text in files:
             run = importer.run(kind, db.session.get(Region, world["regions"][region]),
                                db.session.get(User, world["users"][user]), f"{kind}.csv", text.encode("utf-8"))
@@ -249,6 +249,26 @@ def test_staff_and_villager_tokens_do_not_cross(app, seeded):
 
 # ---------------------------------------------------------------- 没收到
 
+def test_not_received_queues_the_scan_rather_than_running_it_in_the_request(app, world, seeded, held_jobs,
+                                                                          monkeypatch):
+    from backend.risks import engine
+    scans, real = [], engine.scan
+    monkeypatch.setattr(engine, "scan", lambda *a, **k: scans.append(k) or real(*a, **k))
+    phone = Visitor(app)
+    me = phone.check(person("luo")).json
+    may = [p for p in me["payments"] if p["period"] == "2026-05"][0]
+    r = phone.post("/api/v1/public/cases", {"token": me["token"], "client_uuid": new_uuid(), "disbursement_id": may["id"],
+                                            "note": "5月的没收到"})
+    assert r.status_code == 201, r.json
+    assert scans == []  # the anonymous request ran no rule
+    village = world["regions"]["qianwang"]
+    assert held(held_jobs) == [("scan_touched", ([], [village]))]
+    run_held(held_jobs)
+    assert scans == [{"regions": [village]}]
+    lead_sees = warning_for(app, "subsidy_not_received", f"case:{r.json['case']['id']}")
+    assert lead_sees["status"] == "open"
+
+
 def test_not_received_reaches_the_lead_at_once_and_the_answer_comes_back(app, seeded, login_as):
     gao, ma = person("gao"), person("ma")
     phone = Visitor(app)
@@ -395,7 +415,7 @@ def _photo_with_exif(app, world, inspection_uuid):
     gps[1], gps[2], gps[3], gps[4] = "N", (30.0, 14.0, 2.4), "E", (119.0, 43.0, 12.0)
     data = jpeg_bytes(31, exif=exif.tobytes())
     assert Image.open(io.BytesIO(data)).getexif()  # the upload does carry EXIF
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         photo = inspections.add_photo(inspections.by_uuid(inspection_uuid),
                                       db.session.get(User, world["users"]["inspector"]), new_uuid(), data,
                                       hashlib.sha256(data).hexdigest(), {})

@@ -2,6 +2,7 @@
 from flask import current_app
 from sqlalchemy import select
 
+from .. import jobs
 from ..core import audit, clock
 from ..core.errors import ApiError, bad_field
 from ..core.geo import distance_m
@@ -46,6 +47,7 @@ def record(actor, project, data):
         tasks.complete(task, inspection, actor)
     audit.record(actor, "inspection.record", subject=inspection, project_id=project.id,
                  verdict=inspection.verdict, off_site=inspection.off_site)
+    jobs.touch(projects=[project.id])
     return inspection
 
 
@@ -73,6 +75,8 @@ def add_photo(inspection, actor, client_uuid, data, sha256, device):
             inspection.reused_photo = True
             payload["reused_of"] = photo.reused_of_id
         lifecycle.append(projects.lock(inspection.project_id), "photo_added", actor, payload)
+        if photo.reused:
+            jobs.touch(projects=[inspection.project_id])
     return photo
 
 

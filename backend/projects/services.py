@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from .. import jobs
 from ..core import audit, clock
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
@@ -110,6 +111,7 @@ def create_project(actor, data, at=None):
     code = qrcodes.issue("project", project.id, region.id, actor)
     lifecycle.append(project, "code_issued", actor, {"code": code.code}, at=at)
     audit.record(actor, "project.create", subject=project, ref_no=project.ref_no)
+    jobs.touch(projects=[project.id])
     return project
 
 
@@ -150,6 +152,7 @@ def move_stage(project, actor, to_stage, note=None, expected_from=None, at=None,
     project.stage_changed_at = at
     lifecycle.append(project, "stage_changed", actor, payload, at=at)
     audit.record(actor, "project.stage", subject=project, **{"from": payload["from"], "to": to_stage})
+    jobs.touch(projects=[project.id])
     return project
 
 
@@ -177,6 +180,7 @@ def record_payment(project, actor, data, at=None):
         "voucher_no": payment.voucher_no, "funding_source": payment.funding_source}, at=at)
     audit.record(actor, "project.payment", subject=project, payment_id=payment.id,
                  amount=str(payment.amount))
+    jobs.touch(projects=[project.id])
     return payment
 
 

@@ -14,6 +14,7 @@ and the other gets 409 ``rectification_changed``.
 """
 from sqlalchemy import select, update
 
+from .. import jobs
 from ..core import audit, clock
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region, User
@@ -82,6 +83,7 @@ def open_rectification(actor, project, requirement, responsible_id, due_on, warn
     notify([responsible], "rectification_assigned", f"新整改任务：{project.name}", f"New rectification: {project.name}",
            _link(rect))
     audit.record(actor, "rectification.open", subject=rect, warning_id=rect.warning_id)
+    jobs.touch(projects=[rect.project_id])
     return rect
 
 
@@ -128,6 +130,7 @@ def submit(rect, actor, client_uuid, text, lat=None, lng=None):
     notify(people_above(region, ("township_lead",)), "rectification_submitted", "整改材料待审核",
            "Rectification evidence to review", _link(rect))
     audit.record(actor, "rectification.submit", subject=rect, submission_id=submission.id)
+    jobs.touch(projects=[rect.project_id])
     return submission
 
 
@@ -163,6 +166,7 @@ def decide(rect, actor, action, expected_version=None, reason=None):
     zh, en = NAMES[action]
     notify([db.session.get(User, rect.responsible_id)], kind, zh, en, _link(rect))
     audit.record(actor, f"rectification.{action}", subject=rect, reason=reason)
+    jobs.touch(projects=[rect.project_id])
     return rect
 
 

@@ -8,7 +8,7 @@ import hashlib
 import json
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 
 from ..core import audit, clock
 from ..core.errors import ApiError
@@ -36,24 +36,43 @@ def _event(warning, kind, actor=None, **extra):
         "rule_name_zh": rule.NAME_ZH, "rule_name_en": rule.NAME_EN, **extra})
 
 
-def scan(codes=None, now=None):
-    """Run the rules (all, or ``codes``); returns {rule: {opened, updated, resolved, reopened}}."""
+def scan(codes=None, now=None, projects=None, regions=None):
+    """Run the rules (all, or ``codes``) over everything, or over ``projects`` only (ids: the rules
+    about projects), or over ``regions`` only (ids: each region and everything below it). Each is
+    idempotent, and a scoped scan touches no warning outside its scope. Returns
+    {rule: {opened, updated, resolved, reopened}}."""
     ctx = Context(config=current_app.config, now=now or clock.now())
+    if projects is not None:
+        ctx.projects = tuple(sorted({int(i) for i in projects}))
+        if not ctx.projects:
+            return {}
+    in_regions = None
+    if regions is not None:
+        paths = db.session.execute(select(Region.path).where(Region.id.in_({int(i) for i in regions}))).scalars().all()
+        if not paths:
+            return {}
+        ctx.regions = select(Region.id).where(or_(*[Region.path.startswith(p, autoescape=True) for p in paths]))
+        in_regions = set(db.session.execute(ctx.regions).scalars())
     if db.session.connection().dialect.name == "postgresql":
         # Rules aggregate whole tables (a year of payments): keep this transaction's sorts and
         # hashes in memory rather than spilling to disk.
         db.session.execute(text("SET LOCAL work_mem = '256MB'"))
     report = {}
-    for code in codes or RULES:
+    for code in codes or list(RULES):
         rule = RULES[code]
+        if ctx.projects is not None and not getattr(rule, "PER_PROJECT", False):
+            continue  # about people or townships: region and full scans run it
         counts = dict(opened=0, updated=0, resolved=0, reopened=0)
         # What is stored, as plain rows (a township's subsidy rules keep thousands of warnings and a
         # steady scan changes none): a warning is loaded as an object only when it must change.
         existing = {row.subject_key: row for row in db.session.execute(
             select(RiskWarning.id, RiskWarning.subject_key, RiskWarning.status, RiskWarning.evidence,
-                   RiskWarning.hold_fingerprint).where(RiskWarning.rule_code == code))}
+                   RiskWarning.hold_fingerprint).where(RiskWarning.rule_code == code, *_in_scope(ctx)))}
         seen = set()
         for hit in rule.find(ctx):
+            if (ctx.projects is not None and hit.project_id not in ctx.projects) or (
+                    in_regions is not None and hit.region_id not in in_regions):
+                continue  # outside this scan's scope: another scan's business
             seen.add(hit.subject_key)
             print_ = fingerprint(rule, hit.evidence)
             stored = existing.get(hit.subject_key)
@@ -91,6 +110,14 @@ def scan(codes=None, now=None):
         report[code] = counts
     ctx.close()
     return report
+
+
+def _in_scope(ctx):
+    if ctx.projects is not None:
+        return [RiskWarning.project_id.in_(ctx.projects)]
+    if ctx.regions is not None:
+        return [RiskWarning.region_id.in_(ctx.regions)]
+    return []
 
 
 def resolve(warning, reason, at=None, actor=None, hold=False):

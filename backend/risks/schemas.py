@@ -8,6 +8,17 @@ from .models import LEVELS, WARNING_STATES
 from .rules import RULES
 
 
+class RuleCode(OneOf):
+    """One of the registered rules — read when validating, since features register their rules
+    after this module is imported."""
+
+    def __init__(self):
+        super().__init__(())
+
+    choices = property(lambda self: list(RULES), lambda self, value: None)
+    choices_text = property(lambda self: ", ".join(RULES), lambda self, value: None)
+
+
 class RuleOut(Schema):
     code = String(required=True)
     name_zh = String(required=True)
@@ -50,7 +61,7 @@ class WarningOut(Schema):
 class WarningQuery(PageQuery):
     status = String(load_default="open", validate=OneOf([*WARNING_STATES, "all"]))
     level = String(validate=OneOf(LEVELS))
-    rule = String(validate=OneOf(list(RULES)))
+    rule = String(validate=RuleCode())
     project_id = Id()
 
 

@@ -3,14 +3,26 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from ..core.models import Region
-from ..core.pii import mask_name
 from ..core.scoping import scoped
 from ..extensions import db
 from ..projects.models import Project
 from ..qrcodes import services as qrcodes
-from ..rectifications.models import Rectification
 from .models import LEVELS, RiskWarning
 from .rules import RULES
+
+# What other features tell the engine about warnings, registered with ``provide`` when the app is
+# built (the engine imports no feature): "people" {beneficiary id: masked name} for ids (subsidies),
+# "open_rectifications" {warning id: rectification id} for warning ids (rectifications).
+LOOKUPS = {}
+
+
+def provide(name, lookup):
+    """Register a feature's lookup (see LOOKUPS)."""
+    LOOKUPS[name] = lookup
+
+
+def _lookup(name, keys):
+    return LOOKUPS[name](keys) if keys and name in LOOKUPS else {}
 
 
 def rule_view(rule, thresholds=False):
@@ -30,11 +42,9 @@ def views(warnings):
     codes = qrcodes.active_codes("project", list(pids))
     regions = dict(db.session.execute(select(Region.id, Region.name).where(
         Region.id.in_({w.region_id for w in warnings}))).all())
-    open_rect = dict(db.session.execute(select(Rectification.warning_id, Rectification.id).where(
-        Rectification.warning_id.in_([w.id for w in warnings]),
-        Rectification.status.in_(("open", "submitted")))).all())
+    open_rect = _lookup("open_rectifications", [w.id for w in warnings])
     named = {w.id: _people_of(w) for w in warnings}
-    who = _masked_names(set().union(*named.values()))
+    who = _lookup("people", set().union(*named.values()))
     out = []
     for w in warnings:
         rule = RULES[w.rule_code]
@@ -61,14 +71,6 @@ def _people_of(w):
     if w.subject_type == "beneficiary":
         return [int(w.subject_key.split(":")[1])]
     return [int(i) for i in (w.evidence or {}).get("person_ids", [])]
-
-
-def _masked_names(ids):
-    if not ids:
-        return {}
-    from ..subsidies.models import Beneficiary  # here: subsidies' models import the risk engine
-    return {i: mask_name(name) for i, name in db.session.execute(
-        select(Beneficiary.id, Beneficiary.name).where(Beneficiary.id.in_(ids)))}
 
 
 def order(stmt):

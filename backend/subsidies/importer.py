@@ -6,11 +6,13 @@ run is rejected with a report naming each row, column and problem and nothing is
 the rows are written in bulk (COPY on PostgreSQL). Writing is an upsert on each kind's natural key,
 so importing the same file again changes nothing and a later file updates what changed.
 
-The API, the CLI (``flask subsidies-import``) and the tests call ``run``.
+The CLI (``flask subsidies-import``) and the tests call ``run``; an upload is kept and queued
+(``queue_file``), and the job (``jobs.run_import``) calls ``read`` and ``process``.
 """
 import difflib
 import hashlib
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -18,7 +20,8 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import Date, Numeric, delete, insert, select, update
 
-from ..core import audit, clock, pii
+from .. import jobs
+from ..core import audit, clock, pii, storage
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..extensions import db
@@ -253,31 +256,73 @@ class Rejected(Exception):
     pass
 
 
-def run(kind, region, actor, filename, data, client_uuid=None):
-    """Import one file for ``region`` (a township or above in the actor's scope). Returns the
-    ``SubsidyImport`` — accepted, or rejected with its report (and then nothing else is written).
+def _replay(client_uuid, actor):
+    """The run an earlier request with this ``client_uuid`` made (409 if someone else's)."""
+    if not client_uuid:
+        return None
+    earlier = db.session.execute(select(SubsidyImport).where(SubsidyImport.client_uuid == str(client_uuid))
+                                 ).scalar_one_or_none()
+    if earlier is not None and earlier.created_by_id != actor.id:
+        raise ApiError(409, "client_uuid_reused", "该请求编号已被用于其他操作",
+                       "This client_uuid was already used for a different request",
+                       fields=[{"path": "form_and_files.client_uuid", "message": "already used"}])
+    return earlier
 
-    The file is read before the first query: a caller that holds no transaction (the CLI, a job)
-    then holds no lock while a large or hostile file is read (SQLite's write lock is taken at a
-    writing transaction's first statement)."""
+
+def run(kind, region, actor, filename, data, client_uuid=None):
+    """Import one file for ``region`` (a township or above in the actor's scope) here and now (the
+    CLI, the job). Returns the ``SubsidyImport`` — accepted, or rejected with its report (and then
+    nothing else is written).
+
+    The file is read before the first query: a caller that holds no transaction (the CLI) then holds
+    no lock while a large or hostile file is read (SQLite's write lock is taken at a writing
+    transaction's first statement)."""
+    table = read(kind, filename, data)
+    earlier = _replay(client_uuid, actor)
+    if earlier is not None:
+        return earlier
+    record = SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200],
+                           sha256=hashlib.sha256(data or b"").hexdigest(), status="queued", created_by_id=actor.id,
+                           client_uuid=str(client_uuid) if client_uuid else None)
+    return process(record, region, actor, table)
+
+
+def queue_file(kind, region, actor, filename, data, client_uuid):
+    """Keep an uploaded file (storage) and queue its import: the run is ``queued`` until the job
+    (``subsidies.jobs.run_import``) has imported it after this transaction commits. A replayed
+    ``client_uuid`` returns the first run, whatever its state."""
+    earlier = _replay(client_uuid, actor)
+    if earlier is not None:
+        return earlier
+    key = f"imports/{uuid.uuid4().hex}"
+    storage.from_config(current_app.config).put(key, data)
+    record = SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200],
+                           sha256=hashlib.sha256(data or b"").hexdigest(), status="queued", created_by_id=actor.id,
+                           client_uuid=str(client_uuid), file_key=key)
+    db.session.add(record)
+    db.session.flush()
+    audit.record(actor, "subsidy.import_queued", subject=record, kind=kind, size=len(data))
+    from .jobs import run_import
+    jobs.after_commit(run_import, record.id)
+    return record
+
+
+def read(kind, filename, data):
+    """The file as a table, or the ``FileProblem`` that stops it. No database work: a job reads a
+    large file before it opens its transaction."""
     try:
-        table, problem = tables.read(filename, data, SPECS_ALIASES[kind], REQUIRED[kind], FIELD_NAMES), None
-    except FileProblem as refused:
-        table, problem = None, refused
-    if client_uuid:
-        earlier = db.session.execute(select(SubsidyImport).where(SubsidyImport.client_uuid == str(client_uuid))
-                                     ).scalar_one_or_none()
-        if earlier is not None:
-            if earlier.created_by_id != actor.id:
-                raise ApiError(409, "client_uuid_reused", "该请求编号已被用于其他操作",
-                               "This client_uuid was already used for a different request",
-                               fields=[{"path": "form_and_files.client_uuid", "message": "already used"}])
-            return earlier
+        return tables.read(filename, data, SPECS_ALIASES[kind], REQUIRED[kind], FIELD_NAMES)
+    except FileProblem as problem:
+        return problem
+
+
+def process(record, region, actor, table, progress=None):
+    """Check and write ``table`` (from ``read``) as ``record``: accepted, or rejected with its
+    report and nothing else written. ``progress(**values)`` hears how far it got."""
     cfg = current_app.config
-    digest = hashlib.sha256(data or b"").hexdigest()
-    record = SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200], sha256=digest,
-                           status="rejected", created_by_id=actor.id, client_uuid=str(client_uuid) if client_uuid else None)
-    if problem is not None:
+    record.status = "rejected"
+    if isinstance(table, FileProblem):
+        problem = table
         record.error_count = 1
         record.errors = [{"row": None, "column": None, "field": None, "code": problem.code,
                           "message": {"zh": problem.zh, "en": problem.en}, "value": None}]
@@ -286,7 +331,11 @@ def run(kind, region, actor, filename, data, client_uuid=None):
     report = Report(table.columns, cfg["SUBSIDY_IMPORT_MAX_ERRORS"])
     if not table.rows:
         report.add(None, None, "no_rows", "文件中没有数据行", "The file has no data rows")
-    importer = IMPORTERS[kind](region, report)
+    importer = IMPORTERS[record.kind](region, report)
+    if progress is not None:
+        importer.progress = lambda checked: progress(phase="checking", rows=len(table.rows), checked=checked,
+                                                     problems=report.count)
+        importer.progress(0)
     importer.prepare(table)
     parsed = importer.parse(table.rows) if report.count == 0 else []
     importer.check(parsed)  # the rows that parsed are checked against each other and the register too
@@ -304,11 +353,14 @@ def run(kind, region, actor, filename, data, client_uuid=None):
     record.status = "accepted"
     db.session.add(record)
     db.session.flush()
+    if progress is not None:
+        progress(phase="writing", rows=len(table.rows), checked=len(table.rows), problems=0)
     record.inserted, record.updated, record.unchanged = importer.write(parsed, record.id)
     if importer.changed:  # (an INSERT, not COPY: SQLAlchemy writes the JSON)
         db.session.execute(insert(SubsidyImportChange), [{"import_id": record.id, "row_id": row_id, "before": before}
                                                          for row_id, before in importer.changed])
     record.notes = _notes(table) + importer.notes
+    jobs.touch(regions=[record.region_id])  # the subsidy rules look at the region again
     return _finish(record, actor)
 
 
@@ -323,6 +375,7 @@ def _notes(table):
 
 
 def _finish(record, actor):
+    record.file_key = None  # done with the upload (the job deletes the file once this commits)
     db.session.add(record)
     db.session.flush()
     audit.record(actor, f"subsidy.import_{record.status}", subject=record, kind=record.kind,
@@ -343,6 +396,7 @@ class Importer:
         self._memo = {}
         self.notes = []
         self.changed = []  # [(row id, {column: value before})] of stored rows this run overwrites
+        self.progress = None  # progress(rows checked), now and then (a job's progress report)
 
     def remember(self, row, columns):
         """Keep what ``row`` (an ORM object or a result row) holds in ``columns`` before this run
@@ -374,7 +428,9 @@ class Importer:
 
     def parse(self, rows):
         out = []
-        for number, cells in rows:
+        for done, (number, cells) in enumerate(rows):
+            if self.progress is not None and done % 2000 == 0:
+                self.progress(done)
             self.report.row_bad = False
             try:
                 row = self.parse_row(number, cells)
@@ -960,6 +1016,7 @@ def withdraw(run, actor, reason, client_uuid):
     run.status, run.withdrawn_at, run.withdrawn_by_id = "withdrawn", clock.now(), actor.id
     run.withdrawn_reason, run.withdraw_uuid = reason, str(client_uuid)
     audit.record(actor, "subsidy.import_withdrawn", subject=run, kind=run.kind, deleted=len(ids), reason=reason)
+    jobs.touch(regions=[run.region_id])
     return run
 
 

@@ -157,7 +157,7 @@ class SubsidyImport(db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(10))  # accepted | rejected
+    status: Mapped[str] = mapped_column(String(10))  # queued | accepted | rejected | withdrawn | failed
     rows: Mapped[int] = mapped_column(Integer, default=0)
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
@@ -175,6 +175,8 @@ class SubsidyImport(db.Model):
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_reason: Mapped[str | None] = mapped_column(String(200))
     withdraw_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # A queued upload waiting for its job: where the file is kept (storage key) until it is imported.
+    file_key: Mapped[str | None] = mapped_column(String(200))
 
     created_by = relationship(User, foreign_keys=[created_by_id])
     withdrawn_by = relationship(User, foreign_keys=[withdrawn_by_id])

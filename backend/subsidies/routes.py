@@ -3,13 +3,14 @@
 import csv
 import io
 
-from flask import Response, current_app, request
+from flask import Response, request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import jobs
 from ..core import idempotency, pii
 from ..core.auth import actor, require
-from ..core.errors import ApiError, envelope
+from ..core.errors import ApiError
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
@@ -18,9 +19,10 @@ from ..core.uploads import large_upload
 from ..extensions import db
 from ..qrcodes import services as qrcodes
 from . import bp, importer, services, tables
+from . import jobs as subsidy_jobs
 from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyImport, SubsidyPolicy
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
-                      CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage, ImportRejected,
+                      CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage,
                       ImportQuery, MyIn, MyOut, PolicyList, PolicyQuery, RevealIn, RevealOut, SelfCheckIn,
                       StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, WithdrawIn)
 
@@ -34,9 +36,11 @@ def import_view(run, errors=True):
     out = {c: getattr(run, c) for c in ("id", "kind", "region_id", "filename", "sha256", "status", "encoding", "rows",
                                          "inserted", "updated", "unchanged", "error_count", "created_at")}
     out.update(created_by=run.created_by.display_name, report_url=f"/api/v1/subsidies/imports/{run.id}/report.csv",
+               status_url=f"/api/v1/subsidies/imports/{run.id}",
                errors=run.errors if errors else [], notes=run.notes or [], withdrawn_at=run.withdrawn_at,
                withdrawn_by=run.withdrawn_by.display_name if run.withdrawn_by else None,
-               withdrawn_reason=run.withdrawn_reason)
+               withdrawn_reason=run.withdrawn_reason,
+               progress=jobs.progress(subsidy_jobs.progress_key(run.id)) if run.status == "queued" else None)
     return out
 
 
@@ -44,43 +48,22 @@ def import_view(run, errors=True):
 @require(*IMPORTERS)
 @large_upload("SUBSIDY_IMPORT_MAX_BYTES", "import_too_large", "文件过大", "The file is too large")
 @bp.input(ImportForm, location="form_and_files", arg_name="form")
-@bp.output(ImportOut, status_code=201)
-@bp.doc(responses={**{code: "" for code in ERRORS if code != 422}, 422: {
-    "description": "The file was rejected; nothing was imported",
-    "content": {"application/json": {"schema": ImportRejected}}}})
+@bp.output(ImportOut, status_code=202)
+@bp.doc(responses=[code for code in ERRORS if code != 422])
 def import_file(form):
-    """Import a clerk's .xlsx or CSV (UTF-8 or GBK) of one kind for a region in scope. All or
-    nothing: any bad row → 422 ``import_rejected`` with the per-row report (also at ``report_url``)
-    and nothing written. The same file again changes nothing; a replayed ``client_uuid`` returns
-    the first run."""
+    """Take a clerk's .xlsx or CSV (UTF-8 or GBK) of one kind for a region in scope and queue its
+    import: 202 at once with the run (``status`` queued). Poll ``status_url`` for the progress (rows
+    read and checked, problems so far) and the result: accepted, or rejected with the per-row report
+    (also at ``report_url``) and nothing written — all or nothing. The same file again changes
+    nothing; a replayed ``client_uuid`` returns the first run."""
     user = actor()
     region = get_scoped(Region, form["region_id"], user, "地区", "region")
     if region.level == "village":
         raise ApiError(400, "import_region_level", "请在乡镇或以上层级导入", "Import for a township or above",
                        fields=[{"path": "form_and_files.region_id", "message": "a township or above"}])
     upload = form["file"]
-    data = upload.read()
-    limit = current_app.config["SUBSIDY_IMPORT_MAX_XLSX_BYTES"]
-    if data[:4] == b"PK\x03\x04" and len(data) > limit:
-        mb = f"{limit / 1048576:g}"
-        raise ApiError(413, "import_too_large", f"Excel 文件超过 {mb} MB，在网页上导入会超时：请另存为 CSV（可到 10 MB），或用命令行 flask subsidies-import 导入",
-                       f"Excel files over {mb} MB take too long to import here: save as CSV (up to 10 MB) or use "
-                       "flask subsidies-import", fields=[{"path": "form_and_files.file", "message": f"at most {limit} bytes as .xlsx"}])
-    db.session.commit()  # nothing written yet: end the sign-in check's transaction, no lock while the file is read
-    run = importer.run(form["kind"], region, user, upload.filename, data, form["client_uuid"])
-    if run.status == "accepted":
-        return import_view(run), 201
-    db.session.commit()  # keep the rejected run and its report; no data was written
-    fields = [{"path": f"file.rows[{e['row']}]" + (f".{e['field']}" if e["field"] else "") if e["row"] else "file",
-               "message": e["message"]["en"]} for e in run.errors[:50]]
-    body = envelope(422, "import_rejected", f"文件有 {run.error_count} 处问题，未导入任何数据，请按报告修改后重新导入",
-                    f"The file has {run.error_count} problem{'s' if run.error_count != 1 else ''}; nothing was imported. "
-                    "Fix the file (see the report) and "
-                    "import again", fields)
-    body["import"] = ImportOut().dump(import_view(run))
-    response = current_app.json.response(body)
-    response.status_code = 422
-    return response
+    run = importer.queue_file(form["kind"], region, user, upload.filename, upload.read(), form["client_uuid"])
+    return import_view(run)
 
 
 def _scoped_run(import_id):
@@ -111,7 +94,8 @@ def list_imports(query):
 @bp.output(ImportOut)
 @bp.doc(responses=ERRORS)
 def get_import(import_id):
-    """One run with its report."""
+    """One run: while ``queued``, its progress (phase reading → checking → writing, rows, rows
+    checked, problems so far); then its result and report."""
     return import_view(_scoped_run(import_id))
 
 

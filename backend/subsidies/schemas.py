@@ -1,8 +1,8 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Dict, File, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-from ..core.errors import ErrorBodySchema, MessageSchema
+from ..core.errors import MessageSchema
 from ..core.fields import ClientUUID, CleanString, Id, Text
 from ..core.pagination import PageQuery, page_fields
 from ..projects.schemas import MoneyField
@@ -39,6 +39,14 @@ class ImportNote(Schema):
     message = Nested(MessageSchema, required=True)
 
 
+class ImportProgress(Schema):
+    phase = String(required=True, metadata={"description": "reading | checking | writing"})
+    rows = Integer(required=True, allow_none=True, metadata={"description": "rows read (known once the file is read)"})
+    checked = Integer(required=True)
+    problems = Integer(required=True, metadata={"description": "problems found so far"})
+    at = Float(required=True, metadata={"description": "when this was reported (Unix time)"})
+
+
 class ImportOut(Schema):
     id = Integer(required=True)
     kind = String(required=True)
@@ -61,13 +69,9 @@ class ImportOut(Schema):
     withdrawn_at = DateTime(required=True, allow_none=True)
     withdrawn_by = String(required=True, allow_none=True)
     withdrawn_reason = String(required=True, allow_none=True)
-
-
-class ImportRejected(Schema):
-    """422 ``import_rejected``: the error envelope plus the run's whole report."""
-    error = Nested(ErrorBodySchema, required=True)
-    # "import" is a Python keyword: the attribute is import_, the JSON key "import".
-    import_ = Nested(ImportOut, required=True, data_key="import")
+    status_url = String(required=True, metadata={"description": "poll this while the run is queued"})
+    progress = Nested(ImportProgress, required=True, allow_none=True,
+                      metadata={"description": "while queued and running: how far the job got"})
 
 
 class ImportQuery(PageQuery):

@@ -8,6 +8,7 @@ import jwt
 from flask import current_app
 from sqlalchemy import select
 
+from .. import jobs
 from ..core import audit, auth, clock, limits, pii
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
@@ -15,7 +16,6 @@ from ..core.tree import ancestors
 from ..extensions import db
 from ..projects.models import Project
 from ..qrcodes import services as qrcodes
-from ..risks import engine
 from .models import (PAYMENT_STATE_NAMES, Beneficiary, Disbursement, NoticeEntry, SelfCheckAttempt, SubsidyCase,
                      SubsidyPolicy)
 
@@ -246,7 +246,7 @@ def open_case(person, client_uuid, note, disbursement_id=None, policy_id=None, p
     db.session.add(case)
     db.session.flush()
     audit.record(None, "subsidy.case_open", subject=case)
-    engine.scan(["subsidy_not_received"])
+    jobs.touch(regions=[case.region_id])  # the township's warning, within seconds of the commit
     return case, True
 
 
@@ -257,5 +257,5 @@ def answer_case(case, actor, answer):
     case.status, case.answer, case.answered_by_id, case.answered_at = "answered", answer, actor.id, clock.now()
     db.session.flush()
     audit.record(actor, "subsidy.case_answer", subject=case)
-    engine.scan(["subsidy_not_received"])
+    jobs.touch(regions=[case.region_id])
     return case

@@ -18,12 +18,12 @@ HEADER_SCAN_ROWS = 40  # a 填表说明 block above the header can be long
 # inflate to gigabytes (a "zip bomb"). Inflated bytes are counted while decompressing (the sizes in
 # the zip's headers are only believed when they are already too large), so a bomb is refused in
 # well under a second in bounded memory. Real files: 75,000 payment rows are ~30 MB of sheet XML.
-MAX_INFLATED = 160 * 1024 * 1024  # all parts of the workbook together, inflated
+MAX_INFLATED = 384 * 1024 * 1024  # all parts of the workbook together, inflated (a 20 MB payment list: ~230 MB)
 MAX_SHARED_STRINGS = 24 * 1024 * 1024  # the text table openpyxl holds in memory whole…
 MAX_SHARED_STRING_COUNT = 500000  # …as one Python string each (~100 bytes and ~20 µs apiece)
 MAX_OTHER_PART = 16 * 1024 * 1024  # styles, workbook, relations… (also held whole)
 MAX_PARTS = 10000
-MAX_ROWS = 300000  # rows of one sheet, blank ones included (also for CSV)
+MAX_ROWS = 600000  # rows of one sheet, blank ones included (also for CSV); a 20 MB payment list: ~410,000
 MAX_COLUMNS = 256  # a value right of this column refuses the file
 _MB = 1024 * 1024
 EXCEL_EPOCH = date(1899, 12, 30)

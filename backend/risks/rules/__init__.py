@@ -7,9 +7,13 @@
     VOLATILE — evidence keys that change with time alone (days overdue...), left out of the
         fingerprint so a dismissal holds until the *facts* change;
     find(ctx) -> iterable of Hit — set-based queries only, no per-row loops over whole tables;
-    explain(evidence) -> (zh, en) — a plain sentence.
+        ``ctx.scope(project=…, region=…)`` gives the WHERE clauses that keep a scoped scan to its
+        projects or regions (the engine drops hits outside the scope in any case);
+    explain(evidence) -> (zh, en) — a plain sentence;
+    PER_PROJECT (optional, default False) — every hit names a project, so a scan of one project
+        runs this rule (rules about people or townships run in region and full scans only).
 
-A later rule (subsidies, funds) is one more module added to RULES.
+A feature adds its rules with ``register(module, …)`` (subsidies, rectifications, later funds).
 """
 from dataclasses import dataclass, field
 
@@ -35,21 +39,6 @@ def yuan(text):
     return f"{Decimal(text):,.2f}"
 
 
-def people(ids):
-    """{beneficiary id: row with name, id_mask, household, region_id} for the people a rule's hits
-    name — looked up by primary key, so a rule never joins the whole register to its few hits."""
-    from sqlalchemy import select
-
-    from ...extensions import db
-    from ...subsidies.models import Beneficiary
-    ids, found = list(ids), {}
-    for start in range(0, len(ids), 1000):
-        found.update((b.id, b) for b in db.session.execute(
-            select(Beneficiary.id, Beneficiary.name, Beneficiary.id_mask, Beneficiary.household, Beneficiary.region_id)
-            .where(Beneficiary.id.in_(ids[start:start + 1000]))))
-    return found
-
-
 def masked_person(name, id_mask):
     """How evidence names a person: masked name and ID number (evidence is shown and stored)."""
     from ...core.pii import mask_name
@@ -64,6 +53,17 @@ class Context:
     config: dict
     now: object  # aware datetime
     made: set = field(default_factory=set)
+    projects: tuple | None = None  # a scan of these projects only (ids)
+    regions: object = None  # a scan of these regions and everything below: a SELECT of region ids
+
+    def scope(self, project=None, region=None):
+        """WHERE clauses keeping a rule's query inside this scan's scope (none for a full scan)."""
+        out = []
+        if self.projects is not None and project is not None:
+            out.append(project.in_(self.projects))
+        if self.regions is not None and region is not None:
+            out.append(region.in_(self.regions))
+        return out
 
     @property
     def today(self):
@@ -77,9 +77,11 @@ class Context:
         from ...extensions import db
         if PAYMENT_STATS not in self.made:
             db.session.execute(text(f"DROP TABLE IF EXISTS {PAYMENT_STATS}"))
+            only = (" WHERE project_id IN (" + ",".join(str(int(i)) for i in self.projects) + ")"
+                    if self.projects else "")
             db.session.execute(text(
                 f"CREATE TEMPORARY TABLE {PAYMENT_STATS} AS SELECT project_id, SUM(amount) AS paid, "
-                "MAX(amount) AS largest, COUNT(*) AS n FROM project_payments GROUP BY project_id"))
+                f"MAX(amount) AS largest, COUNT(*) AS n FROM project_payments{only} GROUP BY project_id"))
             self.made.add(PAYMENT_STATS)
         return table(PAYMENT_STATS, column("project_id", Integer), column("paid", Numeric(14, 2)),
                      column("largest", Numeric(14, 2)), column("n", Integer))
@@ -110,14 +112,18 @@ class Context:
 
 
 from . import (contractor_concentration, inspection_flagged, no_recent_inspection,  # noqa: E402
-               payment_ahead_of_progress, rectification_overdue, single_payment_over_half,
-               stage_overdue, subsidy_after_death, subsidy_duplicate, subsidy_exclusive,
-               subsidy_not_received, subsidy_notice_mismatch, subsidy_over_standard,
-               subsidy_proxy_card, subsidy_public_employee)
+               payment_ahead_of_progress, single_payment_over_half, stage_overdue)
 
-RULES = {rule.CODE: rule for rule in (
-    payment_ahead_of_progress, rectification_overdue, single_payment_over_half, stage_overdue,
-    inspection_flagged, no_recent_inspection, contractor_concentration,
-    subsidy_duplicate, subsidy_proxy_card, subsidy_over_standard, subsidy_after_death,
-    subsidy_public_employee, subsidy_exclusive, subsidy_notice_mismatch, subsidy_not_received)}
-SUBSIDY_RULES = tuple(code for code in RULES if code.startswith("subsidy_"))
+RULES = {}
+
+
+def register(*rules):
+    """Add rules to the engine. A feature registers its own (``backend/subsidies/rules``,
+    ``backend/rectifications/rules.py``) when the app is built, so the engine imports no feature."""
+    for rule in rules:
+        assert rule.CODE not in RULES or RULES[rule.CODE] is rule, f"two rules named {rule.CODE}"
+        RULES[rule.CODE] = rule
+
+
+register(payment_ahead_of_progress, single_payment_over_half, stage_overdue, inspection_flagged,
+         no_recent_inspection, contractor_concentration)

@@ -33,7 +33,8 @@ def find(ctx):
         select(town.c.id, town.c.name, held.c.contractor, held.c.n, totals.c.total)
         .join(totals, totals.c.township == held.c.township)
         .join(town, town.c.code == held.c.township)
-        .where(held.c.n >= ctx.config["RISK_CONTRACTOR_MIN_PROJECTS"],
+        .where(*ctx.scope(region=town.c.id),
+               held.c.n >= ctx.config["RISK_CONTRACTOR_MIN_PROJECTS"],
                totals.c.total >= ctx.config["RISK_CONTRACTOR_MIN_TOWNSHIP"],
                held.c.n > totals.c.total * ctx.config["RISK_CONTRACTOR_SHARE"]))
     for town_id, town_name, contractor, n, total in rows:

@@ -18,6 +18,7 @@ THRESHOLDS = ("RISK_FLAGGED_INSPECTION_DAYS", "OFF_SITE_METERS", "PHOTO_REUSE_DI
 LABELS = {"inspector": ("巡查员", "Inspector"), "recorded_at": ("巡查时间", "Recorded"),
           "off_site": ("未在现场", "Not on site"), "distance_m": ("距现场（米）", "Distance (m)"),
           "reused_photo": ("照片复用", "Reused photo")}
+PER_PROJECT = True
 VOLATILE = ()
 
 
@@ -27,7 +28,8 @@ def find(ctx):
         select(Inspection.id, Inspection.project_id, Inspection.region_id, Inspection.off_site,
                Inspection.distance_m, Inspection.reused_photo, Inspection.recorded_at, User.display_name)
         .join(User, User.id == Inspection.inspector_id)
-        .where(Inspection.created_at >= since, or_(Inspection.off_site.is_(True), Inspection.reused_photo.is_(True))))
+        .where(*ctx.scope(project=Inspection.project_id, region=Inspection.region_id), Inspection.created_at >= since,
+               or_(Inspection.off_site.is_(True), Inspection.reused_photo.is_(True))))
     for iid, pid, region_id, off_site, distance, reused, recorded_at, inspector in rows:
         yield Hit(f"inspection:{iid}", "inspection", region_id, pid, {
             "inspection_id": iid, "inspector": inspector, "recorded_at": recorded_at.isoformat(),

@@ -17,6 +17,7 @@ DESCRIPTION_EN = "An active project has had no on-site inspection for longer tha
 THRESHOLDS = ("RISK_NO_INSPECTION_DAYS",)
 LABELS = {"stage": ("当前阶段", "Stage"), "last_inspection_on": ("上次巡查", "Last inspection"),
           "days": ("未巡查天数", "Days without inspection")}
+PER_PROJECT = True
 VOLATILE = ("days",)
 ACTIVE = ("contracted", "construction", "acceptance")
 
@@ -28,7 +29,8 @@ def find(ctx):
     rows = db.session.execute(
         select(Project.id, Project.region_id, Project.stage, Project.stage_changed_at, last.c.last)
         .outerjoin(last, last.c.project_id == Project.id)
-        .where(Project.stage.in_(ACTIVE), Project.stage_changed_at < cutoff,
+        .where(*ctx.scope(project=Project.id, region=Project.region_id),
+               Project.stage.in_(ACTIVE), Project.stage_changed_at < cutoff,
                or_(last.c.last.is_(None), last.c.last < cutoff)))
     for pid, region_id, stage, since, latest in rows:
         start = as_utc(latest or since)

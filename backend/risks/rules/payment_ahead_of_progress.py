@@ -16,6 +16,7 @@ DESCRIPTION_EN = ("The share of the budget already paid is well above what the c
 THRESHOLDS = ("RISK_STAGE_PAID_SHARE", "RISK_PAID_MARGIN")
 LABELS = {"stage": ("当前阶段", "Stage"), "budget": ("预算", "Budget"), "paid_total": ("已付", "Paid"),
           "paid_share": ("已付比例", "Paid share"), "allowed_share": ("本阶段应不超过", "Stage allows up to")}
+PER_PROJECT = True
 VOLATILE = ()
 
 
@@ -28,7 +29,8 @@ def find(ctx):
     rows = db.session.execute(
         select(Project.id, Project.region_id, Project.stage, Project.budget, paid.c.paid)
         .join(paid, paid.c.project_id == Project.id)
-        .where(Project.budget > 0, paid.c.paid > Project.budget * (allowed + literal(Decimal(str(margin))))))
+        .where(*ctx.scope(project=Project.id, region=Project.region_id), Project.budget > 0,
+               paid.c.paid > Project.budget * (allowed + literal(Decimal(str(margin))))))
     for pid, region_id, stage, budget, total in rows:
         total = Decimal(total).quantize(Decimal("0.01"))
         yield Hit(f"project:{pid}", "project", region_id, pid, {

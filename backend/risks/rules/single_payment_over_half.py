@@ -14,6 +14,7 @@ DESCRIPTION_ZH = "单笔支付超过项目预算的一半：大额一次性支�
 DESCRIPTION_EN = "One payment exceeds half of the project's budget: large lump sums need a contractual basis."
 THRESHOLDS = ("RISK_SINGLE_PAYMENT_SHARE",)
 LABELS = {"largest_payment": ("最大单笔", "Largest payment"), "budget": ("预算", "Budget")}
+PER_PROJECT = True
 VOLATILE = ()
 
 
@@ -23,7 +24,8 @@ def find(ctx):
     rows = db.session.execute(
         select(Project.id, Project.region_id, Project.budget, stats.c.largest)
         .join(stats, stats.c.project_id == Project.id)
-        .where(stats.c.largest > Project.budget * Decimal(str(share))))
+        .where(*ctx.scope(project=Project.id, region=Project.region_id),
+               stats.c.largest > Project.budget * Decimal(str(share))))
     for pid, region_id, budget, largest in rows:
         yield Hit(f"project:{pid}", "project", region_id, pid, {
             "largest_payment": str(Decimal(largest).quantize(Decimal("0.01"))), "budget": str(budget)})

@@ -16,6 +16,7 @@ DESCRIPTION_EN = ("The planned completion date has passed and the project is sti
 THRESHOLDS = ("RISK_STAGE_OVERDUE_GRACE_DAYS",)
 LABELS = {"stage": ("当前阶段", "Stage"), "planned_end_on": ("计划完工", "Planned completion"),
           "days_overdue": ("超期天数", "Days overdue")}
+PER_PROJECT = True
 VOLATILE = ("days_overdue",)
 OPEN_STAGES = ("approved", "tendering", "contracted", "construction")
 
@@ -23,7 +24,8 @@ OPEN_STAGES = ("approved", "tendering", "contracted", "construction")
 def find(ctx):
     cutoff = ctx.today - timedelta(days=ctx.config["RISK_STAGE_OVERDUE_GRACE_DAYS"])
     rows = db.session.execute(select(Project.id, Project.region_id, Project.stage, Project.planned_end_on)
-                              .where(Project.stage.in_(OPEN_STAGES), Project.planned_end_on < cutoff))
+                              .where(*ctx.scope(project=Project.id, region=Project.region_id),
+                                     Project.stage.in_(OPEN_STAGES), Project.planned_end_on < cutoff))
     for pid, region_id, stage, end in rows:
         yield Hit(f"project:{pid}", "project", region_id, pid, {
             "stage": stage, "planned_end_on": end.isoformat(), "days_overdue": (ctx.today - end).days})

@@ -226,15 +226,22 @@ export async function renderImport(ctx) {
     submit.disabled = true;
     submit.textContent = t("imp.busy");
     try {
-      const run = await api("/subsidies/imports", { method: "POST", form: body });
+      // The upload answers at once (202, queued); a worker imports the file while we poll its run.
+      let run = await api("/subsidies/imports", { method: "POST", form: body });
       clientUuid = uuid();
-      fill(result, accepted(run));
+      submit.textContent = t("imp.running");
+      const started = Date.now();
+      while (run.status === "queued") {
+        fill(result, progress(run, Math.round((Date.now() - started) / 1000)));
+        await new Promise((done) => setTimeout(done, 1000));
+        run = await api(`/subsidies/imports/${run.id}`);
+      }
+      if (run.status === "accepted") fill(result, accepted(run));
+      else fill(result, rejected(run, run.status === "failed" ? t("imp.failed") : t("imp.rejectedMsg", { n: run.error_count })));
       loadRuns();
     } catch (err) {
       if (err.code !== "network") clientUuid = uuid();
-      if (err.code === "import_rejected" && err.body && err.body.import) fill(result, rejected(err.body.import, err.message));
-      else showError(error, err.message);
-      if (err.code === "import_rejected") loadRuns();
+      showError(error, err.message);
     } finally {
       submit.disabled = false;
       submit.textContent = t("imp.submit");
@@ -256,8 +263,9 @@ export async function renderImport(ctx) {
         h("span", { class: r.status === "accepted" ? "flag ok" : r.status === "withdrawn" ? "flag warn" : "flag" },
           t(`imp.status.${r.status}`))),
       h("p", { class: "small" }, r.filename),
-      h("p", { class: "muted small" }, r.status === "rejected" ? t("imp.problems", { n: r.error_count })
-        : t("imp.counts", { rows: r.rows, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged }),
+      h("p", { class: "muted small" }, r.status === "rejected" || r.status === "failed" ? t("imp.problems", { n: r.error_count })
+        : r.status === "queued" ? t("imp.running")
+          : t("imp.counts", { rows: r.rows, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged }),
       ` · ${r.created_by} · ${formatDate(r.created_at)}`),
       r.status === "withdrawn" ? h("p", { class: "small", "data-testid": "import-withdrawn" },
         t("imp.withdrawnBy", { who: r.withdrawn_by, date: formatDate(r.withdrawn_at), reason: r.withdrawn_reason })) : null,
@@ -301,6 +309,19 @@ export async function renderImport(ctx) {
     h("p", { class: "small" }, t("imp.intro")),
     form, result,
     h("section", { class: "card", "aria-labelledby": "runs-h" }, h("h2", { id: "runs-h" }, t("imp.runs")), runs));
+}
+
+/** While the job runs: its phase, rows read and checked, problems so far. */
+function progress(run, seconds) {
+  const p = run.progress;
+  const line = !p ? t("imp.queued") : p.phase === "reading" ? t("imp.reading")
+    : p.phase === "writing" ? t("imp.writing", { rows: p.rows })
+      : t("imp.checking", { rows: p.rows, checked: p.checked, problems: p.problems });
+  return h("section", { class: "card", "data-testid": "import-progress", role: "status" },
+    h("h2", {}, t("imp.running")),
+    h("p", { "data-testid": "import-progress-line" }, line),
+    p && p.rows ? h("progress", { max: p.rows, value: p.phase === "writing" ? p.rows : p.checked }) : h("progress", {}),
+    h("p", { class: "muted small" }, t("imp.elapsed", { s: seconds }), " · ", run.filename));
 }
 
 function accepted(run) {

@@ -2,8 +2,8 @@
 from sqlalchemy import select
 
 from ...extensions import db
-from ...subsidies.models import Beneficiary, SubsidyCase, SubsidyPolicy
-from . import Hit, masked_person
+from ...risks.rules import Hit, masked_person
+from ..models import Beneficiary, SubsidyCase, SubsidyPolicy
 
 CODE = "subsidy_not_received"
 NAME_ZH, NAME_EN = "群众反映未收到补贴", "Villager reports not received"
@@ -23,7 +23,7 @@ def find(ctx):
                SubsidyPolicy.name, Beneficiary.name, Beneficiary.id_mask)
         .join(SubsidyPolicy, SubsidyPolicy.id == SubsidyCase.policy_id)
         .join(Beneficiary, Beneficiary.id == SubsidyCase.beneficiary_id)
-        .where(SubsidyCase.status == "open"))
+        .where(*ctx.scope(region=SubsidyCase.region_id), SubsidyCase.status == "open"))
     for cid, region_id, period, note, at, policy, name, id_mask in rows:
         yield Hit(f"case:{cid}", "subsidy_case", region_id, None, {
             **masked_person(name, id_mask), "policy": policy, "period": period, "case_id": cid, "note": note or "",

@@ -3,9 +3,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
-from ...subsidies.models import Beneficiary, Disbursement, SubsidyPolicy
-from ...subsidies.tables import squash
-from . import Hit, masked_person
+from ...risks.rules import Hit, masked_person
+from ..models import Beneficiary, Disbursement, SubsidyPolicy
+from ..tables import squash
 
 CODE = "subsidy_exclusive"
 NAME_ZH, NAME_EN = "互斥政策重复享受", "Mutually exclusive policies"
@@ -47,7 +47,7 @@ def find(ctx):
         .join(b, and_(b.beneficiary_id == a.beneficiary_id, b.policy_id > a.policy_id))
         .join(pa, pa.id == a.policy_id).join(pb, pb.id == b.policy_id)
         .join(Beneficiary, Beneficiary.id == a.beneficiary_id)
-        .where(a.status == "paid", b.status == "paid",
+        .where(*ctx.scope(region=Beneficiary.region_id), a.status == "paid", b.status == "paid",
                or_(*[and_(a.policy_id == x, b.policy_id == y) for x, y in sorted(pairs)]))
         .group_by(Beneficiary.id, Beneficiary.region_id, Beneficiary.name, Beneficiary.id_mask, pa.id, pa.name, pb.id,
                   pb.name, pa.year)

@@ -2,8 +2,9 @@
 from sqlalchemy import literal_column, or_, select
 
 from ...extensions import db
-from ...subsidies.models import Disbursement, SubsidyPolicy
-from . import Hit, masked_person, people, yuan
+from ...risks.rules import Hit, masked_person, yuan
+from ..models import Disbursement, SubsidyPolicy
+from . import people
 
 CODE = "subsidy_over_standard"
 NAME_ZH, NAME_EN = "超标准发放", "Above the standard"
@@ -27,7 +28,7 @@ def find(ctx):
         rows = db.session.execute(
             select(Disbursement.id, Disbursement.region_id, Disbursement.period, Disbursement.amount,
                    Disbursement.quantity, Disbursement.beneficiary_id)
-            .where(Disbursement.policy_id == pid, or_(RATE > standard, RATE.is_(None)),
+            .where(*ctx.scope(region=Disbursement.region_id), Disbursement.policy_id == pid, or_(RATE > standard, RATE.is_(None)),
                    Disbursement.status.in_(("paid", "pending")),
                    Disbursement.amount > standard * Disbursement.quantity + tolerance)).all()
         register = people({r.beneficiary_id for r in rows})

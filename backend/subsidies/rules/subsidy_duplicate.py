@@ -2,8 +2,8 @@
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...subsidies.models import Beneficiary, Disbursement, SubsidyPolicy
-from . import Hit, masked_person, yuan
+from ...risks.rules import Hit, masked_person, yuan
+from ..models import Beneficiary, Disbursement, SubsidyPolicy
 
 CODE = "subsidy_duplicate"
 NAME_ZH, NAME_EN = "重复发放", "Paid twice"
@@ -27,7 +27,7 @@ def find(ctx):
     rows = db.session.execute(
         select(twice, Beneficiary.region_id, Beneficiary.name, Beneficiary.id_mask, SubsidyPolicy.name.label("policy"))
         .join(Beneficiary, Beneficiary.id == twice.c.beneficiary_id)
-        .join(SubsidyPolicy, SubsidyPolicy.id == twice.c.policy_id))
+        .join(SubsidyPolicy, SubsidyPolicy.id == twice.c.policy_id).where(*ctx.scope(region=Beneficiary.region_id)))
     for r in rows:
         yield Hit(f"dup:{r.beneficiary_id}:{r.policy_id}:{r.period}", "beneficiary", r.region_id, None, {
             **masked_person(r.name, r.id_mask), "policy": r.policy, "period": r.period, "payments": int(r.n),

@@ -2,8 +2,8 @@
 from sqlalchemy import func, select, tuple_
 
 from ...extensions import db
-from ...subsidies.models import Beneficiary, Disbursement, NoticeEntry, SubsidyPolicy
-from . import Hit, masked_person, yuan
+from ...risks.rules import Hit, masked_person, yuan
+from ..models import Beneficiary, Disbursement, NoticeEntry, SubsidyPolicy
 
 CODE = "subsidy_notice_mismatch"
 NAME_ZH, NAME_EN = "公示与实发不符", "Notice differs from payment"
@@ -31,7 +31,8 @@ def find(ctx):
         Disbursement.period == NoticeEntry.period, Disbursement.status == "paid").scalar_subquery(), 0)
     lines = (select(NoticeEntry.id, NoticeEntry.region_id, NoticeEntry.period, NoticeEntry.amount,
                     NoticeEntry.policy_id, NoticeEntry.beneficiary_id, paid.label("paid"))
-             .where(tuple_(NoticeEntry.policy_id, NoticeEntry.period).in_(paid_out)).subquery())
+             .where(*ctx.scope(region=NoticeEntry.region_id),
+                    tuple_(NoticeEntry.policy_id, NoticeEntry.period).in_(paid_out)).subquery())
     rows = db.session.execute(
         select(lines, SubsidyPolicy.name.label("policy"), Beneficiary.name, Beneficiary.id_mask)
         .join(SubsidyPolicy, SubsidyPolicy.id == lines.c.policy_id)

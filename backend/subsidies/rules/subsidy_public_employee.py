@@ -2,8 +2,8 @@
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...subsidies.models import Beneficiary, Disbursement, PublicEmployee, SubsidyPolicy
-from . import Hit, masked_person, yuan
+from ...risks.rules import Hit, masked_person, yuan
+from ..models import Beneficiary, Disbursement, PublicEmployee, SubsidyPolicy
 
 CODE = "subsidy_public_employee"
 NAME_ZH, NAME_EN = "财政供养人员违规享受", "Public employee paid"
@@ -23,7 +23,8 @@ def find(ctx):
         .join(PublicEmployee, PublicEmployee.id_hash == Beneficiary.id_hash)
         .join(Disbursement, Disbursement.beneficiary_id == Beneficiary.id)
         .join(SubsidyPolicy, SubsidyPolicy.id == Disbursement.policy_id)
-        .where(Disbursement.status == "paid", SubsidyPolicy.excludes_public_employees.is_(True))
+        .where(*ctx.scope(region=Beneficiary.region_id), Disbursement.status == "paid",
+               SubsidyPolicy.excludes_public_employees.is_(True))
         .group_by(Beneficiary.id, Beneficiary.region_id, Beneficiary.name, Beneficiary.id_mask,
                   PublicEmployee.employer, SubsidyPolicy.id, SubsidyPolicy.name))
     for ben, region_id, name, id_mask, employer, pid, policy, n, total in rows:

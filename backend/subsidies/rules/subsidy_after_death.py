@@ -2,8 +2,8 @@
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...subsidies.models import Beneficiary, DeathRecord, Disbursement
-from . import Hit, masked_person, yuan
+from ...risks.rules import Hit, masked_person, yuan
+from ..models import Beneficiary, DeathRecord, Disbursement
 
 CODE = "subsidy_after_death"
 NAME_ZH, NAME_EN = "死亡后仍发放", "Paid after death"
@@ -23,7 +23,8 @@ def find(ctx):
                func.count(Disbursement.id), func.sum(Disbursement.amount), func.max(Disbursement.paid_on))
         .join(DeathRecord, DeathRecord.id_hash == Beneficiary.id_hash)
         .join(Disbursement, Disbursement.beneficiary_id == Beneficiary.id)
-        .where(Disbursement.status == "paid", Disbursement.paid_on > DeathRecord.died_on)
+        .where(*ctx.scope(region=Beneficiary.region_id), Disbursement.status == "paid",
+               Disbursement.paid_on > DeathRecord.died_on)
         .group_by(Beneficiary.id, Beneficiary.region_id, Beneficiary.name, Beneficiary.id_mask, DeathRecord.died_on))
     for ben, region_id, name, id_mask, died_on, n, total, last in rows:
         yield Hit(f"dead:{ben}", "beneficiary", region_id, None, {

@@ -2,8 +2,9 @@
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...subsidies.models import Disbursement
-from . import Hit, people, yuan
+from ...risks.rules import Hit, yuan
+from ..models import Disbursement
+from . import people
 
 CODE = "subsidy_proxy_card"
 NAME_ZH, NAME_EN = "一卡多人（疑似代领）", "One card, several people"

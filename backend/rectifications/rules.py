@@ -1,10 +1,14 @@
-"""A rectification past its deadline and not yet approved."""
+"""The rectification feature's risk rule: a rectification past its deadline and not yet approved.
+Registered with the engine when the app is built (the engine imports no feature)."""
+import sys
+
 from sqlalchemy import select
 
-from ...core.models import User
-from ...extensions import db
-from ...rectifications.models import Rectification
-from . import Hit
+from ..core.models import User
+from ..extensions import db
+from ..risks import services as risk_services
+from ..risks.rules import Hit, register
+from .models import Rectification
 
 CODE = "rectification_overdue"
 NAME_ZH, NAME_EN = "整改逾期", "Rectification overdue"
@@ -15,6 +19,7 @@ THRESHOLDS = ()
 LABELS = {"rectification_id": ("整改单", "Rectification"), "due_on": ("整改期限", "Due"),
           "status": ("状态", "Status"), "responsible": ("责任人", "Responsible"),
           "days_overdue": ("逾期天数", "Days overdue")}
+PER_PROJECT = True
 VOLATILE = ("days_overdue",)
 
 
@@ -23,7 +28,8 @@ def find(ctx):
         select(Rectification.id, Rectification.project_id, Rectification.region_id, Rectification.due_on,
                Rectification.status, User.display_name)
         .join(User, User.id == Rectification.responsible_id)
-        .where(Rectification.status.in_(("open", "submitted")), Rectification.due_on < ctx.today))
+        .where(*ctx.scope(project=Rectification.project_id, region=Rectification.region_id),
+               Rectification.status.in_(("open", "submitted")), Rectification.due_on < ctx.today))
     for rid, pid, region_id, due, status, who in rows:
         yield Hit(f"rectification:{rid}", "rectification", region_id, pid, {
             "rectification_id": rid, "due_on": due.isoformat(), "status": status, "responsible": who,
@@ -33,3 +39,15 @@ def find(ctx):
 def explain(e):
     return (f"整改期限 {e['due_on']} 已过 {e['days_overdue']} 天（责任人 {e['responsible']}）",
             f"Due {e['due_on']}, {e['days_overdue']} days ago (responsible: {e['responsible']})")
+
+
+register(sys.modules[__name__])
+
+
+def open_rectifications(warning_ids):
+    """{warning id: its open or submitted rectification's id}: shown with each warning."""
+    return dict(db.session.execute(select(Rectification.warning_id, Rectification.id).where(
+        Rectification.warning_id.in_(list(warning_ids)), Rectification.status.in_(("open", "submitted")))).all())
+
+
+risk_services.provide("open_rectifications", open_rectifications)
