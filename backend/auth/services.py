@@ -4,7 +4,7 @@ from sqlalchemy import select
 from ..core import audit
 from ..core.auth import hash_password, normalize_username
 from ..core.errors import ApiError, bad_field
-from ..core.models import Region, User
+from ..core.models import LEVEL_NAMES, ROLES, Region, User
 from ..core.scoping import covers
 from ..extensions import db
 
@@ -24,7 +24,7 @@ def create_user(actor, username, display_name, password, role, region_id):
         raise ApiError(403, "out_of_scope", "该地区不在您的管辖范围内", "This region is outside your region")
     if ROLE_LEVEL[role] != region.level:
         raise bad_field("json.region_id", "role_region_level",
-                        f"该角色须设在「{ROLE_LEVEL[role]}」级地区",
+                        f"{ROLES[role][0]}须设在「{LEVEL_NAMES[ROLE_LEVEL[role]][0]}」级地区",
                         f"Role {role} belongs to a {ROLE_LEVEL[role]}-level region")
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise bad_field("json.username", "username_taken", "用户名已存在", "This user name is taken", 409)
