@@ -263,6 +263,9 @@ async function boot() {
   renderHeader();
   showOnline();
   outbox.subscribe(renderOutboxCount);
+  // The first screen's code downloads while the session is asked for (route() finds it loaded).
+  const first = ROUTES.find(([re]) => re.test(location.pathname));
+  if (first) import(first[1]).catch(() => { /* route() says so */ });
   if (pendingLogout()) await endLeftSession();
   else {
     try {

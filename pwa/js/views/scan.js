@@ -10,16 +10,13 @@ import { errorBox, errorPage, fact, formatDistance, sendWrite, sheet, showError,
 import { commentsSection, photosSection } from "./project-public.js";
 
 // The staff parts of the full view (tasks, warnings, 发起整改) come from the staff screens' modules,
-// loaded only when a full view is shown: a villager's public page does not download them.
-let staff = null;
-async function loadStaff(p) {
-  if (p && p.view === "full" && !staff) {
-    const [home, risks] = await Promise.all([import("./home.js"), import("./risks.js")]);
-    staff = { taskItem: home.taskItem, chinaDate: risks.chinaDate, inspectors: risks.inspectors,
-      openRectify: risks.openRectify, riskRow: risks.riskRow };
-  }
-  return p;
-}
+// loaded only for a full view and without holding up the page: its sections fill in when they come.
+// A villager's public page never downloads them.
+let staffKit = null;
+const staff = () => staffKit || (staffKit = Promise.all([import("./home.js"), import("./risks.js")])
+  .then(([home, risks]) => ({ taskItem: home.taskItem, chinaDate: risks.chinaDate, inspectors: risks.inspectors,
+    openRectify: risks.openRectify, riskRow: risks.riskRow }))
+  .catch((err) => { staffKit = null; throw err; }));
 
 const FIELD_ROLES = ["inspector", "township_lead"];
 /** Who assigns inspections and orders rectifications from a problem inspection. */
@@ -39,12 +36,12 @@ export async function renderCode(ctx) {
     return null;
   }
   if (data.subject_type === "unit" && data.unit) return unitPage(data.unit, ctx);
-  return projectPage(await loadStaff(data.project), ctx);
+  return projectPage(data.project, ctx);
 }
 
 export async function renderProject(ctx) {
   try {
-    return projectPage(await loadStaff(await api(`/projects/${ctx.params[0]}`)), ctx);
+    return projectPage(await api(`/projects/${ctx.params[0]}`), ctx);
   } catch (err) {
     if (err.status === 401) {
       ctx.navigate("/login?next=" + encodeURIComponent(location.pathname), { replace: true });
@@ -259,14 +256,14 @@ function tasksSection(p, user, page) {
   const query = { status: "open", project_id: p.id, per_page: 50 };
   if (user.role === "inspector") query.mine = "true";
   function load() {
-    return api("/tasks", { query }).then((data) => {
+    return Promise.all([api("/tasks", { query }), staff()]).then(([data, kit]) => {
       const items = (data.items || []).filter((x) => x.project && Number(x.project.id) === Number(p.id));
       if (!items.length) {
         fill(body, lead ? h("p", { class: "empty small", "data-testid": "tasks-empty" }, t("taskNew.none")) : null);
         return;
       }
       fill(body, h("ul", { class: "tasks" }, items.map((x) => {
-        const li = staff.taskItem(x, { showProject: false });
+        const li = kit.taskItem(x, { showProject: false });
         if (user.role !== "inspector" && x.assignee) li.prepend(h("span", { class: "task-name", "data-testid": "task-assignee-name" }, x.assignee.display_name || ""));
         // A county supervisor does not record inspections: no 记录巡查 on the task for them.
         if (!FIELD_ROLES.includes(user.role)) li.querySelector("[data-testid=task-inspect]")?.remove();
@@ -287,12 +284,13 @@ async function openAssign(p, page, reload) {
   const clientUuid = uuid();
   let people = [];
   let loadError = null;
-  try { people = await staff.inspectors(); } catch (err) { loadError = err.message; }
+  const kit = await staff();
+  try { people = await kit.inspectors(); } catch (err) { loadError = err.message; }
   const who = h("select", { id: "tk-who", required: true, "data-testid": "task-assignee" },
     h("option", { value: "" }, t("rectNew.pick")),
     people.map((u) => h("option", { value: u.id }, u.display_name || u.username)));
   if (people.length === 1) who.value = String(people[0].id);
-  const due = h("input", { id: "tk-due", type: "date", required: true, value: staff.chinaDate(7), min: staff.chinaDate(0), "data-testid": "task-due" });
+  const due = h("input", { id: "tk-due", type: "date", required: true, value: kit.chinaDate(7), min: kit.chinaDate(0), "data-testid": "task-due" });
   const note = h("textarea", { id: "tk-note", rows: 2, maxlength: 500, "data-testid": "task-note", placeholder: t("taskNew.noteHint") });
   sheet({
     title: t("taskNew.title"), testid: "task", okText: t("taskNew.ok"),
@@ -330,11 +328,11 @@ function risksSection(p) {
   const heading = h("h2", { id: "prisk-h" }, t("risks.blockTitle", { n: "" }));
   const body = h("div", {});
   const section = h("section", { class: "card risk-block", "aria-labelledby": "prisk-h", "data-testid": "project-risks", hidden: true }, heading, body);
-  api("/risks", { query: { project_id: p.id, status: "open", per_page: 20 } }).then((data) => {
+  Promise.all([api("/risks", { query: { project_id: p.id, status: "open", per_page: 20 } }), staff()]).then(([data, kit]) => {
     const items = data.items || [];
     if (!items.length) return;
     heading.textContent = t("risks.blockTitle", { n: data.total || items.length });
-    fill(body, h("ul", { class: "rlist" }, items.map((w) => staff.riskRow(w, { showProject: false }))));
+    fill(body, h("ul", { class: "rlist" }, items.map((w) => kit.riskRow(w, { showProject: false }))));
     section.hidden = false;
   }).catch(() => { /* no access (inspectors) or offline without a cached copy */ });
   return section;
@@ -367,10 +365,10 @@ function inspectionsSection(p, ctx) {
         h("img", { src: ph.thumb_url, alt: t("inspect.photoAltServer"), width: 64, height: 64, loading: "lazy", "data-testid": "inspection-photo" })))) : null,
       ctx && needsRectify(x) ? h("button", { type: "button", class: "btn btn-small insp-rectify", "data-testid": "inspection-rectify",
         "data-inspection-id": x.id,
-        onclick: () => staff.openRectify({
+        onclick: () => staff().then((kit) => kit.openRectify({
           inspection_id: x.id, project: { id: p.id, name: p.name }, requirement: x.findings || "",
           intro: t("rectNew.fromInspection", { date: formatDate(x.recorded_at || x.created_at), who: (x.inspector && x.inspector.display_name) || "" }),
-        }, ctx) }, t("inspRect.start")) : null))));
+        }, ctx)) }, t("inspRect.start")) : null))));
     section.hidden = false;
   }).catch(() => { /* the API may not be there yet, or offline without a cached copy */ });
   return section;
