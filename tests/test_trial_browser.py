@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from backend.core import clock
-from conftest import PASSWORD, PHONE, code_of
+from conftest import PASSWORD, PHONE, code_of, run_scan, warning_for
 
 SITE = {"latitude": 30.2341, "longitude": 119.7201, "accuracy": 12}
 # Modules only staff screens use: a villager's page must not download them.
@@ -75,20 +75,21 @@ def test_the_inspectors_home_counts_open_rectifications_overdue_first(app, world
                                                                      artifacts):
     from backend.extensions import db
     from backend.rectifications.models import Rectification
-    late, soon = make_rectification("open"), make_rectification("open")
+    late, _ = make_rectification("open"), make_rectification("open")
     with app.app_context():
         db.session.get(Rectification, late).due_on = clock.now().date() - timedelta(days=2)
         db.session.commit()
     page = signed_in("t_inspector")
     page.wait_for_selector("[data-testid=my-rect]")
     count = page.inner_text("[data-testid=my-tasks-count]")
-    assert re.search(r"\d+ 项待整改", count) and "已逾期" in count, count
+    total = page.evaluate("fetch('/api/v1/rectifications?mine=true&status=open&per_page=1').then(r => r.json())")["total"]
+    assert f"{total} 项待整改" in count and "已逾期" in count, count
     rows = page.locator("[data-testid=my-tasks] li.task")
     flags = [rows.nth(i).get_attribute("data-overdue") for i in range(rows.count())]
     assert flags == sorted(flags, reverse=True), flags  # every overdue item before the others
     ids = [page.locator("[data-testid=my-rect]").nth(i).get_attribute("data-rect-id")
            for i in range(page.locator("[data-testid=my-rect]").count())]
-    assert str(late) in ids and str(soon) in ids
+    assert str(late) in ids
     assert page.locator(f"[data-testid=my-rect][data-rect-id='{late}']").get_attribute("data-overdue") == "true"
     page.screenshot(path=str(artifacts / "trial-inspector-home.png"), full_page=True)
     page.click(f"[data-testid=my-rect][data-rect-id='{late}'] [data-testid=my-rect-submit]")
@@ -171,3 +172,21 @@ def test_the_township_reveals_a_complaints_call_back_phone(app, signed_in, live_
     page.click("[data-testid=reveal-ok]")
     page.wait_for_selector(f"[data-testid=staff-comment][data-comment-id='{r.json['id']}'] a[href='tel:13712345678']")
     item.screenshot(path=str(artifacts / "trial-comment-phone.png"))
+
+
+def test_a_warnings_evidence_speaks_chinese_only(app, signed_in, live_server, make_rectification):
+    """整改逾期 keeps the rectification's status in its evidence: shown by its name, not its code."""
+    from backend.extensions import db
+    from backend.rectifications.models import Rectification
+    rect_id = make_rectification("submitted")
+    with app.app_context():
+        db.session.get(Rectification, rect_id).due_on = clock.now().date() - timedelta(days=4)
+        db.session.commit()
+    run_scan(app, "rectification_overdue")
+    warning = warning_for(app, "rectification_overdue", f"rectification:{rect_id}")
+    page = signed_in("t_lead")
+    page.goto(f"{live_server}/risks/{warning['id']}")
+    page.wait_for_selector("[data-testid=risk-evidence]")
+    text = page.inner_text("[data-testid=risk-evidence]")
+    assert "待审核" in text
+    assert CODES.findall(text) == [], text

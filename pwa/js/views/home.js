@@ -110,8 +110,11 @@ async function tasksSection() {
   know([...taskItems.map((x) => x.project), ...rectItems.map((x) => x.project)].filter((p) => p && p.name && p.stage));
   const work = sortWork([...taskItems.map((item) => ({ kind: "task", item })), ...rectItems.map((item) => ({ kind: "rect", item }))]);
   const overdue = work.filter((w) => w.item.overdue).length;
-  const counts = [taskItems.length ? t("home.tasksCount", { n: taskItems.length }) : null,
-    rectItems.length ? t("home.rectsCount", { n: rectItems.length }) : null].filter(Boolean).join(t("home.and"))
+  // Counted from the totals (the lists show the first 50 of each, overdue first).
+  const nTasks = tasks.status === "fulfilled" ? Number(tasks.value.total) || taskItems.length : 0;
+  const nRects = rects.status === "fulfilled" ? Number(rects.value.total) || rectItems.length : 0;
+  const counts = [nTasks ? t("home.tasksCount", { n: nTasks }) : null,
+    nRects ? t("home.rectsCount", { n: nRects }) : null].filter(Boolean).join(t("home.and"))
     + (overdue ? t("home.workOverdue", { n: overdue }) : "");
   fill(body,
     work.length ? h("p", { class: "muted small", "data-testid": "my-tasks-count" }, counts) : null,
