@@ -7,7 +7,7 @@ importScripts("/js/outbox-core.js");
 const VERSION = "v27";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
-// The shell's files besides its scripts; the scripts are found by reading the app (appModules).
+// The shell's files besides its scripts; the scripts are found by reading the app (precacheModules).
 const SHELL = [
   "/index.html",
   "/manifest.webmanifest",
@@ -21,14 +21,19 @@ const SHELL = [
 // Every module the app can load: js/app.js, each screen module its table of screens names (loaded
 // by the page only when first opened, precached here so every screen works offline), and what those
 // import in turn. Any "./x.js" or "../x.js" string in a module is a module, so a new screen is one
-// row in app.js's table and nothing here.
+// row in app.js's table and nothing here. Each module is fetched once: read for its references and
+// put in the cache.
 const MODULE_REF = /["'](\.{1,2}\/[\w./-]+\.js)["']/g;
-async function appModules() {
+async function precacheModules(cache) {
   const found = new Set(["/js/app.js"]);
   let level = ["/js/app.js"];
   while (level.length) {
-    const texts = await Promise.all(level.map((url) => fetch(url, { cache: "no-cache" })
-      .then((r) => { if (!r.ok) throw new Error(`${url}: ${r.status}`); return r.text(); })));
+    const texts = await Promise.all(level.map(async (url) => {
+      const response = await fetch(new Request(url, { cache: "no-cache" }));
+      if (!response.ok) throw new Error(`precache ${url}: ${response.status}`);
+      await cache.put(url, response.clone());
+      return response.text();
+    }));
     const next = [];
     texts.forEach((text, i) => {
       for (const [, ref] of text.matchAll(MODULE_REF)) {
@@ -38,7 +43,6 @@ async function appModules() {
     });
     level = next;
   }
-  return [...found];
 }
 // The QR decoder (npm jsqr, copied to pwa/vendor/ at install time) is not precached: it is 57 KB
 // gzipped and most visits never open the scanner. It is cached the first time the scanner loads it
@@ -54,8 +58,9 @@ const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^
 self.addEventListener("install", (event) => {
   // "no-cache" revalidates with the server: files the page has just loaded come back as 304s instead
   // of being downloaded a second time, and a stale HTTP-cached copy never enters the shell cache.
-  event.waitUntil(Promise.all([caches.open(SHELL_CACHE), appModules()])
-    .then(([cache, modules]) => cache.addAll([...SHELL, ...modules].map((url) => new Request(url, { cache: "no-cache" }))))
+  event.waitUntil(caches.open(SHELL_CACHE)
+    .then((cache) => Promise.all([cache.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" }))),
+      precacheModules(cache)]))
     .then(() => self.skipWaiting()));
 });
 

@@ -12,7 +12,7 @@ const main = document.getElementById("main");
 // The one list of screens: [address, the screen's module, the function that draws it, needs a
 // signed-in user]. A module is imported the first time its screen is opened, so a villager on a
 // plaque's public page downloads that page's code and not the staff screens'; the service worker
-// precaches every module named here for offline use (it reads this table: sw.js, appModules).
+// precaches every module named here for offline use (it reads this table: sw.js, precacheModules).
 const ROUTES = [
   // Signed in: the user's home; not signed in: the public front page (scan, a code, find a village).
   [/^\/$/, "./views/front.js", "render", false],
@@ -204,7 +204,10 @@ async function route() {
   let page;
   try {
     // Loaded the first time, then from the module map; offline, from the service worker's cache.
-    const screen = await import(file).catch(() => { throw new ApiError("network", 0, t("err.network")); });
+    const screen = await import(file).catch((err) => {
+      console.warn(`screen ${file}:`, err);
+      throw new ApiError("network", 0, t("err.network"));
+    });
     page = await screen[draw](ctx);
   } catch (err) {
     page = errorPage(err, ctx);
