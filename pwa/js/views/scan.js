@@ -284,7 +284,8 @@ async function openAssign(p, page, reload) {
   const clientUuid = uuid();
   let people = [];
   let loadError = null;
-  const kit = await staff();
+  let kit;
+  try { kit = await staff(); } catch { toast(page, t("err.network")); return; }
   try { people = await kit.inspectors(); } catch (err) { loadError = err.message; }
   const who = h("select", { id: "tk-who", required: true, "data-testid": "task-assignee" },
     h("option", { value: "" }, t("rectNew.pick")),
@@ -368,7 +369,7 @@ function inspectionsSection(p, ctx) {
         onclick: () => staff().then((kit) => kit.openRectify({
           inspection_id: x.id, project: { id: p.id, name: p.name }, requirement: x.findings || "",
           intro: t("rectNew.fromInspection", { date: formatDate(x.recorded_at || x.created_at), who: (x.inspector && x.inspector.display_name) || "" }),
-        }, ctx)) }, t("inspRect.start")) : null))));
+        }, ctx)).catch((err) => console.warn(err)) }, t("inspRect.start")) : null))));
     section.hidden = false;
   }).catch(() => { /* the API may not be there yet, or offline without a cached copy */ });
   return section;
