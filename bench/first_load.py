@@ -3,7 +3,7 @@
 On a fresh SQLite file with the Lin'an demo, behind one gunicorn with production settings, a headless
 Chromium (Python Playwright, Debian's /usr/bin/chromium, 360x740 phone viewport, empty profile)
 
-1. opens ``/`` (the app sends it to the sign-in page), signs in as the demo inspector
+1. opens ``/`` (signed out: the public front page), follows its 工作人员登录 link, signs in as the demo inspector
    ``jincheng_insp`` and waits for the field home (``#me-name``) and for the network to go idle,
 2. waits for the service worker to finish installing (it precaches the app shell and the QR decoder),
 3. records every response: the page's own requests and, separately, the service worker's.
@@ -93,6 +93,7 @@ def first_load(base):
             page.on("response", lambda r: record(r, rows, "page"))
             context.on("response", lambda r: None if frame_or_none(r) else record(r, rows, "worker"))
             page.goto(f"{base}/", wait_until="networkidle")
+            page.click("[data-testid=staff-login]")  # signed out, / is the public front page
             page.wait_for_selector("[data-testid=username]")
             page.fill("[data-testid=username]", USERNAME)
             page.fill("[data-testid=password]", PASSWORD)

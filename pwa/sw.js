@@ -4,45 +4,46 @@
 // which this worker also replays on a Background Sync ("outbox"), with the page's own code.
 importScripts("/js/outbox-core.js");
 
-const VERSION = "v27";
+const VERSION = "v28";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
+// The shell's files besides its scripts; the scripts are found by reading the app (precacheModules).
 const SHELL = [
   "/index.html",
   "/manifest.webmanifest",
   "/css/app.css",
-  "/js/app.js",
-  "/js/api.js",
-  "/js/codes.js",
-  "/js/dom.js",
-  "/js/drafts.js",
-  "/js/i18n.js",
-  "/js/outbox.js",
-  "/js/outbox-core.js",
-  "/js/photo.js",
-  "/js/recent.js",
-  "/js/views/comments.js",
-  "/js/views/common.js",
-  "/js/views/home.js",
-  "/js/views/inbox.js",
-  "/js/views/inspect.js",
-  "/js/views/login.js",
-  "/js/views/outbox.js",
-  "/js/views/photo-picker.js",
-  "/js/views/project-public.js",
-  "/js/views/rectifications.js",
-  "/js/views/risks.js",
-  "/js/views/scan.js",
-  "/js/views/scanner.js",
-  "/js/views/subsidies.js",
-  "/js/views/users.js",
-  "/js/views/village.js",
   "/icons/favicon.svg",
   "/icons/icon-192.png",
   "/icons/icon-512.png",
   "/icons/icon-maskable-512.png",
   "/icons/apple-touch-icon.png",
 ];
+// Every module the app can load: js/app.js, each screen module its table of screens names (loaded
+// by the page only when first opened, precached here so every screen works offline), and what those
+// import in turn. Any "./x.js" or "../x.js" string in a module is a module, so a new screen is one
+// row in app.js's table and nothing here. Each module is fetched once: read for its references and
+// put in the cache.
+const MODULE_REF = /["'](\.{1,2}\/[\w./-]+\.js)["']/g;
+async function precacheModules(cache) {
+  const found = new Set(["/js/app.js"]);
+  let level = ["/js/app.js"];
+  while (level.length) {
+    const texts = await Promise.all(level.map(async (url) => {
+      const response = await fetch(new Request(url, { cache: "no-cache" }));
+      if (!response.ok) throw new Error(`precache ${url}: ${response.status}`);
+      await cache.put(url, response.clone());
+      return response.text();
+    }));
+    const next = [];
+    texts.forEach((text, i) => {
+      for (const [, ref] of text.matchAll(MODULE_REF)) {
+        const path = new URL(ref, self.location.origin + level[i]).pathname;
+        if (!found.has(path)) { found.add(path); next.push(path); }
+      }
+    });
+    level = next;
+  }
+}
 // The QR decoder (npm jsqr, copied to pwa/vendor/ at install time) is not precached: it is 57 KB
 // gzipped and most visits never open the scanner. It is cached the first time the scanner loads it
 // and works offline from then on (the phone's own camera and the code box work offline regardless).
@@ -58,7 +59,8 @@ self.addEventListener("install", (event) => {
   // "no-cache" revalidates with the server: files the page has just loaded come back as 304s instead
   // of being downloaded a second time, and a stale HTTP-cached copy never enters the shell cache.
   event.waitUntil(caches.open(SHELL_CACHE)
-    .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" }))))
+    .then((cache) => Promise.all([cache.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" }))),
+      precacheModules(cache)]))
     .then(() => self.skipWaiting()));
 });
 

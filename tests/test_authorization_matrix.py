@@ -81,7 +81,7 @@ def subsidy_ids(app, world, project_id):
             SubsidyImport.region_id == world["regions"]["jincheng"], SubsidyImport.status == "accepted")).scalars().first()
         case, _ = services.open_case(zhao, new_uuid(), "没收到", policy_id=policy, period=str(next(PERIODS)))
         project = db.session.get(Project, project_id)
-        comment, _ = comments.leave(project, new_uuid(), "comment", f"路面有裂缝 {new_uuid()[:8]}", None, None,
+        comment, _ = comments.leave(project, new_uuid(), "comment", f"路面有裂缝 {new_uuid()[:8]}", None, "13812345678",
                                     f"10.9.{int(new_uuid()[:2], 16)}.{int(new_uuid()[:2], 16)}")
         token = services.issue_token(zhao)
         db.session.commit()
@@ -289,6 +289,8 @@ ENDPOINTS = {
     "village_code": Endpoint("POST", "/api/v1/regions/<int:region_id>/village-code",
                              lambda i: f"/api/v1/regions/{i['regions']['qianwang']}/village-code", 200,
                              roles=("admin", "county", "township_lead")),
+    "village_search": Endpoint("GET", "/api/v1/public/villages", lambda i: "/api/v1/public/villages?q=钱王", 200,
+                               anon=200, scoped=False, needs={"subsidy": True}),
     "village_page": Endpoint("GET", "/api/v1/public/villages/<code>",
                              lambda i: f"/api/v1/public/villages/{i['sub']['village_code']}", 200, anon=200,
                              scoped=False, needs={"subsidy": True}),
@@ -324,6 +326,10 @@ ENDPOINTS = {
                                lambda i: f"/api/v1/comments/{i['sub']['comment']}/answer", 200,
                                roles=("admin", "county", "township_lead"), needs={"subsidy": True},
                                body=lambda i: {"client_uuid": new_uuid(), "answer": "已安排夜间停工"}),
+    "comment_reveal_contact": Endpoint("POST", "/api/v1/comments/<int:comment_id>/reveal-contact",
+                                       lambda i: f"/api/v1/comments/{i['sub']['comment']}/reveal-contact", 200,
+                                       roles=("township_lead", "inspector"), needs={"subsidy": True},
+                                       body=lambda i: {"reason": "按留言人要求回电"}),
     "comment_hide": Endpoint("POST", "/api/v1/comments/<int:comment_id>/hide",
                              lambda i: f"/api/v1/comments/{i['sub']['comment']}/hide", 200,
                              roles=("admin", "county", "township_lead"), needs={"subsidy": True},

@@ -123,8 +123,10 @@ def test_signing_out_without_signal_asks_first_and_ends_the_session_when_back_on
     context.set_offline(False)
     page.wait_for_function("() => localStorage.getItem('jicai.logoutPending') === null")
     assert page.evaluate("fetch('/api/v1/auth/me').then(r => r.status)") == 401
+    # Signed out, the home address is the public front page, with the staff sign-in one link on it.
     page.goto(f"{live_server}/")
-    page.wait_for_url("**/login**")
+    page.wait_for_selector("[data-testid=staff-login]")
+    assert page.locator("[data-testid=my-tasks]").count() == 0
     context.close()
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ..core import audit, clock, passwords
 from ..core.auth import authenticate, end_other_sessions, hash_password, normalize_username
 from ..core.errors import ApiError, bad_field
-from ..core.models import ROLES, Region, User
+from ..core.models import LEVEL_NAMES, ROLES, Region, User
 from ..core.scoping import covers
 from ..extensions import db
 
@@ -34,7 +34,7 @@ def _region(region_id, path="json.region_id"):
 def _fits(role, region):
     if ROLE_LEVEL[role] != region.level:
         raise bad_field("json.region_id", "role_region_level",
-                        f"该角色须设在「{ROLE_LEVEL[role]}」级地区",
+                        f"{ROLES[role][0]}须设在「{LEVEL_NAMES[ROLE_LEVEL[role]][0]}」级地区",
                         f"Role {role} belongs to a {ROLE_LEVEL[role]}-level region")
 
 

@@ -15,10 +15,12 @@ from ..projects.models import Project
 from . import bp, services
 from .models import ProjectComment
 from .schemas import (AnswerIn, CommentIn, CommentList, CommentOut, CommentQuery, HideIn, PhotoList,
-                      StaffCommentOut, StaffCommentPage)
+                      RevealContactIn, RevealContactOut, StaffCommentOut, StaffCommentPage)
 
 ANSWERERS = ("admin", "county", "township_lead")
 STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
+# Who calls the villager back: the township's own staff (scoped to their township below).
+CALLERS = ("township_lead", "inspector")
 PUBLIC_IMAGE = {200: {"description": "JPEG image", "content": {"image/jpeg": {}}}, 404: "No such photo"}
 
 
@@ -114,6 +116,19 @@ def _act(comment_id, data, operation, work):
     comment = get_scoped(ProjectComment, comment_id, user, "留言", "comment")
     return idempotency.once(data["client_uuid"], user, operation, lambda: (StaffCommentOut().dump(
         services.staff_view(work(comment, user), _names({comment.project_id}).get(comment.project_id))), 200))
+
+
+@bp.post("/comments/<int:comment_id>/reveal-contact")
+@require(*CALLERS)
+@bp.input(RevealContactIn, arg_name="data")
+@bp.output(RevealContactOut)
+@bp.doc(responses=[400, 401, 403, 404])
+def reveal_contact(comment_id, data):
+    """The villager's call-back phone in full, for the township lead or inspector of the comment's
+    township, with a reason; every reveal is in the audit log. 404 ``contact_missing``."""
+    user = actor()
+    comment = get_scoped(ProjectComment, comment_id, user, "留言", "comment")
+    return services.reveal_contact(comment, user, data["reason"])
 
 
 @bp.post("/comments/<int:comment_id>/answer")

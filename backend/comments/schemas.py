@@ -52,6 +52,15 @@ StaffCommentPage = Schema.from_dict({"items": List(Nested(StaffCommentOut), requ
                                     name="StaffCommentPage")
 
 
+class RevealContactIn(Schema):
+    reason = Text(200)
+
+
+class RevealContactOut(Schema):
+    field = String(required=True)
+    value = String(required=True)
+
+
 class AnswerIn(Schema):
     client_uuid = ClientUUID()
     answer = Text(1000)

@@ -9,7 +9,7 @@ from ..core import audit, clock, limits, pii
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..extensions import db
-from ..notifications.services import notify, people_above
+from ..notifications.services import about, notify, people_above
 from .models import ProjectComment
 
 _LINK = re.compile(r"(https?://|www\.|\.com\b|\.cn\b)", re.I)
@@ -71,9 +71,19 @@ def leave(project, client_uuid, kind, body, nickname, contact, ip):
     audit.record(None, "comment.create", subject=comment, project_id=project.id)
     region = db.session.get(Region, project.region_id)
     kind_zh = "投诉" if kind == "complaint" else "留言"
-    notify(people_above(region, ("township_lead",)), "comment", f"新的群众{kind_zh}：{project.name}"[:200],
-           f"New public {kind}: {project.name}"[:200], f"/p/{project.id}#comments")
+    zh, en = about(project.name, region)
+    notify(people_above(region, ("township_lead",)), "comment", f"新的群众{kind_zh}：{zh}"[:200],
+           f"New public {kind}: {en}"[:200], f"/p/{project.id}#comments")
     return comment, True
+
+
+def reveal_contact(comment, actor, reason):
+    """The call-back phone the villager left (the form promises a call back), in full, for the
+    township that answers; every reveal is in the audit log. 404 ``contact_missing``."""
+    if not comment.contact_enc:
+        raise ApiError(404, "contact_missing", "留言人没有留下联系电话", "No phone number was left with this comment")
+    audit.record(actor, "comment.reveal_contact", subject=comment, reason=reason)
+    return {"field": "contact", "value": pii.decrypt(comment.contact_enc, "phone")}
 
 
 def answer(comment, actor, text):

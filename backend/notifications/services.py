@@ -20,6 +20,25 @@ def notify(users, kind, title_zh, title_en, link):
     db.session.flush()
 
 
+def place(region):
+    """Where something is, for a message title: the township, with the village after it
+    (锦城街道钱王社区) — a lead of several townships or a county supervisor must see which."""
+    if region is None:
+        return ""
+    if region.level == "village" and region.parent_id:
+        township = db.session.get(Region, region.parent_id)
+        return f"{township.name}{region.name}" if township else region.name
+    return region.name
+
+
+def about(name, region):
+    """(zh, en) naming a project (or a village, a person) and its township: 'X（锦城街道）'."""
+    where = place(region)
+    if not where:
+        return name, name
+    return (f"{name}（{where}）", f"{name} ({where})") if name else (where, where)
+
+
 def people_above(region, roles):
     """Active users with one of ``roles`` whose region covers ``region`` (e.g. its township lead
     and county supervisors)."""

@@ -8,6 +8,8 @@ from ..core.models import User, UtcDateTime
 from ..extensions import db
 
 STATES = ("open", "submitted", "approved", "closed_not_fixed")
+STATE_NAMES = {"open": ("待整改", "open"), "submitted": ("待审核", "submitted"), "approved": ("已销号", "approved"),
+               "closed_not_fixed": ("无法整改已关闭", "closed unfixed")}
 
 
 class Rectification(db.Model):

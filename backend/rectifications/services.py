@@ -20,13 +20,14 @@ from ..core.errors import ApiError, bad_field
 from ..core.models import Region, User
 from ..core.scoping import covers
 from ..extensions import db
-from ..notifications.services import notify, people_above
+from ..notifications.services import about, notify, people_above
 from ..photos import services as photos
 from ..projects import lifecycle
 from ..projects import services as projects
+from ..projects.models import Project
 from ..risks import engine
 from ..risks.models import RiskWarning
-from .models import Rectification, Submission, Transition
+from .models import STATE_NAMES, Rectification, Submission, Transition
 
 OPENERS = ("township_lead", "county")
 REVIEWERS = ("township_lead", "county")
@@ -46,6 +47,12 @@ NAMES = {"approve": ("整改已通过", "Rectification approved"), "reject": ("�
 
 def _link(rect):
     return f"/rectifications/{rect.id}"
+
+
+def _about(rect):
+    """(zh, en): the rectification's project and township, for inbox titles."""
+    project = db.session.get(Project, rect.project_id)
+    return about(project.name if project else "", db.session.get(Region, rect.region_id))
 
 
 def _record(rect, action, frm, actor, reason=None):
@@ -80,8 +87,8 @@ def open_rectification(actor, project, requirement, responsible_id, due_on, warn
     lifecycle.append(projects.lock(project.id), "rectification_opened", actor, {
         "rectification_id": rect.id, "requirement": rect.requirement, "responsible": responsible.display_name,
         "due_on": due_on.isoformat()})
-    notify([responsible], "rectification_assigned", f"新整改任务：{project.name}", f"New rectification: {project.name}",
-           _link(rect))
+    zh, en = _about(rect)
+    notify([responsible], "rectification_assigned", f"新整改任务：{zh}", f"New rectification: {en}", _link(rect))
     audit.record(actor, "rectification.open", subject=rect, warning_id=rect.warning_id)
     jobs.touch(projects=[rect.project_id])
     return rect
@@ -95,8 +102,8 @@ def _transition(rect, actor, action, expected_version=None, reason=None):
     if rect.version != version:
         raise _changed()
     if rect.status not in frm_states:
-        raise ApiError(409, "transition_not_allowed", f"当前状态（{rect.status}）不能执行此操作",
-                       f"Not allowed from status {rect.status}")
+        zh, en = STATE_NAMES.get(rect.status, (rect.status, rect.status))
+        raise ApiError(409, "transition_not_allowed", f"当前状态（{zh}）不能执行此操作", f"Not allowed from status {en}")
     done = db.session.execute(update(Rectification).where(
         Rectification.id == rect.id, Rectification.version == version).values(
         status=to, version=version + 1,
@@ -127,8 +134,9 @@ def submit(rect, actor, client_uuid, text, lat=None, lng=None):
     lifecycle.append(projects.lock(rect.project_id), "rectification_submitted", actor,
                      {"rectification_id": rect.id, "submission_id": submission.id})
     region = db.session.get(Region, rect.region_id)
-    notify(people_above(region, ("township_lead",)), "rectification_submitted", "整改材料待审核",
-           "Rectification evidence to review", _link(rect))
+    zh, en = _about(rect)
+    notify(people_above(region, ("township_lead",)), "rectification_submitted", f"整改材料待审核：{zh}",
+           f"Rectification evidence to review: {en}", _link(rect))
     audit.record(actor, "rectification.submit", subject=rect, submission_id=submission.id)
     jobs.touch(projects=[rect.project_id])
     return submission
@@ -164,7 +172,8 @@ def decide(rect, actor, action, expected_version=None, reason=None):
         payload["reason"] = reason
     lifecycle.append(projects.lock(rect.project_id), kind, actor, payload)
     zh, en = NAMES[action]
-    notify([db.session.get(User, rect.responsible_id)], kind, zh, en, _link(rect))
+    where_zh, where_en = _about(rect)
+    notify([db.session.get(User, rect.responsible_id)], kind, f"{zh}：{where_zh}", f"{en}: {where_en}", _link(rect))
     audit.record(actor, f"rectification.{action}", subject=rect, reason=reason)
     jobs.touch(projects=[rect.project_id])
     return rect
@@ -183,8 +192,9 @@ def escalate(now=None):
         lifecycle.append(projects.lock(rect.project_id), "rectification_escalated", None,
                          {"rectification_id": rect.id, "due_on": rect.due_on.isoformat()})
         region = db.session.get(Region, rect.region_id)
+        zh, en = _about(rect)
         notify(people_above(region, ("county", "township_lead")), "rectification_escalated",
-               f"整改逾期已上报：{rect.requirement[:40]}", f"Overdue rectification escalated: {rect.requirement[:40]}",
+               f"整改逾期已上报：{zh}：{rect.requirement[:40]}", f"Overdue rectification escalated: {en}: {rect.requirement[:40]}",
                _link(rect))
         audit.record(None, "rectification.escalate", subject=rect)
     return len(due)

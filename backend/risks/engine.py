@@ -14,9 +14,10 @@ from ..core import audit, clock
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..extensions import db
-from ..notifications.services import notify, people_above
+from ..notifications.services import about, notify, people_above
 from ..projects import lifecycle
 from ..projects import services as projects
+from ..projects.models import Project
 from .models import RiskWarning
 from .rules import RULES, Context
 
@@ -132,7 +133,10 @@ def resolve(warning, reason, at=None, actor=None, hold=False):
 def _tell_leads(warning, rule):
     region = db.session.get(Region, warning.region_id)
     people = people_above(region, ("township_lead",) if rule.LEVEL != "red" else ("township_lead", "county"))
-    notify(people, "risk_raised", f"新风险预警：{rule.NAME_ZH}", f"New risk warning: {rule.NAME_EN}",
+    # Named by its project and township (a subsidy warning, about a person, by its village).
+    project = db.session.get(Project, warning.project_id) if warning.project_id else None
+    zh, en = about(project.name if project else "", region)
+    notify(people, "risk_raised", f"新风险预警：{rule.NAME_ZH}：{zh}", f"New risk warning: {rule.NAME_EN}: {en}",
            f"/risks/{warning.id}")
 
 

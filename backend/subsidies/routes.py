@@ -2,6 +2,7 @@
 (staff side), and the public village page, self-check and "没收到"."""
 import csv
 import io
+from urllib.parse import quote
 
 from flask import Response, request
 from sqlalchemy import or_, select
@@ -24,7 +25,8 @@ from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyImport, Subsi
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
                       CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage,
                       ImportQuery, MyIn, MyOut, PolicyList, PolicyQuery, RevealIn, RevealOut, SelfCheckIn,
-                      StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, WithdrawIn)
+                      StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, VillageSearchOut, VillageSearchQuery,
+                      WithdrawIn)
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415, 422]
 STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
@@ -124,7 +126,7 @@ def import_report(import_id):
     writer = csv.writer(out)
     # Every cell through safe_row: a clerk's cell value (or a column name, or a withdrawal reason)
     # such as =HYPERLINK(...) must show as text when the report is opened in Excel.
-    writer.writerow(safe_row(["行号 Row", "列 Column", "问题代码 Code", "问题 Problem", "Problem (English)", "内容 Value"]))
+    writer.writerow(safe_row(REPORT_HEADER))
     for e in run.errors:
         writer.writerow(safe_row([e["row"], e["column"], e["code"], e["message"]["zh"], e["message"]["en"], e["value"]]))
     if run.status == "withdrawn":
@@ -132,9 +134,19 @@ def import_report(import_id):
     if not run.errors:
         writer.writerow(safe_row(["", "", "ok", f"已导入：新增 {run.inserted}，更新 {run.updated}，未变 {run.unchanged}",
                                   f"Imported: {run.inserted} new, {run.updated} updated, {run.unchanged} unchanged", ""]))
-    name = f"import-{run.id}-report.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": report_disposition(run)})
+
+
+# The report's columns as the clerk reads them in Excel (the English message stays as one column).
+REPORT_HEADER = ["行号", "列名", "问题代码", "问题说明", "问题说明（英文）", "单元格内容"]
+
+
+def report_disposition(run):
+    """补贴对象导入报告-12.csv as the saved file's name (RFC 6266/5987 ``filename*``), with an ASCII
+    ``filename`` for clients that cannot read it."""
+    name = f"{importer.KIND_NAMES[run.kind][0]}导入报告-{run.id}.csv"
+    return f"attachment; filename=\"import-{run.id}-report.csv\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @bp.get("/subsidies/policies")
@@ -283,6 +295,16 @@ def village_code(region_id):
 
 
 # ---------------------------------------------------------------- public
+
+@bp.get("/public/villages")
+@bp.input(VillageSearchQuery, location="query", arg_name="query")
+@bp.output(VillageSearchOut)
+@bp.doc(responses=[400])
+def find_villages(query):
+    """Find a village's notice board by the village's name (at most 20, only villages whose code
+    is issued), for the public front page. Anyone may search. 400 when ``q`` is blank or long."""
+    return {"items": services.find_villages(query["q"])}
+
 
 @bp.get("/public/villages/<code>")
 @bp.input(VillageQuery, location="query", arg_name="query")

@@ -245,6 +245,21 @@ class VillageQuery(Schema):
     period = Period()
 
 
+class VillageSearchQuery(Schema):
+    q = Text(40)
+
+
+class VillageFound(Schema):
+    name = String(required=True)
+    township = String(required=True, allow_none=True)
+    county = String(required=True, allow_none=True)
+    code = String(required=True)
+
+
+class VillageSearchOut(Schema):
+    items = List(Nested(VillageFound), required=True)
+
+
 class SelfCheckIn(Schema):
     name = Text(40)
     id_number = Text(40)

@@ -16,6 +16,7 @@ from ..core.tree import ancestors
 from ..extensions import db
 from ..projects.models import Project
 from ..qrcodes import services as qrcodes
+from ..qrcodes.models import QrCode
 from .models import (PAYMENT_STATE_NAMES, Beneficiary, Disbursement, NoticeEntry, SelfCheckAttempt, SubsidyCase,
                      SubsidyPolicy)
 
@@ -71,6 +72,29 @@ def village_of_code(text):
     if row.subject_type != "village":
         raise ApiError(404, "not_a_village_code", "这不是村务公开码", "This is not a village code")
     return row, db.session.get(Region, row.subject_id)
+
+
+VILLAGE_SEARCH_LIMIT = 20
+
+
+def find_villages(text):
+    """Villages whose name contains ``text`` and whose notice board is published (they have an
+    active 一村一码 code), with their township and county, for the public front page."""
+    rows = db.session.execute(
+        select(Region, QrCode.code).join(QrCode, (QrCode.subject_type == "village") & (QrCode.subject_id == Region.id)
+                                         & (QrCode.status == "active"))
+        .where(Region.level == "village", Region.name.contains(text.strip(), autoescape=True))
+        .order_by(Region.code).limit(VILLAGE_SEARCH_LIMIT)).all()
+    path = lambda village: village.path.strip("/").split("/")  # noqa: E731
+    above = {r.code: r for r in db.session.execute(select(Region).where(
+        Region.code.in_({c for village, _ in rows for c in path(village)}),
+        Region.level.in_(("township", "county")))).scalars()} if rows else {}
+    out = []
+    for village, code in rows:
+        names = {above[c].level: above[c].name for c in path(village) if c in above}
+        out.append({"name": village.name, "township": names.get("township"), "county": names.get("county"),
+                    "code": code})
+    return out
 
 
 def current_policies(region):

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
@@ -13,7 +13,13 @@ TASK_STATES = ("open", "done", "cancelled")
 class Task(db.Model):
     """An inspection assigned to an inspector, due by a date; an inspection recorded for it closes it."""
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_assignee_status", "assignee_id", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_tasks_assignee_status", "assignee_id", "status", "due_on"),
+        # One open task per project and inspector: a second assignment while one is open is refused
+        # (409 task_already_open), also when two leads assign at the same moment.
+        Index("uq_tasks_open_project_assignee", "project_id", "assignee_id", unique=True,
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)

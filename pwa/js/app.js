@@ -1,19 +1,6 @@
 // Boot, the router (from location.pathname), the header, and service-worker registration.
-import { api, setCsrf } from "./api.js";
+import { ApiError, api, setCsrf } from "./api.js";
 import { getLang, setLang, t } from "./i18n.js";
-import * as login from "./views/login.js";
-import * as home from "./views/home.js";
-import * as scan from "./views/scan.js";
-import * as scanner from "./views/scanner.js";
-import * as inspect from "./views/inspect.js";
-import * as outboxView from "./views/outbox.js";
-import * as risks from "./views/risks.js";
-import * as rects from "./views/rectifications.js";
-import * as inbox from "./views/inbox.js";
-import * as village from "./views/village.js";
-import * as subsidies from "./views/subsidies.js";
-import * as comments from "./views/comments.js";
-import * as users from "./views/users.js";
 import * as outbox from "./outbox.js";
 import { h } from "./dom.js";
 import { errorPage, sheet } from "./views/common.js";
@@ -22,30 +9,35 @@ import { forgetUser, setUser } from "./recent.js";
 const session = { user: null, checked: false };
 const main = document.getElementById("main");
 
+// The one list of screens: [address, the screen's module, the function that draws it, needs a
+// signed-in user]. A module is imported the first time its screen is opened, so a villager on a
+// plaque's public page downloads that page's code and not the staff screens'; the service worker
+// precaches every module named here for offline use (it reads this table: sw.js, precacheModules).
 const ROUTES = [
-  [/^\/$/, home.render, true],
-  [/^\/projects\/?$/, home.renderList, true],
-  [/^\/scan\/?$/, scanner.render, false],
-  [/^\/login\/?$/, login.render, false],
-  [/^\/q\/([^/]+)\/?$/, scan.renderCode, false],
-  [/^\/p\/(\d+)\/?$/, scan.renderProject, true],
-  [/^\/inspect\/(\d+)\/?$/, inspect.render, true],
+  // Signed in: the user's home; not signed in: the public front page (scan, a code, find a village).
+  [/^\/$/, "./views/front.js", "render", false],
+  [/^\/projects\/?$/, "./views/home.js", "renderList", true],
+  [/^\/scan\/?$/, "./views/scanner.js", "render", false],
+  [/^\/login\/?$/, "./views/login.js", "render", false],
+  [/^\/q\/([^/]+)\/?$/, "./views/scan.js", "renderCode", false],
+  [/^\/p\/(\d+)\/?$/, "./views/scan.js", "renderProject", true],
+  [/^\/inspect\/(\d+)\/?$/, "./views/inspect.js", "render", true],
   // Open without a session too: unsent work can still be seen and exported after the session ended.
-  [/^\/outbox\/?$/, outboxView.render, false],
-  [/^\/risks\/?$/, risks.renderList, true],
-  [/^\/risks\/(\d+)\/?$/, risks.renderDetail, true],
-  [/^\/rectifications\/?$/, rects.renderList, true],
-  [/^\/rectifications\/(\d+)\/?$/, rects.renderDetail, true],
-  [/^\/inbox\/?$/, inbox.render, true],
+  [/^\/outbox\/?$/, "./views/outbox.js", "render", false],
+  [/^\/risks\/?$/, "./views/risks.js", "renderList", true],
+  [/^\/risks\/(\d+)\/?$/, "./views/risks.js", "renderDetail", true],
+  [/^\/rectifications\/?$/, "./views/rectifications.js", "renderList", true],
+  [/^\/rectifications\/(\d+)\/?$/, "./views/rectifications.js", "renderDetail", true],
+  [/^\/inbox\/?$/, "./views/inbox.js", "render", true],
   // 一村一码: the village's notice board and the villager's self-check, for anyone.
-  [/^\/v\/([^/]+)\/?$/, village.render, false],
-  [/^\/subsidies\/?$/, subsidies.renderHome, true],
-  [/^\/subsidies\/import\/?$/, subsidies.renderImport, true],
-  [/^\/subsidies\/cases\/?$/, subsidies.renderCases, true],
-  [/^\/subsidies\/people\/(\d+)\/?$/, subsidies.renderPerson, true],
-  [/^\/comments\/?$/, comments.render, true],
-  [/^\/users\/?$/, users.renderUsers, true],
-  [/^\/password\/?$/, users.renderPassword, true],
+  [/^\/v\/([^/]+)\/?$/, "./views/village.js", "render", false],
+  [/^\/subsidies\/?$/, "./views/subsidies.js", "renderHome", true],
+  [/^\/subsidies\/import\/?$/, "./views/subsidies.js", "renderImport", true],
+  [/^\/subsidies\/cases\/?$/, "./views/subsidies.js", "renderCases", true],
+  [/^\/subsidies\/people\/(\d+)\/?$/, "./views/subsidies.js", "renderPerson", true],
+  [/^\/comments\/?$/, "./views/comments.js", "render", true],
+  [/^\/users\/?$/, "./views/users.js", "renderUsers", true],
+  [/^\/password\/?$/, "./views/users.js", "renderPassword", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */
@@ -146,10 +138,19 @@ function renderBell() {
   count.hidden = !unread;
   bell.setAttribute("aria-label", unread ? t("nav.inboxLabel", { n: unread }) : t("nav.inboxLabelNone"));
 }
+/** The number of unread notifications (null when it cannot be known right now). */
+async function unreadCount() {
+  try {
+    const data = await api("/notifications", { query: { unread: "true", per_page: 1 } });
+    return Number(data.total) || 0;
+  } catch {
+    return null;
+  }
+}
 async function refreshInbox(delta) {
   if (!session.user) { unread = null; renderBell(); return; }
   if (typeof delta === "number" && unread !== null) { unread = Math.max(0, unread + delta); renderBell(); return; }
-  const n = await inbox.unreadCount();
+  const n = await unreadCount();
   if (n !== null) unread = n;
   renderBell();
 }
@@ -196,20 +197,25 @@ async function route() {
       h("a", { href: "/", "data-link": "", class: "btn" }, t("app.home"))));
     return;
   }
-  const [, view, needsUser] = hit;
+  const [, file, draw, needsUser] = hit;
   if (needsUser && !session.user) {
     navigate("/login?next=" + encodeURIComponent(path + location.search), { replace: true });
     return;
   }
   // A password someone else set (a reset) is changed before anything else (the server insists too).
-  if (needsUser && session.user.must_change_password && !/^\/password\/?$/.test(path)) {
+  if (session.user && session.user.must_change_password && !/^\/password\/?$/.test(path)) {
     navigate("/password?next=" + encodeURIComponent(path + location.search), { replace: true });
     return;
   }
   // A view returns its page (or null after redirecting); a page that arrives late is dropped.
   let page;
   try {
-    page = await view(ctx);
+    // Loaded the first time, then from the module map; offline, from the service worker's cache.
+    const screen = await import(file).catch((err) => {
+      console.warn(`screen ${file}:`, err);
+      throw new ApiError("network", 0, t("err.network"));
+    });
+    page = await screen[draw](ctx);
   } catch (err) {
     page = errorPage(err, ctx);
   }
@@ -267,6 +273,9 @@ async function boot() {
   renderHeader();
   showOnline();
   outbox.subscribe(renderOutboxCount);
+  // The first screen's code downloads while the session is asked for (route() finds it loaded).
+  const first = ROUTES.find(([re]) => re.test(location.pathname));
+  if (first) import(first[1]).catch(() => { /* route() says so */ });
   if (pendingLogout()) await endLeftSession();
   else {
     try {

@@ -8,6 +8,8 @@ import { errorPage, sendWrite, sheet } from "./common.js";
 import { ANSWERERS, answerForm } from "./subsidies.js";
 
 const STATUSES = ["open", "answered", "hidden", "all"];
+/** Who may reveal a villager's call-back phone: the township's own staff. */
+const CALLERS = ["township_lead", "inspector"];
 
 export async function render(ctx) {
   const { user } = ctx.session;
@@ -29,24 +31,53 @@ export async function render(ctx) {
       href: s === "open" ? "/comments" : `/comments?status=${s}`, "data-link": "", class: "chip",
       "aria-current": s === status ? "true" : null }, t(`cm.${s}`)))),
     h("p", { class: "muted small" }, t("cases.total", { total: data.total || 0 })),
-    items.length ? h("ul", { class: "case-list", "data-testid": "staff-comments" }, items.map((c) => item(c, canAnswer, ctx)))
+    items.length ? h("ul", { class: "case-list", "data-testid": "staff-comments" }, items.map((c) => item(c, canAnswer, ctx, CALLERS.includes(user.role))))
       : h("p", { class: "empty", "data-testid": "staff-comments-empty" }, t("cm.empty")));
 }
 
-function item(c, canAnswer, ctx) {
+function item(c, canAnswer, ctx, canCall) {
   return h("li", { class: "case card", "data-status": c.status, "data-testid": "staff-comment", "data-comment-id": c.id },
     h("p", { class: "comment-head" },
       h("span", { class: c.kind === "complaint" ? "flag" : "flag ok" }, t(`pub.kind.${c.kind}`)),
       h("a", { href: `/p/${c.project_id}#comments`, "data-link": "" }, c.project_name || `#${c.project_id}`)),
     h("p", { class: "comment-body" }, c.body),
     h("p", { class: "muted small" }, c.nickname || t("pub.anonymous"), ` · ${formatDate(c.created_at)}`,
-      c.contact ? ` · ${t("cm.contact", { phone: c.contact })}` : ""),
+      c.contact && !canCall ? ` · ${t("cm.contact", { phone: c.contact })}` : ""),
+    c.contact && canCall ? contactLine(c) : null,
     c.hidden_reason ? h("p", { class: "small flag warn" }, t("cm.hiddenReason", { reason: c.hidden_reason })) : null,
     c.answer ? h("div", { class: "answer" }, h("p", { class: "small muted" }, t("pub.answer", { date: formatDate(c.answered_at) })), h("p", {}, c.answer)) : null,
     canAnswer && c.status !== "hidden" ? [
       answerForm({ testid: "comment", url: `/api/v1/comments/${c.id}/answer`, kind: "comment_answer",
         label: { project_name: c.project_name || "" }, hint: t("cm.answerHint"), ctx, done: t("cm.answered") }),
       h("button", { type: "button", class: "btn btn-small", "data-testid": "comment-hide", onclick: () => openHide(c, ctx) }, t("cm.hide"))] : null);
+}
+
+/** The villager's call-back phone: masked; 查看完整电话 with a reason (audited) shows it as a tel: link. */
+function contactLine(c) {
+  const value = h("span", { "data-testid": "comment-contact" }, c.contact);
+  const line = h("p", { class: "small" }, `${t("cm.phone")} `, value, " ");
+  const btn = h("button", { type: "button", class: "btn btn-small", "data-testid": "comment-reveal", onclick: () => {
+    const reason = h("textarea", { id: "cr-reason", rows: 2, maxlength: 200, required: true, "data-testid": "reveal-reason",
+      placeholder: t("cm.revealHint") });
+    sheet({
+      title: t("cm.revealTitle"), testid: "reveal", okText: t("subs.revealOk"), intro: t("subs.revealIntro"),
+      fields: [h("label", { for: "cr-reason" }, t("subs.revealReason")), reason],
+      onOk: async () => {
+        if (!reason.value.trim()) { reason.focus(); return t("subs.revealNeedReason"); }
+        try {
+          const r = await api(`/comments/${c.id}/reveal-contact`, { method: "POST", body: { reason: reason.value.trim() } });
+          value.replaceChildren(h("a", { href: `tel:${r.value}`, "aria-label": t("cm.call", { phone: r.value }) }, r.value));
+          value.classList.add("revealed");
+          btn.remove();
+          return null;
+        } catch (err) {
+          return err.message;
+        }
+      },
+    });
+  } }, t("cm.reveal"));
+  line.append(btn);
+  return line;
 }
 
 function openHide(c, ctx) {

@@ -8,6 +8,13 @@ import * as outbox from "../outbox.js";
 export const stageBadge = (stage, testid) =>
   h("span", { class: "badge", "data-stage": stage, "data-testid": testid }, t(`stage.${stage}`));
 
+/** 350 米 / 1.2 公里 (empty when unknown). */
+export function formatDistance(m) {
+  if (m === null || m === undefined || !Number.isFinite(Number(m))) return "";
+  const n = Number(m);
+  return n < 1000 ? t("dist.m", { n: Math.round(n) }) : t("dist.km", { n: (n / 1000).toFixed(n < 10000 ? 1 : 0) });
+}
+
 /** A <dl> row; rows whose value is empty are left out. */
 export function fact(label, value, attrs = {}) {
   if (value === null || value === undefined || value === "") return null;

@@ -6,7 +6,7 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { STAGES, formatDate, formatMoney, t } from "../i18n.js";
 import { know, recent } from "../recent.js";
-import { codeForm, stageBadge } from "./common.js";
+import { codeForm, formatDistance, stageBadge } from "./common.js";
 
 const PER_PAGE = 10;
 
@@ -57,12 +57,6 @@ function workLinks(user) {
 
 // ---- the inspector's field home ------------------------------------------------------------------
 
-export function formatDistance(m) {
-  if (m === null || m === undefined || !Number.isFinite(Number(m))) return "";
-  const n = Number(m);
-  return n < 1000 ? t("dist.m", { n: Math.round(n) }) : t("dist.km", { n: (n / 1000).toFixed(n < 10000 ? 1 : 0) });
-}
-
 export function taskItem(task, { showProject = true } = {}) {
   const p = task.project || {};
   const overdue = Boolean(task.overdue);
@@ -78,26 +72,57 @@ export function taskItem(task, { showProject = true } = {}) {
       "data-testid": "task-inspect" }, t("inspect.record")));
 }
 
-function sortTasks(items) {
-  return [...items].sort((a, b) => (Number(Boolean(b.overdue)) - Number(Boolean(a.overdue)))
-    || String(a.due_on || "9999").localeCompare(String(b.due_on || "9999")));
+/** One open rectification the inspector must fix, drawn like a task (整改 instead of the stage). */
+function rectItem(r) {
+  const overdue = Boolean(r.overdue);
+  const p = r.project || {};
+  return h("li", { class: overdue ? "task rect-task overdue" : "task rect-task", "data-testid": "my-rect",
+    "data-overdue": overdue ? "true" : "false", "data-rect-id": r.id },
+    h("a", { href: `/rectifications/${r.id}`, "data-link": "", class: "task-name" }, p.name || t("rects.title")),
+    h("span", { class: "task-meta" },
+      h("span", { class: "flag warn" }, t("home.rectKind")),
+      overdue ? h("span", { class: "flag", "data-testid": "task-overdue" }, t("task.overdue")) : null,
+      h("span", { class: "task-due" }, t("task.due", { date: formatDate(r.due_on) }))),
+    r.requirement ? h("span", { class: "task-note" }, r.requirement) : null,
+    h("a", { href: `/rectifications/${r.id}?evidence=1`, "data-link": "", class: "btn btn-small", "data-testid": "my-rect-submit" },
+      t("rectAct.submit")));
 }
 
+/** Tasks and rectifications together: overdue first, then by due date. */
+function sortWork(items) {
+  return [...items].sort((a, b) => (Number(Boolean(b.item.overdue)) - Number(Boolean(a.item.overdue)))
+    || String(a.item.due_on || "9999").localeCompare(String(b.item.due_on || "9999")));
+}
+
+/** 我的任务: the inspections assigned to me and the rectifications I must fix, overdue first. */
 async function tasksSection() {
   const body = h("div", {}, h("p", { class: "loading small" }, t("app.loading")));
   const section = h("section", { class: "card", "aria-labelledby": "tasks-h", "data-testid": "my-tasks" },
     h("h2", { id: "tasks-h" }, t("home.tasks")), body);
-  try {
-    const data = await api("/tasks", { query: { mine: "true", status: "open", per_page: 50 } });
-    const items = sortTasks(data.items || []);
-    know(items.map((x) => x.project).filter(Boolean));
-    const overdue = items.filter((x) => x.overdue).length;
-    fill(body, 
-      items.length ? h("p", { class: "muted small" }, overdue ? t("home.tasksOverdue", { n: items.length, overdue }) : t("home.tasksCount", { n: items.length })) : null,
-      items.length ? h("ul", { class: "tasks" }, items.map((x) => taskItem(x))) : h("p", { class: "empty small" }, t("home.noTasks")));
-  } catch (err) {
+  const [tasks, rects] = await Promise.allSettled([
+    api("/tasks", { query: { mine: "true", status: "open", per_page: 50 } }),
+    api("/rectifications", { query: { mine: "true", status: "open", per_page: 50 } })]);
+  if (tasks.status === "rejected" && rects.status === "rejected") {
+    const err = tasks.reason;
     fill(body, h("p", { class: "error-box", role: "alert" }, err.code === "network" ? t("home.tasksOffline") : err.message));
+    return section;
   }
+  const taskItems = tasks.status === "fulfilled" ? tasks.value.items || [] : [];
+  const rectItems = rects.status === "fulfilled" ? rects.value.items || [] : [];
+  know([...taskItems.map((x) => x.project), ...rectItems.map((x) => x.project)].filter((p) => p && p.name && p.stage));
+  const work = sortWork([...taskItems.map((item) => ({ kind: "task", item })), ...rectItems.map((item) => ({ kind: "rect", item }))]);
+  const overdue = work.filter((w) => w.item.overdue).length;
+  // Counted from the totals (the lists show the first 50 of each, overdue first).
+  const nTasks = tasks.status === "fulfilled" ? Number(tasks.value.total) || taskItems.length : 0;
+  const nRects = rects.status === "fulfilled" ? Number(rects.value.total) || rectItems.length : 0;
+  const counts = [nTasks ? t("home.tasksCount", { n: nTasks }) : null,
+    nRects ? t("home.rectsCount", { n: nRects }) : null].filter(Boolean).join(t("home.and"))
+    + (overdue ? t("home.workOverdue", { n: overdue }) : "");
+  fill(body,
+    work.length ? h("p", { class: "muted small", "data-testid": "my-tasks-count" }, counts) : null,
+    work.length ? h("ul", { class: "tasks" }, work.map((w) => (w.kind === "task" ? taskItem(w.item) : rectItem(w.item))))
+      : h("p", { class: "empty small" }, t("home.noTasks")),
+    rects.status === "rejected" ? h("p", { class: "muted small" }, t("home.rectsUnavailable")) : null);
   return section;
 }
 

@@ -1,6 +1,6 @@
 // /inbox: the user's notifications, newest first, unread marked. A tap marks it read (through the
 // outbox, so it also works offline) and opens its link; "全部标为已读" marks them all. The header bell
-// shows the unread count (unreadCount below).
+// (app.js) shows the unread count.
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -14,16 +14,6 @@ const time = (iso) => {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString("zh-CN", { year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "Asia/Shanghai" }).replace(/\//g, "-");
 };
-
-/** The number of unread notifications (null when it cannot be known right now). */
-export async function unreadCount() {
-  try {
-    const data = await api("/notifications", { query: { unread: "true", per_page: 1 } });
-    return Number(data.total) || 0;
-  } catch {
-    return null;
-  }
-}
 
 const markRead = (id) => {
   const clientUuid = outbox.uuid();

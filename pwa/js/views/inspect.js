@@ -177,13 +177,27 @@ export async function render(ctx) {
 
   // ---- submit ----
   const error = errorBox();
+  // A missing verdict or finding is said beside it, and the page goes there: on a phone the form is
+  // several screens long and a message at its end would be below the fold.
+  const verdictError = errorBox();
+  verdictError.id = "verdict-error";
+  verdictError.dataset.testid = "field-error";
+  function fieldError(control, message) {
+    showError(verdictError, message);
+    control.setAttribute("aria-describedby", verdictError.id);
+    control.scrollIntoView({ block: "center" });
+    control.focus({ preventScroll: true });
+  }
+  const clearFieldError = () => showError(verdictError, "");
+  findings.addEventListener("input", clearFieldError);
+  for (const b of verdictBtns) b.addEventListener("click", clearFieldError);
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block btn-big", "data-testid": "inspect-submit" }, t("inspect.submit"));
   async function onsubmit(event) {
     event.preventDefault();
     showError(error, "");
     if (picker.busy()) { submit.disabled = true; submit.textContent = t("inspect.waitPhotos"); await picker.settled(); submit.disabled = false; submit.textContent = t("inspect.submit"); }
-    if (!state.verdict) { verdictBtns[0].focus(); return showError(error, t("inspect.needVerdict")); }
-    if (state.verdict === "problem" && !findings.value.trim()) { findings.focus(); return showError(error, t("inspect.needFindings")); }
+    if (!state.verdict) return fieldError(verdictBtns[0], t("inspect.needVerdict"));
+    if (state.verdict === "problem" && !findings.value.trim()) return fieldError(findings, t("inspect.needFindings"));
     submit.disabled = true;
     const inspectionId = uuid();
     const now = new Date().toISOString();
@@ -239,7 +253,7 @@ export async function render(ctx) {
     h("section", { class: "card", "aria-labelledby": "vd-h" },
       h("h2", { id: "vd-h" }, t("inspect.verdict")),
       h("div", { class: "verdicts", role: "group", "aria-labelledby": "vd-h" }, verdictBtns),
-      h("label", { for: "findings" }, t("inspect.findings")), findings),
+      h("label", { for: "findings" }, t("inspect.findings")), findings, verdictError),
     h("section", { class: "card", "aria-labelledby": "ph-h" },
       h("h2", { id: "ph-h" }, t("inspect.photos")),
       picker.thumbs, picker.status,

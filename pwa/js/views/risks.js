@@ -96,6 +96,8 @@ function evidenceValue(key, value) {
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}(T|$)/.test(value)) return formatDate(value);
   if (typeof value === "boolean") return value ? "✓" : "✗";
   if (key === "stage" && t(`stage.${value}`) !== `stage.${value}`) return t(`stage.${value}`);
+  // A state is a code: shown by its name (a rectification's status in 整改逾期).
+  if (key === "status" && t(`rectStatus.${value}`) !== `rectStatus.${value}`) return t(`rectStatus.${value}`);
   return String(value);
 }
 

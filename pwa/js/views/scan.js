@@ -6,10 +6,17 @@ import { fill, h } from "../dom.js";
 import { STAGES, apiLang, formatDate, formatMoney, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { opened } from "../recent.js";
-import { errorBox, errorPage, fact, sendWrite, sheet, showError, stageBadge } from "./common.js";
-import { formatDistance, taskItem } from "./home.js";
-import { chinaDate, inspectors, openRectify, riskRow } from "./risks.js";
+import { errorBox, errorPage, fact, formatDistance, sendWrite, sheet, showError, stageBadge } from "./common.js";
 import { commentsSection, photosSection } from "./project-public.js";
+
+// The staff parts of the full view (tasks, warnings, 发起整改) come from the staff screens' modules,
+// loaded only for a full view and without holding up the page: its sections fill in when they come.
+// A villager's public page never downloads them.
+let staffKit = null;
+const staff = () => staffKit || (staffKit = Promise.all([import("./home.js"), import("./risks.js")])
+  .then(([home, risks]) => ({ taskItem: home.taskItem, chinaDate: risks.chinaDate, inspectors: risks.inspectors,
+    openRectify: risks.openRectify, riskRow: risks.riskRow }))
+  .catch((err) => { staffKit = null; throw err; }));
 
 const FIELD_ROLES = ["inspector", "township_lead"];
 /** Who assigns inspections and orders rectifications from a problem inspection. */
@@ -64,6 +71,8 @@ const person = (x) => (x && typeof x === "object" ? x.display_name || x.username
 /** A rule's name from an event payload (rule_name_zh / rule_name_en), or its code. */
 const ruleName = (p) => (apiLang() === "en" ? p.rule_name_en : p.rule_name_zh) || p.rule_name_zh || p.rule || "";
 const reason = (p) => (p.reason ? t("ev.reason", { reason: p.reason }) : "");
+// Why a warning was cleared is a code (rectified, cause_gone), never shown as such.
+const resolvedWhy = (p) => (p.reason ? t("ev.resolvedWhy", { reason: t(`riskResolved.${p.reason}`) }) : "");
 
 /** One readable sentence per lifecycle event. */
 function sentence(ev, full) {
@@ -81,11 +90,11 @@ function sentence(ev, full) {
       return t("ev.payment", { amount: formatMoney(p.amount), source: p.funding_source || t("project.none") })
         + (full && p.payee ? t("ev.paymentFull", { payee: p.payee, voucher: p.voucher_no || t("project.none") }) : "");
     case "code_issued":
-      return t("ev.codeIssued", { code: p.code });
+      return t("ev.codeIssued", { code: pretty(p.code) });
     case "code_revoked":
-      return t("ev.codeRevoked", { code: p.code, reason: p.reason || t("project.none") });
+      return t("ev.codeRevoked", { code: pretty(p.code), reason: p.reason || t("project.none") });
     case "code_reissued":
-      return t("ev.codeReissued", { new: p.new, old: p.old, reason: p.reason || t("project.none") });
+      return t("ev.codeReissued", { new: pretty(p.new), old: pretty(p.old), reason: p.reason || t("project.none") });
     case "inspection_recorded":
       return t("ev.inspection", { who: person(p.inspector), verdict: p.verdict ? t(`verdict.${p.verdict}`) : "" })
         + (p.off_site ? t("ev.offSite", { d: formatDistance(p.distance_m) || "?" })
@@ -99,7 +108,7 @@ function sentence(ev, full) {
     case "risk_raised":
       return t("ev.riskRaised", { level: p.level ? t(`level.${p.level}`) : "", rule: ruleName(p) });
     case "risk_resolved":
-      return t("ev.riskResolved", { rule: ruleName(p) }) + reason(p);
+      return t("ev.riskResolved", { rule: ruleName(p) }) + resolvedWhy(p);
     case "risk_dismissed":
       return t("ev.riskDismissed", { rule: ruleName(p) }) + reason(p);
     case "rectification_opened":
@@ -185,6 +194,13 @@ function projectPage(p, ctx) {
   if (full && user && user.role !== "inspector") page.append(risksSection(p));
   if (field || lead) page.append(tasksSection(p, user, page), inspectionsSection(p, lead ? ctx : null));
   page.append(photosSection(p), timeline(p.timeline, full), commentsSection(p));
+  if (!full && user) {
+    // Signed in, but the project is beside the user's region: signing in again would not help.
+    page.append(h("div", { class: "dock", "data-testid": "outside-region" },
+      h("p", {}, t("project.outsideRegion", { region: (p.region_path || []).slice(-2).join(""), mine: user.region ? user.region.name : "" })),
+      h("a", { href: "/", "data-link": "", class: "btn btn-block" }, t("app.home"))));
+    return page;
+  }
   if (!full) {
     const back = location.pathname;
     page.append(h("div", { class: "dock", "data-testid": "public-note" },
@@ -240,14 +256,14 @@ function tasksSection(p, user, page) {
   const query = { status: "open", project_id: p.id, per_page: 50 };
   if (user.role === "inspector") query.mine = "true";
   function load() {
-    return api("/tasks", { query }).then((data) => {
+    return Promise.all([api("/tasks", { query }), staff()]).then(([data, kit]) => {
       const items = (data.items || []).filter((x) => x.project && Number(x.project.id) === Number(p.id));
       if (!items.length) {
         fill(body, lead ? h("p", { class: "empty small", "data-testid": "tasks-empty" }, t("taskNew.none")) : null);
         return;
       }
       fill(body, h("ul", { class: "tasks" }, items.map((x) => {
-        const li = taskItem(x, { showProject: false });
+        const li = kit.taskItem(x, { showProject: false });
         if (user.role !== "inspector" && x.assignee) li.prepend(h("span", { class: "task-name", "data-testid": "task-assignee-name" }, x.assignee.display_name || ""));
         // A county supervisor does not record inspections: no 记录巡查 on the task for them.
         if (!FIELD_ROLES.includes(user.role)) li.querySelector("[data-testid=task-inspect]")?.remove();
@@ -268,12 +284,14 @@ async function openAssign(p, page, reload) {
   const clientUuid = uuid();
   let people = [];
   let loadError = null;
-  try { people = await inspectors(); } catch (err) { loadError = err.message; }
+  let kit;
+  try { kit = await staff(); } catch { toast(page, t("err.network")); return; }
+  try { people = await kit.inspectors(); } catch (err) { loadError = err.message; }
   const who = h("select", { id: "tk-who", required: true, "data-testid": "task-assignee" },
     h("option", { value: "" }, t("rectNew.pick")),
     people.map((u) => h("option", { value: u.id }, u.display_name || u.username)));
   if (people.length === 1) who.value = String(people[0].id);
-  const due = h("input", { id: "tk-due", type: "date", required: true, value: chinaDate(7), min: chinaDate(0), "data-testid": "task-due" });
+  const due = h("input", { id: "tk-due", type: "date", required: true, value: kit.chinaDate(7), min: kit.chinaDate(0), "data-testid": "task-due" });
   const note = h("textarea", { id: "tk-note", rows: 2, maxlength: 500, "data-testid": "task-note", placeholder: t("taskNew.noteHint") });
   sheet({
     title: t("taskNew.title"), testid: "task", okText: t("taskNew.ok"),
@@ -311,11 +329,11 @@ function risksSection(p) {
   const heading = h("h2", { id: "prisk-h" }, t("risks.blockTitle", { n: "" }));
   const body = h("div", {});
   const section = h("section", { class: "card risk-block", "aria-labelledby": "prisk-h", "data-testid": "project-risks", hidden: true }, heading, body);
-  api("/risks", { query: { project_id: p.id, status: "open", per_page: 20 } }).then((data) => {
+  Promise.all([api("/risks", { query: { project_id: p.id, status: "open", per_page: 20 } }), staff()]).then(([data, kit]) => {
     const items = data.items || [];
     if (!items.length) return;
     heading.textContent = t("risks.blockTitle", { n: data.total || items.length });
-    fill(body, h("ul", { class: "rlist" }, items.map((w) => riskRow(w, { showProject: false }))));
+    fill(body, h("ul", { class: "rlist" }, items.map((w) => kit.riskRow(w, { showProject: false }))));
     section.hidden = false;
   }).catch(() => { /* no access (inspectors) or offline without a cached copy */ });
   return section;
@@ -348,10 +366,10 @@ function inspectionsSection(p, ctx) {
         h("img", { src: ph.thumb_url, alt: t("inspect.photoAltServer"), width: 64, height: 64, loading: "lazy", "data-testid": "inspection-photo" })))) : null,
       ctx && needsRectify(x) ? h("button", { type: "button", class: "btn btn-small insp-rectify", "data-testid": "inspection-rectify",
         "data-inspection-id": x.id,
-        onclick: () => openRectify({
+        onclick: () => staff().then((kit) => kit.openRectify({
           inspection_id: x.id, project: { id: p.id, name: p.name }, requirement: x.findings || "",
           intro: t("rectNew.fromInspection", { date: formatDate(x.recorded_at || x.created_at), who: (x.inspector && x.inspector.display_name) || "" }),
-        }, ctx) }, t("inspRect.start")) : null))));
+        }, ctx)).catch((err) => console.warn(err)) }, t("inspRect.start")) : null))));
     section.hidden = false;
   }).catch(() => { /* the API may not be there yet, or offline without a cached copy */ });
   return section;

@@ -3,6 +3,7 @@
 // may), /subsidies/import (a clerk's file, all or nothing, with the per-row report), /subsidies/cases
 // (villagers' 没收到 cases to answer).
 import { api } from "../api.js";
+import { prettyCode } from "../codes.js";
 import { fill, h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
@@ -89,7 +90,7 @@ function villageCodeSection(user) {
       const c = await api(`/regions/${select.value}/village-code`, { method: "POST" });
       fill(body, h("figure", { class: "qr vcode", "data-testid": "vc-result" },
         h("img", { src: c.png_url, alt: t("subs.vcAlt", { name: c.village.name }), width: 220, height: 220, "data-testid": "vc-png" }),
-        h("figcaption", {}, h("strong", {}, c.village.name), h("br"), h("code", {}, c.code))),
+        h("figcaption", {}, h("strong", {}, c.village.name), h("br"), h("code", { "data-testid": "vc-code" }, prettyCode(c.code)))),
       h("div", { class: "row wrap" },
         h("a", { href: c.png_url, download: `${c.village.name}-${c.code}.png`, class: "btn" }, t("subs.vcDownload")),
         h("a", { href: `/v/${encodeURIComponent(c.code)}`, "data-link": "", class: "btn", "data-testid": "vc-open" }, t("subs.vcOpen"))),
