@@ -382,6 +382,17 @@ def phone(browser):
     assert errors == [], errors
 
 
+def sign_in(page, base, username, password=PASSWORD, wait="#me-name"):
+    """Sign ``page`` in through the PWA's own sign-in screen; waits for ``wait`` (None: not at all)."""
+    page.goto(f"{base}/login")
+    page.fill("[data-testid=username]", username)
+    page.fill("[data-testid=password]", password)
+    page.click("[data-testid=login-submit]")
+    if wait:
+        page.wait_for_selector(wait)
+    return page
+
+
 @pytest.fixture
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
@@ -544,6 +555,22 @@ def run_held(queue):
             queue.execute(task)
         done += 1
     return done
+
+
+def upload_import(client, world, data, filename, kind="beneficiaries", key=None, region="jincheng"):
+    """POST a file to the import endpoint (answered 202: the run is queued)."""
+    import io
+    return client.post("/api/v1/subsidies/imports", form={
+        "client_uuid": key or new_uuid(), "kind": kind, "region_id": str(world["regions"][region]),
+        "file": (io.BytesIO(data), filename)})
+
+
+def finished_import(client, queued):
+    """The run once its job is done (jobs run inline in tests: done by the time the upload answered)."""
+    assert queued.status_code == 202 and queued.json["status"] == "queued", queued.json
+    r = client.get(queued.json["status_url"])
+    assert r.status_code == 200 and r.json["status"] != "queued" and r.json["progress"] is None
+    return r.json
 
 
 def every(client, url):

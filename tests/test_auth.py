@@ -12,7 +12,7 @@ from backend.config import ConfigError
 from backend.core import clock
 from backend.core.models import AuditLog, LoginAttempt
 from backend.extensions import db
-from conftest import PASSWORD, new_uuid
+from conftest import PASSWORD, PINNED, new_uuid
 
 
 def _token(app, username="t_county"):
@@ -66,7 +66,7 @@ def test_failed_logins_are_limited_and_logged(app, world):
     try:
         assert client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD}).status_code == 200
     finally:
-        clock.freeze(None)
+        clock.freeze(PINNED)  # back to the suite's moment, never the machine's
 
 
 def test_cookie_writes_need_the_csrf_token(app, login_as, make_project):

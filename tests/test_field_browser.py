@@ -6,7 +6,7 @@ import requests
 
 from backend.inspections.models import Inspection
 from backend.photos.models import Photo
-from conftest import PASSWORD, PHONE, code_of, jpeg_bytes
+from conftest import PASSWORD, PHONE, code_of, jpeg_bytes, sign_in
 
 SITE = {"latitude": 30.2341, "longitude": 119.7201, "accuracy": 12}
 
@@ -14,11 +14,7 @@ SITE = {"latitude": 30.2341, "longitude": 119.7201, "accuracy": 12}
 def _phone(browser, live_server):
     context = browser.new_context(**PHONE, permissions=["geolocation"], geolocation=SITE)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("[data-testid=username]", "t_inspector")
-    page.fill("[data-testid=password]", PASSWORD)
-    page.click("[data-testid=login-submit]")
-    page.wait_for_selector("[data-testid=my-tasks], [data-testid=project-list]")
+    sign_in(page, live_server, "t_inspector", wait="[data-testid=my-tasks], [data-testid=project-list]")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("() => localStorage.getItem('jicai.checklists') !== null")  # saved for offline use
     return context, page

@@ -11,7 +11,7 @@ import pytest
 import hostile
 from backend.subsidies import importer, tables
 from backend.subsidies.tables import FileProblem
-from conftest import ROOT
+from conftest import ROOT, finished_import, upload_import
 
 MB = 1024 * 1024
 
@@ -148,11 +148,8 @@ def test_no_lock_is_held_while_the_file_is_read(app, world, monkeypatch, tmp_pat
 
 
 def test_the_web_import_refuses_a_bomb_with_a_json_report(login_as, world):
-    import io
     client = login_as("county")
-    r = client.post("/api/v1/subsidies/imports", form={
-        "kind": "employees", "region_id": str(world["regions"]["jincheng"]), "client_uuid": str(uuid.uuid4()),
-        "file": (io.BytesIO(hostile.sheet_bomb(200)), "名单.xlsx")})
-    assert r.status_code == 422 and r.is_json
-    assert r.json["import"]["errors"][0]["code"] == "file_inflated_too_large"
+    run = finished_import(client, upload_import(client, world, hostile.sheet_bomb(200), "名单.xlsx", kind="employees"))
+    assert run["status"] == "rejected" and run["error_count"] == 1
+    assert run["errors"][0]["code"] == "too_many_rows"  # 2.3 million rows, counted while streaming
 

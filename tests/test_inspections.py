@@ -93,12 +93,11 @@ def test_a_task_is_assigned_listed_overdue_first_and_closed(app, world, login_as
                                             "assignee_id": world["users"]["inspector"],
                                             "due_on": (today + timedelta(days=1)).isoformat()})
     assert soon.status_code == late.status_code == 201
-    clock.freeze(clock.now() + timedelta(days=3))  # the second task's due date passes
-    try:
-        inspector = login_as("inspector")  # three days on: yesterday's session would have ended
-        mine = inspector.get("/api/v1/tasks?mine=true&per_page=100").json["items"]
-    finally:
-        clock.freeze(None)
+    # The second task's due date passes (the suite's clock is pinned again for the next test). Three
+    # days on, the sessions opened today have ended: both sign in again.
+    clock.freeze(clock.now() + timedelta(days=3))
+    inspector, lead = login_as("inspector"), login_as("lead")
+    mine = inspector.get("/api/v1/tasks?mine=true&per_page=100").json["items"]
     ours = [t for t in mine if t["id"] in (soon.json["id"], late.json["id"])]
     assert [t["id"] for t in ours] == [late.json["id"], soon.json["id"]] and ours[0]["overdue"] is True
     r = inspector.post("/api/v1/inspections", json=_body(late_project, task_id=late.json["id"]))

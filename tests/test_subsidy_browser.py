@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import PASSWORD, PHONE, code_of, jpeg_bytes, new_uuid
+from conftest import PASSWORD, PHONE, code_of, jpeg_bytes, new_uuid, sign_in
 from subsidy_seed import id_number, seed, village_code
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
@@ -38,11 +38,7 @@ def phones(browser):
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(f"{user or 'public'}: {e}"))
         if user:
-            page.goto(f"{base}/login")
-            page.fill("[data-testid=username]", f"t_{user}")
-            page.fill("[data-testid=password]", PASSWORD)
-            page.click("[data-testid=login-submit]")
-            page.wait_for_selector("#me-name")
+            sign_in(page, base, f"t_{user}")
         return page
     yield make
     for context in contexts:

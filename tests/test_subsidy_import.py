@@ -15,7 +15,7 @@ from backend.core import pii
 from backend.extensions import db
 from backend.subsidies import importer
 from backend.subsidies.models import Beneficiary, Disbursement, SubsidyImport, SubsidyPolicy
-from conftest import new_uuid
+from conftest import finished_import, new_uuid, upload_import
 from subsidy_seed import POLICIES
 
 
@@ -240,18 +240,7 @@ def test_tab_and_semicolon_separated_files_with_a_bom(app, world, policies):
 
 # ---------------------------------------------------------------- over HTTP
 
-def upload(client, world, data, filename, kind="beneficiaries", key=None, region="jincheng"):
-    return client.post("/api/v1/subsidies/imports", form={
-        "client_uuid": key or new_uuid(), "kind": kind, "region_id": str(world["regions"][region]),
-        "file": (io.BytesIO(data), filename)})
-
-
-def finished(client, queued):
-    """The run once its job is done (jobs run inline in tests: done by the time the upload answered)."""
-    assert queued.status_code == 202 and queued.json["status"] == "queued", queued.json
-    r = client.get(queued.json["status_url"])
-    assert r.status_code == 200 and r.json["status"] != "queued" and r.json["progress"] is None
-    return r.json
+upload, finished = upload_import, finished_import
 
 
 def test_a_rejected_upload_gives_the_report_and_a_csv_to_download(app, world, login_as, policies):

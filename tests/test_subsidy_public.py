@@ -23,7 +23,7 @@ from backend.extensions import db
 from backend.qrcodes.codes import ALPHABET, new_code
 from backend.subsidies import importer
 from backend.subsidies.models import SelfCheckAttempt, SubsidyCase
-from conftest import PASSWORD, code_of, count, every, held, jpeg_bytes, new_uuid, run_held, warning_for
+from conftest import PASSWORD, PINNED, code_of, count, every, held, jpeg_bytes, new_uuid, run_held, warning_for
 from subsidy_seed import village_code
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
@@ -195,7 +195,7 @@ def test_too_many_failures_for_one_id_block_it_even_unknown_and_even_with_the_ri
     try:  # an hour later Lin can check again
         assert Visitor(app).check(lin).status_code == 200
     finally:
-        clock.freeze(None)
+        clock.freeze(PINNED)  # back to the suite's moment, never the machine's
 
 
 def test_too_many_failures_from_one_visitor_block_them_but_not_others(app, seeded):
@@ -227,7 +227,7 @@ def test_the_villager_token_expires(app, seeded):
     try:
         old = Visitor(app).check(guo).json["token"]
     finally:
-        clock.freeze(None)
+        clock.freeze(PINNED)  # back to the suite's moment, never the machine's
     visitor = Visitor(app)
     r = visitor.post("/api/v1/public/my-payments", {"token": old})
     assert (r.status_code, r.json["error"]["code"]) == (401, "self_check_expired")

@@ -18,7 +18,7 @@ from backend.core.models import AuditLog, Region
 from backend.extensions import db
 from backend.notifications.models import Notification
 from backend.tasks.models import Task
-from conftest import PASSWORD, count, new_uuid
+from conftest import PASSWORD, count, finished_import, new_uuid, upload_import
 
 
 def _assign(client, world, project_id, days=5, who="inspector"):
@@ -226,13 +226,11 @@ def test_a_village_search_needs_a_name(app, query):
 # ---- the import report: Chinese headers, a Chinese file name ----------------------------------
 
 def test_the_import_report_has_chinese_headers_and_a_chinese_file_name(app, world, login_as):
-    import io
     lead = login_as("lead")
-    r = lead.post("/api/v1/subsidies/imports", form={
-        "client_uuid": new_uuid(), "kind": "beneficiaries", "region_id": str(world["regions"]["jincheng"]),
-        "file": (io.BytesIO("姓名,身份证号码,村\n张三,330112199001011234,钱王社区\n".encode()), "people.csv")})
-    assert r.status_code == 422, r.json
-    report = lead.get(r.json["import"]["report_url"])
+    run = finished_import(lead, upload_import(lead, world, "姓名,身份证号码,村\n张三,330112199001011234,钱王社区\n".encode(),
+                                              "people.csv"))
+    assert run["status"] == "rejected", run
+    report = lead.get(run["report_url"])
     assert report.status_code == 200
     text = report.get_data(as_text=True)
     assert text.splitlines()[0] == "\ufeff行号,列名,问题代码,问题说明,问题说明（英文）,单元格内容"

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from backend.core import clock
-from conftest import PASSWORD, PHONE, code_of, run_scan, warning_for
+from conftest import PHONE, code_of, run_scan, sign_in, warning_for
 
 SITE = {"latitude": 30.2341, "longitude": 119.7201, "accuracy": 12}
 # Modules only staff screens use: a villager's page must not download them.
@@ -32,12 +32,7 @@ def signed_in(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(f"{user}: {e}"))
-        page.goto(f"{live_server}/login")
-        page.fill("[data-testid=username]", user)
-        page.fill("[data-testid=password]", PASSWORD)
-        page.click("[data-testid=login-submit]")
-        page.wait_for_selector("#me-name")
-        return page
+        return sign_in(page, live_server, user)
     yield make
     for context in contexts:
         context.close()
