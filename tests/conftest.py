@@ -253,6 +253,11 @@ def _free_port():
 def start_worker(env, log_path):
     """A real job worker (`flask worker`, as `make run` starts it) with this environment."""
     log = open(log_path, "w")
+    # Under `make test-future` the machine's clock is faked by libfaketime (LD_PRELOAD), which also
+    # fakes the monotonic clock: Python's timed waits (threading.Event.wait, which Huey's worker
+    # threads sleep in) then wait for years. The worker's app clock is pinned anyway (live_worker.py),
+    # so it runs on the real machine clock.
+    env = {k: v for k, v in env.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
     proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "live_worker.py"), "--app", "wsgi", "worker", "-w", "2"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):  # it says so once it has built the app and bound the queue
