@@ -135,8 +135,9 @@ def register(app):
     @click.option("--name", default=None)
     @click.password_option()
     def create_user_command(username, role, region_code, name, password):
-        """Create an account with a password typed twice (weak ones refused)."""
-        _create_user(username, role, region_code, name, password)
+        """Create an account with a password typed twice (weak ones refused). Someone else chose
+        it, so the person sets their own at the first sign-in."""
+        _create_user(username, role, region_code, name, password, must_change=True)
 
     @app.cli.command("create-admin")
     @click.argument("username")
@@ -150,7 +151,7 @@ def register(app):
         JICAI_ADMIN_PASSWORD); weak ones are refused — there is no default."""
         _create_user(username, "admin", region_code, name, password)
 
-    def _create_user(username, role, region_code, name, password):
+    def _create_user(username, role, region_code, name, password, must_change=False):
         from .auth.services import create_user
         from .core.errors import ApiError
         from .regions.services import by_code
@@ -159,7 +160,7 @@ def register(app):
             raise click.ClickException(f"no region with code {region_code} (load them first: flask regions-import FILE)")
         _new_password(username, password)
         try:
-            user = create_user(OPERATOR, username, name or username, password, role, region.id)
+            user = create_user(OPERATOR, username, name or username, password, role, region.id, must_change=must_change)
         except ApiError as error:
             raise click.ClickException(f"{error.en} ({error.zh})")
         db.session.commit()

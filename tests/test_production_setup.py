@@ -90,6 +90,13 @@ def test_the_first_administrator_from_a_typed_or_given_password(production):
     r = client.post("/api/v1/auth/login", json={"username": "root", "password": STRONG})
     assert r.status_code == 200 and r.json["user"]["role"] == "admin" and not r.json["user"]["must_change_password"]
     assert client.get("/api/v1/users").json["total"] == 2
+    # An account made with `flask create-user`: the operator chose its password, so the person
+    # chooses their own at the first sign-in (as with POST /users).
+    made = _cli(["create-user", "jc_lead", "township_lead", "330112006000"], production,
+                input=f"{STRONG}\n{STRONG}\n")
+    assert made.returncode == 0, made.stderr
+    r = app.test_client().post("/api/v1/auth/login", json={"username": "jc_lead", "password": STRONG})
+    assert r.status_code == 200 and r.json["user"]["must_change_password"] is True
 
 
 def test_a_bad_regions_file_is_refused_whole(production, tmp_path):
