@@ -3,7 +3,7 @@ answers, and the project's photos (re-encoded copies without EXIF)."""
 from flask import Response, request
 from sqlalchemy import select
 
-from ..core import idempotency
+from ..core import clock, idempotency
 from ..core.auth import actor, require
 from ..core.errors import ApiError, not_found
 from ..core.pagination import paginate
@@ -63,7 +63,7 @@ def project_photos(project_id):
     project = _project(project_id)
     photos = db.session.execute(select(Photo).where(Photo.project_id == project.id)
                                 .order_by(Photo.id.desc()).limit(24)).scalars().all()
-    return {"items": [{"id": p.id, "taken_on": (p.taken_at or p.created_at).date().isoformat() if (p.taken_at or p.created_at) else None,
+    return {"items": [{"id": p.id, "taken_on": clock.local_date(p.taken_at or p.created_at).isoformat() if (p.taken_at or p.created_at) else None,
                        "width": p.width, "height": p.height, "url": f"/api/v1/public/photos/{p.id}.jpg",
                        "thumb_url": f"/api/v1/public/photos/{p.id}/thumb.jpg"} for p in photos]}
 

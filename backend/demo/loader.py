@@ -200,14 +200,14 @@ def _risks(users, made, rng):
     for project in active[:2]:
         projects.record_payment(project, county, {
             "amount": (project.budget * Decimal("0.55")).quantize(Decimal("0.01")),
-            "paid_on": clock.now().date() - timedelta(days=20), "payee": project.contractor or "某公司",
+            "paid_on": clock.today() - timedelta(days=20), "payee": project.contractor or "某公司",
             "voucher_no": f"记-风险-{project.id}", "funding_source": "区级配套资金"})
     # One contractor holding most of the township's contracted projects.
     for project in [p for p in mine if p.contractor][:6]:
         project.contractor = "杭州锦城市政园林有限公司"
     # Late plans: projects past their planned completion.
     for project in early[-3:]:
-        project.planned_end_on = clock.now().date() - timedelta(days=rng.randrange(20, 90))
+        project.planned_end_on = clock.today() - timedelta(days=rng.randrange(20, 90))
     # An inspection recorded far from the site, and one on site.
     for project, far in ((active[-1], True), (active[0], False)):
         inspections.record(inspector, project, {
@@ -219,7 +219,7 @@ def _risks(users, made, rng):
     engine.scan()
     found = db.session.execute(select(RiskWarning).where(RiskWarning.status == "open", RiskWarning.project_id.in_(
         [p.id for p in mine])).order_by(RiskWarning.id)).scalars().all()
-    due = clock.now().date() + timedelta(days=10)
+    due = clock.today() + timedelta(days=10)
     states = ["open", "submitted", "approved", "rejected", "closed_not_fixed", "overdue"]
     made_rects = 0
     for warning, state in zip(found, states):
@@ -236,7 +236,7 @@ def _risks(users, made, rng):
         if state == "closed_not_fixed":
             rectifications.decide(rect, lead, "close_unfixed", reason="涉及合同纠纷，乡镇无法自行整改，已报区财政局")
         if state == "overdue":
-            rect.due_on = clock.now().date() - timedelta(days=5)
+            rect.due_on = clock.today() - timedelta(days=5)
             db.session.flush()
             rectifications.escalate()
     # A false positive dismissed by the county, with its reason.

@@ -102,7 +102,7 @@ def list_rectifications(query):
         stmt = stmt.where(Rectification.status == query["status"])
     if query["overdue"]:
         stmt = stmt.where(Rectification.status.in_(("open", "submitted")),
-                          Rectification.due_on < clock.now().date())
+                          Rectification.due_on < clock.today())
     if "project_id" in query:
         stmt = stmt.where(Rectification.project_id == query["project_id"])
     page = paginate(stmt.order_by(Rectification.due_on, Rectification.id), query["page"], query["per_page"])

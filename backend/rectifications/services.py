@@ -68,7 +68,7 @@ def open_rectification(actor, project, requirement, responsible_id, due_on, warn
             or not covers(responsible, project.region):
         raise bad_field("json.responsible_id", "responsible_invalid", "责任人须为该项目所在地区的巡查员或负责人",
                         "The responsible person must be an inspector or lead of the project's region")
-    if due_on < clock.now().date():
+    if due_on < clock.today():
         raise bad_field("json.due_on", "due_in_past", "整改期限不能早于今天", "The due date is in the past")
     if warning is not None:
         if warning.status != "open":
@@ -184,7 +184,7 @@ def escalate(now=None):
     the county supervisors and the township lead are told. Idempotent (cron-safe)."""
     now = now or clock.now()
     due = db.session.execute(select(Rectification).where(
-        Rectification.status.in_(("open", "submitted")), Rectification.due_on < now.date(),
+        Rectification.status.in_(("open", "submitted")), Rectification.due_on < now.astimezone(clock.CHINA).date(),
         Rectification.escalated_at.is_(None))).scalars().all()
     for rect in due:
         rect.escalated_at = now
@@ -201,4 +201,4 @@ def escalate(now=None):
 
 
 def is_overdue(rect, today=None):
-    return rect.status in ("open", "submitted") and rect.due_on < (today or clock.now().date())
+    return rect.status in ("open", "submitted") and rect.due_on < (today or clock.today())

@@ -181,7 +181,7 @@ def _id_number(value):
         born = date(int(normal[6:10]), int(normal[10:12]), int(normal[12:14]))
     except ValueError:
         born = None
-    if born is None or born > clock.now().date() or born.year < 1890:
+    if born is None or born > clock.today() or born.year < 1890:
         raise CellProblem("id_birth_date", "身份证号第7–14位的出生日期不存在（可能有输错的数字）",
                           "Digits 7–14 of the ID number are not a real birth date (a digit may be mistyped)")
     return normal
@@ -190,7 +190,7 @@ def _id_number(value):
 def _past_day(value):
     """A date that has happened (a payment or a death is not dated in the future)."""
     day = tables.day(value)
-    if day > clock.now().date():
+    if day > clock.today():
         raise CellProblem("date_in_future", f"日期 {day.isoformat()} 还没有到", f"The date {day.isoformat()} is in the future")
     return day
 

@@ -24,7 +24,7 @@ def assign(actor, project, assignee_id, due_on, note=None):
             or not covers(assignee, project.region):
         raise bad_field("json.assignee_id", "assignee_invalid", "只能指派给负责该项目地区的巡查员",
                         "The assignee must be an inspector of the project's region")
-    if due_on < clock.now().date():
+    if due_on < clock.today():
         raise bad_field("json.due_on", "due_in_past", "截止日期不能早于今天", "The due date is in the past")
     if db.session.execute(select(Task.id).where(Task.project_id == project.id, Task.assignee_id == assignee.id,
                                                 Task.status == "open")).first():
@@ -57,7 +57,7 @@ def _already_open(assignee):
 
 def overdue_first(stmt):
     """Open tasks past their due date first, then by due date."""
-    today = clock.now().date()
+    today = clock.today()
     late = case(((Task.status == "open") & (Task.due_on < today), 0), else_=1)
     return stmt.order_by(late, Task.due_on, Task.id)
 
@@ -84,4 +84,4 @@ def complete(task, inspection, actor):
 
 
 def is_overdue(task):
-    return task.status == "open" and task.due_on < clock.now().date()
+    return task.status == "open" and task.due_on < clock.today()

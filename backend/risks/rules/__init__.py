@@ -17,6 +17,8 @@ A feature adds its rules with ``register(module, …)`` (subsidies, rectificatio
 """
 from dataclasses import dataclass, field
 
+from ...core import clock
+
 
 @dataclass
 class Hit:
@@ -67,7 +69,7 @@ class Context:
 
     @property
     def today(self):
-        return self.now.date()
+        return self.now.astimezone(clock.CHINA).date()
 
     def payment_stats(self):
         """Per-project payment totals for this scan — one pass over the payments table shared by

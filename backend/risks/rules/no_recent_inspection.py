@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
+from ...core import clock
 from ...core.clock import as_utc
 from ...extensions import db
 from ...inspections.models import Inspection
@@ -35,7 +36,7 @@ def find(ctx):
     for pid, region_id, stage, since, latest in rows:
         start = as_utc(latest or since)
         yield Hit(f"project:{pid}", "project", region_id, pid, {
-            "stage": stage, "last_inspection_on": as_utc(latest).date().isoformat() if latest else None,
+            "stage": stage, "last_inspection_on": clock.local_date(latest).isoformat() if latest else None,
             "days": (ctx.now - start).days})
 
 
