@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
+# What the QR codes encode follows where `make run` listens, unless PUBLIC_BASE_URL is set.
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test test-sqlite test-postgres test-future bench clean
 
