@@ -90,6 +90,14 @@ def test_admin_resets_a_password_at_the_desk_and_it_is_changed_at_first_sign_in(
     phone.wait_for_selector("[data-testid=pw-forced]")
     assert phone.url.endswith("/password?next=%2F")
     phone.screenshot(path=str(artifacts / "password-forced-360.png"))
+    # Sent empty: the message names the one-time password and the cursor is put in its box.
+    phone.click("[data-testid=pw-submit]")
+    phone.wait_for_selector("[data-testid=error]:has-text('一次性密码')")
+    assert phone.evaluate("document.activeElement.dataset.testid") == "pw-current"
+    phone.fill("[data-testid=pw-current]", secret)
+    phone.click("[data-testid=pw-submit]")
+    phone.wait_for_selector("[data-testid=error]:has-text('新密码')")
+    assert phone.evaluate("document.activeElement.dataset.testid") == "pw-new"
     phone.fill("[data-testid=pw-current]", secret)
     phone.fill("[data-testid=pw-new]", "1234567890")
     phone.fill("[data-testid=pw-again]", "1234567890")

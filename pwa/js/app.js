@@ -148,7 +148,8 @@ async function unreadCount() {
   }
 }
 async function refreshInbox(delta) {
-  if (!session.user) { unread = null; renderBell(); return; }
+  // Signed out, or a reset password still to be changed (every other call is refused until then).
+  if (!session.user || session.user.must_change_password) { unread = null; renderBell(); return; }
   if (typeof delta === "number" && unread !== null) { unread = Math.max(0, unread + delta); renderBell(); return; }
   const n = await unreadCount();
   if (n !== null) unread = n;

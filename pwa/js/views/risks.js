@@ -66,7 +66,7 @@ export async function renderList(ctx) {
   const ruleSelect = h("select", { "aria-label": t("risks.rule"), "data-testid": "rule-filter",
     onchange: () => ctx.navigate(url({ rule: ruleSelect.value }), { replace: true }) },
   h("option", { value: "" }, t("risks.ruleAll")),
-  rules.map((r) => h("option", { value: r.code, selected: r.code === rule }, `${ruleName(r)}（${r.count}）`)),
+  rules.map((r) => h("option", { value: r.code, selected: r.code === rule }, t("risks.ruleCount", { rule: ruleName(r), n: r.count }))),
   rule && !rules.some((r) => r.code === rule) ? h("option", { value: rule, selected: true }, rule) : null);
   const statusSelect = h("select", { "aria-label": t("risks.status"), "data-testid": "status-filter",
     onchange: () => ctx.navigate(url({ status: statusSelect.value === "open" ? "" : statusSelect.value }), { replace: true }) },

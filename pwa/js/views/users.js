@@ -206,7 +206,14 @@ export async function renderPassword(ctx) {
   async function onsubmit(event) {
     event.preventDefault();
     showError(error, "");
-    if (!current.value || !fresh.value) return showError(error, t("pw.required"));
+    const empty = [current, fresh, again].find((input) => !input.value);
+    if (empty) {
+      // Say which one, next to where the person is looking, and put the cursor there.
+      showError(error, t(empty === current ? (forced ? "pw.requiredForced" : "pw.requiredCurrent") : "pw.requiredNew"));
+      empty.focus();
+      empty.scrollIntoView({ block: "center" });
+      return;
+    }
     if (fresh.value !== again.value) { again.select(); return showError(error, t("pw.mismatch")); }
     submit.disabled = true;
     try {
