@@ -70,6 +70,11 @@ def test_no_recent_inspection(app, make_project, make_inspection):
     fired = warning_for(app, "no_recent_inspection", f"project:{forgotten}")
     assert fired["status"] == "open" and fired["evidence"]["last_inspection_on"] is None
     assert warning_for(app, "no_recent_inspection", f"project:{watched}") is None
+    # Tapped from the office: no position, or far from the site — that is not going to look.
+    make_inspection(forgotten, lat=None, lng=None)
+    make_inspection(forgotten, lat=30.5, lng=120.2)
+    run_scan(app, "no_recent_inspection")
+    assert warning_for(app, "no_recent_inspection", f"project:{forgotten}")["status"] == "open"
     make_inspection(forgotten)  # someone goes and looks
     run_scan(app, "no_recent_inspection")
     assert warning_for(app, "no_recent_inspection", f"project:{forgotten}")["status"] == "resolved"

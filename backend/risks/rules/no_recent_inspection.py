@@ -1,4 +1,6 @@
-"""An active project nobody has inspected for a long time."""
+"""An active project nobody has inspected for a long time. Only an inspection recorded on site counts:
+one without a position, or far from the site, does not show that anybody went and looked (an
+inspector tapping 正常 from the office must not clear the warning)."""
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
@@ -13,8 +15,9 @@ from . import Hit, stage_names
 CODE = "no_recent_inspection"
 NAME_ZH, NAME_EN = "长期未巡查", "No recent inspection"
 LEVEL = "yellow"
-DESCRIPTION_ZH = "在建项目超过规定天数没有任何现场巡查记录：监管缺位。"
-DESCRIPTION_EN = "An active project has had no on-site inspection for longer than allowed: nobody is watching."
+DESCRIPTION_ZH = "在建项目超过规定天数没有现场巡查记录（未定位或不在现场的巡查不算）：监管缺位。"
+DESCRIPTION_EN = ("An active project has had no on-site inspection for longer than allowed (one without a "
+                  "position, or away from the site, does not count): nobody is watching.")
 THRESHOLDS = ("RISK_NO_INSPECTION_DAYS",)
 LABELS = {"stage": ("当前阶段", "Stage"), "last_inspection_on": ("上次巡查", "Last inspection"),
           "days": ("未巡查天数", "Days without inspection")}
@@ -26,6 +29,7 @@ ACTIVE = ("contracted", "construction", "acceptance")
 def find(ctx):
     cutoff = ctx.now - timedelta(days=ctx.config["RISK_NO_INSPECTION_DAYS"])
     last = (select(Inspection.project_id, func.max(Inspection.created_at).label("last"))
+            .where(Inspection.position_missing.is_(False), Inspection.off_site.is_(False))
             .group_by(Inspection.project_id).subquery())
     rows = db.session.execute(
         select(Project.id, Project.region_id, Project.stage, Project.stage_changed_at, last.c.last)
