@@ -35,3 +35,14 @@ def test_the_import_report_neutralises_what_the_clerk_typed(app, world, login_as
     cells = [c for line in csv.reader(io.StringIO(report)) for c in line]
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells), cells
     assert any(c.startswith("'=HYPERLINK") or c.startswith("'@SUM") for c in cells), cells
+
+
+def test_a_formula_is_not_taken_for_a_villagers_name(app, world, login_as):
+    """A roster whose name cells are formulas (valid ID numbers beside them) is refused: such a
+    "name" would otherwise be stored, masked and shown as =*****."""
+    lead = login_as("lead")
+    rows = "姓名,身份证号,村\n" + '"=HYPERLINK(""http://evil.example"")",330112196203150011,钱王社区\n' + \
+        "@SUM(1+1),330112196203150020,钱王社区\n"
+    run = finished_import(lead, upload_import(lead, world, ("\ufeff" + rows).encode(), "名册.csv"))
+    assert run["status"] == "rejected"
+    assert {(e["row"], e["code"]) for e in run["errors"]} >= {(2, "name_formula"), (3, "name_formula")}

@@ -222,6 +222,9 @@ def _name(value, max_len=40):
     if _MOJIBAKE.search(name):
         raise CellProblem("name_garbled", "姓名是乱码：文件的编码可能不对（请用 Excel 另存为 UTF-8 的 CSV 或 .xlsx）",
                           "The name is garbled: the file's encoding may be wrong (save it from Excel as UTF-8 CSV or .xlsx)")
+    if name[0] in "=+-@":  # a spreadsheet formula (or one dressed as a name), never a person's name
+        raise CellProblem("name_formula", "姓名不能以 = + - @ 开头（像是公式，不是姓名）",
+                          "A name cannot start with = + - @ (that is a formula, not a name)")
     return name
 
 
