@@ -408,7 +408,7 @@ def test_a_roster_without_cards_keeps_the_stored_cards_and_says_which_columns_it
                         (2, "石永丽", ident(202), "钱王社区", "6217001122330002022", "", "H201")])
     assert run(app, world, "beneficiaries", first)["status"] == "accepted"
     # A later roster of names and villages only, with a column the app does not know.
-    later = "姓名,身份证号,村,开户行\n" + f"石永康,{ident(201)},钱王社区,临安农商银行\n石永丽,{ident(202)},钱王社区,\n"
+    later = "序号,姓名,身份证号,村,开户行\n" + f"1,石永康,{ident(201)},钱王社区,临安农商银行\n2,石永丽,{ident(202)},钱王社区,\n"
     result = run(app, world, "beneficiaries", later.encode())
     assert result["status"] == "accepted", result["errors"]
     person = stored_person(app, 201)
@@ -416,7 +416,7 @@ def test_a_roster_without_cards_keeps_the_stored_cards_and_says_which_columns_it
     with app.app_context():
         notes = [(n["code"], n["message"]["zh"]) for n in db.session.get(SubsidyImport, result["id"]).notes]
     assert [c for c, _ in notes] == ["columns_not_used", "values_kept", "values_kept", "values_kept"]
-    assert "开户行" in notes[0][1]
+    assert "开户行" in notes[0][1] and "序号" not in notes[0][1]  # the running number is known, not "unknown"
     assert "2 人的银行卡号文件中没有给出（没有该列），保留了系统中已有的银行卡号" in notes[1][1]
     assert "1 人的电话" in notes[2][1] and "2 人的户号" in notes[3][1]
     assert stored_person(app, 201).household == "H201"

@@ -24,6 +24,8 @@ MAX_SHARED_STRING_COUNT = 500000  # …as one Python string each (~100 bytes and
 MAX_OTHER_PART = 16 * 1024 * 1024  # styles, workbook, relations… (also held whole)
 MAX_PARTS = 10000
 MAX_ROWS = 600000  # rows of one sheet, blank ones included (also for CSV); a 20 MB payment list: ~410,000
+# The running number a clerk puts in the first column: known, and deliberately not imported.
+ROW_NUMBER_COLUMNS = {"序号", "序", "编号", "行号", "no", "#"}
 MAX_COLUMNS = 256  # a value right of this column refuses the file
 _MB = 1024 * 1024
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -402,7 +404,8 @@ def read(filename, data, aliases, required, names=None):
         shown = [(names or {}).get(f, (f, f)) for f in (missing or required)]
         raise FileProblem("header_missing", f"找不到表头或缺少必需的列：{'、'.join(zh for zh, _ in shown)}",
                           f"No header row found, or required columns are missing: {', '.join(en for _, en in shown)}")
-    unknown = [str(c).strip() for i, c in enumerate(candidates[last]) if i not in fields and squash(c)]
+    unknown = [str(c).strip() for i, c in enumerate(candidates[last])
+               if i not in fields and squash(c) and squash(c) not in ROW_NUMBER_COLUMNS]
     rows, hidden_rows = [], []
     number = last + 1
     for raw in _chain(candidates[last + 1:], source):
