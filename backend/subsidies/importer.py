@@ -284,10 +284,7 @@ def run(kind, region, actor, filename, data, client_uuid=None):
     earlier = _replay(client_uuid, actor)
     if earlier is not None:
         return earlier
-    record = SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200],
-                           sha256=hashlib.sha256(data or b"").hexdigest(), status="queued", created_by_id=actor.id,
-                           client_uuid=str(client_uuid) if client_uuid else None)
-    return process(record, region, actor, table)
+    return process(_new_run(kind, region, actor, filename, data, client_uuid), region, actor, table)
 
 
 def queue_file(kind, region, actor, filename, data, client_uuid):
@@ -299,15 +296,20 @@ def queue_file(kind, region, actor, filename, data, client_uuid):
         return earlier
     key = f"imports/{uuid.uuid4().hex}"
     storage.from_config(current_app.config).put(key, data)
-    record = SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200],
-                           sha256=hashlib.sha256(data or b"").hexdigest(), status="queued", created_by_id=actor.id,
-                           client_uuid=str(client_uuid), file_key=key)
+    record = _new_run(kind, region, actor, filename, data, client_uuid, file_key=key)
     db.session.add(record)
     db.session.flush()
     audit.record(actor, "subsidy.import_queued", subject=record, kind=kind, size=len(data))
     from .jobs import run_import
     jobs.after_commit(run_import, record.id)
     return record
+
+
+def _new_run(kind, region, actor, filename, data, client_uuid, file_key=None):
+    """A ``queued`` run of this file (not yet added to the session)."""
+    return SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200],
+                         sha256=hashlib.sha256(data or b"").hexdigest(), status="queued", created_by_id=actor.id,
+                         client_uuid=str(client_uuid) if client_uuid else None, file_key=file_key)
 
 
 def read(kind, filename, data):

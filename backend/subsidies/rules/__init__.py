@@ -31,9 +31,7 @@ register(*RULES)
 
 def masked_names(ids):
     """{beneficiary id: masked name}: how a warning's view names the people it is about."""
-    ids = list(ids)
-    return {i: mask_name(name) for start in range(0, len(ids), 1000) for i, name in db.session.execute(
-        select(Beneficiary.id, Beneficiary.name).where(Beneficiary.id.in_(ids[start:start + 1000])))}
+    return {i: mask_name(person.name) for i, person in people(ids).items()}
 
 
 risk_services.provide("people", masked_names)
