@@ -181,6 +181,78 @@ def register(app):
         db.session.commit()
         click.echo(f"{added} regions added, {renamed} renamed, {len(rows) - added - renamed} unchanged")
 
+    def import_file(kind, region_code, path, username):
+        """Import a file of ``kind`` for a region, all or nothing, and say how it went (exit 1 if refused)."""
+        from sqlalchemy import select
+
+        from .core.models import User
+        from .imports import engine
+        from .regions.services import by_code
+        if kind not in engine.KINDS:
+            raise click.ClickException(f"unknown kind {kind!r} (known: {', '.join(engine.KINDS)})")
+        region = by_code(region_code)
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if region is None or user is None:
+            raise click.ClickException("unknown region code or user name")
+        importer = engine.kind_of(kind)
+        if user.role not in importer.roles or region.level not in importer.levels:
+            raise click.ClickException(f"{username} ({user.role}) cannot import {kind} for {region.level} {region_code}")
+        run = engine.run(kind, region, user, path.name, path.read_bytes())
+        db.session.commit()
+        click.echo(f"{run.status}: {run.rows} rows, {run.inserted} new, {run.updated} updated, "
+                   f"{run.unchanged} unchanged, {run.error_count} problems (import {run.id})")
+        for e in run.errors:
+            click.echo(f"  row {e['row'] or '-'} {e['column'] or ''}: {e['message']['zh']} / {e['message']['en']}")
+        for note in run.notes or []:
+            click.echo(f"  note: {note['message']['zh']} / {note['message']['en']}")
+        if run.secret:
+            click.echo(f"  one-time values to hand out: take them once in the browser (import {run.id}) "
+                       f"or with `flask import-secret {run.id} --user {username}`")
+        if run.status != "accepted":
+            sys.exit(1)
+
+    @app.cli.command("import")
+    @click.argument("kind")
+    @click.argument("region_code")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--user", "username", required=True, help="Who imports (recorded in the audit log).")
+    def import_command(kind, region_code, path, username):
+        """Import a clerk's .xlsx/.xls/CSV file of KIND (regions, users, units, projects, funds, assets,
+        policies, beneficiaries, … — `flask import-kinds` lists them) for REGION_CODE, all or nothing
+        (no upload limit here)."""
+        import_file(kind, region_code, path, username)
+
+    @app.cli.command("import-secret")
+    @click.argument("import_id", type=int)
+    @click.option("--user", "username", required=True, help="Who imported it.")
+    def import_secret_command(import_id, username):
+        """Print, once, what an import hands back (a users roster: each new user's one-time password)."""
+        from sqlalchemy import select
+
+        from .core.errors import ApiError
+        from .core.models import User
+        from .imports import engine
+        from .imports.models import ImportRun
+        run = db.session.get(ImportRun, import_id)
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if run is None or user is None:
+            raise click.ClickException("unknown import or user name")
+        try:
+            items = engine.take_secret(run, user)
+        except ApiError as err:
+            raise click.ClickException(f"{err.zh} / {err.en}") from None
+        db.session.commit()
+        for item in items:
+            click.echo("\t".join(str(v) for v in item.values()))
+
+    @app.cli.command("import-kinds")
+    def import_kinds_command():
+        """List the kinds of file `flask import` reads, with their columns."""
+        from .imports import engine, templates
+        for kind, importer in engine.KINDS.items():
+            columns = "、".join(f"{f.zh}{'*' if f.required else ''}" for f in templates.fields_of(importer))
+            click.echo(f"{kind:20} {importer.title[0]} / {importer.title[1]}: {columns}")
+
     @app.cli.command("subsidies-import")
     @click.argument("kind", type=click.Choice(["policies", "beneficiaries", "disbursements", "notices", "deaths",
                                                "employees"]))
@@ -188,25 +260,8 @@ def register(app):
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--user", "username", required=True, help="Who imports (recorded in the audit log).")
     def subsidies_import_command(kind, region_code, path, username):
-        """Import a clerk's .xlsx/CSV file, all or nothing (large files: no upload limit here)."""
-        from sqlalchemy import select
-
-        from .core.models import User
-        from .regions.services import by_code
-        from .subsidies import importer
-        region = by_code(region_code)
-        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        if region is None or user is None:
-            raise click.ClickException("unknown region code or user name")
-        db.session.commit()  # nothing written yet: no lock is held while the file is read
-        run = importer.run(kind, region, user, path.name, path.read_bytes())
-        db.session.commit()
-        click.echo(f"{run.status}: {run.rows} rows, {run.inserted} new, {run.updated} updated, "
-                   f"{run.unchanged} unchanged, {run.error_count} problems (import {run.id})")
-        for e in run.errors:
-            click.echo(f"  row {e['row'] or '-'} {e['column'] or ''}: {e['message']['zh']} / {e['message']['en']}")
-        if run.status != "accepted":
-            sys.exit(1)
+        """The same as `flask import KIND ...` for the subsidy kinds (kept for existing scripts)."""
+        import_file(kind, region_code, path, username)
 
     @app.cli.command("pii-new-key")
     @click.argument("key_id")

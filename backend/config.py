@@ -99,8 +99,8 @@ class Config:
 
     # Subsidies and the public platform
     # Imports run as jobs (the upload returns at once), so this only bounds what one upload may be.
-    SUBSIDY_IMPORT_MAX_BYTES = int(_env("SUBSIDY_IMPORT_MAX_BYTES", 32 * 1024 * 1024))
-    SUBSIDY_IMPORT_MAX_ERRORS = int(_env("SUBSIDY_IMPORT_MAX_ERRORS", 1000))  # the report lists at most this many
+    IMPORT_MAX_BYTES = int(_env("IMPORT_MAX_BYTES", 32 * 1024 * 1024))
+    IMPORT_MAX_ERRORS = int(_env("IMPORT_MAX_ERRORS", 1000))  # the report lists at most this many
     # Failed checks per address per window: a village's Wi-Fi or a carrier's NAT is one address for many.
     SELF_CHECK_PER_VISITOR = int(_env("SELF_CHECK_PER_VISITOR", 30))
     SELF_CHECK_PER_ID = int(_env("SELF_CHECK_PER_ID", 5))  # failed checks per ID number per window

@@ -1,4 +1,4 @@
-"""Hostile spreadsheets against the import's reader (backend/subsidies/tables.py): how fast each is
+"""Hostile spreadsheets against the import's reader (backend/imports/tables.py): how fast each is
 refused and the peak memory of the process that read it, beside the same figures for a genuine
 20,000-row .xlsx read in the same run (the baseline; compare ratios between runs, not seconds).
 
@@ -19,7 +19,8 @@ import hostile  # noqa: E402
 ONE = """
 import json, resource, sys, time
 sys.path[:0] = [{root!r}]
-from backend.subsidies import importer, tables
+from backend.imports import tables
+from backend.subsidies import importer
 data = open(sys.argv[1], "rb").read()
 started = time.perf_counter()
 try:

@@ -6,8 +6,8 @@ upload and answers at once, a `flask worker` imports it, and the client polls th
 Builds a throw-away SQLite database (or resets the PostgreSQL database given) with the synthetic
 township of ``subsidy_data.py`` (policies and beneficiaries imported in-process), writes a payments
 ``.xlsx`` of at least ``--mb`` MB, starts gunicorn (2 workers) and one worker on a SQLite queue in
-the temp folder, signs in as the township lead, uploads the file to POST /api/v1/subsidies/imports
-and polls GET /api/v1/subsidies/imports/<id> every second. Prints the upload's answer time, the
+the temp folder, signs in as the township lead, uploads the file to POST /api/v1/imports
+and polls GET /api/v1/imports/<id> every second. Prints the upload's answer time, the
 progress as the client sees it, the import's total time, the rows and the worker's peak memory.
 """
 import argparse
@@ -110,7 +110,7 @@ def main():
             r.raise_for_status()
             s.headers["X-CSRF-Token"] = r.json()["csrf_token"]
             start = time.perf_counter()
-            r = s.post(base + "/api/v1/subsidies/imports", data={
+            r = s.post(base + "/api/v1/imports", data={
                 "client_uuid": "00000000-0000-4000-8000-" + f"{int(time.time()):012d}", "kind": "disbursements",
                 "region_id": str(region_id)}, files={"file": ("补贴发放.xlsx", payload)}, timeout=120)
             answered = time.perf_counter() - start

@@ -208,11 +208,12 @@ def create_world():
 
 
 def load(kind, town, lead, text):
-    """One file through ``importer.run`` + commit; exits if the importer rejects it."""
+    """One file through ``engine.run`` + commit; exits if the importer rejects it."""
     from backend.extensions import db
+    from backend.imports import engine
     from backend.subsidies import importer
     t0 = time.perf_counter()
-    run = importer.run(kind, town, lead, f"{kind}.csv", text.encode("utf-8"))
+    run = engine.run(kind, town, lead, f"{kind}.csv", text.encode("utf-8"))
     db.session.commit()
     seconds = time.perf_counter() - t0
     if run.status != "accepted":
@@ -226,7 +227,7 @@ def prepare(people):
     for kind, text in (("policies", policies_csv()), ("beneficiaries", beneficiaries_csv(people)),
                        ("deaths", deaths_csv(people)), ("employees", employees_csv(people))):
         seconds, run = load(kind, town, lead, text)
-        print(f"  {kind:<16}{run.rows:>9,} rows  {seconds:7.1f} s (importer.run + commit)")
+        print(f"  {kind:<16}{run.rows:>9,} rows  {seconds:7.1f} s (engine.run + commit)")
     return town, lead
 
 
@@ -237,7 +238,7 @@ def finish(town, lead, people):
     from backend.extensions import db
     from backend.subsidies.models import Disbursement, SubsidyCase
     seconds, run = load("notices", town, lead, notice_csv(people))
-    print(f"  {'notices':<16}{run.rows:>9,} rows  {seconds:7.1f} s (importer.run + commit)")
+    print(f"  {'notices':<16}{run.rows:>9,} rows  {seconds:7.1f} s (engine.run + commit)")
     picked = db.session.execute(select(Disbursement).where(Disbursement.status == "failed")
                                 .order_by(Disbursement.id).limit(20)).scalars().all()
     for i, d in enumerate(picked):

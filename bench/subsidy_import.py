@@ -6,14 +6,14 @@ and then SQLite (a fresh temp file), this script
 
 1. migrates an empty database with the real CLI (``flask --app wsgi db upgrade``),
 2. in-process (``create_app``), creates one township with 20 villages and its lead, and imports
-   through ``importer.run`` the policy list, the beneficiaries (200,000 on PostgreSQL, 20,000 on
+   through ``engine.run`` the policy list, the beneficiaries (200,000 on PostgreSQL, 20,000 on
    SQLite) and the death and public-employee lists (see ``subsidy_data.py``),
 3. generates the payments CSV (UTF-8, the clerk's Chinese headers, 1,000,000 rows on PostgreSQL,
    100,000 on SQLite, a few % of planted anomalies for the risk rules),
 4. times the baseline: PostgreSQL's own ``COPY staging FROM STDIN WITH (FORMAT csv, HEADER true)``
    of the same bytes into a table of text columns (psycopg); on SQLite, Python's ``csv`` module +
    ``executemany`` INSERT into a table of text columns in the same file + commit — best of 3,
-5. times ``importer.run("disbursements", ...)`` + commit (read, parse, check, write: printed
+5. times ``engine.run("disbursements", ...)`` + commit (read, parse, check, write: printed
    separately), then the same file again (must change nothing: inserted 0, updated 0),
 6. times the baseline again; the ratio uses the best baseline of both (drift hits both sides).
 
@@ -108,7 +108,8 @@ def baseline_sqlite(path, payload, repeat):
 @contextmanager
 def phases():
     """Seconds spent in tables.read and the disbursement importer's parse, check and write."""
-    from backend.subsidies import importer, tables
+    from backend.imports import tables
+    from backend.subsidies import importer
     spent = {}
     originals = [(tables, "read", tables.read)] + [
         (importer.DisbursementImporter, name, getattr(importer.DisbursementImporter, name))
@@ -132,14 +133,14 @@ def phases():
 
 
 def import_file(town, lead, payload, profile=None):
-    """(seconds, SubsidyImport, {phase: seconds}) of importer.run + commit."""
+    """(seconds, ImportRun, {phase: seconds}) of engine.run + commit."""
     from backend.extensions import db
-    from backend.subsidies import importer
+    from backend.imports import engine
     with phases() as spent:
         if profile:
             profile.enable()
         t0 = time.perf_counter()
-        run = importer.run("disbursements", town, lead, "发放明细.csv", payload)
+        run = engine.run("disbursements", town, lead, "发放明细.csv", payload)
         db.session.commit()
         seconds = time.perf_counter() - t0
         if profile:
@@ -164,7 +165,7 @@ def measure(label, url, sqlite_path, people, rows, repeat, profile):
     with tempfile.TemporaryDirectory(prefix="jicai-bench-") as storage:
         app = data.make_app(url, storage)
         with app.app_context(), app.test_request_context():
-            print(f"Setting up ({people:,} beneficiaries) through importer.run:")
+            print(f"Setting up ({people:,} beneficiaries) through engine.run:")
             town, lead = data.prepare(people)
             t0 = time.perf_counter()
             payload = data.disbursements_csv(people, rows).encode("utf-8")
@@ -186,7 +187,7 @@ def measure(label, url, sqlite_path, people, rows, repeat, profile):
 
             prof = cProfile.Profile() if profile else None
             first, run, spent = import_file(town, lead, payload, prof)
-            print(f"\nImport (importer.run('disbursements') + commit){' — under cProfile' if prof else ''}")
+            print(f"\nImport (engine.run('disbursements') + commit){' — under cProfile' if prof else ''}")
             print(f"  first:  {first:7.2f} s  {rows / first:>9,.0f} rows/s  {len(payload) / first / 1e6:5.2f} MB/s  "
                   f"{first / rows * 1e6:6.1f} µs/row   inserted {run.inserted:,}, updated {run.updated:,}, "
                   f"unchanged {run.unchanged:,}")

@@ -5,7 +5,7 @@ On PostgreSQL (``postgresql://postgres@127.0.0.1:5432/jicai_bench_subsidy``) thi
 
 1. builds the database as ``subsidy_import.py`` does (drop, ``flask --app wsgi db upgrade``, one
    township, 200,000 beneficiaries, the death and public-employee lists, 1,000,000 payments, the
-   2026-10 pension notice and 20 open 没收到 cases, all through ``importer.run``; see
+   2026-10 pension notice and 20 open 没收到 cases, all through ``engine.run``; see
    ``subsidy_data.py`` for what is planted), then ``VACUUM ANALYZE`` — or, with ``--reuse``, takes
    the database ``subsidy_import.py`` left behind (its warnings and their inbox messages deleted),
 2. times the baseline: ``SELECT count(*), sum(amount) FROM disbursements`` forced to a plain
@@ -64,7 +64,7 @@ def build(url, people, rows):
             town, lead = data.prepare(people)
             payload = data.disbursements_csv(people, rows)
             seconds, run = data.load("disbursements", town, lead, payload)
-            print(f"  {'disbursements':<16}{run.rows:>9,} rows  {seconds:7.1f} s (importer.run + commit)")
+            print(f"  {'disbursements':<16}{run.rows:>9,} rows  {seconds:7.1f} s (engine.run + commit)")
             data.finish(town, lead, people)
             db.session.remove()
             db.engine.dispose()
@@ -114,7 +114,7 @@ def main():
     if args.reuse and reusable(args.pg_url, args.rows):
         print("Reusing the database of subsidy_import.py (warnings cleared)")
     else:
-        print(f"Building ({args.people:,} beneficiaries, {args.rows:,} payments) through importer.run:")
+        print(f"Building ({args.people:,} beneficiaries, {args.rows:,} payments) through engine.run:")
         t0 = time.perf_counter()
         build(args.pg_url, args.people, args.rows)
         print(f"  built in {time.perf_counter() - t0:.0f} s")

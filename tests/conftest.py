@@ -565,7 +565,7 @@ def run_held(queue):
 def upload_import(client, world, data, filename, kind="beneficiaries", key=None, region="jincheng"):
     """POST a file to the import endpoint (answered 202: the run is queued)."""
     import io
-    return client.post("/api/v1/subsidies/imports", form={
+    return client.post("/api/v1/imports", form={
         "client_uuid": key or new_uuid(), "kind": kind, "region_id": str(world["regions"][region]),
         "file": (io.BytesIO(data), filename)})
 

@@ -35,6 +35,7 @@ POLICIES = """补贴政策清单（2026年度）
 def seed(app, world):
     from backend.core.models import Region, User
     from backend.extensions import db
+    from backend.imports import engine
     from backend.subsidies import importer
     ps = people()
     lines = ["序号,姓名,身份证号码,村,银行卡号,联系电话"] + [
@@ -62,7 +63,7 @@ def seed(app, world):
                                         ("beneficiaries", township, lead, "\n".join(lines)),
                                         ("disbursements", township, lead, payments),
                                         ("notices", township, lead, notice)):
-            run = importer.run(kind, region, who, f"{kind}.csv", text.encode("utf-8"))
+            run = engine.run(kind, region, who, f"{kind}.csv", text.encode("utf-8"))
             assert run.status == "accepted", (kind, run.errors)
         db.session.commit()
     return ps

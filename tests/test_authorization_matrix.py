@@ -67,7 +67,8 @@ def subsidy_ids(app, world, project_id):
     from backend.extensions import db
     from backend.projects.models import Project
     from backend.subsidies import services
-    from backend.subsidies.models import Beneficiary, SubsidyImport, SubsidyPolicy
+    from backend.imports.models import ImportRun
+    from backend.subsidies.models import Beneficiary, SubsidyPolicy
     from subsidy_seed import people, seed, village_code
     seed(app, world)
     code = village_code(app, world)
@@ -77,8 +78,8 @@ def subsidy_ids(app, world, project_id):
         zhao = db.session.execute(select(Beneficiary).where(
             Beneficiary.id_hash == pii.blind(people()["zhao"]["id_number"], "id_number"))).scalar_one()
         policy = db.session.execute(select(SubsidyPolicy.id).where(SubsidyPolicy.name == "困难群众临时救助")).scalar()
-        run = db.session.execute(select(SubsidyImport.id).where(
-            SubsidyImport.region_id == world["regions"]["jincheng"], SubsidyImport.status == "accepted")).scalars().first()
+        run = db.session.execute(select(ImportRun.id).where(
+            ImportRun.region_id == world["regions"]["jincheng"], ImportRun.status == "accepted")).scalars().first()
         case, _ = services.open_case(zhao, new_uuid(), "没收到", policy_id=policy, period=str(next(PERIODS)))
         project = db.session.get(Project, project_id)
         comment, _ = comments.leave(project, new_uuid(), "comment", f"路面有裂缝 {new_uuid()[:8]}", None, "13812345678",
@@ -103,14 +104,27 @@ def fresh_import(app, world):
     """An accepted run of its own (each withdrawal needs one), by the township lead."""
     from backend.core.models import Region, User
     from backend.extensions import db
+    from backend.imports import engine
     from backend.subsidies import importer
     form = _people_file({"regions": world["regions"]})
     with app.app_context(), app.test_request_context(method="POST"):
-        run = importer.run("beneficiaries", db.session.get(Region, world["regions"]["jincheng"]),
+        run = engine.run("beneficiaries", db.session.get(Region, world["regions"]["jincheng"]),
                            db.session.get(User, world["users"]["lead"]), "people.csv", form["file"][0].getvalue())
         db.session.commit()
         assert run.status == "accepted", run.errors
         return run.id
+
+
+def secret_import(app, world):
+    """An accepted run by the township lead with something to hand back once."""
+    from backend.extensions import db
+    from backend.imports import engine
+    from backend.imports.models import ImportRun
+    run_id = fresh_import(app, world)
+    with app.app_context():
+        db.session.get(ImportRun, run_id).secret = engine.seal_secret([{"username": "x", "password": "y"}])
+        db.session.commit()
+    return run_id
 
 
 def _unit_body(ids):
@@ -255,20 +269,37 @@ ENDPOINTS = {
                             lambda i: f"/api/v1/rectifications/{i['rect']}/reopen", 200,
                             roles=("county", "city", "province"), needs={"rect": "approved"},
                             body=lambda i: {"client_uuid": new_uuid(), "reason": "复查发现问题"}),
-    "import": Endpoint("POST", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 202,
+    "import": Endpoint("POST", "/api/v1/imports", lambda i: "/api/v1/imports", 202,
                        roles=("admin", "county", "township_lead"), form=_people_file),
-    "imports": Endpoint("GET", "/api/v1/subsidies/imports", lambda i: "/api/v1/subsidies/imports", 200,
+    "imports": Endpoint("GET", "/api/v1/imports", lambda i: "/api/v1/imports", 200,
                         roles=("admin", "county", "township_lead"), scoped=False),
-    "import_one": Endpoint("GET", "/api/v1/subsidies/imports/<int:import_id>",
-                           lambda i: f"/api/v1/subsidies/imports/{i['sub']['import']}", 200,
+    "import_one": Endpoint("GET", "/api/v1/imports/<int:import_id>",
+                           lambda i: f"/api/v1/imports/{i['sub']['import']}", 200,
                            roles=("admin", "county", "township_lead"), needs={"subsidy": True}),
-    "import_withdraw": Endpoint("POST", "/api/v1/subsidies/imports/<int:import_id>/withdraw",
-                                lambda i: f"/api/v1/subsidies/imports/{i['fresh_import']}/withdraw", 200,
+    "import_withdraw": Endpoint("POST", "/api/v1/imports/<int:import_id>/withdraw",
+                                lambda i: f"/api/v1/imports/{i['fresh_import']}/withdraw", 200,
                                 roles=("admin", "county", "township_lead"), needs={"fresh_import": True},
                                 body=lambda i: {"client_uuid": new_uuid(), "reason": "导错了文件"}),
-    "import_report": Endpoint("GET", "/api/v1/subsidies/imports/<int:import_id>/report.csv",
-                              lambda i: f"/api/v1/subsidies/imports/{i['sub']['import']}/report.csv", 200,
+    "import_report": Endpoint("GET", "/api/v1/imports/<int:import_id>/report.csv",
+                              lambda i: f"/api/v1/imports/{i['sub']['import']}/report.csv", 200,
                               roles=("admin", "county", "township_lead"), needs={"subsidy": True}),
+    "import_secret": Endpoint("POST", "/api/v1/imports/<int:import_id>/secret",
+                              lambda i: f"/api/v1/imports/{i['secret_import']}/secret", 200,
+                              roles=("admin", "county", "township_lead"), needs={"secret_import": True},
+                              only=("lead",)),
+    "import_kinds": Endpoint("GET", "/api/v1/imports/kinds", lambda i: "/api/v1/imports/kinds", 200,
+                             roles=("admin", "county", "township_lead"), scoped=False),
+    "import_template": Endpoint("GET", "/api/v1/imports/kinds/<kind>/template.xlsx",
+                                lambda i: "/api/v1/imports/kinds/beneficiaries/template.xlsx", 200,
+                                roles=("admin", "county", "township_lead"), scoped=False),
+    "import_mapping": Endpoint("GET", "/api/v1/imports/kinds/<kind>/mapping",
+                               lambda i: f"/api/v1/imports/kinds/beneficiaries/mapping?region_id={i['regions']['jincheng']}",
+                               200, roles=("admin", "county", "township_lead")),
+    "import_mapping_save": Endpoint("PUT", "/api/v1/imports/kinds/<kind>/mapping",
+                                    lambda i: "/api/v1/imports/kinds/beneficiaries/mapping", 200,
+                                    roles=("admin", "county", "township_lead"),
+                                    body=lambda i: {"client_uuid": new_uuid(), "region_id": i["regions"]["jincheng"],
+                                                    "columns": {"户主": "name", "证件号": "id_number"}}),
     "policies": Endpoint("GET", "/api/v1/subsidies/policies", lambda i: "/api/v1/subsidies/policies", 200, scoped=False),
     "beneficiaries": Endpoint("GET", "/api/v1/subsidies/beneficiaries", lambda i: "/api/v1/subsidies/beneficiaries",
                               200, scoped=False),
@@ -411,6 +442,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["evidence"] = submit_evidence(app, world, ids["rect"])
     if "fresh_import" in endpoint.needs:
         ids["fresh_import"] = fresh_import(app, world)
+    if "secret_import" in endpoint.needs:
+        ids["secret_import"] = secret_import(app, world)
     if "target" in endpoint.needs:
         ids["target"] = fresh_inspector(app, world)
     if "notification" in endpoint.needs:
@@ -427,7 +460,7 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
     assert r.status_code == want, (name, actor, r.status_code, r.get_json(silent=True))
     if want >= 400:
         assert r.json["error"]["code"] in {"unauthenticated", "role_forbidden", "out_of_scope",
-                                          "stage_move_forbidden", "not_responsible"}
+                                          "stage_move_forbidden", "not_responsible", "not_importer"}
     if name == "scan":
         covering = actor is not None and actor not in SIBLINGS
         assert r.json["project"]["view"] == ("full" if covering else "public")

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from backend.core import clock
+from backend.imports import engine
 from backend.subsidies import importer
 from backend.tasks import services as tasks
 from backend.tasks.models import Task
@@ -28,7 +29,7 @@ def test_today_is_the_day_in_china(early_morning):
 
 
 def test_a_payment_made_today_is_not_in_the_future(early_morning):
-    assert importer._past_day("2026-12-03") == date(2026, 12, 3)
+    assert engine.past_day("2026-12-03") == date(2026, 12, 3)
 
 
 def test_a_task_due_yesterday_is_overdue(early_morning):

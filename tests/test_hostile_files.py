@@ -9,8 +9,9 @@ import uuid
 import pytest
 
 import hostile
-from backend.subsidies import importer, tables
-from backend.subsidies.tables import FileProblem
+from backend.imports import engine, tables
+from backend.subsidies import importer
+from backend.imports.tables import FileProblem
 from conftest import ROOT, finished_import, upload_import
 
 MB = 1024 * 1024
@@ -76,7 +77,8 @@ def test_a_csv_past_the_row_limit_is_refused(monkeypatch):
 MEASURE = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
-from backend.subsidies import importer, tables
+from backend.imports import engine, tables
+from backend.subsidies import importer
 data = open(sys.argv[1], "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 code = None

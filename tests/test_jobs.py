@@ -153,7 +153,7 @@ def test_an_import_job_reports_its_progress_and_its_result(app, world, login_as,
     lead = login_as("lead")
     wrong = _ident(4500)[:-1] + ("0" if _ident(4500)[-1] != "0" else "1")
     rows = [(n, _name(n), _ident(n)) for n in range(1, 4500)] + [(4500, "错号", wrong)]
-    r = lead.post("/api/v1/subsidies/imports", form={
+    r = lead.post("/api/v1/imports", form={
         "client_uuid": new_uuid(), "kind": "beneficiaries", "region_id": str(world["regions"]["jincheng"]),
         "file": (io.BytesIO(_people_csv(rows)), "花名册.csv")})
     assert r.status_code == 202 and r.json["status"] == "queued" and r.json["progress"] is None
@@ -173,7 +173,7 @@ def test_an_import_job_reports_its_progress_and_its_result(app, world, login_as,
 
 def test_progress_is_read_from_the_queue_while_the_job_runs(app, world, login_as, held_jobs):
     lead = login_as("lead")
-    r = lead.post("/api/v1/subsidies/imports", form={
+    r = lead.post("/api/v1/imports", form={
         "client_uuid": new_uuid(), "kind": "beneficiaries", "region_id": str(world["regions"]["jincheng"]),
         "file": (io.BytesIO(_people_csv([(1, "测甲", _ident(7001))])), "b.csv")})
     # What a job publishes midway (from another process, in production) is what the status shows.
@@ -185,22 +185,22 @@ def test_progress_is_read_from_the_queue_while_the_job_runs(app, world, login_as
 
 
 def test_an_import_job_that_fails_marks_its_run_failed(app, world, login_as, held_jobs, monkeypatch):
-    from backend.subsidies import importer
+    from backend.imports import engine
     lead = login_as("lead")
-    r = lead.post("/api/v1/subsidies/imports", form={
+    r = lead.post("/api/v1/imports", form={
         "client_uuid": new_uuid(), "kind": "beneficiaries", "region_id": str(world["regions"]["jincheng"]),
         "file": (io.BytesIO(_people_csv([(1, "测乙", _ident(7002))])), "b.csv")})
 
     def broken(*a, **k):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(importer, "process", broken)
+    monkeypatch.setattr(engine, "process", broken)
     run_held(held_jobs)
     done = lead.get(r.json["status_url"]).json
     assert done["status"] == "failed" and done["errors"][0]["code"] == "import_failed"
     monkeypatch.undo()
-    from backend.subsidies import jobs as subsidy_jobs
+    from backend.imports import jobs as import_jobs
     with app.app_context():
-        subsidy_jobs.run_import.call_local(r.json["id"])  # a second delivery leaves a finished run alone
+        import_jobs.run_import.call_local(r.json["id"])  # a second delivery leaves a finished run alone
     assert lead.get(r.json["status_url"]).json["status"] == "failed"
 
 

@@ -45,7 +45,7 @@ def plant(app, world, ps, login_as, make_project, make_inspection, make_photo):
     import report, a villager's case, a comment with a contact phone, a photo."""
     from backend.core.models import Region, User
     from backend.risks import engine
-    from backend.subsidies import importer
+    from backend.imports import engine as imports
     w, l = ps["wang"], ps["li"]
     with app.app_context(), app.test_request_context(method="POST"):
         lead = db.session.get(User, world["users"]["lead"])
@@ -53,9 +53,9 @@ def plant(app, world, ps, login_as, make_project, make_inspection, make_photo):
         # 李秀英's pension paid a second time, to 王建国's card (重复发放 and 代领 name them both).
         twice = ("姓名,身份证号,补贴项目,期间,面积,金额,状态,发放日期,银行卡号\n"
                  f"{l['name']},{l['id_number']},城乡居民基础养老金,2026-03,1,230,已发放,2026-03-28,{w['card']}\n")
-        assert importer.run("disbursements", township, lead, "again.csv", twice.encode()).status == "accepted"
+        assert imports.run("disbursements", township, lead, "again.csv", twice.encode()).status == "accepted"
         bad = f"姓名,身份证号码,村,银行卡号,电话\n{w['name']},{w['id_number'][:-1]}0,钱王社区,{w['card']}x,{w['phone']}9\n"
-        assert importer.run("beneficiaries", township, lead, "bad.csv", bad.encode()).status == "rejected"
+        assert imports.run("beneficiaries", township, lead, "bad.csv", bad.encode()).status == "rejected"
         engine.scan()
         db.session.commit()
     project = make_project(stage="construction")
@@ -100,12 +100,12 @@ def test_no_response_shows_personal_data_in_clear(app, world, login_as, make_pro
     for who in ACTORS:
         client = login_as(who)
         ids = {"project_id": project, "code": code, "region_id": world["regions"]["qianwang"],
-               "unit_id": world["units"]["jincheng"]}
+               "unit_id": world["units"]["jincheng"], "kind": "beneficiaries"}
         # Lists first: they give the ids to follow.
         follow = {"beneficiary_id": "/api/v1/subsidies/beneficiaries?per_page=100",
                   "warning_id": "/api/v1/risks?status=all&per_page=100",
                   "rectification_id": "/api/v1/rectifications?status=all&per_page=100",
-                  "import_id": "/api/v1/subsidies/imports?per_page=100",
+                  "import_id": "/api/v1/imports?per_page=100",
                   "inspection_id": "/api/v1/inspections?per_page=100"}
         many = {}
         for param, url in follow.items():

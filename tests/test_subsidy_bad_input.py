@@ -6,12 +6,13 @@ import pytest
 
 from backend.comments.models import ProjectComment
 from backend.core.models import AuditLog
-from backend.subsidies.models import (Beneficiary, Disbursement, SelfCheckAttempt, SubsidyCase, SubsidyImport,
+from backend.imports.models import ImportRun
+from backend.subsidies.models import (Beneficiary, Disbursement, SelfCheckAttempt, SubsidyCase,
                                       SubsidyPolicy)
 from conftest import count, new_uuid
 from subsidy_seed import people, seed
 
-TABLES = (Beneficiary, Disbursement, SubsidyPolicy, SubsidyCase, SubsidyImport, ProjectComment, SelfCheckAttempt)
+TABLES = (Beneficiary, Disbursement, SubsidyPolicy, SubsidyCase, ImportRun, ProjectComment, SelfCheckAttempt)
 
 
 def snapshot(app):
@@ -60,12 +61,12 @@ def test_bad_import_form(world, login_as, unchanged, form, path):
     body = {"client_uuid": new_uuid(), "kind": "beneficiaries", "region_id": str(world["regions"]["jincheng"]),
             "file": (io.BytesIO("姓名,身份证号码,村\n".encode()), "b.csv"), **form}
     body = {k: v for k, v in body.items() if v is not None}
-    r = login_as("lead").post("/api/v1/subsidies/imports", form=body)
+    r = login_as("lead").post("/api/v1/imports", form=body)
     assert r.status_code == 400 and path in [f["path"] for f in r.json["error"]["fields"]]
 
 
 def test_import_for_a_region_that_does_not_exist(login_as, unchanged):
-    r = login_as("admin").post("/api/v1/subsidies/imports", form={
+    r = login_as("admin").post("/api/v1/imports", form={
         "client_uuid": new_uuid(), "kind": "policies", "region_id": "999999", "file": (io.BytesIO(b"x"), "p.csv")})
     assert r.status_code == 404
 
@@ -76,7 +77,7 @@ def test_import_for_a_region_that_does_not_exist(login_as, unchanged):
     "/api/v1/subsidies/disbursements?region_id=0",
     "/api/v1/subsidies/beneficiaries?q=" + "张" * 41,
     "/api/v1/subsidies/cases?status=closed",
-    "/api/v1/subsidies/imports?kind=people",
+    "/api/v1/imports?kind=people",
     "/api/v1/subsidies/policies?year=twenty",
     "/api/v1/subsidies/policies?year=-36160330071503544",
     "/api/v1/comments?status=deleted",
@@ -164,7 +165,7 @@ def test_bad_comment(world, login_as, make_project, body, path, app):
 ])
 def test_bad_withdrawal(login_as, unchanged, body, path):
     lead = login_as("lead")
-    run_id = lead.get("/api/v1/subsidies/imports?status=accepted").json["items"][0]["id"]
-    r = lead.post(f"/api/v1/subsidies/imports/{run_id}/withdraw", json=body)
+    run_id = lead.get("/api/v1/imports?status=accepted").json["items"][0]["id"]
+    r = lead.post(f"/api/v1/imports/{run_id}/withdraw", json=body)
     assert r.status_code == 400, r.json
     assert path in [f["path"] for f in r.json["error"]["fields"]] and r.json["error"]["message"]["zh"]

@@ -412,10 +412,11 @@ def test_a_project_code_typed_on_the_village_page_opens_the_project(app, live_se
 def test_a_long_register_is_read_a_page_at_a_time(app, world, seeded, live_server, login_as, phones):
     from backend.core.models import Region, User
     from backend.extensions import db
+    from backend.imports import engine
     from backend.subsidies import importer
     rows = "\n".join(f"翁页{i:02d},{id_number('1955', f'{600 + i:03d}')},钱王社区" for i in range(35))
     with app.app_context(), app.test_request_context(method="POST"):
-        run = importer.run("beneficiaries", db.session.get(Region, world["regions"]["jincheng"]),
+        run = engine.run("beneficiaries", db.session.get(Region, world["regions"]["jincheng"]),
                            db.session.get(User, world["users"]["lead"]), "many.csv", f"姓名,身份证号,村\n{rows}\n".encode())
         db.session.commit()
         assert run.status == "accepted", run.errors

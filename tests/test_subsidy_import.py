@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 
 from backend.core import pii
 from backend.extensions import db
+from backend.imports import engine
 from backend.subsidies import importer
-from backend.subsidies.models import Beneficiary, Disbursement, SubsidyImport, SubsidyPolicy
+from backend.imports.models import ImportRun
+from backend.subsidies.models import Beneficiary, Disbursement, SubsidyPolicy
 from conftest import finished_import, new_uuid, upload_import
 from subsidy_seed import POLICIES
 
@@ -32,7 +34,7 @@ def wide(text):
 def run(app, world, kind, data, filename="f.csv", region="jincheng", user="lead"):
     from backend.core.models import Region, User
     with app.app_context(), app.test_request_context(method="POST"):
-        result = importer.run(kind, db.session.get(Region, world["regions"][region]),
+        result = engine.run(kind, db.session.get(Region, world["regions"][region]),
                               db.session.get(User, world["users"][user]), filename, data)
         db.session.commit()
         return {c: getattr(result, c) for c in ("id", "status", "rows", "inserted", "updated", "unchanged",
@@ -219,7 +221,7 @@ def test_another_townships_people_cannot_be_paid_from_here(app, world, policies)
 
 @pytest.mark.parametrize("data,filename,code", [
     (b"", "empty.csv", "file_empty"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", "file_xls"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "broken.xls", "file_unreadable"),
     ("甲,乙,丙\n1,2,3\n".encode(), "nohead.csv", "header_missing"),
     (b"PK\x03\x04 not really a zip", "broken.xlsx", "file_unreadable"),
     ("姓名,身份证号码,村\n".encode(), "only-header.csv", "no_rows"),
@@ -258,7 +260,7 @@ def test_a_rejected_upload_gives_the_report_and_a_csv_to_download(app, world, lo
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert lines[1][:3] == ["3", "身份证号码", "id_checksum"]
     # The rejected run is listed, and a sibling township cannot read it.
-    assert any(i["id"] == report["id"] for i in lead.get("/api/v1/subsidies/imports?status=rejected").json["items"])
+    assert any(i["id"] == report["id"] for i in lead.get("/api/v1/imports?status=rejected").json["items"])
     assert login_as("lead_sibling").get(report["report_url"]).status_code == 403
     assert login_as("lead_sibling").get(report["status_url"]).status_code == 403
 
@@ -275,9 +277,9 @@ def test_an_accepted_upload_and_its_replay(app, world, login_as, policies):
     again = upload(lead, world, data, "b.csv", key=key)  # the same request again: the same run, as it is now
     assert again.status_code == 202 and again.json["id"] == r.json["id"] and again.json["status"] == "accepted"
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(SubsidyImport).where(
-            SubsidyImport.client_uuid == key)) == 1
-        stored = db.session.get(SubsidyImport, r.json["id"])
+        assert db.session.scalar(select(func.count()).select_from(ImportRun).where(
+            ImportRun.client_uuid == key)) == 1
+        stored = db.session.get(ImportRun, r.json["id"])
         assert stored.file_key is None  # the upload is not kept once imported
     assert set(kept.glob("*")) <= before  # nor is the file
 
@@ -291,7 +293,7 @@ def test_uploads_outside_scope_or_by_the_wrong_role_are_refused(app, world, logi
 
 
 def test_an_oversized_upload_is_refused_before_it_is_read(app, world, login_as, policies, monkeypatch):
-    monkeypatch.setitem(app.config, "SUBSIDY_IMPORT_MAX_BYTES", 1000)
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 1000)
     r = upload(login_as("lead"), world, b"x" * 200_000, "big.csv")
     assert r.status_code == 413 and r.json["error"]["code"] == "import_too_large"
 
@@ -299,7 +301,7 @@ def test_an_oversized_upload_is_refused_before_it_is_read(app, world, login_as, 
 def test_an_excel_file_imports_from_the_browser_with_only_the_upload_limit(app, world, login_as, policies):
     # Imports are jobs now: no Excel-only limit sends clerks to the CLI; one bound for any upload.
     from backend.config import Config
-    assert Config.SUBSIDY_IMPORT_MAX_BYTES >= 25 * 1024 * 1024 and "SUBSIDY_IMPORT_MAX_XLSX_BYTES" not in app.config
+    assert Config.IMPORT_MAX_BYTES >= 25 * 1024 * 1024 and "IMPORT_MAX_XLSX_BYTES" not in app.config
     data = xlsx([("姓名", "身份证号", "村")] + [(f"某{i}", ident(500 + i), "钱王社区") for i in range(400)])
     lead = login_as("lead")
     result = finished(lead, upload(lead, world, data, "big.xlsx"))
@@ -414,7 +416,7 @@ def test_a_roster_without_cards_keeps_the_stored_cards_and_says_which_columns_it
     person = stored_person(app, 201)
     assert (person.card_mask, person.phone_mask) == (pii.mask_card("6217001122330002011"), pii.mask_phone("13800002011"))
     with app.app_context():
-        notes = [(n["code"], n["message"]["zh"]) for n in db.session.get(SubsidyImport, result["id"]).notes]
+        notes = [(n["code"], n["message"]["zh"]) for n in db.session.get(ImportRun, result["id"]).notes]
     assert [c for c, _ in notes] == ["columns_not_used", "values_kept", "values_kept", "values_kept"]
     assert "开户行" in notes[0][1] and "序号" not in notes[0][1]  # the running number is known, not "unknown"
     assert "2 人的银行卡号文件中没有给出（没有该列），保留了系统中已有的银行卡号" in notes[1][1]
@@ -585,7 +587,7 @@ def test_a_policy_with_its_year_before_it_and_a_near_miss_and_a_village_without_
     ("2026年3月5号", date(2026, 3, 5)), ("2026. 3. 5", date(2026, 3, 5)), ("2026-03-05T00:00:00", date(2026, 3, 5)),
     ("2026.03.05.", date(2026, 3, 5)), ("2026年 3月 5日", date(2026, 3, 5))])
 def test_the_ways_clerks_write_a_date(written, expected):
-    from backend.subsidies import tables
+    from backend.imports import tables
     assert tables.day(written) == expected
 
 
@@ -612,7 +614,7 @@ def payments_of_person(app, seq):
 
 
 def withdraw(client, run_id, key=None, reason="导错了文件"):
-    return client.post(f"/api/v1/subsidies/imports/{run_id}/withdraw", json={"client_uuid": key or new_uuid(), "reason": reason})
+    return client.post(f"/api/v1/imports/{run_id}/withdraw", json={"client_uuid": key or new_uuid(), "reason": reason})
 
 
 def test_a_wrong_file_is_withdrawn_whole_and_the_right_one_imported(app, world, login_as, policies):
@@ -636,7 +638,7 @@ def test_a_wrong_file_is_withdrawn_whole_and_the_right_one_imported(app, world, 
     assert (again.status_code, again.json["error"]["code"]) == (409, "import_withdrawn")
     right = run(app, world, "disbursements", wrong.replace("260", "230").encode())
     assert right["inserted"] == 1
-    listed = lead.get("/api/v1/subsidies/imports?status=withdrawn").json["items"]
+    listed = lead.get("/api/v1/imports?status=withdrawn").json["items"]
     assert first["id"] in [i["id"] for i in listed]
 
 
@@ -686,7 +688,7 @@ def test_withdrawing_needs_a_reason_a_uuid_and_scope(app, world, login_as, polic
     for body, path in (({"reason": "x"}, "json.client_uuid"), ({"client_uuid": new_uuid()}, "json.reason"),
                        ({"client_uuid": "not-a-uuid", "reason": "x"}, "json.client_uuid"),
                        ({"client_uuid": new_uuid(), "reason": "   "}, "json.reason")):
-        r = lead.post(f"/api/v1/subsidies/imports/{mine['id']}/withdraw", json=body)
+        r = lead.post(f"/api/v1/imports/{mine['id']}/withdraw", json=body)
         assert r.status_code == 400 and path in [f["path"] for f in r.json["error"]["fields"]], (body, r.json)
     assert withdraw(login_as("lead_sibling"), mine["id"]).status_code == 403
     assert withdraw(login_as("inspector"), mine["id"]).status_code == 403
@@ -785,7 +787,7 @@ def test_a_payment_to_another_card_is_recorded_and_noted_and_户主_is_not_a_hou
     result = run(app, world, "disbursements", pay.encode())
     assert result["status"] == "accepted"
     with app.app_context():
-        notes = db.session.get(SubsidyImport, result["id"]).notes
+        notes = db.session.get(ImportRun, result["id"]).notes
     assert [n["code"] for n in notes] == ["other_cards"]
 
 

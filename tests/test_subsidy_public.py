@@ -21,7 +21,7 @@ from backend.core import clock, pii
 from backend.core.models import Region, User
 from backend.extensions import db
 from backend.qrcodes.codes import ALPHABET, new_code
-from backend.subsidies import importer
+from backend.imports import engine as imports
 from backend.subsidies.models import SelfCheckAttempt, SubsidyCase
 from conftest import PASSWORD, PINNED, code_of, count, every, held, jpeg_bytes, new_uuid, run_held, warning_for
 from subsidy_seed import village_code
@@ -99,7 +99,7 @@ def seeded(app, world):
     ]
     with app.app_context(), app.test_request_context(method="POST"):
         for kind, region, user, text in files:
-            run = importer.run(kind, db.session.get(Region, world["regions"][region]),
+            run = imports.run(kind, db.session.get(Region, world["regions"][region]),
                                db.session.get(User, world["users"][user]), f"{kind}.csv", text.encode("utf-8"))
             assert run.status == "accepted", (kind, run.errors)
         db.session.commit()

@@ -16,6 +16,7 @@ from backend.core import pii
 from backend.core.models import Region, User
 from backend.extensions import db
 from backend.risks.models import RiskWarning
+from backend.imports import engine
 from backend.subsidies import importer
 from backend.subsidies.models import Beneficiary, Disbursement, NoticeEntry, SubsidyCase, SubsidyPolicy
 from conftest import every, run_scan, warning_for
@@ -45,7 +46,7 @@ def load(app, world, kind, *lines):
     """The township clerk (the lead of 锦城街道) imports one CSV file; it must be accepted."""
     text = "\n".join([HEADERS[kind], *lines])
     with app.app_context(), app.test_request_context(method="POST"):
-        run = importer.run(kind, db.session.get(Region, world["regions"]["jincheng"]),
+        run = engine.run(kind, db.session.get(Region, world["regions"]["jincheng"]),
                            db.session.get(User, world["users"]["lead"]), f"{kind}.csv", text.encode("utf-8"))
         assert run.status == "accepted", run.errors
         db.session.commit()

@@ -13,7 +13,8 @@ from ..comments import services as comments
 from ..core import pii
 from ..extensions import db
 from ..projects.models import Project
-from ..subsidies import importer, services
+from ..imports import engine
+from ..subsidies import services
 from ..subsidies.models import Beneficiary
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗"
@@ -103,7 +104,7 @@ def load(users, made, rng):
 
 
 def _run(kind, region, user, filename, text):
-    run = importer.run(kind, region, user, filename, text.encode("utf-8"))
+    run = engine.run(kind, region, user, filename, text.encode("utf-8"))
     assert run.status == "accepted", (kind, run.errors[:3])
 
 

@@ -1,34 +1,23 @@
-"""Importing the year's subsidy data, all or nothing.
-
-Every kind of file goes through the same steps: read (tables.py) → parse each row into clean values
-→ check the rows against each other and against what is stored → if *any* row has a problem, the
-run is rejected with a report naming each row, column and problem and nothing is written → else
-the rows are written in bulk (COPY on PostgreSQL). Writing is an upsert on each kind's natural key,
-so importing the same file again changes nothing and a later file updates what changed.
-
-The CLI (``flask subsidies-import``) and the tests call ``run``; an upload is kept and queued
-(``queue_file``), and the job (``jobs.run_import``) calls ``read`` and ``process``.
+"""The subsidy kinds of the import engine (backend/imports): policies, beneficiaries, payments
+(disbursements), public notices, death and public-employee lists — each parsed, checked against the
+register and written as an upsert on its natural key, so the same file again changes nothing.
 """
 import difflib
 import hashlib
 import re
-import uuid
-from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
-from flask import current_app
-from sqlalchemy import Date, Numeric, delete, insert, select, update
+from sqlalchemy import select, update
 
-from .. import jobs
-from ..core import audit, clock, pii, storage
-from ..core.errors import ApiError
+from ..core import pii
 from ..core.models import Region
 from ..extensions import db
-from . import tables
-from .models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyCase, SubsidyImport,
-                     SubsidyImportChange, SubsidyPolicy)
-from .tables import CellProblem, FileProblem, squash
+from ..imports import engine, tables
+from ..imports.engine import Skip as _Skip, bulk_insert, cell as _cell, regions_below as _regions_below
+from ..imports.engine import card as _card, id_number as _id_number, name as _name, past_day as _past_day
+from ..imports.engine import phone as _phone, short as _short
+from ..imports.tables import CellProblem, squash
+from .models import Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyCase, SubsidyPolicy
 
 
 def _aliases(**fields):
@@ -98,7 +87,6 @@ REQUIRED = {
 KIND_NAMES = {"policies": ("补贴政策清单", "policy list"), "beneficiaries": ("补贴对象", "beneficiaries"),
               "disbursements": ("补贴发放", "disbursements"), "notices": ("公示名单", "public notice"),
               "deaths": ("死亡人员名单", "death list"), "employees": ("财政供养人员名单", "public-employee list")}
-PII_FIELDS = ("id_number", "bank_card", "phone")
 FIELD_NAMES = {
     "name": ("姓名", "name"), "id_number": ("身份证号", "ID number"), "village": ("村", "village"),
     "bank_card": ("银行卡号", "bank card"), "phone": ("电话", "phone"), "household": ("户号", "household"),
@@ -112,127 +100,6 @@ FIELD_NAMES = {
     "employer": ("工作单位", "employer"), "published_on": ("公示日期", "published on"),
 }
 PUBLIC_EMPLOYEE_WORDS = ("财政供养", "公职", "公务员", "机关事业", "事业单位", "行政事业", "吃财政")
-
-
-@dataclass
-class Report:
-    columns: dict
-    limit: int
-    errors: list = field(default_factory=list)
-    count: int = 0
-    row_bad: bool = False  # the row being parsed has a problem
-
-    def add(self, row, name, code, zh, en, value=None):
-        self.count += 1
-        if len(self.errors) < self.limit:
-            column = self.columns.get(name) or (FIELD_NAMES.get(name, (name,))[0] if name else None)
-            self.errors.append({"row": row, "column": column, "field": name, "code": code,
-                                "message": {"zh": zh, "en": en}, "value": _shown(name, value)})
-
-
-def _shown(name, value):
-    """What the report shows of a bad cell: personal numbers masked (the report is stored)."""
-    if value is None:
-        return None
-    text = tables.text(value)[:60] if not isinstance(value, str) else value[:60]
-    if name in PII_FIELDS:
-        digits = pii.plain(text)
-        return pii.mask_card(digits) if len(digits) > 8 else "*" * len(digits)
-    return text
-
-
-# ---------------------------------------------------------------- parsing one row
-
-def _cell(parser, row, cells, name, report, required=False, **kw):
-    """One cell parsed. A problem is reported and the row marked bad (``report.row_bad``), and
-    parsing goes on, so the report names every problem of the row at once; the row is then left out."""
-    value = cells.get(name)
-    if tables._blank(value):
-        if required:
-            zh, en = FIELD_NAMES[name]
-            report.add(row, name, "required", f"{zh}不能为空", f"{en.capitalize()} is required")
-            report.row_bad = True
-        return None
-    try:
-        return parser(value, **kw)
-    except CellProblem as problem:
-        report.add(row, name, problem.code, problem.zh, problem.en, value)
-        report.row_bad = True
-        return None
-
-
-class _Skip(Exception):
-    """This row already has a problem reported."""
-
-
-def _id_number(value):
-    raw = tables.code_text(value)
-    if "*" in raw or "＊" in raw:
-        raise CellProblem("id_masked", "身份证号被部分隐藏了（含 *，如公示用的名单）：导入需要完整身份证号的名单",
-                          "The ID number is partly hidden (has *, as on a public list): import the list with whole ID numbers")
-    normal = pii.normalize_id(raw)  # (a 15-digit first-generation ID becomes its 18-digit form)
-    if normal is None:
-        raise CellProblem("id_malformed", "身份证号应为18位（最后一位可为X）或15位老证号",
-                          "The ID number must be 18 characters (the last may be X), or an old 15-digit one")
-    if not pii.id_checksum_ok(normal):
-        raise CellProblem("id_checksum", "身份证号校验位不正确（可能有输错的数字）",
-                          "The ID number's check digit is wrong (a digit may be mistyped)")
-    try:  # digits 7–14 are the birth date: a real day, not in the future
-        born = date(int(normal[6:10]), int(normal[10:12]), int(normal[12:14]))
-    except ValueError:
-        born = None
-    if born is None or born > clock.today() or born.year < 1890:
-        raise CellProblem("id_birth_date", "身份证号第7–14位的出生日期不存在（可能有输错的数字）",
-                          "Digits 7–14 of the ID number are not a real birth date (a digit may be mistyped)")
-    return normal
-
-
-def _past_day(value):
-    """A date that has happened (a payment or a death is not dated in the future)."""
-    day = tables.day(value)
-    if day > clock.today():
-        raise CellProblem("date_in_future", f"日期 {day.isoformat()} 还没有到", f"The date {day.isoformat()} is in the future")
-    return day
-
-
-def _card(value):
-    normal = pii.normalize_card(tables.code_text(value))
-    if normal is None:
-        raise CellProblem("card_malformed", "银行卡号应为12至19位数字", "A bank card number has 12 to 19 digits")
-    return normal
-
-
-def _phone(value):
-    normal = pii.normalize_phone(tables.code_text(value))
-    if normal is None:
-        raise CellProblem("phone_malformed", "电话号码格式不正确（11位手机号或带区号的固话）",
-                          "The phone number is malformed (11-digit mobile or a landline with area code)")
-    return normal
-
-
-# What a name looks like after a GBK file was read as another encoding: the replacement character,
-# 锟斤拷 / 烫烫烫, or runs of accented Latin letters (ÑîÔÂÏÉ).
-_MOJIBAKE = re.compile("\ufffd|锟斤拷|烫烫|屯屯|[\u00c0-\u00ff]{2,}")
-
-
-def _name(value, max_len=40):
-    name = tables.person_name(value)
-    if not name or len(name) > max_len:
-        raise CellProblem("bad_name", f"名称为空或超过{max_len}个字", f"Empty or longer than {max_len} characters")
-    if _MOJIBAKE.search(name):
-        raise CellProblem("name_garbled", "姓名是乱码：文件的编码可能不对（请用 Excel 另存为 UTF-8 的 CSV 或 .xlsx）",
-                          "The name is garbled: the file's encoding may be wrong (save it from Excel as UTF-8 CSV or .xlsx)")
-    if name[0] in "=+-@":  # a spreadsheet formula (or one dressed as a name), never a person's name
-        raise CellProblem("name_formula", "姓名不能以 = + - @ 开头（像是公式，不是姓名）",
-                          "A name cannot start with = + - @ (that is a formula, not a name)")
-    return name
-
-
-def _short(value, max_len):
-    text = tables.text(value)
-    if len(text) > max_len:
-        raise CellProblem("too_long", f"超过{max_len}个字", f"Longer than {max_len} characters")
-    return text or None
 
 
 def _standard(value):
@@ -253,210 +120,23 @@ def _standard(value):
     return tables.decimal(m[1]), unit
 
 
-# ---------------------------------------------------------------- the run
+# ---------------------------------------------------------------- the subsidy kinds' common ground
 
-class Rejected(Exception):
-    pass
+class Importer(engine.Importer):
+    """A subsidy kind: read with the names in SPECS_ALIASES, written into the subsidy tables."""
+    audit_prefix = "subsidy"
 
+    @classmethod
+    def aliases(cls):
+        return {name: set(words) for name, words in SPECS_ALIASES[cls.kind].items()}
 
-def _replay(client_uuid, actor):
-    """The run an earlier request with this ``client_uuid`` made (409 if someone else's)."""
-    if not client_uuid:
-        return None
-    earlier = db.session.execute(select(SubsidyImport).where(SubsidyImport.client_uuid == str(client_uuid))
-                                 ).scalar_one_or_none()
-    if earlier is not None and earlier.created_by_id != actor.id:
-        raise ApiError(409, "client_uuid_reused", "该请求编号已被用于其他操作",
-                       "This client_uuid was already used for a different request",
-                       fields=[{"path": "form_and_files.client_uuid", "message": "already used"}])
-    return earlier
+    @classmethod
+    def required(cls):
+        return REQUIRED[cls.kind]
 
-
-def run(kind, region, actor, filename, data, client_uuid=None):
-    """Import one file for ``region`` (a township or above in the actor's scope) here and now (the
-    CLI, the job). Returns the ``SubsidyImport`` — accepted, or rejected with its report (and then
-    nothing else is written).
-
-    The file is read before the first query: a caller that holds no transaction (the CLI) then holds
-    no lock while a large or hostile file is read (SQLite's write lock is taken at a writing
-    transaction's first statement)."""
-    table = read(kind, filename, data)
-    earlier = _replay(client_uuid, actor)
-    if earlier is not None:
-        return earlier
-    return process(_new_run(kind, region, actor, filename, data, client_uuid), region, actor, table)
-
-
-def queue_file(kind, region, actor, filename, data, client_uuid):
-    """Keep an uploaded file (storage) and queue its import: the run is ``queued`` until the job
-    (``subsidies.jobs.run_import``) has imported it after this transaction commits. A replayed
-    ``client_uuid`` returns the first run, whatever its state."""
-    earlier = _replay(client_uuid, actor)
-    if earlier is not None:
-        return earlier
-    key = f"imports/{uuid.uuid4().hex}"
-    storage.from_config(current_app.config).put(key, data)
-    record = _new_run(kind, region, actor, filename, data, client_uuid, file_key=key)
-    db.session.add(record)
-    db.session.flush()
-    audit.record(actor, "subsidy.import_queued", subject=record, kind=kind, size=len(data))
-    from .jobs import run_import
-    jobs.after_commit(run_import, record.id)
-    return record
-
-
-def _new_run(kind, region, actor, filename, data, client_uuid, file_key=None):
-    """A ``queued`` run of this file (not yet added to the session)."""
-    return SubsidyImport(kind=kind, region_id=region.id, filename=(filename or "upload")[:200],
-                         sha256=hashlib.sha256(data or b"").hexdigest(), status="queued", created_by_id=actor.id,
-                         client_uuid=str(client_uuid) if client_uuid else None, file_key=file_key)
-
-
-def read(kind, filename, data):
-    """The file as a table, or the ``FileProblem`` that stops it. No database work: a job reads a
-    large file before it opens its transaction."""
-    try:
-        return tables.read(filename, data, SPECS_ALIASES[kind], REQUIRED[kind], FIELD_NAMES)
-    except FileProblem as problem:
-        return problem
-
-
-def process(record, region, actor, table, progress=None):
-    """Check and write ``table`` (from ``read``) as ``record``: accepted, or rejected with its
-    report and nothing else written. ``progress(**values)`` hears how far it got."""
-    cfg = current_app.config
-    record.status = "rejected"
-    if isinstance(table, FileProblem):
-        problem = table
-        record.error_count = 1
-        record.errors = [{"row": None, "column": None, "field": None, "code": problem.code,
-                          "message": {"zh": problem.zh, "en": problem.en}, "value": None}]
-        return _finish(record, actor)
-    record.encoding, record.rows = table.encoding, len(table.rows)
-    report = Report(table.columns, cfg["SUBSIDY_IMPORT_MAX_ERRORS"])
-    if not table.rows:
-        report.add(None, None, "no_rows", "文件中没有数据行", "The file has no data rows")
-    importer = IMPORTERS[record.kind](region, report)
-    if progress is not None:
-        importer.progress = lambda checked: progress(phase="checking", rows=len(table.rows), checked=checked,
-                                                     problems=report.count)
-        importer.progress(0)
-    importer.prepare(table)
-    parsed = importer.parse(table.rows) if report.count == 0 else []
-    importer.check(parsed)  # the rows that parsed are checked against each other and the register too
-    if report.count:
-        if table.uncalculated and any(e["code"] == "required" for e in report.errors):
-            report.errors.insert(0, {"row": None, "column": None, "field": None, "code": "formula_without_value",
-                                     "message": {"zh": f"文件中有 {table.uncalculated} 个公式单元格没有计算结果（由程序生成的表格常见），"
-                                                       "读出来是空的：请用 Excel 或 WPS 打开后保存一次再导入",
-                                                 "en": f"{table.uncalculated} formula cells have no calculated value (common in "
-                                                       "files written by programs) and read as empty: open the file in Excel "
-                                                       "or WPS, save it, and import again"}, "value": None})
-            report.count += 1
-        record.error_count, record.errors = report.count, report.errors
-        return _finish(record, actor)
-    record.status = "accepted"
-    db.session.add(record)
-    db.session.flush()
-    if progress is not None:
-        progress(phase="writing", rows=len(table.rows), checked=len(table.rows), problems=0)
-    record.inserted, record.updated, record.unchanged = importer.write(parsed, record.id)
-    if importer.changed:  # (an INSERT, not COPY: SQLAlchemy writes the JSON)
-        db.session.execute(insert(SubsidyImportChange), [{"import_id": record.id, "row_id": row_id, "before": before}
-                                                         for row_id, before in importer.changed])
-    record.notes = _notes(table) + importer.notes
-    jobs.touch(regions=[record.region_id])  # the subsidy rules look at the region again
-    return _finish(record, actor)
-
-
-def _notes(table):
-    if not table.unknown_columns:
-        return []
-    names = "、".join(table.unknown_columns)
-    return [{"code": "columns_not_used", "message": {
-        "zh": f"以下列没有导入（系统不认识这些列名）：{names}。如其中有需要的信息，请把列名改成常用写法（如“银行卡号”“联系电话”）",
-        "en": f"These columns were not imported (their names are not known): {names}. If one holds needed data, "
-              "rename it the usual way (e.g. 银行卡号, 联系电话)"}}]
-
-
-def _finish(record, actor):
-    record.file_key = None  # done with the upload (the job deletes the file once this commits)
-    db.session.add(record)
-    db.session.flush()
-    audit.record(actor, f"subsidy.import_{record.status}", subject=record, kind=record.kind,
-                 rows=record.rows, inserted=record.inserted, updated=record.updated, errors=record.error_count)
-    return record
-
-
-def _regions_below(region):
-    return db.session.execute(select(Region).where(Region.path.startswith(region.path, autoescape=True))).scalars().all()
-
-
-class Importer:
-    fields = ()
-
-    def __init__(self, region, report):
-        self.region, self.report = region, report
-        self._blind = {}
-        self._memo = {}
-        self.notes = []
-        self.changed = []  # [(row id, {column: value before})] of stored rows this run overwrites
-        self.progress = None  # progress(rows checked), now and then (a job's progress report)
-
-    def remember(self, row, columns):
-        """Keep what ``row`` (an ORM object or a result row) holds in ``columns`` before this run
-        overwrites it, so that withdrawing the run can put it back."""
-        self.changed.append((row.id, {c: _frozen(getattr(row, c)) for c in columns}))
-
-    def blind(self, value, name):
-        key = (value, name)
-        found = self._blind.get(key)
-        if found is None:
-            found = self._blind[key] = pii.blind(value, name)
-        return found
-
-    def memo(self, parser, value, *args):
-        """``parser(value, *args)``, computed once per distinct cell: a person's ID, name and card,
-        the policy, the amounts and dates repeat on many rows. Problems are not remembered, so
-        every bad row still reports its own."""
-        key = (parser, value.__class__, value, args)
-        try:
-            return self._memo[key]
-        except KeyError:
-            result = self._memo[key] = parser(value, *args)
-            return result
-        except TypeError:  # unhashable cell
-            return parser(value, *args)
-
-    def prepare(self, table):
-        """Fill what the file says once rather than on every row (payments: see PaymentImporter)."""
-
-    def parse(self, rows):
-        out = []
-        for done, (number, cells) in enumerate(rows):
-            if self.progress is not None and done % 2000 == 0:
-                self.progress(done)
-            self.report.row_bad = False
-            try:
-                row = self.parse_row(number, cells)
-            except _Skip:
-                continue
-            if not self.report.row_bad:
-                out.append((number, row))
-        return out
-
-    def check(self, parsed):
-        """Checks across rows and against stored data (after every row parsed cleanly)."""
-
-    def duplicates(self, parsed, key_of, what_zh, what_en):
-        seen = {}
-        for number, row in parsed:
-            key = key_of(row)
-            if key in seen:
-                self.report.add(number, None, "duplicate_row", f"与第 {seen[key]} 行重复（{what_zh}）",
-                                f"Duplicates row {seen[key]} ({what_en})")
-            else:
-                seen[key] = number
+    @classmethod
+    def names(cls):
+        return FIELD_NAMES
 
     def people(self, parsed):
         """Beneficiaries named by ID number in ``parsed``: {id_hash: (id, region_id, name, card…)}."""
@@ -943,32 +623,10 @@ class EmployeeImporter(ListImporter):
         return _cell(_short, n, c, "employer", self.report, max_len=100)
 
 
-IMPORTERS = {"policies": PolicyImporter, "beneficiaries": BeneficiaryImporter, "disbursements": DisbursementImporter,
-             "notices": NoticeImporter, "deaths": DeathImporter, "employees": EmployeeImporter}
-
-
-# ---------------------------------------------------------------- withdrawing a run (撤销)
-
 BENEFICIARY_COLUMNS = ("region_id", "name", "household", "card_enc", "card_hash", "card_mask", "phone_enc", "phone_hash",
                        "phone_mask", "batch_id")
 DISBURSEMENT_COLUMNS = ("status", "reason", "card_enc", "card_hash", "card_mask", "paid_on", "quantity", "row_key",
                         "batch_id")
-
-
-def _frozen(value):
-    """A stored value as JSON keeps it (decimals and dates as text)."""
-    return str(value) if isinstance(value, (Decimal, date)) else value
-
-
-def _thawed(model, column, value):
-    kind = model.__table__.c[column].type
-    if value is None:
-        return None
-    if isinstance(kind, Numeric):
-        return Decimal(value)
-    if isinstance(kind, Date):
-        return date.fromisoformat(value)
-    return value
 
 
 STORED = {"policies": SubsidyPolicy, "beneficiaries": Beneficiary, "disbursements": Disbursement,
@@ -978,71 +636,22 @@ USERS_OF = {"policies": [(Disbursement, "policy_id"), (NoticeEntry, "policy_id")
             "beneficiaries": [(Disbursement, "beneficiary_id"), (NoticeEntry, "beneficiary_id"),
                               (SubsidyCase, "beneficiary_id")],
             "disbursements": [(SubsidyCase, "disbursement_id")]}
-
-
-def withdraw(run, actor, reason, client_uuid):
-    """Take an accepted run back whole: the rows it added are deleted and the rows it changed get
-    their values from before it (kept by ``run``) — a file imported by mistake (the wrong column
-    read as the amount, payments wrongly marked paid) is undone, then the right one imported.
-    Refused (409, nothing changed) when a later import has changed its rows since, or when other
-    data already points at the rows it added. The same ``client_uuid`` again returns the run."""
-    db.session.refresh(run, with_for_update=True)  # two withdrawals at once: the second waits, then sees the first
-    other = db.session.scalar(select(SubsidyImport.id).where(SubsidyImport.withdraw_uuid == str(client_uuid),
-                                                             SubsidyImport.id != run.id))
-    if other is not None:
-        raise ApiError(409, "client_uuid_reused", "该请求编号已被用于撤销另一次导入", "This client_uuid already withdrew another import",
-                       fields=[{"path": "json.client_uuid", "message": "already used"}])
-    if run.status == "withdrawn":
-        if run.withdraw_uuid == str(client_uuid):
-            return run
-        raise _refused("import_withdrawn", "该次导入已经撤销", "This import was already withdrawn")
-    if run.status != "accepted":
-        raise _refused("import_not_withdrawable", "被拒绝的导入没有写入任何数据，无需撤销",
-                       "A rejected import wrote nothing; there is nothing to withdraw")
-    model = STORED[run.kind]
-    changes = db.session.execute(select(SubsidyImportChange).where(SubsidyImportChange.import_id == run.id)).scalars().all()
-    touched = {c.row_id for c in changes}
-    mine = db.session.execute(select(model.id).where(model.batch_id == run.id)).scalars().all()
-    ids = [i for i in mine if i not in touched]  # the rows it added
-    if len(ids) != run.inserted or not touched <= set(mine):
-        raise _refused("import_changed_since", "该次导入的数据已被之后的导入修改，不能再撤销",
-                       "A later import has changed this import's rows; it can no longer be withdrawn")
-    for other, column in USERS_OF.get(run.kind, ()):
-        for start in range(0, len(ids), 5000):
-            if db.session.scalar(select(other.id).where(getattr(other, column).in_(ids[start:start + 5000])).limit(1)):
-                raise _refused("import_in_use", "该次导入的数据已被其他数据引用（如发放记录或村民反映），不能撤销",
-                               "Other data (payments, villagers' cases) already refers to this import's rows; "
-                               "it cannot be withdrawn")
-    for start in range(0, len(ids), 5000):
-        db.session.execute(delete(model).where(model.id.in_(ids[start:start + 5000])))
-    if changes:  # the rows it changed get their values back
-        db.session.execute(update(model), [{"id": c.row_id, **{k: _thawed(model, k, v) for k, v in c.before.items()}}
-                                           for c in changes])
-    run.status, run.withdrawn_at, run.withdrawn_by_id = "withdrawn", clock.now(), actor.id
-    run.withdrawn_reason, run.withdraw_uuid = reason, str(client_uuid)
-    audit.record(actor, "subsidy.import_withdrawn", subject=run, kind=run.kind, deleted=len(ids), reason=reason)
-    jobs.touch(regions=[run.region_id])
-    return run
-
-
-def _refused(code, zh, en):
-    return ApiError(409, code, zh, en)
-
-
-# ---------------------------------------------------------------- bulk writing
-
-def bulk_insert(table, rows):
-    """Insert many rows: PostgreSQL's COPY (several times faster than INSERT), else executemany."""
-    if not rows:
-        return
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        db.session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    raw = connection.connection.driver_connection
-    with raw.cursor() as cursor:
-        # psycopg's write_row dumps and escapes each value in C: ~3× faster than joining text here.
-        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+IMPORTERS = {"policies": PolicyImporter, "beneficiaries": BeneficiaryImporter, "disbursements": DisbursementImporter,
+             "notices": NoticeImporter, "deaths": DeathImporter, "employees": EmployeeImporter}
+# The template's example row (a made-up person: 19800101 born, a valid check digit).
+_ID = "330112198001011234"[:17]
+EXAMPLES = {
+    "name": "张建国", "id_number": _ID + pii.id_check_char(_ID), "village": "钱王社区", "bank_card": "6228480012345678901",
+    "phone": "13805710000", "household": "0012", "policy": "耕地地力保护补贴", "period": "2026-05", "quantity": "8.5",
+    "amount": "1020.00", "status": "已发放", "paid_on": "2026-05-20", "reason": None, "voucher": "LS20260520001",
+    "year": 2026, "category": "农业补贴", "standard_amount": "120元/亩", "unit": "元/亩", "legal_basis": "浙财农〔2026〕12号",
+    "department": "农业农村局", "excluded": "财政供养人员", "excludes_public_employees": "是", "exclusive_with": None,
+    "died_on": "2026-03-01", "employer": "临安区锦城街道办事处", "published_on": "2026-05-10",
+}
+for _kind, _importer in IMPORTERS.items():  # each a kind of the import engine
+    _importer.kind, _importer.title = _kind, KIND_NAMES[_kind]
+    _importer.model, _importer.users_of = STORED[_kind], USERS_OF.get(_kind, ())
+    _importer.fields = [engine.Field(name, *FIELD_NAMES[name], aliases="|".join(sorted(words - {name})),
+                                     required=name in REQUIRED[_kind], example=EXAMPLES.get(name))
+                        for name, words in SPECS_ALIASES[_kind].items()]
+    engine.register(_importer)

@@ -1,5 +1,5 @@
 """Subsidy policies, beneficiaries, disbursements, the public notice (公示), the death and
-public-employee lists, villagers' "not received" cases, and import runs.
+public-employee lists, villagers' "not received" cases.
 
 Personal data is never stored in clear: ``*_enc`` is AES-GCM ciphertext (core/pii), ``*_hash`` the
 keyed lookup hash, ``*_mask`` the masked form shown to people.
@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
-from ..core.models import Region, UtcDateTime, User
+from ..core.models import Region, UtcDateTime
 from ..extensions import db
 
 Money = Numeric(14, 2)
@@ -39,7 +39,7 @@ class SubsidyPolicy(db.Model):
     excluded: Mapped[str | None] = mapped_column(String(300))  # who is excluded, as written
     excludes_public_employees: Mapped[bool] = mapped_column(Boolean, default=False)
     exclusive_with: Mapped[list] = mapped_column(JSON, default=list)  # names of mutually exclusive policies
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     region = relationship(Region)
@@ -62,7 +62,7 @@ class Beneficiary(db.Model):
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     phone_mask: Mapped[str | None] = mapped_column(String(24))
     household: Mapped[str | None] = mapped_column(String(60))
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
@@ -100,7 +100,7 @@ class Disbursement(db.Model):
     paid_on: Mapped[date | None] = mapped_column(Date)
     voucher: Mapped[str | None] = mapped_column(String(40))
     row_key: Mapped[str] = mapped_column(String(64))
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
 
 
 class NoticeEntry(db.Model):
@@ -117,7 +117,7 @@ class NoticeEntry(db.Model):
     quantity: Mapped[Decimal] = mapped_column(Quantity, default=1)
     amount: Mapped[Decimal] = mapped_column(Money)
     published_on: Mapped[date | None] = mapped_column(Date)
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
 
 
 class DeathRecord(db.Model):
@@ -131,7 +131,7 @@ class DeathRecord(db.Model):
     id_hash: Mapped[str] = mapped_column(String(64), unique=True)
     id_mask: Mapped[str] = mapped_column(String(24))
     died_on: Mapped[date] = mapped_column(Date)
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
 
 
 class PublicEmployee(db.Model):
@@ -145,52 +145,7 @@ class PublicEmployee(db.Model):
     id_hash: Mapped[str] = mapped_column(String(64), unique=True)
     id_mask: Mapped[str] = mapped_column(String(24))
     employer: Mapped[str | None] = mapped_column(String(100))
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_imports.id"))
-
-
-class SubsidyImport(db.Model):
-    """One import run: accepted (with counts) or rejected (with the per-row report; no data written)."""
-    __tablename__ = "subsidy_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(10))  # queued | accepted | rejected | withdrawn | failed
-    rows: Mapped[int] = mapped_column(Integer, default=0)
-    inserted: Mapped[int] = mapped_column(Integer, default=0)
-    updated: Mapped[int] = mapped_column(Integer, default=0)
-    unchanged: Mapped[int] = mapped_column(Integer, default=0)
-    error_count: Mapped[int] = mapped_column(Integer, default=0)
-    errors: Mapped[list] = mapped_column(JSON, default=list)
-    # What an accepted run wants the clerk to know: columns it did not use, values it kept.
-    notes: Mapped[list] = mapped_column(JSON, default=list)
-    encoding: Mapped[str | None] = mapped_column(String(16))
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
-    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
-    # Withdrawn (撤销): the rows this run added were deleted again; status becomes "withdrawn".
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    withdrawn_reason: Mapped[str | None] = mapped_column(String(200))
-    withdraw_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
-    # A queued upload waiting for its job: where the file is kept (storage key) until it is imported.
-    file_key: Mapped[str | None] = mapped_column(String(200))
-
-    created_by = relationship(User, foreign_keys=[created_by_id])
-    withdrawn_by = relationship(User, foreign_keys=[withdrawn_by_id])
-
-
-class SubsidyImportChange(db.Model):
-    """What an import run changed in a row that was already stored: the values before it, so that
-    withdrawing the run can put them back."""
-    __tablename__ = "subsidy_import_changes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    import_id: Mapped[int] = mapped_column(ForeignKey("subsidy_imports.id"), index=True)
-    row_id: Mapped[int] = mapped_column(Integer)  # in the run's kind of table
-    before: Mapped[dict] = mapped_column(JSON)  # column → value (decimals and dates as text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
 
 
 class SubsidyCase(db.Model):

@@ -1,152 +1,27 @@
-"""Subsidies over HTTP: imports with their reports, masked lists, audited reveals, villagers' cases
-(staff side), and the public village page, self-check and "没收到"."""
-import csv
-import io
-from urllib.parse import quote
-
-from flask import Response, request
+"""Subsidies over HTTP: masked lists, audited reveals, villagers' cases (staff side), and the public
+village page, self-check and "没收到". (Imports: backend/imports.)"""
+from flask import request
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
-from .. import jobs
 from ..core import idempotency, pii
 from ..core.auth import actor, require
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
-from ..core.spreadsheets import safe_row
-from ..core.uploads import large_upload
 from ..extensions import db
+from ..imports import tables
 from ..qrcodes import services as qrcodes
-from . import bp, importer, services, tables
-from . import jobs as subsidy_jobs
-from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyImport, SubsidyPolicy
+from . import bp, services
+from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyPolicy
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
-                      CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage,
-                      ImportQuery, MyIn, MyOut, PolicyList, PolicyQuery, RevealIn, RevealOut, SelfCheckIn,
-                      StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, VillageSearchOut, VillageSearchQuery,
-                      WithdrawIn)
+                      CaseQuery, DisbursementPage, DisbursementQuery, MyIn, MyOut, PolicyList, PolicyQuery, RevealIn,
+                      RevealOut, SelfCheckIn, StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, VillageSearchOut,
+                      VillageSearchQuery)
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415, 422]
 STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
-IMPORTERS = ("admin", "county", "township_lead")
 ANSWERERS = ("admin", "county", "township_lead")
-
-
-def import_view(run, errors=True):
-    out = {c: getattr(run, c) for c in ("id", "kind", "region_id", "filename", "sha256", "status", "encoding", "rows",
-                                         "inserted", "updated", "unchanged", "error_count", "created_at")}
-    out.update(created_by=run.created_by.display_name, report_url=f"/api/v1/subsidies/imports/{run.id}/report.csv",
-               status_url=f"/api/v1/subsidies/imports/{run.id}",
-               errors=run.errors if errors else [], notes=run.notes or [], withdrawn_at=run.withdrawn_at,
-               withdrawn_by=run.withdrawn_by.display_name if run.withdrawn_by else None,
-               withdrawn_reason=run.withdrawn_reason,
-               progress=jobs.progress(subsidy_jobs.progress_key(run.id)) if run.status == "queued" else None)
-    return out
-
-
-@bp.post("/subsidies/imports")
-@require(*IMPORTERS)
-@large_upload("SUBSIDY_IMPORT_MAX_BYTES", "import_too_large", "文件过大", "The file is too large")
-@bp.input(ImportForm, location="form_and_files", arg_name="form")
-@bp.output(ImportOut, status_code=202)
-@bp.doc(responses=[code for code in ERRORS if code != 422])
-def import_file(form):
-    """Take a clerk's .xlsx or CSV (UTF-8 or GBK) of one kind for a region in scope and queue its
-    import: 202 at once with the run (``status`` queued). Poll ``status_url`` for the progress (rows
-    read and checked, problems so far) and the result: accepted, or rejected with the per-row report
-    (also at ``report_url``) and nothing written — all or nothing. The same file again changes
-    nothing; a replayed ``client_uuid`` returns the first run."""
-    user = actor()
-    region = get_scoped(Region, form["region_id"], user, "地区", "region")
-    if region.level == "village":
-        raise ApiError(400, "import_region_level", "请在乡镇或以上层级导入", "Import for a township or above",
-                       fields=[{"path": "form_and_files.region_id", "message": "a township or above"}])
-    upload = form["file"]
-    run = importer.queue_file(form["kind"], region, user, upload.filename, upload.read(), form["client_uuid"])
-    return import_view(run)
-
-
-def _scoped_run(import_id):
-    run = get_scoped(SubsidyImport, import_id, actor(), "导入记录", "import")
-    return run
-
-
-@bp.get("/subsidies/imports")
-@require(*IMPORTERS)
-@bp.input(ImportQuery, location="query", arg_name="query")
-@bp.output(ImportPage)
-@bp.doc(responses=ERRORS)
-def list_imports(query):
-    """Import runs in the caller's region, newest first."""
-    # Who imported and who withdrew each run: loaded with the page, not a query per run.
-    stmt = scoped(select(SubsidyImport).options(selectinload(SubsidyImport.created_by),
-                                                selectinload(SubsidyImport.withdrawn_by)), SubsidyImport, actor())
-    for key in ("kind", "status"):
-        if key in query:
-            stmt = stmt.where(getattr(SubsidyImport, key) == query[key])
-    page = paginate(stmt.order_by(SubsidyImport.id.desc()), query["page"], query["per_page"])
-    page["items"] = [import_view(r, errors=False) for r in page["items"]]
-    return page
-
-
-@bp.get("/subsidies/imports/<int:import_id>")
-@require(*IMPORTERS)
-@bp.output(ImportOut)
-@bp.doc(responses=ERRORS)
-def get_import(import_id):
-    """One run: while ``queued``, its progress (phase reading → checking → writing, rows, rows
-    checked, problems so far); then its result and report."""
-    return import_view(_scoped_run(import_id))
-
-
-@bp.post("/subsidies/imports/<int:import_id>/withdraw")
-@require(*IMPORTERS)
-@bp.input(WithdrawIn, arg_name="body")
-@bp.output(ImportOut)
-@bp.doc(responses=ERRORS)
-def withdraw_import(import_id, body):
-    """Withdraw (撤销) an accepted run: the rows it added are deleted again, so a file imported by
-    mistake can be replaced by the right one. 409 (nothing changed) when it also updated stored
-    rows, when a later import changed its rows, or when payments or villagers' cases point at them.
-    Idempotent on ``client_uuid``. Open warnings about the deleted rows resolve at the next scan."""
-    run = importer.withdraw(_scoped_run(import_id), actor(), body["reason"], body["client_uuid"])
-    return import_view(run)
-
-
-@bp.get("/subsidies/imports/<int:import_id>/report.csv")
-@require(*IMPORTERS)
-@bp.doc(responses={200: {"description": "CSV (UTF-8 with BOM, opens in Excel)", "content": {"text/csv": {}}},
-                   401: {}, 403: {}, 404: {}})
-def import_report(import_id):
-    """The run's report as a spreadsheet the clerk opens in Excel: row, column, problem."""
-    run = _scoped_run(import_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    # Every cell through safe_row: a clerk's cell value (or a column name, or a withdrawal reason)
-    # such as =HYPERLINK(...) must show as text when the report is opened in Excel.
-    writer.writerow(safe_row(REPORT_HEADER))
-    for e in run.errors:
-        writer.writerow(safe_row([e["row"], e["column"], e["code"], e["message"]["zh"], e["message"]["en"], e["value"]]))
-    if run.status == "withdrawn":
-        writer.writerow(safe_row(["", "", "withdrawn", f"已撤销：{run.withdrawn_reason}", f"Withdrawn: {run.withdrawn_reason}", ""]))
-    if not run.errors:
-        writer.writerow(safe_row(["", "", "ok", f"已导入：新增 {run.inserted}，更新 {run.updated}，未变 {run.unchanged}",
-                                  f"Imported: {run.inserted} new, {run.updated} updated, {run.unchanged} unchanged", ""]))
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": report_disposition(run)})
-
-
-# The report's columns as the clerk reads them in Excel (the English message stays as one column).
-REPORT_HEADER = ["行号", "列名", "问题代码", "问题说明", "问题说明（英文）", "单元格内容"]
-
-
-def report_disposition(run):
-    """补贴对象导入报告-12.csv as the saved file's name (RFC 6266/5987 ``filename*``), with an ASCII
-    ``filename`` for clients that cannot read it."""
-    name = f"{importer.KIND_NAMES[run.kind][0]}导入报告-{run.id}.csv"
-    return f"attachment; filename=\"import-{run.id}-report.csv\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @bp.get("/subsidies/policies")

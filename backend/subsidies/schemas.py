@@ -1,86 +1,16 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, DateTime, Dict, File, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-from ..core.errors import MessageSchema
 from ..core.fields import ClientUUID, CleanString, Id, Text
 from ..core.pagination import PageQuery, page_fields
 from ..projects.schemas import MoneyField
-from .models import IMPORT_KINDS, PAYMENT_STATES
+from .models import PAYMENT_STATES
 from .services import REVEAL_FIELDS
 
 Period = lambda **kw: String(validate=Regexp(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$",  # noqa: E731
                                              error="a period: 2026, 2026-03, 2026-Q1 or 2026-H1"), **kw)
 
-
-class ImportForm(Schema):
-    client_uuid = ClientUUID()
-    kind = String(required=True, validate=OneOf(IMPORT_KINDS))
-    region_id = Id(required=True)
-    file = File(required=True)
-
-
-class WithdrawIn(Schema):
-    client_uuid = ClientUUID()
-    reason = Text(200)
-
-
-class ImportProblem(Schema):
-    row = Integer(required=True, allow_none=True)
-    column = String(required=True, allow_none=True)
-    field = String(required=True, allow_none=True)
-    code = String(required=True)
-    message = Nested(MessageSchema, required=True)
-    value = String(required=True, allow_none=True)
-
-
-class ImportNote(Schema):
-    code = String(required=True)
-    message = Nested(MessageSchema, required=True)
-
-
-class ImportProgress(Schema):
-    phase = String(required=True, metadata={"description": "reading | checking | writing"})
-    rows = Integer(required=True, allow_none=True, metadata={"description": "rows read (known once the file is read)"})
-    checked = Integer(required=True)
-    problems = Integer(required=True, metadata={"description": "problems found so far"})
-    at = Float(required=True, metadata={"description": "when this was reported (Unix time)"})
-
-
-class ImportOut(Schema):
-    id = Integer(required=True)
-    kind = String(required=True)
-    region_id = Integer(required=True)
-    filename = String(required=True)
-    sha256 = String(required=True)
-    status = String(required=True)
-    encoding = String(required=True, allow_none=True)
-    rows = Integer(required=True)
-    inserted = Integer(required=True)
-    updated = Integer(required=True)
-    unchanged = Integer(required=True)
-    error_count = Integer(required=True)
-    errors = List(Nested(ImportProblem), required=True)
-    notes = List(Nested(ImportNote), required=True,
-                 metadata={"description": "for an accepted run: columns not used, stored values kept"})
-    created_by = String(required=True)
-    created_at = DateTime(required=True)
-    report_url = String(required=True)
-    withdrawn_at = DateTime(required=True, allow_none=True)
-    withdrawn_by = String(required=True, allow_none=True)
-    withdrawn_reason = String(required=True, allow_none=True)
-    status_url = String(required=True, metadata={"description": "poll this while the run is queued"})
-    progress = Nested(ImportProgress, required=True, allow_none=True,
-                      metadata={"description": "while queued and running: how far the job got"})
-
-
-class ImportQuery(PageQuery):
-    kind = String(validate=OneOf(IMPORT_KINDS))
-    status = String(validate=OneOf(["accepted", "rejected", "withdrawn"]))
-
-
-ImportPage = Schema.from_dict({"items": List(Nested(ImportOut(exclude=("errors",))), required=True), **page_fields()},
-                              name="ImportPage")
 
 
 class PolicyOut(Schema):

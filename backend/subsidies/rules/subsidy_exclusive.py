@@ -5,7 +5,7 @@ from sqlalchemy.orm import aliased
 from ...extensions import db
 from ...risks.rules import Hit, masked_person
 from ..models import Beneficiary, Disbursement, SubsidyPolicy
-from ..tables import squash
+from ...imports.tables import squash
 
 CODE = "subsidy_exclusive"
 NAME_ZH, NAME_EN = "互斥政策重复享受", "Mutually exclusive policies"

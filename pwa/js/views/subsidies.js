@@ -228,14 +228,14 @@ export async function renderImport(ctx) {
     submit.textContent = t("imp.busy");
     try {
       // The upload answers at once (202, queued); a worker imports the file while we poll its run.
-      let run = await api("/subsidies/imports", { method: "POST", form: body });
+      let run = await api("/imports", { method: "POST", form: body });
       clientUuid = uuid();
       submit.textContent = t("imp.running");
       const started = Date.now();
       while (run.status === "queued") {
         fill(result, progress(run, Math.round((Date.now() - started) / 1000)));
         await new Promise((done) => setTimeout(done, 1000));
-        run = await api(`/subsidies/imports/${run.id}`);
+        run = await api(`/imports/${run.id}`);
       }
       if (run.status === "accepted") fill(result, accepted(run));
       else fill(result, rejected(run, run.status === "failed" ? t("imp.failed") : t("imp.rejectedMsg", { n: run.error_count })));
@@ -256,7 +256,7 @@ export async function renderImport(ctx) {
   error, submit);
 
   function loadRuns() {
-    api("/subsidies/imports", { query: { per_page: 10 } }).then((data) => {
+    api("/imports", { query: { per_page: 10 } }).then((data) => {
       const items = data.items || [];
       fill(runs, items.length ? h("ul", { class: "run-list", "data-testid": "import-runs" }, items.map((r) => h("li", {
         class: "run", "data-status": r.status, "data-testid": "import-run" },
@@ -293,7 +293,7 @@ export async function renderImport(ctx) {
       onOk: async () => {
         if (!reason.value.trim()) { reason.focus(); return t("imp.withdrawNeedReason"); }
         try {
-          await api(`/subsidies/imports/${r.id}/withdraw`, { method: "POST", body: { client_uuid: key, reason: reason.value.trim() } });
+          await api(`/imports/${r.id}/withdraw`, { method: "POST", body: { client_uuid: key, reason: reason.value.trim() } });
         } catch (err) {
           return err.message;
         }

@@ -1,4 +1,4 @@
-"""Reading the spreadsheets clerks already have: .xlsx or CSV (UTF-8 with or without BOM, GBK/GB18030,
+"""Reading the spreadsheets clerks already have: .xlsx, old .xls or CSV (UTF-8 with or without BOM, GBK/GB18030,
 comma, tab or semicolon), title rows above the header, header rows merged over two lines, totals at
 the bottom, full-width digits, stray spaces and Excel date serials.
 
@@ -34,11 +34,12 @@ _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u2
 
 
 class FileProblem(Exception):
-    """The file as a whole cannot be read (wrong type, no header found...)."""
+    """The file as a whole cannot be read (wrong type, no header found...). ``headers``: the file's
+    header as far as it was found, for the column-mapping step."""
 
-    def __init__(self, code, zh, en):
+    def __init__(self, code, zh, en, headers=None):
         super().__init__(en)
-        self.code, self.zh, self.en = code, zh, en
+        self.code, self.zh, self.en, self.headers = code, zh, en, headers
 
 
 class CellProblem(Exception):
@@ -55,6 +56,7 @@ class Table:
     unknown_columns: list = field(default_factory=list)
     title: str = ""  # the text above the header (e.g. "2026年耕地地力保护补贴发放清册")
     uncalculated: int = 0  # formula cells saved without their result (files written by programs)
+    headers: list = field(default_factory=list)  # [{"text": header as written, "field": field or None}]
 
 
 def squash(text):
@@ -226,6 +228,66 @@ def _xlsx_sheets(data):
     return out, uncalculated
 
 
+def _xls_sheets(data):
+    """Each visible worksheet of an old Excel (.xls, BIFF) file as (title, rows, hidden row numbers).
+    An .xls is not compressed, so what it holds is bounded by the upload's size; xlrd reads a sheet
+    whole. Dates become dates (the file's own 1900/1904 system), whole numbers ints, merged cells
+    fill every cell of their range, and hidden rows are known."""
+    import xlrd
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+    except xlrd.biffh.XLRDError as err:
+        if "encrypt" in str(err).lower():
+            raise FileProblem("file_encrypted", "该 Excel 文件设置了打开密码：请在 Excel 中取消密码后另存再导入",
+                              "This Excel file is password-protected: remove the password in Excel, save it and import") from None
+        raise FileProblem("file_unreadable", "无法读取该 Excel 文件（请确认是 .xls 或 .xlsx 格式）",
+                          "Cannot read this Excel file (is it .xls or .xlsx?)") from None
+    except Exception:  # xlrd raises many kinds (struct, index, assertion) for a damaged file
+        raise FileProblem("file_unreadable", "无法读取该 Excel 文件（请确认是 .xls 或 .xlsx 格式）",
+                          "Cannot read this Excel file (is it .xls or .xlsx?)") from None
+    out = []
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            if getattr(sheet, "visibility", 0) != 0:
+                continue
+            if sheet.nrows > MAX_ROWS:
+                raise _too_many_rows()
+            hidden = {r + 1 for r, info in sheet.rowinfo_map.items() if getattr(info, "hidden", 0)}
+            merged = [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sheet.merged_cells]
+            out.append((sheet.name, _fill_merged(_xls_rows(sheet, book.datemode), merged), hidden))
+    except FileProblem:
+        raise
+    except Exception:
+        raise FileProblem("file_unreadable", "无法读取该 Excel 文件（请确认是 .xls 或 .xlsx 格式）",
+                          "Cannot read this Excel file (is it .xls or .xlsx?)") from None
+    return out
+
+
+def _xls_rows(sheet, datemode):
+    import xlrd
+    for r in range(sheet.nrows):
+        row = []
+        for c in range(min(sheet.row_len(r), MAX_COLUMNS + 1)):
+            kind, value = sheet.cell_type(r, c), sheet.cell_value(r, c)
+            if kind == xlrd.XL_CELL_DATE:
+                try:
+                    value = xlrd.xldate_as_datetime(value, datemode)
+                    value = value.date() if value.time() == datetime.min.time() else value
+                except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                    pass
+            elif kind == xlrd.XL_CELL_NUMBER and float(value).is_integer() and abs(value) < 1e15:
+                value = int(value)
+            elif kind == xlrd.XL_CELL_BOOLEAN:
+                value = bool(value)
+            elif kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+                value = None
+            row.append(value)
+        while row and row[-1] is None:
+            row.pop()
+        yield tuple(row)
+
+
 def _trimmed(rows):
     """The rows without the empty cells at their right end (read-only mode pads every row)."""
     for row in rows:
@@ -368,11 +430,11 @@ def read(filename, data, aliases, required, names=None):
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and "EncryptedPackage".encode("utf-16-le") in data[:1 << 20]:
         raise FileProblem("file_encrypted", "该 Excel 文件设置了打开密码：请在 Excel 中取消密码后另存为 .xlsx 再导入",
                           "This Excel file is password-protected: remove the password in Excel, save as .xlsx and import")
+    _not_a_table(data, name)
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
         (sources, uncalculated), encoding = _xlsx_sheets(data), "xlsx"
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
-        raise FileProblem("file_xls", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV",
-                          "Old .xls files are not supported; save as .xlsx or CSV in Excel")
+        sources, encoding = _xls_sheets(data), "xls"
     else:
         source, encoding = _csv_rows(data)
         sources = [(None, source, set())]
@@ -402,8 +464,11 @@ def read(filename, data, aliases, required, names=None):
     missing = [f for f in required if f not in texts]
     if last is None or missing:
         shown = [(names or {}).get(f, (f, f)) for f in (missing or required)]
-        raise FileProblem("header_missing", f"找不到表头或缺少必需的列：{'、'.join(zh for zh, _ in shown)}",
-                          f"No header row found, or required columns are missing: {', '.join(en for _, en in shown)}")
+        raise FileProblem("header_missing", f"找不到表头或缺少必需的列：{'、'.join(zh for zh, _ in shown)}。"
+                          "如果表格用了别的列名，请在“对应列”中指定每一列是哪一项",
+                          f"No header row found, or required columns are missing: {', '.join(en for _, en in shown)}. "
+                          "If the file names its columns differently, say which is which under 'Match columns'",
+                          headers=_headers(candidates, last, fields))
     unknown = [str(c).strip() for i, c in enumerate(candidates[last])
                if i not in fields and squash(c) and squash(c) not in ROW_NUMBER_COLUMNS]
     rows, hidden_rows = [], []
@@ -426,7 +491,58 @@ def read(filename, data, aliases, required, names=None):
                           f"filtered out ({len(hidden_rows)} in all): unhide them, delete the ones not to import, and import again")
     title = " ".join(dict.fromkeys(text(c) for row in candidates[:last] for c in row if not _blank(c)))
     return Table(columns=texts, rows=rows, encoding=encoding, unknown_columns=unknown, title=title,
-                 uncalculated=uncalculated)
+                 uncalculated=uncalculated, headers=_headers(candidates, last, fields))
+
+
+def _headers(candidates, last, fields):
+    """The header row as the clerk wrote it, each column with the field it was read as (or None).
+    No header found: the first row with the most text cells (the likeliest header) is offered."""
+    if last is None:
+        texts = [[c for c in row if isinstance(c, str) and c.strip()] for row in candidates]
+        if not texts or not max(map(len, texts)):
+            return []
+        last = max(range(len(texts)), key=lambda i: (len(texts[i]), -i))
+    out, seen = [], set()
+    for i, c in enumerate(candidates[last]):
+        words = str(c).strip()[:60] if not _blank(c) else ""
+        if not squash(words) or squash(words) in seen or squash(words) in ROW_NUMBER_COLUMNS:
+            continue
+        seen.add(squash(words))
+        out.append({"text": words, "field": fields.get(i)})
+    return out[:MAX_COLUMNS]
+
+
+# What clerks upload by mistake instead of a table: named as what it is.
+_NOT_TABLES = ((b"%PDF", "PDF 文件", "a PDF"), (b"\xff\xd8\xff", "图片（JPEG）", "a picture (JPEG)"),
+               (b"\x89PNG", "图片（PNG）", "a picture (PNG)"), (b"GIF8", "图片（GIF）", "a picture (GIF)"),
+               (b"II*\x00", "图片（TIFF）", "a picture (TIFF)"),
+               (b"MM\x00*", "图片（TIFF）", "a picture (TIFF)"), (b"{\\rtf", "RTF 文档", "an RTF document"),
+               (b"Rar!", "RAR 压缩包", "a RAR archive"), (b"7z\xbc\xaf", "7z 压缩包", "a 7z archive"))
+
+
+def _not_a_table(data, name):
+    """Refuse a picture, a PDF, a Word file or an archive by what it is, not as an unreadable table."""
+    what = next(((zh, en) for magic, zh, en in _NOT_TABLES if data.startswith(magic)), None)
+    if what is None and data[:2] == b"BM" and data[6:10] == b"\x00\x00\x00\x00" and len(data) > 26:
+        what = ("图片（BMP）", "a picture (BMP)")
+    if what is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        what = ("图片（WebP）", "a picture (WebP)")
+    if what is None and data[4:8] == b"ftyp":
+        what = ("图片或视频（如手机拍的 HEIC）", "a picture or video (a phone's HEIC, say)")
+    if what is None and data[:4] == b"PK\x03\x04":
+        head = data[:1 << 16]
+        if b"word/" in head and b"xl/" not in head:
+            what = ("Word 文档", "a Word document")
+        elif b"ppt/" in head and b"xl/" not in head:
+            what = ("PowerPoint 演示文稿", "a PowerPoint file")
+    if what is None and data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and \
+            "WordDocument".encode("utf-16-le") in data[:1 << 20] and "Workbook".encode("utf-16-le") not in data[:1 << 20]:
+        what = ("Word 文档（.doc）", "a Word document (.doc)")
+    if what is not None:
+        zh, en = what
+        raise FileProblem("file_not_a_table", f"上传的是{zh}，不是表格：请上传 Excel（.xlsx、.xls）或 CSV 文件。"
+                          "纸质或拍照的名单需要先录入成表格", f"This file is {en}, not a table: upload an Excel (.xlsx, .xls) "
+                          "or CSV file. A list on paper or in a photo must be typed into a table first")
 
 
 def _too_many_rows():
