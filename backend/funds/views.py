@@ -40,7 +40,7 @@ def fund_detail(fund, can_write):
     allocs, spends = services.allocations(fund), services.expenditures(fund)
     project_ids = {a.project_id for a in allocs} | {e.project_id for e in spends}
     projects = dict(db.session.execute(select(Project.id, Project.name).where(
-        Project.id.in_(project_ids - {None})))) if project_ids - {None} else {}
+        Project.id.in_(project_ids - {None}))).all()) if project_ids - {None} else {}
     policy_ids = {a.policy_id for a in allocs} - {None}
     policies = {p.id: f"{p.name}（{p.year}）" for p in db.session.execute(
         select(SubsidyPolicy).where(SubsidyPolicy.id.in_(policy_ids))).scalars()} if policy_ids else {}
