@@ -14,7 +14,7 @@ from .models import Fund, FundAllocation, FundExpenditure
 from .schemas import (AllocationIn, AllocationOut, ArrivalIn, ExpenditureIn, ExpenditureOut, FundDetail, FundIn,
                       FundPage, FundQuery)
 
-ERRORS = [400, 401, 403, 404, 409, 415]
+ERRORS = [400, 401, 403, 404, 409, 413, 415]
 
 
 def _sum(model):

@@ -3,7 +3,7 @@ from apiflask.fields import Boolean, Date, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import validates_schema, ValidationError
 
-from ..core.fields import ClientUUID, Id, Text
+from ..core.fields import ClientUUID, CleanString, Id, Text
 from ..core.pagination import PageQuery, page_fields
 from ..projects.schemas import MoneyField, PositiveMoney
 from .models import CATEGORIES, SOURCE_LEVELS, TARGETS
@@ -60,7 +60,7 @@ class ExpenditureIn(Schema):
 
 
 class FundQuery(PageQuery):
-    q = String(validate=Length(max=100))
+    q = CleanString(validate=Length(max=100))
     category = String(validate=OneOf(list(CATEGORIES)))
     source_level = String(validate=OneOf(list(SOURCE_LEVELS)))
     stage = String(validate=OneOf(STAGES))
