@@ -188,7 +188,7 @@ def allocate(fund, actor, data):
 
 def spend(fund, actor, data, batch_id=None):
     """Record an expenditure against an arrived fund (optionally against one allocation, or one
-    project the fund was allocated to).
+    project the fund was allocated to; a fund allocated only once is spent on that allocation).
 
     400 ``date_in_future`` / ``spent_before_arrival`` / ``allocation_not_in_fund`` /
     ``project_not_allocated``; 409 ``fund_not_registered`` / ``voucher_taken`` /
@@ -210,6 +210,10 @@ def spend(fund, actor, data, batch_id=None):
         if allocation is None:
             raise bad_field("json.project_id", "project_not_allocated", "这笔资金没有分配给该项目",
                             "This budget line was not allocated to that project")
+    else:
+        # Spent without naming an allocation: a fund allocated once can only have been spent on that.
+        only = db.session.execute(select(FundAllocation).where(FundAllocation.fund_id == fund.id).limit(2)).scalars().all()
+        allocation = only[0] if len(only) == 1 else None
     _no_future(data["spent_on"], "json.spent_on")
     if data["spent_on"] < fund.arrived_on:
         raise bad_field("json.spent_on", "spent_before_arrival", "支出日期不能早于到账日期",
