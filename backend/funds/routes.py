@@ -8,7 +8,6 @@ from ..core import idempotency
 from ..core.auth import actor, require
 from ..core.pagination import paginate
 from ..core.scoping import covers, get_scoped, scoped
-from ..extensions import db
 from . import bp, services, views
 from .models import Fund, FundAllocation, FundExpenditure
 from .schemas import (AllocationIn, AllocationOut, ArrivalIn, ExpenditureIn, ExpenditureOut, FundDetail, FundIn,
