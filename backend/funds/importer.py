@@ -58,8 +58,8 @@ class _FundFile(Importer):
 
     def row_township(self, n, c):
         if self.region.level == "township":
-            given = cell(self.township, n, c, "township", self.report)
-            if given is not None and given.id != self.region.id:
+            given = tables.text(c.get("township")) if not tables._blank(c.get("township")) else ""
+            if given and squash(given) not in (squash(self.region.name), self.region.code):
                 self.report.add(n, "township", "other_township", f"这是{self.region.name}的导入，不能导入其他乡镇的数据",
                                 f"This import is for {self.region.name}; rows of another township do not belong here",
                                 c.get("township"))
