@@ -109,6 +109,23 @@ def test_the_township_records_the_chain_and_a_supervisor_reads_it(app, world, li
     assert lead.locator("[data-testid=fund-warnings]").count() == 0
     no_sideways_scroll(lead, 360)
     lead.screenshot(path=str(artifacts / "funds-4-detail-phone.png"), full_page=True)
+
+    # A budget line typed in by hand, already arrived: it opens at its own page.
+    lead.goto(f"{live_server}/funds/new")
+    lead.wait_for_selector("[data-testid=fund-save]")
+    lead.fill("[data-testid=f-doc_no]", f"锦财〔2026〕{late}号")
+    lead.fill("[data-testid=f-name]", "街道环境整治经费")
+    lead.select_option("[data-testid=f-category]", "own")
+    lead.select_option("[data-testid=f-source_level]", "township")
+    lead.fill("[data-testid=f-amount]", "45,000")
+    lead.fill("[data-testid=f-issued_on]", (TODAY - timedelta(days=3)).isoformat())
+    lead.fill("[data-testid=f-arrived_on]", (TODAY - timedelta(days=2)).isoformat())
+    lead.fill("[data-testid=f-receipt_no]", "JC-0001")
+    no_sideways_scroll(lead, 360)
+    lead.screenshot(path=str(artifacts / "funds-4b-new-phone.png"), full_page=True)
+    lead.click("[data-testid=fund-save]")
+    lead.wait_for_selector("[data-testid=step-arrived]:has-text('用时 1 天')")
+    assert lead.inner_text("[data-testid=fund-amount]").replace("\u00a0", "") == "¥45,000.00"
     context.close()
 
     desk = browser.new_context(**DESK)
