@@ -64,6 +64,13 @@ def test_the_township_records_the_chain_and_a_supervisor_reads_it(app, world, li
     lead.wait_for_selector("[data-testid=fund-chain]")
     assert "已等待 45 天" in lead.inner_text("[data-testid=step-arrived]")
     assert "下达后未按时登记到账" in lead.inner_text("[data-testid=fund-warnings]")
+    # The warning explains itself and leads back to its budget line.
+    lead.click("[data-testid=fund-warnings] a")
+    lead.wait_for_selector("[data-testid=risk-fund-link]")
+    assert "应于" in lead.inner_text("main")
+    lead.screenshot(path=str(artifacts / "funds-1b-warning-phone.png"), full_page=True)
+    lead.click("[data-testid=risk-fund-link]")
+    lead.wait_for_selector("[data-testid=act-arrival]")
     lead.click("[data-testid=act-arrival]")
     lead.fill("[data-testid=f-arrived_on]", (TODAY - timedelta(days=50)).isoformat())  # before the issue: refused
     lead.fill("[data-testid=f-receipt_no]", "HZLA-2026-0533")
