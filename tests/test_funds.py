@@ -356,3 +356,31 @@ def test_warnings_show_in_the_risk_list_with_explanations(app, world, login_as, 
     r = login_as("lead").get(f"/api/v1/risks/{w['id']}")
     assert r.status_code == 200, r.json
     assert "应于" in r.json["explanation_zh"] and login_as("lead_sibling").get(f"/api/v1/risks/{w['id']}").status_code == 403
+
+
+def test_allocations_and_expenditures_hold_under_a_burst(app, world, make_fund):
+    """20 clerks allocate 100 yuan each of a 1,000-yuan fund at the same moment, then 21 spend 100
+    each of the 1,000 allocated: exactly the money there is gets through, on SQLite
+    and on PostgreSQL (the fund row is locked first)."""
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services
+    from backend.funds.models import Fund
+    from test_limits_concurrent import burst
+    fid = make_fund(amount="1000.00", arrived=5)
+    lead = world["users"]["lead"]
+
+    def allocate(i):
+        services.allocate(db.session.get(Fund, fid), db.session.get(User, lead), {
+            "target": "own", "purpose": f"办公 {i}", "amount": Decimal("100.00"), "allocated_on": TODAY})
+    codes = burst(app, allocate, 20)
+    assert codes.count(None) == 10 and set(codes) == {None, "allocation_over_fund"}
+
+    def spend(i):
+        services.spend(db.session.get(Fund, fid), db.session.get(User, lead), {
+            "spent_on": TODAY, "amount": Decimal("100.00"), "payee": "某公司",
+            "voucher_no": f"记-burst-{i}"})
+    codes = burst(app, spend, 21)
+    assert codes.count(None) == 10 and set(codes) == {None, "expenditure_over_allocated"}
+    with app.app_context():
+        assert services.allocated_total(fid) == services.spent_total(fid) == Decimal("1000.00")
