@@ -116,6 +116,13 @@ def test_the_township_records_the_chain_and_a_supervisor_reads_it(app, world, li
     assert lead.locator("[data-testid=fund-warnings]").count() == 0
     no_sideways_scroll(lead, 360)
     lead.screenshot(path=str(artifacts / "funds-4-detail-phone.png"), full_page=True)
+    lead.click("[data-testid=lang-toggle]")  # English: long labels still fit at 360 px
+    lead.wait_for_selector("[data-testid=step-spent]:has-text('took 18 days')")
+    no_sideways_scroll(lead, 360)
+    from test_subsidy_browser import nothing_cut_off
+    nothing_cut_off(lead)
+    lead.screenshot(path=str(artifacts / "funds-4c-detail-phone-english.png"), full_page=True)
+    lead.click("[data-testid=lang-toggle]")
 
     # A budget line typed in by hand, already arrived: it opens at its own page.
     lead.goto(f"{live_server}/funds/new")

@@ -153,7 +153,6 @@ def spending_file(tag, ref=""):
 
 
 def test_an_expenditure_file_imports_once(app, world, tag, make_project):
-    from backend.core.models import User  # noqa: F401
     project = make_project(stage="construction")
     with app.app_context():
         from backend.extensions import db
