@@ -45,10 +45,13 @@ def make_fund(app, world):
 
 
 def counts(app):
+    """Rows of the three fund tables and the fund entries of the audit log."""
+    from backend.core.models import AuditLog
     from backend.extensions import db
     from backend.funds.models import Fund, FundAllocation, FundExpenditure
     with app.app_context():
-        return tuple(db.session.query(m).count() for m in (Fund, FundAllocation, FundExpenditure))
+        return (*(db.session.query(m).count() for m in (Fund, FundAllocation, FundExpenditure)),
+                db.session.query(AuditLog).filter(AuditLog.action.startswith("fund.")).count())
 
 
 def fund_body(world, **kw):
