@@ -236,3 +236,29 @@ def test_a_budget_line_import_is_withdrawn_unless_in_use(app, world, tag):
         with pytest.raises(Exception) as refused:
             engine.withdraw(db.session.get(ImportRun, run_id), lead, "导错了", uuid.uuid4())
         assert getattr(refused.value, "code", None) == "import_in_use"
+
+
+def test_funds_through_the_upload_and_the_template(app, world, login_as, tag):
+    """The same kinds on the engine's HTTP side: an upload is queued and imported, the same file again
+    changes nothing, and each kind's template names its columns in Chinese."""
+    from openpyxl import load_workbook
+    from conftest import new_uuid
+    lead = login_as("lead")
+
+    def upload(data):
+        r = lead.post("/api/v1/imports", form={"client_uuid": new_uuid(), "kind": "funds",
+                                               "region_id": str(world["regions"]["jincheng"]),
+                                               "file": (io.BytesIO(data), "资金指标.xlsx")})
+        assert r.status_code == 202, r.json
+        return lead.get(r.json["status_url"]).json
+    data = xlsx_bytes(budget_file(tag))
+    first, again = upload(data), upload(data)
+    assert (first["status"], first["inserted"]) == ("accepted", 3)
+    assert (again["status"], again["inserted"], again["unchanged"]) == ("accepted", 0, 3)
+    kinds = [k["kind"] for k in lead.get("/api/v1/imports/kinds").json["items"]]
+    assert {"funds", "fund_expenditures"} <= set(kinds)
+    for kind, header in (("funds", "文号"), ("fund_expenditures", "凭证号")):
+        r = lead.get(f"/api/v1/imports/kinds/{kind}/template.xlsx")
+        assert r.status_code == 200
+        cells = [c.value for row in load_workbook(io.BytesIO(r.data)).active.iter_rows() for c in row]
+        assert header in cells
