@@ -79,6 +79,7 @@ def _register_rules_and_jobs():
     from .imports import jobs as _imj  # noqa: F401
     # The kinds of file the import engine reads, each from its feature.
     from .subsidies import importer as _sbi  # noqa: F401
+    from .funds import importer as _fdi, rules as _fdr  # noqa: F401
 
 
 class BoundedInt(IntegerConverter):
@@ -105,10 +106,11 @@ def _register_blueprints(app):
     from .subsidies import bp as subsidies_bp, routes as _sb  # noqa: F401
     from .comments import bp as comments_bp, routes as _cm  # noqa: F401
     from .imports import bp as imports_bp, routes as _im  # noqa: F401
+    from .funds import bp as funds_bp, routes as _fd  # noqa: F401
     from . import web
     for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, photos_bp, tasks_bp,
                inspections_bp, notifications_bp, risks_bp, rectifications_bp, subsidies_bp, comments_bp,
-               imports_bp, web.bp):
+               imports_bp, funds_bp, web.bp):
         app.register_blueprint(bp)
 
 

@@ -111,6 +111,17 @@ class Config:
     RISK_PROXY_CARD_MIN_PEOPLE = int(_env("RISK_PROXY_CARD_MIN_PEOPLE", 2))  # 代领: one card, this many people
     RISK_NOTICE_TOLERANCE = float(_env("RISK_NOTICE_TOLERANCE", 0.01))  # yuan
 
+    # Funds (资金): the days after issue (下达) by which a budget line must be registered as arrived
+    # (登记/到账), fully allocated (分配) and fully spent (支出), per category. 预算法 §52: general
+    # transfers are passed down within 30 days, special transfers within 60 (90 from the centre).
+    FUND_DEADLINE_DAYS = {
+        "general_transfer": {"register": 30, "allocate": 30, "spend": 90},
+        "special_transfer": {"register": 60, "allocate": 60, "spend": 90},
+        "own": {"register": 30, "allocate": 60, "spend": 180},
+    }
+    # 沉淀资金: money arrived and still unspent this many days later.
+    FUND_IDLE_DAYS = int(_env("FUND_IDLE_DAYS", 180))
+
     # The job queue (see backend/jobs.py): a SQLite file needs no server (one host); redis://host:6379/0
     # lets workers on several hosts share it. QUEUE_NAME keeps two deployments on one Redis apart.
     QUEUE_URL = _env("QUEUE_URL", f"sqlite:///{INSTANCE / 'queue.db'}")

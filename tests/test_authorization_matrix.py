@@ -138,6 +138,32 @@ def _project_body(ids):
             "budget": "500000.00"}
 
 
+def _fund_body(ids):
+    return {"client_uuid": new_uuid(), "region_id": ids["regions"]["jincheng"], "doc_no": "矩阵〔2026〕" + new_uuid()[:8],
+            "name": "矩阵测试资金", "category": "general_transfer", "source_level": "county", "amount": "1000.00",
+            "issued_on": "2026-11-01"}
+
+
+def fund_for(app, world, stage):
+    """A budget line in 锦城街道: issued only, or arrived with 100 yuan allocated and nothing spent."""
+    from datetime import date
+    from decimal import Decimal
+
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services
+    with app.app_context(), app.test_request_context(method="POST"):
+        county = db.session.get(User, world["users"]["county"])
+        fund = services.create_fund(county, {**_fund_body({"regions": world["regions"]}), "amount": Decimal("1000.00"),
+                                             "issued_on": date(2026, 11, 1)})
+        if stage != "issued":
+            services.register_arrival(fund, county, date(2026, 11, 5), "回执-1")
+            services.allocate(fund, county, {"target": "own", "purpose": "办公经费", "amount": Decimal("100.00"),
+                                             "allocated_on": date(2026, 11, 6)})
+        db.session.commit()
+        return fund.id
+
+
 def _user_body(ids):
     return {"username": "u" + new_uuid()[:8], "display_name": "新巡查员", "password": "long-enough-pass",
             "role": "inspector", "region_id": ids["regions"]["jincheng"]}
@@ -371,6 +397,28 @@ ENDPOINTS = {
                            needs={"notification": True}),
     "inbox_read_all": Endpoint("POST", "/api/v1/notifications/read-all",
                                lambda i: "/api/v1/notifications/read-all", 204, scoped=False),
+    # ---- funds
+    "funds": Endpoint("GET", "/api/v1/funds", lambda i: "/api/v1/funds", 200,
+                      roles=("admin", "province", "city", "county", "township_lead"), scoped=False),
+    "fund_create": Endpoint("POST", "/api/v1/funds", lambda i: "/api/v1/funds", 201,
+                            roles=("admin", "county", "township_lead"), body=_fund_body),
+    "fund": Endpoint("GET", "/api/v1/funds/<int:fund_id>", lambda i: f"/api/v1/funds/{i['fund']}", 200,
+                     roles=("admin", "province", "city", "county", "township_lead"), needs={"fund": True}),
+    "fund_arrival": Endpoint("POST", "/api/v1/funds/<int:fund_id>/arrival",
+                             lambda i: f"/api/v1/funds/{i['fund']}/arrival", 200,
+                             roles=("admin", "county", "township_lead"), needs={"fund": "issued"},
+                             body=lambda i: {"client_uuid": new_uuid(), "arrived_on": "2026-11-30",
+                                             "receipt_no": "回执-矩阵"}),
+    "fund_allocate": Endpoint("POST", "/api/v1/funds/<int:fund_id>/allocations",
+                              lambda i: f"/api/v1/funds/{i['fund']}/allocations", 201,
+                              roles=("admin", "county", "township_lead"), needs={"fund": True},
+                              body=lambda i: {"client_uuid": new_uuid(), "target": "own", "purpose": "办公经费",
+                                              "amount": "10.00", "allocated_on": "2026-11-30"}),
+    "fund_spend": Endpoint("POST", "/api/v1/funds/<int:fund_id>/expenditures",
+                           lambda i: f"/api/v1/funds/{i['fund']}/expenditures", 201,
+                           roles=("admin", "county", "township_lead"), needs={"fund": True},
+                           body=lambda i: {"client_uuid": new_uuid(), "spent_on": "2026-11-30", "amount": "10.00",
+                                           "payee": "临安区某公司", "voucher_no": "记-" + new_uuid()[:8]}),
 }
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.
@@ -448,6 +496,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["target"] = fresh_inspector(app, world)
     if "notification" in endpoint.needs:
         ids["notification"] = notification_for(app, world, actor)
+    if "fund" in endpoint.needs:
+        ids["fund"] = fund_for(app, world, endpoint.needs["fund"])
     if "subsidy" in endpoint.needs:
         ids["sub"] = subsidy_ids(app, world, ids.get("project") or make_project(stage="approved"))
     client = login_as(actor)

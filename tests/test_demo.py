@@ -125,3 +125,14 @@ def test_subsidies_every_rule_has_a_case_and_the_readme_villager_can_check(demo_
                                                         "last4": "0123"})
     assert me.status_code == 200, me.json
     assert {p["status"] for p in me.json["payments"]} >= {"paid", "failed", "pending"}
+
+
+def test_funds_in_every_state_and_every_fund_rule_fires(demo_app):
+    from backend.funds.models import Fund
+    from backend.funds.rules import FUND_RULES
+    from backend.risks.models import RiskWarning
+    with demo_app.app_context():
+        assert db.session.query(Fund).count() == 12
+        fired = {code for (code,) in db.session.query(RiskWarning.rule_code).filter(
+            RiskWarning.rule_code.in_(FUND_RULES), RiskWarning.status == "open").distinct()}
+        assert fired == set(FUND_RULES)

@@ -145,10 +145,12 @@ def load():
     db.session.flush()
     from . import subsidies
     villager = subsidies.load(users, made, rng)
+    from . import funds
+    fund_count = funds.load(users, made, rng)
     warnings, rects = _risks(users, made, rng)
     db.session.info.pop("touched", None)  # _risks scanned everything already: no job per demo project
     return (f"demo loaded: {len(made)} regions, {count} projects, {warnings} risk warnings, {rects} "
-            f"rectifications, {len(users)} users (password {PASSWORD}); villager self-check: "
+            f"rectifications, {fund_count} budget lines, {len(users)} users (password {PASSWORD}); villager self-check: "
             f"{villager['name']} {villager['id']} card ending {villager['card'][-4:]}")
 
 

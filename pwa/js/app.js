@@ -38,6 +38,9 @@ const ROUTES = [
   [/^\/comments\/?$/, "./views/comments.js", "render", true],
   [/^\/users\/?$/, "./views/users.js", "renderUsers", true],
   [/^\/password\/?$/, "./views/users.js", "renderPassword", true],
+  [/^\/funds\/?$/, "./views/funds.js", "renderList", true],
+  [/^\/funds\/new\/?$/, "./views/funds.js", "renderNew", true],
+  [/^\/funds\/(\d+)\/?$/, "./views/funds.js", "renderDetail", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

@@ -29,6 +29,7 @@ function describe(e) {
     case "case_answer": return t("outbox.kind.case_answer", { name: l.project_name || "" });
     case "comment_answer": return t("outbox.kind.comment_answer", { name: l.project_name || "" });
     case "comment_hide": return t("outbox.kind.comment_hide", { name: l.project_name || "" });
+    case "fund": return t("outbox.kind.fund", { name: l.fund_name || "", action: l.action ? t(`funds.act.${l.action}`) : "" });
     default: return `${e.method} ${e.url}`;
   }
 }

@@ -146,6 +146,9 @@ function detailPage(w, ctx) {
             t("risks.openRect", { id: w.rectification_id })) : null),
         w.person_id ? fact(t("risks.person"), h("a", { href: `/subsidies/people/${w.person_id}`, "data-link": "",
           "data-testid": "risk-person-link" }, t("risks.openPerson"))) : null,
+        // A fund warning (资金): the budget line it is about.
+        w.evidence && w.evidence.fund_id ? fact(t("funds.title"), h("a", { href: `/funds/${w.evidence.fund_id}`, "data-link": "",
+          "data-testid": "risk-fund-link" }, w.evidence.fund || t("funds.title"))) : null,
         // 代领: the people paid on one card, each a link to their payments.
         !w.person_id && (w.people || []).length ? fact(t("risks.people"), h("span", { class: "row wrap" },
           w.people.map((p) => h("a", { href: `/subsidies/people/${p.id}`, "data-link": "", class: "chip",
