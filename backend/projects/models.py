@@ -99,3 +99,17 @@ class LifecycleEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# The comparison keys follow the names however they are set (services, the demo, a test's setattr);
+# bulk writes (imports) compute them themselves.
+@db.event.listens_for(Project.contractor, "set")
+def _contractor_key(target, value, old, initiator):
+    from .companies import company_key
+    target.contractor_key = company_key(value)
+
+
+@db.event.listens_for(ProjectPayment.payee, "set")
+def _payee_key(target, value, old, initiator):
+    from .companies import company_key
+    target.payee_key = company_key(value)
