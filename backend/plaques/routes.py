@@ -63,9 +63,14 @@ def revoke_code(code, data):
                    400: "Bad input", 401: "Sign in first", 403: "Outside your region",
                    404: "No such region"})
 def label_sheet(region_id, query):
-    """The printable label sheet for a region's projects and/or units (A4, 21 per page)."""
+    """The printable label sheet for a region's projects and/or units (A4, 21 per page); with
+    ``projects``/``villages`` only the chosen ones (ids outside the region print nothing)."""
     region = get_scoped(Region, region_id, actor(), "地区", "region")
-    html = services.label_sheet(region, query["kind"], query.get("stage"), served=True)
+    chosen = None
+    if "projects" in query or "villages" in query:  # the label-selection screen's choice
+        chosen = {"project": [int(i) for i in query.get("projects", "").split(",") if i],
+                  "village": [int(i) for i in query.get("villages", "").split(",") if i]}
+    html = services.label_sheet(region, query["kind"], query.get("stage"), served=True, chosen=chosen)
     # Its one <style> block is allowed by its hash; everything else falls under the app's policy.
     css = html.split("<style>", 1)[1].split("</style>", 1)[0]
     return Response(html, mimetype="text/html",
