@@ -9,7 +9,7 @@ from ..core.models import Region
 from ..core.scoping import ensure_in_scope, get_scoped
 from ..qrcodes import services as qrcodes
 from . import bp, services
-from .schemas import CodeOut, LabelQuery, RevokeIn, ScanOut
+from .schemas import CodeOut, LabelQuery, ReissueIn, RevokeIn, ScanOut
 
 ERRORS = [400, 401, 403, 404, 409, 410, 413, 415]
 CODE_MANAGERS = ("township_lead", "county", "city", "province", "admin")
@@ -53,6 +53,22 @@ def revoke_code(code, data):
     key = data.pop("client_uuid")
     return idempotency.once(key, user, "code.revoke", lambda: (
         CodeOut().dump(services.revoke(row, user, data["reason"], data["reissue"])), 200))
+
+
+@bp.post("/codes/<code>/reissue")
+@require(*CODE_MANAGERS)
+@bp.input(ReissueIn, arg_name="data")
+@bp.output(CodeOut)
+@bp.doc(responses=ERRORS)
+def reissue_code(code, data):
+    """A damaged plaque: the code is revoked and its project (unit, village) gets a new one, which is
+    returned; the old code then answers 410 ``code_replaced`` naming the new one. 409
+    ``code_already_revoked`` for a code no longer active."""
+    user = actor()
+    row = ensure_in_scope(qrcodes.find(qrcodes.parse(code)), user, "码", "code")
+    key = data.pop("client_uuid")
+    return idempotency.once(key, user, "code.reissue", lambda: (
+        CodeOut().dump(services.revoke(row, user, data["reason"], True)), 200))
 
 
 @bp.get("/regions/<int:region_id>/labels")

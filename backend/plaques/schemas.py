@@ -46,6 +46,11 @@ class RevokeIn(Schema):
     reissue = Boolean(load_default=False)
 
 
+class ReissueIn(Schema):
+    client_uuid = ClientUUID()
+    reason = Text(200)
+
+
 class CodeOut(Schema):
     code = String(required=True)
     status = String(required=True)
