@@ -38,6 +38,10 @@ const ROUTES = [
   [/^\/comments\/?$/, "./views/comments.js", "render", true],
   [/^\/users\/?$/, "./views/users.js", "renderUsers", true],
   [/^\/password\/?$/, "./views/users.js", "renderPassword", true],
+  [/^\/office\/?$/, "./views/office.js", "renderHome", true],
+  [/^\/office\/new\/?$/, "./views/office.js", "renderNew", true],
+  [/^\/office\/projects\/(\d+)\/?$/, "./views/office.js", "renderProject", true],
+  [/^\/office\/labels\/?$/, "./views/office.js", "renderLabels", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

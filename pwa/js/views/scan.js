@@ -77,7 +77,15 @@ const resolvedWhy = (p) => (p.reason ? t("ev.resolvedWhy", { reason: t(`riskReso
 /** One readable sentence per lifecycle event. */
 function sentence(ev, full) {
   const p = ev.payload || {};
+  return plainSentence(ev, p, full) + (p.imported ? t("ev.imported") : "");
+}
+
+function plainSentence(ev, p, full) {
   switch (ev.kind) {
+    case "contractor_corrected":
+      return t("ev.contractorCorrected", { from: p.from || t("project.none"), to: p.to || t("project.none"), reason: p.reason || t("project.none") });
+    case "payments_imported":
+      return t("ev.paymentsImported", { count: p.count ?? 0, total: formatMoney(p.total) });
     case "created":
       return p.name ? t("ev.created", { name: p.name, budget: formatMoney(p.budget) }) + (p.unit ? t("ev.createdUnit", { unit: p.unit }) : "")
         : t("ev.createdShort");
