@@ -125,3 +125,18 @@ def test_subsidies_every_rule_has_a_case_and_the_readme_villager_can_check(demo_
                                                         "last4": "0123"})
     assert me.status_code == 200, me.json
     assert {p["status"] for p in me.json["payments"]} >= {"paid", "failed", "pending"}
+
+
+def test_demo_payments_to_another_company_are_found(demo_app):
+    """The demo plants one contractor on six projects of 锦城街道 after they were paid (its
+    concentration pattern), so their earlier payments went to the companies that held the contracts
+    before: the payee rule finds exactly those projects, with the voucher numbers as evidence."""
+    from backend.projects.models import ProjectPayment
+    from backend.risks.models import RiskWarning
+    with demo_app.app_context():
+        mismatched = set(db.session.execute(
+            select(Project.id).join(ProjectPayment, ProjectPayment.project_id == Project.id)
+            .where(Project.contractor_key.is_not(None), ProjectPayment.payee_key != Project.contractor_key)).scalars())
+        warnings = db.session.execute(select(RiskWarning).where(RiskWarning.rule_code == "payee_not_contractor")).scalars().all()
+        assert mismatched and {w.project_id for w in warnings} == mismatched
+        assert all(w.evidence["vouchers"] and w.evidence["payee"] != w.evidence["contractor"] for w in warnings)
