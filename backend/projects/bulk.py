@@ -23,18 +23,32 @@ CHUNK = 5000
 
 
 def bulk_insert(table, rows):
-    """COPY on PostgreSQL, executemany elsewhere (the engine's; imported late so this module loads
-    before the engine exists on a branch)."""
+    """COPY on PostgreSQL, executemany elsewhere (the import engine's)."""
     try:
         from ..imports.engine import bulk_insert as engine_bulk_insert
-    except ImportError:  # pragma: no cover — before the engine landed
-        from ..subsidies.importer import bulk_insert as engine_bulk_insert
+    except ImportError:  # pragma: no cover — TEMPORARY until the engine is merged into this branch
+        engine_bulk_insert = _bulk_insert_until_the_engine
     engine_bulk_insert(table, rows)
 
 
+def _bulk_insert_until_the_engine(table, rows):
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+
+
 def day_start(day):
-    """The moment a dated event is put at: 00:00 China time of that day (a register has days, not hours)."""
-    return datetime.combine(day, time(0), tzinfo=clock.CHINA)
+    """The moment a dated event is put at: noon China time of that day (a register has days, not
+    hours; noon is the same calendar day in UTC too, so no reader shows the day before)."""
+    return datetime.combine(day, time(12), tzinfo=clock.CHINA)
 
 
 def new_ids(model, n):
@@ -105,9 +119,8 @@ class Chain:
             return
         if db.session.connection().dialect.name == "postgresql":
             from psycopg.types.json import Json
-            ids = new_ids(LifecycleEvent, len(self.rows))
-            bulk_insert(LifecycleEvent.__table__, [{"id": i, **r, "payload": Json(r["payload"])}
-                                                   for i, r in zip(ids, self.rows)])
+            # (no ids: nothing points at an event, so the column's default numbers them inside COPY)
+            bulk_insert(LifecycleEvent.__table__, [{**r, "payload": Json(r["payload"])} for r in self.rows])
         else:
             db.session.execute(insert(LifecycleEvent), self.rows)
 

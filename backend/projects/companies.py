@@ -3,6 +3,7 @@ character, and a comparison key for company names so that the same company writt
 (full-width/half-width, （）vs (), 有限责任公司 vs 有限公司, spaces) is one company."""
 import re
 import unicodedata
+from functools import lru_cache
 
 # GB 32100-2015: 31 characters, the digits and the capitals without I, O, Z, S, V.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -44,6 +45,7 @@ _FORMS = (("有限责任公司", "有限公司"), ("有限公司", "有限公司
 _DROP = re.compile(r"[\s·・.,，、'\"“”‘’\-—_]+")
 
 
+@lru_cache(maxsize=65536)  # payees repeat on thousands of rows of a payment list
 def company_key(name):
     """The comparison key of a company name: NFKC (full-width → half-width), one kind of bracket
     with the words inside kept, no spaces or punctuation, 有限责任公司 → 有限公司, upper case."""
