@@ -196,7 +196,8 @@ export async function renderNew(ctx) {
 
 // ---- /office/projects/<id>: payments, contractor, plaque -------------------------------------------
 
-export async function renderProject(ctx, id) {
+export async function renderProject(ctx) {
+  const id = Number(ctx.params[0]);
   const user = ctx.session.user;
   if (!OFFICE_ROLES.includes(user.role)) return forbidden(ctx);
   let p, pays;
@@ -210,7 +211,7 @@ export async function renderProject(ctx, id) {
   const page = h("div", { class: "office wide", "data-testid": "office-project-page", "data-project-id": String(p.id) });
   if (ctx.query.get("created")) page.append(h("p", { class: "toast", role: "status", "data-testid": "flash" }, t("office.created", { ref: p.ref_no })));
   const corrections = (p.timeline || []).filter((ev) => ev.kind === "contractor_corrected");
-  page.append(
+  page.append(...[
     h("p", {}, h("a", { href: "/office", "data-link": "" }, "‹ ", t("office.title"))),
     h("article", { class: "card" },
       h("div", { class: "project-head" }, stageBadge(p.stage, "project-stage")),
@@ -239,7 +240,7 @@ export async function renderProject(ctx, id) {
       h("ul", {}, corrections.map((ev) => h("li", {}, formatDate(ev.occurred_at), " · ",
         t("ev.contractorCorrected", { from: ev.payload.from, to: ev.payload.to, reason: ev.payload.reason || "" }),
         ev.actor ? h("span", { class: "muted" }, " · ", ev.actor) : null)))) : null,
-    paymentsSection(p, pays, page, reload));
+    paymentsSection(p, pays, page, reload)].filter(Boolean));
   return page;
 }
 
