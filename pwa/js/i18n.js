@@ -833,6 +833,10 @@ const MESSAGES = {
     "ev.imported": "（导入）",
     "err.code_replaced": "此码已换新",
     "err.openNewCode": "打开新码",
+    "outbox.kind.project_create": "立项：{name}",
+    "outbox.kind.project_payment": "登记支付：{name}",
+    "outbox.kind.contractor_correct": "更正承建单位：{name}",
+    "outbox.kind.code_reissue": "补发新码：{name}",
   },
   en: {
     "app.name": "Jicai",
@@ -1667,6 +1671,10 @@ const MESSAGES = {
     "ev.imported": " (imported)",
     "err.code_replaced": "This code was replaced",
     "err.openNewCode": "Open the new code",
+    "outbox.kind.project_create": "Register project: {name}",
+    "outbox.kind.project_payment": "Payment: {name}",
+    "outbox.kind.contractor_correct": "Contractor correction: {name}",
+    "outbox.kind.code_reissue": "New code: {name}",
   },
 };
 

@@ -29,6 +29,8 @@ function describe(e) {
     case "case_answer": return t("outbox.kind.case_answer", { name: l.project_name || "" });
     case "comment_answer": return t("outbox.kind.comment_answer", { name: l.project_name || "" });
     case "comment_hide": return t("outbox.kind.comment_hide", { name: l.project_name || "" });
+    case "project_create": case "project_payment": case "contractor_correct": case "code_reissue":
+      return t(`outbox.kind.${e.kind}`, { name: l.project_name || "" });
     default: return `${e.method} ${e.url}`;
   }
 }
