@@ -7,6 +7,8 @@ Plain functions that flush, never commit; the importers (``importer.py``) and th
 them. New rows' ids are drawn before writing (a sequence on PostgreSQL; on SQLite the run already
 holds the write lock) so that the projects, their events and their codes go in as three COPYs.
 """
+import hashlib
+import json
 from datetime import datetime, time
 
 from sqlalchemy import bindparam, func, insert, select, text, update
@@ -100,29 +102,46 @@ class Chain:
         self.actor_id = actor_id
         self.rows = []
         self.heads = {}  # project id → (head hash, count)
+        self._stamps = {}  # moment → (UTC datetime, its stamp as hashed): register dates repeat
+
+    def _moment(self, at):
+        found = self._stamps.get(at)
+        if found is None:
+            utc = clock.as_utc(at)
+            found = self._stamps[at] = (utc, json.dumps(lifecycle._stamp(utc)))
+        return found
 
     def start(self, project_id, head="", count=0):
         self.heads[project_id] = (head or lifecycle.GENESIS, count)
 
     def add(self, project_id, kind, at, payload, actor_id=None):
+        """Hash exactly as ``lifecycle.event_hash`` does — the same JSON text, built from parts so
+        that the payload is serialised once, for the hash and for COPY (the tests verify every
+        imported chain with ``lifecycle.verify``)."""
         prev, count = self.heads[project_id]
         seq = count + 1
         actor = self.actor_id if actor_id is None else actor_id
-        digest = lifecycle.event_hash(prev, project_id, seq, kind, at, actor, payload)
-        self.rows.append({"project_id": project_id, "seq": seq, "kind": kind, "occurred_at": clock.as_utc(at),
-                          "actor_id": actor, "payload": payload, "prev_hash": prev, "hash": digest})
+        utc, stamp = self._moment(at)
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        body = f'["{prev}",{int(project_id)},{seq},{json.dumps(kind, ensure_ascii=False)},{stamp},' \
+               f'{"null" if actor is None else int(actor)},{text}]'
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        self.rows.append({"project_id": project_id, "seq": seq, "kind": kind, "occurred_at": utc,
+                          "actor_id": actor, "payload": payload, "prev_hash": prev, "hash": digest, "_text": text})
         self.heads[project_id] = (digest, seq)
 
     def write(self):
         """The events, in bulk. (JSON payloads: COPY takes their text.)"""
         if not self.rows:
             return
+        columns = ("project_id", "seq", "kind", "occurred_at", "actor_id", "payload", "prev_hash", "hash")
         if db.session.connection().dialect.name == "postgresql":
-            from psycopg.types.json import Json
-            # (no ids: nothing points at an event, so the column's default numbers them inside COPY)
-            bulk_insert(LifecycleEvent.__table__, [{**r, "payload": Json(r["payload"])} for r in self.rows])
+            # No ids (nothing points at an event: the column's default numbers them inside COPY);
+            # the payload goes as the JSON text already hashed (a json column reads text).
+            bulk_insert(LifecycleEvent.__table__, [{**{c: r[c] for c in columns}, "payload": r["_text"]}
+                                                   for r in self.rows])
         else:
-            db.session.execute(insert(LifecycleEvent), self.rows)
+            db.session.execute(insert(LifecycleEvent), [{c: r[c] for c in columns} for r in self.rows])
 
 
 # ---------------------------------------------------------------- units
