@@ -7,8 +7,10 @@ Plain functions that flush, never commit; the importers (``importer.py``) and th
 them. New rows' ids are drawn before writing (a sequence on PostgreSQL; on SQLite the run already
 holds the write lock) so that the projects, their events and their codes go in as three COPYs.
 """
+import gc
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import datetime, time
 
 from sqlalchemy import bindparam, func, insert, select, text, update
@@ -22,6 +24,19 @@ from .companies import company_key
 from .models import LifecycleEvent, Project, ProjectPayment, Unit
 
 CHUNK = 5000
+
+
+@contextmanager
+def _gc_paused():
+    """Millions of short-lived row dicts: the cyclic collector would walk the growing heap again
+    and again (none of these rows forms a cycle); reference counting still frees them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def bulk_insert(table, rows):
@@ -215,6 +230,12 @@ def _stage_events(chain, project_id, stages_from, row, contractor_payload=True):
 
 
 def write_projects(rows, batch_id, actor, remember):
+    """Write checked register rows (see ``_write_projects``); returns [inserted, updated, unchanged]."""
+    with _gc_paused():
+        return _write_projects(rows, batch_id, actor, remember)
+
+
+def _write_projects(rows, batch_id, actor, remember):
     """rows: checked register rows ({"existing": Project|None, "ref_no", "name", "category",
     "unit_id", "unit_name", "region_id", "region_code", "budget", "funding_sources", "contractor",
     "contractor_uscc", "contract_amount", "planned_start_on", "planned_end_on", "stage",
@@ -313,6 +334,12 @@ PAYMENT_COLUMNS = ("amount", "paid_on", "payee", "funding_source")
 
 
 def write_payments(rows, batch_id, actor, remember):
+    """Write checked payment rows (see ``_write_payments``); returns [inserted, updated, unchanged]."""
+    with _gc_paused():
+        return _write_payments(rows, batch_id, actor, remember)
+
+
+def _write_payments(rows, batch_id, actor, remember):
     """rows: checked payment rows ({"existing": payment id or None, "project_id", "paid_on",
     "amount", "payee", "voucher_no", "funding_source", and for existing ones the stored values
     "stored": {column: value}}). Each project that got payments gets one ``payments_imported``
