@@ -837,6 +837,7 @@ const MESSAGES = {
     "outbox.kind.project_payment": "登记支付：{name}",
     "outbox.kind.contractor_correct": "更正承建单位：{name}",
     "outbox.kind.code_reissue": "补发新码：{name}",
+    "imp.kind.units": "管理单位名录", "imp.kind.projects": "项目登记表", "imp.kind.project_payments": "项目合同支付",
   },
   en: {
     "app.name": "Jicai",
@@ -1675,6 +1676,7 @@ const MESSAGES = {
     "outbox.kind.project_payment": "Payment: {name}",
     "outbox.kind.contractor_correct": "Contractor correction: {name}",
     "outbox.kind.code_reissue": "New code: {name}",
+    "imp.kind.units": "Management units", "imp.kind.projects": "Project register", "imp.kind.project_payments": "Project payments",
   },
 };
 
