@@ -16,6 +16,7 @@ from ..imports.models import ImportRun
 from ..imports.tables import CellProblem, squash
 from . import bulk
 from .companies import UsccError, normalize_uscc
+from ..qrcodes.models import QrCode
 from .models import LifecycleEvent, Project, ProjectPayment, Unit
 from .schemas import CATEGORIES, MAX_MONEY, UNIT_KINDS
 from .services import FUNDING_LEVELS, FUNDING_NAMES, STAGE_NAMES, STAGES
@@ -151,7 +152,9 @@ class UnitImporter(Importer):
     title = ("管理单位名录", "Management units")
     roles = ROLES
     model = Unit
-    users_of = [(Project, "unit_id")]
+    # A new unit has its QR code at once (qr_codes.subject_id): a run that added units is not
+    # withdrawn (the codes would point at nothing); a run that only changed units is.
+    users_of = [(Project, "unit_id"), (QrCode, "subject_id")]
     audit_prefix = "project"
     fields = [
         Field("name", "单位名称", "unit name", aliases="管理单位|管理单位名称|单位|名称", required=True,
