@@ -281,3 +281,24 @@ def test_written_rows_carry_their_batch(app, world, imported):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Project).where(
             Project.ref_no == ref, Project.batch_id.is_not(None))) == 1
+
+
+def test_withdrawing_a_payment_run_and_not_a_register_that_added_projects(app, world, imported):
+    from backend.core.errors import ApiError
+    from backend.core.models import User
+    from backend.imports.models import ImportRun
+    from backend.projects.models import Project, ProjectPayment
+    ref, _ = imported
+    paid = run(app, world, "project_payments", csv([PAYMENTS, [ref, "", "2025-04-01", "1000", "某公司", "W-1", "省级资金"]]))
+    assert paid["status"] == "accepted"
+    with app.app_context(), app.test_request_context(method="POST"):
+        lead = db.session.get(User, world["users"]["lead"])
+        engine.withdraw(db.session.get(ImportRun, paid["id"]), lead, "导错了文件", str(uuid.uuid4()))
+        db.session.commit()
+        pid = db.session.query(Project.id).filter_by(ref_no=ref).scalar()
+        assert db.session.query(ProjectPayment).filter_by(project_id=pid, voucher_no="W-1").count() == 0
+        register = db.session.query(Project.batch_id).filter_by(ref_no=ref).scalar()
+        with pytest.raises(ApiError) as refused:
+            engine.withdraw(db.session.get(ImportRun, register), lead, "x", str(uuid.uuid4()))
+        assert refused.value.code == "import_in_use"  # the project has its timeline and code already
+        db.session.rollback()
