@@ -302,3 +302,23 @@ def test_withdrawing_a_payment_run_and_not_a_register_that_added_projects(app, w
             engine.withdraw(db.session.get(ImportRun, register), lead, "x", str(uuid.uuid4()))
         assert refused.value.code == "import_in_use"  # the project has its timeline and code already
         db.session.rollback()
+
+
+def test_each_kinds_template_is_read_back(app, world, login_as):
+    """The template a clerk downloads, filled in below its example row (which is left out): units,
+    then the register, then the payments naming the register's project — each accepted."""
+    from openpyxl import load_workbook
+    lead = login_as("lead")
+    t = tag()
+    tweak = {"单位名称": f"-{t}", "项目名称": f"-{t}", "项目编号": f"-{t}", "凭证号": f"-{t}"}
+    for kind in ("units", "projects", "project_payments"):
+        template = lead.get(f"/api/v1/imports/kinds/{kind}/template.xlsx")
+        assert template.status_code == 200
+        book = load_workbook(io.BytesIO(template.data))
+        sheet = book.worksheets[0]
+        header = [c.value for c in sheet[1]]
+        sheet.append([(f"{v}{tweak[h]}" if h in tweak and v else v) for h, v in zip(header, [c.value for c in sheet[2]])])
+        out = io.BytesIO()
+        book.save(out)
+        result = run(app, world, kind, out.getvalue(), f"{kind}.xlsx")
+        assert (result["status"], result["inserted"]) == ("accepted", 1), (kind, result["errors"])
