@@ -80,6 +80,7 @@ def _register_rules_and_jobs():
     # The kinds of file the import engine reads, each from its feature.
     from .subsidies import importer as _sbi  # noqa: F401
     from .funds import importer as _fdi, rules as _fdr  # noqa: F401
+    from .projects import importer as _pji  # noqa: F401
 
 
 class BoundedInt(IntegerConverter):

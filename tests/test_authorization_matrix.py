@@ -419,6 +419,15 @@ ENDPOINTS = {
                            roles=("admin", "county", "township_lead"), needs={"fund": True},
                            body=lambda i: {"client_uuid": new_uuid(), "spent_on": "2026-11-30", "amount": "10.00",
                                            "payee": "临安区某公司", "voucher_no": "记-" + new_uuid()[:8]}),
+    # ---- projects and units with their history (the township finance office's desk)
+    "contractor_correct": Endpoint("POST", "/api/v1/projects/<int:project_id>/contractor",
+                                   lambda i: f"/api/v1/projects/{i['project']}/contractor", 200,
+                                   roles=("township_lead", "county"), needs={"project": "contracted"},
+                                   body=lambda i: {"client_uuid": new_uuid(), "contractor": f"更正建设有限公司{new_uuid()[:4]}",
+                                                   "reason": "合同名称录入错误"}),
+    "reissue": Endpoint("POST", "/api/v1/codes/<code>/reissue", lambda i: f"/api/v1/codes/{i['code']}/reissue", 200,
+                        roles=("township_lead", "county", "city", "province", "admin"),
+                        needs={"project": "approved"}, body=lambda i: {"client_uuid": new_uuid(), "reason": "标牌损坏"}),
 }
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.

@@ -83,8 +83,11 @@ def test_reissue_revokes_the_old_code(app, login_as, make_project):
     assert r.status_code == 200 and r.json["status"] == "active" and r.json["code"] != old
     new = r.json["code"]
     gone = login_as(None).get(f"/api/v1/scan/{old}")
-    assert (gone.status_code, gone.json["error"]["code"]) == (410, "code_revoked")
+    # A replaced code names its successor (message, fields, Link header), so a scanner can follow it.
+    assert (gone.status_code, gone.json["error"]["code"]) == (410, "code_replaced")
     assert "标牌被撞坏" in gone.json["error"]["message"]["zh"]
+    assert gone.json["error"]["fields"] == [{"path": "replaced_by", "message": new}]
+    assert gone.headers["Link"] == f'</q/{new}>; rel="successor-version"'
     scanned = lead.get(f"/api/v1/scan/{new}").json["project"]
     assert scanned["id"] == project_id and scanned["timeline"][0]["kind"] == "code_reissued"
     again = lead.post(f"/api/v1/codes/{old}/revoke", json={"client_uuid": new_uuid(), "reason": "x"})

@@ -136,3 +136,18 @@ def test_funds_in_every_state_and_every_fund_rule_fires(demo_app):
         fired = {code for (code,) in db.session.query(RiskWarning.rule_code).filter(
             RiskWarning.rule_code.in_(FUND_RULES), RiskWarning.status == "open").distinct()}
         assert fired == set(FUND_RULES)
+
+
+def test_demo_payments_to_another_company_are_found(demo_app):
+    """The demo plants one contractor on six projects of 锦城街道 after they were paid (its
+    concentration pattern), so their earlier payments went to the companies that held the contracts
+    before: the payee rule finds exactly those projects, with the voucher numbers as evidence."""
+    from backend.projects.models import ProjectPayment
+    from backend.risks.models import RiskWarning
+    with demo_app.app_context():
+        mismatched = set(db.session.execute(
+            select(Project.id).join(ProjectPayment, ProjectPayment.project_id == Project.id)
+            .where(Project.contractor_key.is_not(None), ProjectPayment.payee_key != Project.contractor_key)).scalars())
+        warnings = db.session.execute(select(RiskWarning).where(RiskWarning.rule_code == "payee_not_contractor")).scalars().all()
+        assert mismatched and {w.project_id for w in warnings} == mismatched
+        assert all(w.evidence["vouchers"] and w.evidence["payee"] != w.evidence["contractor"] for w in warnings)

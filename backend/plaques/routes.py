@@ -9,7 +9,7 @@ from ..core.models import Region
 from ..core.scoping import ensure_in_scope, get_scoped
 from ..qrcodes import services as qrcodes
 from . import bp, services
-from .schemas import CodeOut, LabelQuery, RevokeIn, ScanOut
+from .schemas import CodeOut, LabelQuery, ReissueIn, RevokeIn, ScanOut
 
 ERRORS = [400, 401, 403, 404, 409, 410, 413, 415]
 CODE_MANAGERS = ("township_lead", "county", "city", "province", "admin")
@@ -55,6 +55,22 @@ def revoke_code(code, data):
         CodeOut().dump(services.revoke(row, user, data["reason"], data["reissue"])), 200))
 
 
+@bp.post("/codes/<code>/reissue")
+@require(*CODE_MANAGERS)
+@bp.input(ReissueIn, arg_name="data")
+@bp.output(CodeOut)
+@bp.doc(responses=ERRORS)
+def reissue_code(code, data):
+    """A damaged plaque: the code is revoked and its project (unit, village) gets a new one, which is
+    returned; the old code then answers 410 ``code_replaced`` naming the new one. 409
+    ``code_already_revoked`` for a code no longer active."""
+    user = actor()
+    row = ensure_in_scope(qrcodes.find(qrcodes.parse(code)), user, "码", "code")
+    key = data.pop("client_uuid")
+    return idempotency.once(key, user, "code.reissue", lambda: (
+        CodeOut().dump(services.revoke(row, user, data["reason"], True)), 200))
+
+
 @bp.get("/regions/<int:region_id>/labels")
 @require()
 @bp.input(LabelQuery, location="query", arg_name="query")
@@ -63,9 +79,14 @@ def revoke_code(code, data):
                    400: "Bad input", 401: "Sign in first", 403: "Outside your region",
                    404: "No such region"})
 def label_sheet(region_id, query):
-    """The printable label sheet for a region's projects and/or units (A4, 21 per page)."""
+    """The printable label sheet for a region's projects and/or units (A4, 21 per page); with
+    ``projects``/``villages`` only the chosen ones (ids outside the region print nothing)."""
     region = get_scoped(Region, region_id, actor(), "地区", "region")
-    html = services.label_sheet(region, query["kind"], query.get("stage"), served=True)
+    chosen = None
+    if "projects" in query or "villages" in query:  # the label-selection screen's choice
+        chosen = {"project": [int(i) for i in query.get("projects", "").split(",") if i],
+                  "village": [int(i) for i in query.get("villages", "").split(",") if i]}
+    html = services.label_sheet(region, query["kind"], query.get("stage"), served=True, chosen=chosen)
     # Its one <style> block is allowed by its hash; everything else falls under the app's policy.
     css = html.split("<style>", 1)[1].split("</style>", 1)[0]
     return Response(html, mimetype="text/html",

@@ -1,6 +1,6 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
-from apiflask.validators import OneOf
+from apiflask.validators import OneOf, Regexp
 
 from ..core.fields import ClientUUID, Text
 from ..projects.schemas import MoneyField, ProjectView, RegionBrief
@@ -46,6 +46,11 @@ class RevokeIn(Schema):
     reissue = Boolean(load_default=False)
 
 
+class ReissueIn(Schema):
+    client_uuid = ClientUUID()
+    reason = Text(200)
+
+
 class CodeOut(Schema):
     code = String(required=True)
     status = String(required=True)
@@ -55,6 +60,14 @@ class CodeOut(Schema):
     revoke_reason = String(required=True, allow_none=True)
 
 
+ID_LIST = r"^[1-9]\d{0,9}(,[1-9]\d{0,9}){0,1999}$"
+
+
 class LabelQuery(Schema):
     kind = String(load_default="all", validate=OneOf(["all", "project", "unit", "village"]))
     stage = String(validate=OneOf(STAGES))
+    # A chosen set (the label-selection screen): only these projects and villages are printed.
+    projects = String(validate=Regexp(ID_LIST, error="comma-separated project ids (at most 2000)"),
+                      metadata={"description": "comma-separated project ids: print only these"})
+    villages = String(validate=Regexp(ID_LIST, error="comma-separated village region ids (at most 2000)"),
+                      metadata={"description": "comma-separated village ids: print only these"})

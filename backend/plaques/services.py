@@ -27,7 +27,7 @@ def version_key(text, actor):
     global _version_stmt
     if _version_stmt is None:  # built once: this is the hottest query in the system
         _version_stmt = (
-            select(QrCode.code, QrCode.status, QrCode.revoke_reason, QrCode.subject_type,
+            select(QrCode.code, QrCode.status, QrCode.revoke_reason, QrCode.replaced_by, QrCode.subject_type,
                    QrCode.subject_id, Project.chain_head, Project.updated_at, Region.path)
             .outerjoin(Project, (QrCode.subject_type == "project") & (Project.id == QrCode.subject_id))
             .join(Region, Region.id == QrCode.region_id)
@@ -88,12 +88,15 @@ def revoke(row, actor, reason, reissue):
     return row
 
 
-def labels(region, kind="all", stage=None):
+def labels(region, kind="all", stage=None, chosen=None):
     """Label data for the region's subtree: (kind, name, region name, active code) of its projects
-    and/or units."""
+    and/or units. ``chosen`` ({"project": ids, "village": ids}) prints only those (within the
+    subtree: an id outside it prints nothing)."""
     out = []
+    if chosen is not None:
+        kind = "chosen"
     for subject_type, model, title in (("project", Project, "项目"), ("unit", Unit, "管理单位")):
-        if kind not in ("all", subject_type):
+        if kind not in ("all", subject_type) and not (kind == "chosen" and subject_type == "project"):
             continue
         stmt = (select(model.name, Region.name, QrCode.code)
                 .join(Region, model.region_id == Region.id)
@@ -102,24 +105,28 @@ def labels(region, kind="all", stage=None):
                 .where(Region.path.startswith(region.path)).order_by(Region.code, model.id))
         if stage and model is Project:
             stmt = stmt.where(Project.stage == stage)
+        if kind == "chosen":
+            stmt = stmt.where(model.id.in_(chosen.get("project") or [0]))
         out += [(title, *row) for row in db.session.execute(stmt)]
-    if kind in ("all", "village"):  # 一村一码: the village's notice-board code
-        out += [("村务公开", name, name, code) for name, code in db.session.execute(
-            select(Region.name, QrCode.code)
-            .join(QrCode, (QrCode.subject_type == "village") & (QrCode.subject_id == Region.id)
-                  & (QrCode.status == "active"))
-            .where(Region.path.startswith(region.path)).order_by(Region.code))]
+    if kind in ("all", "village", "chosen"):  # 一村一码: the village's notice-board code
+        stmt = (select(Region.name, QrCode.code)
+                .join(QrCode, (QrCode.subject_type == "village") & (QrCode.subject_id == Region.id)
+                      & (QrCode.status == "active"))
+                .where(Region.path.startswith(region.path)).order_by(Region.code))
+        if kind == "chosen":
+            stmt = stmt.where(Region.id.in_(chosen.get("village") or [0]))
+        out += [("村务公开", name, name, code) for name, code in db.session.execute(stmt)]
     return out
 
 
 PER_PAGE = 21  # A4, 3 × 7 labels of 63.5 × 38.1 mm (standard L7160 label paper)
 
 
-def label_sheet(region, kind="all", stage=None, served=False):
+def label_sheet(region, kind="all", stage=None, served=False, chosen=None):
     """The printable HTML sheet (A4, 21 labels a page), QR symbols inline as SVG. ``served``: for the
     browser (a print button, its script from /js/); otherwise a file to open from disk."""
     items = [{"kind": k, "name": name, "region": region_name, "code": code,
               "pretty": pretty(code), "url": qrcodes.scan_url(code), "svg": qrcodes.inline_svg(code)}
-             for k, name, region_name, code in labels(region, kind, stage)]
+             for k, name, region_name, code in labels(region, kind, stage, chosen)]
     pages = [items[i:i + PER_PAGE] for i in range(0, len(items), PER_PAGE)]
     return render_template("labels.html", region=region, pages=pages, count=len(items), served=served)

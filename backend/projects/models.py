@@ -22,6 +22,7 @@ class Unit(db.Model):
     address: Mapped[str | None] = mapped_column(String(200))
     head_name: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run that wrote it last
 
     region = relationship(Region)
 
@@ -42,6 +43,10 @@ class Project(db.Model):
     budget: Mapped[Decimal] = mapped_column(Money)
     funding_sources: Mapped[list] = mapped_column(JSON, default=list)
     contractor: Mapped[str | None] = mapped_column(String(120))
+    # 统一社会信用代码, checked (GB 32100-2015) before it is stored.
+    contractor_uscc: Mapped[str | None] = mapped_column(String(18))
+    # ``companies.company_key(contractor)``: what the payee rule compares payees with.
+    contractor_key: Mapped[str | None] = mapped_column(String(120))
     contract_amount: Mapped[Decimal | None] = mapped_column(Money)
     site_address: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float | None] = mapped_column(db.Float)
@@ -55,6 +60,7 @@ class Project(db.Model):
     stage_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     chain_head: Mapped[str] = mapped_column(String(64), default="")
     event_count: Mapped[int] = mapped_column(Integer, default=0)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run that wrote it last
 
     region = relationship(Region)
     unit = relationship(Unit)
@@ -70,11 +76,13 @@ class ProjectPayment(db.Model):
     amount: Mapped[Decimal] = mapped_column(Money)
     paid_on: Mapped[date] = mapped_column(Date)
     payee: Mapped[str] = mapped_column(String(120))
+    payee_key: Mapped[str | None] = mapped_column(String(120))  # companies.company_key(payee)
     voucher_no: Mapped[str] = mapped_column(String(40))
     funding_source: Mapped[str] = mapped_column(String(60))
     note: Mapped[str | None] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run that wrote it last
 
 
 class LifecycleEvent(db.Model):
@@ -91,3 +99,17 @@ class LifecycleEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# The comparison keys follow the names however they are set (services, the demo, a test's setattr);
+# bulk writes (imports) compute them themselves.
+@db.event.listens_for(Project.contractor, "set")
+def _contractor_key(target, value, old, initiator):
+    from .companies import company_key
+    target.contractor_key = company_key(value)
+
+
+@db.event.listens_for(ProjectPayment.payee, "set")
+def _payee_key(target, value, old, initiator):
+    from .companies import company_key
+    target.payee_key = company_key(value)

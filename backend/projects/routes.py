@@ -13,7 +13,7 @@ from ..core.scoping import get_scoped, scoped
 from ..qrcodes import services as qrcodes
 from . import bp, lifecycle, services
 from .models import Project, Unit
-from .schemas import (ChainOut, PaymentIn, PaymentList, PaymentOut, ProjectIn, ProjectPage,
+from .schemas import (ChainOut, ContractorIn, PaymentIn, PaymentList, PaymentOut, ProjectIn, ProjectPage,
                       ProjectQuery, ProjectView, StageMoveIn, TimelineItem, UnitIn, UnitOut,
                       UnitPage, UnitQuery)
 
@@ -185,3 +185,19 @@ def verify_chain(project_id):
     project = get_scoped(Project, project_id, actor(), "项目", "project")
     problems = lifecycle.verify(project)
     return {"intact": not problems, "event_count": project.event_count, "problems": problems}
+
+
+@bp.post("/projects/<int:project_id>/contractor")
+@require(*services.CORRECTORS)
+@bp.input(ContractorIn, arg_name="data")
+@bp.output(ProjectView)
+@bp.doc(responses=ERRORS)
+def correct_contractor(project_id, data):
+    """Correct the contractor's name or 统一社会信用代码, with a reason; old → new goes on the
+    timeline. 400 ``uscc_malformed`` / ``uscc_checksum``; 409 ``contractor_unchanged`` / ``no_contractor``."""
+    user = actor()
+    project = get_scoped(Project, project_id, user, "项目", "project")
+    key = data.pop("client_uuid")
+    return idempotency.once(key, user, "project.contractor", lambda: (
+        ProjectView().dump(services.view(services.correct_contractor(
+            project, user, data["contractor"], data.get("contractor_uscc"), data["reason"]), user)), 200))

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, validates_schema
 
 from ..core.fields import CleanString, ClientUUID, Id, Text
 from ..core.pagination import PageQuery, page_fields
-from .services import STAGES
+from .services import FUNDING_LEVELS, STAGES
 
 MAX_MONEY = 9_999_999_999
 
@@ -76,11 +76,14 @@ UnitPage = Schema.from_dict({"items": List(Nested(UnitOut), required=True), **pa
 
 class FundingIn(Schema):
     source = Text(60)
+    level = String(validate=OneOf(FUNDING_LEVELS), metadata={
+        "description": "中央/省/市/县/乡/自筹; when left out it is read from the source's name"})
     amount = PositiveMoney(required=True)
 
 
 class FundingOut(Schema):
     source = String(required=True)
+    level = String(allow_none=True)
     amount = String(required=True)
 
 
@@ -93,6 +96,9 @@ class ProjectIn(Schema):
     budget = PositiveMoney(required=True)
     funding_sources = List(Nested(FundingIn), load_default=list, validate=Length(max=10))
     contractor = Text(120, required=False, allow_none=True)
+    contractor_uscc = Text(30, required=False, allow_none=True,
+                           metadata={"description": "统一社会信用代码, 18 characters with its check character"})
+    contract_amount = PositiveMoney(allow_none=True)
     site_address = Text(200, required=False, allow_none=True)
     lat = Float(validate=Range(min=-90, max=90), allow_none=True, allow_nan=False)
     lng = Float(validate=Range(min=-180, max=180), allow_none=True, allow_nan=False)
@@ -162,6 +168,7 @@ class ProjectView(Schema):
     budget = MoneyField(required=True)
     funding_sources = List(Nested(FundingOut), required=True)
     contractor = String(required=True, allow_none=True)
+    contractor_uscc = String(allow_none=True)
     site_address = String(required=True, allow_none=True)
     lat = Float(required=True, allow_none=True)
     lng = Float(required=True, allow_none=True)
@@ -180,6 +187,8 @@ class ProjectView(Schema):
     contract_amount = MoneyField(allow_none=True)
     unit_id = Integer()
     allowed_moves = List(String())
+    can_correct = Boolean()
+    can_pay = Boolean()
     chain_intact = Boolean()
     chain_problems = List(String())
     event_count = Integer()
@@ -197,6 +206,13 @@ class StageMoveIn(Schema):
     def check(self, data, **kwargs):
         if data["to_stage"] == "contracted" and not data.get("contractor"):
             raise ValidationError("the contractor is required when signing the contract", "contractor")
+
+
+class ContractorIn(Schema):
+    client_uuid = ClientUUID()
+    contractor = Text(120)
+    contractor_uscc = Text(30, required=False, allow_none=True)
+    reason = Text(200)
 
 
 class PaymentIn(Schema):

@@ -12,6 +12,7 @@ from ..core.tree import ancestors
 from ..extensions import db
 from ..qrcodes import services as qrcodes
 from . import lifecycle
+from .companies import UsccError, normalize_uscc
 from .models import Project, ProjectPayment, Unit
 
 STAGES = ("approved", "tendering", "contracted", "construction", "acceptance", "settlement",
@@ -38,6 +39,27 @@ MOVES = {
     ("audit", "archived"): {"county"},
 }
 CREATORS = {"township_lead", "county"}
+CORRECTORS = {"township_lead", "county"}
+
+# Where a project's money comes from (资金来源), by level of government; a funding line written
+# any way a clerk writes it (省级专项资金, 区级配套资金, 村自筹) is filed under one of these.
+FUNDING_LEVELS = ("central", "province", "city", "county", "township", "self")
+FUNDING_NAMES = {"central": ("中央", "Central"), "province": ("省级", "Provincial"), "city": ("市级", "City"),
+                 "county": ("县级", "County"), "township": ("乡级", "Township"), "self": ("自筹", "Self-raised")}
+_LEVEL_WORDS = (("self", ("自筹", "自有", "村集体", "社会资本", "群众")), ("central", ("中央", "国家")),
+                ("province", ("省",)), ("city", ("市",)), ("county", ("县", "区")),
+                ("township", ("乡", "镇", "街道")))
+
+
+def funding_level(source):
+    """The level a funding line belongs to (``FUNDING_LEVELS``), or None when its name says none."""
+    text = (source or "").strip()
+    if text in FUNDING_LEVELS:
+        return text
+    for level, words in _LEVEL_WORDS:
+        if any(word in text for word in words):
+            return level
+    return None
 PAYERS = {"township_lead", "county"}
 # Payments go to a contractor, so there is none before the contract; an archived project is closed.
 PAYABLE_STAGES = {"contracted", "construction", "acceptance", "settlement", "audit"}
@@ -92,13 +114,17 @@ def create_project(actor, data, at=None):
     if not region.path.startswith(unit.region.path):
         raise bad_field("json.unit_id", "unit_region_mismatch", "该管理单位不管辖此地区",
                         "The unit does not manage this region")
+    uscc = check_uscc(data.get("contractor_uscc"))
+    if uscc and not data.get("contractor"):
+        raise bad_field("json.contractor", "contractor_required", "填写了统一社会信用代码，请同时填写承建单位名称",
+                        "A USCC needs the contractor's name too")
     at = at or clock.now()
     project = Project(
         ref_no=data.get("ref_no") or _next_ref_no(region, at.year), name=data["name"].strip(),
         category=data["category"], region_id=region.id, unit_id=unit.id, stage="approved",
-        budget=data["budget"], funding_sources=[
-            {"source": f["source"], "amount": str(f["amount"])} for f in data.get("funding_sources", [])],
-        contractor=data.get("contractor"), site_address=data.get("site_address"),
+        budget=data["budget"], funding_sources=funding_lines(data.get("funding_sources", [])),
+        contractor=data.get("contractor"), contractor_uscc=uscc,
+        contract_amount=data.get("contract_amount"), site_address=data.get("site_address"),
         lat=data.get("lat"), lng=data.get("lng"), planned_start_on=data.get("planned_start_on"),
         planned_end_on=data.get("planned_end_on"), description=data.get("description"),
         created_at=at, updated_at=at, stage_changed_at=at)
@@ -111,6 +137,56 @@ def create_project(actor, data, at=None):
     code = qrcodes.issue("project", project.id, region.id, actor)
     lifecycle.append(project, "code_issued", actor, {"code": code.code}, at=at)
     audit.record(actor, "project.create", subject=project, ref_no=project.ref_no)
+    jobs.touch(projects=[project.id])
+    return project
+
+
+def check_uscc(text, path="json.contractor_uscc"):
+    """A typed 统一社会信用代码 → canonical, or 400 ``uscc_malformed`` / ``uscc_checksum`` on ``path``."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        return normalize_uscc(str(text))
+    except UsccError as err:
+        if err.kind == "checksum":
+            raise bad_field(path, "uscc_checksum", "统一社会信用代码校验位不符，请核对是否输错",
+                            "The USCC's check character does not match (GB 32100-2015); it was probably mistyped")
+        raise bad_field(path, "uscc_malformed", "统一社会信用代码应为18位数字或大写字母",
+                        "A USCC is 18 digits and capital letters")
+
+
+def funding_lines(sources):
+    """The stored form of funding lines: source name, its level, the amount as a string."""
+    out = []
+    for f in sources:
+        level = f.get("level") or funding_level(f["source"])
+        out.append({"source": f["source"], "level": level, "amount": str(f["amount"])})
+    return out
+
+
+def correct_contractor(project, actor, contractor, uscc, reason, at=None):
+    """Correct the contractor's name and/or 统一社会信用代码 (a typo, a renamed company): the old and
+    new values and the reason go on the timeline and into the audit log.
+
+    409 ``contractor_unchanged`` when nothing would change; 409 ``no_contractor`` before a
+    contractor was named (the contract stage names it)."""
+    uscc = check_uscc(uscc)
+    project = lock(project.id)
+    if not project.contractor:
+        raise ApiError(409, "no_contractor", "项目尚未确定承建单位（签订合同时确定）",
+                       "The project has no contractor yet (it is named at the contract)")
+    contractor = contractor.strip()
+    if contractor == project.contractor and (uscc or project.contractor_uscc) == project.contractor_uscc:
+        raise bad_field("json.contractor", "contractor_unchanged", "承建单位与原来相同，无需更正",
+                        "The contractor is unchanged", 409)
+    payload = {"from": project.contractor, "to": contractor, "reason": reason}
+    if uscc and uscc != project.contractor_uscc:
+        payload.update(from_uscc=project.contractor_uscc, to_uscc=uscc)
+    project.contractor = contractor
+    if uscc:
+        project.contractor_uscc = uscc
+    lifecycle.append(project, "contractor_corrected", actor, payload, at=at)
+    audit.record(actor, "project.contractor_correct", subject=project, **payload)
     jobs.touch(projects=[project.id])
     return project
 
@@ -211,7 +287,8 @@ def view(project, actor):
         "view": "full" if full else "public",
         "id": project.id, "name": project.name, "category": project.category, "stage": project.stage,
         "budget": project.budget, "funding_sources": project.funding_sources,
-        "contractor": project.contractor, "site_address": project.site_address,
+        "contractor": project.contractor, "contractor_uscc": project.contractor_uscc,
+        "site_address": project.site_address,
         "lat": project.lat, "lng": project.lng, "planned_start_on": project.planned_start_on,
         "planned_end_on": project.planned_end_on, "progress_pct": project.progress_pct,
         "region": project.region,
@@ -224,6 +301,8 @@ def view(project, actor):
         problems = lifecycle.verify(project)
         data.update(ref_no=project.ref_no, description=project.description,
                     contract_amount=project.contract_amount, unit_id=project.unit_id,
+                    can_correct=actor.role in CORRECTORS and project.contractor is not None,
+                    can_pay=actor.role in PAYERS and project.stage in PAYABLE_STAGES,
                     allowed_moves=allowed_moves(project, actor), chain_intact=not problems,
                     chain_problems=problems, event_count=project.event_count)
     return data

@@ -10,7 +10,7 @@ from ..core import audit, clock
 from ..core.errors import ApiError
 from ..core.storage import from_config
 from ..extensions import db
-from .codes import CodeError, new_code, normalize
+from .codes import CodeError, new_code, normalize, pretty
 from .models import QrCode
 
 
@@ -77,6 +77,16 @@ def find(code):
 
 
 def revoked_error(row):
+    """410 for a code that no longer answers: ``code_replaced`` when a new plaque replaced it (the
+    new code is named in the message, in ``fields`` as ``replaced_by`` and in a ``Link`` header, so
+    a scanner can follow it), else ``code_revoked``."""
+    reason = f"（{row.revoke_reason}）" if row.revoke_reason else ""
+    if getattr(row, "replaced_by", None):
+        new = row.replaced_by
+        return ApiError(410, "code_replaced", f"该码已作废{reason}，已换发新码 {pretty(new)}",
+                        f"This code was replaced by {pretty(new)}" + (f" ({row.revoke_reason})" if row.revoke_reason else ""),
+                        fields=[{"path": "replaced_by", "message": new}],
+                        headers={"Link": f'</q/{new}>; rel="successor-version"'})
     return ApiError(410, "code_revoked", "该码已作废" + (f"：{row.revoke_reason}" if row.revoke_reason else ""),
                     "This code has been revoked" + (f": {row.revoke_reason}" if row.revoke_reason else ""))
 

@@ -41,6 +41,10 @@ const ROUTES = [
   [/^\/funds\/?$/, "./views/funds.js", "renderList", true],
   [/^\/funds\/new\/?$/, "./views/funds.js", "renderNew", true],
   [/^\/funds\/(\d+)\/?$/, "./views/funds.js", "renderDetail", true],
+  [/^\/office\/?$/, "./views/office.js", "renderHome", true],
+  [/^\/office\/new\/?$/, "./views/office.js", "renderNew", true],
+  [/^\/office\/projects\/(\d+)\/?$/, "./views/office.js", "renderProject", true],
+  [/^\/office\/labels\/?$/, "./views/office.js", "renderLabels", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

@@ -114,7 +114,7 @@ class Context:
 
 
 from . import (contractor_concentration, inspection_flagged, no_recent_inspection,  # noqa: E402
-               payment_ahead_of_progress, single_payment_over_half, stage_overdue)
+               payee_not_contractor, payment_ahead_of_progress, single_payment_over_half, stage_overdue)
 
 RULES = {}
 
@@ -128,4 +128,4 @@ def register(*rules):
 
 
 register(payment_ahead_of_progress, single_payment_over_half, stage_overdue, inspection_flagged,
-         no_recent_inspection, contractor_concentration)
+         no_recent_inspection, contractor_concentration, payee_not_contractor)

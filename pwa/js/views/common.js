@@ -24,12 +24,15 @@ export function fact(label, value, attrs = {}) {
 /** A friendly full-page message for a failed load; code errors get their own titles. */
 export function errorPage(err, ctx) {
   const code = err && err.code;
-  const known = ["code_revoked", "code_checksum", "code_malformed", "code_not_found"].includes(code);
+  const known = ["code_revoked", "code_replaced", "code_checksum", "code_malformed", "code_not_found"].includes(code);
+  const gone = code === "code_revoked" || code === "code_replaced";
   const title = known ? t(`err.${code}`) : t("err.title");
-  const hint = code === "code_revoked" ? t("err.revokedHint") : known ? t("err.codeHint") : null;
+  const hint = code === "code_revoked" ? t("err.revokedHint") : known && !gone ? t("err.codeHint") : null;
+  // A damaged plaque was replaced: the old code names the new one.
+  const successor = code === "code_replaced" && ((err.fields || []).find((f) => f.path === "replaced_by") || {}).message;
   ctx && ctx.setTitle(title);
   return h("section", { class: "page-msg", "data-testid": "error", "data-code": code || "" },
-    h("div", { class: "page-msg-icon", "aria-hidden": "true" }, code === "code_revoked" ? "⊘" : "!"),
+    h("div", { class: "page-msg-icon", "aria-hidden": "true" }, gone ? "⊘" : "!"),
     h("h1", { tabindex: "-1" }, title),
     h("p", { class: "page-msg-detail" }, (err && err.message) || ""),
     hint && h("p", {}, hint),
@@ -37,7 +40,9 @@ export function errorPage(err, ctx) {
       code === "network" || (err && err.status >= 500)
         ? h("button", { type: "button", class: "btn", onclick: () => location.reload() }, t("err.retry")) : null,
       // A wrong code is typed again or scanned again — also by a villager who is not signed in.
-      known && code !== "code_revoked" ? h("a", { href: "/scan", "data-link": "", class: "btn", "data-testid": "error-scan" },
+      successor ? h("a", { href: `/q/${successor}`, "data-link": "", class: "btn btn-primary", "data-testid": "error-successor" },
+        t("err.openNewCode")) : null,
+      known && !gone ? h("a", { href: "/scan", "data-link": "", class: "btn", "data-testid": "error-scan" },
         t("err.scanAgain")) : null,
       ctx && ctx.session && !ctx.session.user && known
         ? null : h("a", { href: "/", "data-link": "", class: "btn btn-primary" }, t("app.home"))));

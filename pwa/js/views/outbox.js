@@ -30,6 +30,8 @@ function describe(e) {
     case "comment_answer": return t("outbox.kind.comment_answer", { name: l.project_name || "" });
     case "comment_hide": return t("outbox.kind.comment_hide", { name: l.project_name || "" });
     case "fund": return t("outbox.kind.fund", { name: l.fund_name || "", action: l.action ? t(`funds.act.${l.action}`) : "" });
+    case "project_create": case "project_payment": case "contractor_correct": case "code_reissue":
+      return t(`outbox.kind.${e.kind}`, { name: l.project_name || "" });
     default: return `${e.method} ${e.url}`;
   }
 }

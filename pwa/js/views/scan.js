@@ -77,7 +77,15 @@ const resolvedWhy = (p) => (p.reason ? t("ev.resolvedWhy", { reason: t(`riskReso
 /** One readable sentence per lifecycle event. */
 function sentence(ev, full) {
   const p = ev.payload || {};
+  return plainSentence(ev, p, full) + (p.imported ? t("ev.imported") : "");
+}
+
+function plainSentence(ev, p, full) {
   switch (ev.kind) {
+    case "contractor_corrected":
+      return t("ev.contractorCorrected", { from: p.from || t("project.none"), to: p.to || t("project.none"), reason: p.reason || t("project.none") });
+    case "payments_imported":
+      return t("ev.paymentsImported", { count: p.count ?? 0, total: formatMoney(p.total) });
     case "created":
       return p.name ? t("ev.created", { name: p.name, budget: formatMoney(p.budget) }) + (p.unit ? t("ev.createdUnit", { unit: p.unit }) : "")
         : t("ev.createdShort");
@@ -177,6 +185,7 @@ function projectPage(p, ctx) {
       (p.funding_sources || []).length ? fact(t("project.funding"), h("ul", { class: "funds" },
         p.funding_sources.map((f) => h("li", {}, h("span", {}, f.source), h("span", {}, formatMoney(f.amount))))), { class: "fact wide" }) : null,
       fact(t("project.contractor"), p.contractor || t("project.none")),
+      full ? fact(t("office.uscc"), p.contractor_uscc) : null,
       fact(t("project.site"), place.length ? place.map((line) => h("span", { class: "line" }, line)) : null),
       fact(t("project.unit"), p.unit_name),
       fact(t("project.dates"), dates),
@@ -191,6 +200,10 @@ function projectPage(p, ctx) {
   const lead = full && user && LEAD_ROLES.includes(user.role);
   const page = h("div", { class: "scan has-dock" }, field ? pendingSection(p, ctx) : null, card);
   if (full) opened(p);
+  if (lead) {
+    card.append(h("p", {}, h("a", { href: `/office/projects/${p.id}`, "data-link": "", class: "btn", "data-testid": "open-office" },
+      t("home.office"))));
+  }
   if (full && user && user.role !== "inspector") page.append(risksSection(p));
   if (field || lead) page.append(tasksSection(p, user, page), inspectionsSection(p, lead ? ctx : null));
   page.append(photosSection(p), timeline(p.timeline, full), commentsSection(p));

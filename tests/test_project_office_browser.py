@@ -1,0 +1,106 @@
+"""The township finance office's project desk in a real Chromium against a real gunicorn: at a
+1366 px desk the township lead registers a project (立项) with its funding by level and the
+contractor's 统一社会信用代码, records a payment and sees it; then the same screens at 360 px, and
+the label-selection screen. Screenshots are kept in test-artifacts/ and were looked at."""
+import pytest
+
+from conftest import PHONE, sign_in
+
+DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
+USCC = "91110000600037341L"
+
+
+@pytest.fixture
+def pages(browser):
+    contexts, errors = [], []
+
+    def make(options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        return page
+    yield make
+    for context in contexts:
+        context.close()
+    assert errors == [], errors
+
+
+def no_sideways_scroll(page, width):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_desk_registers_a_project_and_records_a_payment(app, live_server, world, pages, artifacts):
+    page = pages(DESK)
+    sign_in(page, live_server, "t_lead")
+    page.click("[data-testid=home-office]")
+    page.wait_for_selector("[data-testid=office-new]")
+    page.click("[data-testid=office-new]")
+    page.wait_for_selector("[data-testid=pj-form]")
+    page.select_option("[data-testid=pj-village]", label="钱王社区")
+    page.fill("[data-testid=pj-name]", "2026年钱王社区健身步道工程")
+    page.select_option("[data-testid=pj-category]", "公共服务")
+    page.fill("[data-testid=pj-fund-province]", "300000")
+    page.fill("[data-testid=pj-fund-county]", "150000.50")
+    assert "450,000.50" in page.inner_text("[data-testid=pj-total]")
+    page.fill("[data-testid=pj-contractor]", "杭州钱王建设有限公司")
+    page.fill("[data-testid=pj-uscc]", USCC[:-1] + "X")  # a typo: caught before sending
+    page.click("[data-testid=pj-submit]")
+    page.wait_for_selector("[data-testid=error]:not([hidden])")
+    assert "统一社会信用代码" in page.inner_text("[data-testid=error]")
+    page.fill("[data-testid=pj-uscc]", USCC)
+    page.screenshot(path=str(artifacts / "office-register-desk.png"), full_page=True)
+    page.click("[data-testid=pj-submit]")
+    page.wait_for_selector("[data-testid=office-project-page]")
+    assert "已立项" in page.inner_text("[data-testid=flash]")
+    assert page.inner_text("[data-testid=contractor-uscc]").endswith(USCC)
+    # Registered projects cannot be paid before the contract: the screen says so.
+    assert "签订合同前" in page.inner_text("[data-testid=cannot-pay]")
+    project_id = page.get_attribute("[data-testid=office-project-page]", "data-project-id")
+
+    # Walked to the contract (the stage screen's work, tested elsewhere), then paid from the desk.
+    from decimal import Decimal
+
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.projects import services as projects
+    from backend.projects.models import Project
+    with app.app_context(), app.test_request_context(method="POST"):
+        lead = db.session.get(User, world["users"]["lead"])
+        project = db.session.get(Project, int(project_id))
+        projects.move_stage(project, lead, "tendering")
+        projects.move_stage(project, lead, "contracted", contractor="杭州钱王建设有限公司",
+                            contract_amount=Decimal("440000.00"))
+        db.session.commit()
+    page.goto(f"{live_server}/office/projects/{project_id}")
+    page.wait_for_selector("[data-testid=pay-form]")
+    page.fill("[data-testid=pay-date]", "2026-11-20")
+    page.fill("[data-testid=pay-amount]", "44000")
+    page.fill("[data-testid=pay-voucher]", "记-2026-1120")
+    page.click("[data-testid=pay-submit]")
+    page.wait_for_selector("[data-testid=payment][data-voucher='记-2026-1120']")
+    row = page.inner_text("[data-testid=payment][data-voucher='记-2026-1120']")
+    assert "44,000.00" in row and "杭州钱王建设有限公司" in row
+    assert "44,000.00" in page.inner_text("[data-testid=paid]")
+    no_sideways_scroll(page, 1366)
+    page.screenshot(path=str(artifacts / "office-project-desk.png"), full_page=True)
+
+    # The same project on a phone.
+    phone = pages(PHONE)
+    sign_in(phone, live_server, "t_lead")
+    phone.goto(f"{live_server}/office/projects/{project_id}")
+    phone.wait_for_selector("[data-testid=payment]")
+    no_sideways_scroll(phone, 360)
+    phone.screenshot(path=str(artifacts / "office-project-phone.png"), full_page=True)
+    phone.goto(f"{live_server}/office/new")
+    phone.wait_for_selector("[data-testid=pj-form]")
+    no_sideways_scroll(phone, 360)
+    phone.screenshot(path=str(artifacts / "office-register-phone.png"), full_page=True)
+
+    # Choosing plaques: tick the new project, the print link names it and nothing else.
+    page.goto(f"{live_server}/office/labels")
+    page.wait_for_selector("[data-testid=pick-project]")
+    page.check(f"#lb-project-{project_id}")
+    href = page.get_attribute("[data-testid=labels-print]", "href")
+    assert href.endswith(f"/labels?projects={project_id}")
+    page.screenshot(path=str(artifacts / "office-labels-desk.png"), full_page=True)
