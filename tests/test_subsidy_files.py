@@ -148,3 +148,124 @@ def test_a_policy_near_miss_names_the_policy_meant(app, world, villages, written
     result = run(app, world, "disbursements", text)
     assert problems(result) == [(2, "policy", "unknown_policy")]
     assert f"是不是“{meant}”" in result["errors"][0]["message"]["zh"], result["errors"][0]["message"]["zh"]
+
+
+# ---------------------------------------------------------------- 3. the public notice as it was posted
+
+def notice_lines(app, policy, period):
+    with app.app_context():
+        pid = db.session.execute(select(SubsidyPolicy.id).where(SubsidyPolicy.name == policy,
+                                                                SubsidyPolicy.year == 2026)).scalar_one()
+        return {(n.posted_name, n.posted_id): (n.beneficiary_id, n.amount, n.finding, n.region_id)
+                for n in db.session.execute(select(NoticeEntry).where(NoticeEntry.policy_id == pid,
+                                                                      NoticeEntry.period == period)).scalars()}
+
+
+def person_id(app, seq):
+    with app.app_context():
+        return db.session.execute(select(Beneficiary.id).where(
+            Beneficiary.id_hash == pii.blind(ident(seq), "id_number"))).scalar_one()
+
+
+def masked(seq, shown=(6, 4)):
+    full = ident(seq)
+    return full[:shown[0]] + "*" * (18 - sum(shown)) + full[18 - shown[1]:]
+
+
+def test_a_notice_as_posted_masked_names_and_ids_are_matched_the_rest_kept_as_findings(app, world, villages):
+    from conftest import run_scan, warning_for
+    policy = "公示原样测试补贴"
+    accepted(run(app, world, "policies", f"政策名称,类别,补贴标准,单位,年度\n{policy},社会救助,500,元/人·次,2026\n",
+                 region="linan", user="county"))
+    accepted(run(app, world, "beneficiaries", "村,姓名,身份证号\n" + "".join(
+        f"钱王社区,{name},{ident(seq)}\n" for name, seq in (("贾宝明", 40), ("贾宝", 41), ("贾宝亮", 42), ("贾宝辉", 43)))))
+    # 贾宝亮 and 贾宝辉 have the same mask of name (贾**) — their ID digits tell them apart.
+    text = ("2026年公示原样测试补贴公示名单\n序号,村,姓名,身份证号,补贴项目,期间,金额\n"
+            f"1,钱王社区,贾*明,{masked(40)},{policy},2026-05,500\n"
+            f"2,钱王社区,贾*,{masked(41)},{policy},2026-05,500\n"
+            f"3,钱王社区,贾**,{masked(42)},{policy},2026-05,500\n"
+            f"4,钱王社区,贾*丁,{masked(44)},{policy},2026-05,500\n"   # matches nobody (yet)
+            f"5,钱王社区,贾**,{masked(43)},{policy},2026-05,-200\n"          # an impossible amount
+            f"6,钱王社区,贾*明,{masked(40, (3, 2))},{policy},2026-06,500\n")  # other digits shown, another month
+    result = accepted(run(app, world, "notices", text))
+    assert (result["inserted"], result["updated"]) == (6, 0)
+    notes = {n["code"]: n for n in result["notes"]}
+    assert notes["notice_unmatched"]["rows"] == [6] and notes["notice_negative_amount"]["rows"] == [7]
+    assert "原样" in notes["notice_unmatched"]["message"]["zh"]
+    may = notice_lines(app, policy, "2026-05")
+    assert may[("贾*明", masked(40))][:3] == (person_id(app, 40), 500, None)
+    assert may[("贾*", masked(41))][:3] == (person_id(app, 41), 500, None)
+    assert may[("贾**", masked(42))][:3] == (person_id(app, 42), 500, None)
+    assert may[("贾*丁", masked(44))][:3] == (None, 500, "unmatched")
+    assert may[("贾*丁", masked(44))][3] == world["regions"]["qianwang"]
+    assert may[("贾**", masked(43))][:3] == (person_id(app, 43), -200, "negative_amount")
+    assert notice_lines(app, policy, "2026-06")[("贾*明", masked(40, (3, 2)))][0] == person_id(app, 40)
+    again = accepted(run(app, world, "notices", text))  # the same notice again changes nothing
+    assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 6)
+
+    # The findings are warnings (no full ID number in them); the matched lines are not.
+    run_scan(app, "subsidy_notice_mismatch")
+    with app.app_context():
+        ids = {n.finding: n.id for n in db.session.execute(select(NoticeEntry).where(NoticeEntry.finding.is_not(None),
+               NoticeEntry.posted_name.like("贾%"))).scalars()}
+    unmatched = warning_for(app, "subsidy_notice_mismatch", f"notice:{ids['unmatched']}")
+    assert unmatched["status"] == "open" and unmatched["evidence"]["person"] == "贾*丁"
+    assert unmatched["evidence"]["id_number"] == masked(44) and unmatched["evidence"]["finding"]
+    negative = warning_for(app, "subsidy_notice_mismatch", f"notice:{ids['negative_amount']}")
+    assert negative["status"] == "open" and negative["evidence"]["published"] == "-200.00"
+    assert ident(43) not in str(negative["evidence"])
+
+    # The register gains the person the notice named: the same notice again matches the line, and the
+    # finding's warning is resolved.
+    accepted(run(app, world, "beneficiaries", f"村,姓名,身份证号\n钱王社区,贾丙丁,{ident(44)}\n"))
+    later = accepted(run(app, world, "notices", text))
+    assert (later["inserted"], later["updated"], later["unchanged"]) == (0, 1, 5)
+    assert notice_lines(app, policy, "2026-05")[("贾*丁", masked(44))][:3] == (person_id(app, 44), 500, None)
+    run_scan(app, "subsidy_notice_mismatch")
+    assert warning_for(app, "subsidy_notice_mismatch", f"notice:{ids['unmatched']}")["status"] == "resolved"
+
+
+def test_a_notice_line_that_fits_two_people_or_shows_too_little_is_kept_not_guessed(app, world, villages):
+    policy = "公示原样测试补贴"
+    accepted(run(app, world, "beneficiaries", "村,姓名,身份证号\n" + "".join(
+        f"钱王社区,{name},{ident(seq)}\n" for name, seq in (("贾国一", 45), ("贾国二", 46)))))
+    both = ident(45)[:6] + "*" * 12  # the first six digits only: both people fit
+    text = ("村,姓名,身份证号,补贴项目,期间,金额\n"
+            f"钱王社区,贾**,{ident(45)[:6]}********{ident(45)[-4:]},{policy},2026-07,500\n"
+            f"钱王社区,贾**,{both},{policy},2026-07,300\n"
+            f"钱王社区,贾**,{ident(46)[:-1]}{'1' if ident(46)[-1] != '1' else '2'},{policy},2026-07,300\n")  # a wrong check digit
+    result = accepted(run(app, world, "notices", text))
+    july = notice_lines(app, policy, "2026-07")
+    assert july[("贾**", f"{ident(45)[:6]}********{ident(45)[-4:]}")][0] == person_id(app, 45)
+    assert july[("贾**", both)][2] == "ambiguous"  # both 贾国一 and 贾国二 fit: nobody is guessed
+    invalid = [v for (name, shown), v in july.items() if v[2] == "id_invalid"]
+    assert len(invalid) == 1 and ident(46)[:-1] not in str(july)
+    assert {n["code"] for n in result["notes"]} == {"notice_ambiguous", "notice_id_invalid"}
+
+
+# ---------------------------------------------------------------- 5. one cause, one warning
+
+def test_a_notice_that_differs_only_by_a_duplicate_payment_points_to_the_duplicates_warning(app, world, villages):
+    from conftest import run_scan, warning_for
+    policy = "一因一警测试补贴"
+    accepted(run(app, world, "policies", f"政策名称,类别,补贴标准,单位,年度\n{policy},社会救助,500,元/人·次,2026\n",
+                 region="linan", user="county"))
+    accepted(run(app, world, "beneficiaries", "村,姓名,身份证号\n" + "".join(
+        f"钱王社区,{name},{ident(seq)}\n" for name, seq in (("卫东一", 50), ("卫东二", 51)))))
+    accepted(run(app, world, "disbursements", "姓名,身份证号,补贴项目,期间,金额,状态,发放日期,凭证号\n" + "".join(
+        f"{name},{ident(seq)},{policy},2026-04,450,已发放,2026-04-{day},V{seq}{day}\n"
+        for name, seq in (("卫东一", 50), ("卫东二", 51)) for day in (10, 20))))
+    accepted(run(app, world, "notices", "姓名,身份证号,补贴项目,期间,金额\n"
+                 f"卫东一,{ident(50)},{policy},2026-04,450\n"     # the notice is right; the second payment is the cause
+                 f"卫东二,{ident(51)},{policy},2026-04,500\n"))   # the notice matches neither payment: its own cause
+    run_scan(app, "subsidy_duplicate", "subsidy_notice_mismatch")
+    with app.app_context():
+        lines = {n.beneficiary_id: n.id for n in db.session.execute(select(NoticeEntry).where(
+            NoticeEntry.beneficiary_id.in_([person_id(app, 50), person_id(app, 51)]))).scalars()}
+        pid = db.session.execute(select(SubsidyPolicy.id).where(SubsidyPolicy.name == policy)).scalar_one()
+    first, second = person_id(app, 50), person_id(app, 51)
+    duplicate = warning_for(app, "subsidy_duplicate", f"dup:{first}:{pid}:2026-04")
+    assert duplicate["status"] == "open" and duplicate["evidence"]["published"] == "450.00"
+    assert warning_for(app, "subsidy_notice_mismatch", f"notice:{lines[first]}") is None
+    assert warning_for(app, "subsidy_notice_mismatch", f"notice:{lines[second]}")["status"] == "open"
+    assert warning_for(app, "subsidy_duplicate", f"dup:{second}:{pid}:2026-04")["status"] == "open"

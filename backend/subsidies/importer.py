@@ -26,8 +26,8 @@ from ..core.errors import ApiError
 from ..core.models import Region
 from ..extensions import db
 from . import tables
-from .models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyCase, SubsidyImport,
-                     SubsidyImportChange, SubsidyPolicy)
+from .models import (NOTICE_FINDINGS, Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyCase,
+                     SubsidyImport, SubsidyImportChange, SubsidyPolicy)
 from .tables import CellProblem, FileProblem, squash
 
 
@@ -825,15 +825,19 @@ class PaymentImporter(Importer):
             for _, cells in table.rows:
                 cells["period"] = cells.get("year") if source else title_period
 
-    def payment_fields(self, n, c):
+    def payment_fields(self, n, c, amount=tables.decimal):
         r = self.report
         row = self.person_fields(n, c, {"name": _cell(lambda v: self.memo(_name, v), n, c, "name", r)
                                         if "name" in c else None})
+        return self.payment_values(n, c, row, amount)
+
+    def payment_values(self, n, c, row, amount=tables.decimal):
+        r = self.report
         row["period"] = _cell(lambda v: self.memo(tables.period, v, self.title_year), n, c, "period", r, required=True)
         year = _cell(tables.year, n, c, "year", r) or (int(row["period"][:4]) if row["period"] else None)
         row["policy_id"] = (_cell(lambda v: self.memo(self.policies, v, year), n, c, "policy", r, required=True)
                             if year else None)
-        row["amount"] = _cell(lambda v: self.memo(tables.decimal, v), n, c, "amount", r, required=True)
+        row["amount"] = _cell(lambda v: self.memo(amount, v), n, c, "amount", r, required=True)
         quantity = _cell(lambda v: self.memo(tables.decimal, v, 3), n, c, "quantity", r)
         if quantity is None:
             # A per-month policy (元/人·月) paid for a quarter, a half or a year covers that many months.
@@ -984,38 +988,191 @@ def _key(open_key, paid_on):
 
 
 class NoticeImporter(PaymentImporter):
+    """The public notice (公示) as it was posted. Its names and ID numbers are often masked (张*明,
+    330112********1234): a line is matched to a beneficiary by the digits it shows, its name and its
+    village. A line that matches nobody (or several people), or that holds an impossible value (a
+    negative amount), is not a reason to refuse the notice: it is kept as posted with its finding,
+    named in the run's notes and raised as a warning (subsidy_notice_mismatch)."""
+
     def parse_row(self, n, c):
-        row = self.payment_fields(n, c)
-        row["published_on"] = _cell(tables.day, n, c, "published_on", self.report)
+        r = self.report
+        row = {"name": _cell(lambda v: self.memo(_posted_name, v), n, c, "name", r) if "name" in c else None}
+        row.update(_cell(lambda v: self.memo(_posted_id, v), n, c, "id_number", r)
+                   or {"id_number": None, "id_hash": None, "id_pattern": None, "id_shown": None,
+                       "finding": "id_missing"})
+        if row["id_number"]:
+            row["id_hash"] = self.blind(row["id_number"], "id_number")
+        self.payment_values(n, c, row, amount=_signed_amount)
+        row["published_on"] = _cell(tables.day, n, c, "published_on", r)
         return row
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: (row["policy_id"], row["id_hash"], row["period"]),
-                        "同一对象、政策和期间", "same person, policy and period")
-        self.check_people(parsed)
+        self.found = self.people([(n, row) for n, row in parsed if row["id_hash"]])
+        for _, row in parsed:
+            row["person"] = None
+            if row["finding"] is None:
+                row["person"], row["finding"] = self.match(row)
+            if row["finding"] is None and row["amount"] is not None and row["amount"] < 0:
+                row["finding"] = "negative_amount"
+            row["posted_key"] = _key(
+                f"notice|{row['policy_id']}|{row['period']}|{_bare(row['name'] or '')}|{row['id_hash'] or row['id_shown']}|"
+                f"{row['village'].id if row['village'] is not None else ''}", None)
+            row["line_key"] = None if row["person"] is not None else row["posted_key"]
+        self.duplicates(parsed, lambda row: (row["policy_id"], row["person"].id, row["period"]) if row["person"] is not None
+                        else row["line_key"], "同一对象、政策和期间", "same person, policy and period")
+
+    def match(self, row):
+        """(the beneficiary, None) for a line that names exactly one person in scope, else (None or the
+        person, the finding's code)."""
+        if row["id_hash"]:
+            person = self.found.get(row["id_hash"])
+            if person is None:
+                return None, "unknown_beneficiary"
+            if not self.in_region(person.region_id):
+                return None, "out_of_scope"
+            if row["name"] and not _name_fits(row["name"], person.name):
+                return None, "name_mismatch"
+            if row["village"] is not None and row["village"].id != person.region_id:
+                return None, "village_mismatch"
+            return person, None
+        if not row["name"] or len(re.sub(r"\*", "", row["id_pattern"])) < 4:
+            return None, "unmatched"  # too little shown to tell who it is
+        fits = [p for p in self.candidates(row["village"], row["name"][0])
+                if _name_fits(row["name"], p.name) and _id_fits(row["id_pattern"], p)]
+        if len(fits) == 1:
+            return fits[0], None
+        return None, "ambiguous" if fits else "unmatched"
+
+    def candidates(self, village, first):
+        """The beneficiaries of ``village`` (or of the whole region) whose name starts with ``first``."""
+        key = (village.id if village is not None else None, first)
+        if not hasattr(self, "_candidates"):
+            self._candidates = {}
+        if key not in self._candidates:
+            where = ([Beneficiary.region_id == village.id] if village is not None
+                     else [Beneficiary.region_id.in_(sorted(self.inside))])
+            self._candidates[key] = db.session.execute(
+                select(Beneficiary.id, Beneficiary.id_hash, Beneficiary.region_id, Beneficiary.name, Beneficiary.id_enc,
+                       Beneficiary.id_mask).where(*where, Beneficiary.name.startswith(first, autoescape=True))).all()
+        return self._candidates[key]
+
+    @property
+    def inside(self):
+        self.in_region(None)
+        return self._inside
 
     def write(self, parsed, batch_id):
+        policies = {row["policy_id"] for _, row in parsed}
         existing = {(n.policy_id, n.beneficiary_id, n.period): n for n in db.session.execute(
-            select(NoticeEntry).where(NoticeEntry.policy_id.in_({row["policy_id"] for _, row in parsed}))).scalars()}
-        counts, new = [0, 0, 0], []
-        for _, row in parsed:
-            person = self.found[row["id_hash"]]
-            old = existing.get((row["policy_id"], person.id, row["period"]))
-            values = {"quantity": row["quantity"], "amount": row["amount"], "published_on": row["published_on"]}
+            select(NoticeEntry).where(NoticeEntry.policy_id.in_(policies), NoticeEntry.beneficiary_id.is_not(None))).scalars()}
+        keys = [row["posted_key"] for _, row in parsed]  # (a line kept unmatched before, matched now, is found by it)
+        posted = {}
+        for start in range(0, len(keys), 5000):
+            posted.update((n.line_key, n) for n in db.session.execute(
+                select(NoticeEntry).where(NoticeEntry.line_key.in_(keys[start:start + 5000]))).scalars())
+        counts, new, findings = [0, 0, 0], [], {}
+        for number, row in parsed:
+            person = row["person"]
+            if row["finding"]:
+                findings.setdefault(row["finding"], []).append(number)
+            if person is not None:
+                old = existing.get((row["policy_id"], person.id, row["period"])) or posted.get(row["posted_key"])
+                region_id = person.region_id
+            else:
+                old = posted.get(row["posted_key"])
+                region_id = row["village"].id if row["village"] is not None else self.region.id
+            values = {"region_id": region_id, "beneficiary_id": person.id if person is not None else None,
+                      "quantity": row["quantity"], "amount": row["amount"], "published_on": row["published_on"],
+                      "posted_name": row["name"], "posted_id": row["id_shown"], "finding": row["finding"],
+                      "line_key": row["line_key"]}
             if old is None:
-                new.append({"region_id": person.region_id, "policy_id": row["policy_id"], "beneficiary_id": person.id,
-                            "period": row["period"], "batch_id": batch_id, **values})
+                new.append({"policy_id": row["policy_id"], "period": row["period"], "batch_id": batch_id, **values})
             elif any(getattr(old, k) != v for k, v in values.items()):
-                self.remember(old, (*values, "batch_id"))
+                self.remember(old, NOTICE_COLUMNS)
                 for k, v in values.items():
                     setattr(old, k, v)
                 old.batch_id = batch_id
                 counts[1] += 1
             else:
                 counts[2] += 1
+        db.session.flush()  # (a line now matched gives up its line_key before a new line could take it)
         bulk_insert(NoticeEntry.__table__, new)
         counts[0] = len(new)
+        for code, rows in findings.items():
+            zh, en = NOTICE_FINDINGS[code]
+            shown = "、".join(str(n) for n in rows[:20]) + ("等" if len(rows) > 20 else "")
+            self.notes.append({"code": f"notice_{code}", "rows": rows[:200], "message": {
+                "zh": f"第 {shown} 行（共 {len(rows)} 行）：{zh}。已按公示原样保存，并列入风险预警（公示与实发不符）",
+                "en": f"Rows {', '.join(str(n) for n in rows[:20])} ({len(rows)} in all): {en}. Kept as posted and "
+                      "raised as a warning (notice differs from payment)"}})
         return counts
+
+
+NOTICE_COLUMNS = ("region_id", "beneficiary_id", "quantity", "amount", "published_on", "posted_name", "posted_id",
+                  "finding", "line_key", "batch_id")
+
+
+def _posted_name(value):
+    """A name as a notice shows it: whole, or masked (张*明, 张**, 欧阳*)."""
+    return _name(re.sub("[＊×]", "*", tables.text(value)))
+
+
+def _posted_id(value):
+    """An ID number as a notice shows it: whole (checked like any), or masked (330112********1234).
+    {id_number: the whole number or None, id_pattern: 18 characters with * where hidden, id_shown: what
+    is kept (never a whole number), finding: None or why the number cannot be used}."""
+    raw = re.sub("[＊]", "*", tables.code_text(value)).replace(" ", "")
+    if "*" in raw:
+        shown = raw[:24]
+        head, tail = re.match(r"^([0-9Xx]*)", raw)[1], re.search(r"([0-9Xx]*)$", raw)[1]
+        pattern = (raw.upper() if len(raw) == 18 else
+                   (head + "*" * max(0, 18 - len(head) - len(tail)) + tail).upper()[:18])
+        return {"id_number": None, "id_hash": None, "id_pattern": pattern, "id_shown": shown, "finding": None}
+    try:
+        normal = _id_number(raw)
+    except CellProblem:
+        digits = pii.plain(raw)
+        return {"id_number": None, "id_hash": None, "id_pattern": None, "id_shown": _shown("id_number", digits),
+                "finding": "id_invalid"}
+    return {"id_number": normal, "id_hash": None, "id_pattern": None, "id_shown": pii.mask_id(normal), "finding": None}
+
+
+def _signed_amount(value):
+    """An amount as posted: a negative one is kept (it is a finding, not a reason to refuse the notice)."""
+    text = tables.text(value) if isinstance(value, str) else value
+    if isinstance(text, str) and re.match(r"^\s*[-－−]", text):
+        return -tables.decimal(re.sub(r"^\s*[-－−]", "", text))
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and value < 0:
+        return -tables.decimal(-value)
+    return tables.decimal(value)
+
+
+def _name_fits(posted, name):
+    """Whether a registered name fits a posted one: equal, or equal where the posted one is not masked
+    (张*明 fits 张三明; 张* fits any name of two to four characters starting with 张)."""
+    posted, name = _bare(posted), _bare(name)
+    if "*" not in posted:
+        return posted == name
+    if re.fullmatch(r"[^*]+\*", posted) and 2 <= len(name) <= len(posted) + 2 and name.startswith(posted[:-1]):
+        return True
+    return len(posted) == len(name) and all(p == "*" or p == c for p, c in zip(posted, name))
+
+
+def _bare(name):
+    return re.sub(r"[\s·•・.﹒‧]", "", tables.text(name))  # (squash would drop the * of a masked name)
+
+
+def _id_fits(pattern, person):
+    """Whether a beneficiary's ID number has the digits a masked one shows: compared with the stored
+    mask first (first six and last four digits), decrypted only when the notice shows more."""
+    mask = person.id_mask or ""
+    for i, ch in enumerate(pattern):
+        if ch != "*" and i < len(mask) and mask[i] != "*" and mask[i].upper() != ch:
+            return False
+    if all(ch == "*" or (i < len(mask) and mask[i] != "*") for i, ch in enumerate(pattern)):
+        return True
+    full = pii.decrypt(person.id_enc, "id_number").upper()
+    return len(full) == len(pattern) and all(p == "*" or p == c for p, c in zip(pattern, full))
 
 
 # ---------------------------------------------------------------- reference lists

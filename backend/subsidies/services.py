@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import jwt
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import jobs
 from ..core import audit, auth, clock, limits, pii
@@ -118,8 +118,8 @@ def village_page(code_row, village, period=None):
     notice = []
     if period:
         rows = db.session.execute(
-            select(NoticeEntry, Beneficiary.name, SubsidyPolicy.name)
-            .join(Beneficiary, Beneficiary.id == NoticeEntry.beneficiary_id)
+            select(NoticeEntry, func.coalesce(Beneficiary.name, NoticeEntry.posted_name, ""), SubsidyPolicy.name)
+            .outerjoin(Beneficiary, Beneficiary.id == NoticeEntry.beneficiary_id)  # a line kept as posted, too
             .join(SubsidyPolicy, SubsidyPolicy.id == NoticeEntry.policy_id)
             .where(NoticeEntry.region_id == village.id, NoticeEntry.period == period)
             .order_by(SubsidyPolicy.name, NoticeEntry.id)).all()
