@@ -113,6 +113,21 @@ def fresh_import(app, world):
         return run.id
 
 
+def township_policy(app, world):
+    """A policy issued by 锦城街道 (its lead may change it; the county's policies are the county's)."""
+    from backend.core.models import Region, User
+    from backend.extensions import db
+    from backend.subsidies import importer
+    data = "政策名称,类别,补贴标准,单位,年度\n矩阵测试乡镇补贴,社会救助,100,元/人·次,2026\n".encode()
+    with app.app_context(), app.test_request_context(method="POST"):
+        run = importer.run("policies", db.session.get(Region, world["regions"]["jincheng"]),
+                           db.session.get(User, world["users"]["lead"]), "policies.csv", data)
+        db.session.commit()
+        assert run.status == "accepted", run.errors
+        from backend.subsidies.models import SubsidyPolicy
+        return db.session.query(SubsidyPolicy.id).filter_by(name="矩阵测试乡镇补贴", year=2026).scalar()
+
+
 def _unit_body(ids):
     return {"client_uuid": new_uuid(), "region_id": ids["regions"]["jincheng"], "name": "锦城街道测试单位",
             "kind": "学校"}
@@ -340,6 +355,11 @@ ENDPOINTS = {
                            needs={"notification": True}),
     "inbox_read_all": Endpoint("POST", "/api/v1/notifications/read-all",
                                lambda i: "/api/v1/notifications/read-all", 204, scoped=False),
+    # ---- subsidy files (issue 11): mutually exclusive policies set on the policy screen
+    "policy_exclusive": Endpoint("POST", "/api/v1/subsidies/policies/<int:policy_id>/exclusive",
+                                 lambda i: f"/api/v1/subsidies/policies/{i['township_policy']}/exclusive", 200,
+                                 roles=("admin", "county", "township_lead"), needs={"township_policy": True},
+                                 body=lambda i: {"client_uuid": new_uuid(), "exclusive_with": []}),
 }
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.
@@ -415,6 +435,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["target"] = fresh_inspector(app, world)
     if "notification" in endpoint.needs:
         ids["notification"] = notification_for(app, world, actor)
+    if "township_policy" in endpoint.needs:
+        ids["township_policy"] = township_policy(app, world)
     if "subsidy" in endpoint.needs:
         ids["sub"] = subsidy_ids(app, world, ids.get("project") or make_project(stage="approved"))
     client = login_as(actor)

@@ -7,7 +7,7 @@ Everyone here is born on 9 September 1966 (ID numbers 330112 19660909 …) and t
 name, 同名村, are added under 锦城街道 and 太湖源镇: nothing here meets another test file's people.
 """
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.core import pii
 from backend.core.models import Region, User
@@ -269,3 +269,85 @@ def test_a_notice_that_differs_only_by_a_duplicate_payment_points_to_the_duplica
     assert warning_for(app, "subsidy_notice_mismatch", f"notice:{lines[first]}") is None
     assert warning_for(app, "subsidy_notice_mismatch", f"notice:{lines[second]}")["status"] == "open"
     assert warning_for(app, "subsidy_duplicate", f"dup:{second}:{pid}:2026-04")["status"] == "open"
+
+
+# ---------------------------------------------------------------- 4. exclusive policies set on the screen
+
+def policy_ids(app, *names):
+    with app.app_context():
+        return [db.session.execute(select(SubsidyPolicy.id).where(SubsidyPolicy.name == n, SubsidyPolicy.year == 2026)
+                                   ).scalar_one() for n in names]
+
+
+def exclusive_of(app, pid):
+    with app.app_context():
+        return db.session.get(SubsidyPolicy, pid).exclusive_with
+
+
+def test_exclusive_policies_are_set_on_the_policy_screen_audited_and_warned_about(app, world, villages, login_as):
+    from backend.core.models import AuditLog
+    from conftest import new_uuid, run_scan, warning_for
+    accepted(run(app, world, "policies", "政策名称,类别,补贴标准,单位,年度\n"
+                 "互斥设置测试低保,社会救助,600,元/人·月,2026\n互斥设置测试特困,社会救助,900,元/人·月,2026\n"))
+    a, b = policy_ids(app, "互斥设置测试低保", "互斥设置测试特困")
+    accepted(run(app, world, "beneficiaries", f"村,姓名,身份证号\n钱王社区,滕互斥,{ident(60)}\n"))
+    accepted(run(app, world, "disbursements", "姓名,身份证号,补贴项目,期间,金额,状态,发放日期\n"
+                 f"滕互斥,{ident(60)},互斥设置测试低保,2026-03,600,已发放,2026-03-10\n"
+                 f"滕互斥,{ident(60)},互斥设置测试特困,2026-03,900,已发放,2026-03-10\n"))
+    lead, key = login_as("lead"), new_uuid()
+    r = lead.post(f"/api/v1/subsidies/policies/{a}/exclusive", json={"client_uuid": key, "exclusive_with": [b]})
+    assert r.status_code == 200 and r.json["exclusive_with"] == ["互斥设置测试特困"], r.json
+    again = lead.post(f"/api/v1/subsidies/policies/{a}/exclusive", json={"client_uuid": key, "exclusive_with": [b]})
+    assert again.status_code == 200 and again.json == r.json
+    with app.app_context():
+        logged = db.session.execute(select(AuditLog).where(AuditLog.action == "subsidy.policy_exclusive",
+                                                           AuditLog.subject_id == a)).scalars().all()
+        assert len(logged) == 1 and logged[0].details["after"] == ["互斥设置测试特困"]
+        person = db.session.execute(select(Beneficiary.id).where(
+            Beneficiary.id_hash == pii.blind(ident(60), "id_number"))).scalar_one()
+    run_scan(app, "subsidy_exclusive")
+    key_of = f"excl:{person}:{min(a, b)}:{max(a, b)}"
+    assert warning_for(app, "subsidy_exclusive", key_of)["status"] == "open"
+    # The same list again changes nothing and is not audited again; an empty list clears it.
+    lead.post(f"/api/v1/subsidies/policies/{a}/exclusive", json={"client_uuid": new_uuid(), "exclusive_with": [b]})
+    r = lead.post(f"/api/v1/subsidies/policies/{a}/exclusive", json={"client_uuid": new_uuid(), "exclusive_with": []})
+    assert r.status_code == 200 and r.json["exclusive_with"] == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.action == "subsidy.policy_exclusive", AuditLog.subject_id == a)) == 2
+    run_scan(app, "subsidy_exclusive")
+    assert warning_for(app, "subsidy_exclusive", key_of)["status"] == "resolved"
+
+
+@pytest.mark.parametrize("body,status,code,path", [
+    ({"exclusive_with": []}, 400, "validation_error", "json.client_uuid"),
+    ({"client_uuid": "x", "exclusive_with": []}, 400, "validation_error", "json.client_uuid"),
+    ({"client_uuid": "UUID"}, 400, "validation_error", "json.exclusive_with"),
+    ({"client_uuid": "UUID", "exclusive_with": "互斥设置测试特困"}, 400, "validation_error", "json.exclusive_with"),
+    ({"client_uuid": "UUID", "exclusive_with": ["SELF"]}, 422, "policy_not_exclusive", "json.exclusive_with.0"),
+    ({"client_uuid": "UUID", "exclusive_with": [999999]}, 422, "policy_not_exclusive", "json.exclusive_with.0"),
+    ({"client_uuid": "UUID", "exclusive_with": ["OLD"]}, 422, "policy_not_exclusive", "json.exclusive_with.0"),
+])
+def test_bad_exclusive_policies_change_nothing(app, world, villages, login_as, body, status, code, path):
+    from conftest import new_uuid
+    accepted(run(app, world, "policies", "政策名称,类别,补贴标准,单位,年度\n"
+                 "互斥错误测试甲,社会救助,600,元/人·月,2026\n互斥错误测试甲,社会救助,600,元/人·月,2025\n"))
+    pid = policy_ids(app, "互斥错误测试甲")[0]
+    with app.app_context():
+        old = db.session.execute(select(SubsidyPolicy.id).where(SubsidyPolicy.name == "互斥错误测试甲",
+                                                                SubsidyPolicy.year == 2025)).scalar_one()
+    swap = {"UUID": new_uuid(), "SELF": pid, "OLD": old}
+    body = {k: swap.get(v, v) if isinstance(v, str) else [swap.get(x, x) for x in v] if isinstance(v, list) else v
+            for k, v in body.items()}
+    before = exclusive_of(app, pid)
+    r = login_as("lead").post(f"/api/v1/subsidies/policies/{pid}/exclusive", json=body)
+    assert (r.status_code, r.json["error"]["code"]) == (status, code), r.json
+    assert path in [f["path"] for f in r.json["error"]["fields"]], r.json
+    assert exclusive_of(app, pid) == before
+    county = login_as("county").post(f"/api/v1/subsidies/policies/{pid}/exclusive",
+                                    json={"client_uuid": new_uuid(), "exclusive_with": []})
+    assert county.status_code == 200  # (the county covers 锦城街道's policies)
+    seeded = policy_ids(app, "耕地地力保护补贴")[0]  # the county's policy: not the township lead's to change
+    r = login_as("lead").post(f"/api/v1/subsidies/policies/{seeded}/exclusive",
+                             json={"client_uuid": new_uuid(), "exclusive_with": []})
+    assert (r.status_code, r.json["error"]["code"]) == (403, "out_of_scope")

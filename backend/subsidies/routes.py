@@ -5,7 +5,7 @@ import io
 from urllib.parse import quote
 
 from flask import Response, request
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import jobs
@@ -23,8 +23,8 @@ from . import bp, importer, services, tables
 from . import jobs as subsidy_jobs
 from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyImport, SubsidyPolicy
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
-                      CaseQuery, DisbursementPage, DisbursementQuery, ImportForm, ImportOut, ImportPage,
-                      ImportQuery, MyIn, MyOut, PolicyList, PolicyQuery, RevealIn, RevealOut, SelfCheckIn,
+                      CaseQuery, DisbursementPage, DisbursementQuery, ExclusiveIn, ImportForm, ImportOut, ImportPage,
+                      ImportQuery, MyIn, MyOut, PolicyList, PolicyOut, PolicyQuery, RevealIn, RevealOut, SelfCheckIn,
                       StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, VillageSearchOut, VillageSearchQuery,
                       WithdrawIn)
 
@@ -156,15 +156,27 @@ def report_disposition(run):
 @bp.doc(responses=ERRORS)
 def list_policies(query):
     """Policies that apply in the caller's region: issued by it, below it or above it."""
-    user = actor()
-    above = user.region.path.strip("/").split("/")
-    stmt = (select(SubsidyPolicy).join(Region, Region.id == SubsidyPolicy.region_id)
-            .where(or_(Region.path.startswith(user.region.path, autoescape=True), Region.code.in_(above))))
+    stmt = services.visible_policies(actor().region)
     if "year" in query:
         stmt = stmt.where(SubsidyPolicy.year == query["year"])
     rows = db.session.execute(stmt.order_by(SubsidyPolicy.year.desc(), SubsidyPolicy.category,
                                             SubsidyPolicy.name).limit(1000)).scalars().all()
     return {"items": rows}
+
+
+@bp.post("/subsidies/policies/<int:policy_id>/exclusive")
+@require(*IMPORTERS)
+@bp.input(ExclusiveIn, arg_name="data")
+@bp.output(PolicyOut)
+@bp.doc(responses=ERRORS)
+def set_exclusive(policy_id, data):
+    """Set which policies of the same year may not be received together with this one (互斥政策),
+    for a policy issued in the caller's region; the 不得同时享受 warnings follow. Audited; idempotent
+    on ``client_uuid``. 422 ``policy_not_exclusive`` (an id that is not another policy of its year)."""
+    user = actor()
+    policy = get_scoped(SubsidyPolicy, policy_id, user, "补贴政策", "policy")
+    return idempotency.once(data["client_uuid"], user, "subsidy.policy_exclusive", lambda: (
+        PolicyOut().dump(services.set_exclusive(policy, data["exclusive_with"], user)), 200))
 
 
 @bp.get("/subsidies/beneficiaries")

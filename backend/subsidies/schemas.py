@@ -97,6 +97,13 @@ class PolicyOut(Schema):
     exclusive_with = List(String(), required=True)
 
 
+class ExclusiveIn(Schema):
+    client_uuid = ClientUUID()
+    exclusive_with = List(Integer(validate=Range(min=1)), required=True, validate=Length(max=50),
+                          metadata={"description": "ids of the policies of the same year that may not be received "
+                                                   "together with this one (empty: none)"})
+
+
 class PolicyQuery(Schema):
     year = Integer(validate=Range(min=2000, max=2100))
 
