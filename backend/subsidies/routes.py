@@ -14,7 +14,7 @@ from ..core.auth import actor, require
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..core.pagination import paginate
-from ..core.scoping import get_scoped, scoped
+from ..core.scoping import covers, get_scoped, scoped
 from ..core.spreadsheets import safe_row
 from ..core.uploads import large_upload
 from ..extensions import db
@@ -161,7 +161,12 @@ def list_policies(query):
         stmt = stmt.where(SubsidyPolicy.year == query["year"])
     rows = db.session.execute(stmt.order_by(SubsidyPolicy.year.desc(), SubsidyPolicy.category,
                                             SubsidyPolicy.name).limit(1000)).scalars().all()
-    return {"items": rows}
+    user = actor()
+    writer = user.role in IMPORTERS
+    regions = {r.id: r for r in db.session.execute(select(Region).where(
+        Region.id.in_({p.region_id for p in rows}))).scalars()} if writer and rows else {}
+    return {"items": [{**PolicyOut().dump(p), "editable": writer and covers(user, regions.get(p.region_id))}
+                      for p in rows]}
 
 
 @bp.post("/subsidies/policies/<int:policy_id>/exclusive")
@@ -176,7 +181,7 @@ def set_exclusive(policy_id, data):
     user = actor()
     policy = get_scoped(SubsidyPolicy, policy_id, user, "补贴政策", "policy")
     return idempotency.once(data["client_uuid"], user, "subsidy.policy_exclusive", lambda: (
-        PolicyOut().dump(services.set_exclusive(policy, data["exclusive_with"], user)), 200))
+        {**PolicyOut().dump(services.set_exclusive(policy, data["exclusive_with"], user)), "editable": True}, 200))
 
 
 @bp.get("/subsidies/beneficiaries")

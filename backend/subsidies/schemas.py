@@ -95,6 +95,7 @@ class PolicyOut(Schema):
     department = String(required=True, allow_none=True)
     excluded = String(required=True, allow_none=True)
     exclusive_with = List(String(), required=True)
+    editable = Boolean(metadata={"description": "the caller may set its exclusive policies (issued in their region)"})
 
 
 class ExclusiveIn(Schema):
