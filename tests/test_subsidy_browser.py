@@ -495,7 +495,7 @@ def test_the_lead_sets_exclusive_policies_on_the_policy_screen(app, world, seede
         desk.on("pageerror", lambda e: errors.append(str(e)))
         sign_in(desk, live_server, "t_lead")
         desk.goto(f"{live_server}/subsidies/policies")
-        mine = desk.locator("[data-testid=policy]", has_text="浏览器互斥低保")
+        mine = desk.locator("[data-testid=policy]:has(strong:text-is('浏览器互斥低保'))")
         mine.wait_for()
         county = desk.locator("[data-testid=policy]", has_text="耕地地力保护补贴").first
         assert county.locator("[data-testid=policy-exclusive-edit]").count() == 0
@@ -504,15 +504,17 @@ def test_the_lead_sets_exclusive_policies_on_the_policy_screen(app, world, seede
         desk.screenshot(path=str(artifacts / "policies-1-exclusive-desk.png"))
         desk.click("[data-testid=exclusive-ok]")
         desk.wait_for_selector("[data-testid=exclusive-saved]")
-        mine = desk.locator("[data-testid=policy]", has_text="浏览器互斥低保")
+        mine = desk.locator("[data-testid=policy]:has(strong:text-is('浏览器互斥低保'))")
         assert "浏览器互斥特困" in mine.locator("[data-testid=policy-exclusive]").inner_text()
+        other = desk.locator("[data-testid=policy]:has(strong:text-is('浏览器互斥特困'))").locator("[data-testid=policy-exclusive]")
+        assert "浏览器互斥低保（在该政策中设置）" in other.inner_text()  # the pair, seen from its other side
         desk.screenshot(path=str(artifacts / "policies-2-saved-desk.png"), full_page=True)
         assert errors == [], errors
     finally:
         desk_context.close()
     phone = phones("lead", live_server)
     phone.goto(f"{live_server}/subsidies/policies")
-    mine = phone.locator("[data-testid=policy]", has_text="浏览器互斥低保")
+    mine = phone.locator("[data-testid=policy]:has(strong:text-is('浏览器互斥低保'))")
     mine.wait_for()
     assert "浏览器互斥特困" in mine.inner_text()
     no_sideways_scroll(phone)

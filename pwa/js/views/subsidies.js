@@ -127,12 +127,17 @@ export async function renderPolicies(ctx) {
   const items = data.items || [];
   const years = [...new Set(items.map((p) => p.year))];
   const result = h("div", { "aria-live": "polite" });
+  const namedBy = (p) => items.filter((o) => o.year === p.year && o.id !== p.id && o.exclusive_with.includes(p.name)
+    && !p.exclusive_with.includes(o.name)).map((o) => o.name);
   const policyItem = (p) => h("li", { class: "card policy", "data-testid": "policy", "data-id": p.id },
     h("p", { class: "pay-head" }, h("strong", {}, p.name),
       h("span", { class: "muted" }, `${formatMoney(p.standard_amount)} ${p.unit || ""}`)),
     h("p", { class: "muted small" }, [p.category, p.department].filter(Boolean).join(" · ")),
     h("p", { class: "small", "data-testid": "policy-exclusive" }, t("pol.exclusive"), "：",
-      p.exclusive_with.length ? p.exclusive_with.join("、") : h("span", { class: "muted" }, t("pol.none"))),
+      p.exclusive_with.length ? p.exclusive_with.join("、") : null,
+      // The rule reads a pair from either side: a policy that names this one is shown too.
+      namedBy(p).length ? h("span", { class: "muted" }, (p.exclusive_with.length ? "、" : "") + t("pol.namedBy", { names: namedBy(p).join("、") })) : null,
+      p.exclusive_with.length || namedBy(p).length ? null : h("span", { class: "muted" }, t("pol.none"))),
     p.editable ? h("button", { type: "button", class: "btn", "data-testid": "policy-exclusive-edit",
       onclick: () => editExclusive(p) }, t("pol.edit")) : null);
 
