@@ -125,6 +125,19 @@ def secret_import(app, world):
         db.session.get(ImportRun, run_id).secret = engine.seal_secret([{"username": "x", "password": "y"}])
         db.session.commit()
     return run_id
+def township_policy(app, world):
+    """A policy issued by 锦城街道 (its lead may change it; the county's policies are the county's)."""
+    from backend.core.models import Region, User
+    from backend.extensions import db
+    from backend.subsidies import importer
+    data = "政策名称,类别,补贴标准,单位,年度\n矩阵测试乡镇补贴,社会救助,100,元/人·次,2026\n".encode()
+    with app.app_context(), app.test_request_context(method="POST"):
+        run = importer.run("policies", db.session.get(Region, world["regions"]["jincheng"]),
+                           db.session.get(User, world["users"]["lead"]), "policies.csv", data)
+        db.session.commit()
+        assert run.status == "accepted", run.errors
+        from backend.subsidies.models import SubsidyPolicy
+        return db.session.query(SubsidyPolicy.id).filter_by(name="矩阵测试乡镇补贴", year=2026).scalar()
 
 
 def _unit_body(ids):
@@ -428,6 +441,11 @@ ENDPOINTS = {
     "reissue": Endpoint("POST", "/api/v1/codes/<code>/reissue", lambda i: f"/api/v1/codes/{i['code']}/reissue", 200,
                         roles=("township_lead", "county", "city", "province", "admin"),
                         needs={"project": "approved"}, body=lambda i: {"client_uuid": new_uuid(), "reason": "标牌损坏"}),
+    # ---- subsidy files (issue 11): mutually exclusive policies set on the policy screen
+    "policy_exclusive": Endpoint("POST", "/api/v1/subsidies/policies/<int:policy_id>/exclusive",
+                                 lambda i: f"/api/v1/subsidies/policies/{i['township_policy']}/exclusive", 200,
+                                 roles=("admin", "county", "township_lead"), needs={"township_policy": True},
+                                 body=lambda i: {"client_uuid": new_uuid(), "exclusive_with": []}),
 }
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.
@@ -507,6 +525,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["notification"] = notification_for(app, world, actor)
     if "fund" in endpoint.needs:
         ids["fund"] = fund_for(app, world, endpoint.needs["fund"])
+    if "township_policy" in endpoint.needs:
+        ids["township_policy"] = township_policy(app, world)
     if "subsidy" in endpoint.needs:
         ids["sub"] = subsidy_ids(app, world, ids.get("project") or make_project(stage="approved"))
     client = login_as(actor)

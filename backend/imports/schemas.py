@@ -44,6 +44,7 @@ class ImportProblem(Schema):
 class ImportNote(Schema):
     code = String(required=True)
     message = Nested(MessageSchema, required=True)
+    rows = List(Integer(), metadata={"description": "the spreadsheet rows it is about (a notice's findings)"})
 
 
 class ImportProgress(Schema):

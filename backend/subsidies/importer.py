@@ -15,9 +15,9 @@ from ..extensions import db
 from ..imports import engine, tables
 from ..imports.engine import Skip as _Skip, bulk_insert, cell as _cell, regions_below as _regions_below
 from ..imports.engine import card as _card, id_number as _id_number, name as _name, past_day as _past_day
-from ..imports.engine import phone as _phone, short as _short
+from ..imports.engine import phone as _phone, short as _short, shown as _shown
 from ..imports.tables import CellProblem, squash
-from .models import Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyCase, SubsidyPolicy
+from .models import NOTICE_FINDINGS, Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyCase, SubsidyPolicy
 
 
 def _aliases(**fields):
@@ -43,6 +43,12 @@ PAYMENT = dict(
               "收款卡号|打卡账号|bankcard",
     year="年度|年份|政策年度|year",
 )
+PLACE = dict(
+    village="村|村名|村名称|所属村|村社区|行政村|行政村名称|村委会|所在村|村居|所属村社区|村组|社区|所属社区|社区名称|"
+            "村居委会|居委会|村居名称|所属村居|village",
+    # The township the village is in: a county's file names it, and the village is looked up there.
+    township="乡镇|乡镇街道|镇街|镇街道|所属乡镇|乡镇名称|所属乡镇街道|所在乡镇|街道|镇|乡|township",
+)
 SPECS_ALIASES = {
     "policies": _aliases(
         name="政策名称|补贴名称|补贴项目|补贴政策|项目名称|补贴项目名称|name",
@@ -56,26 +62,25 @@ SPECS_ALIASES = {
         excludes_public_employees="财政供养人员不享受|排除公职人员|公职人员不享受|excludespublicemployees",
         exclusive_with="互斥政策|不得同时享受|互斥|不得同时享受政策|exclusivewith"),
     "beneficiaries": _aliases(
-        **PERSON,
-        village="村|村名|村名称|所属村|村社区|行政村|行政村名称|村委会|所在村|村居|所属村社区|村组|社区|所属社区|社区名称|"
-                "村居委会|居委会|村居名称|所属村居|village",
+        **PERSON, **PLACE,
         bank_card=PAYMENT["bank_card"],
         phone="电话|手机|手机号|手机号码|联系电话|联系方式|phone",
         household="户号|家庭户号|户编号|户口编号|家庭编号|household"),  # not 户主: that column holds 是/否 or a name
     "disbursements": _aliases(
-        **PERSON, **PAYMENT,
+        **PERSON, **PAYMENT, **PLACE,
         status="状态|发放状态|支付状态|兑付状态|交易状态|处理状态|代发状态|入账状态|status",
         paid_on="发放日期|支付日期|到账日期|发放时间|兑付日期|日期|交易日期|入账日期|处理日期|交易时间|paidon",
         reason="原因|失败原因|退回原因|备注|reason",
         voucher="凭证号|流水号|发放流水号|交易流水号|支付流水号|voucher"),
     "notices": _aliases(
-        **PERSON, **{k: PAYMENT[k] for k in ("policy", "period", "quantity", "amount", "year")},
+        **PERSON, **PLACE, **{k: PAYMENT[k] for k in ("policy", "period", "quantity", "amount", "year")},
         published_on="公示日期|公示时间|publishedon"),
     "deaths": _aliases(**PERSON, died_on="死亡日期|死亡时间|注销日期|diedon"),
     "employees": _aliases(**PERSON, employer="工作单位|单位名称|所在单位|单位|employer"),
 }
 REQUIRED = {
-    "policies": ("name", "category", "standard_amount", "year"),
+    # The year may instead be in the title ("2026年惠农补贴政策清单"): see PolicyImporter.prepare.
+    "policies": ("name", "category", "standard_amount"),
     "beneficiaries": ("name", "id_number", "village"),
     # The policy and the period may instead be in the title ("2026年耕地地力保护补贴发放清册"), the
     # period also in a year column: see PaymentImporter.prepare.
@@ -89,6 +94,7 @@ KIND_NAMES = {"policies": ("补贴政策清单", "policy list"), "beneficiaries"
               "deaths": ("死亡人员名单", "death list"), "employees": ("财政供养人员名单", "public-employee list")}
 FIELD_NAMES = {
     "name": ("姓名", "name"), "id_number": ("身份证号", "ID number"), "village": ("村", "village"),
+    "township": ("乡镇", "township"),
     "bank_card": ("银行卡号", "bank card"), "phone": ("电话", "phone"), "household": ("户号", "household"),
     "policy": ("补贴项目", "policy"), "period": ("期间", "period"), "quantity": ("数量", "quantity"),
     "amount": ("金额", "amount"), "status": ("状态", "status"), "paid_on": ("发放日期", "paid date"),
@@ -160,6 +166,20 @@ class Importer(engine.Importer):
 # ---------------------------------------------------------------- policies
 
 class PolicyImporter(Importer):
+    def prepare(self, table):
+        """A list for one year often says the year only in its title ("2026年惠农补贴政策清单"): it is
+        then every row's year."""
+        if "year" in table.columns:
+            return
+        found = re.search(r"(20\d{2})\s*年", table.title)
+        if found is None:
+            self.report.add(None, "year", "header_missing", "缺少“年度”列（或在表格标题中写明年度，如“2026年补贴政策清单”）",
+                            "No year column (nor a year in the sheet's title, e.g. 2026年补贴政策清单)")
+            return
+        table.columns["year"] = f"标题：{found.group(0)}"
+        for _, cells in table.rows:
+            cells["year"] = found[1]
+
     def parse_row(self, n, c):
         r = self.report
         row = {"name": _cell(_name, n, c, "name", r, required=True, max_len=100),
@@ -207,38 +227,106 @@ class PolicyImporter(Importer):
 
 # ---------------------------------------------------------------- beneficiaries
 
-class BeneficiaryImporter(Importer):
-    def __init__(self, region, report):
-        super().__init__(region, report)
-        villages = [r for r in _regions_below(region) if r.level == "village"]
+class Villages:
+    """The villages under the importing region, found by code or name — inside the township the file
+    names (a 乡镇 column, or the township written before the village: 锦城街道钱王社区, 锦城街道 钱王社区,
+    锦城街道-钱王社区), so that two villages of one name in two townships are told apart and a village
+    that exists, but not in the township the row says, is that row's error."""
+
+    def __init__(self, region):
+        below = _regions_below(region)
+        villages = [r for r in below if r.level == "village"]
+        self.townships = [r for r in below if r.level == "township"]
         self.by_code = {v.code: v for v in villages}
         self.by_name, self.by_stem = {}, {}
         for v in villages:
             self.by_name.setdefault(squash(v.name), []).append(v)
             self.by_stem.setdefault(_village_stem(squash(v.name)), []).append(v)
-        self.columns = set()
+        self.township_names = {}
+        for t in self.townships:
+            for key in {squash(t.name), _township_stem(squash(t.name))}:
+                self.township_names.setdefault(key, []).append(t)
 
-    def village(self, value):
+    def township(self, value):
+        """A 乡镇 cell: the township's code, name or name without 街道/镇/乡."""
+        text = tables.text(value)
+        key = squash(text)
+        found = ([t for t in self.townships if t.code == key] or self.township_names.get(key)
+                 or self.township_names.get(_township_stem(key)) or [])
+        if len(found) == 1:
+            return found[0]
+        known = "、".join(sorted(t.name for t in self.townships)[:30])
+        raise CellProblem("unknown_township", f"本辖区没有“{text}”这个乡镇（街道）（本辖区的乡镇：{known or '无'}）",
+                          f"No township '{text}' in this region (its townships: {known or 'none'})")
+
+    def __call__(self, value, township=None):
         text = tables.text(value)
         key = squash(text)
         if key in self.by_code:
-            return self.by_code[key]
-        # 钱王社区, 锦城街道钱王社区 or 钱王社区3组: the village's own name, with a township before it or a
-        # group (组) after it.
-        found = (self.by_name.get(key) or [v for name, vs in self.by_name.items() if key.endswith(name) for v in vs]
-                 or [v for name, vs in self.by_name.items() if key.startswith(name) for v in vs]
-                 or [v for name, vs in self.by_name.items() if name in key for v in vs]  # 锦城街道钱王社区3组
-                 # 钱王村 or 钱王 for 钱王社区: the same name without its 村/社区/居委会
-                 or [v for stem, vs in self.by_stem.items() if _village_stem(key) == stem for v in vs])
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise CellProblem("village_ambiguous", f"“{text}”在本辖区有多个同名村，请写村代码或乡镇+村名",
-                              f"Several villages here are called '{text}'; give the village code or township + village")
-        known = sorted({v.name for vs in self.by_name.values() for v in vs})
+            return self._inside(self.by_code[key], township, text)
+        found = self.by_name.get(key) or self.by_stem.get(_village_stem(key))
+        if not found:
+            # 锦城街道钱王社区: the township before the village (the longest township name that starts it).
+            for name in sorted(self.township_names, key=len, reverse=True):
+                if len(key) > len(name) and key.startswith(name) and len(self.township_names[name]) == 1:
+                    written = self.township_names[name][0]
+                    rest = self._find(key[len(name):])
+                    if not rest:
+                        continue
+                    if township is not None and written.id != township.id:
+                        raise CellProblem("township_mismatch", f"“{text}”中的乡镇“{written.name}”与乡镇列的“{township.name}”不一致",
+                                          f"'{text}' names township {written.name}, the township column {township.name}")
+                    township, found = written, rest
+                    break
+            else:
+                found = self._find(key)
+        inside = [v for v in found if township is None or v.path.startswith(township.path)]
+        if len(inside) == 1:
+            return inside[0]
+        if len(inside) > 1:
+            raise CellProblem("village_ambiguous", f"“{text}”在本辖区有多个同名村，请写村代码或乡镇+村名（如“锦城街道钱王社区”），"
+                              "或加一列“乡镇”", f"Several villages here are called '{text}'; give the village code, "
+                              "township + village (锦城街道钱王社区), or a township column")
+        if found:  # the village exists, in another township than the row says
+            elsewhere = "、".join(sorted({self._township_of(v) for v in found}))
+            raise CellProblem("village_not_in_township", f"“{township.name}”没有“{text}”这个村（同名村在：{elsewhere}）",
+                              f"Township {township.name} has no village '{text}' (a village of that name is in {elsewhere})")
+        known = sorted({v.name for vs in self.by_name.values() for v in vs
+                        if township is None or v.path.startswith(township.path)})
         listed = "、".join(known[:30]) + ("等" if len(known) > 30 else "")
-        raise CellProblem("unknown_village", f"本辖区没有“{text}”这个村（本辖区的村：{listed}）",
-                          f"No village '{text}' in this region (its villages: {listed})")
+        where_zh, where_en = (f"“{township.name}”", township.name) if township is not None else ("本辖区", "this region")
+        raise CellProblem("unknown_village", f"{where_zh}没有“{text}”这个村（{where_zh}的村：{listed}）",
+                          f"No village '{text}' in {where_en} (its villages: {listed})")
+
+    def _find(self, key):
+        # 钱王社区, 锦城街道钱王社区 or 钱王社区3组: the village's own name, with more before it or a
+        # group (组) after it.
+        return (self.by_name.get(key) or [v for name, vs in self.by_name.items() if key.endswith(name) for v in vs]
+                or [v for name, vs in self.by_name.items() if key.startswith(name) for v in vs]
+                or [v for name, vs in self.by_name.items() if name in key for v in vs]  # 锦城街道钱王社区3组
+                # 钱王村 or 钱王 for 钱王社区: the same name without its 村/社区/居委会
+                or [v for stem, vs in self.by_stem.items() if _village_stem(key) == stem for v in vs]
+                or [v for v in self.by_code.values() if v.code == key])
+
+    def _inside(self, village, township, text):
+        if township is not None and not village.path.startswith(township.path):
+            raise CellProblem("village_not_in_township", f"“{township.name}”没有“{text}”这个村（它在{self._township_of(village)}）",
+                              f"Township {township.name} has no village '{text}' (it is in {self._township_of(village)})")
+        return village
+
+    def _township_of(self, village):
+        return next((t.name for t in self.townships if village.path.startswith(t.path)), village.name)
+
+
+def _township_stem(key):
+    return re.sub(r"(街道办事处|街道|镇|乡)$", "", key) or key
+
+
+class BeneficiaryImporter(Importer):
+    def __init__(self, region, report):
+        super().__init__(region, report)
+        self.villages = Villages(region)
+        self.columns = set()
 
     def prepare(self, table):
         self.columns = set(table.columns)
@@ -246,7 +334,8 @@ class BeneficiaryImporter(Importer):
     def parse_row(self, n, c):
         r = self.report
         row = self.person_fields(n, c, {"name": _cell(_name, n, c, "name", r, required=True)})
-        row["village"] = _cell(self.village, n, c, "village", r, required=True)
+        township = _cell(self.villages.township, n, c, "township", r)
+        row["village"] = _cell(lambda v: self.memo(self.villages, v, township), n, c, "village", r, required=True)
         row["bank_card"] = _cell(_card, n, c, "bank_card", r)
         row["phone"] = _cell(_phone, n, c, "phone", r)
         row["household"] = _cell(_short, n, c, "household", r, max_len=60)
@@ -345,13 +434,27 @@ class PolicyLookup:
     def names(self):
         return set(self.by_name)
 
+    def near(self, key, n=3):
+        """The policies a clerk probably meant: names that hold what they wrote, or hold it whole
+        (养老金 → 城乡居民基础养老金), then names that are close (耕地保护补贴 → 耕地地力保护补贴)."""
+        if not key:
+            return []
+        scored = []
+        for name in self.by_name:
+            ratio = difflib.SequenceMatcher(None, key, name).ratio()
+            bare = re.sub(r"(补贴|补助|资金|津贴)$", "", key)
+            contained = len(bare) >= 2 and (bare in name or name in key)
+            if contained or ratio >= 0.6:
+                scored.append((not contained, -ratio, name))
+        return [name for *_, name in sorted(scored)[:n]]
+
     def __call__(self, value, year):
         text = tables.text(value)
         # "2026年耕地地力保护补贴": the year written before the name.
         key = squash(text)
         years = self.by_name.get(key) or self.by_name.get(re.sub(r"^\d{4}年?度?", "", key))
         if not years:
-            near = [self.written[k] for k in difflib.get_close_matches(key, list(self.by_name), n=3, cutoff=0.6)]
+            near = [self.written[k] for k in self.near(re.sub(r"^\d{4}年?度?", "", key))]
             hint_zh = f"，是不是“{'”或“'.join(near)}”？" if near else "（请先导入政策清单）"
             hint_en = f"; did you mean {' or '.join(near)}?" if near else " (import the policy list first)"
             raise CellProblem("unknown_policy", f"没有名为“{text}”的补贴政策{hint_zh}", f"No policy called '{text}'{hint_en}")
@@ -369,6 +472,7 @@ class PaymentImporter(Importer):
     def __init__(self, region, report):
         super().__init__(region, report)
         self.policies = PolicyLookup(region)
+        self._villages = None  # read when a row names its village
 
     title_year = None
 
@@ -401,15 +505,19 @@ class PaymentImporter(Importer):
             for _, cells in table.rows:
                 cells["period"] = cells.get("year") if source else title_period
 
-    def payment_fields(self, n, c):
+    def payment_fields(self, n, c, amount=tables.decimal):
         r = self.report
         row = self.person_fields(n, c, {"name": _cell(lambda v: self.memo(_name, v), n, c, "name", r)
                                         if "name" in c else None})
+        return self.payment_values(n, c, row, amount)
+
+    def payment_values(self, n, c, row, amount=tables.decimal):
+        r = self.report
         row["period"] = _cell(lambda v: self.memo(tables.period, v, self.title_year), n, c, "period", r, required=True)
         year = _cell(tables.year, n, c, "year", r) or (int(row["period"][:4]) if row["period"] else None)
         row["policy_id"] = (_cell(lambda v: self.memo(self.policies, v, year), n, c, "policy", r, required=True)
                             if year else None)
-        row["amount"] = _cell(lambda v: self.memo(tables.decimal, v), n, c, "amount", r, required=True)
+        row["amount"] = _cell(lambda v: self.memo(amount, v), n, c, "amount", r, required=True)
         quantity = _cell(lambda v: self.memo(tables.decimal, v, 3), n, c, "quantity", r)
         if quantity is None:
             # A per-month policy (元/人·月) paid for a quarter, a half or a year covers that many months.
@@ -417,7 +525,23 @@ class PaymentImporter(Importer):
             monthly = row["policy_id"] is not None and "月" in self.policies.units.get(row["policy_id"], "")
             quantity = Decimal(months if monthly else 1)
         row["quantity"] = quantity
+        row["village"] = self.place(n, c)
         return row
+
+    def place(self, n, c):
+        """The village a row names (with its township), or None when the file has no village column."""
+        if tables._blank(c.get("village")):
+            if not tables._blank(c.get("township")):
+                _cell(self.villages.township, n, c, "township", self.report)
+            return None
+        township = _cell(lambda v: self.memo(self.villages.township, v), n, c, "township", self.report)
+        return _cell(lambda v: self.memo(self.villages, v, township), n, c, "village", self.report)
+
+    @property
+    def villages(self):
+        if self._villages is None:
+            self._villages = Villages(self.region)
+        return self._villages
 
     def check_people(self, parsed):
         self.found = found = self.people(parsed)
@@ -433,6 +557,17 @@ class PaymentImporter(Importer):
                 self.report.add(number, "name", "name_mismatch", f"姓名与身份证号登记的“{pii.mask_name(person.name)}”不符",
                                 f"The name does not match the one registered for this ID ({pii.mask_name(person.name)})",
                                 row["name"])
+            elif row.get("village") is not None and row["village"].id != person.region_id:
+                # Paid as a villager of one village, registered in another: a moved person whose
+                # register was not updated, or a payment booked to the wrong person.
+                registered = self.region_name(person.region_id)
+                self.report.add(number, "village", "village_mismatch",
+                                f"村与此人在补贴对象名单中登记的“{registered}”不符（如已迁居，请先更新补贴对象名单）",
+                                f"The village differs from the one this person is registered in ({registered}); if they "
+                                "moved, update the beneficiary list first", row["village"].name)
+
+    def region_name(self, region_id):
+        return db.session.get(Region, region_id).name  # (the session's identity map keeps each region once)
 
     def in_region(self, region_id):
         if not hasattr(self, "_inside"):
@@ -533,38 +668,191 @@ def _key(open_key, paid_on):
 
 
 class NoticeImporter(PaymentImporter):
+    """The public notice (公示) as it was posted. Its names and ID numbers are often masked (张*明,
+    330112********1234): a line is matched to a beneficiary by the digits it shows, its name and its
+    village. A line that matches nobody (or several people), or that holds an impossible value (a
+    negative amount), is not a reason to refuse the notice: it is kept as posted with its finding,
+    named in the run's notes and raised as a warning (subsidy_notice_mismatch)."""
+
     def parse_row(self, n, c):
-        row = self.payment_fields(n, c)
-        row["published_on"] = _cell(tables.day, n, c, "published_on", self.report)
+        r = self.report
+        row = {"name": _cell(lambda v: self.memo(_posted_name, v), n, c, "name", r) if "name" in c else None}
+        row.update(_cell(lambda v: self.memo(_posted_id, v), n, c, "id_number", r)
+                   or {"id_number": None, "id_hash": None, "id_pattern": None, "id_shown": None,
+                       "finding": "id_missing"})
+        if row["id_number"]:
+            row["id_hash"] = self.blind(row["id_number"], "id_number")
+        self.payment_values(n, c, row, amount=_signed_amount)
+        row["published_on"] = _cell(tables.day, n, c, "published_on", r)
         return row
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: (row["policy_id"], row["id_hash"], row["period"]),
-                        "同一对象、政策和期间", "same person, policy and period")
-        self.check_people(parsed)
+        self.found = self.people([(n, row) for n, row in parsed if row["id_hash"]])
+        for _, row in parsed:
+            row["person"] = None
+            if row["finding"] is None:
+                row["person"], row["finding"] = self.match(row)
+            if row["finding"] is None and row["amount"] is not None and row["amount"] < 0:
+                row["finding"] = "negative_amount"
+            row["posted_key"] = _key(
+                f"notice|{row['policy_id']}|{row['period']}|{_bare(row['name'] or '')}|{row['id_hash'] or row['id_shown']}|"
+                f"{row['village'].id if row['village'] is not None else ''}", None)
+            row["line_key"] = None if row["person"] is not None else row["posted_key"]
+        self.duplicates(parsed, lambda row: (row["policy_id"], row["person"].id, row["period"]) if row["person"] is not None
+                        else row["line_key"], "同一对象、政策和期间", "same person, policy and period")
+
+    def match(self, row):
+        """(the beneficiary, None) for a line that names exactly one person in scope, else (None or the
+        person, the finding's code)."""
+        if row["id_hash"]:
+            person = self.found.get(row["id_hash"])
+            if person is None:
+                return None, "unknown_beneficiary"
+            if not self.in_region(person.region_id):
+                return None, "out_of_scope"
+            if row["name"] and not _name_fits(row["name"], person.name):
+                return None, "name_mismatch"
+            if row["village"] is not None and row["village"].id != person.region_id:
+                return None, "village_mismatch"
+            return person, None
+        if not row["name"] or len(re.sub(r"\*", "", row["id_pattern"])) < 4:
+            return None, "unmatched"  # too little shown to tell who it is
+        fits = [p for p in self.candidates(row["village"], row["name"][0])
+                if _name_fits(row["name"], p.name) and _id_fits(row["id_pattern"], p)]
+        if len(fits) == 1:
+            return fits[0], None
+        return None, "ambiguous" if fits else "unmatched"
+
+    def candidates(self, village, first):
+        """The beneficiaries of ``village`` (or of the whole region) whose name starts with ``first``."""
+        key = (village.id if village is not None else None, first)
+        if not hasattr(self, "_candidates"):
+            self._candidates = {}
+        if key not in self._candidates:
+            where = ([Beneficiary.region_id == village.id] if village is not None
+                     else [Beneficiary.region_id.in_(sorted(self.inside))])
+            self._candidates[key] = db.session.execute(
+                select(Beneficiary.id, Beneficiary.id_hash, Beneficiary.region_id, Beneficiary.name, Beneficiary.id_enc,
+                       Beneficiary.id_mask).where(*where, Beneficiary.name.startswith(first, autoescape=True))).all()
+        return self._candidates[key]
+
+    @property
+    def inside(self):
+        self.in_region(None)
+        return self._inside
 
     def write(self, parsed, batch_id):
+        policies = {row["policy_id"] for _, row in parsed}
         existing = {(n.policy_id, n.beneficiary_id, n.period): n for n in db.session.execute(
-            select(NoticeEntry).where(NoticeEntry.policy_id.in_({row["policy_id"] for _, row in parsed}))).scalars()}
-        counts, new = [0, 0, 0], []
-        for _, row in parsed:
-            person = self.found[row["id_hash"]]
-            old = existing.get((row["policy_id"], person.id, row["period"]))
-            values = {"quantity": row["quantity"], "amount": row["amount"], "published_on": row["published_on"]}
+            select(NoticeEntry).where(NoticeEntry.policy_id.in_(policies), NoticeEntry.beneficiary_id.is_not(None))).scalars()}
+        keys = [row["posted_key"] for _, row in parsed]  # (a line kept unmatched before, matched now, is found by it)
+        posted = {}
+        for start in range(0, len(keys), 5000):
+            posted.update((n.line_key, n) for n in db.session.execute(
+                select(NoticeEntry).where(NoticeEntry.line_key.in_(keys[start:start + 5000]))).scalars())
+        counts, new, findings = [0, 0, 0], [], {}
+        for number, row in parsed:
+            person = row["person"]
+            if row["finding"]:
+                findings.setdefault(row["finding"], []).append(number)
+            if person is not None:
+                old = existing.get((row["policy_id"], person.id, row["period"])) or posted.get(row["posted_key"])
+                region_id = person.region_id
+            else:
+                old = posted.get(row["posted_key"])
+                region_id = row["village"].id if row["village"] is not None else self.region.id
+            values = {"region_id": region_id, "beneficiary_id": person.id if person is not None else None,
+                      "quantity": row["quantity"], "amount": row["amount"], "published_on": row["published_on"],
+                      "posted_name": row["name"], "posted_id": row["id_shown"], "finding": row["finding"],
+                      "line_key": row["line_key"]}
             if old is None:
-                new.append({"region_id": person.region_id, "policy_id": row["policy_id"], "beneficiary_id": person.id,
-                            "period": row["period"], "batch_id": batch_id, **values})
+                new.append({"policy_id": row["policy_id"], "period": row["period"], "batch_id": batch_id, **values})
             elif any(getattr(old, k) != v for k, v in values.items()):
-                self.remember(old, (*values, "batch_id"))
+                self.remember(old, NOTICE_COLUMNS)
                 for k, v in values.items():
                     setattr(old, k, v)
                 old.batch_id = batch_id
                 counts[1] += 1
             else:
                 counts[2] += 1
+        db.session.flush()  # (a line now matched gives up its line_key before a new line could take it)
         bulk_insert(NoticeEntry.__table__, new)
         counts[0] = len(new)
+        for code, rows in findings.items():
+            zh, en = NOTICE_FINDINGS[code]
+            shown = "、".join(str(n) for n in rows[:20]) + ("等" if len(rows) > 20 else "")
+            self.notes.append({"code": f"notice_{code}", "rows": rows[:200], "message": {
+                "zh": f"第 {shown} 行（共 {len(rows)} 行）：{zh}。已按公示原样保存，并列入风险预警（公示与实发不符）",
+                "en": f"Rows {', '.join(str(n) for n in rows[:20])} ({len(rows)} in all): {en}. Kept as posted and "
+                      "raised as a warning (notice differs from payment)"}})
         return counts
+
+
+NOTICE_COLUMNS = ("region_id", "beneficiary_id", "quantity", "amount", "published_on", "posted_name", "posted_id",
+                  "finding", "line_key", "batch_id")
+
+
+def _posted_name(value):
+    """A name as a notice shows it: whole, or masked (张*明, 张**, 欧阳*)."""
+    return _name(re.sub("[＊×]", "*", tables.text(value)))
+
+
+def _posted_id(value):
+    """An ID number as a notice shows it: whole (checked like any), or masked (330112********1234).
+    {id_number: the whole number or None, id_pattern: 18 characters with * where hidden, id_shown: what
+    is kept (never a whole number), finding: None or why the number cannot be used}."""
+    raw = re.sub("[＊]", "*", tables.code_text(value)).replace(" ", "")
+    if "*" in raw:
+        shown = raw[:24]
+        head, tail = re.match(r"^([0-9Xx]*)", raw)[1], re.search(r"([0-9Xx]*)$", raw)[1]
+        pattern = (raw.upper() if len(raw) == 18 else
+                   (head + "*" * max(0, 18 - len(head) - len(tail)) + tail).upper()[:18])
+        return {"id_number": None, "id_hash": None, "id_pattern": pattern, "id_shown": shown, "finding": None}
+    try:
+        normal = _id_number(raw)
+    except CellProblem:
+        digits = pii.plain(raw)
+        return {"id_number": None, "id_hash": None, "id_pattern": None, "id_shown": _shown("id_number", digits),
+                "finding": "id_invalid"}
+    return {"id_number": normal, "id_hash": None, "id_pattern": None, "id_shown": pii.mask_id(normal), "finding": None}
+
+
+def _signed_amount(value):
+    """An amount as posted: a negative one is kept (it is a finding, not a reason to refuse the notice)."""
+    text = tables.text(value) if isinstance(value, str) else value
+    if isinstance(text, str) and re.match(r"^\s*[-－−]", text):
+        return -tables.decimal(re.sub(r"^\s*[-－−]", "", text))
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and value < 0:
+        return -tables.decimal(-value)
+    return tables.decimal(value)
+
+
+def _name_fits(posted, name):
+    """Whether a registered name fits a posted one: equal, or equal where the posted one is not masked
+    (张*明 fits 张三明; 张* fits any name of two to four characters starting with 张)."""
+    posted, name = _bare(posted), _bare(name)
+    if "*" not in posted:
+        return posted == name
+    if re.fullmatch(r"[^*]+\*", posted) and 2 <= len(name) <= len(posted) + 2 and name.startswith(posted[:-1]):
+        return True
+    return len(posted) == len(name) and all(p == "*" or p == c for p, c in zip(posted, name))
+
+
+def _bare(name):
+    return re.sub(r"[\s·•・.﹒‧]", "", tables.text(name))  # (squash would drop the * of a masked name)
+
+
+def _id_fits(pattern, person):
+    """Whether a beneficiary's ID number has the digits a masked one shows: compared with the stored
+    mask first (first six and last four digits), decrypted only when the notice shows more."""
+    mask = person.id_mask or ""
+    for i, ch in enumerate(pattern):
+        if ch != "*" and i < len(mask) and mask[i] != "*" and mask[i].upper() != ch:
+            return False
+    if all(ch == "*" or (i < len(mask) and mask[i] != "*") for i, ch in enumerate(pattern)):
+        return True
+    full = pii.decrypt(person.id_enc, "id_number").upper()
+    return len(full) == len(pattern) and all(p == "*" or p == c for p, c in zip(pattern, full))
 
 
 # ---------------------------------------------------------------- reference lists

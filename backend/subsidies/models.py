@@ -103,8 +103,27 @@ class Disbursement(db.Model):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
 
 
+# Why a line of a notice, kept as posted, is a finding rather than a line like the others.
+NOTICE_FINDINGS = {
+    "unmatched": ("补贴对象名单中找不到与之相符的人", "nobody on the beneficiary list matches it"),
+    "ambiguous": ("补贴对象名单中有多人与之相符，无法确定是谁", "several people on the beneficiary list match it"),
+    "unknown_beneficiary": ("该身份证号不在补贴对象名单中", "the ID number is not on the beneficiary list"),
+    "out_of_scope": ("此人不属于本辖区", "the person is outside this region"),
+    "name_mismatch": ("姓名与身份证号登记的不符", "the name differs from the one registered for the ID number"),
+    "village_mismatch": ("村与此人登记的村不符", "the village differs from the one the person is registered in"),
+    "id_invalid": ("身份证号本身有误（位数、校验位或出生日期不对）", "the ID number itself is wrong (length, check digit or birth date)"),
+    "id_missing": ("没有身份证号", "no ID number"),
+    "negative_amount": ("公示金额为负数", "the amount on the notice is negative"),
+}
+
+
 class NoticeEntry(db.Model):
-    """One line of a village's public notice (公示) for a policy and period."""
+    """One line of a village's public notice (公示) for a policy and period, as it was posted: a line
+    matched to a beneficiary, or one that could not be matched (``beneficiary_id`` empty) or holds an
+    impossible value — kept with its ``finding`` (a NOTICE_FINDINGS code), as evidence of what was
+    posted. ``posted_name``/``posted_id`` are the name and ID number as the notice showed them (an ID
+    number shown whole is kept only masked); ``line_key`` identifies a line that is not matched across
+    imports of the same notice."""
     __tablename__ = "subsidy_notices"
     __table_args__ = (UniqueConstraint("policy_id", "beneficiary_id", "period"),
                       Index("ix_subsidy_notices_region_period", "region_id", "period"))
@@ -112,12 +131,16 @@ class NoticeEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"))
-    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
     period: Mapped[str] = mapped_column(String(10))
     quantity: Mapped[Decimal] = mapped_column(Quantity, default=1)
     amount: Mapped[Decimal] = mapped_column(Money)
     published_on: Mapped[date | None] = mapped_column(Date)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
+    posted_name: Mapped[str | None] = mapped_column(String(40))
+    posted_id: Mapped[str | None] = mapped_column(String(24))
+    finding: Mapped[str | None] = mapped_column(String(30))
+    line_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class DeathRecord(db.Model):

@@ -1,27 +1,28 @@
 """Subsidies over HTTP: masked lists, audited reveals, villagers' cases (staff side), and the public
 village page, self-check and "没收到". (Imports: backend/imports.)"""
 from flask import request
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..core import idempotency, pii
 from ..core.auth import actor, require
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..core.pagination import paginate
-from ..core.scoping import get_scoped, scoped
+from ..core.scoping import covers, get_scoped, scoped
 from ..extensions import db
 from ..imports import tables
 from ..qrcodes import services as qrcodes
 from . import bp, services
 from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyPolicy
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
-                      CaseQuery, DisbursementPage, DisbursementQuery, MyIn, MyOut, PolicyList, PolicyQuery, RevealIn,
+                      CaseQuery, DisbursementPage, DisbursementQuery, ExclusiveIn, MyIn, MyOut, PolicyList, PolicyOut, PolicyQuery, RevealIn,
                       RevealOut, SelfCheckIn, StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, VillageSearchOut,
                       VillageSearchQuery)
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415, 422]
 STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
 ANSWERERS = ("admin", "county", "township_lead")
+EDITORS = ("admin", "county", "township_lead")  # who sets a policy's exclusive policies
 
 
 @bp.get("/subsidies/policies")
@@ -31,15 +32,32 @@ ANSWERERS = ("admin", "county", "township_lead")
 @bp.doc(responses=ERRORS)
 def list_policies(query):
     """Policies that apply in the caller's region: issued by it, below it or above it."""
-    user = actor()
-    above = user.region.path.strip("/").split("/")
-    stmt = (select(SubsidyPolicy).join(Region, Region.id == SubsidyPolicy.region_id)
-            .where(or_(Region.path.startswith(user.region.path, autoescape=True), Region.code.in_(above))))
+    stmt = services.visible_policies(actor().region)
     if "year" in query:
         stmt = stmt.where(SubsidyPolicy.year == query["year"])
     rows = db.session.execute(stmt.order_by(SubsidyPolicy.year.desc(), SubsidyPolicy.category,
                                             SubsidyPolicy.name).limit(1000)).scalars().all()
-    return {"items": rows}
+    user = actor()
+    writer = user.role in EDITORS
+    regions = {r.id: r for r in db.session.execute(select(Region).where(
+        Region.id.in_({p.region_id for p in rows}))).scalars()} if writer and rows else {}
+    return {"items": [{**PolicyOut().dump(p), "editable": writer and covers(user, regions.get(p.region_id))}
+                      for p in rows]}
+
+
+@bp.post("/subsidies/policies/<int:policy_id>/exclusive")
+@require(*EDITORS)
+@bp.input(ExclusiveIn, arg_name="data")
+@bp.output(PolicyOut)
+@bp.doc(responses=ERRORS)
+def set_exclusive(policy_id, data):
+    """Set which policies of the same year may not be received together with this one (互斥政策),
+    for a policy issued in the caller's region; the 不得同时享受 warnings follow. Audited; idempotent
+    on ``client_uuid``. 422 ``policy_not_exclusive`` (an id that is not another policy of its year)."""
+    user = actor()
+    policy = get_scoped(SubsidyPolicy, policy_id, user, "补贴政策", "policy")
+    return idempotency.once(data["client_uuid"], user, "subsidy.policy_exclusive", lambda: (
+        {**PolicyOut().dump(services.set_exclusive(policy, data["exclusive_with"], user)), "editable": True}, 200))
 
 
 @bp.get("/subsidies/beneficiaries")

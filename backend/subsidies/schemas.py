@@ -24,6 +24,14 @@ class PolicyOut(Schema):
     department = String(required=True, allow_none=True)
     excluded = String(required=True, allow_none=True)
     exclusive_with = List(String(), required=True)
+    editable = Boolean(metadata={"description": "the caller may set its exclusive policies (issued in their region)"})
+
+
+class ExclusiveIn(Schema):
+    client_uuid = ClientUUID()
+    exclusive_with = List(Integer(validate=Range(min=1)), required=True, validate=Length(max=50),
+                          metadata={"description": "ids of the policies of the same year that may not be received "
+                                                   "together with this one (empty: none)"})
 
 
 class PolicyQuery(Schema):

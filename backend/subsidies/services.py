@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import jwt
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import jobs
 from ..core import audit, auth, clock, limits, pii
@@ -118,8 +118,8 @@ def village_page(code_row, village, period=None):
     notice = []
     if period:
         rows = db.session.execute(
-            select(NoticeEntry, Beneficiary.name, SubsidyPolicy.name)
-            .join(Beneficiary, Beneficiary.id == NoticeEntry.beneficiary_id)
+            select(NoticeEntry, func.coalesce(Beneficiary.name, NoticeEntry.posted_name, ""), SubsidyPolicy.name)
+            .outerjoin(Beneficiary, Beneficiary.id == NoticeEntry.beneficiary_id)  # a line kept as posted, too
             .join(SubsidyPolicy, SubsidyPolicy.id == NoticeEntry.policy_id)
             .where(NoticeEntry.region_id == village.id, NoticeEntry.period == period)
             .order_by(SubsidyPolicy.name, NoticeEntry.id)).all()
@@ -283,3 +283,37 @@ def answer_case(case, actor, answer):
     audit.record(actor, "subsidy.case_answer", subject=case)
     jobs.touch(regions=[case.region_id])
     return case
+
+
+# ---------------------------------------------------------------- policies
+
+def visible_policies(region):
+    """Policies that apply in ``region``: issued by it, below it or above it."""
+    above = region.path.strip("/").split("/")
+    return (select(SubsidyPolicy).join(Region, Region.id == SubsidyPolicy.region_id)
+            .where(Region.path.startswith(region.path, autoescape=True) | Region.code.in_(above)))
+
+
+def set_exclusive(policy, other_ids, actor):
+    """Name the policies (of the same year, that apply where the actor is) that may not be received
+    together with ``policy`` (互斥政策): stored by name like the policy list's column, audited, and
+    the 不得同时享受 rule looks again. 422 ``policy_not_exclusive`` for an id that is not such a policy."""
+    others = {p.id: p for p in db.session.execute(
+        visible_policies(actor.region).where(SubsidyPolicy.id.in_(set(other_ids)))).scalars()} if other_ids else {}
+    for i, pid in enumerate(other_ids):
+        other = others.get(pid)
+        why = ("not a policy here" if other is None else "the policy itself" if pid == policy.id
+               else "another year" if other.year != policy.year else None)
+        if why:
+            raise ApiError(422, "policy_not_exclusive", "只能选择同一年度的其他政策作为互斥政策",
+                           "Only other policies of the same year can be exclusive with this one",
+                           fields=[{"path": f"json.exclusive_with.{i}", "message": why}])
+    names = sorted({others[pid].name for pid in other_ids})
+    before = list(policy.exclusive_with or [])
+    if sorted(before) != names:
+        policy.exclusive_with = names
+        audit.record(actor, "subsidy.policy_exclusive", subject=policy, before=before, after=names)
+        jobs.touch(regions=[policy.region_id])
+        db.session.flush()
+    return policy
+

@@ -32,6 +32,7 @@ const ROUTES = [
   // 一村一码: the village's notice board and the villager's self-check, for anyone.
   [/^\/v\/([^/]+)\/?$/, "./views/village.js", "render", false],
   [/^\/subsidies\/?$/, "./views/subsidies.js", "renderHome", true],
+  [/^\/subsidies\/policies\/?$/, "./views/subsidies.js", "renderPolicies", true],
   [/^\/subsidies\/import\/?$/, "./views/subsidies.js", "renderImport", true],
   [/^\/subsidies\/cases\/?$/, "./views/subsidies.js", "renderCases", true],
   [/^\/subsidies\/people\/(\d+)\/?$/, "./views/subsidies.js", "renderPerson", true],

@@ -1,7 +1,7 @@
 // Staff side of the subsidies: /subsidies (search beneficiaries, masked; the village code for the
 // notice board), /subsidies/people/<id> (payments, cases, and 查看完整 with a reason for the roles that
-// may), /subsidies/import (a clerk's file, all or nothing, with the per-row report), /subsidies/cases
-// (villagers' 没收到 cases to answer).
+// may), /subsidies/policies (the policy list; which policies exclude each other, set here), /subsidies/import
+// (a clerk's file, all or nothing, with the per-row report), /subsidies/cases (villagers' 没收到 cases to answer).
 import { api } from "../api.js";
 import { prettyCode } from "../codes.js";
 import { fill, h } from "../dom.js";
@@ -19,7 +19,7 @@ const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(locat
 
 /** The links between the subsidy screens (the current one marked). */
 function tabs(user, here) {
-  const links = [["/subsidies", "subs.tabPeople"],
+  const links = [["/subsidies", "subs.tabPeople"], ["/subsidies/policies", "pol.tab"],
     IMPORTERS.includes(user.role) ? ["/subsidies/import", "subs.tabImport"] : null,
     ["/subsidies/cases", "subs.tabCases"], ["/comments", "subs.tabComments"]].filter(Boolean);
   return h("nav", { class: "tabs", "aria-label": t("subs.title") }, links.map(([href, key]) =>
@@ -110,6 +110,72 @@ function villageCodeSection(user) {
     h("p", { class: "small" }, t("subs.vcIntro")),
     h("label", { for: "vc-village" }, t("subs.vcVillage")),
     h("div", { class: "row" }, select, go), error, body);
+}
+
+// ---- /subsidies/policies -------------------------------------------------------------------------
+
+export async function renderPolicies(ctx) {
+  const { user } = ctx.session;
+  ctx.setTitle(t("pol.title"));
+  let data;
+  try {
+    data = await api("/subsidies/policies");
+  } catch (err) {
+    if (err.status === 401) return signIn(ctx);
+    return errorPage(err, ctx);
+  }
+  const items = data.items || [];
+  const years = [...new Set(items.map((p) => p.year))];
+  const result = h("div", { "aria-live": "polite" });
+  const namedBy = (p) => items.filter((o) => o.year === p.year && o.id !== p.id && o.exclusive_with.includes(p.name)
+    && !p.exclusive_with.includes(o.name)).map((o) => o.name);
+  const policyItem = (p) => h("li", { class: "card policy", "data-testid": "policy", "data-id": p.id },
+    h("p", { class: "pay-head" }, h("strong", {}, p.name),
+      h("span", { class: "muted" }, `${formatMoney(p.standard_amount)} ${p.unit || ""}`)),
+    h("p", { class: "muted small" }, [p.category, p.department].filter(Boolean).join(" · ")),
+    h("p", { class: "small", "data-testid": "policy-exclusive" }, t("pol.exclusive"), "：",
+      p.exclusive_with.length ? p.exclusive_with.join("、") : null,
+      // The rule reads a pair from either side: a policy that names this one is shown too.
+      namedBy(p).length ? h("span", { class: "muted" }, (p.exclusive_with.length ? "、" : "") + t("pol.namedBy", { names: namedBy(p).join("、") })) : null,
+      p.exclusive_with.length || namedBy(p).length ? null : h("span", { class: "muted" }, t("pol.none"))),
+    p.editable ? h("button", { type: "button", class: "btn", "data-testid": "policy-exclusive-edit",
+      onclick: () => editExclusive(p) }, t("pol.edit")) : null);
+
+  /** Tick the policies of the same year that may not be received together with ``p``. */
+  function editExclusive(p) {
+    const key = uuid();  // one per sheet: a retry is the same request
+    const others = items.filter((o) => o.year === p.year && o.id !== p.id);
+    const boxes = others.map((o) => h("input", { type: "checkbox", id: `ex-${o.id}`, value: o.id,
+      checked: p.exclusive_with.includes(o.name), "data-testid": "exclusive-option" }));
+    sheet({
+      title: t("pol.editTitle", { name: p.name }), testid: "exclusive", okText: t("pol.save"),
+      intro: others.length ? t("pol.editIntro", { year: p.year }) : t("pol.noOthers", { year: p.year }),
+      fields: h("fieldset", { class: "choices" }, others.map((o, i) => h("label", { for: `ex-${o.id}`, class: "choice" }, boxes[i], o.name))),
+      onOk: async () => {
+        try {
+          const saved = await api(`/subsidies/policies/${p.id}/exclusive`, { method: "POST", body: {
+            client_uuid: key, exclusive_with: boxes.filter((b) => b.checked).map((b) => Number(b.value)) } });
+          p.exclusive_with = saved.exclusive_with;
+        } catch (err) {
+          return err.message;
+        }
+        fill(list, years.map(yearSection));
+        fill(result, h("p", { class: "toast", role: "status", "data-testid": "exclusive-saved" }, t("pol.saved", { name: p.name })));
+        return null;
+      },
+    });
+  }
+
+  const yearSection = (year) => h("section", { "aria-labelledby": `py-${year}` },
+    h("h2", { id: `py-${year}` }, t("pol.year", { year })),
+    h("ul", { class: "plist policies" }, items.filter((p) => p.year === year).map(policyItem)));
+  const list = h("div", { "data-testid": "policies" }, years.map(yearSection));
+  return h("div", { class: "subsidies" },
+    h("h1", { tabindex: "-1" }, t("pol.title")),
+    tabs(user, "/subsidies/policies"),
+    h("p", { class: "small" }, t("pol.intro")),
+    result,
+    items.length ? list : h("p", { class: "empty", "data-testid": "policies-empty" }, t("pol.empty")));
 }
 
 // ---- /subsidies/people/<id> ----------------------------------------------------------------------
