@@ -76,6 +76,7 @@ def _register_rules_and_jobs():
     from .rectifications import jobs as _rcj, rules as _rcr  # noqa: F401
     from .risks import jobs as _rkj  # noqa: F401
     from .subsidies import jobs as _sbj, rules as _sbr  # noqa: F401
+    from .assets import rules as _asr  # noqa: F401
 
 
 class BoundedInt(IntegerConverter):
@@ -101,10 +102,11 @@ def _register_blueprints(app):
     from .rectifications import bp as rectifications_bp, routes as _rc  # noqa: F401
     from .subsidies import bp as subsidies_bp, routes as _sb  # noqa: F401
     from .comments import bp as comments_bp, routes as _cm  # noqa: F401
+    from .assets import bp as assets_bp, routes as _as  # noqa: F401
     from . import web
     for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, photos_bp, tasks_bp,
                inspections_bp, notifications_bp, risks_bp, rectifications_bp, subsidies_bp, comments_bp,
-               web.bp):
+               assets_bp, web.bp):
         app.register_blueprint(bp)
 
 

@@ -3,6 +3,7 @@ from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import OneOf
 
 from ..core.fields import ClientUUID, Text
+from ..assets.schemas import AssetView, ContractView
 from ..projects.schemas import MoneyField, ProjectView, RegionBrief
 from ..projects.services import STAGES
 
@@ -34,10 +35,12 @@ class VillageBrief(Schema):
 
 class ScanOut(Schema):
     code = String(required=True)
-    subject_type = String(required=True, validate=OneOf(["project", "unit", "village"]))
+    subject_type = String(required=True, validate=OneOf(["project", "unit", "village", "asset", "contract"]))
     project = Nested(ProjectView, required=True, allow_none=True)
     unit = Nested(UnitView, required=True, allow_none=True)
     village = Nested(VillageBrief, required=True, allow_none=True)
+    asset = Nested(AssetView, allow_none=True)
+    contract = Nested(ContractView, allow_none=True)
 
 
 class RevokeIn(Schema):
@@ -56,5 +59,5 @@ class CodeOut(Schema):
 
 
 class LabelQuery(Schema):
-    kind = String(load_default="all", validate=OneOf(["all", "project", "unit", "village"]))
+    kind = String(load_default="all", validate=OneOf(["all", "project", "unit", "village", "asset", "contract"]))
     stage = String(validate=OneOf(STAGES))
