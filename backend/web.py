@@ -8,7 +8,10 @@ SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", 
                 "/inspect/<int:project_id>", "/outbox", "/risks", "/risks/<int:warning_id>",
                 "/rectifications", "/rectifications/<int:rectification_id>", "/inbox", "/v/<code>",
                 "/subsidies", "/subsidies/import", "/subsidies/cases", "/subsidies/people/<int:beneficiary_id>",
-                "/comments", "/users", "/password")
+                "/comments", "/users", "/password",
+                "/assets", "/assets/new", "/assets/<int:asset_id>", "/assets/<int:asset_id>/edit",
+                "/resources", "/resources/new", "/resources/<int:resource_id>", "/resources/<int:resource_id>/edit",
+                "/contracts", "/contracts/new", "/contracts/<int:contract_id>", "/contracts/<int:contract_id>/edit")
 
 
 def shell(**_):

@@ -53,7 +53,8 @@ const RUNTIME_CACHED = /^\/vendor\//;
 const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^\/q\/[^/]+\/?$/, /^\/p\/\d+\/?$/,
   /^\/inspect\/\d+\/?$/, /^\/outbox\/?$/, /^\/risks\/?$/, /^\/risks\/\d+\/?$/, /^\/rectifications\/?$/,
   /^\/rectifications\/\d+\/?$/, /^\/inbox\/?$/, /^\/v\/[^/]+\/?$/, /^\/subsidies\/?$/, /^\/subsidies\/import\/?$/,
-  /^\/subsidies\/cases\/?$/, /^\/subsidies\/people\/\d+\/?$/, /^\/comments\/?$/];
+  /^\/subsidies\/cases\/?$/, /^\/subsidies\/people\/\d+\/?$/, /^\/comments\/?$/,
+  /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/];
 
 self.addEventListener("install", (event) => {
   // "no-cache" revalidates with the server: files the page has just loaded come back as 304s instead

@@ -44,6 +44,7 @@ function workLinks(user) {
     // The subsidies and the public platform (villagers' cases, comments on projects): not field work.
     field ? null : h("a", { href: "/subsidies", "data-link": "", class: "btn", "data-testid": "home-subsidies" }, t("home.subsidies")),
     field ? null : h("a", { href: "/comments", "data-link": "", class: "btn", "data-testid": "home-comments" }, t("home.comments")),
+    field ? null : h("a", { href: "/assets", "data-link": "", class: "btn", "data-testid": "home-assets" }, t("assets.title")),
     ["admin", "county"].includes(user.role) ? h("a", { href: "/users", "data-link": "", class: "btn", "data-testid": "home-users" }, t("users.title")) : null,
     h("a", { href: "/password", "data-link": "", class: "btn", "data-testid": "home-password" }, t("pw.title")));
   if (!field) {
