@@ -243,7 +243,7 @@ export function contractCard(c, ctx) {
         h("a", { href: `/contracts/${c.id}/edit`, "data-link": "", class: "btn", "data-testid": "contract-edit" }, t("assets.edit"))) : null),
     full ? h("section", { class: "card" }, h("h2", {}, t("assets.schedule")),
       h("table", { class: "sched", "data-testid": "schedule" },
-        h("thead", {}, h("tr", {}, ["assets.dueOn", "assets.amount", "assets.received", "assets.open"].map((k) => h("th", { scope: "col" }, t(k))))),
+        h("thead", {}, h("tr", {}, ["assets.dueOn", "assets.amount", "assets.received", "assets.open"].map((k, i) => h("th", { scope: "col", class: i ? "num" : null }, t(k))))),
         h("tbody", {}, c.schedule.map((s) => h("tr", { "data-overdue": String(s.overdue), "data-testid": "instalment" },
           h("td", {}, formatDate(s.due_on), s.overdue ? h("span", { class: "flag warn" }, ` ${t("assets.daysLate", { n: s.days_overdue })}`) : null),
           h("td", { class: "num" }, formatMoney(s.amount)), h("td", { class: "num" }, formatMoney(s.received)),
