@@ -81,6 +81,7 @@ def _register_rules_and_jobs():
     from .subsidies import importer as _sbi  # noqa: F401
     from .funds import importer as _fdi, rules as _fdr  # noqa: F401
     from .projects import importer as _pji  # noqa: F401
+    from .assets import rules as _asr, importer as _asi  # noqa: F401
 
 
 class BoundedInt(IntegerConverter):
@@ -108,10 +109,11 @@ def _register_blueprints(app):
     from .comments import bp as comments_bp, routes as _cm  # noqa: F401
     from .imports import bp as imports_bp, routes as _im  # noqa: F401
     from .funds import bp as funds_bp, routes as _fd  # noqa: F401
+    from .assets import bp as assets_bp, routes as _as  # noqa: F401
     from . import web
     for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, photos_bp, tasks_bp,
                inspections_bp, notifications_bp, risks_bp, rectifications_bp, subsidies_bp, comments_bp,
-               imports_bp, funds_bp, web.bp):
+               imports_bp, funds_bp, assets_bp, web.bp):
         app.register_blueprint(bp)
 
 

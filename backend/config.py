@@ -69,6 +69,8 @@ class Config:
     RISK_CONTRACTOR_SHARE = float(_env("RISK_CONTRACTOR_SHARE", 0.4))
     RISK_CONTRACTOR_MIN_PROJECTS = int(_env("RISK_CONTRACTOR_MIN_PROJECTS", 3))
     RISK_CONTRACTOR_MIN_TOWNSHIP = int(_env("RISK_CONTRACTOR_MIN_TOWNSHIP", 5))
+    # 三资: days a project may sit at acceptance or later before its asset must be in the register.
+    RISK_ASSET_UNREGISTERED_DAYS = int(_env("RISK_ASSET_UNREGISTERED_DAYS", 30))
 
     # Sessions (the PWA) and bearer tokens (API clients).
     SESSION_COOKIE_HTTPONLY = True

@@ -9,7 +9,10 @@ SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", 
                 "/rectifications", "/rectifications/<int:rectification_id>", "/inbox", "/v/<code>",
                 "/subsidies", "/subsidies/policies", "/subsidies/import", "/subsidies/cases", "/subsidies/people/<int:beneficiary_id>",
                 "/comments", "/users", "/password", "/funds", "/funds/new", "/funds/<int:fund_id>",
-                "/office", "/office/new", "/office/projects/<int:project_id>", "/office/labels")
+                "/office", "/office/new", "/office/projects/<int:project_id>", "/office/labels",
+                "/assets", "/assets/new", "/assets/<int:asset_id>", "/assets/<int:asset_id>/edit",
+                "/resources", "/resources/new", "/resources/<int:resource_id>", "/resources/<int:resource_id>/edit",
+                "/contracts", "/contracts/new", "/contracts/<int:contract_id>", "/contracts/<int:contract_id>/edit")
 
 
 def shell(**_):

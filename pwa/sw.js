@@ -4,7 +4,7 @@
 // which this worker also replays on a Background Sync ("outbox"), with the page's own code.
 importScripts("/js/outbox-core.js");
 
-const VERSION = "v28";
+const VERSION = "v29";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
 // The shell's files besides its scripts; the scripts are found by reading the app (precacheModules).
@@ -54,7 +54,9 @@ const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^
   /^\/inspect\/\d+\/?$/, /^\/outbox\/?$/, /^\/risks\/?$/, /^\/risks\/\d+\/?$/, /^\/rectifications\/?$/,
   /^\/rectifications\/\d+\/?$/, /^\/inbox\/?$/, /^\/v\/[^/]+\/?$/, /^\/subsidies\/?$/, /^\/subsidies\/import\/?$/,
   /^\/subsidies\/cases\/?$/, /^\/subsidies\/people\/\d+\/?$/, /^\/comments\/?$/, /^\/funds\/?$/, /^\/funds\/new\/?$/,
-  /^\/funds\/\d+\/?$/];
+  /^\/funds\/\d+\/?$/,
+  /^\/subsidies\/policies\/?$/, /^\/office(\/new|\/labels|\/projects\/\d+)?\/?$/,
+  /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/];
 
 self.addEventListener("install", (event) => {
   // "no-cache" revalidates with the server: files the page has just loaded come back as 304s instead

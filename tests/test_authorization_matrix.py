@@ -5,6 +5,7 @@ neighbouring region (太湖源镇, 桐庐县, 宁波市) that does not cover 锦
 here fails ``test_matrix_covers_every_route``.
 """
 import itertools
+from datetime import date
 from dataclasses import dataclass, field
 
 import pytest
@@ -54,6 +55,29 @@ class Endpoint:
     needs: dict = field(default_factory=dict)  # {"project": stage, "inspection": True, "photo": True}
     only: tuple = ()  # if set: of the permitted actors only these succeed, the others get 403
     visitor: bool = False  # a fresh client address each time (public writes are limited per visitor)
+
+
+ASSET_READERS = ("admin", "province", "city", "county", "township_lead")
+ASSET_WRITERS = ("admin", "county", "township_lead")
+
+
+def assets_ids(app, world):
+    """An asset, a resource and a contract on it in 钱王社区, registered by the township lead."""
+    from backend.assets import services
+    from backend.core.models import User
+    from backend.extensions import db
+    with app.app_context(), app.test_request_context(method="POST"):
+        lead = db.session.get(User, world["users"]["lead"])
+        village = world["regions"]["qianwang"]
+        asset = services.create_asset(lead, {"region_id": village, "name": "矩阵测试厂房", "category": "经营性",
+                                             "original_value": 5000, "net_value": 4000})
+        resource = services.create_resource(lead, {"region_id": village, "name": "矩阵测试鱼塘", "kind": "水面",
+                                                   "area": 8})
+        contract = services.create_contract(lead, {"region_id": village, "kind": "租赁", "resource_id": resource.id,
+                                                   "counterparty": "矩阵承租人", "starts_on": date(2026, 1, 1),
+                                                   "ends_on": date(2028, 12, 31), "annual_amount": 2000})
+        db.session.commit()
+        return {"asset": asset.id, "resource": resource.id, "contract": contract.id}
 
 
 PERIODS = itertools.count(2100)  # each villager case in the matrix is about a period of its own
@@ -446,6 +470,47 @@ ENDPOINTS = {
                                  lambda i: f"/api/v1/subsidies/policies/{i['township_policy']}/exclusive", 200,
                                  roles=("admin", "county", "township_lead"), needs={"township_policy": True},
                                  body=lambda i: {"client_uuid": new_uuid(), "exclusive_with": []}),
+    # ---- assets (三资): township leads and the county write in their region, supervisors read
+    "assets": Endpoint("GET", "/api/v1/assets", lambda i: "/api/v1/assets", 200, roles=ASSET_READERS, scoped=False),
+    "asset_create": Endpoint("POST", "/api/v1/assets", lambda i: "/api/v1/assets", 201, roles=ASSET_WRITERS,
+                             body=lambda i: {"client_uuid": new_uuid(), "region_id": i["regions"]["qianwang"],
+                                             "name": "矩阵测试仓库", "category": "经营性", "original_value": "1000.00",
+                                             "net_value": "800.00"}),
+    "asset": Endpoint("GET", "/api/v1/assets/<int:asset_id>", lambda i: f"/api/v1/assets/{i['assets']['asset']}", 200,
+                      roles=ASSET_READERS, needs={"assets": True}),
+    "asset_update": Endpoint("PATCH", "/api/v1/assets/<int:asset_id>",
+                             lambda i: f"/api/v1/assets/{i['assets']['asset']}", 200, roles=ASSET_WRITERS,
+                             needs={"assets": True}, body=lambda i: {"client_uuid": new_uuid(), "location": "村委西侧"}),
+    "resources": Endpoint("GET", "/api/v1/resources", lambda i: "/api/v1/resources", 200, roles=ASSET_READERS,
+                          scoped=False),
+    "resource_create": Endpoint("POST", "/api/v1/resources", lambda i: "/api/v1/resources", 201, roles=ASSET_WRITERS,
+                                body=lambda i: {"client_uuid": new_uuid(), "region_id": i["regions"]["qianwang"],
+                                                "name": "矩阵测试林地", "kind": "林地", "area": "12.00"}),
+    "resource": Endpoint("GET", "/api/v1/resources/<int:resource_id>",
+                         lambda i: f"/api/v1/resources/{i['assets']['resource']}", 200, roles=ASSET_READERS,
+                         needs={"assets": True}),
+    "resource_update": Endpoint("PATCH", "/api/v1/resources/<int:resource_id>",
+                                lambda i: f"/api/v1/resources/{i['assets']['resource']}", 200, roles=ASSET_WRITERS,
+                                needs={"assets": True}, body=lambda i: {"client_uuid": new_uuid(), "area": "13.00"}),
+    "contracts": Endpoint("GET", "/api/v1/resource-contracts", lambda i: "/api/v1/resource-contracts", 200,
+                          roles=ASSET_READERS, scoped=False),
+    "contract_create": Endpoint("POST", "/api/v1/resource-contracts", lambda i: "/api/v1/resource-contracts", 201,
+                                roles=ASSET_WRITERS, needs={"assets": True}, body=lambda i: {
+                                    "client_uuid": new_uuid(), "region_id": i["regions"]["qianwang"], "kind": "承包",
+                                    "resource_id": i["assets"]["resource"], "counterparty": "矩阵合作社",
+                                    "starts_on": "2026-01-01", "ends_on": "2030-12-31", "annual_amount": "3000.00"}),
+    "contract": Endpoint("GET", "/api/v1/resource-contracts/<int:contract_id>",
+                         lambda i: f"/api/v1/resource-contracts/{i['assets']['contract']}", 200, roles=ASSET_READERS,
+                         needs={"assets": True}),
+    "contract_update": Endpoint("PATCH", "/api/v1/resource-contracts/<int:contract_id>",
+                                lambda i: f"/api/v1/resource-contracts/{i['assets']['contract']}", 200,
+                                roles=ASSET_WRITERS, needs={"assets": True},
+                                body=lambda i: {"client_uuid": new_uuid(), "note": "矩阵测试"}),
+    "contract_receipt": Endpoint("POST", "/api/v1/resource-contracts/<int:contract_id>/receipts",
+                                 lambda i: f"/api/v1/resource-contracts/{i['assets']['contract']}/receipts", 201,
+                                 roles=ASSET_WRITERS, needs={"assets": True},
+                                 body=lambda i: {"client_uuid": new_uuid(), "received_on": "2026-11-30",
+                                                 "amount": "100.00", "voucher_no": f"M-{new_uuid()[:8]}"}),
 }
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.
@@ -527,6 +592,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["fund"] = fund_for(app, world, endpoint.needs["fund"])
     if "township_policy" in endpoint.needs:
         ids["township_policy"] = township_policy(app, world)
+    if "assets" in endpoint.needs:
+        ids["assets"] = assets_ids(app, world)
     if "subsidy" in endpoint.needs:
         ids["sub"] = subsidy_ids(app, world, ids.get("project") or make_project(stage="approved"))
     client = login_as(actor)

@@ -3,6 +3,7 @@ from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import OneOf, Regexp
 
 from ..core.fields import ClientUUID, Text
+from ..assets.schemas import AssetView, ContractView
 from ..projects.schemas import MoneyField, ProjectView, RegionBrief
 from ..projects.services import STAGES
 
@@ -34,10 +35,12 @@ class VillageBrief(Schema):
 
 class ScanOut(Schema):
     code = String(required=True)
-    subject_type = String(required=True, validate=OneOf(["project", "unit", "village"]))
+    subject_type = String(required=True, validate=OneOf(["project", "unit", "village", "asset", "contract"]))
     project = Nested(ProjectView, required=True, allow_none=True)
     unit = Nested(UnitView, required=True, allow_none=True)
     village = Nested(VillageBrief, required=True, allow_none=True)
+    asset = Nested(AssetView, allow_none=True)
+    contract = Nested(ContractView, allow_none=True)
 
 
 class RevokeIn(Schema):
@@ -64,7 +67,7 @@ ID_LIST = r"^[1-9]\d{0,9}(,[1-9]\d{0,9}){0,1999}$"
 
 
 class LabelQuery(Schema):
-    kind = String(load_default="all", validate=OneOf(["all", "project", "unit", "village"]))
+    kind = String(load_default="all", validate=OneOf(["all", "project", "unit", "village", "asset", "contract"]))
     stage = String(validate=OneOf(STAGES))
     # A chosen set (the label-selection screen): only these projects and villages are printed.
     projects = String(validate=Regexp(ID_LIST, error="comma-separated project ids (at most 2000)"),

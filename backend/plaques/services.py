@@ -2,8 +2,10 @@
 from types import SimpleNamespace
 
 from flask import render_template
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
+from ..assets import views as asset_views
+from ..assets.models import Asset, Resource, ResourceContract
 from ..core.cache import Lru
 from ..core.models import Region
 from ..core.scoping import covers
@@ -49,9 +51,14 @@ def scan(text, actor):
     row = qrcodes.find(qrcodes.parse(text))
     if row.status != "active":
         raise qrcodes.revoked_error(row)
-    out = {"code": row.code, "subject_type": row.subject_type, "project": None, "unit": None, "village": None}
+    out = {"code": row.code, "subject_type": row.subject_type, "project": None, "unit": None, "village": None,
+           "asset": None, "contract": None}
     if row.subject_type == "project":
         out["project"] = projects.view(db.session.get(Project, row.subject_id), actor)
+    elif row.subject_type == "asset":  # 一物一码: the public sees what it is, where, and its state
+        out["asset"] = asset_views.asset_view(db.session.get(Asset, row.subject_id), actor)
+    elif row.subject_type == "contract":  # never the counterparty or the money for the public
+        out["contract"] = asset_views.contract_view(db.session.get(ResourceContract, row.subject_id), actor)
     elif row.subject_type == "village":  # 一村一码: the app opens the village's notice board
         village = db.session.get(Region, row.subject_id)
         out["village"] = {"id": village.id, "name": village.name, "code": village.code}
@@ -108,6 +115,23 @@ def labels(region, kind="all", stage=None, chosen=None):
         if kind == "chosen":
             stmt = stmt.where(model.id.in_(chosen.get("project") or [0]))
         out += [(title, *row) for row in db.session.execute(stmt)]
+    if kind in ("all", "asset"):  # 三资: the asset's plaque
+        out += [("资产", name, region_name, code) for name, region_name, code in db.session.execute(
+            select(Asset.name, Region.name, QrCode.code).join(Region, Asset.region_id == Region.id)
+            .join(QrCode, (QrCode.subject_type == "asset") & (QrCode.subject_id == Asset.id) & (QrCode.status == "active"))
+            .where(Region.path.startswith(region.path), Asset.status != "处置").order_by(Region.code, Asset.id))]
+    if kind in ("all", "contract"):  # the contract's plaque on the field or building let out
+        subject = func.coalesce(Resource.name, Asset.name)
+        out += [("承包/租赁", f"{subject_name}（{kind_}）", region_name, code)
+                for subject_name, kind_, region_name, code in db.session.execute(
+                    select(subject, ResourceContract.kind, Region.name, QrCode.code)
+                    .join(Region, ResourceContract.region_id == Region.id)
+                    .outerjoin(Resource, Resource.id == ResourceContract.resource_id)
+                    .outerjoin(Asset, Asset.id == ResourceContract.asset_id)
+                    .join(QrCode, (QrCode.subject_type == "contract") & (QrCode.subject_id == ResourceContract.id)
+                          & (QrCode.status == "active"))
+                    .where(Region.path.startswith(region.path), ResourceContract.status == "active")
+                    .order_by(Region.code, ResourceContract.id))]
     if kind in ("all", "village", "chosen"):  # 一村一码: the village's notice-board code
         stmt = (select(Region.name, QrCode.code)
                 .join(QrCode, (QrCode.subject_type == "village") & (QrCode.subject_id == Region.id)

@@ -7,7 +7,7 @@ from ..core import clock
 from ..core.models import UtcDateTime
 from ..extensions import db
 
-SUBJECT_TYPES = ("project", "unit", "village")
+SUBJECT_TYPES = ("project", "unit", "village", "asset", "contract")
 
 
 class QrCode(db.Model):

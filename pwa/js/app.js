@@ -46,6 +46,19 @@ const ROUTES = [
   [/^\/office\/new\/?$/, "./views/office.js", "renderNew", true],
   [/^\/office\/projects\/(\d+)\/?$/, "./views/office.js", "renderProject", true],
   [/^\/office\/labels\/?$/, "./views/office.js", "renderLabels", true],
+  // 三资: the village collectives' assets, resources and contracts.
+  [/^\/assets\/?$/, "./views/assets.js", "renderAssets", true],
+  [/^\/assets\/new\/?$/, "./views/assets.js", "renderAssetForm", true],
+  [/^\/assets\/(\d+)\/?$/, "./views/assets.js", "renderAsset", true],
+  [/^\/assets\/(\d+)\/edit\/?$/, "./views/assets.js", "renderAssetForm", true],
+  [/^\/resources\/?$/, "./views/assets.js", "renderResources", true],
+  [/^\/resources\/new\/?$/, "./views/assets.js", "renderResourceForm", true],
+  [/^\/resources\/(\d+)\/?$/, "./views/assets.js", "renderResource", true],
+  [/^\/resources\/(\d+)\/edit\/?$/, "./views/assets.js", "renderResourceForm", true],
+  [/^\/contracts\/?$/, "./views/assets.js", "renderContracts", true],
+  [/^\/contracts\/new\/?$/, "./views/assets.js", "renderContractForm", true],
+  [/^\/contracts\/(\d+)\/?$/, "./views/assets.js", "renderContract", true],
+  [/^\/contracts\/(\d+)\/edit\/?$/, "./views/assets.js", "renderContractForm", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

@@ -47,6 +47,7 @@ function workLinks(user) {
     // The fund register (资金): the township records, supervisors read.
     field ? null : h("a", { href: "/funds", "data-link": "", class: "btn", "data-testid": "home-funds" }, t("funds.title")),
     ["township_lead", "county"].includes(user.role) ? h("a", { href: "/office", "data-link": "", class: "btn", "data-testid": "home-office" }, t("home.office")) : null,
+    field ? null : h("a", { href: "/assets", "data-link": "", class: "btn", "data-testid": "home-assets" }, t("assets.title")),
     ["admin", "county"].includes(user.role) ? h("a", { href: "/users", "data-link": "", class: "btn", "data-testid": "home-users" }, t("users.title")) : null,
     h("a", { href: "/password", "data-link": "", class: "btn", "data-testid": "home-password" }, t("pw.title")));
   if (!field) {

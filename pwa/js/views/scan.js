@@ -36,6 +36,9 @@ export async function renderCode(ctx) {
     return null;
   }
   if (data.subject_type === "unit" && data.unit) return unitPage(data.unit, ctx);
+  // 三资: an asset's or a contract's plaque (public facts only for anyone outside its region).
+  if (data.subject_type === "asset" && data.asset) return (await import("./assets.js")).assetCard(data.asset);
+  if (data.subject_type === "contract" && data.contract) return (await import("./assets.js")).contractCard(data.contract, ctx);
   return projectPage(data.project, ctx);
 }
 
