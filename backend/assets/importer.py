@@ -4,9 +4,6 @@ it. Natural keys: an asset is its village + 资产编号 when the file gives one
 location; a resource likewise with 资源编号; a contract is its village + 合同编号, else village + what
 it lets out + counterparty + start. A contract without a schedule in the file gets one instalment a
 year (services.annual_schedule). All or nothing, idempotent, withdrawable (the engine's contract).
-
-NOTE for the merge: written against the engine's documented contract before it landed on main;
-import this module in backend/__init__.py (_register_rules_and_jobs) once backend.imports.engine exists.
 """
 import re
 
