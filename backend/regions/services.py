@@ -2,6 +2,7 @@
 from sqlalchemy import func, select
 
 from ..core.models import Region
+from .models import RegionChange  # noqa: F401  (the table joins the metadata with the feature)
 from ..extensions import db
 
 
