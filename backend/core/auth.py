@@ -34,6 +34,8 @@ PERMISSIONS = {
     "users.list": ("admin", "province", "city", "county", "township_lead"),
     "users.create": ("admin",),
     "users.manage": ("admin", "county"),
+    # Administrators add a division by hand or rename one (the official table is the usual way).
+    "regions.manage": ("admin",),
 }
 # What a user whose password was reset may still do before changing it.
 PASSWORD_CHANGE_ALLOWED = {"auth.me", "auth.logout", "auth.change_password", "auth.token_revoke", "auth.hello"}
