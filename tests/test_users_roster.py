@@ -7,9 +7,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from backend.auth import roster
-from backend.auth.models import PendingPassword
-from backend.core.errors import ApiError
-from backend.core.models import AuditLog, User
+from backend.core.models import User
 from backend.extensions import db
 from conftest import PASSWORD
 
@@ -27,8 +25,11 @@ def user(key_or_name, world=None):
     return db.session.execute(select(User).where(User.username == key_or_name)).scalar_one_or_none()
 
 
-def run(data, importer, batch_id, filename="roster.csv"):
-    return roster.load_roster(filename, data, importer.region, importer, batch_id)
+def run(data, importer, batch_id, filename="roster.csv", passwords=None):
+    report, counts, secrets = roster.load_roster(filename, data, importer.region, importer, batch_id)
+    if passwords is not None:
+        passwords.extend(secrets)
+    return report, counts
 
 
 def test_a_county_imports_its_roster_and_reads_the_passwords_once(app, world, login_as):
@@ -37,25 +38,14 @@ def test_a_county_imports_its_roster_and_reads_the_passwords_once(app, world, lo
              ("3", "赵强", "zhaoqiang", "inspector", "太湖源镇", "13905712346")]
     with app.app_context(), app.test_request_context(method="POST"):
         county = user("county", world)
-        report, counts = run(_csv(lines, "gbk"), county, 9001)
+        shown = []
+        report, counts = run(_csv(lines, "gbk"), county, 9001, passwords=shown)
         assert report.errors == [] and counts == [3, 0, 0]
         wang = user("wangfang")
         assert wang.role == "township_lead" and wang.region.name == "锦城街道" and wang.must_change_password
         assert wang.phone_mask == "138****2345" and "13805712345" not in (wang.phone_enc or "")
         assert user("liming").region.name == "太湖源镇"
-        stored = db.session.execute(select(PendingPassword).where(PendingPassword.batch_id == 9001)).scalars().all()
-        assert len(stored) == 3
-        # Someone else cannot read them; the importer reads them once.
-        with pytest.raises(ApiError) as other:
-            roster.take_passwords(user("admin", world), 9001)
-        assert other.value.code == "not_importer"
-        shown = roster.take_passwords(county, 9001)
         assert [s["username"] for s in shown] == ["wangfang", "liming", "zhaoqiang"]
-        with pytest.raises(ApiError) as again:
-            roster.take_passwords(county, 9001)
-        assert again.value.code == "passwords_gone" and again.value.status_code == 410
-        assert db.session.scalar(select(db.func.count()).select_from(AuditLog).where(
-            AuditLog.action == "user.passwords_shown")) >= 1
         db.session.commit()
         secret = next(s["one_time_password"] for s in shown if s["username"] == "wangfang")
     # The one-time password signs in, and nothing but changing it is allowed.
@@ -75,12 +65,12 @@ def test_an_existing_user_name_is_updated_without_a_new_password(app, world):
         lines = [HEADER, ("1", "钱多多", "qianduoduo", "巡查员", "锦城街道", "")]
         assert run(_csv(lines), admin, 9002)[1] == [1, 0, 0]
         hash_before = user("qianduoduo").password_hash
-        roster.take_passwords(admin, 9002)
         moved = [HEADER, ("1", "钱多多", "qianduoduo", "乡镇负责人", "太湖源镇", "13905710000")]
-        assert run(_csv(moved), admin, 9003)[1] == [0, 1, 0]
+        again = []
+        assert run(_csv(moved), admin, 9003, passwords=again)[1] == [0, 1, 0]
         qian = user("qianduoduo")
         assert qian.role == "township_lead" and qian.region.name == "太湖源镇" and qian.phone_mask == "139****0000"
-        assert qian.password_hash == hash_before and roster.waiting(9003) == 0
+        assert qian.password_hash == hash_before and again == []
         assert run(_csv(moved), admin, 9004)[1] == [0, 0, 1]  # the same roster again: nothing changes
         db.session.rollback()
 
@@ -108,7 +98,6 @@ def test_a_bad_row_refuses_the_roster_and_names_it(app, world, row, field, code)
         assert counts is None
         assert [(e["row"], e["field"], e["code"]) for e in report.errors] == [(3, field, code)]
         assert db.session.scalar(select(db.func.count()).select_from(User)) == before
-        assert roster.waiting(9010) == 0
         db.session.rollback()
 
 

@@ -1,7 +1,7 @@
 """A roster of accounts imported from a spreadsheet (姓名, 用户名/账号, 角色, 地区, 手机), all or nothing.
 
-New accounts get a one-time password each; the passwords are kept encrypted (core.pii) until the
-person who imported the roster reads them — once: reading deletes them. Every new account must
+New accounts get a one-time password each, handed to the import engine as the run's secret: kept
+sealed (core.pii) until the person who imported the roster takes it — once: taking it wipes it. Every new account must
 choose its own password at the first sign-in. A user name already taken is the same person: their
 role, region, name and phone are updated, their password is left alone. Who may import: an
 administrator anywhere, a county supervisor within the county and never a role above their own
@@ -9,19 +9,16 @@ administrator anywhere, a county supervisor within the county and never a role a
 import re
 import unicodedata
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from ..core import audit, passwords, pii
 from ..core.auth import hash_password, normalize_username
-from ..core.errors import ApiError
 from ..core.models import LEVEL_NAMES, ROLES, Region, User
 from ..core.scoping import covers
 from ..extensions import db
 from ..regions.services import Problem, parse_code
-from .models import PendingPassword
 from .services import ROLE_LEVEL, ROLE_RANK
 
-SECRET_FIELD = "one_time_password"
 ROSTER_FIELDS = {
     "display_name": ("姓名", "name"), "username": ("用户名", "user name"), "role": ("角色", "role"),
     "region": ("地区", "region"), "phone": ("手机", "phone"),
@@ -93,7 +90,7 @@ class Roster:
     def __init__(self, within, report, importer):
         self.within, self.report, self.importer = within, report, importer
         self.remembered = []  # (user, {column: value before}) of accounts this run overwrites
-        self.created = []  # [(user, one-time password)] — held only until write() stores them encrypted
+        self.passwords = []  # the new accounts' one-time passwords, for the run to seal and hand back once
         self._regions = None
 
     def _cell(self, n, cells, field, parse, required=False):
@@ -206,9 +203,9 @@ class Roster:
                             phone_mask=pii.mask_phone(phone) if phone else None)
                 db.session.add(user)
                 db.session.flush()
-                db.session.add(PendingPassword(batch_id=batch_id, user_id=user.id,
-                                               importer_id=getattr(self.importer, "id", None),
-                                               secret_enc=pii.encrypt(secret, SECRET_FIELD)))
+                self.passwords.append({"user_id": user.id, "username": user.username,
+                                       "display_name": user.display_name, "role": user.role,
+                                       "region": row["region"].name, "one_time_password": secret})
                 audit.record(self.importer, "user.create", subject=user, region_id=user.region_id,
                              username=user.username, role=user.role, roster=batch_id)
                 inserted += 1
@@ -236,35 +233,6 @@ class Roster:
         return [inserted, updated, unchanged]
 
 
-def waiting(batch_id):
-    """How many one-time passwords of run ``batch_id`` have not been read yet."""
-    return db.session.scalar(select(db.func.count()).select_from(PendingPassword)
-                             .where(PendingPassword.batch_id == batch_id))
-
-
-def take_passwords(actor, batch_id):
-    """The run's one-time passwords, for the person who imported it, once: they are deleted as they
-    are read (audited). 403 ``not_importer``; 410 ``passwords_gone`` when already read (or none)."""
-    rows = db.session.execute(select(PendingPassword).where(PendingPassword.batch_id == batch_id)
-                              .order_by(PendingPassword.id).with_for_update()).scalars().all()
-    if not rows:
-        raise ApiError(410, "passwords_gone", "这些初始密码已经显示过一次，不再保存：如有遗失请为该账号重置密码",
-                       "These one-time passwords were already shown once and are no longer kept: reset the "
-                       "password of an account whose one was lost")
-    if any(r.importer_id != getattr(actor, "id", None) for r in rows):
-        raise ApiError(403, "not_importer", "只有导入这份名单的人能查看初始密码",
-                       "Only the person who imported this roster sees its one-time passwords")
-    users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_([r.user_id for r in rows]))).scalars()}
-    shown = [{"user_id": r.user_id, "username": users[r.user_id].username,
-              "display_name": users[r.user_id].display_name, "role": users[r.user_id].role,
-              "region": users[r.user_id].region.name,
-              "one_time_password": pii.decrypt(r.secret_enc, SECRET_FIELD)} for r in rows]
-    db.session.execute(delete(PendingPassword).where(PendingPassword.batch_id == batch_id))
-    audit.record(actor, "user.passwords_shown", region_id=getattr(getattr(actor, "region", None), "id", None),
-                 roster=batch_id, count=len(shown), usernames=[s["username"] for s in shown])
-    return shown
-
-
 def read_roster(filename, data):
     """The roster's rows; raises ``tables.FileProblem``."""
     from ..subsidies import tables
@@ -273,8 +241,8 @@ def read_roster(filename, data):
 
 
 def load_roster(filename, data, within, importer, batch_id):
-    """Read, check and write a roster (before the import engine: the CLI and the tests): (report,
-    counts or None)."""
+    """Read, check and write a roster (before the import engine): (report, counts or None, the
+    one-time passwords)."""
     from ..regions.services import _Report
     from ..subsidies.tables import FileProblem
     try:
@@ -282,7 +250,7 @@ def load_roster(filename, data, within, importer, batch_id):
     except FileProblem as problem:
         report = _Report()
         report.add(None, None, problem.code, problem.zh, problem.en)
-        return report, None
+        return report, None, []
     report = _Report(table.columns)
     roster = Roster(within, report, importer)
     parsed = [r for r in (roster.parse_row(n, c) for n, c in table.rows) if r is not None]
@@ -290,5 +258,5 @@ def load_roster(filename, data, within, importer, batch_id):
         report.add(None, None, "no_rows", "文件中没有数据行", "The file has no data rows")
     roster.check(parsed)
     if report.count:
-        return report, None
-    return report, roster.write(parsed, batch_id)
+        return report, None, []
+    return report, roster.write(parsed, batch_id), roster.passwords

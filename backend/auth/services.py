@@ -9,7 +9,6 @@ from ..core.errors import ApiError, bad_field
 from ..core.models import LEVEL_NAMES, ROLES, Region, User
 from ..core.scoping import covers
 from ..extensions import db
-from .models import PendingPassword  # noqa: F401
 
 # The region level each role is scoped at.
 ROLE_LEVEL = {"admin": "province", "province": "province", "city": "city", "county": "county",

@@ -1,5 +1,5 @@
 """regions keep their history (status, successor, validity, region_changes); users get a masked,
-encrypted phone; a roster import's one-time passwords wait in pending_passwords until read once
+encrypted phone and the roster import that wrote them last
 
 Revision ID: 3e936deb4feb
 Revises: 7c3e9a1f52d4
@@ -19,21 +19,6 @@ depends_on = None
 
 def upgrade():
     
-    op.create_table('pending_passwords',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('batch_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('importer_id', sa.Integer(), nullable=True),
-    sa.Column('secret_enc', sa.String(length=128), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['importer_id'], ['users.id'], name=op.f('fk_pending_passwords_importer_id_users'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_pending_passwords_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_passwords'))
-    )
-    with op.batch_alter_table('pending_passwords', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_pending_passwords_batch_id'), ['batch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_pending_passwords_user_id'), ['user_id'], unique=False)
-
     op.create_table('region_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -96,9 +81,4 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_region_changes_batch_id'))
 
     op.drop_table('region_changes')
-    with op.batch_alter_table('pending_passwords', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_pending_passwords_user_id'))
-        batch_op.drop_index(batch_op.f('ix_pending_passwords_batch_id'))
-
-    op.drop_table('pending_passwords')
 
