@@ -8,7 +8,7 @@ SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", 
                 "/inspect/<int:project_id>", "/outbox", "/risks", "/risks/<int:warning_id>",
                 "/rectifications", "/rectifications/<int:rectification_id>", "/inbox", "/v/<code>",
                 "/subsidies", "/subsidies/import", "/subsidies/cases", "/subsidies/people/<int:beneficiary_id>",
-                "/comments", "/users", "/password")
+                "/comments", "/users", "/password", "/regions")
 
 
 def shell(**_):

@@ -38,6 +38,7 @@ const ROUTES = [
   [/^\/comments\/?$/, "./views/comments.js", "render", true],
   [/^\/users\/?$/, "./views/users.js", "renderUsers", true],
   [/^\/password\/?$/, "./views/users.js", "renderPassword", true],
+  [/^\/regions\/?$/, "./views/regions.js", "renderRegions", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */
