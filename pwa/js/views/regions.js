@@ -41,7 +41,9 @@ export async function renderRegions(ctx) {
   h("label", { for: "regions-q" }, t("regions.search")),
   h("div", { class: "row" }, qInput, statusSelect, h("button", { type: "submit", class: "btn" }, t("home.find"))));
   statusSelect.addEventListener("change", () => search.requestSubmit());
-  const crumbs = [...parent.ancestors, parent].filter((r) => me.role === "admin" || r.level !== "province" || r.id === me.region.id);
+  const chain = [...parent.ancestors, parent];
+  const own = chain.findIndex((r) => me.region && r.id === me.region.id);
+  const crumbs = own > 0 ? chain.slice(own) : chain; // nothing above one's own region (it would be refused)
   const admin = me.role === "admin";
   return h("div", { class: "users regions wide" },
     h("h1", { tabindex: "-1" }, t("regions.title")),
