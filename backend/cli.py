@@ -1,7 +1,5 @@
 """Commands for operators and cron. They call the same services as the routes, and commit once."""
-import csv
 import functools
-import io
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -168,18 +166,24 @@ def register(app):
 
     @app.cli.command("regions-import")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def regions_import_command(path):
-        """Load administrative divisions from a CSV file (code,name,parent_code[,lat,lng]; UTF-8;
-        parents before children). Levels follow the depth: province, city, county, township,
-        village. Existing codes keep their place and get the new name; safe to run twice."""
-        from .regions.services import import_rows
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-        try:
-            added, renamed = import_rows(rows)
-        except ValueError as error:
-            raise click.ClickException(str(error))
+    @click.option("--year", type=int, default=None, help="The table's year (default: from its title, if any).")
+    def regions_import_command(path, year):
+        """Load an official division table (统计用区划代码: .xlsx or CSV in UTF-8 or GBK): a 12-digit
+        code and a name per row, with a level (省/市/县/乡/村, 1-5), a parent code, or neither (the
+        code's structure says). All or nothing; safe to run twice. A later year's table for a
+        county renames, adds, merges (并入/变更说明) and abolishes what is gone, keeping history."""
+        from .regions.services import load_table
+        report, counts, loader = load_table(path.name, path.read_bytes(), None, OPERATOR, year=year)
+        if counts is None:
+            for error in report.errors:
+                where = f"row {error['row']}" if error["row"] else "file"
+                click.echo(f"{where}: {error['field'] or ''} {error['code']}: {error['message']['en']} "
+                           f"({error['message']['zh']})", err=True)
+            raise click.ClickException(f"{report.count} problem(s); nothing was loaded")
         db.session.commit()
-        click.echo(f"{added} regions added, {renamed} renamed, {len(rows) - added - renamed} unchanged")
+        added, updated, unchanged = counts
+        click.echo(f"{added} regions added, {updated} changed ({len(loader.abolished)} no longer in the table "
+                   f"and abolished), {unchanged} unchanged")
 
     def import_file(kind, region_code, path, username):
         """Import a file of ``kind`` for a region, all or nothing, and say how it went (exit 1 if refused)."""

@@ -81,6 +81,7 @@ def assets_ids(app, world):
 
 
 PERIODS = itertools.count(2100)  # each villager case in the matrix is about a period of its own
+VILLAGE_CODES = itertools.count(900)  # 330112006900…: villages the matrix adds under 锦城
 
 
 def subsidy_ids(app, world, project_id):
@@ -212,8 +213,8 @@ ENDPOINTS = {
     "logout": Endpoint("POST", "/api/v1/auth/logout", lambda i: "/api/v1/auth/logout", 204, scoped=False),
     "users": Endpoint("GET", "/api/v1/users", lambda i: "/api/v1/users", 200,
                       roles=("admin", "province", "city", "county", "township_lead"), scoped=False),
-    "user_create": Endpoint("POST", "/api/v1/users", lambda i: "/api/v1/users", 201, roles=("admin",),
-                            scoped=False, body=_user_body),
+    "user_create": Endpoint("POST", "/api/v1/users", lambda i: "/api/v1/users", 201, roles=("admin", "county"),
+                            body=_user_body),
     # User management: a fresh inspector of 锦城 each time; admin anywhere, the county in its county.
     "user_update": Endpoint("PATCH", "/api/v1/users/<int:user_id>", lambda i: f"/api/v1/users/{i['target']}", 200,
                             roles=("admin", "county"), needs={"target": True},
@@ -511,6 +512,14 @@ ENDPOINTS = {
                                  roles=ASSET_WRITERS, needs={"assets": True},
                                  body=lambda i: {"client_uuid": new_uuid(), "received_on": "2026-11-30",
                                                  "amount": "100.00", "voucher_no": f"M-{new_uuid()[:8]}"}),
+    # ---- admin: regions by hand (a village added under 锦城; 锦城 renamed to its own name changes nothing)
+    "region_create": Endpoint("POST", "/api/v1/regions", lambda i: "/api/v1/regions", 201, roles=("admin",),
+                              scoped=False, body=lambda i: {"client_uuid": new_uuid(), "name": "矩阵村",
+                                                            "code": f"330112006{next(VILLAGE_CODES)}",
+                                                            "parent_id": i["regions"]["jincheng"]}),
+    "region_rename": Endpoint("PATCH", "/api/v1/regions/<int:region_id>",
+                              lambda i: f"/api/v1/regions/{i['regions']['jincheng']}", 200, roles=("admin",),
+                              body=lambda i: {"client_uuid": new_uuid(), "name": "锦城街道"}),
 }
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.

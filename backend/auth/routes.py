@@ -3,7 +3,7 @@ from flask import g, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_, select
 
-from ..core import audit
+from ..core import audit, passwords
 from ..core.auth import (PERMISSIONS, actor, authenticate, end_session, issue_token, new_csrf_token, require,
                          revoke_token, start_session)
 from ..core.errors import ApiError
@@ -12,7 +12,7 @@ from ..core.pagination import paginate
 from ..core.scoping import scoped
 from . import bp, services
 from .schemas import (DeactivateIn, HelloOut, LoginIn, PasswordChangeIn, PasswordResetOut, SessionOut, TokenOut,
-                      UserIn, UserOut, UserPage, UserQuery, UserUpdateIn)
+                      UserCreatedOut, UserIn, UserOut, UserPage, UserQuery, UserUpdateIn)
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415, 429]
 
@@ -129,13 +129,23 @@ def list_users(query):
 @bp.post("/users")
 @require(*PERMISSIONS["users.create"])
 @bp.input(UserIn, arg_name="data")
-@bp.output(UserOut, status_code=201)
+@bp.output(UserCreatedOut, status_code=201)
 @bp.doc(responses=ERRORS)
 def create_user(data):
-    """Create an account (administrators only); the person changes the password at first sign-in.
-    400 ``password_weak`` / ``password_too_short`` / ``role_region_level``; 409 ``username_taken``."""
-    services.check_new_password(data["password"], data["username"], "json.password")
-    return services.create_user(actor(), **data, must_change=True)
+    """Create an account (administrators anywhere, county supervisors in their county up to their own
+    role); the person changes the password at first sign-in. Without ``password`` a one-time password
+    is made and returned in this answer only (never stored in clear, not kept for replays).
+    400 ``password_weak`` / ``password_too_short`` / ``role_region_level`` / ``phone_malformed``;
+    403 ``out_of_scope`` / ``role_above_own``; 409 ``username_taken``."""
+    secret = None
+    if data.get("password") is None:
+        secret = data["password"] = passwords.one_time()
+    else:
+        services.check_new_password(data["password"], data["username"], "json.password")
+    user = services.create_user(actor(), **data, must_change=True)
+    return {**{k: getattr(user, k) for k in ("id", "username", "display_name", "role", "region", "active",
+                                             "must_change_password", "phone_mask")},
+            "one_time_password": secret}, 201, {"Cache-Control": "no-store"}
 
 
 @bp.patch("/users/<int:user_id>")

@@ -27,6 +27,7 @@ class UserOut(Schema):
     region = Nested(RegionRef, required=True)
     active = Boolean(required=True)
     must_change_password = Boolean(required=True)
+    phone_mask = String(required=True, allow_none=True, metadata={"description": "138****5678"})
 
 
 class SessionOut(Schema):
@@ -47,9 +48,16 @@ class HelloOut(Schema):
 class UserIn(Schema):
     username = CleanString(required=True, validate=[Length(min=3, max=64)])
     display_name = Text(64)
-    password = CleanString(required=True, validate=Length(min=10, max=256))
+    password = CleanString(validate=Length(min=10, max=256), metadata={
+        "description": "omitted: a one-time password is made and returned once"})
     role = String(required=True, validate=OneOf(list(ROLES)))
     region_id = Id(required=True)
+    phone = CleanString(validate=Length(max=20))
+
+
+class UserCreatedOut(UserOut):
+    one_time_password = String(required=True, allow_none=True,
+                               metadata={"description": "shown in this answer only (null when a password was given)"})
 
 
 class UserQuery(PageQuery):

@@ -3,7 +3,7 @@ supervisors do with others' (reset, deactivate, reactivate, change role or regio
 lives in the core (it guards every request)."""
 from sqlalchemy import select
 
-from ..core import audit, clock, passwords
+from ..core import audit, clock, passwords, pii
 from ..core.auth import authenticate, end_other_sessions, hash_password, normalize_username
 from ..core.errors import ApiError, bad_field
 from ..core.models import LEVEL_NAMES, ROLES, Region, User
@@ -38,19 +38,33 @@ def _fits(role, region):
                         f"Role {role} belongs to a {ROLE_LEVEL[role]}-level region")
 
 
-def create_user(actor, username, display_name, password, role, region_id, must_change=False):
+def create_user(actor, username, display_name, password, role, region_id, must_change=False, phone=None):
     """A new account. 409 ``username_taken``; 400 ``role_region_level`` when the region's level does
-    not fit the role; 403 ``out_of_scope`` outside the admin's region. ``must_change``: the person
-    chooses their own password at first sign-in (someone else chose this one)."""
+    not fit the role, ``region_abolished``, ``phone_malformed``; 403 ``out_of_scope`` outside the
+    actor's region, ``role_above_own`` (a county supervisor grants at most their own role).
+    ``must_change``: the person chooses their own password at first sign-in (someone else chose this one)."""
     username = normalize_username(username)
     region = _region(region_id)
     if not covers(actor, region):
         raise ApiError(403, "out_of_scope", "该地区不在您的管辖范围内", "This region is outside your region")
+    if actor.role != "admin" and ROLE_RANK[role] > ROLE_RANK[actor.role]:
+        raise ApiError(403, "role_above_own", "不能授予高于自己的角色", "You cannot grant a role above your own")
+    if region.status != "active":
+        raise bad_field("json.region_id", "region_abolished", "该地区已撤销或并入其他地区",
+                        "This region is abolished or merged")
     _fits(role, region)
+    if phone:
+        normal = pii.normalize_phone(phone)
+        if normal is None:
+            raise bad_field("json.phone", "phone_malformed", "电话号码格式不正确（11位手机号或带区号的固话）",
+                            "The phone number is malformed (11-digit mobile or a landline with area code)")
+        phone = normal
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise bad_field("json.username", "username_taken", "用户名已存在", "This user name is taken", 409)
     user = User(username=username, display_name=display_name, password_hash=hash_password(password),
-                role=role, region_id=region.id, must_change_password=must_change)
+                role=role, region_id=region.id, must_change_password=must_change,
+                phone_enc=pii.encrypt(phone, "phone") if phone else None,
+                phone_mask=pii.mask_phone(phone) if phone else None)
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.create", subject=user, region_id=region.id, username=username, role=role)

@@ -27,13 +27,15 @@ from .models import LoginAttempt, RevokedToken, User, UserSession
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_EXEMPT = {"auth.login", "auth.token"}
 # Who may do what with accounts (the roles; scope rules in backend/auth/services.py): listing is for
-# everyone who assigns work; administrators create accounts; administrators (anywhere) and county
-# supervisors (in their county, never above their own role) reset passwords, deactivate and
-# reactivate accounts and change roles and regions.
+# everyone who assigns work; administrators (anywhere) and county supervisors (in their county,
+# never above their own role) create accounts (one by one or a roster), reset passwords, deactivate
+# and reactivate accounts and change roles and regions.
 PERMISSIONS = {
     "users.list": ("admin", "province", "city", "county", "township_lead"),
-    "users.create": ("admin",),
+    "users.create": ("admin", "county"),
     "users.manage": ("admin", "county"),
+    # Administrators add a division by hand or rename one (the official table is the usual way).
+    "regions.manage": ("admin",),
 }
 # What a user whose password was reset may still do before changing it.
 PASSWORD_CHANGE_ALLOWED = {"auth.me", "auth.logout", "auth.change_password", "auth.token_revoke", "auth.hello"}

@@ -1,9 +1,9 @@
 """Tables the core needs to authenticate, scope, audit and de-duplicate: regions, users, their
 sessions, audit log, idempotency keys, revoked tokens, login attempts."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -50,8 +50,17 @@ class Region(db.Model):
     path: Mapped[str] = mapped_column(String(80), index=True)
     lat: Mapped[float | None] = mapped_column(db.Float)
     lng: Mapped[float | None] = mapped_column(db.Float)
+    # A division abolished or merged by a later official table stays (old projects and payments
+    # still name it) but leaves the pickers: ``status`` 'abolished', the day it ended, and the
+    # division that took it over (None when the table named none).
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run that wrote it last
 
-    parent = relationship("Region", remote_side=[id])
+    parent = relationship("Region", remote_side=[id], foreign_keys=[parent_id])
+    successor = relationship("Region", remote_side=[id], foreign_keys=[successor_id])
 
 
 class User(UserMixin, db.Model):
@@ -71,6 +80,10 @@ class User(UserMixin, db.Model):
     # Set when someone else chose the password (a reset): every call but changing it is refused.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=db.false())
     password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A work phone (encrypted at rest, shown masked) and the roster import that wrote the row last.
+    phone_enc: Mapped[str | None] = mapped_column(String(128))
+    phone_mask: Mapped[str | None] = mapped_column(String(20))
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     region = relationship(Region, lazy="joined")
 

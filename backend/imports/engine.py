@@ -228,6 +228,7 @@ class Importer:
         self.changed = []  # [(row id, {column: value before})] of stored rows this run overwrites
         self.progress = None  # progress(rows checked), now and then (a job's progress report)
         self.secret = None  # what the run hands back once (ImportRun.secret)
+        self.actor = None  # who imports (set by the engine)
 
     @classmethod
     def aliases(cls):
@@ -435,6 +436,7 @@ def process(record, region, actor, table, progress=None):
     if not table.rows:
         report.add(None, None, "no_rows", "文件中没有数据行", "The file has no data rows")
     importer = importer_class(region, report)
+    importer.actor = actor
     if progress is not None:
         importer.progress = lambda checked: progress(phase="checking", rows=len(table.rows), checked=checked,
                                                      problems=report.count)

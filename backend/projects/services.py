@@ -76,6 +76,9 @@ def _require_region(actor, region_id, levels, path):
     region = db.session.get(Region, region_id)
     if region is None:
         raise bad_field(path, "region_not_found", "地区不存在", "No such region")
+    if region.status != "active":  # merged or abolished by an official table: old records only
+        raise bad_field(path, "region_abolished", f"{region.name}已撤销或并入其他地区，不能再登记新的项目或单位",
+                        f"{region.name} was abolished or merged: nothing new is registered there")
     if region.level not in levels:
         raise bad_field(path, "region_level", "该地区级别不能挂项目/单位",
                         f"Region level must be one of {', '.join(levels)}")

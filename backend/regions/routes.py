@@ -1,16 +1,17 @@
-"""Browse the region tree within one's own subtree."""
-from sqlalchemy import select
+"""Browse the region tree within one's own subtree; administrators add and rename divisions."""
+from sqlalchemy import or_, select
 
-from ..core.auth import actor, require
+from ..core import idempotency
+from ..core.auth import PERMISSIONS, actor, require
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.tree import ancestors
 from ..core.scoping import get_scoped, scoped_regions
 from ..projects.models import Project
 from . import bp, services
-from .schemas import RegionDetail, RegionPage, RegionQuery
+from .schemas import RegionDetail, RegionIn, RegionOut, RegionPage, RegionQuery, RegionRenameIn
 
-ERRORS = [400, 401, 403, 404]
+ERRORS = [400, 401, 403, 404, 409]
 
 
 @bp.get("/regions")
@@ -19,14 +20,18 @@ ERRORS = [400, 401, 403, 404]
 @bp.output(RegionPage)
 @bp.doc(responses=ERRORS)
 def list_regions(query):
-    """Regions in the caller's subtree, filtered by parent, level or name."""
+    """Regions in the caller's subtree, filtered by parent, level, name or code (``q``) and status
+    (``active`` by default: merged and abolished divisions stay out of pickers)."""
     stmt = scoped_regions(select(Region), actor())
     if "parent_id" in query:
         stmt = stmt.where(Region.parent_id == query["parent_id"])
     if "level" in query:
         stmt = stmt.where(Region.level == query["level"])
+    if query["status"] != "all":
+        stmt = stmt.where(Region.status == query["status"])
     if query.get("q"):
-        stmt = stmt.where(Region.name.contains(query["q"], autoescape=True))
+        stmt = stmt.where(or_(Region.name.contains(query["q"], autoescape=True),
+                              Region.code.startswith(query["q"], autoescape=True)))
     return paginate(stmt.order_by(Region.code), query["page"], query["per_page"])
 
 
@@ -35,8 +40,38 @@ def list_regions(query):
 @bp.output(RegionDetail)
 @bp.doc(responses=ERRORS)
 def get_region(region_id):
-    """One region with its ancestors and counts; 403 outside the caller's subtree."""
+    """One region with its ancestors, counts and history (renames, mergers, abolition); 403 outside
+    the caller's subtree."""
     region = get_scoped(Region, region_id, actor(), "地区", "region")
-    return {**{c: getattr(region, c) for c in ("id", "code", "name", "level", "parent_id", "lat", "lng")},
-            "ancestors": ancestors(region), "children_count": services.children_count(region),
-            "project_count": services.subtree_count(region, Project)}
+    return {**services.view(region), "ancestors": ancestors(region),
+            "children_count": services.children_count(region),
+            "project_count": services.subtree_count(region, Project),
+            "changes": services.history(region), "predecessors": services.predecessors(region)}
+
+
+@bp.post("/regions")
+@require(*PERMISSIONS["regions.manage"])
+@bp.input(RegionIn, arg_name="data")
+@bp.output(RegionOut, status_code=201)
+@bp.doc(responses=ERRORS)
+def create_region(data):
+    """Add a division by hand under ``parent_id`` (administrators; audited). 400 ``region_not_found``
+    / ``parent_abolished`` / ``parent_is_village`` / ``code_parent_mismatch``; 409 ``code_taken``."""
+    user = actor()
+    key = data.pop("client_uuid")
+    return idempotency.once(key, user, "region.create", lambda: (
+        RegionOut().dump(services.view(services.create_region(user, **data))), 201))
+
+
+@bp.patch("/regions/<int:region_id>")
+@require(*PERMISSIONS["regions.manage"])
+@bp.input(RegionRenameIn, arg_name="data")
+@bp.output(RegionOut)
+@bp.doc(responses=ERRORS)
+def rename_region(region_id, data):
+    """Rename a division (administrators; kept in its history and audited). 403 ``out_of_scope``."""
+    user = actor()
+    key = data.pop("client_uuid")
+    region = get_scoped(Region, region_id, user, "地区", "region")
+    return idempotency.once(key, user, "region.rename", lambda: (
+        RegionOut().dump(services.view(services.rename_region(user, region, data["name"], data.get("note")))), 200))

@@ -939,7 +939,8 @@ EXAMPLES = {
 for _kind, _importer in IMPORTERS.items():  # each a kind of the import engine
     _importer.kind, _importer.title = _kind, KIND_NAMES[_kind]
     _importer.model, _importer.users_of = STORED[_kind], USERS_OF.get(_kind, ())
-    _importer.fields = [engine.Field(name, *FIELD_NAMES[name], aliases="|".join(sorted(words - {name})),
+    _importer.fields = [engine.Field(name, *(("政策名称", "policy name") if (_kind, name) == ("policies", "name")
+                                             else FIELD_NAMES[name]), aliases="|".join(sorted(words - {name})),
                                      required=name in REQUIRED[_kind], example=EXAMPLES.get(name))
                         for name, words in SPECS_ALIASES[_kind].items()]
     engine.register(_importer)

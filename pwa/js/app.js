@@ -59,6 +59,7 @@ const ROUTES = [
   [/^\/contracts\/new\/?$/, "./views/assets.js", "renderContractForm", true],
   [/^\/contracts\/(\d+)\/?$/, "./views/assets.js", "renderContract", true],
   [/^\/contracts\/(\d+)\/edit\/?$/, "./views/assets.js", "renderContractForm", true],
+  [/^\/regions\/?$/, "./views/regions.js", "renderRegions", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

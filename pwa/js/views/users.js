@@ -49,6 +49,10 @@ export async function renderUsers(ctx) {
   return h("div", { class: "users wide" },
     h("h1", { tabindex: "-1" }, t("users.title")),
     h("p", { class: "muted" }, me.role === "admin" ? t("users.leadAdmin") : t("users.leadCounty", { region: me.region ? me.region.name : "" })),
+    h("div", { class: "row users-tools" },
+      h("button", { type: "button", class: "btn btn-primary", "data-testid": "user-create", onclick: () => createSheet(me, reload) }, t("users.create")),
+      h("a", { href: "/imports/users", "data-link": "", class: "btn", "data-testid": "users-import" }, t("users.importRoster")),
+      h("a", { href: "/regions", "data-link": "", class: "btn", "data-testid": "users-regions" }, t("regions.title"))),
     search,
     h("p", { class: "muted", "aria-live": "polite" }, t("users.total", { total: data.total || 0 })),
     data.items.length
@@ -115,6 +119,52 @@ function showOnce(u, secret, reload) {
   dialog.addEventListener("cancel", () => setTimeout(close));
   document.body.append(dialog);
   dialog.showModal();
+}
+
+/** A new account: the server makes a one-time password and shows it here, this once. */
+function createSheet(me, reload) {
+  const name = h("input", { id: "uc-name", maxlength: 64, required: true, autocomplete: "off", "data-testid": "create-name" });
+  const username = h("input", { id: "uc-username", maxlength: 64, required: true, autocomplete: "off", autocapitalize: "none",
+    spellcheck: "false", "data-testid": "create-username" });
+  const phone = h("input", { id: "uc-phone", type: "tel", maxlength: 20, autocomplete: "off", "data-testid": "create-phone" });
+  const role = h("select", { id: "uc-role", "data-testid": "create-role" },
+    grantable(me).map((r) => h("option", { value: r, selected: r === "inspector" }, t(`role.${r}`))));
+  const find = h("input", { id: "uc-find", type: "search", autocomplete: "off", placeholder: t("users.regionFind"), "data-testid": "create-region-find" });
+  const region = h("select", { id: "uc-region", "data-testid": "create-region" });
+  let timer = null;
+  let asked = 0;
+  async function fillRegions() {
+    const mine = ++asked;
+    try {
+      const data = await api("/regions", { query: { level: ROLE_LEVEL[role.value], q: find.value.trim(), per_page: 100 } });
+      if (mine !== asked) return;
+      region.replaceChildren(...(data.items || []).map((r) => h("option", { value: String(r.id) }, `${r.name} · ${r.code}`)));
+      if (!data.items.length) region.append(h("option", { value: "" }, t("users.regionNone")));
+    } catch (err) {
+      region.replaceChildren(h("option", { value: "" }, err.message));
+    }
+  }
+  role.addEventListener("change", fillRegions);
+  find.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(fillRegions, 250); });
+  fillRegions();
+  sheet({
+    title: t("users.createTitle"), testid: "create", okText: t("users.createOk"), intro: t("users.createIntro"),
+    fields: [h("label", { for: "uc-name" }, t("users.col.name")), name,
+      h("label", { for: "uc-username" }, t("users.username")), username,
+      h("label", { for: "uc-role" }, t("users.col.role")), role,
+      h("label", { for: "uc-region" }, t("users.col.region")), find, region,
+      h("label", { for: "uc-phone" }, t("users.phone")), phone],
+    onOk: async ({ close }) => {
+      if (!name.value.trim()) { name.focus(); return t("users.nameRequired"); }
+      if (username.value.trim().length < 3) { username.focus(); return t("users.usernameRequired"); }
+      if (!region.value) { region.focus(); return t("users.regionRequired"); }
+      const made = await api("/users", { method: "POST", body: { display_name: name.value.trim(), username: username.value.trim(),
+        role: role.value, region_id: Number(region.value), ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) } });
+      close();
+      showOnce(made, made.one_time_password, reload);
+      return null;
+    },
+  });
 }
 
 function editSheet(u, me, reload) {

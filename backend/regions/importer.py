@@ -1,0 +1,85 @@
+"""The import engine's kinds ``regions`` (the official division table, 统计用区划代码) and ``users`` (a
+roster): the engine reads the file and keeps the run; ``DivisionTable`` and ``Roster`` say what each
+row means and write it (the same code ``flask regions-import`` and the tests call)."""
+from ..auth.roster import ROSTER_ALIASES, ROSTER_FIELDS, Roster
+from ..core.models import AuditLog, Region, User, UserSession
+from ..imports import engine
+from ..imports.engine import Field, Importer, register
+from ..projects.models import Project, Unit
+from .services import DIVISION_ALIASES, DIVISION_FIELDS, DivisionTable, year_of
+
+
+class _Delegated(Importer):
+    """A kind whose rows a loader object parses, checks and writes (rows marked bad return None)."""
+
+    def loader(self, table):
+        raise NotImplementedError
+
+    def prepare(self, table):
+        self.rows = self.loader(table)
+
+    def parse(self, rows):
+        out = []
+        for done, (number, cells) in enumerate(rows):
+            if self.progress is not None and done % 2000 == 0:
+                self.progress(done)
+            row = self.rows.parse_row(number, cells)
+            if row is not None:
+                out.append((number, row))
+        return out
+
+    def check(self, parsed):
+        self.rows.check([row for _, row in parsed])
+
+    def write(self, parsed, batch_id):
+        counts = self.rows.write([row for _, row in parsed], batch_id)
+        for obj, before in self.rows.remembered:
+            self.changed.append((obj.id, {c: engine._frozen(v) for c, v in before.items()}))
+        return counts
+
+
+@register
+class RegionImporter(_Delegated):
+    kind = "regions"
+    title = ("行政区划", "Regions")
+    roles = ("admin",)
+    levels = ("province", "city", "county")
+    model = Region
+    users_of = [(Region, "parent_id"), (User, "region_id"), (Project, "region_id"), (Unit, "region_id")]
+    fields = [Field(name, zh, en, aliases=DIVISION_ALIASES[name], required=name in ("code", "name"),
+                    example={"code": "330112006001", "name": "钱王社区", "level": "村", "parent_code": "330112006000",
+                             "urban_rural": "111"}.get(name),
+                    rule={"code": ("12位统计用区划代码（6位、9位会自动补0）", "12-digit division code (6 or 9 digits are padded)"),
+                          "level": ("省/市/县/乡/村，或1–5；不填时按代码判断", "province…village or 1–5; else read from the code"),
+                          "successor": ("撤并时填并入的区划代码", "when merged: the code it merged into")}.get(name, ("", "")))
+              for name, (zh, en) in DIVISION_FIELDS.items()]
+
+    def loader(self, table):
+        return DivisionTable(self.region, self.report, self.actor, year=year_of(table.title))
+
+
+@register
+class UserImporter(_Delegated):
+    kind = "users"
+    title = ("人员名单", "User roster")
+    roles = ("admin", "county")
+    model = User
+    users_of = [(AuditLog, "actor_id"), (UserSession, "user_id")]
+    fields = [Field(name, zh, en, aliases=ROSTER_ALIASES[name], required=name != "phone",
+                    example={"display_name": "王巡查", "username": "wangxc", "role": "巡查员",
+                             "region": "330112006000", "phone": "13805710000"}.get(name),
+                    rule={"role": ("县级财政、乡镇负责人、巡查员等（不能高于导入人）", "county, township lead, inspector… "
+                                   "(not above the importer's own)"),
+                          "region": ("12位区划代码，或本辖区内的地区名称", "12-digit code, or a region's name within yours"),
+                          "username": ("小写字母、数字，3–64位；已有的用户名会被更新", "lower-case letters and digits, "
+                                       "3–64; an existing user name is updated")}.get(name, ("", "")))
+              for name, (zh, en) in ROSTER_FIELDS.items()]
+
+    def loader(self, table):
+        return Roster(self.region, self.report, self.actor)
+
+    def write(self, parsed, batch_id):
+        counts = super().write(parsed, batch_id)
+        if self.rows.passwords:  # each new account's one-time password, handed back once
+            self.secret = engine.seal_secret(self.rows.passwords)
+        return counts
