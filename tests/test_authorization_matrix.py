@@ -150,14 +150,16 @@ def secret_import(app, world):
         db.session.get(ImportRun, run_id).secret = engine.seal_secret([{"username": "x", "password": "y"}])
         db.session.commit()
     return run_id
+
+
 def township_policy(app, world):
     """A policy issued by 锦城街道 (its lead may change it; the county's policies are the county's)."""
     from backend.core.models import Region, User
     from backend.extensions import db
-    from backend.subsidies import importer
+    from backend.imports import engine
     data = "政策名称,类别,补贴标准,单位,年度\n矩阵测试乡镇补贴,社会救助,100,元/人·次,2026\n".encode()
     with app.app_context(), app.test_request_context(method="POST"):
-        run = importer.run("policies", db.session.get(Region, world["regions"]["jincheng"]),
+        run = engine.run("policies", db.session.get(Region, world["regions"]["jincheng"]),
                            db.session.get(User, world["users"]["lead"]), "policies.csv", data)
         db.session.commit()
         assert run.status == "accepted", run.errors

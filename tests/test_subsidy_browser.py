@@ -481,9 +481,9 @@ def test_the_lead_sets_exclusive_policies_on_the_policy_screen(app, world, seede
     the county's policies do not; ticking one saves it (and the list shows it)."""
     from backend.core.models import Region, User
     from backend.extensions import db
-    from backend.subsidies import importer
+    from backend.imports import engine as imports
     with app.app_context(), app.test_request_context(method="POST"):
-        run = importer.run("policies", db.session.get(Region, world["regions"]["jincheng"]),
+        run = imports.run("policies", db.session.get(Region, world["regions"]["jincheng"]),
                            db.session.get(User, world["users"]["lead"]), "p.csv",
                            "政策名称,类别,补贴标准,单位,年度\n浏览器互斥低保,社会救助,600,元/人·月,2026\n"
                            "浏览器互斥特困,社会救助,900,元/人·月,2026\n".encode())
