@@ -181,6 +181,9 @@ class Client:
     def post(self, url, json=None, **kw):
         return self.request("POST", url, json=json, **kw)
 
+    def put(self, url, json=None, **kw):
+        return self.request("PUT", url, json=json, **kw)
+
 
 @pytest.fixture
 def login_as(app, world):
@@ -231,6 +234,14 @@ def code_of(app, project_id, subject_type="project"):
     from backend.qrcodes.services import active_code
     with app.app_context():
         return active_code(subject_type, project_id).code
+
+
+def assert_error(r, status, code, path=None):
+    """The one error contract: this status, this stable code, and (if given) this field path."""
+    body = r.get_json(silent=True)
+    assert (r.status_code, (body or {}).get("error", {}).get("code")) == (status, code), (r.status_code, body)
+    if path:
+        assert path in [f["path"] for f in body["error"]["fields"]], body
 
 
 def new_uuid():

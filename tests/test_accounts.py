@@ -8,7 +8,7 @@ import pytest
 from backend.core import clock
 from backend.core.models import AuditLog, User, UserSession
 from backend.extensions import db
-from conftest import PASSWORD, Client, new_uuid
+from conftest import assert_error, PASSWORD, Client, new_uuid
 
 NEW_PASSWORD = "another-long-secret-42"
 
@@ -54,10 +54,6 @@ def token_for(app, username, password=PASSWORD):
 def audit_actions(app, user_id):
     with app.app_context():
         return [a for (a,) in db.session.query(AuditLog.action).filter_by(subject_type="users", subject_id=user_id)]
-
-
-def assert_error(r, status, code):
-    assert (r.status_code, r.get_json()["error"]["code"]) == (status, code), r.get_json()
 
 
 # ---- sessions end on the server ------------------------------------------------------------------

@@ -7,12 +7,7 @@ from decimal import Decimal
 import pytest
 
 from backend.assets.models import Asset
-from conftest import TODAY, count, new_uuid, run_scan, set_project, warning_for
-
-
-def assert_error(r, status, code):
-    assert r.status_code == status, (r.status_code, r.get_json(silent=True))
-    assert r.json["error"]["code"] == code, r.json
+from conftest import assert_error, TODAY, count, new_uuid, run_scan, set_project, warning_for
 
 
 def asset_body(world, **over):

@@ -7,17 +7,10 @@ import pytest
 
 from backend.extensions import db
 from backend.projects.companies import UsccError, company_key, normalize_uscc, uscc_check_char
-from conftest import TODAY, code_of, new_uuid, run_scan, warning_for
+from conftest import assert_error, TODAY, code_of, new_uuid, run_scan, warning_for
 
 GOOD_USCC = "91110000600037341L"  # a real one (GB 32100-2015 check character L)
 CONTRACTOR = "杭州临安城建工程有限公司"  # make_project's contractor
-
-
-def assert_error(r, status, code, path=None):
-    body = r.get_json()
-    assert (r.status_code, body["error"]["code"]) == (status, code), body
-    if path:
-        assert path in [f["path"] for f in body["error"]["fields"]], body
 
 
 def _body(world, **extra):

@@ -1,0 +1,175 @@
+"""The import engine's own features, whatever the kind: old .xls files, the template of every kind
+(filled in and imported as it is), the column-mapping step (saved per region, so the next file goes
+straight through), files that are not tables named as what they are, the kinds a role may import,
+the list of runs a page at a time, and a run's one-time values (a roster's passwords) handed back once."""
+import io
+
+import pytest
+import xlwt
+from openpyxl import load_workbook
+
+from backend.extensions import db
+from conftest import assert_error, finished_import, jpeg_bytes, new_uuid, upload_import
+
+
+def _xls(rows, merged=(), hidden_rows=()):
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名单", cell_overwrite_ok=True)
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, tuple):  # (date,) is written as an Excel date
+                sheet.write(r, c, value[0], date_style)
+            elif value is not None:
+                sheet.write(r, c, value)
+        if r in hidden_rows:
+            sheet.row(r).hidden = True
+    for r1, r2, c1, c2, value in merged:
+        sheet.write_merge(r1, r2, c1, c2, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _ident(n):
+    from backend.core import pii
+    first = f"33011219800101{n:03d}"
+    return first + pii.id_check_char(first)
+
+
+def test_an_old_xls_file_is_read_with_its_title_merged_cells_and_dates(app, world, login_as):
+    from backend.core.models import Region
+    from backend.subsidies.models import DeathRecord
+    data = _xls([[], ["姓名", "身份证号", "死亡日期"],
+                 ["张三", _ident(201), (__import__("datetime").date(2026, 3, 1),)],
+                 ["李四", _ident(202), "2026-04-02"]], merged=[(0, 0, 0, 2, "2026年死亡人员名单")])
+    run = finished_import(login_as("lead"), upload_import(login_as("lead"), world, data, "死亡名单.xls", kind="deaths"))
+    assert run["status"] == "accepted" and run["encoding"] == "xls" and run["inserted"] == 2, run["errors"]
+    with app.app_context():
+        assert sorted(str(d.died_on) for d in db.session.query(DeathRecord).filter(DeathRecord.batch_id == run["id"])
+                      ) == ["2026-03-01", "2026-04-02"]
+        assert db.session.get(Region, world["regions"]["jincheng"]) is not None
+
+
+def test_hidden_rows_in_an_xls_refuse_it(world, login_as):
+    data = _xls([["姓名", "身份证号", "死亡日期"], ["张三", _ident(1), "2026-03-01"], ["李四", _ident(2), "2026-03-02"]],
+                hidden_rows=(2,))
+    run = finished_import(login_as("lead"), upload_import(login_as("lead"), world, data, "d.xls", kind="deaths"))
+    assert run["status"] == "rejected" and run["errors"][0]["code"] == "hidden_rows"
+
+
+@pytest.mark.parametrize("data,name", [
+    (b"%PDF-1.7\n1 0 obj\n", "名单.pdf"), (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "名单.png"),
+    (None, "拍照.jpg"), (b"PK\x03\x04" + b"\x00" * 26 + b"word/document.xml", "名单.docx"),
+])
+def test_a_picture_or_a_pdf_is_named_as_such(world, login_as, data, name):
+    data = data if data is not None else jpeg_bytes()
+    run = finished_import(login_as("lead"), upload_import(login_as("lead"), world, data, name, kind="deaths"))
+    assert run["status"] == "rejected" and [e["code"] for e in run["errors"]] == ["file_not_a_table"]
+    assert "不是表格" in run["errors"][0]["message"]["zh"]
+
+
+def test_every_kind_has_a_template_that_imports_as_it_is(app, world, login_as):
+    """The template's first sheet is the header with an example row, its second the rules; the example
+    row left in is recognised and not imported (a file of only the example has no data rows)."""
+    lead = login_as("lead")
+    kinds = lead.get("/api/v1/imports/kinds").json["items"]
+    names = {k["kind"] for k in kinds}
+    assert {"beneficiaries", "funds", "projects", "assets", "resource_contracts"} <= names
+    assert "regions" not in names and "users" not in names  # the administrator's and the county's
+    for kind in kinds:
+        r = lead.get(kind["template_url"])
+        assert r.status_code == 200 and "filename*=UTF-8''" in r.headers["Content-Disposition"]
+        book = load_workbook(io.BytesIO(r.data))
+        assert book.sheetnames == ["导入模板", "填写说明"]
+        header = [c.value for c in book["导入模板"][1]]
+        assert header == [f["zh"] for f in sorted(kind["fields"], key=lambda f: not f["required"])]
+    template = lead.get("/api/v1/imports/kinds/deaths/template.xlsx").data
+    run = finished_import(lead, upload_import(lead, world, template, "死亡人员名单导入模板.xlsx", kind="deaths"))
+    assert run["status"] == "rejected" and [e["code"] for e in run["errors"]] == ["no_rows"]
+    assert login_as("county").get("/api/v1/imports/kinds/users/template.xlsx").status_code == 200
+    assert_error(lead.get("/api/v1/imports/kinds/users/template.xlsx"), 403, "role_forbidden")
+    assert_error(lead.get("/api/v1/imports/kinds/nonsense/template.xlsx"), 400, "unknown_kind")
+
+
+def test_a_file_with_other_column_names_goes_through_once_they_are_matched(app, world, login_as):
+    """Rejected with the file's header offered for matching; the clerk says which column is which (saved
+    for the township); the same file then imports, and so does next month's, with no step."""
+    lead = login_as("lead")
+    data = f"逝者,证件,殁日\n张三,{_ident(301)},2026-03-01\n".encode()
+    run = finished_import(lead, upload_import(lead, world, data, "d.csv", kind="deaths"))
+    assert run["status"] == "rejected" and run["errors"][0]["code"] == "header_missing"
+    assert [h["text"] for h in run["headers"]] == ["逝者", "证件", "殁日"]
+    region = world["regions"]["jincheng"]
+    assert_error(lead.put("/api/v1/imports/kinds/deaths/mapping", json={
+        "client_uuid": new_uuid(), "region_id": region, "columns": {"逝者": "name", "证件": "name"}}), 400, "field_twice")
+    assert_error(lead.put("/api/v1/imports/kinds/deaths/mapping", json={
+        "client_uuid": new_uuid(), "region_id": region, "columns": {"逝者": "salary"}}), 400, "unknown_field")
+    saved = lead.put("/api/v1/imports/kinds/deaths/mapping", json={
+        "client_uuid": new_uuid(), "region_id": region, "columns": {"逝者": "name", "证件": "id_number", "殁日": "died_on"}})
+    assert saved.status_code == 200 and saved.json["columns"] == {"逝者": "name", "证件": "id_number", "殁日": "died_on"}
+    again = finished_import(lead, upload_import(lead, world, data, "d.csv", kind="deaths"))
+    assert again["status"] == "accepted" and again["inserted"] == 1, again["errors"]
+    assert [h["field"] for h in again["headers"]] == ["name", "id_number", "died_on"]
+    # The sibling township does not see 锦城's names; the county's names reach its townships.
+    sibling = login_as("lead_sibling")
+    assert_error(sibling.get(f"/api/v1/imports/kinds/deaths/mapping?region_id={region}"), 403, "out_of_scope")
+
+
+def test_the_county_saves_names_its_townships_use(world, login_as):
+    county = login_as("county")
+    r = county.put("/api/v1/imports/kinds/employees/mapping", json={
+        "client_uuid": new_uuid(), "region_id": world["regions"]["linan"], "columns": {"亡故人": "name"}})
+    assert r.status_code == 200
+    seen = login_as("lead").get(f"/api/v1/imports/kinds/employees/mapping?region_id={world['regions']['jincheng']}").json
+    assert seen["columns"] == {} and seen["inherited"] == {"亡故人": "name"}
+
+
+def test_the_list_of_runs_pages(world, login_as):
+    lead = login_as("lead")
+    for n in range(3):
+        upload_import(lead, world, f"姓名,身份证号,死亡日期\n张{n},{_ident(400 + n)},2026-03-01\n".encode(),
+                      f"page-{n}.csv", kind="deaths")
+    first = lead.get("/api/v1/imports?kind=deaths&per_page=2").json
+    second = lead.get("/api/v1/imports?kind=deaths&per_page=2&page=2").json
+    assert first["total"] >= 3 and len(first["items"]) == 2 and second["items"]
+    assert not {r["id"] for r in first["items"]} & {r["id"] for r in second["items"]}
+    assert [r["filename"] for r in first["items"]] == ["page-2.csv", "page-1.csv"]  # newest first
+    assert_error(lead.get("/api/v1/imports?kind=people"), 400, "validation_error")
+
+
+def test_a_roster_hands_its_passwords_back_once_to_who_imported(app, world, login_as):
+    county = login_as("county")
+    roster = "姓名,用户名,角色,地区,手机\n王巡查,engine_wang,巡查员,330112006000,13805710000\n李负责,engine_li,乡镇负责人,锦城街道,\n"
+    r = county.post("/api/v1/imports", form={"client_uuid": new_uuid(), "kind": "users",
+                                             "region_id": str(world["regions"]["linan"]),
+                                             "file": (io.BytesIO(roster.encode()), "roster.csv")})
+    run = finished_import(county, r)
+    assert run["status"] == "accepted" and run["inserted"] == 2 and run["has_secret"], run["errors"]
+    assert_error(login_as("admin").post(f"/api/v1/imports/{run['id']}/secret"), 403, "not_importer")
+    items = county.post(f"/api/v1/imports/{run['id']}/secret").json["items"]
+    assert {i["username"] for i in items} == {"engine_wang", "engine_li"} and all(len(i["one_time_password"]) >= 10 for i in items)
+    assert_error(county.post(f"/api/v1/imports/{run['id']}/secret"), 404, "secret_gone")
+    signed = app.test_client().post("/api/v1/auth/login", json={"username": "engine_wang",
+                                                                "password": items[0]["one_time_password"]
+                                                                if items[0]["username"] == "engine_wang"
+                                                                else items[1]["one_time_password"]})
+    assert signed.status_code == 200 and signed.json["user"]["must_change_password"]
+    assert_error(login_as("lead").post("/api/v1/imports", form={
+        "client_uuid": new_uuid(), "kind": "users", "region_id": str(world["regions"]["jincheng"]),
+        "file": (io.BytesIO(roster.encode()), "roster.csv")}), 403, "role_forbidden")
+
+
+def test_the_cli_imports_any_kind(app, world):
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "死亡.csv"
+        path.write_text(f"姓名,身份证号,死亡日期\n张三,{_ident(505)},2026-03-01\n", encoding="gbk")
+        ok = app.test_cli_runner().invoke(args=["import", "deaths", "330112006000", str(path), "--user", "t_lead"])
+        assert ok.exit_code == 0 and ok.output.startswith("accepted: 1 rows, 1 new"), ok.output
+        alias = app.test_cli_runner().invoke(args=["subsidies-import", "deaths", "330112006000", str(path),
+                                                   "--user", "t_lead"])
+        assert alias.exit_code == 0 and "0 new" in alias.output and "1 unchanged" in alias.output, alias.output
+        refused = app.test_cli_runner().invoke(args=["import", "regions", "330112006000", str(path), "--user", "t_lead"])
+        assert refused.exit_code != 0 and "cannot import regions" in refused.output
