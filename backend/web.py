@@ -7,7 +7,7 @@ bp = APIBlueprint("web", __name__, enable_openapi=False)
 SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", "/scan",
                 "/inspect/<int:project_id>", "/outbox", "/risks", "/risks/<int:warning_id>",
                 "/rectifications", "/rectifications/<int:rectification_id>", "/inbox", "/v/<code>",
-                "/subsidies", "/subsidies/policies", "/subsidies/import", "/subsidies/cases", "/subsidies/people/<int:beneficiary_id>",
+                "/subsidies", "/subsidies/policies", "/subsidies/import", "/imports", "/imports/<kind>", "/subsidies/cases", "/subsidies/people/<int:beneficiary_id>",
                 "/comments", "/users", "/password", "/regions", "/funds", "/funds/new", "/funds/<int:fund_id>",
                 "/office", "/office/new", "/office/projects/<int:project_id>", "/office/labels",
                 "/assets", "/assets/new", "/assets/<int:asset_id>", "/assets/<int:asset_id>/edit",

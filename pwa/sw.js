@@ -54,7 +54,7 @@ const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^
   /^\/inspect\/\d+\/?$/, /^\/outbox\/?$/, /^\/risks\/?$/, /^\/risks\/\d+\/?$/, /^\/rectifications\/?$/,
   /^\/rectifications\/\d+\/?$/, /^\/inbox\/?$/, /^\/v\/[^/]+\/?$/, /^\/subsidies\/?$/, /^\/subsidies\/import\/?$/,
   /^\/subsidies\/cases\/?$/, /^\/subsidies\/people\/\d+\/?$/, /^\/comments\/?$/, /^\/funds\/?$/, /^\/funds\/new\/?$/,
-  /^\/funds\/\d+\/?$/, /^\/regions\/?$/,
+  /^\/funds\/\d+\/?$/, /^\/regions\/?$/, /^\/imports(\/[a-z_]+)?\/?$/,
   /^\/subsidies\/policies\/?$/, /^\/office(\/new|\/labels|\/projects\/\d+)?\/?$/,
   /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/];
 

@@ -34,6 +34,9 @@ const ROUTES = [
   [/^\/subsidies\/?$/, "./views/subsidies.js", "renderHome", true],
   [/^\/subsidies\/policies\/?$/, "./views/subsidies.js", "renderPolicies", true],
   [/^\/subsidies\/import\/?$/, "./views/subsidies.js", "renderImport", true],
+  // Every kind of file, on the one import engine (/imports/funds preselects the kind).
+  [/^\/imports\/?$/, "./views/subsidies.js", "renderImport", true],
+  [/^\/imports\/([a-z_]+)\/?$/, "./views/subsidies.js", "renderImport", true],
   [/^\/subsidies\/cases\/?$/, "./views/subsidies.js", "renderCases", true],
   [/^\/subsidies\/people\/(\d+)\/?$/, "./views/subsidies.js", "renderPerson", true],
   [/^\/comments\/?$/, "./views/comments.js", "render", true],

@@ -48,6 +48,7 @@ function workLinks(user) {
     field ? null : h("a", { href: "/funds", "data-link": "", class: "btn", "data-testid": "home-funds" }, t("funds.title")),
     ["township_lead", "county"].includes(user.role) ? h("a", { href: "/office", "data-link": "", class: "btn", "data-testid": "home-office" }, t("home.office")) : null,
     field ? null : h("a", { href: "/assets", "data-link": "", class: "btn", "data-testid": "home-assets" }, t("assets.title")),
+    ["admin", "county", "township_lead"].includes(user.role) ? h("a", { href: "/imports", "data-link": "", class: "btn", "data-testid": "home-imports" }, t("home.imports")) : null,
     ["admin", "county"].includes(user.role) ? h("a", { href: "/users", "data-link": "", class: "btn", "data-testid": "home-users" }, t("users.title")) : null,
     h("a", { href: "/password", "data-link": "", class: "btn", "data-testid": "home-password" }, t("pw.title")));
   if (!field) {

@@ -12,7 +12,6 @@ import { errorBox, errorPage, fact, sendWrite, sheet, showError } from "./common
 export const IMPORTERS = ["admin", "county", "township_lead"];
 export const ANSWERERS = ["admin", "county", "township_lead"];
 const REVEALERS = ["admin", "county", "township_lead"];
-const KINDS = ["policies", "beneficiaries", "disbursements", "notices", "deaths", "employees"];
 const PEOPLE_PAGE = 30;
 
 const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; };
@@ -266,11 +265,32 @@ export async function renderImport(ctx) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
   }
+  // The kinds this role may import, each with its fields and template (one engine for every kind).
+  let kinds = [];
+  try {
+    kinds = (await api("/imports/kinds")).items || [];
+  } catch (err) {
+    if (err.status === 401) return signIn(ctx);
+    return errorPage(err, ctx);
+  }
+  const en = () => document.documentElement.lang === "en";
+  const kindOf = (k) => kinds.find((x) => x.kind === k);
+  const kindTitle = (k) => { const x = kindOf(k); return x ? (en() ? x.title.en : x.title.zh) : k; };
+  const wanted = ctx.params[0] || ctx.query.get("kind") || "";
   const kind = h("select", { id: "im-kind", required: true, "data-testid": "import-kind" },
-    h("option", { value: "" }, t("rectNew.pick")), KINDS.map((k) => h("option", { value: k }, t(`imp.kind.${k}`))));
+    h("option", { value: "" }, t("rectNew.pick")),
+    kinds.map((k) => h("option", { value: k.kind, selected: k.kind === wanted ? "" : null }, kindTitle(k.kind))));
+  const template = h("a", { class: "small", download: "", "data-testid": "import-template", hidden: true }, t("imp.template"));
+  const showTemplate = () => {
+    const k = kindOf(kind.value);
+    template.hidden = !k;
+    if (k) template.setAttribute("href", k.template_url);
+  };
+  kind.addEventListener("change", showTemplate);
+  showTemplate();
   const region = h("select", { id: "im-region", required: true, "data-testid": "import-region" },
     regions.map((r) => h("option", { value: r.id }, r.name)));
-  const file = h("input", { id: "im-file", type: "file", accept: ".xlsx,.xlsm,.csv,.txt,.tsv", required: true, "data-testid": "import-file" });
+  const file = h("input", { id: "im-file", type: "file", accept: ".xlsx,.xlsm,.xls,.csv,.txt,.tsv", required: true, "data-testid": "import-file" });
   const error = errorBox();
   const result = h("div", { "aria-live": "polite", "data-testid": "import-result" });
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "import-submit" }, t("imp.submit"));
@@ -303,8 +323,9 @@ export async function renderImport(ctx) {
         await new Promise((done) => setTimeout(done, 1000));
         run = await api(`/imports/${run.id}`);
       }
-      if (run.status === "accepted") fill(result, accepted(run));
-      else fill(result, rejected(run, run.status === "failed" ? t("imp.failed") : t("imp.rejectedMsg", { n: run.error_count })));
+      if (run.status === "accepted") fill(result, accepted(run), mapping(run));
+      else fill(result, rejected(run, run.status === "failed" ? t("imp.failed") : t("imp.rejectedMsg", { n: run.error_count })),
+        mapping(run));
       loadRuns();
     } catch (err) {
       if (err.code !== "network") clientUuid = uuid();
@@ -315,18 +336,51 @@ export async function renderImport(ctx) {
     }
     result.scrollIntoView({ block: "start" });
   } },
-  h("label", { for: "im-kind" }, t("imp.kind")), kind,
+  h("label", { for: "im-kind" }, t("imp.kind")), kind, template,
   h("label", { for: "im-region" }, t("imp.region")), region,
   h("label", { for: "im-file" }, t("imp.file")), file,
   h("small", { class: "muted" }, t("imp.fileHint")),
   error, submit);
+
+  /** The column-mapping step: when the file's columns were not all known, say which field each one is;
+   * saved for the region (next month's file goes straight through), then the same file imported again. */
+  function mapping(run) {
+    const k = kindOf(run.kind);
+    const unknown = (run.headers || []).filter((hd) => !hd.field);
+    const missing = (run.errors || []).some((e) => e.code === "header_missing");
+    if (!k || !(run.headers || []).length || (!missing && !unknown.length)) return null;
+    const selects = run.headers.map((hd, i) => h("select", { id: `map-${i}`, "data-header": hd.text, "data-testid": "map-field" },
+      h("option", { value: "" }, t("imp.mapNone")),
+      k.fields.map((f) => h("option", { value: f.name, selected: f.name === hd.field ? "" : null },
+        `${en() ? f.en : f.zh}${f.required ? " *" : ""}`))));
+    const note = errorBox();
+    const save = h("button", { type: "button", class: "btn btn-primary btn-block", "data-testid": "map-save", onclick: async () => {
+      showError(note, "");
+      const columns = {};
+      selects.forEach((sel) => { columns[sel.dataset.header] = sel.value || null; });
+      try {
+        await api(`/imports/kinds/${run.kind}/mapping`, { method: "PUT",
+          body: { client_uuid: uuid(), region_id: Number(region.value), columns } });
+      } catch (err) {
+        return showError(note, err.message);
+      }
+      clientUuid = uuid();
+      form.requestSubmit();
+    } }, t("imp.mapSave"));
+    return h("section", { class: "card", "data-testid": "import-mapping" },
+      h("h2", {}, t("imp.mapTitle")),
+      h("p", { class: "small" }, t("imp.mapIntro")),
+      run.headers.map((hd, i) => h("div", { class: "map-row" },
+        h("label", { for: `map-${i}` }, hd.text), selects[i])),
+      note, save);
+  }
 
   function loadRuns() {
     api("/imports", { query: { per_page: 10 } }).then((data) => {
       const items = data.items || [];
       fill(runs, items.length ? h("ul", { class: "run-list", "data-testid": "import-runs" }, items.map((r) => h("li", {
         class: "run", "data-status": r.status, "data-testid": "import-run" },
-      h("p", { class: "pay-head" }, h("strong", {}, t(`imp.kind.${r.kind}`)),
+      h("p", { class: "pay-head" }, h("strong", {}, kindTitle(r.kind)),
         h("span", { class: r.status === "accepted" ? "flag ok" : r.status === "withdrawn" ? "flag warn" : "flag" },
           t(`imp.status.${r.status}`))),
       h("p", { class: "small" }, r.filename),
@@ -354,7 +408,7 @@ export async function renderImport(ctx) {
       placeholder: t("imp.withdrawHint") });
     sheet({
       title: t("imp.withdrawTitle"), testid: "withdraw", okText: t("imp.withdrawOk"),
-      intro: t("imp.withdrawIntro", { file: r.filename, n: r.inserted, m: r.updated, kind: t(`imp.kind.${r.kind}`) }),
+      intro: t("imp.withdrawIntro", { file: r.filename, n: r.inserted, m: r.updated, kind: kindTitle(r.kind) }),
       fields: [h("label", { for: "wd-reason" }, t("imp.withdrawReason")), reason],
       onOk: async () => {
         if (!reason.value.trim()) { reason.focus(); return t("imp.withdrawNeedReason"); }
