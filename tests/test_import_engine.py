@@ -173,3 +173,17 @@ def test_the_cli_imports_any_kind(app, world):
         assert alias.exit_code == 0 and "0 new" in alias.output and "1 unchanged" in alias.output, alias.output
         refused = app.test_cli_runner().invoke(args=["import", "regions", "330112006000", str(path), "--user", "t_lead"])
         assert refused.exit_code != 0 and "cannot import regions" in refused.output
+
+
+def test_a_village_asset_register_imports_and_again_changes_nothing(app, world, login_as):
+    lead = login_as("lead")
+    data = ("2026年锦城街道村集体资产登记表\n村（社区）,资产名称,资产类别,原值,净值,坐落,状态\n"
+            "钱王社区,引擎测试综合楼,经营性,\"1,200,000.00\",950000,钱王街1号,出租\n"
+            "锦城街道钱王社区,引擎测试文化礼堂,公益性,300000,280000,钱王街2号,在用\n").encode("gbk")
+    run = finished_import(lead, upload_import(lead, world, data, "资产.csv", kind="assets"))
+    assert run["status"] == "accepted" and run["inserted"] == 2, run["errors"]
+    again = finished_import(lead, upload_import(lead, world, data, "资产.csv", kind="assets"))
+    assert again["status"] == "accepted" and (again["inserted"], again["unchanged"]) == (0, 2), again
+    bad = "村（社区）,资产名称,资产类别,原值,净值\n白沙村,引擎测试仓库,经营性,100,-5\n".encode()
+    refused = finished_import(lead, upload_import(lead, world, bad, "资产.csv", kind="assets"))
+    assert refused["status"] == "rejected" and {e["row"] for e in refused["errors"]} == {2}
