@@ -82,6 +82,7 @@ def _register_rules_and_jobs():
     from .funds import importer as _fdi, rules as _fdr  # noqa: F401
     from .projects import importer as _pji  # noqa: F401
     from .regions import importer as _rgi  # noqa: F401
+    from .auth import importer as _aui  # noqa: F401
     from .assets import rules as _asr, importer as _asi  # noqa: F401
 
 

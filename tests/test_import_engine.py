@@ -118,11 +118,12 @@ def test_a_file_with_other_column_names_goes_through_once_they_are_matched(app, 
 
 def test_the_county_saves_names_its_townships_use(world, login_as):
     county = login_as("county")
-    r = county.put("/api/v1/imports/kinds/employees/mapping", json={
-        "client_uuid": new_uuid(), "region_id": world["regions"]["linan"], "columns": {"亡故人": "name"}})
+    r = county.put("/api/v1/imports/kinds/fund_expenditures/mapping", json={
+        "client_uuid": new_uuid(), "region_id": world["regions"]["linan"], "columns": {"领款单位": "payee"}})
     assert r.status_code == 200
-    seen = login_as("lead").get(f"/api/v1/imports/kinds/employees/mapping?region_id={world['regions']['jincheng']}").json
-    assert seen["columns"] == {} and seen["inherited"] == {"亡故人": "name"}
+    seen = login_as("lead").get(
+        f"/api/v1/imports/kinds/fund_expenditures/mapping?region_id={world['regions']['jincheng']}").json
+    assert "领款单位" not in seen["columns"] and seen["inherited"]["领款单位"] == "payee"
 
 
 def test_the_list_of_runs_pages(world, login_as):

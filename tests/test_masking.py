@@ -106,7 +106,10 @@ def test_no_response_shows_personal_data_in_clear(app, world, login_as, make_pro
                   "warning_id": "/api/v1/risks?status=all&per_page=100",
                   "rectification_id": "/api/v1/rectifications?status=all&per_page=100",
                   "import_id": "/api/v1/imports?per_page=100",
-                  "inspection_id": "/api/v1/inspections?per_page=100"}
+                  "inspection_id": "/api/v1/inspections?per_page=100",
+                  "fund_id": "/api/v1/funds?per_page=100", "asset_id": "/api/v1/assets?per_page=100",
+                  "resource_id": "/api/v1/resources?per_page=100",
+                  "contract_id": "/api/v1/resource-contracts?per_page=100"}
         many = {}
         for param, url in follow.items():
             r = client.get(url)

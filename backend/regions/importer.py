@@ -1,15 +1,15 @@
-"""The import engine's kinds ``regions`` (the official division table, 统计用区划代码) and ``users`` (a
-roster): the engine reads the file and keeps the run; ``DivisionTable`` and ``Roster`` say what each
-row means and write it (the same code ``flask regions-import`` and the tests call)."""
-from ..auth.roster import ROSTER_ALIASES, ROSTER_FIELDS, Roster
-from ..core.models import AuditLog, Region, User, UserSession
+"""The import engine's kind ``regions`` (the official division table, 统计用区划代码): the engine reads
+the file and keeps the run; ``DivisionTable`` says what each row means and writes it (the same code
+``flask regions-import`` and the tests call). ``Delegated`` serves any kind whose rows a loader object
+parses, checks and writes (the users roster too)."""
+from ..core.models import Region, User
 from ..imports import engine
 from ..imports.engine import Field, Importer, register
 from ..projects.models import Project, Unit
 from .services import DIVISION_ALIASES, DIVISION_FIELDS, DivisionTable, year_of
 
 
-class _Delegated(Importer):
+class Delegated(Importer):
     """A kind whose rows a loader object parses, checks and writes (rows marked bad return None)."""
 
     def loader(self, table):
@@ -39,7 +39,7 @@ class _Delegated(Importer):
 
 
 @register
-class RegionImporter(_Delegated):
+class RegionImporter(Delegated):
     kind = "regions"
     title = ("行政区划", "Regions")
     roles = ("admin",)
@@ -56,30 +56,3 @@ class RegionImporter(_Delegated):
 
     def loader(self, table):
         return DivisionTable(self.region, self.report, self.actor, year=year_of(table.title))
-
-
-@register
-class UserImporter(_Delegated):
-    kind = "users"
-    title = ("人员名单", "User roster")
-    roles = ("admin", "county")
-    model = User
-    users_of = [(AuditLog, "actor_id"), (UserSession, "user_id")]
-    fields = [Field(name, zh, en, aliases=ROSTER_ALIASES[name], required=name != "phone",
-                    example={"display_name": "王巡查", "username": "wangxc", "role": "巡查员",
-                             "region": "330112006000", "phone": "13805710000"}.get(name),
-                    rule={"role": ("县级财政、乡镇负责人、巡查员等（不能高于导入人）", "county, township lead, inspector… "
-                                   "(not above the importer's own)"),
-                          "region": ("12位区划代码，或本辖区内的地区名称", "12-digit code, or a region's name within yours"),
-                          "username": ("小写字母、数字，3–64位；已有的用户名会被更新", "lower-case letters and digits, "
-                                       "3–64; an existing user name is updated")}.get(name, ("", "")))
-              for name, (zh, en) in ROSTER_FIELDS.items()]
-
-    def loader(self, table):
-        return Roster(self.region, self.report, self.actor)
-
-    def write(self, parsed, batch_id):
-        counts = super().write(parsed, batch_id)
-        if self.rows.passwords:  # each new account's one-time password, handed back once
-            self.secret = engine.seal_secret(self.rows.passwords)
-        return counts
