@@ -185,7 +185,8 @@ def test_label_sheet_prints_only_the_chosen(app, world, login_as, make_project):
     assert code_of(app, b) in county.get(url).text
 
 
-@pytest.mark.parametrize("query", ["projects=1,x", "projects=", "villages=0", "projects=1,,2"])
+@pytest.mark.parametrize("query", ["projects=1,x", "projects=", "villages=0", "projects=1,,2",
+                                   "projects=1,5955783846", "villages=" + ",".join(["7"] * 2001)])
 def test_label_selection_bad_input(app, world, login_as, query):
     r = login_as("county").get(f"/api/v1/regions/{world['regions']['linan']}/labels?{query}")
     assert r.status_code in (400, 422) and r.json["error"]["code"] == "validation_error"

@@ -1,5 +1,7 @@
 """Field types shared by the features' schemas. Inputs go through these so that what reaches the
 database is always storable on both SQLite and PostgreSQL."""
+import re
+
 from apiflask.fields import UUID, Integer, String
 from apiflask.validators import Length, Range, Regexp
 from marshmallow import ValidationError
@@ -35,3 +37,24 @@ def Text(max_len, required=True, min_len=1, **kw):
 def Id(**kw):
     """A row id in input: a positive 32-bit integer."""
     return Integer(validate=Range(min=1, max=MAX_ID), **kw)
+
+
+class IdList(String):
+    """Comma-separated row ids in a query (``3,17,42``), loaded as a list of ints; at most ``most``,
+    each a positive 32-bit integer."""
+    PATTERN = re.compile(r"[1-9]\d{0,9}(,[1-9]\d{0,9})*")
+
+    def __init__(self, most=2000, **kw):
+        super().__init__(**kw)
+        self.most = most
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not self.PATTERN.fullmatch(text):
+            raise ValidationError("comma-separated positive ids")
+        ids = [int(i) for i in text.split(",")]
+        if len(ids) > self.most:
+            raise ValidationError(f"at most {self.most} ids")
+        if max(ids) > MAX_ID:
+            raise ValidationError(f"ids are at most {MAX_ID}")
+        return ids

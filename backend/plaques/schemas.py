@@ -1,8 +1,8 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
-from apiflask.validators import OneOf, Regexp
+from apiflask.validators import OneOf
 
-from ..core.fields import ClientUUID, Text
+from ..core.fields import ClientUUID, IdList, Text
 from ..assets.schemas import AssetView, ContractView
 from ..projects.schemas import MoneyField, ProjectView, RegionBrief
 from ..projects.services import STAGES
@@ -63,14 +63,11 @@ class CodeOut(Schema):
     revoke_reason = String(required=True, allow_none=True)
 
 
-ID_LIST = r"^[1-9]\d{0,9}(,[1-9]\d{0,9}){0,1999}$"
 
 
 class LabelQuery(Schema):
     kind = String(load_default="all", validate=OneOf(["all", "project", "unit", "village", "asset", "contract"]))
     stage = String(validate=OneOf(STAGES))
     # A chosen set (the label-selection screen): only these projects and villages are printed.
-    projects = String(validate=Regexp(ID_LIST, error="comma-separated project ids (at most 2000)"),
-                      metadata={"description": "comma-separated project ids: print only these"})
-    villages = String(validate=Regexp(ID_LIST, error="comma-separated village region ids (at most 2000)"),
-                      metadata={"description": "comma-separated village ids: print only these"})
+    projects = IdList(metadata={"description": "comma-separated project ids: print only these"})
+    villages = IdList(metadata={"description": "comma-separated village ids: print only these"})
