@@ -1,5 +1,6 @@
 """Commands for operators and cron. They call the same services as the routes, and commit once."""
 import functools
+import json
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -98,9 +99,47 @@ def register(app):
             raise click.ClickException("unknown region code")
         report = scan(list(rules) or None, projects=projects or None,
                       regions=[r.id for r in found] or None)
+        from . import jobs
+        if projects or found:
+            jobs.scanned(projects, [r.id for r in found])
+        else:
+            jobs.scanned()
         db.session.commit()
         for code, counts in report.items():
             click.echo(f"{code}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    @app.cli.command("overview")
+    @click.argument("region_code")
+    @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Default: this year.")
+    @click.option("--json", "as_json", is_flag=True, help="The same JSON document as GET /api/v1/overview/<id>.")
+    def overview_command(region_code, year, as_json):
+        """A region's cockpit figures (本级 and 辖区), its children and its health index."""
+        from .core import clock
+        from .overview.schemas import OverviewOut
+        from .overview.services import overview
+        from .regions.services import by_code
+        region = by_code(region_code)
+        if region is None:
+            raise click.ClickException(f"unknown region code {region_code}")
+        doc = OverviewOut().dump(overview(region, year or clock.today().year))
+        if as_json:
+            click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+            return
+        score = doc["health"]["score"]
+        click.echo(f"{region.name} {region.code} {doc['year']}: 健康指数 health {score or '—'} "
+                   f"{(doc['health']['band'] or {}).get('zh', '')}")
+        for name, meta in doc["figures"].items():
+            click.echo(f"  {meta['zh']} {meta['en']}: 本级 {doc['own'][name]} · 辖区 {doc['total'][name]}")
+
+    @app.cli.command("figures-rebuild")
+    def figures_rebuild_command():
+        """Recompute the cockpit's summary table from the fact tables (the worker keeps it current
+        by itself; this gives identical numbers)."""
+        from .overview import summary
+        from .overview.models import RegionFigure
+        summary.rebuild()
+        db.session.commit()
+        click.echo(f"{db.session.query(RegionFigure).count()} figure rows")
 
     @app.cli.command("escalate")
     def escalate_command():

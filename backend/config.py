@@ -124,6 +124,27 @@ class Config:
     # 沉淀资金: money arrived and still unspent this many days later.
     FUND_IDLE_DAYS = int(_env("FUND_IDLE_DAYS", 180))
 
+    # The township finance health index (backend/overview/health.py, README "The health index"):
+    # per dimension, each indicator's weight and its thresholds [(value, score), …] — scored by straight
+    # lines between them. Change a weight or threshold and change the version: every index value
+    # answered or stored names the version it used.
+    # The job queue refreshes the cockpit's summary table after each write's risk scan (always, in
+    # production; ``flask figures-rebuild`` recomputes it whole).
+    FIGURES_AFTER_WRITES = True
+    HEALTH_INDEX = {
+        "version": "2026.1",
+        "dimensions": {
+            "guarantee": {"arrival": {"weight": 15, "points": [(50, 0), (80, 60), (95, 85), (100, 100)]}},
+            "execution": {"spending_gap": {"weight": 20, "points": [(0, 100), (8, 70), (20, 40), (40, 0)]}},
+            "reach": {"hops_on_time": {"weight": 15, "points": [(50, 0), (80, 60), (90, 85), (100, 100)]}},
+            "direct": {"first_time_paid": {"weight": 12, "points": [(80, 0), (95, 70), (99, 90), (100, 100)]},
+                       "case_answer_days": {"weight": 8, "points": [(1, 100), (3, 85), (7, 60), (15, 0)]}},
+            "rectify": {"warnings_per_million": {"weight": 10, "points": [(0, 100), (1, 85), (3, 60), (6, 0)]},
+                        "rect_on_time": {"weight": 10, "points": [(50, 0), (80, 70), (95, 100)]}},
+            "assets": {"idle_assets": {"weight": 10, "points": [(0, 100), (5, 85), (15, 60), (30, 0)]}},
+        },
+    }
+
     # The job queue (see backend/jobs.py): a SQLite file needs no server (one host); redis://host:6379/0
     # lets workers on several hosts share it. QUEUE_NAME keeps two deployments on one Redis apart.
     QUEUE_URL = _env("QUEUE_URL", f"sqlite:///{INSTANCE / 'queue.db'}")
@@ -163,3 +184,6 @@ class TestConfig(Config):
     # Jobs run inline in the test process; the tests that need a real worker start one.
     QUEUE_URL = "memory://"
     QUEUE_IMMEDIATE = True
+    # Inline, refreshing the cockpit's figures after every write would double the suite's time: the
+    # cockpit's tests switch it on (tests/test_overview.py), the live worker keeps it on.
+    FIGURES_AFTER_WRITES = False

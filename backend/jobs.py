@@ -34,7 +34,7 @@ log = logging.getLogger("jicai.jobs")
 # One queue per process, bound to its storage by ``init_app``; ``@job`` registers tasks on it at
 # import time, so web processes and workers know the same jobs by the same names.
 queue = Huey("jicai", results=False, storage_class=MemoryStorage, utc=True)
-_state = {"app": None, "bound": None, "touch": None, "periodic": []}
+_state = {"app": None, "bound": None, "touch": None, "scanned": [], "periodic": []}
 PENDING_STALE_SECONDS = 300  # a "scan pending" mark older than this is ignored (its job was lost)
 
 
@@ -158,6 +158,21 @@ def on_touch(task):
     feature's scan). Before it scans, it calls ``taken(projects, regions)``."""
     _state["touch"] = task
     return task
+
+
+def on_scanned(task):
+    """Register a job to run after the risk scan of touched subjects (or the full scan) has
+    committed: ``task(projects, regions)``, both None after a full scan (the cockpit's figures)."""
+    _state["scanned"].append(task)
+    return task
+
+
+def scanned(projects=None, regions=None):
+    """The risk scan says it is done with these subjects (None, None: everything): once its
+    transaction commits, the ``on_scanned`` jobs run."""
+    for task in _state["scanned"]:
+        after_commit(task, None if projects is None else list(projects),
+                     None if regions is None else list(regions))
 
 
 def _pending_key(kind, ident):

@@ -19,11 +19,13 @@ def scan_touched(projects, regions):
         engine.scan(projects=projects)
     if regions:
         engine.scan(regions=regions)
+    jobs.scanned(projects, regions)
 
 
 @jobs.periodic("SCAN_EVERY_MINUTES")
 def scan_all():
     """Every rule over everything."""
     report = engine.scan()
+    jobs.scanned()
     changed = {code: counts for code, counts in report.items() if any(counts.values())}
     log.info("full risk scan: %s", changed or "nothing changed")

@@ -1,0 +1,85 @@
+"""The cockpit's one document per view, read from the summary table only.
+
+``overview(region, year)``: the region, its own (本级) and 辖区 (``total``) figures for the year (flows
+summed over its months, states as of now), what they mean, the children side by side with their
+health, the region's health index, and each flow figure month by month for the year and the year
+before. For every figure ``total == own + Σ children.total``.
+"""
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+
+from ..core import clock, tree
+from ..core.models import Region
+from ..extensions import db
+from . import figures, health
+from .models import RegionFigure
+
+READERS = ("admin", "province", "city", "county", "township_lead")
+
+
+def region_brief(region):
+    return {"id": region.id, "code": region.code, "name": region.name, "level": region.level,
+            "status": region.status}
+
+
+def _sums(region_ids, year, column):
+    """{region_id: {figure: value}} for the year's months and the states now."""
+    rows = db.session.execute(
+        select(RegionFigure.region_id, RegionFigure.name, func.sum(column))
+        .where(RegionFigure.region_id.in_(region_ids),
+               or_(RegionFigure.year == year, RegionFigure.year == figures.NOW[0]))
+        .group_by(RegionFigure.region_id, RegionFigure.name))
+    out = defaultdict(dict)
+    for region_id, name, value in rows:
+        out[region_id][name] = _plain(value)
+    return out
+
+
+def _plain(value):
+    value = Decimal(value or 0)
+    return value.quantize(Decimal("0.01"))
+
+
+def _complete(values):
+    return {name: values.get(name, Decimal("0.00")) for name in figures.FIGURES}
+
+
+def overview(region, year, viewer=None):
+    own = _sums([region.id], year, RegionFigure.own).get(region.id, {})
+    total = _sums([region.id], year, RegionFigure.total).get(region.id, {})
+    children = db.session.execute(select(Region).where(Region.parent_id == region.id)
+                                  .order_by(Region.code)).scalars().all()
+    child_totals = _sums([c.id for c in children], year, RegionFigure.total) if children else {}
+    kids = []
+    for child in children:
+        values = child_totals.get(child.id, {})
+        if child.status != "active" and not values:
+            continue  # a merged or abolished region with nothing on it
+        score = health.index(values, child.id)
+        kids.append({"region": region_brief(child), "total": _complete(values),
+                     "derived": figures.derived(values),
+                     "health": {k: score[k] for k in ("version", "score", "band")}})
+    top = viewer.region.path if viewer is not None else ""
+    crumbs = [region_brief(r) for r in tree.ancestors(region) if r.path.startswith(top)]
+    return {
+        "region": region_brief(region), "breadcrumbs": crumbs, "year": year, "as_of": clock.now(),
+        "figures": {name: {"zh": zh, "en": en, "unit": unit, "group": group, "flow": name in figures.FLOWS}
+                    for name, (zh, en, unit, group) in figures.FIGURES.items()},
+        "own": _complete(own), "total": _complete(total), "derived": figures.derived(total),
+        "children": kids, "health": health.index(total, region.id), "trend": _trend(region, year),
+    }
+
+
+def _trend(region, year):
+    """Each flow figure's 辖区 value by month: this year and the year before."""
+    rows = db.session.execute(select(RegionFigure.year, RegionFigure.month, RegionFigure.name,
+                                     RegionFigure.total)
+                              .where(RegionFigure.region_id == region.id,
+                                     RegionFigure.year.in_((year, year - 1)), RegionFigure.month > 0))
+    out = {key: {name: [Decimal("0.00")] * 12 for name in figures.FLOWS} for key in ("year", "last_year")}
+    for y, month, name, value in rows:
+        if name in figures.FLOWS:
+            out["year" if y == year else "last_year"][name][month - 1] = _plain(value)
+    return out
