@@ -133,6 +133,7 @@ class Config:
     FIGURES_AFTER_WRITES = True
     HEALTH_INDEX = {
         "version": "2026.1",
+        "min_weight_with_data": 0.5,  # no index for a region with data for less than half the weight
         "dimensions": {
             "guarantee": {"arrival": {"weight": 15, "points": [(50, 0), (80, 60), (95, 85), (100, 100)]}},
             "execution": {"spending_gap": {"weight": 20, "points": [(0, 100), (8, 70), (20, 40), (40, 0)]}},

@@ -437,6 +437,10 @@ ENDPOINTS = {
                            needs={"notification": True}),
     "inbox_read_all": Endpoint("POST", "/api/v1/notifications/read-all",
                                lambda i: "/api/v1/notifications/read-all", 204, scoped=False),
+    # ---- the cockpit
+    "overview": Endpoint("GET", "/api/v1/overview/<int:region_id>",
+                         lambda i: f"/api/v1/overview/{i['regions']['jincheng']}", 200,
+                         roles=("admin", "province", "city", "county", "township_lead")),
     # ---- funds
     "funds": Endpoint("GET", "/api/v1/funds", lambda i: "/api/v1/funds", 200,
                       roles=("admin", "province", "city", "county", "township_lead"), scoped=False),

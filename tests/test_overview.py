@@ -228,10 +228,15 @@ def test_the_readme_worked_example(app):
 def test_an_indicator_without_data_is_left_out(app):
     from backend.overview import health
     with app.app_context():
-        result = health.index({"subsidy_paid_count": Decimal(100)})
-    scored = [i for i in result["indicators"] if i["score"] is not None]
-    assert [i["code"] for i in scored] == ["first_time_paid"] and result["score"] == Decimal("100.0")
-    assert scored[0]["points_lost"] == 0
+        funds_only = {"funds_issued": Decimal(100), "funds_arrived": Decimal(100), "funds_spent": Decimal(100),
+                      "fund_hops_due": Decimal(3), "fund_hops_on_time": Decimal(3)}
+        result = health.index(funds_only)
+        thin = health.index({"subsidy_paid_count": Decimal(100)})
+    scored = [i["code"] for i in result["indicators"] if i["score"] is not None]
+    assert scored == ["arrival", "spending_gap", "hops_on_time", "warnings_per_million"]
+    assert result["score"] == Decimal("100.0") and result["band"]["code"] == "healthy"
+    assert thin["score"] is None and thin["band"] is None  # 12 of 100 weight: too little for an index
+    assert [i["score"] for i in thin["indicators"] if i["code"] == "first_time_paid"] == [Decimal("100.0")]
     with app.app_context():
         nothing = health.index({})
     assert nothing["score"] is None and nothing["band"] is None

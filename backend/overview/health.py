@@ -4,7 +4,8 @@ Six dimensions, each made of indicators read from a region's 辖区 figures (so 
 that of everything under it, weighted by money and counts as the figures are). Each indicator is
 scored 0–100, piecewise-linearly between its thresholds; the index is the weighted mean of the
 indicators that have data (an indicator without data — no funds, no subsidy payments — is left out
-and the others' weights scale up), and falls in a band. Weights and thresholds come from the
+and the others' weights scale up; with data for less than ``min_weight_with_data`` of the weight there
+is no index), and falls in a band. Weights and thresholds come from the
 ``HEALTH_INDEX`` setting, which carries a version; every answer and every stored value names it.
 """
 from decimal import ROUND_HALF_UP, Decimal
@@ -91,7 +92,8 @@ def index(total, region_id=None, year=None):
             scored.append((dim, code, Decimal(str(rule["weight"])), value, s))
     weight = sum((w for _, _, w, _, s in scored if s is not None), Decimal(0))
     total_score = None
-    if weight:
+    # Too little data for an index (a township with projects but no funds loaded yet): none is given.
+    if weight and weight >= sum(w for _, _, w, _, _ in scored) * Decimal(str(setting["min_weight_with_data"])):
         total_score = sum((w * s for _, _, w, _, s in scored if s is not None), Decimal(0)) / weight
         total_score = total_score.quantize(Decimal("0.1"), ROUND_HALF_UP)
     drill = f"?region_id={region_id}" if region_id else ""

@@ -23,6 +23,7 @@ class FigureMeta(Schema):
     unit = String(required=True, metadata={"description": "yuan | count | days | yuan_days"})
     group = String(required=True)
     flow = Boolean(required=True, metadata={"description": "counted by month (else: a state now)"})
+    order = Integer(required=True, metadata={"description": "where it is shown among the figures"})
 
 
 class Band(Schema):

@@ -65,8 +65,8 @@ def overview(region, year, viewer=None):
     crumbs = [region_brief(r) for r in tree.ancestors(region) if r.path.startswith(top)]
     return {
         "region": region_brief(region), "breadcrumbs": crumbs, "year": year, "as_of": clock.now(),
-        "figures": {name: {"zh": zh, "en": en, "unit": unit, "group": group, "flow": name in figures.FLOWS}
-                    for name, (zh, en, unit, group) in figures.FIGURES.items()},
+        "figures": {name: {"zh": zh, "en": en, "unit": unit, "group": group, "flow": name in figures.FLOWS,
+                           "order": i} for i, (name, (zh, en, unit, group)) in enumerate(figures.FIGURES.items())},
         "own": _complete(own), "total": _complete(total), "derived": figures.derived(total),
         "children": kids, "health": health.index(total, region.id), "trend": _trend(region, year),
     }

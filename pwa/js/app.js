@@ -42,6 +42,8 @@ const ROUTES = [
   [/^\/comments\/?$/, "./views/comments.js", "render", true],
   [/^\/users\/?$/, "./views/users.js", "renderUsers", true],
   [/^\/password\/?$/, "./views/users.js", "renderPassword", true],
+  [/^\/overview\/?$/, "./views/overview.js", "render", true],
+  [/^\/overview\/(\d+)\/?$/, "./views/overview.js", "render", true],
   [/^\/funds\/?$/, "./views/funds.js", "renderList", true],
   [/^\/funds\/new\/?$/, "./views/funds.js", "renderNew", true],
   [/^\/funds\/(\d+)\/?$/, "./views/funds.js", "renderDetail", true],

@@ -45,6 +45,7 @@ function workLinks(user) {
     field ? null : h("a", { href: "/subsidies", "data-link": "", class: "btn", "data-testid": "home-subsidies" }, t("home.subsidies")),
     field ? null : h("a", { href: "/comments", "data-link": "", class: "btn", "data-testid": "home-comments" }, t("home.comments")),
     // The fund register (资金): the township records, supervisors read.
+    ["admin", "province", "city", "county", "township_lead"].includes(user.role) ? h("a", { href: "/overview", "data-link": "", class: "btn btn-primary", "data-testid": "home-overview" }, t("overview.title")) : null,
     field ? null : h("a", { href: "/funds", "data-link": "", class: "btn", "data-testid": "home-funds" }, t("funds.title")),
     ["township_lead", "county"].includes(user.role) ? h("a", { href: "/office", "data-link": "", class: "btn", "data-testid": "home-office" }, t("home.office")) : null,
     field ? null : h("a", { href: "/assets", "data-link": "", class: "btn", "data-testid": "home-assets" }, t("assets.title")),

@@ -1,0 +1,82 @@
+"""The cockpit in a real Chromium against a real gunicorn: a province supervisor at a 1366 px desk
+opens 一站监管 from home, drills down province → city → county → township with the breadcrumbs and
+the browser's back button, sorts the children, and follows a health indicator to its records; a
+county supervisor sees the same township figures; a township lead reads their own cockpit on a
+360 px phone without sideways scrolling, in Chinese and in English. Screenshots are kept in
+test-artifacts/ and were looked at."""
+from decimal import Decimal
+
+from conftest import PHONE, sign_in
+
+DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
+
+
+def rebuild(app):
+    from backend.extensions import db
+    from backend.overview import summary
+    with app.app_context():
+        summary.rebuild()
+        db.session.commit()
+
+
+def figure(page, name, column=2):
+    text = page.locator(f"[data-testid=figure][data-name={name}] td").nth(column - 1).inner_text()
+    return Decimal(text.replace("¥", "").replace(",", "") or 0)
+
+
+def test_a_province_supervisor_drills_down_and_back(app, world, live_server, browser, make_project, artifacts):
+    make_project(stage="construction", name="钱王社区驾驶舱道路工程")
+    rebuild(app)
+    context = browser.new_context(**DESK)
+    errors = []
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server, "t_province")
+    page.click("[data-testid=home-overview]")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('浙江省')")
+    assert page.locator("[data-testid=health-score]").count() == 1
+    assert page.locator("[data-testid=indicator]").count() == 8
+    page.screenshot(path=str(artifacts / "overview-province-1366.png"), full_page=True)
+    for name in ("杭州市", "临安区", "锦城街道"):
+        page.click(f"[data-testid=child] a:has-text('{name}')")
+        page.wait_for_selector(f"[data-testid=overview] h1:has-text('{name}')")
+    assert page.locator("[data-testid=crumbs] a").all_inner_texts() == ["浙江省", "杭州市", "临安区"]
+    projects = figure(page, "projects")
+    assert projects >= 1
+    page.screenshot(path=str(artifacts / "overview-township-1366.png"), full_page=True)
+    page.go_back()
+    page.wait_for_selector("[data-testid=overview] h1:has-text('临安区')")
+    page.click("[data-testid=sort-projects]")
+    page.wait_for_url("**sort=projects**")
+    counts = [int(c) for c in page.locator("[data-testid=child] td:nth-child(8)").all_inner_texts()]
+    assert counts == sorted(counts, reverse=True)
+    page.click("[data-testid=crumbs] a:has-text('浙江省')")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('浙江省')")
+    shared = page.url
+    page.goto(f"{live_server}/overview/{world['regions']['jincheng']}")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    page.click("[data-testid=indicator][data-code=warnings_per_million] a")
+    page.wait_for_url(f"**/warnings?region_id={world['regions']['jincheng']}")
+    assert shared.endswith(f"/overview/{world['regions']['zj']}") or "/overview" in shared
+    county = browser.new_context(**DESK).new_page()
+    sign_in(county, live_server, "t_county")
+    county.goto(f"{live_server}/overview/{world['regions']['jincheng']}")
+    county.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    assert figure(county, "projects") == projects
+    assert county.locator("[data-testid=crumbs] a").all_inner_texts() == ["临安区"]
+    assert errors == []
+
+
+def test_a_township_lead_reads_their_cockpit_on_a_phone(app, world, live_server, browser, artifacts):
+    rebuild(app)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, "t_lead")
+    page.click("[data-testid=home-overview]")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(artifacts / "overview-lead-360.png"), full_page=True)
+    page.click("#lang")
+    page.wait_for_selector("[data-testid=overview] h2:has-text('Township finance health index')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(artifacts / "overview-lead-360-en.png"), full_page=True)
