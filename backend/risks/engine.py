@@ -10,6 +10,7 @@ import json
 from flask import current_app
 from sqlalchemy import or_, select, text
 
+from .. import jobs
 from ..core import audit, clock
 from ..core.errors import ApiError
 from ..core.models import Region
@@ -149,4 +150,5 @@ def dismiss(warning, actor, reason):
     db.session.flush()
     _event(warning, "risk_dismissed", actor, reason=reason)
     audit.record(actor, "risk.dismiss", subject=warning, reason=reason)
+    jobs.scanned(regions=[warning.region_id])  # the cockpit counts open warnings
     return warning
