@@ -262,6 +262,18 @@ def test_the_same_files_again_change_nothing(app, moved):
         assert (new, updated, unchanged) == (0, 0, rows) == (0, 0, len(c.sheets[kind].rows)), (kind, output)
 
 
+def test_the_county_grows_its_own_roster(app, moved, tmp_path):
+    """The county's supervisor adds an inspector to the roster the administrator imported and imports
+    it whole — their own row on it, unchanged, is no reason to refuse it."""
+    c = moved.files
+    roster = c.sheets["users"].copy()
+    roster.rows.append([len(roster.rows) + 1, "新巡查", f"x{CODE}insp9", "巡查员", c.townships[2]["name"], ""])
+    path = tmp_path / roster.filename
+    path.write_bytes(roster.data())
+    output, _ = imported(app, "users", c.code, path, moved.supervisor)
+    assert counts_of(output) == (8, 1, 0, 7)
+
+
 # ---------------------------------------------------------------- refusals: one bad row, nothing written
 
 def _models():
