@@ -254,6 +254,8 @@ def test_the_same_files_again_change_nothing(app, moved):
     c, paths = moved.files, moved.paths
     code, output, _ = cli(app, "regions-import", paths["regions"])
     assert code == 0 and output.startswith("0 regions added, 0 changed"), output
+    output, _ = imported(app, "regions", "330100000000", paths["regions"], "t_admin")  # the engine's kind: the same
+    assert counts_of(output) == (18, 0, 0, 18)
     output, _ = imported(app, "users", c.code, paths["users"], "t_admin")
     assert counts_of(output)[1:] == (0, 0, 7)
     for kind in ORDER[2:]:
