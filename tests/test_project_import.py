@@ -222,6 +222,17 @@ def test_payments_import_idempotent_and_on_the_timeline(app, world, login_as, im
         assert db.session.query(RiskWarning).filter_by(rule_code="payee_not_contractor", project_id=pid).count() == 0
 
 
+def test_payments_find_a_project_by_its_name_written_with_spaces(app, world):
+    """The register drops the spaces between Chinese words of a name (2025年 钱王社区 排水 → 2025年钱王社区排水);
+    a payment list that names the project the same way, spaces and all, finds it."""
+    t = tag()
+    spaced = f"2025年 钱王社区 雨污分流{t}"
+    assert run(app, world, "projects", csv([REGISTER, register_row(f"S-{t}", spaced)]))["status"] == "accepted"
+    result = run(app, world, "project_payments", csv([PAYMENTS, ["", spaced, "2025-04-01", "1000", "杭州临安城建工程有限公司",
+                                                                 f"记-{t}", "省级资金"]]))
+    assert (result["status"], result["inserted"]) == ("accepted", 1), result["errors"]
+
+
 def test_payment_to_another_company_fires_and_a_corrected_list_clears_it(app, world, imported):
     from backend.projects.companies import company_key
     from backend.projects.models import Project

@@ -101,6 +101,20 @@ def test_a_bad_row_refuses_the_roster_and_names_it(app, world, row, field, code)
         db.session.rollback()
 
 
+def test_the_importer_s_own_unchanged_row_goes_through(app, world):
+    """A county imports its whole roster again with people added: its own row, as stored, is not a
+    change of its own account; the same row with another role still is."""
+    with app.app_context(), app.test_request_context(method="POST"):
+        county = user("county", world)
+        me = (county.display_name, "t_county", "县级财政", "330112000000", "")
+        report, counts = run(_csv([HEADER, ("1", *me), ("2", "新人", "xinren01", "巡查员", "锦城街道", "")]), county, 9013)
+        assert report.errors == [] and counts == [1, 0, 1]
+        changed = (county.display_name, "t_county", "县级财政", "330112000000", "13905710001")
+        report, counts = run(_csv([HEADER, ("1", *changed)]), county, 9014)
+        assert counts is None and [(e["row"], e["code"]) for e in report.errors] == [(2, "own_account")]
+        db.session.rollback()
+
+
 def test_a_user_name_twice_in_the_file_is_refused(app, world):
     with app.app_context(), app.test_request_context(method="POST"):
         lines = [HEADER, ("1", "甲", "same01", "巡查员", "锦城街道", ""), ("2", "乙", "SAME01", "巡查员", "太湖源镇", "")]

@@ -24,25 +24,36 @@ def _stem(key):
 
 class VillageLookup:
     """The village of a row, inside the importing region: its code, its name, the name with the
-    township before it or a group (组) after it, or without its 村/社区 (the subsidy importer's rules)."""
+    township before it or a group (组) after it, or without its 村/社区 (the subsidy importer's rules).
+    A township written before the village (上源镇新华村) is where the village is looked for: two
+    villages of one name in two townships are told apart, and a village of another township is
+    the row's error, not silently taken."""
 
     def villages(self):
-        villages = [r for r in regions_below(self.region) if r.level == "village"]
+        below = regions_below(self.region)
+        villages = [r for r in below if r.level == "village"]
         self.by_code = {v.code: v for v in villages}
         self.by_name, self.by_stem = {}, {}
         for v in villages:
             self.by_name.setdefault(squash(v.name), []).append(v)
             self.by_stem.setdefault(_stem(squash(v.name)), []).append(v)
+        # Longest first: a township whose name starts another's (石门 / 石门街道) is not taken for it.
+        self.towns = sorted(((squash(r.name), r) for r in below if r.level == "township"), key=lambda x: -len(x[0]))
 
     def village(self, value):
         text = tables.text(value)
         key = squash(text)
         if key in self.by_code:
             return self.by_code[key]
-        found = (self.by_name.get(key) or [v for n, vs in self.by_name.items() if key.endswith(n) for v in vs]
-                 or [v for n, vs in self.by_name.items() if key.startswith(n) for v in vs]
-                 or [v for n, vs in self.by_name.items() if n in key for v in vs]
-                 or [v for s, vs in self.by_stem.items() if _stem(key) == s for v in vs])
+        town = next((t for name, t in self.towns if len(key) > len(name) and key.startswith(name)), None)
+        found = self._find(key)
+        if town is not None:
+            rest = self._find(key[len(squash(town.name)):])
+            inside = [v for v in rest or found if v.path.startswith(town.path)]
+            if not inside and (rest or found):
+                raise CellProblem("village_not_in_township", f"{town.name}没有“{text[len(town.name):] or text}”这个村",
+                                  f"{town.name} has no village '{text}' (a village of that name is in another township)")
+            found = inside
         unique = list({v.id: v for v in found}.values())
         if len(unique) == 1:
             return unique[0]
@@ -52,6 +63,12 @@ class VillageLookup:
         listed = "、".join(sorted(v.name for vs in self.by_name.values() for v in vs)[:30])
         raise CellProblem("unknown_village", f"本辖区没有“{text}”这个村（本辖区的村：{listed}）",
                           f"No village '{text}' in this region (its villages: {listed})")
+
+    def _find(self, key):
+        return (self.by_name.get(key) or [v for n, vs in self.by_name.items() if key.endswith(n) for v in vs]
+                or [v for n, vs in self.by_name.items() if key.startswith(n) for v in vs]
+                or [v for n, vs in self.by_name.items() if n in key for v in vs]
+                or [v for s, vs in self.by_stem.items() if _stem(key) == s for v in vs])
 
 
 def one_of(values, what_zh, what_en):

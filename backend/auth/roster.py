@@ -83,6 +83,13 @@ def _blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _changes(user, row):
+    """Whether the roster's ``row`` would change the stored ``user`` (a phone left blank changes nothing)."""
+    if (user.role, user.region_id, user.display_name) != (row["role"], row["region"].id, row["display_name"]):
+        return True
+    return row["phone"] is not None and row["phone"] != (pii.decrypt(user.phone_enc, "phone") if user.phone_enc else None)
+
+
 class Roster:
     """One roster file for ``importer`` (a User, or the CLI's operator) within ``within`` (their
     region, or a region below it). ``parse_row`` / ``check`` / ``write`` as the import engine asks."""
@@ -177,7 +184,9 @@ class Roster:
                 continue
             user = existing.get(name)
             if user is not None:
-                if user.id == getattr(self.importer, "id", None):
+                # The importer's own row is let through when it changes nothing: the county's whole
+                # roster, with its own supervisor on it, is imported again when people are added.
+                if user.id == getattr(self.importer, "id", None) and _changes(user, row):
                     self._problem(row, "username", "own_account", "不能用名单修改自己的账号",
                                   "You cannot change your own account with a roster", name)
                 elif self.importer.role != "admin" and not covers(self.importer, user.region):
@@ -212,9 +221,7 @@ class Roster:
                 continue
             before = {"role": user.role, "region_id": user.region_id, "display_name": user.display_name,
                       "phone_mask": user.phone_mask}
-            old_phone = pii.decrypt(user.phone_enc, "phone") if user.phone_enc else None
-            if (user.role, user.region_id, user.display_name) == (row["role"], row["region"].id, row["display_name"]) \
-                    and (phone is None or phone == old_phone):
+            if not _changes(user, row):
                 unchanged += 1
                 continue
             self.remembered.append((user, {"role": user.role, "region_id": user.region_id,

@@ -402,7 +402,9 @@ class PaymentImporter(Importer):
     def parse_row(self, n, c):
         r = self.report
         row = {"ref_no": cell(short, n, c, "ref_no", r, max_len=32),
-               "project": cell(short, n, c, "project", r, max_len=120),
+               # (read as the register reads a project's name, so that the same name written with
+               # spaces — 2025年 上源镇 道路工程 — finds the project stored without them)
+               "project": cell(name, n, c, "project", r, max_len=120),
                "paid_on": cell(past_day, n, c, "paid_on", r, required=True),
                "amount": cell(positive_money, n, c, "amount", r, required=True),
                "payee": cell(name, n, c, "payee", r, required=True, max_len=120),
