@@ -160,19 +160,23 @@ def on_touch(task):
     return task
 
 
-def on_scanned(task):
+def on_scanned(setting):
     """Register a job to run after the risk scan of touched subjects (or the full scan) has
-    committed: ``task(projects, regions)``, both None after a full scan (the cockpit's figures)."""
-    _state["scanned"].append(task)
-    return task
+    committed: ``task(projects, regions)``, both None after a full scan (the cockpit's figures);
+    queued only while the configuration's ``setting`` is true."""
+    def register(task):
+        _state["scanned"].append((setting, task))
+        return task
+    return register
 
 
 def scanned(projects=None, regions=None):
     """The risk scan says it is done with these subjects (None, None: everything): once its
     transaction commits, the ``on_scanned`` jobs run."""
-    for task in _state["scanned"]:
-        after_commit(task, None if projects is None else list(projects),
-                     None if regions is None else list(regions))
+    for setting, task in _state["scanned"]:
+        if current_app.config[setting]:
+            after_commit(task, None if projects is None else list(projects),
+                         None if regions is None else list(regions))
 
 
 def _pending_key(kind, ident):

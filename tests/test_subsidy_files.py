@@ -348,7 +348,10 @@ def test_bad_exclusive_policies_change_nothing(app, world, villages, login_as, b
     county = login_as("county").post(f"/api/v1/subsidies/policies/{pid}/exclusive",
                                     json={"client_uuid": new_uuid(), "exclusive_with": []})
     assert county.status_code == 200  # (the county covers 锦城街道's policies)
-    seeded = policy_ids(app, "耕地地力保护补贴")[0]  # the county's policy: not the township lead's to change
+    with app.app_context():  # the county's policy: not the township lead's to change
+        seeded = db.session.execute(select(SubsidyPolicy.id).where(
+            SubsidyPolicy.name == "耕地地力保护补贴", SubsidyPolicy.year == 2026,
+            SubsidyPolicy.region_id == world["regions"]["linan"])).scalar_one()
     r = login_as("lead").post(f"/api/v1/subsidies/policies/{seeded}/exclusive",
                              json={"client_uuid": new_uuid(), "exclusive_with": []})
     assert (r.status_code, r.json["error"]["code"]) == (403, "out_of_scope")
