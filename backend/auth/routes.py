@@ -123,7 +123,7 @@ def list_users(query):
         text = query["q"].strip().lower()
         stmt = stmt.where(or_(User.username.contains(text, autoescape=True),
                               func.lower(User.display_name).contains(text, autoescape=True)))
-    return paginate(stmt, query["page"], query["per_page"])
+    return paginate(stmt, query)
 
 
 @bp.post("/users")

@@ -101,7 +101,7 @@ def list_comments(query):
     stmt = scoped(select(ProjectComment), ProjectComment, actor())
     if query["status"] != "all":
         stmt = stmt.where(ProjectComment.status == query["status"])
-    page = paginate(stmt.order_by(ProjectComment.id.desc()), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(ProjectComment.id.desc()), query)
     names = _names({c.project_id for c in page["items"]})
     page["items"] = [services.staff_view(c, names.get(c.project_id)) for c in page["items"]]
     return page

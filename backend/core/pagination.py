@@ -1,25 +1,174 @@
-"""Every list endpoint pages the same way: ?page=1&per_page=20 → {items, page, per_page, total}."""
+"""Every list endpoint pages the same way.
+
+    ?page=1&per_page=20           → {items, page, per_page, total, total_capped, next}
+    ?after=<next>&per_page=20     → the page after the one that answered ``next`` (keyset)
+
+``after`` pages by key: the database seeks to the last row seen through the list's own order and
+index instead of counting past every earlier row (OFFSET), so the 300th page of a province's
+payments costs what the first does. ``page`` stays for screens that number their pages. ``total``
+counts at most ``COUNT_LIMIT`` rows (``total_capped`` says the list goes on), so a first page never
+counts ten million rows either.
+
+Both databases sort NULL as the largest value here (PostgreSQL's own default), so a cursor means
+the same row order on SQLite and PostgreSQL."""
+import base64
+import binascii
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+
 from apiflask import Schema
-from apiflask.fields import Integer
-from apiflask.validators import Range
-from sqlalchemy import func, select
+from apiflask.fields import Boolean, Integer, String
+from apiflask.validators import Length, Range
+from sqlalchemy import and_, false, func, inspect, or_, select, tuple_
+from sqlalchemy.sql import operators
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.sql.elements import UnaryExpression
 
 from ..extensions import db
+from .errors import bad_field
+
+COUNT_LIMIT = 10_000
 
 
 class PageQuery(Schema):
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=20, validate=Range(min=1, max=100))
+    after = String(validate=Length(min=1, max=1000),
+                   metadata={"description": "the ``next`` of the previous page: page by key instead of number"})
 
 
 def page_fields():
-    return {"page": Integer(required=True), "per_page": Integer(required=True),
-            "total": Integer(required=True)}
+    return {"page": Integer(required=True, allow_none=True), "per_page": Integer(required=True),
+            "total": Integer(required=True), "total_capped": Boolean(required=True),
+            "next": String(required=True, allow_none=True)}
 
 
-def paginate(stmt, page, per_page, scalars=True):
-    """Run ``stmt`` for one page; returns the envelope dict (items are ORM rows or tuples)."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
-    items = result.scalars().all() if scalars else result.all()
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+def paginate(stmt, query, scalars=True):
+    """Run ordered ``stmt`` for the page ``query`` (a ``PageQuery``) asks for; returns the envelope
+    dict (items are ORM rows, or tuples with ``scalars=False``). 400 ``cursor_invalid`` for an
+    ``after`` this list did not hand out."""
+    per_page, after = query["per_page"], query.get("after")
+    keys = _keys(stmt)
+    stmt = stmt.order_by(None).order_by(*(k.clause for k in keys))
+    width = len(stmt.column_descriptions)  # what one result row holds before the keys
+    counted = db.session.scalar(select(func.count()).select_from(
+        stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery()))
+    paged = stmt.add_columns(*(k.expr for k in keys)).limit(per_page + 1)
+    if after is not None:
+        paged = paged.where(_beyond(keys, _decode(after, keys)))
+    else:
+        paged = paged.offset((query["page"] - 1) * per_page)
+    rows = db.session.execute(paged).all()
+    more, rows = len(rows) > per_page, rows[:per_page]
+    items = [row[0] if scalars else tuple(row[:width]) for row in rows]
+    return {"items": items, "page": None if after is not None else query["page"], "per_page": per_page,
+            "total": min(counted, COUNT_LIMIT), "total_capped": counted > COUNT_LIMIT,
+            "next": _encode(rows[-1][width:]) if more else None}
+
+
+class _Key:
+    """One ORDER BY term: the expression, its direction, and the type its cursor value takes."""
+
+    def __init__(self, expr, descending):
+        self.expr, self.descending = expr, descending
+        self.clause = expr.desc().nulls_first() if descending else expr.asc().nulls_last()
+        kind = expr.type
+        while isinstance(kind, TypeDecorator):  # (the UTC timestamp type: a datetime underneath)
+            kind = kind.impl_instance
+        try:
+            self.python_type = kind.python_type
+        except NotImplementedError:
+            self.python_type = None
+
+
+def _keys(stmt):
+    """The statement's order, made total: the listed entity's id breaks any remaining ties."""
+    keys = []
+    for clause in stmt._order_by_clauses:
+        descending = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
+        keys.append(_Key(clause.element if isinstance(clause, UnaryExpression) else clause, descending))
+    entity = stmt.column_descriptions[0].get("entity")
+    if entity is not None:
+        ident = inspect(entity).primary_key[0]
+        if not any(k.expr is ident or getattr(k.expr, "key", None) == ident.key and
+                   getattr(k.expr, "table", None) is ident.table for k in keys):
+            keys.append(_Key(ident, False))
+    return keys
+
+
+def _beyond(keys, values):
+    """Rows after the one with these key values, in the keys' order (NULL last going up)."""
+    if None not in values and len({k.descending for k in keys}) == 1 and not any(map(_nullable, keys)):
+        row, seen = tuple_(*(k.expr for k in keys)), tuple_(*values)  # one index seek
+        return row < seen if keys[0].descending else row > seen
+    ways = []
+    for i, (key, value) in enumerate(zip(keys, values)):
+        same = [_equal(k, v) for k, v in zip(keys[:i], values[:i])]
+        ways.append(and_(*same, _after(key, value)))
+    return or_(*ways)
+
+
+def _equal(key, value):
+    return key.expr.is_(None) if value is None else key.expr == value
+
+
+def _after(key, value):
+    if value is None:  # NULL is the largest: nothing after it going up; every value going down
+        return key.expr.is_not(None) if key.descending else false()
+    if key.descending:
+        return key.expr < value
+    return or_(key.expr > value, key.expr.is_(None)) if _nullable(key) else key.expr > value
+
+
+def _nullable(key):
+    return getattr(key.expr, "nullable", True)
+
+
+def _encode(values):
+    text = json.dumps([_plain(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime, Decimal)):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    return value
+
+
+def _decode(cursor, keys):
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError
+        return [None if v is None else _typed(k, v) for k, v in zip(keys, values)]
+    except (ValueError, TypeError, InvalidOperation, binascii.Error, UnicodeDecodeError, OverflowError):
+        raise bad_field("query.after", "cursor_invalid", "翻页位置无效：请从第一页重新开始",
+                        "This page position is not valid here; start again from the first page")
+
+
+def _typed(key, value):
+    """A cursor value back to what the column compares with; anything else is a forged cursor."""
+    kind = key.python_type
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif kind in (dt.datetime, dt.date):
+        if isinstance(value, str):
+            parsed = kind.fromisoformat(value)
+            return parsed if kind is dt.datetime or not isinstance(parsed, dt.datetime) else parsed.date()
+    elif kind is Decimal:
+        if isinstance(value, str):
+            return Decimal(value)
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+            return value
+    elif kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif kind is str:
+        if isinstance(value, str) and "\x00" not in value:
+            return value
+    elif isinstance(value, (int, str)) and not isinstance(value, bool):
+        return value
+    raise ValueError(value)

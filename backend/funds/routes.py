@@ -47,7 +47,7 @@ def list_funds(query):
                           _sum(FundExpenditure) < Fund.amount)
     elif stage == "spent":
         stmt = stmt.where(Fund.arrived_on.is_not(None), _sum(FundExpenditure) >= Fund.amount)
-    page = paginate(stmt.order_by(Fund.issued_on.desc(), Fund.id.desc()), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(Fund.issued_on.desc(), Fund.id.desc()), query)
     page["items"] = views.fund_views(page["items"])
     return page
 

@@ -83,7 +83,7 @@ def list_imports(query):
     for key in ("kind", "status"):
         if key in query:
             stmt = stmt.where(getattr(ImportRun, key) == query[key])
-    page = paginate(stmt.order_by(ImportRun.id.desc()), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(ImportRun.id.desc()), query)
     page["items"] = [import_view(r, errors=False) for r in page["items"]]
     return page
 

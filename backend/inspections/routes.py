@@ -65,8 +65,7 @@ def list_inspections(query):
         stmt = stmt.where(Inspection.project_id == query["project_id"])
     if query["flagged"]:
         stmt = stmt.where(or_(Inspection.off_site.is_(True), Inspection.reused_photo.is_(True)))
-    page = paginate(stmt.order_by(Inspection.created_at.desc(), Inspection.id.desc()),
-                    query["page"], query["per_page"])
+    page = paginate(stmt.order_by(Inspection.created_at.desc(), Inspection.id.desc()), query)
     page["items"] = inspection_views(page["items"])
     return page
 

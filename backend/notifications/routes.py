@@ -37,7 +37,7 @@ def inbox(query):
     stmt = select(Notification).where(Notification.user_id == actor().id)
     if query["unread"]:
         stmt = stmt.where(Notification.read_at.is_(None))
-    return paginate(stmt.order_by(Notification.id.desc()), query["page"], query["per_page"])
+    return paginate(stmt.order_by(Notification.id.desc()), query)
 
 
 @bp.post("/notifications/<int:notification_id>/read")

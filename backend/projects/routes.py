@@ -35,7 +35,7 @@ def _unit_out(unit, code=None):
 def list_units(query):
     """Management units in the caller's subtree (optionally under one region)."""
     stmt = scoped(select(Unit), Unit, actor(), within=query.get("region_id"))
-    page = paginate(stmt.order_by(Unit.id), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(Unit.id), query)
     codes = qrcodes.active_codes("unit", [u.id for u in page["items"]])
     page["items"] = [_unit_out(u, codes.get(u.id, "")) for u in page["items"]]
     return page
@@ -92,7 +92,7 @@ def list_projects(query):
                  + (Project.lng - lng) * (Project.lng - lng) * squeeze, Project.id]
     else:
         order = [Project.updated_at.desc(), Project.id.desc()]
-    page = paginate(stmt.order_by(*order), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(*order), query)
     codes = qrcodes.active_codes("project", [p.id for p in page["items"]])
     near = (query["near_lat"], query["near_lng"]) if "near_lat" in query else None
     page["items"] = [{**_brief(p, codes.get(p.id)),

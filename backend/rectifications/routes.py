@@ -105,7 +105,7 @@ def list_rectifications(query):
                           Rectification.due_on < clock.today())
     if "project_id" in query:
         stmt = stmt.where(Rectification.project_id == query["project_id"])
-    page = paginate(stmt.order_by(Rectification.due_on, Rectification.id), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(Rectification.due_on, Rectification.id), query)
     page["items"] = views(page["items"], detail=False)
     return page
 

@@ -32,7 +32,7 @@ def list_regions(query):
     if query.get("q"):
         stmt = stmt.where(or_(Region.name.contains(query["q"], autoescape=True),
                               Region.code.startswith(query["q"], autoescape=True)))
-    return paginate(stmt.order_by(Region.code), query["page"], query["per_page"])
+    return paginate(stmt.order_by(Region.code), query)
 
 
 @bp.get("/regions/<int:region_id>")

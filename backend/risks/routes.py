@@ -38,7 +38,7 @@ def list_warnings(query):
                         ("project_id", RiskWarning.project_id)):
         if key in query:
             stmt = stmt.where(column == query[key])
-    page = paginate(services.order(stmt), query["page"], query["per_page"])
+    page = paginate(services.order(stmt), query)
     page["items"] = services.views(page["items"])
     return page
 

@@ -78,7 +78,7 @@ def list_beneficiaries(query):
             stmt = stmt.where(Beneficiary.card_hash == pii.blind(card, "bank_card"))
         else:
             stmt = stmt.where(Beneficiary.name.contains(q, autoescape=True))
-    page = paginate(stmt.order_by(Beneficiary.id), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(Beneficiary.id), query)
     names = _region_names({b.region_id for b in page["items"]})
     page["items"] = [services.person_view(b, names) for b in page["items"]]
     return page
@@ -123,7 +123,7 @@ def list_disbursements(query):
     for key in ("policy_id", "period", "status"):
         if key in query:
             stmt = stmt.where(getattr(Disbursement, key) == query[key])
-    page = paginate(stmt.order_by(Disbursement.period.desc(), Disbursement.id), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(Disbursement.period.desc(), Disbursement.id), query)
     rows = page["items"]
     people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
         Beneficiary.id.in_({d.beneficiary_id for d in rows}))).scalars()} if rows else {}
@@ -143,7 +143,7 @@ def list_cases(query):
     stmt = scoped(select(SubsidyCase), SubsidyCase, actor())
     if query["status"] != "all":
         stmt = stmt.where(SubsidyCase.status == query["status"])
-    page = paginate(stmt.order_by(SubsidyCase.id.desc()), query["page"], query["per_page"])
+    page = paginate(stmt.order_by(SubsidyCase.id.desc()), query)
     page["items"] = _case_views(page["items"])
     return page
 

@@ -57,6 +57,6 @@ def list_tasks(query):
         stmt = stmt.where(Task.status == query["status"])
     if "project_id" in query:
         stmt = stmt.where(Task.project_id == query["project_id"])
-    page = paginate(services.overdue_first(stmt), query["page"], query["per_page"])
+    page = paginate(services.overdue_first(stmt), query)
     page["items"] = task_views(page["items"])
     return page
