@@ -14,7 +14,8 @@ class Inspection(db.Model):
     """An on-site inspection (巡查): checklist, findings, verdict, the phone's position, and the
     evidence flags computed on arrival (not on site; a reused photo)."""
     __tablename__ = "inspections"
-    __table_args__ = (Index("ix_inspections_project_created", "project_id", "created_at"),)
+    __table_args__ = (Index("ix_inspections_project_created", "project_id", "created_at"),
+                      Index("ix_inspections_list", "created_at", "id"))  # the list's order, paged by key
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_uuid: Mapped[str] = mapped_column(String(36), unique=True)

@@ -31,7 +31,8 @@ class Project(db.Model):
     """A project (项目). ``chain_head``/``event_count`` anchor the lifecycle hash chain so that a
     deleted last event is detected too."""
     __tablename__ = "projects"
-    __table_args__ = (Index("ix_projects_region_stage", "region_id", "stage"),)
+    __table_args__ = (Index("ix_projects_region_stage", "region_id", "stage"),
+                      Index("ix_projects_list", "updated_at", "id"))  # the list's order, paged by key
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref_no: Mapped[str] = mapped_column(String(32), unique=True)

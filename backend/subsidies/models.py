@@ -83,7 +83,8 @@ class Disbursement(db.Model):
                             postgresql_where=text("status = 'paid'"), sqlite_where=text("status = 'paid'")),
                       Index("ix_disbursements_paid_card", "card_hash", "beneficiary_id",
                             postgresql_where=text("status = 'paid'"), sqlite_where=text("status = 'paid'")),
-                      Index("ix_disbursements_policy_rate", "policy_id", text("(amount / NULLIF(quantity, 0))")))
+                      Index("ix_disbursements_policy_rate", "policy_id", text("(amount / NULLIF(quantity, 0))")),
+                      Index("ix_disbursements_list", "period", "id"))  # the list's order, paged by key
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # the beneficiary's village

@@ -123,7 +123,7 @@ def list_disbursements(query):
     for key in ("policy_id", "period", "status"):
         if key in query:
             stmt = stmt.where(getattr(Disbursement, key) == query[key])
-    page = paginate(stmt.order_by(Disbursement.period.desc(), Disbursement.id), query)
+    page = paginate(stmt.order_by(Disbursement.period.desc(), Disbursement.id.desc()), query)
     rows = page["items"]
     people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
         Beneficiary.id.in_({d.beneficiary_id for d in rows}))).scalars()} if rows else {}
