@@ -6,7 +6,7 @@
 ``after`` pages by key: the database seeks to the last row seen through the list's own order and
 index instead of counting past every earlier row (OFFSET), so the 300th page of a province's
 payments costs what the first does. ``page`` stays for screens that number their pages. ``total``
-counts at most ``COUNT_LIMIT`` rows (``total_capped`` says the list goes on), so a first page never
+counts at most ``COUNT_LIMIT`` (1,000) rows (``total_capped`` says the list goes on), so a first page never
 counts ten million rows either.
 
 Both databases sort NULL as the largest value here (PostgreSQL's own default), so a cursor means
@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from ..extensions import db
 from .errors import bad_field
 
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 
 
 class PageQuery(Schema):

@@ -1,0 +1,192 @@
+"""Lists at province size: the first page and the 300th, by number and by key, against hello.
+
+On PostgreSQL (``postgresql://postgres@127.0.0.1:5432/jicai_bench_lists``, dropped and recreated)
+this script
+
+1. migrates an empty database with the real CLI (``flask --app wsgi db upgrade``),
+2. generates a province with set-based SQL: 11 cities, 90 counties, 1,360 townships, 20,000
+   villages, one province user, then in two equal steps (so the same pages are measured at half and
+   at full size) projects and subsidy payments (default 100,000 and 2,000,000 at full size;
+   ``--payments 10000000`` for the issue's size), ``VACUUM ANALYZE`` after each step,
+3. in-process (``create_app`` and its test client, signed in as the province user), times
+   ``GET /api/v1/hello`` and, for projects and payments, the first page, the 300th page by number
+   (``?page=300``) and the 300th page by key (``?after=`` the 299th page's ``next``), alternating
+   with hello so drift on a noisy machine hits both alike,
+4. prints p50 and p99 of each and the ratio list/hello at both sizes.
+
+The verdicts are on the ratios: every page within 5× hello, and the ratio flat from half to full
+size (the 300th page by number is printed for comparison; it counts past 6,000 rows).
+
+Usage: .venv/bin/python bench/lists.py [--projects 100000] [--payments 2000000] [--requests 40]
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from risk_scan import H, connect, migrate, reset_postgres, sqlalchemy_url  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/jicai_bench_lists"
+CITIES, COUNTIES, TOWNSHIPS, VILLAGES = 11, 90, 1360, 20000
+PASSWORD = "Bench@2026list"
+TARGET_RATIO = 5.0
+PER_PAGE, DEEP = 20, 300
+
+
+def regions_sql():
+    """Ids: 1 the province, 1+c city c, 12+k county k, 102+t township t, 1462+v village v; each
+    level spread round-robin over the one above."""
+    city = "lpad(c::text, 2, '0')"
+    return f"""
+        INSERT INTO regions (id, code, name, level, parent_id, path)
+          VALUES (1, '330000000000', '浙江省', 'province', NULL, '/330000000000/');
+        INSERT INTO regions (id, code, name, level, parent_id, path)
+          SELECT 1 + c, '33' || {city} || '00000000', '基准市' || c, 'city', 1,
+                 '/330000000000/33' || {city} || '00000000/' FROM generate_series(1, {CITIES}) c;
+        INSERT INTO regions (id, code, name, level, parent_id, path)
+          SELECT 12 + k, left(p.code, 4) || lpad(k::text, 2, '0') || '000000', '基准县' || k, 'county', p.id,
+                 p.path || left(p.code, 4) || lpad(k::text, 2, '0') || '000000/'
+          FROM generate_series(1, {COUNTIES}) k JOIN regions p ON p.id = 2 + (k - 1) % {CITIES};
+        INSERT INTO regions (id, code, name, level, parent_id, path)
+          SELECT 102 + t, left(p.code, 6) || lpad(t::text, 4, '0') || '00', '基准乡镇' || t, 'township', p.id,
+                 p.path || left(p.code, 6) || lpad(t::text, 4, '0') || '00/'
+          FROM generate_series(1, {TOWNSHIPS}) t JOIN regions p ON p.id = 13 + (t - 1) % {COUNTIES};
+        INSERT INTO regions (id, code, name, level, parent_id, path)
+          SELECT 1462 + v, left(p.code, 10) || lpad((v / {TOWNSHIPS} + 1)::text, 2, '0'), '基准村' || v,
+                 'village', p.id, p.path || left(p.code, 10) || lpad((v / {TOWNSHIPS} + 1)::text, 2, '0') || '/'
+          FROM generate_series(1, {VILLAGES}) v JOIN regions p ON p.id = 103 + (v - 1) % {TOWNSHIPS};
+        INSERT INTO units (id, name, kind, region_id, created_at)
+          SELECT t, '基准乡镇' || t || '财政所', '乡镇财政所', 102 + t, now() FROM generate_series(1, {TOWNSHIPS}) t;
+        INSERT INTO subsidy_policies (id, region_id, year, name, category, standard_amount, unit,
+                                      excludes_public_employees, exclusive_with, created_at)
+          VALUES (1, 1, 2026, '耕地地力保护补贴', '种粮补贴', 120, '元/亩', true, '[]'::json, now());"""
+
+
+def facts_sql(first, last, pay_first, pay_last):
+    """Projects ``first..last`` in villages round-robin; beneficiaries one per 12 payments and their
+    payments ``pay_first..pay_last``, one a month."""
+    village = f"1463 + ({H('g', 'village')} % {VILLAGES})"
+    return f"""
+        INSERT INTO projects (id, ref_no, name, category, region_id, unit_id, stage, budget, funding_sources,
+                              progress_pct, created_at, updated_at, stage_changed_at, chain_head, event_count)
+        SELECT g, 'BL-' || lpad(g::text, 8, '0'), '基准项目' || g, '道路交通', {village},
+               1 + ({village} - 1463) % {TOWNSHIPS}, 'construction', 100000, '[]'::json, 50,
+               now() - interval '400 days', now() - ({H('g', 'updated')} % (365 * 86400)) * interval '1 second',
+               now() - interval '30 days', '', 0
+        FROM generate_series({first}, {last}) g;
+        INSERT INTO beneficiaries (id, region_id, name, id_enc, id_hash, id_mask, created_at, updated_at)
+          SELECT b, 1463 + {H('b', 'village')} % {VILLAGES}, '村民' || b, 'x', md5('id' || b), '3301**********' || b % 10,
+                 now(), now() FROM generate_series({pay_first // 12 + 1}, {pay_last // 12}) b;
+        INSERT INTO disbursements (region_id, policy_id, beneficiary_id, period, quantity, amount, status, row_key)
+          SELECT b.region_id, 1, b.id, '2026-' || lpad((1 + i % 12)::text, 2, '0'), 8.5, 1020, 'paid', md5('row' || i)
+          FROM generate_series({pay_first}, {pay_last}) i JOIN beneficiaries b ON b.id = 1 + (i - 1) / 12;
+        SELECT setval(pg_get_serial_sequence('projects', 'id'), {last});"""
+
+
+def province_user(app):
+    from backend.core.models import Region, User
+    from backend.core.auth import hash_password
+    from backend.extensions import db
+    with app.app_context():
+        db.session.add(User(username="bench_province", display_name="省财政厅", role="province",
+                            password_hash=hash_password(PASSWORD), region_id=db.session.get(Region, 1).id))
+        db.session.commit()
+
+
+def signed_in(app):
+    client = app.test_client()
+    r = client.post("/api/v1/auth/login", json={"username": "bench_province", "password": PASSWORD})
+    assert r.status_code == 200, r.get_json()
+    return client
+
+
+def deep_cursor(client, path):
+    """The ``next`` that leads to page ``DEEP`` (walking the pages by key, as a client would)."""
+    after = None
+    for _ in range(DEEP - 1):
+        page = client.get(path + (f"&after={after}" if after else "")).get_json()
+        after = page["next"]
+    return after
+
+
+def timed(client, path, n):
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        r = client.get(path)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, (path, r.status_code, r.get_data()[:300])
+    return times
+
+
+def p(values, q):
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+
+
+def measure(client, n):
+    """{name: (p50, p99, ratio of p50 to hello's p50)} for the pages, hello interleaved."""
+    cases = {}
+    for kind, path in (("projects", f"/api/v1/projects?per_page={PER_PAGE}"),
+                       ("payments", f"/api/v1/subsidies/disbursements?per_page={PER_PAGE}")):
+        cases[f"{kind} first page"] = path
+        cases[f"{kind} page {DEEP} by number"] = f"{path}&page={DEEP}"
+        cases[f"{kind} page {DEEP} by key"] = f"{path}&after={deep_cursor(client, path)}"
+    hello, result = [], {}
+    for name, path in cases.items():
+        timed(client, path, 3)  # warm
+        for _ in range(n // 10):
+            hello += timed(client, "/api/v1/hello", 10)
+            result.setdefault(name, []).extend(timed(client, path, 10))
+    base = statistics.median(hello)
+    out = {"hello": (base, p(hello, 99), 1.0)}
+    for name, times in result.items():
+        out[name] = (statistics.median(times), p(times, 99), statistics.median(times) / base)
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--payments", type=int, default=2_000_000)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--pg-url", default=PG_URL)
+    args = parser.parse_args()
+    reset_postgres(args.pg_url)
+    migrate(sqlalchemy_url(args.pg_url))
+    conn = connect(args.pg_url)
+    conn.execute(regions_sql())
+    from backend import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(args.pg_url), "QUEUE_URL": "memory://",
+                      "SECRET_KEY": "bench-" * 8})
+    province_user(app)
+    half_p, half_m = args.projects // 2, args.payments // 2
+    sizes = {}
+    for step, (first, last, pay_first, pay_last) in enumerate(
+            [(1, half_p, 1, half_m), (half_p + 1, args.projects, half_m + 1, args.payments)]):
+        t0 = time.perf_counter()
+        conn.execute(facts_sql(first, last, pay_first, pay_last))
+        conn.execute("VACUUM ANALYZE")
+        print(f"generated projects ≤ {last:,}, payments ≤ {pay_last:,} in {time.perf_counter() - t0:.0f} s")
+        sizes[(last, pay_last)] = measure(signed_in(app), args.requests)
+    (small, figures_small), (large, figures_large) = sizes.items()
+    print(f"\n{'':<34}{'p50 ms':>9}{'p99 ms':>9}{'×hello':>8}{'p50 ms':>9}{'p99 ms':>9}{'×hello':>8}")
+    print(f"{'':<34}{f'{small[0]:,} projects / {small[1]:,} payments':>26}{f'{large[0]:,} / {large[1]:,}':>26}")
+    verdicts = []
+    for name in figures_large:
+        a, b = figures_small[name], figures_large[name]
+        print(f"{name:<34}{a[0]:9.1f}{a[1]:9.1f}{a[2]:8.2f}{b[0]:9.1f}{b[1]:9.1f}{b[2]:8.2f}")
+        if name != "hello" and "by number" not in name:
+            verdicts.append((name, b[2] <= TARGET_RATIO, b[2] / a[2]))
+    print()
+    for name, met, growth in verdicts:
+        print(f"{name:<34} within {TARGET_RATIO:g}× hello: {'MET' if met else 'NOT MET'}; "
+              f"full ÷ half size {growth:.2f} ({'flat' if growth < 1.5 else 'GROWS'})")
+
+
+if __name__ == "__main__":
+    main()
