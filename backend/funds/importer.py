@@ -24,7 +24,7 @@ from . import services
 from .models import CATEGORIES, SOURCE_LEVELS, Fund, FundAllocation, FundExpenditure
 
 ZERO = Decimal("0.00")
-TOWNSHIP = Field("township", "乡镇", "township", aliases="乡镇|街道|乡镇街道|乡镇(街道)|乡镇名称|所属乡镇",
+TOWNSHIP = Field("township", "乡镇", "township", aliases="乡镇|街道|乡镇街道|乡镇(街道)|乡镇名称|所属乡镇|镇街|预算单位|乡镇(街道)名称",
                  example="锦城街道", rule=("按县（区）导入时必填：本县的乡镇（街道）名称", "When a county imports: the township's name"))
 
 
@@ -76,23 +76,24 @@ class FundImporter(_FundFile):
     users_of = [(FundAllocation, "fund_id"), (FundExpenditure, "fund_id")]
     fields = [
         TOWNSHIP,
-        Field("doc_no", "文号", "document number", aliases="指标文号|文件号|发文字号|文件文号|指标文件号", required=True,
+        Field("doc_no", "文号", "document number", aliases="指标文号|文件号|发文字号|文件文号|指标文件号|下达文号|文号|资金文号|指标文件文号", required=True,
               example="浙财农〔2026〕12号", rule=("上级下达资金的文件文号", "The number of the upper level's document")),
-        Field("name", "资金名称", "fund name", aliases="指标名称|资金项目|项目名称|资金项目名称", required=True,
+        Field("name", "资金名称", "fund name", aliases="指标名称|资金项目|项目名称|资金项目名称|指标项目|资金用途|专项名称", required=True,
               example="农村公路养护省级补助资金", rule=("同一乡镇同一文号下的资金名称只出现一次",
                                                        "A fund name once per document number and township")),
-        Field("category", "类别", "category", aliases="资金类别|资金性质|转移支付类别|转移支付类型", required=True,
+        Field("category", "类别", "category", aliases="资金类别|资金性质|转移支付类别|转移支付类型|指标类别|资金类型", required=True,
               example="一般性转移支付", rule=("一般性转移支付、专项转移支付或乡镇自有资金",
                                               "General transfer, special transfer or the township's own funds")),
-        Field("source_level", "来源级次", "source level", aliases="资金来源|来源|级次|下达级次|资金级次", required=True,
+        Field("source_level", "来源级次", "source level", aliases="资金来源|来源|级次|下达级次|资金级次|资金来源级次|来源级别|资金层级", required=True,
               example="省级", rule=("中央、省、市、县或乡", "Central, province, city, county or township")),
-        Field("amount", "金额", "amount", aliases="指标金额|下达金额|金额(元)|资金金额|金额元", required=True,
-              example="860000.00", rule=("元，大于 0，最多两位小数", "Yuan, more than 0, at most two decimals")),
-        Field("issued_on", "下达日期", "issued on", aliases="下达时间|发文日期|文件日期|指标下达日期", required=True,
+        Field("amount", "金额", "amount", aliases="指标金额|下达金额|金额(元)|资金金额|金额元|下达指标|指标数|下达数|分配金额|安排金额",
+              required=True, money=True, example="860000.00",
+              rule=("元，大于 0，最多两位小数（表头写“万元”时按万元读入）", "Yuan, more than 0, at most two decimals (万元 when the header says so)")),
+        Field("issued_on", "下达日期", "issued on", aliases="下达时间|发文日期|文件日期|指标下达日期|下达日|文件下达日期|发文时间", required=True,
               example="2026-10-17", rule=("上级下达的日期，不晚于今天", "The day the upper level issued it, not after today")),
-        Field("arrived_on", "到账日期", "arrived on", aliases="登记日期|到账时间|收到日期|到位日期",
+        Field("arrived_on", "到账日期", "arrived on", aliases="登记日期|到账时间|收到日期|到位日期|资金到位日期|到位时间|接收日期|登记时间",
               example="2026-10-22", rule=("可空；不早于下达日期", "Optional; not before the issue date")),
-        Field("receipt_no", "回执号", "receipt number", aliases="回执编号|信息接收回执号|接收回执号|回执",
+        Field("receipt_no", "回执号", "receipt number", aliases="回执编号|信息接收回执号|接收回执号|回执|信息接收回执|回执单号",
               example="HZLA-2026-0533", rule=("信息接收回执上的编号（可空）", "The number on the receipt (optional)")),
     ]
 
@@ -202,21 +203,21 @@ class FundExpenditureImporter(_FundFile):
     users_of = ()
     fields = [
         TOWNSHIP,
-        Field("doc_no", "文号", "document number", aliases="指标文号|文件号|资金文号|指标文件号", required=True,
+        Field("doc_no", "文号", "document number", aliases="指标文号|文件号|资金文号|指标文件号|发文字号|下达文号", required=True,
               example="浙财农〔2026〕12号", rule=("支出所用资金的文号（须已登记）", "The document number of the fund spent (registered)")),
-        Field("fund_name", "资金名称", "fund name", aliases="指标名称|资金项目", example="农村公路养护省级补助资金",
+        Field("fund_name", "资金名称", "fund name", aliases="指标名称|资金项目|资金项目名称", example="农村公路养护省级补助资金",
               rule=("同一文号下有多笔资金时必填", "Needed when one document has several funds")),
-        Field("spent_on", "支出日期", "spent on", aliases="支付日期|付款日期|日期|记账日期", required=True,
+        Field("spent_on", "支出日期", "spent on", aliases="支付日期|付款日期|日期|记账日期|支出时间|支付时间|拨付日期", required=True,
               example="2026-11-19", rule=("不早于到账日期，不晚于今天", "Not before the arrival, not after today")),
-        Field("amount", "金额", "amount", aliases="支出金额|支付金额|金额(元)|付款金额", required=True,
-              example="320000.50", rule=("元，大于 0；合计不超过已分配金额", "Yuan, more than 0; in all not more than allocated")),
-        Field("payee", "收款人", "payee", aliases="收款单位|收款人名称|收款方|收款人全称", required=True,
+        Field("amount", "金额", "amount", aliases="支出金额|支付金额|金额(元)|付款金额|实际支出|支出数|拨付金额", required=True,
+              money=True, example="320000.50", rule=("元，大于 0；合计不超过已分配金额", "Yuan, more than 0; in all not more than allocated")),
+        Field("payee", "收款人", "payee", aliases="收款单位|收款人名称|收款方|收款人全称|收款单位名称|收款户名|收款单位全称", required=True,
               example="杭州临安城建工程有限公司", rule=("", "")),
-        Field("voucher_no", "凭证号", "voucher number", aliases="凭证编号|记账凭证号|凭证|支付凭证号", required=True,
+        Field("voucher_no", "凭证号", "voucher number", aliases="凭证编号|记账凭证号|凭证|支付凭证号|会计凭证号|凭证字号", required=True,
               example="记-2026-11-087", rule=("同一资金下每个凭证号只出现一次", "Each voucher number once per fund")),
-        Field("project_ref", "项目编号", "project number", aliases="项目|项目号|项目代码",
+        Field("project_ref", "项目编号", "project number", aliases="项目|项目号|项目代码|项目编码|工程编号",
               example="", rule=("可空；须是这笔资金已分配到的项目", "Optional; a project the fund was allocated to")),
-        Field("note", "摘要", "note", aliases="备注|用途|说明", example="", rule=("", "")),
+        Field("note", "摘要", "note", aliases="备注|用途|说明|支出摘要|摘要说明|支出内容", example="", rule=("", "")),
     ]
 
     def __init__(self, region, report):

@@ -1,0 +1,156 @@
+"""A county's real files, after the trial: what the synthetic county (tests/county_files.py) did not
+have. Money in 万元 (a header 金额（万元）, a group 金额 over 万元, 资金来源（万元） over the sources, or
+单位：万元 above the table) is read as yuan × 10,000, exactly; the header and value words real clerks
+use (工程名称, 实施单位, 中标单位, 合同价, 中央资金, 已完工, 2026.3.5, 2026年3月 for a planned month); what
+the user sees of a validation is Chinese first with English beside, and a column the system does not
+know is named with the closest header it does; and the fund allocations (issued → arrived → allocated
+→ spent) load from a file too: checked against what is left of the fund, all or nothing, idempotent,
+withdrawable."""
+import csv
+import io
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.imports import engine, tables
+from conftest import TODAY
+
+
+def tag():
+    return uuid.uuid4().hex[:6]
+
+
+def d(days):
+    return (TODAY - timedelta(days=days)).isoformat()
+
+
+def run(app, world, kind, data, filename="f.csv", region="jincheng", user="lead"):
+    """Import a file here and now, as the engine does for the CLI."""
+    from backend.core.models import Region, User
+    with app.app_context(), app.test_request_context(method="POST"):
+        result = engine.run(kind, db.session.get(Region, world["regions"][region]),
+                            db.session.get(User, world["users"][user]), filename, data)
+        db.session.commit()
+        return {c: getattr(result, c) for c in ("id", "status", "rows", "inserted", "updated", "unchanged",
+                                                 "error_count", "errors", "notes", "headers")}
+
+
+def problems(result):
+    return [(e["row"], e["field"], e["code"]) for e in result["errors"]]
+
+
+def csv_bytes(rows, encoding="utf-8"):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows, merges=()):
+    """An .xlsx of ``rows`` with merged ranges ("A1:A2")."""
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for rng in merges:
+        sheet.merge_cells(rng)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def stored_funds(app, doc_no):
+    from backend.funds.models import Fund
+    with app.app_context():
+        return {f.name: f for f in db.session.execute(select(Fund).where(Fund.doc_no == doc_no)).scalars()}
+
+
+# ---------------------------------------------------------------- 1. money in 万元
+
+def test_a_header_in_wan_is_multiplied_by_ten_thousand_exactly(app, world):
+    doc = f"浙财农〔2026〕{tag()}号"
+    rows = [["文号", "资金名称", "类别", "来源级次", "金额（万元）", "下达日期"],
+            [doc, "农村公路养护补助", "一般性转移支付", "省级资金", "86.5", d(30)],
+            [doc, "饮用水提标补助", "专项转移支付", "中央资金", 0.01, d(30)],
+            [doc, "乡村振兴衔接资金", "专项转移支付", "市级", "１２.３４５６７８", d(30)]]
+    result = run(app, world, "funds", csv_bytes(rows, "gbk"))
+    assert (result["status"], problems(result)) == ("accepted", [])
+    assert [n["code"] for n in result["notes"]] == ["amounts_in_wan"]
+    assert "金额（万元）" in result["notes"][0]["message"]["zh"]
+    got = {name: f.amount for name, f in stored_funds(app, doc).items()}
+    assert got == {"农村公路养护补助": Decimal("865000.00"), "饮用水提标补助": Decimal("100.00"),
+                   "乡村振兴衔接资金": Decimal("123456.78")}
+    # The same file again changes nothing; more than 6 decimals of 万元 is finer than a fen: refused.
+    assert run(app, world, "funds", csv_bytes(rows, "gbk"))["unchanged"] == 3
+    rows[1][4] = "1.2345678"
+    result = run(app, world, "funds", csv_bytes(rows, "gbk"))
+    assert problems(result) == [(2, "amount", "too_many_decimals")]
+    assert result["errors"][0]["column"] == "金额（万元）"
+
+
+@pytest.mark.parametrize("header", ["预算(万元)", "预算万元", "总投资（万元）"])
+def test_the_unit_may_be_written_in_any_bracket_or_none(header):
+    aliases = {"budget": {"预算", "总投资"}, "name": {"项目名称"}}
+    table = tables.read("x.csv", csv_bytes([["项目名称", header], ["路", "12"]]), aliases, ["name"])
+    assert table.columns["budget"] == header and table.units == {"budget": "万元"}
+
+
+def test_a_group_header_over_wan_names_the_column(app, world):
+    """金额 merged over 万元 (the other columns merged down over both rows), as an .xlsx."""
+    doc = f"临财预〔2026〕{tag()}号"
+    rows = [["2026年资金指标下达表"],
+            ["文号", "资金名称", "类别", "来源级次", "金额", "下达日期"],
+            [None, None, None, None, "万元", None],
+            [doc, "美丽乡村奖补", "专项转移支付", "县级", 30, d(20)],
+            ["合计", None, None, None, 30, None]]
+    merges = ["A1:F1"] + [f"{c}2:{c}3" for c in "ABCDF"]
+    result = run(app, world, "funds", xlsx_bytes(rows, merges), filename="指标.xlsx")
+    assert (result["status"], problems(result)) == ("accepted", [])
+    assert stored_funds(app, doc)["美丽乡村奖补"].amount == Decimal("300000.00")
+
+
+def test_a_group_in_wan_over_the_funding_sources_and_a_column_in_yuan_beside_it(app, world):
+    """资金来源（万元） over 省级资金 | 县级资金 (written once, in its first column, as a CSV keeps a merged
+    cell), 总投资（万元）, and 合同价（元） which stays yuan."""
+    from backend.projects.models import Project
+    t = tag()
+    upper = ["项目编号", "工程名称", "实施单位", "总投资（万元）", "资金来源（万元）", None, "中标单位", "合同价（元）",
+             "项目状态", "立项日期", "招标日期", "合同签订日期", "开工日期"]
+    lower = [None, None, None, None, "省级资金", "县级资金", None, None, None, None, None, None, None]
+    row = [f"T-{t}", f"{t}村道提升工程", "锦城街道财政所", "150.5", "100", "50.5", "杭州临安城建工程有限公司",
+           "1,480,000.00", "在建", "2026.3.5", "2026年4月1日", "2026/5/6", "20260601"]
+    result = run(app, world, "projects", csv_bytes([upper, lower, row]))
+    assert (result["status"], problems(result)) == ("accepted", [])
+    with app.app_context():
+        p = db.session.execute(select(Project).where(Project.ref_no == f"T-{t}")).scalar_one()
+        assert p.budget == Decimal("1505000.00") and p.contract_amount == Decimal("1480000.00")
+        assert {x["level"]: x["amount"] for x in p.funding_sources} == {"province": "1000000.00", "county": "505000.00"}
+        assert p.stage == "construction"
+
+
+def test_a_sheet_that_says_its_unit_above_the_table(app, world):
+    """单位：万元 on a line above the header: columns that name no unit of their own are in 万元."""
+    doc = f"浙财建〔2026〕{tag()}号"
+    rows = [["2026年上级补助资金下达情况表", None, None, None, None, None],
+            [None, None, None, None, "单位：万元", None],
+            ["文号", "资金名称", "类别", "来源级次", "下达金额", "下达日期"],
+            [doc, "文化礼堂补助", "一般性转移支付", "省级", "8.2", d(10)]]
+    result = run(app, world, "funds", csv_bytes(rows))
+    assert (result["status"], problems(result)) == ("accepted", [])
+    assert stored_funds(app, doc)["文化礼堂补助"].amount == Decimal("82000.00")
+    # A column headed in yuan stays yuan whatever the sheet says.
+    doc2 = doc.replace("号", "-2号")
+    rows[2][4], rows[3][0] = "金额（元）", doc2
+    assert run(app, world, "funds", csv_bytes(rows))["status"] == "accepted"
+    assert stored_funds(app, doc2)["文化礼堂补助"].amount == Decimal("8.20")
+
+
+def test_a_cell_that_says_wan_itself_is_read_as_it_says():
+    assert tables.decimal("86万元") == Decimal("860000.00")
+    assert tables.decimal("12.5万") == Decimal("125000.00")
+    assert tables.scaled("3万", "万元") == "3万"  # (then read as 30000 by the money parser)
+    assert tables.scaled(1.5, "元") == 1.5
