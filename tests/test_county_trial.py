@@ -154,3 +154,74 @@ def test_a_cell_that_says_wan_itself_is_read_as_it_says():
     assert tables.decimal("12.5万") == Decimal("125000.00")
     assert tables.scaled("3万", "万元") == "3万"  # (then read as 30000 by the money parser)
     assert tables.scaled(1.5, "元") == 1.5
+
+
+# ---------------------------------------------------------------- 2. the words real files use
+
+def test_a_register_in_a_county_s_own_words(app, world):
+    """工程名称 / 实施单位 / 中标单位 / 合同价 / 建设状态 with 未开工, 在建 and 已完工; stage dates as 2026.3.5 and
+    2026年3月5日; planned dates as a month alone (the first and the last day of it)."""
+    from backend.projects.models import Project, ProjectPayment
+    t = tag()
+    header = ["工程编号", "工程名称", "实施单位", "计划总投资", "中标单位", "合同价", "计划开工时间", "计划完工时间",
+              "建设状态", "立项日期", "招标日期", "合同签订日期", "开工日期", "竣工验收日期"]
+    contractor = "杭州临安城建工程有限公司"
+    rows = [header,
+            [f"A-{t}", f"{t}号山塘加固", "锦城街道财政所", "500000", None, None, "2026年3月", "2026-12", "未开工",
+             "2026.1.5", "2026年2月10日", None, None, None],
+            [f"B-{t}", f"{t}号村道", "锦城街道财政所", "800000", contractor, "780,000", "2026/3", "2026.12", "在建",
+             "2026.1.5", "2026.2.1", "2026.2.20", "2026年3月5日", None],
+            [f"C-{t}", f"{t}号文化礼堂", "锦城街道财政所", "300000", contractor, "290000", None, None, "已完工",
+             "2025.1.5", "2025.2.1", "2025.2.20", "2025.3.5", "2025年11月30日"]]
+    result = run(app, world, "projects", csv_bytes(rows, "gbk"))
+    assert (result["status"], problems(result)) == ("accepted", [])
+    with app.app_context():
+        got = {p.ref_no: p for p in db.session.execute(select(Project).where(Project.ref_no.like(f"%-{t}"))).scalars()}
+        assert {k[0]: p.stage for k, p in got.items()} == {"A": "tendering", "B": "construction", "C": "acceptance"}
+        a = got[f"A-{t}"]
+        assert (a.planned_start_on, a.planned_end_on) == (date(2026, 3, 1), date(2026, 12, 31))
+        assert got[f"B-{t}"].contract_amount == Decimal("780000.00")
+    # Payments named by 工程名称, the source in a bare word: stored as the register names it.
+    pays = [["工程名称", "付款时间", "本次支付（万元）", "收款单位名称", "会计凭证号", "资金来源渠道"],
+            [f"{t}号村道", "2026.4.1", "23.4", contractor, f"记-{t}-1", "省级"],
+            [f"{t}号村道", "2026年5月6日", "10", contractor, f"记-{t}-2", "乡镇自筹"]]
+    result = run(app, world, "project_payments", csv_bytes(pays))
+    assert (result["status"], problems(result)) == ("accepted", [])
+    with app.app_context():
+        stored = db.session.execute(select(ProjectPayment).where(ProjectPayment.voucher_no.like(f"记-{t}-%"))
+                                    .order_by(ProjectPayment.voucher_no)).scalars().all()
+        assert [(p.amount, p.funding_source) for p in stored] == [(Decimal("234000.00"), "省级资金"),
+                                                                 (Decimal("100000.00"), "自筹资金")]
+
+
+def test_a_day_column_given_only_a_month_says_so(app, world):
+    doc = f"浙财农〔2026〕{tag()}号"
+    rows = [["发文字号", "资金名称", "资金性质", "资金来源", "下达指标", "发文日期"],
+            [doc, "某补助", "专项资金", "乡镇自筹", "1000", "2026年3月"]]
+    result = run(app, world, "funds", csv_bytes(rows))
+    assert problems(result) == [(2, "issued_on", "date_month_only")]
+    assert "只有年月" in result["errors"][0]["message"]["zh"]
+    rows[1][5] = "2026.3.5"
+    assert run(app, world, "funds", csv_bytes(rows))["status"] == "accepted"
+    fund = stored_funds(app, doc)["某补助"]
+    assert (fund.category, fund.source_level, fund.issued_on) == ("special_transfer", "township", date(2026, 3, 5))
+
+
+def test_the_registers_of_assets_and_leases_in_their_own_words(app, world):
+    from backend.assets.models import Asset, ResourceContract
+    t = tag()
+    assets = [["村(社区)", "资产卡片号", "资产名称", "资产性质", "原价", "账面净值", "资产状态", "购置日期"],
+              ["钱王社区", f"ZC-{t}", f"{t}号仓库", "经营类", "200000", "150000", "出租中", "2019年6月"],
+              ["钱王社区", f"ZC-{t}-2", f"{t}号凉亭", "公益类", "30000", "20000", "空置", "2020.5.1"]]
+    result = run(app, world, "assets", csv_bytes(assets))
+    assert (result["status"], problems(result)) == ("accepted", [])
+    leases = [["村(社区)", "协议编号", "经营方式", "标的物", "承租单位", "起租日期", "合同到期日", "年租金额（万元）"],
+              ["钱王社区", f"HT-{t}", "出租", f"{t}号仓库", "临安山核桃专业合作社", "2024年1月", "2028年12月", "1.2"]]
+    result = run(app, world, "resource_contracts", csv_bytes(leases))
+    assert (result["status"], problems(result)) == ("accepted", [])
+    with app.app_context():
+        a = db.session.execute(select(Asset).where(Asset.asset_no == f"ZC-{t}")).scalar_one()
+        assert (a.category, a.status, a.acquired_on) == ("经营性", "出租", date(2019, 6, 1))
+        c = db.session.execute(select(ResourceContract).where(ResourceContract.contract_no == f"HT-{t}")).scalar_one()
+        assert (c.kind, c.starts_on, c.ends_on, c.annual_amount) == ("租赁", date(2024, 1, 1), date(2028, 12, 31),
+                                                                      Decimal("12000.00"))

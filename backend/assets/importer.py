@@ -71,12 +71,28 @@ class VillageLookup:
                 or [v for s, vs in self.by_stem.items() if _stem(key) == s for v in vs])
 
 
+# The other words registers use for each value (a county's ledgers were kept in several programs).
+VALUE_WORDS = {
+    "经营性": "经营类|经营性资产|经营用", "非经营性": "非经营类|非经营性资产", "公益性": "公益类|公益性资产|公共服务类",
+    "在用": "使用中|正常使用|正常|自用|在使用|使用", "闲置": "空置|闲置中|未使用|未用|停用",
+    "出租": "出租中|已出租|租出|租赁中|对外出租", "处置": "已处置|报废|已报废|出售|已出售|拆除|已拆除|毁损",
+    "耕地": "水田|旱地|农田|田", "园地": "果园|茶园|桑园", "林地": "山林|林|山地|竹林|经济林|公益林",
+    "水面": "水域|池塘|鱼塘|山塘|水塘|养殖水面|水库", "荒地": "四荒地|荒山|荒坡|未利用地|荒滩",
+    "建设用地": "集体建设用地|经营性建设用地|宅基地|厂房用地",
+    "承包": "发包|承包经营|家庭承包|对外发包|其他方式承包", "租赁": "出租|租用|租赁经营|对外出租",
+}
+
+
 def one_of(values, what_zh, what_en):
+    words = {squash(w): v for v in values for w in VALUE_WORDS.get(v, "").split("|") if w}
+
     def parse(value):
         text = tables.text(value)
         for v in values:
             if squash(text) == squash(v):
                 return v
+        if squash(text) in words:
+            return words[squash(text)]
         raise CellProblem(f"bad_{what_en.replace(' ', '_')}", f"{what_zh}应为：{'、'.join(values)}",
                           f"The {what_en} must be one of {', '.join(values)}")
     return parse
