@@ -225,3 +225,151 @@ def test_the_registers_of_assets_and_leases_in_their_own_words(app, world):
         c = db.session.execute(select(ResourceContract).where(ResourceContract.contract_no == f"HT-{t}")).scalar_one()
         assert (c.kind, c.starts_on, c.ends_on, c.annual_amount) == ("租赁", date(2024, 1, 1), date(2028, 12, 31),
                                                                       Decimal("12000.00"))
+
+
+# ---------------------------------------------------------------- 4. fund allocations from a file
+
+CODE = "330187"  # not the demo's 330112, the world's, test_county_moves_in's 330188 nor the browser's 330189
+
+
+def cli(app, *args):
+    result = app.test_cli_runner().invoke(args=[str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def county_in(app, world, tmp_path_factory):
+    """A county moved in from its files up to its budget lines, by the CLI, as the README says."""
+    from county_files import county
+    c = county(CODE, seed=2031)
+    paths = c.write(tmp_path_factory.mktemp("trial"))
+    assert cli(app, "regions-import", paths["regions"])[0] == 0
+    assert cli(app, "import", "users", c.code, paths["users"], "--user", "t_admin")[1].startswith("accepted")
+    supervisor = c.user("county")["username"]
+    for kind in ("units", "projects", "funds"):
+        code, output = cli(app, "import", kind, c.code, paths[kind], "--user", supervisor)
+        assert code == 0 and output.startswith("accepted"), (kind, output)
+    folder = tmp_path_factory.mktemp("trial-allocations")
+    return c, supervisor, folder
+
+
+def test_the_chain_issued_arrived_allocated_spent_loads_from_files(app, county_in):
+    from backend.funds import services
+    from backend.core.models import Region
+    from backend.funds.models import Fund, FundAllocation
+    c, supervisor, folder = county_in
+    sheet = c.sheets["allocations"]
+    path = folder / sheet.filename
+    path.write_bytes(sheet.data())
+    code, output = cli(app, "import", "allocations", c.code, path, "--user", supervisor)
+    assert code == 0 and output.startswith(f"accepted: {len(c.allocations)} rows, {len(c.allocations)} new"), output
+    spending = folder / c.sheets["fund_expenditures"].filename
+    spending.write_bytes(c.sheets["fund_expenditures"].data())
+    code, output = cli(app, "import", "fund_expenditures", c.code, spending, "--user", supervisor)
+    assert code == 0 and output.startswith("accepted"), output
+    with app.app_context():
+        for f in c.funds:
+            fund = db.session.execute(select(Fund).join(Fund.region).where(
+                Fund.doc_no == f["doc_no"], Fund.name == f["name"], Region.name == f["township"],
+                Region.path.startswith(f"/330000000000/330100000000/{c.code}/"))).scalars().one()
+            allocs = services.allocations(fund)
+            if f["arrived_on"] is None:
+                assert allocs == []
+                continue
+            mine = [a for a in c.allocations if (a["township"], a["doc_no"], a["name"]) == (f["township"], f["doc_no"], f["name"])]
+            assert sorted(a.amount for a in allocs) == sorted(a["amount"] for a in mine)  # 万元 read exactly
+            assert {a.target for a in allocs} == {a["target"] for a in mine}
+            steps = {s["step"]: s for s in services.chain(fund)}
+            assert steps["allocated"]["done_on"] == mine[0]["allocated_on"]  # allocated whole, on that day
+            assert steps["spent"]["on"] is not None
+    # The same file again changes nothing.
+    code, output = cli(app, "import", "allocations", c.code, path, "--user", supervisor)
+    assert output.startswith(f"accepted: {len(c.allocations)} rows, 0 new, 0 updated, {len(c.allocations)} unchanged"), output
+    # The run cannot be withdrawn now: its allocations have been spent.
+    with app.app_context(), app.test_request_context(method="POST"):
+        from backend.core.errors import ApiError
+        from backend.core.models import User
+        from backend.imports.models import ImportRun
+        run_ = db.session.execute(select(ImportRun).where(ImportRun.kind == "allocations", ImportRun.status == "accepted",
+                                                          ImportRun.inserted > 0).order_by(ImportRun.id.desc())).scalars().first()
+        actor = db.session.execute(select(User).where(User.username == supervisor)).scalar_one()
+        with pytest.raises(ApiError) as err:
+            engine.withdraw(run_, actor, "试一下", str(uuid.uuid4()))
+        assert err.value.code == "import_in_use"
+        assert db.session.execute(select(FundAllocation).where(FundAllocation.batch_id == run_.id)).first() is not None
+
+
+def test_an_allocation_file_over_what_is_left_is_refused_whole(app, county_in):
+    from backend.funds.models import FundAllocation
+    c, supervisor, folder = county_in
+    sheet = c.sheets["allocations"].copy()
+    unallocated = next(f for f in c.funds if f["arrived_on"] is None)  # (its receipt is not in: refused too)
+    arrived = next(f for f in c.funds if f["arrived_on"] is not None)
+    sheet.rows = [[arrived["township"], arrived["doc_no"], arrived["name"], "乡镇自用", "", "办公经费",
+                   f"{arrived['amount'] / 10000 + 1:f}", "2026.11.20"],
+                  [unallocated["township"], unallocated["doc_no"], unallocated["name"], "项目", "NO-SUCH", "", "1", "2026.11.20"],
+                  [arrived["township"], arrived["doc_no"], arrived["name"], "补贴政策", "", "", "1", "2026.11.20"]]
+    path = folder / "bad.csv"
+    path.write_bytes(sheet.data())
+    with app.app_context():
+        before = db.session.query(FundAllocation).count()
+    code, output = cli(app, "import", "allocations", c.code, path, "--user", supervisor)
+    assert code != 0 and "rejected" in output, output
+    with app.app_context():
+        from backend.imports.models import ImportRun
+        run_ = db.session.execute(select(ImportRun).where(ImportRun.kind == "allocations")
+                                  .order_by(ImportRun.id.desc())).scalars().first()
+        assert sorted((e["row"], e["field"], e["code"]) for e in run_.errors) == [
+            (3, "amount", "allocation_over_fund"), (4, "doc_no", "fund_not_registered"),
+            (4, "project_ref", "project_not_in_township"), (5, "policy", "policy_required")]
+        over = next(e for e in run_.errors if e["code"] == "allocation_over_fund")
+        assert over["column"] == "分配金额（万元）" and "尚可分配" in over["message"]["zh"]
+        assert db.session.query(FundAllocation).count() == before
+
+
+def test_an_allocation_file_is_withdrawn_whole_and_puts_back_what_it_changed(app, world):
+    """In 锦城: a fund allocated on screen, then a file restates that allocation and adds one; withdrawing
+    the file deletes the one it added and gives the restated one its amount back."""
+    from backend.core.models import User
+    from backend.funds import services
+    from backend.funds.models import FundAllocation
+    doc = f"临财预〔2026〕{tag()}号"
+    rows = [["文号", "资金名称", "类别", "来源级次", "金额", "下达日期", "到账日期"],
+            [doc, "村道养护资金", "专项转移支付", "县级", "100000", d(40), d(35)]]
+    assert run(app, world, "funds", csv_bytes(rows))["status"] == "accepted"
+    with app.app_context(), app.test_request_context(method="POST"):
+        fund = stored_funds(app, doc)["村道养护资金"]
+        services.allocate(db.session.merge(fund), db.session.get(User, world["users"]["lead"]),
+                          {"target": "own", "purpose": "日常养护", "amount": Decimal("30000"),
+                           "allocated_on": TODAY - timedelta(days=30)})
+        db.session.commit()
+    file = [["文号", "资金名称", "用途", "金额（元）", "日期"],
+            [doc, "村道养护资金", "日常养护", "40000", d(30)],
+            [doc, "村道养护资金", "应急抢修", "60000", d(20)]]
+    result = run(app, world, "allocations", csv_bytes(file))
+    assert (result["status"], problems(result), result["inserted"], result["updated"]) == ("accepted", [], 1, 1)
+    assert run(app, world, "allocations", csv_bytes(file))["unchanged"] == 2
+    file[2][3] = "60000.01"
+    assert problems(run(app, world, "allocations", csv_bytes(file))) == [(3, "amount", "allocation_over_fund")]
+    with app.app_context(), app.test_request_context(method="POST"):
+        from backend.imports.models import ImportRun
+        record = db.session.get(ImportRun, result["id"])
+        engine.withdraw(record, db.session.get(User, world["users"]["lead"]), "文件有误", str(uuid.uuid4()))
+        db.session.commit()
+        fund = stored_funds(app, doc)["村道养护资金"]
+        left = db.session.execute(select(FundAllocation.purpose, FundAllocation.amount)
+                                  .where(FundAllocation.fund_id == fund.id)).all()
+        assert left == [("日常养护", Decimal("30000.00"))]
+
+
+def test_the_allocations_template_and_kind(app, world, login_as):
+    client = login_as("lead")
+    kinds = {k["kind"]: k for k in client.get("/api/v1/imports/kinds").json["items"]}
+    assert kinds["allocations"]["title"]["zh"] == "资金分配"
+    r = client.get("/api/v1/imports/kinds/allocations/template.xlsx")
+    assert r.status_code == 200
+    from openpyxl import load_workbook
+    sheet = load_workbook(io.BytesIO(r.data)).active
+    assert [c.value for c in sheet[1]][:4] == ["文号", "分配金额", "分配日期", "乡镇"]
