@@ -373,3 +373,43 @@ def test_the_allocations_template_and_kind(app, world, login_as):
     from openpyxl import load_workbook
     sheet = load_workbook(io.BytesIO(r.data)).active
     assert [c.value for c in sheet[1]][:4] == ["文号", "分配金额", "分配日期", "乡镇"]
+
+
+# ---------------------------------------------------------------- 3. Chinese first, English beside
+
+def test_what_marshmallow_says_comes_out_in_chinese_with_english_beside(app, world, login_as):
+    from conftest import new_uuid
+    client = login_as("lead")
+    r = client.post("/api/v1/funds", json={"client_uuid": new_uuid(), "region_id": world["regions"]["jincheng"],
+                                           "name": "某资金", "category": "general_transfer", "source_level": "province",
+                                           "amount": "一百", "issued_on": "2026-13-01"})
+    assert r.status_code in (400, 422) and r.json["error"]["code"] == "validation_error"
+    fields = {f["path"]: f for f in r.json["error"]["fields"]}
+    assert fields["json.doc_no"]["zh"] == "缺少必填项" and fields["json.doc_no"]["message"] == "Missing data for required field."
+    assert fields["json.amount"]["zh"] == "不是有效的数字"
+    assert fields["json.issued_on"]["zh"].startswith("不是有效的日期")
+    message = r.json["error"]["message"]
+    assert "doc_no：缺少必填项" in message["zh"] and "doc_no: Missing data for required field." in message["en"]
+    from backend.core.errors import zh_of
+    assert zh_of("Longer than maximum length 60.") == "长度不能超过 60"
+    assert zh_of("Must be one of: project, policy, own.") == "应为以下之一：project, policy, own"
+    assert zh_of("Something new.") == "输入不正确（Something new.）"
+
+
+def test_an_unknown_column_is_named_with_the_closest_known_header(app, world):
+    doc = f"浙财农〔2026〕{tag()}号"
+    rows = [["文号", "资金名称", "类别", "来源级次", "金额", "下达日期", "到帐日", "经办人"],
+            [doc, "某补助", "专项转移支付", "省级", "1000", d(10), d(5), "王五"]]
+    result = run(app, world, "funds", csv_bytes(rows))
+    assert result["status"] == "accepted"
+    note = next(n for n in result["notes"] if n["code"] == "columns_not_used")
+    assert "到帐日（最接近的已知列名：到账日期）" in note["message"]["zh"] and "经办人" in note["message"]["zh"]
+    assert "closest known header: 到账日期 / arrived on" in note["message"]["en"]
+    assert {h["text"]: h.get("suggested") for h in result["headers"] if h["field"] is None} == {"到帐日": "arrived_on",
+                                                                                              "经办人": None}
+    # A required column missing: the file's column that may be it is named.
+    rows[0][1] = "资金名"
+    result = run(app, world, "funds", csv_bytes(rows))
+    assert problems(result) == [(None, None, "header_missing")]
+    assert "文件中的“资金名”可能就是“资金名称”" in result["errors"][0]["message"]["zh"]
+    assert "The file's '资金名' may be fund name" in result["errors"][0]["message"]["en"]

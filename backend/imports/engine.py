@@ -500,10 +500,16 @@ def _unit_notes(report, table):
 def _notes(table, importer_class=None):
     if not table.unknown_columns:
         return []
-    names = "、".join(table.unknown_columns)
+    fields = importer_class.names() if importer_class else {}
+    near = {h["text"]: h.get("suggested") for h in table.headers}
+    zh, en = [], []
+    for column in table.unknown_columns:
+        hint = near.get(column[:60])
+        zh.append(f"{column}（最接近的已知列名：{fields[hint][0]}）" if hint in fields else column)
+        en.append(f"{column} (closest known header: {fields[hint][0]} / {fields[hint][1]})" if hint in fields else column)
     return [{"code": "columns_not_used", "message": {
-        "zh": f"以下列没有导入（系统不认识这些列名）：{names}。如其中有需要的信息，请在“对应列”中指定它是哪一项，下次同样的表格会自动识别",
-        "en": f"These columns were not imported (their names are not known): {names}. If one holds needed data, "
+        "zh": f"以下列没有导入（系统不认识这些列名）：{'、'.join(zh)}。如其中有需要的信息，请在“对应列”中指定它是哪一项，下次同样的表格会自动识别",
+        "en": f"These columns were not imported (their names are not known): {', '.join(en)}. If one holds needed data, "
               "say which field it is under 'Match columns'; the same file will be read that way next time"}}]
 
 

@@ -6,6 +6,7 @@ the bottom, full-width digits, stray spaces and Excel date serials.
 (spreadsheet row number, {field: raw cell}) — the number is the one the clerk sees in Excel.
 """
 import csv
+import difflib
 import io
 import re
 import unicodedata
@@ -437,6 +438,27 @@ def _column_units(rows, fields):
     return out
 
 
+def closest(header, aliases, among=None):
+    """The field whose known header is nearest to ``header`` (a column the system does not know), for
+    a hint: 工程名 → project name, 实施主体 → managing unit. None when nothing is near (below half alike)."""
+    key = squash(header)
+    if not key:
+        return None
+    best, score = None, 0.5
+    for name, words in aliases.items():
+        if among is not None and name not in among:
+            continue
+        for word in words:
+            if not word or not re.search(r"[\u3400-\u9fff]", word):
+                continue
+            ratio = difflib.SequenceMatcher(None, key, word).ratio()
+            if key in word or word in key:
+                ratio = max(ratio, 0.6)
+            if ratio > score:
+                best, score = name, ratio
+    return best
+
+
 def _header(candidates, aliases):
     """Find the header among the first rows: one row, or two (a merged group row above or below).
     Returns (index of the last header row, {column index: field}, {field: header text}, {field: money
@@ -517,11 +539,12 @@ def read(filename, data, aliases, required, names=None):
     missing = [f for f in required if f not in texts]
     if last is None or missing:
         shown = [(names or {}).get(f, (f, f)) for f in (missing or required)]
+        hints = _hints(candidates, last, fields, aliases, missing, names or {})
         raise FileProblem("header_missing", f"找不到表头或缺少必需的列：{'、'.join(zh for zh, _ in shown)}。"
-                          "如果表格用了别的列名，请在“对应列”中指定每一列是哪一项",
+                          f"{hints[0]}如果表格用了别的列名，请在“对应列”中指定每一列是哪一项",
                           f"No header row found, or required columns are missing: {', '.join(en for _, en in shown)}. "
-                          "If the file names its columns differently, say which is which under 'Match columns'",
-                          headers=_headers(candidates, last, fields))
+                          f"{hints[1]}If the file names its columns differently, say which is which under 'Match columns'",
+                          headers=_headers(candidates, last, fields, aliases))
     unknown = [str(c).strip() for i, c in enumerate(candidates[last])
                if i not in fields and squash(c) and squash(c) not in ROW_NUMBER_COLUMNS]
     rows, hidden_rows = [], []
@@ -546,12 +569,31 @@ def read(filename, data, aliases, required, names=None):
     above = " ".join(text(c) for row in candidates[:last + 1 - depth] for c in row if not _blank(c))
     stated = _SHEET_UNIT.search(above)
     return Table(columns=texts, rows=rows, encoding=encoding, unknown_columns=unknown, title=title,
-                 uncalculated=uncalculated, headers=_headers(candidates, last, fields), units=units,
+                 uncalculated=uncalculated, headers=_headers(candidates, last, fields, aliases), units=units,
                  unit=stated[1] if stated else None)
 
 
-def _headers(candidates, last, fields):
-    """The header row as the clerk wrote it, each column with the field it was read as (or None).
+def _hints(candidates, last, fields, aliases, missing, names):
+    """(zh, en): which of the file's unknown columns may be each missing field (工程名 may be 项目名称)."""
+    if last is None or not missing:
+        return "", ""
+    pairs = []
+    for i, c in enumerate(candidates[last]):
+        if i in fields or _blank(c) or squash(c) in ROW_NUMBER_COLUMNS:
+            continue
+        near = closest(c, aliases, among=missing)
+        if near is not None and near not in [p[1] for p in pairs]:
+            pairs.append((str(c).strip(), near))
+    if not pairs:
+        return "", ""
+    zh = "；".join(f"文件中的“{text}”可能就是“{names.get(f, (f, f))[0]}”" for text, f in pairs)
+    en = "; ".join(f"the file's '{text}' may be {names.get(f, (f, f))[1]}" for text, f in pairs)
+    return f"（{zh}）", f"({en[0].upper()}{en[1:]}.) "
+
+
+def _headers(candidates, last, fields, aliases=None):
+    """The header row as the clerk wrote it, each column with the field it was read as (or None) and,
+    for a column not read, the field its name is nearest to (``suggested``, a hint for the mapping).
     No header found: the first row with the most text cells (the likeliest header) is offered."""
     if last is None:
         texts = [[c for c in row if isinstance(c, str) and c.strip()] for row in candidates]
@@ -564,7 +606,11 @@ def _headers(candidates, last, fields):
         if not squash(words) or squash(words) in seen or squash(words) in ROW_NUMBER_COLUMNS:
             continue
         seen.add(squash(words))
-        out.append({"text": words, "field": fields.get(i)})
+        entry = {"text": words, "field": fields.get(i)}
+        if entry["field"] is None and aliases:
+            taken = set(fields.values())
+            entry["suggested"] = closest(words, {k: v for k, v in aliases.items() if k not in taken})
+        out.append(entry)
     return out[:MAX_COLUMNS]
 
 
