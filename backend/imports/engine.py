@@ -117,8 +117,9 @@ def cell(parser, row, cells, name, report, required=False, **kw):
             report.row_bad = True
         return None
     try:
-        if name in report.units:
-            value = tables.scaled(value, report.units[name])
+        unit = getattr(report, "units", {}).get(name)  # (a loader's own report has no units)
+        if unit:
+            value = tables.scaled(value, unit)
         return parser(value, **kw)
     except CellProblem as problem:
         report.add(row, name, problem.code, problem.zh, problem.en, value)
