@@ -113,6 +113,20 @@ def test_a_group_header_over_wan_names_the_column(app, world):
     assert stored_funds(app, doc)["美丽乡村奖补"].amount == Decimal("300000.00")
 
 
+@pytest.mark.parametrize("fmt", ["xls", "xlsx", "csv-gbk"])
+def test_a_group_over_wan_in_every_format_a_clerk_saves(app, world, fmt):
+    """The same budget-line file with 金额 over 万元 (the other headers merged down), as old .xls, .xlsx and
+    GBK CSV (where a merged cell is written once)."""
+    from county_files import Sheet
+    doc = f"浙财农〔2026〕{tag()}号"
+    sheet = Sheet("funds", f"指标.{fmt.split('-')[0]}", fmt, ["文号", "资金名称", "类别", "来源级次", "万元", "下达日期"],
+                  [[doc, "山塘整治补助", "专项转移支付", "省级", 12.3456, date(2026, 9, 1)]],
+                  title="资金指标下达表", group={"金额": ["万元"]})
+    result = run(app, world, "funds", sheet.data(), filename=sheet.filename)
+    assert (result["status"], problems(result)) == ("accepted", [])
+    assert stored_funds(app, doc)["山塘整治补助"].amount == Decimal("123456.00")
+
+
 def test_a_group_in_wan_over_the_funding_sources_and_a_column_in_yuan_beside_it(app, world):
     """资金来源（万元） over 省级资金 | 县级资金 (written once, in its first column, as a CSV keeps a merged
     cell), 总投资（万元）, and 合同价（元） which stays yuan."""

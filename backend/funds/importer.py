@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from ..core.models import Region
 from ..extensions import db
 from ..imports import tables
-from ..imports.engine import Field, Importer, Skip, cell, name, past_day, register, short
+from ..imports.engine import KINDS, Field, Importer, Skip, cell, name, past_day, register, short
 from ..imports.tables import CellProblem, squash
 from ..projects.models import Project
 from . import services
@@ -583,3 +583,7 @@ class AllocationImporter(FundExpenditureImporter):
             counts[1] += 1
         db.session.flush()
         return counts
+
+
+# Listed (screen, CLI, templates) in the order a township brings the files: funds, allocations, spending.
+KINDS["fund_expenditures"] = KINDS.pop("fund_expenditures")

@@ -392,7 +392,7 @@ def _match(cell, aliases):
     return None
 
 
-_UNIT_ONLY = re.compile(r"[(\[【]?\s*(?:金额)?(?:单位)?[:：]?\s*(?:人民币)?(万元|元)\s*[)\]】]?")
+_UNIT_ONLY = re.compile(r"[(\[【]?\s*(?:单位)?[:：]?\s*(?:人民币)?(万元|元)\s*[)\]】]?")
 _SHEET_UNIT = re.compile(r"(?:金额)?单位[:：]\s*(?:人民币)?(万元|元)")
 
 
