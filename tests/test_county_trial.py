@@ -427,3 +427,34 @@ def test_an_unknown_column_is_named_with_the_closest_known_header(app, world):
     assert problems(result) == [(None, None, "header_missing")]
     assert "文件中的“资金名”可能就是“资金名称”" in result["errors"][0]["message"]["zh"]
     assert "The file's '资金名' may be fund name" in result["errors"][0]["message"]["en"]
+
+
+def test_a_fund_allocated_to_a_subsidy_policy_from_a_file(app, world):
+    """A policy of the township's (or above it) is named by its name; of one name in several years, the
+    one of the allocation's year."""
+    from backend.funds.models import FundAllocation
+    from backend.subsidies.models import SubsidyPolicy
+    t = tag()
+    policy = f"{t}耕地地力保护补贴"
+    for year in (2025, 2026):
+        rows = [[f"{year}年惠民惠农补贴政策清单"], ["补贴名称", "补贴类别", "补贴标准", "计量单位"],
+                [policy, "种粮补贴", "120", "元/亩"]]
+        assert run(app, world, "policies", csv_bytes(rows), region="linan", user="county")["status"] == "accepted"
+    doc = f"浙财农〔2026〕{t}号"
+    rows = [["文号", "资金名称", "类别", "来源级次", "金额", "下达日期", "到账日期"],
+            [doc, "耕地地力保护补贴资金", "专项转移支付", "中央", "50000", d(40), d(35)]]
+    assert run(app, world, "funds", csv_bytes(rows))["status"] == "accepted"
+    file = [["指标文号", "分配对象", "补贴政策", "分配金额", "分配日期"],
+            [doc, "补贴政策", policy, "20000", d(30)],
+            [doc, "补贴政策", f"{t}没有这个政策", "1000", d(30)]]
+    result = run(app, world, "allocations", csv_bytes(file))
+    assert problems(result) == [(3, "policy", "policy_not_in_township")]
+    del file[2]
+    result = run(app, world, "allocations", csv_bytes(file))
+    assert (result["status"], result["inserted"]) == ("accepted", 1)
+    with app.app_context():
+        a = db.session.execute(select(FundAllocation).where(FundAllocation.batch_id == result["id"])).scalar_one()
+        assert (a.target, db.session.get(SubsidyPolicy, a.policy_id).year) == ("policy", 2026)
+    # Another township's lead cannot allocate 锦城's fund: the fund is not in their region.
+    result = run(app, world, "allocations", csv_bytes(file), region="taihuyuan", user="lead_sibling")
+    assert problems(result) == [(2, "doc_no", "unknown_fund")]
