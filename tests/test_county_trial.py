@@ -111,6 +111,7 @@ def test_a_group_header_over_wan_names_the_column(app, world):
     result = run(app, world, "funds", xlsx_bytes(rows, merges), filename="指标.xlsx")
     assert (result["status"], problems(result)) == ("accepted", [])
     assert stored_funds(app, doc)["美丽乡村奖补"].amount == Decimal("300000.00")
+    assert "金额（万元）" in result["notes"][0]["message"]["zh"]  # (as the report names the column)
 
 
 @pytest.mark.parametrize("fmt", ["xls", "xlsx", "csv-gbk"])

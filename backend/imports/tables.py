@@ -409,8 +409,12 @@ def unit_of(cell):
 
 
 def _unit_only(cell):
-    """A header cell that only names the unit (万元, （元）) under a group header that names the column."""
-    return not _blank(cell) and _UNIT_ONLY.fullmatch(unicodedata.normalize("NFKC", str(cell)).strip()) is not None
+    """The unit (万元 or 元) of a header cell that names only the unit (万元, （元）) under a group header
+    that names the column; None for any other cell."""
+    if _blank(cell):
+        return None
+    m = _UNIT_ONLY.fullmatch(unicodedata.normalize("NFKC", str(cell)).strip())
+    return m[1] if m else None
 
 
 def _column_units(rows, fields):
@@ -479,14 +483,17 @@ def _header(candidates, aliases):
                     if col in fields:
                         continue
                     cell = rows[level][col] if col < len(rows[level]) else None
+                    unit = None
                     if level < len(rows) - 1:
                         below = rows[-1][col] if col < len(rows[-1]) else None
                         # (a lower cell that only says 万元 leaves naming the column to the group above)
-                        if not _blank(below) and squash(below) != squash(cell) and not _unit_only(below):
+                        unit = _unit_only(below)
+                        if not _blank(below) and squash(below) != squash(cell) and not unit:
                             continue
                     name = _match(cell, aliases)
                     if name and name not in texts:
-                        fields[col], texts[name] = name, str(cell).strip()
+                        # 金额 over 万元 is the column 金额（万元） in the report
+                        fields[col], texts[name] = name, str(cell).strip() + (f"（{unit}）" if unit else "")
             # On a tie the two-row reading wins (its lower row is the more specific name), and of two
             # two-row readings the later one (a title above a group row above the column names).
             if (len(fields), len(rows)) >= best[0] and fields:
