@@ -301,6 +301,7 @@ def county(code, seed, today=date(2026, 12, 1)):
     funds = _funds(prefix, townships, rng, today)
     sheets["funds"] = _budget_lines(county_name, funds, year)
     allocations = _allocations(funds, projects, today)
+    sheets["allocations"] = _allocation_file(county_name, allocations)  # (not in ORDER: the county test allocates on screen)
     sheets["fund_expenditures"] = _spending(allocations, today)
     sheets["assets"], assets = _assets(prefix, townships, rng, today)
     sheets["resources"], resources = _resources(prefix, townships, rng)
@@ -538,6 +539,20 @@ def _allocations(funds, projects, today):
         out.append({**_fund_key(f), "target": "own", "purpose": "村道日常养护", "amount": f["amount"] - half,
                     "allocated_on": on, "spent": [(on + timedelta(days=20), Decimal("12345.60"), "乡镇财政所零星支出")]})
     return out
+
+
+def _allocation_file(county_name, allocations):
+    """The same allocations as a clerk's file, GBK CSV: amounts in 万元 (the header says so), the
+    project by its number, the township's own use with its purpose, dates written 2026.3.5."""
+    rows = []
+    for a in allocations:
+        on = a["allocated_on"]
+        rows.append([a["township"], a["doc_no"], a["name"], "项目" if a["target"] == "project" else "乡镇自用",
+                     a.get("project_ref", ""), a.get("purpose", ""), f"{a['amount'] / 10000:f}".rstrip("0").rstrip("."),
+                     f"{on.year}.{on.month}.{on.day}"])
+    return Sheet("allocations", f"{county_name}资金分配表.csv", "csv-gbk",
+                 ["乡镇", "指标文号", "资金名称", "分配去向", "项目编号", "用途", "分配金额（万元）", "分配日期"], rows,
+                 title=f"{county_name}上级资金分配情况表")
 
 
 def _fund_key(f):

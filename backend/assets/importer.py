@@ -71,12 +71,28 @@ class VillageLookup:
                 or [v for s, vs in self.by_stem.items() if _stem(key) == s for v in vs])
 
 
+# The other words registers use for each value (a county's ledgers were kept in several programs).
+VALUE_WORDS = {
+    "经营性": "经营类|经营性资产|经营用", "非经营性": "非经营类|非经营性资产", "公益性": "公益类|公益性资产|公共服务类",
+    "在用": "使用中|正常使用|正常|自用|在使用|使用", "闲置": "空置|闲置中|未使用|未用|停用",
+    "出租": "出租中|已出租|租出|租赁中|对外出租", "处置": "已处置|报废|已报废|出售|已出售|拆除|已拆除|毁损",
+    "耕地": "水田|旱地|农田|田", "园地": "果园|茶园|桑园", "林地": "山林|林|山地|竹林|经济林|公益林",
+    "水面": "水域|池塘|鱼塘|山塘|水塘|养殖水面|水库", "荒地": "四荒地|荒山|荒坡|未利用地|荒滩",
+    "建设用地": "集体建设用地|经营性建设用地|宅基地|厂房用地",
+    "承包": "发包|承包经营|家庭承包|对外发包|其他方式承包", "租赁": "出租|租用|租赁经营|对外出租",
+}
+
+
 def one_of(values, what_zh, what_en):
+    words = {squash(w): v for v in values for w in VALUE_WORDS.get(v, "").split("|") if w}
+
     def parse(value):
         text = tables.text(value)
         for v in values:
             if squash(text) == squash(v):
                 return v
+        if squash(text) in words:
+            return words[squash(text)]
         raise CellProblem(f"bad_{what_en.replace(' ', '_')}", f"{what_zh}应为：{'、'.join(values)}",
                           f"The {what_en} must be one of {', '.join(values)}")
     return parse
@@ -96,7 +112,7 @@ def positive(value):
     return amount
 
 
-VILLAGE = Field("village", "村（社区）", "village", aliases="村名|村|社区|村集体|村股份经济合作社|所属村|村代码", required=True,
+VILLAGE = Field("village", "村（社区）", "village", aliases="村名|村|社区|村集体|村股份经济合作社|所属村|村代码|村(社区)|村社|集体经济组织|所属集体|村(居)|村居", required=True,
                 example="钱王社区", rule=("本乡镇内的村名或村代码", "A village of this township, by name or code"))
 
 
@@ -112,16 +128,17 @@ class AssetImporter(VillageLookup, Importer):
     users_of = [(ResourceContract, "asset_id")]
     fields = [
         VILLAGE,
-        Field("asset_no", "资产编号", "asset number", aliases="编码|资产编码|卡片编号", example="ZC-2019-001",
+        Field("asset_no", "资产编号", "asset number", aliases="编码|资产编码|卡片编号|资产卡片号|卡片号", example="ZC-2019-001",
               rule=("给了编号就按编号对应已登记的资产", "When given, the number identifies the asset")),
         Field("name", "资产名称", "name", aliases="名称", required=True, example="村文化礼堂"),
-        Field("category", "资产类别", "category", aliases="类别|资产类型", required=True, example="公益性",
+        Field("category", "资产类别", "category", aliases="类别|资产类型|资产性质|资产分类", required=True, example="公益性",
               rule=("经营性、非经营性或公益性", "经营性, 非经营性 or 公益性")),
-        Field("original_value", "原值", "original value", aliases="原值(元)|账面原值|资产原值", required=True, example="1200000"),
-        Field("net_value", "净值", "net value", aliases="净值(元)|账面净值|资产净值", required=True, example="980000"),
-        Field("location", "坐落位置", "location", aliases="位置|地址|坐落", example="钱王社区横街12号"),
-        Field("status", "使用状态", "status", aliases="状态", example="在用", rule=("在用、闲置、出租或处置", "在用, 闲置, 出租 or 处置")),
-        Field("acquired_on", "取得日期", "acquired on", aliases="购建日期|形成日期|入账日期", example="2019-06-30"),
+        Field("original_value", "原值", "original value", aliases="原值(元)|账面原值|资产原值|原价|购置价|资产原价", required=True, money=True, example="1200000"),
+        Field("net_value", "净值", "net value", aliases="净值(元)|账面净值|资产净值|账面价值|净额", required=True, money=True, example="980000"),
+        Field("location", "坐落位置", "location", aliases="位置|地址|坐落|坐落地点|存放地点|所在位置", example="钱王社区横街12号"),
+        Field("status", "使用状态", "status", aliases="状态|资产状态|使用情况|现状", example="在用", rule=("在用、闲置、出租或处置", "在用, 闲置, 出租 or 处置")),
+        Field("acquired_on", "取得日期", "acquired on", aliases="购建日期|形成日期|入账日期|购置日期|建成日期|取得时间|购建时间", example="2019-06-30",
+              rule=("可只写年月（2019年6月 记为该月1日）", "A month alone is its first day")),
     ]
 
     def prepare(self, table):
@@ -137,7 +154,7 @@ class AssetImporter(VillageLookup, Importer):
                "net_value": cell(money, n, c, "net_value", r, required=True),
                "location": cell(short, n, c, "location", r, max_len=200),
                "status": cell(one_of(ASSET_STATUSES, "使用状态", "status"), n, c, "status", r) or "在用",
-               "acquired_on": cell(tables.day, n, c, "acquired_on", r)}
+               "acquired_on": cell(tables.month_start, n, c, "acquired_on", r)}
         if not r.row_bad and row["net_value"] > row["original_value"]:
             r.add(n, "net_value", "net_over_original", "净值不能大于原值", "The net value cannot exceed the original value",
                   c.get("net_value"))
@@ -187,12 +204,12 @@ class ResourceImporter(VillageLookup, Importer):
     users_of = [(ResourceContract, "resource_id")]
     fields = [
         VILLAGE,
-        Field("resource_no", "资源编号", "resource number", aliases="编码|地块编号|宗地编号", example="ZY-001"),
-        Field("name", "资源名称", "name", aliases="名称|地块名称", required=True, example="东山坞林地"),
-        Field("kind", "资源类型", "kind", aliases="类型|地类|资源类别", required=True, example="林地",
+        Field("resource_no", "资源编号", "resource number", aliases="编码|地块编号|宗地编号|资源编码|地块编码", example="ZY-001"),
+        Field("name", "资源名称", "name", aliases="名称|地块名称|资源名|地块名", required=True, example="东山坞林地"),
+        Field("kind", "资源类型", "kind", aliases="类型|地类|资源类别|资源种类|土地类型|资源性质", required=True, example="林地",
               rule=("、".join(RESOURCE_KINDS), ", ".join(RESOURCE_KINDS))),
-        Field("area", "面积(亩)", "area", aliases="面积|亩数|面积亩", required=True, example="35.5"),
-        Field("location", "坐落位置", "location", aliases="位置|坐落|四至", example="东山坞"),
+        Field("area", "面积(亩)", "area", aliases="面积|亩数|面积亩|面积(亩)|土地面积|资源面积|承包面积", required=True, example="35.5"),
+        Field("location", "坐落位置", "location", aliases="位置|坐落|四至|坐落位置|地块位置|所在位置", example="东山坞"),
     ]
 
     def prepare(self, table):
@@ -247,17 +264,19 @@ class ContractImporter(VillageLookup, Importer):
     users_of = [(ContractReceipt, "contract_id")]
     fields = [
         VILLAGE,
-        Field("contract_no", "合同编号", "contract number", aliases="合同号|编号", example="HT-2024-003"),
-        Field("kind", "方式", "kind", aliases="承包/租赁|发包方式|合同类型", required=True, example="承包",
+        Field("contract_no", "合同编号", "contract number", aliases="合同号|编号|合同编码|协议编号", example="HT-2024-003"),
+        Field("kind", "方式", "kind", aliases="承包/租赁|发包方式|合同类型|经营方式|流转方式|合同方式", required=True, example="承包",
               rule=("承包或租赁", "承包 or 租赁")),
-        Field("subject", "标的名称", "subject", aliases="资源名称|资产名称|标的|发包/出租标的", required=True,
+        Field("subject", "标的名称", "subject", aliases="资源名称|资产名称|标的|发包/出租标的|标的物|承包标的|租赁标的|发包内容", required=True,
               example="东山坞林地", rule=("本村已登记的资源或资产名称（或编号）", "A registered resource or asset of the village (name or number)")),
-        Field("counterparty", "承包/承租方", "counterparty", aliases="承包方|承租方|乙方|承包人|承租人", required=True,
+        Field("counterparty", "承包/承租方", "counterparty", aliases="承包方|承租方|乙方|承包人|承租人|承包户|承租单位|承包单位|受让方", required=True,
               example="临安山核桃专业合作社"),
-        Field("starts_on", "开始日期", "starts on", aliases="起始日期|合同开始|起租日", required=True, example="2024-01-01"),
-        Field("ends_on", "结束日期", "ends on", aliases="截止日期|合同结束|到期日", required=True, example="2033-12-31"),
-        Field("annual_amount", "年租金(元)", "annual amount", aliases="年租金|年承包费|每年金额|年收入", required=True, example="12000"),
-        Field("floor_amount", "底价(元/年)", "floor", aliases="底价|最低价", example="10000"),
+        Field("starts_on", "开始日期", "starts on", aliases="起始日期|合同开始|起租日|开始时间|起始时间|合同起始日期|承包起始日期|起租日期", required=True, example="2024-01-01",
+              rule=("可只写年月（2024年1月 记为该月1日）", "A month alone is its first day")),
+        Field("ends_on", "结束日期", "ends on", aliases="截止日期|合同结束|到期日|结束时间|截止时间|合同到期日|到期日期|承包截止日期", required=True, example="2033-12-31",
+              rule=("可只写年月（2033年12月 记为该月最后一天）", "A month alone is its last day")),
+        Field("annual_amount", "年租金(元)", "annual amount", aliases="年租金|年承包费|每年金额|年收入|年租金额|年承包金|租金(元/年)|承包费(元/年)|年度租金", required=True, money=True, example="12000"),
+        Field("floor_amount", "底价(元/年)", "floor", aliases="底价|最低价|保底价|起拍价|底价(元/年)", money=True, example="10000"),
     ]
 
     def prepare(self, table):
@@ -270,8 +289,8 @@ class ContractImporter(VillageLookup, Importer):
                "kind": cell(one_of(CONTRACT_KINDS, "方式", "kind"), n, c, "kind", r, required=True),
                "subject": cell(short, n, c, "subject", r, required=True, max_len=120),
                "counterparty": cell(name, n, c, "counterparty", r, required=True, max_len=120),
-               "starts_on": cell(tables.day, n, c, "starts_on", r, required=True),
-               "ends_on": cell(tables.day, n, c, "ends_on", r, required=True),
+               "starts_on": cell(tables.month_start, n, c, "starts_on", r, required=True),
+               "ends_on": cell(tables.month_end, n, c, "ends_on", r, required=True),
                "annual_amount": cell(positive, n, c, "annual_amount", r, required=True),
                "floor_amount": cell(positive, n, c, "floor_amount", r)}
         if not r.row_bad and row["ends_on"] < row["starts_on"]:

@@ -6,6 +6,8 @@
 
 Tests assert on ``code``; the PWA shows ``message[lang]``.
 """
+import re
+
 from apiflask import HTTPError
 from apiflask.fields import Integer, List, Nested, String
 from apiflask import Schema
@@ -46,12 +48,77 @@ def forbidden(zh="无权执行此操作", en="You are not allowed to do this", c
 
 
 def bad_field(path, code, zh, en, status=400):
-    return ApiError(status, code, zh, en, fields=[{"path": path, "message": en}])
+    return ApiError(status, code, zh, en, fields=[{"path": path, "message": en, "zh": zh}])
 
 
 class FieldErrorSchema(Schema):
     path = String(required=True)
-    message = String(required=True)
+    message = String(required=True)  # English (marshmallow's words, or the system's own)
+    zh = String(metadata={"description": "the same in Chinese"})
+
+
+# What marshmallow (and webargs, apiflask, our own fields) say, in Chinese: exact messages first,
+# then the ones that carry a value (a length, a bound, a list of choices).
+_ZH = {
+    "Missing data for required field.": "缺少必填项",
+    "Field may not be null.": "不能为空",
+    "Not a valid number.": "不是有效的数字",
+    "Not a valid integer.": "不是有效的整数",
+    "Not a valid string.": "不是有效的文本",
+    "Not a valid boolean.": "应为是或否（true / false）",
+    "Not a valid date.": "不是有效的日期（如 2026-03-05）",
+    "Not a valid datetime.": "不是有效的日期时间（如 2026-03-05T10:00:00+08:00）",
+    "Not a valid time.": "不是有效的时间",
+    "Not a valid UUID.": "不是有效的请求编号（UUID）",
+    "Not a valid email address.": "不是有效的电子邮箱",
+    "Not a valid URL.": "不是有效的网址",
+    "Not a valid list.": "应为列表",
+    "Not a valid tuple.": "应为列表",
+    "Not a valid mapping type.": "应为对象（键值对）",
+    "Not a valid file.": "不是有效的文件",
+    "Invalid input type.": "输入类型不正确",
+    "Invalid value.": "值无效",
+    "Invalid type.": "类型不正确",
+    "Unknown field.": "不认识的字段",
+    "String does not match expected pattern.": "格式不正确",
+    "Special numeric values (nan or infinity) are not permitted.": "不能是 NaN 或无穷大",
+    "Shorter than minimum length 1.": "不能为空",
+    "must not contain NUL characters": "不能包含空字符（NUL）",
+    "must be valid Unicode text": "不是有效的 Unicode 文本",
+    "comma-separated positive ids": "应为逗号分隔的正整数编号",
+}
+_ZH_PATTERNS = (
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "长度应在 {0} 到 {1} 之间"),
+    (re.compile(r"^Length must be (\d+)\.$"), "长度应为 {0}"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "长度不能超过 {0}"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "长度不能少于 {0}"),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"), "应在 {0} 到 {1} 之间"),
+    (re.compile(r"^Must be greater than (\S+) and less than (\S+)\.$"), "应大于 {0} 且小于 {1}"),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), "应大于或等于 {0}"),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), "应小于或等于 {0}"),
+    (re.compile(r"^Must be greater than (\S+)\.$"), "应大于 {0}"),
+    (re.compile(r"^Must be less than (\S+)\.$"), "应小于 {0}"),
+    (re.compile(r"^Must be one of: (.*)\.$"), "应为以下之一：{0}"),
+    (re.compile(r"^Must be equal to (.*)\.$"), "应等于 {0}"),
+    (re.compile(r"^at most (\d+) ids$"), "最多 {0} 个编号"),
+    (re.compile(r"^ids are at most (\d+)$"), "编号不能大于 {0}"),
+    (re.compile(r"^Must be one of (.*)$"), "应为以下之一：{0}"),
+)
+
+
+def zh_of(message):
+    """The Chinese of a validation message (marshmallow's, or a field's own); unknown ones say that
+    the input is wrong and keep the English beside."""
+    text = str(message)
+    if text in _ZH:
+        return _ZH[text]
+    for pattern, zh in _ZH_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            return zh.format(*m.groups())
+    if re.search(r"[\u3400-\u9fff]", text):  # already Chinese (a schema's own message)
+        return text
+    return f"输入不正确（{text}）"
 
 
 class MessageSchema(Schema):
@@ -100,11 +167,17 @@ def register(app):
     def process(error):
         status = error.status_code
         if isinstance(error, ApiError):
-            body = envelope(status, error.code, error.zh, error.en, error.fields)
+            body = envelope(status, error.code, error.zh, error.en, error.fields)  # (bad_field gives each its zh)
         elif error.detail and status in (400, 422):
-            fields = _flatten(error.detail)
-            body = envelope(status, "validation_error", "输入有误，请检查标出的字段",
-                            "Invalid input; check the listed fields", fields)
+            fields = [{**f, "zh": zh_of(f["message"])} for f in _flatten(error.detail)]
+            # The first problems are named in the message itself, Chinese first (the field's path
+            # without its location: json.amount → amount).
+            named = fields[:3]
+            more = "等" if len(fields) > 3 else ""
+            zh = "；".join(f"{f['path'].split('.', 1)[-1]}：{f['zh']}" for f in named)
+            en = "; ".join(f"{f['path'].split('.', 1)[-1]}: {f['message']}" for f in named)
+            body = envelope(status, "validation_error", f"输入有误，请检查标出的字段（{zh}{more}）",
+                            f"Invalid input; check the listed fields ({en}{'…' if more else ''})", fields)
         else:
             code, zh, en = _GENERIC.get(status, ("http_error", "请求失败", error.message or "Error"))
             body = envelope(status, code, zh, en)

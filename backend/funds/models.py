@@ -79,6 +79,7 @@ class FundAllocation(db.Model):
     purpose: Mapped[str | None] = mapped_column(String(200))
     amount: Mapped[Decimal] = mapped_column(Money)
     allocated_on: Mapped[date] = mapped_column(Date)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run that wrote it last
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 

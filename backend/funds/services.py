@@ -5,6 +5,7 @@ allocating the last yuan at the same moment cannot both succeed. Allocations nev
 expenditures never exceed what was allocated (in all, and per allocation when one is named).
 Services flush, never commit; they raise ``ApiError`` with a field path for the form to mark.
 """
+import re
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
@@ -299,14 +300,30 @@ def stage(fund, allocated, spent):
 def category_of(text):
     """A category code from its code, Chinese or English name (imports); None when unknown."""
     return _lookup(CATEGORIES, text, {"一般转移支付": "general_transfer", "专项": "special_transfer",
-                                      "自有资金": "own", "乡镇自有": "own", "本级": "own"})
+                                      "一般性转移支付资金": "general_transfer", "一般转移支付资金": "general_transfer",
+                                      "一般性": "general_transfer", "一般": "general_transfer",
+                                      "专项转移支付资金": "special_transfer", "专项资金": "special_transfer",
+                                      "专项补助": "special_transfer", "专款": "special_transfer",
+                                      "自有资金": "own", "乡镇自有": "own", "本级": "own", "乡镇自筹": "own",
+                                      "自筹": "own", "本级资金": "own", "乡镇本级": "own"})
+
+
+_LEVEL_WORDS = {"省": "province", "市": "city", "县": "county", "区": "county", "县区": "county", "区县": "county",
+                "乡": "township", "镇": "township", "乡镇": "township", "街道": "township", "中央级": "central",
+                "省级": "province", "市级": "city", "县级": "county", "区级": "county", "乡级": "township",
+                "镇级": "township", "乡镇级": "township", "自筹": "township", "乡镇自筹": "township",
+                "镇自筹": "township", "本级": "township", "乡镇本级": "township"}
 
 
 def source_level_of(text):
-    """A source level code from its code or name (中央, 省, 省级, 市, 县, 区, 乡, 镇…)."""
-    return _lookup(SOURCE_LEVELS, text, {"省": "province", "市": "city", "县": "county", "区": "county",
-                                         "县区": "county", "乡": "township", "镇": "township", "乡镇": "township",
-                                         "街道": "township", "中央级": "central"})
+    """A source level code from its code or name as clerks write it: 中央, 省, 省级, 中央资金, 省级财政资金,
+    省补助, 市级, 县区级, 乡镇自筹…"""
+    found = _lookup(SOURCE_LEVELS, text, _LEVEL_WORDS)
+    if found is None:
+        bare = re.sub(r"(财政)?(专项)?(补助|转移支付|配套)?(资金|经费)$|财政$|补助$|配套$|级次$", "", (text or "").strip())
+        if bare and bare != (text or "").strip():
+            found = _lookup(SOURCE_LEVELS, bare, _LEVEL_WORDS)
+    return found
 
 
 def _lookup(table, text, extra):

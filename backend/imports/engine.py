@@ -42,7 +42,8 @@ PII_FIELDS = ("id_number", "bank_card", "phone")
 class Field:
     """One column a kind reads: its field name, its Chinese and English names, the other names
     clerks give it (``|``-separated), whether every file must have it, an example value for the
-    template, and the rule the template's second sheet states."""
+    template, and the rule the template's second sheet states. ``money``: an amount of yuan, read as
+    万元 (× 10,000) when its header, its group header or the sheet says 万元."""
     name: str
     zh: str
     en: str
@@ -50,6 +51,7 @@ class Field:
     required: bool = False
     example: object = None
     rule: tuple = ("", "")
+    money: bool = False
 
     def spellings(self):
         words = {squash(w) for w in self.aliases.split("|") if squash(w)}
@@ -81,6 +83,7 @@ class Report:
     errors: list = field(default_factory=list)
     count: int = 0
     row_bad: bool = False  # the row being parsed has a problem
+    units: dict = field(default_factory=dict)  # money field → "万元" when its cells are in 10,000 yuan
 
     def add(self, row, name, code, zh, en, value=None):
         self.count += 1
@@ -114,6 +117,9 @@ def cell(parser, row, cells, name, report, required=False, **kw):
             report.row_bad = True
         return None
     try:
+        unit = getattr(report, "units", {}).get(name)  # (a loader's own report has no units)
+        if unit:
+            value = tables.scaled(value, unit)
         return parser(value, **kw)
     except CellProblem as problem:
         report.add(row, name, problem.code, problem.zh, problem.en, value)
@@ -432,7 +438,8 @@ def process(record, region, actor, table, progress=None):
         return _finish(record, actor, importer_class)
     record.encoding, record.rows = table.encoding, len(table.rows)
     record.headers = table.headers
-    report = Report(table.columns, cfg["IMPORT_MAX_ERRORS"], importer_class.names())
+    report = Report(table.columns, cfg["IMPORT_MAX_ERRORS"], importer_class.names(),
+                    units=money_units(importer_class, table))
     if not table.rows:
         report.add(None, None, "no_rows", "文件中没有数据行", "The file has no data rows")
     importer = importer_class(region, report)
@@ -466,19 +473,44 @@ def process(record, region, actor, table, progress=None):
     if importer.changed:  # (an INSERT, not COPY: SQLAlchemy writes the JSON)
         db.session.execute(insert(ImportChange), [{"import_id": record.id, "row_id": row_id, "before": before}
                                                   for row_id, before in importer.changed])
-    record.notes = _notes(table) + importer.notes
+    record.notes = _notes(table, importer_class) + _unit_notes(report, table) + importer.notes
     record.secret = importer.secret
     importer.written(record)
     return _finish(record, actor, importer_class)
 
 
-def _notes(table):
+def money_units(importer_class, table):
+    """{money field: "万元"} for the money columns this file writes in 10,000 yuan: the column's own
+    header or its group says so, or the sheet does (单位：万元) and the column names no unit."""
+    out = {}
+    for f in importer_class.fields:
+        if f.money and f.name in table.columns and (table.units.get(f.name) or table.unit) == "万元":
+            out[f.name] = "万元"
+    return out
+
+
+def _unit_notes(report, table):
+    if not report.units:
+        return []
+    names = "、".join(table.columns[f] for f in report.units)
+    return [{"code": "amounts_in_wan", "message": {
+        "zh": f"以下列按万元读入，已换算为元（× 10000）：{names}",
+        "en": f"These columns were read in 万元 (10,000 yuan) and converted to yuan (× 10,000): {names}"}}]
+
+
+def _notes(table, importer_class=None):
     if not table.unknown_columns:
         return []
-    names = "、".join(table.unknown_columns)
+    fields = importer_class.names() if importer_class else {}
+    near = {h["text"]: h.get("suggested") for h in table.headers}
+    zh, en = [], []
+    for column in table.unknown_columns:
+        hint = near.get(column[:60])
+        zh.append(f"{column}（最接近的已知列名：{fields[hint][0]}）" if hint in fields else column)
+        en.append(f"{column} (closest known header: {fields[hint][0]} / {fields[hint][1]})" if hint in fields else column)
     return [{"code": "columns_not_used", "message": {
-        "zh": f"以下列没有导入（系统不认识这些列名）：{names}。如其中有需要的信息，请在“对应列”中指定它是哪一项，下次同样的表格会自动识别",
-        "en": f"These columns were not imported (their names are not known): {names}. If one holds needed data, "
+        "zh": f"以下列没有导入（系统不认识这些列名）：{'、'.join(zh)}。如其中有需要的信息，请在“对应列”中指定它是哪一项，下次同样的表格会自动识别",
+        "en": f"These columns were not imported (their names are not known): {', '.join(en)}. If one holds needed data, "
               "say which field it is under 'Match columns'; the same file will be read that way next time"}}]
 
 

@@ -30,6 +30,7 @@ class WithdrawIn(Schema):
 class ImportHeader(Schema):
     text = String(required=True, metadata={"description": "the column's name as the file writes it"})
     field = String(required=True, allow_none=True, metadata={"description": "the field it was read as, or null"})
+    suggested = String(allow_none=True, metadata={"description": "a column not read: the field its name is nearest to"})
 
 
 class ImportProblem(Schema):

@@ -6,6 +6,7 @@ the bottom, full-width digits, stray spaces and Excel date serials.
 (spreadsheet row number, {field: raw cell}) — the number is the one the clerk sees in Excel.
 """
 import csv
+import difflib
 import io
 import re
 import unicodedata
@@ -57,6 +58,8 @@ class Table:
     title: str = ""  # the text above the header (e.g. "2026年耕地地力保护补贴发放清册")
     uncalculated: int = 0  # formula cells saved without their result (files written by programs)
     headers: list = field(default_factory=list)  # [{"text": header as written, "field": field or None}]
+    units: dict = field(default_factory=dict)  # field → "万元" | "元": the unit its header (or group) names
+    unit: str = None  # the unit the sheet states above the header (单位：万元), for columns that name none
 
 
 def squash(text):
@@ -380,15 +383,90 @@ def _match(cell, aliases):
     key = squash(cell)
     if not key:
         return None
-    for name, words in aliases.items():
-        if key in words:
-            return name
+    # 金额万元 / 合同价元: the unit written without brackets is not part of the column's name.
+    keys = [key] + [key[:-len(u)] for u in ("万元", "元") if key.endswith(u) and len(key) > len(u)]
+    for k in keys:
+        for name, words in aliases.items():
+            if k in words:
+                return name
     return None
+
+
+_UNIT_ONLY = re.compile(r"[(\[【]?\s*(?:单位)?[:：]?\s*(?:人民币)?(万元|元)\s*[)\]】]?")
+_SHEET_UNIT = re.compile(r"(?:金额)?单位[:：]\s*(?:人民币)?(万元|元)")
+
+
+def unit_of(cell):
+    """The money unit a header cell names: 万元 (金额（万元）, 预算(万元), 万元), 元 (金额（元）), or None."""
+    if _blank(cell):
+        return None
+    words = unicodedata.normalize("NFKC", str(cell))
+    if "万元" in words:
+        return "万元"
+    if re.search(r"[(\[【]\s*(人民币)?元|^元|元\s*$", words.strip()):
+        return "元"
+    return None
+
+
+def _unit_only(cell):
+    """The unit (万元 or 元) of a header cell that names only the unit (万元, （元）) under a group header
+    that names the column; None for any other cell."""
+    if _blank(cell):
+        return None
+    m = _UNIT_ONLY.fullmatch(unicodedata.normalize("NFKC", str(cell)).strip())
+    return m[1] if m else None
+
+
+def _column_units(rows, fields):
+    """{field: unit} read from each column's header cells: the column's own words first, then the
+    unit under it or the group over it (资金来源（万元） over 中央 | 省级…). In a CSV a merged group
+    is written in its first column only, so an empty group cell takes the group to its left."""
+    out = {}
+    for col, name in fields.items():
+        found = None
+        for level in range(len(rows) - 1, -1, -1):
+            row = rows[level]
+            value = row[col] if col < len(row) else None
+            if _blank(value) and level < len(rows) - 1:
+                left = col
+                while left > 0 and _blank(row[left - 1] if left - 1 < len(row) else None):
+                    left -= 1
+                lower = rows[-1]
+                grouped = left > 0 and left - 1 < len(lower) and not _blank(lower[left - 1])  # a group, not a name merged down
+                value = row[left - 1] if grouped and left - 1 < len(row) else None
+            found = unit_of(value)
+            if found:
+                break
+        if found:
+            out[name] = found
+    return out
+
+
+def closest(header, aliases, among=None):
+    """The field whose known header is nearest to ``header`` (a column the system does not know), for
+    a hint: 工程名 → project name, 实施主体 → managing unit. None when nothing is near (below half alike)."""
+    key = squash(header)
+    if not key:
+        return None
+    best, score = None, 0.5
+    for name, words in aliases.items():
+        if among is not None and name not in among:
+            continue
+        for word in words:
+            if not word or not re.search(r"[\u3400-\u9fff]", word):
+                continue
+            ratio = difflib.SequenceMatcher(None, key, word).ratio()
+            if key in word or word in key:
+                ratio = max(ratio, 0.6)
+            if ratio > score:
+                best, score = name, ratio
+    return best
 
 
 def _header(candidates, aliases):
     """Find the header among the first rows: one row, or two (a merged group row above or below).
-    Returns (index of the last header row, {column index: field}, {field: header text})."""
+    Returns (index of the last header row, {column index: field}, {field: header text}, {field: money
+    unit its header names}, number of header rows)."""
     best = ((0, 0), None, None, None)
     for i, row in enumerate(candidates):
         options = [(i, [row])]
@@ -405,18 +483,22 @@ def _header(candidates, aliases):
                     if col in fields:
                         continue
                     cell = rows[level][col] if col < len(rows[level]) else None
+                    unit = None
                     if level < len(rows) - 1:
                         below = rows[-1][col] if col < len(rows[-1]) else None
-                        if not _blank(below) and squash(below) != squash(cell):
+                        # (a lower cell that only says 万元 leaves naming the column to the group above)
+                        unit = _unit_only(below)
+                        if not _blank(below) and squash(below) != squash(cell) and not unit:
                             continue
                     name = _match(cell, aliases)
                     if name and name not in texts:
-                        fields[col], texts[name] = name, str(cell).strip()
+                        # 金额 over 万元 is the column 金额（万元） in the report
+                        fields[col], texts[name] = name, str(cell).strip() + (f"（{unit}）" if unit else "")
             # On a tie the two-row reading wins (its lower row is the more specific name), and of two
             # two-row readings the later one (a title above a group row above the column names).
             if (len(fields), len(rows)) >= best[0] and fields:
-                best = ((len(fields), len(rows)), last, fields, texts)
-    return best[1], best[2] or {}, best[3] or {}
+                best = ((len(fields), len(rows)), last, fields, texts, _column_units(rows, fields))
+    return best[1], best[2] or {}, best[3] or {}, (best[4] if len(best) > 4 else {}), best[0][1]
 
 
 def read(filename, data, aliases, required, names=None):
@@ -446,29 +528,30 @@ def read(filename, data, aliases, required, names=None):
             candidates.append(list(row))
             if len(candidates) >= HEADER_SCAN_ROWS:
                 break
-        last, fields, texts = _header(candidates, aliases)
+        last, fields, texts, units, depth = _header(candidates, aliases)
         # A copied template (only the header, nothing under it) is not a second data sheet.
         has_rows = last is not None and (len(candidates) >= HEADER_SCAN_ROWS
                                          or any(not _blank(c) for r in candidates[last + 1:] for c in r))
         if last is not None and all(f in texts for f in required) and has_rows:
             complete.append(title)
         if best is None or len(fields) > len(best[3]):
-            best = (source, candidates, last, fields, texts, hidden)
+            best = (source, candidates, last, fields, texts, hidden, units, depth)
     if best is None:
         raise FileProblem("file_empty", "文件是空的", "The file is empty")
     if len(complete) > 1:  # one sheet per village, say: importing only one of them would lose the rest
         names = "、".join(complete)
         raise FileProblem("several_sheets", f"工作簿中有多个数据表（{names}），请合并为一个表或分别导入",
                           f"The workbook has several data sheets ({names}); merge them or import one at a time")
-    source, candidates, last, fields, texts, hidden = best
+    source, candidates, last, fields, texts, hidden, units, depth = best
     missing = [f for f in required if f not in texts]
     if last is None or missing:
         shown = [(names or {}).get(f, (f, f)) for f in (missing or required)]
+        hints = _hints(candidates, last, fields, aliases, missing, names or {})
         raise FileProblem("header_missing", f"找不到表头或缺少必需的列：{'、'.join(zh for zh, _ in shown)}。"
-                          "如果表格用了别的列名，请在“对应列”中指定每一列是哪一项",
+                          f"{hints[0]}如果表格用了别的列名，请在“对应列”中指定每一列是哪一项",
                           f"No header row found, or required columns are missing: {', '.join(en for _, en in shown)}. "
-                          "If the file names its columns differently, say which is which under 'Match columns'",
-                          headers=_headers(candidates, last, fields))
+                          f"{hints[1]}If the file names its columns differently, say which is which under 'Match columns'",
+                          headers=_headers(candidates, last, fields, aliases))
     unknown = [str(c).strip() for i, c in enumerate(candidates[last])
                if i not in fields and squash(c) and squash(c) not in ROW_NUMBER_COLUMNS]
     rows, hidden_rows = [], []
@@ -490,12 +573,34 @@ def read(filename, data, aliases, required, names=None):
                           "删除不应导入的行后再导入", f"Rows {', '.join(str(n) for n in hidden_rows[:10])} are hidden or "
                           f"filtered out ({len(hidden_rows)} in all): unhide them, delete the ones not to import, and import again")
     title = " ".join(dict.fromkeys(text(c) for row in candidates[:last] for c in row if not _blank(c)))
+    above = " ".join(text(c) for row in candidates[:last + 1 - depth] for c in row if not _blank(c))
+    stated = _SHEET_UNIT.search(above)
     return Table(columns=texts, rows=rows, encoding=encoding, unknown_columns=unknown, title=title,
-                 uncalculated=uncalculated, headers=_headers(candidates, last, fields))
+                 uncalculated=uncalculated, headers=_headers(candidates, last, fields, aliases), units=units,
+                 unit=stated[1] if stated else None)
 
 
-def _headers(candidates, last, fields):
-    """The header row as the clerk wrote it, each column with the field it was read as (or None).
+def _hints(candidates, last, fields, aliases, missing, names):
+    """(zh, en): which of the file's unknown columns may be each missing field (工程名 may be 项目名称)."""
+    if last is None or not missing:
+        return "", ""
+    pairs = []
+    for i, c in enumerate(candidates[last]):
+        if i in fields or _blank(c) or squash(c) in ROW_NUMBER_COLUMNS:
+            continue
+        near = closest(c, aliases, among=missing)
+        if near is not None and near not in [p[1] for p in pairs]:
+            pairs.append((str(c).strip(), near))
+    if not pairs:
+        return "", ""
+    zh = "；".join(f"文件中的“{text}”可能就是“{names.get(f, (f, f))[0]}”" for text, f in pairs)
+    en = "; ".join(f"the file's '{text}' may be {names.get(f, (f, f))[1]}" for text, f in pairs)
+    return f"（{zh}）", f"({en[0].upper()}{en[1:]}.) "
+
+
+def _headers(candidates, last, fields, aliases=None):
+    """The header row as the clerk wrote it, each column with the field it was read as (or None) and,
+    for a column not read, the field its name is nearest to (``suggested``, a hint for the mapping).
     No header found: the first row with the most text cells (the likeliest header) is offered."""
     if last is None:
         texts = [[c for c in row if isinstance(c, str) and c.strip()] for row in candidates]
@@ -508,7 +613,11 @@ def _headers(candidates, last, fields):
         if not squash(words) or squash(words) in seen or squash(words) in ROW_NUMBER_COLUMNS:
             continue
         seen.add(squash(words))
-        out.append({"text": words, "field": fields.get(i)})
+        entry = {"text": words, "field": fields.get(i)}
+        if entry["field"] is None and aliases:
+            taken = set(fields.values())
+            entry["suggested"] = closest(words, {k: v for k, v in aliases.items() if k not in taken})
+        out.append(entry)
     return out[:MAX_COLUMNS]
 
 
@@ -651,8 +760,9 @@ def decimal(value, places=2):
     else:
         raw = text(value)
         cleaned = re.sub(r"[,，¥￥元整\s]|人民币|RMB", "", raw, flags=re.I)
+        wan = cleaned.endswith("万") and len(cleaned) > 1  # 86万元, 12.5万: the cell says its unit
         try:
-            number = Decimal(cleaned)
+            number = Decimal(cleaned[:-1]) * WAN if wan else Decimal(cleaned)
         except InvalidOperation:
             if re.search("[零壹贰叁肆伍陆柒捌玖拾佰仟]", raw):
                 raise CellProblem("capital_numerals", f"“{raw}”用了大写数字：请写成阿拉伯数字（如 150.00）",
@@ -668,6 +778,27 @@ def decimal(value, places=2):
     if quantized >= Decimal(10) ** (14 - places):
         raise CellProblem("too_large", "数值过大", "The number is too large")
     return quantized
+
+
+WAN = Decimal(10000)
+
+
+def scaled(value, unit):
+    """A money cell of a column headed in ``unit`` (万元) as yuan, exactly: 86.5 → 865000.00. A 万元
+    amount has at most 6 decimals (to the fen); a cell that names its own unit (86万元) is read as it says."""
+    if unit != "万元" or (isinstance(value, str) and "万" in value):
+        return value
+    number = decimal(value, places=6)
+    if not isinstance(value, float):  # (a float is what Excel shows; typed text is taken at its word)
+        try:
+            number = Decimal(re.sub(r"[,，¥￥元整\s]|人民币|RMB", "", text(value), flags=re.I))
+        except InvalidOperation:
+            pass
+    yuan = number * WAN
+    if yuan != yuan.quantize(Decimal("0.01")):
+        raise CellProblem("too_many_decimals", "以万元为单位最多 6 位小数（到分）",
+                          "An amount in 万元 (10,000 yuan) has at most 6 decimal places (to the fen)")
+    return yuan.quantize(Decimal("0.01"))
 
 
 _DATE_PATTERNS = (re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?\.?(?:[\sT].*)?$"),
@@ -693,7 +824,38 @@ def day(value):
                 return date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
                 break
+    if _month(raw):
+        raise CellProblem("date_month_only", f"“{raw}”只有年月，这一列要写到日（如 2026-03-05）",
+                          f"'{raw}' is a month; this column needs the day (e.g. 2026-03-05)")
     raise CellProblem("bad_date", f"“{raw}”不是有效日期（如 2026-03-05）", f"'{raw}' is not a valid date (e.g. 2026-03-05)")
+
+
+_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?份?|(\d{2})月?)$")
+
+
+def _month(raw):
+    """(year, month) of a cell that names a month only — 2026年3月, 2026-03, 2026/3, 2026.03, 202603 —
+    or None."""
+    m = _MONTH.match(raw)
+    if not m:
+        return None
+    year, month = int(m[1]), int(m[2] or m[3])
+    return (year, month) if 1900 <= year <= 2100 and 1 <= month <= 12 else None
+
+
+def month_start(value):
+    """A date, or a month alone (a planned start, an acquisition, a lease's first month) as its first day."""
+    found = None if isinstance(value, (date, int, float)) else _month(text(value))
+    return date(*found, 1) if found else day(value)
+
+
+def month_end(value):
+    """A date, or a month alone (a planned end, a lease's last month) as its last day."""
+    found = None if isinstance(value, (date, int, float)) else _month(text(value))
+    if not found:
+        return day(value)
+    year, month = found
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 def _serial(number):

@@ -61,14 +61,25 @@ _STAGE_WORDS.update({squash(w): code for w, code in (
     ("已立项", "approved"), ("招标", "tendering"), ("招投标中", "tendering"), ("已签合同", "contracted"),
     ("合同签订", "contracted"), ("签订合同", "contracted"), ("在建", "construction"), ("施工中", "construction"),
     ("开工", "construction"), ("已验收", "acceptance"), ("竣工验收", "acceptance"), ("已结算", "settlement"),
-    ("已审计", "audit"), ("已归档", "archived"), ("完工归档", "archived"))})
+    ("已审计", "audit"), ("已归档", "archived"), ("完工归档", "archived"),
+    # The words of county ledgers: 前期 is approved, 已完工 / 已竣工 is finished and at acceptance.
+    ("前期", "approved"), ("前期工作", "approved"), ("前期准备", "approved"), ("立项中", "approved"),
+    ("招标中", "tendering"), ("已招标", "tendering"), ("已中标", "tendering"), ("待签合同", "tendering"),
+    ("已开工", "construction"), ("正在施工", "construction"), ("建设中", "construction"), ("实施中", "construction"),
+    ("已完工", "acceptance"), ("完工", "acceptance"), ("已竣工", "acceptance"), ("竣工", "acceptance"),
+    ("完工待验收", "acceptance"), ("待验收", "acceptance"), ("已竣工验收", "acceptance"), ("验收中", "acceptance"),
+    ("竣工结算", "settlement"), ("已决算", "settlement"), ("竣工决算", "settlement"), ("结算中", "settlement"),
+    ("审计中", "audit"), ("已完成审计", "audit"), ("已移交", "archived"), ("已交付", "archived"))})
+NOT_STARTED = "not_started"  # 未开工: approved, tendering or contracted — the furthest with a date
+_STAGE_WORDS.update({squash(w): NOT_STARTED for w in ("未开工", "尚未开工", "待开工", "未动工")})
 
 
 def stage(value):
     found = _STAGE_WORDS.get(squash(tables.text(value)))
     if found is None:
         names = "、".join(zh for zh, _ in STAGE_NAMES.values())
-        raise CellProblem("stage_unknown", f"阶段应为：{names}", f"The stage must be one of: {', '.join(STAGES)}")
+        raise CellProblem("stage_unknown", f"阶段应为：{names}（或 在建、已完工、未开工 等）",
+                          f"The stage must be one of: {', '.join(STAGES)}")
     return found
 
 
@@ -87,9 +98,25 @@ STAGE_DATE_ALIASES = {"approved": "立项日期|立项时间|批复日期", "ten
                       "contracted": "合同日期|合同签订日期|签订日期|签约日期", "construction": "开工日期|施工日期|实际开工日期",
                       "acceptance": "验收日期|竣工验收日期|竣工日期", "settlement": "结算日期|竣工结算日期",
                       "audit": "审计日期|审计完成日期", "archived": "归档日期"}
-FUNDING_ALIASES = {"central": "中央资金|中央财政资金|中央补助|中央", "province": "省级资金|省级财政资金|省补助|省级补助|省级",
-                   "city": "市级资金|市级财政资金|市补助|市级补助|市级", "county": "县级资金|县级财政资金|区级资金|县区级资金|县补助|区级配套|县级",
-                   "township": "乡级资金|乡镇资金|乡镇财政资金|镇级资金|乡级", "self": "自筹资金|自筹|村自筹|其他资金"}
+FUNDING_ALIASES = {"central": "中央资金|中央财政资金|中央补助|中央|中央补助资金|中央财政|中央专项",
+                   "province": "省级资金|省级财政资金|省补助|省级补助|省级|省补资金|省级补助资金|省财政",
+                   "city": "市级资金|市级财政资金|市补助|市级补助|市级|市补资金|市级补助资金|市财政",
+                   "county": "县级资金|县级财政资金|区级资金|县区级资金|县补助|区级配套|县级|区级|县级配套|县(区)级|县区配套|区财政|县财政",
+                   "township": "乡级资金|乡镇资金|乡镇财政资金|镇级资金|乡级|乡镇级|乡镇配套|镇级|乡镇财政|街道资金",
+                   "self": "自筹资金|自筹|村自筹|其他资金|村级自筹|乡镇自筹|社会资金|其他"}
+
+_FUNDING_WORDS = {squash(w): level for level, words in FUNDING_ALIASES.items() for w in words.split("|")}
+
+
+def funding_source(value):
+    """A payment's funding source as written; a bare level word (省级, 中央, 区级, 乡镇自筹) is given its
+    name in the register (省级资金, 中央资金, 县级资金, 自筹资金), so that both read the same."""
+    text = short(value, 60)
+    level = _FUNDING_WORDS.get(squash(text or ""))
+    if level is not None and not text.endswith("资金"):
+        return FUNDING_NAMES[level][0] + "资金"
+    return text
+
 
 TOWNSHIP = Field("township", "乡镇", "township", aliases="乡镇街道|乡镇名称|所属乡镇|镇街|街道",
                  example="锦城街道", rule=("在县（区）导入时必填；在乡镇导入时可不填", "Needed when importing for a county"))
@@ -216,31 +243,37 @@ class ProjectImporter(Importer):
     users_of = [(LifecycleEvent, "project_id"), (ProjectPayment, "project_id")]
     audit_prefix = "project"
     fields = [
-        Field("ref_no", "项目编号", "project number", aliases="项目代码|项目编码|项目号",
+        Field("ref_no", "项目编号", "project number", aliases="项目代码|项目编码|项目号|项目序号|项目库编号|工程编号",
               example="330185001-2025-0001", rule=("可不填；填了就是项目的唯一编号，再次导入时按编号更新",
                                                    "Optional; when given it identifies the project on later imports")),
-        Field("name", "项目名称", "project name", aliases="项目|工程名称", required=True,
+        Field("name", "项目名称", "project name", aliases="项目|工程名称|工程项目名称|建设项目名称|项目工程名称|工程项目|项目全称",
+              required=True,
               example="2025年钱王社区农村公路提升改造工程",
               rule=("没有项目编号时，同一乡镇内项目名称只能出现一次", "Without a number, each name once per township")),
-        Field("unit", "管理单位", "managing unit", aliases="项目单位|建设单位|业主单位|管理单位名称", required=True,
+        Field("unit", "管理单位", "managing unit", aliases="项目单位|建设单位|业主单位|管理单位名称|实施单位|项目实施单位|项目建设单位|项目业主|项目主管单位|责任单位",
+              required=True,
               example="锦城街道财政所", rule=("须是系统中已有的管理单位（先导入单位名录）", "A unit already stored")),
         TOWNSHIP, VILLAGE,
-        Field("category", "项目类别", "category", aliases="类别|项目类型", example="道路交通",
+        Field("category", "项目类别", "category", aliases="类别|项目类型|项目分类|建设类别|工程类别", example="道路交通",
               rule=("可填：" + "、".join(CATEGORIES), "One of the listed categories; blank is 其他")),
-        Field("budget", "总预算", "budget", aliases="预算|项目预算|总投资|预算金额|总预算元|预算金额元", example="1200000.00",
+        Field("budget", "总预算", "budget", aliases="预算|项目预算|总投资|预算金额|总预算元|预算金额元|计划总投资|概算|总概算|项目总投资|投资额|预算总额",
+              money=True, example="1200000.00",
               rule=("等于各资金来源之和；可不填（按各来源合计）", "Equals the funding lines' sum; blank means their sum")),
         *[Field(f"fund_{level}", FUNDING_NAMES[level][0] + ("资金" if level != "self" else "资金"),
-                f"{FUNDING_NAMES[level][1].lower()} funds", aliases=FUNDING_ALIASES[level],
+                f"{FUNDING_NAMES[level][1].lower()} funds", aliases=FUNDING_ALIASES[level], money=True,
                 example={"province": "600000.00", "county": "600000.00"}.get(level))
           for level in FUNDING_LEVELS],
-        Field("contractor", "承建单位", "contractor", aliases="施工单位|中标单位|承包单位|承建单位名称|乙方",
+        Field("contractor", "承建单位", "contractor", aliases="施工单位|中标单位|承包单位|承建单位名称|乙方|中标人|中标企业|施工企业|施工方|承建方|承建商|中标供应商|施工单位名称|中标单位名称",
               example="杭州临安城建工程有限公司", rule=("合同及以后阶段必填", "Required from the contract stage on")),
-        Field("contractor_uscc", "统一社会信用代码", "contractor USCC", aliases="承建单位统一社会信用代码|信用代码|社会信用代码",
+        Field("contractor_uscc", "统一社会信用代码", "contractor USCC", aliases="承建单位统一社会信用代码|信用代码|社会信用代码|施工单位统一社会信用代码|中标单位统一社会信用代码|统一信用代码|组织机构代码",
               example="91110000600037341L", rule=("18位，校验位须正确（GB 32100-2015）", "18 characters with a valid check")),
-        Field("contract_amount", "合同金额", "contract amount", aliases="合同价|中标金额|合同金额元", example="1150000.00"),
-        Field("planned_start_on", "计划开工日期", "planned start", aliases="计划开工|计划开始日期", example="2025-03-01"),
-        Field("planned_end_on", "计划完工日期", "planned end", aliases="计划完工|计划竣工日期|计划结束日期", example="2025-12-31"),
-        Field("stage", "当前阶段", "stage", aliases="阶段|项目阶段|项目状态|状态", required=True, example="施工",
+        Field("contract_amount", "合同金额", "contract amount", aliases="合同价|中标金额|合同金额元|合同价款|中标价|中标价格|合同总价|签约金额|合同额",
+              money=True, example="1150000.00"),
+        Field("planned_start_on", "计划开工日期", "planned start", aliases="计划开工|计划开始日期|计划开工时间|拟开工日期|计划开工年月", example="2025-03-01",
+              rule=("可只写年月（2025年3月 记为该月1日）", "A month alone is its first day")),
+        Field("planned_end_on", "计划完工日期", "planned end", aliases="计划完工|计划竣工日期|计划结束日期|计划完工时间|计划竣工|拟完工日期|计划完工年月", example="2025-12-31",
+              rule=("可只写年月（2025年12月 记为该月最后一天）", "A month alone is its last day")),
+        Field("stage", "当前阶段", "stage", aliases="阶段|项目阶段|项目状态|状态|建设状态|建设进度|实施进度|进展情况|项目进度|工程进度", required=True, example="施工",
               rule=("可填：" + "、".join(zh for zh, _ in STAGE_NAMES.values()), "One of the stages")),
         *[Field(STAGE_DATE_FIELDS[s], STAGE_DATE_ALIASES[s].split("|")[0], f"{s} date",
                 aliases=STAGE_DATE_ALIASES[s], required=(s == "approved"),
@@ -267,8 +300,8 @@ class ProjectImporter(Importer):
                "contractor": cell(name, n, c, "contractor", r, max_len=120),
                "contractor_uscc": cell(uscc, n, c, "contractor_uscc", r),
                "contract_amount": cell(positive_money, n, c, "contract_amount", r),
-               "planned_start_on": cell(tables.day, n, c, "planned_start_on", r),
-               "planned_end_on": cell(tables.day, n, c, "planned_end_on", r),
+               "planned_start_on": cell(tables.month_start, n, c, "planned_start_on", r),
+               "planned_end_on": cell(tables.month_end, n, c, "planned_end_on", r),
                "stage": cell(stage, n, c, "stage", r, required=True)}
         budget = cell(positive_money, n, c, "budget", r)
         lines = []
@@ -277,6 +310,8 @@ class ProjectImporter(Importer):
             if amount:
                 lines.append({"source": FUNDING_NAMES[level][0] + "资金", "level": level, "amount": str(amount)})
         dates = {s: cell(past_day, n, c, STAGE_DATE_FIELDS[s], r) for s in STAGES}
+        if row["stage"] == NOT_STARTED:  # 未开工: as far as the dates before construction go
+            row["stage"] = next((s for s in ("contracted", "tendering") if dates[s]), "approved")
         town = self.places.township(r, n, c.get("township"))
         village = self.places.village(r, n, town, c.get("village")) if town is not None else None
         if r.row_bad or town is None or (c.get("village") and village is None):
@@ -387,16 +422,19 @@ class PaymentImporter(Importer):
     users_of = []
     audit_prefix = "project"
     fields = [
-        Field("ref_no", "项目编号", "project number", aliases="项目代码|项目编码",
+        Field("ref_no", "项目编号", "project number", aliases="项目代码|项目编码|项目号|工程编号",
               example="330185001-2025-0001", rule=("项目编号或项目名称至少填一项", "The project's number or its name")),
-        Field("project", "项目名称", "project name", aliases="项目|工程名称", example="2025年钱王社区农村公路提升改造工程"),
-        Field("paid_on", "支付日期", "paid on", aliases="付款日期|日期|拨付日期", required=True, example="2025-06-01"),
-        Field("amount", "支付金额", "amount", aliases="金额|付款金额|拨付金额|支付金额元", required=True, example="300000.00"),
-        Field("payee", "收款单位", "payee", aliases="收款人|收款方|收款单位名称|收款户名", required=True,
+        Field("project", "项目名称", "project name", aliases="项目|工程名称|工程项目名称|建设项目名称|工程项目", example="2025年钱王社区农村公路提升改造工程"),
+        Field("paid_on", "支付日期", "paid on", aliases="付款日期|日期|拨付日期|支付时间|付款时间|拨款日期|记账日期", required=True, example="2025-06-01"),
+        Field("amount", "支付金额", "amount", aliases="金额|付款金额|拨付金额|支付金额元|本次支付|本次付款|付款额|支付额",
+              required=True, money=True, example="300000.00"),
+        Field("payee", "收款单位", "payee", aliases="收款人|收款方|收款单位名称|收款户名|收款人名称|收款单位全称|收款人全称|施工单位|中标单位", required=True,
               example="杭州临安城建工程有限公司"),
-        Field("voucher_no", "凭证号", "voucher", aliases="凭证编号|记账凭证号|支付凭证号", required=True, example="记-2025-0601",
+        Field("voucher_no", "凭证号", "voucher", aliases="凭证编号|记账凭证号|支付凭证号|凭证|会计凭证号|凭证字号", required=True, example="记-2025-0601",
               rule=("同一项目内凭证号只能出现一次；再次导入按（项目，凭证号）更新", "Once per project")),
-        Field("funding_source", "资金来源", "funding source", aliases="资金性质|资金渠道", required=True, example="省级资金"),
+        Field("funding_source", "资金来源", "funding source", aliases="资金性质|资金渠道|资金来源渠道|来源", required=True,
+              example="省级资金", rule=("中央资金、省级资金、市级资金、县级资金、乡镇资金或自筹资金（中央、省级、区级、乡镇自筹等写法均可）",
+                                       "Central, province, city, county, township or self-raised funds")),
     ]
 
     def parse_row(self, n, c):
@@ -409,7 +447,7 @@ class PaymentImporter(Importer):
                "amount": cell(positive_money, n, c, "amount", r, required=True),
                "payee": cell(name, n, c, "payee", r, required=True, max_len=120),
                "voucher_no": cell(short, n, c, "voucher_no", r, required=True, max_len=40),
-               "funding_source": cell(short, n, c, "funding_source", r, required=True, max_len=60)}
+               "funding_source": cell(funding_source, n, c, "funding_source", r, required=True)}
         if not row["ref_no"] and not row["project"]:
             r.add(n, "project", "required", "项目编号或项目名称至少填一项", "Give the project's number or its name")
         return row

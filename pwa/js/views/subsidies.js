@@ -352,7 +352,7 @@ export async function renderImport(ctx) {
     const selects = run.headers.map((hd, i) => h("select", { id: `map-${i}`, "data-header": hd.text, "data-testid": "map-field" },
       h("option", { value: "" }, t("imp.mapNone")),
       k.fields.map((f) => h("option", { value: f.name, selected: f.name === hd.field ? "" : null },
-        `${en() ? f.en : f.zh}${f.required ? " *" : ""}`))));
+        `${en() ? f.en : f.zh}${f.required ? " *" : ""}${!hd.field && f.name === hd.suggested ? t("imp.mapNear") : ""}`))));
     const note = errorBox();
     const save = h("button", { type: "button", class: "btn btn-primary btn-block", "data-testid": "map-save", onclick: async () => {
       showError(note, "");
