@@ -2,14 +2,14 @@
 allocations file is idempotent and can be withdrawn like the other kinds
 
 Revision ID: 6a1f3c9d2b47
-Revises: 8d41c7a2e5f0
+Revises: 5a7c3e9b1d20
 Create Date: 2026-12-03 04:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '6a1f3c9d2b47'
-down_revision = '8d41c7a2e5f0'
+down_revision = '5a7c3e9b1d20'
 branch_labels = None
 depends_on = None
 
