@@ -441,6 +441,15 @@ ENDPOINTS = {
     "overview": Endpoint("GET", "/api/v1/overview/<int:region_id>",
                          lambda i: f"/api/v1/overview/{i['regions']['jincheng']}", 200,
                          roles=("admin", "province", "city", "county", "township_lead")),
+    # ---- oversight: the audit log (county and above) and field coverage (issue 12)
+    "audit": Endpoint("GET", "/api/v1/audit", lambda i: f"/api/v1/audit?region_id={i['regions']['jincheng']}", 200,
+                      roles=("admin", "province", "city", "county")),
+    "audit_csv": Endpoint("GET", "/api/v1/audit.csv",
+                          lambda i: f"/api/v1/audit.csv?region_id={i['regions']['jincheng']}&action=reveal", 200,
+                          roles=("admin", "province", "city", "county")),
+    "coverage": Endpoint("GET", "/api/v1/coverage/<int:region_id>",
+                         lambda i: f"/api/v1/coverage/{i['regions']['jincheng']}", 200,
+                         roles=("admin", "province", "city", "county", "township_lead")),
     # ---- funds
     "funds": Endpoint("GET", "/api/v1/funds", lambda i: "/api/v1/funds", 200,
                       roles=("admin", "province", "city", "county", "township_lead"), scoped=False),

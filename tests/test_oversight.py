@@ -212,3 +212,210 @@ def test_digest_schedule(app, utc, settings, due):
 def test_digest_is_a_periodic_job(app):
     from backend import jobs
     assert "backend.oversight.jobs.send_digest" in jobs._state["periodic"]
+
+
+# ---- the audit-log view ----------------------------------------------------------------------------
+
+def sign_in(app, username):
+    from conftest import Client
+    flask_client = app.test_client()
+    r = flask_client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.json
+    return Client(flask_client, r.json["csrf_token"])
+
+
+def username_of(app, user_id):
+    from backend.core.models import User
+    with app.app_context():
+        return db.session.get(User, user_id).username
+
+
+@pytest.fixture
+def audit_world(app, own_tree):
+    """Entries in the test's own township: one of each covered kind (a reveal whose reason is a
+    formula), one not covered, and one from three days before."""
+    from backend.core import audit
+    from backend.core.models import AuditLog, User
+    with app.app_context():
+        lead = db.session.get(User, own_tree["users"]["lead"])
+        town = own_tree["town"]
+        old = audit.record(lead, "risk.dismiss", region_id=town, reason="三天前")  # the log is appended in time
+        old.at = PINNED - timedelta(days=3)
+        audit.record(lead, "subsidy.reveal", region_id=town, field="id_number", reason="=HYPERLINK(\"http://x\")")
+        audit.record(lead, "risk.dismiss", region_id=town, reason="误报：已核实")
+        audit.record(lead, "beneficiaries.import_withdrawn", region_id=town, kind="beneficiaries", deleted=3,
+                     reason="文件传错")
+        audit.record(lead, "project.create", region_id=town)
+        db.session.commit()
+    sign_in(app, username_of(app, own_tree["users"]["lead"]))  # a real sign-in, written by the login
+    return own_tree
+
+
+def test_audit_lists_the_covered_kinds_of_the_region(app, audit_world, login_as):
+    county = sign_in(app, username_of(app, audit_world["users"]["county"]))
+    r = county.get("/api/v1/audit?per_page=100")
+    assert r.status_code == 200, r.json
+    mine = r.json["items"]
+    assert {e["region"]["id"] for e in mine} == {audit_world["town"], audit_world["county"]}
+    actions = [e["action"] for e in mine if e["region"]["id"] == audit_world["town"]]
+    assert sorted(actions) == sorted(["auth.login", "risk.dismiss", "beneficiaries.import_withdrawn", "risk.dismiss",
+                                      "subsidy.reveal"])  # project.create is not a kind the view shows
+    reveal = next(e for e in mine if e["action"] == "subsidy.reveal")
+    assert reveal["kind"] == "reveal" and reveal["action_name"]["zh"] == "查看补贴对象完整信息"
+    assert reveal["details"] == {"field": "id_number", "reason": "=HYPERLINK(\"http://x\")"}
+    assert reveal["user"]["username"] == username_of(app, audit_world["users"]["lead"])
+    assert [e["id"] for e in mine] == sorted((e["id"] for e in mine), reverse=True)  # newest first
+    # Filters: kind, user, days, region.
+    r = county.get("/api/v1/audit?action=dismiss")
+    assert [e["details"]["reason"] for e in r.json["items"]] == ["误报：已核实", "三天前"]
+    r = county.get("/api/v1/audit?action=dismiss&since=2026-12-01&until=2026-12-01")
+    assert [e["details"]["reason"] for e in r.json["items"]] == ["误报：已核实"]
+    r = county.get(f"/api/v1/audit?username={username_of(app, audit_world['users']['lead'])}&action=sign_in")
+    assert [e["action"] for e in r.json["items"]] == ["auth.login"]
+    r = county.get(f"/api/v1/audit?user_id={audit_world['users']['county']}&action=sign_in")
+    assert [e["action"] for e in r.json["items"]] == ["auth.login"]
+    r = county.get(f"/api/v1/audit?region_id={audit_world['town']}&action=withdraw")
+    assert [e["details"] for e in r.json["items"]] == [{"kind": "beneficiaries", "deleted": 3, "reason": "文件传错"}]
+    # Pages by key: two at a time, the same entries in the same order.
+    seen, before = [], None
+    while True:
+        r = county.get("/api/v1/audit?per_page=2" + (f"&before={before}" if before else ""))
+        seen += [e["id"] for e in r.json["items"]]
+        before = r.json["next_before"]
+        if before is None:
+            break
+    assert seen == [e["id"] for e in mine]
+    # Above: the city and the province see it; beside: the world's county and the city of 宁波 do not.
+    assert reveal["id"] in [e["id"] for e in sign_in(app, username_of(app, audit_world["users"]["city"]))
+                            .get("/api/v1/audit?action=reveal&per_page=100").json["items"]]
+    for key in ("county", "city_sibling"):
+        items = login_as(key).get("/api/v1/audit?action=reveal&per_page=100").json["items"]
+        assert reveal["id"] not in [e["id"] for e in items]
+
+
+def test_a_failed_sign_in_is_in_the_audit_of_the_user_s_region(app, own_tree):
+    username = username_of(app, own_tree["users"]["lead"])
+    r = app.test_client().post("/api/v1/auth/login", json={"username": username, "password": "wrong-password-x"})
+    assert r.status_code == 401
+    county = sign_in(app, username_of(app, own_tree["users"]["county"]))
+    items = county.get(f"/api/v1/audit?action=sign_in&region_id={own_tree['town']}").json["items"]
+    assert [(e["action"], e["details"]["username"]) for e in items] == [("auth.login_failed", username)]
+
+
+@pytest.mark.parametrize("query,status,code,path", [
+    ("action=delete", 400, "validation_error", "query.action"),
+    ("since=2026-12-05&until=2026-12-01", 400, "validation_error", "query.until"),
+    ("since=2026-02-30", 400, "validation_error", "query.since"),
+    ("per_page=500", 400, "validation_error", "query.per_page"),
+    ("before=0", 400, "validation_error", "query.before"),
+    ("user_id=abc", 400, "validation_error", "query.user_id"),
+    ("region_id=99999999", 404, "not_found", None),
+])
+def test_audit_bad_input(login_as, query, status, code, path):
+    for url in ("/api/v1/audit", "/api/v1/audit.csv"):
+        if "per_page" in query or "before" in query:
+            if url.endswith(".csv"):
+                continue  # the CSV has no pages
+        r = login_as("county").get(f"{url}?{query}")
+        assert_error(r, status, code, path)
+        assert r.json["error"]["message"]["zh"] and r.json["error"]["message"]["en"]
+
+
+def test_audit_region_outside_is_forbidden(world, login_as):
+    for url in ("/api/v1/audit", "/api/v1/audit.csv"):
+        assert_error(login_as("county").get(f"{url}?region_id={world['regions']['fenshui']}"), 403, "out_of_scope")
+        assert_error(login_as("lead").get(url), 403, "role_forbidden")
+
+
+def test_audit_csv_excel_ready_and_escaped(app, audit_world):
+    import csv
+    import io
+    county = sign_in(app, username_of(app, audit_world["users"]["county"]))
+    r = county.get(f"/api/v1/audit.csv?region_id={audit_world['town']}")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert "filename*=UTF-8''%E6%93%8D%E4%BD%9C%E6%97%A5%E5%BF%97" in r.headers["Content-Disposition"]
+    body = r.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0] == ["时间", "类别", "操作", "操作人", "用户名", "地区", "对象", "原因及说明", "网络地址"]
+    assert len(rows) == 1 + 5  # the sign-in, two dismissals, the withdrawal, the reveal
+    reveal = next(row for row in rows if row[2] == "查看补贴对象完整信息")
+    assert reveal[0] == "2026-12-01 10:00:00" and reveal[5].startswith("监督测试镇")
+    assert reveal[7] == "field：id_number；reason：=HYPERLINK(\"http://x\")"
+    r = county.get(f"/api/v1/audit.csv?region_id={audit_world['town']}&action=reveal&until=2026-11-30")
+    assert r.get_data().decode("utf-8-sig").strip().splitlines() == [",".join(rows[0])]
+    # A cell that starts like a formula is text.
+    r = county.get(f"/api/v1/audit.csv?region_id={audit_world['town']}&action=dismiss")
+    rows = list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig"))))
+    assert [row[7] for row in rows[1:]] == ["reason：误报：已核实", "reason：三天前"]
+
+
+def test_audit_csv_escapes_formula_cells(app, own_tree):
+    import csv
+    import io
+    from backend.core import audit
+    from backend.core.models import User
+    with app.app_context():
+        lead = db.session.get(User, own_tree["users"]["lead"])
+        lead.display_name = "=cmd|' /C calc'!A0"
+        audit.record(lead, "risk.dismiss", region_id=own_tree["town"], reason="x")
+        db.session.commit()
+    county = sign_in(app, username_of(app, own_tree["users"]["county"]))
+    rows = list(csv.reader(io.StringIO(county.get("/api/v1/audit.csv?action=dismiss").get_data().decode("utf-8-sig"))))
+    assert rows[1][3] == "'=cmd|' /C calc'!A0"
+
+
+# ---- field coverage -----------------------------------------------------------------------------------
+
+def test_coverage_per_inspector_and_projects_not_inspected(app, own_tree, make_project):
+    from backend.core.auth import hash_password
+    from backend.core.models import User
+    from backend.inspections.models import Inspection
+    projects = {}
+    for key in ("visited", "off_site", "long_ago", "never", "approved"):
+        projects[key] = make_project(stage="approved" if key == "approved" else "construction", name=f"覆盖测试-{key}-{own_tree['n']}")
+        set_project(app, projects[key], region_id=own_tree["town"])
+    with app.app_context():
+        inspectors = []
+        for i in range(2):
+            user = User(username=f"os_insp{i}_{own_tree['n']}", display_name=f"覆盖巡查员{i}", role="inspector",
+                        password_hash=hash_password(PASSWORD), region_id=own_tree["town"])
+            db.session.add(user)
+            db.session.flush()
+            inspectors.append(user.id)
+        for key, days, off_site in (("visited", 5, False), ("visited", 12, False), ("off_site", 3, True),
+                                    ("long_ago", 40, False)):
+            at = PINNED - timedelta(days=days)
+            db.session.add(Inspection(client_uuid=new_uuid(), project_id=projects[key], region_id=own_tree["town"],
+                                      inspector_id=inspectors[0], verdict="normal", off_site=off_site,
+                                      recorded_at=at, created_at=at))
+        db.session.commit()
+    lead = sign_in(app, username_of(app, own_tree["users"]["lead"]))
+    r = lead.get(f"/api/v1/coverage/{own_tree['town']}")
+    assert r.status_code == 200, r.json
+    body = r.json
+    assert body["days"] == 30 and body["since"] == "2026-11-01"
+    rows = {row["user"]["id"]: row for row in body["inspectors"]}
+    assert (rows[inspectors[0]]["inspections"], rows[inspectors[0]]["on_site"], rows[inspectors[0]]["off_site"],
+            rows[inspectors[0]]["projects"], rows[inspectors[0]]["last_inspection_on"]) == (3, 2, 1, 2, "2026-11-28")
+    assert rows[inspectors[1]]["inspections"] == 0 and rows[inspectors[1]]["last_inspection_on"] is None
+    assert body["inspectors"][0]["user"]["id"] == inspectors[0]  # the busiest first
+    listed = [p["id"] for p in body["not_inspected"]]
+    assert listed == [projects["never"], projects["off_site"], projects["long_ago"]] or \
+        listed == [projects["off_site"], projects["never"], projects["long_ago"]]
+    assert body["not_inspected_count"] == 3 and body["projects_active"] == 4 and body["complete"]
+    long_ago = next(p for p in body["not_inspected"] if p["id"] == projects["long_ago"])
+    assert long_ago["last_on_site_on"] == "2026-10-22" and long_ago["days_since_on_site"] == 40
+    off = next(p for p in body["not_inspected"] if p["id"] == projects["off_site"])
+    assert off["last_inspection_on"] == "2026-11-28" and off["last_on_site_on"] is None
+    # The county sees it too; a county is not a township.
+    county = sign_in(app, username_of(app, own_tree["users"]["county"]))
+    assert county.get(f"/api/v1/coverage/{own_tree['town']}").json["not_inspected_count"] == 3
+    assert_error(county.get(f"/api/v1/coverage/{own_tree['county']}"), 400, "not_a_township", "path.region_id")
+
+
+def test_coverage_forbidden_and_missing(world, login_as):
+    assert_error(login_as("lead_sibling").get(f"/api/v1/coverage/{world['regions']['jincheng']}"), 403, "out_of_scope")
+    assert_error(login_as("inspector").get(f"/api/v1/coverage/{world['regions']['jincheng']}"), 403, "role_forbidden")
+    assert_error(login_as("county").get("/api/v1/coverage/99999999"), 404, "not_found")
+    assert_error(login_as(None).get(f"/api/v1/coverage/{world['regions']['jincheng']}"), 401, "unauthenticated")
