@@ -65,6 +65,10 @@ const ROUTES = [
   [/^\/contracts\/(\d+)\/?$/, "./views/assets.js", "renderContract", true],
   [/^\/contracts\/(\d+)\/edit\/?$/, "./views/assets.js", "renderContractForm", true],
   [/^\/regions\/?$/, "./views/regions.js", "renderRegions", true],
+  // Oversight: the audit log (county and above) and field coverage per township.
+  [/^\/audit\/?$/, "./views/oversight.js", "renderAudit", true],
+  [/^\/coverage\/?$/, "./views/oversight.js", "renderCoverage", true],
+  [/^\/coverage\/(\d+)\/?$/, "./views/oversight.js", "renderCoverage", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */
