@@ -419,3 +419,23 @@ def test_coverage_forbidden_and_missing(world, login_as):
     assert_error(login_as("inspector").get(f"/api/v1/coverage/{world['regions']['jincheng']}"), 403, "role_forbidden")
     assert_error(login_as("county").get("/api/v1/coverage/99999999"), 404, "not_found")
     assert_error(login_as(None).get(f"/api/v1/coverage/{world['regions']['jincheng']}"), 401, "unauthenticated")
+
+
+def test_a_supervisor_reads_their_digest(app, world, own_tree, make_project, login_as):
+    from backend.oversight import digest
+    seed_digest_facts(app, own_tree, make_project)
+    with app.app_context():
+        digest.send(date(2026, 12, 2))
+        db.session.commit()
+    city = sign_in(app, username_of(app, own_tree["users"]["city"]))
+    r = city.get("/api/v1/digests/2026-12-02")
+    assert r.status_code == 200, r.json
+    assert r.json["covers"] == "2026-12-01" and r.json["totals"]["red_new"] == 1
+    assert r.json["rows"][0]["links"]["risks"] == f"/risks?region_id={own_tree['county']}&level=red"
+    assert inbox(app, own_tree["users"]["city"], "daily_digest", "/digests/2026-12-02") == 1
+    assert_error(city.get("/api/v1/digests/2026-12-03"), 404, "not_found")  # none sent that day
+    assert_error(city.get("/api/v1/digests/2026-13-01"), 400, "bad_date", "path.day")
+    assert_error(city.get("/api/v1/digests/yesterday"), 400, "bad_date", "path.day")
+    # Someone else's digest is not found; a township lead may not ask.
+    assert login_as("county").get("/api/v1/digests/2026-12-02").status_code == 404
+    assert_error(login_as("lead").get("/api/v1/digests/2026-12-02"), 403, "role_forbidden")

@@ -85,3 +85,25 @@ def test_a_township_lead_reads_field_coverage_on_a_phone(app, world, live_server
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "coverage-lead-360.png"), full_page=True)
     assert errors == []
+
+
+def test_a_city_supervisor_opens_the_daily_digest_from_the_inbox(app, world, live_server, browser, artifacts):
+    from backend.extensions import db
+    from backend.oversight import digest
+    from datetime import date
+    with app.app_context():
+        digest.send(date(2026, 12, 1))
+        db.session.commit()
+    page = browser.new_context(**DESK).new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server, "t_city")
+    page.goto(f"{live_server}/inbox")
+    page.click("a:has-text('每日监管摘要（2026-12-01）')")
+    page.wait_for_selector("[data-testid=digest] h1:has-text('每日监管摘要')")
+    regions = page.locator("[data-testid=digest-row] th").all_inner_texts()
+    assert "临安区" in regions and "桐庐县" in regions
+    page.screenshot(path=str(artifacts / "digest-city-1366.png"), full_page=True)
+    page.click("[data-testid=digest-row] th a:has-text('临安区')")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('临安区')")
+    assert errors == []

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core import clock
+from ..core.errors import not_found
 from ..core.models import Region, User
 from ..extensions import db
 from ..notifications.services import notify
@@ -66,7 +67,7 @@ def body_for(region, day):
         rows.append({"region": {"id": place.id, "code": place.code, "name": place.name, "level": place.level},
                      "own": place is region, **figures, "links": {
                          "overview": f"/overview/{place.id}",
-                         "risks": f"/risks?region_id={place.id}",
+                         "risks": f"/risks?region_id={place.id}&level=red",
                          "rectifications": f"/rectifications?overdue=true&region_id={place.id}",
                          "disbursements": f"/subsidies?status=failed&region_id={place.id}"}})
     totals = {name: sum(row[name] for row in rows) for name in FIGURES}
@@ -98,6 +99,15 @@ def send(day=None, roles=None):
                f"逾期整改 {t['rect_overdue']}，补贴发放失败 {t['subsidy_failed']}",
                f"Daily digest ({day.isoformat()}): new red warnings {t['red_new']}, new yellow {t['yellow_new']}, "
                f"rectifications overdue {t['rect_overdue']}, subsidy payments failed {t['subsidy_failed']}",
-               f"/overview/{user.region_id}")
+               f"/digests/{day.isoformat()}")
         sent += 1
     return sent
+
+
+def of(user, day):
+    """The digest ``user`` got for ``day``; 404 ``not_found`` when none (not sent yet, or not theirs:
+    someone else's digest is no more visible than a missing one)."""
+    found = db.session.execute(select(Digest).where(Digest.user_id == user.id, Digest.day == day)).scalar_one_or_none()
+    if found is None:
+        raise not_found("摘要", "digest")
+    return found

@@ -1,19 +1,21 @@
 """Oversight over HTTP: the audit log for county and above (a page by key, or the whole filtered log
-as a CSV for Excel), and field coverage per township."""
+as a CSV for Excel), one's own daily digest, and field coverage per township."""
 import csv
 import io
+from datetime import date
 from urllib.parse import quote
 
 from flask import Response, stream_with_context
 
 from ..core import clock
 from ..core.auth import actor, require
+from ..core.errors import bad_field
 from ..core.models import Region, User
 from ..core.scoping import get_scoped
 from ..core.spreadsheets import safe_row
 from ..extensions import db
-from . import bp, coverage, services, views
-from .schemas import AuditPage, AuditPageQuery, AuditQuery, CoverageOut
+from . import bp, coverage, digest, services, views
+from .schemas import AuditPage, AuditPageQuery, AuditQuery, CoverageOut, DigestOut
 
 ERRORS = [400, 401, 403, 404]
 
@@ -70,6 +72,22 @@ def _taken(out):
     out.seek(0)
     out.truncate()
     return text
+
+
+@bp.get("/digests/<day>")
+@require(*services.READERS)
+@bp.output(DigestOut)
+@bp.doc(responses=ERRORS)
+def get_digest(day):
+    """The caller's daily digest of ``day`` (YYYY-MM-DD): per region one level down, the warnings
+    raised the day before, rectifications overdue, subsidy payments failed, with links. 400
+    ``bad_date``; 404 when the caller got none that day (someone else's is simply not found)."""
+    try:
+        wanted = date.fromisoformat(day)
+    except ValueError:
+        raise bad_field("path.day", "bad_date", "日期格式应为 YYYY-MM-DD", "The date must be YYYY-MM-DD")
+    found = digest.of(actor(), wanted)
+    return {"day": found.day, "created_at": found.created_at, **{k: found.body[k] for k in ("covers", "region", "totals", "rows")}}
 
 
 @bp.get("/coverage/<int:region_id>")

@@ -62,3 +62,12 @@ class CoverageOut(Schema):
     not_inspected_count = Integer(required=True)
     projects_active = Integer(required=True)
     complete = Boolean(required=True)
+
+
+class DigestOut(Schema):
+    day = Date(required=True)
+    covers = String(required=True, metadata={"description": "the day whose new warnings it counts"})
+    created_at = DateTime(required=True)
+    region = Dict(required=True)
+    totals = Dict(required=True)
+    rows = List(Dict(), required=True)

@@ -69,6 +69,7 @@ const ROUTES = [
   [/^\/audit\/?$/, "./views/oversight.js", "renderAudit", true],
   [/^\/coverage\/?$/, "./views/oversight.js", "renderCoverage", true],
   [/^\/coverage\/(\d+)\/?$/, "./views/oversight.js", "renderCoverage", true],
+  [/^\/digests\/(\d{4}-\d{2}-\d{2})\/?$/, "./views/oversight.js", "renderDigest", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

@@ -1168,6 +1168,13 @@ const MESSAGES = {
     "coverage.pick": "选择{region}下的乡镇：",
     "coverage.searchPlaceholder": "乡镇名称或代码",
     "coverage.noTownship": "没有找到乡镇",
+    "digest.title": "每日监管摘要",
+    "digest.lead": "{region}：{covers} 新发现的预警，以及目前逾期的整改和发放失败的补贴。",
+    "digest.region": "地区",
+    "digest.own": "{region}（本级）",
+    "digest.red_new": "新红色预警", "digest.yellow_new": "新黄色预警", "digest.rect_overdue": "逾期整改",
+    "digest.subsidy_failed": "补贴发放失败",
+    "digest.total": "合计",
   },
   en: {
     "app.name": "Jicai",
@@ -2337,6 +2344,13 @@ const MESSAGES = {
     "coverage.pick": "Choose a township in {region}:",
     "coverage.searchPlaceholder": "Township name or code",
     "coverage.noTownship": "No township found",
+    "digest.title": "Daily digest",
+    "digest.lead": "{region}: warnings raised on {covers}, and the rectifications overdue and subsidy payments failed now.",
+    "digest.region": "Region",
+    "digest.own": "{region} (own level)",
+    "digest.red_new": "New red warnings", "digest.yellow_new": "New yellow warnings", "digest.rect_overdue": "Rectifications overdue",
+    "digest.subsidy_failed": "Subsidy payments failed",
+    "digest.total": "Total",
   },
 };
 

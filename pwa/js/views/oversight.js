@@ -148,3 +148,30 @@ async function pickTownship(ctx, me) {
       ? h("ul", { class: "plain-list" }, data.items.map((r) => h("li", {}, h("a", { href: `/coverage/${r.id}`, "data-link": "", "data-testid": "coverage-township" }, r.name))))
       : h("p", { class: "empty" }, t("coverage.noTownship")));
 }
+
+// /digests/<day> — the daily digest a city or province supervisor got (the inbox message opens it):
+// per region one level down, the warnings raised the day before, rectifications overdue and
+// subsidy payments failed, each a link to the records.
+const DIGEST_FIGURES = [["red_new", "risks"], ["yellow_new", "risks"], ["rect_overdue", "rectifications"], ["subsidy_failed", "disbursements"]];
+
+export async function renderDigest(ctx) {
+  let doc;
+  try {
+    doc = await api(`/digests/${encodeURIComponent(ctx.params[0])}`);
+  } catch (err) {
+    return errorPage(err, ctx);
+  }
+  ctx.setTitle(`${t("digest.title")} ${doc.day}`);
+  const link = (row, name) => (name === "yellow_new" ? row.links.risks.replace("level=red", "level=yellow") : row.links[DIGEST_FIGURES.find(([n]) => n === name)[1]]);
+  return h("div", { class: "digest-page wide", "data-testid": "digest" },
+    h("h1", { tabindex: "-1" }, `${t("digest.title")} · ${doc.day}`),
+    h("p", { class: "muted" }, t("digest.lead", { region: doc.region.name, covers: doc.covers })),
+    h("div", { class: "table-wrap" }, h("table", { class: "data", "data-testid": "digest-table" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("digest.region")),
+        DIGEST_FIGURES.map(([n]) => h("th", { scope: "col", class: "num" }, t(`digest.${n}`))))),
+      h("tbody", {}, doc.rows.map((row) => h("tr", { "data-testid": "digest-row", "data-region": String(row.region.id) },
+        h("th", { scope: "row" }, h("a", { href: row.links.overview, "data-link": "" }, row.own ? t("digest.own", { region: row.region.name }) : row.region.name)),
+        DIGEST_FIGURES.map(([n]) => h("td", { class: "num" }, row[n] ? h("a", { href: link(row, n), "data-link": "" }, String(row[n])) : "0"))))),
+      h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, t("digest.total")),
+        DIGEST_FIGURES.map(([n]) => h("td", { class: "num" }, String(doc.totals[n]))))))));
+}
