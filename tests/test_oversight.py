@@ -439,3 +439,28 @@ def test_a_supervisor_reads_their_digest(app, world, own_tree, make_project, log
     # Someone else's digest is not found; a township lead may not ask.
     assert login_as("county").get("/api/v1/digests/2026-12-02").status_code == 404
     assert_error(login_as("lead").get("/api/v1/digests/2026-12-02"), 403, "role_forbidden")
+
+
+def test_digest_sent_meanwhile_by_another_run_is_not_sent_again(app, own_tree, monkeypatch):
+    """Another run (a second worker, the command) sends the same user's digest between this run's
+    look at who had one and its own insert: the unique (user, day) key lets one through."""
+    from backend.oversight import digest
+    from backend.oversight.models import Digest
+    city, day = own_tree["users"]["city"], date(2026, 10, 1)
+    real = digest.body_for
+
+    def body_for(region, wanted):
+        body = real(region, wanted)
+        if region.id == own_tree["city"]:
+            # The other run's row, there before this run's insert. (On SQLite the two runs could not
+            # even overlap — writers take the lock up front — so it is written in this very session,
+            # the way PostgreSQL shows a row another transaction committed.)
+            db.session.add(Digest(user_id=city, day=day, region_id=region.id, body=body))
+            db.session.flush()
+        return body
+    monkeypatch.setattr(digest, "body_for", body_for)
+    with app.app_context():
+        digest.send(day)
+        db.session.commit()
+    assert [d for d, _ in digests_of(app, city)] == [day]
+    assert inbox(app, city, "daily_digest") == 0  # the other run's message is its own business
