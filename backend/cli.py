@@ -149,6 +149,17 @@ def register(app):
         db.session.commit()
         click.echo(f"{n} rectification(s) escalated")
 
+    @app.cli.command("digest")
+    @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="The digest of this day (YYYY-MM-DD; it covers the day before). Default: today in China.")
+    def digest_command(day):
+        """Send the daily digest to the city and province supervisors (DIGEST_ROLES) who have not had
+        it for that day yet (also when DIGEST_ENABLED=0: this is by hand). Idempotent."""
+        from .oversight import digest
+        sent = digest.send(day.date() if day else None)
+        db.session.commit()
+        click.echo(f"digest sent to {sent} users")
+
     @app.cli.command("worker")
     @click.option("--workers", "-w", type=int, default=None, help="Jobs at once (threads; default QUEUE_WORKERS).")
     @click.option("--no-periodic", is_flag=True, help="Take jobs but schedule no periodic ones (extra hosts).")

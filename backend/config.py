@@ -155,6 +155,12 @@ class Config:
     # The full risk scan and the escalation of overdue rectifications, every N minutes (0: never —
     # e.g. on all but one host, or where cron runs them); writes get their own scan within seconds.
     SCAN_EVERY_MINUTES = int(_env("SCAN_EVERY_MINUTES", 10))
+    # The daily digest (backend/oversight/digest.py) to these roles, from this hour of the day in
+    # China on (the job looks every 10 minutes, so a worker down at the hour catches up); off with
+    # DIGEST_ENABLED=0 (`flask digest` still sends it by hand).
+    DIGEST_ENABLED = _env("DIGEST_ENABLED", "1") == "1"
+    DIGEST_HOUR = int(_env("DIGEST_HOUR", 8))
+    DIGEST_ROLES = tuple(r.strip() for r in _env("DIGEST_ROLES", "city,province").split(",") if r.strip())
 
     TESTING = False
 

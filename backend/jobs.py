@@ -99,11 +99,13 @@ def job(retries=2, retry_delay=10):
     return declare
 
 
-def periodic(setting):
-    """Declare a job run every ``config[setting]`` minutes (0: never) by the workers' scheduler.
-    With workers on several hosts it may be scheduled more than once: it runs under a lock, and is
-    idempotent anyway."""
+def periodic(setting=None, when=None):
+    """Declare a job run every ``config[setting]`` minutes (0: never) by the workers' scheduler — or,
+    with ``when(config, moment)``, at the minutes (UTC) it says yes to. With workers on several hosts
+    it may be scheduled more than once: it runs under a lock, and is idempotent anyway."""
     def every(moment):
+        if when is not None:
+            return when(_app().config, moment)
         minutes = _app().config[setting]
         return minutes > 0 and (moment.hour * 60 + moment.minute) % minutes == 0
 

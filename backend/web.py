@@ -12,7 +12,8 @@ SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", 
                 "/office", "/office/new", "/office/projects/<int:project_id>", "/office/labels",
                 "/assets", "/assets/new", "/assets/<int:asset_id>", "/assets/<int:asset_id>/edit",
                 "/resources", "/resources/new", "/resources/<int:resource_id>", "/resources/<int:resource_id>/edit",
-                "/contracts", "/contracts/new", "/contracts/<int:contract_id>", "/contracts/<int:contract_id>/edit")
+                "/contracts", "/contracts/new", "/contracts/<int:contract_id>", "/contracts/<int:contract_id>/edit",
+                "/audit", "/coverage", "/coverage/<int:region_id>", "/digests/<day>")
 
 
 def shell(**_):

@@ -5,7 +5,7 @@ neighbouring region (太湖源镇, 桐庐县, 宁波市) that does not cover 锦
 here fails ``test_matrix_covers_every_route``.
 """
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from dataclasses import dataclass, field
 
 import pytest
@@ -441,6 +441,18 @@ ENDPOINTS = {
     "overview": Endpoint("GET", "/api/v1/overview/<int:region_id>",
                          lambda i: f"/api/v1/overview/{i['regions']['jincheng']}", 200,
                          roles=("admin", "province", "city", "county", "township_lead")),
+    # ---- oversight: the audit log (county and above) and field coverage (issue 12)
+    "audit": Endpoint("GET", "/api/v1/audit", lambda i: f"/api/v1/audit?region_id={i['regions']['jincheng']}", 200,
+                      roles=("admin", "province", "city", "county")),
+    "audit_csv": Endpoint("GET", "/api/v1/audit.csv",
+                          lambda i: f"/api/v1/audit.csv?region_id={i['regions']['jincheng']}&action=reveal", 200,
+                          roles=("admin", "province", "city", "county")),
+    # a digest is one's own (someone else's is simply not found): supervisors ask for theirs
+    "digest": Endpoint("GET", "/api/v1/digests/<day>", lambda i: f"/api/v1/digests/{i['digest_day']}", 200,
+                       roles=("admin", "province", "city", "county"), scoped=False, needs={"digest": True}),
+    "coverage": Endpoint("GET", "/api/v1/coverage/<int:region_id>",
+                         lambda i: f"/api/v1/coverage/{i['regions']['jincheng']}", 200,
+                         roles=("admin", "province", "city", "county", "township_lead")),
     # ---- funds
     "funds": Endpoint("GET", "/api/v1/funds", lambda i: "/api/v1/funds", 200,
                       roles=("admin", "province", "city", "county", "township_lead"), scoped=False),
@@ -561,6 +573,20 @@ def notification_for(app, world, actor):
         return db.session.query(Notification.id).filter_by(user_id=user.id).order_by(Notification.id.desc()).first()[0]
 
 
+def digest_day(app):
+    """A day of its own whose digest every supervisor got."""
+    from backend.extensions import db
+    from backend.oversight import digest
+    day = date(2099, 1, 1) + timedelta(days=next(DIGEST_DAYS))
+    with app.app_context():
+        digest.send(day, roles=("admin", "province", "city", "county"))
+        db.session.commit()
+    return day.isoformat()
+
+
+DIGEST_DAYS = itertools.count()
+
+
 def expected(endpoint, actor):
     if actor is None:
         return endpoint.anon
@@ -601,6 +627,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["secret_import"] = secret_import(app, world)
     if "target" in endpoint.needs:
         ids["target"] = fresh_inspector(app, world)
+    if "digest" in endpoint.needs:
+        ids["digest_day"] = digest_day(app)
     if "notification" in endpoint.needs:
         ids["notification"] = notification_for(app, world, actor)
     if "fund" in endpoint.needs:

@@ -64,7 +64,7 @@ def _remember_failure(user, username, ip, action):
     # committed on its own here (nothing else has been written in a sign-in request).
     db.session.add(LoginAttempt(username=username, ip=ip, success=False,
                                 note="rate_limited" if "rate" in action else None))
-    audit.record(user, action, username=username)
+    audit.record(user, action, region_id=getattr(user, "region_id", None), username=username)
     db.session.commit()
 
 

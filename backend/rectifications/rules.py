@@ -21,6 +21,9 @@ LABELS = {"rectification_id": ("整改单", "Rectification"), "due_on": ("整改
           "days_overdue": ("逾期天数", "Days overdue")}
 PER_PROJECT = True
 VOLATILE = ("days_overdue",)
+# The escalation (services.escalate) tells the county about an overdue rectification: the warning
+# about the same fact does not tell them a second time.
+TELLS_COUNTY = False
 
 
 def find(ctx):

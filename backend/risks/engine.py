@@ -8,7 +8,7 @@ import hashlib
 import json
 
 from flask import current_app
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select, text, update
 
 from .. import jobs
 from ..core import audit, clock
@@ -132,13 +132,27 @@ def resolve(warning, reason, at=None, actor=None, hold=False):
 
 
 def _tell_leads(warning, rule):
+    """The township lead hears of every warning that (re)opens; the county's supervisors of a red
+    one, once in its life (``county_told_at``: a warning that resolves and reopens is not news to
+    them twice)."""
     region = db.session.get(Region, warning.region_id)
-    people = people_above(region, ("township_lead",) if rule.LEVEL != "red" else ("township_lead", "county"))
     # Named by its project and township (a subsidy warning, about a person, by its village).
     project = db.session.get(Project, warning.project_id) if warning.project_id else None
     zh, en = about(project.name if project else "", region)
-    notify(people, "risk_raised", f"新风险预警：{rule.NAME_ZH}：{zh}", f"New risk warning: {rule.NAME_EN}: {en}",
-           f"/risks/{warning.id}")
+    title = (f"新风险预警：{rule.NAME_ZH}：{zh}", f"New risk warning: {rule.NAME_EN}: {en}")
+    people = people_above(region, ("township_lead",))
+    if rule.LEVEL == "red" and getattr(rule, "TELLS_COUNTY", True) and _county_not_told(warning):
+        people += people_above(region, ("county",))
+    notify(people, "risk_raised", *title, f"/risks/{warning.id}")
+
+
+def _county_not_told(warning):
+    """Mark the warning as told to the county; False when it already was (by this scan or another
+    one running at the same time: the conditional UPDATE lets exactly one of them through)."""
+    told = db.session.execute(update(RiskWarning).where(
+        RiskWarning.id == warning.id, RiskWarning.county_told_at.is_(None)).values(county_told_at=clock.now())
+        .execution_options(synchronize_session="fetch"))
+    return told.rowcount == 1
 
 
 def dismiss(warning, actor, reason):

@@ -38,3 +38,5 @@ class RiskWarning(db.Model):
     dismissed_reason: Mapped[str | None] = mapped_column(String(500))
     # Dismissed or rectified at these facts: the warning stays settled until the facts change.
     hold_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # A red warning is told to the county's supervisors once, whenever it (re)opens first.
+    county_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -65,6 +65,11 @@ const ROUTES = [
   [/^\/contracts\/(\d+)\/?$/, "./views/assets.js", "renderContract", true],
   [/^\/contracts\/(\d+)\/edit\/?$/, "./views/assets.js", "renderContractForm", true],
   [/^\/regions\/?$/, "./views/regions.js", "renderRegions", true],
+  // Oversight: the audit log (county and above) and field coverage per township.
+  [/^\/audit\/?$/, "./views/oversight.js", "renderAudit", true],
+  [/^\/coverage\/?$/, "./views/oversight.js", "renderCoverage", true],
+  [/^\/coverage\/(\d+)\/?$/, "./views/oversight.js", "renderCoverage", true],
+  [/^\/digests\/(\d{4}-\d{2}-\d{2})\/?$/, "./views/oversight.js", "renderDigest", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

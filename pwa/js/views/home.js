@@ -51,6 +51,8 @@ function workLinks(user) {
     field ? null : h("a", { href: "/assets", "data-link": "", class: "btn", "data-testid": "home-assets" }, t("assets.title")),
     ["admin", "county", "township_lead"].includes(user.role) ? h("a", { href: "/imports", "data-link": "", class: "btn", "data-testid": "home-imports" }, t("home.imports")) : null,
     ["admin", "county"].includes(user.role) ? h("a", { href: "/users", "data-link": "", class: "btn", "data-testid": "home-users" }, t("users.title")) : null,
+    ["admin", "province", "city", "county"].includes(user.role) ? h("a", { href: "/audit", "data-link": "", class: "btn", "data-testid": "home-audit" }, t("home.audit")) : null,
+    ["admin", "province", "city", "county", "township_lead"].includes(user.role) ? h("a", { href: "/coverage", "data-link": "", class: "btn", "data-testid": "home-coverage" }, t("home.coverage")) : null,
     h("a", { href: "/password", "data-link": "", class: "btn", "data-testid": "home-password" }, t("pw.title")));
   if (!field) {
     api("/risks/summary").then((s) => {

@@ -1,0 +1,116 @@
+"""Oversight in a real Chromium against a real gunicorn: a county supervisor at a 1366 px desk opens
+操作日志 from home, filters it to one township and one kind, sees the entries of that township only,
+and downloads the filtered log as a CSV that opens in Excel; a township lead reads their township's
+field coverage on a 360 px phone. Screenshots are kept in test-artifacts/ and were looked at."""
+import csv
+import io
+
+from conftest import PHONE, new_uuid, sign_in
+
+DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "accept_downloads": True}
+
+
+def seed_entries(app, world):
+    """A dismissal in 锦城 (its reason starts like a formula), one in 太湖源, a reveal in 锦城; the
+    reasons are this test's own."""
+    from backend.core import audit
+    from backend.core.models import User
+    from backend.extensions import db
+    mark = new_uuid()[:6]
+    with app.app_context():
+        lead = db.session.get(User, world["users"]["lead"])
+        county = db.session.get(User, world["users"]["county"])
+        audit.record(county, "risk.dismiss", region_id=world["regions"]["jincheng"], reason=f"=误报{mark}，已现场核实")
+        audit.record(county, "risk.dismiss", region_id=world["regions"]["taihuyuan"], reason=f"太湖源误报{mark}")
+        audit.record(lead, "subsidy.reveal", region_id=world["regions"]["qianwang"], field="bank_card",
+                     reason=f"核对发放失败{mark}")
+        db.session.commit()
+    return mark
+
+
+def test_a_county_supervisor_filters_the_audit_log_and_downloads_it(app, world, live_server, browser, artifacts):
+    mark = seed_entries(app, world)
+    context = browser.new_context(**DESK)
+    errors = []
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server, "t_county")
+    page.click("[data-testid=home-audit]")
+    page.wait_for_selector("[data-testid=audit] h1:has-text('操作日志')")
+    page.wait_for_selector("[data-testid=audit-entry]")
+    page.select_option("[data-testid=audit-region]", label="锦城街道")
+    page.select_option("[data-testid=audit-action]", "dismiss")
+    page.fill("[data-testid=audit-since]", "2026-12-01")
+    page.fill("[data-testid=audit-until]", "2026-12-01")
+    page.click("[data-testid=audit-apply]")
+    page.wait_for_url(f"**/audit?action=dismiss&region_id={world['regions']['jincheng']}&since=2026-12-01&until=2026-12-01")
+    page.wait_for_selector(f"[data-testid=audit-entry]:has-text('误报{mark}')")
+    rows = page.locator("[data-testid=audit-entry]")
+    assert set(rows.evaluate_all("rows => rows.map(r => r.dataset.kind)")) == {"dismiss"}
+    texts = rows.all_inner_texts()
+    assert not any(f"太湖源误报{mark}" in text for text in texts)  # another township
+    assert not any(f"核对发放失败{mark}" in text for text in texts)  # another kind
+    ours = page.locator(f"[data-testid=audit-entry]:has-text('误报{mark}')")
+    assert "排除预警（误报）" in ours.inner_text() and "锦城街道" in ours.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    page.screenshot(path=str(artifacts / "audit-county-1366.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("[data-testid=audit-csv]")
+    path = download.value.path()
+    assert download.value.suggested_filename.endswith(".csv")
+    data = open(path, "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert table[0][:3] == ["时间", "类别", "操作"]
+    mine = [row for row in table[1:] if mark in row[7]]
+    assert len(mine) == 1 and mine[0][5] == "锦城街道" and mine[0][2] == "排除预警（误报）"
+    assert mine[0][7] == f"reason：=误报{mark}，已现场核实"  # the cell starts with "reason", never "="
+    assert all(row[1] == "排除预警" for row in table[1:])
+    # The English screen.
+    page.click("#lang")
+    page.wait_for_selector("[data-testid=audit] h1:has-text('Audit log')")
+    page.click("#lang")
+    # Field coverage from home: the county picks one of its townships.
+    page.goto(f"{live_server}/")
+    page.click("[data-testid=home-coverage]")
+    page.click("[data-testid=coverage-township]:has-text('锦城街道')")
+    page.wait_for_selector("[data-testid=coverage] h1:has-text('锦城街道')")
+    page.screenshot(path=str(artifacts / "coverage-county-1366.png"), full_page=True)
+    assert errors == []
+
+
+def test_a_township_lead_reads_field_coverage_on_a_phone(app, world, live_server, browser, make_project, artifacts):
+    make_project(stage="construction", name=f"覆盖浏览器测试工程-{new_uuid()[:4]}")
+    page = browser.new_context(**PHONE).new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server, "t_lead")
+    page.click("[data-testid=home-coverage]")
+    page.wait_for_selector("[data-testid=coverage] h1:has-text('锦城街道')")
+    page.wait_for_selector("[data-testid=coverage-project]")
+    assert page.locator("[data-testid=coverage-inspector][data-username=t_inspector]").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(artifacts / "coverage-lead-360.png"), full_page=True)
+    assert errors == []
+
+
+def test_a_city_supervisor_opens_the_daily_digest_from_the_inbox(app, world, live_server, browser, artifacts):
+    from backend.extensions import db
+    from backend.oversight import digest
+    from datetime import date
+    with app.app_context():
+        digest.send(date(2026, 12, 1))
+        db.session.commit()
+    page = browser.new_context(**DESK).new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server, "t_city")
+    page.goto(f"{live_server}/inbox")
+    page.click("a:has-text('每日监管摘要（2026-12-01）')")
+    page.wait_for_selector("[data-testid=digest] h1:has-text('每日监管摘要')")
+    regions = page.locator("[data-testid=digest-row] th").all_inner_texts()
+    assert "临安区" in regions and "桐庐县" in regions
+    page.screenshot(path=str(artifacts / "digest-city-1366.png"), full_page=True)
+    page.click("[data-testid=digest-row] th a:has-text('临安区')")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('临安区')")
+    assert errors == []
