@@ -1,14 +1,14 @@
 """Oversight: a red warning remembers when the county was told; the daily digests sent
 
 Revision ID: 5b0e7c3f91a2
-Revises: 8d41c7a2e5f0
+Revises: 6a1f3c9d2b47
 Create Date: 2026-12-03 04:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '5b0e7c3f91a2'
-down_revision = '8d41c7a2e5f0'
+down_revision = '6a1f3c9d2b47'
 branch_labels = None
 depends_on = None
 
