@@ -64,13 +64,14 @@ def forged(values):
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("after", ["!!!", "x" * 1001, forged({"a": 1}), forged([1]), forged(["2026-01-01", "7"]),
+@pytest.mark.parametrize("after", ["!!!", "x" * 401, forged({"a": 1}), forged([1]), forged(["2026-01-01", "7"]),
                                    forged(["not a time", 7]), forged(["2026-01-01T00:00:00", 2**70]),
                                    forged(["2026-01-01T00:00:00", True]), base64.b64encode(b"\xff\xfe").decode()])
 def test_a_position_this_list_did_not_hand_out_is_refused(login_as, make_project, after):
     make_project(name="伪造翻页测试")
     r = login_as("lead").get(f"/api/v1/projects?q=伪造翻页测试&after={after}")
-    assert_error(r, 400, "cursor_invalid" if len(after) <= 1000 else "validation_error", "query.after")
+    malformed = len(after) > 400 or not after.replace("-", "").replace("_", "").isalnum()
+    assert_error(r, 400, "validation_error" if malformed else "cursor_invalid", "query.after")
 
 
 def test_counting_stops_at_the_limit(login_as, make_project, monkeypatch):

@@ -86,6 +86,7 @@ _ZH = {
     "must not contain NUL characters": "不能包含空字符（NUL）",
     "must be valid Unicode text": "不是有效的 Unicode 文本",
     "comma-separated positive ids": "应为逗号分隔的正整数编号",
+    "not a page position": "不是有效的翻页位置",
 }
 _ZH_PATTERNS = (
     (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "长度应在 {0} 到 {1} 之间"),

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Integer, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, Range, Regexp
 from sqlalchemy import and_, false, func, inspect, or_, select, tuple_
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
@@ -34,7 +34,7 @@ COUNT_LIMIT = 1_000
 class PageQuery(Schema):
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=20, validate=Range(min=1, max=100))
-    after = String(validate=Length(min=1, max=1000),
+    after = String(validate=[Length(min=1, max=400), Regexp(r"^[A-Za-z0-9_-]+$", error="not a page position")],
                    metadata={"description": "the ``next`` of the previous page: page by key instead of number"})
 
 
