@@ -37,7 +37,7 @@ pwa/vendor/jsQR.js: node_modules/.installed
 pwa/vendor/echarts.js: node_modules/.installed vendor-src/echarts.js
 	mkdir -p pwa/vendor
 	node_modules/.bin/esbuild vendor-src/echarts.js --bundle --minify --format=esm --target=es2019 \
-		--legal-comments=none --log-level=warning --outfile=$@
+		--legal-comments=eof --log-level=warning --outfile=$@
 
 run: $(BIN)/.installed $(VENDOR)
 	mkdir -p instance

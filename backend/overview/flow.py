@@ -54,7 +54,7 @@ def fund_flow(region, actor, year, category=None, page=1, per_page=50):
         "total": total.out(),
         "by_child": ([{"region": None, "own": True, **by_child[None].out()}] if None in by_child else [])
         + [{"region": region_brief(c), "own": False, **by_child[c.id].out()} for c in children
-           if c.id in by_child or c.status == "active"],
+           if c.id in by_child or (c.status == "active" and c.level != "village")],  # funds stop at townships
         "by_category": [{"category": _named(code), **by_category[code].out()} for code in CATEGORIES
                         if code in by_category or not category],
         "funds": items[start:start + per_page], "page": page, "per_page": per_page, "total_funds": len(items),

@@ -97,13 +97,14 @@ function sumsCard(title, testid, rows, name) {
 // waiting, or not due yet. Late ones are marked in words as well as in colour.
 function hopCell(hop) {
   const limit = t("flow.elapsed", { n: hop.elapsed ?? "—", limit: hop.limit });
+  const name = h("b", { class: "flow-hop-name" }, `${t(`flow.hop.${hop.hop}`)}：`); // shown on a phone, where rows are cards
   if (hop.done_on) {
     return h("td", { class: hop.late ? "flow-late" : "flow-ok", "data-testid": "hop", "data-hop": hop.hop, "data-late": String(hop.late) },
-      formatDate(hop.done_on), hop.late ? ` · ${t("flow.late")}` : "",
+      name, formatDate(hop.done_on), hop.late ? ` · ${t("flow.late")}` : "",
       h("small", null, `${t("funds.days", { n: hop.days })}；${limit}`));
   }
   return h("td", { class: hop.late ? "flow-late" : "flow-wait", "data-testid": "hop", "data-hop": hop.hop, "data-late": String(hop.late) },
-    hop.late ? t("flow.overdue", { date: formatDate(hop.due_on) }) : t("flow.dueBy", { date: formatDate(hop.due_on) }),
+    name, hop.late ? t("flow.overdue", { date: formatDate(hop.due_on) }) : t("flow.dueBy", { date: formatDate(hop.due_on) }),
     hop.waiting !== null && hop.waiting !== undefined ? h("small", null, t("funds.waiting", { n: hop.waiting })) : null);
 }
 
@@ -115,7 +116,7 @@ function fundsCard(doc) {
         HOPS.map((hop) => h("th", { scope: "col" }, t(`flow.hop.${hop}`))))),
       h("tbody", null, doc.funds.map((f) => h("tr", { "data-testid": "flow-fund", "data-fund": f.id, "data-late": String(f.late) },
         h("th", { scope: "row" }, h("a", { href: `/funds/${f.id}`, "data-link": "" }, f.name), h("small", { class: "muted" }, ` ${f.doc_no}`)),
-        h("td", null, f.region.name),
+        h("td", { class: "flow-where" }, f.region.name),
         h("td", { class: "num" }, formatMoney(f.amount)),
         h("td", null, formatDate(f.issued_on), h("small", { class: "muted" }, ` ${local(f.category)}`)),
         f.hops.map(hopCell))))))
