@@ -118,7 +118,7 @@ function fundsCard(doc) {
         h("th", { scope: "row" }, h("a", { href: `/funds/${f.id}`, "data-link": "" }, f.name), h("small", { class: "muted" }, ` ${f.doc_no}`)),
         h("td", { class: "flow-where" }, f.region.name),
         h("td", { class: "num" }, formatMoney(f.amount)),
-        h("td", null, formatDate(f.issued_on), h("small", { class: "muted" }, ` ${local(f.category)}`)),
+        h("td", { class: "flow-issued" }, formatDate(f.issued_on), h("small", { class: "muted" }, ` ${local(f.category)}`)),
         f.hops.map(hopCell))))))
       : h("p", { class: "empty" }, t("flow.empty")));
 }
