@@ -179,7 +179,7 @@ function compareChart(doc, ctx) {
   const kids = doc.children;
   const option = () => baseOption({
     tooltip: { trigger: "axis", confine: true, axisPointer: { type: "shadow" }, valueFormatter: (v) => show(v, unitOf(figure)) },
-    xAxis: { type: "value", axisLabel: { formatter: axisNumber } },
+    xAxis: { type: "value", minInterval: unitOf(figure) === "count" ? 1 : 0, axisLabel: { formatter: axisNumber } },
     yAxis: { type: "category", inverse: true, data: kids.map((c) => c.region.name), axisLabel: { width: 96, overflow: "truncate" } },
     series: [{ type: "bar", name: label(figure), data: kids.map((c) => (valueOf(c, figure) === null ? null : Number(valueOf(c, figure)))),
       barMaxWidth: 22 }],
@@ -234,7 +234,7 @@ function trendCard(doc, ctx) {
     legend: { top: 0 },
     tooltip: { trigger: "axis", confine: true, valueFormatter: (v) => show(v, unit()) },
     xAxis: { type: "category", boundaryGap: false, data: months.map((m) => t("overview.month", { m })) },
-    yAxis: { type: "value", axisLabel: { formatter: axisNumber } },
+    yAxis: { type: "value", minInterval: unit() === "count" ? 1 : 0, axisLabel: { formatter: axisNumber } },
     series: [
       { type: "line", name: t("charts.thisYear", { year: doc.year }), data: doc.trend.year[figure].map(Number), symbolSize: 6 },
       { type: "line", name: t("charts.lastYear", { year: doc.year - 1 }), data: doc.trend.last_year[figure].map(Number),
