@@ -61,6 +61,9 @@ def test_a_province_supervisor_sees_the_charts_and_their_tables(app, world, live
     # The app opened again with signal once the service worker is in charge: from now on its API
     # answers (who is signed in, the cockpit's document) are kept for offline use.
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # ECharts is precached at install with the screens, before any chart was asked for.
+    assert page.evaluate("caches.match('/vendor/echarts.js').then((hit) => !!hit)")
+    assert page.evaluate("caches.match('/js/charts.js').then((hit) => !!hit)")
     page.reload()
     page.click("[data-testid=home-overview]")
     page.wait_for_selector("[data-testid=overview] h1:has-text('浙江省')")
