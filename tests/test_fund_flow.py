@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import TODAY, assert_error
+from conftest import TODAY, assert_error, run_scan, warning_for
 
 
 def ago(days):
@@ -132,6 +132,25 @@ def test_one_hop_rule_with_the_cockpit_figures(app, world, login_as, county):
         values = figures.compute([county["t1"], county["t2"]])
     assert sum(v for (_, _, _, name), v in values.items() if name == "fund_hops_due") == due == 8
     assert sum(v for (_, _, _, name), v in values.items() if name == "fund_hops_on_time") == on_time == 2
+
+
+def test_a_hop_still_waiting_past_its_deadline_is_the_fund_rules_warning(app, world, login_as, county):
+    """The fund rules (set-based SQL over the same FUND_DEADLINE_DAYS) warn about exactly the late hops
+    still waiting — allocation and spending only once the money has arrived (before that, the missing
+    arrival is the warning)."""
+    rules = {"register": "fund_not_registered", "allocate": "fund_not_allocated", "spend": "fund_not_spent"}
+    run_scan(app, *rules.values())
+    client = login_as("city")
+    funds = [f for y in (TODAY.year, TODAY.year - 1) for f in flow(client, county["id"], f"?year={y}")["funds"]]
+    assert {f["id"] for f in funds} == set(county["funds"].values())
+    for f in funds:
+        arrived = f["hops"][0]["done_on"] is not None
+        waiting = {rules[h["hop"]] for h in f["hops"] if h["late"] and h["done_on"] is None
+                   and (h["hop"] == "register" or arrived)}
+        warned = {rule for rule in rules.values()
+                  if (warning_for(app, rule, f"fund:{f['id']}") or {}).get("status") == "open"}
+        assert warned == waiting, f["name"]
+    assert {f["name"] for f in funds if f["late"]} == {"资金a", "资金c", "资金e"}
 
 
 def test_category_filter_and_pages(app, world, login_as, county):

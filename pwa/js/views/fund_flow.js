@@ -69,8 +69,10 @@ export async function render(ctx) {
 
 function summaryCard(doc) {
   const s = doc.total;
-  const limits = CATEGORIES.map((c) => h("li", null, `${t(`funds.cat.${c}`)}：`,
-    HOPS.map((hop) => t("flow.limitOf", { hop: t(`flow.hop.${hop}`), n: doc.limits[c][hop] })).join("，")));
+  const limits = CATEGORIES.map((c) => h("li", null, t("flow.limitsOf", {
+    category: t(`funds.cat.${c}`),
+    limits: HOPS.map((hop) => t("flow.limitOf", { hop: t(`flow.hop.${hop}`), n: doc.limits[c][hop] })).join(t("flow.sep")),
+  })));
   return h("section", { class: "card", "data-testid": "flow-summary" },
     h("p", { class: "ov-progress" }, t("flow.summary", {
       funds: s.funds, late: s.late_funds, due: s.hops_due, onTime: s.hops_on_time, pct: pct(s.on_time_pct) })),
@@ -97,11 +99,11 @@ function sumsCard(title, testid, rows, name) {
 // waiting, or not due yet. Late ones are marked in words as well as in colour.
 function hopCell(hop) {
   const limit = t("flow.elapsed", { n: hop.elapsed ?? "—", limit: hop.limit });
-  const name = h("b", { class: "flow-hop-name" }, `${t(`flow.hop.${hop.hop}`)}：`); // shown on a phone, where rows are cards
+  const name = h("b", { class: "flow-hop-name" }, t("flow.hopName", { hop: t(`flow.hop.${hop.hop}`) })); // on a phone (rows are cards)
   if (hop.done_on) {
     return h("td", { class: hop.late ? "flow-late" : "flow-ok", "data-testid": "hop", "data-hop": hop.hop, "data-late": String(hop.late) },
       name, formatDate(hop.done_on), hop.late ? ` · ${t("flow.late")}` : "",
-      h("small", null, `${t("funds.days", { n: hop.days })}；${limit}`));
+      h("small", null, `${t("funds.days", { n: hop.days })}${t("flow.sep")}${limit}`));
   }
   return h("td", { class: hop.late ? "flow-late" : "flow-wait", "data-testid": "hop", "data-hop": hop.hop, "data-late": String(hop.late) },
     name, hop.late ? t("flow.overdue", { date: formatDate(hop.due_on) }) : t("flow.dueBy", { date: formatDate(hop.due_on) }),
