@@ -333,18 +333,17 @@ def _reached_on(rows, amount):
     return None
 
 
-def flows(funds, today, table):
-    """{fund id: (hops, allocated, spent)} for fund rows (id, category, amount, issued_on, arrived_on):
-    their allocations and expenditures read in a few queries (chunks of 5,000 funds)."""
+def flows(funds, chosen, today, table):
+    """{fund id: (hops, allocated, spent)} for fund rows (id, category, amount, issued_on, arrived_on);
+    ``chosen`` is a SELECT of the same funds' ids, so that their allocations and expenditures are read
+    in two queries whatever their number (no list of ids is sent)."""
     allocs, spends = defaultdict(list), defaultdict(list)
-    ids = [f.id for f in funds]
     for model, day, into in ((FundAllocation, FundAllocation.allocated_on, allocs),
                              (FundExpenditure, FundExpenditure.spent_on, spends)):
-        for chunk in range(0, len(ids), 5000):
-            for fund_id, on, amount in db.session.execute(
-                    select(model.fund_id, day, model.amount).where(model.fund_id.in_(ids[chunk:chunk + 5000]))
-                    .order_by(model.fund_id, day, model.id)):
-                into[fund_id].append((on, amount))
+        for fund_id, on, amount in db.session.execute(
+                select(model.fund_id, day, model.amount).where(model.fund_id.in_(chosen))
+                .order_by(model.fund_id, day, model.id)):
+            into[fund_id].append((on, amount))
     return {f.id: (hops(f.amount, f.issued_on, f.arrived_on, allocs[f.id], spends[f.id],
                         hop_limits(table, f.category), today),
                    sum((a for _, a in allocs[f.id]), ZERO), sum((a for _, a in spends[f.id]), ZERO))

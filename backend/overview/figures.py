@@ -146,7 +146,8 @@ def _funds(out, today, only):
     idle_after = current_app.config["FUND_IDLE_DAYS"]
     funds = db.session.execute(select(Fund.id, Fund.region_id, Fund.category, Fund.amount, Fund.issued_on,
                                       Fund.arrived_on).where(only(Fund.region_id))).all()
-    flows = fund_services.flows(funds, today, current_app.config["FUND_DEADLINE_DAYS"])
+    flows = fund_services.flows(funds, select(Fund.id).where(only(Fund.region_id)), today,
+                                current_app.config["FUND_DEADLINE_DAYS"])
     for f in funds:
         hops, _allocated, spent = flows[f.id]
         for hop in hops:

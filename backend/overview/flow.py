@@ -26,26 +26,29 @@ def fund_flow(region, actor, year, category=None, page=1, per_page=50):
     """The funds issued in ``year`` (of ``category``) in ``region``'s subtree with their hops, late ones
     first, one page of them; and the hops summed for the whole subtree, per child region (本级 for funds
     on the region itself) and per category. Raises 403/404 through the scoping helper."""
-    stmt = scoped(select(Fund, Region.path, Region.name), Fund, actor, within=region.id)
-    stmt = stmt.where(extract("year", Fund.issued_on) == year)
+    stmt = scoped(select(Fund.id), Fund, actor, within=region.id).where(extract("year", Fund.issued_on) == year)
     if category:
         stmt = stmt.where(Fund.category == category)
-    rows = db.session.execute(stmt.order_by(Fund.issued_on.desc(), Fund.id.desc())).all()
+    chosen = stmt  # the funds' ids, as a subquery for their allocations and expenditures
+    rows = db.session.execute(stmt.with_only_columns(
+        Fund.id, Fund.region_id, Fund.doc_no, Fund.name, Fund.category, Fund.amount, Fund.issued_on,
+        Fund.arrived_on, Region.path, Region.name.label("region_name"))
+        .order_by(Fund.issued_on.desc(), Fund.id.desc())).all()
     today = clock.today()
-    flows = fund_services.flows([f for f, _, _ in rows], today, current_app.config["FUND_DEADLINE_DAYS"])
+    flows = fund_services.flows(rows, chosen, today, current_app.config["FUND_DEADLINE_DAYS"])
     children = db.session.execute(select(Region).where(Region.parent_id == region.id)
                                   .order_by(Region.code)).scalars().all()
     child_of = _child_finder(region, children)
 
     total, by_child, by_category = _Sum(), defaultdict(_Sum), defaultdict(_Sum)
     items = []
-    for fund, path, region_name in rows:
+    for fund in rows:
         hops, allocated, spent = flows[fund.id]
-        child = child_of(path)
+        child = child_of(fund.path)
         for bucket in (total, by_child[child.id if child else None], by_category[fund.category]):
             bucket.add(hops)
-        items.append(_fund_row(fund, region_name, child, hops, allocated, spent))
-    items.sort(key=lambda row: not row["late"])  # stable: late funds first, each newest issue first
+        items.append((fund, child, hops, allocated, spent))
+    items.sort(key=lambda item: not any(h["late"] for h in item[2]))  # stable: late first, newest issue first
     start = (page - 1) * per_page
     return {
         "region": region_brief(region), "year": year, "category": category, "as_of": clock.now(),
@@ -57,7 +60,7 @@ def fund_flow(region, actor, year, category=None, page=1, per_page=50):
            if c.id in by_child or (c.status == "active" and c.level != "village")],  # funds stop at townships
         "by_category": [{"category": _named(code), **by_category[code].out()} for code in CATEGORIES
                         if code in by_category or not category],
-        "funds": items[start:start + per_page], "page": page, "per_page": per_page, "total_funds": len(items),
+        "funds": [_fund_row(*item) for item in items[start:start + per_page]], "page": page, "per_page": per_page, "total_funds": len(items),
     }
 
 
@@ -78,9 +81,9 @@ def _named(code):
     return {"code": code, "zh": zh, "en": en}
 
 
-def _fund_row(fund, region_name, child, hops, allocated, spent):
+def _fund_row(fund, child, hops, allocated, spent):
     return {"id": fund.id, "doc_no": fund.doc_no, "name": fund.name, "category": _named(fund.category),
-            "region": {"id": fund.region_id, "name": region_name},
+            "region": {"id": fund.region_id, "name": fund.region_name},
             "child": {"id": child.id, "name": child.name} if child else None,
             "amount": fund.amount, "allocated": allocated, "spent": spent, "issued_on": fund.issued_on,
             "hops": hops, "late": any(h["late"] for h in hops)}
