@@ -255,16 +255,6 @@ def expenditures(fund):
                               .order_by(FundExpenditure.spent_on, FundExpenditure.id)).scalars().all()
 
 
-def _reached(rows, day_of, amount):
-    """The first day the running total of ``rows`` reached ``amount`` (None: not yet)."""
-    total = ZERO
-    for row in rows:
-        total += row.amount
-        if total >= amount:
-            return day_of(row)
-    return None
-
-
 def chain(fund, allocs=None, spends=None):
     """下达 → 到账 → 分配 → 支出, with the day each hop happened (first and complete) and the days it took."""
     allocs = allocations(fund) if allocs is None else allocs
@@ -272,8 +262,8 @@ def chain(fund, allocs=None, spends=None):
     issued, arrived = fund.issued_on, fund.arrived_on
     first_alloc = allocs[0].allocated_on if allocs else None
     first_spent = spends[0].spent_on if spends else None
-    full_alloc = _reached(allocs, lambda r: r.allocated_on, fund.amount)
-    full_spent = _reached(spends, lambda r: r.spent_on, fund.amount)
+    full_alloc = _reached_on([(a.allocated_on, a.amount) for a in allocs], fund.amount)
+    full_spent = _reached_on([(e.spent_on, e.amount) for e in spends], fund.amount)
     days = lambda a, b: (b - a).days if a and b else None  # noqa: E731
     today = clock.today()
     return [
