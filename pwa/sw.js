@@ -46,7 +46,7 @@ async function precacheModules(cache) {
 }
 // The cockpit's charts (/vendor/echarts.js, a custom ECharts build) are precached like a module:
 // js/charts.js names "../vendor/echarts.js", so a cockpit opened offline draws its charts from the
-// last data the API answered (network-first above, cached copy when offline).
+// last data the API answered (API reads are network-first, the cached copy when offline).
 // The QR decoder (npm jsqr, copied to pwa/vendor/ at install time) is not precached: it is 57 KB
 // gzipped and most visits never open the scanner. It is cached the first time the scanner loads it
 // and works offline from then on (the phone's own camera and the code box work offline regardless).
