@@ -21,13 +21,25 @@ $(BIN)/.installed-test: $(BIN)/.installed requirements-test.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
-# Front-end libraries come from npm (package-lock.json) and are served by the app from pwa/vendor/.
-pwa/vendor/jsQR.js: package-lock.json
+# Front-end libraries come from npm (package-lock.json) and are served by the app from pwa/vendor/:
+# the QR decoder as published, ECharts as a custom build of only the charts the cockpit draws
+# (vendor-src/echarts.js, bundled by esbuild, a devDependency).
+VENDOR := pwa/vendor/jsQR.js pwa/vendor/echarts.js
+
+node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+pwa/vendor/jsQR.js: node_modules/.installed
 	mkdir -p pwa/vendor
 	cp node_modules/jsqr/dist/jsQR.js pwa/vendor/jsQR.js
 
-run: $(BIN)/.installed pwa/vendor/jsQR.js
+pwa/vendor/echarts.js: node_modules/.installed vendor-src/echarts.js
+	mkdir -p pwa/vendor
+	node_modules/.bin/esbuild vendor-src/echarts.js --bundle --minify --format=esm --target=es2019 \
+		--legal-comments=eof --log-level=warning --outfile=$@
+
+run: $(BIN)/.installed $(VENDOR)
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 ifeq ($(JICAI_ENV),production)
@@ -41,7 +53,7 @@ endif
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
-test: $(BIN)/.installed-test pwa/vendor/jsQR.js
+test: $(BIN)/.installed-test $(VENDOR)
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI runs it)"; fi
@@ -54,10 +66,10 @@ test-postgres:
 
 # The suite pins its own clock (tests/conftest.py): it must pass with the machine's date years ahead.
 FUTURE ?= 2030-02-28 23:30:00
-test-future: $(BIN)/.installed-test pwa/vendor/jsQR.js
+test-future: $(BIN)/.installed-test $(VENDOR)
 	JICAI_TEST_DB=sqlite faketime '$(FUTURE)' $(BIN)/pytest -q --ignore-glob='*browser*.py' tests
 
-bench: $(BIN)/.installed-test pwa/vendor/jsQR.js
+bench: $(BIN)/.installed-test $(VENDOR)
 	$(BIN)/python bench/scan_vs_hello.py
 	$(BIN)/python bench/labels.py
 	$(BIN)/python bench/photo_upload.py

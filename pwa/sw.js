@@ -4,7 +4,7 @@
 // which this worker also replays on a Background Sync ("outbox"), with the page's own code.
 importScripts("/js/outbox-core.js");
 
-const VERSION = "v32";
+const VERSION = "v33";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
 // The shell's files besides its scripts; the scripts are found by reading the app (precacheModules).
@@ -44,6 +44,9 @@ async function precacheModules(cache) {
     level = next;
   }
 }
+// The cockpit's charts (/vendor/echarts.js, a custom ECharts build) are precached like a module:
+// js/charts.js names "../vendor/echarts.js", so a cockpit opened offline draws its charts from the
+// last data the API answered (API reads are network-first, the cached copy when offline).
 // The QR decoder (npm jsqr, copied to pwa/vendor/ at install time) is not precached: it is 57 KB
 // gzipped and most visits never open the scanner. It is cached the first time the scanner loads it
 // and works offline from then on (the phone's own camera and the code box work offline regardless).
@@ -56,7 +59,8 @@ const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^
   /^\/subsidies\/cases\/?$/, /^\/subsidies\/people\/\d+\/?$/, /^\/comments\/?$/, /^\/funds\/?$/, /^\/funds\/new\/?$/,
   /^\/funds\/\d+\/?$/, /^\/regions\/?$/, /^\/imports(\/[a-z_]+)?\/?$/,
   /^\/subsidies\/policies\/?$/, /^\/office(\/new|\/labels|\/projects\/\d+)?\/?$/,
-  /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/];
+  /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/,
+  /^\/overview(\/\d+(\/fund-flow)?)?\/?$/];
 
 self.addEventListener("install", (event) => {
   // "no-cache" revalidates with the server: files the page has just loaded come back as 304s instead

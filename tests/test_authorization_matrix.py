@@ -453,6 +453,9 @@ ENDPOINTS = {
     "coverage": Endpoint("GET", "/api/v1/coverage/<int:region_id>",
                          lambda i: f"/api/v1/coverage/{i['regions']['jincheng']}", 200,
                          roles=("admin", "province", "city", "county", "township_lead")),
+    "overview_fund_flow": Endpoint("GET", "/api/v1/overview/<int:region_id>/fund-flow",
+                                   lambda i: f"/api/v1/overview/{i['regions']['jincheng']}/fund-flow", 200,
+                                   roles=("admin", "province", "city", "county", "township_lead")),
     # ---- funds
     "funds": Endpoint("GET", "/api/v1/funds", lambda i: "/api/v1/funds", 200,
                       roles=("admin", "province", "city", "county", "township_lead"), scoped=False),

@@ -6,6 +6,8 @@ expenditures never exceed what was allocated (in all, and per allocation when on
 Services flush, never commit; they raise ``ApiError`` with a field path for the form to mark.
 """
 import re
+from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
@@ -254,16 +256,6 @@ def expenditures(fund):
                               .order_by(FundExpenditure.spent_on, FundExpenditure.id)).scalars().all()
 
 
-def _reached(rows, day_of, amount):
-    """The first day the running total of ``rows`` reached ``amount`` (None: not yet)."""
-    total = ZERO
-    for row in rows:
-        total += row.amount
-        if total >= amount:
-            return day_of(row)
-    return None
-
-
 def chain(fund, allocs=None, spends=None):
     """下达 → 到账 → 分配 → 支出, with the day each hop happened (first and complete) and the days it took."""
     allocs = allocations(fund) if allocs is None else allocs
@@ -271,8 +263,8 @@ def chain(fund, allocs=None, spends=None):
     issued, arrived = fund.issued_on, fund.arrived_on
     first_alloc = allocs[0].allocated_on if allocs else None
     first_spent = spends[0].spent_on if spends else None
-    full_alloc = _reached(allocs, lambda r: r.allocated_on, fund.amount)
-    full_spent = _reached(spends, lambda r: r.spent_on, fund.amount)
+    full_alloc = _reached_on([(a.allocated_on, a.amount) for a in allocs], fund.amount)
+    full_spent = _reached_on([(e.spent_on, e.amount) for e in spends], fund.amount)
     days = lambda a, b: (b - a).days if a and b else None  # noqa: E731
     today = clock.today()
     return [
@@ -284,6 +276,69 @@ def chain(fund, allocs=None, spends=None):
         {"step": "spent", "on": first_spent, "done_on": full_spent, "days": days(first_alloc, first_spent),
          "waiting_days": days(arrived, today) if arrived and not full_spent else None},
     ]
+
+
+# The statutory hops after issue (下达), in order: the FUND_DEADLINE_DAYS keys. Each one's deadline counts
+# from the issue day; the cockpit's figures, the fund-flow view and the fund rules all read that table.
+HOPS = ("register", "allocate", "spend")
+
+
+def hop_limits(table, category):
+    """{hop: days after issue} for a category, from FUND_DEADLINE_DAYS (a general transfer's when the
+    category has no row)."""
+    return table.get(category) or table["general_transfer"]
+
+
+def hops(amount, issued_on, arrived_on, allocs, spends, limits, today):
+    """The one hop rule: a fund's hops 到账 → 分配 → 支出 against their statutory limits.
+
+    ``allocs`` and ``spends`` are (day, amount) in date order. A hop is done on the day it completed
+    (arrival; the running total of allocations or expenditures reaching the amount). ``days`` is what
+    the hop itself took (from the previous hop's completion), ``elapsed`` the days since issue, which
+    the ``limit`` is measured against. A hop is ``due`` once done or past its deadline, ``on_time`` when
+    done by it, and ``late`` when done after it or still waiting past it (so due = on_time + late).
+    """
+    done = (arrived_on, _reached_on(allocs, amount), _reached_on(spends, amount))
+    out, previous = [], issued_on
+    for hop, done_on in zip(HOPS, done):
+        limit = int(limits[hop])
+        due_on = issued_on + timedelta(days=limit)
+        late = done_on > due_on if done_on is not None else due_on < today
+        out.append({"hop": hop, "done_on": done_on, "limit": limit, "due_on": due_on,
+                    "days": (done_on - previous).days if done_on and previous else None,
+                    "elapsed": (done_on - issued_on).days if done_on else None,
+                    "waiting": (today - previous).days if done_on is None and previous else None,
+                    "due": done_on is not None or due_on < today,
+                    "on_time": done_on is not None and done_on <= due_on, "late": late})
+        previous = done_on
+    return out
+
+
+def _reached_on(rows, amount):
+    """The first day the running total of (day, amount) rows reached ``amount`` (None: not yet)."""
+    total = ZERO
+    for day, value in rows:
+        total += value
+        if total >= amount:
+            return day
+    return None
+
+
+def flows(funds, chosen, today, table):
+    """{fund id: (hops, allocated, spent)} for fund rows (id, category, amount, issued_on, arrived_on);
+    ``chosen`` is a SELECT of the same funds' ids, so that their allocations and expenditures are read
+    in two queries whatever their number (no list of ids is sent)."""
+    allocs, spends = defaultdict(list), defaultdict(list)
+    for model, day, into in ((FundAllocation, FundAllocation.allocated_on, allocs),
+                             (FundExpenditure, FundExpenditure.spent_on, spends)):
+        for fund_id, on, amount in db.session.execute(
+                select(model.fund_id, day, model.amount).where(model.fund_id.in_(chosen))
+                .order_by(model.fund_id, day, model.id)):
+            into[fund_id].append((on, amount))
+    return {f.id: (hops(f.amount, f.issued_on, f.arrived_on, allocs[f.id], spends[f.id],
+                        hop_limits(table, f.category), today),
+                   sum((a for _, a in allocs[f.id]), ZERO), sum((a for _, a in spends[f.id]), ZERO))
+            for f in funds}
 
 
 def stage(fund, allocated, spent):

@@ -20,6 +20,7 @@ from sqlalchemy import extract, func, select
 from ..assets.models import Asset, ContractReceipt, ContractReceivable, ResourceContract
 from ..core import clock
 from ..extensions import db
+from ..funds import services as fund_services
 from ..funds.models import Fund, FundAllocation, FundExpenditure
 from ..inspections.models import Inspection
 from ..projects.models import Project, ProjectPayment
@@ -140,27 +141,19 @@ def _funds(out, today, only):
           FundAllocation.region_id, [only(FundAllocation.region_id)])
     _flow(out, "funds_spent", func.sum(FundExpenditure.amount), FundExpenditure.spent_on,
           FundExpenditure.region_id, [only(FundExpenditure.region_id)])
-    # The hops and idle money need each fund's running totals: few rows (budget lines), read once.
-    deadlines = current_app.config["FUND_DEADLINE_DAYS"]
+    # The hops and idle money need each fund's running totals: few rows (budget lines), read once, and
+    # the one hop rule (funds.services.hops) that the fund-flow view shows hop by hop.
     idle_after = current_app.config["FUND_IDLE_DAYS"]
     funds = db.session.execute(select(Fund.id, Fund.region_id, Fund.category, Fund.amount, Fund.issued_on,
                                       Fund.arrived_on).where(only(Fund.region_id))).all()
-    allocs, spends = defaultdict(list), defaultdict(list)
-    ids = [f.id for f in funds]
-    for fund_id, day, amount in _by_fund(FundAllocation, FundAllocation.allocated_on, ids):
-        allocs[fund_id].append((day, amount))
-    for fund_id, day, amount in _by_fund(FundExpenditure, FundExpenditure.spent_on, ids):
-        spends[fund_id].append((day, amount))
+    flows = fund_services.flows(funds, select(Fund.id).where(only(Fund.region_id)), today,
+                                current_app.config["FUND_DEADLINE_DAYS"])
     for f in funds:
-        limits = deadlines.get(f.category) or deadlines["general_transfer"]
-        spent = sum((a for _, a in spends[f.id]), ZERO)
-        hops = (("register", f.arrived_on), ("allocate", _reached(allocs[f.id], f.amount)),
-                ("spend", _reached(spends[f.id], f.amount)))
-        for hop, done_on in hops:
-            due_on = f.issued_on + timedelta(days=limits[hop])
-            if done_on is not None or due_on < today:
+        hops, _allocated, spent = flows[f.id]
+        for hop in hops:
+            if hop["due"]:
                 out.add(f.region_id, *NOW, "fund_hops_due", 1)
-                if done_on is not None and done_on <= due_on:
+                if hop["on_time"]:
                     out.add(f.region_id, *NOW, "fund_hops_on_time", 1)
         if f.arrived_on is not None and spent < f.amount:
             left = f.amount - spent
@@ -169,22 +162,6 @@ def _funds(out, today, only):
             if age > idle_after:
                 out.add(f.region_id, *NOW, "funds_idle", left)
                 out.add(f.region_id, *NOW, "funds_idle_yuan_days", left * age)
-
-
-def _by_fund(model, day, ids):
-    for chunk in range(0, len(ids), 5000):
-        yield from db.session.execute(select(model.fund_id, day, model.amount)
-                                      .where(model.fund_id.in_(ids[chunk:chunk + 5000]))
-                                      .order_by(model.fund_id, day, model.id))
-
-
-def _reached(rows, amount):
-    total = ZERO
-    for day, value in rows:
-        total += value
-        if total >= amount:
-            return day
-    return None
 
 
 def _projects(out, today, only):

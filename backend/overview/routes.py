@@ -4,8 +4,8 @@ from ..core import clock
 from ..core.auth import actor, require
 from ..core.models import Region
 from ..core.scoping import get_scoped
-from . import bp, services
-from .schemas import OverviewOut, OverviewQuery
+from . import bp, flow, services
+from .schemas import FundFlowOut, FundFlowQuery, OverviewOut, OverviewQuery
 
 
 @bp.get("/overview/<int:region_id>")
@@ -19,3 +19,18 @@ def get_overview(region_id, query):
     the flow figures month by month for the year and the one before."""
     region = get_scoped(Region, region_id, actor(), "地区", "region")
     return services.overview(region, query.get("year") or clock.today().year, actor())
+
+
+@bp.get("/overview/<int:region_id>/fund-flow")
+@require(*services.READERS)
+@bp.input(FundFlowQuery, location="query", arg_name="query")
+@bp.output(FundFlowOut)
+@bp.doc(responses=[400, 401, 403, 404])
+def get_fund_flow(region_id, query):
+    """How the year's funds reached the region's townships: each budget line's hops 到账 → 分配 → 支出
+    with the days each took against its statutory limit, late hops flagged (late funds first, paged),
+    and the hops summed per child region and per category. 400 validation_error for a bad year,
+    category or page; 403 out_of_scope; 404 not_found."""
+    region = get_scoped(Region, region_id, actor(), "地区", "region")
+    return flow.fund_flow(region, actor(), query.get("year") or clock.today().year, query.get("category"),
+                          query["page"], query["per_page"])

@@ -44,6 +44,7 @@ const ROUTES = [
   [/^\/password\/?$/, "./views/users.js", "renderPassword", true],
   [/^\/overview\/?$/, "./views/overview.js", "render", true],
   [/^\/overview\/(\d+)\/?$/, "./views/overview.js", "render", true],
+  [/^\/overview\/(\d+)\/fund-flow\/?$/, "./views/fund_flow.js", "render", true],
   [/^\/funds\/?$/, "./views/funds.js", "renderList", true],
   [/^\/funds\/new\/?$/, "./views/funds.js", "renderNew", true],
   [/^\/funds\/(\d+)\/?$/, "./views/funds.js", "renderDetail", true],

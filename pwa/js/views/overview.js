@@ -2,8 +2,11 @@
 // region's health index with every point lost and where its records are, its figures 本级 and 辖区,
 // the regions one level down side by side (every column sorts; a name drills down), and the flow
 // figures month by month against last year. One request per view (GET /overview/<id>); the address
-// holds region, year and sort, so it can be shared and the browser's back goes back up.
+// holds region, year and sort, so it can be shared and the browser's back goes back up. Charts (each
+// with its table one tap away): the children side by side on the chosen figure (?figure=), open
+// warnings by level per child (stacked), and a flow figure month by month against last year (?trend=).
 import { api } from "../api.js";
+import { axisNumber, baseOption, chartCard, LEVEL_COLORS } from "../charts.js";
 import { h } from "../dom.js";
 import { formatMoney, t } from "../i18n.js";
 import { errorPage, local } from "./common.js";
@@ -59,11 +62,15 @@ export async function render(ctx) {
     crumbs,
     h("header", { class: "ov-head" },
       h("h1", { tabindex: "-1" }, `${doc.region.name} · ${t("overview.title")}`),
-      h("label", { for: "ov-year" }, t("overview.year")), years),
+      h("label", { for: "ov-year" }, t("overview.year")), years,
+      h("a", { href: `/overview/${doc.region.id}/fund-flow?year=${year}`, "data-link": "", "data-testid": "fund-flow-link" },
+        t("overview.fundFlow"))),
     healthCard(doc),
     figuresCard(doc),
+    doc.children.length ? compareChart(doc, ctx) : null,
     doc.children.length ? childrenCard(doc, ctx, href) : null,
-    trendCard(doc),
+    doc.children.length ? warningsChart(doc) : null,
+    trendCard(doc, ctx),
     h("p", { class: "muted" }, t("overview.asOf", { at: new Date(doc.as_of).toLocaleString(document.documentElement.lang) })));
 }
 
@@ -142,17 +149,112 @@ function childrenCard(doc, ctx, href) {
         COLUMNS.map(([key, from]) => h("td", { class: "num" }, show(c[from][key], unitOf(key))))))))));
 }
 
-function trendCard(doc) {
+// Remember a chart's choice in the address (?figure=, ?trend=) without a new history entry or a reload.
+function remember(key, value) {
+  const url = new URL(location.href);
+  url.searchParams.set(key, value);
+  history.replaceState(history.state, "", url);
+}
+
+function figureSelect(id, testid, names, label, selected, onChange) {
+  const select = h("select", { id, "data-testid": testid, "aria-label": t("charts.figure") },
+    names.map((n) => h("option", { value: n, selected: n === selected }, label(n))));
+  select.addEventListener("change", () => onChange(select.value));
+  return h("label", { class: "chart-pick", for: id }, t("charts.figure"), " ", select);
+}
+
+// The children side by side on one figure (辖区 or a derived rate), as horizontal bars: Chinese names
+// read across, and twenty townships fit a phone.
+function compareChart(doc, ctx) {
+  const names = ["health", ...COLUMNS.map(([k]) => k)];
+  const unitOf = (key) => (key === "health" ? "" : doc.figures[key] ? doc.figures[key].unit : "%");
+  const label = (key) => (key === "health" ? t("overview.health") : doc.figures[key] ? local(doc.figures[key]) : t(`overview.derived.${key}`));
+  const valueOf = (c, key) => {
+    if (key === "health") return c.health.score;
+    const from = (COLUMNS.find(([k]) => k === key) || [key, "total"])[1];
+    return c[from][key];
+  };
+  const asked = ctx.query.get("figure") || ctx.query.get("sort");
+  let figure = names.includes(asked) ? asked : "funds_issued";
+  const kids = doc.children;
+  const option = () => baseOption({
+    tooltip: { trigger: "axis", confine: true, axisPointer: { type: "shadow" }, valueFormatter: (v) => show(v, unitOf(figure)) },
+    xAxis: { type: "value", minInterval: unitOf(figure) === "count" ? 1 : 0, axisLabel: { formatter: axisNumber } },
+    yAxis: { type: "category", inverse: true, data: kids.map((c) => c.region.name), axisLabel: { width: 96, overflow: "truncate" } },
+    series: [{ type: "bar", name: label(figure), data: kids.map((c) => (valueOf(c, figure) === null ? null : Number(valueOf(c, figure)))),
+      barMaxWidth: 22 }],
+  });
+  const table = () => h("table", { class: "data", "data-testid": "compare-values" },
+    h("thead", null, h("tr", null, h("th", { scope: "col" }, t("overview.region")), h("th", { scope: "col", class: "num" }, label(figure)))),
+    h("tbody", null, kids.map((c) => h("tr", { "data-testid": "compare-row" }, h("th", { scope: "row" }, c.region.name),
+      h("td", { class: "num" }, show(valueOf(c, figure), unitOf(figure)))))));
+  const pick = figureSelect("ov-figure", "compare-figure", names, label, figure, (next) => {
+    figure = next;
+    remember("figure", next);
+    card.chart.update(option());
+    card.setTable(table());
+  });
+  const card = chartCard({ title: t("charts.compare", { level: t(`overview.children.${kids[0].region.level}`) }), testid: "compare",
+    option: option(), table: table(), controls: pick });
+  card.chart.style.height = `${Math.max(220, kids.length * 30 + 60)}px`;
+  return card;
+}
+
+// Open warnings by level per child, stacked: where the red ones are.
+function warningsChart(doc) {
+  const levels = ["red", "orange", "yellow"];
+  const kids = doc.children;
+  const count = (c, lv) => Number(c.total[`warnings_open_${lv}`] || 0);
+  const option = baseOption({
+    legend: { top: 0 },
+    tooltip: { trigger: "axis", confine: true, axisPointer: { type: "shadow" } },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", inverse: true, data: kids.map((c) => c.region.name), axisLabel: { width: 96, overflow: "truncate" } },
+    series: levels.map((lv) => ({ type: "bar", stack: "warnings", name: t(`charts.level.${lv}`), color: LEVEL_COLORS[lv],
+      data: kids.map((c) => count(c, lv)), barMaxWidth: 22 })),
+  });
+  const table = h("table", { class: "data", "data-testid": "warnings-values" },
+    h("thead", null, h("tr", null, h("th", { scope: "col" }, t("overview.region")),
+      levels.map((lv) => h("th", { scope: "col", class: "num" }, t(`charts.level.${lv}`))),
+      h("th", { scope: "col", class: "num" }, t("charts.sum")))),
+    h("tbody", null, kids.map((c) => h("tr", null, h("th", { scope: "row" }, c.region.name),
+      levels.map((lv) => h("td", { class: "num" }, show(count(c, lv)))),
+      h("td", { class: "num" }, show(levels.reduce((s, lv) => s + count(c, lv), 0)))))));
+  const card = chartCard({ title: t("charts.warnings"), testid: "warnings-chart", option, table });
+  card.chart.style.height = `${Math.max(220, kids.length * 30 + 90)}px`;
+  return card;
+}
+
+// A flow figure month by month, this year against last year, as two lines; the table has every flow.
+function trendCard(doc, ctx) {
   const months = Array.from({ length: 12 }, (_, i) => i + 1);
-  return h("section", { class: "card", "data-testid": "trend" },
-    h("h2", null, t("overview.trend", { year: doc.year })),
-    h("div", { class: "table-wrap" }, h("table", { class: "data" },
-      h("thead", null, h("tr", null, h("th", { scope: "col" }, t("overview.figure")),
-        months.map((m) => h("th", { scope: "col", class: "num" }, t("overview.month", { m }))))),
-      h("tbody", null, TREND.flatMap((n) => [
-        h("tr", null, h("th", { scope: "row" }, local(doc.figures[n])),
-          doc.trend.year[n].map((v) => h("td", { class: "num" }, show(v, doc.figures[n].unit)))),
-        h("tr", { class: "muted" }, h("th", { scope: "row" }, t("overview.lastYear")),
-          doc.trend.last_year[n].map((v) => h("td", { class: "num" }, show(v, doc.figures[n].unit)))),
-      ])))));
+  let figure = TREND.includes(ctx.query.get("trend")) ? ctx.query.get("trend") : TREND[0];
+  const unit = () => doc.figures[figure].unit;
+  const option = () => baseOption({
+    legend: { top: 0 },
+    tooltip: { trigger: "axis", confine: true, valueFormatter: (v) => show(v, unit()) },
+    xAxis: { type: "category", boundaryGap: false, data: months.map((m) => t("overview.month", { m })) },
+    yAxis: { type: "value", minInterval: unit() === "count" ? 1 : 0, axisLabel: { formatter: axisNumber } },
+    series: [
+      { type: "line", name: t("charts.thisYear", { year: doc.year }), data: doc.trend.year[figure].map(Number), symbolSize: 6 },
+      { type: "line", name: t("charts.lastYear", { year: doc.year - 1 }), data: doc.trend.last_year[figure].map(Number),
+        symbolSize: 6, lineStyle: { type: "dashed" } },
+    ],
+  });
+  const table = h("table", { class: "data" },
+    h("thead", null, h("tr", null, h("th", { scope: "col" }, t("overview.figure")),
+      months.map((m) => h("th", { scope: "col", class: "num" }, t("overview.month", { m }))))),
+    h("tbody", null, TREND.flatMap((n) => [
+      h("tr", null, h("th", { scope: "row" }, local(doc.figures[n])),
+        doc.trend.year[n].map((v) => h("td", { class: "num" }, show(v, doc.figures[n].unit)))),
+      h("tr", { class: "muted" }, h("th", { scope: "row" }, t("overview.lastYear")),
+        doc.trend.last_year[n].map((v) => h("td", { class: "num" }, show(v, doc.figures[n].unit)))),
+    ])));
+  const pick = figureSelect("ov-trend", "trend-figure", TREND, (n) => local(doc.figures[n]), figure, (next) => {
+    figure = next;
+    remember("trend", next);
+    card.chart.update(option());
+  });
+  const card = chartCard({ title: t("overview.trend", { year: doc.year }), testid: "trend", option: option(), table, controls: pick });
+  return card;
 }
