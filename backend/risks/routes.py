@@ -5,6 +5,7 @@ from ..core import idempotency
 from ..core.auth import actor, require
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
+from ..core.tree import with_places
 from . import bp, engine, services
 from .models import RiskWarning
 from .rules import RULES
@@ -30,8 +31,9 @@ def list_rules():
 @bp.output(WarningPage)
 @bp.doc(responses=ERRORS)
 def list_warnings(query):
-    """Warnings in the caller's region, red first."""
-    stmt = scoped(select(RiskWarning), RiskWarning, actor())
+    """Warnings in the caller's region (or the subtree of ``region_id`` in it; 403 ``out_of_scope``
+    outside it), red first; each names its township and county."""
+    stmt = scoped(select(RiskWarning), RiskWarning, actor(), within=query.get("region_id"))
     if query["status"] != "all":
         stmt = stmt.where(RiskWarning.status == query["status"])
     for key, column in (("level", RiskWarning.level), ("rule", RiskWarning.rule_code),
@@ -39,7 +41,7 @@ def list_warnings(query):
         if key in query:
             stmt = stmt.where(column == query[key])
     page = paginate(services.order(stmt), query)
-    page["items"] = services.views(page["items"])
+    page["items"] = with_places(services.views(page["items"]), [w.region_id for w in page["items"]])
     return page
 
 
