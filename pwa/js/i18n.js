@@ -30,7 +30,7 @@ const MESSAGES = {
     "home.open": "打开",
     "home.projects": "本辖区项目",
     "home.search": "搜索项目",
-    "home.searchPlaceholder": "名称、编号或承建单位",
+    "home.searchPlaceholder": "名称、编号、承建单位、乡镇或村",
     "home.stageAll": "全部阶段",
     "home.stage": "阶段",
     "home.find": "搜索",
@@ -1129,6 +1129,8 @@ const MESSAGES = {
     "users.usernameRequired": "请填写至少3个字符的用户名",
     "users.phone": "手机（可选）",
     "users.importRoster": "导入人员名单",
+    "lists.region": "地区",
+    "lists.regionAll": "全部（{region}）",
   },
   en: {
     "app.name": "Jicai",
@@ -1160,7 +1162,7 @@ const MESSAGES = {
     "home.open": "Open",
     "home.projects": "Projects in my region",
     "home.search": "Search projects",
-    "home.searchPlaceholder": "Name, no. or contractor",
+    "home.searchPlaceholder": "Name, no., contractor, township or village",
     "home.stageAll": "All stages",
     "home.stage": "Stage",
     "home.find": "Search",
@@ -2259,6 +2261,8 @@ const MESSAGES = {
     "users.usernameRequired": "Enter a user name of at least 3 characters",
     "users.phone": "Mobile (optional)",
     "users.importRoster": "Import a staff roster",
+    "lists.region": "Region",
+    "lists.regionAll": "All ({region})",
   },
 };
 
