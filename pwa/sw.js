@@ -56,7 +56,7 @@ const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^
   /^\/subsidies\/cases\/?$/, /^\/subsidies\/people\/\d+\/?$/, /^\/comments\/?$/, /^\/funds\/?$/, /^\/funds\/new\/?$/,
   /^\/funds\/\d+\/?$/, /^\/regions\/?$/, /^\/imports(\/[a-z_]+)?\/?$/,
   /^\/subsidies\/policies\/?$/, /^\/office(\/new|\/labels|\/projects\/\d+)?\/?$/,
-  /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/];
+  /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/, /^\/subsidies\/payments\/?$/, /^\/inspections\/?$/];
 
 self.addEventListener("install", (event) => {
   // "no-cache" revalidates with the server: files the page has just loaded come back as 304s instead

@@ -83,3 +83,59 @@ def test_a_province_user_sees_the_county_too(world, live_server, browser, make_p
     page.wait_for_selector("[data-testid=region-filter]:not([disabled])")
     assert "杭州市" in {o.strip() for o in page.locator("[data-testid=region-filter] option").all_inner_texts()}
     page.screenshot(path=str(artifacts / "lists-province-1366.png"), full_page=True)
+
+
+def test_inspections_and_payments_have_the_filter_too(app, world, live_server, browser, make_project, make_inspection,
+                                                       artifacts):
+    from test_list_regions import _people
+    theirs = make_project(region="baisha", name="列表浏览器白沙巡查")
+    make_inspection(make_project(region="qianwang", name="列表浏览器钱王巡查"), findings="护栏缺失")
+    make_inspection(theirs, by="inspector_sibling")
+    _people(app, world, ("qianwang", "baisha"))
+    taihuyuan = world["regions"]["taihuyuan"]
+    page = browser.new_context(**DESK).new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server, "t_county")
+    page.click("[data-testid=home-inspections]")
+    page.wait_for_selector("[data-testid=inspection-list]")
+    page.wait_for_selector("[data-testid=region-filter]:not([disabled])")
+    page.locator("[data-testid=region-filter]").select_option(str(taihuyuan))
+    page.wait_for_url(f"**/inspections?region={taihuyuan}")
+    page.wait_for_selector("[data-testid=inspection-list]")
+    assert set(page.locator("[data-testid=inspection-list] [data-testid=item-place]").all_inner_texts()) == {"太湖源镇"}
+    assert "列表浏览器白沙巡查" in page.locator("[data-testid=inspection-row] .ritem-rule").all_inner_texts()
+    page.wait_for_selector("[data-testid=region-filter]:not([disabled])")
+    page.screenshot(path=str(artifacts / "lists-county-inspections-1366.png"), full_page=True)
+    page.goto(f"{live_server}/subsidies")
+    page.click("a[href='/subsidies/payments']")
+    page.wait_for_selector("[data-testid=payment-list]")
+    page.wait_for_selector("[data-testid=region-filter]:not([disabled])")
+    page.locator("[data-testid=region-filter]").select_option(str(taihuyuan))
+    page.wait_for_url(f"**/subsidies/payments?region={taihuyuan}")
+    page.wait_for_selector("[data-testid=payment-list]")
+    assert set(page.locator("[data-testid=payment-list] [data-testid=item-place]").all_inner_texts()) == {"太湖源镇"}
+    page.wait_for_selector("[data-testid=region-filter]:not([disabled])")
+    page.screenshot(path=str(artifacts / "lists-county-payments-1366.png"), full_page=True)
+    page.go_back()
+    page.wait_for_url("**/subsidies/payments")
+    page.wait_for_selector("[data-testid=payment-list]")
+    assert "锦城街道" in page.locator("[data-testid=payment-list] [data-testid=item-place]").all_inner_texts()
+    assert errors == []
+
+
+def test_a_township_lead_filters_by_village_on_a_phone(world, live_server, browser, make_project, artifacts):
+    from conftest import PHONE
+    make_project(region="qianwang", name="列表浏览器手机钱王")
+    page = browser.new_context(**PHONE).new_page()
+    sign_in(page, live_server, "t_lead")
+    page.goto(f"{live_server}/projects?q=列表浏览器手机")
+    page.wait_for_selector("[data-testid=region-filter]:not([disabled])")
+    page.locator("[data-testid=region-filter]").select_option(str(world["regions"]["qianwang"]))
+    page.wait_for_url(f"**region={world['regions']['qianwang']}")
+    page.wait_for_selector("[data-testid=project-list] .pitem-name:text-is('列表浏览器手机钱王')")
+    # A township lead's items name their township only (no county).
+    assert places(page) == ["锦城街道"]
+    page.wait_for_selector("[data-testid=region-filter]:not([disabled])")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(artifacts / "lists-lead-village-360.png"), full_page=True)

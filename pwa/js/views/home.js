@@ -42,6 +42,7 @@ function workLinks(user) {
     field ? null : h("a", { href: "/risks", "data-link": "", class: "btn", "data-testid": "home-risks" }, t("home.risks"), counts),
     h("a", { href: field ? "/rectifications?tab=mine" : "/rectifications", "data-link": "", class: "btn", "data-testid": "home-rects" },
       field ? t("home.myRects") : t("home.rects")),
+    h("a", { href: "/inspections", "data-link": "", class: "btn", "data-testid": "home-inspections" }, t("lists.inspections")),
     // The subsidies and the public platform (villagers' cases, comments on projects): not field work.
     field ? null : h("a", { href: "/subsidies", "data-link": "", class: "btn", "data-testid": "home-subsidies" }, t("home.subsidies")),
     field ? null : h("a", { href: "/comments", "data-link": "", class: "btn", "data-testid": "home-comments" }, t("home.comments")),

@@ -17,8 +17,8 @@ const PEOPLE_PAGE = 30;
 const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; };
 
 /** The links between the subsidy screens (the current one marked). */
-function tabs(user, here) {
-  const links = [["/subsidies", "subs.tabPeople"], ["/subsidies/policies", "pol.tab"],
+export function tabs(user, here) {
+  const links = [["/subsidies", "subs.tabPeople"], ["/subsidies/payments", "lists.payments"], ["/subsidies/policies", "pol.tab"],
     IMPORTERS.includes(user.role) ? ["/subsidies/import", "subs.tabImport"] : null,
     ["/subsidies/cases", "subs.tabCases"], ["/comments", "subs.tabComments"]].filter(Boolean);
   return h("nav", { class: "tabs", "aria-label": t("subs.title") }, links.map(([href, key]) =>
