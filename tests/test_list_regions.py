@@ -196,3 +196,13 @@ def test_naming_the_places_costs_the_same_for_any_page(app, world, login_as, row
         assert many == one
     else:
         assert many <= one + 2  # (their own per-page lookups are not this test's)
+
+
+def test_the_warning_counts_follow_the_region_filter(world, login_as, rows):
+    county = login_as("county")
+    everywhere = county.get("/api/v1/risks/summary").json["by_level"]
+    in_j = county.get(f"/api/v1/risks/summary?region_id={world['regions']['list_j']}").json["by_level"]
+    assert sum(in_j.values()) >= 1 and sum(in_j.values()) < sum(everywhere.values())
+    assert_error(login_as("lead").get(f"/api/v1/risks/summary?region_id={world['regions']['taihuyuan']}"),
+                 403, "out_of_scope")
+    assert_error(county.get("/api/v1/risks/summary?region_id=x"), 400, "validation_error", "query.region_id")

@@ -9,7 +9,7 @@ from ..core.tree import with_places
 from . import bp, engine, services
 from .models import RiskWarning
 from .rules import RULES
-from .schemas import DismissIn, RulePage, SummaryOut, WarningOut, WarningPage, WarningQuery
+from .schemas import DismissIn, RulePage, SummaryOut, SummaryQuery, WarningOut, WarningPage, WarningQuery
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415]
 STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
@@ -47,11 +47,13 @@ def list_warnings(query):
 
 @bp.get("/risks/summary")
 @require(*STAFF)
+@bp.input(SummaryQuery, location="query", arg_name="query")
 @bp.output(SummaryOut)
 @bp.doc(responses=ERRORS)
-def warning_summary():
-    """Open warnings by level and by rule."""
-    return services.summary(actor())
+def warning_summary(query):
+    """Open warnings by level and by rule (in the subtree of ``region_id`` when given; 403
+    ``out_of_scope`` outside the caller's region)."""
+    return services.summary(actor(), within=query.get("region_id"))
 
 
 @bp.get("/risks/<int:warning_id>")

@@ -67,6 +67,10 @@ class WarningQuery(PageQuery):
     project_id = Id()
 
 
+class SummaryQuery(Schema):
+    region_id = Id(metadata={"description": "only this region's subtree (in the caller's)"})
+
+
 WarningPage = Schema.from_dict({"items": List(Nested(WarningOut), required=True), **page_fields()},
                                name="WarningPage")
 RulePage = Schema.from_dict({"items": List(Nested(RuleOut), required=True)}, name="RuleList")

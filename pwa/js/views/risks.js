@@ -48,7 +48,7 @@ export async function renderList(ctx) {
   let summary = null, data;
   try {
     [summary, data] = await Promise.all([
-      api("/risks/summary").catch((err) => { if (err.status === 401) throw err; return null; }),
+      api("/risks/summary", { query: { region_id: region } }).catch((err) => { if (err.status === 401) throw err; return null; }),
       api("/risks", { query: { status, level, rule, region_id: region, page, per_page: PER_PAGE } }),
     ]);
   } catch (err) {
