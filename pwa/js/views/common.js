@@ -223,7 +223,10 @@ export function regionFilter(ctx, testid = "region-filter") {
           children.map((r) => h("option", { value: String(r.id) }, INDENT.repeat(down.length + 1) + r.name)));
         select.disabled = !down.length && !children.length;
       })
-      .catch(() => { select.disabled = false; }); // offline: the list says why; the choice stays as it is
+      .catch(() => { // offline or refused: the list says why; "all" stays one choice away
+        fill(select, h("option", { value: "" }, all), chosen ? h("option", { value: chosen, selected: true }, `#${chosen}`) : null);
+        select.disabled = false;
+      });
   }
   // Like the other filters, the select shows what it is by its first choice ("全部（临安区）").
   return h("div", { class: "region-filter" }, select);
