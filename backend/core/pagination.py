@@ -34,8 +34,11 @@ COUNT_LIMIT = 10_000
 class PageQuery(Schema):
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=20, validate=Range(min=1, max=100))
+    # The document names the cursor's alphabet (URL-safe base64) so clients and fuzzers send what a
+    # request line can carry; anything else is still answered 400 ``cursor_invalid`` by paginate().
     after = String(validate=Length(min=1, max=1000),
-                   metadata={"description": "the ``next`` of the previous page: page by key instead of number"})
+                   metadata={"description": "the ``next`` of the previous page: page by key instead of number",
+                             "pattern": "^[A-Za-z0-9_-]+$"})
 
 
 def page_fields():
