@@ -4,7 +4,7 @@
 // which this worker also replays on a Background Sync ("outbox"), with the page's own code.
 importScripts("/js/outbox-core.js");
 
-const VERSION = "v33";
+const VERSION = "v34";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
 // The shell's files besides its scripts; the scripts are found by reading the app (precacheModules).
@@ -59,7 +59,7 @@ const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^
   /^\/subsidies\/cases\/?$/, /^\/subsidies\/people\/\d+\/?$/, /^\/comments\/?$/, /^\/funds\/?$/, /^\/funds\/new\/?$/,
   /^\/funds\/\d+\/?$/, /^\/regions\/?$/, /^\/imports(\/[a-z_]+)?\/?$/,
   /^\/subsidies\/policies\/?$/, /^\/office(\/new|\/labels|\/projects\/\d+)?\/?$/,
-  /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/,
+  /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/, /^\/subsidies\/payments\/?$/, /^\/inspections\/?$/,
   /^\/overview(\/\d+(\/fund-flow)?)?\/?$/];
 
 self.addEventListener("install", (event) => {

@@ -541,6 +541,12 @@ ENDPOINTS = {
     "region_rename": Endpoint("PATCH", "/api/v1/regions/<int:region_id>",
                               lambda i: f"/api/v1/regions/{i['regions']['jincheng']}", 200, roles=("admin",),
                               body=lambda i: {"client_uuid": new_uuid(), "name": "锦城街道"}),
+    # The lists narrowed to 锦城街道 (?region_id=): a sibling's list may not be narrowed to it.
+    **{f"{key}_in_region": Endpoint("GET", rule, lambda i, rule=rule: f"{rule}?region_id={i['regions']['jincheng']}", 200)
+       for key, rule in (("projects", "/api/v1/projects"), ("risks", "/api/v1/risks"),
+                         ("rectifications", "/api/v1/rectifications"), ("inspections", "/api/v1/inspections"),
+                         ("beneficiaries", "/api/v1/subsidies/beneficiaries"),
+                         ("disbursements", "/api/v1/subsidies/disbursements"))},
 }
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.

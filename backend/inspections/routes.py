@@ -5,6 +5,7 @@ from ..core import idempotency
 from ..core.auth import actor, require
 from ..core.pagination import paginate
 from ..core.scoping import ensure_in_scope, get_scoped, scoped
+from ..core.tree import with_places
 from ..extensions import db
 from ..photos import services as photo_services
 from ..projects.models import Project
@@ -56,9 +57,10 @@ def create_inspection(data):
 @bp.output(InspectionPage)
 @bp.doc(responses=ERRORS)
 def list_inspections(query):
-    """Inspections in the caller's region, newest first; ``flagged`` keeps the suspicious ones."""
+    """Inspections in the caller's region (or the subtree of ``region_id`` in it; 403 ``out_of_scope``
+    outside it), newest first; ``flagged`` keeps the suspicious ones. Each names its township and county."""
     user = actor()
-    stmt = scoped(select(Inspection), Inspection, user)
+    stmt = scoped(select(Inspection), Inspection, user, within=query.get("region_id"))
     if query["mine"]:
         stmt = stmt.where(Inspection.inspector_id == user.id)
     if "project_id" in query:
@@ -66,7 +68,7 @@ def list_inspections(query):
     if query["flagged"]:
         stmt = stmt.where(or_(Inspection.off_site.is_(True), Inspection.reused_photo.is_(True)))
     page = paginate(stmt.order_by(Inspection.created_at.desc(), Inspection.id.desc()), query)
-    page["items"] = inspection_views(page["items"])
+    page["items"] = with_places(inspection_views(page["items"]), [i.region_id for i in page["items"]])
     return page
 
 

@@ -6,6 +6,7 @@ from marshmallow import ValidationError, validates_schema
 
 from ..core.fields import CleanString, ClientUUID, Id
 from ..core.pagination import PageQuery, page_fields
+from ..core.tree import Placed
 from .models import VERDICTS
 
 Lat = lambda **kw: Float(validate=Range(min=-90, max=90), allow_none=True, allow_nan=False, **kw)  # noqa: E731
@@ -86,7 +87,7 @@ class Person(Schema):
     display_name = String(required=True)
 
 
-class InspectionOut(Schema):
+class InspectionOut(Placed):
     id = Integer(required=True)
     client_uuid = String(required=True)
     project_id = Integer(required=True)
@@ -109,6 +110,7 @@ class InspectionOut(Schema):
 
 
 class InspectionQuery(PageQuery):
+    region_id = Id(metadata={"description": "only this region's subtree (in the caller's)"})
     project_id = Id()
     mine = Boolean(load_default=False)
     flagged = Boolean(load_default=False, metadata={"description": "only not-on-site or reused-photo"})

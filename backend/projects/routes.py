@@ -3,13 +3,16 @@ from math import cos, radians
 
 from apiflask import Schema
 from apiflask.fields import List, Nested
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from ..core import idempotency
 from ..core.auth import actor, require
 from ..core.geo import distance_m
+from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
+from ..core.tree import with_places
 from ..qrcodes import services as qrcodes
 from . import bp, lifecycle, services
 from .models import Project, Unit
@@ -75,15 +78,23 @@ def _brief(project, code):
 @bp.output(ProjectPage)
 @bp.doc(responses=ERRORS)
 def list_projects(query):
-    """Projects in the caller's subtree, filtered by region, stage or a search word."""
+    """Projects in the caller's subtree, filtered by region (its subtree; 403 ``out_of_scope`` outside
+    the caller's), stage or a search word (name, reference, contractor, or the village's or the
+    township's name). Each names its township and county."""
     stmt = scoped(select(Project), Project, actor(), within=query.get("region_id"))
     if "stage" in query:
         stmt = stmt.where(Project.stage == query["stage"])
     if query.get("q"):
         word = query["q"].strip()
-        stmt = stmt.where(or_(Project.name.contains(word, autoescape=True),
-                              Project.ref_no.contains(word, autoescape=True),
-                              Project.contractor.contains(word, autoescape=True)))
+        # A project sits in a village or a township (``scoped`` joined its region): one join to the
+        # parent names the village's township too.
+        parent = aliased(Region)
+        stmt = stmt.outerjoin(parent, Region.parent_id == parent.id).where(or_(
+            Project.name.contains(word, autoescape=True),
+            Project.ref_no.contains(word, autoescape=True),
+            Project.contractor.contains(word, autoescape=True),
+            and_(Region.level.in_(("township", "village")), Region.name.contains(word, autoescape=True)),
+            and_(Region.level == "village", parent.name.contains(word, autoescape=True))))
     if "near_lat" in query:
         # Nearest first on a flat approximation (exact enough to order sites within a county).
         lat, lng = query["near_lat"], query["near_lng"]
@@ -92,12 +103,12 @@ def list_projects(query):
                  + (Project.lng - lng) * (Project.lng - lng) * squeeze, Project.id]
     else:
         order = [Project.updated_at.desc(), Project.id.desc()]
-    page = paginate(stmt.order_by(*order), query)
+    page = paginate(stmt.order_by(*order).options(selectinload(Project.region)), query)
     codes = qrcodes.active_codes("project", [p.id for p in page["items"]])
     near = (query["near_lat"], query["near_lng"]) if "near_lat" in query else None
-    page["items"] = [{**_brief(p, codes.get(p.id)),
-                      "distance_m": round(distance_m(*near, p.lat, p.lng)) if near and p.lat is not None else None}
-                     for p in page["items"]]
+    page["items"] = with_places([{**_brief(p, codes.get(p.id)),
+                                  "distance_m": round(distance_m(*near, p.lat, p.lng)) if near and p.lat is not None else None}
+                                 for p in page["items"]], [p.region_id for p in page["items"]])
     return page
 
 

@@ -6,6 +6,7 @@ from marshmallow import ValidationError, validates_schema
 
 from ..core.fields import CleanString, ClientUUID, Id, Text
 from ..core.pagination import PageQuery, page_fields
+from ..core.tree import Placed
 from .services import FUNDING_LEVELS, STAGES
 
 MAX_MONEY = 9_999_999_999
@@ -117,7 +118,7 @@ class ProjectIn(Schema):
                                   "funding_sources")
 
 
-class ProjectBrief(Schema):
+class ProjectBrief(Placed):
     id = Integer(required=True)
     ref_no = String(required=True)
     name = String(required=True)
@@ -133,7 +134,8 @@ class ProjectBrief(Schema):
 class ProjectQuery(PageQuery):
     region_id = Id()
     stage = String(validate=OneOf(STAGES))
-    q = CleanString(validate=Length(max=60))
+    q = CleanString(validate=Length(max=60), metadata={
+        "description": "a word of the name, reference number, contractor, village or township"})
     near_lat = Float(validate=Range(min=-90, max=90), allow_nan=False,
                      metadata={"description": "with near_lng: nearest sites first"})
     near_lng = Float(validate=Range(min=-180, max=180), allow_nan=False)

@@ -6,6 +6,7 @@ from ..core.auth import actor, require
 from ..core.errors import ApiError, bad_field
 from ..core.pagination import paginate
 from ..core.scoping import ensure_in_scope, get_scoped, scoped
+from ..core.tree import with_places
 from ..extensions import db
 from ..inspections.models import Inspection
 from ..inspections.schemas import PhotoForm, PhotoOut
@@ -93,9 +94,11 @@ def open_rectification(data):
 @bp.output(RectificationPage)
 @bp.doc(responses=ERRORS)
 def list_rectifications(query):
-    """Rectifications in the caller's region: ``mine`` (responsible), ``overdue``, by status."""
+    """Rectifications in the caller's region (or the subtree of ``region_id`` in it; 403
+    ``out_of_scope`` outside it): ``mine`` (responsible), ``overdue``, by status; each names its
+    township and county."""
     user = actor()
-    stmt = scoped(select(Rectification), Rectification, user)
+    stmt = scoped(select(Rectification), Rectification, user, within=query.get("region_id"))
     if query["mine"]:
         stmt = stmt.where(Rectification.responsible_id == user.id)
     if query["status"] != "all":
@@ -106,7 +109,7 @@ def list_rectifications(query):
     if "project_id" in query:
         stmt = stmt.where(Rectification.project_id == query["project_id"])
     page = paginate(stmt.order_by(Rectification.due_on, Rectification.id), query)
-    page["items"] = views(page["items"], detail=False)
+    page["items"] = with_places(views(page["items"], detail=False), [r.region_id for r in page["items"]])
     return page
 
 

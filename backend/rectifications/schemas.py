@@ -5,6 +5,7 @@ from marshmallow import ValidationError, validates_schema
 
 from ..core.fields import ClientUUID, Id, Text
 from ..core.pagination import PageQuery, page_fields
+from ..core.tree import Placed
 from ..inspections.schemas import Lat, Lng, PhotoOut
 from ..risks.schemas import WarningOut
 from .models import STATES
@@ -75,7 +76,7 @@ class HistoryItem(Schema):
     reason = String(required=True, allow_none=True)
 
 
-class RectificationOut(Schema):
+class RectificationOut(Placed):
     id = Integer(required=True)
     version = Integer(required=True)
     status = String(required=True)
@@ -94,6 +95,7 @@ class RectificationOut(Schema):
 
 
 class RectificationQuery(PageQuery):
+    region_id = Id(metadata={"description": "only this region's subtree (in the caller's)"})
     status = String(load_default="all", validate=OneOf([*STATES, "all"]))
     mine = Boolean(load_default=False)
     overdue = Boolean(load_default=False)

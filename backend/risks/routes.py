@@ -5,10 +5,11 @@ from ..core import idempotency
 from ..core.auth import actor, require
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
+from ..core.tree import with_places
 from . import bp, engine, services
 from .models import RiskWarning
 from .rules import RULES
-from .schemas import DismissIn, RulePage, SummaryOut, WarningOut, WarningPage, WarningQuery
+from .schemas import DismissIn, RulePage, SummaryOut, SummaryQuery, WarningOut, WarningPage, WarningQuery
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415]
 STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
@@ -30,8 +31,9 @@ def list_rules():
 @bp.output(WarningPage)
 @bp.doc(responses=ERRORS)
 def list_warnings(query):
-    """Warnings in the caller's region, red first."""
-    stmt = scoped(select(RiskWarning), RiskWarning, actor())
+    """Warnings in the caller's region (or the subtree of ``region_id`` in it; 403 ``out_of_scope``
+    outside it), red first; each names its township and county."""
+    stmt = scoped(select(RiskWarning), RiskWarning, actor(), within=query.get("region_id"))
     if query["status"] != "all":
         stmt = stmt.where(RiskWarning.status == query["status"])
     for key, column in (("level", RiskWarning.level), ("rule", RiskWarning.rule_code),
@@ -39,17 +41,19 @@ def list_warnings(query):
         if key in query:
             stmt = stmt.where(column == query[key])
     page = paginate(services.order(stmt), query)
-    page["items"] = services.views(page["items"])
+    page["items"] = with_places(services.views(page["items"]), [w.region_id for w in page["items"]])
     return page
 
 
 @bp.get("/risks/summary")
 @require(*STAFF)
+@bp.input(SummaryQuery, location="query", arg_name="query")
 @bp.output(SummaryOut)
 @bp.doc(responses=ERRORS)
-def warning_summary():
-    """Open warnings by level and by rule."""
-    return services.summary(actor())
+def warning_summary(query):
+    """Open warnings by level and by rule (in the subtree of ``region_id`` when given; 403
+    ``out_of_scope`` outside the caller's region)."""
+    return services.summary(actor(), within=query.get("region_id"))
 
 
 @bp.get("/risks/<int:warning_id>")

@@ -4,6 +4,7 @@ from apiflask.validators import OneOf
 
 from ..core.fields import ClientUUID, Id, Text
 from ..core.pagination import PageQuery, page_fields
+from ..core.tree import Placed
 from .models import LEVELS, WARNING_STATES
 from .rules import RULES
 
@@ -35,7 +36,7 @@ class Ref(Schema):
     code = String(allow_none=True)
 
 
-class WarningOut(Schema):
+class WarningOut(Placed):
     id = Integer(required=True)
     rule = Nested(RuleOut(exclude=("thresholds",)), required=True)
     level = String(required=True)
@@ -59,10 +60,15 @@ class WarningOut(Schema):
 
 
 class WarningQuery(PageQuery):
+    region_id = Id(metadata={"description": "only this region's subtree (in the caller's)"})
     status = String(load_default="open", validate=OneOf([*WARNING_STATES, "all"]))
     level = String(validate=OneOf(LEVELS))
     rule = String(validate=RuleCode())
     project_id = Id()
+
+
+class SummaryQuery(Schema):
+    region_id = Id(metadata={"description": "only this region's subtree (in the caller's)"})
 
 
 WarningPage = Schema.from_dict({"items": List(Nested(WarningOut), required=True), **page_fields()},

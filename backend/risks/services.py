@@ -79,8 +79,9 @@ def order(stmt):
     return stmt.order_by(rank, RiskWarning.last_seen_at.desc(), RiskWarning.id.desc())
 
 
-def summary(actor):
-    stmt = scoped(select(RiskWarning.rule_code, func.count()), RiskWarning, actor).where(
+def summary(actor, within=None):
+    """Open warnings by level and by rule, in the actor's region (or region ``within`` in it)."""
+    stmt = scoped(select(RiskWarning.rule_code, func.count()), RiskWarning, actor, within=within).where(
         RiskWarning.status == "open").group_by(RiskWarning.rule_code)
     counts = dict(db.session.execute(stmt).all())
     by_level = {level: 0 for level in LEVELS}

@@ -9,6 +9,7 @@ from ..core.errors import ApiError
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import covers, get_scoped, scoped
+from ..core.tree import with_places
 from ..extensions import db
 from ..imports import tables
 from ..qrcodes import services as qrcodes
@@ -80,7 +81,8 @@ def list_beneficiaries(query):
             stmt = stmt.where(Beneficiary.name.contains(q, autoescape=True))
     page = paginate(stmt.order_by(Beneficiary.id), query)
     names = _region_names({b.region_id for b in page["items"]})
-    page["items"] = [services.person_view(b, names) for b in page["items"]]
+    page["items"] = with_places([services.person_view(b, names) for b in page["items"]],
+                                [b.region_id for b in page["items"]])
     return page
 
 
@@ -128,8 +130,8 @@ def list_disbursements(query):
     people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
         Beneficiary.id.in_({d.beneficiary_id for d in rows}))).scalars()} if rows else {}
     names = _region_names({b.region_id for b in people.values()})
-    page["items"] = [{**view, "person": services.person_view(people[d.beneficiary_id], names)}
-                     for d, view in zip(rows, services.payment_views(rows))]
+    page["items"] = with_places([{**view, "person": services.person_view(people[d.beneficiary_id], names)}
+                                 for d, view in zip(rows, services.payment_views(rows))], [d.region_id for d in rows])
     return page
 
 

@@ -4,6 +4,7 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 
 from ..core.fields import ClientUUID, CleanString, Id, Text
 from ..core.pagination import PageQuery, page_fields
+from ..core.tree import Placed
 from ..projects.schemas import MoneyField
 from .models import PAYMENT_STATES
 from .services import REVEAL_FIELDS
@@ -41,7 +42,7 @@ class PolicyQuery(Schema):
 PolicyList = Schema.from_dict({"items": List(Nested(PolicyOut), required=True)}, name="PolicyList")
 
 
-class PersonOut(Schema):
+class PersonOut(Placed):
     id = Integer(required=True)
     name = String(required=True)
     id_number = String(required=True)
@@ -107,7 +108,7 @@ class DisbursementQuery(PageQuery):
     status = String(validate=OneOf(PAYMENT_STATES))
 
 
-class DisbursementOut(SubsidyPaymentOut):
+class DisbursementOut(SubsidyPaymentOut, Placed):
     person = Nested(PersonOut, required=True)
 
 

@@ -38,6 +38,8 @@ const ROUTES = [
   [/^\/imports\/?$/, "./views/subsidies.js", "renderImport", true],
   [/^\/imports\/([a-z_]+)\/?$/, "./views/subsidies.js", "renderImport", true],
   [/^\/subsidies\/cases\/?$/, "./views/subsidies.js", "renderCases", true],
+  [/^\/subsidies\/payments\/?$/, "./views/lists.js", "renderPayments", true],
+  [/^\/inspections\/?$/, "./views/lists.js", "renderInspections", true],
   [/^\/subsidies\/people\/(\d+)\/?$/, "./views/subsidies.js", "renderPerson", true],
   [/^\/comments\/?$/, "./views/comments.js", "render", true],
   [/^\/users\/?$/, "./views/users.js", "renderUsers", true],

@@ -1,7 +1,9 @@
 // Pieces shared by the views: stage badge, labelled facts, full-page messages, risk level and
-// rectification badges, photo thumbnails with a large view, a bottom-sheet form, one write via the outbox.
+// rectification badges, photo thumbnails with a large view, a bottom-sheet form, one write via the outbox,
+// and what every list has: the region filter (?region=) and the township (and county) of each item.
+import { api } from "../api.js";
 import { checkCode } from "../codes.js";
-import { h } from "../dom.js";
+import { fill, h } from "../dom.js";
 import { apiLang, formatDate, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 
@@ -174,3 +176,70 @@ export function codeForm(ctx, { className = "dock", before = null } = {}) {
   form.focusInput = () => codeInput.focus();
   return form;
 }
+
+// ---- lists: the region filter and where each item lies ----------------------------------------------
+
+/** The region chosen in the address (?region=id; the cockpit's links say ?region_id=), or "": what a
+ * list sends as ``region_id``. */
+export function regionParam(ctx) {
+  const id = ctx.query.get("region") || ctx.query.get("region_id") || "";
+  return /^[1-9]\d{0,9}$/.test(id) ? id : "";
+}
+
+/** This screen's address with ?region= set (or dropped), back on the first page. */
+function withRegion(id) {
+  const qs = new URLSearchParams(location.search);
+  if (id) qs.set("region", id); else qs.delete("region");
+  qs.delete("region_id");
+  qs.delete("page");
+  return location.pathname + (qs.toString() ? "?" + qs : "");
+}
+
+const INDENT = "\u00a0\u00a0";
+
+/**
+ * A list's region filter, one level at a time: the user's whole region, the way down to the region
+ * chosen (?region=), and the regions one level below it. Choosing one is a new address (shareable;
+ * the browser's back button goes back to the previous choice). The select is drawn at once and
+ * filled when the regions arrive, so the list never waits for it.
+ */
+export function regionFilter(ctx, testid = "region-filter") {
+  const me = ctx.session.user;
+  const chosen = regionParam(ctx);
+  const all = t("lists.regionAll", { region: (me.region && me.region.name) || "" });
+  const select = h("select", { id: testid, name: "region", "aria-label": t("lists.region"), "data-testid": testid, disabled: true },
+    h("option", { value: chosen }, chosen ? t("app.loading") : all));
+  select.addEventListener("change", () => ctx.navigate(withRegion(select.value)));
+  const at = chosen || (me.region && String(me.region.id));
+  if (at) {
+    Promise.all([chosen ? api(`/regions/${chosen}`) : null, api("/regions", { query: { parent_id: at, per_page: 100 } })])
+      .then(([here, below]) => {
+        const chain = here ? [...here.ancestors, here] : [];
+        const own = chain.findIndex((r) => me.region && r.id === me.region.id);
+        const down = chain.slice(own + 1); // below the user's own region (that one is "all")
+        const children = (below && below.items) || [];
+        fill(select, h("option", { value: "" }, all),
+          down.map((r, i) => h("option", { value: String(r.id), selected: String(r.id) === chosen }, INDENT.repeat(i + 1) + r.name)),
+          children.map((r) => h("option", { value: String(r.id) }, INDENT.repeat(down.length + 1) + r.name)));
+        select.disabled = !down.length && !children.length;
+      })
+      .catch(() => { // offline or refused: the list says why; "all" stays one choice away
+        fill(select, h("option", { value: "" }, all), chosen ? h("option", { value: chosen, selected: true }, `#${chosen}`) : null);
+        select.disabled = false;
+      });
+  }
+  // Like the other filters, the select shows what it is by its first choice ("全部（临安区）").
+  return h("div", { class: "region-filter" }, select);
+}
+
+/** Where a list item lies: its township, and its county for city and province users ("" when above). */
+export function placeText(item, user) {
+  const wide = user && user.region && ["province", "city"].includes(user.region.level);
+  return [wide && item.county ? item.county.name : null, item.township ? item.township.name : null]
+    .filter(Boolean).join(" · ");
+}
+
+export const placeTag = (item, user) => {
+  const text = placeText(item, user);
+  return text ? h("span", { class: "place", "data-testid": "item-place" }, text) : null;
+};

@@ -1,12 +1,13 @@
 // Home after sign-in. Inspectors get the field home: my open tasks (overdue first), nearby projects
 // (by the phone's position, when allowed) and the projects recently opened on this phone (kept
-// offline). Leads and supervisors get their region's project list (search, stage filter, pages);
+// offline). Leads and supervisors get their region's project list (search — also by a township's or
+// village's name —, stage and region filters, pages; each project names its township);
 // /projects shows that list to everyone. A dock at the bottom: the 扫码 button and the code box.
 import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { STAGES, formatDate, formatMoney, t } from "../i18n.js";
 import { know, recent } from "../recent.js";
-import { codeForm, formatDistance, stageBadge } from "./common.js";
+import { codeForm, formatDistance, placeTag, regionFilter, regionParam, stageBadge } from "./common.js";
 
 const PER_PAGE = 10;
 
@@ -41,6 +42,7 @@ function workLinks(user) {
     field ? null : h("a", { href: "/risks", "data-link": "", class: "btn", "data-testid": "home-risks" }, t("home.risks"), counts),
     h("a", { href: field ? "/rectifications?tab=mine" : "/rectifications", "data-link": "", class: "btn", "data-testid": "home-rects" },
       field ? t("home.myRects") : t("home.rects")),
+    h("a", { href: "/inspections", "data-link": "", class: "btn", "data-testid": "home-inspections" }, t("lists.inspections")),
     // The subsidies and the public platform (villagers' cases, comments on projects): not field work.
     field ? null : h("a", { href: "/subsidies", "data-link": "", class: "btn", "data-testid": "home-subsidies" }, t("home.subsidies")),
     field ? null : h("a", { href: "/comments", "data-link": "", class: "btn", "data-testid": "home-comments" }, t("home.comments")),
@@ -210,11 +212,13 @@ async function listHome(ctx, base) {
   const q = ctx.query.get("q") || "";
   const stage = STAGES.includes(ctx.query.get("stage")) ? ctx.query.get("stage") : "";
   const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const region = regionParam(ctx);
 
   const listUrl = (p) => {
     const qs = new URLSearchParams();
     if (q) qs.set("q", q);
     if (stage) qs.set("stage", stage);
+    if (region) qs.set("region", region);
     if (p > 1) qs.set("page", p);
     return base + (qs.toString() ? "?" + qs : "");
   };
@@ -229,17 +233,18 @@ async function listHome(ctx, base) {
     const qs = new URLSearchParams();
     if (qInput.value.trim()) qs.set("q", qInput.value.trim());
     if (stageSelect.value) qs.set("stage", stageSelect.value);
+    if (region) qs.set("region", region);
     ctx.navigate(base + (qs.toString() ? "?" + qs : ""), { replace: true });
   } },
     h("label", { for: "q", class: "sr-only" }, t("home.search")),
     h("div", { class: "row" }, qInput, h("button", { type: "submit", class: "btn" }, t("home.find"))),
-    stageSelect);
+    h("div", { class: "filters" }, stageSelect, regionFilter(ctx)));
   stageSelect.addEventListener("change", () => search.requestSubmit());
 
   // The list.
   let list;
   try {
-    const data = await api("/projects", { query: { page, per_page: PER_PAGE, q, stage } });
+    const data = await api("/projects", { query: { page, per_page: PER_PAGE, q, stage, region_id: region } });
     const pages = Math.max(1, Math.ceil(data.total / data.per_page));
     know(data.items);
     list = h("div", {},
@@ -250,7 +255,8 @@ async function listHome(ctx, base) {
             h("span", { class: "pitem-name" }, p.name),
             h("span", { class: "pitem-meta" }, stageBadge(p.stage),
               h("span", {}, formatMoney(p.budget)),
-              h("span", {}, p.region && p.region.name)),
+              placeTag(p, user),
+              p.region && (!p.township || p.region.id !== p.township.id) ? h("span", {}, p.region.name) : null),
             h("span", { class: "pitem-ref muted" }, p.ref_no)))))
         : h("p", { class: "empty" }, t("home.empty")),
       pages > 1 && h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },

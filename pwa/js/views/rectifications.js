@@ -1,4 +1,5 @@
-// /rectifications: tabs 待我整改 (an inspector's own) / 待审核 / 逾期 / 全部. /rectifications/<id>: the
+// /rectifications: tabs 待我整改 (an inspector's own) / 待审核 / 逾期 / 全部, a region filter (?region=),
+// each naming its township (and county). /rectifications/<id>: the
 // requirement, the original finding (整改前: the warning's evidence or the source inspection with
 // its photos) beside the submitted evidence (整改后: text + photos), the history, and only the
 // actions this user may take: the responsible inspector submits evidence (text, photos shrunk on
@@ -9,7 +10,8 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
-import { errorBox, errorPage, fact, levelBadge, local, photoGrid, rectBadge, sendWrite, sheet, showError } from "./common.js";
+import { errorBox, errorPage, fact, levelBadge, local, photoGrid, placeTag, rectBadge, regionFilter, regionParam, sendWrite, sheet,
+  showError } from "./common.js";
 import { photoPicker } from "./photo-picker.js";
 import * as stored from "../drafts.js";
 import { SUPERVISORS, evidenceList } from "./risks.js";
@@ -40,7 +42,8 @@ function tabsFor(role) {
   return ["overdue", "submitted", "all"];
 }
 
-export function rectRow(r) {
+/** One rectification as a list row; ``placeFor``: the user to name its place for. */
+export function rectRow(r, placeFor = null) {
   return h("li", {},
     h("a", { href: `/rectifications/${r.id}`, "data-link": "", class: r.overdue ? "ritem rect overdue" : "ritem rect",
       "data-testid": "rect-row", "data-rect-id": r.id, "data-status": r.status, "data-overdue": r.overdue ? "true" : "false" },
@@ -48,6 +51,7 @@ export function rectRow(r) {
       h("span", { class: "ritem-rule" }, r.project ? r.project.name : "")),
     h("span", { class: "ritem-why clamp" }, r.requirement),
     h("span", { class: "ritem-meta small" },
+      placeFor ? placeTag(r, placeFor) : null,
       h("span", {}, who(r.responsible)),
       h("span", { class: r.overdue ? "due bad" : "due" }, t("rects.due", { date: formatDate(r.due_on) })),
       r.overdue ? h("span", { class: "flag", "data-testid": "rect-overdue" }, t("rects.overdue")) : null,
@@ -60,10 +64,11 @@ export async function renderList(ctx) {
   const tabs = tabsFor(user.role);
   const tab = tabs.includes(ctx.query.get("tab")) ? ctx.query.get("tab") : tabs[0];
   const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
-  const url = (tb, p = 1) => `/rectifications?tab=${tb}` + (p > 1 ? `&page=${p}` : "");
+  const region = regionParam(ctx);
+  const url = (tb, p = 1) => `/rectifications?tab=${tb}` + (region ? `&region=${region}` : "") + (p > 1 ? `&page=${p}` : "");
   let data;
   try {
-    data = await api("/rectifications", { query: { ...TAB_QUERY[tab], page, per_page: PER_PAGE } });
+    data = await api("/rectifications", { query: { ...TAB_QUERY[tab], region_id: region, page, per_page: PER_PAGE } });
   } catch (err) {
     if (err.status === 401) { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; }
     return errorPage(err, ctx);
@@ -75,8 +80,9 @@ export async function renderList(ctx) {
     h("nav", { class: "tabs", "aria-label": t("rects.tabs"), "data-testid": "rect-tabs" }, tabs.map((tb) =>
       h("a", { href: url(tb), "data-link": "", class: "tab", "aria-current": tb === tab ? "page" : null, "data-testid": `tab-${tb}` },
         t(`rects.tab.${tb}`)))),
+    h("div", { class: "filters" }, regionFilter(ctx)),
     h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: data.total || 0 })),
-    items.length ? h("ul", { class: "rlist", "data-testid": "rect-list" }, items.map(rectRow))
+    items.length ? h("ul", { class: "rlist", "data-testid": "rect-list" }, items.map((r) => rectRow(r, user)))
       : h("p", { class: "empty", "data-testid": "rect-empty" }, t("rects.empty")),
     pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
       page > 1 ? h("a", { href: url(tab, page - 1), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),

@@ -1,5 +1,5 @@
 // /risks: the open risk warnings of the user's region, red first, with 红/橙/黄 chips (counts from
-// /risks/summary) and a rule filter. /risks/<id>: the plain explanation, the evidence as a labelled
+// /risks/summary), a rule filter and a region filter (?region=); each names its township (and county). /risks/<id>: the plain explanation, the evidence as a labelled
 // list, the project, and what the user may do: a township lead orders a rectification (requirement,
 // responsible inspector, due date); a county/city/province supervisor dismisses a false alarm with a
 // written reason. Both writes go through the outbox.
@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
-import { errorPage, fact, levelBadge, local, sendWrite, sheet } from "./common.js";
+import { errorPage, fact, levelBadge, local, placeTag, placeText, regionFilter, regionParam, sendWrite, sheet } from "./common.js";
 
 export const LEVELS = ["red", "orange", "yellow"];
 const STATUSES = ["open", "resolved", "dismissed", "all"];
@@ -17,8 +17,8 @@ const PER_PAGE = 20;
 const projectHref = (p) => (p.code ? `/q/${encodeURIComponent(p.code)}` : `/p/${p.id}`);
 const ruleName = (rule) => local(rule, "name");
 
-/** One warning as a list row (also used on the project page). */
-export function riskRow(w, { showProject = true } = {}) {
+/** One warning as a list row (also used on the project page); ``placeFor``: the user to name its place for. */
+export function riskRow(w, { showProject = true, placeFor = null } = {}) {
   return h("li", {},
     h("a", { href: `/risks/${w.id}`, "data-link": "", class: "ritem", "data-level": w.level, "data-status": w.status,
       "data-testid": "risk-row", "data-risk-id": w.id },
@@ -28,7 +28,8 @@ export function riskRow(w, { showProject = true } = {}) {
       w.rectification_id ? h("span", { class: "flag warn" }, t("risks.rectOpen")) : null),
     showProject ? h("span", { class: "ritem-project" }, w.project ? w.project.name : (w.region && w.region.name) || t("risks.noProject")) : null,
     h("span", { class: "ritem-why" }, local(w, "explanation")),
-    h("span", { class: "muted small" }, t("risks.firstSeen", { date: formatDate(w.first_seen_at) }))));
+    h("span", { class: "muted small" }, placeFor && placeText(w, placeFor) ? [placeTag(w, placeFor), " · "] : null,
+      t("risks.firstSeen", { date: formatDate(w.first_seen_at) }))));
 }
 
 export async function renderList(ctx) {
@@ -37,8 +38,9 @@ export async function renderList(ctx) {
   const rule = ctx.query.get("rule") || "";
   const status = STATUSES.includes(ctx.query.get("status")) ? ctx.query.get("status") : "open";
   const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const region = regionParam(ctx);
   const url = (over) => {
-    const next = { level, rule, status: status === "open" ? "" : status, page: "", ...over };
+    const next = { level, rule, status: status === "open" ? "" : status, region, page: "", ...over };
     const qs = new URLSearchParams(Object.entries(next).filter(([, v]) => v !== "" && v != null));
     return "/risks" + (qs.toString() ? "?" + qs : "");
   };
@@ -46,8 +48,8 @@ export async function renderList(ctx) {
   let summary = null, data;
   try {
     [summary, data] = await Promise.all([
-      api("/risks/summary").catch((err) => { if (err.status === 401) throw err; return null; }),
-      api("/risks", { query: { status, level, rule, page, per_page: PER_PAGE } }),
+      api("/risks/summary", { query: { region_id: region } }).catch((err) => { if (err.status === 401) throw err; return null; }),
+      api("/risks", { query: { status, level, rule, region_id: region, page, per_page: PER_PAGE } }),
     ]);
   } catch (err) {
     if (err.status === 401) { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; }
@@ -77,9 +79,9 @@ export async function renderList(ctx) {
   return h("div", { class: "risks" },
     h("h1", { tabindex: "-1" }, t("risks.title")),
     chips,
-    h("div", { class: "filters" }, ruleSelect, statusSelect),
+    h("div", { class: "filters" }, ruleSelect, statusSelect, regionFilter(ctx)),
     h("p", { class: "muted small", "aria-live": "polite" }, t("risks.total", { total: data.total || 0 })),
-    items.length ? h("ul", { class: "rlist", "data-testid": "risk-list" }, items.map((w) => riskRow(w)))
+    items.length ? h("ul", { class: "rlist", "data-testid": "risk-list" }, items.map((w) => riskRow(w, { placeFor: ctx.session.user })))
       : h("p", { class: "empty", "data-testid": "risk-empty" }, t("risks.empty")),
     pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
       page > 1 ? h("a", { href: url({ page: page - 1 }), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),

@@ -1,4 +1,4 @@
-// Staff side of the subsidies: /subsidies (search beneficiaries, masked; the village code for the
+// Staff side of the subsidies: /subsidies (search beneficiaries, masked, by region (?region=) too; the village code for the
 // notice board), /subsidies/people/<id> (payments, cases, and 查看完整 with a reason for the roles that
 // may), /subsidies/policies (the policy list; which policies exclude each other, set here), /subsidies/import
 // (a clerk's file, all or nothing, with the per-row report), /subsidies/cases (villagers' 没收到 cases to answer).
@@ -7,7 +7,7 @@ import { prettyCode } from "../codes.js";
 import { fill, h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
-import { errorBox, errorPage, fact, sendWrite, sheet, showError } from "./common.js";
+import { errorBox, errorPage, fact, placeText, regionFilter, regionParam, sendWrite, sheet, showError } from "./common.js";
 
 export const IMPORTERS = ["admin", "county", "township_lead"];
 export const ANSWERERS = ["admin", "county", "township_lead"];
@@ -17,8 +17,8 @@ const PEOPLE_PAGE = 30;
 const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; };
 
 /** The links between the subsidy screens (the current one marked). */
-function tabs(user, here) {
-  const links = [["/subsidies", "subs.tabPeople"], ["/subsidies/policies", "pol.tab"],
+export function tabs(user, here) {
+  const links = [["/subsidies", "subs.tabPeople"], ["/subsidies/payments", "lists.payments"], ["/subsidies/policies", "pol.tab"],
     IMPORTERS.includes(user.role) ? ["/subsidies/import", "subs.tabImport"] : null,
     ["/subsidies/cases", "subs.tabCases"], ["/comments", "subs.tabComments"]].filter(Boolean);
   return h("nav", { class: "tabs", "aria-label": t("subs.title") }, links.map(([href, key]) =>
@@ -31,9 +31,10 @@ export async function renderHome(ctx) {
   const { user } = ctx.session;
   ctx.setTitle(t("subs.title"));
   const q = ctx.query.get("q") || "";
+  const region = regionParam(ctx);
   let data;
   try {
-    data = await api("/subsidies/beneficiaries", { query: { q, per_page: PEOPLE_PAGE } });
+    data = await api("/subsidies/beneficiaries", { query: { q, region_id: region, per_page: PEOPLE_PAGE } });
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
@@ -42,7 +43,8 @@ export async function renderHome(ctx) {
   const items = data.items || [];
   const personItem = (b) => h("li", {},
     h("a", { href: `/subsidies/people/${b.id}`, "data-link": "", class: "pitem", "data-testid": "person" },
-      h("span", { class: "pitem-name" }, b.name, h("span", { class: "muted" }, ` · ${b.village}`)),
+      h("span", { class: "pitem-name" }, b.name, h("span", { class: "muted", "data-testid": "item-place" },
+        ` · ${[placeText(b, user), b.village].filter(Boolean).join(" · ")}`)),
       h("span", { class: "pitem-meta mono" }, h("span", {}, b.id_number), b.bank_card ? h("span", {}, b.bank_card) : null)));
   const list = h("ul", { class: "plist", "data-testid": "people" }, items.map(personItem));
   // A township has thousands of people: a page at a time, the next one on request.
@@ -51,7 +53,7 @@ export async function renderHome(ctx) {
     hidden: items.length >= (data.total || 0), onclick: async () => {
       more.disabled = true;
       try {
-        const next = await api("/subsidies/beneficiaries", { query: { q, per_page: PEOPLE_PAGE, page: page + 1 } });
+        const next = await api("/subsidies/beneficiaries", { query: { q, region_id: region, per_page: PEOPLE_PAGE, page: page + 1 } });
         page += 1;
         list.append(...(next.items || []).map(personItem));
         more.hidden = list.children.length >= (next.total || 0) || !(next.items || []).length;
@@ -67,11 +69,14 @@ export async function renderHome(ctx) {
     IMPORTERS.includes(user.role) ? villageCodeSection(user) : null,
     h("form", { class: "search", role: "search", onsubmit: (event) => {
       event.preventDefault();
-      const v = input.value.trim();
-      ctx.navigate("/subsidies" + (v ? "?q=" + encodeURIComponent(v) : ""), { replace: true });
+      const qs = new URLSearchParams();
+      if (input.value.trim()) qs.set("q", input.value.trim());
+      if (region) qs.set("region", region);
+      ctx.navigate("/subsidies" + (qs.toString() ? "?" + qs : ""), { replace: true });
     } },
     h("label", { for: "bq", class: "sr-only" }, t("subs.search")),
-    h("div", { class: "row" }, input, h("button", { type: "submit", class: "btn" }, t("home.find")))),
+    h("div", { class: "row" }, input, h("button", { type: "submit", class: "btn" }, t("home.find"))),
+    h("div", { class: "filters" }, regionFilter(ctx))),
     h("p", { class: "muted small", "aria-live": "polite" }, t("subs.total", { total: data.total || 0 })),
     items.length ? [list, more] : h("p", { class: "empty", "data-testid": "people-empty" }, t("subs.empty")));
 }
