@@ -8,7 +8,7 @@ import { prettyCode } from "../codes.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
-import { errorBox, errorPage, fact, sheet, showError } from "./common.js";
+import { errorBox, errorPage, fact, pagesOf, sheet, showError, totalOf } from "./common.js";
 
 export const WRITERS = ["admin", "county", "township_lead"];
 export const READERS = ["admin", "province", "city", "county", "township_lead"];
@@ -55,7 +55,7 @@ function optionText(name, v) {
 
 function pager(ctx, base, data) {
   const page = data.page || 1;
-  const pages = Math.max(1, Math.ceil((data.total || 0) / (data.per_page || PER_PAGE)));
+  const pages = pagesOf(data, PER_PAGE);
   if (pages <= 1) return null;
   const url = (n) => { const qs = new URLSearchParams(ctx.query); qs.set("page", String(n)); return `${base}?${qs}`; };
   return h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
@@ -85,7 +85,7 @@ async function registerPage(ctx, { base, path, title, filters, head, row, addKey
       h("a", { href: `/api/v1/regions/${user.region ? user.region.id : ""}/labels?kind=${base === "/contracts" ? "contract" : "asset"}`,
         class: "btn", target: "_blank", rel: "noopener", hidden: base === "/resources", "data-testid": "reg-labels" }, t("assets.labels"))),
     searchForm(ctx, base, filters),
-    h("p", { class: "muted", "aria-live": "polite", "data-testid": "reg-total" }, t("assets.total", { total: data.total || 0 })),
+    h("p", { class: "muted", "aria-live": "polite", "data-testid": "reg-total" }, t("assets.total", { total: totalOf(data) })),
     data.items.length
       ? h("ul", { class: "user-list reg-list", "data-testid": "reg-list" },
         h("li", { class: "user user-head", "aria-hidden": "true" }, head.map((k) => h("span", {}, t(k)))),

@@ -243,3 +243,15 @@ export const placeTag = (item, user) => {
   const text = placeText(item, user);
   return text ? h("span", { class: "place", "data-testid": "item-place" }, text) : null;
 };
+
+/** How many pages a list has as far as the server counted. It stops counting at 1,000 rows
+ * (``total_capped``); then there is one more page for as long as the list goes on. */
+export function pagesOf(data, perPage) {
+  const counted = Math.max(1, Math.ceil((data.total || 0) / (data.per_page || perPage)));
+  return data.total_capped && data.next ? Math.max(counted, (data.page || 1) + 1) : counted;
+}
+
+/** A list's total as shown: "1000+" when the server stopped counting. */
+export function totalOf(data) {
+  return data.total_capped ? `${data.total}+` : data.total || 0;
+}

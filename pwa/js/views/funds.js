@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
-import { errorBox, errorPage, fact, levelBadge, local, sendWrite, sheet, showError } from "./common.js";
+import { errorBox, errorPage, fact, levelBadge, local, pagesOf, sendWrite, sheet, showError, totalOf } from "./common.js";
 
 export const WRITERS = ["admin", "county", "township_lead"];
 const CATEGORIES = ["general_transfer", "special_transfer", "own"];
@@ -75,7 +75,7 @@ export async function renderList(ctx) {
   h("div", { class: "row" }, q, h("button", { type: "submit", class: "btn", "data-testid": "fund-find" }, t("home.find"))),
   h("div", { class: "filters ffilters" }, selects));
   for (const s of selects) s.addEventListener("change", () => form.requestSubmit());
-  const pages = Math.max(1, Math.ceil((data.total || 0) / PER_PAGE));
+  const pages = pagesOf(data, PER_PAGE);
   const items = data.items || [];
   return h("div", { class: "funds-page wide" },
     h("div", { class: "fhead" },
@@ -83,7 +83,7 @@ export async function renderList(ctx) {
       WRITERS.includes(user.role) ? h("a", { href: "/funds/new", "data-link": "", class: "btn btn-primary", "data-testid": "fund-new" }, t("funds.new")) : null),
     h("p", { class: "muted small" }, t("funds.intro")),
     form,
-    h("p", { class: "muted small", "aria-live": "polite", "data-testid": "fund-total" }, t("funds.total", { total: data.total || 0 })),
+    h("p", { class: "muted small", "aria-live": "polite", "data-testid": "fund-total" }, t("funds.total", { total: totalOf(data) })),
     items.length ? h("ul", { class: "plist fgrid", "data-testid": "fund-list" }, items.map(fundItem))
       : h("p", { class: "empty", "data-testid": "fund-empty" }, t("funds.empty")),
     pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },

@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { STAGES, formatDate, formatMoney, t } from "../i18n.js";
 import { know, recent } from "../recent.js";
-import { codeForm, formatDistance, placeTag, regionFilter, regionParam, stageBadge } from "./common.js";
+import { codeForm, formatDistance, pagesOf, placeTag, regionFilter, regionParam, stageBadge, totalOf } from "./common.js";
 
 const PER_PAGE = 10;
 
@@ -245,10 +245,10 @@ async function listHome(ctx, base) {
   let list;
   try {
     const data = await api("/projects", { query: { page, per_page: PER_PAGE, q, stage, region_id: region } });
-    const pages = Math.max(1, Math.ceil(data.total / data.per_page));
+    const pages = pagesOf(data, PER_PAGE);
     know(data.items);
     list = h("div", {},
-      h("p", { class: "muted", "aria-live": "polite" }, t("home.total", { total: data.total })),
+      h("p", { class: "muted", "aria-live": "polite" }, t("home.total", { total: totalOf(data) })),
       data.items.length
         ? h("ul", { class: "plist", "data-testid": "project-list" }, data.items.map((p) => h("li", {},
           h("a", { href: projectHref(p), "data-link": "", class: "pitem" },

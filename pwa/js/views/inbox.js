@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
-import { errorPage, local } from "./common.js";
+import { errorPage, local, pagesOf } from "./common.js";
 
 const PER_PAGE = 30;
 const time = (iso) => {
@@ -36,7 +36,7 @@ export async function render(ctx) {
   }
   const items = data.items || [];
   const unread = items.filter((n) => !n.read_at).length;
-  const pages = Math.max(1, Math.ceil((data.total || 0) / (data.per_page || PER_PAGE)));
+  const pages = pagesOf(data, PER_PAGE);
   const open = async (n, event) => {
     event.preventDefault();
     if (!n.read_at) { n.read_at = new Date().toISOString(); await markRead(n.id).catch(() => {}); ctx.refreshInbox && ctx.refreshInbox(-1); }

@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
-import { errorPage, formatDistance, local, placeTag, regionFilter, regionParam } from "./common.js";
+import { errorPage, formatDistance, local, pagesOf, placeTag, regionFilter, regionParam, totalOf } from "./common.js";
 import { tabs } from "./subsidies.js";
 
 const PER_PAGE = 20;
@@ -21,7 +21,7 @@ function addressWith(over) {
 }
 
 function pager(data, page) {
-  const pages = Math.max(1, Math.ceil((data.total || 0) / (data.per_page || PER_PAGE)));
+  const pages = pagesOf(data, PER_PAGE);
   return pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
     page > 1 ? h("a", { href: addressWith({ page: page - 1 > 1 ? page - 1 : "" }), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
     h("span", { class: "muted" }, t("home.page", { page, pages })),
@@ -52,7 +52,7 @@ export async function renderInspections(ctx) {
   return h("div", { class: "rects" },
     h("h1", { tabindex: "-1" }, t("lists.inspections")),
     h("div", { class: "filters" }, which, regionFilter(ctx)),
-    h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: data.total || 0 })),
+    h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: totalOf(data) })),
     items.length ? h("ul", { class: "rlist", "data-testid": "inspection-list" }, items.map((x) => h("li", {},
       h("a", { href: `/p/${x.project_id}`, "data-link": "", class: "ritem", "data-testid": "inspection-row" },
         h("span", { class: "ritem-head" },
@@ -94,7 +94,7 @@ export async function renderPayments(ctx) {
     h("h1", { tabindex: "-1" }, t("lists.payments")),
     tabs(user, "/subsidies/payments"),
     h("div", { class: "filters" }, statusSelect, regionFilter(ctx)),
-    h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: data.total || 0 })),
+    h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: totalOf(data) })),
     items.length ? h("ul", { class: "plist", "data-testid": "payment-list" }, items.map((d) => h("li", {},
       h("a", { href: `/subsidies/people/${d.person.id}`, "data-link": "", class: "pitem", "data-testid": "payment-row", "data-status": d.status },
         h("span", { class: "pitem-name" }, d.person.name, h("span", { class: "muted" }, ` · ${d.policy} · ${d.period}`)),

@@ -10,8 +10,8 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
-import { errorBox, errorPage, fact, levelBadge, local, photoGrid, placeTag, rectBadge, regionFilter, regionParam, sendWrite, sheet,
-  showError } from "./common.js";
+import { errorBox, errorPage, fact, levelBadge, local, pagesOf, photoGrid, placeTag, rectBadge, regionFilter,
+  regionParam, sendWrite, sheet, showError, totalOf } from "./common.js";
 import { photoPicker } from "./photo-picker.js";
 import * as stored from "../drafts.js";
 import { SUPERVISORS, evidenceList } from "./risks.js";
@@ -74,14 +74,14 @@ export async function renderList(ctx) {
     return errorPage(err, ctx);
   }
   const items = data.items || [];
-  const pages = Math.max(1, Math.ceil((data.total || 0) / (data.per_page || PER_PAGE)));
+  const pages = pagesOf(data, PER_PAGE);
   return h("div", { class: "rects" },
     h("h1", { tabindex: "-1" }, t("rects.title")),
     h("nav", { class: "tabs", "aria-label": t("rects.tabs"), "data-testid": "rect-tabs" }, tabs.map((tb) =>
       h("a", { href: url(tb), "data-link": "", class: "tab", "aria-current": tb === tab ? "page" : null, "data-testid": `tab-${tb}` },
         t(`rects.tab.${tb}`)))),
     h("div", { class: "filters" }, regionFilter(ctx)),
-    h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: data.total || 0 })),
+    h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: totalOf(data) })),
     items.length ? h("ul", { class: "rlist", "data-testid": "rect-list" }, items.map((r) => rectRow(r, user)))
       : h("p", { class: "empty", "data-testid": "rect-empty" }, t("rects.empty")),
     pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },

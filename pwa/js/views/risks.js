@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
-import { errorPage, fact, levelBadge, local, placeTag, placeText, regionFilter, regionParam, sendWrite, sheet } from "./common.js";
+import { errorPage, fact, levelBadge, local, pagesOf, placeTag, placeText, regionFilter, regionParam, sendWrite, sheet, totalOf } from "./common.js";
 
 export const LEVELS = ["red", "orange", "yellow"];
 const STATUSES = ["open", "resolved", "dismissed", "all"];
@@ -75,12 +75,12 @@ export async function renderList(ctx) {
   STATUSES.map((s) => h("option", { value: s, selected: s === status }, s === "all" ? t("risks.statusAll") : t(`riskStatus.${s}`))));
 
   const items = data.items || [];
-  const pages = Math.max(1, Math.ceil((data.total || 0) / (data.per_page || PER_PAGE)));
+  const pages = pagesOf(data, PER_PAGE);
   return h("div", { class: "risks" },
     h("h1", { tabindex: "-1" }, t("risks.title")),
     chips,
     h("div", { class: "filters" }, ruleSelect, statusSelect, regionFilter(ctx)),
-    h("p", { class: "muted small", "aria-live": "polite" }, t("risks.total", { total: data.total || 0 })),
+    h("p", { class: "muted small", "aria-live": "polite" }, t("risks.total", { total: totalOf(data) })),
     items.length ? h("ul", { class: "rlist", "data-testid": "risk-list" }, items.map((w) => riskRow(w, { placeFor: ctx.session.user })))
       : h("p", { class: "empty", "data-testid": "risk-empty" }, t("risks.empty")),
     pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },

@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { errorBox, errorPage, sheet, showError } from "./common.js";
+import { errorBox, errorPage, pagesOf, sheet, showError, totalOf } from "./common.js";
 
 export const MANAGERS = ["admin", "county"];
 const ROLES = ["admin", "province", "city", "county", "township_lead", "inspector"];
@@ -44,7 +44,7 @@ export async function renderUsers(ctx) {
   h("label", { for: "users-q" }, t("users.search")),
   h("div", { class: "row" }, qInput, statusSelect, h("button", { type: "submit", class: "btn" }, t("home.find"))));
   statusSelect.addEventListener("change", () => search.requestSubmit());
-  const pages = Math.max(1, Math.ceil((data.total || 0) / (data.per_page || 50)));
+  const pages = pagesOf(data, 50);
   const pageUrl = (n) => `/users?${new URLSearchParams({ ...(q ? { q } : {}), status, page: String(n) })}`;
   return h("div", { class: "users wide" },
     h("h1", { tabindex: "-1" }, t("users.title")),
@@ -54,7 +54,7 @@ export async function renderUsers(ctx) {
       h("a", { href: "/imports/users", "data-link": "", class: "btn", "data-testid": "users-import" }, t("users.importRoster")),
       h("a", { href: "/regions", "data-link": "", class: "btn", "data-testid": "users-regions" }, t("regions.title"))),
     search,
-    h("p", { class: "muted", "aria-live": "polite" }, t("users.total", { total: data.total || 0 })),
+    h("p", { class: "muted", "aria-live": "polite" }, t("users.total", { total: totalOf(data) })),
     data.items.length
       ? h("ul", { class: "user-list", "data-testid": "user-list" },
         h("li", { class: "user user-head", "aria-hidden": "true" },
