@@ -272,7 +272,9 @@ async function listHome(ctx, base) {
     list = h("p", { class: "error-box", "data-testid": "error", role: "alert" }, err.message);
   }
 
-  return h("div", { class: "home has-dock tall-dock" },
+  // Supervisors at a desk: the page takes the screen's width (the list in columns).
+  const desk = ["admin", "province", "city", "county"].includes(user.role);
+  return h("div", { class: desk ? "home has-dock tall-dock wide" : "home has-dock tall-dock" },
     // The printable plaque sheet for everything in the user's region (opens the A4 page to print).
     meCard(user, [workLinks(user), user.region && h("a", { href: `/api/v1/regions/${user.region.id}/labels`, target: "_blank", rel: "noopener",
       class: "btn", "data-testid": "labels-link" }, t("home.labels"))]),
