@@ -1,5 +1,7 @@
 """The cockpit over HTTP: one JSON document per view (GET /overview/<region_id>?year=), for a
 region in the caller's subtree."""
+from flask import Response, current_app
+
 from ..core import clock
 from ..core.auth import actor, require
 from ..core.models import Region
@@ -16,6 +18,20 @@ from .schemas import OverviewOut, OverviewQuery
 def get_overview(region_id, query):
     """A region's cockpit: its own (本级) and 辖区 figures for the year, the regions one level down side
     by side with their health index, the region's health index with every point lost explained, and
-    the flow figures month by month for the year and the one before."""
-    region = get_scoped(Region, region_id, actor(), "地区", "region")
-    return services.overview(region, query.get("year") or clock.today().year, actor())
+    the flow figures month by month for the year and the one before.
+
+    Rendered once per version of the region's figures (``services.document_key``); each reader's
+    breadcrumbs and the time are put in front of the cached rest."""
+    viewer = actor()
+    region = get_scoped(Region, region_id, viewer, "地区", "region")
+    year = query.get("year") or clock.today().year
+    key = services.document_key(region, year)
+    body = services.rendered.get(key)
+    if body is None:
+        doc = services.overview(region, year, viewer)
+        body = current_app.json.dumps(OverviewOut(exclude=services.VIEWER_PARTS).dump(doc))
+        services.rendered.put(key, body)
+    head = current_app.json.dumps(OverviewOut(only=services.VIEWER_PARTS).dump(
+        {"breadcrumbs": services.breadcrumbs(region, viewer), "as_of": clock.now()}))
+    return Response(f"{head[:-1]}, {body[1:]}", mimetype="application/json",
+                    headers={"Cache-Control": "private, no-cache", "Vary": "Cookie, Authorization"})

@@ -8,15 +8,20 @@ before. For every figure ``total == own + Σ children.total``.
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import bindparam, func, or_, select
 
 from ..core import clock, tree
+from ..core.cache import Lru
 from ..core.models import Region
 from ..extensions import db
 from . import figures, health
-from .models import RegionFigure
+from .models import FigureVersion, RegionFigure
 
 READERS = ("admin", "province", "city", "county", "township_lead")
+VIEWER_PARTS = ("breadcrumbs", "as_of")  # what differs between two readers of the same document
+rendered = Lru(512)  # rendered documents without VIEWER_PARTS, keyed by ``document_key``
+_version_stmt = select(FigureVersion.version).where(FigureVersion.region_id == bindparam("region_id"))
 
 
 def region_brief(region):
@@ -46,6 +51,21 @@ def _complete(values):
     return {name: values.get(name, Decimal("0.00")) for name in figures.FIGURES}
 
 
+def document_key(region, year):
+    """The exact version of the region's document: its figures' version (bumped by every refresh
+    that rewrites them, summary.py), the day (time progress moves), the health formula's version and
+    the region's own name. Read from the database, so every app server's cache agrees."""
+    version = db.session.execute(_version_stmt, {"region_id": region.id}).scalar()
+    return (region.id, year, version or 0, clock.today(), current_app.config["HEALTH_INDEX"]["version"],
+            region.name, region.status)
+
+
+def breadcrumbs(region, viewer=None):
+    """The regions above this one that the viewer may open, from the top down."""
+    top = viewer.region.path if viewer is not None else ""
+    return [region_brief(r) for r in tree.ancestors(region) if r.path.startswith(top)]
+
+
 def overview(region, year, viewer=None):
     own = _sums([region.id], year, RegionFigure.own).get(region.id, {})
     total = _sums([region.id], year, RegionFigure.total).get(region.id, {})
@@ -61,10 +81,8 @@ def overview(region, year, viewer=None):
         kids.append({"region": region_brief(child), "total": _complete(values),
                      "derived": figures.derived(values),
                      "health": {k: score[k] for k in ("version", "score", "band")}})
-    top = viewer.region.path if viewer is not None else ""
-    crumbs = [region_brief(r) for r in tree.ancestors(region) if r.path.startswith(top)]
     return {
-        "region": region_brief(region), "breadcrumbs": crumbs, "year": year, "as_of": clock.now(),
+        "region": region_brief(region), "breadcrumbs": breadcrumbs(region, viewer), "year": year, "as_of": clock.now(),
         "figures": {name: {"zh": zh, "en": en, "unit": unit, "group": group, "flow": name in figures.FLOWS,
                            "order": i} for i, (name, (zh, en, unit, group)) in enumerate(figures.FIGURES.items())},
         "own": _complete(own), "total": _complete(total), "derived": figures.derived(total),
