@@ -7,14 +7,13 @@ for every region. Both run in the job queue (jobs.py) and give identical numbers
 reads the table.
 
 Only ``figures.compute`` reads the fact tables, in Python; everything after it is set-based SQL on the
-summary table: the own values go in as one multi-row ``INSERT … ON CONFLICT`` per batch of rows (a
-statement compiled once per batch size), and each level's totals are one ``INSERT … SELECT … GROUP
+summary table: the own values go in as one ``INSERT … ON CONFLICT`` per batch of rows (compiled once), and each level's totals are one ``INSERT … SELECT … GROUP
 BY … ON CONFLICT`` over its children's rows. Both bump the version of every region they rewrote
 (``FigureVersion``), which keys the cockpit's cache of rendered documents.
 """
 from functools import cache
 
-from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, text, true, update
+from sqlalchemy import ARRAY, and_, bindparam, cast, delete, func, literal, or_, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..core.models import LEVELS, Region
@@ -25,8 +24,9 @@ from .models import FigureVersion, RegionFigure
 F = RegionFigure.__table__
 V = FigureVersion.__table__
 KEY = ("region_id", "year", "month", "name")
-COLUMNS = (*KEY, "own", "total")
-BATCH = 1000  # rows per INSERT: 6,000 parameters, well inside both databases' limits
+OWN = (*KEY, "own")
+COLUMNS = (*OWN, "total")
+BATCH = 50_000  # rows per statement
 
 
 def rebuild():
@@ -87,28 +87,35 @@ def _dialect():
 
 
 @cache
-def _insert_own(dialect, rows, fresh):
-    """``INSERT … VALUES (…) × rows ON CONFLICT DO UPDATE SET own`` with named parameters, built once
-    per size so that SQLAlchemy compiles it once (``fresh``: into an emptied table, total = own)."""
-    params = [{c: bindparam(f"{c}_{i}", type_=F.c[c].type) for c in COLUMNS} for i in range(rows)]
-    if fresh:
-        for p in params:
-            p["total"] = p["own"]
-    stmt = dialect.insert(F).values(params)
+def _insert_own(dialect_name, fresh):
+    """``INSERT … ON CONFLICT DO UPDATE SET own`` of a batch of own values (``fresh``: into an emptied
+    table, so total = own), built once. On PostgreSQL the batch is one statement whatever its size: the
+    rows arrive as one array per column and ``unnest`` turns them back into rows; SQLite runs the
+    one-row statement for each row inside its own C loop (``executemany``). A multi-row ``VALUES``
+    list is slower on both: SQLAlchemy compiles it anew for every batch and psycopg re-parses a
+    statement of thousands of parameters on every call (134 ms for 1,000 rows)."""
+    if dialect_name == "postgresql":
+        arrays = [cast(bindparam(c, type_=ARRAY(F.c[c].type)), ARRAY(F.c[c].type)) for c in OWN]
+        rows = func.unnest(*arrays).table_valued(*OWN).render_derived(name="batch")
+        stmt = postgresql.insert(F).from_select(list(COLUMNS), select(
+            *(rows.c[c] for c in OWN), rows.c.own if fresh else literal(0)).where(true()))
+    else:
+        params = {c: bindparam(c, type_=F.c[c].type) for c in OWN}
+        stmt = sqlite.insert(F).values({**params, "total": params["own"] if fresh else literal(0)})
     return stmt.on_conflict_do_update(index_elements=KEY, set_={"own": stmt.excluded.own})
 
 
 def _write_own(values, fresh=False):
     """The own values ``{(region_id, year, month, name): value}`` into the table (total left alone)."""
     items = list(values.items())
-    dialect = _dialect()
+    name = db.engine.dialect.name
     for start in range(0, len(items), BATCH):
-        batch = items[start:start + BATCH]
-        params = {}
-        for i, ((region_id, year, month, name), value) in enumerate(batch):
-            params.update({f"region_id_{i}": region_id, f"year_{i}": year, f"month_{i}": month,
-                           f"name_{i}": name, f"own_{i}": value, f"total_{i}": 0})
-        db.session.execute(_insert_own(dialect, len(batch), fresh), params)
+        batch = [(*key, value) for key, value in items[start:start + BATCH]]
+        if name == "postgresql":
+            params = {c: list(column) for c, column in zip(OWN, zip(*batch))}
+        else:
+            params = [dict(zip(OWN, row)) for row in batch]
+        db.session.execute(_insert_own(name, fresh), params)
 
 
 def _add_children(level, parents=None):
