@@ -286,12 +286,12 @@ def summary_vs_facts(app, repeat):
     from backend.overview.schemas import OverviewOut
     with app.app_context():
         top = province(db)
-        year = clock.today().year
+        top_id, year = top.id, clock.today().year
         summary_s, doc = timed(lambda: OverviewOut().dump(services.overview(top, year)), repeat)
         facts_s, totals = timed(lambda: from_facts(top, year), max(1, repeat // 5))
         db.session.rollback()
     wrong = [name for name, value in doc["total"].items()
-             if Decimal(value) != Decimal(totals[top.id].get(name, 0)).quantize(Decimal("0.01"))]
+             if Decimal(value) != Decimal(totals[top_id].get(name, 0)).quantize(Decimal("0.01"))]
     for child in doc["children"]:
         wrong += [f"{child['region']['name']}.{name}" for name, value in child["total"].items()
                   if Decimal(value) != Decimal(totals[child["region"]["id"]].get(name, 0)).quantize(Decimal("0.01"))]

@@ -1,5 +1,7 @@
 """The cockpit over HTTP: one JSON document per view (GET /overview/<region_id>?year=), for a
 region in the caller's subtree."""
+import json
+
 from flask import Response, current_app
 
 from ..core import clock
@@ -20,18 +22,17 @@ def get_overview(region_id, query):
     by side with their health index, the region's health index with every point lost explained, and
     the flow figures month by month for the year and the one before.
 
-    Rendered once per version of the region's figures (``services.document_key``); each reader's
-    breadcrumbs and the time are put in front of the cached rest."""
+    Rendered once per version of the region's figures and reader's top region
+    (``services.document_key``); only the time is put in front of the cached rest."""
     viewer = actor()
     region = get_scoped(Region, region_id, viewer, "地区", "region")
     year = query.get("year") or clock.today().year
-    key = services.document_key(region, year)
+    key = services.document_key(region, year, viewer)
     body = services.rendered.get(key)
     if body is None:
         doc = services.overview(region, year, viewer)
-        body = current_app.json.dumps(OverviewOut(exclude=services.VIEWER_PARTS).dump(doc))
+        body = current_app.json.dumps(OverviewOut(exclude=("as_of",)).dump(doc))
         services.rendered.put(key, body)
-    head = current_app.json.dumps(OverviewOut(only=services.VIEWER_PARTS).dump(
-        {"breadcrumbs": services.breadcrumbs(region, viewer), "as_of": clock.now()}))
-    return Response(f"{head[:-1]}, {body[1:]}", mimetype="application/json",
+    as_of = json.dumps(clock.now().isoformat())  # as OverviewOut's DateTime writes it
+    return Response(f'{{"as_of": {as_of}, {body[1:]}', mimetype="application/json",
                     headers={"Cache-Control": "private, no-cache", "Vary": "Cookie, Authorization"})

@@ -19,8 +19,7 @@ from . import figures, health
 from .models import FigureVersion, RegionFigure
 
 READERS = ("admin", "province", "city", "county", "township_lead")
-VIEWER_PARTS = ("breadcrumbs", "as_of")  # what differs between two readers of the same document
-rendered = Lru(512)  # rendered documents without VIEWER_PARTS, keyed by ``document_key``
+rendered = Lru(512)  # rendered documents without their time, keyed by ``document_key``
 _version_stmt = select(FigureVersion.version).where(FigureVersion.region_id == bindparam("region_id"))
 
 
@@ -29,17 +28,19 @@ def region_brief(region):
             "status": region.status}
 
 
-def _sums(region_ids, year, column):
-    """{region_id: {figure: value}} for the year's months and the states now."""
+def _sums(region_ids, year):
+    """({region_id: {figure: own value}}, {region_id: {figure: 辖区 value}}) for the year's months
+    and the states now, in one query."""
     rows = db.session.execute(
-        select(RegionFigure.region_id, RegionFigure.name, func.sum(column))
+        select(RegionFigure.region_id, RegionFigure.name, func.sum(RegionFigure.own), func.sum(RegionFigure.total))
         .where(RegionFigure.region_id.in_(region_ids),
                or_(RegionFigure.year == year, RegionFigure.year == figures.NOW[0]))
         .group_by(RegionFigure.region_id, RegionFigure.name))
-    out = defaultdict(dict)
-    for region_id, name, value in rows:
-        out[region_id][name] = _plain(value)
-    return out
+    own, total = defaultdict(dict), defaultdict(dict)
+    for region_id, name, own_value, total_value in rows:
+        own[region_id][name] = _plain(own_value)
+        total[region_id][name] = _plain(total_value)
+    return own, total
 
 
 def _plain(value):
@@ -51,13 +52,15 @@ def _complete(values):
     return {name: values.get(name, Decimal("0.00")) for name in figures.FIGURES}
 
 
-def document_key(region, year):
-    """The exact version of the region's document: its figures' version (bumped by every refresh
-    that rewrites them, summary.py), the day (time progress moves), the health formula's version and
-    the region's own name. Read from the database, so every app server's cache agrees."""
+def document_key(region, year, viewer=None):
+    """The exact version of the region's document for this reader: its figures' version (bumped by
+    every refresh that rewrites them or anything under them, summary.py — an import of regions
+    refreshes what it imported), the day (time progress moves), the health formula's version, the
+    region's own name and the reader's top region (the breadcrumbs stop there). Read from the
+    database, so every app server's cache agrees."""
     version = db.session.execute(_version_stmt, {"region_id": region.id}).scalar()
     return (region.id, year, version or 0, clock.today(), current_app.config["HEALTH_INDEX"]["version"],
-            region.name, region.status)
+            region.name, region.status, viewer.region.path if viewer is not None else "")
 
 
 def breadcrumbs(region, viewer=None):
@@ -67,11 +70,10 @@ def breadcrumbs(region, viewer=None):
 
 
 def overview(region, year, viewer=None):
-    own = _sums([region.id], year, RegionFigure.own).get(region.id, {})
-    total = _sums([region.id], year, RegionFigure.total).get(region.id, {})
     children = db.session.execute(select(Region).where(Region.parent_id == region.id)
                                   .order_by(Region.code)).scalars().all()
-    child_totals = _sums([c.id for c in children], year, RegionFigure.total) if children else {}
+    owns, child_totals = _sums([region.id, *(c.id for c in children)], year)
+    own, total = owns.get(region.id, {}), child_totals.get(region.id, {})
     kids = []
     for child in children:
         values = child_totals.get(child.id, {})
