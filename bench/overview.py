@@ -263,19 +263,16 @@ def from_facts(region, year):
     from backend.core.models import Region
     from backend.extensions import db
     from backend.overview import figures
-    paths = dict(db.session.execute(db.select(Region.id, Region.path)).all())
-    children = {r.id: r.path for r in db.session.execute(db.select(Region).where(Region.parent_id == region.id))
-                .scalars()}
+    children = dict(db.session.execute(db.select(Region.code, Region.id).where(Region.parent_id == region.id)).all())
+    depth = region.path.count("/")  # the child's code is the next one in a path under the region
+    child_of = {i: children.get(path.split("/")[depth]) for i, path in db.session.execute(
+        db.select(Region.id, Region.path).where(Region.path.startswith(region.path)))}
     totals = defaultdict(lambda: defaultdict(Decimal))
     for (region_id, y, _, name), value in figures.compute().items():
-        if y not in (year, 0):
-            continue
-        path = paths[region_id]
-        totals[region.id][name] += value
-        for child_id, child_path in children.items():
-            if path.startswith(child_path):
-                totals[child_id][name] += value
-                break
+        if y in (year, 0):
+            totals[region.id][name] += value
+            if child_of[region_id] is not None:
+                totals[child_of[region_id]][name] += value
     return totals
 
 
@@ -310,12 +307,12 @@ def budget_file(county_name, towns, rows):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["乡镇", "文号", "资金名称", "类别", "来源级次", "金额（元）", "下达日期", "到账日期"])
-    today = clock.today()
+    today, tag = clock.today(), int(time.time()) % 1_000_000  # new rows in every run (--reuse too)
     for i in range(rows):
         town = towns[i % len(towns)]
         issued = today - timedelta(days=10 + i % 200)
         arrived = (issued + timedelta(days=i % 9)).isoformat() if i % 4 else ""
-        writer.writerow([town, f"{county_name}财〔2026〕{i}号", f"导入资金{i}", "专项转移支付", "县级",
+        writer.writerow([town, f"{county_name}财〔2026〕{tag}-{i}号", f"导入资金{i}", "专项转移支付", "县级",
                          f"{10000 + i * 7}.50", issued.isoformat(), arrived])
     return out.getvalue().encode()
 

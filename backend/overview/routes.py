@@ -6,8 +6,7 @@ from flask import Response, current_app
 
 from ..core import clock
 from ..core.auth import actor, require
-from ..core.models import Region
-from ..core.scoping import get_scoped
+from ..core.scoping import ensure_in_scope
 from . import bp, services
 from .schemas import OverviewOut, OverviewQuery
 
@@ -25,9 +24,10 @@ def get_overview(region_id, query):
     Rendered once per version of the region's figures and reader's top region
     (``services.document_key``); only the time is put in front of the cached rest."""
     viewer = actor()
-    region = get_scoped(Region, region_id, viewer, "地区", "region")
+    region, version = services.find(region_id)
+    ensure_in_scope(region, viewer, "地区", "region")
     year = query.get("year") or clock.today().year
-    key = services.document_key(region, year, viewer)
+    key = services.document_key(region, version, year, viewer)
     body = services.rendered.get(key)
     if body is None:
         doc = services.overview(region, year, viewer)

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, or_, select
 
 from ..core import clock, tree
 from ..core.cache import Lru
+from ..core.errors import not_found
 from ..core.models import Region
 from ..extensions import db
 from . import figures, health
@@ -20,7 +21,9 @@ from .models import FigureVersion, RegionFigure
 
 READERS = ("admin", "province", "city", "county", "township_lead")
 rendered = Lru(512)  # rendered documents without their time, keyed by ``document_key``
-_version_stmt = select(FigureVersion.version).where(FigureVersion.region_id == bindparam("region_id"))
+_region_stmt = (select(Region, FigureVersion.version)
+                .outerjoin(FigureVersion, FigureVersion.region_id == Region.id)
+                .where(Region.id == bindparam("region_id")))
 
 
 def region_brief(region):
@@ -52,14 +55,22 @@ def _complete(values):
     return {name: values.get(name, Decimal("0.00")) for name in figures.FIGURES}
 
 
-def document_key(region, year, viewer=None):
+def find(region_id):
+    """The region and the version of its figures, in one query; 404 when there is no such region
+    (the caller checks the scope)."""
+    row = db.session.execute(_region_stmt, {"region_id": region_id}).first()
+    if row is None:
+        raise not_found("地区", "region")
+    return row.Region, row.version or 0
+
+
+def document_key(region, version, year, viewer=None):
     """The exact version of the region's document for this reader: its figures' version (bumped by
     every refresh that rewrites them or anything under them, summary.py — an import of regions
     refreshes what it imported), the day (time progress moves), the health formula's version, the
-    region's own name and the reader's top region (the breadcrumbs stop there). Read from the
-    database, so every app server's cache agrees."""
-    version = db.session.execute(_version_stmt, {"region_id": region.id}).scalar()
-    return (region.id, year, version or 0, clock.today(), current_app.config["HEALTH_INDEX"]["version"],
+    region's own name and the reader's top region (the breadcrumbs stop there). The version is read
+    from the database, so every app server's cache agrees."""
+    return (region.id, year, version, clock.today(), current_app.config["HEALTH_INDEX"]["version"],
             region.name, region.status, viewer.region.path if viewer is not None else "")
 
 
