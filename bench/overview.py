@@ -16,9 +16,10 @@ script
 5. times the province's document from the summary (``services.overview``, not cached) against the
    same figures by GROUP BY over the facts (``figures.compute()`` of every region, added up to the
    province and its cities), and checks that every figure is identical,
-6. starts one gunicorn with production settings (2 sync workers) and loads ``GET /api/v1/hello``
-   and the province user's ``GET /api/v1/overview/<province>`` at 8 concurrent connections,
-   alternating (hello, overview, hello, overview), and prints req/s, p50, p99 and the ratio,
+6. starts one gunicorn with production settings (2 sync workers) and loads ``GET /api/v1/hello``,
+   the province user's ``GET /api/v1/overview/<province>`` and ``GET /api/v1/auth/me`` (the cheapest
+   signed-in answer: the bearer's user, one query) at 8 concurrent connections, in turn, twice, and
+   prints req/s, p50, p99 and the ratios,
 7. imports a county's budget-line file through the import engine (``engine.run("funds", …)``, 2,000
    rows) and times ``summary.refresh([county])`` after it against the import's own time.
 
@@ -357,27 +358,30 @@ def http(url, duration, warmup, workdir, province_id):
     with gunicorn(url, storage, Path(workdir) / "gunicorn-overview.log") as base:
         auth = {"Authorization": f"Bearer {bearer_token(base)}"}
         hello, overview = f"{base}/api/v1/hello", f"{base}/api/v1/overview/{province_id}"
+        me = f"{base}/api/v1/auth/me"
         with urllib.request.urlopen(urllib.request.Request(overview, headers=auth), timeout=60) as response:
             size = len(response.read())
         load(hello, warmup)
         load(overview, warmup, auth)
-        runs = {"hello": [], "overview": []}
+        runs = {"hello": [], "me": [], "overview": []}
         for _ in range(2):
             runs["hello"].append(load(hello, duration))
             runs["overview"].append(load(overview, duration, auth))
+            runs["me"].append(load(me, duration, auth))
     results = {k: combine(v) for k, v in runs.items()}
-    h, o = results["hello"], results["overview"]
+    h, m, o = results["hello"], results["me"], results["overview"]
     print(f"\nOver HTTP — one gunicorn (2 sync workers, production settings), {CONNECTIONS} connections, "
           f"{duration} s per run, alternating; the province document is {size / 1024:.0f} KB")
     print(f"  {'endpoint':<34}{'req/s':>9}{'÷ hello':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for label, r in (("GET /hello", h), ("GET /overview/<province> (bearer)", o)):
+    for label, r in (("GET /hello", h), ("GET /auth/me (bearer)", m), ("GET /overview/<province> (bearer)", o)):
         print(f"  {label:<34}{r['rps']:>9.1f}{r['rps'] / h['rps']:>9.2f}{r['p50']:>9.2f}{r['p99']:>9.2f}"
               f"{r['errors']:>8}")
     ratio = o["rps"] / h["rps"]
     print(f"  overview/hello {ratio:.2f} (target ≥ {TARGET_RATIO}) {'MET' if ratio >= TARGET_RATIO else 'NOT MET'}; "
           f"p99 {o['p99']:.1f} ms (target ≤ {TARGET_P99_MS:.0f} ms) "
-          f"{'MET' if o['p99'] <= TARGET_P99_MS else 'NOT MET'}")
-    return {"hello": h, "overview": o, "ratio": ratio, "bytes": size}
+          f"{'MET' if o['p99'] <= TARGET_P99_MS else 'NOT MET'}; overview/me {o['rps'] / m['rps']:.2f} "
+          "(me: the cheapest signed-in answer, one query for the bearer's user)")
+    return {"hello": h, "me": m, "overview": o, "ratio": ratio, "ratio_me": o["rps"] / m["rps"], "bytes": size}
 
 
 def main():
