@@ -6,9 +6,10 @@ level by level from the villages up: ``total = own + Σ children's total``. ``re
 for every region. Both run in the job queue (jobs.py) and give identical numbers; the cockpit only
 reads the table.
 
-Only ``figures.compute`` reads the fact tables, in Python; everything after it is set-based SQL on the
-summary table: the own values go in as one ``INSERT … ON CONFLICT`` per batch of rows (compiled once), and each level's totals are one ``INSERT … SELECT … GROUP
-BY … ON CONFLICT`` over its children's rows. Both bump the version of every region they rewrote
+Only ``figures.compute`` reads the fact tables, in Python; everything after it is set-based SQL on
+the summary table: the own values go in as one ``INSERT … ON CONFLICT`` per batch of rows (compiled
+once), and each level's totals are one ``INSERT … SELECT … GROUP BY … ON CONFLICT`` over its
+children's rows. Both bump the version of every region they rewrote
 (``FigureVersion``), which keys the cockpit's cache of rendered documents.
 """
 from functools import cache
