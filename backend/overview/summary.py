@@ -39,6 +39,10 @@ def rebuild():
         _add_children(level)
     db.session.execute(delete(RegionFigure).where(RegionFigure.own == 0, RegionFigure.total == 0))
     _bump(None)
+    if db.engine.dialect.name == "postgresql":
+        # Every row is new: without fresh statistics the planner takes the next refresh's roll-up of
+        # one county for a scan of the whole table (250 ms instead of 8 at a million rows).
+        db.session.execute(text("ANALYZE region_figures"))
 
 
 def refresh(region_ids):
