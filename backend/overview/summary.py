@@ -57,10 +57,12 @@ def refresh(region_ids):
     above = {code for p in paths for code in p.strip("/").split("/")[:-1]}
     ancestors = db.session.execute(select(Region.id).where(Region.code.in_(above))).scalars().all()
     touched = sorted(set(subtree) | set(ancestors))
+    # The subtree's rows are written anew (one write a row, instead of resetting and updating each
+    # one), the ancestors' totals start again from their own values.
     for chunk in _chunks(subtree):
-        db.session.execute(update(RegionFigure).where(RegionFigure.region_id.in_(chunk)).values(own=0))
-    _write_own(figures.compute(subtree))
-    for chunk in _chunks(touched):
+        db.session.execute(delete(RegionFigure).where(RegionFigure.region_id.in_(chunk)))
+    _write_own(figures.compute(subtree), fresh=True)
+    for chunk in _chunks(ancestors):
         db.session.execute(update(RegionFigure).where(RegionFigure.region_id.in_(chunk))
                            .values(total=RegionFigure.own))
     levels = {}
@@ -93,8 +95,8 @@ def _dialect():
 
 @cache
 def _insert_own(dialect_name, fresh):
-    """``INSERT … ON CONFLICT DO UPDATE SET own`` of a batch of own values (``fresh``: into an emptied
-    table, so total = own), built once. On PostgreSQL the batch is one statement whatever its size: the
+    """``INSERT … ON CONFLICT DO UPDATE SET own`` of a batch of own values (``fresh``: rows emptied
+    before, so total = own), built once. On PostgreSQL the batch is one statement whatever its size: the
     rows arrive as one array per column and ``unnest`` turns them back into rows; SQLite runs the
     one-row statement for each row inside its own C loop (``executemany``). A multi-row ``VALUES``
     list is slower on both: SQLAlchemy compiles it anew for every batch and psycopg re-parses a
