@@ -10,7 +10,7 @@ export FLASK_APP := wsgi
 # What the QR codes encode follows where `make run` listens, unless PUBLIC_BASE_URL is set.
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-sqlite test-postgres test-future bench clean
+.PHONY: run test test-sqlite test-postgres test-future bench bench-overview clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -81,6 +81,12 @@ bench: $(BIN)/.installed-test $(VENDOR)
 	$(BIN)/python bench/subsidy_import.py
 	$(BIN)/python bench/subsidy_rules.py --reuse
 	$(BIN)/python bench/hostile_files.py
+	$(BIN)/python bench/overview.py
+
+# The cockpit at province scale (PostgreSQL): SCALE=1 for 1,000,000 subsidy payments.
+SCALE ?= 0.1
+bench-overview: $(BIN)/.installed-test
+	$(BIN)/python bench/overview.py --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) instance test-artifacts node_modules pwa/vendor

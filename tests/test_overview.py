@@ -195,6 +195,56 @@ def test_kept_current_after_writes_equals_a_full_rebuild(app, world, login_as, t
     assert table(app) == live
 
 
+
+def test_a_refresh_invalidates_the_cached_documents_of_what_it_touched(app, world, login_as, township, monkeypatch):
+    """Documents are rendered once per version of the region's figures; a refresh below a region
+    bumps the versions of its subtree and of everything above it, in the database (so every app
+    server's cache misses), and leaves a sibling's cached document alone."""
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services as funds
+    from backend.overview import services, summary
+    rebuild(app)
+    province, county = login_as("province"), login_as("county")
+    regions = {"zj": world["regions"]["zj"], "linan": world["regions"]["linan"], "town": township["id"],
+               "sibling": world["regions"]["jincheng"]}
+    before = {name: overview(province, rid) for name, rid in regions.items()}
+    computed = []
+    real = services.overview
+    monkeypatch.setattr(services, "overview", lambda *a, **kw: computed.append(a[0].id) or real(*a, **kw))
+    again = {name: overview(province, rid) for name, rid in regions.items()}
+    assert computed == []  # every one served from the cache
+    assert again["town"] == {**before["town"], "as_of": again["town"]["as_of"]}
+    # A county reader's breadcrumbs stop at the county: a document of its own, cached too.
+    assert [c["name"] for c in overview(county, regions["town"])["breadcrumbs"]] == ["临安区"]
+    assert [c["name"] for c in overview(county, regions["town"])["breadcrumbs"]] == ["临安区"]
+    assert computed == [regions["town"]]
+    computed.clear()
+
+    with app.app_context(), app.test_request_context(method="POST"):
+        actor = db.session.get(User, world["users"]["county"])
+        funds.create_fund(actor, {
+            "region_id": township["id"], "doc_no": f"临财〔2026〕{uuid.uuid4().hex[:6]}号",
+            "name": "村级组织运转经费", "category": "general_transfer", "source_level": "county",
+            "amount": Decimal("70000.00"), "issued_on": TODAY - timedelta(days=5)})
+        db.session.commit()
+    assert overview(province, regions["town"])["total"] == before["town"]["total"]  # not refreshed yet
+    assert computed == []
+    with app.app_context():
+        summary.refresh([township["id"]])
+        db.session.commit()
+    after = {name: overview(province, rid) for name, rid in regions.items()}
+    assert sorted(computed) == sorted([regions["zj"], regions["linan"], regions["town"]])  # not the sibling
+    for name in ("zj", "linan", "town"):
+        assert (Decimal(after[name]["total"]["funds_issued"])
+                == Decimal(before[name]["total"]["funds_issued"]) + 70000), name
+    assert after["sibling"] == {**before["sibling"], "as_of": after["sibling"]["as_of"]}
+    mine = next(c for c in after["linan"]["children"] if c["region"]["id"] == township["id"])
+    assert mine["total"]["funds_issued"] == after["town"]["total"]["funds_issued"]
+    live = table(app)
+    rebuild(app)
+    assert table(app) == live
+
 # ---- the health index ---------------------------------------------------------------------------
 
 # The README's worked example ("The health index"): a township's 辖区 figures on 2026-12-01.

@@ -21,3 +21,13 @@ class RegionFigure(db.Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     own: Mapped[Decimal] = mapped_column(Amount)
     total: Mapped[Decimal] = mapped_column(Amount)
+
+
+class FigureVersion(db.Model):
+    """Bumped for a region whenever a refresh or rebuild rewrites its figures (its subtree and the
+    regions above it): the cockpit caches a rendered document under (region, year, version), so every
+    app server can keep its own copy and none is ever served stale."""
+    __tablename__ = "region_figure_versions"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)

@@ -8,15 +8,22 @@ before. For every figure ``total == own + Σ children.total``.
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import bindparam, func, or_, select
 
 from ..core import clock, tree
+from ..core.cache import Lru
+from ..core.errors import not_found
 from ..core.models import Region
 from ..extensions import db
 from . import figures, health
-from .models import RegionFigure
+from .models import FigureVersion, RegionFigure
 
 READERS = ("admin", "province", "city", "county", "township_lead")
+rendered = Lru(512)  # rendered documents without their time, keyed by ``document_key``
+_region_stmt = (select(Region, FigureVersion.version)
+                .outerjoin(FigureVersion, FigureVersion.region_id == Region.id)
+                .where(Region.id == bindparam("region_id")))
 
 
 def region_brief(region):
@@ -24,17 +31,19 @@ def region_brief(region):
             "status": region.status}
 
 
-def _sums(region_ids, year, column):
-    """{region_id: {figure: value}} for the year's months and the states now."""
+def _sums(region_ids, year):
+    """({region_id: {figure: own value}}, {region_id: {figure: 辖区 value}}) for the year's months
+    and the states now, in one query."""
     rows = db.session.execute(
-        select(RegionFigure.region_id, RegionFigure.name, func.sum(column))
+        select(RegionFigure.region_id, RegionFigure.name, func.sum(RegionFigure.own), func.sum(RegionFigure.total))
         .where(RegionFigure.region_id.in_(region_ids),
                or_(RegionFigure.year == year, RegionFigure.year == figures.NOW[0]))
         .group_by(RegionFigure.region_id, RegionFigure.name))
-    out = defaultdict(dict)
-    for region_id, name, value in rows:
-        out[region_id][name] = _plain(value)
-    return out
+    own, total = defaultdict(dict), defaultdict(dict)
+    for region_id, name, own_value, total_value in rows:
+        own[region_id][name] = _plain(own_value)
+        total[region_id][name] = _plain(total_value)
+    return own, total
 
 
 def _plain(value):
@@ -46,12 +55,36 @@ def _complete(values):
     return {name: values.get(name, Decimal("0.00")) for name in figures.FIGURES}
 
 
+def find(region_id):
+    """The region and the version of its figures, in one query; 404 when there is no such region
+    (the caller checks the scope)."""
+    row = db.session.execute(_region_stmt, {"region_id": region_id}).first()
+    if row is None:
+        raise not_found("地区", "region")
+    return row.Region, row.version or 0
+
+
+def document_key(region, version, year, viewer=None):
+    """The exact version of the region's document for this reader: its figures' version (bumped by
+    every refresh that rewrites them or anything under them, summary.py — an import of regions
+    refreshes what it imported), the day (time progress moves), the health formula's version, the
+    region's own name and the reader's top region (the breadcrumbs stop there). The version is read
+    from the database, so every app server's cache agrees."""
+    return (region.id, year, version, clock.today(), current_app.config["HEALTH_INDEX"]["version"],
+            region.name, region.status, viewer.region.path if viewer is not None else "")
+
+
+def breadcrumbs(region, viewer=None):
+    """The regions above this one that the viewer may open, from the top down."""
+    top = viewer.region.path if viewer is not None else ""
+    return [region_brief(r) for r in tree.ancestors(region) if r.path.startswith(top)]
+
+
 def overview(region, year, viewer=None):
-    own = _sums([region.id], year, RegionFigure.own).get(region.id, {})
-    total = _sums([region.id], year, RegionFigure.total).get(region.id, {})
     children = db.session.execute(select(Region).where(Region.parent_id == region.id)
                                   .order_by(Region.code)).scalars().all()
-    child_totals = _sums([c.id for c in children], year, RegionFigure.total) if children else {}
+    owns, child_totals = _sums([region.id, *(c.id for c in children)], year)
+    own, total = owns.get(region.id, {}), child_totals.get(region.id, {})
     kids = []
     for child in children:
         values = child_totals.get(child.id, {})
@@ -61,10 +94,8 @@ def overview(region, year, viewer=None):
         kids.append({"region": region_brief(child), "total": _complete(values),
                      "derived": figures.derived(values),
                      "health": {k: score[k] for k in ("version", "score", "band")}})
-    top = viewer.region.path if viewer is not None else ""
-    crumbs = [region_brief(r) for r in tree.ancestors(region) if r.path.startswith(top)]
     return {
-        "region": region_brief(region), "breadcrumbs": crumbs, "year": year, "as_of": clock.now(),
+        "region": region_brief(region), "breadcrumbs": breadcrumbs(region, viewer), "year": year, "as_of": clock.now(),
         "figures": {name: {"zh": zh, "en": en, "unit": unit, "group": group, "flow": name in figures.FLOWS,
                            "order": i} for i, (name, (zh, en, unit, group)) in enumerate(figures.FIGURES.items())},
         "own": _complete(own), "total": _complete(total), "derived": figures.derived(total),
