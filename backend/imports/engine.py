@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import Date, Numeric, delete, insert, select, update
+from sqlalchemy import Date, Numeric, delete, func, insert, select, text, update
 
 from .. import jobs
 from ..core import audit, clock, pii, storage
@@ -659,6 +659,19 @@ def _refused(code, zh, en):
 
 
 # ---------------------------------------------------------------- bulk writing
+
+def new_ids(model, n):
+    """``n`` fresh primary keys for ``model``'s table."""
+    if n == 0:
+        return []
+    connection = db.session.connection()
+    table = model.__table__.name
+    if connection.dialect.name == "postgresql":
+        return list(db.session.execute(text(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": n}).scalars())
+    start = (db.session.scalar(select(func.max(model.id))) or 0) + 1
+    return list(range(start, start + n))
+
 
 def bulk_insert(table, rows):
     """Insert many rows: PostgreSQL's COPY (several times faster than INSERT), else executemany."""

@@ -13,11 +13,11 @@ import json
 from contextlib import contextmanager
 from datetime import datetime, time
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 
 from ..core import audit, clock
 from ..extensions import db
-from ..imports.engine import bulk_insert
+from ..imports.engine import bulk_insert, new_ids
 from ..qrcodes.codes import new_code
 from ..qrcodes.models import QrCode
 from . import lifecycle
@@ -44,19 +44,6 @@ def day_start(day):
     """The moment a dated event is put at: noon China time of that day (a register has days, not
     hours; noon is the same calendar day in UTC too, so no reader shows the day before)."""
     return datetime.combine(day, time(12), tzinfo=clock.CHINA)
-
-
-def new_ids(model, n):
-    """``n`` fresh primary keys for ``model``'s table."""
-    if n == 0:
-        return []
-    connection = db.session.connection()
-    table = model.__table__.name
-    if connection.dialect.name == "postgresql":
-        return list(db.session.execute(text(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": n}).scalars())
-    start = (db.session.scalar(select(func.max(model.id))) or 0) + 1
-    return list(range(start, start + n))
 
 
 def _update_rows(model, rows):
