@@ -1176,6 +1176,11 @@ const MESSAGES = {
     "digest.red_new": "新红色预警", "digest.yellow_new": "新黄色预警", "digest.rect_overdue": "逾期整改",
     "digest.subsidy_failed": "补贴发放失败",
     "digest.total": "合计",
+    // clerk: a roster's one-time passwords after the import
+    "imp.secretIntro": "新用户的一次性密码只能查看一次，请准备好抄下或打印后再点开。",
+    "imp.secretShow": "查看一次性密码（仅一次）",
+    "imp.secretOnce": "请现在抄下或打印：离开此页后不能再次查看（忘记的可在“用户”中重置密码）。每人首次登录须修改密码。",
+    "imp.secretUser": "用户名", "imp.secretName": "姓名", "imp.secretRegion": "地区", "imp.secretPassword": "一次性密码",
   },
   en: {
     "app.name": "Jicai",
@@ -2353,6 +2358,11 @@ const MESSAGES = {
     "digest.red_new": "New red warnings", "digest.yellow_new": "New yellow warnings", "digest.rect_overdue": "Rectifications overdue",
     "digest.subsidy_failed": "Subsidy payments failed",
     "digest.total": "Total",
+    // clerk: a roster's one-time passwords after the import
+    "imp.secretIntro": "The new users' one-time passwords can be seen once only: be ready to write them down or print them.",
+    "imp.secretShow": "Show the one-time passwords (once)",
+    "imp.secretOnce": "Write them down or print them now: they cannot be shown again after you leave (reset a forgotten one under Users). Everyone changes it at first sign-in.",
+    "imp.secretUser": "User name", "imp.secretName": "Name", "imp.secretRegion": "Region", "imp.secretPassword": "One-time password",
   },
 };
 
