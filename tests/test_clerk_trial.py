@@ -114,3 +114,28 @@ def test_an_acquisition_that_is_no_date_is_still_refused(app, world):
             ["钱王社区", f"旧仓库{tag()}", "经营性", 300000, 120000, "很久以前"]]
     result = run(app, world, "assets", xlsx_bytes(rows), "村集体资产台账.xlsx")
     assert result["status"] == "rejected" and problems(result) == [(2, "acquired_on", "bad_date")]
+
+
+def test_the_cli_says_which_column_is_which_with_map_and_it_is_saved(app, world, tmp_path):
+    from backend.funds.models import Fund
+    doc = f"临财建〔2026〕{tag()}号"
+    path = tmp_path / "资金指标.csv"
+    path.write_bytes(csv_bytes([["指标文件编号", "资金名称", "资金类别", "来源级次", "金额", "下达日期", "乡镇"],
+                                [doc, "美丽乡村建设资金", "专项转移支付", "县级", 500000, d(60), "锦城街道"]], "gbk"))
+    cli = app.test_cli_runner()
+    args = ["import", "funds", "330112000000", str(path), "--user", "t_county"]
+    result = cli.invoke(args=args)
+    assert result.exit_code == 1 and "--map" in result.output and "文号" in result.output
+    result = cli.invoke(args=[*args, "--map", "指标文件编号=籍贯"])
+    assert result.exit_code == 1 and "没有“籍贯”这一项" in result.output
+    result = cli.invoke(args=[*args, "--map", "指标文件编号"])
+    assert result.exit_code == 1 and "COLUMN=FIELD" in result.output
+    result = cli.invoke(args=[*args, "--map", "指标文件编号=文号"])
+    assert result.exit_code == 0 and result.output.startswith("accepted: 1 rows, 1 new")
+    with app.app_context():
+        assert db.session.execute(select(Fund).where(Fund.doc_no == doc)).scalar_one()
+    # Next month's file: the mapping was saved for the county (by the code name, too).
+    path.write_bytes(csv_bytes([["指标文件编号", "资金名称", "资金类别", "来源级次", "金额", "下达日期", "乡镇"],
+                                [doc, "美丽乡村建设资金", "专项转移支付", "县级", 500000, d(60), "锦城街道"]], "gbk"))
+    assert cli.invoke(args=args).output.startswith("accepted: 1 rows, 0 new, 0 updated, 1 unchanged")
+    assert cli.invoke(args=[*args, "--map", "指标文件编号=doc_no"]).exit_code == 0
