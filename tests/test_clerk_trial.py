@@ -139,3 +139,24 @@ def test_the_cli_says_which_column_is_which_with_map_and_it_is_saved(app, world,
                                 [doc, "美丽乡村建设资金", "专项转移支付", "县级", 500000, d(60), "锦城街道"]], "gbk"))
     assert cli.invoke(args=args).output.startswith("accepted: 1 rows, 0 new, 0 updated, 1 unchanged")
     assert cli.invoke(args=[*args, "--map", "指标文件编号=doc_no"]).exit_code == 0
+
+
+def test_a_village_renamed_by_the_next_table_is_still_found_by_its_old_name(app, world):
+    from backend.core.models import Region, User
+    from backend.projects.models import Unit
+    from backend.regions import services as regions
+    t = tag()
+    with app.app_context():
+        town = db.session.get(Region, world["regions"]["taihuyuan"])
+        code = f"330112103{int(t, 16) % 900 + 100}"
+        village = Region(code=code, name=f"青溪{t}村", level="village", path=f"{town.path}{code}/", parent_id=town.id)
+        db.session.add(village)
+        db.session.flush()
+        regions.rename_region(db.session.get(User, world["users"]["admin"]), village, f"青溪{t}社区")
+        db.session.commit()
+        village_id = village.id
+    rows = [["单位名称", "单位类型", "乡镇", "村"], [f"青溪合作社{t}", "村集体", "太湖源镇", f"青溪{t}村"]]
+    result = run(app, world, "units", csv_bytes(rows), "管理单位名录.csv", region="linan", user="county")
+    assert result["status"] == "accepted", result["errors"]
+    with app.app_context():
+        assert db.session.execute(select(Unit).where(Unit.name == f"青溪合作社{t}")).scalar_one().region_id == village_id

@@ -150,6 +150,14 @@ class _Places:
             if r.level == "village":
                 self.villages.setdefault(squash(r.name), []).append(r)
         self.by_id = {r.id: r for r in below}
+        # A register written before next year's division table renamed a village still names it the old way.
+        from ..regions.models import RegionChange
+        self.former = {}
+        if self.villages:
+            renamed = db.session.execute(select(RegionChange).where(
+                RegionChange.kind == "rename", RegionChange.region_id.in_([r.id for r in below if r.level == "village"]))).scalars()
+            for change in renamed:
+                self.former.setdefault(squash(change.old_name), []).append(self.by_id[change.region_id])
 
     def township(self, report, n, raw):
         if self.region.level == "township":
@@ -173,7 +181,7 @@ class _Places:
         if raw is None or not tables.text(raw):
             return None
         text = tables.text(raw)
-        for v in self.villages.get(squash(text), []):
+        for v in self.villages.get(squash(text), []) + self.former.get(squash(text), []):
             if v.parent_id == town.id:
                 return v
         elsewhere = [self.by_id.get(v.parent_id) for v in self.villages.get(squash(text), [])]
