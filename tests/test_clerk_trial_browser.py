@@ -36,4 +36,5 @@ def test_a_roster_imported_for_a_county_shows_its_one_time_passwords_once(app, w
     # The new user signs in with it and is asked for a password of their own.
     page = browser.new_context(**DESK).new_page()
     sign_in(page, live_server, name, secret, wait="#pw-new")
+    assert "一次性密码（新账号" in page.inner_text("main")
     page.context.close()

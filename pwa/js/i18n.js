@@ -751,7 +751,7 @@ const MESSAGES = {
     "pw.requiredForced": "请填写管理员告诉您的一次性密码",
     "pw.requiredNew": "请填写新密码，并再输一次",
     "pw.mismatch": "两次输入的新密码不一致",
-    "pw.forced": "您的密码已由管理员重置。请先设置自己的新密码，再继续使用。",
+    "pw.forced": "您用的是一次性密码（新账号或管理员重置的密码）。请先设置自己的新密码，再继续使用。",
     "pw.done": "密码已修改；其他设备上的登录已退出",
     // funds
     "overview.title": "一站监管",
@@ -1933,7 +1933,7 @@ const MESSAGES = {
     "pw.requiredForced": "Enter the one-time password your administrator gave you",
     "pw.requiredNew": "Enter the new password, and once more below",
     "pw.mismatch": "The two new passwords differ",
-    "pw.forced": "Your password was reset by an administrator. Set your own new password before going on.",
+    "pw.forced": "You signed in with a one-time password (a new account, or a password an administrator reset). Set your own new password before going on.",
     "pw.done": "Password changed; you were signed out on your other devices",
     // funds
     "overview.title": "Overview",
