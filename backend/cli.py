@@ -235,8 +235,10 @@ def register(app):
         click.echo(f"{added} regions added, {updated} changed ({len(loader.abolished)} no longer in the table "
                    f"and abolished), {unchanged} unchanged")
 
-    def import_file(kind, region_code, path, username):
-        """Import a file of ``kind`` for a region, all or nothing, and say how it went (exit 1 if refused)."""
+    def import_file(kind, region_code, path, username, mapping=()):
+        """Import a file of ``kind`` for a region, all or nothing, and say how it went (exit 1 if refused).
+        ``mapping``: "COLUMN=FIELD" lines (the field's Chinese name or its code), saved for the region
+        first, as the screen's 对应列 step does."""
         from sqlalchemy import select
 
         from .core.models import User
@@ -251,12 +253,28 @@ def register(app):
         importer = engine.kind_of(kind)
         if user.role not in importer.roles or region.level not in importer.levels:
             raise click.ClickException(f"{username} ({user.role}) cannot import {kind} for {region.level} {region_code}")
+        if mapping:
+            by_zh = {zh: name for name, (zh, _en) in importer.names().items()}
+            columns = {}
+            for line in mapping:
+                header, _, field = line.partition("=")
+                if not header.strip() or not field.strip():
+                    raise click.ClickException(f"--map 应写成 列名=字段，如 --map '所在地区=地区' / --map needs COLUMN=FIELD: {line!r}")
+                columns[header.strip()] = by_zh.get(field.strip(), field.strip())
+            from .core.errors import ApiError
+            try:
+                engine.save_mapping(kind, region, user, columns)
+            except ApiError as err:
+                raise click.ClickException(f"{err.zh} / {err.en}") from None
         run = engine.run(kind, region, user, path.name, path.read_bytes())
         db.session.commit()
         click.echo(f"{run.status}: {run.rows} rows, {run.inserted} new, {run.updated} updated, "
                    f"{run.unchanged} unchanged, {run.error_count} problems (import {run.id})")
         for e in run.errors:
             click.echo(f"  row {e['row'] or '-'} {e['column'] or ''}: {e['message']['zh']} / {e['message']['en']}")
+        if any(e["code"] == "header_missing" for e in run.errors):
+            click.echo("  在命令行指定对应列（保存给本地区，下次自动识别）/ say which column is which here (saved for the region): "
+                       f"--map '文件中的列名=字段'，字段见 `flask import-kinds`")
         for note in run.notes or []:
             click.echo(f"  note: {note['message']['zh']} / {note['message']['en']}")
         if run.secret:
@@ -270,11 +288,13 @@ def register(app):
     @click.argument("region_code")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--user", "username", required=True, help="Who imports (recorded in the audit log).")
-    def import_command(kind, region_code, path, username):
+    @click.option("--map", "mapping", multiple=True, metavar="COLUMN=FIELD",
+                  help="A column of the file and the field it is (e.g. --map '所在地区=地区'); saved for the region.")
+    def import_command(kind, region_code, path, username, mapping):
         """Import a clerk's .xlsx/.xls/CSV file of KIND (regions, users, units, projects, funds, assets,
         policies, beneficiaries, … — `flask import-kinds` lists them) for REGION_CODE, all or nothing
         (no upload limit here)."""
-        import_file(kind, region_code, path, username)
+        import_file(kind, region_code, path, username, mapping)
 
     @app.cli.command("import-secret")
     @click.argument("import_id", type=int)

@@ -138,7 +138,7 @@ class AssetImporter(VillageLookup, Importer):
         Field("location", "坐落位置", "location", aliases="位置|地址|坐落|坐落地点|存放地点|所在位置", example="钱王社区横街12号"),
         Field("status", "使用状态", "status", aliases="状态|资产状态|使用情况|现状", example="在用", rule=("在用、闲置、出租或处置", "在用, 闲置, 出租 or 处置")),
         Field("acquired_on", "取得日期", "acquired on", aliases="购建日期|形成日期|入账日期|购置日期|建成日期|取得时间|购建时间", example="2019-06-30",
-              rule=("可只写年月（2019年6月 记为该月1日）", "A month alone is its first day")),
+              rule=("可只写年月或年份（2019年6月 记为该月1日，2010年 记为当年1月1日）", "A month or a year alone is its first day")),
     ]
 
     def prepare(self, table):
@@ -154,7 +154,7 @@ class AssetImporter(VillageLookup, Importer):
                "net_value": cell(money, n, c, "net_value", r, required=True),
                "location": cell(short, n, c, "location", r, max_len=200),
                "status": cell(one_of(ASSET_STATUSES, "使用状态", "status"), n, c, "status", r) or "在用",
-               "acquired_on": cell(tables.month_start, n, c, "acquired_on", r)}
+               "acquired_on": cell(tables.year_start, n, c, "acquired_on", r)}
         if not r.row_bad and row["net_value"] > row["original_value"]:
             r.add(n, "net_value", "net_over_original", "净值不能大于原值", "The net value cannot exceed the original value",
                   c.get("net_value"))
@@ -273,7 +273,7 @@ class ContractImporter(VillageLookup, Importer):
               example="临安山核桃专业合作社"),
         Field("starts_on", "开始日期", "starts on", aliases="起始日期|合同开始|起租日|开始时间|起始时间|合同起始日期|承包起始日期|起租日期", required=True, example="2024-01-01",
               rule=("可只写年月（2024年1月 记为该月1日）", "A month alone is its first day")),
-        Field("ends_on", "结束日期", "ends on", aliases="截止日期|合同结束|到期日|结束时间|截止时间|合同到期日|到期日期|承包截止日期", required=True, example="2033-12-31",
+        Field("ends_on", "结束日期", "ends on", aliases="截止日期|终止日期|终止时间|合同终止日期|合同结束|到期日|结束时间|截止时间|合同到期日|到期日期|承包截止日期", required=True, example="2033-12-31",
               rule=("可只写年月（2033年12月 记为该月最后一天）", "A month alone is its last day")),
         Field("annual_amount", "年租金(元)", "annual amount", aliases="年租金|年承包费|每年金额|年收入|年租金额|年承包金|租金(元/年)|承包费(元/年)|年度租金", required=True, money=True, example="12000"),
         Field("floor_amount", "底价(元/年)", "floor", aliases="底价|最低价|保底价|起拍价|底价(元/年)", money=True, example="10000"),

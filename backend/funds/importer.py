@@ -93,7 +93,7 @@ class FundImporter(_FundFile):
               rule=("元，大于 0，最多两位小数（表头写“万元”时按万元读入）", "Yuan, more than 0, at most two decimals (万元 when the header says so)")),
         Field("issued_on", "下达日期", "issued on", aliases="下达时间|发文日期|文件日期|指标下达日期|下达日|文件下达日期|发文时间", required=True,
               example="2026-10-17", rule=("上级下达的日期，不晚于今天", "The day the upper level issued it, not after today")),
-        Field("arrived_on", "到账日期", "arrived on", aliases="登记日期|到账时间|收到日期|到位日期|资金到位日期|到位时间|接收日期|登记时间",
+        Field("arrived_on", "到账日期", "arrived on", aliases="登记日期|到账时间|到帐日期|到帐时间|收到日期|到位日期|资金到位日期|到位时间|接收日期|登记时间",
               example="2026-10-22", rule=("可空；不早于下达日期", "Optional; not before the issue date")),
         Field("receipt_no", "回执号", "receipt number", aliases="回执编号|信息接收回执号|接收回执号|回执|信息接收回执|回执单号",
               example="HZLA-2026-0533", rule=("信息接收回执上的编号（可空）", "The number on the receipt (optional)")),
@@ -209,13 +209,13 @@ class FundExpenditureImporter(_FundFile):
               example="浙财农〔2026〕12号", rule=("支出所用资金的文号（须已登记）", "The document number of the fund spent (registered)")),
         Field("fund_name", "资金名称", "fund name", aliases="指标名称|资金项目|资金项目名称", example="农村公路养护省级补助资金",
               rule=("同一文号下有多笔资金时必填", "Needed when one document has several funds")),
-        Field("spent_on", "支出日期", "spent on", aliases="支付日期|付款日期|日期|记账日期|支出时间|支付时间|拨付日期", required=True,
+        Field("spent_on", "支出日期", "spent on", aliases="支付日期|付款日期|日期|记账日期|记帐日期|支出时间|支付时间|拨付日期", required=True,
               example="2026-11-19", rule=("不早于到账日期，不晚于今天", "Not before the arrival, not after today")),
         Field("amount", "金额", "amount", aliases="支出金额|支付金额|金额(元)|付款金额|实际支出|支出数|拨付金额", required=True,
               money=True, example="320000.50", rule=("元，大于 0；合计不超过已分配金额", "Yuan, more than 0; in all not more than allocated")),
         Field("payee", "收款人", "payee", aliases="收款单位|收款人名称|收款方|收款人全称|收款单位名称|收款户名|收款单位全称", required=True,
               example="杭州临安城建工程有限公司", rule=("", "")),
-        Field("voucher_no", "凭证号", "voucher number", aliases="凭证编号|记账凭证号|凭证|支付凭证号|会计凭证号|凭证字号", required=True,
+        Field("voucher_no", "凭证号", "voucher number", aliases="凭证编号|记账凭证号|记帐凭证号|凭证|支付凭证号|会计凭证号|凭证字号", required=True,
               example="记-2026-11-087", rule=("同一资金下每个凭证号只出现一次", "Each voucher number once per fund")),
         Field("project_ref", "项目编号", "project number", aliases="项目|项目号|项目代码|项目编码|工程编号",
               example="", rule=("可空；须是这笔资金已分配到的项目", "Optional; a project the fund was allocated to")),
@@ -227,9 +227,25 @@ class FundExpenditureImporter(_FundFile):
         ids = [r.id for r in {r.id: r for r in self.townships.values()}.values()]
         funds = db.session.execute(select(Fund).where(Fund.region_id.in_(ids))).scalars().all() if ids else []
         self.funds = defaultdict(list)
+        self.by_doc = defaultdict(list)
         for f in funds:
             self.funds[(f.region_id, f.doc_no)].append(f)
+            self.by_doc[f.doc_no].append(f)
+        self.township_by_id = {r.id: r for r in self.townships.values()}
         self.projects = {}
+
+    def row_township(self, n, c):
+        """A county's file may leave 乡镇 out: a document number (with its fund name, if given)
+        registered in one township only says whose row it is."""
+        if self.region.level != "township" and tables._blank(c.get("township")) \
+                and not tables._blank(c.get("doc_no")):
+            found = self.by_doc.get(tables.text(c.get("doc_no")), [])
+            if not tables._blank(c.get("fund_name")):
+                found = [f for f in found if squash(f.name) == squash(tables.text(c.get("fund_name")))]
+            towns = {f.region_id for f in found}
+            if len(towns) == 1:
+                return self.township_by_id[towns.pop()]
+        return super().row_township(n, c)
 
     def parse_row(self, n, c):
         r = self.report

@@ -849,6 +849,17 @@ def month_start(value):
     return date(*found, 1) if found else day(value)
 
 
+_YEAR = re.compile(r"^(\d{4})\s*年?(?:度)?$")
+
+
+def year_start(value):
+    """A date, a month alone, or a year alone (an old asset's acquisition: 2010年) as its first day."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1900 <= value <= 2100 and value == int(value):
+        return date(int(value), 1, 1)
+    found = None if isinstance(value, (date, int, float)) else _YEAR.match(text(value))
+    return date(int(found[1]), 1, 1) if found and 1900 <= int(found[1]) <= 2100 else month_start(value)
+
+
 def month_end(value):
     """A date, or a month alone (a planned end, a lease's last month) as its last day."""
     found = None if isinstance(value, (date, int, float)) else _month(text(value))

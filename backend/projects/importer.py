@@ -74,6 +74,17 @@ NOT_STARTED = "not_started"  # 未开工: approved, tendering or contracted — 
 _STAGE_WORDS.update({squash(w): NOT_STARTED for w in ("未开工", "尚未开工", "待开工", "未动工")})
 
 
+# The short words of a county's unit list: 财政所, 镇政府, 村集体, 村委会 …
+_UNIT_KIND_WORDS = {squash(w): kind for kind, words in (
+    ("乡镇财政所", "财政所|镇财政所|乡财政所|街道财政所|财政办"),
+    ("乡镇人民政府", "政府|人民政府|镇政府|乡政府|镇人民政府|乡人民政府"),
+    ("街道办事处", "街道|街道办"),
+    ("村股份经济合作社", "村集体|集体经济组织|村集体经济组织|经济合作社|村经济合作社|股份经济合作社|村股份合作社|股份合作社"),
+    ("村民委员会", "村委会|村委|居委会|社区居委会|居民委员会"),
+    ("学校", "小学|中学|中心小学|幼儿园"),
+    ("卫生院", "乡镇卫生院|社区卫生服务中心|卫生服务中心")) for w in words.split("|")}
+
+
 def stage(value):
     found = _STAGE_WORDS.get(squash(tables.text(value)))
     if found is None:
@@ -94,10 +105,12 @@ def category(value):
 STAGE_DATE_FIELDS = {"approved": "approved_on", "tendering": "tendering_on", "contracted": "contracted_on",
                      "construction": "construction_on", "acceptance": "acceptance_on",
                      "settlement": "settlement_on", "audit": "audit_on", "archived": "archived_on"}
-STAGE_DATE_ALIASES = {"approved": "立项日期|立项时间|批复日期", "tendering": "招投标日期|招标日期|开标日期",
-                      "contracted": "合同日期|合同签订日期|签订日期|签约日期", "construction": "开工日期|施工日期|实际开工日期",
-                      "acceptance": "验收日期|竣工验收日期|竣工日期", "settlement": "结算日期|竣工结算日期",
-                      "audit": "审计日期|审计完成日期", "archived": "归档日期"}
+STAGE_DATE_ALIASES = {"approved": "立项日期|立项时间|批复日期|批复时间", "tendering": "招投标日期|招标日期|开标日期|招投标时间|招标时间|开标时间",
+                      "contracted": "合同日期|合同签订日期|签订日期|签约日期|合同签订时间|签订时间",
+                      "construction": "开工日期|施工日期|实际开工日期|开工时间|实际开工时间",
+                      "acceptance": "验收日期|竣工验收日期|竣工日期|验收时间|竣工验收时间|竣工时间|完工日期|完工时间",
+                      "settlement": "结算日期|竣工结算日期|结算时间",
+                      "audit": "审计日期|审计完成日期|审计时间", "archived": "归档日期|归档时间"}
 FUNDING_ALIASES = {"central": "中央资金|中央财政资金|中央补助|中央|中央补助资金|中央财政|中央专项",
                    "province": "省级资金|省级财政资金|省补助|省级补助|省级|省补资金|省级补助资金|省财政",
                    "city": "市级资金|市级财政资金|市补助|市级补助|市级|市补资金|市级补助资金|市财政",
@@ -137,6 +150,14 @@ class _Places:
             if r.level == "village":
                 self.villages.setdefault(squash(r.name), []).append(r)
         self.by_id = {r.id: r for r in below}
+        # A register written before next year's division table renamed a village still names it the old way.
+        from ..regions.models import RegionChange
+        self.former = {}
+        if self.villages:
+            renamed = db.session.execute(select(RegionChange).where(
+                RegionChange.kind == "rename", RegionChange.region_id.in_([r.id for r in below if r.level == "village"]))).scalars()
+            for change in renamed:
+                self.former.setdefault(squash(change.old_name), []).append(self.by_id[change.region_id])
 
     def township(self, report, n, raw):
         if self.region.level == "township":
@@ -160,7 +181,7 @@ class _Places:
         if raw is None or not tables.text(raw):
             return None
         text = tables.text(raw)
-        for v in self.villages.get(squash(text), []):
+        for v in self.villages.get(squash(text), []) + self.former.get(squash(text), []):
             if v.parent_id == town.id:
                 return v
         elsewhere = [self.by_id.get(v.parent_id) for v in self.villages.get(squash(text), [])]
@@ -203,6 +224,7 @@ class UnitImporter(Importer):
                "address": cell(short, n, c, "address", r, max_len=200),
                "head_name": cell(short, n, c, "head_name", r, max_len=32)}
         kind = cell(short, n, c, "unit_kind", r, max_len=32) or "其他"
+        kind = _UNIT_KIND_WORDS.get(squash(kind), kind)
         if kind not in UNIT_KINDS:
             r.add(n, "unit_kind", "unit_kind_unknown", f"单位类型应为：{'、'.join(UNIT_KINDS)}",
                   f"The unit kind must be one of: {'、'.join(UNIT_KINDS)}", kind)

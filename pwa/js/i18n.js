@@ -751,7 +751,7 @@ const MESSAGES = {
     "pw.requiredForced": "请填写管理员告诉您的一次性密码",
     "pw.requiredNew": "请填写新密码，并再输一次",
     "pw.mismatch": "两次输入的新密码不一致",
-    "pw.forced": "您的密码已由管理员重置。请先设置自己的新密码，再继续使用。",
+    "pw.forced": "您用的是一次性密码（新账号或管理员重置的密码）。请先设置自己的新密码，再继续使用。",
     "pw.done": "密码已修改；其他设备上的登录已退出",
     // funds
     "overview.title": "一站监管",
@@ -1234,6 +1234,11 @@ const MESSAGES = {
     "lists.payment.returned": "已退回",
     "lists.payment.pending": "待发放",
     "lists.paymentsEmpty": "没有发放记录",
+    // clerk: a roster's one-time passwords after the import
+    "imp.secretIntro": "新用户的一次性密码只能查看一次，请准备好抄下或打印后再点开。",
+    "imp.secretShow": "查看一次性密码（仅一次）",
+    "imp.secretOnce": "请现在抄下或打印：离开此页后不能再次查看（忘记的可在“用户”中重置密码）。每人首次登录须修改密码。",
+    "imp.secretUser": "用户名", "imp.secretName": "姓名", "imp.secretRegion": "地区", "imp.secretPassword": "一次性密码",
   },
   en: {
     "app.name": "Jicai",
@@ -1986,7 +1991,7 @@ const MESSAGES = {
     "pw.requiredForced": "Enter the one-time password your administrator gave you",
     "pw.requiredNew": "Enter the new password, and once more below",
     "pw.mismatch": "The two new passwords differ",
-    "pw.forced": "Your password was reset by an administrator. Set your own new password before going on.",
+    "pw.forced": "You signed in with a one-time password (a new account, or a password an administrator reset). Set your own new password before going on.",
     "pw.done": "Password changed; you were signed out on your other devices",
     // funds
     "overview.title": "Overview",
@@ -2469,6 +2474,11 @@ const MESSAGES = {
     "lists.payment.returned": "Returned",
     "lists.payment.pending": "Pending",
     "lists.paymentsEmpty": "No payments",
+    // clerk: a roster's one-time passwords after the import
+    "imp.secretIntro": "The new users' one-time passwords can be seen once only: be ready to write them down or print them.",
+    "imp.secretShow": "Show the one-time passwords (once)",
+    "imp.secretOnce": "Write them down or print them now: they cannot be shown again after you leave (reset a forgotten one under Users). Everyone changes it at first sign-in.",
+    "imp.secretUser": "User name", "imp.secretName": "Name", "imp.secretRegion": "Region", "imp.secretPassword": "One-time password",
   },
 };
 

@@ -262,9 +262,12 @@ export async function renderImport(ctx) {
   if (!IMPORTERS.includes(user.role)) return errorPage({ message: t("imp.notAllowed") }, ctx);
   let regions = [user.region];
   try {
-    if (user.region.level !== "township") {
-      const data = await api("/regions", { query: { level: "township", per_page: 100 } });
-      regions = [user.region, ...(data.items || [])];
+    // Above a township, the cities and counties below come first (a county's roster and registers are
+    // imported for the county), then the townships.
+    const below = { province: ["city", "county", "township"], city: ["county", "township"], county: ["township"] };
+    for (const level of below[user.region.level] || []) {
+      const data = await api("/regions", { query: { level, per_page: 100 } });
+      regions = [...regions, ...(data.items || [])];
     }
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
@@ -462,7 +465,32 @@ function accepted(run) {
     (run.notes || []).length ? h("ul", { class: "notes", "data-testid": "import-notes" }, run.notes.map((n) =>
       h("li", { class: "small", "data-code": n.code }, (document.documentElement.lang === "en" ? n.message.en : n.message.zh) || n.code)))
       : null,
+    run.has_secret ? secretBox(run) : null,
     h("p", { class: "muted small" }, run.filename));
+}
+
+/** A roster's one-time passwords: fetched on request, shown this once (the server forgets them). */
+function secretBox(run) {
+  const box = h("div", { "data-testid": "import-secret" });
+  const show = h("button", { type: "button", class: "btn btn-primary btn-block", "data-testid": "import-secret-show",
+    onclick: async () => {
+      show.disabled = true;
+      try {
+        const { items } = await api(`/imports/${run.id}/secret`, { method: "POST" });
+        fill(box, h("p", { class: "small" }, t("imp.secretOnce")),
+          h("div", { class: "table-wrap" }, h("table", { class: "data", "data-testid": "import-secret-table" },
+            h("thead", {}, h("tr", {}, ["imp.secretUser", "imp.secretName", "imp.secretRegion", "imp.secretPassword"]
+              .map((k) => h("th", {}, t(k))))),
+            h("tbody", {}, items.map((it) => h("tr", {},
+              h("td", { class: "mono" }, it.username), h("td", {}, it.display_name), h("td", {}, it.region),
+              h("td", { class: "mono", "data-testid": "import-secret-password" }, it.one_time_password)))))));
+      } catch (err) {
+        show.disabled = false;
+        fill(box, show, h("p", { class: "error-box", role: "alert" }, err.message));
+      }
+    } }, t("imp.secretShow"));
+  fill(box, h("p", { class: "small" }, t("imp.secretIntro")), show);
+  return box;
 }
 
 function rejected(run, message) {
