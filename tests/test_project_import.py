@@ -139,6 +139,24 @@ def test_register_imports_projects_with_their_history(app, world, login_as, fmt)
     assert lead.get(f"/api/v1/projects/{pid}/chain").json["intact"] is True
 
 
+def test_a_stage_passed_without_a_date_is_put_at_the_next_date_known(app, world, login_as):
+    """A county's ledger has 立项 and 开工 but no 招标 or 合同 dates: the project goes in at 施工,
+    the blank stages at the 开工 date, marked as not dated in the register."""
+    from backend.projects.models import Project
+    t = tag()
+    result = run(app, world, "projects", csv([REGISTER, register_row(f"U-{t}-1", f"无招标日期项目{t}",
+                                                                     dates=("2025-01-10", "", "", "2025-03-05"))]))
+    assert (result["status"], result["inserted"]) == ("accepted", 1), result["errors"]
+    with app.app_context():
+        pid = db.session.query(Project).filter_by(ref_no=f"U-{t}-1").one().id
+    timeline = list(reversed(login_as("lead").get(f"/api/v1/projects/{pid}/timeline").json["items"]))
+    stages = [(e["payload"].get("to"), e["occurred_at"][:10], e["payload"].get("date_unknown"))
+              for e in timeline if e["kind"] == "stage_changed"]
+    assert stages == [("tendering", "2025-03-05", True), ("contracted", "2025-03-05", True),
+                      ("construction", "2025-03-05", None)]
+    assert login_as("lead").get(f"/api/v1/projects/{pid}/chain").json["intact"] is True
+
+
 def test_register_refusals_write_nothing(app, world):
     from backend.projects.models import Project
     t = tag()
@@ -149,7 +167,7 @@ def test_register_refusals_write_nothing(app, world):
             register_row(f"B-{t}-3", "坏代码项目", uscc="91110000600037341X"),
             register_row(f"B-{t}-4", "金额不符项目", budget="999999"),
             register_row(f"B-{t}-5", "日期颠倒项目", dates=("2025-01-10", "2025-03-01", "2025-02-20", "2025-03-05")),
-            register_row(f"B-{t}-6", "缺日期项目", dates=("2025-01-10", "2025-02-01", "", "2025-03-05")),
+            register_row(f"B-{t}-6", "缺日期项目", dates=("2025-01-10", "2025-02-01", "2025-02-20", "")),
             register_row(f"B-{t}-7", "无承建单位项目", contractor="", uscc=""),
             register_row(f"B-{t}-8", "怪阶段项目", stage="半完工"),
             register_row(f"B-{t}-9", "立项有开工日期", stage="立项")]
@@ -158,7 +176,7 @@ def test_register_refusals_write_nothing(app, world):
     found = set(problems(result))
     assert found >= {(2, "unit", "unit_not_found"), (3, "village", "village_not_in_township"),
                      (4, "contractor_uscc", "uscc_checksum"), (5, "budget", "funding_mismatch"),
-                     (6, "contracted_on", "stage_dates_order"), (7, "contracted_on", "stage_date_missing"),
+                     (6, "contracted_on", "stage_dates_order"), (7, "construction_on", "stage_date_missing"),
                      (8, "contractor", "contractor_required"), (9, "stage", "stage_unknown"),
                      (10, "tendering_on", "stage_date_beyond")}, found
     assert count(app, Project) == before

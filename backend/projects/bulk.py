@@ -187,6 +187,8 @@ def _stage_events(chain, project_id, stages_from, row, contractor_payload=True):
         if to not in dates or STAGES.index(to) <= STAGES.index(stages_from):
             continue
         payload = {"from": frm, "to": to, "imported": True}
+        if to in row.get("undated", ()):
+            payload["date_unknown"] = True  # blank in the register: no later than the next stage's date
         if to == "contracted" and contractor_payload and row.get("contractor"):
             payload["contractor"] = row["contractor"]
             if row.get("contract_amount") is not None:

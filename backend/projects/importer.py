@@ -301,7 +301,9 @@ class ProjectImporter(Importer):
                 aliases=STAGE_DATE_ALIASES[s], required=(s == "approved"),
                 example={"approved": "2025-01-10", "tendering": "2025-02-01", "contracted": "2025-02-20",
                          "construction": "2025-03-05"}.get(s),
-                rule=("到达当前阶段及之前各阶段的日期都要填，且先后有序", "Every stage up to the current one, in order")
+                rule=("当前阶段的日期必填，各日期先后有序；之前某阶段未填日期的，按下一阶段的日期记入并注明",
+                      "The current stage's date is required, all in order; a blank earlier stage is put at the "
+                      "next stage's date, marked as such")
                 if s == "approved" else ("", ""))
           for s in STAGES],
     ]
@@ -356,11 +358,12 @@ class ProjectImporter(Importer):
             r.add(n, "planned_end_on", "planned_dates_order", "计划完工日期早于计划开工日期",
                   "The planned end is before the planned start", c.get("planned_end_on"))
         reached = STAGES[:STAGES.index(row["stage"]) + 1]
-        for s in reached:
-            if dates[s] is None and s != "approved":  # 立项日期 is a required column: reported above
-                r.add(n, STAGE_DATE_FIELDS[s], "stage_date_missing", f"项目已到“{STAGE_NAMES[row['stage']][0]}”，"
-                      f"请填写{STAGE_DATE_ALIASES[s].split('|')[0]}",
-                      f"The project reached {row['stage']}: give the {s} date")
+        # The current stage needs its date; a stage passed on the way may be blank (a county's ledger
+        # has 立项 and 开工 but seldom 招标 or 合同 dates): it is put at the next date known, marked so.
+        if dates[row["stage"]] is None and row["stage"] != "approved":  # 立项日期: a required column
+            s = row["stage"]
+            r.add(n, STAGE_DATE_FIELDS[s], "stage_date_missing", f"项目已到“{STAGE_NAMES[s][0]}”，"
+                  f"请填写{STAGE_DATE_ALIASES[s].split('|')[0]}", f"The project reached {s}: give the {s} date")
         for s in STAGES[len(reached):]:
             if dates[s] is not None:
                 r.add(n, STAGE_DATE_FIELDS[s], "stage_date_beyond", f"项目当前在“{STAGE_NAMES[row['stage']][0]}”，"
@@ -375,7 +378,13 @@ class ProjectImporter(Importer):
                       f"{STAGE_DATE_ALIASES[s].split('|')[0]} {dates[s]} 早于{STAGE_DATE_ALIASES[previous].split('|')[0]} {dates[previous]}",
                       f"The {s} date {dates[s]} is before the {previous} date {dates[previous]}", c.get(STAGE_DATE_FIELDS[s]))
             previous = s
-        row["stage_dates"] = {s: dates[s] for s in reached if dates[s] is not None}
+        row["stage_dates"], row["undated"], later = {}, set(), None
+        for s in reversed(reached):
+            if dates[s] is None and later is not None:
+                row["undated"].add(s)
+            later = dates[s] or later
+            if later is not None:
+                row["stage_dates"][s] = later
         place = village or town
         row["region_id"], row["region_code"], row["township_id"] = place.id, place.code, town.id
         units = self.units.get(squash(tables.text(c.get("unit")) or ""), [])

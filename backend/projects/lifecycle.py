@@ -20,7 +20,7 @@ GENESIS = "0" * 64
 # What an anonymous visitor may see of each kind of event; kinds not listed are internal.
 PUBLIC_FIELDS = {
     "created": ("name", "budget", "imported"),
-    "stage_changed": ("from", "to", "imported"),
+    "stage_changed": ("from", "to", "imported", "date_unknown"),
     "payment_recorded": ("amount", "paid_on", "funding_source"),
     "contractor_corrected": ("from", "to"),
     "payments_imported": ("count", "total"),

@@ -80,7 +80,7 @@ const resolvedWhy = (p) => (p.reason ? t("ev.resolvedWhy", { reason: t(`riskReso
 /** One readable sentence per lifecycle event. */
 function sentence(ev, full) {
   const p = ev.payload || {};
-  return plainSentence(ev, p, full) + (p.imported ? t("ev.imported") : "");
+  return plainSentence(ev, p, full) + (p.date_unknown ? t("ev.undated") : p.imported ? t("ev.imported") : "");
 }
 
 function plainSentence(ev, p, full) {
