@@ -82,6 +82,9 @@ bench: $(BIN)/.installed-test $(VENDOR)
 	$(BIN)/python bench/subsidy_rules.py --reuse
 	$(BIN)/python bench/hostile_files.py
 	$(BIN)/python bench/overview.py
+	$(BIN)/python bench/lists.py
+	$(BIN)/python bench/regions_import.py
+	$(BIN)/python bench/county_import.py
 
 # The cockpit at province scale (PostgreSQL): SCALE=1 for 1,000,000 subsidy payments.
 SCALE ?= 0.1

@@ -9,8 +9,9 @@ import re
 
 from sqlalchemy import select
 
+from .. import jobs
 from ..extensions import db
-from ..imports import tables
+from ..imports import engine, tables
 from ..imports.engine import Field, Importer, cell, money, name, regions_below, register, short
 from ..imports.tables import CellProblem, squash
 from . import services
@@ -354,4 +355,101 @@ class ContractImporter(VillageLookup, Importer):
         return counts
 
 
-__all__ = ["AssetImporter", "ResourceImporter", "ContractImporter"]
+@register
+class ReceiptImporter(VillageLookup, Importer):
+    """Money already received under the contracts (实收), so that a county moving in does not see
+    every running contract overdue from its first day. A receipt is its contract + 凭证号."""
+    kind = "contract_receipts"
+    title = ("合同收款", "Contract receipts")
+    model = ContractReceipt
+    users_of = []
+    fields = [
+        VILLAGE,
+        Field("contract_no", "合同编号", "contract number", aliases="合同号|编号|合同编码|协议编号", example="HT-2024-003",
+              rule=("合同编号，或不填而写标的名称和承包/承租方", "The contract number, or the subject and counterparty")),
+        Field("subject", "标的名称", "subject", aliases="资源名称|资产名称|标的|标的物|承包标的|租赁标的", example="东山坞林地"),
+        Field("counterparty", "承包/承租方", "counterparty", aliases="承包方|承租方|乙方|承包人|承租人|交款人|缴款人|付款方",
+              example="临安山核桃专业合作社"),
+        Field("received_on", "收款日期", "received on", aliases="收款时间|到账日期|缴款日期|交款日期|入账日期|日期",
+              required=True, example="2026-01-15"),
+        Field("amount", "收款金额(元)", "amount", aliases="金额|收款金额|实收金额|实收|收入金额|缴款金额|交款金额",
+              required=True, money=True, example="12000"),
+        Field("voucher_no", "凭证号", "voucher number", aliases="凭证编号|收据号|票据号|收款凭证号|记账凭证号",
+              required=True, example="记-2026-015"),
+        Field("note", "备注", "note", aliases="说明|摘要", example="2026年度租金"),
+    ]
+
+    def prepare(self, table):
+        self.villages()
+
+    def parse_row(self, n, c):
+        r = self.report
+        row = {"village": cell(self.village, n, c, "village", r, required=True),
+               "contract_no": cell(short, n, c, "contract_no", r, max_len=40),
+               "subject": cell(short, n, c, "subject", r, max_len=120),
+               "counterparty": cell(name, n, c, "counterparty", r, max_len=120),
+               "received_on": cell(engine.past_day, n, c, "received_on", r, required=True),
+               "amount": cell(positive, n, c, "amount", r, required=True),
+               "voucher_no": cell(short, n, c, "voucher_no", r, required=True, max_len=40),
+               "note": cell(short, n, c, "note", r, max_len=200)}
+        if not r.row_bad and not row["contract_no"] and not (row["subject"] and row["counterparty"]):
+            r.add(n, "contract_no", "contract_unnamed", "请填写合同编号，或同时填写标的名称和承包/承租方",
+                  "Give the contract number, or its subject and counterparty")
+            r.row_bad = True
+        return row
+
+    def check(self, parsed):
+        ids = {row["village"].id for _, row in parsed}
+        contracts = {}
+        for x in db.session.execute(select(ResourceContract).where(ResourceContract.region_id.in_(ids))).scalars():
+            if x.contract_no:
+                contracts.setdefault(_key(x.region_id, "no", x.contract_no), []).append(x)
+            contracts.setdefault(_key(x.region_id, services.subject_name(x), x.counterparty), []).append(x)
+        for number, row in parsed:
+            v = row["village"].id
+            key = _key(v, "no", row["contract_no"]) if row["contract_no"] else \
+                _key(v, row["subject"], row["counterparty"])
+            found = contracts.get(key, [])
+            if len(found) != 1:
+                self.report.add(number, "contract_no", "contract_unknown" if not found else "contract_ambiguous",
+                                "本村没有这份合同，请先导入合同" if not found else "本村有多份这样的合同，请写合同编号",
+                                "No contract of this village matches; import the contracts first" if not found
+                                else "Several contracts of this village match; give the contract number",
+                                row["contract_no"] or row["subject"])
+                continue
+            row["contract"] = found[0]
+        self.duplicates([(n, row) for n, row in parsed if "contract" in row], self.natural,
+                        "同一合同同一凭证号", "same contract and voucher")
+        wanted = {row["contract"].id for _, row in parsed if "contract" in row}
+        self.existing = {(x.contract_id, squash(x.voucher_no)): x for x in db.session.execute(
+            select(ContractReceipt).where(ContractReceipt.contract_id.in_(wanted))).scalars()}
+
+    def natural(self, row):
+        return (row["contract"].id, squash(row["voucher_no"]))
+
+    def write(self, parsed, batch_id):
+        counts, touched = [0, 0, 0], set()
+        for _, row in parsed:
+            contract = row["contract"]
+            data = {"received_on": row["received_on"], "amount": row["amount"], "note": row["note"]}
+            found = self.existing.get(self.natural(row))
+            touched.add(contract.region_id)
+            if found is None:
+                db.session.add(ContractReceipt(contract_id=contract.id, voucher_no=row["voucher_no"], batch_id=batch_id,
+                                               **data))
+                counts[0] += 1
+                continue
+            changed = {k: v for k, v in data.items() if v is not None and getattr(found, k) != v}
+            if not changed:
+                counts[2] += 1
+                continue
+            self.remember(found, sorted(set(changed) | {"batch_id"}))
+            for k, v in {**changed, "batch_id": batch_id}.items():
+                setattr(found, k, v)
+            counts[1] += 1
+        db.session.flush()
+        jobs.touch(regions=sorted(touched))
+        return counts
+
+
+__all__ = ["AssetImporter", "ResourceImporter", "ContractImporter", "ReceiptImporter"]

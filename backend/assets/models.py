@@ -145,3 +145,4 @@ class ContractReceipt(db.Model):
     note: Mapped[str | None] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run (None: recorded on screen)
