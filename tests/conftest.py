@@ -244,6 +244,16 @@ def assert_error(r, status, code, path=None):
         assert path in [f["path"] for f in body["error"]["fields"]], body
 
 
+def every_item(client, url):
+    """Every item of a list, page after page by key (the session's data outgrows one page)."""
+    after, sep = None, "&" if "?" in url else "?"
+    while True:
+        page = client.get(f"{url}{sep}per_page=100" + (f"&after={after}" if after else "")).json
+        yield from page["items"]
+        if not (after := page["next"]):
+            return
+
+
 def new_uuid():
     return str(uuid.uuid4())
 

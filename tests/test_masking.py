@@ -9,11 +9,12 @@ seeded value in clear.
 """
 import json
 import re
+from datetime import timedelta
 
 from sqlalchemy import JSON, String, select, text
 
 from backend.extensions import db
-from conftest import new_uuid
+from conftest import TODAY, new_uuid
 from subsidy_seed import seed, village_code
 
 ID_LIKE = re.compile(r"^\s*(\d{17}[\dXx]|\d{12,19}|1\d{10}|\+?86\s?1\d{10})\s*$")
@@ -100,7 +101,8 @@ def test_no_response_shows_personal_data_in_clear(app, world, login_as, make_pro
     for who in ACTORS:
         client = login_as(who)
         ids = {"project_id": project, "code": code, "region_id": world["regions"]["qianwang"],
-               "unit_id": world["units"]["jincheng"], "kind": "beneficiaries"}
+               "unit_id": world["units"]["jincheng"], "kind": "beneficiaries",
+               "day": (TODAY - timedelta(days=1)).isoformat()}  # a daily digest (none yet: a 404 is fine)
         # Lists first: they give the ids to follow.
         follow = {"beneficiary_id": "/api/v1/subsidies/beneficiaries?per_page=100",
                   "warning_id": "/api/v1/risks?status=all&per_page=100",

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from backend.core import clock
-from conftest import PINNED, jpeg_bytes, new_uuid, photo_form, run_scan, warning_for
+from conftest import PINNED, every_item, jpeg_bytes, new_uuid, photo_form, run_scan, warning_for
 
 ROLE_OF = {"admin": "admin", "province": "province", "city": "city", "county": "county", "lead": "township_lead",
            "inspector": "inspector", "lead_sibling": "township_lead", "county_sibling": "county"}
@@ -126,13 +126,12 @@ def test_overdue_escalates_once_to_the_county(app, login_as, make_rectification)
             assert rect_id in _escalated(escalate)
             assert rect_id not in _escalated(escalate)  # idempotent
         county = login_as("county")
-        overdue = county.get("/api/v1/rectifications?overdue=true&per_page=100").json["items"]
-        mine = next(r for r in overdue if r["id"] == rect_id)
+        mine = next(r for r in every_item(county, "/api/v1/rectifications?overdue=true") if r["id"] == rect_id)
         assert mine["overdue"] is True and mine["escalated_at"]
         inbox = county.get("/api/v1/notifications?unread=true&per_page=100").json["items"]
         assert any(n["kind"] == "rectification_escalated" and n["link"] == f"/rectifications/{rect_id}" for n in inbox)
-        assert rect_id not in [r["id"] for r in login_as("county_sibling").get(
-            "/api/v1/rectifications?overdue=true&per_page=100").json["items"]]
+        assert rect_id not in [r["id"] for r in every_item(login_as("county_sibling"),
+                                                           "/api/v1/rectifications?overdue=true")]
     finally:
         clock.freeze(PINNED)  # back to the suite's moment, never the machine's
 
