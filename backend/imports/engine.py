@@ -667,8 +667,9 @@ def new_ids(model, n):
     connection = db.session.connection()
     table = model.__table__.name
     if connection.dialect.name == "postgresql":
-        return list(db.session.execute(text(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": n}).scalars())
+        return db.session.execute(text(  # one row holding them all: no row-by-row fetch
+            f"SELECT array_agg(nextval(pg_get_serial_sequence('{table}', 'id'))) FROM generate_series(1, :n)"),
+            {"n": n}).scalar_one()
     start = (db.session.scalar(select(func.max(model.id))) or 0) + 1
     return list(range(start, start + n))
 

@@ -4,7 +4,8 @@ import re
 import unicodedata
 from collections import namedtuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, any_, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql
 
 from ..core import clock
 from ..core.models import LEVEL_NAMES, LEVELS, Region
@@ -431,8 +432,11 @@ def _loaded(region):
 
 
 def _regions_by_code(codes):
-    found = {}
     codes = [c for c in codes if c]
+    if db.session.connection().dialect.name == "postgresql":  # one array parameter, one round trip
+        stmt = select(Region).where(Region.code == any_(bindparam("codes", type_=postgresql.ARRAY(String))))
+        return {r.code: r for r in db.session.execute(stmt, {"codes": codes}).scalars()}
+    found = {}
     for start in range(0, len(codes), 2000):
         for region in db.session.execute(select(Region).where(Region.code.in_(codes[start:start + 2000]))).scalars():
             found[region.code] = region
