@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from backend.core.models import AuditLog, Region, User
 from backend.extensions import db
-from backend.regions.models import RegionChange
+from backend.core.models import RegionChange
 from conftest import new_uuid
 
 

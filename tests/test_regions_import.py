@@ -12,7 +12,7 @@ from sqlalchemy import select
 from backend.core.models import Region, User
 from backend.extensions import db
 from backend.regions import services
-from backend.regions.models import RegionChange
+from backend.core.models import RegionChange
 from conftest import TODAY
 
 

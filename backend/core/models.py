@@ -63,6 +63,32 @@ class Region(db.Model):
     successor = relationship("Region", remote_side=[id], foreign_keys=[successor_id])
 
 
+CHANGE_KINDS = ("add", "rename", "abolish", "merge", "restore")
+
+
+class RegionChange(db.Model):
+    """The history of the region tree: every rename, abolition, merger and restoration a division
+    table import (or an administrator by hand) made, so that a village renamed or merged last year
+    can still be followed from the name an old paper record gives (a project register, a roster)."""
+    __tablename__ = "region_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    old_name: Mapped[str | None] = mapped_column(String(64))
+    new_name: Mapped[str | None] = mapped_column(String(64))
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    effective_on: Mapped[date] = mapped_column(Date)
+    year: Mapped[int | None] = mapped_column(Integer)  # the official table's year, when known
+    note: Mapped[str | None] = mapped_column(String(200))  # the table's 变更说明, or the admin's reason
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run (None: by hand)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    region = relationship(Region, foreign_keys=[region_id])
+    successor = relationship(Region, foreign_keys=[successor_id])
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..core.models import Region, User
+from ..core.models import Region, RegionChange, User
 from ..extensions import db
 from ..imports import tables
 from ..imports.engine import Field, Importer, Skip, cell, name, past_day, register, short
@@ -151,7 +151,6 @@ class _Places:
                 self.villages.setdefault(squash(r.name), []).append(r)
         self.by_id = {r.id: r for r in below}
         # A register written before next year's division table renamed a village still names it the old way.
-        from ..regions.models import RegionChange
         self.former = {}
         if self.villages:
             renamed = db.session.execute(select(RegionChange).where(

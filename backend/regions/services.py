@@ -8,10 +8,9 @@ from sqlalchemy import String, any_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql
 
 from ..core import clock
-from ..core.models import LEVEL_NAMES, LEVELS, Region
+from ..core.models import LEVEL_NAMES, LEVELS, Region, RegionChange
 from ..extensions import db
 from ..imports.engine import bulk_insert, new_ids
-from .models import RegionChange
 
 
 def subtree_count(region, model):
