@@ -266,8 +266,12 @@ export async function renderImport(ctx) {
     // imported for the county), then the townships.
     const below = { province: ["city", "county", "township"], city: ["county", "township"], county: ["township"] };
     for (const level of below[user.region.level] || []) {
-      const data = await api("/regions", { query: { level, per_page: 100 } });
-      regions = [...regions, ...(data.items || [])];
+      let after = null; // every page (a province has 1,360 townships), by key
+      do {
+        const data = await api("/regions", { query: { level, per_page: 100, ...(after ? { after } : {}) } });
+        regions = [...regions, ...(data.items || [])];
+        after = data.next;
+      } while (after);
     }
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
