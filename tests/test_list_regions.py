@@ -60,9 +60,9 @@ def _people(app, world, region_keys):
         for key in region_keys:
             tag = uuid.uuid4().hex
             region = db.session.get(Region, world["regions"][key])
-            person = Beneficiary(region_id=region.id, name=f"列表{tag[:4]}",  # sealed like any ID: keys rotate
-                                 id_enc=pii.encrypt(f"33010019800101{tag[:4]}", "id_number"), id_mask="3301**********0000",
-                                 id_hash=pii.blind(tag, "id_number"))
+            number = f"330100{int(tag[:12], 16) % 10**12:012d}"  # sealed and blinded like any ID: keys rotate
+            person = Beneficiary(region_id=region.id, name=f"列表{tag[:4]}", id_enc=pii.encrypt(number, "id_number"),
+                                 id_mask="3301**********0000", id_hash=pii.blind(number, "id_number"))
             db.session.add(person)
             db.session.flush()
             pay = Disbursement(region_id=region.id, policy_id=policy.id, beneficiary_id=person.id, period="2026-03",
