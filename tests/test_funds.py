@@ -13,7 +13,7 @@ from conftest import TODAY, new_uuid, run_scan, warning_for
 
 
 def doc_no():
-    return f"临财预〔2026〕{uuid.uuid4().int % 100000}号"
+    return f"临财预〔2026〕{uuid.uuid4().hex[:12]}号"  # (a five-digit number could repeat within a session)
 
 
 @pytest.fixture
