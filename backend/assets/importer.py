@@ -30,6 +30,9 @@ class VillageLookup:
     villages of one name in two townships are told apart, and a village of another township is
     the row's error, not silently taken."""
 
+    def prepare(self, table):
+        self.villages()
+
     def villages(self):
         below = regions_below(self.region)
         villages = [r for r in below if r.level == "village"]
@@ -142,9 +145,6 @@ class AssetImporter(VillageLookup, Importer):
               rule=("可只写年月或年份（2019年6月 记为该月1日，2010年 记为当年1月1日）", "A month or a year alone is its first day")),
     ]
 
-    def prepare(self, table):
-        self.villages()
-
     def parse_row(self, n, c):
         r = self.report
         row = {"village": cell(self.village, n, c, "village", r, required=True),
@@ -213,9 +213,6 @@ class ResourceImporter(VillageLookup, Importer):
         Field("location", "坐落位置", "location", aliases="位置|坐落|四至|坐落位置|地块位置|所在位置", example="东山坞"),
     ]
 
-    def prepare(self, table):
-        self.villages()
-
     def parse_row(self, n, c):
         r = self.report
         return {"village": cell(self.village, n, c, "village", r, required=True),
@@ -279,9 +276,6 @@ class ContractImporter(VillageLookup, Importer):
         Field("annual_amount", "年租金(元)", "annual amount", aliases="年租金|年承包费|每年金额|年收入|年租金额|年承包金|租金(元/年)|承包费(元/年)|年度租金", required=True, money=True, example="12000"),
         Field("floor_amount", "底价(元/年)", "floor", aliases="底价|最低价|保底价|起拍价|底价(元/年)", money=True, example="10000"),
     ]
-
-    def prepare(self, table):
-        self.villages()
 
     def parse_row(self, n, c):
         r = self.report
@@ -378,9 +372,6 @@ class ReceiptImporter(VillageLookup, Importer):
               required=True, example="记-2026-015"),
         Field("note", "备注", "note", aliases="说明|摘要", example="2026年度租金"),
     ]
-
-    def prepare(self, table):
-        self.villages()
 
     def parse_row(self, n, c):
         r = self.report
