@@ -50,6 +50,10 @@ def test_a_county_clerk_imports_units_and_projects_in_the_browser(app, world, li
     page.wait_for_selector("[data-testid=import-kind]")
     regions = page.locator("[data-testid=import-region] option").all_inner_texts()
     assert regions == [c.name] + [t["name"] for t in c.townships]  # the county first, then its townships
+    # Its own screen, not a subsidy tab: the kinds grouped in the order a county moves in.
+    assert page.locator("nav.tabs").count() == 0
+    groups = page.locator("[data-testid=import-kind] optgroup").evaluate_all("els => els.map(e => e.label)")
+    assert groups == ["区划与人员", "单位与项目", "资金", "三资（资产、资源、合同）", "惠民惠农补贴"]
 
     # 1. The unit list as it is (UTF-8 CSV with a BOM and a title line): straight through.
     page.select_option("[data-testid=import-kind]", "units")

@@ -33,10 +33,10 @@ const ROUTES = [
   [/^\/v\/([^/]+)\/?$/, "./views/village.js", "render", false],
   [/^\/subsidies\/?$/, "./views/subsidies.js", "renderHome", true],
   [/^\/subsidies\/policies\/?$/, "./views/subsidies.js", "renderPolicies", true],
-  [/^\/subsidies\/import\/?$/, "./views/subsidies.js", "renderImport", true],
+  [/^\/subsidies\/import\/?$/, "./views/imports.js", "renderImport", true],
   // Every kind of file, on the one import engine (/imports/funds preselects the kind).
-  [/^\/imports\/?$/, "./views/subsidies.js", "renderImport", true],
-  [/^\/imports\/([a-z_]+)\/?$/, "./views/subsidies.js", "renderImport", true],
+  [/^\/imports\/?$/, "./views/imports.js", "renderImport", true],
+  [/^\/imports\/([a-z_]+)\/?$/, "./views/imports.js", "renderImport", true],
   [/^\/subsidies\/cases\/?$/, "./views/subsidies.js", "renderCases", true],
   [/^\/subsidies\/payments\/?$/, "./views/lists.js", "renderPayments", true],
   [/^\/inspections\/?$/, "./views/lists.js", "renderInspections", true],

@@ -597,6 +597,11 @@ const MESSAGES = {
     "subs.vcHint": "同一个村始终是同一个码；标牌损坏可重新打印。",
 
     "imp.title": "数据导入",
+    "imp.group.base": "区划与人员",
+    "imp.group.projects": "单位与项目",
+    "imp.group.funds": "资金",
+    "imp.group.assets": "三资（资产、资源、合同）",
+    "imp.group.subsidies": "惠民惠农补贴",
     "imp.template": "下载该类数据的导入模板（含填写说明）",
     "imp.mapTitle": "对应列",
     "imp.mapIntro": "文件中有系统不认识的列名。请为每一列选择它对应的项目（不需要的列选“不导入”），保存后会重新导入这个文件；以后同样列名的文件会自动识别。",
@@ -1838,6 +1843,11 @@ const MESSAGES = {
     "subs.vcHint": "A village always keeps the same code; reprint it if the label is damaged.",
 
     "imp.title": "Import data",
+    "imp.group.base": "Regions and people",
+    "imp.group.projects": "Units and projects",
+    "imp.group.funds": "Funds",
+    "imp.group.assets": "Collective assets, resources, contracts",
+    "imp.group.subsidies": "Subsidies",
     "imp.template": "Download this kind's template (with the rules)",
     "imp.mapTitle": "Match columns",
     "imp.mapIntro": "The file has column names the system does not know. Choose what each column is (or 'Do not import'); saving imports this file again, and files with the same column names are read that way from now on.",
