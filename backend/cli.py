@@ -8,12 +8,21 @@ from types import SimpleNamespace
 import click
 from flask import current_app
 
+from .core.models import LEVEL_NAMES, ROLES
 from .extensions import db
 
 # Who the CLI acts as: the operator at the shell, whose scope is every region (audited as actor None).
 OPERATOR = SimpleNamespace(id=None, is_authenticated=True, role="admin", region=SimpleNamespace(path="/"))
 # Commands that run even when the production settings are incomplete: they help make them.
 CONFIG_FREE = {"pii-new-key"}
+# An import run's outcome in the Chinese summary line (the English line says the status code).
+RUN_STATUS_ZH = {"accepted": "已导入", "rejected": "未导入（文件有问题，未改动任何数据）", "failed": "导入失败（未改动任何数据）"}
+
+
+def _say(zh, en):
+    """A summary line for the person at the terminal: Chinese first, then the same in English."""
+    click.echo(zh)
+    click.echo(en)
 
 
 def _configured(app, callback):
@@ -226,14 +235,17 @@ def register(app):
         report, counts, loader = load_table(path.name, path.read_bytes(), None, OPERATOR, year=year)
         if counts is None:
             for error in report.errors:
-                where = f"row {error['row']}" if error["row"] else "file"
-                click.echo(f"{where}: {error['field'] or ''} {error['code']}: {error['message']['en']} "
-                           f"({error['message']['zh']})", err=True)
-            raise click.ClickException(f"{report.count} problem(s); nothing was loaded")
+                where = f"第 {error['row']} 行 row {error['row']}" if error["row"] else "文件 file"
+                click.echo(f"{where}: {error['field'] or ''} {error['code']}: {error['message']['zh']} / "
+                           f"{error['message']['en']}", err=True)
+            raise click.ClickException(f"{report.count} 处问题，未导入任何数据 / {report.count} problem(s); "
+                                       "nothing was loaded")
         db.session.commit()
         added, updated, unchanged = counts
-        click.echo(f"{added} regions added, {updated} changed ({len(loader.abolished)} no longer in the table "
-                   f"and abolished), {unchanged} unchanged")
+        gone = len(loader.abolished)
+        _say(f"新增区划 {added} 个，变更 {updated} 个（其中 {gone} 个已不在新表中，标为撤销），未变 {unchanged} 个",
+             f"{added} regions added, {updated} changed ({gone} no longer in the table and abolished), "
+             f"{unchanged} unchanged")
 
     def import_file(kind, region_code, path, username, mapping=()):
         """Import a file of ``kind`` for a region, all or nothing, and say how it went (exit 1 if refused).
@@ -245,14 +257,16 @@ def register(app):
         from .imports import engine
         from .regions.services import by_code
         if kind not in engine.KINDS:
-            raise click.ClickException(f"unknown kind {kind!r} (known: {', '.join(engine.KINDS)})")
+            raise click.ClickException(f"没有这种导入类型 / unknown kind {kind!r} (known: {', '.join(engine.KINDS)})")
         region = by_code(region_code)
         user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if region is None or user is None:
-            raise click.ClickException("unknown region code or user name")
+            raise click.ClickException("区划代码或用户名不存在 / unknown region code or user name")
         importer = engine.kind_of(kind)
         if user.role not in importer.roles or region.level not in importer.levels:
-            raise click.ClickException(f"{username} ({user.role}) cannot import {kind} for {region.level} {region_code}")
+            raise click.ClickException(f"{username}（{ROLES[user.role][0]}）不能为{LEVEL_NAMES[region.level][0]}"
+                                       f" {region_code} 导入{importer.title[0]} / {username} ({user.role}) cannot "
+                                       f"import {kind} for {region.level} {region_code}")
         if mapping:
             by_zh = {zh: name for name, (zh, _en) in importer.names().items()}
             columns = {}
@@ -268,18 +282,22 @@ def register(app):
                 raise click.ClickException(f"{err.zh} / {err.en}") from None
         run = engine.run(kind, region, user, path.name, path.read_bytes())
         db.session.commit()
-        click.echo(f"{run.status}: {run.rows} rows, {run.inserted} new, {run.updated} updated, "
-                   f"{run.unchanged} unchanged, {run.error_count} problems (import {run.id})")
+        _say(f"{RUN_STATUS_ZH.get(run.status, run.status)}：共 {run.rows} 行，新增 {run.inserted}，更新 {run.updated}，"
+             f"未变 {run.unchanged}，问题 {run.error_count} 处（导入批次 {run.id}）",
+             f"{run.status}: {run.rows} rows, {run.inserted} new, {run.updated} updated, "
+             f"{run.unchanged} unchanged, {run.error_count} problems (import {run.id})")
         for e in run.errors:
-            click.echo(f"  row {e['row'] or '-'} {e['column'] or ''}: {e['message']['zh']} / {e['message']['en']}")
+            where = f"第 {e['row']} 行 row {e['row']}" if e["row"] else "文件 file"
+            click.echo(f"  {where} {e['column'] or ''}: {e['message']['zh']} / {e['message']['en']}")
         if any(e["code"] == "header_missing" for e in run.errors):
             click.echo("  在命令行指定对应列（保存给本地区，下次自动识别）/ say which column is which here (saved for the region): "
                        f"--map '文件中的列名=字段'，字段见 `flask import-kinds`")
         for note in run.notes or []:
-            click.echo(f"  note: {note['message']['zh']} / {note['message']['en']}")
+            click.echo(f"  提示 note: {note['message']['zh']} / {note['message']['en']}")
         if run.secret:
-            click.echo(f"  one-time values to hand out: take them once in the browser (import {run.id}) "
-                       f"or with `flask import-secret {run.id} --user {username}`")
+            click.echo(f"  一次性密码须发给本人：在浏览器的导入批次 {run.id} 中取一次，或运行 "
+                       f"`flask import-secret {run.id} --user {username}` / one-time values to hand out: take them "
+                       f"once in the browser (import {run.id}) or with `flask import-secret {run.id} --user {username}`")
         if run.status != "accepted":
             sys.exit(1)
 
