@@ -4,6 +4,7 @@ The target objects live in 锦城街道 (under 临安区, 杭州市). "Sibling" 
 neighbouring region (太湖源镇, 桐庐县, 宁波市) that does not cover 锦城. A route added without a row
 here fails ``test_matrix_covers_every_route``.
 """
+import io
 import itertools
 from datetime import date, timedelta
 from dataclasses import dataclass, field
@@ -202,6 +203,19 @@ def fund_for(app, world, stage):
                                              "allocated_on": date(2026, 11, 6)})
         db.session.commit()
         return fund.id
+
+
+def receipt_file_for(app, world, fund_id):
+    """A scanned receipt attached to the fund by the county user."""
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import receipts
+    from backend.funds.models import Fund
+    with app.app_context(), app.test_request_context(method="POST"):
+        row = receipts.store(db.session.get(User, world["users"]["county"]), db.session.get(Fund, fund_id), new_uuid(),
+                             "回执.jpg", jpeg_bytes(seed=hash(new_uuid())))
+        db.session.commit()
+        return row.id
 
 
 def _user_body(ids):
@@ -468,6 +482,15 @@ ENDPOINTS = {
                              roles=("admin", "county", "township_lead"), needs={"fund": "issued"},
                              body=lambda i: {"client_uuid": new_uuid(), "arrived_on": "2026-11-30",
                                              "receipt_no": "回执-矩阵"}),
+    "fund_receipt_upload": Endpoint("POST", "/api/v1/funds/<int:fund_id>/receipt-files",
+                                    lambda i: f"/api/v1/funds/{i['fund']}/receipt-files", 201,
+                                    roles=("admin", "county", "township_lead"), needs={"fund": True},
+                                    form=lambda i: {"client_uuid": new_uuid(),
+                                                    "file": (io.BytesIO(jpeg_bytes(seed=hash(new_uuid()))), "回执.jpg")}),
+    "fund_receipt_file": Endpoint("GET", "/api/v1/funds/<int:fund_id>/receipt-files/<int:file_id>",
+                                  lambda i: f"/api/v1/funds/{i['fund']}/receipt-files/{i['receipt_file']}", 200,
+                                  roles=("admin", "province", "city", "county", "township_lead"),
+                                  needs={"fund": True, "receipt_file": True}),
     "fund_allocate": Endpoint("POST", "/api/v1/funds/<int:fund_id>/allocations",
                               lambda i: f"/api/v1/funds/{i['fund']}/allocations", 201,
                               roles=("admin", "county", "township_lead"), needs={"fund": True},
@@ -642,6 +665,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["notification"] = notification_for(app, world, actor)
     if "fund" in endpoint.needs:
         ids["fund"] = fund_for(app, world, endpoint.needs["fund"])
+    if "receipt_file" in endpoint.needs:
+        ids["receipt_file"] = receipt_file_for(app, world, ids["fund"])
     if "township_policy" in endpoint.needs:
         ids["township_policy"] = township_policy(app, world)
     if "assets" in endpoint.needs:

@@ -82,6 +82,11 @@ def test_the_township_records_the_chain_and_a_supervisor_reads_it(app, world, li
     lead.click("[data-testid=arrival-ok]")
     lead.wait_for_selector("[data-testid=step-arrived]:has-text('用时 5 天')")
     assert lead.inner_text("[data-testid=fund-stage]") == "已到账待分配"
+    # The receipt itself, as the issuing system's PDF, beside its number.
+    from test_fund_receipts import pdf_bytes
+    lead.set_input_files("[data-testid=receipt-file-input]", files=[
+        {"name": "信息接收回执.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}])
+    lead.wait_for_selector("[data-testid=receipt-file]:has-text('信息接收回执.pdf')")
 
     lead.click("[data-testid=act-allocate]")
     lead.select_option("[data-testid=f-target]", "project")
@@ -157,6 +162,16 @@ def test_the_township_records_the_chain_and_a_supervisor_reads_it(app, world, li
     city.wait_for_selector("[data-testid=fund-chain]")
     assert city.locator("[data-testid=act-spend], [data-testid=act-allocate], [data-testid=act-arrival]").count() == 0
     assert "HZLA-2026-0419" in city.inner_text("[data-testid=fund-receipt]")
+    assert city.locator("[data-testid=receipt-upload]").count() == 0  # reading, not writing
+    # The receipt the township uploaded, downloaded by the city as it was filed.
+    city.goto(f"{live_server}/funds/{late}")
+    city.wait_for_selector("[data-testid=receipt-file]")
+    with city.expect_download() as got:
+        city.click("[data-testid=receipt-file]")
+    assert got.value.suggested_filename == "信息接收回执.pdf"
+    assert open(got.value.path(), "rb").read().startswith(b"%PDF-")
+    city.goto(f"{live_server}/funds/{busy}")
+    city.wait_for_selector("[data-testid=fund-chain]")
     city.click("[data-testid=lang-toggle]")
     city.wait_for_selector("text=Fund register")
     assert "Allocated" in city.inner_text("[data-testid=fund-chain]")

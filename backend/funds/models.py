@@ -102,3 +102,26 @@ class FundExpenditure(db.Model):
     batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class FundReceiptFile(db.Model):
+    """The receipt (信息接收回执) as the township holds it: a scan or photo, or the PDF the upper
+    level's system issued. Kept, never replaced: a better scan is a second file beside the first.
+    ``storage_key`` is what is served (a PDF as uploaded, a picture re-encoded without its metadata);
+    the original bytes stay under their SHA-256 as evidence."""
+    __tablename__ = "fund_receipt_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # pdf | jpeg | png | webp (what the bytes are)
+    sha256: Mapped[str] = mapped_column(String(64))
+    bytes: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    uploaded_by = relationship(User)
+

@@ -2,16 +2,22 @@
 writes — a new budget line, its arrival with the receipt, allocations and expenditures. Supervisors
 read within their region; the township lead and the county write within theirs. Every write carries
 a ``client_uuid`` and is answered once."""
+from urllib.parse import quote
+
+from flask import Response
 from sqlalchemy import extract, func, select
 
 from ..core import idempotency
 from ..core.auth import actor, require
 from ..core.pagination import paginate
+from ..core.errors import ApiError
 from ..core.scoping import covers, get_scoped, scoped
-from . import bp, services, views
-from .models import Fund, FundAllocation, FundExpenditure
+from ..core.uploads import large_upload
+from ..extensions import db
+from . import bp, receipts, services, views
+from .models import Fund, FundAllocation, FundExpenditure, FundReceiptFile
 from .schemas import (AllocationIn, AllocationOut, ArrivalIn, ExpenditureIn, ExpenditureOut, FundDetail, FundIn,
-                      FundPage, FundQuery)
+                      FundPage, FundQuery, ReceiptFileForm, ReceiptFileOut)
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415]
 
@@ -98,6 +104,40 @@ def register_arrival(fund_id, data):
     user, fund = _writable(fund_id)
     return idempotency.once(data["client_uuid"], user, "fund.arrival", lambda: (FundDetail().dump(
         views.fund_detail(services.register_arrival(fund, user, data["arrived_on"], data["receipt_no"]), True)), 200))
+
+
+@bp.post("/funds/<int:fund_id>/receipt-files")
+@require(*services.WRITERS)
+@bp.input(ReceiptFileForm, location="form_and_files", arg_name="form")
+@bp.output(ReceiptFileOut, status_code=201)
+@bp.doc(responses=ERRORS)
+@large_upload("RECEIPT_MAX_BYTES", "receipt_too_large", "回执文件过大", "The receipt file is too large")
+def upload_receipt_file(fund_id, form):
+    """Attach the receipt (信息接收回执) as a file — the issuing system's PDF or a scan/photo of the
+    paper — to a fund whose arrival is registered. Files are kept, never replaced. 409
+    ``fund_not_registered``; 400 ``receipt_empty`` / ``receipt_pdf_damaged`` / ``receipt_active_content``;
+    415 ``receipt_type``; 413 ``receipt_too_large``."""
+    user, fund = _writable(fund_id)
+    upload = form["file"]
+    data = upload.read()
+    return idempotency.once(form["client_uuid"], user, "fund.receipt_file", lambda: (
+        ReceiptFileOut().dump(receipts.view(receipts.store(user, fund, form["client_uuid"], upload.filename, data))), 201))
+
+
+@bp.get("/funds/<int:fund_id>/receipt-files/<int:file_id>")
+@require(*services.READERS)
+@bp.doc(responses=ERRORS)
+def get_receipt_file(fund_id, file_id):
+    """The receipt file, as a download (never shown inline: ``nosniff`` and a policy that lets nothing in it run)."""
+    fund = get_scoped(Fund, fund_id, actor(), "资金", "fund")
+    row = db.session.get(FundReceiptFile, file_id)
+    if row is None or row.fund_id != fund.id:
+        raise ApiError(404, "not_found", "回执文件不存在", "No such receipt file")
+    data, mimetype, name = receipts.content(row)
+    ascii_name = f"receipt-{fund.id}-{row.id}.{'pdf' if row.kind == 'pdf' else 'jpg'}"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}",
+        "Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"})
 
 
 @bp.post("/funds/<int:fund_id>/allocations")

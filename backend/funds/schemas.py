@@ -1,5 +1,5 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import validates_schema, ValidationError
 
@@ -29,6 +29,22 @@ class ArrivalIn(Schema):
     client_uuid = ClientUUID()
     arrived_on = Date(required=True)
     receipt_no = Text(60, metadata={"description": "信息接收回执号"})
+
+
+class ReceiptFileForm(Schema):
+    client_uuid = ClientUUID()
+    file = File(required=True, metadata={"description": "the receipt: a PDF, or a JPEG/PNG/WebP scan or photo"})
+
+
+class ReceiptFileOut(Schema):
+    id = Integer(required=True)
+    filename = String(required=True)
+    kind = String(required=True, metadata={"description": "pdf | jpeg (a picture is kept re-encoded)"})
+    bytes = Integer(required=True)
+    sha256 = String(required=True)
+    uploaded_by = String(required=True, allow_none=True)
+    uploaded_at = DateTime(required=True)
+    url = String(required=True)
 
 
 class AllocationIn(Schema):
@@ -137,6 +153,7 @@ class WarningRef(Schema):
 
 class FundDetail(FundOut):
     chain = List(Nested(ChainStep), required=True)
+    receipt_files = List(Nested(ReceiptFileOut), required=True)
     allocations = List(Nested(AllocationOut), required=True)
     expenditures = List(Nested(ExpenditureOut), required=True)
     warnings = List(Nested(WarningRef), required=True)

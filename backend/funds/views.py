@@ -7,7 +7,7 @@ from ..projects.models import Project
 from ..risks.models import RiskWarning
 from ..risks.rules import RULES
 from ..subsidies.models import SubsidyPolicy
-from . import services
+from . import receipts, services
 from .models import CATEGORIES, SOURCE_LEVELS, TARGETS
 
 
@@ -65,5 +65,6 @@ def fund_detail(fund, can_write):
             "warnings": [{"id": w.id, "rule": w.rule_code, "level": w.level,
                           "name": {"code": w.rule_code, "zh": RULES[w.rule_code].NAME_ZH,
                                    "en": RULES[w.rule_code].NAME_EN}} for w in warnings],
+            "receipt_files": [receipts.view(r) for r in receipts.of(fund)],
             "registered_by": fund.registered_by.display_name if fund.registered_by else None,
             "can_write": can_write}

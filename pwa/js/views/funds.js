@@ -144,7 +144,8 @@ export async function renderDetail(ctx) {
         fact(t("funds.arrived"), f.arrived_on ? formatDate(f.arrived_on) : t("funds.notYet")),
         fact(t("funds.receipt"), f.receipt_no, { "data-testid": "fund-receipt" }),
         fact(t("funds.registeredBy"), f.registered_by),
-        fact(t("funds.note"), f.note))),
+        fact(t("funds.note"), f.note)),
+      f.arrived_on ? receiptFiles(ctx, f, canWrite) : null),
     h("section", { class: "card", "aria-labelledby": "alloc-h" },
       h("h2", { id: "alloc-h" }, t("funds.allocations"), " ", h("span", { class: "muted small" }, t("funds.leftToAllocate", { amount: formatMoney(left) }))),
       f.allocations.length ? h("ul", { class: "flines", "data-testid": "allocations" }, f.allocations.map((a) => h("li", {},
@@ -160,6 +161,43 @@ export async function renderDetail(ctx) {
         h("span", { class: "fline-meta muted" }, formatDate(e.spent_on), " · ", t("funds.voucher"), " ", h("span", { class: "mono" }, e.voucher_no)),
         h("strong", { class: "fline-amount" }, formatMoney(e.amount)))))
         : h("p", { class: "muted" }, t("funds.noExpenditures"))));
+}
+
+/** The receipt (信息接收回执) as files — the issuing system's PDF, a scan or a photo of the paper —
+ * each a download; the township adds one (a better scan goes beside the first, never over it). */
+function receiptFiles(ctx, f, canWrite) {
+  const error = errorBox();
+  const input = h("input", { type: "file", accept: ".pdf,application/pdf,image/jpeg,image/png,image/webp", hidden: true,
+    "data-testid": "receipt-file-input", onchange: async () => {
+      if (!input.files.length) return;
+      const body = new FormData();
+      body.append("client_uuid", uuid());
+      body.append("file", input.files[0]);
+      button.disabled = true;
+      button.textContent = t("funds.receiptUploading");
+      showError(error, "");
+      try {
+        await api(`/funds/${f.id}/receipt-files`, { method: "POST", form: body });
+        ctx.flash(t("funds.receiptUploaded"));
+        ctx.navigate(location.pathname, { replace: true });
+      } catch (err) {
+        showError(error, err.message);
+        button.disabled = false;
+        button.textContent = t("funds.receiptUpload");
+        input.value = "";
+      }
+    } });
+  const button = h("button", { type: "button", class: "btn", "data-testid": "receipt-upload", onclick: () => input.click() },
+    t("funds.receiptUpload"));
+  const files = f.receipt_files || [];
+  return h("section", { class: "receipt-files", "aria-labelledby": `rf-h-${f.id}` },
+    h("h2", { id: `rf-h-${f.id}` }, t("funds.receiptFiles")),
+    files.length ? h("ul", { class: "flines", "data-testid": "receipt-files" }, files.map((r) => h("li", {},
+      h("span", { class: "fline-main" }, h("a", { href: r.url, download: "", "data-testid": "receipt-file" }, r.filename)),
+      h("span", { class: "fline-meta muted" }, t("funds.receiptBy", { who: r.uploaded_by || "", date: formatDate(r.uploaded_at) })))))
+      : h("p", { class: "muted small" }, t("funds.receiptNoFile")),
+    canWrite ? h("div", { class: "row wrap" }, button, input, h("small", { class: "muted" }, t("funds.receiptFileHint"))) : null,
+    error);
 }
 
 /** 下达 → 到账 → 分配 → 支出: each step's day, the days the hop took, or how long it has waited. */
