@@ -166,6 +166,8 @@ class Config:
     REPORTS_MONTHLY_DAYS = tuple(int(d) for d in _env("REPORTS_MONTHLY_DAYS", "1,2,3").split(",") if d.strip())
     REPORTS_MONTHLY_LEVELS = tuple(x.strip() for x in _env("REPORTS_MONTHLY_LEVELS", "province,city,county,township")
                                    .split(",") if x.strip())
+    REPORTS_MONTHLY_KINDS = ("funds", "subsidies", "warnings", "inspections", "assets", "health")
+    REPORTS_MONTHLY_FORMATS = ("pdf", "xlsx")
 
     TESTING = False
 

@@ -58,6 +58,7 @@ def list_reports(query):
     page["items"] = [_view(r) for r in page["items"]]
     page["kinds"] = [{"code": k, "zh": zh, "en": en} for k, (zh, en) in data.KINDS.items()]
     page["last_month"] = last_month().code
+    page["region"] = {"id": region.id, "code": region.code, "name": region.name}
     return page
 
 

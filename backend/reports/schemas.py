@@ -59,4 +59,5 @@ class KindOut(Schema):
 
 ReportPage = Schema.from_dict({"items": List(Nested(ReportOut), required=True), **page_fields(),
                                "kinds": List(Nested(KindOut), required=True),
-                               "last_month": String(required=True)}, name="ReportPage")
+                               "last_month": String(required=True),
+                               "region": Nested(RegionRef, required=True)}, name="ReportPage")

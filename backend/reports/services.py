@@ -136,8 +136,8 @@ def schedule_monthly(today=None):
     for region in regions:
         if region.id in done:
             continue
-        for kind in data.KINDS:
-            for fmt in FORMATS:
+        for kind in config["REPORTS_MONTHLY_KINDS"]:
+            for fmt in config["REPORTS_MONTHLY_FORMATS"]:
                 queue(region, kind, period.code, fmt, None, scheduled=True)
                 queued += 1
         _tell(region, period)
