@@ -304,3 +304,29 @@ def test_forbidden(app, world, login_as):
     assert _count(app, world["regions"]["linan"]) == before
     assert_error(login_as("inspector").get(f"/api/v1/reports/{report['id']}"), 403, "role_forbidden")
     assert_error(login_as(None).get(f"/api/v1/reports/{report['id']}"), 401, "unauthenticated")
+
+
+def test_subsidies_by_policy_and_village_and_by_region_above_the_county(app, world, login_as):
+    """The seeded 钱王社区 payments: March's by policy and village for the township, and the same
+    rolled up to 临安区 in the city's report; the first table's total is the cockpit's."""
+    from subsidy_seed import seed
+    from openpyxl import load_workbook
+    seed(app, world)
+    rebuild(app)
+    client = login_as("city")
+    body, _ = generate(client, world["regions"]["jincheng"], "subsidies", "2026-03", "xlsx")
+    rows = list(load_workbook(io.BytesIO(body)).worksheets[1].iter_rows(values_only=True))
+    assert rows[4][:4] == ("补贴政策 Policy", "村（社区） Village", "人数 People", "发放金额 Amount paid")
+    by_policy = {r[0]: r for r in rows[5:-1] if r[1] == "锦城街道·钱王社区"}
+    land = by_policy["耕地地力保护补贴"]
+    assert (land[2], Decimal(str(land[3])), land[4], land[6]) == (1, Decimal("1020.00"), 1, 1)  # 1 pending
+    assert land[8] >= 2  # the notice's lines of March
+    pension = by_policy["城乡居民基础养老金"]
+    assert (pension[2], Decimal(str(pension[3])), pension[5]) == (1, Decimal("230.00"), 0)  # April's failure is not March's
+    body, _ = generate(client, world["regions"]["hz"], "subsidies", "2026-03", "xlsx")
+    book = load_workbook(io.BytesIO(body))
+    rows = list(book.worksheets[1].iter_rows(values_only=True))
+    assert rows[4][1] == "地区 Region" and "临安区" in {r[1] for r in rows[5:-1]}
+    doc = cockpit(client, world["regions"]["hz"])
+    march_paid = Decimal(doc["trend"]["year"]["subsidy_paid"][2])
+    assert _total_row(body, 0)["补贴发放金额 Subsidies paid"] == march_paid >= Decimal("1250.00")

@@ -185,46 +185,55 @@ def _subsidies(region, period, cut_off):
 
     start, end = period.start, period.end
     where = [_subtree(region)]
+    # A county or township lists each village; a city or the province each region one level down
+    # (twenty thousand villages are not a report), grouped by the first codes of the row's path.
+    coarse = region.level in ("province", "city")
+    place = func.substr(Region.path, 1, len(region.path) + 13) if coarse else Region.id
     paid = {}
     for policy_id, region_id, people, count, amount in db.session.execute(
-            select(Disbursement.policy_id, Disbursement.region_id, func.count(func.distinct(Disbursement.beneficiary_id)),
+            select(Disbursement.policy_id, place, func.count(func.distinct(Disbursement.beneficiary_id)),
                    func.count(), func.sum(Disbursement.amount))
             .join(Region, Region.id == Disbursement.region_id)
             .where(*where, Disbursement.status == "paid", Disbursement.paid_on >= start, Disbursement.paid_on < end)
-            .group_by(Disbursement.policy_id, Disbursement.region_id)):
+            .group_by(Disbursement.policy_id, place)):
         paid[(policy_id, region_id)] = {"people": people, "paid": count, "amount": _plain(amount)}
     failed = aliased(Disbursement)
     repaid = dict(((p, r), n) for p, r, n in db.session.execute(
-        select(Disbursement.policy_id, Disbursement.region_id, func.count())
+        select(Disbursement.policy_id, place, func.count())
         .join(Region, Region.id == Disbursement.region_id)
         .where(*where, Disbursement.status == "paid", Disbursement.paid_on >= start, Disbursement.paid_on < end,
                exists().where(failed.beneficiary_id == Disbursement.beneficiary_id,
                               failed.policy_id == Disbursement.policy_id, failed.period == Disbursement.period,
                               failed.status == "failed"))
-        .group_by(Disbursement.policy_id, Disbursement.region_id)))
+        .group_by(Disbursement.policy_id, place)))
     unpaid = defaultdict(lambda: {"failed": 0, "pending": 0})
     for policy_id, region_id, code, status, n in db.session.execute(
-            select(Disbursement.policy_id, Disbursement.region_id, Disbursement.period, Disbursement.status, func.count())
+            select(Disbursement.policy_id, place, Disbursement.period, Disbursement.status, func.count())
             .join(Region, Region.id == Disbursement.region_id)
             .where(*where, Disbursement.status.in_(("failed", "pending")), Disbursement.period.like(f"{period.year}%"))
-            .group_by(Disbursement.policy_id, Disbursement.region_id, Disbursement.period, Disbursement.status)):
+            .group_by(Disbursement.policy_id, place, Disbursement.period, Disbursement.status)):
         if period.months_of(code):
             unpaid[(policy_id, region_id)][status] += n
     notices = dict(((p, r), n) for p, r, n in db.session.execute(
-        select(NoticeEntry.policy_id, NoticeEntry.region_id, func.count())
+        select(NoticeEntry.policy_id, place, func.count())
         .join(Region, Region.id == NoticeEntry.region_id)
         .where(*where, NoticeEntry.published_on >= start, NoticeEntry.published_on < end)
-        .group_by(NoticeEntry.policy_id, NoticeEntry.region_id)))
+        .group_by(NoticeEntry.policy_id, place)))
     lo, hi = period.utc_bounds()
     cases = dict(((p, r), n) for p, r, n in db.session.execute(
-        select(SubsidyCase.policy_id, SubsidyCase.region_id, func.count())
+        select(SubsidyCase.policy_id, place, func.count())
         .join(Region, Region.id == SubsidyCase.region_id)
         .where(*where, SubsidyCase.created_at >= lo, SubsidyCase.created_at < hi, SubsidyCase.created_at <= cut_off)
-        .group_by(SubsidyCase.policy_id, SubsidyCase.region_id)))
+        .group_by(SubsidyCase.policy_id, place)))
     keys = set(paid) | set(unpaid) | set(notices) | set(cases)
     policies = dict(db.session.execute(select(SubsidyPolicy.id, SubsidyPolicy.name)
                                        .where(SubsidyPolicy.id.in_({p for p, _ in keys}))).all()) if keys else {}
-    places = _places({r for _, r in keys})
+    if coarse:
+        paths = {r for _, r in keys}
+        places = dict(db.session.execute(select(Region.path, Region.name).where(Region.path.in_(paths))).all()) \
+            if paths else {}
+    else:
+        places = _places({r for _, r in keys})
     detail = []
     for key in sorted(keys, key=lambda k: (policies.get(k[0], ""), places.get(k[1], ""), k)):
         p = paid.get(key, {"people": 0, "paid": 0, "amount": ZERO})
@@ -232,14 +241,17 @@ def _subsidies(region, period, cut_off):
                        "failed": unpaid[key]["failed"] if key in unpaid else 0,
                        "pending": unpaid[key]["pending"] if key in unpaid else 0,
                        "repaid": repaid.get(key, 0), "notice": notices.get(key, 0), "cases": cases.get(key, 0)})
-    cols = [col("policy", "补贴政策", "Policy"), col("village", "村（社区）", "Village"),
+    cols = [col("policy", "补贴政策", "Policy"),
+            col("village", "地区", "Region") if coarse else col("village", "村（社区）", "Village"),
             col("people", "人数", "People", "int"), col("amount", "发放金额", "Amount paid", "money"),
             col("paid", "已发放笔数", "Paid", "int"), col("failed", "失败", "Failed", "int"),
             col("pending", "待发放", "Pending", "int"), col("repaid", "补发", "Re-paid", "int"),
             col("notice", "公示条数", "Notice lines", "int"), col("cases", "“没收到”", "Not received", "int")]
     sums_ = {c["key"]: sum((d[c["key"]] for d in detail), ZERO if c["type"] == "money" else 0)
              for c in cols[2:]}
-    second = _table("二、分政策分村发放情况", "2. By policy and village", cols, detail, {"policy": "合计", **sums_})
+    second = _table("二、分政策分地区发放情况" if coarse else "二、分政策分村发放情况",
+                    "2. By policy and region" if coarse else "2. By policy and village", cols, detail,
+                    {"policy": "合计", **sums_})
     kids = rows[1:]
     chart = _chart("补贴发放金额（元）", "Subsidies paid (yuan)", [r["region"] for r in kids],
                    [("发放金额", "Paid", [r["subsidy_paid"] for r in kids])])
