@@ -279,34 +279,39 @@ def _warnings(region, period, cut_off):
             users[user_id] = db.session.scalar(select(User.display_name).where(User.id == user_id)) or ""
         return users[user_id]
 
+    of_period = [_subtree(region), RiskWarning.first_seen_at >= lo, RiskWarning.first_seen_at < hi,
+                 RiskWarning.first_seen_at <= cut_off]
     warnings = db.session.execute(
         select(RiskWarning, Region.name, Project.name).join(Region, Region.id == RiskWarning.region_id)
-        .outerjoin(Project, Project.id == RiskWarning.project_id)
-        .where(_subtree(region), RiskWarning.first_seen_at >= lo, RiskWarning.first_seen_at < hi,
-               RiskWarning.first_seen_at <= cut_off)
+        .outerjoin(Project, Project.id == RiskWarning.project_id).where(*of_period)
         .order_by(RiskWarning.first_seen_at, RiskWarning.id)).all()
+    warning_ids = select(RiskWarning.id).join(Region, Region.id == RiskWarning.region_id).where(*of_period)
     rects = db.session.execute(
         select(Rectification, Region.name, Project.name).join(Region, Region.id == Rectification.region_id)
         .outerjoin(Project, Project.id == Rectification.project_id)
         .where(_subtree(region), Rectification.created_at <= cut_off,
-               or_(Rectification.warning_id.in_([w.id for w, _, _ in warnings] or [0]),
+               or_(Rectification.warning_id.in_(warning_ids),
                    and_(Rectification.warning_id.is_(None), Rectification.created_at >= lo,
                         Rectification.created_at < hi)))
         .order_by(Rectification.id)).all()
     by_warning = defaultdict(list)
     for rect, region_name, project_name in rects:
         by_warning[rect.warning_id].append(rect)
-    ids = [r.id for r, _, _ in rects] or [0]
+    all_ids = [r.id for r, _, _ in rects]
     evidence, checked = {}, {}
-    for rect_id, text in db.session.execute(select(Submission.rectification_id, Submission.text)
-                                            .where(Submission.rectification_id.in_(ids), Submission.submitted_at <= cut_off)
-                                            .order_by(Submission.id)):
-        evidence[rect_id] = text
-    for rect_id, actor_id, at in db.session.execute(
-            select(Transition.rectification_id, Transition.actor_id, Transition.at)
-            .where(Transition.rectification_id.in_(ids), Transition.action.in_(("approve", "reject", "close_unfixed")),
-                   Transition.at <= cut_off).order_by(Transition.id)):
-        checked[rect_id] = (name(actor_id), clock.local_date(at))
+    for start in range(0, len(all_ids), 2000):  # bounded IN lists, whatever the ledger's length
+        ids = all_ids[start:start + 2000]
+        for rect_id, text in db.session.execute(
+                select(Submission.rectification_id, Submission.text)
+                .where(Submission.rectification_id.in_(ids), Submission.submitted_at <= cut_off)
+                .order_by(Submission.id)):
+            evidence[rect_id] = text
+        for rect_id, actor_id, at in db.session.execute(
+                select(Transition.rectification_id, Transition.actor_id, Transition.at)
+                .where(Transition.rectification_id.in_(ids),
+                       Transition.action.in_(("approve", "reject", "close_unfixed")), Transition.at <= cut_off)
+                .order_by(Transition.id)):
+            checked[rect_id] = (name(actor_id), clock.local_date(at))
 
     def rect_cells(rect):
         if rect is None:
@@ -327,9 +332,9 @@ def _warnings(region, period, cut_off):
                 "found_on": clock.local_date(w.first_seen_at)}
         for rect in by_warning.get(w.id) or [None]:
             rows.append({**base, **rect_cells(rect), "no": base["no"] + (f"/R{rect.id}" if rect else "")})
+    names_of = {r.id: (n, p) for r, n, p in rects}
     for rect in by_warning.get(None, []):
-        region_name = next(n for r, n, _ in rects if r.id == rect.id)
-        project_name = next(p for r, _, p in rects if r.id == rect.id)
+        region_name, project_name = names_of[rect.id]
         rows.append({"no": f"R{rect.id}", "source": "巡查" if rect.inspection_id else "人工", "region": region_name,
                      "subject": project_name or "", "level": "", "found_on": clock.local_date(rect.created_at),
                      **rect_cells(rect)})
