@@ -330,3 +330,33 @@ def test_subsidies_by_policy_and_village_and_by_region_above_the_county(app, wor
     doc = cockpit(client, world["regions"]["hz"])
     march_paid = Decimal(doc["trend"]["year"]["subsidy_paid"][2])
     assert _total_row(body, 0)["补贴发放金额 Subsidies paid"] == march_paid >= Decimal("1250.00")
+
+
+def test_a_long_table_splits_across_pages_with_its_header_repeated(app, tmp_path):
+    """Page 2 of a long table has the running header, the table's column header again and its page
+    number; money has thousands separators; the page renders (pdftoppm) for a look."""
+    from datetime import datetime, timezone
+    from backend.reports import data, render
+    columns = [data.col("name", "资金名称", "Fund"), data.col("amount", "金额", "Amount", "money")]
+    rows = [{"name": f"第{i}笔补助资金", "amount": Decimal("1234567.8") + i} for i in range(90)]
+    doc = {"kind": "funds", "title_zh": "资金通达情况表", "title_en": "Fund reach",
+           "region": {"name": "长表县", "code": "330199000000", "id": 0},
+           "period": {"code": "2026-11", "zh": "2026年11月", "en": "November 2026"},
+           "tables": [data._table("明细", "Detail", columns, rows)], "chart": None, "totals": {},
+           "template_version": data.TEMPLATE_VERSION, "cut_off": datetime(2026, 12, 1, 2, tzinfo=timezone.utc)}
+    doc["rows_sha256"] = data.rows_hash(doc)
+    with app.app_context():
+        body = render.pdf(doc, {"at": datetime(2026, 12, 1, 2, tzinfo=timezone.utc), "by": "测试"})
+    path = tmp_path / "long.pdf"
+    path.write_bytes(body)
+    second = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(path), "-"], capture_output=True, text=True,
+                            check=True).stdout
+    flat = re.sub(r"\s+", "", second)
+    assert "长表县·2026年11月·资金通达情况表" in flat and "第2页" in flat
+    first_row = re.search(r"第\d+笔补助资金", flat)
+    assert first_row and first_row.group(0) != "第0笔补助资金"  # a later row starts page 2 …
+    assert "资金名称" in flat[:first_row.start()] and "Fund" in flat[:first_row.start()]  # … under the header again
+    assert re.search(r"1,234,\d{3}\.80", flat)  # money with separators
+    assert doc["rows_sha256"][:16] in flat
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "2", "-l", "2", str(path), str(tmp_path / "p")], check=True)
+    assert list(tmp_path.glob("p*.png"))
