@@ -125,6 +125,8 @@ def test_each_pdf_names_region_and_period_and_carries_the_cockpits_figures(app, 
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
     assert cjk and all(" yes yes " in line for line in cjk), fonts
+    # every glyph from Noto Sans CJK SC: nothing fell back to another font (or to none)
+    assert all("Noto-Sans-CJK-SC" in line for line in fonts.splitlines()[2:]), fonts
 
 
 def test_monthly_report_equals_the_cockpits_month(app, world, login_as, township, tmp_path):
