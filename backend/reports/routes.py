@@ -73,7 +73,9 @@ def get_report(report_id):
 
 @bp.get("/reports/<int:report_id>/file")
 @require(*services.READERS)
-@bp.doc(responses=[401, 403, 404, 409, 410])
+@bp.doc(responses={200: {"description": "The report as issued: PDF or Excel (.xlsx)",
+                         "content": {"application/pdf": {}, services.FORMATS["xlsx"]: {}}},
+                   401: {}, 403: {}, 404: {}, 409: {}, 410: {}})
 def report_file(report_id):
     """The report's file as issued (PDF or Excel). 409 ``report_not_ready`` while it is queued."""
     body, mimetype, name = services.file_of(_report(report_id))

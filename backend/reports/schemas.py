@@ -19,7 +19,7 @@ class LibraryQuery(PageQuery):
     kind = String(validate=Length(max=40))
 
 
-class RegionRef(Schema):
+class ReportRegion(Schema):
     id = Integer(required=True)
     code = String(required=True)
     name = String(required=True)
@@ -27,7 +27,7 @@ class RegionRef(Schema):
 
 class ReportOut(Schema):
     id = Integer(required=True)
-    region = Nested(RegionRef, required=True)
+    region = Nested(ReportRegion, required=True)
     kind = String(required=True)
     kind_zh = String(required=True)
     kind_en = String(required=True)
@@ -51,13 +51,13 @@ class ReportOut(Schema):
     download_url = String(allow_none=True)
 
 
-class KindOut(Schema):
+class ReportKind(Schema):
     code = String(required=True)
     zh = String(required=True)
     en = String(required=True)
 
 
 ReportPage = Schema.from_dict({"items": List(Nested(ReportOut), required=True), **page_fields(),
-                               "kinds": List(Nested(KindOut), required=True),
+                               "kinds": List(Nested(ReportKind), required=True),
                                "last_month": String(required=True),
-                               "region": Nested(RegionRef, required=True)}, name="ReportPage")
+                               "region": Nested(ReportRegion, required=True)}, name="ReportPage")
