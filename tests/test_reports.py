@@ -362,3 +362,12 @@ def test_a_long_table_splits_across_pages_with_its_header_repeated(app, tmp_path
     assert doc["rows_sha256"][:16] in flat
     subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "2", "-l", "2", str(path), str(tmp_path / "p")], check=True)
     assert list(tmp_path.glob("p*.png"))
+
+
+def test_ids_out_of_range_are_a_validation_error(app, world, login_as):
+    client = login_as("county")
+    assert_error(client.get("/api/v1/reports?region_id=3622475812738188781289472"), 400, "validation_error",
+                 "query.region_id")
+    assert_error(client.post("/api/v1/reports", json={"region_id": 2**40, "kind": "funds", "period": "2026-11",
+                                                       "format": "pdf"}), 400, "validation_error", "json.region_id")
+    assert_error(client.get(f"/api/v1/reports/{2**40}"), 404, "not_found")

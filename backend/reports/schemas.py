@@ -1,12 +1,13 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length
 
+from ..core.fields import Id
 from ..core.pagination import PageQuery, page_fields
 
 
 class ReportIn(Schema):
-    region_id = Integer(required=True, validate=Range(min=1))
+    region_id = Id(required=True)
     kind = String(required=True, validate=Length(max=40), metadata={
         "description": "funds | subsidies | warnings | inspections | assets | health"})
     period = String(required=True, validate=Length(max=20), metadata={"description": "2026-11, 2026-Q4 or 2026"})
@@ -14,7 +15,7 @@ class ReportIn(Schema):
 
 
 class LibraryQuery(PageQuery):
-    region_id = Integer(required=True, validate=Range(min=1))
+    region_id = Id(required=True)
     period = String(validate=Length(max=20))
     kind = String(validate=Length(max=40))
 
