@@ -140,6 +140,40 @@ def register(app):
         for name, meta in doc["figures"].items():
             click.echo(f"  {meta['zh']} {meta['en']}: 本级 {doc['own'][name]} · 辖区 {doc['total'][name]}")
 
+    @app.cli.command("report")
+    @click.argument("region_code")
+    @click.option("--kind", required=True, help="funds | subsidies | warnings | inspections | assets | health")
+    @click.option("--period", required=True, help="2026-11 (month), 2026-Q4 (quarter) or 2026 (year).")
+    @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf")
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @click.option("--cut-off", "cut_off", default=None,
+                  help="The data cut-off (ISO time, e.g. 2026-12-01T02:00:00+00:00); default: now.")
+    def report_command(region_code, kind, period, fmt, out, cut_off):
+        """Make one report file here and now (the same file the job makes), and print its rows hash."""
+        from datetime import datetime
+        from .core.errors import ApiError
+        from .regions.services import by_code
+        from .reports import periods, services
+        region = by_code(region_code)
+        if region is None:
+            raise click.ClickException(f"unknown region code {region_code}")
+        try:
+            services.check_kind(kind, "kind")
+            doc, body = services.render_file(kind, region, periods.parse(period, "period"), fmt, by="命令行 CLI",
+                                             cut_off=datetime.fromisoformat(cut_off) if cut_off else None)
+        except ApiError as error:
+            raise click.ClickException(f"{error.zh} ({error.en})")
+        out.write_bytes(body)
+        click.echo(f"{out} {len(body)} bytes rows-sha256 {doc['rows_sha256']}")
+
+    @app.cli.command("reports-monthly")
+    def reports_monthly_command():
+        """Queue last month's reports for every region that has none yet (what the job does on the
+        REPORTS_MONTHLY_DAYS), and tell the regions' supervisors."""
+        from .reports.services import schedule_monthly
+        click.echo(f"{schedule_monthly()} reports queued")
+        db.session.commit()
+
     @app.cli.command("figures-rebuild")
     def figures_rebuild_command():
         """Recompute the cockpit's summary table from the fact tables (the worker keeps it current

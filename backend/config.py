@@ -162,6 +162,13 @@ class Config:
     DIGEST_ENABLED = _env("DIGEST_ENABLED", "1") == "1"
     DIGEST_HOUR = int(_env("DIGEST_HOUR", 8))
     DIGEST_ROLES = tuple(r.strip() for r in _env("DIGEST_ROLES", "city,province").split(",") if r.strip())
+    # The monthly reports (backend/reports): generated on these days of the month (China) for last
+    # month, for every active region of these levels; REPORTS_MONTHLY_DAYS= (empty) switches it off.
+    REPORTS_MONTHLY_DAYS = tuple(int(d) for d in _env("REPORTS_MONTHLY_DAYS", "1,2,3").split(",") if d.strip())
+    REPORTS_MONTHLY_LEVELS = tuple(x.strip() for x in _env("REPORTS_MONTHLY_LEVELS", "province,city,county,township")
+                                   .split(",") if x.strip())
+    REPORTS_MONTHLY_KINDS = ("funds", "subsidies", "warnings", "inspections", "assets", "health")
+    REPORTS_MONTHLY_FORMATS = ("pdf", "xlsx")
 
     TESTING = False
 

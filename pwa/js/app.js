@@ -73,6 +73,8 @@ const ROUTES = [
   [/^\/coverage\/?$/, "./views/oversight.js", "renderCoverage", true],
   [/^\/coverage\/(\d+)\/?$/, "./views/oversight.js", "renderCoverage", true],
   [/^\/digests\/(\d{4}-\d{2}-\d{2})\/?$/, "./views/oversight.js", "renderDigest", true],
+  // 一屏智报: the report library of a region (generate, progress, download).
+  [/^\/reports\/?$/, "./views/reports.js", "render", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

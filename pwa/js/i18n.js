@@ -1252,6 +1252,18 @@ const MESSAGES = {
     "imp.secretShow": "查看一次性密码（仅一次）",
     "imp.secretOnce": "请现在抄下或打印：离开此页后不能再次查看（忘记的可在“用户”中重置密码）。每人首次登录须修改密码。",
     "imp.secretUser": "用户名", "imp.secretName": "姓名", "imp.secretRegion": "地区", "imp.secretPassword": "一次性密码",
+    // reports (一屏智报)
+    "reports.title": "报表库", "reports.forbidden": "只有财政监管人员可以查看报表", "reports.region": "地区",
+    "reports.new": "生成报表", "reports.kind": "报表", "reports.period": "期间", "reports.format": "格式",
+    "reports.periodHint": "月 2026-11、季 2026-Q4 或年 2026", "reports.generate": "生成",
+    "reports.queued": "已排队，正在生成…", "reports.phase.reading": "正在读取数据…", "reports.phase.rendering": "正在排版…",
+    "reports.phase.storing": "正在保存…", "reports.done": "已生成。", "reports.download": "下载",
+    "reports.failed": "生成失败，请稍后重试", "reports.library": "已生成的报表",
+    "reports.reproducible": "每份报表记录数据截止时间、所读数据的 SHA-256、模板版本和生成人；同一截止时间重新生成得到相同的数字和哈希，已出具的报表不会被修改（重新生成是新的版本）。",
+    "reports.empty": "还没有报表", "reports.schedule": "系统定时",
+    "reports.col.kind": "报表", "reports.col.period": "期间", "reports.col.format": "格式", "reports.col.version": "版本",
+    "reports.col.cutOff": "数据截止", "reports.col.hash": "SHA-256", "reports.col.by": "生成人", "reports.col.file": "文件",
+    "reports.status.queued": "生成中", "reports.status.failed": "失败", "reports.status.done": "已生成", "home.reports": "报表",
   },
   en: {
     "app.name": "Jicai",
@@ -2505,6 +2517,18 @@ const MESSAGES = {
     "imp.secretShow": "Show the one-time passwords (once)",
     "imp.secretOnce": "Write them down or print them now: they cannot be shown again after you leave (reset a forgotten one under Users). Everyone changes it at first sign-in.",
     "imp.secretUser": "User name", "imp.secretName": "Name", "imp.secretRegion": "Region", "imp.secretPassword": "One-time password",
+    // reports
+    "reports.title": "Report library", "reports.forbidden": "Only finance supervisors can see reports", "reports.region": "Region",
+    "reports.new": "Generate a report", "reports.kind": "Report", "reports.period": "Period", "reports.format": "Format",
+    "reports.periodHint": "A month 2026-11, a quarter 2026-Q4 or a year 2026", "reports.generate": "Generate",
+    "reports.queued": "Queued, generating…", "reports.phase.reading": "Reading the data…", "reports.phase.rendering": "Typesetting…",
+    "reports.phase.storing": "Saving…", "reports.done": "Ready.", "reports.download": "Download",
+    "reports.failed": "Generation failed; try again later", "reports.library": "Generated reports",
+    "reports.reproducible": "Each report records its data cut-off, the SHA-256 of the rows it read, the template version and who generated it; generating again for the same cut-off gives the same figures and hash, and an issued report is never changed (a regeneration is a new version).",
+    "reports.empty": "No reports yet", "reports.schedule": "Schedule",
+    "reports.col.kind": "Report", "reports.col.period": "Period", "reports.col.format": "Format", "reports.col.version": "Version",
+    "reports.col.cutOff": "Cut-off", "reports.col.hash": "SHA-256", "reports.col.by": "By", "reports.col.file": "File",
+    "reports.status.queued": "Generating", "reports.status.failed": "Failed", "reports.status.done": "Ready", "home.reports": "Reports",
   },
 };
 

@@ -1,0 +1,104 @@
+"""A report's period: a month (2026-11), a quarter (2026-Q4) or a year (2026)."""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+from ..core import clock
+from ..core.errors import bad_field
+
+_FORMS = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    year: int
+    months: tuple  # 1–12
+
+    @property
+    def kind(self):
+        return "year" if len(self.months) == 12 else "quarter" if len(self.months) == 3 else "month"
+
+    @property
+    def zh(self):
+        if self.kind == "year":
+            return f"{self.year}年"
+        if self.kind == "quarter":
+            return f"{self.year}年第{'一二三四'[self.months[0] // 3]}季度"
+        return f"{self.year}年{self.months[0]}月"
+
+    @property
+    def en(self):
+        if self.kind == "year":
+            return str(self.year)
+        if self.kind == "quarter":
+            return f"Q{self.months[0] // 3 + 1} {self.year}"
+        return date(self.year, self.months[0], 1).strftime("%B %Y")
+
+    @property
+    def start(self):
+        return date(self.year, self.months[0], 1)
+
+    @property
+    def end(self):
+        """The day after the period."""
+        last = self.months[-1]
+        return date(self.year + 1, 1, 1) if last == 12 else date(self.year, last + 1, 1)
+
+    def utc_bounds(self):
+        """[start, end) as UTC moments of the calendar (the cockpit's flows group by the stored UTC
+        timestamp's month, so the report counts the same rows)."""
+        return (datetime.combine(self.start, time(0), tzinfo=timezone.utc),
+                datetime.combine(self.end, time(0), tzinfo=timezone.utc))
+
+    def previous(self):
+        if self.kind == "year":
+            return parse(str(self.year - 1))
+        if self.kind == "quarter":
+            q = self.months[0] // 3 + 1
+            return parse(f"{self.year - 1}-Q4") if q == 1 else parse(f"{self.year}-Q{q - 1}")
+        m = self.months[0]
+        return parse(f"{self.year - 1}-12") if m == 1 else parse(f"{self.year}-{m - 1:02d}")
+
+    def months_of(self, code):
+        """The months of a payment period string (2026, 2026-03, 2026-Q1, 2026-H1) that fall in this
+        period (empty when none or unreadable)."""
+        m = re.match(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$", code or "")
+        if not m or int(m.group(1)) != self.year:
+            return ()
+        if m.group(2):
+            months = (int(m.group(2)),)
+        elif m.group(3):
+            months = tuple(range(int(m.group(3)) * 3 - 2, int(m.group(3)) * 3 + 1))
+        elif m.group(4):
+            months = tuple(range(1, 7)) if m.group(4) == "1" else tuple(range(7, 13))
+        else:
+            months = tuple(range(1, 13))
+        return tuple(x for x in months if x in self.months)
+
+
+def parse(text, path="json.period"):
+    """A Period from 2026-11 / 2026-Q4 / 2026; 400 ``bad_period`` otherwise, or when it starts after
+    today (nothing to report yet)."""
+    m = _FORMS.match(str(text or "").strip())
+    if not m or not 2000 <= int(m.group(1)) <= 2100:
+        raise bad_field(path, "bad_period", "报表期间应为 2026-11（月）、2026-Q4（季）或 2026（年）",
+                        "A period is a month (2026-11), a quarter (2026-Q4) or a year (2026)")
+    year = int(m.group(1))
+    if m.group(2):
+        months = (int(m.group(2)),)
+    elif m.group(3):
+        q = int(m.group(3))
+        months = tuple(range(q * 3 - 2, q * 3 + 1))
+    else:
+        months = tuple(range(1, 13))
+    period = Period(m.group(0), year, months)
+    if period.start > clock.today():
+        raise bad_field(path, "period_in_future", "该期间尚未开始，没有可报的数据",
+                        "That period has not started yet; there is nothing to report")
+    return period
+
+
+def last_month(today=None):
+    today = today or clock.today()
+    return parse(f"{today.year - 1}-12") if today.month == 1 else parse(f"{today.year}-{today.month - 1:02d}")

@@ -1,0 +1,154 @@
+"""Generating reports and keeping them: each generation is a new row of the library with its file in
+storage, its cut-off, its rows hash and who made it; an issued file is never written again."""
+import hashlib
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..core import clock, storage
+from ..core.errors import ApiError, bad_field
+from ..core.models import Region, User
+from ..extensions import db
+from . import data, render
+from .models import Report
+from .periods import parse
+
+FORMATS = {"pdf": "application/pdf",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+READERS = ("admin", "province", "city", "county", "township_lead")
+
+
+def check_kind(kind, path="json.kind"):
+    """400 ``unknown_report_kind`` unless ``kind`` is one of the six."""
+    if kind not in data.KINDS:
+        raise bad_field(path, "unknown_report_kind", f"没有这种报表：应为 {'、'.join(data.KINDS)} 之一",
+                        f"No such report; one of {', '.join(data.KINDS)}")
+    return kind
+
+
+def check_format(fmt, path="json.format"):
+    """400 ``unknown_report_format`` unless pdf or xlsx."""
+    if fmt not in FORMATS:
+        raise bad_field(path, "unknown_report_format", "格式应为 pdf 或 xlsx", "The format is pdf or xlsx")
+    return fmt
+
+
+def render_file(kind, region, period, fmt, by=None, cut_off=None, version=1):
+    """(document, file bytes) of a report, made here and now (the CLI, the job and the tests)."""
+    cut_off = cut_off or clock.now()
+    doc = data.build(kind, region, period, cut_off)
+    meta = {"by": by, "at": clock.now(), "version": version}
+    body = render.pdf(doc, meta) if fmt == "pdf" else render.xlsx(doc, meta)
+    return doc, body
+
+
+def queue(region, kind, period_code, fmt, actor, scheduled=False):
+    """A new version of this report, queued (its job is enqueued when the transaction commits)."""
+    from . import jobs as report_jobs
+    check_kind(kind)
+    check_format(fmt)
+    period = parse(period_code)
+    version = (db.session.scalar(select(func.max(Report.version)).where(
+        Report.region_id == region.id, Report.kind == kind, Report.period == period.code,
+        Report.format == fmt)) or 0) + 1
+    report = Report(region_id=region.id, kind=kind, period=period.code, format=fmt, version=version,
+                    status="queued", cut_off_at=clock.now(), scheduled=scheduled,
+                    created_by_id=getattr(actor, "id", None), created_at=clock.now())
+    db.session.add(report)
+    db.session.flush()
+    from .. import jobs
+    jobs.after_commit(report_jobs.generate_report, report.id)
+    return report
+
+
+def generate(report, progress=lambda **_: None):
+    """Make a queued report's file, store it and mark it done (idempotent: a done one is left alone)."""
+    if report.status != "queued":
+        return report
+    region = db.session.get(Region, report.region_id)
+    by = db.session.get(User, report.created_by_id).display_name if report.created_by_id else None
+    progress(phase="reading", pct=10)
+    doc = data.build(report.kind, region, parse(report.period), report.cut_off_at)
+    progress(phase="rendering", pct=50)
+    meta = {"by": by, "at": clock.now(), "version": report.version}
+    body = render.pdf(doc, meta) if report.format == "pdf" else render.xlsx(doc, meta)
+    progress(phase="storing", pct=90)
+    key = f"reports/{region.code}/{report.period}/{report.kind}-v{report.version}-{report.id}.{report.format}"
+    storage.from_config(current_app.config).put(key, body)
+    report.file_key, report.size = key, len(body)
+    report.file_sha256 = hashlib.sha256(body).hexdigest()
+    report.rows_sha256, report.template_version = doc["rows_sha256"], doc["template_version"]
+    report.totals = {k: (str(v) if v is not None else None) for k, v in doc["totals"].items()}
+    report.status, report.finished_at = "done", clock.now()
+    db.session.flush()
+    return report
+
+
+def file_of(report):
+    """(bytes, mimetype, filename) of a done report; 409 ``report_not_ready`` before."""
+    if report.status != "done" or not report.file_key:
+        raise ApiError(409, "report_not_ready", "报表尚未生成完成", "The report is not ready yet")
+    body = storage.from_config(current_app.config).get(report.file_key)
+    if body is None:
+        raise ApiError(410, "report_file_gone", "报表文件已不存在", "The report's file is gone")
+    region = db.session.get(Region, report.region_id)
+    name = f"{region.name}-{data.KINDS[report.kind][0]}-{report.period}-v{report.version}.{report.format}"
+    return body, FORMATS[report.format], name
+
+
+def view(report, progress=None):
+    region = db.session.get(Region, report.region_id)
+    return {"id": report.id, "region": {"id": region.id, "code": region.code, "name": region.name},
+            "kind": report.kind, "kind_zh": data.KINDS[report.kind][0], "kind_en": data.KINDS[report.kind][1],
+            "period": report.period, "format": report.format, "version": report.version, "status": report.status,
+            "cut_off_at": report.cut_off_at, "rows_sha256": report.rows_sha256,
+            "template_version": report.template_version, "file_sha256": report.file_sha256, "size": report.size,
+            "totals": report.totals or {}, "scheduled": report.scheduled,
+            "created_by": report.created_by.display_name if report.created_by else None,
+            "created_at": report.created_at, "finished_at": report.finished_at, "error": report.error,
+            "progress": progress, "status_url": f"/api/v1/reports/{report.id}",
+            "download_url": f"/api/v1/reports/{report.id}/file" if report.status == "done" else None}
+
+
+def library(region, period=None, kind=None):
+    """The region's reports, newest first (``period``, ``kind`` narrow it)."""
+    stmt = select(Report).where(Report.region_id == region.id)
+    if period:
+        stmt = stmt.where(Report.period == period)
+    if kind:
+        stmt = stmt.where(Report.kind == kind)
+    return stmt.order_by(Report.id.desc())
+
+
+def schedule_monthly(today=None):
+    """After a month closes (the job runs on the days ``REPORTS_MONTHLY_DAYS``): each active region of the levels
+    ``REPORTS_MONTHLY_LEVELS`` gets last month's six reports in both formats, once (a region that has a
+    scheduled report of that month already is skipped), and its supervisors are told. Returns how
+    many reports were queued."""
+    from .periods import last_month
+    config = current_app.config
+    period = last_month(today or clock.today())
+    regions = db.session.execute(select(Region).where(Region.level.in_(config["REPORTS_MONTHLY_LEVELS"]),
+                                                      Region.status == "active").order_by(Region.path)).scalars().all()
+    done = set(db.session.execute(select(Report.region_id).where(Report.period == period.code,
+                                                                  Report.scheduled.is_(True))).scalars())
+    queued = 0
+    for region in regions:
+        if region.id in done:
+            continue
+        for kind in config["REPORTS_MONTHLY_KINDS"]:
+            for fmt in config["REPORTS_MONTHLY_FORMATS"]:
+                queue(region, kind, period.code, fmt, None, scheduled=True)
+                queued += 1
+        _tell(region, period)
+    return queued
+
+
+def _tell(region, period):
+    """The region's own supervisors (the users of the roles that read reports, at this region) hear
+    that its monthly reports are in the library."""
+    from ..notifications.services import notify
+    users = db.session.execute(select(User).where(User.region_id == region.id, User.role.in_(READERS),
+                                                  User.active.is_(True))).scalars().all()
+    notify(users, "reports_monthly", f"{region.name}{period.zh}月度报表已生成",
+           f"{region.name}: the monthly reports of {period.en} are ready", f"/reports?region_id={region.id}")
