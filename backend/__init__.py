@@ -80,6 +80,7 @@ def _register_rules_and_jobs():
     from .overview import jobs as _ovj  # noqa: F401
     from .oversight import jobs as _osj  # noqa: F401
     from .reports import jobs as _rpj  # noqa: F401
+    from .subsidies import jobs as _sbj  # noqa: F401  (the payments' year partitions)
     # The kinds of file the import engine reads, each from its feature.
     from .subsidies import importer as _sbi  # noqa: F401
     from .funds import importer as _fdi, rules as _fdr  # noqa: F401

@@ -72,7 +72,19 @@ def run_migrations_offline():
 HAND_MADE_INDEXES = {"ix_regions_path_prefix"}
 
 
+# PostgreSQL only (core/partitions.py): a partitioned table's partitions are tables the models do
+# not name, and a foreign key into a partitioned table carries the partition key too.
+PARTITION_FOREIGN_KEYS = {"fk_subsidy_cases_disbursement_id_disbursements"}
+
+
 def include_object(obj, name, type_, reflected, compare_to):
+    from backend.core import partitions
+    if type_ == "table" and reflected and partitions.is_partition(name):
+        return False
+    if type_ == "foreign_key_constraint" and reflected and partitions.is_partition(obj.referred_table.name):
+        return False  # PostgreSQL's own copy of a foreign key into a partitioned table, per partition
+    if type_ == "foreign_key_constraint" and name in PARTITION_FOREIGN_KEYS and context.get_bind().dialect.name == "postgresql":
+        return False
     return not (type_ == "index" and reflected and name in HAND_MADE_INDEXES)
 
 

@@ -59,6 +59,10 @@ def scan(codes=None, now=None, projects=None, regions=None):
         # Rules aggregate whole tables (a year of payments): keep this transaction's sorts and
         # hashes in memory rather than spilling to disk.
         db.session.execute(text("SET LOCAL work_mem = '256MB'"))
+        # The payments are partitioned by year (core/partitions.py): group and join them partition
+        # by partition (a year's rows at a time, each from its own indexes) rather than as one stream.
+        db.session.execute(text("SET LOCAL enable_partitionwise_aggregate = on"))
+        db.session.execute(text("SET LOCAL enable_partitionwise_join = on"))
     report = {}
     for code in codes or list(RULES):
         rule = RULES[code]

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from ..core import pii
+from ..core import partitions, pii
 from ..core.models import Region
 from ..extensions import db
 from ..imports import engine, tables
@@ -646,6 +646,7 @@ class DisbursementImporter(PaymentImporter):
                                 "quantity": row["quantity"], "row_key": row["row_key"], "batch_id": batch_id})
             else:
                 unchanged += 1
+        partitions.ensure(partitions.years_of({row["period"] for row in new}))  # a new year's partition first
         bulk_insert(Disbursement.__table__, new)
         if changes:
             # What they held before, read only for the rows that change (a re-import reads little).

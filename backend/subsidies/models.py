@@ -77,7 +77,10 @@ class Disbursement(db.Model):
     # Indexes that let the subsidy rules read only what they need (see bench/subsidy_rules.py):
     # paid payments in (person, policy, period) order for 重复发放, paid cards with their people for 代领,
     # and each policy's payments by amount per unit for 超标准 (this one also serves lookups by policy).
-    __table_args__ = (UniqueConstraint("row_key"),
+    # On PostgreSQL the table is partitioned by year (RANGE on ``period``: see core/partitions.py and
+    # migration 9e3b5d7a1c42): its primary key there is (id, period) — ids still come from one
+    # sequence, so the mapper keeps ``id`` alone — and row_key is unique within its period.
+    __table_args__ = (UniqueConstraint("row_key", "period", name="uq_disbursements_row_key_period"),
                       Index("ix_disbursements_person_policy", "beneficiary_id", "policy_id", "period"),
                       Index("ix_disbursements_paid_person", "beneficiary_id", "policy_id", "period", "amount",
                             postgresql_where=text("status = 'paid'"), sqlite_where=text("status = 'paid'")),

@@ -2,6 +2,7 @@
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from ...core import partitions
 from ...extensions import db
 from ...risks.rules import Hit, masked_person
 from ..models import Beneficiary, Disbursement, SubsidyPolicy
@@ -19,27 +20,36 @@ VOLATILE = ()
 
 
 def exclusive_pairs():
-    """(a, b) policy ids, a < b, same year, where either names the other as exclusive."""
+    """{(a, b): year}: policy ids a < b of the same year where either names the other as exclusive."""
     policies = db.session.execute(select(SubsidyPolicy.id, SubsidyPolicy.name, SubsidyPolicy.year,
                                          SubsidyPolicy.exclusive_with)).all()
     by_name = {}
     for pid, name, year, _ in policies:
         by_name.setdefault((squash(name), year), []).append(pid)
-    pairs = set()
+    pairs = {}
     for pid, _, year, others in policies:
         for other in others or ():
             for oid in by_name.get((squash(other), year), ()):
                 if oid != pid:
-                    pairs.add((min(pid, oid), max(pid, oid)))
+                    pairs[(min(pid, oid), max(pid, oid))] = year
     return pairs
 
 
 def find(ctx):
     pairs = exclusive_pairs()
-    if not pairs:
-        return
+    by_year = {}
+    for pair, year in pairs.items():
+        by_year.setdefault(year, []).append(pair)
+    # Year by year: both payments of a pair lie in their policies' year, so on PostgreSQL each
+    # side reads that year's partition only (a range on the period the planner prunes on).
+    for year, year_pairs in sorted(by_year.items()):
+        yield from _find_year(ctx, year, sorted(year_pairs))
+
+
+def _find_year(ctx, year, pairs):
     a, b = aliased(Disbursement), aliased(Disbursement)
     pa, pb = aliased(SubsidyPolicy), aliased(SubsidyPolicy)
+    policies = sorted({p for pair in pairs for p in pair})
     rows = db.session.execute(
         select(Beneficiary.id, Beneficiary.region_id, Beneficiary.name, Beneficiary.id_mask, pa.id, pa.name, pb.id,
                pb.name, pa.year)
@@ -48,7 +58,9 @@ def find(ctx):
         .join(pa, pa.id == a.policy_id).join(pb, pb.id == b.policy_id)
         .join(Beneficiary, Beneficiary.id == a.beneficiary_id)
         .where(*ctx.scope(region=Beneficiary.region_id), a.status == "paid", b.status == "paid",
-               or_(*[and_(a.policy_id == x, b.policy_id == y) for x, y in sorted(pairs)]))
+               partitions.year_range(a.period, year), partitions.year_range(b.period, year),
+               a.policy_id.in_(policies), b.policy_id.in_(policies),
+               or_(*[and_(a.policy_id == x, b.policy_id == y) for x, y in pairs]))
         .group_by(Beneficiary.id, Beneficiary.region_id, Beneficiary.name, Beneficiary.id_mask, pa.id, pa.name, pb.id,
                   pb.name, pa.year)
         .having(func.count() > 0))
