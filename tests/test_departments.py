@@ -328,3 +328,24 @@ def test_the_escalation_job_runs_from_the_queue(app, dworld, ctx):
     jobs.remind_and_escalate.call_local()
     db.session.expire_all()
     assert db.session.get(DepartmentTask, task.id).escalated_at is not None
+
+
+def test_a_roster_brings_department_users(app, dworld):
+    from backend.auth import roster
+    from backend.core.models import User
+    from backend.extensions import db
+    name, bad = f"nyj{new_uuid()[:6]}", f"nyx{new_uuid()[:6]}"
+    lines = ["姓名,账号,角色,所属地区,所属部门", f"张农,{name},部门用户,临安区,农业农村局"]
+    with app.app_context(), app.test_request_context(method="POST"):
+        county = db.session.get(User, dworld["users"]["county"])
+        report, counts, _ = roster.load_roster("r.csv", "\n".join(lines).encode(), county.region, county, 9901)
+        assert report.errors == [] and counts == [1, 0, 0]
+        made = db.session.execute(select(User).where(User.username == name)).scalar_one()
+        assert (made.role, made.department_id) == ("department", dworld["departments"]["nongye"])
+        db.session.rollback()
+        for row, code in ((f"张农,{bad},部门用户,临安区,", "department_required"),
+                          (f"张农,{bad},部门用户,临安区,不存在局", "department_unknown")):
+            report, counts, _ = roster.load_roster("r.csv", f"{lines[0]}\n{row}".encode(), county.region, county, 9902)
+            assert [e["code"] for e in report.errors] == [code], report.errors
+            db.session.rollback()
+        assert db.session.execute(select(User).where(User.username == bad)).first() is None
