@@ -110,6 +110,25 @@ def recover(actor, warning, beneficiary_id, policy_id, amount, recovered_on, rec
     return row
 
 
+def subject_of(warning):
+    """(beneficiary, [policies they are paid under], the policy the warning names or None) of a
+    subsidy warning about a person (its subject_key is ``rule:<person id>[:<policy id>:…]``)."""
+    from ..subsidies.models import Disbursement
+    parts = warning.subject_key.split(":")
+    if warning.subject_type != "beneficiary" or len(parts) < 2 or not parts[1].isdigit():
+        return None, [], None
+    person = db.session.get(Beneficiary, int(parts[1]))
+    if person is None:
+        return None, [], None
+    policies = db.session.execute(select(SubsidyPolicy).where(SubsidyPolicy.id.in_(
+        select(Disbursement.policy_id).where(Disbursement.beneficiary_id == person.id))).order_by(SubsidyPolicy.name)).scalars().all()
+    named = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+    policy = db.session.get(SubsidyPolicy, named) if named else None
+    if policy is not None and policy not in policies:
+        policies.append(policy)
+    return person, policies, policy
+
+
 def of_warning(warning_id):
     """The holds and recoveries recorded on a warning."""
     holds = db.session.execute(select(PaymentHold).where(PaymentHold.warning_id == warning_id)

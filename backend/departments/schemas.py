@@ -162,8 +162,16 @@ class RecoveryOut(Schema):
     receipt_no = String(required=True)
 
 
+class WarningSubject(Schema):
+    beneficiary_id = Integer(required=True)
+    person = String(required=True)
+    policy_id = Integer(required=True, allow_none=True)
+    policies = List(Nested(Named), required=True)
+
+
 class WarningActionsOut(Schema):
     warning_id = Integer(required=True)
     warning_status = String(required=True)
     holds = List(Nested(HoldOut), required=True)
     recoveries = List(Nested(RecoveryOut), required=True)
+    subject = Nested(WarningSubject, required=True, allow_none=True)

@@ -53,7 +53,18 @@ def warning_actions(warning, holds, recoveries):
                        "justification": h.justification, "released_at": h.released_at} for h in holds],
             "recoveries": [{"id": r.id, "beneficiary_id": r.beneficiary_id, "policy_id": r.policy_id,
                             "amount": r.amount, "recovered_on": r.recovered_on, "receipt_no": r.receipt_no}
-                           for r in recoveries]}
+                           for r in recoveries],
+            "subject": _subject(warning)}
+
+
+def _subject(warning):
+    from ..core import pii
+    from .holds import subject_of
+    person, policies, policy = subject_of(warning)
+    if person is None:
+        return None
+    return {"beneficiary_id": person.id, "person": pii.mask_name(person.name), "policy_id": getattr(policy, "id", None),
+            "policies": [{"id": p.id, "name": f"{p.name}（{p.year}）"} for p in policies]}
 
 
 def todo_condition(actor):
