@@ -94,7 +94,9 @@ def subsidy_warning(app, world, held=False):
         policy = db.session.execute(select(SubsidyPolicy.id).where(SubsidyPolicy.name == "耕地地力保护补贴")).scalar()
         warning = RiskWarning(rule_code="subsidy_duplicate", subject_key=f"dup:{person.id}:{policy}:2026-03",
                               subject_type="beneficiary", region_id=world["regions"]["qianwang"], level="red",
-                              status="open", evidence={"person": "钱*多"}, fingerprint=uuid.uuid4().hex)
+                              status="open", fingerprint=uuid.uuid4().hex,
+                              evidence={"person": "钱*多", "id_number": mask, "policy": "耕地地力保护补贴",
+                                        "period": "2026-03", "payments": 2, "total": "1200.00"})
         db.session.add(warning)
         db.session.flush()
         ids = {"warning": warning.id, "person": person.id, "policy": policy}

@@ -37,6 +37,9 @@ def test_hold_then_justify_closes_the_warning(app, world, login_as):
     assert r.status_code == 201, r.json
     assert _held(app, ids) and _status(app, ids["warning"]) == ("open", None)  # a hold alone settles nothing
     hold = r.json["holds"][0]
+    seen = lead.get(f"/api/v1/subsidy-warnings/{ids['warning']}/actions").json
+    assert seen["holds"][0]["id"] == hold["id"] and seen["subject"]["beneficiary_id"] == ids["person"]
+    assert seen["subject"]["policy_id"] == ids["policy"] and seen["subject"]["person"] == "钱*多"
     assert hold["policy"] == "耕地地力保护补贴" and hold["justification"] is None
     assert_error(lead.post(f"/api/v1/subsidy-warnings/{ids['warning']}/holds",
                            json={"client_uuid": new_uuid(), "beneficiary_id": ids["person"],

@@ -213,7 +213,8 @@ def _warning_actions(warning):
 @bp.doc(responses=ERRORS)
 def warning_actions(warning_id):
     """The holds (停发) and recoveries (追回) recorded on a warning."""
-    return _warning_actions(get_scoped(RiskWarning, warning_id, actor(), "预警", "warning"))
+    warning = get_scoped(RiskWarning, warning_id, actor(), "预警", "warning")
+    return views.warning_actions(warning, *holds.of_warning(warning.id))
 
 
 @bp.post("/subsidy-warnings/<int:warning_id>/holds")

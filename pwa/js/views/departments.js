@@ -130,7 +130,7 @@ export async function renderTask(ctx) {
     h("section", { class: "card", "aria-labelledby": "dt-steps-h" }, h("h2", { id: "dt-steps-h" }, t("dt.steps")),
       h("ol", { class: "steps small", "data-testid": "dt-steps" }, (task.steps || []).map((s) => h("li", { "data-action": s.action },
         h("strong", {}, t(`dt.step.${s.action}`)), " · ", s.actor || t("dt.system"), " · ", formatDate(s.at),
-        s.note ? h("span", { class: "block muted" }, s.note) : null)))),
+        s.note ? h("div", { class: "muted" }, s.note) : null)))),
     task.actions.length ? h("nav", { class: "dock", "aria-label": t("dt.title") }, task.actions.map((a, i) =>
       h("button", { type: "button", class: i === 0 ? "btn btn-primary btn-big" : "btn", "data-testid": `dt-${a}`,
         onclick: () => act(a) }, t(`dt.act.${a}`)))) : null);
@@ -193,7 +193,7 @@ export async function warningActions(w, ctx) {
     h("p", { class: "muted small" }, t("wa.lead")),
     data.holds.length ? h("ul", { class: "small", "data-testid": "wa-holds" }, data.holds.map((x) => h("li", {},
       t(x.released_at ? "wa.holdReleased" : "wa.holdLive", { policy: x.policy, date: formatDate(x.held_at) }), " · ", x.reason,
-      x.justification ? h("span", { class: "block muted" }, t("wa.justifiedBy", { text: x.justification })) : null))) : null,
+      x.justification ? h("div", { class: "muted" }, t("wa.justifiedBy", { text: x.justification })) : null))) : null,
     data.recoveries.length ? h("ul", { class: "small", "data-testid": "wa-recoveries" }, data.recoveries.map((r) => h("li", {},
       t("wa.recoveryLine", { amount: formatMoney(r.amount), date: r.recovered_on, receipt: r.receipt_no })))) : null,
     may ? h("div", { class: "row wrap" },
