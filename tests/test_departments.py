@@ -349,3 +349,8 @@ def test_a_roster_brings_department_users(app, dworld):
             assert [e["code"] for e in report.errors] == [code], report.errors
             db.session.rollback()
         assert db.session.execute(select(User).where(User.username == bad)).first() is None
+
+
+def test_the_cli_runs_the_reminders(app, dworld):
+    result = app.test_cli_runner().invoke(args=["department-tasks-remind"])
+    assert result.exit_code == 0 and "reminded" in result.output, result.output
