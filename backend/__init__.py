@@ -88,6 +88,7 @@ def _register_rules_and_jobs():
     from .regions import importer as _rgi  # noqa: F401
     from .auth import importer as _aui  # noqa: F401
     from .assets import rules as _asr, importer as _asi  # noqa: F401
+    from .departments import jobs as _dpj  # noqa: F401
 
 
 class BoundedInt(IntegerConverter):
@@ -119,11 +120,13 @@ def _register_blueprints(app):
     from .overview import bp as overview_bp, routes as _ov  # noqa: F401
     from .oversight import bp as oversight_bp, routes as _os  # noqa: F401
     from .reports import bp as reports_bp, routes as _rp  # noqa: F401
+    from .departments import bp as departments_bp, routes as _dp  # noqa: F401
     from . import web
     for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, photos_bp, tasks_bp,
                inspections_bp, notifications_bp, risks_bp, rectifications_bp, subsidies_bp, comments_bp,
                imports_bp, funds_bp, assets_bp, overview_bp, oversight_bp, reports_bp, web.bp):
         app.register_blueprint(bp)
+    app.register_blueprint(departments_bp)
 
 
 def _transaction_per_request(app):

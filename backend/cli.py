@@ -192,6 +192,14 @@ def register(app):
         db.session.commit()
         click.echo(f"{n} rectification(s) escalated")
 
+    @app.cli.command("department-tasks-remind")
+    def department_tasks_remind_command():
+        """Remind before department tasks' deadlines and escalate overdue ones (idempotent; safe from cron)."""
+        from .departments.services import remind_and_escalate
+        reminded, escalated = remind_and_escalate()
+        db.session.commit()
+        click.echo(f"{reminded} task(s) reminded, {escalated} escalated")
+
     @app.cli.command("digest")
     @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                   help="The digest of this day (YYYY-MM-DD; it covers the day before). Default: today in China.")

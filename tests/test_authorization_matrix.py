@@ -13,6 +13,7 @@ import pytest
 
 from conftest import code_of, jpeg_bytes, new_uuid, photo_form
 from subsidy_seed import people
+import department_seed
 
 
 def submit_evidence(app, world, rect_id):
@@ -36,7 +37,8 @@ def inspection_id(app, client_uuid):
 
 ROLE = {"admin": "admin", "province": "province", "city": "city", "city_sibling": "city",
         "county": "county", "county_sibling": "county", "lead": "township_lead",
-        "lead_sibling": "township_lead", "inspector": "inspector", "inspector_sibling": "inspector"}
+        "lead_sibling": "township_lead", "inspector": "inspector", "inspector_sibling": "inspector",
+        "department": "department"}
 SIBLINGS = {"city_sibling", "county_sibling", "lead_sibling", "inspector_sibling"}
 ACTORS = [None, *ROLE]
 
@@ -56,6 +58,7 @@ class Endpoint:
     needs: dict = field(default_factory=dict)  # {"project": stage, "inspection": True, "photo": True}
     only: tuple = ()  # if set: of the permitted actors only these succeed, the others get 403
     visitor: bool = False  # a fresh client address each time (public writes are limited per visitor)
+    special: dict = field(default_factory=dict)  # actor -> status, where the general rules do not say it
 
 
 ASSET_READERS = ("admin", "province", "city", "county", "township_lead")
@@ -594,7 +597,70 @@ ENDPOINTS = {
     "report_file": Endpoint("GET", "/api/v1/reports/<int:report_id>/file",
                             lambda i: f"/api/v1/reports/{i['report']}/file", 200, roles=REPORT_READERS,
                             needs={"report": True}),
+    # ---- departments (issue 13): departments as data, their tasks, holds and recoveries on warnings
+    "departments": Endpoint("GET", "/api/v1/departments", lambda i: "/api/v1/departments", 200,
+                            roles=("admin", "province", "city", "county", "township_lead", "department"), scoped=False),
+    "department_create": Endpoint("POST", "/api/v1/departments", lambda i: "/api/v1/departments", 201,
+                                  roles=("admin", "county"), body=lambda i: {
+                                      "client_uuid": new_uuid(), "region_id": i["regions"]["linan"],
+                                      "name": f"矩阵局{new_uuid()[:6]}", "code": f"MX-{new_uuid()[:8]}"}),
+    "department_update": Endpoint("PATCH", "/api/v1/departments/<int:department_id>",
+                                  lambda i: f"/api/v1/departments/{i['dept']}", 200, roles=("admin", "county"),
+                                  sibling=404, needs={"department": "fresh"},
+                                  body=lambda i: {"client_uuid": new_uuid(), "active": True}),
+    "department_policies": Endpoint("GET", "/api/v1/departments/<int:department_id>/policies",
+                                    lambda i: f"/api/v1/departments/{i['departments']['nongye']}/policies", 200,
+                                    roles=("admin", "county", "township_lead", "department"),
+                                    special={"county_sibling": 404, "lead_sibling": 200}),
+    "policy_department": Endpoint("PUT", "/api/v1/department-policies/<int:policy_id>",
+                                  lambda i: f"/api/v1/department-policies/{i['township_policy']}", 200,
+                                  roles=("admin", "county"), needs={"township_policy": True},
+                                  body=lambda i: {"client_uuid": new_uuid(), "department_id": None}),
+    "dept_tasks": Endpoint("GET", "/api/v1/department-tasks", lambda i: "/api/v1/department-tasks", 200,
+                           roles=("admin", "county", "township_lead", "department"), scoped=False),
+    "dept_task_create": Endpoint("POST", "/api/v1/department-tasks", lambda i: "/api/v1/department-tasks", 201,
+                                 roles=("township_lead", "county"), body=lambda i: {
+                                     "client_uuid": new_uuid(), "region_id": i["regions"]["jincheng"],
+                                     "department_id": i["departments"]["nongye"], "title_zh": "矩阵任务",
+                                     "due_on": "2099-01-01"}),
+    "dept_task": Endpoint("GET", "/api/v1/department-tasks/<int:task_id>",
+                          lambda i: f"/api/v1/department-tasks/{i['task']}", 200,
+                          roles=("admin", "county", "township_lead", "department"), needs={"department": "dispatched"}),
+    **{f"dept_task_{action}": Endpoint("POST", f"/api/v1/department-tasks/<int:task_id>/{action}",
+                                       lambda i, action=action: f"/api/v1/department-tasks/{i['task']}/{action}", 200,
+                                       roles=("admin", "county", "township_lead", "department"),
+                                       needs={"department": state}, only=who,
+                                       body=lambda i: {"client_uuid": new_uuid(), "note": "矩阵办理说明"})
+       for action, state, who in (("sign", "dispatched", ("department",)), ("work", "signed", ("department",)),
+                                  ("feedback", "signed", ("department",)), ("close", "fed_back", ("county", "lead")),
+                                  ("return", "fed_back", ("county", "lead")))},
+    "warning_actions": Endpoint("GET", "/api/v1/subsidy-warnings/<int:warning_id>/actions",
+                                lambda i: f"/api/v1/subsidy-warnings/{i['sw']['warning']}/actions", 200,
+                                roles=("admin", "province", "city", "county", "township_lead", "inspector"),
+                                needs={"department": "warning"}),
+    "warning_hold": Endpoint("POST", "/api/v1/subsidy-warnings/<int:warning_id>/holds",
+                             lambda i: f"/api/v1/subsidy-warnings/{i['sw']['warning']}/holds", 201,
+                             roles=("township_lead", "county"), needs={"department": "warning"},
+                             body=lambda i: {"client_uuid": new_uuid(), "beneficiary_id": i["sw"]["person"],
+                                             "policy_id": i["sw"]["policy"], "reason": "重复发放"}),
+    "warning_recover": Endpoint("POST", "/api/v1/subsidy-warnings/<int:warning_id>/recoveries",
+                                lambda i: f"/api/v1/subsidy-warnings/{i['sw']['warning']}/recoveries", 201,
+                                roles=("township_lead", "county"), needs={"department": "warning"},
+                                body=lambda i: {"client_uuid": new_uuid(), "beneficiary_id": i["sw"]["person"],
+                                                "policy_id": i["sw"]["policy"], "amount": "600.00",
+                                                "recovered_on": "2026-11-30", "receipt_no": f"追-{new_uuid()[:8]}"}),
+    **{f"hold_{action}": Endpoint("POST", f"/api/v1/payment-holds/<int:hold_id>/{action}",
+                                  lambda i, action=action: f"/api/v1/payment-holds/{i['sw']['hold']}/{action}", 200,
+                                  roles=("township_lead", "county"), needs={"department": "held"},
+                                  body=lambda i: {"client_uuid": new_uuid(), "reason": "已核实，停发即可"})
+       for action in ("justify", "release")},
 }
+# What a department official (临安区农业农村局) reaches besides the rows that name the role: their
+# account, the regions, their policies' people and payments, their inbox; nothing of projects,
+# inspections, risks, the cockpit. (Public pages answer them as anyone.)
+DEPARTMENT_OK = {"hello", "me", "logout", "regions", "region", "policies", "beneficiaries", "beneficiary",
+                 "disbursements", "cases", "inbox", "inbox_read", "inbox_read_all", "beneficiaries_in_region",
+                 "disbursements_in_region"}
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.
 NOT_ROLE_BASED = {"/api/v1/auth/login", "/api/v1/auth/token", "/api/v1/auth/token/revoke",
@@ -643,10 +709,14 @@ def digest_day(app):
 DIGEST_DAYS = itertools.count()
 
 
-def expected(endpoint, actor):
+def expected(endpoint, actor, name=None):
+    if actor in endpoint.special:
+        return endpoint.special[actor]
     if actor is None:
         return endpoint.anon
     if endpoint.roles and ROLE[actor] not in endpoint.roles:
+        return 403
+    if actor == "department" and not endpoint.roles and name not in DEPARTMENT_OK and endpoint.anon != endpoint.ok:
         return 403
     if endpoint.scoped and actor in SIBLINGS:
         return endpoint.sibling
@@ -660,6 +730,7 @@ def expected(endpoint, actor):
 def test_matrix(app, world, login_as, make_project, make_inspection, make_photo, make_warning,
                 make_rectification, name, actor):
     endpoint = ENDPOINTS[name]
+    department_seed.ensure(app, world)
     ids = dict(world)
     if "project" in endpoint.needs:
         ids["project"] = make_project(stage=endpoint.needs["project"])
@@ -697,6 +768,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["township_policy"] = township_policy(app, world)
     if "assets" in endpoint.needs:
         ids["assets"] = assets_ids(app, world)
+    if "department" in endpoint.needs:
+        ids.update(department_seed.matrix_needs(app, world, endpoint.needs["department"]))
     if "subsidy" in endpoint.needs:
         ids["sub"] = subsidy_ids(app, world, ids.get("project") or make_project(stage="approved"))
     client = login_as(actor)
@@ -705,11 +778,12 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
     extra = {"environ_base": {"REMOTE_ADDR": f"10.{ord(new_uuid()[0])}.{ord(new_uuid()[0])}.{ord(new_uuid()[1])}"}} \
         if endpoint.visitor else {}
     r = client.request(endpoint.method, endpoint.url(ids), json=body, form=form, **extra)
-    want = expected(endpoint, actor)
+    want = expected(endpoint, actor, name)
     assert r.status_code == want, (name, actor, r.status_code, r.get_json(silent=True))
     if want >= 400:
         assert r.json["error"]["code"] in {"unauthenticated", "role_forbidden", "out_of_scope",
-                                          "stage_move_forbidden", "not_responsible", "not_importer"}
+                                          "stage_move_forbidden", "not_responsible", "not_importer",
+                                          "task_forbidden", "not_found"}
     if name == "scan":
         covering = actor is not None and actor not in SIBLINGS
         assert r.json["project"]["view"] == ("full" if covering else "public")

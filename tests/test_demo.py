@@ -64,7 +64,7 @@ def test_projects_over_every_stage_with_codes_and_intact_chains(demo_app):
 def test_a_user_for_every_role_who_can_sign_in(demo_app):
     with demo_app.app_context():
         roles = set(db.session.execute(select(User.role)).scalars())
-    assert roles == {"admin", "province", "city", "county", "township_lead", "inspector"}
+    assert roles == {"admin", "province", "city", "county", "township_lead", "inspector", "department"}
     client = demo_app.test_client()
     r = client.post("/api/v1/auth/login", json={"username": "jincheng_lead", "password": "Jicai@2026"})
     assert r.status_code == 200
@@ -151,3 +151,14 @@ def test_demo_payments_to_another_company_are_found(demo_app):
         warnings = db.session.execute(select(RiskWarning).where(RiskWarning.rule_code == "payee_not_contractor")).scalars().all()
         assert mismatched and {w.project_id for w in warnings} == mismatched
         assert all(w.evidence["vouchers"] and w.evidence["payee"] != w.evidence["contractor"] for w in warnings)
+
+
+def test_departments_a_department_official_and_their_tasks(demo_app):
+    """部门协同: 临安区's departments own their policies by name; dept_nongye sees its tasks."""
+    client = demo_app.test_client()
+    r = client.post("/api/v1/auth/login", json={"username": "dept_nongye", "password": "Jicai@2026"})
+    assert r.status_code == 200 and r.json["user"]["role"] == "department"
+    tasks = client.get("/api/v1/department-tasks").json["items"]
+    assert len(tasks) == 1 and tasks[0]["department"]["name"] == "农业农村局" and tasks[0]["actions"] == ["sign"]
+    policies = {p["name"] for p in client.get("/api/v1/subsidies/policies").json["items"]}
+    assert policies == {"耕地地力保护补贴"}

@@ -16,9 +16,10 @@ from sqlalchemy import JSON, String, select, text
 from backend.extensions import db
 from conftest import TODAY, new_uuid
 from subsidy_seed import seed, village_code
+import department_seed
 
 ID_LIKE = re.compile(r"^\s*(\d{17}[\dXx]|\d{12,19}|1\d{10}|\+?86\s?1\d{10})\s*$")
-ACTORS = [None, "admin", "province", "county", "lead", "inspector", "lead_sibling"]
+ACTORS = [None, "admin", "province", "county", "lead", "inspector", "lead_sibling", "department"]
 
 
 def secrets(ps):
@@ -78,6 +79,7 @@ def plant(app, world, ps, login_as, make_project, make_inspection, make_photo):
 
 def test_no_response_shows_personal_data_in_clear(app, world, login_as, make_project, make_inspection, make_photo):
     ps = seed(app, world)
+    department_seed.ensure(app, world)  # 临安区农业农村局's official: masked as any staff
     code = village_code(app, world)
     project, public_posts = plant(app, world, ps, login_as, make_project, make_inspection, make_photo)
     from backend.core.models import Region
@@ -111,7 +113,8 @@ def test_no_response_shows_personal_data_in_clear(app, world, login_as, make_pro
                   "inspection_id": "/api/v1/inspections?per_page=100",
                   "fund_id": "/api/v1/funds?per_page=100", "asset_id": "/api/v1/assets?per_page=100",
                   "resource_id": "/api/v1/resources?per_page=100",
-                  "contract_id": "/api/v1/resource-contracts?per_page=100"}
+                  "contract_id": "/api/v1/resource-contracts?per_page=100",
+                  "department_id": "/api/v1/departments", "task_id": "/api/v1/department-tasks?status=all&per_page=100"}
         many = {}
         for param, url in follow.items():
             r = client.get(url)

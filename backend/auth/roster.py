@@ -22,6 +22,7 @@ from .services import ROLE_LEVEL, ROLE_RANK
 ROSTER_FIELDS = {
     "display_name": ("姓名", "name"), "username": ("用户名", "user name"), "role": ("角色", "role"),
     "region": ("地区", "region"), "phone": ("手机", "phone"),
+    "department": ("部门", "department"),  # a department user's department (name or code), in their county
 }
 ROSTER_ALIASES = {
     "display_name": "姓名|名字|真实姓名|人员姓名|displayname|name",
@@ -29,6 +30,7 @@ ROSTER_ALIASES = {
     "role": "角色|用户角色|岗位|角色名称|role",
     "region": "地区|区划代码|地区代码|所属地区|所属区划|乡镇|所在乡镇|乡镇街道|单位|所属单位|region|regioncode",
     "phone": "手机|手机号|手机号码|电话|联系电话|phone|mobile",
+    "department": "部门|所属部门|主管部门|department",
 }
 # The Chinese names clerks write for each role, besides ours and the codes.
 ROLE_WORDS = {
@@ -38,6 +40,7 @@ ROLE_WORDS = {
     "county": "县级财政|县财政|县财政局|区财政局|县区财政|县级|county",
     "township_lead": "乡镇负责人|乡镇财政所负责人|财政所负责人|财政所长|所长|乡镇财政|township_lead|townshiplead|lead",
     "inspector": "巡查员|巡查人员|监管员|检查员|inspector",
+    "department": "部门用户|部门人员|部门|业务部门|department",
 }
 _ROLE_OF_WORD = {w.lower(): role for role, words in ROLE_WORDS.items() for w in words.split("|")}
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.@\-]{2,63}$")
@@ -87,6 +90,8 @@ def _changes(user, row):
     """Whether the roster's ``row`` would change the stored ``user`` (a phone left blank changes nothing)."""
     if (user.role, user.region_id, user.display_name) != (row["role"], row["region"].id, row["display_name"]):
         return True
+    if user.department_id != row.get("department_id"):
+        return True
     return row["phone"] is not None and row["phone"] != (pii.decrypt(user.phone_enc, "phone") if user.phone_enc else None)
 
 
@@ -121,7 +126,8 @@ class Roster:
                "username": self._cell(n, cells, "username", parse_username, required=True),
                "role": self._cell(n, cells, "role", parse_role, required=True),
                "region": self._cell(n, cells, "region", self._region, required=True),
-               "phone": self._cell(n, cells, "phone", parse_phone)}
+               "phone": self._cell(n, cells, "phone", parse_phone),
+               "department": self._cell(n, cells, "department", lambda v: str(v).strip()[:60]), "department_id": None}
         return None if self.bad else row
 
     def _region(self, value):
@@ -182,6 +188,8 @@ class Roster:
                               f"Role {role} belongs to a {ROLE_LEVEL[role]}-level region; {region.name} is a {region.level}",
                               region.name)
                 continue
+            if role == "department" and not self._department(row):
+                continue
             user = existing.get(name)
             if user is not None:
                 # The importer's own row is let through when it changes nothing: the county's whole
@@ -196,6 +204,24 @@ class Roster:
                     self._problem(row, "username", "role_above_own", "该账号的角色高于您，不能修改",
                                   "This account's role is above your own", name)
 
+    def _department(self, row):
+        """A department user's department, by name or code in their county (row["department_id"])."""
+        from ..departments.models import Department
+        text = row.get("department")
+        if not text:
+            self._problem(row, "department", "department_required", "部门用户须填写所属部门",
+                          "A department user needs a department")
+            return False
+        dept = db.session.execute(select(Department).where(
+            Department.region_id == row["region"].id, Department.active.is_(True),
+            (Department.name == text) | (Department.code == text))).scalars().first()
+        if dept is None:
+            self._problem(row, "department", "department_unknown", f"{row['region'].name}没有名为“{text[:20]}”的部门",
+                          f"{row['region'].name} has no department '{text[:20]}'", text[:60])
+            return False
+        row["department_id"] = dept.id
+        return True
+
     def write(self, parsed, batch_id):
         """New accounts (each with a one-time password kept encrypted for the importer) and updates;
         returns [inserted, updated, unchanged]."""
@@ -207,6 +233,7 @@ class Roster:
                 secret = passwords.one_time()
                 user = User(username=row["username"], display_name=row["display_name"], role=row["role"],
                             region_id=row["region"].id, password_hash=hash_password(secret),
+                            department_id=row["department_id"],
                             must_change_password=True, batch_id=batch_id,
                             phone_enc=pii.encrypt(phone, "phone") if phone else None,
                             phone_mask=pii.mask_phone(phone) if phone else None)
@@ -226,8 +253,10 @@ class Roster:
                 continue
             self.remembered.append((user, {"role": user.role, "region_id": user.region_id,
                                            "display_name": user.display_name, "phone_enc": user.phone_enc,
-                                           "phone_mask": user.phone_mask, "batch_id": user.batch_id}))
+                                           "phone_mask": user.phone_mask, "batch_id": user.batch_id,
+                                           "department_id": user.department_id}))
             user.role, user.region_id, user.region = row["role"], row["region"].id, row["region"]
+            user.department_id = row["department_id"]
             user.display_name, user.batch_id = row["display_name"], batch_id
             if phone is not None:
                 user.phone_enc, user.phone_mask = pii.encrypt(phone, "phone"), pii.mask_phone(phone)

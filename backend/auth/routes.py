@@ -144,7 +144,7 @@ def create_user(data):
         services.check_new_password(data["password"], data["username"], "json.password")
     user = services.create_user(actor(), **data, must_change=True)
     return {**{k: getattr(user, k) for k in ("id", "username", "display_name", "role", "region", "active",
-                                             "must_change_password", "phone_mask")},
+                                             "must_change_password", "phone_mask", "department_id")},
             "one_time_password": secret}, 201, {"Cache-Control": "no-store"}
 
 

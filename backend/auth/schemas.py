@@ -28,6 +28,7 @@ class UserOut(Schema):
     active = Boolean(required=True)
     must_change_password = Boolean(required=True)
     phone_mask = String(required=True, allow_none=True, metadata={"description": "138****5678"})
+    department_id = Integer(allow_none=True, metadata={"description": "a department user's department"})
 
 
 class SessionOut(Schema):
@@ -53,6 +54,7 @@ class UserIn(Schema):
     role = String(required=True, validate=OneOf(list(ROLES)))
     region_id = Id(required=True)
     phone = CleanString(validate=Length(max=20))
+    department_id = Id(allow_none=True, metadata={"description": "required for the department role"})
 
 
 class UserCreatedOut(UserOut):
@@ -75,6 +77,7 @@ class UserUpdateIn(Schema):
     role = String(validate=OneOf(list(ROLES)))
     region_id = Id()
     display_name = Text(64, required=False)
+    department_id = Id(allow_none=True)
 
 
 class DeactivateIn(Schema):

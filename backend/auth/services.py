@@ -12,7 +12,7 @@ from ..extensions import db
 
 # The region level each role is scoped at.
 ROLE_LEVEL = {"admin": "province", "province": "province", "city": "city", "county": "county",
-              "township_lead": "township", "inspector": "township"}
+              "township_lead": "township", "inspector": "township", "department": "county"}
 # A manager never grants a role above their own.
 ROLE_RANK = {role: rank for rank, role in enumerate(reversed(list(ROLES)))}
 
@@ -38,7 +38,23 @@ def _fits(role, region):
                         f"Role {role} belongs to a {ROLE_LEVEL[role]}-level region")
 
 
-def create_user(actor, username, display_name, password, role, region_id, must_change=False, phone=None):
+def _department(role, department_id, region, path="json.department_id"):
+    """A department user belongs to a department of the county they are set in; others to none.
+    400 ``department_required`` / ``department_invalid``."""
+    if role != "department":
+        return None
+    from ..departments.models import Department
+    if department_id is None:
+        raise bad_field(path, "department_required", "部门用户须指定所属部门", "A department user needs a department")
+    dept = db.session.get(Department, department_id)
+    if dept is None or dept.region_id != region.id or not dept.active:
+        raise bad_field(path, "department_invalid", "所属部门不存在、已停用或不在该地区",
+                        "No such active department in this region")
+    return dept.id
+
+
+def create_user(actor, username, display_name, password, role, region_id, must_change=False, phone=None,
+                department_id=None):
     """A new account. 409 ``username_taken``; 400 ``role_region_level`` when the region's level does
     not fit the role, ``region_abolished``, ``phone_malformed``; 403 ``out_of_scope`` outside the
     actor's region, ``role_above_own`` (a county supervisor grants at most their own role).
@@ -53,6 +69,7 @@ def create_user(actor, username, display_name, password, role, region_id, must_c
         raise bad_field("json.region_id", "region_abolished", "该地区已撤销或并入其他地区",
                         "This region is abolished or merged")
     _fits(role, region)
+    department_id = _department(role, department_id, region)
     if phone:
         normal = pii.normalize_phone(phone)
         if normal is None:
@@ -62,7 +79,7 @@ def create_user(actor, username, display_name, password, role, region_id, must_c
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise bad_field("json.username", "username_taken", "用户名已存在", "This user name is taken", 409)
     user = User(username=username, display_name=display_name, password_hash=hash_password(password),
-                role=role, region_id=region.id, must_change_password=must_change,
+                role=role, region_id=region.id, must_change_password=must_change, department_id=department_id,
                 phone_enc=pii.encrypt(phone, "phone") if phone else None,
                 phone_mask=pii.mask_phone(phone) if phone else None)
     db.session.add(user)
@@ -147,7 +164,7 @@ def set_active(actor, target, active, reason=None):
     return target
 
 
-def update_user(actor, target, role=None, region_id=None, display_name=None):
+def update_user(actor, target, role=None, region_id=None, display_name=None, department_id=None):
     """Change an account's role, region or display name. The role must fit the region's level;
     a county supervisor keeps both within their county and at most their own role.
     400 ``role_region_level`` / ``region_not_found``; 403 ``out_of_scope`` / ``role_above_own``."""
@@ -162,10 +179,13 @@ def update_user(actor, target, role=None, region_id=None, display_name=None):
             raise ApiError(403, "role_above_own", "不能授予高于自己的角色",
                            "You cannot grant a role above your own")
     _fits(role, region)
-    target.role, target.region_id, target.region = role, region.id, region
+    department_id = _department(role, department_id if department_id is not None else target.department_id, region)
+    before["department_id"] = target.department_id
+    target.role, target.region_id, target.region, target.department_id = role, region.id, region, department_id
     if display_name:
         target.display_name = display_name
-    after = {"role": target.role, "region_id": target.region_id, "display_name": target.display_name}
+    after = {"role": target.role, "region_id": target.region_id, "display_name": target.display_name,
+             "department_id": target.department_id}
     if after != before:
         audit.record(actor, "user.update", subject=target, region_id=region.id, username=target.username,
                      before=before, after=after)

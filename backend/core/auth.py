@@ -37,6 +37,10 @@ PERMISSIONS = {
     # Administrators add a division by hand or rename one (the official table is the usual way).
     "regions.manage": ("admin",),
 }
+# Roles that may use only some features (blueprints), even where a route admits any signed-in user:
+# a department official works with their policies' people, their tasks and their inbox — not with
+# projects, inspections or the cockpit.
+ROLE_AREAS = {"department": ("auth", "regions", "subsidies", "notifications", "departments")}
 # What a user whose password was reset may still do before changing it.
 PASSWORD_CHANGE_ALLOWED = {"auth.me", "auth.logout", "auth.change_password", "auth.token_revoke", "auth.hello"}
 MAX_ID = 2**31 - 1
@@ -239,7 +243,8 @@ def require(*roles):
             user = actor()
             if user is None:
                 raise ApiError(401, "unauthenticated", "请先登录", "Sign in first")
-            if roles and user.role not in roles:
+            areas = ROLE_AREAS.get(user.role)
+            if (roles and user.role not in roles) or (areas is not None and request.blueprint not in areas):
                 raise ApiError(403, "role_forbidden", "您的角色无权执行此操作",
                                "Your role may not do this")
             return view(*args, **kwargs)

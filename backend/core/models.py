@@ -21,6 +21,9 @@ ROLES = {
     "county": ("县级财政", "County supervisor"),
     "township_lead": ("乡镇负责人", "Township lead"),
     "inspector": ("巡查员", "Inspector"),
+    # A county department (农业农村局, 民政局 …): scoped to its region AND its department's policies
+    # (users.department_id; the narrowing is in core/scoping.py, registered by backend/departments).
+    "department": ("部门用户", "Department official"),
 }
 SUPERVISORS = ("province", "city", "county")
 
@@ -110,6 +113,9 @@ class User(UserMixin, db.Model):
     phone_enc: Mapped[str | None] = mapped_column(String(128))
     phone_mask: Mapped[str | None] = mapped_column(String(20))
     batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The department of a ``department`` user (None for every other role).
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", use_alter=True, name="fk_users_department_id_departments"), index=True)
 
     region = relationship(Region, lazy="joined")
 

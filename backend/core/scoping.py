@@ -2,12 +2,38 @@
 
 A user sees and acts on their region and everything below it: a region's ``path`` starts with the
 user's region ``path``. Rows owned by a region carry ``region_id``.
+
+Some roles see less than their region: a ``department`` user (农业农村局 …) sees only the rows of its
+department's subsidy policies. The feature that knows what "its policies" means registers, per model,
+a condition with ``narrowing(role, model)``; every ``scoped`` list and ``get_scoped`` lookup applies
+it, and a model with no condition registered shows such a role nothing.
 """
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from ..extensions import db
 from .errors import ApiError, not_found
 from .models import Region
+
+
+# role -> {model: fn(actor) -> SQL condition on the model}
+NARROWED = {}
+
+
+def narrowing(role, model):
+    """Register ``fn(actor)`` → the SQL condition rows of ``model`` meet to be seen by ``role``."""
+    def register(fn):
+        NARROWED.setdefault(role, {})[model] = fn
+        return fn
+    return register
+
+
+def narrowed(stmt, model, actor):
+    """``stmt`` further restricted for a role that sees less than its region (unchanged otherwise)."""
+    rules = NARROWED.get(getattr(actor, "role", None))
+    if rules is None:
+        return stmt
+    condition = rules.get(model)
+    return stmt.where(condition(actor) if condition is not None else false())
 
 
 def covers(actor, region):
@@ -21,8 +47,8 @@ def scoped(stmt, model, actor, within=None):
     """Restrict a SELECT of ``model`` (which has ``region_id``) to the actor's subtree, and further
     to the subtree of region ``within`` if given (403 when that region is outside the actor's)."""
     top = actor.region if within is None else get_scoped(Region, within, actor, "地区", "region")
-    return stmt.join(Region, model.region_id == Region.id).where(
-        Region.path.startswith(top.path, autoescape=True))
+    return narrowed(stmt.join(Region, model.region_id == Region.id).where(
+        Region.path.startswith(top.path, autoescape=True)), model, actor)
 
 
 def scoped_regions(stmt, actor):
@@ -44,7 +70,14 @@ def get_scoped(model, ident, actor, what_zh, what_en, for_update=False):
 def ensure_in_scope(obj, actor, what_zh, what_en):
     """Return ``obj`` (a region or a row with ``region_id``) if the actor covers it, else 403."""
     region = obj if isinstance(obj, Region) else db.session.get(Region, obj.region_id)
-    if not covers(actor, region):
+    if not covers(actor, region) or (not isinstance(obj, Region) and not _narrowly_seen(obj, actor)):
         raise ApiError(403, "out_of_scope", f"该{what_zh}不在您的管辖范围内",
                        f"This {what_en} is outside your region")
     return obj
+
+
+def _narrowly_seen(obj, actor):
+    if actor.role not in NARROWED:
+        return True
+    model = type(obj)
+    return db.session.execute(narrowed(select(model.id).where(model.id == obj.id), model, actor)).first() is not None

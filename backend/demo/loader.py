@@ -148,6 +148,8 @@ def load():
     from . import funds
     fund_count = funds.load(users, made, rng)
     warnings, rects = _risks(users, made, rng)
+    from . import departments
+    departments.load(users, made, PASSWORD)  # 部门协同: departments, dept_nongye, two tasks
     db.session.info.pop("touched", None)  # _risks scanned everything already: no job per demo project
     return (f"demo loaded: {len(made)} regions, {count} projects, {warnings} risk warnings, {rects} "
             f"rectifications, {fund_count} budget lines, {len(users)} users (password {PASSWORD}); villager self-check: "

@@ -8,7 +8,7 @@ from ..core.auth import actor, require
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..core.pagination import paginate
-from ..core.scoping import covers, get_scoped, scoped
+from ..core.scoping import covers, get_scoped, narrowed, scoped
 from ..core.tree import with_places
 from ..extensions import db
 from ..imports import tables
@@ -21,7 +21,7 @@ from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuer
                       VillageSearchQuery)
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415, 422]
-STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
+STAFF = ("admin", "province", "city", "county", "township_lead", "inspector", "department")
 ANSWERERS = ("admin", "county", "township_lead")
 EDITORS = ("admin", "county", "township_lead")  # who sets a policy's exclusive policies
 
@@ -33,7 +33,7 @@ EDITORS = ("admin", "county", "township_lead")  # who sets a policy's exclusive 
 @bp.doc(responses=ERRORS)
 def list_policies(query):
     """Policies that apply in the caller's region: issued by it, below it or above it."""
-    stmt = services.visible_policies(actor().region)
+    stmt = narrowed(services.visible_policies(actor().region), SubsidyPolicy, actor())  # a department: its own
     if "year" in query:
         stmt = stmt.where(SubsidyPolicy.year == query["year"])
     rows = db.session.execute(stmt.order_by(SubsidyPolicy.year.desc(), SubsidyPolicy.category,
@@ -98,7 +98,12 @@ def get_beneficiary(beneficiary_id):
     """One beneficiary (masked) with every payment and case."""
     person = get_scoped(Beneficiary, beneficiary_id, actor(), "补贴对象", "beneficiary")
     mine = services.my_view(person)
-    return {**services.person_view(person), "payments": mine["payments"], "cases": mine["cases"]}
+    payments, cases = mine["payments"], mine["cases"]
+    if actor().role == "department":  # only its own policies' payments and cases
+        own = set(db.session.execute(narrowed(select(SubsidyPolicy.id), SubsidyPolicy, actor())).scalars())
+        payments = [p for p in payments if p.get("policy_id") in own]
+        cases = [c for c in cases if c.get("policy_id") in own]
+    return {**services.person_view(person), "payments": payments, "cases": cases}
 
 
 @bp.post("/subsidies/beneficiaries/<int:beneficiary_id>/reveal")

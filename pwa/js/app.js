@@ -75,6 +75,9 @@ const ROUTES = [
   [/^\/digests\/(\d{4}-\d{2}-\d{2})\/?$/, "./views/oversight.js", "renderDigest", true],
   // 一屏智报: the report library of a region (generate, progress, download).
   [/^\/reports\/?$/, "./views/reports.js", "render", true],
+  // 部门协同: the tasks routed to departments (and townships), 派件 → 签收 → 办理 → 反馈 → 核查 → 销号.
+  [/^\/dept-tasks\/?$/, "./views/departments.js", "renderTasks", true],
+  [/^\/dept-tasks\/(\d+)\/?$/, "./views/departments.js", "renderTask", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

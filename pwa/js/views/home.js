@@ -28,6 +28,7 @@ function meCard(user, extra) {
 
 export async function render(ctx) {
   if (ctx.session.user.role === "inspector") return fieldHome(ctx);
+  if (ctx.session.user.role === "department") { ctx.navigate("/dept-tasks", { replace: true }); return null; }
   return listHome(ctx, "/");
 }
 
@@ -50,6 +51,7 @@ function workLinks(user) {
     ["admin", "province", "city", "county", "township_lead"].includes(user.role) ? h("a", { href: "/overview", "data-link": "", class: "btn btn-primary", "data-testid": "home-overview" }, t("overview.title")) : null,
     field ? null : h("a", { href: "/funds", "data-link": "", class: "btn", "data-testid": "home-funds" }, t("funds.title")),
     ["township_lead", "county"].includes(user.role) ? h("a", { href: "/office", "data-link": "", class: "btn", "data-testid": "home-office" }, t("home.office")) : null,
+    ["township_lead", "county", "admin"].includes(user.role) ? h("a", { href: "/dept-tasks", "data-link": "", class: "btn", "data-testid": "home-dept-tasks" }, t("dt.title")) : null,
     field ? null : h("a", { href: "/assets", "data-link": "", class: "btn", "data-testid": "home-assets" }, t("assets.title")),
     ["admin", "county", "township_lead"].includes(user.role) ? h("a", { href: "/imports", "data-link": "", class: "btn", "data-testid": "home-imports" }, t("home.imports")) : null,
     ["admin", "county"].includes(user.role) ? h("a", { href: "/users", "data-link": "", class: "btn", "data-testid": "home-users" }, t("users.title")) : null,

@@ -165,6 +165,10 @@ function detailPage(w, ctx) {
     if (message) ctx.flash(message);
     ctx.navigate(location.pathname, { replace: true });
   };
+  // A subsidy warning about a person: hold (停发) their payments, record a recovery (追回) — views/departments.js.
+  if (w.rule && w.rule.code.startsWith("subsidy_")) {
+    import("./departments.js").then((m) => m.warningActions(w, ctx)).then((panel) => { if (panel) page.insertBefore(panel, page.children[1] || null); });
+  }
   if (!canRectify && !canDismiss) { page.classList.remove("has-dock"); return page; }
   page.append(h("nav", { class: "dock", "aria-label": t("risks.title") },
     canRectify ? h("button", { type: "button", class: "btn btn-primary btn-block btn-big", "data-testid": "risk-rectify",

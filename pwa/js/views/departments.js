@@ -1,0 +1,204 @@
+// 部门协同: /dept-tasks — a department official's inbox of tasks (待办 / 进行中 / 全部) and, for the
+// township lead and the county, the tasks they dispatched with a form to dispatch one (派件);
+// /dept-tasks/<id> — one task, its steps (派件 → 签收 → 办理 → 反馈 → 核查 → 销号) and the buttons the
+// server says this user may press now. Also the hold (停发) and recovery (追回) panel of a subsidy
+// warning (warningActions, used by views/risks.js).
+import { api } from "../api.js";
+import { h } from "../dom.js";
+import { formatDate, formatMoney, getLang, t } from "../i18n.js";
+import { uuid } from "../outbox.js";
+import { errorPage, fact, pagesOf, sheet } from "./common.js";
+
+const PER_PAGE = 30;
+const TABS = ["todo", "open", "all"];
+const DISPATCHERS = ["township_lead", "county"];
+const title = (task) => (getLang() === "en" ? task.title_en : task.title_zh);
+const state = (s) => h("span", { class: `flag ${s === "closed" ? "ok" : ""}`, "data-testid": "dt-status", "data-status": s }, t(`dt.state.${s}`));
+const toLogin = (ctx) => ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true });
+const todayChina = (days = 0) => formatDate(new Date(Date.now() + days * 86400000).toISOString());
+
+export async function renderTasks(ctx) {
+  const user = ctx.session.user;
+  ctx.setTitle(t("dt.title"));
+  const tab = TABS.includes(ctx.query.get("tab")) ? ctx.query.get("tab") : "todo";
+  const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  let data;
+  try {
+    data = await api("/department-tasks", { query: { todo: tab === "todo" ? "true" : "", status: tab === "all" ? "all" : "open",
+      page, per_page: PER_PAGE } });
+  } catch (err) {
+    if (err.status === 401) { toLogin(ctx); return null; }
+    return errorPage(err, ctx);
+  }
+  const items = data.items || [];
+  const pages = pagesOf(data, PER_PAGE);
+  const url = (tb, p = 1) => `/dept-tasks?tab=${tb}` + (p > 1 ? `&page=${p}` : "");
+  return h("div", { class: "dept-tasks wide-list" },
+    h("h1", { tabindex: "-1" }, t("dt.title")),
+    user.role === "department" ? h("p", { class: "muted small" }, t("dt.deptLead")) : null,
+    h("nav", { class: "tabs", "aria-label": t("dt.title"), "data-testid": "dt-tabs" }, TABS.map((tb) =>
+      h("a", { href: url(tb), "data-link": "", class: "tab", "aria-current": tb === tab ? "page" : null, "data-testid": `dt-tab-${tb}` },
+        t(`dt.tab.${tb}`)))),
+    DISPATCHERS.includes(user.role) ? h("p", {}, h("button", { type: "button", class: "btn btn-primary", "data-testid": "dt-dispatch",
+      onclick: () => openDispatch(ctx) }, t("dt.dispatch"))) : null,
+    items.length ? h("ul", { class: "plist", "data-testid": "dt-list" }, items.map((task) => h("li", {},
+      h("a", { href: `/dept-tasks/${task.id}`, "data-link": "", class: "pitem", "data-testid": "dt-item", "data-id": task.id },
+        h("span", { class: "pitem-name" }, title(task)),
+        h("span", { class: "pitem-meta" }, state(task.status),
+          h("span", {}, task.department ? task.department.name : t("dt.township")),
+          h("span", {}, task.region.name),
+          h("span", { class: task.overdue ? "flag" : "muted" }, t(task.overdue ? "dt.overdue" : "dt.due", { date: task.due_on })),
+          task.actions.length ? h("span", { class: "chip", "data-testid": "dt-todo" }, t(`dt.act.${task.actions[0]}`)) : null)))))
+      : h("p", { class: "empty", "data-testid": "dt-empty" }, t("dt.empty")),
+    pages > 1 ? h("nav", { class: "pager" },
+      page > 1 ? h("a", { href: url(tab, page - 1), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
+      h("span", { class: "muted" }, t("home.page", { page, pages })),
+      page < pages ? h("a", { href: url(tab, page + 1), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span")) : null);
+}
+
+async function openDispatch(ctx) {
+  const user = ctx.session.user;
+  let departments = [], regions = [];
+  try {
+    departments = (await api("/departments")).items.filter((d) => d.active);
+    regions = (await api("/regions", { query: { level: "township", per_page: 100 } })).items || [];
+    if (user.role === "township_lead") regions = [user.region];
+  } catch (err) { ctx.flash(err.message); return; }
+  const key = uuid();
+  const dept = h("select", { id: "dt-dept", "data-testid": "dt-dept" },
+    h("option", { value: "" }, t("dt.toTownship")), departments.map((d) => h("option", { value: d.id }, d.name)));
+  const region = h("select", { id: "dt-region", "data-testid": "dt-region" }, regions.map((r) => h("option", { value: r.id }, r.name)));
+  const name = h("input", { id: "dt-title", maxlength: 200, required: true, "data-testid": "dt-title" });
+  const due = h("input", { id: "dt-due", type: "date", value: todayChina(7), min: todayChina(0), "data-testid": "dt-due" });
+  sheet({
+    title: t("dt.dispatch"), testid: "dt-dispatch-sheet", okText: t("dt.dispatchOk"),
+    fields: [h("label", { for: "dt-dept" }, t("dt.to")), dept, h("label", { for: "dt-region" }, t("dt.region")), region,
+      h("label", { for: "dt-title" }, t("dt.titleField")), name, h("label", { for: "dt-due" }, t("dt.dueOn")), due],
+    onOk: async () => {
+      if (!name.value.trim()) { name.focus(); return t("dt.needTitle"); }
+      try {
+        const task = await api("/department-tasks", { method: "POST", body: { client_uuid: key, region_id: Number(region.value),
+          department_id: dept.value ? Number(dept.value) : null, title_zh: name.value.trim(), title_en: name.value.trim(),
+          due_on: due.value, subject_kind: "manual" } });
+        ctx.flash(t("dt.dispatched"));
+        ctx.navigate(`/dept-tasks/${task.id}`);
+        return null;
+      } catch (err) { return err.message; }
+    },
+  });
+}
+
+export async function renderTask(ctx) {
+  let task;
+  try {
+    task = await api(`/department-tasks/${encodeURIComponent(ctx.params[0])}`);
+  } catch (err) {
+    if (err.status === 401) { toLogin(ctx); return null; }
+    return errorPage(err, ctx);
+  }
+  ctx.setTitle(title(task));
+  const act = (action) => {
+    const key = uuid();
+    const needsNote = ["work", "feedback", "return"].includes(action);
+    const note = h("textarea", { id: "dt-note", rows: 4, maxlength: 2000, "data-testid": "dt-note" });
+    sheet({
+      title: t(`dt.act.${action}`), testid: `dt-${action}-sheet`, okText: t(`dt.act.${action}`),
+      intro: needsNote ? null : t(`dt.confirm.${action}`),
+      fields: needsNote ? [h("label", { for: "dt-note" }, t(`dt.note.${action}`)), note] : [],
+      onOk: async () => {
+        if (needsNote && !note.value.trim()) { note.focus(); return t("dt.needNote"); }
+        try {
+          await api(`/department-tasks/${task.id}/${action}`, { method: "POST",
+            body: { client_uuid: key, version: task.version, ...(needsNote ? { note: note.value.trim() } : {}) } });
+        } catch (err) { return err.message; }
+        ctx.flash(t(`dt.done.${action}`));
+        ctx.navigate(location.pathname, { replace: true });
+        return null;
+      },
+    });
+  };
+  return h("div", { class: "dept-task has-dock" },
+    h("article", { class: "card", "data-testid": "dt-card", "data-status": task.status },
+      h("p", { class: "row-inline" }, state(task.status), task.escalated ? h("span", { class: "flag" }, t("dt.escalated")) : null),
+      h("h1", { tabindex: "-1", "data-testid": "dt-title-text" }, title(task)),
+      h("dl", { class: "facts" },
+        fact(t("dt.to"), task.department ? task.department.name : t("dt.township")),
+        fact(t("dt.region"), task.region.name),
+        fact(t("dt.dueOn"), task.overdue ? `${task.due_on} · ${t("dt.overdueShort")}` : task.due_on),
+        fact(t("dt.from"), task.dispatched_by || t("dt.system")),
+        fact(t("dt.feedback"), task.feedback, { "data-testid": "dt-feedback" }))),
+    h("section", { class: "card", "aria-labelledby": "dt-steps-h" }, h("h2", { id: "dt-steps-h" }, t("dt.steps")),
+      h("ol", { class: "steps small", "data-testid": "dt-steps" }, (task.steps || []).map((s) => h("li", { "data-action": s.action },
+        h("strong", {}, t(`dt.step.${s.action}`)), " · ", s.actor || t("dt.system"), " · ", formatDate(s.at),
+        s.note ? h("div", { class: "muted" }, s.note) : null)))),
+    task.actions.length ? h("nav", { class: "dock", "aria-label": t("dt.title") }, task.actions.map((a, i) =>
+      h("button", { type: "button", class: i === 0 ? "btn btn-primary btn-big" : "btn", "data-testid": `dt-${a}`,
+        onclick: () => act(a) }, t(`dt.act.${a}`)))) : null);
+}
+
+/** The 停发 / 追回 panel of a subsidy warning about a person (township lead, county). */
+export async function warningActions(w, ctx) {
+  let data;
+  try { data = await api(`/subsidy-warnings/${w.id}/actions`); } catch { return null; }
+  const may = DISPATCHERS.includes(ctx.session.user.role) && w.status === "open" && data.subject;
+  const refresh = (message) => { ctx.flash(message); ctx.navigate(location.pathname, { replace: true }); };
+  const policyPicker = (id) => h("select", { id, "data-testid": "wa-policy" }, (data.subject ? data.subject.policies : []).map((p) =>
+    h("option", { value: p.id, selected: data.subject.policy_id === p.id ? "" : null }, p.name)));
+  const post = async (path, body) => api(path, { method: "POST", body });
+  const openHold = () => {
+    const key = uuid();
+    const policy = policyPicker("wa-hold-policy");
+    const reason = h("textarea", { id: "wa-reason", rows: 3, maxlength: 500, "data-testid": "wa-reason" });
+    sheet({ title: t("wa.hold"), testid: "wa-hold-sheet", okText: t("wa.holdOk"), intro: t("wa.holdIntro", { person: data.subject.person }),
+      fields: [h("label", { for: "wa-hold-policy" }, t("wa.policy")), policy, h("label", { for: "wa-reason" }, t("wa.reason")), reason],
+      onOk: async () => {
+        if (!reason.value.trim()) { reason.focus(); return t("dt.needNote"); }
+        try { await post(`/subsidy-warnings/${w.id}/holds`, { client_uuid: key, beneficiary_id: data.subject.beneficiary_id,
+          policy_id: Number(policy.value), reason: reason.value.trim() }); } catch (err) { return err.message; }
+        refresh(t("wa.held")); return null;
+      } });
+  };
+  const openRecover = () => {
+    const key = uuid();
+    const policy = policyPicker("wa-rec-policy");
+    const amount = h("input", { id: "wa-amount", inputmode: "decimal", "data-testid": "wa-amount", placeholder: "600.00" });
+    const on = h("input", { id: "wa-on", type: "date", value: todayChina(0), max: todayChina(0), "data-testid": "wa-on" });
+    const receipt = h("input", { id: "wa-receipt", maxlength: 60, "data-testid": "wa-receipt" });
+    sheet({ title: t("wa.recover"), testid: "wa-recover-sheet", okText: t("wa.recoverOk"),
+      fields: [h("label", { for: "wa-rec-policy" }, t("wa.policy")), policy, h("label", { for: "wa-amount" }, t("wa.amount")), amount,
+        h("label", { for: "wa-on" }, t("wa.on")), on, h("label", { for: "wa-receipt" }, t("wa.receipt")), receipt],
+      onOk: async () => {
+        if (!/^\d{1,10}(\.\d{1,2})?$/.test(amount.value.trim())) { amount.focus(); return t("wa.badAmount"); }
+        if (!receipt.value.trim()) { receipt.focus(); return t("wa.needReceipt"); }
+        try { await post(`/subsidy-warnings/${w.id}/recoveries`, { client_uuid: key, beneficiary_id: data.subject.beneficiary_id,
+          policy_id: Number(policy.value) || null, amount: amount.value.trim(), recovered_on: on.value,
+          receipt_no: receipt.value.trim() }); } catch (err) { return err.message; }
+        refresh(t("wa.recovered")); return null;
+      } });
+  };
+  const openJustify = (hold) => {
+    const key = uuid();
+    const reason = h("textarea", { id: "wa-just", rows: 3, maxlength: 500, "data-testid": "wa-justification" });
+    sheet({ title: t("wa.justify"), testid: "wa-justify-sheet", okText: t("wa.justifyOk"), intro: t("wa.justifyIntro"),
+      fields: [h("label", { for: "wa-just" }, t("wa.reason")), reason],
+      onOk: async () => {
+        if (!reason.value.trim()) { reason.focus(); return t("dt.needNote"); }
+        try { await post(`/payment-holds/${hold.id}/justify`, { client_uuid: key, reason: reason.value.trim() }); } catch (err) { return err.message; }
+        refresh(t("wa.justified")); return null;
+      } });
+  };
+  const live = data.holds.filter((x) => !x.released_at);
+  return h("section", { class: "card", "aria-labelledby": "wa-h", "data-testid": "warning-actions" },
+    h("h2", { id: "wa-h" }, t("wa.title")),
+    h("p", { class: "muted small" }, t("wa.lead")),
+    data.holds.length ? h("ul", { class: "small", "data-testid": "wa-holds" }, data.holds.map((x) => h("li", {},
+      t(x.released_at ? "wa.holdReleased" : "wa.holdLive", { policy: x.policy, date: formatDate(x.held_at) }), " · ", x.reason,
+      x.justification ? h("div", { class: "muted" }, t("wa.justifiedBy", { text: x.justification })) : null))) : null,
+    data.recoveries.length ? h("ul", { class: "small", "data-testid": "wa-recoveries" }, data.recoveries.map((r) => h("li", {},
+      t("wa.recoveryLine", { amount: formatMoney(r.amount), date: r.recovered_on, receipt: r.receipt_no })))) : null,
+    may ? h("div", { class: "row wrap" },
+      h("button", { type: "button", class: "btn", "data-testid": "wa-hold", onclick: openHold }, t("wa.hold")),
+      h("button", { type: "button", class: "btn btn-primary", "data-testid": "wa-recover", onclick: openRecover }, t("wa.recover")),
+      live.length && !live[0].justification ? h("button", { type: "button", class: "btn", "data-testid": "wa-justify",
+        onclick: () => openJustify(live[0]) }, t("wa.justify")) : null) : null);
+}
