@@ -38,6 +38,7 @@ ROLE_WORDS = {
     "county": "县级财政|县财政|县财政局|区财政局|县区财政|县级|county",
     "township_lead": "乡镇负责人|乡镇财政所负责人|财政所负责人|财政所长|所长|乡镇财政|township_lead|townshiplead|lead",
     "inspector": "巡查员|巡查人员|监管员|检查员|inspector",
+    "clerk": "乡镇财政专管员|财政专管员|专管员|报账员|clerk",
 }
 _ROLE_OF_WORD = {w.lower(): role for role, words in ROLE_WORDS.items() for w in words.split("|")}
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.@\-]{2,63}$")

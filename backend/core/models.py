@@ -21,6 +21,7 @@ ROLES = {
     "county": ("县级财政", "County supervisor"),
     "township_lead": ("乡镇负责人", "Township lead"),
     "inspector": ("巡查员", "Inspector"),
+    "clerk": ("乡镇财政专管员", "Township finance clerk"),  # builds payment batches (backend/bank)
 }
 SUPERVISORS = ("province", "city", "county")
 
