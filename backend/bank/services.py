@@ -85,6 +85,9 @@ def _villages(township):
 def _policy(actor, policy_id, path="json.policy_id"):
     policy = db.session.execute(visible_policies(actor.region).where(SubsidyPolicy.id == policy_id)).scalar_one_or_none()
     if policy is None:
+        if db.session.get(SubsidyPolicy, policy_id) is not None:  # another township's own policy
+            raise ApiError(403, "out_of_scope", "该补贴政策不在您的管辖范围内", "This policy is outside your region",
+                           fields=[{"path": path, "message": "outside your region"}])
         raise bad_field(path, "policy_not_found", "本乡镇没有这项补贴政策", "No such policy applies here", 404)
     return policy
 
