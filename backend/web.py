@@ -14,7 +14,8 @@ SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", 
                 "/assets", "/assets/new", "/assets/<int:asset_id>", "/assets/<int:asset_id>/edit",
                 "/resources", "/resources/new", "/resources/<int:resource_id>", "/resources/<int:resource_id>/edit",
                 "/contracts", "/contracts/new", "/contracts/<int:contract_id>", "/contracts/<int:contract_id>/edit",
-                "/audit", "/coverage", "/coverage/<int:region_id>", "/digests/<day>")
+                "/audit", "/coverage", "/coverage/<int:region_id>", "/digests/<day>",
+                "/bank", "/bank/failures", "/bank/<int:batch_id>")
 
 
 def shell(**_):

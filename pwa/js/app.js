@@ -73,6 +73,10 @@ const ROUTES = [
   [/^\/coverage\/?$/, "./views/oversight.js", "renderCoverage", true],
   [/^\/coverage\/(\d+)\/?$/, "./views/oversight.js", "renderCoverage", true],
   [/^\/digests\/(\d{4}-\d{2}-\d{2})\/?$/, "./views/oversight.js", "renderDigest", true],
+  // 一键直连: payment batches to the bank, return files, failures and re-issue.
+  [/^\/bank\/?$/, "./views/bank.js", "renderList", true],
+  [/^\/bank\/failures\/?$/, "./views/bank.js", "renderFailures", true],
+  [/^\/bank\/(\d+)\/?$/, "./views/bank.js", "renderBatch", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

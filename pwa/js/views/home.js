@@ -55,6 +55,7 @@ function workLinks(user) {
     ["admin", "county"].includes(user.role) ? h("a", { href: "/users", "data-link": "", class: "btn", "data-testid": "home-users" }, t("users.title")) : null,
     ["admin", "province", "city", "county"].includes(user.role) ? h("a", { href: "/audit", "data-link": "", class: "btn", "data-testid": "home-audit" }, t("home.audit")) : null,
     ["admin", "province", "city", "county", "township_lead"].includes(user.role) ? h("a", { href: "/coverage", "data-link": "", class: "btn", "data-testid": "home-coverage" }, t("home.coverage")) : null,
+    ["admin", "province", "city", "county", "township_lead", "clerk"].includes(user.role) ? h("a", { href: "/bank", "data-link": "", class: "btn", "data-testid": "home-bank" }, t("bank.title")) : null,
     h("a", { href: "/password", "data-link": "", class: "btn", "data-testid": "home-password" }, t("pw.title")));
   if (!field) {
     api("/risks/summary").then((s) => {
