@@ -67,7 +67,7 @@ export async function renderList(ctx) {
       h("td", {}, statusBadge(b.status, local(b, "status")))))))));
   if (!data.items.length) parts.push(h("p", { class: "muted", "data-testid": "batch-empty" }, t("bank.none")));
   if (SENDERS.includes(user.role)) parts.push(returnForm(ctx));
-  return h("section", { class: "desk" }, parts);
+  return h("section", { class: "desk wide" }, parts);
 }
 
 async function buildForm(ctx) {
@@ -115,8 +115,9 @@ async function download(batchId, profile, box) {
   return true;
 }
 
-export async function renderBatch(ctx, id) {
+export async function renderBatch(ctx) {
   const { user } = ctx.session;
+  const id = encodeURIComponent(ctx.params[0]);
   let b;
   try {
     b = await api(`/bank/batches/${id}`);
@@ -179,7 +180,7 @@ export async function renderBatch(ctx, id) {
     h("ul", {}, b.refused.map((r) => h("li", { "data-testid": "refused-item", "data-reason": r.reason }, `${r.name}（${r.id_number}）：${local(r, "reason")}`)))) : null;
   const removed = (b.removed || []).length ? h("details", { class: "card" }, h("summary", {}, t("bank.removed", { n: b.removed.length })),
     h("ul", {}, b.removed.map((r) => h("li", {}, `${r.name} ${formatMoney(r.amount)}：${r.reason}`)))) : null;
-  return h("section", { class: "desk" },
+  return h("section", { class: "desk wide" },
     h("p", {}, h("a", { href: "/bank", "data-link": "" }, "← " + t("bank.title"))),
     h("h1", {}, `${t("bank.batch")} ${b.batch_no}`),
     h("dl", { class: "facts" },
@@ -233,7 +234,7 @@ export async function renderFailures(ctx) {
       h("td", { "data-testid": "failure-state" }, f.reissued ? t("bank.reissued") : f.fixed ? t("bank.fixed") : t("bank.open")),
       h("td", {}, fix, reissue, box));
   });
-  return h("section", { class: "desk" },
+  return h("section", { class: "desk wide" },
     h("p", {}, h("a", { href: "/bank", "data-link": "" }, "← " + t("bank.title"))),
     h("h1", {}, t("bank.failures")), h("p", { class: "muted" }, t("bank.failuresLead")),
     rows.length ? h("div", { class: "table-wrap" }, h("table", { class: "data", "data-testid": "failure-list" },
