@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
@@ -101,9 +101,10 @@ def propose(township, policy, period):
     villages = _villages(township)
     today = clock.today()
     need = current_app.config["BANK_NOTICE_WORKING_DAYS"]
-    notices = {n.beneficiary_id: n for n in db.session.execute(select(NoticeEntry).where(
+    notices = {n.beneficiary_id: n for n in db.session.execute(select(
+        NoticeEntry.beneficiary_id, NoticeEntry.quantity, NoticeEntry.published_on).where(
         NoticeEntry.policy_id == policy.id, NoticeEntry.period == period, NoticeEntry.beneficiary_id.is_not(None),
-        NoticeEntry.region_id.in_(villages))).scalars()}
+        NoticeEntry.region_id.in_(villages)))}
     earlier = dict(db.session.execute(
         select(Disbursement.beneficiary_id, func.max(Disbursement.quantity)).where(
             Disbursement.policy_id == policy.id, Disbursement.region_id.in_(villages))
@@ -111,9 +112,10 @@ def propose(township, policy, period):
     ids = set(notices) | set(earlier)
     if not ids:
         return [], []
-    people = {}
-    wanted = select(Beneficiary).where(Beneficiary.region_id.in_(villages))
-    for b in db.session.execute(wanted).scalars():
+    people = {}  # plain rows, not objects: a township's batch is tens of thousands of people
+    wanted = select(Beneficiary.id, Beneficiary.region_id, Beneficiary.name, Beneficiary.id_mask, Beneficiary.card_enc,
+                    Beneficiary.card_hash, Beneficiary.card_mask).where(Beneficiary.region_id.in_(villages))
+    for b in db.session.execute(wanted):
         if b.id in ids:
             people[b.id] = b
     paid = set(db.session.execute(select(Disbursement.beneficiary_id).where(
@@ -194,8 +196,47 @@ def _add_lines(batch, lines, start=1):
              "card_enc": x["person"].card_enc, "card_hash": x["person"].card_hash, "card_mask": x["person"].card_mask,
              "status": "pending", "reissue_of_id": x.get("reissue_of_id")}
             for seq, x in enumerate(lines, start=start)]
+    _insert(BatchPayment, rows)
+
+
+COPY_FROM = 1000  # rows from which PostgreSQL gets them by COPY (one round trip, not one per row)
+
+
+def _copy(table_name, columns, rows):
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table_name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row([r[c] for c in columns])
+
+
+def _insert(model, rows):
+    """Many rows at once, through the table (not the ORM's unit of work); by COPY on PostgreSQL."""
+    if not rows:
+        return
+    if len(rows) >= COPY_FROM and db.session.connection().dialect.name == "postgresql":
+        return _copy(model.__table__.name, list(rows[0]), rows)
     for i in range(0, len(rows), 5000):
-        db.session.execute(insert(BatchPayment), rows[i:i + 5000])
+        db.session.execute(model.__table__.insert(), rows[i:i + 5000])
+
+
+def _update(model, rows):
+    """Many rows by primary key (``id``), each with the same columns: on PostgreSQL COPY into a
+    temporary table and one UPDATE … FROM it; elsewhere one executemany per chunk."""
+    if not rows:
+        return
+    table = model.__table__
+    columns = [k for k in rows[0] if k != "id"]
+    if len(rows) >= COPY_FROM and db.session.connection().dialect.name == "postgresql":
+        tmp = f"tmp_{table.name}_update"
+        db.session.execute(text(f"CREATE TEMP TABLE {tmp} AS SELECT id, {', '.join(columns)} FROM {table.name} WITH NO DATA"))
+        _copy(tmp, ["id", *columns], rows)
+        db.session.execute(text(f"UPDATE {table.name} AS t SET {', '.join(f'{c} = s.{c}' for c in columns)} "
+                                f"FROM {tmp} AS s WHERE t.id = s.id"))
+        db.session.execute(text(f"DROP TABLE {tmp}"))
+        return
+    stmt = table.update().where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
+    for i in range(0, len(rows), 5000):
+        db.session.execute(stmt, [{**{c: r[c] for c in columns}, "_id": r["id"]} for r in rows[i:i + 5000]])
 
 
 def _fix_totals(batch):
@@ -437,7 +478,8 @@ def _apply(batch, changes, counts):
         counts[status] += 1
         values = {"id": p.id, "status": status, "bank_code": x.get("bank_code"),
                   "bank_words": (x.get("bank_words") or None) and x["bank_words"][:200],
-                  "reason_code": x.get("reason"), "settled_on": now if status != "unknown" else None}
+                  "reason_code": x.get("reason"), "settled_on": now if status != "unknown" else None,
+                  "route": None, "route_to": None}
         if status == "failed":
             reason = REASONS[x["reason"]]
             values["route"] = reason["route"]
@@ -461,21 +503,16 @@ def _apply(batch, changes, counts):
                              "period": p.period, "row_key": key, **fields})
         else:
             disb_updates.append({"id": d.id, **fields})
-    for i in range(0, len(updates), 5000):
-        db.session.execute(update(BatchPayment), updates[i:i + 5000])
-    for i in range(0, len(new_rows), 5000):
-        db.session.execute(insert(Disbursement), new_rows[i:i + 5000])
-    for i in range(0, len(disb_updates), 5000):
-        db.session.execute(update(Disbursement), disb_updates[i:i + 5000])
-    # Link each line to its payment record.
-    db.session.flush()
+    _insert(Disbursement, new_rows)
+    _update(Disbursement, disb_updates)
+    link = {}
     for i in range(0, len(key_list), 5000):
-        chunk = key_list[i:i + 5000]
-        link = dict(db.session.execute(select(Disbursement.row_key, Disbursement.id).where(
-            Disbursement.row_key.in_(chunk))).all())
-        pairs = [{"id": keys[k].id, "disbursement_id": link[k]} for k in chunk if k in link]
-        if pairs:
-            db.session.execute(update(BatchPayment), pairs)
+        link.update(db.session.execute(select(Disbursement.row_key, Disbursement.id).where(
+            Disbursement.row_key.in_(key_list[i:i + 5000]))).all())
+    by_line = {p.id: k for k, p in keys.items()}
+    for u in updates:
+        u["disbursement_id"] = link.get(by_line[u["id"]])
+    _update(BatchPayment, updates)
     db.session.expire_all()
 
 
