@@ -349,3 +349,16 @@ def test_bad_input_changes_nothing(app, world, login_as):
                  "json.reason")
     with app.app_context():
         assert db.session.execute(select(func.count(PaymentBatch.id))).scalar() == before + 1
+
+
+def test_the_county_makes_a_clerk_of_a_township_and_the_roster_knows_the_word(app, world, login_as):
+    from backend.auth.roster import parse_role
+    county = login_as("county")
+    name = f"clerk_{new_uuid()[:8]}"
+    r = county.post("/api/v1/users", json={"username": name, "display_name": "专管员", "role": "clerk",
+                                           "region_id": world["regions"]["jincheng"]})
+    assert r.status_code == 201 and r.json["role"] == "clerk", r.json
+    wrong = county.post("/api/v1/users", json={"username": name + "x", "display_name": "专管员", "role": "clerk",
+                                               "region_id": world["regions"]["linan"]})
+    assert_error(wrong, 400, "role_region_level", "json.region_id")
+    assert parse_role("乡镇财政专管员") == "clerk" and parse_role("专管员") == "clerk"

@@ -460,17 +460,20 @@ def _apply(batch, changes, counts):
     township = db.session.get(Region, batch.region_id)
     today = clock.today()
     now = clock.now()
-    ids = [row.id for row, _ in changes]
-    lines = {}
-    for i in range(0, len(ids), 5000):
-        for p in db.session.execute(select(BatchPayment).where(BatchPayment.id.in_(ids[i:i + 5000]))).scalars():
-            lines[p.id] = p
+    wanted = {row.id for row, _ in changes}
+    lines = {p.id: p for p in db.session.execute(select(
+        BatchPayment.id, BatchPayment.batch_id, BatchPayment.seq, BatchPayment.region_id, BatchPayment.beneficiary_id,
+        BatchPayment.policy_id, BatchPayment.period, BatchPayment.amount, BatchPayment.quantity, BatchPayment.card_enc,
+        BatchPayment.card_hash, BatchPayment.card_mask).where(BatchPayment.batch_id == batch.id)) if p.id in wanted}
     keys = {f"bank:{p.beneficiary_id}:{p.policy_id}:{p.period}": p for p in lines.values()}
-    existing = {}
     key_list = list(keys)
-    for i in range(0, len(key_list), 5000):
-        for d in db.session.execute(select(Disbursement).where(Disbursement.row_key.in_(key_list[i:i + 5000]))).scalars():
-            existing[d.row_key] = d
+
+    def recorded():  # the payment records of this batch's people for its policy and period
+        return dict(db.session.execute(
+            select(Disbursement.row_key, Disbursement.id).join(BatchPayment, BatchPayment.beneficiary_id == Disbursement.beneficiary_id)
+            .where(BatchPayment.batch_id == batch.id, Disbursement.policy_id == batch.policy_id,
+                   Disbursement.period == batch.period)).all())
+    existing = recorded()
     updates, new_rows, disb_updates = [], [], []
     for row, x in changes:
         p = lines[row.id]
@@ -494,21 +497,18 @@ def _apply(batch, changes, counts):
             words = f"{r['zh']}（{x['reason']}{'，银行：' + x['bank_words'] if x.get('bank_words') else ''}）：{r['advice_zh']}"[:200]
         elif status == "unknown":
             words = PLAIN["unknown"][0]
-        d = existing.get(key)
+        d_id = existing.get(key)
         fields = {"status": d_status, "reason": words, "paid_on": today if status == "paid" else None,
-                  "voucher": p.end_to_end_id, "amount": p.amount, "quantity": p.quantity, "card_enc": p.card_enc,
+                  "voucher": f"PB{p.batch_id:08d}-{p.seq:06d}", "amount": p.amount, "quantity": p.quantity, "card_enc": p.card_enc,
                   "card_hash": p.card_hash, "card_mask": p.card_mask}
-        if d is None:
+        if d_id is None:
             new_rows.append({"region_id": p.region_id, "policy_id": p.policy_id, "beneficiary_id": p.beneficiary_id,
                              "period": p.period, "row_key": key, **fields})
         else:
-            disb_updates.append({"id": d.id, **fields})
+            disb_updates.append({"id": d_id, **fields})
     _insert(Disbursement, new_rows)
     _update(Disbursement, disb_updates)
-    link = {}
-    for i in range(0, len(key_list), 5000):
-        link.update(db.session.execute(select(Disbursement.row_key, Disbursement.id).where(
-            Disbursement.row_key.in_(key_list[i:i + 5000]))).all())
+    link = recorded()
     by_line = {p.id: k for k, p in keys.items()}
     for u in updates:
         u["disbursement_id"] = link.get(by_line[u["id"]])
