@@ -122,7 +122,7 @@ def list_batches(query):
 @bp.post("/bank/batches")
 @require(*services.BUILDERS)
 @bp.input(BuildIn, arg_name="data")
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[201, *ERRORS])
 def build(data):
     """A clerk builds a draft batch for a policy and period: everyone eligible, the refused listed with
     reasons. 422 ``batch_empty``; 400 ``period_malformed``; 404 ``policy_not_found``."""
@@ -220,7 +220,7 @@ def fix(payment_id, data):
 
 @bp.post("/bank/payments/<int:payment_id>/reissue")
 @require(*services.SENDERS)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, 201, *ERRORS])
 def reissue(payment_id):
     """Put a fixed failure into the follow-up batch, exactly once (a repeat answers 200 with the same
     line). 409 ``payment_not_failed``, ``payment_not_fixed``."""
