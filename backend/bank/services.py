@@ -468,11 +468,10 @@ def _apply(batch, changes, counts):
     keys = {f"bank:{p.beneficiary_id}:{p.policy_id}:{p.period}": p for p in lines.values()}
     key_list = list(keys)
 
-    def recorded():  # the payment records of this batch's people for its policy and period
-        return dict(db.session.execute(
-            select(Disbursement.row_key, Disbursement.id).join(BatchPayment, BatchPayment.beneficiary_id == Disbursement.beneficiary_id)
-            .where(BatchPayment.batch_id == batch.id, Disbursement.policy_id == batch.policy_id,
-                   Disbursement.period == batch.period)).all())
+    def recorded():  # the payment records of this batch's people: the policy's for the period, no join
+        return {k: i for k, i in db.session.execute(
+            select(Disbursement.row_key, Disbursement.id).where(
+                Disbursement.policy_id == batch.policy_id, Disbursement.period == batch.period)) if k in keys}
     existing = recorded()
     updates, new_rows, disb_updates = [], [], []
     for row, x in changes:
