@@ -41,7 +41,7 @@ def register(app):
         """Load the Lin'an demo (regions, units, ~100 projects, users). Safe to run twice. Refused
         when JICAI_ENV=production: its users share a password published in the README."""
         if current_app.config["ENV"] == "production":
-            raise click.ClickException("refusing to load the demo when JICAI_ENV=production: its nine users, "
+            raise click.ClickException("refusing to load the demo when JICAI_ENV=production: its ten users, "
                                        "admin among them, share the password published in the README")
         from .demo import loader
         created = loader.load()
