@@ -76,6 +76,7 @@ def _register_rules_and_jobs():
     from .rectifications import jobs as _rcj, rules as _rcr  # noqa: F401
     from .risks import jobs as _rkj  # noqa: F401
     from .subsidies import rules as _sbr  # noqa: F401
+    from .bank import selfcheck as _bks  # noqa: F401
     from .imports import jobs as _imj  # noqa: F401
     from .overview import jobs as _ovj  # noqa: F401
     from .oversight import jobs as _osj  # noqa: F401
@@ -121,10 +122,11 @@ def _register_blueprints(app):
     from .oversight import bp as oversight_bp, routes as _os  # noqa: F401
     from .reports import bp as reports_bp, routes as _rp  # noqa: F401
     from .departments import bp as departments_bp, routes as _dp  # noqa: F401
+    from .bank import bp as bank_bp, routes as _bk  # noqa: F401
     from . import web
     for bp in (auth_bp, regions_bp, projects_bp, qrcodes_bp, plaques_bp, photos_bp, tasks_bp,
                inspections_bp, notifications_bp, risks_bp, rectifications_bp, subsidies_bp, comments_bp,
-               imports_bp, funds_bp, assets_bp, overview_bp, oversight_bp, reports_bp, web.bp):
+               imports_bp, funds_bp, assets_bp, overview_bp, oversight_bp, reports_bp, bank_bp, web.bp):
         app.register_blueprint(bp)
     app.register_blueprint(departments_bp)
 

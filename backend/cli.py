@@ -50,7 +50,7 @@ def register(app):
         """Load the Lin'an demo (regions, units, ~100 projects, users). Safe to run twice. Refused
         when JICAI_ENV=production: its users share a password published in the README."""
         if current_app.config["ENV"] == "production":
-            raise click.ClickException("refusing to load the demo when JICAI_ENV=production: its nine users, "
+            raise click.ClickException("refusing to load the demo when JICAI_ENV=production: its ten users, "
                                        "admin among them, share the password published in the README")
         from .demo import loader
         created = loader.load()
@@ -229,7 +229,7 @@ def register(app):
     @app.cli.command("create-user")
     @click.argument("username")
     @click.argument("role", type=click.Choice(["admin", "province", "city", "county", "township_lead",
-                                               "inspector"]))
+                                               "inspector", "clerk"]))
     @click.argument("region_code")
     @click.option("--name", default=None)
     @click.password_option()
@@ -412,6 +412,40 @@ def register(app):
         for table, n in rotate().items():
             click.echo(f"{table}: {n} rows re-encrypted")
         db.session.commit()
+
+    @app.cli.command("bank-export")
+    @click.argument("batch_id", type=int)
+    @click.option("--profile", required=True, help="A bank profile: iso20022 or rcb_text (backend/bank/profiles.py).")
+    @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    def bank_export_command(batch_id, profile, out):
+        """Write an approved payment batch as the bank's file; prints its SHA-256 (recorded on the batch)."""
+        from .bank import services as bank
+        from .bank.models import PaymentBatch
+        from .core.errors import ApiError
+        batch = db.session.get(PaymentBatch, batch_id)
+        if batch is None:
+            raise click.ClickException(f"no payment batch {batch_id}")
+        try:
+            data, _ = bank.export(batch, OPERATOR, profile)
+        except ApiError as e:
+            raise click.ClickException(f"{e.code}: {e.en}")
+        out.write_bytes(data)
+        db.session.commit()
+        click.echo(f"{batch.batch_no}: {batch.count} payments, {batch.total} yuan → {out} sha256 {batch.export_sha256}")
+
+    @app.cli.command("bank-import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def bank_import_command(path):
+        """Import a bank return file (pain.002 or the text profile's); refused whole on any mismatch."""
+        from .bank import services as bank
+        from .core.errors import ApiError
+        try:
+            result = bank.import_return(path.read_bytes(), OPERATOR, path.name)
+        except ApiError as e:
+            db.session.rollback()
+            raise click.ClickException(f"{e.code}: {e.en}")
+        db.session.commit()
+        click.echo(json.dumps(result, ensure_ascii=False, default=str))
 
     for name, command in app.cli.commands.items():
         if name not in CONFIG_FREE:

@@ -6,6 +6,7 @@ production into startup errors instead.
 """
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +114,10 @@ class Config:
     COMMENTS_WINDOW = timedelta(minutes=int(_env("COMMENTS_WINDOW_MINUTES", 60)))
     RISK_PROXY_CARD_MIN_PEOPLE = int(_env("RISK_PROXY_CARD_MIN_PEOPLE", 2))  # 代领: one card, this many people
     RISK_NOTICE_TOLERANCE = float(_env("RISK_NOTICE_TOLERANCE", 0.01))  # yuan
+    # 一键直连 (backend/bank): working days a notice (公示) must have been up before a payment, and the
+    # batch total (yuan) above which the county approves after the township lead.
+    BANK_NOTICE_WORKING_DAYS = int(_env("BANK_NOTICE_WORKING_DAYS", 7))
+    BANK_COUNTY_APPROVAL_ABOVE = Decimal(_env("BANK_COUNTY_APPROVAL_ABOVE", "100000"))
 
     # Funds (资金): the days after issue (下达) by which a budget line must be registered as arrived
     # (登记/到账), fully allocated (分配) and fully spent (支出), per category. 预算法 §52: general

@@ -15,7 +15,8 @@ SHELL_ROUTES = ("/", "/q/<code>", "/p/<int:project_id>", "/login", "/projects", 
                 "/resources", "/resources/new", "/resources/<int:resource_id>", "/resources/<int:resource_id>/edit",
                 "/contracts", "/contracts/new", "/contracts/<int:contract_id>", "/contracts/<int:contract_id>/edit",
                 "/audit", "/coverage", "/coverage/<int:region_id>", "/digests/<day>",
-                "/reports", "/dept-tasks", "/dept-tasks/<int:task_id>")
+                "/reports", "/dept-tasks", "/dept-tasks/<int:task_id>",
+                "/bank", "/bank/failures", "/bank/<int:batch_id>")
 
 
 def shell(**_):

@@ -74,7 +74,8 @@ HAND_MADE_INDEXES = {"ix_regions_path_prefix"}
 
 # PostgreSQL only (core/partitions.py): a partitioned table's partitions are tables the models do
 # not name, and a foreign key into a partitioned table carries the partition key too.
-PARTITION_FOREIGN_KEYS = {"fk_subsidy_cases_disbursement_id_disbursements"}
+PARTITION_FOREIGN_KEYS = {"fk_subsidy_cases_disbursement_id_disbursements",
+                          "fk_batch_payments_disbursement_id_disbursements"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):

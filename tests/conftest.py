@@ -132,7 +132,8 @@ def world(app):
             ("city_sibling", "city", "nb"), ("county", "county", "linan"),
             ("county_sibling", "county", "tonglu"), ("lead", "township_lead", "jincheng"),
             ("lead_sibling", "township_lead", "taihuyuan"), ("inspector", "inspector", "jincheng"),
-            ("inspector_sibling", "inspector", "taihuyuan")]:
+            ("inspector_sibling", "inspector", "taihuyuan"),
+            ("clerk", "clerk", "jincheng"), ("clerk_sibling", "clerk", "taihuyuan")]:
             user = User(username=f"t_{key}", display_name=f"测试{key}", role=role,
                         password_hash=hash_password(PASSWORD), region_id=regions[region].id)
             _db.session.add(user)

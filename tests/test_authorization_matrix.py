@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import select
 
 from conftest import code_of, jpeg_bytes, new_uuid, photo_form
 from subsidy_seed import people
@@ -38,8 +39,8 @@ def inspection_id(app, client_uuid):
 ROLE = {"admin": "admin", "province": "province", "city": "city", "city_sibling": "city",
         "county": "county", "county_sibling": "county", "lead": "township_lead",
         "lead_sibling": "township_lead", "inspector": "inspector", "inspector_sibling": "inspector",
-        "department": "department"}
-SIBLINGS = {"city_sibling", "county_sibling", "lead_sibling", "inspector_sibling"}
+        "department": "department", "clerk": "clerk", "clerk_sibling": "clerk"}
+SIBLINGS = {"city_sibling", "county_sibling", "lead_sibling", "inspector_sibling", "clerk_sibling"}
 ACTORS = [None, *ROLE]
 
 
@@ -76,6 +77,7 @@ def report_for(app, world):
         db.session.commit()
         return report.id
 ASSET_WRITERS = ("admin", "county", "township_lead")
+BANK_READERS = ("admin", "province", "city", "county", "township_lead", "clerk")
 
 
 def assets_ids(app, world):
@@ -654,6 +656,43 @@ ENDPOINTS = {
                                   roles=("township_lead", "county"), needs={"department": "held"},
                                   body=lambda i: {"client_uuid": new_uuid(), "reason": "已核实，停发即可"})
        for action in ("justify", "release")},
+    # ---- 一键直连 (issue 13): payment batches, bank files, return files, failures
+    "bank_profiles": Endpoint("GET", "/api/v1/bank/profiles", lambda i: "/api/v1/bank/profiles", 200,
+                              roles=BANK_READERS, scoped=False),
+    "bank_batches": Endpoint("GET", "/api/v1/bank/batches", lambda i: "/api/v1/bank/batches", 200,
+                             roles=BANK_READERS, scoped=False),
+    "bank_build": Endpoint("POST", "/api/v1/bank/batches", lambda i: "/api/v1/bank/batches", 201, roles=("clerk",),
+                           needs={"bank": "people"}, body=lambda i: {"policy_id": i["bank"]["policy"], "period": "2026-11"}),
+    "bank_batch": Endpoint("GET", "/api/v1/bank/batches/<int:batch_id>",
+                           lambda i: f"/api/v1/bank/batches/{i['bank']['batch']}", 200, roles=BANK_READERS,
+                           needs={"bank": "draft"}),
+    "bank_remove": Endpoint("POST", "/api/v1/bank/batches/<int:batch_id>/remove",
+                            lambda i: f"/api/v1/bank/batches/{i['bank']['batch']}/remove", 200, roles=("clerk",),
+                            needs={"bank": "draft"}, body=lambda i: {"payment_id": i["bank"]["line"], "reason": "迁出"}),
+    "bank_submit": Endpoint("POST", "/api/v1/bank/batches/<int:batch_id>/submit",
+                            lambda i: f"/api/v1/bank/batches/{i['bank']['batch']}/submit", 200, roles=("clerk",),
+                            needs={"bank": "draft"}),
+    "bank_approve": Endpoint("POST", "/api/v1/bank/batches/<int:batch_id>/approve",
+                             lambda i: f"/api/v1/bank/batches/{i['bank']['batch']}/approve", 200,
+                             roles=("township_lead", "county"), only=("lead",), needs={"bank": "submitted"}),
+    "bank_reject": Endpoint("POST", "/api/v1/bank/batches/<int:batch_id>/reject",
+                            lambda i: f"/api/v1/bank/batches/{i['bank']['batch']}/reject", 200,
+                            roles=("township_lead", "county"), needs={"bank": "submitted"}, body=lambda i: {"reason": "退回"}),
+    "bank_export": Endpoint("POST", "/api/v1/bank/batches/<int:batch_id>/export",
+                            lambda i: f"/api/v1/bank/batches/{i['bank']['batch']}/export", 200,
+                            roles=("clerk", "township_lead"), needs={"bank": "approved"}, body=lambda i: {"profile": "rcb_text"}),
+    "bank_return": Endpoint("POST", "/api/v1/bank/returns", lambda i: "/api/v1/bank/returns", 200,
+                            roles=("clerk", "township_lead"), needs={"bank": "exported"},
+                            form=lambda i: {"batch_id": str(i["bank"]["batch"]),
+                                            "file": (__import__("io").BytesIO(i["bank"]["return"]), "success.txt")}),
+    "bank_failures": Endpoint("GET", "/api/v1/bank/failures", lambda i: "/api/v1/bank/failures", 200,
+                              roles=BANK_READERS, scoped=False),
+    "bank_fix": Endpoint("POST", "/api/v1/bank/payments/<int:payment_id>/fix",
+                         lambda i: f"/api/v1/bank/payments/{i['bank']['failed']}/fix", 200, roles=("clerk", "township_lead"),
+                         needs={"bank": "failed"}, body=lambda i: {"note": "已核实"}),
+    "bank_reissue": Endpoint("POST", "/api/v1/bank/payments/<int:payment_id>/reissue",
+                             lambda i: f"/api/v1/bank/payments/{i['bank']['failed']}/reissue", 201,
+                             roles=("clerk", "township_lead"), needs={"bank": "fixed"}),
 }
 # What a department official (临安区农业农村局) reaches besides the rows that name the role: their
 # account, the regions, their policies' people and payments, their inbox; nothing of projects,
@@ -707,6 +746,44 @@ def digest_day(app):
 
 
 DIGEST_DAYS = itertools.count()
+
+
+def bank_ids(app, world, state):
+    """A policy with people on its notice (``people``), and a batch of them walked to ``state``:
+    draft, submitted, approved, exported (with its return file), failed or fixed (a failed payment)."""
+    from bank_seed import approved_batch, banksim, export, make_people, user
+    from backend.bank import services
+    from backend.bank.models import BatchPayment
+    from backend.extensions import db
+    data = make_people(app, world, n=2)
+    out = {"policy": data["policy"]}
+    if state == "people":
+        return out
+    if state in ("draft", "submitted"):
+        with app.app_context(), app.test_request_context(method="POST"):
+            batch = services.build_batch(user(app, world, "clerk"), data["policy"], data["period"])
+            if state == "submitted":
+                services.submit(batch, user(app, world, "clerk"))
+            db.session.commit()
+            out["batch"] = batch.id
+            out["line"] = db.session.execute(select(BatchPayment.id).where(BatchPayment.batch_id == batch.id)).scalars().first()
+        return out
+    out["batch"] = approved_batch(app, world, data)
+    if state == "approved":
+        return out
+    files = banksim().simulate(export(app, out["batch"], "rcb_text"), fail={1: "AC04"})
+    out["return"] = files[f"PB{out['batch']:08d}.success.txt"]
+    if state == "exported":
+        return out
+    from backend.cli import OPERATOR
+    with app.app_context(), app.test_request_context(method="POST"):
+        services.import_return(files[f"PB{out['batch']:08d}.failure.txt"], OPERATOR)
+        failed = db.session.execute(select(BatchPayment.id).where(BatchPayment.batch_id == out["batch"], BatchPayment.seq == 1)).scalar()
+        if state == "fixed":
+            services.fix(failed, user(app, world, "lead"), note="已换卡")
+        db.session.commit()
+    out["failed"] = failed
+    return out
 
 
 def expected(endpoint, actor, name=None):
@@ -770,6 +847,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["assets"] = assets_ids(app, world)
     if "department" in endpoint.needs:
         ids.update(department_seed.matrix_needs(app, world, endpoint.needs["department"]))
+    if "bank" in endpoint.needs:
+        ids["bank"] = bank_ids(app, world, endpoint.needs["bank"])
     if "subsidy" in endpoint.needs:
         ids["sub"] = subsidy_ids(app, world, ids.get("project") or make_project(stage="approved"))
     client = login_as(actor)
@@ -783,7 +862,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
     if want >= 400:
         assert r.json["error"]["code"] in {"unauthenticated", "role_forbidden", "out_of_scope",
                                           "stage_move_forbidden", "not_responsible", "not_importer",
-                                          "task_forbidden", "not_found"}
+                                          "task_forbidden", "not_found",
+                                          "approver_role"}
     if name == "scan":
         covering = actor is not None and actor not in SIBLINGS
         assert r.json["project"]["view"] == ("full" if covering else "public")

@@ -64,7 +64,7 @@ def test_projects_over_every_stage_with_codes_and_intact_chains(demo_app):
 def test_a_user_for_every_role_who_can_sign_in(demo_app):
     with demo_app.app_context():
         roles = set(db.session.execute(select(User.role)).scalars())
-    assert roles == {"admin", "province", "city", "county", "township_lead", "inspector", "department"}
+    assert roles == {"admin", "province", "city", "county", "township_lead", "inspector", "department", "clerk"}
     client = demo_app.test_client()
     r = client.post("/api/v1/auth/login", json={"username": "jincheng_lead", "password": "Jicai@2026"})
     assert r.status_code == 200

@@ -41,6 +41,7 @@ ROLE_WORDS = {
     "township_lead": "乡镇负责人|乡镇财政所负责人|财政所负责人|财政所长|所长|乡镇财政|township_lead|townshiplead|lead",
     "inspector": "巡查员|巡查人员|监管员|检查员|inspector",
     "department": "部门用户|部门人员|部门|业务部门|department",
+    "clerk": "乡镇财政专管员|财政专管员|专管员|报账员|clerk",
 }
 _ROLE_OF_WORD = {w.lower(): role for role, words in ROLE_WORDS.items() for w in words.split("|")}
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.@\-]{2,63}$")

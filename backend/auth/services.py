@@ -12,7 +12,8 @@ from ..extensions import db
 
 # The region level each role is scoped at.
 ROLE_LEVEL = {"admin": "province", "province": "province", "city": "city", "county": "county",
-              "township_lead": "township", "inspector": "township", "department": "county"}
+              "township_lead": "township", "inspector": "township", "department": "county",
+              "clerk": "township"}
 # A manager never grants a role above their own.
 ROLE_RANK = {role: rank for rank, role in enumerate(reversed(list(ROLES)))}
 

@@ -18,7 +18,7 @@ from .schemas import (AnswerIn, CommentIn, CommentList, CommentOut, CommentQuery
                       RevealContactIn, RevealContactOut, StaffCommentOut, StaffCommentPage)
 
 ANSWERERS = ("admin", "county", "township_lead")
-STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
+STAFF = ("admin", "province", "city", "county", "township_lead", "inspector", "clerk")
 # Who calls the villager back: the township's own staff (scoped to their township below).
 CALLERS = ("township_lead", "inspector")
 PUBLIC_IMAGE = {200: {"description": "JPEG image", "content": {"image/jpeg": {}}}, 404: "No such photo"}

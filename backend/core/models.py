@@ -24,6 +24,7 @@ ROLES = {
     # A county department (农业农村局, 民政局 …): scoped to its region AND its department's policies
     # (users.department_id; the narrowing is in core/scoping.py, registered by backend/departments).
     "department": ("部门用户", "Department official"),
+    "clerk": ("乡镇财政专管员", "Township finance clerk"),  # builds payment batches (backend/bank)
 }
 SUPERVISORS = ("province", "city", "county")
 

@@ -31,6 +31,7 @@ USERS = [
     ("taihuyuan_lead", "太湖源镇财政所 刘芳", "township_lead", "太湖源镇"),
     ("taihuyuan_insp", "太湖源镇巡查员 赵强", "inspector", "太湖源镇"),
     ("changhua_lead", "昌化镇财政所 吴斌", "township_lead", "昌化镇"),
+    ("jincheng_clerk", "锦城街道财政所 陈静", "clerk", "锦城街道"),  # builds payment batches (一键直连)
 ]
 
 WORKS = [

@@ -20,7 +20,7 @@ from .models import Rectification, Submission, Transition
 from .schemas import DecisionIn, EvidenceIn, OpenIn, RectificationOut, RectificationPage, RectificationQuery
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415]
-STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
+STAFF = ("admin", "province", "city", "county", "township_lead", "inspector", "clerk")
 
 
 def views(rects, detail=True):

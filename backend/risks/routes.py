@@ -12,7 +12,7 @@ from .rules import RULES
 from .schemas import DismissIn, RulePage, SummaryOut, SummaryQuery, WarningOut, WarningPage, WarningQuery
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415]
-STAFF = ("admin", "province", "city", "county", "township_lead", "inspector")
+STAFF = ("admin", "province", "city", "county", "township_lead", "inspector", "clerk")
 DISMISSERS = ("county", "city", "province")
 
 

@@ -21,7 +21,7 @@ from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuer
                       VillageSearchQuery)
 
 ERRORS = [400, 401, 403, 404, 409, 413, 415, 422]
-STAFF = ("admin", "province", "city", "county", "township_lead", "inspector", "department")
+STAFF = ("admin", "province", "city", "county", "township_lead", "inspector", "department", "clerk")
 ANSWERERS = ("admin", "county", "township_lead")
 EDITORS = ("admin", "county", "township_lead")  # who sets a policy's exclusive policies
 

@@ -67,6 +67,12 @@ class SubsidyPaymentOut(Schema):
     paid_on = Date(required=True, allow_none=True)
     bank_card = String(required=True, allow_none=True)
     voucher = String(required=True, allow_none=True)
+    # The bank's word on the payment (一键直连, backend/bank), when it went through a batch.
+    bank_status = String(metadata={"description": "paid | failed | sent | unknown | pending"})
+    bank_reason = String(allow_none=True)
+    bank_words = String(allow_none=True)
+    bank_plain_zh = String()
+    bank_plain_en = String()
 
 
 class CaseOut(Schema):

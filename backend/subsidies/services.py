@@ -23,6 +23,10 @@ from .models import (PAYMENT_STATE_NAMES, Beneficiary, Disbursement, NoticeEntry
 REVEALERS = ("admin", "county", "township_lead")  # who may see a full ID number, card or phone
 REVEAL_FIELDS = {"name": None, "id_number": "id_enc", "bank_card": "card_enc", "phone": "phone_enc"}
 TOKEN_ISSUER = "jicai-self-check"  # never accepted as a staff token (those are issued by "jicai")
+# Features built on the subsidies add to what a villager sees and may answer a 没收到 at once (the
+# bank's word, backend/bank/selfcheck.py); they register here, so the subsidies import no feature.
+PAYMENT_NOTES = []  # fn(beneficiary_id) -> {(policy_id, period): {bank_status, …}}
+CASE_ANSWERERS = []  # fn(case) -> the answer, or None
 
 
 # ---------------------------------------------------------------- staff views
@@ -226,9 +230,12 @@ def my_view(person):
     cases = db.session.execute(select(SubsidyCase).where(SubsidyCase.beneficiary_id == person.id)
                                .order_by(SubsidyCase.id.desc())).scalars().all()
     names = policy_names({c.policy_id for c in cases})
+    notes = {}
+    for hook in PAYMENT_NOTES:
+        notes.update(hook(person.id))
     return {"person": {"name": pii.mask_name(person.name), "id_number": person.id_mask,
                        "village": db.session.get(Region, person.region_id).name},
-            "payments": payment_views(rows),
+            "payments": [{**view, **notes.get((view["policy_id"], view["period"]), {})} for view in payment_views(rows)],
             "cases": [case_view(c, names) for c in cases]}
 
 
@@ -270,6 +277,12 @@ def open_case(person, client_uuid, note, disbursement_id=None, policy_id=None, p
     db.session.add(case)
     db.session.flush()
     audit.record(None, "subsidy.case_open", subject=case)
+    for hook in CASE_ANSWERERS:  # answered at once when the bank has already said what happened
+        answer = hook(case)
+        if answer:
+            case.status, case.answer, case.answered_at = "answered", answer, clock.now()
+            audit.record(None, "subsidy.case_auto_answer", subject=case)
+            break
     jobs.touch(regions=[case.region_id])  # the township's warning, within seconds of the commit
     return case, True
 

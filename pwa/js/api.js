@@ -5,6 +5,8 @@ const BASE = "/api/v1";
 let csrfToken = null;
 
 export const setCsrf = (token) => { csrfToken = token || null; };
+/** The CSRF token, for a download that is not JSON (the bank file). */
+export const csrf = () => csrfToken;
 
 /** A failed call: ``code`` is the server's stable code ("network" when there was no answer). */
 export class ApiError extends Error {

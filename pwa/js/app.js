@@ -78,6 +78,10 @@ const ROUTES = [
   // 部门协同: the tasks routed to departments (and townships), 派件 → 签收 → 办理 → 反馈 → 核查 → 销号.
   [/^\/dept-tasks\/?$/, "./views/departments.js", "renderTasks", true],
   [/^\/dept-tasks\/(\d+)\/?$/, "./views/departments.js", "renderTask", true],
+  // 一键直连: payment batches to the bank, return files, failures and re-issue.
+  [/^\/bank\/?$/, "./views/bank.js", "renderList", true],
+  [/^\/bank\/failures\/?$/, "./views/bank.js", "renderFailures", true],
+  [/^\/bank\/(\d+)\/?$/, "./views/bank.js", "renderBatch", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */

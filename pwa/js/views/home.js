@@ -58,6 +58,7 @@ function workLinks(user) {
     ["admin", "province", "city", "county"].includes(user.role) ? h("a", { href: "/audit", "data-link": "", class: "btn", "data-testid": "home-audit" }, t("home.audit")) : null,
     ["admin", "province", "city", "county", "township_lead"].includes(user.role) ? h("a", { href: "/coverage", "data-link": "", class: "btn", "data-testid": "home-coverage" }, t("home.coverage")) : null,
     ["admin", "province", "city", "county", "township_lead"].includes(user.role) ? h("a", { href: "/reports", "data-link": "", class: "btn", "data-testid": "home-reports" }, t("home.reports")) : null,
+    ["admin", "province", "city", "county", "township_lead", "clerk"].includes(user.role) ? h("a", { href: "/bank", "data-link": "", class: "btn", "data-testid": "home-bank" }, t("bank.title")) : null,
     h("a", { href: "/password", "data-link": "", class: "btn", "data-testid": "home-password" }, t("pw.title")));
   if (!field) {
     api("/risks/summary").then((s) => {

@@ -8,9 +8,9 @@ import { t } from "../i18n.js";
 import { errorBox, errorPage, pagesOf, sheet, showError, totalOf } from "./common.js";
 
 export const MANAGERS = ["admin", "county"];
-const ROLES = ["admin", "province", "city", "county", "township_lead", "inspector"];
+const ROLES = ["admin", "province", "city", "county", "township_lead", "inspector", "clerk"];
 const ROLE_LEVEL = { admin: "province", province: "province", city: "city", county: "county",
-  township_lead: "township", inspector: "township" };
+  township_lead: "township", inspector: "township", clerk: "township" };
 const STATUSES = ["active", "inactive", "all"];
 const rank = (role) => ROLES.length - ROLES.indexOf(role);
 

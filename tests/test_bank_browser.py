@@ -1,0 +1,75 @@
+"""一键直连 in a real Chromium against a real gunicorn, on a 1366 px desk: the clerk builds and submits a
+batch, the township lead approves it and downloads the bank's file, the simulated bank answers with
+one failure, the return files are uploaded, and the failure is fixed (new card) and re-issued once.
+Screenshots are kept in test-artifacts/ and were looked at."""
+import re
+
+from bank_seed import banksim, card_number, make_people
+from conftest import sign_in
+
+DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
+
+
+def test_clerk_lead_bank_and_back(app, world, live_server, browser, artifacts, tmp_path):
+    data = make_people(app, world, n=3)
+    errors = []
+    context = browser.new_context(**DESK, accept_downloads=True)
+    clerk = context.new_page()
+    clerk.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(clerk, live_server, "t_clerk")
+    clerk.click("[data-testid=home-bank]")
+    clerk.wait_for_selector("[data-testid=build-form]")
+    clerk.select_option("[data-testid=build-policy]", str(data["policy"]))
+    clerk.fill("[data-testid=build-period]", "2026-11")
+    clerk.click("[data-testid=build-submit]")
+    clerk.wait_for_selector("[data-testid=batch-lines]")
+    assert clerk.locator("[data-testid=batch-line]").count() == 3
+    assert "¥400.00" in clerk.inner_text("[data-testid=batch-total]")
+    batch_id = int(re.search(r"/bank/(\d+)", clerk.url).group(1))
+    clerk.screenshot(path=str(artifacts / "bank-1-clerk-draft.png"), full_page=True)
+    clerk.click("[data-testid=batch-submit]")
+    clerk.wait_for_selector("[data-testid=batch-status][data-status=submitted]")
+    assert clerk.locator("[data-testid=batch-approve]").count() == 0  # the maker never approves
+    context.clear_cookies()
+
+    lead = context.new_page()
+    lead.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(lead, live_server, "t_lead")
+    lead.goto(f"{live_server}/bank/{batch_id}")
+    lead.click("[data-testid=batch-approve]")
+    lead.wait_for_selector("[data-testid=batch-status][data-status=approved]")
+    with lead.expect_download() as info:
+        lead.click("[data-testid=batch-export-rcb_text]")
+    bank_file = tmp_path / info.value.suggested_filename
+    info.value.save_as(bank_file)
+    assert bank_file.read_bytes().decode("gbk").splitlines()[0].endswith("|3|400.00")
+    lead.wait_for_selector("[data-testid=batch-sha]")
+    files = banksim().simulate(bank_file.read_bytes(), fail={2: "AC04"})
+    for name in (f"PB{batch_id:08d}.success.txt", f"PB{batch_id:08d}.failure.txt"):
+        path = tmp_path / name
+        path.write_bytes(files[name])
+        lead.set_input_files("[data-testid=return-file]", str(path))
+        lead.click("[data-testid=return-submit]")
+        lead.wait_for_selector("[data-testid=return-result]:has-text('已导入')")
+        lead.wait_for_timeout(900)  # the page reloads itself
+    lead.wait_for_selector("[data-testid=batch-status][data-status=closed]")
+    assert lead.locator("[data-testid=batch-line][data-status=paid]").count() == 2
+    assert lead.locator("[data-testid=batch-line][data-status=failed]").count() == 1
+    lead.screenshot(path=str(artifacts / "bank-2-lead-reconciled.png"), full_page=True)
+
+    lead.goto(f"{live_server}/bank/failures")
+    row = lead.locator("[data-testid=failure-row]", has_text=f"PB{batch_id:08d}-000002")
+    assert "乡镇财政所" in row.locator("[data-testid=failure-route]").inner_text()
+    row.locator("[data-testid=failure-fix]").click()
+    lead.fill("[data-testid=fix-card]", card_number())
+    lead.fill("[data-testid=fix-note]", "村民已换新卡")
+    lead.click("[data-testid=fix-ok]")
+    row = lead.locator("[data-testid=failure-row]", has_text=f"PB{batch_id:08d}-000002")
+    row.locator("[data-testid=failure-reissue]").click()
+    lead.wait_for_selector(f"[data-testid=failure-row]:has-text('PB{batch_id:08d}-000002') [data-testid=failure-state]:has-text('已补发')")
+    lead.screenshot(path=str(artifacts / "bank-3-failures.png"), full_page=True)
+    lead.goto(f"{live_server}/bank")
+    lead.wait_for_selector("[data-testid=batch-list]")
+    lead.screenshot(path=str(artifacts / "bank-4-list.png"), full_page=True)
+    context.close()
+    assert errors == [], errors
