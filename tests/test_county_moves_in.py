@@ -34,7 +34,7 @@ def cli(app, *args):
 
 def imported(app, kind, region, path, user):
     code, output, run_id = cli(app, "import", kind, region, path, "--user", user)
-    assert code == 0 and "\naccepted:" in output, (kind, output)
+    assert code == 0 and "\naccepted:" in output, (kind, output[:3000])
     return output, run_id
 
 

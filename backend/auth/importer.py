@@ -14,7 +14,7 @@ class UserImporter(Delegated):
     roles = ("admin", "county")
     model = User
     users_of = [(AuditLog, "actor_id"), (UserSession, "user_id")]
-    fields = [Field(name, zh, en, aliases=ROSTER_ALIASES[name], required=name != "phone",
+    fields = [Field(name, zh, en, aliases=ROSTER_ALIASES[name], required=name not in ("phone", "department"),
                     example={"display_name": "王巡查", "username": "wangxc", "role": "巡查员",
                              "region": "330112006000", "phone": "13805710000"}.get(name),
                     rule={"role": ("县级财政、乡镇负责人、巡查员等（不能高于导入人）", "county, township lead, inspector… "

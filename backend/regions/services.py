@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from ..core import clock
 from ..core.models import LEVEL_NAMES, LEVELS, Region, RegionChange
 from ..extensions import db
-from ..imports.engine import bulk_insert, new_ids
+from ..imports.engine import bulk_insert
 
 
 def subtree_count(region, model):
@@ -77,9 +77,14 @@ def parent_of_code(code, level):
     return code[:keep].ljust(12, "0") if keep else None
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def parse_code(value):
     """A division code: 12 digits (a 6- or 9-digit county or township code is padded with zeros, as
     tables written by hand often give them)."""
+    if type(value) is str and len(value) == 12 and value.isascii() and value.isdigit() and value[:2] != "00":
+        return value  # (the common case, as the statistics office writes it: nothing to clean)
     text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value if not isinstance(value, float)
                                                                or not value.is_integer() else int(value))))
     text = text.lstrip("'")
@@ -92,6 +97,8 @@ def parse_code(value):
 
 
 def parse_level(value):
+    if type(value) is str and value in _LEVEL_OF_WORD:
+        return _LEVEL_OF_WORD[value]
     word = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value))).lower().removesuffix(".0")
     level = _LEVEL_OF_WORD.get(word) or _LEVEL_OF_WORD.get(word.removesuffix("级"))
     if level is None:
@@ -101,7 +108,9 @@ def parse_level(value):
 
 
 def parse_region_name(value):
-    name = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).strip()
+    value = str(value)
+    name = value if unicodedata.is_normalized("NFKC", value) and not _SPACE.search(value) \
+        else _SPACE.sub("", unicodedata.normalize("NFKC", value))
     if not name or len(name) > 64:
         raise Problem("bad_name", "名称为空或超过64个字", "The name is empty or longer than 64 characters")
     if name[0] in "=+-@":
@@ -362,16 +371,15 @@ class DivisionTable:
                            "path": (parent.path if parent else "/") + row["code"] + "/",
                            "lat": row["lat"], "lng": row["lng"], "status": "active",
                            "valid_from": self.effective_on, "batch_id": batch_id})
-        for value, ident in zip(values, new_ids(Region, len(values))):
-            value["id"] = ident
+        # The ids come from the table's own sequence as the rows go in, and back in one read by code.
         bulk_insert(Region.__table__, values)
-        ids = {v["code"]: v["id"] for v in values}
+        ids = _ids_by_code([v["code"] for v in values])
         actor_id, now = getattr(self.actor, "id", None), clock.now()
         bulk_insert(RegionChange.__table__, [
-            {"id": ident, "region_id": ids[row["code"]], "kind": "add", "old_name": None, "new_name": row["name"],
+            {"region_id": ids[row["code"]], "kind": "add", "old_name": None, "new_name": row["name"],
              "successor_id": None, "effective_on": self.effective_on, "year": self.year, "note": row["note"],
              "batch_id": batch_id, "actor_id": actor_id, "at": now}
-            for row, ident in zip(rows, new_ids(RegionChange, len(rows)))])
+            for row in rows])
         return {v["code"]: _Added(ids[v["code"]], v["code"], v["name"], v["path"]) for v in values}
 
     def _update(self, region, row, batch_id):
@@ -428,6 +436,17 @@ _Added = namedtuple("_Added", "id code name path")
 def _loaded(region):
     """The stored Region of a row (one this run inserted is read back only when it must change)."""
     return region if isinstance(region, Region) else db.session.get(Region, region.id)
+
+
+def _ids_by_code(codes):
+    """{code: id} of stored regions, in one statement on PostgreSQL (an array parameter)."""
+    if db.session.connection().dialect.name == "postgresql":
+        stmt = select(Region.code, Region.id).where(Region.code == any_(bindparam("codes", type_=postgresql.ARRAY(String))))
+        return dict(db.session.execute(stmt, {"codes": codes}).all())
+    found = {}
+    for start in range(0, len(codes), 2000):
+        found.update(db.session.execute(select(Region.code, Region.id).where(Region.code.in_(codes[start:start + 2000]))).all())
+    return found
 
 
 def _regions_by_code(codes):
