@@ -118,6 +118,8 @@ class Config:
     # batch total (yuan) above which the county approves after the township lead.
     BANK_NOTICE_WORKING_DAYS = int(_env("BANK_NOTICE_WORKING_DAYS", 7))
     BANK_COUNTY_APPROVAL_ABOVE = Decimal(_env("BANK_COUNTY_APPROVAL_ABOVE", "100000"))
+    # Days a department (or the township) has to fix a failed payment before the task escalates.
+    BANK_FAILURE_FIX_DAYS = int(_env("BANK_FAILURE_FIX_DAYS", 10))
 
     # Funds (资金): the days after issue (下达) by which a budget line must be registered as arrived
     # (登记/到账), fully allocated (分配) and fully spent (支出), per category. 预算法 §52: general

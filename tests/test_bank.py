@@ -362,3 +362,80 @@ def test_the_county_makes_a_clerk_of_a_township_and_the_roster_knows_the_word(ap
                                                "region_id": world["regions"]["linan"]})
     assert_error(wrong, 400, "role_region_level", "json.region_id")
     assert parse_role("乡镇财政专管员") == "clerk" and parse_role("专管员") == "clerk"
+
+
+def test_failures_become_tasks_for_the_owner_of_the_registry_and_its_close_fixes_them(app, world, login_as):
+    """A wrong account number goes to 农业农村局 (the policy's department), a closed account to the
+    township; when the department's task is closed (销号) the failure counts as fixed and is
+    re-issued once."""
+    import department_seed
+    from backend.departments.models import DepartmentTask
+    from backend.extensions import db
+    department_seed.ensure(app, world)
+    data = make_people(app, world, n=3)
+    bid = approved_batch(app, world, data)
+    files = banksim().simulate(export(app, bid, "rcb_text"), fail={1: "AC01", 2: "AC04"})
+    lead = login_as("lead")
+    _upload(lead, files[f"PB{bid:08d}.failure.txt"], "f.txt")
+    lines = {f["seq"]: f for f in lead.get("/api/v1/bank/failures").json["items"] if f["batch_id"] == bid}
+    with app.app_context():
+        tasks = {t.subject_id: t for t in db.session.execute(select(DepartmentTask).where(
+            DepartmentTask.subject_kind == "payment_failure",
+            DepartmentTask.subject_id.in_([f["id"] for f in lines.values()]))).scalars()}
+        assert len(tasks) == 2
+        to_department, to_township = tasks[lines[1]["id"]], tasks[lines[2]["id"]]
+        assert to_department.department_id == world["departments"]["nongye"] and "账号错误" in to_department.title_zh
+        assert to_township.department_id is None and "已销户" in to_township.title_zh
+        assert to_department.due_on == TODAY + timedelta(days=app.config["BANK_FAILURE_FIX_DAYS"])
+        task_id = to_department.id
+    # The same return file again: no second task.
+    _upload(lead, files[f"PB{bid:08d}.failure.txt"], "f.txt")
+    with app.app_context():
+        assert db.session.execute(select(func.count(DepartmentTask.id)).where(
+            DepartmentTask.subject_kind == "payment_failure", DepartmentTask.subject_id == lines[1]["id"])).scalar() == 1
+
+    official = login_as("department")
+    assert official.post(f"/api/v1/department-tasks/{task_id}/sign", json={"client_uuid": new_uuid()}).status_code == 200
+    assert official.post(f"/api/v1/department-tasks/{task_id}/feedback",
+                         json={"client_uuid": new_uuid(), "note": "已核实，村民已换卡，登记簿已更正"}).status_code == 200
+    pid = lines[1]["id"]
+    assert_error(lead.post(f"/api/v1/bank/payments/{pid}/reissue"), 409, "payment_not_fixed")
+    assert lead.post(f"/api/v1/department-tasks/{task_id}/close", json={"client_uuid": new_uuid()}).status_code == 200
+    r = login_as("clerk").post(f"/api/v1/bank/payments/{pid}/reissue")
+    assert r.status_code == 201, r.json
+    again = login_as("clerk").post(f"/api/v1/bank/payments/{pid}/reissue")
+    assert again.status_code == 200 and again.json["id"] == r.json["id"]
+
+
+def test_a_held_person_is_refused_a_batch_and_a_reissue(app, world, login_as):
+    """停发 on a subsidy warning stops the person's next batch and any re-issue of their failure."""
+    from backend.departments.models import PaymentHold
+    from backend.extensions import db
+    data = make_people(app, world, n=2)
+    bid = approved_batch(app, world, data)
+    files = banksim().simulate(export(app, bid, "rcb_text"), fail={1: "AC04"})
+    lead = login_as("lead")
+    _upload(lead, files[f"PB{bid:08d}.failure.txt"], "f.txt")
+    pid = next(f["id"] for f in lead.get("/api/v1/bank/failures").json["items"] if f["batch_id"] == bid)
+    assert lead.post(f"/api/v1/bank/payments/{pid}/fix", json={"bank_card": card_number()}).status_code == 200
+    with app.app_context():
+        held = data["people"][0]
+        db.session.add(PaymentHold(region_id=world["regions"]["qianwang"], beneficiary_id=held, policy_id=data["policy"],
+                                   reason="重复领取，待核实", held_by_id=world["users"]["lead"]))
+        db.session.commit()
+    assert_error(login_as("clerk").post(f"/api/v1/bank/payments/{pid}/reissue"), 409, "payment_held")
+    # The next period: the held person is refused with the reason, the other proposed.
+    from backend.bank import services
+    with app.app_context(), app.test_request_context():
+        from backend.core.models import Region
+        from backend.subsidies.models import NoticeEntry, SubsidyPolicy
+        for b in data["people"]:
+            db.session.add(NoticeEntry(region_id=world["regions"]["qianwang"], policy_id=data["policy"], beneficiary_id=b,
+                                       period="2026-12", quantity=Decimal(1), amount=Decimal("100.00"),
+                                       published_on=TODAY - timedelta(days=14)))
+        db.session.flush()
+        lines, refused = services.propose(db.session.get(Region, world["regions"]["jincheng"]),
+                                          db.session.get(SubsidyPolicy, data["policy"]), "2026-12")
+        db.session.rollback()
+    assert [r["beneficiary_id"] for r in refused if r["reason"] == "held"] == [held]
+    assert [line["person"].id for line in lines] == [data["people"][1]]

@@ -108,7 +108,9 @@ def test_department_official_sees_only_their_policies_people_masked(app, dworld,
     text = str(official.get("/api/v1/subsidies/beneficiaries?per_page=100").json)
     assert ps["wang"]["id_number"] not in text and ps["wang"]["card"] not in text
     payments = official.get("/api/v1/subsidies/disbursements?per_page=100").json["items"]
-    assert payments and {p["policy"] for p in payments} == {"耕地地力保护补贴"}
+    # (other tests of the session add 农业农村局 policies of their own: those are the official's too)
+    names = {p["policy"] for p in payments}
+    assert "耕地地力保护补贴" in names and not names & {"城乡居民基础养老金", "困难群众临时救助"}
     # 李秀英 by id: out of scope; her ID number searched: nothing
     from backend.core import pii
     from backend.extensions import db

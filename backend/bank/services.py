@@ -17,6 +17,8 @@ from ..core import audit, clock, pii
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..core.scoping import covers
+from ..departments import services as departments
+from ..departments.models import PaymentHold
 from ..extensions import db
 from ..risks.models import RiskWarning
 from ..subsidies.models import Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyPolicy
@@ -43,6 +45,7 @@ REFUSALS = {
     "deceased": ("已列入死亡名单", "On the death list"),
     "public_employee": ("财政供养人员，本政策不得享受", "A public employee, excluded from this policy"),
     "red_warning": ("有未处理的红色预警", "An open red warning on the person"),
+    "held": ("已停发（预警处置中）", "Payments held (停发) while a warning is dealt with"),
 }
 
 
@@ -129,6 +132,9 @@ def propose(township, policy, period):
     employed = set(db.session.execute(select(Beneficiary.id).join(PublicEmployee, PublicEmployee.id_hash == Beneficiary.id_hash)
                                       .where(Beneficiary.region_id.in_(villages))).scalars()) \
         if policy.excludes_public_employees else set()
+    held = set(db.session.execute(select(PaymentHold.beneficiary_id).where(
+        PaymentHold.policy_id == policy.id, PaymentHold.released_at.is_(None),
+        PaymentHold.region_id.in_(villages))).scalars())
     warned = {}
     for rule, key, level in db.session.execute(select(RiskWarning.rule_code, RiskWarning.subject_key, RiskWarning.level).where(
             RiskWarning.status == "open", RiskWarning.subject_type == "beneficiary",
@@ -160,6 +166,8 @@ def propose(township, policy, period):
             refused.append(_refusal("deceased", **who))
         elif ben_id in employed:
             refused.append(_refusal("public_employee", **who))
+        elif ben_id in held:
+            refused.append(_refusal("held", **who))
         elif ben_id in warned:
             refused.append(_refusal("red_warning", **who, rule=warned[ben_id]))
         else:
@@ -436,6 +444,7 @@ def import_return(data, actor, filename=None, batch=None):
         changes.append((row, x))
     counts = {"paid": 0, "failed": 0, "unknown": 0, "unchanged": len(lines) - len(changes)}
     _apply(batch, changes, counts)
+    _route_failures(batch, [row.id for row, x in changes if x["status"] == "failed"])
     open_left = db.session.execute(select(func.count(BatchPayment.id)).where(
         BatchPayment.batch_id == batch.id, BatchPayment.status.in_(("sent", "unknown", "pending")))).scalar()
     if open_left == 0:
@@ -520,6 +529,49 @@ def _apply(batch, changes, counts):
 
 # ---------------------------------------------------------------- failures and re-issue
 
+def _route_failures(batch, line_ids):
+    """Each failure of this return file becomes a task with a deadline (部门协同): a card or name
+    problem to the department that owns the policy's registry, a closed or frozen account (or a
+    policy no department owns) to the township to contact the villager."""
+    if not line_ids:
+        return
+    policy = db.session.get(SubsidyPolicy, batch.policy_id)
+    owner = departments.department_of_policy(policy)
+    due = clock.today() + timedelta(days=current_app.config["BANK_FAILURE_FIX_DAYS"])
+    lines = db.session.execute(select(BatchPayment).where(BatchPayment.id.in_(line_ids))
+                               .order_by(BatchPayment.seq)).scalars().all()
+    names = dict(db.session.execute(select(Beneficiary.id, Beneficiary.name).where(
+        Beneficiary.id.in_({p.beneficiary_id for p in lines}))).all())
+    paths = dict(db.session.execute(select(Region.id, Region.path).where(
+        Region.id.in_({p.region_id for p in lines}))).all())
+    for p in lines:
+        reason = REASONS.get(p.reason_code) or {"zh": p.reason_code or "", "en": p.reason_code or ""}
+        to_department = (p.route == "department" and owner is not None
+                         and paths[p.region_id].startswith(owner.region.path))
+        who = pii.mask_name(names.get(p.beneficiary_id, ""))
+        departments.dispatch(
+            "payment_failure", p.id, p.region_id, owner.id if to_department else None,
+            f"补贴发放失败：{who}，{policy.name} {p.period}，{reason['zh']}（批次 {batch.batch_no} 第 {p.seq} 笔）",
+            f"Payment failed: {who}, {policy.name} {p.period}, {reason['en']} (batch {batch.batch_no}, line {p.seq})",
+            due)
+
+
+def _held(p):
+    from ..departments.holds import is_held
+    return is_held(p.beneficiary_id, p.policy_id)
+
+
+@departments.on_closed("payment_failure")
+def _fixed_by_task(task):
+    """销号 of a failure's task: the failure is fixed as the task's feedback says (re-issue is still
+    the township's click, exactly once)."""
+    p = db.session.get(BatchPayment, task.subject_id)
+    if p is not None and p.status == "failed" and p.fixed_at is None:
+        p.fixed_at = clock.now()
+        p.fix_note = f"协同任务 {task.id} 已销号：{task.feedback or ''}"[:300]
+        audit.record(None, "bank.payment_fix", subject=p, task_id=task.id, note=p.fix_note)
+
+
 def line_view(p, policy_names=None, region_names=None):
     reason = REASONS.get(p.reason_code or "")
     names = policy_names or {}
@@ -598,6 +650,8 @@ def reissue(payment_id, actor):
         return earlier, False
     if p.status != "failed":
         raise ApiError(409, "payment_not_failed", "只有发放失败的支付能补发", "Only a failed payment is re-issued")
+    if _held(p):
+        raise ApiError(409, "payment_held", "此人该政策已停发，不能补发", "Payments of this policy to this person are held")
     if p.fixed_at is None:
         raise ApiError(409, "payment_not_fixed", "请先记录处理结果（如新的银行卡），再补发", "Record the fix (a new card) first")
     batch = db.session.get(PaymentBatch, p.batch_id)
