@@ -93,3 +93,134 @@ def test_projects_export_bad_input(world, login_as):
                  "query.stage")
     assert_error(lead.get(f"/api/v1/projects/export?format=csv&region_id={world['regions']['taihuyuan']}"),
                  403, "out_of_scope")
+
+
+# ---- warnings ---------------------------------------------------------------------------------------
+
+def test_warnings_export_filters_and_escapes(app, world, login_as, make_warning):
+    from backend.extensions import db
+    from backend.risks.models import RiskWarning
+    warning_id, project_id = make_warning()
+    with app.app_context():
+        db.session.get(RiskWarning, warning_id).evidence  # (exists)
+        from backend.projects.models import Project
+        db.session.get(Project, project_id).name = "@SUM(A1:A9)"
+        db.session.commit()
+    county = login_as("county")
+    url = f"/api/v1/risks/export?project_id={project_id}&rule=stage_overdue&status=all"
+    rows = rows_of(county.get(url + "&format=csv"))
+    assert rows[0][0] == "编号 No." and len(rows) == 2
+    assert rows[1][0] == str(warning_id) and rows[1][column(rows, "项目")] == "'@SUM(A1:A9)"
+    assert rows[1][column(rows, "级别")] in ("红", "橙", "黄") and rows[1][column(rows, "规则")]
+    listed = county.get(url.replace("/risks/export", "/risks")).json["items"]
+    assert [w["id"] for w in listed] == [warning_id]
+    ws, xrows = sheet_of(county.get(url + "&format=xlsx"))
+    assert xrows[1][0] == "No." and xrows[2][0] == warning_id and xrows[2][xrows[0].index("项目")] == "'@SUM(A1:A9)"
+    # filters: another level finds nothing; a sibling's region is out of scope
+    other = {"red": "yellow"}.get(listed[0]["level"], "red")
+    assert len(rows_of(county.get(url + f"&format=csv&level={other}"))) == 1
+    assert_error(login_as("lead").get(f"/api/v1/risks/export?format=csv&region_id={world['regions']['taihuyuan']}"),
+                 403, "out_of_scope")
+    assert_error(county.get("/api/v1/risks/export?format=csv&level=purple"), 400, "validation_error", "query.level")
+    assert_error(county.get("/api/v1/risks/export?format=docx"), 400, "validation_error", "query.format")
+
+
+# ---- payments and beneficiaries (masked unless revealed) ---------------------------------------------
+
+def _payments(app, world, n=3, region="qianwang", name="=1+2"):
+    """A fresh policy with ``n`` payments to fresh people; returns (policy id, [(person name, id number, card)])."""
+    from backend.core import pii
+    from backend.extensions import db
+    from backend.subsidies.models import Beneficiary, Disbursement, SubsidyPolicy
+    out = []
+    with app.app_context():
+        tag = uuid.uuid4().hex
+        policy = SubsidyPolicy(region_id=world["regions"]["linan"], year=2026, name=f"导出补贴{tag[:6]}",
+                               category="测试", standard_amount=Decimal("100"), unit="元/人")
+        db.session.add(policy)
+        db.session.flush()
+        for i in range(n):
+            tag = uuid.uuid4().hex
+            number = f"330100{int(tag[:12], 16) % 10**12:012d}"
+            card = f"6217{int(tag[12:24], 16) % 10**15:015d}"
+            person_name = name if i == 0 else f"导出{tag[:4]}"
+            person = Beneficiary(region_id=world["regions"][region], name=person_name,
+                                 id_enc=pii.encrypt(number, "id_number"), id_mask=pii.mask_id(number),
+                                 id_hash=pii.blind(number, "id_number"), card_enc=pii.encrypt(card, "bank_card"),
+                                 card_mask=pii.mask_card(card), card_hash=pii.blind(card, "bank_card"),
+                                 household="-户主" if i == 0 else None)
+            db.session.add(person)
+            db.session.flush()
+            db.session.add(Disbursement(region_id=person.region_id, policy_id=policy.id, beneficiary_id=person.id,
+                                        period="2026-03", amount=Decimal("1234.5") + i, status="paid" if i else "failed",
+                                        reason="+账户已销户" if i == 0 else None, card_enc=person.card_enc,
+                                        card_mask=person.card_mask, card_hash=person.card_hash, row_key=tag))
+            out.append((person_name, number, card))
+        db.session.commit()
+        return policy.id, out
+
+
+def test_payments_export_masked_filtered_and_money(app, world, login_as):
+    policy_id, people = _payments(app, world)
+    lead = login_as("lead")
+    rows = rows_of(lead.get(f"/api/v1/subsidies/disbursements/export?format=csv&policy_id={policy_id}"))
+    assert len(rows) == 4 and rows[0][column(rows, "金额")] == "金额（元） Amount (CNY)"
+    body = "\n".join(",".join(r) for r in rows)
+    for name, number, card in people:
+        assert number not in body and card not in body
+    first = next(r for r in rows[1:] if r[column(rows, "状态")] == "发放失败")
+    assert first[column(rows, "姓名")] != "=1+2" and not first[column(rows, "姓名")].startswith("=")
+    assert first[column(rows, "失败原因")] == "'+账户已销户"
+    assert first[column(rows, "金额")] == "1234.50"
+    assert sorted(r[column(rows, "金额")] for r in rows[1:]) == ["1234.50", "1235.50", "1236.50"]
+    # the same filters as the list
+    failed = rows_of(lead.get(f"/api/v1/subsidies/disbursements/export?format=csv&policy_id={policy_id}&status=failed"))
+    assert len(failed) == 2
+    listed = lead.get(f"/api/v1/subsidies/disbursements?policy_id={policy_id}&status=failed").json["items"]
+    assert [str(d["id"]) for d in listed] == [r[0] for r in failed[1:]]
+    # a sibling township's lead sees none of them
+    assert len(rows_of(login_as("lead_sibling").get(
+        f"/api/v1/subsidies/disbursements/export?format=csv&policy_id={policy_id}"))) == 1
+    ws, xrows = sheet_of(lead.get(f"/api/v1/subsidies/disbursements/export?format=xlsx&policy_id={policy_id}"))
+    amount = xrows[0].index("金额（元）")
+    assert sorted(r[amount] for r in xrows[2:]) == [1234.5, 1235.5, 1236.5]
+    assert ws.cell(row=3, column=amount + 1).number_format == "#,##0.00"
+
+
+def test_payments_reveal_by_role_with_reason_audited(app, world, login_as):
+    from backend.core.audit import AuditLog
+    from backend.extensions import db
+    policy_id, people = _payments(app, world, n=2, name=f"钱{uuid.uuid4().hex[:3]}")
+    url = f"/api/v1/subsidies/disbursements/export?format=csv&policy_id={policy_id}&reveal=true"
+    for who in ("inspector", "province", "city"):
+        assert_error(login_as(who).get(url + "&reason=核对"), 403, "reveal_not_allowed")
+    assert_error(login_as("lead").get(url), 400, "reason_required", "query.reason")
+    with app.app_context():
+        before = db.session.query(AuditLog).filter_by(action="subsidy.reveal_export").count()
+    rows = rows_of(login_as("lead").get(url + "&reason=银行退票核对"))
+    body = "\n".join(",".join(r) for r in rows)
+    for name, number, card in people:
+        assert name in body and number in body and card in body
+    with app.app_context():
+        logs = db.session.query(AuditLog).filter_by(action="subsidy.reveal_export").order_by(AuditLog.id).all()
+        assert len(logs) == before + 1
+        assert logs[-1].actor_id == world["users"]["lead"] and logs[-1].details["reason"] == "银行退票核对"
+        assert logs[-1].details["kind"] == "disbursements"
+    # the county sees the reveal in the audit log
+    entries = login_as("county").get("/api/v1/audit?action=reveal&per_page=100").json["items"]
+    assert any(e["action"] == "subsidy.reveal_export" for e in entries)
+
+
+def test_beneficiaries_export_masked_and_revealed(app, world, login_as):
+    name = f"导出{uuid.uuid4().hex[:4]}"
+    policy_id, people = _payments(app, world, n=1, name=name)
+    _, number, card = people[0]
+    url = f"/api/v1/subsidies/beneficiaries/export?q={name}"
+    rows = rows_of(login_as("inspector").get(url + "&format=csv"))
+    assert len(rows) == 2 and rows[0][1] == "姓名 Name"
+    assert rows[1][1] != name and number not in rows[1] and card not in rows[1]
+    assert rows[1][column(rows, "户")] == "'-户主"
+    ws, xrows = sheet_of(login_as("county").get(url + "&format=xlsx&reveal=1&reason=核实身份"))
+    assert xrows[2][1:4] == [name, number, card]
+    assert_error(login_as("inspector").get(url + "&format=csv&reveal=1&reason=x"), 403, "reveal_not_allowed")
+    assert_error(login_as("lead").get(url + "&format=csv&reveal=maybe"), 400, "validation_error", "query.reveal")
