@@ -224,3 +224,60 @@ def test_beneficiaries_export_masked_and_revealed(app, world, login_as):
     assert xrows[2][1:4] == [name, number, card]
     assert_error(login_as("inspector").get(url + "&format=csv&reveal=1&reason=x"), 403, "reveal_not_allowed")
     assert_error(login_as("lead").get(url + "&format=csv&reveal=maybe"), 400, "validation_error", "query.reveal")
+
+
+# ---- rectifications, inspections, the audit log ------------------------------------------------------
+
+def test_rectifications_export(app, world, login_as, make_rectification):
+    from backend.extensions import db
+    from backend.rectifications.models import Rectification
+    rect_id = make_rectification()
+    with app.app_context():
+        rect = db.session.get(Rectification, rect_id)
+        rect.requirement = "-2+3 补齐护栏"
+        project_id = rect.project_id
+        db.session.commit()
+    lead = login_as("lead")
+    url = f"/api/v1/rectifications/export?project_id={project_id}"
+    rows = rows_of(lead.get(url + "&format=csv"))
+    assert len(rows) == 2 and rows[1][0] == str(rect_id)
+    assert rows[1][column(rows, "整改要求")] == "'-2+3 补齐护栏" and rows[1][column(rows, "状态")] == "待整改"
+    assert len(rows_of(lead.get(url + "&format=csv&status=approved"))) == 1
+    ws, xrows = sheet_of(lead.get(url + "&format=xlsx"))
+    assert xrows[2][0] == rect_id and xrows[0][:2] == ["编号", "项目"]
+    assert_error(lead.get(url + "&format=csv&status=lost"), 400, "validation_error", "query.status")
+    assert len(rows_of(login_as("lead_sibling").get(url + "&format=csv"))) == 1
+
+
+def test_inspections_export(app, world, login_as, make_project, make_inspection):
+    project_id = make_project(stage="construction")
+    make_inspection(project_id, findings="\t=cmd", verdict="problem")
+    make_inspection(project_id)
+    url = f"/api/v1/inspections/export?project_id={project_id}"
+    rows = rows_of(login_as("county").get(url + "&format=csv"))
+    assert len(rows) == 3 and rows[0][column(rows, "结论")] == "结论 Verdict"
+    problem = next(r for r in rows[1:] if r[column(rows, "结论")] == "发现问题")
+    assert problem[column(rows, "发现问题")].startswith("'")
+    ws, xrows = sheet_of(login_as("county").get(url + "&format=xlsx"))
+    assert len(xrows) == 4
+    assert len(rows_of(login_as("inspector_sibling").get(url + "&format=csv"))) == 1
+    assert_error(login_as("county").get(url + "&format=csv&flagged=perhaps"), 400, "validation_error", "query.flagged")
+
+
+def test_audit_export_xlsx_and_csv(app, world, login_as):
+    from backend.core import audit
+    from backend.core.models import User
+    from backend.extensions import db
+    reason = f"=HYPERLINK(\"http://x\") {uuid.uuid4().hex[:6]}"
+    with app.app_context():
+        lead = db.session.get(User, world["users"]["lead"])
+        audit.record(lead, "risk.dismiss", region_id=world["regions"]["jincheng"], reason=reason)
+        db.session.commit()
+    county = login_as("county")
+    url = f"/api/v1/audit/export?action=dismiss&region_id={world['regions']['jincheng']}"
+    rows = rows_of(county.get(url + "&format=csv"))
+    assert rows[0][0] == "时间 Time" and any(r[7] == f"reason：{reason}" for r in rows[1:])
+    ws, xrows = sheet_of(county.get(url + "&format=xlsx"))
+    assert xrows[1][0] == "Time" and any(r[7] == f"reason：{reason}" for r in xrows[2:])
+    assert_error(login_as("lead").get(url + "&format=csv"), 403, "role_forbidden")
+    assert_error(county.get(url + "&format=csv&since=2026-12-01&until=2026-11-01"), 400, "validation_error", "query.until")
