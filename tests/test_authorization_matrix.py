@@ -547,6 +547,23 @@ ENDPOINTS = {
                          ("rectifications", "/api/v1/rectifications"), ("inspections", "/api/v1/inspections"),
                          ("beneficiaries", "/api/v1/subsidies/beneficiaries"),
                          ("disbursements", "/api/v1/subsidies/disbursements"))},
+    # ---- exports of the lists (issue 14), narrowed to 锦城街道: a sibling may not export it
+    **{f"{key}_export": Endpoint("GET", rule, lambda i, rule=rule, fmt=fmt:
+                                 f"{rule}?format={fmt}&region_id={i['regions']['jincheng']}", 200)
+       for key, rule, fmt in (("projects", "/api/v1/projects/export", "csv"), ("risks", "/api/v1/risks/export", "xlsx"),
+                              ("rectifications", "/api/v1/rectifications/export", "csv"),
+                              ("inspections", "/api/v1/inspections/export", "xlsx"),
+                              ("beneficiaries", "/api/v1/subsidies/beneficiaries/export", "csv"),
+                              ("disbursements", "/api/v1/subsidies/disbursements/export", "xlsx"))},
+    "audit_export": Endpoint("GET", "/api/v1/audit/export",
+                             lambda i: f"/api/v1/audit/export?format=xlsx&region_id={i['regions']['jincheng']}", 200,
+                             roles=("admin", "province", "city", "county")),
+    # personal data in full: admin, county and the township's lead only (the others: reveal_not_allowed)
+    **{f"{key}_export_revealed": Endpoint(
+        "GET", rule, lambda i, rule=rule: f"{rule}?format=csv&region_id={i['regions']['jincheng']}&reveal=1&reason=核对",
+        200, only=("admin", "county", "lead"))
+       for key, rule in (("beneficiaries", "/api/v1/subsidies/beneficiaries/export"),
+                         ("disbursements", "/api/v1/subsidies/disbursements/export"))},
 }
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.
@@ -658,7 +675,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
     assert r.status_code == want, (name, actor, r.status_code, r.get_json(silent=True))
     if want >= 400:
         assert r.json["error"]["code"] in {"unauthenticated", "role_forbidden", "out_of_scope",
-                                          "stage_move_forbidden", "not_responsible", "not_importer"}
+                                          "stage_move_forbidden", "not_responsible", "not_importer",
+                                          "reveal_not_allowed"}
     if name == "scan":
         covering = actor is not None and actor not in SIBLINGS
         assert r.json["project"]["view"] == ("full" if covering else "public")
