@@ -555,6 +555,8 @@ ENDPOINTS = {
                               ("inspections", "/api/v1/inspections/export", "xlsx"),
                               ("beneficiaries", "/api/v1/subsidies/beneficiaries/export", "csv"),
                               ("disbursements", "/api/v1/subsidies/disbursements/export", "xlsx"))},
+    "screen": Endpoint("GET", "/api/v1/screen/<int:region_id>", lambda i: f"/api/v1/screen/{i['regions']['jincheng']}",
+                       200, roles=("admin", "province", "city", "county", "township_lead")),
     "audit_export": Endpoint("GET", "/api/v1/audit/export",
                              lambda i: f"/api/v1/audit/export?format=xlsx&region_id={i['regions']['jincheng']}", 200,
                              roles=("admin", "province", "city", "county")),
