@@ -5,10 +5,10 @@
 2. in-process (``create_app`` and its test client, signed in as the province user), after each
    step the whole ``GET /api/v1/subsidies/disbursements/export?format=csv`` (and ``xlsx``) is read
    chunk by chunk as a browser would, and its time, size, rows, and the process's peak memory
-   (``ru_maxrss``; and tracemalloc's peak of Python allocations during that export) are printed.
+   (``ru_maxrss``; with ``--tracemalloc`` also the peak of Python allocations during that export) are printed.
    Memory flat: the 1M export's peaks are those of the 100k one, not ten times them.
 
-Usage: .venv/bin/python bench/export.py [--payments 1000000] [--formats csv,xlsx]"""
+Usage: .venv/bin/python bench/export.py [--payments 1000000] [--formats csv,xlsx] [--tracemalloc]"""
 import argparse
 import resource
 import sys
@@ -26,7 +26,8 @@ PG_URL = "postgresql://postgres@127.0.0.1:5432/jicai_bench_export"
 
 
 def export_once(client, fmt):
-    tracemalloc.reset_peak()
+    if tracemalloc.is_tracing():
+        tracemalloc.reset_peak()
     t0 = time.perf_counter()
     r = client.get(f"/api/v1/subsidies/disbursements/export?format={fmt}", buffered=False)
     assert r.status_code == 200, r.status_code
@@ -46,6 +47,8 @@ def main():
     parser.add_argument("--payments", type=int, default=1_000_000)
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also trace Python allocations (exact peaks, but several times slower)")
     args = parser.parse_args()
     reset_postgres(args.pg_url)
     migrate(sqlalchemy_url(args.pg_url))
@@ -55,7 +58,8 @@ def main():
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(args.pg_url), "QUEUE_URL": "memory://",
                       "SECRET_KEY": "bench-" * 8})
     province_user(app)
-    tracemalloc.start()
+    if args.tracemalloc:
+        tracemalloc.start()
     steps = [(1, 100_000), (100_001, args.payments)] if args.payments > 100_000 else [(1, args.payments)]
     print(f"{'rows':>10} {'format':>6} {'seconds':>8} {'rows/s':>8} {'MB out':>8} {'py peak MB':>11} {'maxrss MB':>10}")
     for i, (first, last) in enumerate(steps):

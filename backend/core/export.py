@@ -25,7 +25,6 @@ import csv
 import io
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -212,25 +211,28 @@ def _letter(i):
     return name
 
 
-def placed(region_ids):
-    """County, township and the region's own name per region id (one query each batch)."""
+def placed(region_ids, cache=None):
+    """County, township and the region's own name per region id (two queries a batch, for the
+    ids not yet in ``cache`` — an export keeps one dict of them, bounded by ``PLACES_KEPT``)."""
     from .tree import places
     from .models import Region
+    cache = {} if cache is None else cache
     ids = set(region_ids)
-    if not ids:
-        return {}
-    names = dict(db.session.execute(db.select(Region.id, Region.name).where(Region.id.in_(ids))).all())
-    named = places(list(ids))
-    out = {}
-    for rid in ids:
-        p = named.get(rid) or {}
-        out[rid] = ((p.get("county") or {}).get("name", ""), (p.get("township") or {}).get("name", ""),
-                    names.get(rid, ""))
-    return out
+    missing = ids - cache.keys()
+    if missing:
+        if len(cache) > PLACES_KEPT:
+            cache.clear()
+        names = dict(db.session.execute(db.select(Region.id, Region.name).where(Region.id.in_(missing))).all())
+        named = places(list(missing))
+        for rid in missing:
+            p = named.get(rid) or {}
+            cache[rid] = ((p.get("county") or {}).get("name", ""), (p.get("township") or {}).get("name", ""),
+                          names.get(rid, ""))
+    return cache
+
+
+PLACES_KEPT = 50_000
 
 
 PLACE_COLUMNS = (col("县（市、区）", "County"), col("乡镇（街道）", "Township"), col("地区", "Region"))
 
-
-def is_date(value):
-    return isinstance(value, date) and not isinstance(value, datetime)

@@ -77,12 +77,13 @@ INSPECTION_COLUMNS = (
 def inspection_rows(stmt):
     """Batches of ``INSPECTION_COLUMNS`` rows (project and inspector names in two queries a batch)."""
     from ..core.models import User
+    known = {}  # region id → its places, across batches
     for batch in export.batches(stmt):
         names = dict(db.session.execute(select(Project.id, Project.name).where(
             Project.id.in_({i.project_id for i in batch}))).all())
         people = dict(db.session.execute(select(User.id, User.display_name).where(
             User.id.in_({i.inspector_id for i in batch}))).all())
-        places = export.placed(i.region_id for i in batch)
+        places = export.placed((i.region_id for i in batch), known)
         yield [[i.id, names.get(i.project_id), *places[i.region_id], people.get(i.inspector_id),
                 VERDICT_NAMES.get(i.verdict, i.verdict), i.findings,
                 round(i.distance_m) if i.distance_m is not None else None, i.off_site, i.position_missing,

@@ -129,9 +129,10 @@ PROJECT_COLUMNS = (
 
 def project_rows(stmt):
     """Batches of ``PROJECT_COLUMNS`` rows for the projects the SELECT finds (codes and places per batch)."""
+    known = {}  # region id → its places, across batches
     for batch in export.batches(stmt):
         codes = qrcodes.active_codes("project", [p.id for p in batch])
-        places = export.placed(p.region_id for p in batch)
+        places = export.placed((p.region_id for p in batch), known)
         yield [[p.ref_no, p.name, p.category, services.STAGE_NAMES.get(p.stage, (p.stage,))[0],
                 *places[p.region_id], p.budget, p.contract_amount, p.contractor, p.progress_pct,
                 p.planned_start_on, p.planned_end_on, codes.get(p.id), p.updated_at] for p in batch]

@@ -117,12 +117,13 @@ RECTIFICATION_COLUMNS = (
 def rectification_rows(stmt):
     """Batches of ``RECTIFICATION_COLUMNS`` rows (project and people names in two queries a batch)."""
     from ..core.models import User
+    known = {}  # region id → its places, across batches
     for batch in export.batches(stmt):
         names = dict(db.session.execute(select(Project.id, Project.name).where(
             Project.id.in_({r.project_id for r in batch}))).all())
         people = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(
             {r.responsible_id for r in batch} | {r.created_by_id for r in batch}))).all())
-        places = export.placed(r.region_id for r in batch)
+        places = export.placed((r.region_id for r in batch), known)
         yield [[r.id, names.get(r.project_id), *places[r.region_id], r.requirement, people.get(r.responsible_id),
                 people.get(r.created_by_id), r.due_on, services.STATE_NAMES.get(r.status, (r.status,))[0],
                 services.is_overdue(r), r.warning_id, r.inspection_id, r.created_at, r.escalated_at, r.closed_at]

@@ -50,8 +50,9 @@ WARNING_COLUMNS = (
 
 def warning_rows(stmt):
     """Batches of ``WARNING_COLUMNS`` rows, built by the list's own views (a few queries a batch)."""
+    known = {}  # region id → its places, across batches
     for batch in export.batches(stmt):
-        places = export.placed(w.region_id for w in batch)
+        places = export.placed((w.region_id for w in batch), known)
         yield [[v["id"], LEVEL_NAMES.get(v["level"], v["level"]), STATUS_NAMES.get(v["status"], v["status"]),
                 v["rule"]["name_zh"], v["explanation_zh"], (v["project"] or {}).get("name"), *places[w.region_id],
                 v["first_seen_at"], v["last_seen_at"], v["resolved_at"], v["dismissed_reason"],

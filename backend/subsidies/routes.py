@@ -306,8 +306,9 @@ def _person_cells(b, revealed, card_enc=None, card_mask=None):
 
 
 def beneficiary_rows(stmt, revealed):
+    known = {}  # region id → its places, across batches
     for batch in export.batches(stmt):
-        places = export.placed(b.region_id for b in batch)
+        places = export.placed((b.region_id for b in batch), known)
         yield [[b.id, *_person_cells(b, revealed, b.card_enc, b.card_mask),
                 (pii.decrypt(b.phone_enc, "phone") if b.phone_enc else None) if revealed else b.phone_mask,
                 b.household, *places[b.region_id]] for b in batch]
@@ -338,11 +339,12 @@ DISBURSEMENT_COLUMNS = (
 
 
 def disbursement_rows(stmt, revealed):
+    known = {}  # region id → its places, across batches
     for batch in export.batches(stmt):
         people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
             Beneficiary.id.in_({d.beneficiary_id for d in batch}))).scalars()}
         names = services.policy_names({d.policy_id for d in batch})
-        places = export.placed(d.region_id for d in batch)
+        places = export.placed((d.region_id for d in batch), known)
         yield [[d.id, names.get(d.policy_id, ""), d.period,
                 *_person_cells(people[d.beneficiary_id], revealed, d.card_enc, d.card_mask), *places[d.region_id],
                 d.quantity.normalize() if d.quantity is not None else None, d.amount,
