@@ -58,7 +58,8 @@ def get_fund_flow(region_id, query):
 
 @bp.get("/screen/<int:region_id>")
 @require(*services.READERS)
-@bp.doc(responses=[401, 403, 404])
+@bp.doc(responses={200: {"description": "the screen's document", "content": {"application/json": {}}},
+                   401: {}, 403: {}, 404: {}})
 def get_screen(region_id):
     """The one screen (一屏) of a region for a meeting-room display: key figures and health, the
     children ranked by health index, the latest open red warnings, rectifications overdue, failed
