@@ -281,3 +281,20 @@ def test_audit_export_xlsx_and_csv(app, world, login_as):
     assert xrows[1][0] == "Time" and any(r[7] == f"reason：{reason}" for r in xrows[2:])
     assert_error(login_as("lead").get(url + "&format=csv"), 403, "role_forbidden")
     assert_error(county.get(url + "&format=csv&since=2026-12-01&until=2026-11-01"), 400, "validation_error", "query.until")
+
+
+def test_xlsx_drops_control_characters(app, world, login_as):
+    """A sign-in name typed with control characters (the audit log keeps it) cannot go into an
+    .xlsx as is: the characters are dropped, the export does not fail (found by schemathesis)."""
+    from backend.core import audit
+    from backend.extensions import db
+    odd = f"x\x00\x07y{uuid.uuid4().hex[:6]}"
+    with app.app_context():
+        audit.record(None, "auth.login_failed", region_id=world["regions"]["jincheng"], username=odd)
+        db.session.commit()
+    ws, xrows = sheet_of(login_as("county").get(
+        f"/api/v1/audit/export?format=xlsx&action=sign_in&region_id={world['regions']['jincheng']}"))
+    assert any(r[4] == odd.replace("\x00", "").replace("\x07", "") for r in xrows[2:])
+    rows = rows_of(login_as("county").get(
+        f"/api/v1/audit/export?format=csv&action=sign_in&region_id={world['regions']['jincheng']}"))
+    assert len(rows) == len(xrows) - 1

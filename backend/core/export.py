@@ -33,6 +33,7 @@ from apiflask.validators import OneOf
 from flask import Response, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from ..extensions import db
@@ -199,7 +200,9 @@ def _xlsx_cell(sheet, kind, value):
         return "是" if value else "否"
     if kind == "number":
         return value
-    return safe_cell(value)
+    value = safe_cell(value)
+    # Control characters (a sign-in name typed with \x00…) cannot be stored in an .xlsx: dropped.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _letter(i):
