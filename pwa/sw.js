@@ -60,7 +60,7 @@ const APP_ROUTES = [/^\/$/, /^\/projects\/?$/, /^\/scan\/?$/, /^\/login\/?$/, /^
   /^\/funds\/\d+\/?$/, /^\/regions\/?$/, /^\/imports(\/[a-z_]+)?\/?$/,
   /^\/subsidies\/policies\/?$/, /^\/office(\/new|\/labels|\/projects\/\d+)?\/?$/,
   /^\/(assets|resources|contracts)(\/new|\/\d+(\/edit)?)?\/?$/, /^\/subsidies\/payments\/?$/, /^\/inspections\/?$/,
-  /^\/overview(\/\d+(\/fund-flow)?)?\/?$/, /^\/bank(\/failures|\/\d+)?\/?$/];
+  /^\/overview(\/\d+(\/fund-flow)?)?\/?$/, /^\/bank(\/failures|\/\d+)?\/?$/, /^\/screen\/\d+\/?$/];
 
 self.addEventListener("install", (event) => {
   // "no-cache" revalidates with the server: files the page has just loaded come back as 304s instead

@@ -693,6 +693,25 @@ ENDPOINTS = {
     "bank_reissue": Endpoint("POST", "/api/v1/bank/payments/<int:payment_id>/reissue",
                              lambda i: f"/api/v1/bank/payments/{i['bank']['failed']}/reissue", 201,
                              roles=("clerk", "township_lead"), needs={"bank": "fixed"}),
+    # ---- exports of the lists (issue 14), narrowed to 锦城街道: a sibling may not export it
+    **{f"{key}_export": Endpoint("GET", rule, lambda i, rule=rule, fmt=fmt:
+                                 f"{rule}?format={fmt}&region_id={i['regions']['jincheng']}", 200)
+       for key, rule, fmt in (("projects", "/api/v1/projects/export", "csv"), ("risks", "/api/v1/risks/export", "xlsx"),
+                              ("rectifications", "/api/v1/rectifications/export", "csv"),
+                              ("inspections", "/api/v1/inspections/export", "xlsx"),
+                              ("beneficiaries", "/api/v1/subsidies/beneficiaries/export", "csv"),
+                              ("disbursements", "/api/v1/subsidies/disbursements/export", "xlsx"))},
+    "screen": Endpoint("GET", "/api/v1/screen/<int:region_id>", lambda i: f"/api/v1/screen/{i['regions']['jincheng']}",
+                       200, roles=("admin", "province", "city", "county", "township_lead")),
+    "audit_export": Endpoint("GET", "/api/v1/audit/export",
+                             lambda i: f"/api/v1/audit/export?format=xlsx&region_id={i['regions']['jincheng']}", 200,
+                             roles=("admin", "province", "city", "county")),
+    # personal data in full: admin, county and the township's lead only (the others: reveal_not_allowed)
+    **{f"{key}_export_revealed": Endpoint(
+        "GET", rule, lambda i, rule=rule: f"{rule}?format=csv&region_id={i['regions']['jincheng']}&reveal=1&reason=核对",
+        200, only=("admin", "county", "lead"))
+       for key, rule in (("beneficiaries", "/api/v1/subsidies/beneficiaries/export"),
+                         ("disbursements", "/api/v1/subsidies/disbursements/export"))},
 }
 # What a department official (临安区农业农村局) reaches besides the rows that name the role: their
 # account, the regions, their policies' people and payments, their inbox; nothing of projects,
@@ -863,7 +882,7 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         assert r.json["error"]["code"] in {"unauthenticated", "role_forbidden", "out_of_scope",
                                           "stage_move_forbidden", "not_responsible", "not_importer",
                                           "task_forbidden", "not_found",
-                                          "approver_role"}
+                                          "approver_role", "reveal_not_allowed"}
     if name == "scan":
         covering = actor is not None and actor not in SIBLINGS
         assert r.json["project"]["view"] == ("full" if covering else "public")

@@ -1,18 +1,12 @@
 """Oversight over HTTP: the audit log for county and above (a page by key, or the whole filtered log
 as a CSV for Excel), one's own daily digest, and field coverage per township."""
-import csv
-import io
 from datetime import date
-from urllib.parse import quote
 
-from flask import Response, stream_with_context
-
-from ..core import clock
+from ..core import clock, export
 from ..core.auth import actor, require
 from ..core.errors import bad_field
 from ..core.models import Region, User
 from ..core.scoping import get_scoped
-from ..core.spreadsheets import safe_row
 from ..extensions import db
 from . import bp, coverage, digest, services, views
 from .schemas import AuditPage, AuditPageQuery, AuditQuery, CoverageOut, DigestOut
@@ -36,6 +30,19 @@ def audit(query):
             "kinds": {k: {"zh": v["name"][0], "en": v["name"][1]} for k, v in services.ACTIONS.items()}}
 
 
+AUDIT_COLUMNS = (
+    export.col("时间", "Time", width=20), export.col("类别", "Kind", width=16), export.col("操作", "Action", width=22),
+    export.col("操作人", "By", width=10), export.col("用户名", "Username", width=14), export.col("地区", "Region", width=16),
+    export.col("对象", "Subject", width=16), export.col("原因及说明", "Reason and details", width=40),
+    export.col("网络地址", "IP address", width=16))
+assert [c.zh for c in AUDIT_COLUMNS] == views.CSV_HEADER
+
+
+def audit_rows(stmt):
+    for batch in export.batches(stmt):
+        yield [views.csv_row(*row) for row in batch]
+
+
 @bp.get("/audit.csv")
 @require(*services.READERS)
 @bp.input(AuditQuery, location="query", arg_name="query")
@@ -44,34 +51,21 @@ def audit(query):
 def audit_csv(query):
     """The same entries as ``/audit`` with the same filters, all of them, as a spreadsheet (Chinese
     headers, UTF-8 with BOM; streamed in batches). Every cell is escaped against formula injection:
-    a reason typed as =HYPERLINK(…) shows as text in Excel."""
-    user = actor()
-    if query.get("region_id"):  # a region outside answers its error before the download starts
-        get_scoped(Region, query["region_id"], user, "地区", "region")
-    user_id, place = user.id, user.region.name
-
-    def lines():
-        # Runs while the answer streams, after the request's transaction ended: it reloads the user.
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(views.CSV_HEADER)
-        yield "\ufeff" + _taken(out)
-        for rows in services.audit_batches(db.session.get(User, user_id), query):
-            for row in rows:
-                writer.writerow(safe_row(views.csv_row(*row)))
-            yield _taken(out)
-
-    name = f"操作日志-{place}-{clock.today().isoformat()}.csv"
-    return Response(stream_with_context(lines()), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=\"audit-{clock.today().isoformat()}.csv\"; "
-                               f"filename*=UTF-8''{quote(name, safe='')}"})
+    a reason typed as =HYPERLINK(…) shows as text in Excel. (``/audit/export`` gives Excel too.)"""
+    stmt = services.audit_entries(actor(), query)
+    return export.respond("csv", AUDIT_COLUMNS, lambda: audit_rows(stmt), "操作日志", "audit", header="zh")
 
 
-def _taken(out):
-    text = out.getvalue()
-    out.seek(0)
-    out.truncate()
-    return text
+@bp.get("/audit/export")
+@require(*services.READERS)
+@bp.input(export.export_query(AuditQuery, "AuditExportQuery"), location="query", arg_name="query")
+@bp.doc(responses={200: {"description": "CSV (UTF-8 with BOM) or Excel, streamed",
+                         "content": {"text/csv": {}, export.MIMETYPES["xlsx"]: {}}}, 400: {}, 401: {}, 403: {}, 404: {}})
+def audit_export(query):
+    """The audit log with ``/audit``'s filters as ``format=csv`` or ``xlsx`` (Chinese and English
+    headers), streamed like every list's export."""
+    stmt = services.audit_entries(actor(), query)
+    return export.respond(query["format"], AUDIT_COLUMNS, lambda: audit_rows(stmt), "操作日志", "audit")
 
 
 @bp.get("/digests/<day>")

@@ -17,7 +17,7 @@ COVERAGE_READERS = ("admin", "province", "city", "county", "township_lead")
 # of exact actions, or a suffix every feature's importer shares.
 ACTIONS = {
     "reveal": {"name": ("查看完整个人信息", "Personal data revealed"),
-               "exact": ("subsidy.reveal", "comment.reveal_contact")},
+               "exact": ("subsidy.reveal", "comment.reveal_contact", "subsidy.reveal_export")},
     "dismiss": {"name": ("排除预警", "Warning dismissed"), "exact": ("risk.dismiss",)},
     "withdraw": {"name": ("撤销导入", "Import withdrawn"), "suffix": ".import_withdrawn"},
     "sign_in": {"name": ("登录", "Sign-in"),
@@ -26,6 +26,7 @@ ACTIONS = {
 ACTION_NAMES = {
     "subsidy.reveal": ("查看补贴对象完整信息", "Beneficiary's personal data revealed"),
     "comment.reveal_contact": ("查看留言人联系方式", "Commenter's contact revealed"),
+    "subsidy.reveal_export": ("导出补贴对象完整信息", "Personal data exported in full"),
     "risk.dismiss": ("排除预警（误报）", "Warning dismissed (false positive)"),
     "auth.login": ("登录成功", "Signed in"),
     "auth.login_failed": ("登录失败", "Sign-in failed"),

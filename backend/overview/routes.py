@@ -1,6 +1,8 @@
 """The cockpit over HTTP: one JSON document per view (GET /overview/<region_id>?year=), for a
 region in the caller's subtree."""
 import json
+from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Response, current_app
 
@@ -8,7 +10,7 @@ from ..core import clock
 from ..core.auth import actor, require
 from ..core.models import Region
 from ..core.scoping import ensure_in_scope, get_scoped
-from . import bp, flow, services
+from . import bp, flow, screen, services
 from .schemas import FundFlowOut, FundFlowQuery, OverviewOut, OverviewQuery
 
 
@@ -52,3 +54,30 @@ def get_fund_flow(region_id, query):
     region = get_scoped(Region, region_id, actor(), "地区", "region")
     return flow.fund_flow(region, actor(), query.get("year") or clock.today().year, query.get("category"),
                           query["page"], query["per_page"])
+
+
+@bp.get("/screen/<int:region_id>")
+@require(*services.READERS)
+@bp.doc(responses={200: {"description": "the screen's document", "content": {"application/json": {}}},
+                   401: {}, 403: {}, 404: {}})
+def get_screen(region_id):
+    """The one screen (一屏) of a region for a meeting-room display: key figures and health, the
+    children ranked by health index, the latest open red warnings, rectifications overdue, failed
+    subsidy payments not yet paid again, and today's inspections (each list capped, with its
+    count). 403 out_of_scope; 404 not_found. The display asks again every minute."""
+    region = get_scoped(Region, region_id, actor(), "地区", "region")
+    body = current_app.json.dumps(_plain(screen.document(region, actor())))
+    return Response(body, mimetype="application/json", headers={"Cache-Control": "private, no-store"})
+
+
+def _plain(value):
+    """Money and figures as strings with two decimals, times and days as ISO text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value

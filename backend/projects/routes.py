@@ -6,7 +6,7 @@ from apiflask.fields import List, Nested
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
-from ..core import idempotency
+from ..core import export, idempotency
 from ..core.auth import actor, require
 from ..core.geo import distance_m
 from ..core.models import Region
@@ -72,15 +72,8 @@ def _brief(project, code):
             "region": project.region, "contractor": project.contractor, "code": code}
 
 
-@bp.get("/projects")
-@require()
-@bp.input(ProjectQuery, location="query", arg_name="query")
-@bp.output(ProjectPage)
-@bp.doc(responses=ERRORS)
-def list_projects(query):
-    """Projects in the caller's subtree, filtered by region (its subtree; 403 ``out_of_scope`` outside
-    the caller's), stage or a search word (name, reference, contractor, or the village's or the
-    township's name). Each names its township and county."""
+def project_list(query):
+    """The projects list's SELECT, filtered and ordered (the list and its export share it)."""
     stmt = scoped(select(Project), Project, actor(), within=query.get("region_id"))
     if "stage" in query:
         stmt = stmt.where(Project.stage == query["stage"])
@@ -103,13 +96,58 @@ def list_projects(query):
                  + (Project.lng - lng) * (Project.lng - lng) * squeeze, Project.id]
     else:
         order = [Project.updated_at.desc(), Project.id.desc()]
-    page = paginate(stmt.order_by(*order).options(selectinload(Project.region)), query)
+    return stmt.order_by(*order)
+
+
+@bp.get("/projects")
+@require()
+@bp.input(ProjectQuery, location="query", arg_name="query")
+@bp.output(ProjectPage)
+@bp.doc(responses=ERRORS)
+def list_projects(query):
+    """Projects in the caller's subtree, filtered by region (its subtree; 403 ``out_of_scope`` outside
+    the caller's), stage or a search word (name, reference, contractor, or the village's or the
+    township's name). Each names its township and county."""
+    stmt = project_list(query)
+    page = paginate(stmt.options(selectinload(Project.region)), query)
     codes = qrcodes.active_codes("project", [p.id for p in page["items"]])
     near = (query["near_lat"], query["near_lng"]) if "near_lat" in query else None
     page["items"] = with_places([{**_brief(p, codes.get(p.id)),
                                   "distance_m": round(distance_m(*near, p.lat, p.lng)) if near and p.lat is not None else None}
                                  for p in page["items"]], [p.region_id for p in page["items"]])
     return page
+
+
+PROJECT_COLUMNS = (
+    export.col("项目编号", "Reference no.", width=16), export.col("项目名称", "Project", width=30),
+    export.col("类别", "Category"), export.col("阶段", "Stage", width=8), *export.PLACE_COLUMNS,
+    export.col("预算（元）", "Budget (CNY)", "money"), export.col("合同金额（元）", "Contract amount (CNY)", "money"),
+    export.col("承建单位", "Contractor", width=24), export.col("进度（%）", "Progress (%)", "number", width=8),
+    export.col("计划开工", "Planned start", "date", width=12), export.col("计划完工", "Planned end", "date", width=12),
+    export.col("项目码", "QR code", width=16), export.col("更新时间", "Updated at", "datetime", width=20))
+
+
+def project_rows(stmt):
+    """Batches of ``PROJECT_COLUMNS`` rows for the projects the SELECT finds (codes and places per batch)."""
+    known = {}  # region id → its places, across batches
+    for batch in export.batches(stmt):
+        codes = qrcodes.active_codes("project", [p.id for p in batch])
+        places = export.placed((p.region_id for p in batch), known)
+        yield [[p.ref_no, p.name, p.category, services.STAGE_NAMES.get(p.stage, (p.stage,))[0],
+                *places[p.region_id], p.budget, p.contract_amount, p.contractor, p.progress_pct,
+                p.planned_start_on, p.planned_end_on, codes.get(p.id), p.updated_at] for p in batch]
+
+
+@bp.get("/projects/export")
+@require()
+@bp.input(export.export_query(ProjectQuery, "ProjectExportQuery"), location="query", arg_name="query")
+@bp.doc(responses={200: {"description": "CSV (UTF-8 with BOM) or Excel, streamed",
+                         "content": {"text/csv": {}, export.MIMETYPES["xlsx"]: {}}}, 400: {}, 401: {}, 403: {}, 404: {}})
+def export_projects(query):
+    """Every project the list would show with the same filters (``region_id``, ``stage``, ``q``,
+    ``near_lat``/``near_lng``), as ``format=csv`` or ``xlsx``, streamed."""
+    stmt = project_list(query)
+    return export.respond(query["format"], PROJECT_COLUMNS, lambda: project_rows(stmt), "项目清单", "projects")
 
 
 @bp.post("/projects")

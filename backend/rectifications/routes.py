@@ -1,7 +1,7 @@
 """The rectification loop over HTTP: open, hand in evidence (with photos), review, escalate."""
 from sqlalchemy import select
 
-from ..core import clock, idempotency
+from ..core import clock, export, idempotency
 from ..core.auth import actor, require
 from ..core.errors import ApiError, bad_field
 from ..core.pagination import paginate
@@ -88,15 +88,8 @@ def open_rectification(data):
         201))
 
 
-@bp.get("/rectifications")
-@require(*STAFF)
-@bp.input(RectificationQuery, location="query", arg_name="query")
-@bp.output(RectificationPage)
-@bp.doc(responses=ERRORS)
-def list_rectifications(query):
-    """Rectifications in the caller's region (or the subtree of ``region_id`` in it; 403
-    ``out_of_scope`` outside it): ``mine`` (responsible), ``overdue``, by status; each names its
-    township and county."""
+def rectification_list(query):
+    """The rectifications list's SELECT, filtered and ordered (the list and its export share it)."""
     user = actor()
     stmt = scoped(select(Rectification), Rectification, user, within=query.get("region_id"))
     if query["mine"]:
@@ -108,7 +101,58 @@ def list_rectifications(query):
                           Rectification.due_on < clock.today())
     if "project_id" in query:
         stmt = stmt.where(Rectification.project_id == query["project_id"])
-    page = paginate(stmt.order_by(Rectification.due_on, Rectification.id), query)
+    return stmt.order_by(Rectification.due_on, Rectification.id)
+
+
+RECTIFICATION_COLUMNS = (
+    export.col("编号", "No.", "number", width=8), export.col("项目", "Project", width=26),
+    *export.PLACE_COLUMNS, export.col("整改要求", "Requirement", width=40), export.col("责任人", "Responsible", width=10),
+    export.col("开单人", "Opened by", width=10), export.col("期限", "Due on", "date", width=12),
+    export.col("状态", "Status", width=10), export.col("逾期", "Overdue", "bool", width=6),
+    export.col("来源预警", "Warning no.", "number", width=9), export.col("来源巡查", "Inspection no.", "number", width=9),
+    export.col("开单时间", "Opened at", "datetime", width=20), export.col("上报时间", "Escalated at", "datetime", width=20),
+    export.col("关闭时间", "Closed at", "datetime", width=20))
+
+
+def rectification_rows(stmt):
+    """Batches of ``RECTIFICATION_COLUMNS`` rows (project and people names in two queries a batch)."""
+    from ..core.models import User
+    known = {}  # region id → its places, across batches
+    for batch in export.batches(stmt):
+        names = dict(db.session.execute(select(Project.id, Project.name).where(
+            Project.id.in_({r.project_id for r in batch}))).all())
+        people = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(
+            {r.responsible_id for r in batch} | {r.created_by_id for r in batch}))).all())
+        places = export.placed((r.region_id for r in batch), known)
+        yield [[r.id, names.get(r.project_id), *places[r.region_id], r.requirement, people.get(r.responsible_id),
+                people.get(r.created_by_id), r.due_on, services.STATE_NAMES.get(r.status, (r.status,))[0],
+                services.is_overdue(r), r.warning_id, r.inspection_id, r.created_at, r.escalated_at, r.closed_at]
+               for r in batch]
+
+
+@bp.get("/rectifications/export")
+@require(*STAFF)
+@bp.input(export.export_query(RectificationQuery, "RectificationExportQuery"), location="query", arg_name="query")
+@bp.doc(responses={200: {"description": "CSV (UTF-8 with BOM) or Excel, streamed",
+                         "content": {"text/csv": {}, export.MIMETYPES["xlsx"]: {}}}, 400: {}, 401: {}, 403: {}, 404: {}})
+def export_rectifications(query):
+    """Every rectification the list would show with the same filters (``region_id``, ``mine``,
+    ``status``, ``overdue``, ``project_id``), as ``format=csv`` or ``xlsx``, streamed."""
+    stmt = rectification_list(query)
+    return export.respond(query["format"], RECTIFICATION_COLUMNS, lambda: rectification_rows(stmt),
+                          "整改清单", "rectifications")
+
+
+@bp.get("/rectifications")
+@require(*STAFF)
+@bp.input(RectificationQuery, location="query", arg_name="query")
+@bp.output(RectificationPage)
+@bp.doc(responses=ERRORS)
+def list_rectifications(query):
+    """Rectifications in the caller's region (or the subtree of ``region_id`` in it; 403
+    ``out_of_scope`` outside it): ``mine`` (responsible), ``overdue``, by status; each names its
+    township and county."""
+    page = paginate(rectification_list(query), query)
     page["items"] = with_places(views(page["items"], detail=False), [r.region_id for r in page["items"]])
     return page
 

@@ -1,11 +1,13 @@
 """Subsidies over HTTP: masked lists, audited reveals, villagers' cases (staff side), and the public
 village page, self-check and "没收到". (Imports: backend/imports.)"""
 from flask import request
+from apiflask.fields import Boolean
 from sqlalchemy import select
 
-from ..core import idempotency, pii
+from ..core import export, idempotency, pii
 from ..core.auth import actor, require
-from ..core.errors import ApiError
+from ..core.errors import ApiError, bad_field
+from ..core.fields import Text
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import covers, get_scoped, narrowed, scoped
@@ -14,7 +16,7 @@ from ..extensions import db
 from ..imports import tables
 from ..qrcodes import services as qrcodes
 from . import bp, services
-from .models import Beneficiary, Disbursement, SubsidyCase, SubsidyPolicy
+from .models import PAYMENT_STATE_NAMES, Beneficiary, Disbursement, SubsidyCase, SubsidyPolicy
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
                       CaseQuery, DisbursementPage, DisbursementQuery, ExclusiveIn, MyIn, MyOut, PolicyList, PolicyOut, PolicyQuery, RevealIn,
                       RevealOut, SelfCheckIn, StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, VillageSearchOut,
@@ -61,14 +63,8 @@ def set_exclusive(policy_id, data):
         {**PolicyOut().dump(services.set_exclusive(policy, data["exclusive_with"], user)), "editable": True}, 200))
 
 
-@bp.get("/subsidies/beneficiaries")
-@require(*STAFF)
-@bp.input(BeneficiaryQuery, location="query", arg_name="query")
-@bp.output(BeneficiaryPage)
-@bp.doc(responses=ERRORS)
-def list_beneficiaries(query):
-    """Beneficiaries in the caller's region (masked). ``q``: a name (or part of one), or a whole
-    ID number or bank card number (found through its lookup hash)."""
+def beneficiary_list(query):
+    """The beneficiaries list's SELECT, filtered and ordered (the list and its export share it)."""
     stmt = scoped(select(Beneficiary), Beneficiary, actor(), within=query.get("region_id"))
     q = tables.person_name(query.get("q") or "")  # 王 建国 → 王建国, full-width → half-width
     if q:
@@ -79,7 +75,18 @@ def list_beneficiaries(query):
             stmt = stmt.where(Beneficiary.card_hash == pii.blind(card, "bank_card"))
         else:
             stmt = stmt.where(Beneficiary.name.contains(q, autoescape=True))
-    page = paginate(stmt.order_by(Beneficiary.id), query)
+    return stmt.order_by(Beneficiary.id)
+
+
+@bp.get("/subsidies/beneficiaries")
+@require(*STAFF)
+@bp.input(BeneficiaryQuery, location="query", arg_name="query")
+@bp.output(BeneficiaryPage)
+@bp.doc(responses=ERRORS)
+def list_beneficiaries(query):
+    """Beneficiaries in the caller's region (masked). ``q``: a name (or part of one), or a whole
+    ID number or bank card number (found through its lookup hash)."""
+    page = paginate(beneficiary_list(query), query)
     names = _region_names({b.region_id for b in page["items"]})
     page["items"] = with_places([services.person_view(b, names) for b in page["items"]],
                                 [b.region_id for b in page["items"]])
@@ -119,6 +126,15 @@ def reveal(beneficiary_id, data):
     return services.reveal(person, data["field"], user, data["reason"])
 
 
+def disbursement_list(query):
+    """The payments list's SELECT, filtered and ordered (the list and its export share it)."""
+    stmt = scoped(select(Disbursement), Disbursement, actor(), within=query.get("region_id"))
+    for key in ("policy_id", "period", "status"):
+        if key in query:
+            stmt = stmt.where(getattr(Disbursement, key) == query[key])
+    return stmt.order_by(Disbursement.period.desc(), Disbursement.id.desc())
+
+
 @bp.get("/subsidies/disbursements")
 @require(*STAFF)
 @bp.input(DisbursementQuery, location="query", arg_name="query")
@@ -126,11 +142,7 @@ def reveal(beneficiary_id, data):
 @bp.doc(responses=ERRORS)
 def list_disbursements(query):
     """Payments in the caller's region (or a region below it), filtered by policy, period, status."""
-    stmt = scoped(select(Disbursement), Disbursement, actor(), within=query.get("region_id"))
-    for key in ("policy_id", "period", "status"):
-        if key in query:
-            stmt = stmt.where(getattr(Disbursement, key) == query[key])
-    page = paginate(stmt.order_by(Disbursement.period.desc(), Disbursement.id.desc()), query)
+    page = paginate(disbursement_list(query), query)
     rows = page["items"]
     people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
         Beneficiary.id.in_({d.beneficiary_id for d in rows}))).scalars()} if rows else {}
@@ -256,3 +268,105 @@ def open_case(data):
                                        data.get("policy_id"), data.get("period"))
     body = {"token": data["token"], **services.my_view(person), "case": services.case_view(case), "created": created}
     return body, 201 if created else 200
+
+
+# ---------------------------------------------------------------- exports (masked unless revealed)
+
+REVEAL_QUERY = {
+    "reveal": Boolean(load_default=False, metadata={
+        "description": "full names, ID numbers, cards and phones instead of masks: admin, county and "
+                       "township lead only, with a reason; audited as a reveal"}),
+    "reason": Text(200, required=False, metadata={"description": "why the full data is needed (with reveal)"})}
+
+
+def _revealing(query, what_zh, what_en):
+    """Whether this export shows personal data in full: 403 ``reveal_not_allowed`` for a role that
+    may not, 400 ``reason_required`` without a reason; a reveal is written to the audit log now
+    (committed with the request, before the file streams)."""
+    if not query["reveal"]:
+        return False
+    user = actor()
+    if user.role not in services.REVEALERS:
+        raise ApiError(403, "reveal_not_allowed", "您的角色不能导出完整个人信息，请导出脱敏数据",
+                       "Your role may not export full personal data; export the masked list")
+    if not query.get("reason"):
+        raise bad_field("query.reason", "reason_required", "导出完整个人信息须填写原因",
+                        "Exporting full personal data needs a reason")
+    services.record_export_reveal(user, what_en, query, query.get("region_id") or user.region_id)
+    return True
+
+
+PERSON_COLUMNS = (export.col("姓名", "Name", width=10), export.col("身份证号", "ID number", width=22),
+                  export.col("银行卡号", "Bank card", width=24))
+BENEFICIARY_COLUMNS = (
+    export.col("编号", "No.", "number", width=8), *PERSON_COLUMNS, export.col("手机号", "Phone", width=14),
+    export.col("户", "Household", width=12), *export.PLACE_COLUMNS)
+
+
+def _person_cells(b, revealed, card_enc=None, card_mask=None):
+    if revealed:
+        return [b.name, pii.decrypt(b.id_enc, "id_number"),
+                pii.decrypt(card_enc, "bank_card") if card_enc else None]
+    return [pii.mask_name(b.name), b.id_mask, card_mask]
+
+
+def beneficiary_rows(stmt, revealed):
+    known = {}  # region id → its places, across batches
+    for batch in export.batches(stmt):
+        places = export.placed((b.region_id for b in batch), known)
+        yield [[b.id, *_person_cells(b, revealed, b.card_enc, b.card_mask),
+                (pii.decrypt(b.phone_enc, "phone") if b.phone_enc else None) if revealed else b.phone_mask,
+                b.household, *places[b.region_id]] for b in batch]
+
+
+@bp.get("/subsidies/beneficiaries/export")
+@require(*STAFF)
+@bp.input(export.export_query(BeneficiaryQuery, "BeneficiaryExportQuery", **REVEAL_QUERY), location="query",
+          arg_name="query")
+@bp.doc(responses={200: {"description": "CSV (UTF-8 with BOM) or Excel, streamed",
+                         "content": {"text/csv": {}, export.MIMETYPES["xlsx"]: {}}}, 400: {}, 401: {}, 403: {}, 404: {}})
+def export_beneficiaries(query):
+    """Every beneficiary the list would show with the same filters (``region_id``, ``q``), masked;
+    ``reveal=true`` with a ``reason`` shows them in full for admin, county and township lead (403
+    ``reveal_not_allowed`` otherwise; 400 ``reason_required``), and is audited as a reveal."""
+    stmt = beneficiary_list(query)
+    revealed = _revealing(query, "补贴对象", "beneficiaries")
+    return export.respond(query["format"], BENEFICIARY_COLUMNS, lambda: beneficiary_rows(stmt, revealed),
+                          "补贴对象清单", "beneficiaries")
+
+
+DISBURSEMENT_COLUMNS = (
+    export.col("编号", "No.", "number", width=8), export.col("补贴政策", "Policy", width=24),
+    export.col("期间", "Period", width=9), *PERSON_COLUMNS, *export.PLACE_COLUMNS,
+    export.col("数量", "Quantity", "number", width=8), export.col("金额（元）", "Amount (CNY)", "money"),
+    export.col("状态", "Status", width=9), export.col("失败原因", "Failure reason", width=20),
+    export.col("发放日期", "Paid on", "date", width=12), export.col("凭证号", "Voucher", width=16))
+
+
+def disbursement_rows(stmt, revealed):
+    known = {}  # region id → its places, across batches
+    for batch in export.batches(stmt):
+        people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
+            Beneficiary.id.in_({d.beneficiary_id for d in batch}))).scalars()}
+        names = services.policy_names({d.policy_id for d in batch})
+        places = export.placed((d.region_id for d in batch), known)
+        yield [[d.id, names.get(d.policy_id, ""), d.period,
+                *_person_cells(people[d.beneficiary_id], revealed, d.card_enc, d.card_mask), *places[d.region_id],
+                d.quantity.normalize() if d.quantity is not None else None, d.amount,
+                PAYMENT_STATE_NAMES.get(d.status, (d.status,))[0], d.reason, d.paid_on, d.voucher] for d in batch]
+
+
+@bp.get("/subsidies/disbursements/export")
+@require(*STAFF)
+@bp.input(export.export_query(DisbursementQuery, "DisbursementExportQuery", **REVEAL_QUERY), location="query",
+          arg_name="query")
+@bp.doc(responses={200: {"description": "CSV (UTF-8 with BOM) or Excel, streamed",
+                         "content": {"text/csv": {}, export.MIMETYPES["xlsx"]: {}}}, 400: {}, 401: {}, 403: {}, 404: {}})
+def export_disbursements(query):
+    """Every payment the list would show with the same filters (``region_id``, ``policy_id``,
+    ``period``, ``status``), masked; ``reveal=true`` with a ``reason`` as for beneficiaries
+    (audited). Money is a number with two decimals in Excel, the same figure as text in CSV."""
+    stmt = disbursement_list(query)
+    revealed = _revealing(query, "补贴发放", "disbursements")
+    return export.respond(query["format"], DISBURSEMENT_COLUMNS, lambda: disbursement_rows(stmt, revealed),
+                          "补贴发放清单", "payments")

@@ -66,6 +66,13 @@ def reveal(beneficiary, field, actor, reason):
     return {"field": field, "value": value}
 
 
+def record_export_reveal(actor, what, filters, region_id):
+    """An export with personal data in full is a reveal: audited with its reason and filters."""
+    shown = {k: v for k, v in filters.items() if k in ("q", "policy_id", "period", "status", "region_id")}
+    audit.record(actor, "subsidy.reveal_export", region_id=region_id, field="name,id_number,bank_card,phone",
+                 kind=what, reason=filters["reason"], filters=shown)
+
+
 # ---------------------------------------------------------------- the village's public page
 
 def village_of_code(text):

@@ -82,6 +82,8 @@ const ROUTES = [
   [/^\/bank\/?$/, "./views/bank.js", "renderList", true],
   [/^\/bank\/failures\/?$/, "./views/bank.js", "renderFailures", true],
   [/^\/bank\/(\d+)\/?$/, "./views/bank.js", "renderBatch", true],
+  // 一屏: a region on a meeting-room display (full screen, refreshes itself).
+  [/^\/screen\/(\d+)\/?$/, "./views/screen.js", "render", true],
 ];
 
 /** A one-time message shown on top of the next page (e.g. "saved, waiting to upload"). */
@@ -234,6 +236,7 @@ async function route() {
     setTitle: (title) => { document.title = title ? `${title} · ${t("app.name")}` : t("app.name"); },
   };
   main.replaceChildren(h("p", { class: "loading" }, t("app.loading")));
+  document.body.classList.remove("screen-mode"); // (the one screen hides the header while it is shown)
   refreshInbox();
   if (!hit) {
     ctx.setTitle(t("app.notFound"));

@@ -255,3 +255,17 @@ export function pagesOf(data, perPage) {
 export function totalOf(data) {
   return data.total_capped ? `${data.total}+` : data.total || 0;
 }
+
+/** 导出 Excel / 导出 CSV: download links for a list's export with the list's current filters
+ * (``query``: the filters the list was asked with; paging is dropped). GET /api/v1/<path>/export. */
+export function exportLinks(path, query = {}, testid = "export") {
+  const qs = new URLSearchParams(Object.entries(query)
+    .filter(([k, v]) => v !== "" && v != null && !["page", "per_page", "after"].includes(k)));
+  const link = (format, label) => {
+    const q = new URLSearchParams(qs);
+    q.set("format", format);
+    return h("a", { href: `/api/v1${path}/export?${q}`, download: "", class: "btn btn-small", rel: "nofollow",
+      "data-testid": `${testid}-${format}` }, t(label));
+  };
+  return h("span", { class: "export-links", "data-testid": testid }, link("xlsx", "export.excel"), link("csv", "export.csv"));
+}

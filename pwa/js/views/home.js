@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { STAGES, formatDate, formatMoney, t } from "../i18n.js";
 import { know, recent } from "../recent.js";
-import { codeForm, formatDistance, pagesOf, placeTag, regionFilter, regionParam, stageBadge, totalOf } from "./common.js";
+import { codeForm, exportLinks, formatDistance, pagesOf, placeTag, regionFilter, regionParam, stageBadge, totalOf } from "./common.js";
 
 const PER_PAGE = 10;
 
@@ -252,7 +252,8 @@ async function listHome(ctx, base) {
     const pages = pagesOf(data, PER_PAGE);
     know(data.items);
     list = h("div", {},
-      h("p", { class: "muted", "aria-live": "polite" }, t("home.total", { total: totalOf(data) })),
+      h("p", { class: "muted list-head", "aria-live": "polite" }, t("home.total", { total: totalOf(data) }),
+        exportLinks("/projects", { q, stage, region_id: region }, "projects-export")),
       data.items.length
         ? h("ul", { class: "plist", "data-testid": "project-list" }, data.items.map((p) => h("li", {},
           h("a", { href: projectHref(p), "data-link": "", class: "pitem" },

@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
-import { errorPage, formatDistance, local, pagesOf, placeTag, regionFilter, regionParam, totalOf } from "./common.js";
+import { errorPage, exportLinks, formatDistance, local, pagesOf, placeTag, regionFilter, regionParam, totalOf } from "./common.js";
 import { tabs } from "./subsidies.js";
 
 const PER_PAGE = 20;
@@ -52,7 +52,8 @@ export async function renderInspections(ctx) {
   return h("div", { class: "rects" },
     h("h1", { tabindex: "-1" }, t("lists.inspections")),
     h("div", { class: "filters" }, which, regionFilter(ctx)),
-    h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: totalOf(data) })),
+    h("p", { class: "muted small list-head", "aria-live": "polite" }, t("rects.total", { total: totalOf(data) }),
+      exportLinks("/inspections", { flagged: flagged ? "true" : "", region_id: regionParam(ctx) }, "inspections-export")),
     items.length ? h("ul", { class: "rlist", "data-testid": "inspection-list" }, items.map((x) => h("li", {},
       h("a", { href: `/p/${x.project_id}`, "data-link": "", class: "ritem", "data-testid": "inspection-row" },
         h("span", { class: "ritem-head" },
@@ -94,7 +95,8 @@ export async function renderPayments(ctx) {
     h("h1", { tabindex: "-1" }, t("lists.payments")),
     tabs(user, "/subsidies/payments"),
     h("div", { class: "filters" }, statusSelect, regionFilter(ctx)),
-    h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: totalOf(data) })),
+    h("p", { class: "muted small list-head", "aria-live": "polite" }, t("rects.total", { total: totalOf(data) }),
+      exportLinks("/subsidies/disbursements", { status, region_id: regionParam(ctx) }, "payments-export")),
     items.length ? h("ul", { class: "plist", "data-testid": "payment-list" }, items.map((d) => h("li", {},
       h("a", { href: `/subsidies/people/${d.person.id}`, "data-link": "", class: "pitem", "data-testid": "payment-row", "data-status": d.status },
         h("span", { class: "pitem-name" }, d.person.name, h("span", { class: "muted" }, ` · ${d.policy} · ${d.period}`)),

@@ -8,7 +8,7 @@
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
-import { errorPage, local } from "./common.js";
+import { errorPage, exportLinks, local } from "./common.js";
 
 export const AUDIT_READERS = ["admin", "province", "city", "county"];
 export const COVERAGE_READERS = ["admin", "province", "city", "county", "township_lead"];
@@ -55,7 +55,9 @@ export async function renderAudit(ctx) {
   field(t("audit.since"), since), field(t("audit.until"), until),
   h("div", { class: "audit-actions" },
     h("button", { type: "submit", class: "btn btn-primary", "data-testid": "audit-apply" }, t("audit.apply")),
-    h("a", { href: `/api/v1/audit.csv?${set(filters)}`, download: "", class: "btn", "data-testid": "audit-csv" }, t("audit.csv"))));
+    h("a", { href: `/api/v1/audit.csv?${set(filters)}`, download: "", class: "btn", "data-testid": "audit-csv" }, t("audit.csv")),
+    h("a", { href: `/api/v1/audit/export?${set({ ...filters, format: "xlsx" })}`, download: "", class: "btn",
+      "data-testid": "audit-xlsx" }, t("export.excel"))));
   const rows = data.items.map((e) => h("tr", { "data-testid": "audit-entry", "data-action": e.action, "data-kind": e.kind || "" },
     h("td", { class: "mono" }, moment.format(new Date(e.at))),
     h("td", {}, e.kind_name ? local(e.kind_name) : ""),

@@ -10,7 +10,7 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
-import { errorBox, errorPage, fact, levelBadge, local, pagesOf, photoGrid, placeTag, rectBadge, regionFilter,
+import { errorBox, errorPage, exportLinks, fact, levelBadge, local, pagesOf, photoGrid, placeTag, rectBadge, regionFilter,
   regionParam, sendWrite, sheet, showError, totalOf } from "./common.js";
 import { photoPicker } from "./photo-picker.js";
 import * as stored from "../drafts.js";
@@ -81,7 +81,8 @@ export async function renderList(ctx) {
       h("a", { href: url(tb), "data-link": "", class: "tab", "aria-current": tb === tab ? "page" : null, "data-testid": `tab-${tb}` },
         t(`rects.tab.${tb}`)))),
     h("div", { class: "filters" }, regionFilter(ctx)),
-    h("p", { class: "muted small", "aria-live": "polite" }, t("rects.total", { total: totalOf(data) })),
+    h("p", { class: "muted small list-head", "aria-live": "polite" }, t("rects.total", { total: totalOf(data) }),
+      exportLinks("/rectifications", { ...TAB_QUERY[tab], region_id: region }, "rects-export")),
     items.length ? h("ul", { class: "rlist", "data-testid": "rect-list" }, items.map((r) => rectRow(r, user)))
       : h("p", { class: "empty", "data-testid": "rect-empty" }, t("rects.empty")),
     pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },

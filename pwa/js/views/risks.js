@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
-import { errorPage, fact, levelBadge, local, pagesOf, placeTag, placeText, regionFilter, regionParam, sendWrite, sheet, totalOf } from "./common.js";
+import { errorPage, exportLinks, fact, levelBadge, local, pagesOf, placeTag, placeText, regionFilter, regionParam, sendWrite, sheet, totalOf } from "./common.js";
 
 export const LEVELS = ["red", "orange", "yellow"];
 const STATUSES = ["open", "resolved", "dismissed", "all"];
@@ -80,7 +80,8 @@ export async function renderList(ctx) {
     h("h1", { tabindex: "-1" }, t("risks.title")),
     chips,
     h("div", { class: "filters" }, ruleSelect, statusSelect, regionFilter(ctx)),
-    h("p", { class: "muted small", "aria-live": "polite" }, t("risks.total", { total: totalOf(data) })),
+    h("p", { class: "muted small list-head", "aria-live": "polite" }, t("risks.total", { total: totalOf(data) }),
+      exportLinks("/risks", { status, level, rule, region_id: region }, "risks-export")),
     items.length ? h("ul", { class: "rlist", "data-testid": "risk-list" }, items.map((w) => riskRow(w, { placeFor: ctx.session.user })))
       : h("p", { class: "empty", "data-testid": "risk-empty" }, t("risks.empty")),
     pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },

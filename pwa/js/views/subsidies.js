@@ -7,7 +7,7 @@ import { prettyCode } from "../codes.js";
 import { fill, h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
-import { errorBox, errorPage, fact, placeText, regionFilter, regionParam, sendWrite, sheet, showError, totalOf } from "./common.js";
+import { errorBox, errorPage, exportLinks, fact, placeText, regionFilter, regionParam, sendWrite, sheet, showError, totalOf } from "./common.js";
 
 export const IMPORTERS = ["admin", "county", "township_lead"];
 export const ANSWERERS = ["admin", "county", "township_lead"];
@@ -77,7 +77,8 @@ export async function renderHome(ctx) {
     h("label", { for: "bq", class: "sr-only" }, t("subs.search")),
     h("div", { class: "row" }, input, h("button", { type: "submit", class: "btn" }, t("home.find"))),
     h("div", { class: "filters" }, regionFilter(ctx))),
-    h("p", { class: "muted small", "aria-live": "polite" }, t("subs.total", { total: totalOf(data) })),
+    h("p", { class: "muted small list-head", "aria-live": "polite" }, t("subs.total", { total: totalOf(data) }),
+      exportLinks("/subsidies/beneficiaries", { q, region_id: region }, "people-export")),
     items.length ? [list, more] : h("p", { class: "empty", "data-testid": "people-empty" }, t("subs.empty")));
 }
 
