@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from conftest import TODAY, assert_error
 
@@ -34,8 +35,11 @@ def township(app, world):
     from backend.core.models import Region, User
     from backend.extensions import db
     from backend.funds import services as funds
-    suffix = f"{uuid.uuid4().int % 900 + 100}"
     with app.app_context(), app.test_request_context(method="POST"):
+        taken = set(db.session.execute(select(Region.code).where(Region.code.like("330112%000"))).scalars())
+        # (a township's three digits: one no other test of the session has taken)
+        suffix = next(s for s in (f"{uuid.uuid4().int % 900 + 100}" for _ in range(10_000))
+                      if f"330112{s}000" not in taken)
         linan = db.session.get(Region, world["regions"]["linan"])
         town = Region(code=f"330112{suffix}000", name=f"报表镇{suffix}", level="township",
                       path=f"{linan.path}330112{suffix}000/", parent_id=linan.id)
