@@ -439,3 +439,49 @@ def test_a_held_person_is_refused_a_batch_and_a_reissue(app, world, login_as):
         db.session.rollback()
     assert [r["beneficiary_id"] for r in refused if r["reason"] == "held"] == [held]
     assert [line["person"].id for line in lines] == [data["people"][1]]
+
+
+def test_three_way_reconciliation_names_every_difference(app, world, login_as):
+    """公示 ↔ 批次 ↔ 银行: a clean batch is clean; then a failure (not paid), a payment to a card other
+    than the registered one, a notice amount changed after the batch, a person paid who is not on
+    the notice, and one paid twice are each named, village by village."""
+    from backend.bank.models import BatchPayment
+    from backend.extensions import db
+    from backend.subsidies.models import Beneficiary, NoticeEntry
+    data = make_people(app, world, n=5)
+    bid = approved_batch(app, world, data)
+    files = banksim().simulate(export(app, bid, "rcb_text"))
+    lead = login_as("lead")
+    _upload(lead, files[f"PB{bid:08d}.success.txt"], "s.txt")
+    got = lead.get(f"/api/v1/bank/batches/{bid}/reconciliation")
+    clean = got.json
+    assert got.status_code == 200, clean
+    assert clean["clean"] is True and clean["findings"] == []
+    [village] = clean["villages"]
+    assert (village["notice_count"], village["paid_count"]) == (5, 5)
+    assert village["notice_amount"] == village["paid_amount"]
+
+    p = data["people"]
+    with app.app_context():
+        lines = {b.beneficiary_id: b for b in db.session.execute(
+            select(BatchPayment).where(BatchPayment.batch_id == bid)).scalars()}
+        lines[p[0]].status = "failed"                        # the bank failed it after all
+        db.session.get(Beneficiary, p[1]).card_hash = "0" * 64  # the person's card changed since
+        db.session.execute(select(NoticeEntry).where(NoticeEntry.beneficiary_id == p[2])).scalar_one().amount = Decimal("999.00")
+        db.session.delete(db.session.execute(select(NoticeEntry).where(NoticeEntry.beneficiary_id == p[3])).scalar_one())
+        twice = lines[p[4]]
+        db.session.add(BatchPayment(batch_id=bid, seq=99, region_id=twice.region_id, beneficiary_id=twice.beneficiary_id,
+                                    policy_id=twice.policy_id, period=twice.period, attempt=7, quantity=twice.quantity,
+                                    amount=twice.amount, name=twice.name, card_enc=twice.card_enc,
+                                    card_hash=twice.card_hash, card_mask=twice.card_mask, status="paid"))
+        db.session.commit()
+    r = lead.get(f"/api/v1/bank/batches/{bid}/reconciliation").json
+    kinds = {(f["kind"], f["beneficiary_id"]) for f in r["findings"]}
+    assert kinds == {("not_paid", p[0]), ("card_differs", p[1]), ("amount_differs", p[2]), ("not_on_notice", p[3]),
+                     ("paid_twice", p[4])}, r["findings"]
+    assert r["clean"] is False and r["villages"][0]["findings"] == 5
+    assert all(f["zh"] and f["en"] and "*" in f["name"] for f in r["findings"])  # names masked
+    amount = next(f for f in r["findings"] if f["kind"] == "amount_differs")
+    assert (amount["notice_amount"], amount["paid_amount"]) in (("999.00", "100.00"), ("999.00", "200.00"))
+    # Not in the caller's region: refused.
+    assert login_as("lead_sibling").get(f"/api/v1/bank/batches/{bid}/reconciliation").status_code in (403, 404)

@@ -55,6 +55,10 @@ def test_clerk_lead_bank_and_back(app, world, live_server, browser, artifacts, t
     lead.wait_for_selector("[data-testid=batch-status][data-status=closed]")
     assert lead.locator("[data-testid=batch-line][data-status=paid]").count() == 2
     assert lead.locator("[data-testid=batch-line][data-status=failed]").count() == 1
+    # The three-way check names the failure: on the notice, not paid.
+    lead.wait_for_selector("[data-testid=reconciliation-finding][data-kind=not_paid]")
+    assert lead.locator("[data-testid=reconciliation-finding]").count() == 1
+    assert "差异 1 处" in lead.inner_text("[data-testid=reconciliation-verdict]")
     lead.screenshot(path=str(artifacts / "bank-2-lead-reconciled.png"), full_page=True)
 
     lead.goto(f"{live_server}/bank/failures")

@@ -199,6 +199,17 @@ def import_return(data):
     return services.import_return(payload, actor(), upload.filename, batch)
 
 
+@bp.get("/bank/batches/<int:batch_id>/reconciliation")
+@require(*services.READERS)
+@bp.doc(responses=ERRORS)
+def reconciliation(batch_id):
+    """三方对账 of the batch's policy and period in its township, village by village: the notice ↔
+    the batches ↔ the bank's result, every difference a finding (``not_paid``, ``not_on_notice``,
+    ``amount_differs``, ``card_differs``, ``paid_twice``)."""
+    from .reconcile import reconcile
+    return reconcile(get_scoped(PaymentBatch, batch_id, actor(), "支付批次", "payment batch"))
+
+
 @bp.get("/bank/failures")
 @require(*services.READERS)
 @bp.doc(responses=ERRORS)

@@ -193,7 +193,32 @@ export async function renderBatch(ctx) {
       fact(t("bank.created"), formatDate(b.created_at))),
     b.rejected_reason && b.status === "draft" ? h("p", { class: "error-box", "data-testid": "batch-rejected" }, t("bank.rejected", { reason: b.rejected_reason })) : null,
     box, h("div", { class: "row actions" }, actions), refused, removed, lines,
+    ["exported", "closed"].includes(b.status) ? reconciliation(b.id) : null,
     SENDERS.includes(user.role) && ["exported", "closed"].includes(b.status) ? returnForm(ctx, b.id) : null);
+}
+
+/** 三方对账: the notice ↔ the batches ↔ the bank's result for this policy and period, village by village. */
+function reconciliation(batchId) {
+  const body = h("div", { "data-testid": "reconciliation-body" }, h("p", { class: "muted small" }, "…"));
+  const en = () => getLang() === "en";
+  api(`/bank/batches/${batchId}/reconciliation`).then((r) => {
+    body.replaceChildren(
+      h("p", { class: r.clean ? "toast" : "error-box", "data-testid": "reconciliation-verdict" },
+        r.clean ? t("rec.clean") : t("rec.findings", { n: r.findings.length })),
+      h("div", { class: "table-wrap" }, h("table", { class: "data", "data-testid": "reconciliation-villages" },
+        h("thead", {}, h("tr", {}, [t("rec.village"), t("rec.notice"), t("rec.paid"), t("rec.diff")].map((x) => h("th", {}, x)))),
+        h("tbody", {}, r.villages.map((v) => h("tr", {},
+          h("td", {}, v.region.name), h("td", {}, `${v.notice_count} · ${formatMoney(v.notice_amount)}`),
+          h("td", {}, `${v.paid_count} · ${formatMoney(v.paid_amount)}`), h("td", {}, String(v.findings))))))),
+      r.findings.length ? h("div", { class: "table-wrap" }, h("table", { class: "data", "data-testid": "reconciliation-findings" },
+        h("thead", {}, h("tr", {}, [t("rec.kind"), t("rec.person"), t("rec.village"), t("rec.noticeAmount"), t("rec.paidAmount"), t("rec.line")]
+          .map((x) => h("th", {}, x)))),
+        h("tbody", {}, r.findings.map((f) => h("tr", { "data-kind": f.kind, "data-testid": "reconciliation-finding" },
+          h("td", {}, en() ? f.en : f.zh), h("td", {}, f.name || ""), h("td", {}, f.village || ""),
+          h("td", {}, f.notice_amount ? formatMoney(f.notice_amount) : "—"), h("td", {}, f.paid_amount ? formatMoney(f.paid_amount) : "—"),
+          h("td", {}, f.batch_no ? `${f.batch_no} #${f.seq}` : "—")))))) : null);
+  }).catch((err) => body.replaceChildren(h("p", { class: "error-box" }, err.message)));
+  return h("section", { class: "card", "data-testid": "reconciliation" }, h("h2", {}, t("rec.title")), body);
 }
 
 // ---- /bank/failures --------------------------------------------------------------------------------
