@@ -310,7 +310,10 @@ def live_env(app, workdir):
             "PII_KEYS": app.config["PII_KEYS"], "PII_INDEX_KEY": app.config["PII_INDEX_KEY"],
             "STORAGE_DIR": str(workdir / "live-storage"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "QUEUE_URL": f"sqlite:///{workdir / 'live-queue.db'}", "QUEUE_IMMEDIATE": "0",
-            "SCAN_EVERY_MINUTES": "0", "JICAI_TEST_CLOCK": PINNED.isoformat()}
+            "SCAN_EVERY_MINUTES": "0", "JICAI_TEST_CLOCK": PINNED.isoformat(),
+            # (the clock stands still at the pinned minute: the monthly reports would be due at every
+            # tick and render every region of the session's data while the browser tests run)
+            "REPORTS_MONTHLY_DAYS": ""}
 
 
 @pytest.fixture(scope="session")
