@@ -721,7 +721,7 @@ ENDPOINTS = {
 # inspections, risks, the cockpit. (Public pages answer them as anyone.)
 DEPARTMENT_OK = {"hello", "me", "logout", "regions", "region", "policies", "beneficiaries", "beneficiary",
                  "disbursements", "cases", "inbox", "inbox_read", "inbox_read_all", "beneficiaries_in_region",
-                 "disbursements_in_region"}
+                 "disbursements_in_region", "beneficiaries_export", "disbursements_export"}
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.
 NOT_ROLE_BASED = {"/api/v1/auth/login", "/api/v1/auth/token", "/api/v1/auth/token/revoke",
@@ -879,6 +879,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
     extra = {"environ_base": {"REMOTE_ADDR": f"10.{ord(new_uuid()[0])}.{ord(new_uuid()[0])}.{ord(new_uuid()[1])}"}} \
         if endpoint.visitor else {}
     r = client.request(endpoint.method, endpoint.url(ids), json=body, form=form, **extra)
+    r.get_data()  # a streamed answer (an export) read to its end and closed: its request context with it
+    r.close()
     want = expected(endpoint, actor, name)
     assert r.status_code == want, (name, actor, r.status_code, r.get_json(silent=True))
     if want >= 400:

@@ -111,6 +111,10 @@ def test_department_official_sees_only_their_policies_people_masked(app, dworld,
     # (other tests of the session add 农业农村局 policies of their own: those are the official's too)
     names = {p["policy"] for p in payments}
     assert "耕地地力保护补贴" in names and not names & {"城乡居民基础养老金", "困难群众临时救助"}
+    # Their export is the same list: their policies only, masked.
+    exported = official.get("/api/v1/subsidies/disbursements/export?format=csv").get_data().decode("utf-8-sig")
+    assert "耕地地力保护补贴" in exported and "城乡居民基础养老金" not in exported
+    assert ps["wang"]["id_number"] not in exported and ps["wang"]["card"] not in exported
     # 李秀英 by id: out of scope; her ID number searched: nothing
     from backend.core import pii
     from backend.extensions import db
