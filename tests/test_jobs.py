@@ -113,9 +113,10 @@ def test_the_full_scan_and_escalation_run_every_scan_every_minutes(app, monkeypa
             # (the daily digest keeps its own hours: tests/test_oversight.py)
             return sorted(task.name for task in jobs.queue.read_periodic(moment) if task.name != "send_digest")
     assert app.config["SCAN_EVERY_MINUTES"] == 10
-    assert due(0) == due(30) == ["escalate", "scan_all"] and due(7) == due(31) == []
+    every = ["escalate", "remind_and_escalate", "scan_all"]  # rectifications, department tasks, the full scan
+    assert due(0) == due(30) == every and due(7) == due(31) == []
     monkeypatch.setitem(app.config, "SCAN_EVERY_MINUTES", 5)
-    assert due(35) == ["escalate", "scan_all"]
+    assert due(35) == every
     monkeypatch.setitem(app.config, "SCAN_EVERY_MINUTES", 0)  # 0: never (cron or another host runs them)
     assert due(0) == []
 
