@@ -174,6 +174,9 @@ class Client:
     def request(self, method, url, json=None, headers=None, form=None, **kw):
         if form is not None:
             kw.update(data=form, content_type="multipart/form-data")
+        # Buffered: a streamed answer (an export) is read to its end and closed, and its request
+        # context with it (left open, the next request in the thread would find its signed-in user).
+        kw.setdefault("buffered", True)
         return self.c.open(url, method=method, json=json, headers=self._headers(method, headers), **kw)
 
     def get(self, url, **kw):
