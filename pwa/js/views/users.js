@@ -50,7 +50,7 @@ export async function renderUsers(ctx) {
     h("h1", { tabindex: "-1" }, t("users.title")),
     h("p", { class: "muted" }, me.role === "admin" ? t("users.leadAdmin") : t("users.leadCounty", { region: me.region ? me.region.name : "" })),
     h("div", { class: "row users-tools" },
-      h("button", { type: "button", class: "btn btn-primary", "data-testid": "user-create", onclick: () => createSheet(me, reload) }, t("users.create")),
+      h("button", { type: "button", class: "btn btn-primary", "data-testid": "user-create", onclick: () => createSheet(me, (made) => ctx.navigate(`/users?q=${encodeURIComponent(made.username)}`)) }, t("users.create")),
       h("a", { href: "/imports/users", "data-link": "", class: "btn", "data-testid": "users-import" }, t("users.importRoster")),
       h("a", { href: "/regions", "data-link": "", class: "btn", "data-testid": "users-regions" }, t("regions.title"))),
     search,
@@ -122,7 +122,7 @@ function showOnce(u, secret, reload) {
 }
 
 /** A new account: the server makes a one-time password and shows it here, this once. */
-function createSheet(me, reload) {
+function createSheet(me, shown) {
   const name = h("input", { id: "uc-name", maxlength: 64, required: true, autocomplete: "off", "data-testid": "create-name" });
   const username = h("input", { id: "uc-username", maxlength: 64, required: true, autocomplete: "off", autocapitalize: "none",
     spellcheck: "false", "data-testid": "create-username" });
@@ -161,7 +161,8 @@ function createSheet(me, reload) {
       const made = await api("/users", { method: "POST", body: { display_name: name.value.trim(), username: username.value.trim(),
         role: role.value, region_id: Number(region.value), ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) } });
       close();
-      showOnce(made, made.one_time_password, reload);
+      // Then the list shows the new account (on a county's hundreds of users it is not on page one).
+      showOnce(made, made.one_time_password, () => shown(made));
       return null;
     },
   });
