@@ -61,7 +61,12 @@ async function openDispatch(ctx) {
   let departments = [], regions = [];
   try {
     departments = (await api("/departments")).items.filter((d) => d.active);
-    regions = (await api("/regions", { query: { level: "township", per_page: 100 } })).items || [];
+    let after = null; // every township of the region, page after page by key (a city has hundreds)
+    do {
+      const data = await api("/regions", { query: { level: "township", per_page: 100, ...(after ? { after } : {}) } });
+      regions = [...regions, ...(data.items || [])];
+      after = data.next;
+    } while (after);
     if (user.role === "township_lead") regions = [user.region];
   } catch (err) { ctx.flash(err.message); return; }
   const key = uuid();
