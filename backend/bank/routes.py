@@ -96,7 +96,7 @@ def _batch(batch_id):
 
 @bp.get("/bank/profiles")
 @require(*services.READERS)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def profiles():
     """The bank profiles (file layouts) and the failure reasons with their routes."""
     return {"profiles": [{"code": k, "name_zh": p["name_zh"], "name_en": p["name_en"], "format": p["format"],
@@ -107,7 +107,7 @@ def profiles():
 @bp.get("/bank/batches")
 @require(*services.READERS)
 @bp.input(ListQuery, location="query", arg_name="query")
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def list_batches(query):
     """Payment batches in the caller's region, newest first."""
     stmt = scoped(select(PaymentBatch), PaymentBatch, actor())
@@ -132,7 +132,7 @@ def build(data):
 
 @bp.get("/bank/batches/<int:batch_id>")
 @require(*services.READERS)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def get_batch(batch_id):
     """One batch with its lines (masked)."""
     return batch_view(get_scoped(PaymentBatch, batch_id, actor(), "支付批次", "payment batch"), lines=True)
@@ -141,7 +141,7 @@ def get_batch(batch_id):
 @bp.post("/bank/batches/<int:batch_id>/remove")
 @require(*services.BUILDERS)
 @bp.input(RemoveIn, arg_name="data")
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def remove(batch_id, data):
     """Take a person out of a draft batch, with a reason. 409 ``batch_state``; 404 ``payment_not_in_batch``."""
     return batch_view(services.remove_line(_batch(batch_id), actor(), data["payment_id"], data["reason"]), lines=True)
@@ -149,7 +149,7 @@ def remove(batch_id, data):
 
 @bp.post("/bank/batches/<int:batch_id>/submit")
 @require(*services.BUILDERS)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def submit(batch_id):
     """Submit a draft for approval; count and total are fixed. 409 ``batch_state``; 422 ``batch_empty``."""
     return batch_view(services.submit(_batch(batch_id), actor()))
@@ -157,7 +157,7 @@ def submit(batch_id):
 
 @bp.post("/bank/batches/<int:batch_id>/approve")
 @require(*services.APPROVERS)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def approve(batch_id):
     """Approve (the lead; the county too above the limit). 403 ``maker_cannot_approve``, ``approver_role``."""
     return batch_view(services.approve(_batch(batch_id), actor()))
@@ -166,7 +166,7 @@ def approve(batch_id):
 @bp.post("/bank/batches/<int:batch_id>/reject")
 @require(*services.APPROVERS)
 @bp.input(RejectIn, arg_name="data")
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def reject(batch_id, data):
     """Send a batch back to its clerk with the reason. 409 ``batch_state``."""
     return batch_view(services.reject(_batch(batch_id), actor(), data["reason"]))
@@ -175,7 +175,7 @@ def reject(batch_id, data):
 @bp.post("/bank/batches/<int:batch_id>/export")
 @require(*services.SENDERS)
 @bp.input(ExportIn, arg_name="data")
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def export(batch_id, data):
     """The approved batch as the bank's file (a download); its SHA-256 is recorded on the batch.
     409 ``batch_state``."""
@@ -189,7 +189,7 @@ def export(batch_id, data):
 @large_upload("IMPORT_MAX_BYTES", "return_too_large", "回盘文件过大", "The return file is too large")
 @require(*services.SENDERS)
 @bp.input(ReturnIn, location="form_and_files", arg_name="data")
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def import_return(data):
     """Import a bank return file (pain.002 or the text profile's files), for ``batch_id`` if given.
     The whole file is refused (422) when anything does not match; the same file twice changes nothing."""
@@ -201,7 +201,7 @@ def import_return(data):
 
 @bp.get("/bank/batches/<int:batch_id>/reconciliation")
 @require(*services.READERS)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def reconciliation(batch_id):
     """三方对账 of the batch's policy and period in its township, village by village: the notice ↔
     the batches ↔ the bank's result, every difference a finding (``not_paid``, ``not_on_notice``,
@@ -212,7 +212,7 @@ def reconciliation(batch_id):
 
 @bp.get("/bank/failures")
 @require(*services.READERS)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def failures():
     """Failed payments in the caller's region with the route each goes to, fixed or not, re-issued or not."""
     return {"items": services.failures_for_routing(actor().region)}
@@ -221,7 +221,7 @@ def failures():
 @bp.post("/bank/payments/<int:payment_id>/fix")
 @require(*services.SENDERS)
 @bp.input(FixIn, arg_name="data")
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=[200, *ERRORS])
 def fix(payment_id, data):
     """Record the fix of a failed payment: a new card for the person and/or a note. 409
     ``payment_not_failed``; 400 ``card_malformed``, ``fix_empty``."""

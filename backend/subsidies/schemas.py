@@ -30,7 +30,7 @@ class PolicyOut(Schema):
 
 class ExclusiveIn(Schema):
     client_uuid = ClientUUID()
-    exclusive_with = List(Integer(validate=Range(min=1)), required=True, validate=Length(max=50),
+    exclusive_with = List(Integer(validate=Range(min=1, max=2**31 - 1)), required=True, validate=Length(max=50),
                           metadata={"description": "ids of the policies of the same year that may not be received "
                                                    "together with this one (empty: none)"})
 
