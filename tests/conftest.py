@@ -379,6 +379,23 @@ def csp_watched(browser):
 
 
 # A cheap Android phone held in one hand: what every browser test uses.
+@pytest.fixture
+def pages(browser):
+    """pages(options) → a new page in a context of its own (a phone, a desk); page errors fail the test."""
+    contexts, errors = [], []
+
+    def make(options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        return page
+    yield make
+    for context in contexts:
+        context.close()
+    assert errors == [], errors
+
+
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN",
          "is_mobile": True, "has_touch": True}
 

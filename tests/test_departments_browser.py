@@ -10,22 +10,6 @@ from conftest import PHONE, new_uuid, sign_in
 DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
 
 
-@pytest.fixture
-def pages(browser):
-    contexts, errors = [], []
-
-    def make(options):
-        context = browser.new_context(**options)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return page
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == [], errors
-
-
 def test_county_dispatches_department_signs_and_feeds_back_county_closes(app, world, live_server, pages, artifacts):
     department_seed.ensure(app, world)
     title = f"核对耕地补贴银行卡 {new_uuid()[:4]}"

@@ -10,22 +10,6 @@ DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
 USCC = "91110000600037341L"
 
 
-@pytest.fixture
-def pages(browser):
-    contexts, errors = [], []
-
-    def make(options):
-        context = browser.new_context(**options)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return page
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == [], errors
-
-
 def no_sideways_scroll(page, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
