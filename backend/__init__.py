@@ -3,7 +3,7 @@ import logging
 
 import click
 from apiflask import APIFlask
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -183,7 +183,12 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def _sqlite_begin(conn):
     # A request that may write takes SQLite's write lock up front (BEGIN IMMEDIATE): concurrent
     # writers then queue instead of failing on a stale snapshot, which is what makes row locks and
-    # idempotency keys behave on SQLite as they do on PostgreSQL. Reads stay deferred and parallel.
+    # idempotency keys behave on SQLite as they do on PostgreSQL. Reads stay deferred and parallel,
+    # but for a read that writes its audit entry (an export with ``reveal``): a deferred transaction
+    # that has read cannot take the write lock once another writer has committed (SQLite answers
+    # "database is locked" at once, without waiting), so it takes the lock up front too — not the
+    # export's file, read as it streams after that entry was committed.
     if conn.dialect.name == "sqlite":
-        writing = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+        writing = (not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+                   or ("reveal" in request.args and not g.get("streaming_answer")))
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

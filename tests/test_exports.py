@@ -211,6 +211,57 @@ def test_payments_reveal_by_role_with_reason_audited(app, world, login_as):
     assert any(e["action"] == "subsidy.reveal_export" for e in entries)
 
 
+def test_a_revealing_export_writes_its_audit_entry_whoever_wrote_meanwhile(app, world, login_as, monkeypatch):
+    """A GET that writes (the reveal's audit entry) holds SQLite's write lock from its first read: a
+    deferred read could not take it once another writer had committed in between (found by the
+    OpenAPI fuzz as a 500 under two workers). On PostgreSQL the other write simply goes through."""
+    import sqlite3
+    from backend.extensions import db
+    from backend.subsidies import services
+    policy_id, _ = _payments(app, world, n=1, name=f"锁{uuid.uuid4().hex[:3]}")
+    real, seen = services.record_export_reveal, {}
+
+    def meanwhile(*args, **kwargs):
+        if db.engine.dialect.name == "sqlite":  # another process writes between the read and the audit
+            other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("UPDATE regions SET name = name WHERE id = 1")
+                other.execute("COMMIT")
+                seen["other"] = "committed"
+            except sqlite3.OperationalError as error:
+                seen["other"] = str(error)
+            finally:
+                other.close()
+        return real(*args, **kwargs)
+    monkeypatch.setattr(services, "record_export_reveal", meanwhile)
+    from backend.subsidies import routes
+    real_rows = routes.disbursement_rows
+
+    def streaming(*args, **kwargs):  # while the file streams, after the audit entry: others may write
+        for batch in real_rows(*args, **kwargs):
+            if db.engine.dialect.name == "sqlite":
+                other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    other.execute("ROLLBACK")
+                    seen["while_streaming"] = "ok"
+                except sqlite3.OperationalError as error:
+                    seen["while_streaming"] = str(error)
+                finally:
+                    other.close()
+            yield batch
+    monkeypatch.setattr(routes, "disbursement_rows", streaming)
+    r = login_as("lead").get(f"/api/v1/subsidies/disbursements/export?format=csv&policy_id={policy_id}"
+                             "&reveal=true&reason=核对")
+    assert len(rows_of(r)) == 2
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        assert seen["other"] == "database is locked"  # it waited for this request, not the other way round
+        assert seen["while_streaming"] == "ok"
+
+
 def test_beneficiaries_export_masked_and_revealed(app, world, login_as):
     name = f"导出{uuid.uuid4().hex[:4]}"
     policy_id, people = _payments(app, world, n=1, name=name)

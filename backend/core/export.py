@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 from apiflask.fields import String
 from apiflask.validators import OneOf
-from flask import Response, stream_with_context
+from flask import Response, g, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -97,12 +97,19 @@ def respond(fmt, columns, rows, name_zh, name_en, header="both"):
     """The streamed download. ``rows`` is a callable returning an iterable of row batches (lists of
     value lists in ``columns`` order); it runs while the answer streams. ``header="zh"`` keeps a
     Chinese-only header row (the audit log's original CSV)."""
-    body = _csv(columns, rows, header) if fmt == "csv" else _xlsx(columns, rows, name_zh)
+    body = _streaming(_csv(columns, rows, header) if fmt == "csv" else _xlsx(columns, rows, name_zh))
     stamp = clock.today().isoformat()
     return Response(stream_with_context(body), mimetype=MIMETYPES[fmt], headers={
         "Content-Disposition": f"attachment; filename=\"{name_en}-{stamp}.{fmt}\"; "
                                f"filename*=UTF-8''{quote(f'{name_zh}-{stamp}.{fmt}', safe='')}",
         "Cache-Control": "no-store"})
+
+
+def _streaming(body):
+    """The file's reads run after the request's own transaction was committed: they take no write lock
+    on SQLite (a reveal's request does, for its audit entry, until it commits; see backend/__init__)."""
+    g.streaming_answer = True
+    yield from body
 
 
 def csv_value(kind, value):
