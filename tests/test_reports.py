@@ -115,7 +115,7 @@ def test_each_pdf_names_region_and_period_and_carries_the_cockpits_figures(app, 
         "subsidies": [money(total["subsidy_paid"])],
         # (the ledger's year is China's; the cockpit counts by the stored UTC time's year: equal but
         # for warnings first seen in the first eight hours of 1 January, China time — see README)
-        "warnings": [f"预警{_warnings_of_china_year(app, linan, 2026)}条"],
+        "warnings": [f"预警{_warnings_of_china_year(app, linan, 2026, report['cut_off_at'])}条"],
         "inspections": [f"{int(Decimal(total['inspections'])):,}"],
         "assets": [money(total["assets_value"]), money(total["assets_idle_value"])],
         "health": [f"{Decimal(doc['health']['score']):,.1f}" if doc["health"]["score"] is not None else "—"],
@@ -314,7 +314,9 @@ def test_forbidden(app, world, login_as):
     assert_error(login_as(None).get(f"/api/v1/reports/{report['id']}"), 401, "unauthenticated")
 
 
-def _warnings_of_china_year(app, region_id, year):
+def _warnings_of_china_year(app, region_id, year, cut_off):
+    """As the ledger counts them: first seen in China's year, and by the report's cut-off (other tests of
+    the session move the clock on and leave warnings first seen later in the year)."""
     from datetime import datetime
     from backend.core import clock
     from backend.core.models import Region
@@ -326,7 +328,8 @@ def _warnings_of_china_year(app, region_id, year):
         path = db.session.get(Region, region_id).path
         return db.session.scalar(select(func.count(RiskWarning.id)).join(Region, Region.id == RiskWarning.region_id)
                                  .where(Region.path.startswith(path), RiskWarning.first_seen_at >= lo,
-                                        RiskWarning.first_seen_at < hi))
+                                        RiskWarning.first_seen_at < hi,
+                                        RiskWarning.first_seen_at <= datetime.fromisoformat(cut_off)))
 
 
 def test_subsidies_by_policy_and_village_and_by_region_above_the_county(app, world, login_as):
