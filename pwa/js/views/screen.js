@@ -15,9 +15,28 @@ const clockText = (d) => d.toLocaleTimeString("zh-CN", { timeZone: "Asia/Shangha
 function figureValue(f) {
   if (f.unit === "yuan") {
     const n = Number(f.value);
-    return n >= 1e8 ? `${(n / 1e8).toFixed(2)}亿` : n >= 1e4 ? `${(n / 1e4).toFixed(1)}万` : formatMoney(f.value);
+    if (n >= 1e8) return `${(n / 1e8).toFixed(2)}亿`;
+    if (n >= 1e4) return `${(n / 1e4).toFixed(n >= 1e7 ? 0 : 1)}万`;
+    return formatMoney(f.value);
   }
   return String(Math.round(Number(f.value)));
+}
+
+// A figure wider than its box (a long amount, a wide font) steps down in size until it fits: never cut.
+function fit(root) {
+  for (const el of root.querySelectorAll(".scr-fig b")) {
+    let size = 40;
+    el.style.fontSize = "";
+    while (el.scrollWidth > el.clientWidth + 1 && size > 20) {
+      size -= 2;
+      el.style.fontSize = `${size}px`;
+    }
+  }
+}
+
+function fitWhenShown(page) {
+  const step = () => (page.isConnected ? fit(page) : requestAnimationFrame(step));
+  requestAnimationFrame(step);
 }
 
 function list(title, testid, count, items, cells) {
@@ -76,6 +95,7 @@ export async function render(ctx) {
   ctx.setTitle(`${doc.region.name} · ${t("screen.title")}`);
   document.body.classList.add("screen-mode");
   const page = h("div", { class: "scr-page", "data-testid": "screen-page", "data-refreshes": "0" }, draw(doc, every));
+  fitWhenShown(page);
   let refreshes = 0;
   const tick = setInterval(() => {
     if (!page.isConnected) return;
@@ -89,6 +109,7 @@ export async function render(ctx) {
       refreshes += 1;
       page.dataset.refreshes = String(refreshes);
       page.replaceChildren(draw(fresh, every));
+      fit(page);
     } catch (err) {
       page.dataset.stale = "true"; // shown as it was; tried again next time
     }
