@@ -163,8 +163,9 @@ def test_flow_dispatch_sign_work_feedback_return_close(app, dworld, login_as):
         task = r.json["id"]
         assert r.json["status"] == "dispatched" and r.json["department"]["name"] == "农业农村局"
         assert _count(app, Notification, user_id=dworld["users"]["department"], link=f"/dept-tasks/{task}") == 1
-        inbox = official.get("/api/v1/department-tasks?todo=true&per_page=100").json["items"]
-        assert task in [t["id"] for t in inbox]
+        title = r.json["title_zh"]
+        inbox = official.get("/api/v1/department-tasks", query_string={"todo": "true", "q": title[-6:]}).json["items"]
+        assert [t["id"] for t in inbox] == [task]  # found by words of its title, and only it
         assert next(t for t in inbox if t["id"] == task)["actions"] == ["sign"]
         assert _act(official, task, "sign").json["status"] == "signed"
         assert _act(official, task, "work", "已联系村里核对卡号").json["status"] == "working"

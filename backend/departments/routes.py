@@ -1,5 +1,5 @@
 """Departments, their policies, the tasks routed to them, and the actions on subsidy warnings."""
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..core import idempotency
 from ..core.auth import actor, require
@@ -119,7 +119,7 @@ def dispatch_task(data):
 @bp.doc(responses=ERRORS)
 def list_tasks(query):
     """Tasks in the caller's region (a department user: their department's), nearest deadline first;
-    ``todo``: those the caller must act on now."""
+    ``todo``: those the caller must act on now; ``q``: words of the title."""
     user = actor()
     stmt = scoped(select(DepartmentTask), DepartmentTask, user)
     if query["status"] == "open":
@@ -128,6 +128,10 @@ def list_tasks(query):
         stmt = stmt.where(DepartmentTask.status == query["status"])
     if query["todo"]:
         stmt = stmt.where(views.todo_condition(user))
+    word = (query.get("q") or "").strip()
+    if word:
+        stmt = stmt.where(or_(DepartmentTask.title_zh.contains(word, autoescape=True),
+                              DepartmentTask.title_en.contains(word, autoescape=True)))
     page = paginate(stmt.order_by(DepartmentTask.due_on, DepartmentTask.id), query)
     page["items"] = views.task_views(page["items"], user)
     return page

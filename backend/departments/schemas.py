@@ -116,6 +116,7 @@ class TaskOut(Schema):
 class TaskQuery(PageQuery):
     status = String(load_default="open", validate=OneOf([*TASK_STATES, "open", "all"]))
     todo = Boolean(load_default=False, metadata={"description": "only tasks the caller must act on now"})
+    q = CleanString(validate=Length(max=60), metadata={"description": "words of the task's title (中文 or English)"})
 
 
 TaskPage = Schema.from_dict({"items": List(Nested(TaskOut), required=True), **page_fields()}, name="DeptTaskPage")

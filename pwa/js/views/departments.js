@@ -22,17 +22,25 @@ export async function renderTasks(ctx) {
   ctx.setTitle(t("dt.title"));
   const tab = TABS.includes(ctx.query.get("tab")) ? ctx.query.get("tab") : "todo";
   const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const word = (ctx.query.get("q") || "").trim().slice(0, 60);
   let data;
   try {
     data = await api("/department-tasks", { query: { todo: tab === "todo" ? "true" : "", status: tab === "all" ? "all" : "open",
-      page, per_page: PER_PAGE } });
+      q: word, page, per_page: PER_PAGE } });
   } catch (err) {
     if (err.status === 401) { toLogin(ctx); return null; }
     return errorPage(err, ctx);
   }
   const items = data.items || [];
   const pages = pagesOf(data, PER_PAGE);
-  const url = (tb, p = 1) => `/dept-tasks?tab=${tb}` + (p > 1 ? `&page=${p}` : "");
+  const url = (tb, p = 1, q = word) => `/dept-tasks?tab=${tb}` + (q ? `&q=${encodeURIComponent(q)}` : "") + (p > 1 ? `&page=${p}` : "");
+  const box = h("input", { id: "dtq", name: "q", type: "search", value: word, placeholder: t("dt.searchHint"), "data-testid": "dt-search" });
+  const search = h("form", { class: "search", role: "search", onsubmit: (event) => {
+    event.preventDefault();
+    ctx.navigate(url(tab, 1, box.value.trim()), { replace: true });
+  } },
+  h("label", { for: "dtq", class: "sr-only" }, t("dt.search")),
+  h("div", { class: "row" }, box, h("button", { type: "submit", class: "btn", "data-testid": "dt-find" }, t("home.find"))));
   return h("div", { class: "dept-tasks wide-list" },
     h("h1", { tabindex: "-1" }, t("dt.title")),
     user.role === "department" ? h("p", { class: "muted small" }, t("dt.deptLead")) : null,
@@ -41,6 +49,7 @@ export async function renderTasks(ctx) {
         t(`dt.tab.${tb}`)))),
     DISPATCHERS.includes(user.role) ? h("p", {}, h("button", { type: "button", class: "btn btn-primary", "data-testid": "dt-dispatch",
       onclick: () => openDispatch(ctx) }, t("dt.dispatch"))) : null,
+    search,
     items.length ? h("ul", { class: "plist", "data-testid": "dt-list" }, items.map((task) => h("li", {},
       h("a", { href: `/dept-tasks/${task.id}`, "data-link": "", class: "pitem", "data-testid": "dt-item", "data-id": task.id },
         h("span", { class: "pitem-name" }, title(task)),
