@@ -231,6 +231,37 @@ def test_cli_makes_the_same_report_and_the_same_hash(app, world, township, make_
     assert bad.exit_code != 0 and "No such report" in bad.output
 
 
+def test_a_rectification_decided_after_the_cut_off_shows_as_it_stood(app, world, make_rectification):
+    """The ledger's states are those at its cut-off: approving a rectification later changes neither
+    its line nor the hash of a report made again for the same cut-off."""
+    from datetime import timedelta
+    from backend.core import clock
+    from backend.core.models import Region, User
+    from backend.extensions import db
+    from backend.rectifications import services as rectifications
+    from backend.rectifications.models import Rectification
+    from backend.reports import data, periods
+    rect_id = make_rectification("submitted")
+    cut = clock.now()
+
+    def ledger(at):
+        with app.app_context():
+            region = db.session.get(Region, world["regions"]["jincheng"])
+            doc = data.build("warnings", region, periods.parse("2026"), at)
+            return doc["rows_sha256"], next(r for r in doc["tables"][0]["rows"] if r["no"].endswith(f"/R{rect_id}"))
+    before, row = ledger(cut)
+    assert (row["status"], row["checked_by"]) == ("待审核", "")
+    clock.freeze(cut + timedelta(hours=3))
+    with app.app_context(), app.test_request_context(method="POST"):
+        rectifications.decide(db.session.get(Rectification, rect_id), db.session.get(User, world["users"]["lead"]),
+                              "approve")
+        db.session.commit()
+    again, row = ledger(cut)
+    assert again == before and row["status"] == "待审核"
+    later, row = ledger(clock.now())
+    assert row["status"] == "已通过" and row["checked_by"] and later != before
+
+
 def clock_at(text):
     from datetime import datetime
     return datetime.fromisoformat(text)

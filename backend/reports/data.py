@@ -298,7 +298,7 @@ def _warnings(region, period, cut_off):
     for rect, region_name, project_name in rects:
         by_warning[rect.warning_id].append(rect)
     all_ids = [r.id for r, _, _ in rects]
-    evidence, checked = {}, {}
+    evidence, checked, status_then = {}, {}, {}
     for start in range(0, len(all_ids), 2000):  # bounded IN lists, whatever the ledger's length
         ids = all_ids[start:start + 2000]
         for rect_id, text in db.session.execute(
@@ -306,12 +306,14 @@ def _warnings(region, period, cut_off):
                 .where(Submission.rectification_id.in_(ids), Submission.submitted_at <= cut_off)
                 .order_by(Submission.id)):
             evidence[rect_id] = text
-        for rect_id, actor_id, at in db.session.execute(
-                select(Transition.rectification_id, Transition.actor_id, Transition.at)
-                .where(Transition.rectification_id.in_(ids),
-                       Transition.action.in_(("approve", "reject", "close_unfixed")), Transition.at <= cut_off)
+        for rect_id, action, to_status, actor_id, at in db.session.execute(
+                select(Transition.rectification_id, Transition.action, Transition.to_status, Transition.actor_id,
+                       Transition.at)
+                .where(Transition.rectification_id.in_(ids), Transition.at <= cut_off)
                 .order_by(Transition.id)):
-            checked[rect_id] = (name(actor_id), clock.local_date(at))
+            status_then[rect_id] = to_status  # the state at the cut-off, whatever happened since
+            if action in ("approve", "reject", "close_unfixed"):
+                checked[rect_id] = (name(actor_id), clock.local_date(at))
 
     def rect_cells(rect):
         if rect is None:
@@ -319,7 +321,8 @@ def _warnings(region, period, cut_off):
                     "checked_by": "", "checked_on": None}
         who, when = checked.get(rect.id, ("", None))
         return {"responsible": name(rect.responsible_id), "measure": rect.requirement, "due_on": rect.due_on,
-                "status": RECT_ZH.get(rect.status, rect.status), "evidence": evidence.get(rect.id, ""),
+                "status": RECT_ZH.get(status_then.get(rect.id, "open"), status_then.get(rect.id, "open")),
+                "evidence": evidence.get(rect.id, ""),
                 "checked_by": who, "checked_on": when}
 
     rows, levels = [], defaultdict(int)
