@@ -24,6 +24,7 @@ turned into cells while the answer streams, after the request's transaction has 
 import csv
 import io
 import tempfile
+from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
@@ -77,18 +78,20 @@ def export_query(base, name, **extra):
 
 def batches(stmt, size=BATCH):
     """Every row of the ordered ``stmt``, a list of up to ``size`` rows at a time, by key: each
-    query seeks past the last row of the one before (the order made total by the entity's id)."""
+    query seeks past the last row of the one before (the order made total by the entity's id). A
+    statement of one entity or column gives its values; of several columns, rows named as they are."""
     keys = _keys(stmt)
     stmt = stmt.order_by(None).order_by(*(k.clause for k in keys))
     width = len(stmt.column_descriptions)
     paged = stmt.add_columns(*(k.expr for k in keys)).limit(size)
+    named = namedtuple("Row", [c["name"] for c in stmt.column_descriptions], rename=True)
     last = None
     while True:
         rows = db.session.execute(paged if last is None else paged.where(_beyond(keys, last))).all()
         if not rows:
             return
         last = list(rows[-1][width:])
-        yield [row[0] if width == 1 else tuple(row[:width]) for row in rows]
+        yield [row[0] if width == 1 else named._make(row[:width]) for row in rows]
         if len(rows) < size:
             return
 
