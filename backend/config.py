@@ -176,6 +176,9 @@ class Config:
                                    .split(",") if x.strip())
     REPORTS_MONTHLY_KINDS = ("funds", "subsidies", "warnings", "inspections", "assets", "health")
     REPORTS_MONTHLY_FORMATS = ("pdf", "xlsx")
+    # A PDF lays out about ten table rows a second (WeasyPrint, one core): a table longer than this
+    # prints its first lines, its total over every line and a note; the Excel file has every line.
+    REPORTS_PDF_MAX_ROWS = int(_env("REPORTS_PDF_MAX_ROWS", "2000"))
 
     TESTING = False
 

@@ -108,7 +108,7 @@ def test_each_pdf_names_region_and_period_and_carries_the_cockpits_figures(app, 
     flat = re.sub(r"\s+", "", text)
     assert "临安区" in text and "2026年" in text
     assert report["rows_sha256"][:16] in flat  # the footer: hash, template, who
-    assert "reports-1" in flat and "测试county" in flat
+    assert "reports-2" in flat and "测试county" in flat
     total = doc["total"]
     expect = {
         "funds": [money(total[n]) for n in ("funds_issued", "funds_arrived", "funds_allocated", "funds_spent")],
@@ -229,6 +229,32 @@ def test_cli_makes_the_same_report_and_the_same_hash(app, world, township, make_
     bad = runner.invoke(args=["report", "330112000000", "--kind", "nope", "--period", "2026-12", "--out",
                               str(tmp_path / "x.pdf")])
     assert bad.exit_code != 0 and "No such report" in bad.output
+
+
+def test_a_long_table_prints_its_first_lines_and_says_the_rest_are_in_the_excel(app, world, login_as,
+                                                                              make_rectification, tmp_path,
+                                                                              monkeypatch):
+    """REPORTS_PDF_MAX_ROWS: a PDF lays out about ten rows a second, so a province's yearly ledger is
+    cut to its first lines with a note; the total and the hash still count every line, and the Excel
+    file has them all."""
+    from openpyxl import load_workbook
+    for _ in range(3):
+        make_rectification()
+    rebuild(app)
+    monkeypatch.setitem(app.config, "REPORTS_PDF_MAX_ROWS", 2)
+    client = login_as("county")
+    linan = world["regions"]["linan"]
+    body, report = generate(client, linan, "warnings", "2026", "pdf")
+    text, _ = pdf_text(body, tmp_path)
+    flat = re.sub(r"\s+", "", text)
+    _, workbook = generate(client, linan, "warnings", "2026", "xlsx")
+    book_body = client.get(workbook["download_url"]).data
+    ledger = load_workbook(io.BytesIO(book_body)).worksheets[0]
+    lines = [r for r in ledger.iter_rows(min_row=6, values_only=True) if r[0] and str(r[0]).startswith(("W", "R"))]
+    assert len(lines) > 3
+    assert f"以下{len(lines) - 2:,}行未列入PDF" in flat and f"{len(lines) - 2:,}morelinesareintheExcelfileonly" in flat
+    assert f"预警{_warnings_of_china_year(app, linan, 2026, report['cut_off_at'])}条" in flat  # the total: every line
+    assert report["rows_sha256"] == workbook["rows_sha256"]
 
 
 def test_a_rectification_decided_after_the_cut_off_shows_as_it_stood(app, world, make_rectification):

@@ -35,7 +35,7 @@ from ..rectifications.models import Rectification, Submission, Transition
 from ..risks.models import RiskWarning
 from ..subsidies.models import Disbursement, NoticeEntry, SubsidyCase, SubsidyPolicy
 
-TEMPLATE_VERSION = "reports-1"
+TEMPLATE_VERSION = "reports-2"  # 2: a long table's PDF shows its first lines and a note
 KINDS = {
     "funds": ("资金通达情况表", "Fund reach"),
     "subsidies": ("惠民惠农补贴发放情况表", "Subsidy payments"),

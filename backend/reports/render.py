@@ -82,8 +82,11 @@ def _esc(text):
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def html(doc, meta):
-    tables = [{**t, "cells": [[cell(r.get(c["key"]), c["type"]) for c in t["columns"]] for r in t["rows"]],
+def html(doc, meta, max_rows=None):
+    """The PDF's HTML; a table of more than ``max_rows`` lines shows its first ``max_rows``, its total
+    (over every line) and how many lines only the Excel file has."""
+    tables = [{**t, "cells": [[cell(r.get(c["key"]), c["type"]) for c in t["columns"]] for r in t["rows"][:max_rows]],
+               "left_out": max(0, len(t["rows"]) - max_rows) if max_rows is not None else 0,
                "total_cells": [cell(t["total"].get(c["key"]), c["type"]) if t["total"].get(c["key"]) is not None
                                else "" for c in t["columns"]] if t["total"] else None}
               for t in doc["tables"]]
@@ -92,9 +95,9 @@ def html(doc, meta):
                                                    by=meta.get("by") or "系统定时 Schedule")
 
 
-def pdf(doc, meta):
+def pdf(doc, meta, max_rows=None):
     from weasyprint import HTML  # imported here: only report generation needs it (and its fonts)
-    return HTML(string=html(doc, meta), base_url=str(TEMPLATES)).write_pdf()
+    return HTML(string=html(doc, meta, max_rows), base_url=str(TEMPLATES)).write_pdf()
 
 
 def xlsx(doc, meta):

@@ -38,7 +38,7 @@ def render_file(kind, region, period, fmt, by=None, cut_off=None, version=1):
     cut_off = cut_off or clock.now()
     doc = data.build(kind, region, period, cut_off)
     meta = {"by": by, "at": clock.now(), "version": version}
-    body = render.pdf(doc, meta) if fmt == "pdf" else render.xlsx(doc, meta)
+    body = render.pdf(doc, meta, current_app.config["REPORTS_PDF_MAX_ROWS"]) if fmt == "pdf" else render.xlsx(doc, meta)
     return doc, body
 
 
@@ -71,7 +71,7 @@ def generate(report, progress=lambda **_: None):
     doc = data.build(report.kind, region, parse(report.period), report.cut_off_at)
     progress(phase="rendering", pct=50)
     meta = {"by": by, "at": clock.now(), "version": report.version}
-    body = render.pdf(doc, meta) if report.format == "pdf" else render.xlsx(doc, meta)
+    body = render.pdf(doc, meta, current_app.config["REPORTS_PDF_MAX_ROWS"]) if report.format == "pdf" else render.xlsx(doc, meta)
     progress(phase="storing", pct=90)
     key = f"reports/{region.code}/{report.period}/{report.kind}-v{report.version}-{report.id}.{report.format}"
     storage.from_config(current_app.config).put(key, body)
