@@ -78,6 +78,34 @@ def test_writes_queue_one_scan_of_what_they_touched_and_only_when_they_commit(ap
     run_held(held_jobs)
 
 
+def test_the_same_file_imported_again_queues_no_scan(app, world, held_jobs):
+    """A file that changes nothing (the same file twice) gives the risk rules nothing new to look at:
+    the first import queues a scan of its township, the second none."""
+    import uuid
+    from backend.core import pii
+    from backend.core.models import Region, User
+    from backend.extensions import db
+    from backend.imports import engine
+    first = f"3301121{970 + uuid.uuid4().int % 20}0512{uuid.uuid4().int % 900 + 100:03d}"
+    text = ("姓名,身份证号码,村,银行卡号\n"
+            f"重导{uuid.uuid4().hex[:3]},{first + pii.id_check_char(first)},钱王社区,6217001234500001\n").encode()
+    township = world["regions"]["jincheng"]
+
+    def once():
+        with app.app_context(), app.test_request_context(method="POST"):
+            run = engine.run("beneficiaries", db.session.get(Region, township),
+                             db.session.get(User, world["users"]["lead"]), "名单.csv", text)
+            counts = (run.status, run.inserted, run.updated)
+            db.session.commit()
+        return counts
+    run_held(held_jobs)
+    assert once() == ("accepted", 1, 0)
+    assert held(held_jobs) == [("scan_touched", ([], [township]))]
+    run_held(held_jobs)
+    assert once() == ("accepted", 0, 0)
+    assert held(held_jobs) == []
+
+
 def test_a_scan_of_one_project_touches_no_other_warning(app, world, make_project):
     from backend.risks import engine
     mine, other = make_project(stage="construction"), make_project(stage="construction")

@@ -475,7 +475,8 @@ def process(record, region, actor, table, progress=None):
                                                   for row_id, before in importer.changed])
     record.notes = _notes(table, importer_class) + _unit_notes(report, table) + importer.notes
     record.secret = importer.secret
-    importer.written(record)
+    if record.inserted or record.updated:  # the same file again changes nothing: nothing to look at again
+        importer.written(record)
     return _finish(record, actor, importer_class)
 
 
