@@ -372,9 +372,11 @@ def test_failures_become_tasks_for_the_owner_of_the_registry_and_its_close_fixes
     from backend.departments.models import DepartmentTask
     from backend.extensions import db
     department_seed.ensure(app, world)
+    from backend.bank.models import PaymentBatch
+    from backend.notifications.models import Notification
     data = make_people(app, world, n=3)
     bid = approved_batch(app, world, data)
-    files = banksim().simulate(export(app, bid, "rcb_text"), fail={1: "AC01", 2: "AC04"})
+    files = banksim().simulate(export(app, bid, "rcb_text"), fail={1: "AC01", 2: "AC04", 3: "AC06"})
     lead = login_as("lead")
     _upload(lead, files[f"PB{bid:08d}.failure.txt"], "f.txt")
     lines = {f["seq"]: f for f in lead.get("/api/v1/bank/failures").json["items"] if f["batch_id"] == bid}
@@ -382,8 +384,17 @@ def test_failures_become_tasks_for_the_owner_of_the_registry_and_its_close_fixes
         tasks = {t.subject_id: t for t in db.session.execute(select(DepartmentTask).where(
             DepartmentTask.subject_kind == "payment_failure",
             DepartmentTask.subject_id.in_([f["id"] for f in lines.values()]))).scalars()}
-        assert len(tasks) == 2
+        assert len(tasks) == 3
         to_department, to_township = tasks[lines[1]["id"]], tasks[lines[2]["id"]]
+        assert tasks[lines[3]["id"]].department_id is None and "冻结" in tasks[lines[3]["id"]].title_zh
+        # each is told once, with how many: the township's leads one message for its two tasks
+        batch_no = db.session.get(PaymentBatch, bid).batch_no
+        told = db.session.execute(select(Notification.user_id, Notification.title_zh, Notification.link).where(
+            Notification.kind == "department_task", Notification.title_zh.contains(f"批次 {batch_no} "))).all()
+        lead_told = [t for t in told if t.user_id == world["users"]["lead"]]
+        assert len(lead_told) == 1 and lead_told[0].title_zh.startswith("新协同任务 2 件") and lead_told[0].link == "/dept-tasks"
+        official_told = [t for t in told if t.user_id == world["users"]["department"]]
+        assert len(official_told) == 1 and official_told[0].link == f"/dept-tasks/{to_department.id}"
         assert to_department.department_id == world["departments"]["nongye"] and "账号错误" in to_department.title_zh
         assert to_township.department_id is None and "已销户" in to_township.title_zh
         assert to_department.due_on == TODAY + timedelta(days=app.config["BANK_FAILURE_FIX_DAYS"])

@@ -544,16 +544,18 @@ def _route_failures(batch, line_ids):
         Beneficiary.id.in_({p.beneficiary_id for p in lines}))).all())
     paths = dict(db.session.execute(select(Region.id, Region.path).where(
         Region.id.in_({p.region_id for p in lines}))).all())
+    items = []
     for p in lines:
         reason = REASONS.get(p.reason_code) or {"zh": p.reason_code or "", "en": p.reason_code or ""}
         to_department = (p.route == "department" and owner is not None
                          and paths[p.region_id].startswith(owner.region.path))
         who = pii.mask_name(names.get(p.beneficiary_id, ""))
-        departments.dispatch(
-            "payment_failure", p.id, p.region_id, owner.id if to_department else None,
-            f"补贴发放失败：{who}，{policy.name} {p.period}，{reason['zh']}（批次 {batch.batch_no} 第 {p.seq} 笔）",
-            f"Payment failed: {who}, {policy.name} {p.period}, {reason['en']} (batch {batch.batch_no}, line {p.seq})",
-            due)
+        items.append({
+            "subject_id": p.id, "region_id": p.region_id, "department_id": owner.id if to_department else None,
+            "title_zh": f"补贴发放失败：{who}，{policy.name} {p.period}，{reason['zh']}（批次 {batch.batch_no} 第 {p.seq} 笔）",
+            "title_en": f"Payment failed: {who}, {policy.name} {p.period}, {reason['en']} "
+                        f"(batch {batch.batch_no}, line {p.seq})"})
+    departments.dispatch_many("payment_failure", items, due)
 
 
 def _held(p):

@@ -13,6 +13,7 @@ Every transition is one conditional UPDATE on (id, version) (409 ``task_changed`
 recorded as a step and in the audit log. Other features learn of a closed task through
 ``on_closed(subject_kind)`` callbacks (the owner of the failed payment, the warning …).
 """
+from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import and_, exists, false, or_, select, update
@@ -200,6 +201,41 @@ def dispatch(subject_kind, subject_id, region_id, department_id, title_zh, title
     audit.record(actor, "department_task.dispatch", subject=task, subject_kind=subject_kind,
                  subject_id=subject_id, department_id=task.department_id, due_on=due_on.isoformat())
     return task
+
+
+def dispatch_many(subject_kind, items, due_on):
+    """派件 by the system of one task per item — ``{"subject_id", "region_id", "department_id",
+    "title_zh", "title_en"}``, regions and departments already chosen by the caller (a bank return
+    file's failures) — due by ``due_on``. Each department or township is told once, with how many
+    tasks it got, not once a task: two thousand failed payments are one message to the people who
+    fix them. Returns the tasks."""
+    if not items:
+        return []
+    tasks = [DepartmentTask(region_id=i["region_id"], department_id=i["department_id"], subject_kind=subject_kind,
+                            subject_id=i["subject_id"], title_zh=i["title_zh"].strip()[:200],
+                            title_en=i["title_en"].strip()[:200], due_on=due_on, status="dispatched", version=1)
+             for i in items]
+    db.session.add_all(tasks)
+    db.session.flush()
+    db.session.add_all([TaskStep(task_id=t.id, action="dispatch", to_status="dispatched") for t in tasks])
+    regions = {r.id: r for r in db.session.execute(select(Region).where(
+        Region.id.in_({t.region_id for t in tasks}))).scalars()}
+    groups = defaultdict(list)  # a department, or a township's leads
+    for t in tasks:
+        groups[("department", t.department_id) if t.department_id else
+               ("township", _township(regions[t.region_id]).id)].append(t)
+    for group in groups.values():
+        first, n = group[0], len(group)
+        if n == 1:
+            zh, en, link = (f"新协同任务：{first.title_zh}（{due_on.isoformat()} 前办结）",
+                            f"New task: {first.title_en} (due {due_on.isoformat()})", _link(first))
+        else:
+            zh, en, link = (f"新协同任务 {n} 件（{due_on.isoformat()} 前办结），如：{first.title_zh}",
+                            f"{n} new tasks (due {due_on.isoformat()}), e.g. {first.title_en}", "/dept-tasks")
+        notify(assignees(first), "department_task", zh, en, link)
+        audit.record(None, "department_task.dispatch", subject=first, subject_kind=subject_kind, count=n,
+                     task_ids=[t.id for t in group], department_id=first.department_id, due_on=due_on.isoformat())
+    return tasks
 
 
 def _link(task):
