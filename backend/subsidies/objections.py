@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from ..core import audit, clock, pii
 from ..core.errors import ApiError, bad_field
-from ..core.scoping import narrowed
 from ..core.models import Region, User
+from ..core.scoping import narrowed
 from ..extensions import db
 from .models import OBJECTION_STATE_NAMES, Beneficiary, NoticeEntry, NoticeObjection, SubsidyPolicy
 from .services import policy_names, quantity, visible_policies
@@ -18,11 +18,11 @@ RAISERS = ("admin", "county", "township_lead", "clerk")  # who records an object
 RESOLVERS = ("admin", "county", "township_lead")  # who rules on it
 
 
-def _open_counts(village_id, *where):
+def _open_counts(village_id):
     """Open objections about each person (None: about no one on the list) per policy and period."""
     rows = db.session.execute(select(NoticeObjection.policy_id, NoticeObjection.period, NoticeObjection.beneficiary_id,
                                      func.count()).where(NoticeObjection.region_id == village_id,
-                                                         NoticeObjection.status == "open", *where)
+                                                         NoticeObjection.status == "open")
                               .group_by(NoticeObjection.policy_id, NoticeObjection.period,
                                         NoticeObjection.beneficiary_id)).all()
     return {(p, period, b): n for p, period, b, n in rows}
