@@ -52,3 +52,10 @@ def test_clerk_records_an_objection_and_the_lead_dismisses_it(app, world, live_s
     assert "户籍仍在本村" in lead.inner_text("[data-testid=objection-resolution]")
     assert lead.locator("[data-testid=nt-line-open]").count() == 0
     lead.screenshot(path=str(artifacts / "objection-dismissed-lead-1366.png"), full_page=True)
+    lead.click("[data-testid=lang-toggle]")  # the same screen in English
+    lead.wait_for_selector("text=Notices and objections")
+    assert lead.locator("[data-testid=objection-status]").inner_text() == "Dismissed"
+    cut = lead.evaluate("""[...document.querySelectorAll('[data-testid=nt-notice] .btn')].filter((b) =>
+      b.getBoundingClientRect().right > b.closest('.table-wrap, section').getBoundingClientRect().right + 0.5).length""")
+    assert cut == 0  # every 记录异议 button whole inside the card, in English too
+    lead.screenshot(path=str(artifacts / "objection-dismissed-lead-en-1366.png"), full_page=True)

@@ -69,14 +69,16 @@ function noticeCard(notice, set, objections, user, ctx) {
       h("h2", { id: "nt-h" }, t("obj.noticeOf", { village: notice.village.name, policy: set.policy, period: set.period })),
       h("p", { class: "muted small" }, t("obj.posted", { n: set.lines, date: formatDate(set.published_on) })),
       h("div", { class: "table-wrap" }, h("table", { class: "ntable", "data-testid": "nt-table" },
-        h("thead", {}, h("tr", {}, [t("obj.name"), t("subs.idNumber"), t("obj.quantity"), t("obj.amount"), t("obj.publishedOn"), t("obj.objections"), ""]
+        h("thead", {}, h("tr", {}, [t("obj.name"), t("subs.idNumber"), t("obj.quantity"), t("obj.amount"), t("obj.publishedOn"), t("obj.objections")]
           .map((x) => h("th", { class: "nowrap" }, x)))),
         h("tbody", {}, notice.lines.map((n) => h("tr", { "data-testid": "nt-line", "data-beneficiary": n.beneficiary_id || "" },
           h("td", { class: "nowrap" }, n.name), h("td", { class: "mono" }, n.id_number || "—"), h("td", { class: "num" }, n.quantity),
           h("td", { class: "num nowrap" }, formatMoney(n.amount)), h("td", { class: "nowrap" }, formatDate(n.published_on)),
-          h("td", {}, n.open_objections ? h("span", { class: "flag warn", "data-testid": "nt-line-open" }, t("obj.openN", { n: n.open_objections })) : "—"),
-          h("td", {}, canRaise && n.beneficiary_id ? h("button", { type: "button", class: "btn btn-small", "data-testid": "nt-raise",
-            onclick: () => raiseSheet({ ...subject, beneficiary_id: n.beneficiary_id }, n.name, reload, ctx) }, t("obj.raise")) : null)))))),
+          // The line's open objections and, beside them, the button to record one more.
+          h("td", { class: "row-inline" }, n.open_objections ? h("span", { class: "flag warn", "data-testid": "nt-line-open" },
+            t("obj.openN", { n: n.open_objections })) : null, canRaise && n.beneficiary_id ? h("button", { type: "button", class: "btn btn-small", "data-testid": "nt-raise",
+            "aria-label": t("obj.raiseAbout", { name: n.name }),
+            onclick: () => raiseSheet({ ...subject, beneficiary_id: n.beneficiary_id }, n.name, reload, ctx) }, t("obj.raise")) : null, !n.open_objections && !canRaise ? "—" : null)))))),
       canRaise ? h("div", { class: "row wrap" }, h("button", { type: "button", class: "btn", "data-testid": "nt-raise-other",
         onclick: () => raiseSheet(subject, null, reload, ctx) }, t("obj.raiseOther"))) : null,
       h("p", { class: "muted small" }, t("obj.batchNote"))),
