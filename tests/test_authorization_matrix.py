@@ -186,6 +186,21 @@ def township_policy(app, world):
         return db.session.query(SubsidyPolicy.id).filter_by(name="矩阵测试乡镇补贴", year=2026).scalar()
 
 
+def objection_for(app, world):
+    """An open objection to 钱王社区's notice of a 锦城 policy, recorded by the township clerk."""
+    from backend.core.models import Region, User
+    from backend.extensions import db
+    from backend.subsidies import objections
+    policy = township_policy(app, world)
+    with app.app_context(), app.test_request_context(method="POST"):
+        row = objections.raise_objection(db.session.get(User, world["users"]["clerk"]),
+                                         db.session.get(Region, world["regions"]["qianwang"]), {
+            "client_uuid": new_uuid(), "policy_id": policy, "period": "2026-11", "person_name": "矩阵某",
+            "raised_by": "矩阵村民", "received_on": date(2026, 11, 30), "text": "矩阵测试异议"})
+        db.session.commit()
+        return row.id
+
+
 def _unit_body(ids):
     return {"client_uuid": new_uuid(), "region_id": ids["regions"]["jincheng"], "name": "锦城街道测试单位",
             "kind": "学校"}
@@ -533,6 +548,22 @@ ENDPOINTS = {
                                  lambda i: f"/api/v1/subsidies/policies/{i['township_policy']}/exclusive", 200,
                                  roles=("admin", "county", "township_lead"), needs={"township_policy": True},
                                  body=lambda i: {"client_uuid": new_uuid(), "exclusive_with": []}),
+    # ---- objections (异议) to a village's notice (issue 13): the township records, the lead rules
+    "notices": Endpoint("GET", "/api/v1/subsidies/notices",
+                        lambda i: f"/api/v1/subsidies/notices?region_id={i['regions']['qianwang']}", 200),
+    "objections": Endpoint("GET", "/api/v1/subsidies/objections", lambda i: "/api/v1/subsidies/objections", 200,
+                           scoped=False),
+    "objection_raise": Endpoint("POST", "/api/v1/subsidies/objections", lambda i: "/api/v1/subsidies/objections", 201,
+                                roles=("admin", "county", "township_lead", "clerk"), needs={"township_policy": True},
+                                body=lambda i: {"client_uuid": new_uuid(), "region_id": i["regions"]["qianwang"],
+                                                "policy_id": i["township_policy"], "period": "2026-11",
+                                                "person_name": "矩阵某", "raised_by": "矩阵村民",
+                                                "received_on": "2026-11-30", "text": "矩阵测试异议"}),
+    "objection_resolve": Endpoint("POST", "/api/v1/subsidies/objections/<int:objection_id>/resolve",
+                                  lambda i: f"/api/v1/subsidies/objections/{i['objection']}/resolve", 200,
+                                  roles=("admin", "county", "township_lead"), needs={"objection": True},
+                                  body=lambda i: {"client_uuid": new_uuid(), "outcome": "dismissed",
+                                                  "resolution": "经核实不成立"}),
     # ---- assets (三资): township leads and the county write in their region, supervisors read
     "assets": Endpoint("GET", "/api/v1/assets", lambda i: "/api/v1/assets", 200, roles=ASSET_READERS, scoped=False),
     "asset_create": Endpoint("POST", "/api/v1/assets", lambda i: "/api/v1/assets", 201, roles=ASSET_WRITERS,
@@ -721,7 +752,8 @@ ENDPOINTS = {
 # inspections, risks, the cockpit. (Public pages answer them as anyone.)
 DEPARTMENT_OK = {"hello", "me", "logout", "regions", "region", "policies", "beneficiaries", "beneficiary",
                  "disbursements", "cases", "inbox", "inbox_read", "inbox_read_all", "beneficiaries_in_region",
-                 "disbursements_in_region", "beneficiaries_export", "disbursements_export"}
+                 "disbursements_in_region", "beneficiaries_export", "disbursements_export",
+                 "notices", "objections"}
 # Public, credential-exchange or self-service endpoints: covered by test_auth.py and test_accounts.py
 # (changing one's own password would change the shared world users' passwords here), not by role.
 NOT_ROLE_BASED = {"/api/v1/auth/login", "/api/v1/auth/token", "/api/v1/auth/token/revoke",
@@ -867,6 +899,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["township_policy"] = township_policy(app, world)
     if "assets" in endpoint.needs:
         ids["assets"] = assets_ids(app, world)
+    if "objection" in endpoint.needs:
+        ids["objection"] = objection_for(app, world)
     if "department" in endpoint.needs:
         ids.update(department_seed.matrix_needs(app, world, endpoint.needs["department"]))
     if "bank" in endpoint.needs:

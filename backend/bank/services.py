@@ -21,7 +21,8 @@ from ..departments import services as departments
 from ..departments.models import PaymentHold
 from ..extensions import db
 from ..risks.models import RiskWarning
-from ..subsidies.models import Beneficiary, DeathRecord, Disbursement, NoticeEntry, PublicEmployee, SubsidyPolicy
+from ..subsidies.models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, NoticeObjection, PublicEmployee,
+                                SubsidyPolicy)
 from ..subsidies.services import visible_policies
 from . import files
 from .models import BATCH_STATE_NAMES, LINE_STATE_NAMES, BatchPayment, PaymentBatch, ReturnFile
@@ -42,6 +43,8 @@ REFUSALS = {
     "in_batch": ("已在本政策本期的支付批次中", "Already in a batch for this policy and period"),
     "notice_missing": ("未经公示", "Not on the public notice (公示)"),
     "notice_short": ("公示未满规定的工作日", "The notice has not been up for its full period"),
+    "objection_open": ("公示期内有未办结的异议", "An objection to the notice is still open"),
+    "objection_upheld": ("异议成立，公示尚未更正重新公示", "An objection was upheld and the notice not yet posted again, corrected"),
     "deceased": ("已列入死亡名单", "On the death list"),
     "public_employee": ("财政供养人员，本政策不得享受", "A public employee, excluded from this policy"),
     "red_warning": ("有未处理的红色预警", "An open red warning on the person"),
@@ -135,6 +138,18 @@ def propose(township, policy, period):
     held = set(db.session.execute(select(PaymentHold.beneficiary_id).where(
         PaymentHold.policy_id == policy.id, PaymentHold.released_at.is_(None),
         PaymentHold.region_id.in_(villages))).scalars())
+    # Objections to the notice about a person: an open one stops them; an upheld one until their line
+    # is posted again (published after the ruling), corrected — and then it has its full period anew.
+    objected, upheld = set(), {}
+    for ben_id, status, resolved_at in db.session.execute(select(
+            NoticeObjection.beneficiary_id, NoticeObjection.status, NoticeObjection.resolved_at).where(
+            NoticeObjection.policy_id == policy.id, NoticeObjection.period == period,
+            NoticeObjection.status.in_(("open", "upheld")), NoticeObjection.beneficiary_id.is_not(None),
+            NoticeObjection.region_id.in_(villages))):
+        if status == "open":
+            objected.add(ben_id)
+        else:
+            upheld[ben_id] = max(upheld.get(ben_id, resolved_at), resolved_at)
     warned = {}
     for rule, key, level in db.session.execute(select(RiskWarning.rule_code, RiskWarning.subject_key, RiskWarning.level).where(
             RiskWarning.status == "open", RiskWarning.subject_type == "beneficiary",
@@ -162,6 +177,10 @@ def propose(township, policy, period):
         elif (days := working_days(notice.published_on, today)) < need:
             refused.append(_refusal("notice_short", **who, published_on=notice.published_on.isoformat(),
                                     working_days=days, needed=need))
+        elif ben_id in objected:
+            refused.append(_refusal("objection_open", **who))
+        elif ben_id in upheld and notice.published_on <= clock.local_date(upheld[ben_id]):
+            refused.append(_refusal("objection_upheld", **who, published_on=notice.published_on.isoformat()))
         elif ben_id in dead:
             refused.append(_refusal("deceased", **who))
         elif ben_id in employed:

@@ -1,10 +1,10 @@
 """What a department official sees within their region: their department's policies, those
-policies' payments, notices and cases, the people on them, and their department's tasks. Registered
+policies' payments, notices, objections and cases, the people on them, and their department's tasks. Registered
 with the one scoping helper (core/scoping.py), so every scoped list and lookup applies it."""
 from sqlalchemy import or_, select
 
 from ..core.scoping import narrowing
-from ..subsidies.models import Beneficiary, Disbursement, NoticeEntry, SubsidyCase, SubsidyPolicy
+from ..subsidies.models import Beneficiary, Disbursement, NoticeEntry, NoticeObjection, SubsidyCase, SubsidyPolicy
 from .models import DepartmentTask
 from .services import owned_policy_ids
 
@@ -26,6 +26,11 @@ def _payments(actor):
 @narrowing("department", NoticeEntry)
 def _notices(actor):
     return NoticeEntry.policy_id.in_(_owned(actor))
+
+
+@narrowing("department", NoticeObjection)
+def _objections(actor):
+    return NoticeObjection.policy_id.in_(_owned(actor))
 
 
 @narrowing("department", SubsidyCase)

@@ -204,3 +204,37 @@ class SelfCheckAttempt(db.Model):
     id_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     success: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+OBJECTION_STATES = ("open", "upheld", "dismissed")
+OBJECTION_STATE_NAMES = {"open": ("待办理", "Open"), "upheld": ("异议成立", "Upheld"),
+                         "dismissed": ("异议不成立", "Dismissed")}
+
+
+class NoticeObjection(db.Model):
+    """An objection (异议) raised against a village's public notice (公示) for a policy and period,
+    recorded by the township: about a person on it (``beneficiary_id``), or about someone named in
+    ``person_name`` (missing from it, or who should not be on it). While it is open the person is
+    not paid (backend/bank); the township lead upholds or dismisses it with a reason. The phone of
+    who raised it is kept only sealed (core/pii) and shown masked."""
+    __tablename__ = "subsidy_objections"
+    __table_args__ = (Index("ix_subsidy_objections_policy_period", "policy_id", "period", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # the village
+    policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"))
+    period: Mapped[str] = mapped_column(String(10))
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
+    person_name: Mapped[str | None] = mapped_column(String(40))
+    raised_by: Mapped[str] = mapped_column(String(40))
+    phone_enc: Mapped[str | None] = mapped_column(String(120))
+    phone_mask: Mapped[str | None] = mapped_column(String(24))
+    received_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # OBJECTION_STATES
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)

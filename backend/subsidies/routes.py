@@ -15,10 +15,12 @@ from ..core.tree import with_places
 from ..extensions import db
 from ..imports import tables
 from ..qrcodes import services as qrcodes
-from . import bp, services
-from .models import PAYMENT_STATE_NAMES, Beneficiary, Disbursement, SubsidyCase, SubsidyPolicy
+from . import bp, objections, services
+from .models import PAYMENT_STATE_NAMES, Beneficiary, Disbursement, NoticeObjection, SubsidyCase, SubsidyPolicy
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
-                      CaseQuery, DisbursementPage, DisbursementQuery, ExclusiveIn, MyIn, MyOut, PolicyList, PolicyOut, PolicyQuery, RevealIn,
+                      CaseQuery, DisbursementPage, DisbursementQuery, ExclusiveIn, MyIn, MyOut, NoticeOut, NoticeQuery,
+                      ObjectionIn, ObjectionOut, ObjectionPage, ObjectionQuery, PolicyList, PolicyOut, PolicyQuery,
+                      ResolveIn, RevealIn,
                       RevealOut, SelfCheckIn, StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, VillageSearchOut,
                       VillageSearchQuery)
 
@@ -188,6 +190,72 @@ def answer_case(case_id, data):
     case = get_scoped(SubsidyCase, case_id, user, "反映", "case")
     return idempotency.once(data["client_uuid"], user, "subsidy.case_answer", lambda: (
         StaffCaseOut().dump(_case_views([services.answer_case(case, user, data["answer"])])[0]), 200))
+
+
+# ---------------------------------------------------------------- objections to a notice (异议)
+
+@bp.get("/subsidies/notices")
+@require(*STAFF)
+@bp.input(NoticeQuery, location="query", arg_name="query")
+@bp.output(NoticeOut)
+@bp.doc(responses=ERRORS)
+def village_notice(query):
+    """A village's notice (公示) as staff see it: the policies and periods it posted, and with
+    ``policy_id`` and ``period`` that notice's lines (people masked), each with its open objections."""
+    village = get_scoped(Region, query["region_id"], actor(), "地区", "region")
+    return objections.notice(village, actor(), query.get("policy_id"), query.get("period"))
+
+
+@bp.get("/subsidies/objections")
+@require(*STAFF)
+@bp.input(ObjectionQuery, location="query", arg_name="query")
+@bp.output(ObjectionPage)
+@bp.doc(responses=ERRORS)
+def list_objections(query):
+    """Objections to the notices in the caller's region (or a region below it), newest first:
+    ``status`` open (the default), upheld, dismissed or all; ``policy_id``, ``period``."""
+    stmt = scoped(select(NoticeObjection), NoticeObjection, actor(), within=query.get("region_id"))
+    if query["status"] != "all":
+        stmt = stmt.where(NoticeObjection.status == query["status"])
+    for key in ("policy_id", "period"):
+        if key in query:
+            stmt = stmt.where(getattr(NoticeObjection, key) == query[key])
+    page = paginate(stmt.order_by(NoticeObjection.id.desc()), query)
+    page["items"] = objections.objection_views(page["items"])
+    return page
+
+
+@bp.post("/subsidies/objections")
+@require(*objections.RAISERS)
+@bp.input(ObjectionIn, arg_name="data")
+@bp.output(ObjectionOut, status_code=201)
+@bp.doc(responses=ERRORS)
+def raise_objection(data):
+    """Record an objection (异议) a villager raised to a village's notice for a policy and period:
+    about a person on it (``beneficiary_id``) or someone named (``person_name``). While it is open
+    that person is not put in a payment batch. Audited; idempotent on ``client_uuid``. 400
+    ``not_a_village``, ``objection_needs_person``, ``phone_invalid``, ``received_on_future``; 403
+    ``out_of_scope``; 404 ``policy_not_found``; 422 ``beneficiary_not_in_village``."""
+    user = actor()
+    village = get_scoped(Region, data["region_id"], user, "地区", "region")
+    return idempotency.once(data["client_uuid"], user, "subsidy.objection_raise", lambda: (
+        ObjectionOut().dump(objections.objection_views([objections.raise_objection(user, village, data)])[0]), 201))
+
+
+@bp.post("/subsidies/objections/<int:objection_id>/resolve")
+@require(*objections.RESOLVERS)
+@bp.input(ResolveIn, arg_name="data")
+@bp.output(ObjectionOut)
+@bp.doc(responses=ERRORS)
+def resolve_objection(objection_id, data):
+    """The township lead rules on an objection: ``upheld`` (the notice is corrected and posted
+    again before the person is paid) or ``dismissed``, with the reason. Audited; idempotent on
+    ``client_uuid``. 409 ``objection_not_open``."""
+    user = actor()
+    objection = get_scoped(NoticeObjection, objection_id, user, "异议", "objection", for_update=True)
+    return idempotency.once(data["client_uuid"], user, "subsidy.objection_resolve", lambda: (
+        ObjectionOut().dump(objections.objection_views(
+            [objections.resolve(objection, user, data["outcome"], data["resolution"])])[0]), 200))
 
 
 @bp.post("/regions/<int:region_id>/village-code")

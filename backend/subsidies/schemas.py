@@ -240,3 +240,96 @@ class CaseIn(Schema):
 class CaseCreated(MyOut):
     case = Nested(CaseOut, required=True)
     created = Boolean(required=True)
+
+
+# ---------------------------------------------------------------- objections to a notice (异议)
+
+class NoticeQuery(Schema):
+    region_id = Id(required=True, metadata={"description": "the village"})
+    policy_id = Id()
+    period = Period()
+
+
+class NoticeSet(Schema):
+    policy_id = Integer(required=True)
+    policy = String(required=True)
+    period = String(required=True)
+    lines = Integer(required=True)
+    published_on = Date(required=True, allow_none=True)
+    open_objections = Integer(required=True)
+
+
+class NoticeLineOut(Schema):
+    id = Integer(required=True)
+    beneficiary_id = Integer(required=True, allow_none=True)
+    name = String(required=True)
+    id_number = String(required=True, allow_none=True)
+    quantity = String(required=True)
+    amount = MoneyField(required=True)
+    published_on = Date(required=True, allow_none=True)
+    finding = String(required=True, allow_none=True)
+    open_objections = Integer(required=True)
+
+
+class NoticeOut(Schema):
+    village = Dict(required=True)
+    sets = List(Nested(NoticeSet), required=True, metadata={"description": "the policies and periods on the "
+                                                                           "village's notices, newest first"})
+    lines = List(Nested(NoticeLineOut), required=True, metadata={"description": "with policy_id and period"})
+
+
+class ObjectionIn(Schema):
+    client_uuid = ClientUUID()
+    region_id = Id(required=True, metadata={"description": "the village whose notice it is"})
+    policy_id = Id(required=True)
+    period = Period(required=True)
+    beneficiary_id = Id(load_default=None, metadata={"description": "a person on the beneficiary list"})
+    person_name = CleanString(validate=Length(max=40), load_default=None,
+                              metadata={"description": "who it is about, when not on the list (missing from it …)"})
+    raised_by = Text(40, metadata={"description": "who raised it"})
+    phone = CleanString(validate=Length(max=20), load_default=None, metadata={"description": "kept sealed, shown masked"})
+    received_on = Date(required=True)
+    text = Text(1000)
+
+
+class ObjectionOut(Schema):
+    id = Integer(required=True)
+    client_uuid = String(required=True)
+    region_id = Integer(required=True)
+    village = String(required=True, allow_none=True)
+    policy_id = Integer(required=True)
+    policy = String(required=True)
+    period = String(required=True)
+    beneficiary_id = Integer(required=True, allow_none=True)
+    person = String(required=True, allow_none=True)
+    person_id_number = String(required=True, allow_none=True)
+    person_name = String(required=True, allow_none=True)
+    raised_by = String(required=True)
+    phone = String(required=True, allow_none=True)
+    received_on = Date(required=True)
+    text = String(required=True)
+    status = String(required=True)
+    status_zh = String(required=True)
+    status_en = String(required=True)
+    resolution = String(required=True, allow_none=True)
+    resolved_by = String(required=True, allow_none=True)
+    resolved_at = DateTime(required=True, allow_none=True)
+    created_by = String(required=True, allow_none=True)
+    created_at = DateTime(required=True)
+
+
+class ObjectionQuery(PageQuery):
+    status = String(load_default="open", validate=OneOf(["open", "upheld", "dismissed", "all"]))
+    region_id = Id()
+    policy_id = Id()
+    period = Period()
+
+
+ObjectionPage = Schema.from_dict({"items": List(Nested(ObjectionOut), required=True), **page_fields()},
+                                 name="ObjectionPage")
+
+
+class ResolveIn(Schema):
+    client_uuid = ClientUUID()
+    outcome = String(required=True, validate=OneOf(["upheld", "dismissed"]))
+    resolution = Text(1000, metadata={"description": "why: what was checked, what is corrected"})

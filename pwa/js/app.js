@@ -38,6 +38,8 @@ const ROUTES = [
   [/^\/imports\/?$/, "./views/imports.js", "renderImport", true],
   [/^\/imports\/([a-z_]+)\/?$/, "./views/imports.js", "renderImport", true],
   [/^\/subsidies\/cases\/?$/, "./views/subsidies.js", "renderCases", true],
+  // A village's notice (公示) with the objections (异议) to it: recorded by the clerk, ruled on by the lead.
+  [/^\/subsidies\/notices\/?$/, "./views/notices.js", "render", true],
   [/^\/subsidies\/payments\/?$/, "./views/lists.js", "renderPayments", true],
   [/^\/inspections\/?$/, "./views/lists.js", "renderInspections", true],
   [/^\/subsidies\/people\/(\d+)\/?$/, "./views/subsidies.js", "renderPerson", true],

@@ -27,6 +27,7 @@ function describe(e) {
     case "risk_dismiss": return t("outbox.kind.risk_dismiss", { name: l.project_name || "" });
     case "read": return t("outbox.kind.read");
     case "case_answer": return t("outbox.kind.case_answer", { name: l.project_name || "" });
+    case "objection_raise": case "objection_resolve": return t(`outbox.kind.${e.kind}`, { name: l.project_name || "" });
     case "comment_answer": return t("outbox.kind.comment_answer", { name: l.project_name || "" });
     case "comment_hide": return t("outbox.kind.comment_hide", { name: l.project_name || "" });
     case "fund": return t("outbox.kind.fund", { name: l.fund_name || "", action: l.action ? t(`funds.act.${l.action}`) : "" });

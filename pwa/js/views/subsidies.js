@@ -20,7 +20,7 @@ const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(locat
 export function tabs(user, here) {
   const links = [["/subsidies", "subs.tabPeople"], ["/subsidies/payments", "lists.payments"], ["/subsidies/policies", "pol.tab"],
     IMPORTERS.includes(user.role) ? ["/subsidies/import", "subs.tabImport"] : null,
-    ["/subsidies/cases", "subs.tabCases"], ["/comments", "subs.tabComments"]].filter(Boolean);
+    ["/subsidies/notices", "obj.tab"], ["/subsidies/cases", "subs.tabCases"], ["/comments", "subs.tabComments"]].filter(Boolean);
   return h("nav", { class: "tabs", "aria-label": t("subs.title") }, links.map(([href, key]) =>
     h("a", { href, "data-link": "", class: "tab", "aria-current": href === here ? "page" : null }, t(key))));
 }

@@ -1,0 +1,140 @@
+"""Objections (异议) to a village's public notice (公示): the township records what a villager raised
+while the notice was up, the township lead upholds or dismisses it. An open objection about a person
+stops their payment (backend/bank); an upheld one until the notice is posted again, corrected.
+
+Plain functions; they flush, never commit.
+"""
+from sqlalchemy import func, select
+
+from ..core import audit, clock, pii
+from ..core.errors import ApiError, bad_field
+from ..core.models import Region, User
+from ..core.scoping import narrowed
+from ..extensions import db
+from .models import OBJECTION_STATE_NAMES, Beneficiary, NoticeEntry, NoticeObjection, SubsidyPolicy
+from .services import policy_names, quantity, visible_policies
+
+RAISERS = ("admin", "county", "township_lead", "clerk")  # who records an objection
+RESOLVERS = ("admin", "county", "township_lead")  # who rules on it
+
+
+def _open_counts(village_id):
+    """Open objections about each person (None: about no one on the list) per policy and period."""
+    rows = db.session.execute(select(NoticeObjection.policy_id, NoticeObjection.period, NoticeObjection.beneficiary_id,
+                                     func.count()).where(NoticeObjection.region_id == village_id,
+                                                         NoticeObjection.status == "open")
+                              .group_by(NoticeObjection.policy_id, NoticeObjection.period,
+                                        NoticeObjection.beneficiary_id)).all()
+    return {(p, period, b): n for p, period, b, n in rows}
+
+
+def notice(village, actor, policy_id=None, period=None):
+    """The staff view of a village's notice: which policies and periods it posted (with their open
+    objections), and the lines of one of them (people masked), each with its open objections."""
+    base = narrowed(select(NoticeEntry), NoticeEntry, actor).where(NoticeEntry.region_id == village.id)
+    sets = db.session.execute(
+        base.with_only_columns(NoticeEntry.policy_id, NoticeEntry.period, func.count(), func.max(NoticeEntry.published_on))
+        .group_by(NoticeEntry.policy_id, NoticeEntry.period)
+        .order_by(NoticeEntry.period.desc(), NoticeEntry.policy_id)).all()
+    counts = _open_counts(village.id)
+    per_set = {}
+    for (p, per, _), n in counts.items():
+        per_set[(p, per)] = per_set.get((p, per), 0) + n
+    names = policy_names({s[0] for s in sets})
+    lines = []
+    if policy_id is not None and period is not None:
+        rows = db.session.execute(
+            base.with_only_columns(NoticeEntry, Beneficiary.name, Beneficiary.id_mask)
+            .outerjoin(Beneficiary, Beneficiary.id == NoticeEntry.beneficiary_id)
+            .where(NoticeEntry.policy_id == policy_id, NoticeEntry.period == period).order_by(NoticeEntry.id)).all()
+        lines = [{"id": n.id, "beneficiary_id": n.beneficiary_id, "name": pii.mask_name(name or n.posted_name or ""),
+                  "id_number": mask or n.posted_id, "quantity": quantity(n.quantity), "amount": n.amount,
+                  "published_on": n.published_on, "finding": n.finding,
+                  "open_objections": counts.get((policy_id, period, n.beneficiary_id), 0) if n.beneficiary_id else 0}
+                 for n, name, mask in rows]
+    return {"village": {"id": village.id, "name": village.name},
+            "sets": [{"policy_id": p, "policy": names.get(p, ""), "period": per, "lines": n, "published_on": on,
+                      "open_objections": per_set.get((p, per), 0)} for p, per, n, on in sets],
+            "lines": lines}
+
+
+def objection_views(rows):
+    """Objections as shown to staff (people masked), with one query each for the names."""
+    names = policy_names({o.policy_id for o in rows})
+    ids = {o.beneficiary_id for o in rows if o.beneficiary_id}
+    people = {b.id: b for b in db.session.execute(select(Beneficiary).where(Beneficiary.id.in_(ids))).scalars()} \
+        if ids else {}
+    villages = dict(db.session.execute(select(Region.id, Region.name).where(
+        Region.id.in_({o.region_id for o in rows}))).all()) if rows else {}
+    users = {o.resolved_by_id for o in rows} | {o.created_by_id for o in rows}
+    staff = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(users - {None}))).all()) \
+        if rows else {}
+    out = []
+    for o in rows:
+        b = people.get(o.beneficiary_id)
+        zh, en = OBJECTION_STATE_NAMES[o.status]
+        out.append({
+            "id": o.id, "client_uuid": o.client_uuid, "region_id": o.region_id, "village": villages.get(o.region_id),
+            "policy_id": o.policy_id, "policy": names.get(o.policy_id, ""), "period": o.period,
+            "beneficiary_id": o.beneficiary_id,
+            "person": pii.mask_name(b.name) if b else None, "person_id_number": b.id_mask if b else None,
+            "person_name": o.person_name, "raised_by": o.raised_by, "phone": o.phone_mask,
+            "received_on": o.received_on, "text": o.text, "status": o.status, "status_zh": zh, "status_en": en,
+            "resolution": o.resolution, "resolved_by": staff.get(o.resolved_by_id), "resolved_at": o.resolved_at,
+            "created_by": staff.get(o.created_by_id), "created_at": o.created_at})
+    return out
+
+
+def raise_objection(actor, village, data):
+    """Record an objection to ``village``'s notice for a policy and period, about a person on the
+    beneficiary list (``beneficiary_id``) or one named in ``person_name``. 400 ``not_a_village``,
+    ``objection_needs_person``, ``phone_invalid``, ``received_on_future``; 404 ``policy_not_found``;
+    422 ``beneficiary_not_in_village``; 409 ``client_uuid_reused``."""
+    if village.level != "village":
+        raise bad_field("json.region_id", "not_a_village", "异议须针对某个村（社区）的公示",
+                        "An objection is about a village's notice")
+    policy = db.session.execute(visible_policies(village).where(
+        SubsidyPolicy.id == data["policy_id"])).scalar_one_or_none()
+    if policy is None:
+        raise bad_field("json.policy_id", "policy_not_found", "本村没有这项补贴政策", "No such policy applies here", 404)
+    person_name = (data.get("person_name") or "").strip() or None
+    beneficiary_id = data.get("beneficiary_id")
+    if beneficiary_id is None and person_name is None:
+        raise bad_field("json.beneficiary_id", "objection_needs_person", "请选择公示中的人，或写明异议涉及谁",
+                        "Choose a person on the notice, or name who the objection is about")
+    if beneficiary_id is not None:
+        person = db.session.get(Beneficiary, beneficiary_id)
+        if person is None or person.region_id != village.id:
+            raise bad_field("json.beneficiary_id", "beneficiary_not_in_village", "该补贴对象不在这个村",
+                            "The beneficiary is not in this village", 422)
+    phone = None
+    if data.get("phone"):
+        phone = pii.normalize_phone(data["phone"])
+        if phone is None:
+            raise bad_field("json.phone", "phone_invalid", "电话号码格式不正确", "The phone number is malformed")
+    if data["received_on"] > clock.today():
+        raise bad_field("json.received_on", "received_on_future", "收到日期不能晚于今天",
+                        "The date received cannot be after today")
+    phone_enc, _, phone_mask = pii.seal(phone, "phone")
+    objection = NoticeObjection(
+        client_uuid=str(data["client_uuid"]), region_id=village.id, policy_id=policy.id, period=data["period"],
+        beneficiary_id=beneficiary_id, person_name=person_name, raised_by=data["raised_by"].strip(),
+        phone_enc=phone_enc, phone_mask=phone_mask, received_on=data["received_on"], text=data["text"].strip(),
+        status="open", created_by_id=actor.id)
+    db.session.add(objection)
+    db.session.flush()
+    audit.record(actor, "subsidy.objection_raise", subject=objection, policy_id=policy.id, period=objection.period,
+                 beneficiary_id=beneficiary_id)
+    return objection
+
+
+def resolve(objection, actor, outcome, resolution):
+    """The township lead's ruling: ``upheld`` (the notice is to be corrected and posted again) or
+    ``dismissed``, with the reason. 409 ``objection_not_open``."""
+    if objection.status != "open":
+        raise ApiError(409, "objection_not_open", "该异议已办结", "This objection has already been resolved")
+    objection.status, objection.resolution = outcome, resolution.strip()
+    objection.resolved_by_id, objection.resolved_at = actor.id, clock.now()
+    db.session.flush()
+    audit.record(actor, "subsidy.objection_resolve", subject=objection, outcome=outcome)
+    return objection
