@@ -80,3 +80,21 @@ def test_china_time_in_sql(app):
             shifted = china_time(literal(moment, UtcDateTime))
             row = db.session.execute(select(extract("year", shifted), extract("month", shifted))).one()
             assert tuple(int(v) for v in row) == expected, moment
+
+
+def test_the_reports_month_is_the_cockpits(app, town):
+    """The warnings ledger of April holds the warning of 1 April 01:00 in Beijing, March's the one of
+    31 March 23:59, each as many as the cockpit's month."""
+    from backend.core import clock
+    from backend.core.models import Region
+    from backend.extensions import db
+    from backend.overview.models import RegionFigure
+    from backend.reports import data, periods
+    with app.app_context():
+        region = db.session.get(Region, town["id"])
+        for code, month in (("2026-03", 3), ("2026-04", 4)):
+            doc = data.build("warnings", region, periods.parse(code), clock.now())
+            ledger = doc["tables"][0]
+            assert ledger["total"]["source"] == "预警 1 条", (code, ledger["total"])
+            cockpit = db.session.get(RegionFigure, (town["id"], 2026, month, "warnings_raised"))
+            assert cockpit.total == 1

@@ -219,7 +219,7 @@ def _subsidies(region, period, cut_off):
         .join(Region, Region.id == NoticeEntry.region_id)
         .where(*where, NoticeEntry.published_on >= start, NoticeEntry.published_on < end)
         .group_by(NoticeEntry.policy_id, place)))
-    lo, hi = period.utc_bounds()
+    lo, hi = period.china_bounds()
     cases = dict(((p, r), n) for p, r, n in db.session.execute(
         select(SubsidyCase.policy_id, place, func.count())
         .join(Region, Region.id == SubsidyCase.region_id)
@@ -269,7 +269,7 @@ def _places(region_ids):
 
 
 def _warnings(region, period, cut_off):
-    lo, hi = period.utc_bounds()
+    lo, hi = period.china_bounds()
     users = {}
 
     def name(user_id):
@@ -357,7 +357,7 @@ def _warnings(region, period, cut_off):
 
 
 def _inspections(region, period, cut_off):
-    lo, hi = period.utc_bounds()
+    lo, hi = period.china_bounds()
     # The township of an inspection's region (the region itself, or its parent for a village).
     rows = db.session.execute(
         select(Region.id, Region.level, Region.parent_id, Inspection.inspector_id, func.count(),
