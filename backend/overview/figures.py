@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import extract, func, select
 
 from ..assets.models import Asset, ContractReceipt, ContractReceivable, ResourceContract
+from ..bank.models import ReconciliationDifference
 from ..core import clock
 from ..core.models import UtcDateTime, china_time
 from ..extensions import db
@@ -65,6 +66,7 @@ FIGURES = {
     "cases_answered": ("已答复反映", "Cases answered", "count", "subsidies"),
     "case_answer_days": ("答复用时（天）", "Days to answer (sum)", "days", "subsidies"),
     "cases_open": ("未答复反映", "Cases open", "count", "subsidies"),
+    "recon_differences": ("对账差异", "Reconciliation differences", "count", "subsidies"),
     # warnings and rectifications
     "warnings_raised": ("新增预警", "Warnings raised", "count", "risks"),
     **{f"warnings_open_{lv}": (f"未处理预警·{zh}", f"Open warnings · {lv}", "count", "risks")
@@ -202,6 +204,10 @@ def _subsidies(out, only):
         out.states(db.session.execute(select(Disbursement.region_id, func.count())
                                       .where(only(Disbursement.region_id), Disbursement.status == state)
                                       .group_by(Disbursement.region_id)), f"subsidy_{state}")
+    # 三方对账's differences as they stand (bank/reconcile.py keeps them), counted in the person's village
+    out.states(db.session.execute(select(ReconciliationDifference.region_id, func.count())
+                                  .where(only(ReconciliationDifference.region_id))
+                                  .group_by(ReconciliationDifference.region_id)), "recon_differences")
     _flow(out, "cases_filed", func.count(), SubsidyCase.created_at, SubsidyCase.region_id,
           [only(SubsidyCase.region_id)])
     out.states(db.session.execute(select(SubsidyCase.region_id, func.count())
