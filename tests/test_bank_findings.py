@@ -173,3 +173,41 @@ def test_the_subsidies_report_lists_them_masked(app, world, login_as, tmp_path):
     body, _ = generate(login_as("county"), world["regions"]["jincheng"], "subsidies", "2026-10", "xlsx")
     flat = [c for ws in load_workbook(io.BytesIO(body)).worksheets for r in ws.iter_rows(values_only=True) for c in r]
     assert policy not in flat
+
+
+def test_the_county_sees_them_on_the_cockpit_at_a_desk(app, world, live_server, browser, artifacts):
+    """1366 px: the township's cockpit has 对账差异 among its subsidy figures (本级, 辖区) and as a
+    sortable column of its villages, the village's count as the API's."""
+    from conftest import sign_in
+    data = make_people(app, world, n=2)
+    bid = approved_batch(app, world, data)
+    from backend.bank.services import import_return
+    from backend.extensions import db
+    files = banksim().simulate(export(app, bid, "rcb_text"), fail={1: "AC04"})
+    with app.app_context(), app.test_request_context(method="POST"):
+        from backend.core.models import User
+        lead = db.session.get(User, world["users"]["lead"])
+        for name in ("success", "failure"):
+            import_return(files[f"PB{bid:08d}.{name}.txt"], lead, f"{name}.txt")
+        db.session.commit()
+    _rebuild(app)
+    page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server, "t_county")
+    page.goto(f"{live_server}/overview/{world['regions']['jincheng']}")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    row = page.locator("[data-testid=figure][data-name=recon_differences]")
+    assert row.locator("th").inner_text() == "对账差异"
+    total = Decimal(row.locator("td").nth(1).inner_text().replace(",", ""))
+    assert total == _count_under(app, world["regions"]["jincheng"]) and total >= 1
+    page.click("[data-testid=sort-recon_differences]")
+    page.wait_for_url("**sort=recon_differences**")
+    village = page.locator(f"[data-testid=child][data-region='{world['regions']['qianwang']}']")
+    header = page.locator("[data-testid=children] thead th").all_inner_texts()
+    column = next(i for i, text in enumerate(header) if text.startswith("对账差异"))
+    shown = village.locator("th, td").nth(column).inner_text()
+    assert Decimal(shown.replace(",", "")) == _count_under(app, world["regions"]["qianwang"])
+    page.locator("[data-testid=children]").screenshot(path=str(artifacts / "overview-recon-differences-1366.png"))
+    page.screenshot(path=str(artifacts / "overview-recon-differences-page-1366.png"), full_page=True)
+    assert errors == []
