@@ -19,7 +19,7 @@ whose findings changed is touched, so the cockpit's figures follow.
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from .. import jobs
 from ..core import pii
@@ -119,6 +119,11 @@ def record(township_id, policy_id, period):
     """Reconcile the township's policy and period again and keep its differences as findings,
     replacing the ones kept before (one still there keeps its ``found_at``). True when they changed;
     the township is then touched (its warnings and the cockpit's figures follow)."""
+    if db.engine.dialect.name == "postgresql":
+        # One writer of a key at a time (an import and the periodic job would each delete what the
+        # other had not committed yet, and both insert); SQLite writes one at a time anyway.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7213002, hashtext(:key))"),
+                           {"key": f"{township_id}/{policy_id}/{period}"})
     township, policy = db.session.get(Region, township_id), db.session.get(SubsidyPolicy, policy_id)
     key = (ReconciliationDifference.township_id == township_id, ReconciliationDifference.policy_id == policy_id,
            ReconciliationDifference.period == period)
