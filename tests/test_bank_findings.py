@@ -203,9 +203,11 @@ def test_the_county_sees_them_on_the_cockpit_at_a_desk(app, world, live_server, 
     assert total == _count_under(app, world["regions"]["jincheng"]) and total >= 1
     page.click("[data-testid=sort-recon_differences]")
     page.wait_for_url("**sort=recon_differences**")
+    page.wait_for_selector("[data-testid=children] th[aria-sort=descending] [data-testid=sort-recon_differences]")
     village = page.locator(f"[data-testid=child][data-region='{world['regions']['qianwang']}']")
-    header = page.locator("[data-testid=children] thead th").all_inner_texts()
-    column = next(i for i, text in enumerate(header) if text.startswith("对账差异"))
+    header = [text.strip() for text in page.locator("[data-testid=children] thead th").all_inner_texts()]
+    column = next((i for i, text in enumerate(header) if text.startswith("对账差异")), None)
+    assert column is not None, header
     shown = village.locator("th, td").nth(column).inner_text()
     assert Decimal(shown.replace(",", "")) == _count_under(app, world["regions"]["qianwang"])
     page.locator("[data-testid=children]").screenshot(path=str(artifacts / "overview-recon-differences-1366.png"))
