@@ -77,6 +77,7 @@ def _register_rules_and_jobs():
     from .risks import jobs as _rkj  # noqa: F401
     from .subsidies import rules as _sbr  # noqa: F401
     from .bank import selfcheck as _bks  # noqa: F401
+    from .bank import jobs as _bkj  # noqa: F401  (三方对账 kept current)
     from .imports import jobs as _imj  # noqa: F401
     from .overview import jobs as _ovj  # noqa: F401
     from .oversight import jobs as _osj  # noqa: F401

@@ -433,6 +433,15 @@ def register(app):
         db.session.commit()
         click.echo(f"{batch.batch_no}: {batch.count} payments, {batch.total} yuan → {out} sha256 {batch.export_sha256}")
 
+    @app.cli.command("bank-reconcile")
+    def bank_reconcile_command():
+        """三方对账 of every township, policy and period with a batch, its differences kept as findings
+        (what the periodic job does; idempotent, safe from cron)."""
+        from .bank.reconcile import record_all
+        changed = record_all()
+        db.session.commit()
+        click.echo(f"{changed} township/policy/period(s) with changed differences")
+
     @app.cli.command("bank-import")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def bank_import_command(path):

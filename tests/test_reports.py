@@ -108,13 +108,12 @@ def test_each_pdf_names_region_and_period_and_carries_the_cockpits_figures(app, 
     flat = re.sub(r"\s+", "", text)
     assert "临安区" in text and "2026年" in text
     assert report["rows_sha256"][:16] in flat  # the footer: hash, template, who
-    assert "reports-2" in flat and "测试county" in flat
+    assert "reports-3" in flat and "测试county" in flat
     total = doc["total"]
     expect = {
         "funds": [money(total[n]) for n in ("funds_issued", "funds_arrived", "funds_allocated", "funds_spent")],
         "subsidies": [money(total["subsidy_paid"])],
-        # (the ledger's year is China's; the cockpit counts by the stored UTC time's year: equal but
-        # for warnings first seen in the first eight hours of 1 January, China time — see README)
+        # (the ledger's year is China's, and so is the cockpit's)
         "warnings": [f"预警{_warnings_of_china_year(app, linan, 2026, report['cut_off_at'])}条"],
         "inspections": [f"{int(Decimal(total['inspections'])):,}"],
         "assets": [money(total["assets_value"]), money(total["assets_idle_value"])],

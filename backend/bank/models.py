@@ -114,3 +114,25 @@ class ReturnFile(db.Model):
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class ReconciliationDifference(db.Model):
+    """A difference the three-way reconciliation (reconcile.py) found, kept as a finding: the cockpit
+    counts them per village (对账差异, 本级 and 辖区) and the subsidies report lists them. The findings
+    of one township, policy and period are replaced whole each time it is reconciled again (a return
+    file imported, the periodic job); one still there keeps the moment it was first found."""
+    __tablename__ = "reconciliation_differences"
+    __table_args__ = (Index("ix_reconciliation_differences_key", "township_id", "policy_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # the person's village
+    policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"))
+    period: Mapped[str] = mapped_column(String(10))
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # reconcile.FINDINGS
+    notice_amount: Mapped[Decimal | None] = mapped_column(Money)
+    paid_amount: Mapped[Decimal | None] = mapped_column(Money)
+    batch_no: Mapped[str | None] = mapped_column(String(12))  # the line it concerns: PB00000012 …
+    seq: Mapped[int | None] = mapped_column(Integer)  # (no foreign key: the lines are partitioned on PostgreSQL)
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)

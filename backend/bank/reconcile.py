@@ -8,17 +8,25 @@ its kind, the person (masked), the amounts and the batch line it concerns:
 - ``amount_differs`` paid, at an amount other than the notice's;
 - ``card_differs``   paid to a card other than the one the person has registered now;
 - ``paid_twice``     the bank paid the person more than once for the policy and period.
+
+The differences are also kept (``ReconciliationDifference``) as findings for the cockpit (对账差异,
+counted per village) and the subsidies report: ``record`` reconciles one township, policy and
+period again and replaces its findings — when a return file is imported (bank.services), and for
+every township, policy and period with a batch by the periodic job (bank/jobs.py), which catches
+what changed without a return file (a notice posted or corrected, a card changed). A township
+whose findings changed is touched, so the cockpit's figures follow.
 """
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, text
 
+from .. import jobs
 from ..core import pii
 from ..core.models import Region
 from ..extensions import db
 from ..subsidies.models import Beneficiary, NoticeEntry, SubsidyPolicy
-from .models import BatchPayment, PaymentBatch
+from .models import BatchPayment, PaymentBatch, ReconciliationDifference
 
 FINDINGS = {
     "not_paid": ("已公示，未发放到账", "On the notice, not paid"),
@@ -33,20 +41,24 @@ ZERO = Decimal("0.00")
 def reconcile(batch):
     """The reconciliation of ``batch``'s township, policy and period (every batch of them, the
     re-issues too): {"villages": [...], "findings": [...], "clean": bool}."""
-    township = db.session.get(Region, batch.region_id)
-    policy = db.session.get(SubsidyPolicy, batch.policy_id)
+    return reconcile_of(db.session.get(Region, batch.region_id), db.session.get(SubsidyPolicy, batch.policy_id),
+                        batch.period)
+
+
+def reconcile_of(township, policy, period):
+    """The reconciliation of the policy and period in the township (see ``reconcile``)."""
     villages = dict(db.session.execute(select(Region.id, Region.name).where(
         Region.path.startswith(township.path, autoescape=True), Region.level == "village")).all())
     notices = {n.beneficiary_id: n for n in db.session.execute(select(
         NoticeEntry.beneficiary_id, NoticeEntry.region_id, NoticeEntry.amount).where(
-        NoticeEntry.policy_id == policy.id, NoticeEntry.period == batch.period,
+        NoticeEntry.policy_id == policy.id, NoticeEntry.period == period,
         NoticeEntry.beneficiary_id.is_not(None), NoticeEntry.region_id.in_(list(villages))))}
     lines = defaultdict(list)
     for p in db.session.execute(select(
             BatchPayment.id, BatchPayment.beneficiary_id, BatchPayment.region_id, BatchPayment.amount,
             BatchPayment.status, BatchPayment.card_hash, BatchPayment.card_mask, BatchPayment.seq,
             BatchPayment.batch_id).join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id).where(
-            BatchPayment.policy_id == policy.id, BatchPayment.period == batch.period,
+            BatchPayment.policy_id == policy.id, BatchPayment.period == period,
             PaymentBatch.region_id == township.id).order_by(BatchPayment.id)):
         lines[p.beneficiary_id].append(p)
     people = {b.id: b for b in db.session.execute(select(
@@ -62,7 +74,7 @@ def reconcile(batch):
         person = people.get(ben_id)
         findings.append({"kind": kind, "zh": zh, "en": en, "beneficiary_id": ben_id,
                          "name": pii.mask_name(person.name) if person else None,
-                         "village": villages.get(village), "notice_amount": notice,
+                         "village": villages.get(village), "region_id": village, "notice_amount": notice,
                          "paid_amount": line.amount if line is not None and kind != "not_paid" else None,
                          "batch_no": f"PB{line.batch_id:08d}" if line is not None else None,
                          "seq": line.seq if line is not None else None, **extra})
@@ -100,4 +112,48 @@ def reconcile(batch):
             sorted(per_village.items(), key=lambda kv: villages[kv[0]]) if figures["notice_count"]
             or figures["paid_count"] or figures["findings"]]
     return {"township": {"id": township.id, "name": township.name}, "policy": {"id": policy.id, "name": policy.name},
-            "period": batch.period, "villages": rows, "findings": findings, "clean": not findings}
+            "period": period, "villages": rows, "findings": findings, "clean": not findings}
+
+
+def record(township_id, policy_id, period):
+    """Reconcile the township's policy and period again and keep its differences as findings,
+    replacing the ones kept before (one still there keeps its ``found_at``). True when they changed;
+    the township is then touched (its warnings and the cockpit's figures follow)."""
+    if db.engine.dialect.name == "postgresql":
+        # One writer of a key at a time (an import and the periodic job would each delete what the
+        # other had not committed yet, and both insert); SQLite writes one at a time anyway.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7213002, hashtext(:key))"),
+                           {"key": f"{township_id}/{policy_id}/{period}"})
+    township, policy = db.session.get(Region, township_id), db.session.get(SubsidyPolicy, policy_id)
+    key = (ReconciliationDifference.township_id == township_id, ReconciliationDifference.policy_id == policy_id,
+           ReconciliationDifference.period == period)
+    before = {_identity(d): d for d in db.session.execute(select(ReconciliationDifference).where(*key)).scalars()}
+    now = []
+    for f in reconcile_of(township, policy, period)["findings"]:
+        now.append(ReconciliationDifference(
+            township_id=township_id, region_id=f["region_id"], policy_id=policy_id, period=period,
+            beneficiary_id=f["beneficiary_id"], kind=f["kind"], notice_amount=f["notice_amount"],
+            paid_amount=f["paid_amount"], batch_no=f["batch_no"], seq=f["seq"]))
+    if {_identity(d) for d in now} == set(before):
+        return False
+    found = {(d.kind, d.beneficiary_id): d.found_at for d in before.values()}
+    for d in now:
+        if (d.kind, d.beneficiary_id) in found:
+            d.found_at = found[(d.kind, d.beneficiary_id)]
+    db.session.execute(delete(ReconciliationDifference).where(*key))
+    db.session.add_all(now)
+    db.session.flush()
+    jobs.touch(regions=[township_id])
+    return True
+
+
+def record_all():
+    """``record`` every township, policy and period that has a batch; the number whose findings changed."""
+    keys = db.session.execute(select(PaymentBatch.region_id, PaymentBatch.policy_id, PaymentBatch.period)
+                              .distinct().order_by(PaymentBatch.region_id, PaymentBatch.policy_id,
+                                                   PaymentBatch.period)).all()
+    return sum(record(*key) for key in keys)
+
+
+def _identity(d):
+    return (d.kind, d.beneficiary_id, d.region_id, d.notice_amount, d.paid_amount, d.batch_no, d.seq)

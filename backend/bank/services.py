@@ -24,7 +24,7 @@ from ..risks.models import RiskWarning
 from ..subsidies.models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, NoticeObjection, PublicEmployee,
                                 SubsidyPolicy)
 from ..subsidies.services import visible_policies
-from . import files
+from . import files, reconcile
 from .models import BATCH_STATE_NAMES, LINE_STATE_NAMES, BatchPayment, PaymentBatch, ReturnFile
 from .profiles import PLAIN, PROFILES, REASONS, ROUTE_NAMES
 
@@ -474,6 +474,7 @@ def import_return(data, actor, filename=None, batch=None):
     db.session.add(rf)
     db.session.flush()
     audit.record(actor, "bank.return_import", subject=batch, sha256=digest, profile=parsed["profile"], **counts)
+    reconcile.record(batch.region_id, batch.policy_id, batch.period)  # the differences, as findings
     jobs.touch(regions=[batch.region_id])
     return {"duplicate": False, "batch_id": batch.id, "lines": len(lines), "counts": counts, "sha256": digest,
             "status": batch.status}

@@ -4,7 +4,9 @@ from datetime import date, datetime, timezone
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from . import clock
@@ -39,6 +41,24 @@ class UtcDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return clock.as_utc(value)
+
+
+class china_time(FunctionElement):  # noqa: N801 — reads as a SQL function: china_time(column)
+    """A stored UTC moment as China's wall-clock time (UTC+8, ``clock.CHINA``), in SQL: what
+    ``extract("year"/"month", …)`` of it gives is China's calendar, as ``clock.local_date`` gives it
+    in Python. Works the same whatever the PostgreSQL session's time zone."""
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(china_time)
+def _china_time_sqlite(element, compiler, **kw):
+    return f"datetime({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(china_time, "postgresql")
+def _china_time_postgresql(element, compiler, **kw):
+    return f"(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' + INTERVAL '8 hours')"
 
 
 class Region(db.Model):

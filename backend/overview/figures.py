@@ -4,7 +4,8 @@ Every stored figure is additive (a sum of money, a count, a sum of days), so tha
 value is its own (本级) value plus its children's 辖区 values; rates and averages (spending progress,
 closure rate, days to close) are derived from them when read (``derived``).
 
-A figure is either a *flow*, counted in the month its date falls in (``year``, ``month`` 1–12), or a
+A figure is either a *flow*, counted in the month its date falls in (``year``, ``month`` 1–12; a
+stored moment's month and year are China's, UTC+8, as in the reports), or a
 *state* of things now (stored under year 0, month 0): open warnings, idle money, projects by stage.
 ``compute(region_ids)`` returns the own value of every figure for those regions (``None``: all), as
 ``{(region_id, year, month, name): value}``; it is the only place that reads the fact tables, and
@@ -18,7 +19,9 @@ from flask import current_app
 from sqlalchemy import extract, func, select
 
 from ..assets.models import Asset, ContractReceipt, ContractReceivable, ResourceContract
+from ..bank.models import ReconciliationDifference
 from ..core import clock
+from ..core.models import UtcDateTime, china_time
 from ..extensions import db
 from ..funds import services as fund_services
 from ..funds.models import Fund, FundAllocation, FundExpenditure
@@ -63,6 +66,7 @@ FIGURES = {
     "cases_answered": ("已答复反映", "Cases answered", "count", "subsidies"),
     "case_answer_days": ("答复用时（天）", "Days to answer (sum)", "days", "subsidies"),
     "cases_open": ("未答复反映", "Cases open", "count", "subsidies"),
+    "recon_differences": ("对账差异", "Reconciliation differences", "count", "subsidies"),
     # warnings and rectifications
     "warnings_raised": ("新增预警", "Warnings raised", "count", "risks"),
     **{f"warnings_open_{lv}": (f"未处理预警·{zh}", f"Open warnings · {lv}", "count", "risks")
@@ -114,10 +118,15 @@ class _Out:
 
 
 def _flow(out, name, value, day, region, where=(), joins=()):
+    """A flow by the month its day falls in: a date is already China's; a stored moment (UTC) is
+    counted by China's calendar, shifted in the query so that SQLite and PostgreSQL agree."""
+    where = [day.is_not(None), *where]
+    if isinstance(day.type, UtcDateTime):
+        day = china_time(day)
     stmt = select(region, extract("year", day), extract("month", day), value)
     for target, on in joins:
         stmt = stmt.join(target, on)
-    stmt = stmt.where(day.is_not(None), *where).group_by(region, extract("year", day), extract("month", day))
+    stmt = stmt.where(*where).group_by(region, extract("year", day), extract("month", day))
     out.flows(db.session.execute(stmt), name)
 
 
@@ -195,6 +204,10 @@ def _subsidies(out, only):
         out.states(db.session.execute(select(Disbursement.region_id, func.count())
                                       .where(only(Disbursement.region_id), Disbursement.status == state)
                                       .group_by(Disbursement.region_id)), f"subsidy_{state}")
+    # 三方对账's differences as they stand (bank/reconcile.py keeps them), counted in the person's village
+    out.states(db.session.execute(select(ReconciliationDifference.region_id, func.count())
+                                  .where(only(ReconciliationDifference.region_id))
+                                  .group_by(ReconciliationDifference.region_id)), "recon_differences")
     _flow(out, "cases_filed", func.count(), SubsidyCase.created_at, SubsidyCase.region_id,
           [only(SubsidyCase.region_id)])
     out.states(db.session.execute(select(SubsidyCase.region_id, func.count())

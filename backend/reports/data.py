@@ -21,7 +21,9 @@ from flask import current_app
 from sqlalchemy import Integer, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..core import clock
+from ..bank.models import ReconciliationDifference
+from ..bank.reconcile import FINDINGS
+from ..core import clock, pii
 from ..core.models import Region, User
 from ..extensions import db
 from ..funds import services as fund_services
@@ -33,9 +35,9 @@ from ..overview.services import region_brief
 from ..projects.models import Project
 from ..rectifications.models import Rectification, Submission, Transition
 from ..risks.models import RiskWarning
-from ..subsidies.models import Disbursement, NoticeEntry, SubsidyCase, SubsidyPolicy
+from ..subsidies.models import Beneficiary, Disbursement, NoticeEntry, SubsidyCase, SubsidyPolicy
 
-TEMPLATE_VERSION = "reports-2"  # 2: a long table's PDF shows its first lines and a note
+TEMPLATE_VERSION = "reports-3"  # 2: a long table's PDF shows its first lines and a note; 3: 三方对账差异
 KINDS = {
     "funds": ("资金通达情况表", "Fund reach"),
     "subsidies": ("惠民惠农补贴发放情况表", "Subsidy payments"),
@@ -175,7 +177,8 @@ def _funds(region, period, cut_off):
 
 def _subsidies(region, period, cut_off):
     rows, total, _ = _by_region(region, period)
-    names = ("subsidy_paid", "subsidy_paid_count", "subsidy_failed", "subsidy_pending", "cases_filed", "cases_open")
+    names = ("subsidy_paid", "subsidy_paid_count", "subsidy_failed", "subsidy_pending", "cases_filed", "cases_open",
+             "recon_differences")
     for r in rows + [total]:
         r["first_time_paid_pct"] = figures.derived(r)["first_time_paid_pct"]
     total["region"] = "合计（辖区）"
@@ -219,7 +222,7 @@ def _subsidies(region, period, cut_off):
         .join(Region, Region.id == NoticeEntry.region_id)
         .where(*where, NoticeEntry.published_on >= start, NoticeEntry.published_on < end)
         .group_by(NoticeEntry.policy_id, place)))
-    lo, hi = period.utc_bounds()
+    lo, hi = period.china_bounds()
     cases = dict(((p, r), n) for p, r, n in db.session.execute(
         select(SubsidyCase.policy_id, place, func.count())
         .join(Region, Region.id == SubsidyCase.region_id)
@@ -255,7 +258,32 @@ def _subsidies(region, period, cut_off):
     kids = rows[1:]
     chart = _chart("补贴发放金额（元）", "Subsidies paid (yuan)", [r["region"] for r in kids],
                    [("发放金额", "Paid", [r["subsidy_paid"] for r in kids])])
-    return [first, second], chart, {n: total[n] for n in names}
+    return [first, second, _differences(region, period, cut_off)], chart, {n: total[n] for n in names}
+
+
+def _differences(region, period, cut_off):
+    """三、三方对账差异: the reconciliation's differences standing now (bank/reconcile.py keeps them)
+    for the payment periods in the report's months, found by the cut-off, person masked."""
+    found = db.session.execute(
+        select(ReconciliationDifference, SubsidyPolicy.name, Beneficiary.name)
+        .join(Region, Region.id == ReconciliationDifference.region_id)
+        .join(SubsidyPolicy, SubsidyPolicy.id == ReconciliationDifference.policy_id)
+        .join(Beneficiary, Beneficiary.id == ReconciliationDifference.beneficiary_id)
+        .where(_subtree(region), ReconciliationDifference.period.like(f"{period.year}%"),
+               ReconciliationDifference.found_at <= cut_off)).all()
+    found = [row for row in found if period.months_of(row[0].period)]
+    places = _places({d.region_id for d, _, _ in found})
+    rows = sorted(({"village": places.get(d.region_id, ""), "policy": policy, "period": d.period,
+                    "person": pii.mask_name(person), "kind": FINDINGS[d.kind][0], "notice_amount": d.notice_amount,
+                    "paid_amount": d.paid_amount, "line": f"{d.batch_no}-{d.seq:06d}" if d.batch_no else "",
+                    "found_on": clock.local_date(d.found_at)} for d, policy, person in found),
+                  key=lambda r: (r["village"], r["policy"], r["period"], r["kind"], r["line"]))
+    return _table("三、三方对账差异", "3. Differences of the three-way reconciliation", [
+        col("village", "村（社区）", "Village"), col("policy", "补贴政策", "Policy"), col("period", "期间", "Period"),
+        col("person", "补贴对象", "Beneficiary"), col("kind", "差异", "Difference"),
+        col("notice_amount", "公示金额", "On the notice", "money"), col("paid_amount", "发放金额", "Paid", "money"),
+        col("line", "批次明细", "Batch line"), col("found_on", "发现日期", "Found", "date")], rows,
+        {"village": "合计", "policy": f"{len(rows)} 条"})
 
 
 def _places(region_ids):
@@ -269,7 +297,7 @@ def _places(region_ids):
 
 
 def _warnings(region, period, cut_off):
-    lo, hi = period.utc_bounds()
+    lo, hi = period.china_bounds()
     users = {}
 
     def name(user_id):
@@ -360,7 +388,7 @@ def _warnings(region, period, cut_off):
 
 
 def _inspections(region, period, cut_off):
-    lo, hi = period.utc_bounds()
+    lo, hi = period.china_bounds()
     # The township of an inspection's region (the region itself, or its parent for a village).
     rows = db.session.execute(
         select(Region.id, Region.level, Region.parent_id, Inspection.inspector_id, func.count(),

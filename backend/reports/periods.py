@@ -1,7 +1,7 @@
 """A report's period: a month (2026-11), a quarter (2026-Q4) or a year (2026)."""
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 
 from ..core import clock
 from ..core.errors import bad_field
@@ -45,11 +45,11 @@ class Period:
         last = self.months[-1]
         return date(self.year + 1, 1, 1) if last == 12 else date(self.year, last + 1, 1)
 
-    def utc_bounds(self):
-        """[start, end) as UTC moments of the calendar (the cockpit's flows group by the stored UTC
-        timestamp's month, so the report counts the same rows)."""
-        return (datetime.combine(self.start, time(0), tzinfo=timezone.utc),
-                datetime.combine(self.end, time(0), tzinfo=timezone.utc))
+    def china_bounds(self):
+        """[start, end) as moments: midnight in China (UTC+8) of the first day and of the day after —
+        the cockpit counts a stored moment in China's month too, so the report counts the same rows."""
+        return (datetime.combine(self.start, time(0), tzinfo=clock.CHINA),
+                datetime.combine(self.end, time(0), tzinfo=clock.CHINA))
 
     def previous(self):
         if self.kind == "year":

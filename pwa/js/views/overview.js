@@ -16,7 +16,7 @@ export const READERS = ["admin", "province", "city", "county", "township_lead"];
 const COLUMNS = [
   ["funds_issued", "total"], ["funds_arrived", "total"], ["funds_spent", "total"], ["spending_pct", "derived"],
   ["funds_idle", "total"], ["projects", "total"], ["projects_overdue", "total"], ["warnings_open_red", "total"],
-  ["rect_overdue", "total"], ["subsidy_failed", "total"], ["receivables_overdue", "total"],
+  ["rect_overdue", "total"], ["subsidy_failed", "total"], ["recon_differences", "total"], ["receivables_overdue", "total"],
 ];
 const GROUPS = ["funds", "projects", "subsidies", "risks", "assets"];
 const TREND = ["funds_issued", "funds_arrived", "funds_spent", "project_paid", "subsidy_paid", "warnings_raised"];
