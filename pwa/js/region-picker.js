@@ -120,14 +120,17 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
     const shown = items.filter((r) => !r.self).length;
     status.textContent = !items.length ? t(q ? "picker.noMatch" : "picker.empty")
       : t(q ? "picker.found" : "picker.children", { n: capped ? `${total}+` : total, shown });
+    if (!next && document.activeElement === more) input.focus(); // (a hidden button would drop the focus, and the list)
     more.hidden = !next;
     highlight(active);
   }
 
   function option(r, i) {
-    const where = regionPath({ name: "", ancestors: r.ancestors || [] }, root).replace(/ \/ $/, "");
-    const row = h("li", { id: `${id}-opt-${i}`, role: "option", class: "rp-option", "aria-selected": String(!!chosen && chosen.id === r.id),
-      "aria-disabled": choosable(r) ? null : "true", "data-id": String(r.id), "data-level": r.level, "data-testid": `${testid}-option`,
+    // Where a match lies (browsing, the crumbs say it once for all).
+    const where = input.value.trim() ? regionPath({ name: "", ancestors: r.ancestors || [] }, root).replace(/ \/ $/, "") : "";
+    // (A region that cannot be chosen is still an option: choosing it opens it, so it is not disabled.)
+    const row = h("li", { id: `${id}-opt-${i}`, role: "option", class: choosable(r) ? "rp-option" : "rp-option rp-branch",
+      "aria-selected": String(!!chosen && chosen.id === r.id), "data-id": String(r.id), "data-level": r.level, "data-testid": `${testid}-option`,
       onclick: (event) => { event.preventDefault(); pick(r); },
       onmousedown: (event) => event.preventDefault() }, // (keeps the focus in the text box)
     h("span", { class: "rp-name" }, r.name, r.self ? h("span", { class: "muted" }, " ", t("picker.self")) : null),
