@@ -937,6 +937,7 @@ const MESSAGES = {
     "funds.arrivedAlready": "已到账的，可同时登记到账（可不填）",
     "funds.save": "保存",
     "funds.required": "请填写文号、资金名称和金额",
+    "funds.needTownship": "请选择资金所属的乡镇（街道）",
     "funds.readOnly": "您的角色只能查看资金",
     "outbox.kind.fund": "资金「{name}」：{action}",
     // office (township finance office: projects, payments, contractor, plaques, label selection)
@@ -2286,6 +2287,7 @@ const MESSAGES = {
     "funds.arrivedAlready": "Already arrived? Register it now (optional)",
     "funds.save": "Save",
     "funds.required": "Enter the document number, the fund name and the amount",
+    "funds.needTownship": "Choose the township the money is for",
     "funds.readOnly": "Your role may only read funds",
     "outbox.kind.fund": "Fund '{name}': {action}",
     // office (township finance office: projects, payments, contractor, plaques, label selection)
