@@ -129,8 +129,9 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
     // Where a match lies (browsing, the crumbs say it once for all).
     const where = input.value.trim() ? regionPath({ name: "", ancestors: r.ancestors || [] }, root).replace(/ \/ $/, "") : "";
     // (A region that cannot be chosen is still an option: choosing it opens it, so it is not disabled.)
-    const row = h("li", { id: `${id}-opt-${i}`, role: "option", class: choosable(r) ? "rp-option" : "rp-option rp-branch",
-      "aria-selected": String(!!chosen && chosen.id === r.id), "data-id": String(r.id), "data-level": r.level, "data-testid": `${testid}-option`,
+    const row = h("li", { id: `${id}-opt-${i}`, role: "option", "aria-selected": "false",
+      class: ["rp-option", choosable(r) ? null : "rp-branch", chosen && chosen.id === r.id ? "rp-current" : null].filter(Boolean).join(" "),
+      "data-id": String(r.id), "data-level": r.level, "data-testid": `${testid}-option`,
       onclick: (event) => { event.preventDefault(); pick(r); },
       onmousedown: (event) => event.preventDefault() }, // (keeps the focus in the text box)
     h("span", { class: "rp-name" }, r.name, r.self ? h("span", { class: "muted" }, " ", t("picker.self")) : null),
@@ -145,7 +146,10 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
 
   function highlight(i) {
     active = i;
-    [...list.children].forEach((li, n) => li.classList.toggle("active", n === i));
+    [...list.children].forEach((li, n) => { // (the highlighted option is the selected one, as a listbox has it)
+      li.classList.toggle("active", n === i);
+      li.setAttribute("aria-selected", String(n === i));
+    });
     const li = list.children[i];
     if (li) {
       input.setAttribute("aria-activedescendant", li.id);
