@@ -87,7 +87,7 @@ export async function renderNew(ctx) {
   if (!OFFICE_ROLES.includes(user.role)) return forbidden(ctx);
   const input = (id, attrs = {}) => h("input", { id, name: id, "data-testid": id, ...attrs });
   // Where: a township (a township-level project) or a village, found by name or stepped down to.
-  const place = regionPicker({ id: "pj-place", testid: "pj-place", label: t("office.place"), root: user.region,
+  const place = regionPicker({ id: "pj-place", testid: "pj-place", label: t("office.placePick"), root: user.region,
     levels: ["township", "village"], value: user.region.level === "township" ? user.region : null, onChange: () => fillTown() });
   const townOf = (r) => (r ? String(r.level === "township" ? r.id : r.parent_id) : "");
   const unit = h("select", { id: "pj-unit", "data-testid": "pj-unit" });
