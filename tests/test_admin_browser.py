@@ -66,8 +66,9 @@ def test_regions_and_a_new_user_at_the_desk_and_on_a_phone(live_server, browser,
     page.click("[data-testid=user-create]")
     page.fill("[data-testid=create-name]", "吴晓")
     page.fill("[data-testid=create-username]", "wuxiao")
-    page.fill("[data-testid=create-region-find]", "锦城")
-    page.wait_for_selector("[data-testid=create-region] option:has-text('锦城街道')", state="attached")
+    page.fill("[data-testid=create-region-q]", "锦城")
+    page.click("[data-testid=create-region-option]:has-text('锦城街道')")
+    assert page.inner_text("[data-testid=create-region-path]") == "杭州市 / 临安区 / 锦城街道"
     page.fill("[data-testid=create-phone]", "13805710001")
     page.click("[data-testid=create-ok]")
     otp = page.wait_for_selector("[data-testid=otp-value]").inner_text()

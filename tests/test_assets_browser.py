@@ -24,7 +24,8 @@ def test_registers_contract_receipt_and_public_scan(app, world, browser, live_se
     # A resource: the form, then its page.
     page.click("[data-testid=tab-resources]")
     page.click("[data-testid=reg-add]")
-    page.select_option("[data-testid=f-region_id]", str(world["regions"]["qianwang"]))
+    page.fill("[data-testid=f-region_id-q]", "钱王")
+    page.click(f"[data-testid=f-region_id-option][data-id='{world['regions']['qianwang']}']")
     page.fill("[data-testid=f-name]", "浏览器测试东坞林地")
     page.select_option("[data-testid=f-kind]", "林地")
     page.fill("[data-testid=f-area]", "42.5")
@@ -69,7 +70,8 @@ def test_registers_contract_receipt_and_public_scan(app, world, browser, live_se
     # An asset.
     page.click("[data-testid=tab-assets]")
     page.click("[data-testid=reg-add]")
-    page.select_option("[data-testid=f-region_id]", str(world["regions"]["qianwang"]))
+    page.fill("[data-testid=f-region_id-q]", "钱王")
+    page.click(f"[data-testid=f-region_id-option][data-id='{world['regions']['qianwang']}']")
     page.fill("[data-testid=f-name]", "浏览器测试村文化礼堂")
     page.select_option("[data-testid=f-category]", "公益性")
     page.fill("[data-testid=f-original_value]", "1850000")

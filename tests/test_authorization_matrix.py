@@ -278,6 +278,9 @@ ENDPOINTS = {
                                 lambda i: f"/api/v1/users/{i['target']}/reactivate", 200, roles=("admin", "county"),
                                 needs={"target": True}),
     "regions": Endpoint("GET", "/api/v1/regions", lambda i: "/api/v1/regions", 200, scoped=False),
+    # A picker searching one region's subtree (?under=): a sibling may not look under 锦城.
+    "regions_under": Endpoint("GET", "/api/v1/regions", lambda i: f"/api/v1/regions?under={i['regions']['jincheng']}", 200,
+                              special={"department": 200}),  # (a department reads the tree, like "regions")
     "region": Endpoint("GET", "/api/v1/regions/<int:region_id>",
                        lambda i: f"/api/v1/regions/{i['regions']['jincheng']}", 200),
     "labels": Endpoint("GET", "/api/v1/regions/<int:region_id>/labels",

@@ -48,8 +48,14 @@ def test_a_county_clerk_imports_units_and_projects_in_the_browser(app, world, li
     sign_in(page, live_server, clerk)
     page.click("[data-testid=home-imports]")
     page.wait_for_selector("[data-testid=import-kind]")
-    regions = page.locator("[data-testid=import-region] option").all_inner_texts()
-    assert regions == [c.name] + [t["name"] for t in c.townships]  # the county first, then its townships
+    # The region picker: the clerk's county chosen at first; opened, the county itself, then its townships.
+    assert page.inner_text("[data-testid=import-region-path]") == c.name
+    page.click("[data-testid=import-region-q]")
+    page.wait_for_selector("[data-testid=import-region-option]")
+    regions = page.eval_on_selector_all("[data-testid=import-region-option] .rp-name",
+                                        "els => els.map(e => e.firstChild.textContent)")
+    assert regions == [c.name] + [t["name"] for t in c.townships]
+    page.keyboard.press("Escape")
     # Its own screen, not a subsidy tab: the kinds grouped in the order a county moves in.
     assert page.locator("nav.tabs").count() == 0
     groups = page.locator("[data-testid=import-kind] optgroup").evaluate_all("els => els.map(e => e.label)")

@@ -18,7 +18,9 @@ def test_county_dispatches_department_signs_and_feeds_back_county_closes(app, wo
     county.goto(f"{live_server}/dept-tasks")
     county.click("[data-testid=dt-dispatch]")
     county.select_option("[data-testid=dt-dept]", label="农业农村局")
-    county.select_option("[data-testid=dt-region]", label="锦城街道")
+    county.click("[data-testid=dt-region-q]")  # stepped down from 临安区: its townships
+    county.click(f"[data-testid=dt-region-option][data-id='{world['regions']['jincheng']}']")
+    assert county.inner_text("[data-testid=dt-region-path]") == "临安区 / 锦城街道"
     county.fill("[data-testid=dt-title]", title)
     county.screenshot(path=str(artifacts / "dept-dispatch-county-1366.png"))
     county.click("[data-testid=dt-dispatch-sheet-ok]")

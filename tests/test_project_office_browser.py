@@ -21,7 +21,10 @@ def test_desk_registers_a_project_and_records_a_payment(app, live_server, world,
     page.wait_for_selector("[data-testid=office-new]")
     page.click("[data-testid=office-new]")
     page.wait_for_selector("[data-testid=pj-form]")
-    page.select_option("[data-testid=pj-village]", label="钱王社区")
+    assert page.inner_text("[data-testid=pj-place-path]") == "锦城街道"  # the lead's own township at first
+    page.fill("[data-testid=pj-place-q]", "钱王")
+    page.click(f"[data-testid=pj-place-option][data-id='{world['regions']['qianwang']}']")
+    assert page.inner_text("[data-testid=pj-place-path]") == "锦城街道 / 钱王社区"
     page.fill("[data-testid=pj-name]", "2026年钱王社区健身步道工程")
     page.select_option("[data-testid=pj-category]", "公共服务")
     page.fill("[data-testid=pj-fund-province]", "300000")

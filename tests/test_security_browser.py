@@ -122,10 +122,10 @@ def test_county_manages_its_accounts_on_a_phone(browser, live_server, world, fre
     row.locator("[data-testid=user-edit]").click()
     page.select_option("[data-testid=edit-role]", "township_lead")
     assert "province" not in page.eval_on_selector_all("[data-testid=edit-role] option", "os => os.map(o => o.value)")
-    page.fill("[data-testid=edit-region-find]", "太湖源")
-    page.wait_for_function("() => { const os = [...document.querySelectorAll('[data-testid=edit-region] option')];"
-                           " return os.length > 0 && os.every(o => o.textContent.includes('太湖源')); }")
-    assert page.input_value("[data-testid=edit-region]") == str(world["regions"]["taihuyuan"])
+    page.fill("[data-testid=edit-region-q]", "太湖源")
+    page.click(f"[data-testid=edit-region-option][data-id='{world['regions']['taihuyuan']}']")
+    assert page.get_attribute("[data-testid=edit-region]", "data-value") == str(world["regions"]["taihuyuan"])
+    assert page.inner_text("[data-testid=edit-region-path]") == "临安区 / 太湖源镇"
     page.screenshot(path=str(artifacts / "users-edit-360.png"))
     page.click("[data-testid=edit-ok]")
     page.wait_for_selector(f"[data-testid=user][data-username={username}] [data-testid=user-region]:has-text('太湖源镇')")

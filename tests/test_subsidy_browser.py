@@ -393,8 +393,9 @@ def test_the_lead_prints_the_village_code(app, world, seeded, live_server, phone
     lead = phones("lead", live_server)
     lead.goto(f"{live_server}/subsidies")
     lead.click("[data-testid=village-code] summary")  # folded at the top of the page
-    lead.wait_for_selector("[data-testid=vc-village] option:has-text('钱王社区')", state="attached")
-    lead.select_option("[data-testid=vc-village]", label="钱王社区")
+    lead.fill("[data-testid=vc-village-q]", "钱王")
+    lead.click(f"[data-testid=vc-village-option][data-id='{world['regions']['qianwang']}']")
+    assert lead.inner_text("[data-testid=vc-village-path]") == "锦城街道 / 钱王社区"
     lead.click("[data-testid=vc-get]")
     lead.wait_for_selector("[data-testid=vc-png]")
     assert lead.evaluate("document.querySelector('[data-testid=vc-png]').naturalWidth") > 0 or \

@@ -20,11 +20,16 @@ ERRORS = [400, 401, 403, 404, 409]
 @bp.output(RegionPage)
 @bp.doc(responses=ERRORS)
 def list_regions(query):
-    """Regions in the caller's subtree, filtered by parent, level, name or code (``q``) and status
-    (``active`` by default: merged and abolished divisions stay out of pickers)."""
+    """Regions in the caller's subtree, filtered by parent, by a region they lie ``under``, level,
+    name or code (``q``) and status (``active`` by default: merged and abolished divisions stay out
+    of pickers); each with its ancestors. 403 ``out_of_scope`` / 404 for an ``under`` the caller
+    may not see."""
     stmt = scoped_regions(select(Region), actor())
     if "parent_id" in query:
         stmt = stmt.where(Region.parent_id == query["parent_id"])
+    if "under" in query:
+        top = get_scoped(Region, query["under"], actor(), "地区", "region")
+        stmt = stmt.where(Region.path.startswith(top.path, autoescape=True), Region.id != top.id)
     if "level" in query:
         stmt = stmt.where(Region.level == query["level"])
     if query["status"] != "all":
@@ -32,7 +37,8 @@ def list_regions(query):
     if query.get("q"):
         stmt = stmt.where(or_(Region.name.contains(query["q"], autoescape=True),
                               Region.code.startswith(query["q"], autoescape=True)))
-    return paginate(stmt.order_by(Region.code), query)
+    page = paginate(stmt.order_by(Region.code), query)
+    return {**page, "items": services.with_ancestors(page["items"])}
 
 
 @bp.get("/regions/<int:region_id>")

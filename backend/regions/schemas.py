@@ -51,6 +51,8 @@ class RegionDetail(RegionOut):
 
 class RegionQuery(PageQuery):
     parent_id = Id()
+    under = Id(metadata={"description": "only the divisions below this one (a picker searching one county); "
+                                        "403 outside the caller's subtree"})
     level = String(validate=OneOf(LEVELS))
     q = CleanString(validate=Length(max=40))
     status = String(load_default="active", validate=OneOf(["active", "abolished", "all"]),
@@ -70,5 +72,11 @@ class RegionRenameIn(Schema):
     client_uuid = ClientUUID()
 
 
-RegionPage = Schema.from_dict({"items": List(Nested(RegionOut), required=True), **page_fields()},
+class RegionListed(RegionOut):
+    ancestors = List(Nested(RegionRef), required=True,
+                     metadata={"description": "from the root down to the parent, so a picker shows where a "
+                                              "match lies (锦城街道 of 临安区, not of another county)"})
+
+
+RegionPage = Schema.from_dict({"items": List(Nested(RegionListed), required=True), **page_fields()},
                               name="RegionPage")

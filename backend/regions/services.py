@@ -537,6 +537,16 @@ def view(region):
             "successor": _ref(region.successor)}
 
 
+def with_ancestors(regions):
+    """A page of regions as the API lists them, each with its ancestors (root first), read for the
+    whole page in one query."""
+    codes = {c for r in regions for c in r.path.strip("/").split("/")[:-1]}
+    found = {r.code: _ref(r) for r in db.session.execute(select(Region).where(Region.code.in_(codes))).scalars()} \
+        if codes else {}
+    return [{**view(r), "ancestors": [found[c] for c in r.path.strip("/").split("/")[:-1] if c in found]}
+            for r in regions]
+
+
 def history(region):
     """The region's changes, latest first."""
     rows = db.session.execute(select(RegionChange).where(RegionChange.region_id == region.id)

@@ -8,6 +8,7 @@ import { prettyCode } from "../codes.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
+import { regionPicker } from "../region-picker.js";
 import { errorBox, errorPage, fact, pagesOf, sheet, showError, totalOf } from "./common.js";
 
 export const WRITERS = ["admin", "county", "township_lead"];
@@ -291,11 +292,21 @@ function input(id, label, value, opts = {}) {
   return { el, row: h("div", { class: "field" }, h("label", { for: id }, label, opts.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null), el) };
 }
 
-/** The villages the user may register for (their region's). */
-async function villages(selected) {
-  const data = await api("/regions", { query: { level: "village", per_page: 100 } });
-  const items = data.items || [];
-  return items.map((r) => [r.id, r.name, r]).concat(selected && !items.some((r) => r.id === selected.id) ? [[selected.id, selected.name, selected]] : []);
+/** The village a new asset, resource or contract belongs to, in the region picker (a county has
+ * hundreds); the village of ?region_id= chosen at first. ``{ el, row }`` like ``input``. */
+async function villageField(ctx, onChange) {
+  const preset = ctx.query.get("region_id");
+  const value = preset ? await api(`/regions/${encodeURIComponent(preset)}`) : null;
+  const picker = regionPicker({ id: "region_id", testid: "f-region_id", label: t("assets.village"), root: ctx.session.user.region,
+    levels: ["village"], value: value && value.level === "village" ? value : null, onChange });
+  return { el: picker, row: h("div", { class: "field" }, picker.el) };
+}
+
+function needVillage(region) {
+  if (region && !region.el.value) {
+    region.el.focus();
+    throw new Error(t("assets.required", { field: t("assets.village") }));
+  }
 }
 
 async function formPage(ctx, { title, fields, submit, back }) {
@@ -334,16 +345,16 @@ export async function renderAssetForm(ctx) {
   if (!canWrite(user)) return errorPage({ code: "role_forbidden", status: 403, message: t("assets.forbidden") }, ctx);
   const id = ctx.params[0];
   let a = {};
-  let places;
+  let region = null;
   try {
     if (id) a = await api(`/assets/${id}`);
-    places = id ? null : await villages();
+    region = id ? null : await villageField(ctx, () => {});
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
   }
   const f = {
-    region_id: id ? null : input("region_id", t("assets.village"), ctx.query.get("region_id"), { values: places.map(([v, n]) => [v, n]), required: true, blank: t("assets.pickVillage") }),
+    region_id: region,
     name: input("name", t("assets.name"), a.name, { required: true, max: 120 }),
     asset_no: input("asset_no", t("assets.assetNo"), a.asset_no, { max: 40 }),
     category: input("category", t("assets.category"), a.category, { values: CATEGORIES, required: true }),
@@ -365,6 +376,7 @@ export async function renderAssetForm(ctx) {
         status: f.status.el.value, acquired_on: opt(f.acquired_on.el), note: opt(f.note.el),
         project_id: opt(f.project_id.el) ? Number(f.project_id.el.value) : null };
       if (opt(f.status_changed_on.el)) body.status_changed_on = f.status_changed_on.el.value;
+      needVillage(f.region_id);
       if (!id) body.region_id = Number(f.region_id.el.value);
       const saved = await api(id ? `/assets/${id}` : "/assets", { method: id ? "PATCH" : "POST", body });
       return `/assets/${saved.id}`;
@@ -377,16 +389,16 @@ export async function renderResourceForm(ctx) {
   if (!canWrite(user)) return errorPage({ code: "role_forbidden", status: 403, message: t("assets.forbidden") }, ctx);
   const id = ctx.params[0];
   let r = {};
-  let places;
+  let region = null;
   try {
     if (id) r = await api(`/resources/${id}`);
-    places = id ? null : await villages();
+    region = id ? null : await villageField(ctx, () => {});
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
   }
   const f = {
-    region_id: id ? null : input("region_id", t("assets.village"), "", { values: places.map(([v, n]) => [v, n]), required: true, blank: t("assets.pickVillage") }),
+    region_id: region,
     name: input("name", t("assets.name"), r.name, { required: true, max: 120 }),
     resource_no: input("resource_no", t("assets.resourceNo"), r.resource_no, { max: 40 }),
     kind: input("kind", t("assets.kind"), r.kind, { values: KINDS, required: true }),
@@ -400,6 +412,7 @@ export async function renderResourceForm(ctx) {
     submit: async (key) => {
       const body = { client_uuid: key, name: val(f.name.el), resource_no: opt(f.resource_no.el), kind: f.kind.el.value,
         area: val(f.area.el), location: opt(f.location.el), note: opt(f.note.el) };
+      needVillage(f.region_id);
       if (!id) body.region_id = Number(f.region_id.el.value);
       const saved = await api(id ? `/resources/${id}` : "/resources", { method: id ? "PATCH" : "POST", body });
       return `/resources/${saved.id}`;
@@ -412,16 +425,15 @@ export async function renderContractForm(ctx) {
   if (!canWrite(user)) return errorPage({ code: "role_forbidden", status: 403, message: t("assets.forbidden") }, ctx);
   const id = ctx.params[0];
   let c = {};
-  let places;
+  let region = null;
   try {
     if (id) c = await api(`/resource-contracts/${id}`);
-    places = id ? null : await villages();
+    region = id ? null : await villageField(ctx, () => { subject.el.value = ""; fillSubjects(); });
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
   }
   const presetResource = ctx.query.get("resource_id");
-  const region = id ? null : input("region_id", t("assets.village"), ctx.query.get("region_id"), { values: places.map(([v, n]) => [v, n]), required: true, blank: t("assets.pickVillage") });
   const subjectType = id ? null : input("subject_type", t("assets.subjectType"), "resource", { values: [["resource", t("assets.tabResources")], ["asset", t("assets.tabAssets")]] });
   const subject = id ? null : input("subject", t("assets.subject"), presetResource || "", { values: [], required: true, blank: t("assets.pickSubject") });
   async function fillSubjects() {
@@ -433,7 +445,6 @@ export async function renderContractForm(ctx) {
       ...(data.items || []).map((x) => h("option", { value: String(x.id), selected: String(x.id) === keep }, `${x.name}${x.location ? " · " + x.location : ""}`)));
   }
   if (!id) {
-    region.el.addEventListener("change", () => { subject.el.value = ""; fillSubjects(); });
     subjectType.el.addEventListener("change", () => { subject.el.value = ""; fillSubjects(); });
     fillSubjects().catch(() => {});
   }
@@ -456,6 +467,7 @@ export async function renderContractForm(ctx) {
       const body = { client_uuid: key, contract_no: opt(f.contract_no.el), kind: f.kind.el.value, counterparty: val(f.counterparty.el),
         starts_on: f.starts_on.el.value, ends_on: f.ends_on.el.value, annual_amount: val(f.annual_amount.el),
         floor_amount: opt(f.floor_amount.el), note: opt(f.note.el) };
+      needVillage(region);
       if (id) body.status = f.status.el.value;
       else {
         body.region_id = Number(region.el.value);

@@ -7,6 +7,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, getLang, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
+import { regionPicker } from "../region-picker.js";
 import { errorPage, fact, pagesOf, sheet } from "./common.js";
 
 const PER_PAGE = 30;
@@ -67,28 +68,24 @@ export async function renderTasks(ctx) {
 
 async function openDispatch(ctx) {
   const user = ctx.session.user;
-  let departments = [], regions = [];
+  let departments = [];
   try {
     departments = (await api("/departments")).items.filter((d) => d.active);
-    let after = null; // every township of the region, page after page by key (a city has hundreds)
-    do {
-      const data = await api("/regions", { query: { level: "township", per_page: 100, ...(after ? { after } : {}) } });
-      regions = [...regions, ...(data.items || [])];
-      after = data.next;
-    } while (after);
-    if (user.role === "township_lead") regions = [user.region];
   } catch (err) { ctx.flash(err.message); return; }
   const key = uuid();
   const dept = h("select", { id: "dt-dept", "data-testid": "dt-dept" },
     h("option", { value: "" }, t("dt.toTownship")), departments.map((d) => h("option", { value: d.id }, d.name)));
-  const region = h("select", { id: "dt-region", "data-testid": "dt-region" }, regions.map((r) => h("option", { value: r.id }, r.name)));
+  // The township, found by name or stepped down to (a city has hundreds); a township lead's own.
+  const region = regionPicker({ id: "dt-region", testid: "dt-region", label: t("dt.region"), root: user.region, levels: ["township"],
+    value: user.region.level === "township" ? user.region : null });
   const name = h("input", { id: "dt-title", maxlength: 200, required: true, "data-testid": "dt-title" });
   const due = h("input", { id: "dt-due", type: "date", value: todayChina(7), min: todayChina(0), "data-testid": "dt-due" });
   sheet({
     title: t("dt.dispatch"), testid: "dt-dispatch-sheet", okText: t("dt.dispatchOk"),
-    fields: [h("label", { for: "dt-dept" }, t("dt.to")), dept, h("label", { for: "dt-region" }, t("dt.region")), region,
+    fields: [h("label", { for: "dt-dept" }, t("dt.to")), dept, region.el,
       h("label", { for: "dt-title" }, t("dt.titleField")), name, h("label", { for: "dt-due" }, t("dt.dueOn")), due],
     onOk: async () => {
+      if (!region.value) { region.focus(); return t("dt.needRegion"); }
       if (!name.value.trim()) { name.focus(); return t("dt.needTitle"); }
       try {
         const task = await api("/department-tasks", { method: "POST", body: { client_uuid: key, region_id: Number(region.value),

@@ -7,6 +7,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
+import { regionPicker } from "../region-picker.js";
 import { errorBox, errorPage, fact, levelBadge, local, pagesOf, sendWrite, sheet, showError, totalOf } from "./common.js";
 
 export const WRITERS = ["admin", "county", "township_lead"];
@@ -306,15 +307,9 @@ export async function renderNew(ctx) {
   const { user } = ctx.session;
   ctx.setTitle(t("funds.new"));
   if (!WRITERS.includes(user.role)) return errorPage({ code: "role_forbidden", message: t("funds.readOnly") }, ctx);
-  let townships;
-  try {
-    townships = user.region && user.region.level === "township" ? [user.region]
-      : (await api("/regions", { query: { level: "township", per_page: 100 } })).items || [];
-  } catch (err) {
-    if (err.status === 401) return signIn(ctx);
-    return errorPage(err, ctx);
-  }
-  const region = h("select", { name: "region_id", "data-testid": "f-region_id" }, townships.map((r) => h("option", { value: r.id }, r.name)));
+  // The township the money is for, found by name or stepped down to (a county's may pass 100).
+  const region = regionPicker({ id: "fn-region", testid: "f-region", label: t("funds.township"), root: user.region, levels: ["township"],
+    value: user.region.level === "township" ? user.region : null });
   const docNo = textInput("doc_no", 60, { required: true, placeholder: "浙财农〔2026〕12号" });
   const name = textInput("name", 100, { required: true });
   const category = select("category", CATEGORIES, "funds.cat");
@@ -328,6 +323,7 @@ export async function renderNew(ctx) {
   const form = h("form", { class: "form card", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     showError(error, "");
+    if (!region.value) { region.focus(); return showError(error, t("funds.needTownship")); }
     if (!docNo.value.trim() || !name.value.trim() || !money(amount.value)) return showError(error, t("funds.required"));
     const key = uuid();
     const json = { client_uuid: key, region_id: Number(region.value), doc_no: docNo.value.trim(), name: name.value.trim(),
@@ -340,7 +336,7 @@ export async function renderNew(ctx) {
     ctx.flash(res.state === "queued" ? t("funds.queued") : t("funds.done.create"));
     ctx.navigate(res.body && res.body.id ? `/funds/${res.body.id}` : "/funds", { replace: true });
   } },
-  field("fn-region", t("funds.township"), region),
+  region.el,
   field("fn-doc", t("funds.docNo"), docNo),
   field("fn-name", t("funds.name"), name),
   h("div", { class: "filters" }, field("fn-cat", t("funds.category"), category), field("fn-src", t("funds.source"), source)),

@@ -6,6 +6,7 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
+import { regionPicker } from "../region-picker.js";
 import { errorBox, errorPage, fact, sheet, showError } from "./common.js";
 import { IMPORTERS, tabs } from "./subsidies.js";
 
@@ -24,23 +25,6 @@ export async function renderImport(ctx) {
   const { user } = ctx.session;
   ctx.setTitle(t("imp.title"));
   if (!IMPORTERS.includes(user.role)) return errorPage({ message: t("imp.notAllowed") }, ctx);
-  let regions = [user.region];
-  try {
-    // Above a township, the cities and counties below come first (a county's roster and registers are
-    // imported for the county), then the townships.
-    const below = { province: ["city", "county", "township"], city: ["county", "township"], county: ["township"] };
-    for (const level of below[user.region.level] || []) {
-      let after = null; // every page (a province has 1,360 townships), by key
-      do {
-        const data = await api("/regions", { query: { level, per_page: 100, ...(after ? { after } : {}) } });
-        regions = [...regions, ...(data.items || [])];
-        after = data.next;
-      } while (after);
-    }
-  } catch (err) {
-    if (err.status === 401) return signIn(ctx);
-    return errorPage(err, ctx);
-  }
   // The kinds this role may import, each with its fields and template (one engine for every kind).
   let kinds = [];
   try {
@@ -70,8 +54,12 @@ export async function renderImport(ctx) {
   };
   kind.addEventListener("change", showTemplate);
   showTemplate();
-  const region = h("select", { id: "im-region", required: true, "data-testid": "import-region" },
-    regions.map((r) => h("option", { value: r.id }, r.name)));
+  // For its own region or one below it, down to a township (a county's roster and registers are
+  // imported for the county; a province's 1,360 townships are found by name, not listed).
+  const LEVELS = ["province", "city", "county", "township"];
+  const region = regionPicker({ id: "im-region", testid: "import-region", label: t("imp.region"), root: user.region,
+    levels: LEVELS.slice(Math.max(0, LEVELS.indexOf(user.region.level))), value: user.region,
+    onChange: () => { clientUuid = uuid(); } });
   const file = h("input", { id: "im-file", type: "file", accept: ".xlsx,.xlsm,.xls,.csv,.txt,.tsv", required: true, "data-testid": "import-file" });
   const error = errorBox();
   const result = h("div", { "aria-live": "polite", "data-testid": "import-result" });
@@ -79,7 +67,7 @@ export async function renderImport(ctx) {
   const runs = h("div", {});
   // One client_uuid per attempt: kept when the answer is lost (a retry is the same import), new after any answer.
   let clientUuid = uuid();
-  for (const el of [kind, region, file]) el.addEventListener("change", () => { clientUuid = uuid(); });
+  for (const el of [kind, file]) el.addEventListener("change", () => { clientUuid = uuid(); });
 
   const form = h("form", { class: "form card", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
@@ -119,7 +107,7 @@ export async function renderImport(ctx) {
     result.scrollIntoView({ block: "start" });
   } },
   h("label", { for: "im-kind" }, t("imp.kind")), kind, template,
-  h("label", { for: "im-region" }, t("imp.region")), region,
+  region.el,
   h("label", { for: "im-file" }, t("imp.file")), file,
   h("small", { class: "muted" }, t("imp.fileHint")),
   error, submit);

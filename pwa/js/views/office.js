@@ -6,6 +6,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
+import { regionPicker } from "../region-picker.js";
 import { errorBox, errorPage, fact, sendWrite, sheet, showError, stageBadge } from "./common.js";
 
 export const OFFICE_ROLES = ["township_lead", "county"];
@@ -84,16 +85,11 @@ export async function renderNew(ctx) {
   const user = ctx.session.user;
   ctx.setTitle(t("office.newTitle"));
   if (!OFFICE_ROLES.includes(user.role)) return forbidden(ctx);
-  let townships;
-  try {
-    townships = user.region.level === "township" ? [user.region]
-      : (await api("/regions", { query: { level: "township", per_page: 100 } })).items || [];
-  } catch (err) {
-    return errorPage(err, ctx);
-  }
   const input = (id, attrs = {}) => h("input", { id, name: id, "data-testid": id, ...attrs });
-  const town = h("select", { id: "pj-town", "data-testid": "pj-town" }, townships.map((r) => h("option", { value: r.id }, r.name)));
-  const village = h("select", { id: "pj-village", "data-testid": "pj-village" });
+  // Where: a township (a township-level project) or a village, found by name or stepped down to.
+  const place = regionPicker({ id: "pj-place", testid: "pj-place", label: t("office.placePick"), root: user.region,
+    levels: ["township", "village"], value: user.region.level === "township" ? user.region : null, onChange: () => fillTown() });
+  const townOf = (r) => (r ? String(r.level === "township" ? r.id : r.parent_id) : "");
   const unit = h("select", { id: "pj-unit", "data-testid": "pj-unit" });
   const name = input("pj-name", { maxlength: 120, required: true, autocomplete: "off" });
   const category = h("select", { id: "pj-category", "data-testid": "pj-category" }, CATEGORIES.map((c) => h("option", { value: c }, c)));
@@ -115,33 +111,30 @@ export async function renderNew(ctx) {
   for (const l of LEVELS) funds[l].addEventListener("input", () => { total.value = formatMoney(fromFen(sum())); });
 
   function fillUnits() {
-    const place = village.value || town.value;
     // A unit manages its own place and everything below it: the township's offices, or the village's own.
-    const fit = units.filter((u) => String(u.region.id) === String(town.value) || String(u.region.id) === String(place));
+    const fit = units.filter((u) => String(u.region.id) === townOf(place.region) || String(u.region.id) === place.value);
     unit.replaceChildren(...(fit.length ? fit.map((u) => h("option", { value: u.id }, u.name))
       : [h("option", { value: "" }, t("office.noUnits"))]));
   }
+  let town = null;
   async function fillTown() {
+    if (townOf(place.region) === town) return fillUnits(); // (another village of the same township)
+    town = townOf(place.region);
+    units = [];
     try {
-      const [vs, us] = await Promise.all([
-        api("/regions", { query: { parent_id: town.value, level: "village", per_page: 100 } }),
-        api("/units", { query: { region_id: town.value, per_page: 100 } })]);
-      village.replaceChildren(h("option", { value: "" }, t("office.noVillage")),
-        ...(vs.items || []).map((v) => h("option", { value: v.id }, v.name)));
-      units = us.items || [];
-      fillUnits();
+      if (town) units = (await api("/units", { query: { region_id: town, per_page: 100 } })).items || [];
     } catch (err) {
       showError(error, err.message);
     }
+    return fillUnits();
   }
-  town.addEventListener("change", fillTown);
-  village.addEventListener("change", fillUnits);
 
   const form = h("form", { class: "form card office-form", novalidate: true, "data-testid": "pj-form", onsubmit: async (event) => {
     event.preventDefault();
     showError(error, "");
     const problem = (el, key) => { el.focus(); el.setAttribute("aria-invalid", "true"); showError(error, t(key)); return null; };
     for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+    if (!place.value) { place.focus(); return showError(error, t("office.needPlace")); }
     if (!name.value.trim()) return problem(name, "office.needName");
     if (!unit.value) return problem(unit, "office.needUnit");
     for (const l of LEVELS) if (funds[l].value.trim() && !MONEY.test(funds[l].value.trim())) return problem(funds[l], "office.badMoney");
@@ -151,7 +144,7 @@ export async function renderNew(ctx) {
     if (contract.value.trim() && !MONEY.test(contract.value.trim())) return problem(contract, "office.badMoney");
     if (start.value && end.value && end.value < start.value) return problem(end, "office.badDates");
     const json = {
-      client_uuid: clientUuid, region_id: Number(village.value || town.value), unit_id: Number(unit.value),
+      client_uuid: clientUuid, region_id: Number(place.value), unit_id: Number(unit.value),
       name: name.value.trim(), category: category.value, budget: fromFen(sum()),
       funding_sources: LEVELS.filter((l) => yuan(funds[l].value.trim()) > 0)
         .map((l) => ({ source: t(`fund.${l}`), level: l, amount: fromFen(yuan(funds[l].value.trim())) })),
@@ -174,7 +167,7 @@ export async function renderNew(ctx) {
     return null;
   } },
   h("fieldset", {}, h("legend", {}, t("office.where")),
-    field("pj-town", "office.township", town), field("pj-village", "office.village", village), field("pj-unit", "office.unit", unit)),
+    place.el, field("pj-unit", "office.unit", unit)),
   h("fieldset", {}, h("legend", {}, t("office.what")),
     field("pj-name", "office.name", name), field("pj-category", "office.category", category),
     field("pj-site", "office.site", site), field("pj-desc", "office.description", description)),

@@ -7,6 +7,7 @@ import { prettyCode } from "../codes.js";
 import { fill, h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
+import { regionPicker } from "../region-picker.js";
 import { errorBox, errorPage, exportLinks, fact, placeText, regionFilter, regionParam, sendWrite, sheet, showError, totalOf } from "./common.js";
 
 export const IMPORTERS = ["admin", "county", "township_lead"];
@@ -85,14 +86,15 @@ export async function renderHome(ctx) {
 /** 一村一码 for a village's notice board: pick the village, get its code as a printable PNG. */
 function villageCodeSection(user) {
   const body = h("div", {});
-  const select = h("select", { id: "vc-village", "data-testid": "vc-village" }, h("option", { value: "" }, t("subs.vcPick")));
+  const village = regionPicker({ id: "vc-village", testid: "vc-village", label: t("subs.vcVillage"), root: user.region,
+    levels: ["village"] });
   const error = errorBox();
   const go = h("button", { type: "button", class: "btn btn-primary", "data-testid": "vc-get", onclick: async () => {
     showError(error, "");
-    if (!select.value) { select.focus(); return showError(error, t("subs.vcPick")); }
+    if (!village.value) { village.focus(); return showError(error, t("subs.vcPick")); }
     go.disabled = true;
     try {
-      const c = await api(`/regions/${select.value}/village-code`, { method: "POST" });
+      const c = await api(`/regions/${village.value}/village-code`, { method: "POST" });
       fill(body, h("figure", { class: "qr vcode", "data-testid": "vc-result" },
         h("img", { src: c.png_url, alt: t("subs.vcAlt", { name: c.village.name }), width: 220, height: 220, "data-testid": "vc-png" }),
         h("figcaption", {}, h("strong", {}, c.village.name), h("br"), h("code", { "data-testid": "vc-code" }, prettyCode(c.code)))),
@@ -106,15 +108,11 @@ function villageCodeSection(user) {
       go.disabled = false;
     }
   } }, t("subs.vcGet"));
-  api("/regions", { query: { level: "village", per_page: 100 } }).then((data) => {
-    for (const r of data.items || []) select.append(h("option", { value: r.id }, r.name));
-  }).catch((err) => showError(error, err.message));
   // Folded at the top (a few times a year, but findable without scrolling past every person).
   return h("details", { class: "card fold", "data-testid": "village-code" },
     h("summary", { id: "vc-h" }, t("subs.vcTitle")),
     h("p", { class: "small" }, t("subs.vcIntro")),
-    h("label", { for: "vc-village" }, t("subs.vcVillage")),
-    h("div", { class: "row" }, select, go), error, body);
+    village.el, h("div", { class: "row" }, go), error, body);
 }
 
 // ---- /subsidies/policies -------------------------------------------------------------------------

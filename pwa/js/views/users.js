@@ -5,6 +5,7 @@
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { regionPicker } from "../region-picker.js";
 import { errorBox, errorPage, pagesOf, sheet, showError, totalOf } from "./common.js";
 
 export const MANAGERS = ["admin", "county"];
@@ -129,30 +130,15 @@ function createSheet(me, shown) {
   const phone = h("input", { id: "uc-phone", type: "tel", maxlength: 20, autocomplete: "off", "data-testid": "create-phone" });
   const role = h("select", { id: "uc-role", "data-testid": "create-role" },
     grantable(me).map((r) => h("option", { value: r, selected: r === "inspector" }, t(`role.${r}`))));
-  const find = h("input", { id: "uc-find", type: "search", autocomplete: "off", placeholder: t("users.regionFind"), "data-testid": "create-region-find" });
-  const region = h("select", { id: "uc-region", "data-testid": "create-region" });
-  let timer = null;
-  let asked = 0;
-  async function fillRegions() {
-    const mine = ++asked;
-    try {
-      const data = await api("/regions", { query: { level: ROLE_LEVEL[role.value], q: find.value.trim(), per_page: 100 } });
-      if (mine !== asked) return;
-      region.replaceChildren(...(data.items || []).map((r) => h("option", { value: String(r.id) }, `${r.name} · ${r.code}`)));
-      if (!data.items.length) region.append(h("option", { value: "" }, t("users.regionNone")));
-    } catch (err) {
-      region.replaceChildren(h("option", { value: "" }, err.message));
-    }
-  }
-  role.addEventListener("change", fillRegions);
-  find.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(fillRegions, 250); });
-  fillRegions();
+  const region = regionPicker({ id: "uc-region", testid: "create-region", label: t("users.col.region"), root: me.region,
+    levels: [ROLE_LEVEL[role.value]] });
+  role.addEventListener("change", () => region.setLevels([ROLE_LEVEL[role.value]]));
   sheet({
     title: t("users.createTitle"), testid: "create", okText: t("users.createOk"), intro: t("users.createIntro"),
     fields: [h("label", { for: "uc-name" }, t("users.col.name")), name,
       h("label", { for: "uc-username" }, t("users.username")), username,
       h("label", { for: "uc-role" }, t("users.col.role")), role,
-      h("label", { for: "uc-region" }, t("users.col.region")), find, region,
+      region.el,
       h("label", { for: "uc-phone" }, t("users.phone")), phone],
     onOk: async ({ close }) => {
       if (!name.value.trim()) { name.focus(); return t("users.nameRequired"); }
@@ -171,34 +157,15 @@ function createSheet(me, shown) {
 function editSheet(u, me, reload) {
   const role = h("select", { id: "ue-role", "data-testid": "edit-role" },
     grantable(me).map((r) => h("option", { value: r, selected: r === u.role }, t(`role.${r}`))));
-  const find = h("input", { id: "ue-find", type: "search", autocomplete: "off", placeholder: t("users.regionFind"), "data-testid": "edit-region-find" });
-  const region = h("select", { id: "ue-region", "data-testid": "edit-region" });
+  const region = regionPicker({ id: "ue-region", testid: "edit-region", label: t("users.col.region"), root: me.region,
+    levels: [ROLE_LEVEL[u.role]], value: u.region });
   const name = h("input", { id: "ue-name", value: u.display_name, maxlength: 64, required: true, "data-testid": "edit-name" });
-  let timer = null;
-  let asked = 0;
-  async function fillRegions() {
-    const mine = ++asked; // only the latest answer fills the list (typing sends several)
-    const level = ROLE_LEVEL[role.value];
-    const keep = region.value || String(u.region && u.region.id);
-    try {
-      const data = await api("/regions", { query: { level, q: find.value.trim(), per_page: 100 } });
-      if (mine !== asked) return;
-      const items = data.items || [];
-      if (u.region && u.region.level === level && !items.some((r) => r.id === u.region.id) && !find.value.trim()) items.unshift(u.region);
-      region.replaceChildren(...items.map((r) => h("option", { value: String(r.id), selected: String(r.id) === keep }, `${r.name} · ${r.code}`)));
-      if (!items.length) region.append(h("option", { value: "" }, t("users.regionNone")));
-    } catch (err) {
-      region.replaceChildren(h("option", { value: "" }, err.message));
-    }
-  }
-  role.addEventListener("change", () => { region.value = ""; fillRegions(); });
-  find.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(fillRegions, 250); });
-  fillRegions();
+  role.addEventListener("change", () => region.setLevels([ROLE_LEVEL[role.value]]));
   sheet({
     title: t("users.editTitle", { name: u.display_name }), testid: "edit", okText: t("users.save"),
     fields: [h("label", { for: "ue-name" }, t("users.col.name")), name,
       h("label", { for: "ue-role" }, t("users.col.role")), role,
-      h("label", { for: "ue-region" }, t("users.col.region")), find, region,
+      region.el,
       h("p", { class: "muted small" }, t("users.levelHint"))],
     onOk: async () => {
       if (!name.value.trim()) { name.focus(); return t("users.nameRequired"); }
