@@ -1,5 +1,6 @@
 """Jicai 基财智控 — the application factory."""
 import logging
+import os
 
 import click
 from apiflask import APIFlask
@@ -169,14 +170,15 @@ def _is_sqlite(dbapi_connection):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    # SQLite: enforce foreign keys; WAL so readers never block the one writer; wait, don't fail.
+    # SQLite: enforce foreign keys; WAL so readers never block the one writer; wait, don't fail
+    # (SQLITE_BUSY_MS, 10 s: how long a writer waits for the one before it).
     # pysqlite's own transaction handling breaks SAVEPOINTs, so we emit BEGIN ourselves (below).
     if _is_sqlite(dbapi_connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(os.environ.get('SQLITE_BUSY_MS', '10000'))}")
         cursor.close()
 
 

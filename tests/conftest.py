@@ -22,7 +22,10 @@ from sqlalchemy import create_engine, text
 
 # Every app this test process builds (some tests build their own) runs its jobs inline and queues
 # nothing anywhere else (read by backend.config at import, below); the live processes get their own.
-os.environ.update(QUEUE_URL="memory://", QUEUE_IMMEDIATE="1")
+os.environ.update(QUEUE_URL="memory://", QUEUE_IMMEDIATE="1",
+                  # (a shared 2-core machine running several suites: bursts of writers wait longer
+                  # for SQLite's one write lock than a deployment's 10 s)
+                  SQLITE_BUSY_MS="60000")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 sys.path.insert(0, str(ROOT))

@@ -34,6 +34,9 @@ def burst(app, attempt, n=BURST):
             except ApiError as error:
                 db.session.rollback()
                 codes[i] = error.code
+            except Exception as error:  # not a success: a thread that died must not count as one
+                db.session.rollback()
+                codes[i] = f"{type(error).__name__}: {error}"[:200]
             finally:
                 db.session.remove()
 

@@ -126,7 +126,8 @@ def upload_receipt_file(fund_id, form):
 
 @bp.get("/funds/<int:fund_id>/receipt-files/<int:file_id>")
 @require(*services.READERS)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses={200: {"description": "the file: a PDF or a JPEG, as an attachment",
+                         "content": {"application/pdf": {}, "image/jpeg": {}}}, **{code: {} for code in ERRORS}})
 def get_receipt_file(fund_id, file_id):
     """The receipt file, as a download (never shown inline: ``nosniff`` and a policy that lets nothing in it run)."""
     fund = get_scoped(Fund, fund_id, actor(), "资金", "fund")
