@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from openpyxl.utils import get_column_letter
 
 from ..core import clock
 from ..core.spreadsheets import safe_row
@@ -102,37 +103,46 @@ def pdf(doc, meta, max_rows=None):
 
 def xlsx(doc, meta):
     """One sheet per table, headers in Chinese and English, numbers as numbers with the same formats;
-    the cut-off, hash and template in the first rows (every cell escaped against formula injection)."""
+    the cut-off, hash and template in the first rows (every cell escaped against formula injection).
+    Written row by row (openpyxl's write-only workbook): a province's yearly ledger of 200,000 lines
+    does not hold a spreadsheet of cell objects in memory."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     formats = {"money": "#,##0.00", "int": "#,##0", "pct": "0.0", "num": "0.0"}
-    bold = Font(bold=True)
+    bold, head_fill, wrap = Font(bold=True), PatternFill("solid", fgColor="E8EEF7"), Alignment(wrap_text=True)
+
+    def styled(sheet, value, font=None, fill=None, alignment=None, number_format=None):
+        cell = WriteOnlyCell(sheet, value=value)
+        if font is not None:
+            cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        if alignment is not None:
+            cell.alignment = alignment
+        if number_format is not None:
+            cell.number_format = number_format
+        return cell
+
     for n, table in enumerate(doc["tables"], 1):
         sheet = book.create_sheet(title=f"{n}")
+        columns = table["columns"]
+        for i, column in enumerate(columns, 1):
+            sheet.column_dimensions[get_column_letter(i)].width = 22 if column["type"] == "text" else 16
+        sheet.freeze_panes = "A6"
         title = f"{doc['region']['name']} {doc['period']['zh']} {doc['title_zh']} — {table['title_zh']}"
-        sheet.append(safe_row([title]))
-        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.append([styled(sheet, safe_row([title])[0], font=Font(bold=True, size=14))])
         sheet.append(safe_row([f"{doc['region']['name']} · {doc['period']['en']} · {doc['title_en']} — {table['title_en']}"]))
         sheet.append(safe_row([footer(doc, meta)]))
         sheet.append(safe_row([f"SHA-256 {doc['rows_sha256']}"]))
-        sheet.append(safe_row([f"{c['zh']} {c['en']}" for c in table["columns"]]))
-        for c in sheet[5]:
-            c.font = bold
-            c.fill = PatternFill("solid", fgColor="E8EEF7")
-            c.alignment = Alignment(wrap_text=True)
-        for row in table["rows"] + ([table["total"]] if table["total"] else []):
-            sheet.append(safe_row([_xl(row.get(c["key"]), c["type"]) for c in table["columns"]]))
-            for c, column in zip(sheet[sheet.max_row], table["columns"]):
-                if column["type"] in formats:
-                    c.number_format = formats[column["type"]]
-        if table["total"]:
-            for c in sheet[sheet.max_row]:
-                c.font = bold
-        sheet.freeze_panes = "A6"
-        for i, column in enumerate(table["columns"], 1):
-            sheet.column_dimensions[sheet.cell(5, i).column_letter].width = 22 if column["type"] == "text" else 16
+        sheet.append([styled(sheet, v, font=bold, fill=head_fill, alignment=wrap)
+                      for v in safe_row([f"{c['zh']} {c['en']}" for c in columns])])
+        lines = [(row, None) for row in table["rows"]] + ([(table["total"], bold)] if table["total"] else [])
+        for row, font in lines:
+            values = safe_row([_xl(row.get(c["key"]), c["type"]) for c in columns])
+            sheet.append([styled(sheet, v, font=font, number_format=formats.get(c["type"]))
+                          for v, c in zip(values, columns)])
     out = io.BytesIO()
     book.properties.creator = "Jicai 基财智控"
     book.properties.created = book.properties.modified = clock.as_utc(meta["at"]).replace(tzinfo=None)
