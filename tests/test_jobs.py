@@ -141,7 +141,7 @@ def test_the_full_scan_and_escalation_run_every_scan_every_minutes(app, monkeypa
             # (the daily digest keeps its own hours: tests/test_oversight.py)
             return sorted(task.name for task in jobs.queue.read_periodic(moment) if task.name != "send_digest")
     assert app.config["SCAN_EVERY_MINUTES"] == 10
-    every = ["escalate", "remind_and_escalate", "scan_all"]  # rectifications, department tasks, the full scan
+    every = ["escalate", "reconcile_all", "remind_and_escalate", "scan_all"]  # rectifications, the bank's three-way check, department tasks, the full scan
     assert due(0) == due(30) == every and due(7) == due(31) == []
     monkeypatch.setitem(app.config, "SCAN_EVERY_MINUTES", 5)
     assert due(35) == every
