@@ -105,6 +105,17 @@ def test_hostile_uploads_are_refused_and_nothing_is_stored(app, login_as, inspec
     assert (count(app, Photo), _stored_files(app)) == before
 
 
+def test_a_cut_off_photo_is_refused_even_after_a_report_was_rendered(app, login_as, inspection):
+    """WeasyPrint (the PDF reports) switches Pillow to accept cut-off images when it is imported: a
+    process that has rendered a report must still refuse half a photo, and leave the switch as it was."""
+    from PIL import ImageFile
+    import weasyprint  # noqa: F401  (imported for what its import does)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    r = _upload(login_as("inspector"), inspection, photo_form(jpeg_bytes(5)[:1500]))
+    assert (r.status_code, r.json["error"]["code"]) == (400, "photo_corrupt"), r.json
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
+
 def test_ordinary_metadata_and_comments_pass(app, login_as, inspection):
     data = _jpeg_with_comment(b"Canon EOS, 2026-11-20, site photo")
     r = _upload(login_as("inspector"), inspection, photo_form(data))

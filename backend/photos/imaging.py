@@ -9,11 +9,12 @@ copy a public page gets carries no EXIF — and a 64-bit perceptual hash for fin
 """
 import io
 import re
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import IFD
 
 MAGIC = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
@@ -73,7 +74,7 @@ def process(data):
             width, height = image.size
             if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
                 raise PhotoRejected("photo_bomb", "照片像素过多", f"The photo has too many pixels ({width}×{height})")
-            image.load()
+            _load_whole(image)
         except PhotoRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -85,6 +86,22 @@ def process(data):
     return Processed(width=upright.width, height=upright.height,
                      display=_jpeg(upright, DISPLAY_SIDE, 82), thumb=_jpeg(upright, THUMB_SIDE, 75),
                      phash=dhash(upright), exif_taken_at=taken_at, exif_lat=lat, exif_lng=lng)
+
+
+# Pillow decides whether a cut-off file is an error by a module-wide switch, and WeasyPrint turns it
+# on when it is imported (a worker that has rendered a report would then take half a photo as a
+# whole one): a photo is decoded with it off, one at a time.
+_STRICT = threading.Lock()
+
+
+def _load_whole(image):
+    with _STRICT:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            image.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def hiding_places(data, kind):
