@@ -244,7 +244,7 @@ def test_the_registers_of_assets_and_leases_in_their_own_words(app, world):
 
 # ---------------------------------------------------------------- 4. fund allocations from a file
 
-CODE = "330187"  # not the demo's 330112, the world's, test_county_moves_in's 330188 nor the browser's 330189
+CODE = "330187"  # not the demo's 330112, the world's, test_county_moves_in's 330188, the browser's 330189 nor the region picker's 330186
 
 
 def cli(app, *args):

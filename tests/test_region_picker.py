@@ -4,12 +4,12 @@ PWA's one region picker in a real Chromium — a province administrator finds th
 county of 130 by typing part of its name (1366 px desk) and by stepping down 浙江省 › 杭州市 › 拣选县
 with 显示更多 (360 px phone). Screenshots (picker-*.png) in test-artifacts/ were looked at.
 
-The county 拣选县 (330187) is this file's own; assertions are on its rows only."""
+The county 拣选县 (330186) is this file's own; assertions are on its rows only."""
 import pytest
 
 from conftest import PHONE, assert_error, new_uuid, sign_in
 
-COUNTY = "330187000000"
+COUNTY = "330186000000"
 TOWNSHIPS = 130
 FAR = 125  # past the first 100, past the first two pages of 50
 FAR_NAME = "云栖远端镇"
@@ -33,16 +33,16 @@ def county(app, world):
             db.session.add(found)
             db.session.flush()
             for n in range(1, TOWNSHIPS + 1):
-                code = f"330187{n:03d}000"
+                code = f"330186{n:03d}000"
                 db.session.add(Region(code=code, name=township_name(n), level="township", parent_id=found.id,
                                       path=f"{found.path}{code}/"))
             db.session.flush()
-            far = db.session.query(Region).filter_by(code=f"330187{FAR:03d}000").one()
-            db.session.add(Region(code=f"330187{FAR:03d}201", name="远端村", level="village", parent_id=far.id,
-                                  path=f"{far.path}330187{FAR:03d}201/"))
+            far = db.session.query(Region).filter_by(code=f"330186{FAR:03d}000").one()
+            db.session.add(Region(code=f"330186{FAR:03d}201", name="远端村", level="village", parent_id=far.id,
+                                  path=f"{far.path}330186{FAR:03d}201/"))
             db.session.commit()
-        ids = {r.code: r.id for r in db.session.query(Region).filter(Region.code.startswith("330187"))}
-    return {"county": ids[COUNTY], "far": ids[f"330187{FAR:03d}000"], "village": ids[f"330187{FAR:03d}201"]}
+        ids = {r.code: r.id for r in db.session.query(Region).filter(Region.code.startswith("330186"))}
+    return {"county": ids[COUNTY], "far": ids[f"330186{FAR:03d}000"], "village": ids[f"330186{FAR:03d}201"]}
 
 
 # ---------------------------------------------------------------- the API a picker reads
@@ -61,7 +61,7 @@ def test_under_lists_the_subtree_and_names_each_ones_ancestors(login_as, county)
     assert FAR_NAME in [r["name"] for r in rest.get_json()["items"]]
     assert county["county"] not in [r["id"] for r in townships["items"]]
     # Searching by the start of a code.
-    by_code = c.get(f"/api/v1/regions?q=330187{FAR:03d}&level=township").get_json()
+    by_code = c.get(f"/api/v1/regions?q=330186{FAR:03d}&level=township").get_json()
     assert [r["id"] for r in by_code["items"]] == [county["far"]]
 
 
