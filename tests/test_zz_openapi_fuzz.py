@@ -16,7 +16,7 @@ CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
 def _schemathesis(live_server, artifacts, name, *extra):
     cmd = [str(Path(sys.executable).parent / "schemathesis"), "run", f"{live_server}/api/v1/openapi.json",
            "--checks", CHECKS, "--phases", "examples,coverage,fuzzing", "--max-examples", "25",
-           "--seed", "20261125", "--no-color", "--request-timeout", "30", "--workers", "2",
+           "--seed", "20261125", "--no-color", "--request-timeout", "120", "--workers", "2",
            "--suppress-health-check", "all", *extra]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     (artifacts / f"schemathesis-{name}.txt").write_text(result.stdout + result.stderr)
