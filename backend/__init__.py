@@ -192,6 +192,8 @@ def _sqlite_begin(conn):
     # "database is locked" at once, without waiting), so it takes the lock up front too — not the
     # export's file, read as it streams after that entry was committed.
     if conn.dialect.name == "sqlite":
-        writing = (not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
-                   or ("reveal" in request.args and not g.get("streaming_answer")))
+        from .extensions import is_reading
+        writing = not is_reading() and (not has_request_context()
+                                        or request.method not in ("GET", "HEAD", "OPTIONS")
+                                        or ("reveal" in request.args and not g.get("streaming_answer")))
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -1,4 +1,7 @@
 """Extensions, created unbound and bound to the app in ``create_app``."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -16,3 +19,22 @@ naming = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming))
 migrate = Migrate()
 login_manager = LoginManager()
+
+
+# A transaction begun inside ``reading()`` only reads: on SQLite it takes no write lock up front
+# (backend/__init__.py), so a long job's reading does not hold every writer off. Commit (or roll
+# back) before writing: a read transaction cannot take the lock once another writer has committed.
+_reading = ContextVar("reading", default=False)
+
+
+def is_reading():
+    return _reading.get()
+
+
+@contextmanager
+def reading():
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)

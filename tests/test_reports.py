@@ -256,6 +256,36 @@ def test_a_long_table_prints_its_first_lines_and_says_the_rest_are_in_the_excel(
     assert report["rows_sha256"] == workbook["rows_sha256"]
 
 
+def test_a_report_job_holds_no_write_lock_while_it_renders(app, world, login_as, monkeypatch):
+    """A long PDF renders for minutes: on SQLite the job must not keep the one write lock meanwhile
+    (a worker's job begins its transactions by taking it), or every write of every user waits."""
+    import sqlite3
+    from backend.extensions import db
+    from backend.reports import services
+    real, seen = services.render_body, {}
+
+    def rendering(*args, **kwargs):
+        with app.app_context():
+            url = db.engine.url
+        if url.get_backend_name() == "sqlite":
+            other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                seen["other_writer"] = "ok"
+            except sqlite3.OperationalError as error:
+                seen["other_writer"] = str(error)
+            finally:
+                other.close()
+        return real(*args, **kwargs)
+    monkeypatch.setattr(services, "render_body", rendering)
+    _, report = generate(login_as("county"), world["regions"]["jincheng"], "assets", "2026-11", "xlsx")
+    assert report["status"] == "done"
+    with app.app_context():
+        if db.engine.url.get_backend_name() == "sqlite":
+            assert seen["other_writer"] == "ok"
+
+
 def test_a_rectification_decided_after_the_cut_off_shows_as_it_stood(app, world, make_rectification):
     """The ledger's states are those at its cut-off: approving a rectification later changes neither
     its line nor the hash of a report made again for the same cut-off."""
@@ -315,8 +345,11 @@ def test_monthly_schedule_fills_the_library_once_and_tells_the_supervisor(app, w
     scheduled = [r for r in library["items"] if r["scheduled"] and (r["kind"], r["format"]) == ("assets", "xlsx")]
     assert [(r["kind"], r["format"], r["status"]) for r in scheduled] == [("assets", "xlsx", "done")]
     assert scheduled[0]["created_by"] is None
-    inbox = client.get("/api/v1/notifications").json["items"]
-    assert any(n["kind"] == "reports_monthly" and "2026年11月" in n["title_zh"] for n in inbox)
+    from backend.notifications.models import Notification
+    with app.app_context():  # (the county's inbox holds the whole session's messages: asked by kind)
+        told = db.session.execute(db.select(Notification.title_zh).where(
+            Notification.user_id == world["users"]["county"], Notification.kind == "reports_monthly")).scalars().all()
+    assert any("2026年11月" in title for title in told)
 
 
 # ---- refused -------------------------------------------------------------------------------------------

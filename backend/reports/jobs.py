@@ -3,7 +3,7 @@ import logging
 
 from .. import jobs
 from ..core import clock
-from ..extensions import db
+from ..extensions import db, reading
 from . import services
 from .models import Report
 
@@ -16,12 +16,22 @@ def progress_key(report_id):
 
 @jobs.job(retries=1)
 def generate_report(report_id):
-    """Make a queued report's file (idempotent: a done report is left alone)."""
-    report = db.session.get(Report, report_id)
-    if report is None or report.status != "queued":
-        return
+    """Make a queued report's file (idempotent: a done report is left alone). It reads in a read-only
+    transaction, ends it, renders with none open (a long PDF takes minutes: on SQLite the one write
+    lock stays free for everyone else), then stores the file in a short write."""
+    progress = lambda **v: jobs.report_progress(progress_key(report_id), **v)  # noqa: E731
     try:
-        services.generate(report, progress=lambda **v: jobs.report_progress(progress_key(report_id), **v))
+        with reading():
+            report = db.session.get(Report, report_id)
+            if report is None or report.status != "queued":
+                db.session.rollback()
+                return
+            made = services.read(report, progress)
+        db.session.rollback()  # (nothing was written: the read transaction ends here)
+        body = services.render_body(made, progress)
+        report = db.session.get(Report, report_id)
+        if report.status == "queued":  # (another worker may have finished it meanwhile)
+            services.store(report, made, body, progress)
     except Exception as error:
         db.session.rollback()
         log.exception("report %s failed", report_id)

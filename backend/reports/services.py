@@ -65,17 +65,33 @@ def generate(report, progress=lambda **_: None):
     """Make a queued report's file, store it and mark it done (idempotent: a done one is left alone)."""
     if report.status != "queued":
         return report
+    made = read(report, progress)
+    return store(report, made, render_body(made, progress), progress)
+
+
+def read(report, progress=lambda **_: None):
+    """What the file is made from, as plain values (nothing in it loads from the database later)."""
     region = db.session.get(Region, report.region_id)
     by = db.session.get(User, report.created_by_id).display_name if report.created_by_id else None
     progress(phase="reading", pct=10)
     doc = data.build(report.kind, region, parse(report.period), report.cut_off_at)
+    return {"doc": doc, "format": report.format, "meta": {"by": by, "at": clock.now(), "version": report.version},
+            "key": f"reports/{region.code}/{report.period}/{report.kind}-v{report.version}-{report.id}.{report.format}"}
+
+
+def render_body(made, progress=lambda **_: None):
+    """The file's bytes (minutes for a long PDF: the job holds no transaction meanwhile)."""
     progress(phase="rendering", pct=50)
-    meta = {"by": by, "at": clock.now(), "version": report.version}
-    body = render.pdf(doc, meta, current_app.config["REPORTS_PDF_MAX_ROWS"]) if report.format == "pdf" else render.xlsx(doc, meta)
+    if made["format"] == "pdf":
+        return render.pdf(made["doc"], made["meta"], current_app.config["REPORTS_PDF_MAX_ROWS"])
+    return render.xlsx(made["doc"], made["meta"])
+
+
+def store(report, made, body, progress=lambda **_: None):
     progress(phase="storing", pct=90)
-    key = f"reports/{region.code}/{report.period}/{report.kind}-v{report.version}-{report.id}.{report.format}"
-    storage.from_config(current_app.config).put(key, body)
-    report.file_key, report.size = key, len(body)
+    doc = made["doc"]
+    storage.from_config(current_app.config).put(made["key"], body)
+    report.file_key, report.size = made["key"], len(body)
     report.file_sha256 = hashlib.sha256(body).hexdigest()
     report.rows_sha256, report.template_version = doc["rows_sha256"], doc["template_version"]
     report.totals = {k: (str(v) if v is not None else None) for k, v in doc["totals"].items()}
