@@ -126,7 +126,9 @@ def test_each_pdf_names_region_and_period_and_carries_the_cockpits_figures(app, 
     if kind == "health":  # each township's index equals the cockpit's
         for child in doc["children"]:
             if child["health"]["score"] is not None:
-                assert f"{child['region']['name']}{Decimal(child['health']['score']):.1f}" in flat
+                at = flat.find(child["region"]["name"])
+                assert f"{child['region']['name']}{Decimal(child['health']['score']):.1f}" in flat, \
+                    (child, flat[max(at - 40, 0):at + 120] if at >= 0 else "name not in the PDF", len(doc["children"]))
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
     assert cjk and all(" yes yes " in line for line in cjk), fonts
