@@ -358,3 +358,18 @@ def test_the_live_server_streams_from_threads(live_server, workdir):
     import requests
     assert "Using worker: gthread" in (workdir / "gunicorn.log").read_text()
     assert requests.get(f"{live_server}/api/v1/hello", timeout=10).status_code == 200
+
+
+def test_a_warning_of_a_retired_rule_is_listed_and_exported(app, world, login_as):
+    """A rule renamed or retired by an upgrade leaves its warnings behind: the list and its export
+    show them under the code instead of failing (the export broke mid-file on one)."""
+    from backend.extensions import db
+    from backend.risks.models import RiskWarning
+    mark = uuid.uuid4().hex[:8]
+    with app.app_context():
+        db.session.add(RiskWarning(rule_code=f"retired_{mark}", subject_key=f"retired-{mark}", subject_type="region",
+                                   region_id=world["regions"]["jincheng"], level="orange", status="open",
+                                   evidence={}, fingerprint=mark))
+        db.session.commit()
+    rows = rows_of(login_as("county").get("/api/v1/risks/export?format=csv&status=all"))
+    assert any(f"retired_{mark}" in ",".join(r) for r in rows)

@@ -25,6 +25,24 @@ def _lookup(name, keys):
     return LOOKUPS[name](keys) if keys and name in LOOKUPS else {}
 
 
+class _Retired:
+    """A rule no longer in the code (renamed or retired by an upgrade) whose warnings remain: they
+    are shown, listed and exported under its code rather than breaking the list."""
+    THRESHOLDS, LABELS = (), {}
+
+    def __init__(self, code, level="yellow"):
+        self.CODE, self.LEVEL = code, level
+        self.NAME_ZH, self.NAME_EN = f"已停用的规则 {code}", f"Retired rule {code}"
+        self.DESCRIPTION_ZH, self.DESCRIPTION_EN = "该规则已不在本版本中", "This rule is not in this version"
+
+    def explain(self, evidence):
+        return self.NAME_ZH, self.NAME_EN
+
+
+def rule_of(code, level="yellow"):
+    return RULES.get(code) or _Retired(code, level)
+
+
 def rule_view(rule, thresholds=False):
     out = {"code": rule.CODE, "name_zh": rule.NAME_ZH, "name_en": rule.NAME_EN, "level": rule.LEVEL,
            "description_zh": rule.DESCRIPTION_ZH, "description_en": rule.DESCRIPTION_EN}
@@ -47,7 +65,7 @@ def views(warnings):
     who = _lookup("people", set().union(*named.values()))
     out = []
     for w in warnings:
-        rule = RULES[w.rule_code]
+        rule = rule_of(w.rule_code, w.level)
         zh, en = rule.explain(w.evidence)
         project = found.get(w.project_id)
         out.append({
@@ -86,6 +104,6 @@ def summary(actor, within=None):
     counts = dict(db.session.execute(stmt).all())
     by_level = {level: 0 for level in LEVELS}
     for code, n in counts.items():
-        by_level[RULES[code].LEVEL] += n
+        by_level[rule_of(code).LEVEL] += n
     return {"by_level": by_level,
-            "by_rule": [{**rule_view(RULES[c]), "count": n} for c, n in sorted(counts.items())]}
+            "by_rule": [{**rule_view(rule_of(c)), "count": n} for c, n in sorted(counts.items())]}
