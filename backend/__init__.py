@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import ROOT, Config, ConfigError
-from .extensions import db, migrate
+from .extensions import db, is_reading, migrate
 
 log = logging.getLogger("jicai")
 
@@ -192,7 +192,6 @@ def _sqlite_begin(conn):
     # "database is locked" at once, without waiting), so it takes the lock up front too — not the
     # export's file, read as it streams after that entry was committed.
     if conn.dialect.name == "sqlite":
-        from .extensions import is_reading
         writing = not is_reading() and (not has_request_context()
                                         or request.method not in ("GET", "HEAD", "OPTIONS")
                                         or ("reveal" in request.args and not g.get("streaming_answer")))
