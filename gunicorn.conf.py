@@ -7,3 +7,4 @@ hung worker and killed at `timeout` (with the default sync workers it was, mid-f
 worker_class = "gthread"
 threads = 4
 timeout = 60  # a worker whose main loop is silent this long is restarted (a stuck worker, not a long request)
+limit_request_line = 8190  # gunicorn's largest; the app answers a URL over 4,096 characters with its JSON 414

@@ -128,3 +128,14 @@ def test_bad_reads(login_as, url):
 def test_wrong_method_is_json(login_as):
     r = login_as(None).request("DELETE", "/api/v1/hello")
     assert (r.status_code, r.json["error"]["code"]) == (405, "method_not_allowed")
+
+
+def test_an_overlong_address_is_refused_with_the_envelope_and_documented(app, login_as):
+    client = login_as("county")
+    r = client.get("/api/v1/projects?q=" + "长" * 2000)  # 6,000 characters once percent-encoded
+    assert (r.status_code, r.json["error"]["code"]) == (414, "uri_too_long")
+    assert "4096" in r.json["error"]["message"]["zh"]
+    assert client.get("/api/v1/projects?q=" + "长" * 20).status_code == 200
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    operations = [op for path in spec["paths"].values() for op in path.values() if isinstance(op, dict)]
+    assert operations and all("414" in op["responses"] for op in operations)

@@ -22,6 +22,7 @@ _GENERIC = {
     409: ("conflict", "操作冲突，请刷新后重试", "Conflict; reload and try again"),
     410: ("gone", "已失效", "Gone"),
     413: ("payload_too_large", "请求内容过大", "The request body is too large"),
+    414: ("uri_too_long", "请求地址过长", "The request's address (URL) is too long"),
     415: ("unsupported_media_type", "不支持的内容类型", "Unsupported media type"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试", "Too many requests; try again later"),
     500: ("server_error", "服务器内部错误", "Internal server error"),
@@ -159,10 +160,34 @@ def envelope(status, code, zh, en, fields=()):
                       "fields": list(fields)}}
 
 
+# A request whose address is longer than this is refused with the JSON envelope (414). gunicorn
+# itself refuses a request line over its limit_request_line (8190 in gunicorn.conf.py), as a proxy
+# in front refuses one over its buffer, each with its own HTML page: so every operation documents a
+# 414 without a body.
+MAX_URL = 4096
+
+
 def register(app):
     """Install the error processor and document the envelope in OpenAPI."""
     app.config["HTTP_ERROR_SCHEMA"] = ErrorSchema
     app.config["VALIDATION_ERROR_SCHEMA"] = ErrorSchema
+
+    @app.before_request
+    def refuse_long_addresses():
+        from flask import request
+        if len(request.environ.get("RAW_URI") or request.full_path) > MAX_URL:
+            code, zh, en = _GENERIC[414]
+            raise ApiError(414, code, f"{zh}（最多 {MAX_URL} 个字符）", f"{en} (at most {MAX_URL} characters)")
+
+    @app.spec_processor
+    def document_414(spec):
+        for path in spec.get("paths", {}).values():
+            for operation in path.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].setdefault("414", {
+                        "description": "请求地址过长 The request's address is too long (the app's JSON error, or "
+                                       "the web server's or proxy's own page for a longer one)"})
+        return spec
 
     @app.error_processor
     def process(error):
