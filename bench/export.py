@@ -4,7 +4,7 @@
    regions (bench/lists.py), then 100,000 subsidy payments, then up to 1,000,000;
 2. in-process (``create_app`` and its test client, signed in as the province user), after each
    step the whole ``GET /api/v1/subsidies/disbursements/export?format=csv`` (and ``xlsx``) is read
-   chunk by chunk as a browser would, and its time, size, rows, and the process's peak memory
+   chunk by chunk as a browser would, and its time, the time to its first byte, size, rows, and the process's peak memory
    (``ru_maxrss``; with ``--tracemalloc`` also the peak of Python allocations during that export) are printed.
    Memory flat: the 1M export's peaks are those of the 100k one, not ten times them.
 
@@ -32,14 +32,18 @@ def export_once(client, fmt):
     r = client.get(f"/api/v1/subsidies/disbursements/export?format={fmt}", buffered=False)
     assert r.status_code == 200, r.status_code
     size = lines = 0
+    first_byte = None
     for chunk in r.response:
+        if first_byte is None and chunk:
+            first_byte = time.perf_counter() - t0
         size += len(chunk)
         if fmt == "csv":
             lines += chunk.count(b"\n")
     r.close()
     seconds = time.perf_counter() - t0
     _, peak = tracemalloc.get_traced_memory()
-    return seconds, size, lines - 1 if fmt == "csv" else None, peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (seconds, first_byte, size, lines - 1 if fmt == "csv" else None, peak,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def main():
@@ -61,14 +65,15 @@ def main():
     if args.tracemalloc:
         tracemalloc.start()
     steps = [(1, 100_000), (100_001, args.payments)] if args.payments > 100_000 else [(1, args.payments)]
-    print(f"{'rows':>10} {'format':>6} {'seconds':>8} {'rows/s':>8} {'MB out':>8} {'py peak MB':>11} {'maxrss MB':>10}")
+    print(f"{'rows':>10} {'format':>6} {'seconds':>8} {'1st byte':>8} {'rows/s':>8} {'MB out':>8} {'py peak MB':>11} "
+          f"{'maxrss MB':>10}")
     for i, (first, last) in enumerate(steps):
         conn.execute(facts_sql(i + 1, i + 1, first, last))  # (one project a step: the SQL wants some)
         conn.execute("VACUUM ANALYZE")
         client = signed_in(app)
         for fmt in args.formats.split(","):
-            seconds, size, lines, peak, rss = export_once(client, fmt)
-            print(f"{last:>10,} {fmt:>6} {seconds:8.1f} {last / seconds:8.0f} {size / 1e6:8.1f} "
+            seconds, first_byte, size, lines, peak, rss = export_once(client, fmt)
+            print(f"{last:>10,} {fmt:>6} {seconds:8.1f} {first_byte:8.2f} {last / seconds:8.0f} {size / 1e6:8.1f} "
                   f"{peak / 1e6:11.1f} {rss / 1024:10.0f}" + (f"  ({lines:,} rows read back)" if lines is not None else ""),
                   flush=True)
 

@@ -9,9 +9,9 @@ How it stays small for a million rows:
   through the list's own order, like ``pagination``'s ``after``), never with OFFSET and never all at
   once; the ORM's identity map holds its rows weakly, so a batch is freed once it is written;
 - CSV is written a batch at a time into the response (``stream_with_context``);
-- Excel is written with openpyxl's write-only workbook, which spools each row as XML into a
-  temporary file on disk; the finished file is then streamed from disk in 64 KiB chunks. (A zip's
-  central directory comes last, so no .xlsx writer can send bytes before the last row is read.)
+- Excel is written as it is sent (``xlsx_stream``): the sheet's XML is compressed into the zip while
+  the rows are read, each part's sizes after its data and the zip's directory last, so the first
+  bytes leave with the first batch and nothing is spooled to disk.
 
 Every text cell goes through ``spreadsheets.safe_cell`` (a cell that starts with = + - @, a tab or a
 CR is prefixed with ' so Excel shows it as text). Money is a number with two decimals in Excel
@@ -23,7 +23,6 @@ The route builds the SELECT (and so answers 400/403/404 before the download star
 turned into cells while the answer streams, after the request's transaction has been committed."""
 import csv
 import io
-import tempfile
 from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,20 +31,14 @@ from urllib.parse import quote
 from apiflask.fields import String
 from apiflask.validators import OneOf
 from flask import Response, g, stream_with_context
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from ..extensions import db
-from . import clock
+from . import clock, xlsx_stream
 from .pagination import _beyond, _keys
 from .spreadsheets import safe_cell
 
 FORMATS = ("csv", "xlsx")
 BATCH = 2000
-XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet: a longer export goes on to a second sheet
-CHUNK = 64 * 1024
 CENT = Decimal("0.01")
 MIMETYPES = {"csv": "text/csv",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -157,71 +150,26 @@ def _taken(out):
 
 
 def _xlsx(columns, rows, title):
-    book = Workbook(write_only=True)
     kinds = [c.kind for c in columns]
-    sheet, used, n = None, 0, 0
-
-    def new_sheet():
-        n_sheet = len(book.worksheets) + 1
-        ws = book.create_sheet((title[:25] if n_sheet == 1 else f"{title[:25]}{n_sheet}"))
-        for i, c in enumerate(columns):
-            ws.column_dimensions[_letter(i)].width = c.width
-        ws.freeze_panes = "A3"
-        bold = Font(bold=True)
-        for names in ([c.zh for c in columns], [c.en for c in columns]):
-            cells = []
-            for name in names:
-                cell = WriteOnlyCell(ws, value=name)
-                cell.font = bold
-                cells.append(cell)
-            ws.append(cells)
-        return ws
-
-    for batch in rows():
-        for row in batch:
-            if sheet is None or used >= XLSX_MAX_ROWS:
-                sheet, used = new_sheet(), 2
-            sheet.append([_xlsx_cell(sheet, k, v) for k, v in zip(kinds, row)])
-            used += 1
-            n += 1
-    if sheet is None:
-        new_sheet()
-    with tempfile.TemporaryFile() as spool:
-        book.save(spool)
-        spool.seek(0)
-        while chunk := spool.read(CHUNK):
-            yield chunk
+    cells = ([_xlsx_cell(k, v) for k, v in zip(kinds, row)] for batch in rows() for row in batch)
+    return xlsx_stream.workbook(cells, header=([c.zh for c in columns], [c.en for c in columns]),
+                                widths=[c.width for c in columns], title=title)
 
 
-def _xlsx_cell(sheet, kind, value):
+def _xlsx_cell(kind, value):
     if value is None:
         return None
     if kind == "money":
-        cell = WriteOnlyCell(sheet, value=Decimal(value).quantize(CENT))
-        cell.number_format = "#,##0.00"
-        return cell
+        return xlsx_stream.Cell(Decimal(value).quantize(CENT), xlsx_stream.MONEY)
     if kind == "date":
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
+        return xlsx_stream.Cell(value, xlsx_stream.DATE)
     if kind == "datetime":
         return china_time(value)
     if kind == "bool":
         return "是" if value else "否"
     if kind == "number":
         return value
-    value = safe_cell(value)
-    # Control characters (a sign-in name typed with \x00…) cannot be stored in an .xlsx: dropped.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
-def _letter(i):
-    name = ""
-    i += 1
-    while i:
-        i, rest = divmod(i - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+    return safe_cell(value)  # (control characters an .xlsx cannot hold are dropped as it is written)
 
 
 def placed(region_ids, cache=None):
