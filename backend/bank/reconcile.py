@@ -19,10 +19,10 @@ whose findings changed is touched, so the cockpit's figures follow.
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, insert, select, text
 
 from .. import jobs
-from ..core import pii
+from ..core import clock, pii
 from ..core.models import Region
 from ..extensions import db
 from ..subsidies.models import Beneficiary, NoticeEntry, SubsidyPolicy
@@ -125,24 +125,26 @@ def record(township_id, policy_id, period):
         db.session.execute(text("SELECT pg_advisory_xact_lock(7213002, hashtext(:key))"),
                            {"key": f"{township_id}/{policy_id}/{period}"})
     township, policy = db.session.get(Region, township_id), db.session.get(SubsidyPolicy, policy_id)
-    key = (ReconciliationDifference.township_id == township_id, ReconciliationDifference.policy_id == policy_id,
-           ReconciliationDifference.period == period)
-    before = {_identity(d): d for d in db.session.execute(select(ReconciliationDifference).where(*key)).scalars()}
-    now = []
-    for f in reconcile_of(township, policy, period)["findings"]:
-        now.append(ReconciliationDifference(
-            township_id=township_id, region_id=f["region_id"], policy_id=policy_id, period=period,
-            beneficiary_id=f["beneficiary_id"], kind=f["kind"], notice_amount=f["notice_amount"],
-            paid_amount=f["paid_amount"], batch_no=f["batch_no"], seq=f["seq"]))
+    RD = ReconciliationDifference
+    key = (RD.township_id == township_id, RD.policy_id == policy_id, RD.period == period)
+    # Plain rows and one many-row INSERT, not an object a finding: while a batch of 100,000 waits
+    # for its success file, every line of it is a finding (not_paid).
+    before = {tuple(r[:-1]): r.found_at for r in db.session.execute(select(
+        RD.kind, RD.beneficiary_id, RD.region_id, RD.notice_amount, RD.paid_amount, RD.batch_no, RD.seq,
+        RD.found_at).where(*key))}
+    now = [{"township_id": township_id, "region_id": f["region_id"], "policy_id": policy_id, "period": period,
+            "beneficiary_id": f["beneficiary_id"], "kind": f["kind"], "notice_amount": f["notice_amount"],
+            "paid_amount": f["paid_amount"], "batch_no": f["batch_no"], "seq": f["seq"]}
+           for f in reconcile_of(township, policy, period)["findings"]]
     if {_identity(d) for d in now} == set(before):
         return False
-    found = {(d.kind, d.beneficiary_id): d.found_at for d in before.values()}
+    found = {(k[0], k[1]): at for k, at in before.items()}
+    at = clock.now()
     for d in now:
-        if (d.kind, d.beneficiary_id) in found:
-            d.found_at = found[(d.kind, d.beneficiary_id)]
-    db.session.execute(delete(ReconciliationDifference).where(*key))
-    db.session.add_all(now)
-    db.session.flush()
+        d["found_at"] = found.get((d["kind"], d["beneficiary_id"]), at)
+    db.session.execute(delete(RD).where(*key))
+    if now:
+        db.session.execute(insert(RD), now)
     jobs.touch(regions=[township_id])
     return True
 
@@ -156,4 +158,5 @@ def record_all():
 
 
 def _identity(d):
-    return (d.kind, d.beneficiary_id, d.region_id, d.notice_amount, d.paid_amount, d.batch_no, d.seq)
+    return (d["kind"], d["beneficiary_id"], d["region_id"], d["notice_amount"], d["paid_amount"], d["batch_no"],
+            d["seq"])
