@@ -80,7 +80,7 @@ def _register_rules_and_jobs():
     from .bank import selfcheck as _bks  # noqa: F401
     from .bank import jobs as _bkj  # noqa: F401  (三方对账 kept current)
     from .imports import jobs as _imj  # noqa: F401
-    from .overview import jobs as _ovj  # noqa: F401
+    from .overview import jobs as _ovj, snapshots as _ovs  # noqa: F401  (states kept at each month's close)
     from .oversight import jobs as _osj  # noqa: F401
     from .reports import jobs as _rpj  # noqa: F401
     from .subsidies import jobs as _sbj  # noqa: F401  (the payments' year partitions)

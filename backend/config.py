@@ -139,6 +139,9 @@ class Config:
     # The job queue refreshes the cockpit's summary table after each write's risk scan (always, in
     # production; ``flask figures-rebuild`` recomputes it whole).
     FIGURES_AFTER_WRITES = True
+    # Within the hour after a month closes, the state figures (idle money, open warnings, assets …) are
+    # kept as that month's (overview/snapshots.py): a closed month's reports read them. 0: not kept.
+    KEEP_MONTH_STATES = _env("KEEP_MONTH_STATES", "1") == "1"
     HEALTH_INDEX = {
         "version": "2026.1",
         "min_weight_with_data": 0.5,  # no index for a region with data for less than half the weight

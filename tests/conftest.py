@@ -319,7 +319,9 @@ def live_env(app, workdir):
             "SCAN_EVERY_MINUTES": "0", "JICAI_TEST_CLOCK": PINNED.isoformat(),
             # (the clock stands still at the pinned minute: the monthly reports would be due at every
             # tick and render every region of the session's data while the browser tests run)
-            "REPORTS_MONTHLY_DAYS": ""}
+            "REPORTS_MONTHLY_DAYS": "",
+            # (nor would the month's states be kept at a wall-clock minute, in the middle of the tests)
+            "KEEP_MONTH_STATES": "0"}
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from backend.reports import data as report_data
 from conftest import TODAY, assert_error
 
 KINDS = ("funds", "subsidies", "warnings", "inspections", "assets", "health")
@@ -108,7 +109,7 @@ def test_each_pdf_names_region_and_period_and_carries_the_cockpits_figures(app, 
     flat = re.sub(r"\s+", "", text)
     assert "临安区" in text and "2026年" in text
     assert report["rows_sha256"][:16] in flat  # the footer: hash, template, who
-    assert "reports-3" in flat and "测试county" in flat
+    assert report_data.TEMPLATE_VERSION in flat and "测试county" in flat
     total = doc["total"]
     expect = {
         "funds": [money(total[n]) for n in ("funds_issued", "funds_arrived", "funds_allocated", "funds_spent")],
@@ -494,3 +495,50 @@ def test_ids_out_of_range_are_a_validation_error(app, world, login_as):
     assert_error(client.post("/api/v1/reports", json={"region_id": 2**40, "kind": "funds", "period": "2026-11",
                                                        "format": "pdf"}), 400, "validation_error", "json.region_id")
     assert_error(client.get(f"/api/v1/reports/{2**40}"), 404, "not_found")
+
+
+def test_a_closed_months_states_are_those_kept_when_it_closed(app, world, township):
+    """Within the hour after a month closes its state figures are kept (once); the month's report —
+    made then or again later, after the states have moved — reads them, says so, and hashes the same;
+    a period not yet closed reads the states now."""
+    from datetime import datetime, timezone
+    from backend.core import clock
+    from backend.core.models import Region, User
+    from backend.extensions import db
+    from backend.funds import services as funds
+    from backend.funds.models import Fund
+    from backend.overview import snapshots
+    from backend.reports import data, periods, render
+    rebuild(app)
+    pinned = clock.now()
+
+    def report(period):
+        with app.app_context():
+            doc = data.build("funds", db.session.get(Region, township["id"]), periods.parse(period), clock.now())
+            return doc, doc["tables"][0]["total"]["funds_unspent"]  # the township's 辖区
+
+    clock.freeze(datetime(2026, 8, 31, 16, 2, tzinfo=timezone.utc))  # 00:02 on 1 September in China
+    try:
+        with app.app_context():
+            assert snapshots.last_closed_month() == (2026, 8)
+            assert snapshots.due(app.config, clock.now())
+            assert snapshots.take(2026, 8) is True and snapshots.take(2026, 8) is False  # once
+            db.session.commit()
+    finally:
+        clock.freeze(pinned)
+    kept, unspent = report("2026-08")
+    assert unspent == Decimal("984567.39")  # 1,234,567.89 arrived − 250,000.50 spent
+    assert kept["states_as_of"] == datetime(2026, 8, 31, 16, 2, tzinfo=timezone.utc)
+    assert "期末留存" in render.states_line(kept) and "2026-09-01 00:02" in render.states_line(kept)
+
+    with app.app_context(), app.test_request_context(method="POST"):  # the states move on
+        funds.spend(db.session.get(Fund, township["fund"]), db.session.get(User, world["users"]["county"]),
+                    {"spent_on": TODAY - timedelta(days=1), "amount": Decimal("4567.39"), "payee": "临安区某公司",
+                     "voucher_no": f"记-S{township['code'][6:9]}"})
+        db.session.commit()
+    rebuild(app)
+    again, unspent = report("2026-08")
+    assert unspent == Decimal("984567.39") and again["rows_sha256"] == kept["rows_sha256"]
+    now, unspent = report("2026")  # the year has not closed: states now
+    assert unspent == Decimal("980000.00") and now["states_as_of"] is None
+    assert "生成时" in render.states_line(now)

@@ -8,8 +8,9 @@ by hop, subsidies by policy and village).
 SHA-256 over a canonical serialization, so that the same data gives the same hash.
 
 Flows (money issued, payments made, warnings raised, inspections) are counted in the period's months,
-exactly as the cockpit counts them; states (idle money, open warnings, assets held) are as of the
-generation, as in the cockpit. Detail rows only count what was recorded by the cut-off.
+exactly as the cockpit counts them; states (idle money, open warnings, assets held) are as they stood
+when the period ended, for a closed period whose month-end states were kept (overview.snapshots),
+else as of the generation, as in the cockpit. Detail rows only count what was recorded by the cut-off.
 """
 import hashlib
 import json
@@ -29,15 +30,16 @@ from ..extensions import db
 from ..funds import services as fund_services
 from ..funds.models import CATEGORIES, Fund
 from ..inspections.models import Inspection
-from ..overview import figures, health
-from ..overview.models import RegionFigure
+from ..overview import figures, health, snapshots
+from ..overview.models import RegionFigure, RegionStateFigure
 from ..overview.services import region_brief
 from ..projects.models import Project
 from ..rectifications.models import Rectification, Submission, Transition
 from ..risks.models import RiskWarning
 from ..subsidies.models import Beneficiary, Disbursement, NoticeEntry, SubsidyCase, SubsidyPolicy
 
-TEMPLATE_VERSION = "reports-3"  # 2: a long table's PDF shows its first lines and a note; 3: 三方对账差异
+TEMPLATE_VERSION = "reports-4"  # 2: a long table's PDF shows its first lines and a note; 3: 三方对账差异;
+# 4: says whether states are those kept at the period's end or those at generation
 KINDS = {
     "funds": ("资金通达情况表", "Fund reach"),
     "subsidies": ("惠民惠农补贴发放情况表", "Subsidy payments"),
@@ -73,18 +75,30 @@ def children_of(region):
 
 
 def sums(region_ids, period):
-    """({region_id: {figure: own}}, {region_id: {figure: 辖区}}): flows over the period's months and
-    states now — for a year, the very query of ``overview.services._sums``."""
-    rows = db.session.execute(
-        select(RegionFigure.region_id, RegionFigure.name, func.sum(RegionFigure.own), func.sum(RegionFigure.total))
-        .where(RegionFigure.region_id.in_(region_ids),
-               or_(and_(RegionFigure.year == period.year, RegionFigure.month.in_(period.months)),
-                   RegionFigure.year == figures.NOW[0]))
-        .group_by(RegionFigure.region_id, RegionFigure.name))
+    """({region_id: {figure: own}}, {region_id: {figure: 辖区}}): flows over the period's months, and
+    states as they stood when the period ended if it has and they were kept then (overview.snapshots),
+    else states now — for this year, the very query of ``overview.services._sums``."""
+    kept = snapshots.month_of(period.year, period.months[-1])
+    flows = and_(RegionFigure.year == period.year, RegionFigure.month.in_(period.months))
     own, total = defaultdict(dict), defaultdict(dict)
-    for region_id, name, o, t in rows:
-        own[region_id][name] = _plain(o)
-        total[region_id][name] = _plain(t)
+    if kept is None:
+        queries = [select(RegionFigure.region_id, RegionFigure.name, func.sum(RegionFigure.own),
+                          func.sum(RegionFigure.total))
+                   .where(RegionFigure.region_id.in_(region_ids), or_(flows, RegionFigure.year == figures.NOW[0]))
+                   .group_by(RegionFigure.region_id, RegionFigure.name)]
+    else:
+        queries = [select(RegionFigure.region_id, RegionFigure.name, func.sum(RegionFigure.own),
+                          func.sum(RegionFigure.total))
+                   .where(RegionFigure.region_id.in_(region_ids), flows)
+                   .group_by(RegionFigure.region_id, RegionFigure.name),
+                   select(RegionStateFigure.region_id, RegionStateFigure.name, RegionStateFigure.own,
+                          RegionStateFigure.total)
+                   .where(RegionStateFigure.region_id.in_(region_ids), RegionStateFigure.year == kept[0],
+                          RegionStateFigure.month == kept[1])]
+    for query in queries:
+        for region_id, name, o, t in db.session.execute(query):
+            own[region_id][name] = _plain(o)
+            total[region_id][name] = _plain(t)
     return own, total
 
 
@@ -509,6 +523,8 @@ def build(kind, region, period, cut_off):
     doc = {"kind": kind, "title_zh": zh, "title_en": en, "region": region_brief(region),
            "period": {"code": period.code, "zh": period.zh, "en": period.en}, "tables": tables, "chart": chart,
            "totals": head, "template_version": TEMPLATE_VERSION, "cut_off": cut_off}
+    kept = snapshots.month_of(period.year, period.months[-1])
+    doc["states_as_of"] = kept[2] if kept is not None else None  # None: states at generation
     doc["rows_sha256"] = rows_hash(doc)
     return doc
 

@@ -93,7 +93,16 @@ def html(doc, meta, max_rows=None):
               for t in doc["tables"]]
     return _env.get_template("report.html").render(doc=doc, tables=tables, footer=footer(doc, meta),
                                                    chart=svg_bars(doc["chart"]), generated=_moment(meta["at"]),
-                                                   by=meta.get("by") or "系统定时 Schedule")
+                                                   by=meta.get("by") or "系统定时 Schedule",
+                                                   states=states_line(doc))
+
+
+def states_line(doc):
+    """Which states the report shows: those kept when its period ended, or those at its generation."""
+    if doc.get("states_as_of") is not None:
+        at = _moment(doc["states_as_of"])
+        return f"状态类指标为期末留存数（{at} 留存） · States as kept at the period's end ({at})"
+    return "状态类指标为生成时数 · States as at generation"
 
 
 def pdf(doc, meta, max_rows=None):
@@ -135,7 +144,7 @@ def xlsx(doc, meta):
         sheet.append([styled(sheet, safe_row([title])[0], font=Font(bold=True, size=14))])
         sheet.append(safe_row([f"{doc['region']['name']} · {doc['period']['en']} · {doc['title_en']} — {table['title_en']}"]))
         sheet.append(safe_row([footer(doc, meta)]))
-        sheet.append(safe_row([f"SHA-256 {doc['rows_sha256']}"]))
+        sheet.append(safe_row([f"SHA-256 {doc['rows_sha256']} · {states_line(doc)}"]))
         sheet.append([styled(sheet, v, font=bold, fill=head_fill, alignment=wrap)
                       for v in safe_row([f"{c['zh']} {c['en']}" for c in columns])])
         lines = [(row, None) for row in table["rows"]] + ([(table["total"], bold)] if table["total"] else [])
