@@ -147,8 +147,12 @@ def register(app):
     @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf")
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
     @click.option("--cut-off", "cut_off", default=None,
-                  help="The data cut-off (ISO time, e.g. 2026-12-01T02:00:00+00:00); default: now.")
-    def report_command(region_code, kind, period, fmt, out, cut_off):
+                  help="The data cut-off (ISO time; without a zone, China time, as the footer prints it: "
+                       "2026-12-01T10:00); default: now.")
+    @click.option("--again", is_flag=True,
+                  help="Make the report of that cut-off again from the rows kept when it was made (the same "
+                       "figures and hash, whatever changed since); refused if none was made at that minute.")
+    def report_command(region_code, kind, period, fmt, out, cut_off, again):
         """Make one report file here and now (the same file the job makes), and print its rows hash."""
         from datetime import datetime
         from .core.errors import ApiError
@@ -157,10 +161,20 @@ def register(app):
         region = by_code(region_code)
         if region is None:
             raise click.ClickException(f"unknown region code {region_code}")
+        if again and not cut_off:
+            raise click.ClickException("--again needs --cut-off (the minute of the report to make again)")
+        moment = None
+        if cut_off:
+            from .core import clock
+            try:
+                moment = datetime.fromisoformat(cut_off)
+            except ValueError:
+                raise click.ClickException(f"--cut-off {cut_off!r}: not a time (e.g. 2026-12-01T10:00)")
+            moment = moment.replace(tzinfo=clock.CHINA) if moment.tzinfo is None else moment
         try:
             services.check_kind(kind, "kind")
             doc, body = services.render_file(kind, region, periods.parse(period, "period"), fmt, by="命令行 CLI",
-                                             cut_off=datetime.fromisoformat(cut_off) if cut_off else None)
+                                             cut_off=moment, again=again)
         except ApiError as error:
             raise click.ClickException(f"{error.zh} ({error.en})")
         out.write_bytes(body)

@@ -542,3 +542,41 @@ def test_a_closed_months_states_are_those_kept_when_it_closed(app, world, townsh
     now, unspent = report("2026")  # the year has not closed: states now
     assert unspent == Decimal("980000.00") and now["states_as_of"] is None
     assert "生成时" in render.states_line(now)
+
+
+def test_a_report_made_again_for_its_cut_off_has_the_same_figures_whatever_changed(app, world, township,
+                                                                                   tmp_path):
+    """`flask report --cut-off … --again` renders the rows kept when the report of that minute was made
+    (given in China time, as its footer prints it): a state that moved since (money spent) does not move
+    the report; without --again the data is read anew; a minute with no report is refused."""
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services as funds
+    from backend.funds.models import Fund
+    rebuild(app)
+    runner = app.test_cli_runner()
+    code = township["code"]
+
+    def run(*extra):
+        r = runner.invoke(args=["report", code, "--kind", "funds", "--period", "2026", "--format", "xlsx",
+                                "--out", str(tmp_path / "f.xlsx"), *extra])
+        return r.exit_code, r.output
+
+    status, first = run("--cut-off", "2026-12-01T09:30:00+08:00")
+    assert status == 0, first
+    with app.app_context(), app.test_request_context(method="POST"):
+        funds.spend(db.session.get(Fund, township["fund"]), db.session.get(User, world["users"]["county"]),
+                    {"spent_on": TODAY - timedelta(days=1), "amount": Decimal("4567.39"), "payee": "临安区某公司",
+                     "voucher_no": f"记-A{code[6:9]}"})
+        db.session.commit()
+    rebuild(app)
+    status, again = run("--cut-off", "2026-12-01T09:30", "--again")  # China time, as the footer prints it
+    assert status == 0 and again.split("rows-sha256 ")[1] == first.split("rows-sha256 ")[1], again
+    status, anew = run("--cut-off", "2026-12-01T09:30")  # read anew: the money spent since shows …
+    assert status == 0 and anew.split("rows-sha256 ")[1] != first.split("rows-sha256 ")[1]
+    status, kept = run("--cut-off", "2026-12-01T09:30", "--again")  # … and the first report stays the one kept
+    assert kept.split("rows-sha256 ")[1] == first.split("rows-sha256 ")[1]
+    status, refused = run("--cut-off", "2026-12-01T09:31", "--again")
+    assert status != 0 and "report_rows_not_kept" not in refused and "没有生成过" in refused
+    status, bad = run("--cut-off", "昨天", "--again")
+    assert status != 0 and "not a time" in bad

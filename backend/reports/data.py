@@ -537,6 +537,37 @@ def _canonical(value):
     raise TypeError(type(value))
 
 
+def dumps(doc):
+    """The document as JSON that keeps its types (Decimal, date, datetime), for ``loads``."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=_typed).encode()
+
+
+def loads(body):
+    return json.loads(body, object_hook=_untyped)
+
+
+def _typed(value):
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    raise TypeError(type(value))
+
+
+def _untyped(obj):
+    if len(obj) == 1:
+        (tag, value), = obj.items()
+        if tag == "$decimal":
+            return Decimal(value)
+        if tag == "$datetime":
+            return datetime.fromisoformat(value)
+        if tag == "$date":
+            return date.fromisoformat(value)
+    return obj
+
+
 def rows_hash(doc):
     """SHA-256 of the rows a report read: its kind, region, period and every table's columns and rows,
     serialized as canonical JSON (keys sorted, no spaces, UTF-8, money as fixed-point text). The

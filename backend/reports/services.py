@@ -1,5 +1,6 @@
 """Generating reports and keeping them: each generation is a new row of the library with its file in
 storage, its cut-off, its rows hash and who made it; an issued file is never written again."""
+import gzip
 import hashlib
 
 from flask import current_app
@@ -33,10 +34,11 @@ def check_format(fmt, path="json.format"):
     return fmt
 
 
-def render_file(kind, region, period, fmt, by=None, cut_off=None, version=1):
-    """(document, file bytes) of a report, made here and now (the CLI, the job and the tests)."""
+def render_file(kind, region, period, fmt, by=None, cut_off=None, version=1, again=False):
+    """(document, file bytes) of a report, made here and now (the CLI, the job and the tests);
+    ``again``: from the rows kept for that cut-off, if any (``document``)."""
     cut_off = cut_off or clock.now()
-    doc = data.build(kind, region, period, cut_off)
+    doc = document(kind, region, period, cut_off, again)
     meta = {"by": by, "at": clock.now(), "version": version}
     body = render.pdf(doc, meta, current_app.config["REPORTS_PDF_MAX_ROWS"]) if fmt == "pdf" else render.xlsx(doc, meta)
     return doc, body
@@ -74,9 +76,37 @@ def read(report, progress=lambda **_: None):
     region = db.session.get(Region, report.region_id)
     by = db.session.get(User, report.created_by_id).display_name if report.created_by_id else None
     progress(phase="reading", pct=10)
-    doc = data.build(report.kind, region, parse(report.period), report.cut_off_at)
+    doc = document(report.kind, region, parse(report.period), report.cut_off_at)
     return {"doc": doc, "format": report.format, "meta": {"by": by, "at": clock.now(), "version": report.version},
             "key": f"reports/{region.code}/{report.period}/{report.kind}-v{report.version}-{report.id}.{report.format}"}
+
+
+def document(kind, region, period, cut_off, again=False):
+    """The report's rows as of ``cut_off``, read from the data and kept beside the files (gzip JSON,
+    types kept, one per region, kind, period and cut-off minute — the minute the footer prints; the
+    first report of a minute is the one kept).
+
+    ``again`` (``flask report --cut-off … --again``): the rows kept for that minute, read back —
+    the summary tables keep states only as they are now, and a figure recorded later for an earlier
+    month lands in that month, so reading the data again could not give the cut-off's figures. Same
+    cut-off, same figures, same hash; 404 ``report_rows_not_kept`` when no report was made then."""
+    store_ = storage.from_config(current_app.config)
+    key = rows_key(region, kind, period, cut_off)
+    if again:
+        kept = store_.get(key)
+        if kept is None:
+            raise ApiError(404, "report_rows_not_kept", "该截止时间（精确到分钟）没有生成过此报表，无从重现",
+                           "No such report was made at that cut-off (to the minute): nothing to make again")
+        return data.loads(gzip.decompress(kept))
+    doc = data.build(kind, region, period, cut_off)
+    if store_.get(key) is None:  # (the first report of the minute is the one kept: never overwritten)
+        store_.put(key, gzip.compress(data.dumps(doc), mtime=0))
+    return doc
+
+
+def rows_key(region, kind, period, cut_off):
+    minute = clock.as_utc(cut_off).strftime("%Y%m%dT%H%MZ")
+    return f"reports/{region.code}/{period.code}/rows/{kind}-{minute}.json.gz"
 
 
 def render_body(made, progress=lambda **_: None):
