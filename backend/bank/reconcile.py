@@ -19,7 +19,7 @@ whose findings changed is touched, so the cockpit's figures follow.
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select, text, union
 
 from .. import jobs
 from ..core import clock, pii
@@ -49,21 +49,27 @@ def reconcile_of(township, policy, period):
     """The reconciliation of the policy and period in the township (see ``reconcile``)."""
     villages = dict(db.session.execute(select(Region.id, Region.name).where(
         Region.path.startswith(township.path, autoescape=True), Region.level == "village")).all())
+    on_notice = (NoticeEntry.policy_id == policy.id, NoticeEntry.period == period,
+                 NoticeEntry.beneficiary_id.is_not(None), NoticeEntry.region_id.in_(list(villages)))
+    in_batches = (BatchPayment.policy_id == policy.id, BatchPayment.period == period,
+                  PaymentBatch.region_id == township.id)
     notices = {n.beneficiary_id: n for n in db.session.execute(select(
-        NoticeEntry.beneficiary_id, NoticeEntry.region_id, NoticeEntry.amount).where(
-        NoticeEntry.policy_id == policy.id, NoticeEntry.period == period,
-        NoticeEntry.beneficiary_id.is_not(None), NoticeEntry.region_id.in_(list(villages))))}
+        NoticeEntry.beneficiary_id, NoticeEntry.region_id, NoticeEntry.amount).where(*on_notice))}
     lines = defaultdict(list)
     for p in db.session.execute(select(
             BatchPayment.id, BatchPayment.beneficiary_id, BatchPayment.region_id, BatchPayment.amount,
             BatchPayment.status, BatchPayment.card_hash, BatchPayment.card_mask, BatchPayment.seq,
             BatchPayment.batch_id).join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id).where(
-            BatchPayment.policy_id == policy.id, BatchPayment.period == period,
-            PaymentBatch.region_id == township.id).order_by(BatchPayment.id)):
+            *in_batches).order_by(BatchPayment.id)):
         lines[p.beneficiary_id].append(p)
+    # The people by the same two selections, not by a list of their ids: a township's 100,000 would
+    # pass PostgreSQL's 65,535 parameters a statement.
+    ids = union(select(NoticeEntry.beneficiary_id).where(*on_notice),
+                select(BatchPayment.beneficiary_id).join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id)
+                .where(*in_batches))
     people = {b.id: b for b in db.session.execute(select(
         Beneficiary.id, Beneficiary.name, Beneficiary.region_id, Beneficiary.card_hash).where(
-        Beneficiary.id.in_(set(notices) | set(lines))))} if notices or lines else {}
+        Beneficiary.id.in_(select(ids.subquery().c[0]))))} if notices or lines else {}
 
     findings = []
     per_village = {v: {"notice_count": 0, "notice_amount": ZERO, "paid_count": 0, "paid_amount": ZERO,

@@ -227,6 +227,7 @@ def _add_lines(batch, lines, start=1):
 
 
 COPY_FROM = 1000  # rows from which PostgreSQL gets them by COPY (one round trip, not one per row)
+IN_SLICE = 10_000  # ids a statement: PostgreSQL takes at most 65,535 parameters
 
 
 def _copy(table_name, columns, rows):
@@ -558,10 +559,16 @@ def _route_failures(batch, line_ids):
     policy = db.session.get(SubsidyPolicy, batch.policy_id)
     owner = departments.department_of_policy(policy)
     due = clock.today() + timedelta(days=current_app.config["BANK_FAILURE_FIX_DAYS"])
-    lines = db.session.execute(select(BatchPayment).where(BatchPayment.id.in_(line_ids))
-                               .order_by(BatchPayment.seq)).scalars().all()
-    names = dict(db.session.execute(select(Beneficiary.id, Beneficiary.name).where(
-        Beneficiary.id.in_({p.beneficiary_id for p in lines}))).all())
+    # (in slices: a bank that turns a whole batch of 100,000 down fails them all in one file, past
+    # PostgreSQL's 65,535 parameters a statement)
+    ids = sorted(line_ids)
+    lines, names = [], {}
+    for start in range(0, len(ids), IN_SLICE):
+        part = db.session.execute(select(BatchPayment).where(BatchPayment.id.in_(ids[start:start + IN_SLICE]))).scalars().all()
+        lines += part
+        names.update(db.session.execute(select(Beneficiary.id, Beneficiary.name).where(
+            Beneficiary.id.in_({p.beneficiary_id for p in part}))).all())
+    lines.sort(key=lambda p: p.seq)
     paths = dict(db.session.execute(select(Region.id, Region.path).where(
         Region.id.in_({p.region_id for p in lines}))).all())
     items = []
@@ -621,7 +628,7 @@ def failures_for_routing(region=None, include_fixed=True):
         stmt = stmt.where(BatchPayment.fixed_at.is_(None))
     rows = db.session.execute(stmt.order_by(BatchPayment.id)).scalars().all()
     reissued = set(db.session.execute(select(BatchPayment.reissue_of_id).where(
-        BatchPayment.reissue_of_id.in_([r.id for r in rows]))).scalars()) if rows else set()
+        BatchPayment.reissue_of_id.in_(stmt.with_only_columns(BatchPayment.id)))).scalars()) if rows else set()
     pnames = dict(db.session.execute(select(SubsidyPolicy.id, SubsidyPolicy.name).where(
         SubsidyPolicy.id.in_({r.policy_id for r in rows}))).all()) if rows else {}
     rnames = dict(db.session.execute(select(Region.id, Region.name).where(
