@@ -162,3 +162,64 @@ def test_departments_a_department_official_and_their_tasks(demo_app):
     assert len(tasks) == 1 and tasks[0]["department"]["name"] == "农业农村局" and tasks[0]["actions"] == ["sign"]
     policies = {p["name"] for p in client.get("/api/v1/subsidies/policies").json["items"]}
     assert policies == {"耕地地力保护补贴"}
+
+
+def test_the_bank_cycle_a_batch_paid_two_failures_fixed_and_re_paid(demo_app):
+    """一键直连 in 锦城街道: November's pension built by the clerk, approved by the lead, paid by the
+    simulated bank but for two (BE01 户名不符: the README's villager; AC04 已销户), both fixed and paid
+    once in a follow-up batch — and the three-way check of the period is clean."""
+    from backend.bank.models import BatchPayment, PaymentBatch, ReconciliationDifference
+    from backend.subsidies.models import Disbursement, SubsidyPolicy
+    with demo_app.app_context():
+        users = dict(db.session.execute(select(User.username, User.id)).all())
+        policy = db.session.execute(select(SubsidyPolicy).where(SubsidyPolicy.name == "城乡居民基础养老金")).scalar_one()
+        batches = db.session.execute(select(PaymentBatch).order_by(PaymentBatch.id)).scalars().all()
+        assert [(b.kind, b.status, b.policy_id, b.period) for b in batches] == [
+            ("regular", "closed", policy.id, "2026-11"), ("reissue", "closed", policy.id, "2026-11")]
+        first, follow = batches
+        for b in batches:  # maker and checker
+            assert b.created_by_id == users["jincheng_clerk"] and b.lead_approved_by_id == users["jincheng_lead"]
+            assert b.export_sha256 and b.county_approved_by_id is None
+        assert (first.export_profile, follow.export_profile) == ("rcb_text", "iso20022")
+        assert first.removed == [] and first.refused  # the planted cases are refused with their reasons
+        lines = db.session.execute(select(BatchPayment).where(BatchPayment.batch_id == first.id)).scalars().all()
+        failed = {p.reason_code: p for p in lines if p.status == "failed"}
+        assert set(failed) == {"BE01", "AC04"} and len(lines) >= 8
+        assert {p.status for p in lines} == {"paid", "failed"}
+        assert all(p.fixed_at is not None and p.fixed_by_id == users["jincheng_clerk"] for p in failed.values())
+        again = db.session.execute(select(BatchPayment).where(BatchPayment.batch_id == follow.id)
+                                   .order_by(BatchPayment.seq)).scalars().all()
+        assert sorted(p.reissue_of_id for p in again) == sorted(p.id for p in failed.values())
+        assert {(p.status, p.attempt) for p in again} == {("paid", 1)} and follow.count == 2
+        closed = failed["AC04"]
+        assert next(p for p in again if p.reissue_of_id == closed.id).card_hash != closed.card_hash  # the new card
+        for p in failed.values():  # paid exactly once, one payment record
+            paid = db.session.scalar(select(func.count()).select_from(BatchPayment).where(
+                BatchPayment.beneficiary_id == p.beneficiary_id, BatchPayment.policy_id == policy.id,
+                BatchPayment.period == "2026-11", BatchPayment.status == "paid"))
+            records = db.session.execute(select(Disbursement.status).where(
+                Disbursement.beneficiary_id == p.beneficiary_id, Disbursement.policy_id == policy.id,
+                Disbursement.period == "2026-11")).scalars().all()
+            assert paid == 1 and records == ["paid"]
+        assert db.session.scalar(select(func.count()).select_from(ReconciliationDifference).where(
+            ReconciliationDifference.policy_id == policy.id, ReconciliationDifference.period == "2026-11")) == 0
+        assert failed["BE01"].name == "王建国"
+        first_id, follow_id = first.id, follow.id
+
+    client = demo_app.test_client()
+    assert client.post("/api/v1/auth/login", json={"username": "jincheng_clerk", "password": "Jicai@2026"}).status_code == 200
+    listed = client.get("/api/v1/bank/batches").json["items"]
+    assert [(b["id"], b["status"]) for b in listed] == [(follow_id, "closed"), (first_id, "closed")]
+    for batch_id in (first_id, follow_id):
+        check = client.get(f"/api/v1/bank/batches/{batch_id}/reconciliation").json
+        assert check["clean"] and check["findings"] == [] and check["villages"]
+    fixed = client.get("/api/v1/bank/failures").json["items"]
+    assert sorted((f["reason_code"], f["fixed"], f["reissued"]) for f in fixed) == [
+        ("AC04", True, True), ("BE01", True, True)]
+
+    villager = demo_app.test_client()  # the README's villager was the BE01 one: now paid
+    me = villager.post("/api/v1/public/self-check", json={"name": "王建国", "id_number": "330112196203150012",
+                                                          "last4": "0123"})
+    assert me.status_code == 200, me.json
+    pension = [p for p in me.json["payments"] if p["period"] == "2026-11"]
+    assert len(pension) == 1 and pension[0]["status"] == "paid" and pension[0]["bank_status"] == "paid"

@@ -1,6 +1,7 @@
 """Objections (异议) to a village's notice (公示): the township records them (idempotent, audited, the
 phone sealed and masked), the lead upholds or dismisses them, and a payment batch refuses a person
 while an objection about them is open — or upheld and the notice not yet posted again."""
+import io
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -174,3 +175,61 @@ def test_the_batch_refuses_an_open_objection_and_takes_the_person_once_it_is_res
     r = clerk.post("/api/v1/bank/batches", json={"policy_id": data["policy"], "period": data["period"]})
     assert r.status_code == 201, r.json
     assert [x["beneficiary_id"] for x in r.json["lines"]] == [p[1]]
+
+
+def test_a_re_issue_waits_while_an_objection_stops_the_person(app, world, login_as):
+    """补发 asks the notice's objections as a batch does: a fixed failure about whom an objection is
+    open (or upheld, the notice not posted again) is refused with the same reason and stays waiting,
+    fixed — re-issued once the objection is dismissed, or the corrected notice has been up its period."""
+    from bank_seed import approved_batch, banksim, card_number, export
+    from backend.bank.models import BatchPayment
+    from backend.extensions import db
+    from backend.subsidies.models import NoticeEntry, NoticeObjection
+    data = make_people(app, world, n=2)
+    p = data["people"]
+    bid = approved_batch(app, world, data)
+    returned = banksim().simulate(export(app, bid, "rcb_text"), fail={1: "AC04", 2: "AC04"})
+    clerk, lead = login_as("clerk"), login_as("lead")
+    r = clerk.post("/api/v1/bank/returns", form={"file": (io.BytesIO(returned[f"PB{bid:08d}.failure.txt"]), "f.txt")})
+    assert r.status_code == 200 and r.json["counts"]["failed"] == 2, r.json
+    failed = {f["beneficiary_id"]: f["id"] for f in clerk.get("/api/v1/bank/failures").json["items"] if f["batch_id"] == bid}
+    for pid in failed.values():
+        assert clerk.post(f"/api/v1/bank/payments/{pid}/fix", json={"bank_card": card_number()}).status_code == 200
+    objections = {b: clerk.post(URL, json=_body(world, data, beneficiary_id=b)).json["id"] for b in p}
+
+    def reissue(b):
+        return clerk.post(f"/api/v1/bank/payments/{failed[b]}/reissue")
+
+    def waiting():
+        items = {f["id"]: f for f in clerk.get("/api/v1/bank/failures").json["items"]}
+        return {b: (items[pid]["fixed"], items[pid]["reissued"]) for b, pid in failed.items()}
+
+    for b in p:
+        assert_error(reissue(b), 409, "objection_open")
+    assert waiting() == {p[0]: (True, False), p[1]: (True, False)}
+    with app.app_context():
+        assert db.session.execute(select(BatchPayment).where(
+            BatchPayment.reissue_of_id.in_(list(failed.values())))).first() is None
+    for b, outcome in ((p[0], "dismissed"), (p[1], "upheld")):
+        assert lead.post(f"{URL}/{objections[b]}/resolve", json={"client_uuid": new_uuid(), "outcome": outcome,
+                                                                 "resolution": "已核实"}).status_code == 200
+    assert reissue(p[0]).status_code == 201
+    assert_error(reissue(p[1]), 409, "objection_upheld")
+    with app.app_context():  # the ruling weeks ago; the corrected line posted again today needs its full period
+        db.session.get(NoticeObjection, objections[p[1]]).resolved_at -= timedelta(days=30)
+        db.session.execute(NoticeEntry.__table__.update().where(NoticeEntry.beneficiary_id == p[1])
+                           .values(published_on=TODAY))
+        db.session.commit()
+    assert_error(reissue(p[1]), 409, "notice_short")
+    assert waiting() == {p[0]: (True, True), p[1]: (True, False)}
+    with app.app_context():  # the corrected notice has been up its full period since the ruling
+        db.session.execute(NoticeEntry.__table__.update().where(NoticeEntry.beneficiary_id == p[1])
+                           .values(published_on=TODAY - timedelta(days=14)))
+        db.session.commit()
+    again = reissue(p[1])
+    assert again.status_code == 201, again.json
+    assert reissue(p[1]).status_code == 200  # still exactly once
+    with app.app_context():
+        lines = db.session.execute(select(BatchPayment).where(
+            BatchPayment.reissue_of_id.in_(list(failed.values())))).scalars().all()
+        assert len(lines) == 2 and len({x.batch_id for x in lines}) == 1

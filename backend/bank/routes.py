@@ -234,6 +234,7 @@ def fix(payment_id, data):
 @bp.doc(responses=[200, 201, *ERRORS])
 def reissue(payment_id):
     """Put a fixed failure into the follow-up batch, exactly once (a repeat answers 200 with the same
-    line). 409 ``payment_not_failed``, ``payment_not_fixed``."""
+    line). 409 ``payment_not_failed``, ``payment_not_fixed``; ``objection_open``, ``objection_upheld``,
+    ``notice_short`` while an objection to the notice stops the person."""
     line, created = services.reissue(payment_id, actor())
     return {**services.line_view(line), "created": created}, 201 if created else 200

@@ -669,10 +669,33 @@ def fix(payment_id, actor, bank_card=None, note=None):
     return p
 
 
+def _stopped_by_objection(p):
+    """Why an objection to the notice stops re-issuing ``p`` now, as a batch would refuse the person:
+    ``objection_open``; ``objection_upheld`` until their line is posted again after the ruling, and
+    then ``notice_short`` until the new posting has had its full period. None when nothing stops it."""
+    rows = db.session.execute(select(NoticeObjection.status, NoticeObjection.resolved_at).where(
+        NoticeObjection.beneficiary_id == p.beneficiary_id, NoticeObjection.policy_id == p.policy_id,
+        NoticeObjection.period == p.period, NoticeObjection.status.in_(("open", "upheld")))).all()
+    if any(status == "open" for status, _ in rows):
+        return "objection_open"
+    rulings = [clock.local_date(at) for status, at in rows if status == "upheld"]
+    if not rulings:
+        return None
+    posted = db.session.execute(select(func.max(NoticeEntry.published_on)).where(
+        NoticeEntry.beneficiary_id == p.beneficiary_id, NoticeEntry.policy_id == p.policy_id,
+        NoticeEntry.period == p.period)).scalar()
+    if posted is None or posted <= max(rulings):
+        return "objection_upheld"
+    if working_days(posted, clock.today()) < current_app.config["BANK_NOTICE_WORKING_DAYS"]:
+        return "notice_short"
+    return None
+
+
 def reissue(payment_id, actor):
     """Put a fixed failed payment into the township's follow-up batch (补发) — exactly once: a second
     request (even at the same moment) gets the same re-issue back. Returns (line, created).
-    409 ``payment_not_failed``, ``payment_not_fixed``."""
+    409 ``payment_not_failed``, ``payment_not_fixed``; 409 ``objection_open``, ``objection_upheld``,
+    ``notice_short`` while an objection to the notice stops the person (the failure waits, fixed)."""
     p = _failed_line(payment_id, actor, for_update=True)  # concurrent clicks wait here (PostgreSQL)
     earlier = db.session.execute(select(BatchPayment).where(BatchPayment.reissue_of_id == p.id)).scalar_one_or_none()
     if earlier is not None:
@@ -683,6 +706,10 @@ def reissue(payment_id, actor):
         raise ApiError(409, "payment_held", "此人该政策已停发，不能补发", "Payments of this policy to this person are held")
     if p.fixed_at is None:
         raise ApiError(409, "payment_not_fixed", "请先记录处理结果（如新的银行卡），再补发", "Record the fix (a new card) first")
+    stopped = _stopped_by_objection(p)
+    if stopped is not None:  # the same refusal as a new batch; the fixed failure stays, to re-issue later
+        zh, en = REFUSALS[stopped]
+        raise ApiError(409, stopped, f"{zh}，暂不能补发", f"{en}: not re-issued for now")
     batch = db.session.get(PaymentBatch, p.batch_id)
     person = db.session.get(Beneficiary, p.beneficiary_id)
     follow = db.session.execute(select(PaymentBatch).where(

@@ -145,12 +145,15 @@ def load():
         count += 1
     db.session.flush()
     from . import subsidies
-    villager = subsidies.load(users, made, rng)
+    people = subsidies.load(users, made, rng)
+    villager = people[0]
     from . import funds
     fund_count = funds.load(users, made, rng)
     warnings, rects = _risks(users, made, rng)
     from . import departments
     departments.load(users, made, PASSWORD)  # 部门协同: departments, dept_nongye, two tasks
+    from . import bank  # 一键直连: a batch paid, two failures fixed and re-paid in a follow-up batch
+    bank.load(users, [subsidies.person_id(p) for p in (people[0], people[15])])
     db.session.info.pop("touched", None)  # _risks scanned everything already: no job per demo project
     return (f"demo loaded: {len(made)} regions, {count} projects, {warnings} risk warnings, {rects} "
             f"rectifications, {fund_count} budget lines, {len(users)} users (password {PASSWORD}); villager self-check: "

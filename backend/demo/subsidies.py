@@ -91,6 +91,8 @@ def load(users, made, rng):
     _run("notices", town, lead, "锦城街道2026年耕地地力保护补贴公示.csv", "\n".join(
         ["姓名,身份证号,补贴项目,期间,面积（亩）,金额,公示日期"]
         + [f"{p['name']},{p['id']},{policy},{period},{qty},{amount},2026-04-01" for p, policy, period, qty, amount in notice]))
+    from .bank import notice_rows  # November's pension, for the demo's bank cycle (backend/demo/bank.py)
+    _run("notices", town, lead, "锦城街道2026年11月城乡居民基础养老金公示.csv", "\n".join(notice_rows(people)))
     dead = people[3]  # receives the pension every month: paid after death
     _run("deaths", town, lead, "死亡人员名单.csv", f"姓名,身份证号,死亡日期\n{dead['name']},{dead['id']},2026-06-15\n")
     clerk = people[6]
@@ -100,7 +102,7 @@ def load(users, made, rng):
         services.village_code(village, county)
     _cases(people, lead)
     _comments(town, lead)
-    return people[0]
+    return people
 
 
 def _run(kind, region, user, filename, text):
@@ -111,6 +113,11 @@ def _run(kind, region, user, filename, text):
 def _person(p):
     return db.session.execute(select(Beneficiary).where(
         Beneficiary.id_hash == pii.blind(p["id"], "id_number"))).scalar_one()
+
+
+def person_id(p):
+    """The beneficiary id of one of the demo's people (a dict as built by ``load``)."""
+    return _person(p).id
 
 
 def _cases(people, lead):
