@@ -29,10 +29,11 @@ export function regionPath(region, root) {
  * - root: where stepping down starts and what a search stays within (the user's own region)
  * - levels: the levels that may be chosen (e.g. ["township"]); the others are only stepped through
  * - value: the region chosen at first (or null); onChange(region) after every choice
+ * - none: what the line above the box says while nothing is chosen (a filter: "全部（临安区）")
  * The chosen id is ``picker.value`` ("" when none), like a select's; ``setLevels`` changes what may
  * be chosen (a new user's role), dropping a choice that no longer fits.
  */
-export function regionPicker({ id, label, root, levels, value = null, onChange = () => {}, testid = id }) {
+export function regionPicker({ id, label, root, levels, value = null, onChange = () => {}, testid = id, none = null }) {
   let deepest = Math.max(...levels.map(rank));
   const choosable = (r) => levels.includes(r.level);
   const canOpen = (r) => rank(r.level) < deepest;
@@ -60,7 +61,7 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
     h("label", { for: id }, label), chosenLine, input, panel);
 
   function showChosen() {
-    fill(chosenLine, chosen ? [t("picker.chosen"), chosenText] : h("span", { class: "muted" }, t("picker.none")));
+    fill(chosenLine, chosen ? [t("picker.chosen"), chosenText] : h("span", { class: "muted" }, none || t("picker.none")));
     chosenText.textContent = regionPath(chosen, root);
     el.dataset.value = chosen ? String(chosen.id) : "";
   }
