@@ -77,8 +77,9 @@ def test_a_province_user_steps_down_to_the_125th_township(county, live_server, p
     page.click(f"{opt}[data-id='{county['county']}'] [data-testid=region-filter-open]")
     page.wait_for_selector("[data-testid=region-filter-crumbs] [aria-current]:has-text('远筛县')")
     page.wait_for_selector(f"{opt}:has-text('远筛001镇')")
-    for _ in range(2):  # 50 a page: the 125th is on the third
+    for shown in (100, 130):  # 50 a page: the 125th is on the third
         page.click("[data-testid=region-filter-more]")
+        page.wait_for_selector(f"[data-testid=region-filter-status]:text-is('下级 130 个，已显示 {shown} 个')")
     page.locator(f"{opt}[data-id='{county['far']}']").click()
     page.wait_for_url(f"**region={county['far']}")
     page.wait_for_selector(f"[data-testid=project-list] .pitem-name:text-is('{PROJECT_PREFIX}{FAR_NAME}道路')")
