@@ -54,7 +54,7 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
   const crumbs = h("nav", { class: "rp-crumbs", "aria-label": t("picker.crumbs"), "data-testid": `${testid}-crumbs` });
   const list = h("ul", { id: listId, role: "listbox", class: "rp-list", "aria-label": label, "data-testid": `${testid}-list` });
   const status = h("p", { class: "rp-status muted small", "aria-live": "polite", "data-testid": `${testid}-status` });
-  const more = h("button", { type: "button", class: "btn btn-small", hidden: true, "data-testid": `${testid}-more`, onclick: () => load(true) },
+  const more = h("button", { type: "button", class: "btn btn-small", hidden: true, "data-testid": `${testid}-more`, onclick: () => { if (!more.dataset.busy) load(true); } },
     t("picker.more"));
   const panel = h("div", { class: "rp-panel", hidden: true }, crumbs, list, h("div", { class: "rp-foot" }, status, more));
   const el = h("div", { class: "region-picker", "data-testid": testid },
@@ -96,14 +96,16 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
     const ask = ++asked;
     drawCrumbs();
     status.textContent = t("app.loading");
+    more.dataset.busy = append ? "1" : ""; // (a second tap before the answer would ask for the same page)
     let data;
     try {
       data = await api("/regions", { query });
     } catch (err) {
-      if (ask === asked) { status.textContent = err.message; more.hidden = true; }
+      if (ask === asked) { status.textContent = err.message; more.hidden = true; more.dataset.busy = ""; }
       return;
     }
     if (ask !== asked) return;
+    more.dataset.busy = "";
     // Browsing, the region itself comes first when it may be chosen (a county importing for itself).
     const self = !q && !append && choosable(here) ? [{ ...here, ancestors: trail.slice(0, -1), self: true }] : [];
     const found = (data.items || []).filter((r) => choosable(r) || canOpen(r));

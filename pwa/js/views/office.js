@@ -370,7 +370,7 @@ function villageChooser(user, onChange) {
   const listEl = h("ul", { class: "picks", "data-testid": "village-list", "aria-label": t("office.labelVillages") });
   const status = h("p", { class: "muted small", "aria-live": "polite", "data-testid": "village-status" });
   const more = h("button", { type: "button", class: "btn btn-small", hidden: true, "data-testid": "village-more",
-    onclick: () => load(true) }, t("picker.more"));
+    onclick: () => { if (!more.dataset.busy) load(true); } }, t("picker.more"));
   const q = h("input", { id: "lb-vq", type: "search", autocomplete: "off", maxlength: 40, "data-testid": "village-q",
     placeholder: t("office.villageSearch") });
   q.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => load(false), 250); });
@@ -407,14 +407,16 @@ function villageChooser(user, onChange) {
       ...(append && next ? { after: next } : {}) };
     const ask = ++asked;
     status.textContent = t("app.loading");
+    more.dataset.busy = append ? "1" : ""; // (a second tap before the answer would ask for the same page)
     let data;
     try {
       data = await api("/regions", { query });
     } catch (err) {
-      if (ask === asked) { status.textContent = err.message; more.hidden = true; }
+      if (ask === asked) { status.textContent = err.message; more.hidden = true; more.dataset.busy = ""; }
       return;
     }
     if (ask !== asked) return;
+    more.dataset.busy = "";
     items = append ? [...items, ...data.items] : data.items;
     next = data.next;
     total = data.total_capped ? `${data.total}+` : data.total;
