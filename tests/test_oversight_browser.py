@@ -73,7 +73,8 @@ def test_a_county_supervisor_filters_the_audit_log_and_downloads_it(app, world, 
     # Field coverage from home: the county picks one of its townships.
     page.goto(f"{live_server}/")
     page.click("[data-testid=home-coverage]")
-    page.click("[data-testid=coverage-township]:has-text('锦城街道')")
+    page.click("[data-testid=coverage-region-q]")
+    page.click("[data-testid=coverage-region-option]:has-text('锦城街道')")
     page.wait_for_selector("[data-testid=coverage] h1:has-text('锦城街道')")
     page.screenshot(path=str(artifacts / "coverage-county-1366.png"), full_page=True)
     assert errors == []

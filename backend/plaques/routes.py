@@ -80,11 +80,13 @@ def reissue_code(code, data):
                    404: "No such region"})
 def label_sheet(region_id, query):
     """The printable label sheet for a region's projects and/or units (A4, 21 per page); with
-    ``projects``/``villages`` only the chosen ones (ids outside the region print nothing)."""
+    ``projects``/``villages`` only the chosen ones, with ``within`` every village under the regions named
+    (ids outside the region print nothing)."""
     region = get_scoped(Region, region_id, actor(), "地区", "region")
     chosen = None
-    if "projects" in query or "villages" in query:  # the label-selection screen's choice
-        chosen = {"project": query.get("projects", []), "village": query.get("villages", [])}
+    if {"projects", "villages", "within"} & query.keys():  # the label-selection screen's choice
+        chosen = {"project": query.get("projects", []), "village": query.get("villages", []),
+                  "within": query.get("within", [])}
     html = services.label_sheet(region, query["kind"], query.get("stage"), served=True, chosen=chosen)
     # Its one <style> block is allowed by its hash; everything else falls under the app's policy.
     css = html.split("<style>", 1)[1].split("</style>", 1)[0]

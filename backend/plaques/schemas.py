@@ -71,3 +71,5 @@ class LabelQuery(Schema):
     # A chosen set (the label-selection screen): only these projects and villages are printed.
     projects = IdList(metadata={"description": "comma-separated project ids: print only these"})
     villages = IdList(metadata={"description": "comma-separated village ids: print only these"})
+    within = IdList(most=200, metadata={"description": "comma-separated region ids (a township chosen whole): "
+                                                       "also print every village under these"})

@@ -2,7 +2,7 @@
 from types import SimpleNamespace
 
 from flask import render_template
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..assets import views as asset_views
 from ..assets.models import Asset, Resource, ResourceContract
@@ -97,8 +97,9 @@ def revoke(row, actor, reason, reissue):
 
 def labels(region, kind="all", stage=None, chosen=None):
     """Label data for the region's subtree: (kind, name, region name, active code) of its projects
-    and/or units. ``chosen`` ({"project": ids, "village": ids}) prints only those (within the
-    subtree: an id outside it prints nothing)."""
+    and/or units. ``chosen`` ({"project": ids, "village": ids, "within": region ids}) prints only those
+    projects and villages, and every village under a ``within`` region (all within the subtree: an id
+    outside it prints nothing)."""
     out = []
     if chosen is not None:
         kind = "chosen"
@@ -138,7 +139,10 @@ def labels(region, kind="all", stage=None, chosen=None):
                       & (QrCode.status == "active"))
                 .where(Region.path.startswith(region.path)).order_by(Region.code))
         if kind == "chosen":
-            stmt = stmt.where(Region.id.in_(chosen.get("village") or [0]))
+            wholes = db.session.scalars(select(Region.path).where(
+                Region.id.in_(chosen.get("within") or [0]), Region.path.startswith(region.path))).all()
+            stmt = stmt.where(or_(Region.id.in_(chosen.get("village") or [0]),
+                                  *(Region.path.startswith(path) for path in wholes)))
         out += [("村务公开", name, name, code) for name, code in db.session.execute(stmt)]
     return out
 

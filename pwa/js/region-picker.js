@@ -29,10 +29,11 @@ export function regionPath(region, root) {
  * - root: where stepping down starts and what a search stays within (the user's own region)
  * - levels: the levels that may be chosen (e.g. ["township"]); the others are only stepped through
  * - value: the region chosen at first (or null); onChange(region) after every choice
+ * - none: what the line above the box says while nothing is chosen (a filter: "全部（临安区）")
  * The chosen id is ``picker.value`` ("" when none), like a select's; ``setLevels`` changes what may
  * be chosen (a new user's role), dropping a choice that no longer fits.
  */
-export function regionPicker({ id, label, root, levels, value = null, onChange = () => {}, testid = id }) {
+export function regionPicker({ id, label, root, levels, value = null, onChange = () => {}, testid = id, none = null }) {
   let deepest = Math.max(...levels.map(rank));
   const choosable = (r) => levels.includes(r.level);
   const canOpen = (r) => rank(r.level) < deepest;
@@ -53,14 +54,14 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
   const crumbs = h("nav", { class: "rp-crumbs", "aria-label": t("picker.crumbs"), "data-testid": `${testid}-crumbs` });
   const list = h("ul", { id: listId, role: "listbox", class: "rp-list", "aria-label": label, "data-testid": `${testid}-list` });
   const status = h("p", { class: "rp-status muted small", "aria-live": "polite", "data-testid": `${testid}-status` });
-  const more = h("button", { type: "button", class: "btn btn-small", hidden: true, "data-testid": `${testid}-more`, onclick: () => load(true) },
+  const more = h("button", { type: "button", class: "btn btn-small", hidden: true, "data-testid": `${testid}-more`, onclick: () => { if (!more.dataset.busy) load(true); } },
     t("picker.more"));
   const panel = h("div", { class: "rp-panel", hidden: true }, crumbs, list, h("div", { class: "rp-foot" }, status, more));
   const el = h("div", { class: "region-picker", "data-testid": testid },
     h("label", { for: id }, label), chosenLine, input, panel);
 
   function showChosen() {
-    fill(chosenLine, chosen ? [t("picker.chosen"), chosenText] : h("span", { class: "muted" }, t("picker.none")));
+    fill(chosenLine, chosen ? [t("picker.chosen"), chosenText] : h("span", { class: "muted" }, none || t("picker.none")));
     chosenText.textContent = regionPath(chosen, root);
     el.dataset.value = chosen ? String(chosen.id) : "";
   }
@@ -95,14 +96,16 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
     const ask = ++asked;
     drawCrumbs();
     status.textContent = t("app.loading");
+    more.dataset.busy = append ? "1" : ""; // (a second tap before the answer would ask for the same page)
     let data;
     try {
       data = await api("/regions", { query });
     } catch (err) {
-      if (ask === asked) { status.textContent = err.message; more.hidden = true; }
+      if (ask === asked) { status.textContent = err.message; more.hidden = true; more.dataset.busy = ""; }
       return;
     }
     if (ask !== asked) return;
+    more.dataset.busy = "";
     // Browsing, the region itself comes first when it may be chosen (a county importing for itself).
     const self = !q && !append && choosable(here) ? [{ ...here, ancestors: trail.slice(0, -1), self: true }] : [];
     const found = (data.items || []).filter((r) => choosable(r) || canOpen(r));

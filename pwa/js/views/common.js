@@ -6,6 +6,7 @@ import { checkCode } from "../codes.js";
 import { fill, h } from "../dom.js";
 import { apiLang, formatDate, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import { regionPicker } from "../region-picker.js";
 
 export const stageBadge = (stage, testid) =>
   h("span", { class: "badge", "data-stage": stage, "data-testid": testid }, t(`stage.${stage}`));
@@ -195,41 +196,35 @@ function withRegion(id) {
   return location.pathname + (qs.toString() ? "?" + qs : "");
 }
 
-const INDENT = "\u00a0\u00a0";
+const LEVELS = ["province", "city", "county", "township", "village"];
 
 /**
- * A list's region filter, one level at a time: the user's whole region, the way down to the region
- * chosen (?region=), and the regions one level below it. Choosing one is a new address (shareable;
- * the browser's back button goes back to the previous choice). The select is drawn at once and
- * filled when the regions arrive, so the list never waits for it.
+ * A list's region filter: the region picker (type part of a name or code, or step down the tree),
+ * so a city or province user reaches any county, township or village under them, past any first
+ * page. The choice is the address (?region=id: shareable, the browser's back button undoes it); the
+ * list sends it as ``region_id``, that region and everything under it. 清除 goes back to "all".
  */
 export function regionFilter(ctx, testid = "region-filter") {
   const me = ctx.session.user;
+  if (!me.region) return null;
   const chosen = regionParam(ctx);
-  const all = t("lists.regionAll", { region: (me.region && me.region.name) || "" });
-  const select = h("select", { id: testid, name: "region", "aria-label": t("lists.region"), "data-testid": testid, disabled: true },
-    h("option", { value: chosen }, chosen ? t("app.loading") : all));
-  select.addEventListener("change", () => ctx.navigate(withRegion(select.value)));
-  const at = chosen || (me.region && String(me.region.id));
-  if (at) {
-    Promise.all([chosen ? api(`/regions/${chosen}`) : null, api("/regions", { query: { parent_id: at, per_page: 100 } })])
-      .then(([here, below]) => {
-        const chain = here ? [...here.ancestors, here] : [];
-        const own = chain.findIndex((r) => me.region && r.id === me.region.id);
-        const down = chain.slice(own + 1); // below the user's own region (that one is "all")
-        const children = (below && below.items) || [];
-        fill(select, h("option", { value: "" }, all),
-          down.map((r, i) => h("option", { value: String(r.id), selected: String(r.id) === chosen }, INDENT.repeat(i + 1) + r.name)),
-          children.map((r) => h("option", { value: String(r.id) }, INDENT.repeat(down.length + 1) + r.name)));
-        select.disabled = !down.length && !children.length;
-      })
-      .catch(() => { // offline or refused: the list says why; "all" stays one choice away
-        fill(select, h("option", { value: "" }, all), chosen ? h("option", { value: chosen, selected: true }, `#${chosen}`) : null);
-        select.disabled = false;
-      });
-  }
-  // Like the other filters, the select shows what it is by its first choice ("全部（临安区）").
-  return h("div", { class: "region-filter" }, select);
+  const all = t("lists.regionAll", { region: me.region.name || "" });
+  const picker = regionPicker({
+    id: testid, testid, label: t("lists.region"), root: me.region, none: all,
+    levels: LEVELS.slice(LEVELS.indexOf(me.region.level) + 1),
+    value: chosen ? { id: Number(chosen), name: `#${chosen}`, ancestors: [] } : null,
+    onChange: (region) => ctx.navigate(withRegion(region ? String(region.id) : "")),
+  });
+  const clear = h("button", { type: "button", class: "btn btn-small rp-clear", hidden: !chosen, "data-testid": `${testid}-clear`,
+    onclick: () => ctx.navigate(withRegion("")) }, t("lists.regionClear", { region: me.region.name || "" }));
+  // The chosen region's path arrives after the list; offline, "#id" stays and 清除 still works.
+  if (chosen) api(`/regions/${chosen}`).then((region) => picker.set(region)).catch(() => {});
+  // The choice and 清除 on one line (beside the chosen line, which is redrawn on every choice).
+  const line = picker.el.querySelector(".rp-chosen");
+  const head = h("div", { class: "rp-filter-head" });
+  line.replaceWith(head);
+  head.append(line, clear);
+  return h("div", { class: "region-filter" }, picker.el);
 }
 
 /** Where a list item lies: its township, and its county for city and province users ("" when above). */

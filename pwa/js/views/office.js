@@ -342,11 +342,129 @@ function reissueSheet(p, page, reload) {
 
 // ---- /office/labels: choose what to print ---------------------------------------------------------
 
-export function labelsUrl(regionId, { projects = [], villages = [] } = {}) {
+export function labelsUrl(regionId, { projects = [], villages = [], within = [] } = {}) {
   const qs = new URLSearchParams();
   if (projects.length) qs.set("projects", projects.join(","));
   if (villages.length) qs.set("villages", villages.join(","));
+  if (within.length) qs.set("within", within.join(","));
   return `/api/v1/regions/${regionId}/labels?${qs}`;
+}
+
+const VILLAGE_PAGE = 50;
+
+/**
+ * The villages to print (一村一码), for a county of thousands: the region picker chooses a township
+ * (or the whole county), its villages load 50 at a time, a search narrows them (GET /regions?under=
+ * &level=village&q=), and "全选本乡镇" takes every village under it — sent as ``within`` (one id
+ * however many villages), so the print link stays short. Ticks and whole townships survive moving to
+ * another township. ``onChange()`` after every change; ``chosen()`` → { villages, within, n, capped }.
+ */
+function villageChooser(user, onChange) {
+  let where = user.region; // the region whose villages are listed
+  let items = [], next = null, total = 0, whereTotal = 0, whereCapped = false, asked = 0, timer = null;
+  const ticked = new Map(); // village id → ids of its ancestors (to drop it when its township is taken whole)
+  const whole = new Map(); // region id → { region, total, capped }
+  const coveredBy = (ids) => ids.find((id) => whole.has(id));
+  const upOf = (r) => [...(r.ancestors || []).map((a) => a.id), r.id];
+
+  const listEl = h("ul", { class: "picks", "data-testid": "village-list", "aria-label": t("office.labelVillages") });
+  const status = h("p", { class: "muted small", "aria-live": "polite", "data-testid": "village-status" });
+  const more = h("button", { type: "button", class: "btn btn-small", hidden: true, "data-testid": "village-more",
+    onclick: () => { if (!more.dataset.busy) load(true); } }, t("picker.more"));
+  const q = h("input", { id: "lb-vq", type: "search", autocomplete: "off", maxlength: 40, "data-testid": "village-q",
+    placeholder: t("office.villageSearch") });
+  q.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => load(false), 250); });
+  const wholeBtn = h("button", { type: "button", class: "btn btn-small", "data-testid": "village-whole-add", onclick: takeWhole });
+  const wholes = h("ul", { class: "chips", "data-testid": "village-wholes", "aria-label": t("office.wholeChosen") });
+  const picker = user.region.level === "township" ? null : regionPicker({
+    id: "lb-where", testid: "village-where", label: t("office.villagesWhere"), root: user.region, levels: ["township"],
+    none: t("lists.regionAll", { region: user.region.name }),
+    onChange: (region) => { where = region; q.value = ""; load(false); },
+  });
+
+  function takeWhole() {
+    if (!whereTotal || coveredBy(upOf(where))) return;
+    for (const id of [...whole.keys()]) if (whole.get(id).region.ancestors.some((a) => a.id === where.id)) whole.delete(id);
+    whole.set(where.id, { region: { ...where, ancestors: where.ancestors || [] }, total: whereTotal, capped: whereCapped });
+    for (const [id, up] of ticked) if (up.includes(where.id)) ticked.delete(id);
+    changed();
+  }
+
+  function clearAll() {
+    ticked.clear();
+    whole.clear();
+    changed();
+  }
+
+  function changed() {
+    draw();
+    onChange();
+  }
+
+  async function load(append) {
+    const text = q.value.trim();
+    const query = { under: where.id, level: "village", per_page: VILLAGE_PAGE, ...(text ? { q: text } : {}),
+      ...(append && next ? { after: next } : {}) };
+    const ask = ++asked;
+    status.textContent = t("app.loading");
+    more.dataset.busy = append ? "1" : ""; // (a second tap before the answer would ask for the same page)
+    let data;
+    try {
+      data = await api("/regions", { query });
+    } catch (err) {
+      if (ask === asked) { status.textContent = err.message; more.hidden = true; more.dataset.busy = ""; }
+      return;
+    }
+    if (ask !== asked) return;
+    more.dataset.busy = "";
+    items = append ? [...items, ...data.items] : data.items;
+    next = data.next;
+    total = data.total_capped ? `${data.total}+` : data.total;
+    if (!text) { whereTotal = data.total; whereCapped = data.total_capped; }
+    draw();
+  }
+
+  function draw() {
+    const text = q.value.trim();
+    const under = coveredBy(upOf(where));
+    listEl.replaceChildren(...items.map((v) => {
+      const by = coveredBy(upOf(v));
+      const box = h("input", { type: "checkbox", id: `lb-village-${v.id}`, value: String(v.id), "data-kind": "village",
+        "data-testid": "pick-village", checked: Boolean(by) || ticked.has(v.id), disabled: Boolean(by) });
+      box.addEventListener("change", () => {
+        if (box.checked) ticked.set(v.id, upOf(v)); else ticked.delete(v.id);
+        onChange();
+      });
+      const township = (v.ancestors || []).filter((a) => a.level === "township").map((a) => a.name);
+      return h("li", { class: "pick" }, box, h("label", { for: box.id }, h("span", {}, v.name),
+        h("span", { class: "muted small" }, [...township, v.code, by ? t("office.inWhole") : null].filter(Boolean).join(" · "))));
+    }));
+    status.textContent = !items.length ? t(text ? "picker.noMatch" : "office.noVillages")
+      : t(text ? "picker.found" : "office.villagesHere", { n: total, shown: items.length, region: where.name });
+    more.hidden = !next;
+    wholeBtn.textContent = under ? t("office.wholeTaken", { region: where.name })
+      : t("office.wholeAdd", { region: where.name, n: whereCapped ? `${whereTotal}+` : whereTotal });
+    wholeBtn.disabled = Boolean(under) || !whereTotal;
+    wholes.replaceChildren(...[...whole.values()].map(({ region, total: n, capped }) => h("li", { class: "chip", "data-testid": "village-whole" },
+      t("office.wholeItem", { region: region.name, n: capped ? `${n}+` : n }), " ",
+      h("button", { type: "button", class: "linkish", "aria-label": t("office.wholeRemove", { region: region.name }),
+        "data-testid": "village-whole-remove", onclick: () => { whole.delete(region.id); changed(); } }, "×"))));
+    wholes.hidden = !whole.size;
+  }
+
+  load(false);
+  return {
+    el: [picker ? picker.el : null,
+      h("label", { for: "lb-vq" }, t("office.villageSearchLabel")), q,
+      h("div", { class: "row wrap" }, wholeBtn,
+        h("button", { type: "button", class: "btn btn-small", "data-testid": "village-none", onclick: clearAll }, t("office.none"))),
+      wholes, status, listEl, more],
+    chosen() {
+      const villages = [...ticked.keys()];
+      const sum = [...whole.values()].reduce((acc, w) => acc + w.total, 0);
+      return { villages, within: [...whole.keys()], n: villages.length + sum, capped: [...whole.values()].some((w) => w.capped) };
+    },
+  };
 }
 
 export async function renderLabels(ctx) {
@@ -354,11 +472,9 @@ export async function renderLabels(ctx) {
   ctx.setTitle(t("office.labelsTitle"));
   if (!OFFICE_ROLES.includes(user.role)) return forbidden(ctx);
   const q = ctx.query.get("q") || "";
-  let projects, villages;
+  let projects;
   try {
-    [projects, villages] = await Promise.all([
-      api("/projects", { query: { q, per_page: 100 } }),
-      api("/regions", { query: { level: "village", per_page: 100 } })]);
+    projects = await api("/projects", { query: { q, per_page: 100 } });
   } catch (err) {
     return errorPage(err, ctx);
   }
@@ -371,45 +487,43 @@ export async function renderLabels(ctx) {
     box.addEventListener("change", update);
     return h("li", { class: "pick" }, box, h("label", { for: `lb-${kind}-${id}` }, h("span", {}, title), meta ? h("span", { class: "muted small" }, meta) : null));
   };
+  const villages = villageChooser(user, () => update());
   function update() {
-    const chosen = (kind) => boxes.filter((b) => b.checked && b.dataset.kind === kind).map((b) => Number(b.value));
-    const pr = chosen("project"), vi = chosen("village");
-    count.textContent = t("office.chosen", { n: pr.length + vi.length });
-    if (pr.length + vi.length) {
-      print.href = labelsUrl(user.region.id, { projects: pr, villages: vi });
+    const pr = boxes.filter((b) => b.checked).map((b) => Number(b.value));
+    const vi = villages.chosen();
+    const n = pr.length + vi.n;
+    count.textContent = t("office.chosen", { n: vi.capped ? `${n}+` : n });
+    if (n) {
+      print.href = labelsUrl(user.region.id, { projects: pr, villages: vi.villages, within: vi.within });
       print.removeAttribute("aria-disabled");
     } else {
       print.removeAttribute("href");
       print.setAttribute("aria-disabled", "true");
     }
   }
-  const all = (kind, on) => { for (const b of boxes) if (b.dataset.kind === kind) b.checked = on; update(); };
+  const all = (on) => { for (const b of boxes) b.checked = on; update(); };
   const qInput = h("input", { id: "lb-q", type: "search", value: q, placeholder: t("office.searchPlaceholder") });
   const page = h("div", { class: "office wide" },
     h("p", {}, h("a", { href: "/office", "data-link": "" }, "‹ ", t("office.title"))),
     h("h1", { tabindex: "-1" }, t("office.labelsTitle")),
     h("p", { class: "muted" }, t("office.labelsLead")),
-    h("form", { class: "users-search", role: "search", onsubmit: (event) => {
-      event.preventDefault();
-      ctx.navigate(qInput.value.trim() ? `/office/labels?q=${encodeURIComponent(qInput.value.trim())}` : "/office/labels");
-    } }, h("label", { for: "lb-q" }, t("office.search")),
-    h("div", { class: "row" }, qInput, h("button", { type: "submit", class: "btn" }, t("home.find")))),
     h("div", { class: "label-columns" },
       h("section", { class: "card", "aria-labelledby": "lb-p-h" },
         h("h2", { id: "lb-p-h" }, t("office.labelProjects")),
+        h("form", { class: "users-search", role: "search", onsubmit: (event) => {
+          event.preventDefault();
+          ctx.navigate(qInput.value.trim() ? `/office/labels?q=${encodeURIComponent(qInput.value.trim())}` : "/office/labels");
+        } }, h("label", { for: "lb-q" }, t("office.search")),
+        h("div", { class: "row" }, qInput, h("button", { type: "submit", class: "btn" }, t("home.find")))),
         h("div", { class: "row wrap" },
-          h("button", { type: "button", class: "btn btn-small", onclick: () => all("project", true) }, t("office.all")),
-          h("button", { type: "button", class: "btn btn-small", onclick: () => all("project", false) }, t("office.none"))),
+          h("button", { type: "button", class: "btn btn-small", onclick: () => all(true) }, t("office.all")),
+          h("button", { type: "button", class: "btn btn-small", onclick: () => all(false) }, t("office.none"))),
         projects.items.length ? h("ul", { class: "picks" }, projects.items.map((p) =>
           item("project", p.id, p.name, [p.region && p.region.name, stageName(p.stage)].filter(Boolean).join(" · "))))
           : h("p", { class: "empty" }, t("home.empty"))),
-      h("section", { class: "card", "aria-labelledby": "lb-v-h" },
+      h("section", { class: "card label-villages", "aria-labelledby": "lb-v-h", "data-testid": "label-villages" },
         h("h2", { id: "lb-v-h" }, t("office.labelVillages")),
-        h("div", { class: "row wrap" },
-          h("button", { type: "button", class: "btn btn-small", onclick: () => all("village", true) }, t("office.all")),
-          h("button", { type: "button", class: "btn btn-small", onclick: () => all("village", false) }, t("office.none"))),
-        villages.items.length ? h("ul", { class: "picks" }, villages.items.map((v) => item("village", v.id, v.name, v.code)))
-          : h("p", { class: "empty" }, t("office.noVillages")))),
+        villages.el)),
     h("div", { class: "dock row" }, count, print));
   page.classList.add("has-dock");
   update();

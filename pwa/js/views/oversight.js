@@ -3,11 +3,12 @@
 //   who dismissed which warning, who withdrew which import, who signed in (and failed to); filters
 //   in the address (kind, user, region one level down, days), older pages by key, the same entries
 //   as a CSV for Excel. A table at a desk (1366 px); it scrolls sideways on a phone.
-// /coverage and /coverage/<township> — field coverage: inspections per inspector in the last 30
+// /coverage (a region picker for the township) and /coverage/<township> — field coverage: inspections per inspector in the last 30
 //   days and the projects under way nobody inspected on site in that time.
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
+import { regionPicker } from "../region-picker.js";
 import { errorPage, exportLinks, local } from "./common.js";
 
 export const AUDIT_READERS = ["admin", "province", "city", "county"];
@@ -130,25 +131,16 @@ export async function renderCoverage(ctx) {
       doc.complete ? null : h("p", { class: "muted" }, t("coverage.truncated", { n: doc.not_inspected.length }))));
 }
 
-async function pickTownship(ctx, me) {
-  const q = ctx.query.get("q") || "";
-  let data;
-  try {
-    data = await api("/regions", { query: { level: "township", q, per_page: 100 } });
-  } catch (err) {
-    return errorPage(err, ctx);
-  }
-  const input = h("input", { id: "coverage-q", name: "q", type: "search", value: q, placeholder: t("coverage.searchPlaceholder") });
+/** /coverage for a county and above: the region picker (typing part of a name or code, or stepping
+ * down), so a county of 300 townships or a province reaches every one; choosing opens its page. */
+function pickTownship(ctx, me) {
+  const picker = regionPicker({
+    id: "coverage-region", label: t("coverage.pick", { region: me.region.name }), root: me.region, levels: ["township"],
+    onChange: (region) => ctx.navigate(`/coverage/${region.id}`),
+  });
   return h("div", { class: "coverage-page wide", "data-testid": "coverage-pick" },
     h("h1", { tabindex: "-1" }, t("coverage.title")),
-    h("p", { class: "muted" }, t("coverage.pick", { region: me.region.name })),
-    h("form", { role: "search", onsubmit: (event) => {
-      event.preventDefault();
-      ctx.navigate(input.value.trim() ? `/coverage?q=${encodeURIComponent(input.value.trim())}` : "/coverage");
-    } }, h("div", { class: "row" }, input, h("button", { type: "submit", class: "btn" }, t("home.find")))),
-    data.items.length
-      ? h("ul", { class: "plain-list" }, data.items.map((r) => h("li", {}, h("a", { href: `/coverage/${r.id}`, "data-link": "", "data-testid": "coverage-township" }, r.name))))
-      : h("p", { class: "empty" }, t("coverage.noTownship")));
+    h("section", { class: "card" }, picker.el));
 }
 
 // /digests/<day> — the daily digest a city or province supervisor got (the inbox message opens it):
