@@ -196,8 +196,9 @@ def feedback_task(task_id, data):
 @bp.doc(responses=[*ERRORS, 413, 415])
 @large_upload("TASK_FILE_MAX_BYTES", "attachment_too_large", "附件过大", "The attachment is too large")
 def upload_task_file(task_id, form):
-    """Attach a photo (JPEG, PNG, WebP) or a PDF to the feedback (反馈): the task's department, after
-    signing for it and before feeding back; the files go with the next feedback. 403 ``task_forbidden``;
+    """Attach a photo (JPEG, PNG, WebP) or a PDF to the feedback (反馈): the task's department (the
+    township lead, for a task to the township), after signing for it and before feeding back; the files
+    go with the next feedback. A replayed ``client_uuid`` returns the first file. 403 ``task_forbidden``;
     409 ``task_files_closed`` / ``task_files_full``; 413 ``attachment_too_large``; 415
     ``attachment_type``; 400 ``attachment_empty`` / ``attachment_pdf_damaged`` / ``attachment_active_content``."""
     user = actor()
