@@ -90,6 +90,7 @@ def _register_rules_and_jobs():
     from .projects import importer as _pji  # noqa: F401
     from .regions import importer as _rgi  # noqa: F401
     from .auth import importer as _aui  # noqa: F401
+    from .departments import importer as _dpi  # noqa: F401
     from .assets import rules as _asr, importer as _asi  # noqa: F401
     from .departments import jobs as _dpj  # noqa: F401
 

@@ -57,6 +57,8 @@ class Config:
     OFF_SITE_METERS = float(_env("OFF_SITE_METERS", 500))  # farther than this from the site: "not on site"
     PHOTO_MAX_BYTES = int(_env("PHOTO_MAX_BYTES", 12 * 1024 * 1024))
     RECEIPT_MAX_BYTES = int(_env("RECEIPT_MAX_BYTES", 20 * 1024 * 1024))  # a fund receipt: a PDF or a scan
+    TASK_FILE_MAX_BYTES = int(_env("TASK_FILE_MAX_BYTES", 10 * 1024 * 1024))  # a file on a department's feedback
+    TASK_FILES_MAX = int(_env("TASK_FILES_MAX", 10))  # files on one task
     PHOTO_REUSE_DISTANCE = int(_env("PHOTO_REUSE_DISTANCE", 3))  # dHash bits that may differ (≤ 3)
 
     # Risk rules (see README "Risk rules"): what each rule tolerates before it fires.

@@ -107,10 +107,31 @@ def subsidy_warning(app, world, held=False):
         return ids
 
 
+def task_with_file(app, world):
+    """A task 农业农村局 signed for, with a PDF attached to its feedback; returns (task id, file id)."""
+    import uuid
+
+    from backend.core.models import User
+    from backend.departments import files
+    from backend.departments.models import DepartmentTask
+    from backend.extensions import db
+    from test_fund_receipts import pdf_bytes
+    task_id = task_in(app, world, "signed")
+    with app.app_context(), app.test_request_context(method="POST"):
+        row = files.store(db.session.get(User, world["users"]["department"]), db.session.get(DepartmentTask, task_id),
+                          uuid.uuid4(), "证明.pdf", pdf_bytes(f"({uuid.uuid4().hex})".encode()))
+        db.session.commit()
+        return task_id, row.id
+
+
 def matrix_needs(app, world, what):
-    """The authorization matrix's targets: a fresh department, a task in a state, a subsidy warning."""
+    """The authorization matrix's targets: a fresh department, a task in a state (or with a file on
+    its feedback), a subsidy warning."""
     if what == "fresh":
         return {"dept": fresh_department(app, world)}
+    if what == "with_file":
+        task, file_id = task_with_file(app, world)
+        return {"task": task, "task_file": file_id}
     if what in ("warning", "held"):
         return {"sw": subsidy_warning(app, world, held=what == "held")}
     return {"task": task_in(app, world, what)}

@@ -3,7 +3,7 @@ with their history; holds (停发) and recoveries (追回) on subsidy warnings."
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
@@ -29,6 +29,7 @@ class Department(db.Model):
     code: Mapped[str] = mapped_column(String(30), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run that wrote it last
 
     region = relationship(Region)
 
@@ -43,6 +44,20 @@ class DepartmentPolicy(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     set_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    batch_id: Mapped[int | None] = mapped_column(Integer)  # the import run that set it last (None: by hand)
+
+
+class DepartmentPolicyImport(db.Model):
+    """Who owned a policy before an import run of departments set it (``existed`` False: nobody had
+    said by hand), so that withdrawing the run puts the ownership back."""
+    __tablename__ = "department_policy_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"))
+    existed: Mapped[bool] = mapped_column(Boolean)
+    before_department_id: Mapped[int | None] = mapped_column(Integer)
+    before_batch_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class DepartmentTask(db.Model):
@@ -89,6 +104,28 @@ class TaskStep(db.Model):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     actor = relationship(User)
+
+
+class TaskFile(db.Model):
+    """A photo or PDF a department attaches to its feedback (反馈) on a task: uploaded while it works
+    on the task, stamped with the feedback step (``step_id``) when it reports back. Kept, never replaced.
+    ``storage_key`` is what is served (a PDF as uploaded, a picture re-encoded without its metadata)."""
+    __tablename__ = "department_task_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("department_tasks.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("department_task_steps.id"))
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # pdf | jpeg (what is served)
+    sha256: Mapped[str] = mapped_column(String(64))
+    bytes: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    uploaded_by = relationship(User)
 
 
 class PaymentHold(db.Model):

@@ -1,4 +1,7 @@
 """Departments, their policies, the tasks routed to them, and the actions on subsidy warnings."""
+from urllib.parse import quote
+
+from flask import Response
 from sqlalchemy import or_, select
 
 from ..core import idempotency
@@ -6,15 +9,16 @@ from ..core.auth import actor, require
 from ..core.errors import ApiError
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, narrowed, scoped
+from ..core.uploads import large_upload
 from ..extensions import db
 from ..risks.models import RiskWarning
 from ..subsidies.models import SubsidyPolicy
 from ..subsidies.services import visible_policies
-from . import access as _access, bp, holds, services, views  # noqa: F401  (access registers the narrowing)
+from . import access as _access, bp, files, holds, services, views  # noqa: F401  (access registers the narrowing)
 from .models import DepartmentPolicy, DepartmentTask, PaymentHold
 from .schemas import (ActIn, DepartmentIn, DepartmentList, DepartmentOut, DepartmentUpdateIn, HoldIn,
-                      PolicyDepartmentIn, PolicyDepartmentOut, PolicyOwnedList, ReasonIn, RecoveryIn, TaskIn,
-                      TaskOut, TaskPage, TaskQuery, WarningActionsOut)
+                      PolicyDepartmentIn, PolicyDepartmentOut, PolicyOwnedList, ReasonIn, RecoveryIn, TaskFileForm,
+                      TaskFileOut, TaskIn, TaskOut, TaskPage, TaskQuery, WarningActionsOut)
 
 ERRORS = [400, 401, 403, 404, 409, 422]
 READERS = ("admin", "province", "city", "county", "township_lead", "department")
@@ -183,6 +187,42 @@ def work_task(task_id, data):
 def feedback_task(task_id, data):
     """反馈: report what was done; the checkers are told. 400 ``note_required``."""
     return _act(task_id, data, "feedback")
+
+
+@bp.post("/department-tasks/<int:task_id>/files")
+@require(*TASK_READERS)
+@bp.input(TaskFileForm, location="form_and_files", arg_name="form")
+@bp.output(TaskFileOut, status_code=201)
+@bp.doc(responses=[*ERRORS, 413, 415])
+@large_upload("TASK_FILE_MAX_BYTES", "attachment_too_large", "附件过大", "The attachment is too large")
+def upload_task_file(task_id, form):
+    """Attach a photo (JPEG, PNG, WebP) or a PDF to the feedback (反馈): the task's department (the
+    township lead, for a task to the township), after signing for it and before feeding back; the files
+    go with the next feedback. A replayed ``client_uuid`` returns the first file. 403 ``task_forbidden``;
+    409 ``task_files_closed`` / ``task_files_full``; 413 ``attachment_too_large``; 415
+    ``attachment_type``; 400 ``attachment_empty`` / ``attachment_pdf_damaged`` / ``attachment_active_content``."""
+    user = actor()
+    task = get_scoped(DepartmentTask, task_id, user, "任务", "task")
+    upload = form["file"]
+    data = upload.read()
+    return idempotency.once(form["client_uuid"], user, "department_task.file", lambda: (
+        TaskFileOut().dump(files.view(files.store(user, task, form["client_uuid"], upload.filename, data))), 201))
+
+
+@bp.get("/department-tasks/<int:task_id>/files/<int:file_id>")
+@require(*TASK_READERS)
+@bp.doc(responses={200: {"description": "the file: a PDF or a JPEG, as an attachment",
+                         "content": {"application/pdf": {}, "image/jpeg": {}}}, **{code: {} for code in ERRORS}})
+def get_task_file(task_id, file_id):
+    """A file on the task's feedback, as a download (never shown inline: ``nosniff`` and a policy that
+    lets nothing in it run), to those who may see the task."""
+    task = get_scoped(DepartmentTask, task_id, actor(), "任务", "task")
+    row = files.get(task, file_id)
+    data, mimetype, name = files.content(row)
+    ascii_name = f"task-{task.id}-{row.id}.{'pdf' if row.kind == 'pdf' else 'jpg'}"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}",
+        "Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"})
 
 
 @bp.post("/department-tasks/<int:task_id>/close")

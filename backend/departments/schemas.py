@@ -1,5 +1,5 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Regexp
 
 from ..core.fields import ClientUUID, CleanString, Id, Text
@@ -92,6 +92,23 @@ class StepOut(Schema):
     at = DateTime(required=True)
 
 
+class TaskFileForm(Schema):
+    client_uuid = ClientUUID()
+    file = File(required=True, metadata={"description": "a photo (JPEG, PNG, WebP) or a PDF for the feedback"})
+
+
+class TaskFileOut(Schema):
+    id = Integer(required=True)
+    filename = String(required=True)
+    kind = String(required=True, metadata={"description": "pdf | jpeg (a picture is kept re-encoded)"})
+    bytes = Integer(required=True)
+    sha256 = String(required=True)
+    uploaded_by = String(required=True, allow_none=True)
+    uploaded_at = DateTime(required=True)
+    sent = Boolean(required=True, metadata={"description": "fed back (反馈) with it; false: attached since"})
+    url = String(required=True)
+
+
 class TaskOut(Schema):
     id = Integer(required=True)
     subject_kind = String(required=True)
@@ -111,6 +128,8 @@ class TaskOut(Schema):
     closed_at = DateTime(required=True, allow_none=True)
     actions = List(String(), required=True)
     steps = List(Nested(StepOut))
+    files = List(Nested(TaskFileOut), metadata={"description": "the files on the feedback (one task only)"})
+    may_attach = Boolean(metadata={"description": "the caller may attach files now (one task only)"})
 
 
 class TaskQuery(PageQuery):

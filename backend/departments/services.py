@@ -25,7 +25,7 @@ from ..core.scoping import covers
 from ..extensions import db
 from ..notifications.services import notify, people_above
 from ..subsidies.models import SubsidyPolicy
-from .models import OPEN_STATES, STATE_NAMES, Department, DepartmentPolicy, DepartmentTask, TaskStep
+from .models import OPEN_STATES, STATE_NAMES, Department, DepartmentPolicy, DepartmentTask, TaskFile, TaskStep
 
 MANAGERS = ("admin", "county")            # create and change departments, set who owns a policy
 DISPATCHERS = ("township_lead", "county")  # send tasks
@@ -243,8 +243,10 @@ def _link(task):
 
 
 def _step(task, action, frm, actor, note=None):
-    db.session.add(TaskStep(task_id=task.id, action=action, from_status=frm, to_status=task.status,
-                            actor_id=getattr(actor, "id", None), note=note))
+    step = TaskStep(task_id=task.id, action=action, from_status=frm, to_status=task.status,
+                    actor_id=getattr(actor, "id", None), note=note)
+    db.session.add(step)
+    return step
 
 
 def _township(region):
@@ -313,7 +315,11 @@ def act(task, actor, action, note=None, expected_version=None, attachment_id=Non
         raise _changed()
     frm = task.status
     db.session.refresh(task)
-    _step(task, action, frm, actor, note)
+    step = _step(task, action, frm, actor, note)
+    if action == "feedback":  # the files attached while working go with this feedback
+        db.session.flush()
+        db.session.execute(update(TaskFile).where(TaskFile.task_id == task.id, TaskFile.step_id.is_(None))
+                           .values(step_id=step.id).execution_options(synchronize_session=False))
     zh, en = ACTION_NAMES[action]
     title = (f"协同任务{zh}：{task.title_zh}", f"Task {en.lower()}: {task.title_en}")
     if action == "feedback":

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from ..core.models import Region, User
 from ..extensions import db
 from ..subsidies.models import SubsidyPolicy
-from . import services
+from . import files, services
 from .models import DepartmentTask, TaskStep
 
 
@@ -36,6 +36,8 @@ def task_views(tasks, actor, steps=False):
             view["steps"] = [{"action": s.action, "from_status": s.from_status, "to_status": s.to_status,
                               "actor": s.actor.display_name if s.actor else None, "note": s.note, "at": s.at}
                              for s in rows]
+            view["files"] = [files.view(f) for f in files.of(t)]
+            view["may_attach"] = services.may_work(actor, t) and t.status in files.OPEN_FOR_FILES
         out.append(view)
     return out
 

@@ -30,22 +30,23 @@ def _refuse(status, code, zh, en):
     return ApiError(status, code, zh, en, fields=[{"path": "files.file", "message": en}])
 
 
-def check(data):
-    """(kind, the bytes to serve) for an acceptable receipt; ApiError otherwise."""
+def check(data, code="receipt", zh="回执", en="receipt"):
+    """(kind, the bytes to serve) for an acceptable receipt; ApiError otherwise. ``code``, ``zh``,
+    ``en``: what the file is called in the error codes and messages (a task's attachment reuses this)."""
     if not data:
-        raise _refuse(400, "receipt_empty", "回执文件为空", "The receipt file is empty")
+        raise _refuse(400, f"{code}_empty", f"{zh}文件为空", f"The {en} file is empty")
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
-            raise _refuse(400, "receipt_pdf_damaged", "PDF 文件不完整（上传可能中断），请重新上传",
+            raise _refuse(400, f"{code}_pdf_damaged", "PDF 文件不完整（上传可能中断），请重新上传",
                           "The PDF is incomplete (the upload may have been cut off); upload it again")
         if PDF_ACTIVE.search(data):
-            raise _refuse(400, "receipt_active_content", "PDF 中含有脚本、启动动作或嵌入文件，已拒收；请上传扫描件或重新导出",
+            raise _refuse(400, f"{code}_active_content", "PDF 中含有脚本、启动动作或嵌入文件，已拒收；请上传扫描件或重新导出",
                           "The PDF carries scripts, launch actions or embedded files; refused — upload a scan or "
                           "export it again")
         return "pdf", data
     if imaging.sniff(data) is None:
-        raise _refuse(415, "receipt_type", "回执只接受 PDF 或 JPEG、PNG、WebP 图片",
-                      "A receipt must be a PDF or a JPEG, PNG or WebP picture")
+        raise _refuse(415, f"{code}_type", f"{zh}只接受 PDF 或 JPEG、PNG、WebP 图片",
+                      f"A {en} must be a PDF or a JPEG, PNG or WebP picture")
     try:
         done = imaging.process(data)
     except imaging.PhotoRejected as err:

@@ -311,6 +311,11 @@ class Importer:
         """Write the rows; returns [inserted, updated, unchanged]."""
         raise NotImplementedError
 
+    @classmethod
+    def undo(cls, run, added_ids):
+        """Withdrawing ``run``: put back what the kind wrote beside its own table (before the rows
+        it added, ``added_ids``, are deleted). Raise ApiError to refuse."""
+
     def written(self, run):
         """After writing: what should look again (the risk rules of the region, by default)."""
         jobs.touch(regions=[run.region_id])
@@ -642,6 +647,7 @@ def withdraw(run, actor, reason, client_uuid):
                 raise _refused("import_in_use", "该次导入的数据已被其他数据引用（如发放记录、支出或村民反映），不能撤销",
                                "Other data (payments, spending, villagers' cases) already refers to this import's rows; "
                                "it cannot be withdrawn")
+    importer.undo(run, ids)  # what the kind wrote beside its table, put back first
     for start in range(0, len(ids), 5000):
         db.session.execute(delete(model).where(model.id.in_(ids[start:start + 5000])))
     if changes:  # the rows it changed get their values back

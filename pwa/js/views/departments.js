@@ -1,7 +1,8 @@
 // 部门协同: /dept-tasks — a department official's inbox of tasks (待办 / 进行中 / 全部) and, for the
 // township lead and the county, the tasks they dispatched with a form to dispatch one (派件);
 // /dept-tasks/<id> — one task, its steps (派件 → 签收 → 办理 → 反馈 → 核查 → 销号) and the buttons the
-// server says this user may press now. Also the hold (停发) and recovery (追回) panel of a subsidy
+// server says this user may press now, and the files on the feedback (反馈附件: the department adds photos
+// or PDFs on the feedback form; whoever sees the task downloads them). Also the hold (停发) and recovery (追回) panel of a subsidy
 // warning (warningActions, used by views/risks.js).
 import { api } from "../api.js";
 import { h } from "../dom.js";
@@ -112,12 +113,32 @@ export async function renderTask(ctx) {
     const key = uuid();
     const needsNote = ["work", "feedback", "return"].includes(action);
     const note = h("textarea", { id: "dt-note", rows: 4, maxlength: 2000, "data-testid": "dt-note" });
+    // The feedback carries photos or PDFs: each file is uploaded first under its own client UUID (a
+    // retry of the sheet sends the same key, and the server keeps the file once), then the feedback.
+    const attach = action === "feedback" && task.may_attach;
+    const keys = new Map();
+    const picked = h("ul", { class: "small", "data-testid": "dt-files-picked" });
+    const input = h("input", { id: "dt-files", type: "file", multiple: true, "data-testid": "dt-file-input",
+      accept: ".pdf,application/pdf,image/jpeg,image/png,image/webp", onchange: () => {
+        picked.replaceChildren(...[...input.files].map((f) => h("li", {}, `${f.name}（${Math.max(1, Math.round(f.size / 1024))} KB）`)));
+      } });
+    const fileFields = attach ? [h("label", { for: "dt-files" }, t("dt.files.add")), input,
+      h("small", { class: "muted" }, t("dt.files.hint")), picked] : [];
     sheet({
       title: t(`dt.act.${action}`), testid: `dt-${action}-sheet`, okText: t(`dt.act.${action}`),
       intro: needsNote ? null : t(`dt.confirm.${action}`),
-      fields: needsNote ? [h("label", { for: "dt-note" }, t(`dt.note.${action}`)), note] : [],
+      fields: needsNote ? [h("label", { for: "dt-note" }, t(`dt.note.${action}`)), note, ...fileFields] : [],
       onOk: async () => {
         if (needsNote && !note.value.trim()) { note.focus(); return t("dt.needNote"); }
+        for (const file of attach ? [...input.files] : []) {
+          if (!keys.has(file)) keys.set(file, uuid());
+          const body = new FormData();
+          body.append("client_uuid", keys.get(file));
+          body.append("file", file);
+          try {
+            await api(`/department-tasks/${task.id}/files`, { method: "POST", form: body });
+          } catch (err) { return t("dt.files.failed", { name: file.name, message: err.message }); }
+        }
         try {
           await api(`/department-tasks/${task.id}/${action}`, { method: "POST",
             body: { client_uuid: key, version: task.version, ...(needsNote ? { note: note.value.trim() } : {}) } });
@@ -138,6 +159,12 @@ export async function renderTask(ctx) {
         fact(t("dt.dueOn"), task.overdue ? `${task.due_on} · ${t("dt.overdueShort")}` : task.due_on),
         fact(t("dt.from"), task.dispatched_by || t("dt.system")),
         fact(t("dt.feedback"), task.feedback, { "data-testid": "dt-feedback" }))),
+    (task.files || []).length ? h("section", { class: "card", "aria-labelledby": "dt-files-h" },
+      h("h2", { id: "dt-files-h" }, t("dt.files")),
+      h("ul", { class: "flines", "data-testid": "dt-files" }, task.files.map((f) => h("li", { "data-kind": f.kind },
+        h("span", { class: "fline-main" }, h("a", { href: f.url, download: "", "data-testid": "dt-file" }, f.filename)),
+        h("span", { class: "fline-meta muted" }, t("dt.files.by", { who: f.uploaded_by || "", date: formatDate(f.uploaded_at),
+          kb: Math.max(1, Math.round(f.bytes / 1024)) }), f.sent ? null : ` · ${t("dt.files.unsent")}`))))) : null,
     h("section", { class: "card", "aria-labelledby": "dt-steps-h" }, h("h2", { id: "dt-steps-h" }, t("dt.steps")),
       h("ol", { class: "steps small", "data-testid": "dt-steps" }, (task.steps || []).map((s) => h("li", { "data-action": s.action },
         h("strong", {}, t(`dt.step.${s.action}`)), " · ", s.actor || t("dt.system"), " · ", formatDate(s.at),

@@ -14,7 +14,7 @@ const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(locat
 
 // The kinds by what they are about, in the order a county moves in.
 const GROUPS = [
-  ["imp.group.base", ["regions", "users"]],
+  ["imp.group.base", ["regions", "departments", "users"]],
   ["imp.group.projects", ["units", "projects", "project_payments"]],
   ["imp.group.funds", ["funds", "allocations", "fund_expenditures"]],
   ["imp.group.assets", ["assets", "resources", "resource_contracts", "contract_receipts"]],
