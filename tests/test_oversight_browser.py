@@ -38,13 +38,17 @@ def test_a_county_supervisor_filters_the_audit_log_and_downloads_it(app, world, 
     page.click("[data-testid=home-audit]")
     page.wait_for_selector("[data-testid=audit] h1:has-text('操作日志')")
     page.wait_for_selector("[data-testid=audit-entry]")
-    page.select_option("[data-testid=audit-region]", label="锦城街道")
+    page.fill("[data-testid=audit-region-q]", "锦城")  # the region picker: typed
+    page.click(f"[data-testid=audit-region-option][data-id='{world['regions']['jincheng']}']")
+    page.wait_for_selector("[data-testid=audit-region-path]:has-text('锦城街道')")
     page.select_option("[data-testid=audit-action]", "dismiss")
     page.fill("[data-testid=audit-since]", "2026-12-01")
     page.fill("[data-testid=audit-until]", "2026-12-01")
     page.click("[data-testid=audit-apply]")
     page.wait_for_url(f"**/audit?action=dismiss&region_id={world['regions']['jincheng']}&since=2026-12-01&until=2026-12-01")
     page.wait_for_selector(f"[data-testid=audit-entry]:has-text('误报{mark}')")
+    page.wait_for_selector("[data-testid=audit-region-path]:has-text('锦城街道')")  # the choice kept, with its path
+    assert page.is_visible("[data-testid=audit-region-clear]")
     rows = page.locator("[data-testid=audit-entry]")
     assert set(rows.evaluate_all("rows => rows.map(r => r.dataset.kind)")) == {"dismiss"}
     texts = rows.all_inner_texts()

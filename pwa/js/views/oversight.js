@@ -11,6 +11,8 @@ import { formatDate, t } from "../i18n.js";
 import { regionPicker } from "../region-picker.js";
 import { errorPage, exportLinks, local } from "./common.js";
 
+const LEVELS = ["province", "city", "county", "township", "village"];
+
 export const AUDIT_READERS = ["admin", "province", "city", "county"];
 export const COVERAGE_READERS = ["admin", "province", "city", "county", "township_lead"];
 const KINDS = ["reveal", "dismiss", "withdraw", "sign_in"];
@@ -26,12 +28,8 @@ export async function renderAudit(ctx) {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, ctx.query.get(k) || ""]));
   const before = ctx.query.get("before") || "";
   let data;
-  let places;
   try {
-    [data, places] = await Promise.all([
-      api("/audit", { query: { ...filters, before, per_page: 50 } }),
-      api("/regions", { query: { parent_id: me.region.id, per_page: 100 } }),
-    ]);
+    data = await api("/audit", { query: { ...filters, before, per_page: 50 } });
   } catch (err) {
     return errorPage(err, ctx);
   }
@@ -39,9 +37,22 @@ export async function renderAudit(ctx) {
   const kind = h("select", { id: "audit-action", name: "action", "data-testid": "audit-action" },
     h("option", { value: "" }, t("audit.allKinds")),
     KINDS.map((k) => h("option", { value: k, selected: k === filters.action }, local(data.kinds[k]))));
-  const region = h("select", { id: "audit-region", name: "region_id", "data-testid": "audit-region" },
-    h("option", { value: "" }, t("audit.allRegions", { region: me.region.name })),
-    places.items.map((r) => h("option", { value: String(r.id), selected: String(r.id) === filters.region_id }, r.name)));
+  // Any region under the supervisor's, at any depth (a county's 300 townships, a province's villages):
+  // typed or stepped down; applied with the other filters.
+  let regionId = filters.region_id;
+  const region = regionPicker({
+    id: "audit-region", label: t("audit.region"), root: me.region, none: t("audit.allRegions", { region: me.region.name }),
+    levels: LEVELS.slice(LEVELS.indexOf(me.region.level) + 1),
+    value: regionId ? { id: Number(regionId), name: `#${regionId}`, ancestors: [] } : null,
+    onChange: (chosen) => { regionId = chosen ? String(chosen.id) : ""; clear.hidden = !regionId; },
+  });
+  const clear = h("button", { type: "button", class: "btn btn-small rp-clear", hidden: !regionId, "data-testid": "audit-region-clear",
+    onclick: () => { regionId = ""; region.set(null); clear.hidden = true; } }, t("lists.regionClear"));
+  const line = region.el.querySelector(".rp-chosen");  // the choice and 清除 on one line, as the lists' filter
+  const head = h("div", { class: "rp-filter-head" });
+  line.replaceWith(head);
+  head.append(line, clear);
+  if (regionId) api(`/regions/${regionId}`).then((r) => region.set(r)).catch(() => {});
   const username = h("input", { id: "audit-user", name: "username", value: filters.username, autocomplete: "off",
     placeholder: t("audit.userPlaceholder"), "data-testid": "audit-user" });
   const since = h("input", { id: "audit-since", name: "since", type: "date", value: filters.since, "data-testid": "audit-since" });
@@ -49,10 +60,10 @@ export async function renderAudit(ctx) {
   const field = (label, input) => h("label", { class: "audit-field" }, h("span", {}, label), input);
   const form = h("form", { class: "audit-filters card", role: "search", "data-testid": "audit-filters", onsubmit: (event) => {
     event.preventDefault();
-    const qs = set({ action: kind.value, username: username.value.trim(), region_id: region.value, since: since.value, until: until.value });
+    const qs = set({ action: kind.value, username: username.value.trim(), region_id: regionId, since: since.value, until: until.value });
     ctx.navigate(`/audit${[...qs].length ? `?${qs}` : ""}`);
   } },
-  field(t("audit.kind"), kind), field(t("audit.region"), region), field(t("audit.user"), username),
+  field(t("audit.kind"), kind), h("div", { class: "audit-field audit-region" }, region.el), field(t("audit.user"), username),
   field(t("audit.since"), since), field(t("audit.until"), until),
   h("div", { class: "audit-actions" },
     h("button", { type: "submit", class: "btn btn-primary", "data-testid": "audit-apply" }, t("audit.apply")),
