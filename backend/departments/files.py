@@ -75,11 +75,5 @@ def view(row):
 
 
 def content(row):
-    """(bytes, content type, the name to save it as) — a picture is served as the re-encoded JPEG."""
-    data = from_config(current_app.config).get(row.storage_key)
-    if data is None:
-        raise ApiError(404, "attachment_missing", "附件已不在存储中", "The file is no longer in storage")
-    name = row.filename
-    if row.kind != "pdf" and not name.lower().endswith((".jpg", ".jpeg")):
-        name = name.rsplit(".", 1)[0] + ".jpg"
-    return data, receipts.TYPES["pdf" if row.kind == "pdf" else "jpeg"], name
+    """(bytes, content type, the name to save it as), as a receipt file's."""
+    return receipts.content(row, ("attachment_missing", "附件已不在存储中", "The file is no longer in storage"))

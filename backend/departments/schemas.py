@@ -4,6 +4,7 @@ from apiflask.validators import Length, OneOf, Regexp
 
 from ..core.fields import ClientUUID, CleanString, Id, Text
 from ..core.pagination import PageQuery, page_fields
+from ..funds.schemas import ReceiptFileOut
 from ..projects.schemas import MoneyField, PositiveMoney
 from .models import TASK_STATES
 
@@ -97,16 +98,9 @@ class TaskFileForm(Schema):
     file = File(required=True, metadata={"description": "a photo (JPEG, PNG, WebP) or a PDF for the feedback"})
 
 
-class TaskFileOut(Schema):
-    id = Integer(required=True)
-    filename = String(required=True)
-    kind = String(required=True, metadata={"description": "pdf | jpeg (a picture is kept re-encoded)"})
-    bytes = Integer(required=True)
-    sha256 = String(required=True)
-    uploaded_by = String(required=True, allow_none=True)
-    uploaded_at = DateTime(required=True)
+class TaskFileOut(ReceiptFileOut):
+    """A file stored as a fund's receipt files are (funds/receipts.py), and whether it went with the feedback."""
     sent = Boolean(required=True, metadata={"description": "fed back (反馈) with it; false: attached since"})
-    url = String(required=True)
 
 
 class TaskOut(Schema):

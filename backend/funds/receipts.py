@@ -93,11 +93,12 @@ def view(row):
             "url": f"/api/v1/funds/{row.fund_id}/receipt-files/{row.id}"}
 
 
-def content(row):
-    """(bytes, content type, the name to save it as) — a picture is served as the re-encoded JPEG."""
+def content(row, missing=("receipt_file_missing", "回执文件已不在存储中", "The receipt file is no longer in storage")):
+    """(bytes, content type, the name to save it as) of a stored file (a receipt, a task's attachment) —
+    a picture is served as the re-encoded JPEG; 404 ``missing`` (code, zh, en) when storage lost it."""
     data = from_config(current_app.config).get(row.storage_key)
     if data is None:
-        raise ApiError(404, "receipt_file_missing", "回执文件已不在存储中", "The receipt file is no longer in storage")
+        raise ApiError(404, *missing)
     name = row.filename
     if row.kind != "pdf" and not name.lower().endswith((".jpg", ".jpeg")):
         name = name.rsplit(".", 1)[0] + ".jpg"
