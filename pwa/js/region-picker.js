@@ -24,6 +24,24 @@ export function regionPath(region, root) {
   return [...(region.ancestors || []).filter((a) => rank(a.level) >= from), region].map((r) => r.name).join(" / ");
 }
 
+/** One page of GET /regions for a list that loads more: "loading" in ``status``, a second tap on
+ * ``more`` while a page is on its way ignored (it would ask for the same page), the error shown when
+ * it fails; null when it failed or a newer request (``latest()`` false) has been made since. */
+export async function regionPage(query, { status, more, append, latest }) {
+  status.textContent = t("app.loading");
+  more.dataset.busy = append ? "1" : "";
+  let data;
+  try {
+    data = await api("/regions", { query });
+  } catch (err) {
+    if (latest()) { status.textContent = err.message; more.hidden = true; more.dataset.busy = ""; }
+    return null;
+  }
+  if (!latest()) return null;
+  more.dataset.busy = "";
+  return data;
+}
+
 /**
  * regionPicker({ id, label, root, levels, value, onChange, testid }) → { el, value, region, set, focus }
  * - root: where stepping down starts and what a search stays within (the user's own region)
@@ -95,17 +113,8 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
     else query.parent_id = here.id;
     const ask = ++asked;
     drawCrumbs();
-    status.textContent = t("app.loading");
-    more.dataset.busy = append ? "1" : ""; // (a second tap before the answer would ask for the same page)
-    let data;
-    try {
-      data = await api("/regions", { query });
-    } catch (err) {
-      if (ask === asked) { status.textContent = err.message; more.hidden = true; more.dataset.busy = ""; }
-      return;
-    }
-    if (ask !== asked) return;
-    more.dataset.busy = "";
+    const data = await regionPage(query, { status, more, append, latest: () => ask === asked });
+    if (!data) return;
     // Browsing, the region itself comes first when it may be chosen (a county importing for itself).
     const self = !q && !append && choosable(here) ? [{ ...here, ancestors: trail.slice(0, -1), self: true }] : [];
     const found = (data.items || []).filter((r) => choosable(r) || canOpen(r));

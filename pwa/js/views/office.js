@@ -6,7 +6,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
-import { regionPicker } from "../region-picker.js";
+import { regionPage, regionPicker } from "../region-picker.js";
 import { errorBox, errorPage, fact, sendWrite, sheet, showError, stageBadge } from "./common.js";
 
 export const OFFICE_ROLES = ["township_lead", "county"];
@@ -406,17 +406,8 @@ function villageChooser(user, onChange) {
     const query = { under: where.id, level: "village", per_page: VILLAGE_PAGE, ...(text ? { q: text } : {}),
       ...(append && next ? { after: next } : {}) };
     const ask = ++asked;
-    status.textContent = t("app.loading");
-    more.dataset.busy = append ? "1" : ""; // (a second tap before the answer would ask for the same page)
-    let data;
-    try {
-      data = await api("/regions", { query });
-    } catch (err) {
-      if (ask === asked) { status.textContent = err.message; more.hidden = true; more.dataset.busy = ""; }
-      return;
-    }
-    if (ask !== asked) return;
-    more.dataset.busy = "";
+    const data = await regionPage(query, { status, more, append, latest: () => ask === asked });
+    if (!data) return;
     items = append ? [...items, ...data.items] : data.items;
     next = data.next;
     total = data.total_capped ? `${data.total}+` : data.total;
