@@ -207,3 +207,35 @@ def test_one_network_may_send_only_a_few_objections_an_hour(app, world):
     assert r.headers["Retry-After"]
     assert _count(app) == before + limit
     assert Visitor(app).post(url, _body(data)).status_code == 201  # a neighbour on mobile data
+
+
+def test_key_rotation_reencrypts_the_objectors_phone(app, world):
+    """flask pii-rotate reaches the phones left with objections (the villager's own and the staff's)."""
+    from backend.core import pii
+    from backend.extensions import db
+    from backend.subsidies.models import NoticeObjection
+    from backend.subsidies.rotation import rotate
+    data = make_people(app, world, n=1, published=UP)
+    receipt = Visitor(app).post(_url(app, world), _body(data)).json["receipt"]
+    old_keys = app.config["PII_KEYS"]
+    newest = pii.new_key_line("t7")
+    try:
+        app.config["PII_KEYS"] = f"{newest},{old_keys}"
+        app.extensions.pop("jicai_pii_keyring", None)
+        with app.app_context():
+            rotate()
+            db.session.commit()
+        app.config["PII_KEYS"] = newest  # the old keys are gone
+        app.extensions.pop("jicai_pii_keyring", None)
+        with app.app_context():
+            row = db.session.execute(select(NoticeObjection).where(NoticeObjection.receipt == receipt)).scalar_one()
+            assert pii.key_id(row.phone_enc) == "t7" and pii.decrypt(row.phone_enc, "phone") == "13905712345"
+    finally:
+        # Back to the test keys for the rest of the session (rotate again so the data matches them).
+        app.config["PII_KEYS"] = f"{old_keys},{newest}"
+        app.extensions.pop("jicai_pii_keyring", None)
+        with app.app_context():
+            rotate()
+            db.session.commit()
+        app.config["PII_KEYS"] = old_keys
+        app.extensions.pop("jicai_pii_keyring", None)
