@@ -114,6 +114,10 @@ class Config:
     SELF_CHECK_TOKEN_MINUTES = int(_env("SELF_CHECK_TOKEN_MINUTES", 15))
     COMMENTS_PER_VISITOR = int(_env("COMMENTS_PER_VISITOR", 5))  # per address per window
     COMMENTS_WINDOW = timedelta(minutes=int(_env("COMMENTS_WINDOW_MINUTES", 60)))
+    # Objections villagers send from a village's page, per address per window (a village's Wi-Fi is
+    # one address for many neighbours, so more than comments).
+    OBJECTIONS_PER_VISITOR = int(_env("OBJECTIONS_PER_VISITOR", 10))
+    OBJECTIONS_WINDOW = timedelta(minutes=int(_env("OBJECTIONS_WINDOW_MINUTES", 60)))
     RISK_PROXY_CARD_MIN_PEOPLE = int(_env("RISK_PROXY_CARD_MIN_PEOPLE", 2))  # 代领: one card, this many people
     RISK_NOTICE_TOLERANCE = float(_env("RISK_NOTICE_TOLERANCE", 0.01))  # yuan
     # 一键直连 (backend/bank): working days a notice (公示) must have been up before a payment, and the

@@ -201,6 +201,24 @@ def objection_for(app, world):
         return row.id
 
 
+def notice_up(app, world):
+    """A notice of its own in 钱王社区 posted yesterday (up today: villagers may object), and the
+    village's code."""
+    from decimal import Decimal
+    from backend.extensions import db
+    from backend.subsidies.models import NoticeEntry
+    from conftest import TODAY
+    from subsidy_seed import village_code
+    policy = township_policy(app, world)
+    period = f"{next(PERIODS)}-01"
+    with app.app_context():
+        line = NoticeEntry(region_id=world["regions"]["qianwang"], policy_id=policy, period=period,
+                           amount=Decimal("100.00"), published_on=TODAY - timedelta(days=1), posted_name="矩阵公示人")
+        db.session.add(line)
+        db.session.commit()
+        return {"code": village_code(app, world), "policy": policy, "period": period, "line": line.id}
+
+
 def _unit_body(ids):
     return {"client_uuid": new_uuid(), "region_id": ids["regions"]["jincheng"], "name": "锦城街道测试单位",
             "kind": "学校"}
@@ -567,6 +585,13 @@ ENDPOINTS = {
                                   roles=("admin", "county", "township_lead"), needs={"objection": True},
                                   body=lambda i: {"client_uuid": new_uuid(), "outcome": "dismissed",
                                                   "resolution": "经核实不成立"}),
+    "villager_objection": Endpoint("POST", "/api/v1/public/villages/<code>/objections",
+                                   lambda i: f"/api/v1/public/villages/{i['notice_up']['code']}/objections", 201,
+                                   anon=201, scoped=False, visitor=True, needs={"notice_up": True},
+                                   body=lambda i: {"client_uuid": new_uuid(), "policy_id": i["notice_up"]["policy"],
+                                                   "period": i["notice_up"]["period"],
+                                                   "line_id": i["notice_up"]["line"], "reason": "矩阵测试：此人不符合条件",
+                                                   "name": "矩阵村民", "phone": "13912345678"}),
     # ---- assets (三资): township leads and the county write in their region, supervisors read
     "assets": Endpoint("GET", "/api/v1/assets", lambda i: "/api/v1/assets", 200, roles=ASSET_READERS, scoped=False),
     "asset_create": Endpoint("POST", "/api/v1/assets", lambda i: "/api/v1/assets", 201, roles=ASSET_WRITERS,
@@ -914,6 +939,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["assets"] = assets_ids(app, world)
     if "objection" in endpoint.needs:
         ids["objection"] = objection_for(app, world)
+    if "notice_up" in endpoint.needs:
+        ids["notice_up"] = notice_up(app, world)
     if "department" in endpoint.needs:
         ids.update(department_seed.matrix_needs(app, world, endpoint.needs["department"]))
     if "bank" in endpoint.needs:

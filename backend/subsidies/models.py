@@ -209,16 +209,19 @@ class SelfCheckAttempt(db.Model):
 OBJECTION_STATES = ("open", "upheld", "dismissed")
 OBJECTION_STATE_NAMES = {"open": ("待办理", "Open"), "upheld": ("异议成立", "Upheld"),
                          "dismissed": ("异议不成立", "Dismissed")}
+OBJECTION_SOURCES = ("staff", "villager")
 
 
 class NoticeObjection(db.Model):
     """An objection (异议) raised against a village's public notice (公示) for a policy and period,
-    recorded by the township: about a person on it (``beneficiary_id``), or about someone named in
+    recorded by the township or sent by the villager from the village's page (then possibly about the
+    notice as a whole): about a person on it (``beneficiary_id``), or about someone named in
     ``person_name`` (missing from it, or who should not be on it). While it is open the person is
     not paid (backend/bank); the township lead upholds or dismisses it with a reason. The phone of
     who raised it is kept only sealed (core/pii) and shown masked."""
     __tablename__ = "subsidy_objections"
-    __table_args__ = (Index("ix_subsidy_objections_policy_period", "policy_id", "period", "status"),)
+    __table_args__ = (Index("ix_subsidy_objections_policy_period", "policy_id", "period", "status"),
+                      Index("ix_subsidy_objections_ip_at", "ip_hash", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -236,5 +239,10 @@ class NoticeObjection(db.Model):
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # none: the villager's own
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    # OBJECTION_SOURCES: recorded by the township (staff) or sent by the villager from the village's
+    # public page (villager, no created_by; a receipt number to keep; the address blinded, for limits).
+    source: Mapped[str] = mapped_column(String(10), default="staff", server_default="staff")
+    receipt: Mapped[str | None] = mapped_column(String(20), unique=True)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))

@@ -4,18 +4,26 @@ stops their payment (backend/bank); an upheld one until the notice is posted aga
 
 Plain functions; they flush, never commit.
 """
+import re
+import secrets
+
+from flask import current_app
 from sqlalchemy import func, select
 
-from ..core import audit, clock, pii
+from ..core import audit, clock, limits, pii
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region, User
 from ..core.scoping import narrowed
 from ..extensions import db
+from ..notifications.services import notify, people_above, place
 from .models import OBJECTION_STATE_NAMES, Beneficiary, NoticeEntry, NoticeObjection, SubsidyPolicy
-from .services import policy_names, quantity, visible_policies
+from .services import objections_until, policy_names, quantity, visible_policies
 
 RAISERS = ("admin", "county", "township_lead", "clerk")  # who records an objection
 RESOLVERS = ("admin", "county", "township_lead")  # who rules on it
+TOLD = ("township_lead", "clerk")  # who hears at once of a villager's own objection
+MOBILE = re.compile(r"1[3-9]\d{9}")  # a mainland mobile number, once normalised
+RECEIPT_LETTERS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
 
 
 def _open_counts(village_id):
@@ -81,7 +89,8 @@ def objection_views(rows):
             "person_name": o.person_name, "raised_by": o.raised_by, "phone": o.phone_mask,
             "received_on": o.received_on, "text": o.text, "status": o.status, "status_zh": zh, "status_en": en,
             "resolution": o.resolution, "resolved_by": staff.get(o.resolved_by_id), "resolved_at": o.resolved_at,
-            "created_by": staff.get(o.created_by_id), "created_at": o.created_at})
+            "created_by": staff.get(o.created_by_id), "created_at": o.created_at, "source": o.source,
+            "receipt": o.receipt})
     return out
 
 
@@ -138,3 +147,99 @@ def resolve(objection, actor, outcome, resolution):
     db.session.flush()
     audit.record(actor, "subsidy.objection_resolve", subject=objection, outcome=outcome)
     return objection
+
+
+# ---------------------------------------------------------------- the villager's own (from the village's page)
+
+def _receipt():
+    """YY20261203-7KQ4MX: the day, and six letters no one can guess from another villager's."""
+    for _ in range(5):
+        number = f"YY{clock.today():%Y%m%d}-{''.join(secrets.choice(RECEIPT_LETTERS) for _ in range(6))}"
+        if db.session.scalar(select(NoticeObjection.id).where(NoticeObjection.receipt == number)) is None:
+            return number
+    raise RuntimeError("no free receipt number")  # 32^6 a day: never in practice
+
+
+def public_view(o, village, policy, created):
+    """What the villager sees of their objection: the receipt, what it is about, themselves masked."""
+    zh, en = OBJECTION_STATE_NAMES[o.status]
+    person = o.person_name
+    if o.beneficiary_id:
+        b = db.session.get(Beneficiary, o.beneficiary_id)
+        person = pii.mask_name(b.name) if b else person
+    last = db.session.scalar(select(func.max(NoticeEntry.published_on)).where(
+        NoticeEntry.region_id == o.region_id, NoticeEntry.policy_id == o.policy_id, NoticeEntry.period == o.period))
+    return {"receipt": o.receipt, "village": village.name, "policy": policy.name, "period": o.period,
+            "person": person, "reason": o.text, "name": pii.mask_name(o.raised_by), "phone": o.phone_mask,
+            "status": o.status, "status_zh": zh, "status_en": en, "objections_until": objections_until(last),
+            "created_at": o.created_at, "created": created}
+
+
+def villager_objects(village, data, ip):
+    """A villager's objection from the village's page to a notice that is up (a policy and period),
+    as a whole or to one of its lines: it joins the township's objections (an open one about a
+    person stops their payment) and the township's lead and clerks hear of it at once. Idempotent on
+    ``client_uuid``: a retry returns (objection, False). 404 ``notice_not_found``,
+    ``notice_line_not_found``; 409 ``notice_not_up``, ``notice_period_over``, ``client_uuid_reused``;
+    400 ``phone_invalid``; 429 ``objection_rate_limited``."""
+    earlier = db.session.execute(select(NoticeObjection).where(
+        NoticeObjection.client_uuid == str(data["client_uuid"]))).scalar_one_or_none()
+    if earlier is not None:
+        if earlier.region_id != village.id or earlier.source != "villager":
+            raise bad_field("json.client_uuid", "client_uuid_reused", "该请求编号已被使用",
+                            "This client_uuid was already used", 409)
+        return earlier, False
+    lines = select(NoticeEntry).where(NoticeEntry.region_id == village.id, NoticeEntry.policy_id == data["policy_id"],
+                                      NoticeEntry.period == data["period"])
+    last = db.session.scalar(lines.with_only_columns(func.max(NoticeEntry.published_on)))
+    if not db.session.scalar(lines.with_only_columns(func.count())):
+        raise bad_field("json.policy_id", "notice_not_found", "本村没有这一期的这项公示",
+                        "This village has no notice for that policy and period", 404)
+    line = None
+    if data.get("line_id") is not None:
+        line = db.session.execute(lines.where(NoticeEntry.id == data["line_id"])).scalar_one_or_none()
+        if line is None:
+            raise bad_field("json.line_id", "notice_line_not_found", "这期公示上没有这一行",
+                            "That line is not on this notice", 404)
+    today, until = clock.today(), objections_until(last)
+    if until is None or last > today:
+        raise ApiError(409, "notice_not_up", "这期公示尚未张贴，暂不能提出异议",
+                       "This notice is not up yet; objections open when it is posted")
+    if today > until:
+        raise ApiError(409, "notice_period_over",
+                       f"这期公示的公示期已于 {until.isoformat()} 结束，不能再在线提出异议；如有问题请联系乡镇财政所",
+                       f"This notice's period ended on {until.isoformat()}; objections are no longer taken "
+                       "online. Please contact the township finance office")
+    phone = pii.normalize_phone(data["phone"])
+    if phone is None or not MOBILE.fullmatch(phone):
+        raise bad_field("json.phone", "phone_invalid", "请填写 11 位手机号码，乡镇将据此答复您",
+                        "Enter an 11-digit mainland mobile number; the township replies to it")
+    cfg = current_app.config
+    ip_hash = pii.blind(ip, "ip")
+    wait = limits.wait_seconds(NoticeObjection.created_at, [NoticeObjection.ip_hash == ip_hash],
+                               cfg["OBJECTIONS_PER_VISITOR"], cfg["OBJECTIONS_WINDOW"], key=f"objection-ip:{ip_hash}")
+    if wait:  # a village's Wi-Fi is one address for everyone: say it is the network
+        raise limits.too_many("objection_rate_limited", "本网络提交的异议过多，请 {minutes} 分钟后再试，或到村委会、乡镇财政所当面提出",
+                              "Too many objections from this network; try again in {minutes} minutes, or raise it "
+                              "at the village committee or the township finance office", wait)
+    policy = db.session.get(SubsidyPolicy, data["policy_id"])
+    person_name = None
+    if line is not None and line.beneficiary_id is None:  # a line kept as posted, matched to no one
+        person_name = pii.mask_name(line.posted_name or "") or None
+    phone_enc, _, phone_mask = pii.seal(phone, "phone")
+    objection = NoticeObjection(
+        client_uuid=str(data["client_uuid"]), region_id=village.id, policy_id=policy.id, period=data["period"],
+        beneficiary_id=line.beneficiary_id if line is not None else None, person_name=person_name,
+        raised_by=data["name"].strip(), phone_enc=phone_enc, phone_mask=phone_mask, received_on=today,
+        text=data["reason"].strip(), status="open", created_by_id=None, source="villager", receipt=_receipt(),
+        ip_hash=ip_hash)
+    db.session.add(objection)
+    db.session.flush()
+    audit.record(None, "subsidy.objection_villager", subject=objection, policy_id=policy.id,
+                 period=objection.period, beneficiary_id=objection.beneficiary_id)
+    where = place(village)
+    notify(people_above(village, TOLD), "objection",
+           f"村民对公示提出异议：{where} · {policy.name} · {objection.period}",
+           f"A villager objects to a notice: {where} · {policy.name} · {objection.period}",
+           f"/subsidies/notices?village={village.id}&policy={policy.id}&period={objection.period}")
+    return objection, True

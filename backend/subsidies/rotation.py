@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 from ..core import pii
 from ..extensions import db
 from ..comments.models import ProjectComment
-from .models import Beneficiary, DeathRecord, Disbursement, PublicEmployee, SelfCheckAttempt
+from .models import Beneficiary, DeathRecord, Disbursement, NoticeObjection, PublicEmployee, SelfCheckAttempt
 
 # model → [(ciphertext column, hash column or None, field)]
 SEALED = {
@@ -15,6 +15,7 @@ SEALED = {
     DeathRecord: [("id_enc", "id_hash", "id_number")],
     PublicEmployee: [("id_enc", "id_hash", "id_number")],
     ProjectComment: [("contact_enc", None, "phone")],
+    NoticeObjection: [("phone_enc", None, "phone")],  # who objected (the villager's own, too)
 }
 CHUNK = 2000
 

@@ -20,7 +20,7 @@ from .models import PAYMENT_STATE_NAMES, Beneficiary, Disbursement, NoticeObject
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
                       CaseQuery, DisbursementPage, DisbursementQuery, ExclusiveIn, MyIn, MyOut, NoticeOut, NoticeQuery,
                       ObjectionIn, ObjectionOut, ObjectionPage, ObjectionQuery, PolicyList, PolicyOut, PolicyQuery,
-                      ResolveIn, RevealIn,
+                      PublicObjectionIn, PublicObjectionOut, ResolveIn, RevealIn,
                       RevealOut, SelfCheckIn, StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, VillageSearchOut,
                       VillageSearchQuery)
 
@@ -336,6 +336,25 @@ def open_case(data):
                                        data.get("policy_id"), data.get("period"))
     body = {"token": data["token"], **services.my_view(person), "case": services.case_view(case), "created": created}
     return body, 201 if created else 200
+
+
+@bp.post("/public/villages/<code>/objections")
+@bp.input(PublicObjectionIn, arg_name="data")
+@bp.output(PublicObjectionOut, status_code=201)
+@bp.doc(responses=[200, 400, 404, 409, 410, 429])
+def villager_objection(code, data):
+    """异议: a villager objects to one of the village's notices while it is up (its 公示期), to the
+    notice as a whole or to one line (``line_id``), with the reason, their name and a mobile number
+    for the reply (sealed, shown masked). It joins the township's objections: an open one about a
+    person stops their payment, and the township's lead and clerks are told at once. The answer
+    carries the receipt number. Idempotent on ``client_uuid`` (a retry answers 200 with the same
+    receipt); a few per hour per network (429 ``objection_rate_limited``). 409 ``notice_period_over``
+    after the notice's period, ``notice_not_up`` before it is posted; 404 ``notice_not_found``,
+    ``notice_line_not_found``; 400 ``phone_invalid``."""
+    _, village = services.village_of_code(code)
+    objection, created = objections.villager_objects(village, data, _client_ip())
+    policy = db.session.get(SubsidyPolicy, objection.policy_id)
+    return objections.public_view(objection, village, policy, created), 201 if created else 200
 
 
 # ---------------------------------------------------------------- exports (masked unless revealed)

@@ -1,4 +1,5 @@
 from apiflask import Schema
+from marshmallow import ValidationError, validates
 from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
@@ -155,11 +156,23 @@ class VillageCodeOut(Schema):
 # ---------------------------------------------------------------- public
 
 class NoticeLine(Schema):
+    line_id = Integer(required=True, metadata={"description": "the line, for an objection about it"})
+    policy_id = Integer(required=True)
     name = String(required=True)
     policy = String(required=True)
     quantity = String(required=True)
     amount = MoneyField(required=True)
     published_on = Date(required=True, allow_none=True)
+
+
+class PublicNotice(Schema):
+    policy_id = Integer(required=True)
+    policy = String(required=True)
+    lines = Integer(required=True)
+    published_on = Date(required=True, allow_none=True, metadata={"description": "its latest line's"})
+    objections_until = Date(required=True, allow_none=True, metadata={
+        "description": "the last day of its notice period (公示期): villagers may object until then"})
+    objections_open = Boolean(required=True, metadata={"description": "the notice is up today: objections are taken"})
 
 
 class PublicPolicy(PolicyOut):
@@ -182,6 +195,7 @@ class VillageOut(Schema):
     periods = List(String(), required=True)
     notice = List(Nested(NoticeLine), required=True)
     notice_total = MoneyField(required=True)
+    notices = List(Nested(PublicNotice), required=True, metadata={"description": "the period's notices, one a policy"})
     policies = List(Nested(PublicPolicy), required=True)
     projects = List(Nested(VillageProject), required=True)
 
@@ -316,6 +330,43 @@ class ObjectionOut(Schema):
     resolved_at = DateTime(required=True, allow_none=True)
     created_by = String(required=True, allow_none=True)
     created_at = DateTime(required=True)
+    source = String(required=True, metadata={"description": "staff (recorded by the township) or villager "
+                                                            "(sent from the village's page)"})
+    receipt = String(required=True, allow_none=True, metadata={"description": "the villager's receipt number"})
+
+
+class PublicObjectionIn(Schema):
+    client_uuid = ClientUUID()  # one per form: a retry returns the same receipt
+    policy_id = Id(required=True, metadata={"description": "the notice: its policy …"})
+    period = Period(required=True, metadata={"description": "… and period"})
+    line_id = Id(load_default=None, metadata={"description": "the line objected to (line_id on the village page); "
+                                                             "none: the notice as a whole"})
+    reason = Text(500, metadata={"description": "what is wrong (5 to 500 characters)"})
+    name = Text(40, metadata={"description": "who objects (for the township's reply; shown to the township only)"})
+    phone = CleanString(required=True, validate=Length(max=20), metadata={
+        "description": "a mainland mobile number for the reply: kept sealed, shown masked"})
+
+    @validates("reason")
+    def _five_characters_once_stripped(self, value, **kwargs):
+        if len(value.strip()) < 5:
+            raise ValidationError("at least 5 characters besides the spaces around them")
+
+
+class PublicObjectionOut(Schema):
+    receipt = String(required=True, metadata={"description": "the number the villager keeps (回执号)"})
+    village = String(required=True)
+    policy = String(required=True)
+    period = String(required=True)
+    person = String(required=True, allow_none=True, metadata={"description": "the line objected to, masked"})
+    reason = String(required=True)
+    name = String(required=True, metadata={"description": "masked"})
+    phone = String(required=True, metadata={"description": "masked"})
+    status = String(required=True)
+    status_zh = String(required=True)
+    status_en = String(required=True)
+    objections_until = Date(required=True, allow_none=True)
+    created_at = DateTime(required=True)
+    created = Boolean(required=True, metadata={"description": "false: a retry of one already received"})
 
 
 class ObjectionQuery(PageQuery):

@@ -121,6 +121,36 @@ def current_policies(region):
              "exclusive_with": p.exclusive_with} for p in sorted(newest.values(), key=lambda p: (p.category, p.name))]
 
 
+def objections_until(published_on):
+    """The last day villagers may object to a notice posted on ``published_on``: its
+    BANK_NOTICE_WORKING_DAYS-th working day (after it the notice has been up its full period and
+    its people may be paid). None when it was never posted."""
+    if published_on is None:
+        return None
+    day, counted, need = published_on, 0, current_app.config["BANK_NOTICE_WORKING_DAYS"]
+    while True:
+        counted += day.weekday() < 5
+        if counted >= need:
+            return day
+        day += timedelta(days=1)
+
+
+def notice_sets(lines):
+    """The notices (one per policy) among a period's public lines: when each was posted (its latest
+    line), until when villagers may object, and whether that is today."""
+    sets, today = {}, clock.today()
+    for n in lines:
+        s = sets.setdefault(n["policy_id"], {"policy_id": n["policy_id"], "policy": n["policy"], "lines": 0,
+                                             "published_on": None})
+        s["lines"] += 1
+        if n["published_on"] and (s["published_on"] is None or n["published_on"] > s["published_on"]):
+            s["published_on"] = n["published_on"]
+    for s in sets.values():
+        s["objections_until"] = until = objections_until(s["published_on"])
+        s["objections_open"] = until is not None and s["published_on"] <= today <= until
+    return list(sets.values())
+
+
 def village_page(code_row, village, period=None):
     periods = [p for (p,) in db.session.execute(
         select(NoticeEntry.period).where(NoticeEntry.region_id == village.id).distinct()
@@ -134,15 +164,16 @@ def village_page(code_row, village, period=None):
             .join(SubsidyPolicy, SubsidyPolicy.id == NoticeEntry.policy_id)
             .where(NoticeEntry.region_id == village.id, NoticeEntry.period == period)
             .order_by(SubsidyPolicy.name, NoticeEntry.id)).all()
-        notice = [{"name": pii.mask_name(name), "policy": policy, "quantity": quantity(n.quantity), "amount": n.amount,
-                   "published_on": n.published_on} for n, name, policy in rows]
+        notice = [{"line_id": n.id, "policy_id": n.policy_id, "name": pii.mask_name(name), "policy": policy,
+                   "quantity": quantity(n.quantity), "amount": n.amount, "published_on": n.published_on}
+                  for n, name, policy in rows]
     projects = db.session.execute(select(Project).where(Project.region_id == village.id)
                                   .order_by(Project.id.desc()).limit(100)).scalars().all()
     codes = qrcodes.active_codes("project", [p.id for p in projects])
     return {"code": code_row.code, "village": {"id": village.id, "name": village.name, "code": village.code},
             "region_path": [r.name for r in ancestors(village) if r.level != "province"] + [village.name],
             "period": period, "periods": periods, "notice": notice,
-            "notice_total": sum((n["amount"] for n in notice), start=0),
+            "notice_total": sum((n["amount"] for n in notice), start=0), "notices": notice_sets(notice),
             "policies": current_policies(village),
             "projects": [{"id": p.id, "name": p.name, "stage": p.stage, "budget": p.budget, "code": codes.get(p.id)}
                          for p in projects]}

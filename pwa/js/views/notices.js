@@ -119,13 +119,17 @@ function raiseSheet(subject, person, reload, ctx) {
 }
 
 function objectionItem(o, user, reload, ctx) {
-  const who = o.person ? `${o.person} ${o.person_id_number || ""}` : o.person_name;
+  const who = o.person ? `${o.person} ${o.person_id_number || ""}` : o.person_name || t("obj.wholeNotice");
+  const villager = o.source === "villager";
   return h("li", { class: "case card", "data-status": o.status, "data-testid": "objection", "data-objection-id": o.id },
     h("p", { class: "pay-head" }, h("strong", {}, who),
       h("span", { class: o.status === "open" ? "flag warn" : o.status === "upheld" ? "flag" : "flag ok", "data-testid": "objection-status" },
         t(`obj.status.${o.status}`))),
     h("p", { class: "muted small" }, t("obj.from", { by: o.raised_by, date: formatDate(o.received_on) }),
-      o.phone ? h("span", { class: "mono" }, ` · ${o.phone}`) : null, ` · ${t("obj.recordedBy", { name: o.created_by || "" })}`),
+      o.phone ? h("span", { class: "mono" }, ` · ${o.phone}`) : null,
+      villager ? null : ` · ${t("obj.recordedBy", { name: o.created_by || "" })}`),
+    villager ? h("p", { class: "small" }, h("span", { class: "flag warn", "data-testid": "objection-villager" }, t("obj.byVillager")),
+      " ", h("span", { class: "muted" }, t("obj.receipt")), h("span", { class: "mono", "data-testid": "objection-receipt" }, o.receipt)) : null,
     h("p", {}, o.text),
     o.status !== "open" ? h("div", { class: "answer" },
       h("p", { class: "small muted" }, t("obj.ruled", { name: o.resolved_by || "", date: formatDate(o.resolved_at) })),

@@ -1,7 +1,8 @@
 // /v/<code>: a village's notice board (一村一码), for anyone. The public subsidy list of a period
 // (names masked by the server), the policies that apply, the village's projects, and the villager's
 // self-check: name + ID number + last four digits of the card (or phone) → their own payments and
-// cases, each with 没收到. The self-check token lives in this page's memory only, never on the phone.
+// cases, each with 没收到; and 我有异议 on a notice while it is up (its 公示期), answered with a
+// receipt number. The self-check token lives in this page's memory only, never on the phone.
 import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
@@ -83,9 +84,89 @@ function noticeSection(v, ctx) {
         h("tfoot", {}, h("tr", {},
           h("th", { scope: "row", colspan: 3 }, t("village.total")),
           h("td", { class: "num nowrap", "data-testid": "notice-total" }, formatMoney(v.notice_total)))))),
+      noticeList(v, () => {
+        const next = noticeSection(v, ctx);
+        section.replaceWith(next);
+        next.querySelector("[data-testid=objection-receipt]")?.scrollIntoView({ block: "center" });
+      }),
       h("p", { class: "muted small" }, t("village.noticeHint"))]
       : h("p", { class: "empty small", "data-testid": "notice-empty" }, t("village.noticeEmpty")));
   return section;
+}
+
+// ---- 异议: the villager objects to a notice while it is up -------------------------------------
+
+// The receipts of this visit, per village, policy and period: a redraw (the language toggle, another
+// period and back) still shows them. Kept in memory only, like the self-check.
+const receipts = new Map(); // "code|policy|period" → [{receipt, person}]
+const MOBILE = /^1[3-9]\d{9}$/;
+
+/** The period's notices, one a policy: until when each takes objections, and 我有异议 on those up. */
+function noticeList(v, redraw) {
+  const notices = v.notices || [];
+  if (!notices.length) return null;
+  return h("ul", { class: "obj-notices", "data-testid": "notice-sets" }, notices.map((n) => {
+    const mine = receipts.get(`${v.code}|${n.policy_id}|${v.period}`) || [];
+    return h("li", { class: "obj-notice", "data-testid": "notice-set", "data-policy-id": n.policy_id,
+      "data-open": String(n.objections_open) },
+    h("div", { class: "obj-notice-head" },
+      h("p", {}, h("strong", {}, n.policy),
+        h("span", { class: "muted small obj-until" }, n.objections_until
+          ? t(n.objections_open ? "vobj.until" : "vobj.over", { date: formatDate(n.objections_until) }) : "")),
+      n.objections_open ? h("button", { type: "button", class: "btn btn-small", "data-testid": "object",
+        onclick: () => objectForm(v, n, redraw) }, t("vobj.object")) : null),
+    mine.map((r) => h("p", { class: "obj-receipt", role: "status", "data-testid": "objection-receipt" },
+      t("vobj.received", { who: r.person || t("vobj.wholeShort") }), " ",
+      h("strong", { class: "mono", "data-testid": "receipt-no" }, r.receipt),
+      h("span", { class: "small" }, t("vobj.keep")))));
+  }));
+}
+
+/** The form: which line (or the whole notice), the reason, name and mobile for the reply. One
+ * client_uuid per form, so a retry after a dropped answer is the same objection, not a second. */
+function objectForm(v, n, redraw) {
+  const clientUuid = uuid();
+  const lines = (v.notice || []).filter((l) => l.policy_id === n.policy_id);
+  const line = h("select", { id: "vo-line", "data-testid": "vo-line" },
+    h("option", { value: "" }, t("vobj.whole")),
+    lines.map((l) => h("option", { value: l.line_id }, `${l.name} · ${formatMoney(l.amount)}`)));
+  const reason = h("textarea", { id: "vo-reason", rows: 4, maxlength: 500, "data-testid": "vo-reason",
+    placeholder: t("vobj.reasonHint") });
+  const name = h("input", { id: "vo-name", autocomplete: "name", maxlength: 40, "data-testid": "vo-name" });
+  const phone = h("input", { id: "vo-phone", type: "tel", inputmode: "numeric", autocomplete: "tel", maxlength: 20,
+    "data-testid": "vo-phone", placeholder: "13800000000" });
+  sheet({
+    title: t("vobj.title"), testid: "vo", okText: t("vobj.send"),
+    intro: t("vobj.intro", { policy: n.policy, period: v.period, date: formatDate(n.objections_until) }),
+    fields: [
+      h("label", { for: "vo-line" }, t("vobj.about")), line,
+      h("label", { for: "vo-reason" }, t("vobj.reason")), reason,
+      h("label", { for: "vo-name" }, t("vobj.name")), name,
+      h("label", { for: "vo-phone" }, t("vobj.phone")), phone,
+      h("p", { class: "muted small" }, t("vobj.privacy"))],
+    onOk: async () => {
+      const text = reason.value.trim();
+      const mobile = phone.value.normalize("NFKC").replace(/[\s\-()]/g, "").replace(/^(\+86|0086)/, "");
+      if (text.length < 5) { reason.focus(); return t("vobj.needReason"); }
+      if (!name.value.trim()) { name.focus(); return t("vobj.needName"); }
+      if (!MOBILE.test(mobile)) { phone.focus(); return t("vobj.badPhone"); }
+      const body = { client_uuid: clientUuid, policy_id: n.policy_id, period: v.period, reason: text,
+        name: name.value.trim(), phone: mobile };
+      if (line.value) body.line_id = Number(line.value);
+      let res;
+      try {
+        res = await api(`/public/villages/${encodeURIComponent(v.code)}/objections`, { method: "POST", body });
+      } catch (err) {
+        return err.message;
+      }
+      const key = `${v.code}|${n.policy_id}|${v.period}`;
+      const mine = receipts.get(key) || [];
+      if (!mine.some((r) => r.receipt === res.receipt)) mine.push({ receipt: res.receipt, person: res.person });
+      receipts.set(key, mine);
+      setTimeout(redraw);
+      return null;
+    },
+  });
 }
 
 function policiesSection(policies) {
