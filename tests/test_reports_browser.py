@@ -42,5 +42,11 @@ def test_a_county_supervisor_generates_and_downloads_last_months_report(app, wor
     page.screenshot(path=str(artifacts / "reports-library-1366.png"), full_page=True)
     subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "1", str(files["pdf"]),
                     str(artifacts / "reports-funds-page")], check=True)
+    # Another region's library: a township under the county, typed into the region picker.
+    page.fill("[data-testid=rep-region-q]", "锦城")
+    page.click(f"[data-testid=rep-region-option][data-id='{world['regions']['jincheng']}']")
+    page.wait_for_url(f"**/reports?region_id={world['regions']['jincheng']}")
+    page.wait_for_selector("[data-testid=reports] h1:has-text('锦城街道 · 报表库')")
+    page.wait_for_selector("[data-testid=rep-region-path]:has-text('锦城街道')")
     assert not errors, errors
     context.close()

@@ -5,10 +5,12 @@
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { regionPicker } from "../region-picker.js";
 import { errorPage } from "./common.js";
 
 export const REPORT_READERS = ["admin", "province", "city", "county", "township_lead"];
 const FORMATS = ["pdf", "xlsx"];
+const LEVELS = ["province", "city", "county", "township"]; // (a report is of a township or above)
 const moment = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
   day: "2-digit", hour: "2-digit", minute: "2-digit" });
 const kindName = (r) => (document.documentElement.lang === "en" ? r.kind_en : r.kind_zh);
@@ -21,20 +23,18 @@ export async function render(ctx) {
   }
   const regionId = Number(ctx.query.get("region_id")) || me.region.id;
   let lib;
-  let places;
   try {
-    [lib, places] = await Promise.all([
-      api("/reports", { query: { region_id: regionId, per_page: 50 } }),
-      api("/regions", { query: { parent_id: me.region.id, per_page: 100 } }),
-    ]);
+    lib = await api("/reports", { query: { region_id: regionId, per_page: 50 } });
   } catch (err) {
     return errorPage(err, ctx);
   }
-  const regions = [{ id: me.region.id, name: me.region.name }, ...places.items.filter((r) => r.level !== "village")];
-  if (!regions.some((r) => r.id === lib.region.id)) regions.push(lib.region);
-  const where = h("select", { id: "rep-region", "data-testid": "rep-region" },
-    regions.map((r) => h("option", { value: r.id, selected: r.id === lib.region.id }, r.name)));
-  where.addEventListener("change", () => ctx.navigate(`/reports?region_id=${where.value}`));
+  // Any region from one's own down to the townships (a province's 1,360 among them): the region picker.
+  const levels = LEVELS.slice(LEVELS.indexOf(me.region.level));
+  const where = levels.length > 1 ? regionPicker({
+    id: "rep-region", label: t("reports.region"), root: me.region, levels, value: lib.region,
+    onChange: (region) => { if (region) ctx.navigate(`/reports?region_id=${region.id}`); },
+  }) : null;
+  if (where && lib.region.id !== me.region.id) api(`/regions/${lib.region.id}`).then((r) => where.set(r)).catch(() => {});
 
   const kind = h("select", { id: "rep-kind", "data-testid": "rep-kind" },
     lib.kinds.map((k) => h("option", { value: k.code }, `${k.zh} ${k.en}`)));
@@ -90,8 +90,8 @@ export async function render(ctx) {
   let table = libraryTable(items);
   return h("div", { class: "overview-page wide", "data-testid": "reports" },
     h("header", { class: "ov-head" },
-      h("h1", { tabindex: "-1" }, `${lib.region.name} · ${t("reports.title")}`),
-      h("label", { for: "rep-region" }, t("reports.region")), where),
+      h("h1", { tabindex: "-1" }, `${lib.region.name} · ${t("reports.title")}`)),
+    where ? h("div", { class: "card rep-where" }, where.el) : null,
     form,
     h("section", { class: "card" }, h("h2", null, t("reports.library")),
       h("p", { class: "muted small" }, t("reports.reproducible")), table));
