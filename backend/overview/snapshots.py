@@ -5,8 +5,10 @@ warnings, rectifications overdue, assets held — only as they are now. Soon aft
 (China's calendar) the periodic job below copies them once, whole, as that month's (``take``); a
 report of a closed period then reads its states as of the period's end (``month_of``), whenever it
 is made, and the health index's 上期 compares with the states the previous month really ended with.
-A month that closed before the system ran has no copy: its reports read the states of the day they
-are made, as the cockpit shows them, and say so.
+The first worker after an install (or after an outage of more than the hour) copies the last closed
+month late — the states of that day, and the report prints when they were kept. Months before it
+have no copy: their reports read the states of the day they are made, as the cockpit shows them,
+and say so.
 """
 import logging
 

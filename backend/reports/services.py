@@ -97,7 +97,8 @@ def document(kind, region, period, cut_off, again=False):
         if kept is None:
             raise ApiError(404, "report_rows_not_kept", "该截止时间（精确到分钟）没有生成过此报表，无从重现",
                            "No such report was made at that cut-off (to the minute): nothing to make again")
-        return data.loads(gzip.decompress(kept))
+        doc = data.loads(gzip.decompress(kept))
+        return {**doc, "template_version": data.TEMPLATE_VERSION}  # (the rows are kept; the layout is today's)
     doc = data.build(kind, region, period, cut_off)
     if store_.get(key) is None:  # (the first report of the minute is the one kept: never overwritten)
         store_.put(key, gzip.compress(data.dumps(doc), mtime=0))
