@@ -126,6 +126,9 @@ class Config:
     BANK_COUNTY_APPROVAL_ABOVE = Decimal(_env("BANK_COUNTY_APPROVAL_ABOVE", "100000"))
     # Days a department (or the township) has to fix a failed payment before the task escalates.
     BANK_FAILURE_FIX_DAYS = int(_env("BANK_FAILURE_FIX_DAYS", 10))
+    # Days the bank has to answer a file sent to it: until then a line it has not answered is in
+    # transit (在途), not a reconciliation finding on the cockpit.
+    BANK_ANSWER_DAYS = int(_env("BANK_ANSWER_DAYS", 3))
 
     # Funds (资金): the days after issue (下达) by which a budget line must be registered as arrived
     # (登记/到账), fully allocated (分配) and fully spent (支出), per category. 预算法 §52: general

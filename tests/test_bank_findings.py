@@ -52,7 +52,9 @@ def test_a_return_file_keeps_its_differences_and_the_job_catches_later_changes(a
     files = banksim().simulate(export(app, bid, "rcb_text"), fail={1: "AC04"})
     lead = login_as("lead")
     assert _upload(lead, files[f"PB{bid:08d}.success.txt"], "s.txt").status_code == 200
-    assert set(_kept(app, data["policy"])) == {("not_paid", p[0])}  # still at the bank: not paid yet
+    assert _kept(app, data["policy"]) == {}  # p[0] still at the bank (在途): not a finding while it may answer
+    shown = lead.get(f"/api/v1/bank/batches/{bid}/reconciliation").json  # the live check lists it
+    assert [(f["kind"], f["beneficiary_id"], f["state"]) for f in shown["findings"]] == [("not_paid", p[0], "sent")]
     assert _upload(lead, files[f"PB{bid:08d}.failure.txt"], "f.txt").status_code == 200
     [only] = _kept(app, data["policy"]).values()
     assert (only.kind, only.beneficiary_id, only.notice_amount, only.paid_amount) == ("not_paid", p[0], Decimal("100.00"), None)
@@ -213,3 +215,34 @@ def test_the_county_sees_them_on_the_cockpit_at_a_desk(app, world, live_server, 
     page.locator("[data-testid=children]").screenshot(path=str(artifacts / "overview-recon-differences-1366.png"))
     page.screenshot(path=str(artifacts / "overview-recon-differences-page-1366.png"), full_page=True)
     assert errors == []
+
+
+def test_a_line_the_bank_leaves_unanswered_becomes_a_finding_after_its_answer_days(app, world, login_as):
+    from datetime import timedelta
+
+    from backend.core import clock
+    data = make_people(app, world, n=3)
+    p = data["people"]
+    bid = approved_batch(app, world, data)
+    files = banksim().simulate(export(app, bid, "rcb_text"), fail={1: "AC04"})
+    lead = login_as("lead")
+    assert _upload(lead, files[f"PB{bid:08d}.success.txt"], "s.txt").status_code == 200
+    assert _kept(app, data["policy"]) == {}
+    days = app.config["BANK_ANSWER_DAYS"]
+    start = clock.now()
+    try:
+        clock.freeze(start + timedelta(days=days) - timedelta(minutes=1))
+        assert app.test_cli_runner().invoke(args=["bank-reconcile"]).exit_code == 0
+        assert _kept(app, data["policy"]) == {}  # the bank may still answer
+        clock.freeze(start + timedelta(days=days, minutes=1))
+        result = app.test_cli_runner().invoke(args=["bank-reconcile"])
+        assert result.exit_code == 0, result.output
+        [(kind, who)] = _kept(app, data["policy"])
+        assert (kind, who) == ("not_paid", p[0])  # unanswered past its days: a difference to chase
+        # The failure file, late: still not paid, the same finding (found when it was found).
+        found = _kept(app, data["policy"])[("not_paid", p[0])].found_at
+        lead = login_as("lead")  # days later: signed in again
+        assert _upload(lead, files[f"PB{bid:08d}.failure.txt"], "f.txt").status_code == 200
+        assert _kept(app, data["policy"])[("not_paid", p[0])].found_at == found
+    finally:
+        clock.freeze(start)

@@ -17,9 +17,11 @@ what changed without a return file (a notice posted or corrected, a card changed
 whose findings changed is touched, so the cockpit's figures follow.
 """
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select, text, union
+from flask import current_app
+from sqlalchemy import delete, insert, select, text
 
 from .. import jobs
 from ..core import clock, pii
@@ -36,6 +38,7 @@ FINDINGS = {
     "paid_twice": ("同一人同一期重复发放", "Paid twice for the same policy and period"),
 }
 ZERO = Decimal("0.00")
+IN_SLICE = 10_000  # ids a statement: PostgreSQL takes at most 65,535 parameters
 
 
 def reconcile(batch):
@@ -59,17 +62,11 @@ def reconcile_of(township, policy, period):
     for p in db.session.execute(select(
             BatchPayment.id, BatchPayment.beneficiary_id, BatchPayment.region_id, BatchPayment.amount,
             BatchPayment.status, BatchPayment.card_hash, BatchPayment.card_mask, BatchPayment.seq,
-            BatchPayment.batch_id).join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id).where(
+            BatchPayment.batch_id, Beneficiary.card_hash.label("card_now"))
+            .join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id)
+            .join(Beneficiary, Beneficiary.id == BatchPayment.beneficiary_id).where(
             *in_batches).order_by(BatchPayment.id)):
         lines[p.beneficiary_id].append(p)
-    # The people by the same two selections, not by a list of their ids: a township's 100,000 would
-    # pass PostgreSQL's 65,535 parameters a statement.
-    ids = union(select(NoticeEntry.beneficiary_id).where(*on_notice),
-                select(BatchPayment.beneficiary_id).join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id)
-                .where(*in_batches))
-    people = {b.id: b for b in db.session.execute(select(
-        Beneficiary.id, Beneficiary.name, Beneficiary.region_id, Beneficiary.card_hash).where(
-        Beneficiary.id.in_(select(ids.subquery().c[0]))))} if notices or lines else {}
 
     findings = []
     per_village = {v: {"notice_count": 0, "notice_amount": ZERO, "paid_count": 0, "paid_amount": ZERO,
@@ -77,9 +74,7 @@ def reconcile_of(township, policy, period):
 
     def add(kind, ben_id, village, notice=None, line=None, **extra):
         zh, en = FINDINGS[kind]
-        person = people.get(ben_id)
-        findings.append({"kind": kind, "zh": zh, "en": en, "beneficiary_id": ben_id,
-                         "name": pii.mask_name(person.name) if person else None,
+        findings.append({"kind": kind, "zh": zh, "en": en, "beneficiary_id": ben_id, "name": None,
                          "village": villages.get(village), "region_id": village, "notice_amount": notice,
                          "paid_amount": line.amount if line is not None and kind != "not_paid" else None,
                          "batch_no": f"PB{line.batch_id:08d}" if line is not None else None,
@@ -108,12 +103,20 @@ def reconcile_of(township, policy, period):
             add("not_on_notice", ben_id, village, None, paid[0])
         elif paid[0].amount != notice.amount:
             add("amount_differs", ben_id, village, notice.amount, paid[0])
-        person = people.get(ben_id)
-        if person is not None and person.card_hash and paid[-1].card_hash != person.card_hash:
+        if paid[-1].card_now and paid[-1].card_hash != paid[-1].card_now:
             add("card_differs", ben_id, village, notice.amount if notice else None, paid[-1],
                 paid_card=paid[-1].card_mask)
         if len(paid) > 1:
             add("paid_twice", ben_id, village, notice.amount if notice else None, paid[1], times=len(paid))
+    # The names of the people with a finding only (masked), a slice at a time: a township's 100,000
+    # would pass PostgreSQL's 65,535 parameters a statement.
+    wanted = sorted({f["beneficiary_id"] for f in findings})
+    names = {}
+    for i in range(0, len(wanted), IN_SLICE):
+        names.update(db.session.execute(select(Beneficiary.id, Beneficiary.name)
+                                        .where(Beneficiary.id.in_(wanted[i:i + IN_SLICE]))).all())
+    for f in findings:
+        f["name"] = pii.mask_name(names[f["beneficiary_id"]]) if f["beneficiary_id"] in names else None
     rows = [{"region": {"id": v, "name": villages[v]}, **figures} for v, figures in
             sorted(per_village.items(), key=lambda kv: villages[kv[0]]) if figures["notice_count"]
             or figures["paid_count"] or figures["findings"]]
@@ -122,9 +125,12 @@ def reconcile_of(township, policy, period):
 
 
 def record(township_id, policy_id, period):
-    """Reconcile the township's policy and period again and keep its differences as findings,
-    replacing the ones kept before (one still there keeps its ``found_at``). True when they changed;
-    the township is then touched (its warnings and the cockpit's figures follow)."""
+    """Reconcile the township's policy and period again and keep its differences as findings: the
+    ones gone are deleted, the new ones inserted, one still there keeps its ``found_at``. A line the
+    bank has not answered yet is not a finding while the bank has ``BANK_ANSWER_DAYS`` to answer
+    (it is in the live reconciliation, 在途): a batch of 100,000 on its way would otherwise raise
+    100,000 differences on the cockpit for a day. True when they changed; the township is then
+    touched (its warnings and the cockpit's figures follow)."""
     if db.engine.dialect.name == "postgresql":
         # One writer of a key at a time (an import and the periodic job would each delete what the
         # other had not committed yet, and both insert); SQLite writes one at a time anyway.
@@ -133,26 +139,40 @@ def record(township_id, policy_id, period):
     township, policy = db.session.get(Region, township_id), db.session.get(SubsidyPolicy, policy_id)
     RD = ReconciliationDifference
     key = (RD.township_id == township_id, RD.policy_id == policy_id, RD.period == period)
-    # Plain rows and one many-row INSERT, not an object a finding: while a batch of 100,000 waits
-    # for its success file, every line of it is a finding (not_paid).
-    before = {tuple(r[:-1]): r.found_at for r in db.session.execute(select(
-        RD.kind, RD.beneficiary_id, RD.region_id, RD.notice_amount, RD.paid_amount, RD.batch_no, RD.seq,
-        RD.found_at).where(*key))}
+    # Plain rows, and only what changed written: one many-row INSERT, a DELETE by id a slice at a time.
+    before = {}
+    for r in db.session.execute(select(RD.id, RD.kind, RD.beneficiary_id, RD.region_id, RD.notice_amount,
+                                       RD.paid_amount, RD.batch_no, RD.seq, RD.found_at).where(*key)):
+        before[tuple(r[1:-1])] = (r.id, r.found_at)
+    answering = _still_answering(township_id, policy_id, period)
     now = [{"township_id": township_id, "region_id": f["region_id"], "policy_id": policy_id, "period": period,
             "beneficiary_id": f["beneficiary_id"], "kind": f["kind"], "notice_amount": f["notice_amount"],
             "paid_amount": f["paid_amount"], "batch_no": f["batch_no"], "seq": f["seq"]}
-           for f in reconcile_of(township, policy, period)["findings"]]
-    if {_identity(d) for d in now} == set(before):
+           for f in reconcile_of(township, policy, period)["findings"]
+           if not (f["kind"] == "not_paid" and f["state"] == "sent" and f["batch_no"] in answering)]
+    now_ids = {_identity(d) for d in now}
+    if now_ids == set(before):
         return False
-    found = {(k[0], k[1]): at for k, at in before.items()}
+    found = {(k[0], k[1]): at for k, (_, at) in before.items()}
+    gone = [i for k, (i, _) in before.items() if k not in now_ids]
+    for i in range(0, len(gone), IN_SLICE):
+        db.session.execute(delete(RD).where(RD.id.in_(gone[i:i + IN_SLICE])))
     at = clock.now()
-    for d in now:
+    new = [d for d in now if _identity(d) not in before]
+    for d in new:
         d["found_at"] = found.get((d["kind"], d["beneficiary_id"]), at)
-    db.session.execute(delete(RD).where(*key))
-    if now:
-        db.session.execute(insert(RD), now)
+    if new:
+        db.session.execute(insert(RD), new)
     jobs.touch(regions=[township_id])
     return True
+
+
+def _still_answering(township_id, policy_id, period):
+    """The batches of the key (as batch numbers) sent to the bank less than ``BANK_ANSWER_DAYS`` ago."""
+    since = clock.now() - timedelta(days=current_app.config["BANK_ANSWER_DAYS"])
+    return {f"PB{i:08d}" for i in db.session.execute(select(PaymentBatch.id).where(
+        PaymentBatch.region_id == township_id, PaymentBatch.policy_id == policy_id, PaymentBatch.period == period,
+        PaymentBatch.exported_at.is_not(None), PaymentBatch.exported_at > since)).scalars()}
 
 
 def record_all():
