@@ -187,3 +187,34 @@ def test_bad_input(app, world, login_as, county, query, path):
     r = login_as("city").get(f"/api/v1/overview/{county['id']}/fund-flow?{query}")
     assert_error(r, 400, "validation_error", path)
     assert r.json["error"]["message"]["zh"] and r.json["error"]["message"]["en"]
+
+
+def test_rendered_once_per_version_and_a_new_arrival_shows(app, world, login_as, county, monkeypatch):
+    """The fund flow is kept rendered like the cockpit (per version of the region's figures, day and
+    page): asked again it is the same document with a new time; a fund's arrival refreshes the
+    figures, so the next answer shows it. (Last in this file: it registers fund c's arrival.)"""
+    from backend.core import clock
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services as funds
+    from backend.funds.models import Fund
+    from backend.overview import services as overview
+    monkeypatch.setitem(app.config, "FIGURES_AFTER_WRITES", True)  # as in production (tests switch it off)
+    client = login_as("city")
+    overview.rendered._items.clear()
+    first = flow(client, county["id"])
+    kept = [k for k in overview.rendered._items if k[0] == "fund-flow" and k[1] == county["id"]]
+    assert len(kept) == 1  # rendered once, kept
+    cached = len(overview.rendered._items)
+    again = flow(client, county["id"])
+    assert len(overview.rendered._items) == cached  # read from the cache, nothing rendered again
+    assert {k: v for k, v in again.items() if k != "as_of"} == {k: v for k, v in first.items() if k != "as_of"}
+    c = {h["hop"]: h for h in next(f for f in first["funds"] if f["id"] == county["funds"]["c"])["hops"]}
+    assert c["register"]["done_on"] is None
+    with app.app_context():
+        admin = db.session.execute(db.select(User).where(User.role == "admin")).scalars().first()
+        funds.register_arrival(db.session.get(Fund, county["funds"]["c"]), admin, clock.today(), "R-c-now")
+        db.session.commit()  # the summary's refresh runs after it, and bumps the version
+    after = flow(client, county["id"])
+    c = {h["hop"]: h for h in next(f for f in after["funds"] if f["id"] == county["funds"]["c"])["hops"]}
+    assert c["register"]["done_on"] == TODAY.isoformat() and c["register"]["late"] is True

@@ -4,8 +4,9 @@ spent — with the days each hop took against its statutory limit (``FUND_DEADLI
 one hop rule ``funds.services.hops`` that the cockpit's figures and the fund rules share), late hops
 flagged, and the same hops summed by child region and by fund category.
 
-Read straight from the fund tables (budget lines are few: a township has tens to hundreds a year), so
-the answer is as of now, like the fund register.
+Read straight from the fund tables (budget lines are few: a township has tens to hundreds a year);
+the route keeps the answer rendered per version of the region's figures (routes._cached), which a
+fund's arrival, allocation or spending bumps through the summary's refresh.
 """
 from collections import defaultdict
 from decimal import Decimal

@@ -30,13 +30,19 @@ def get_overview(region_id, query):
     region, version = services.find(region_id)
     ensure_in_scope(region, viewer, "地区", "region")
     year = query.get("year") or clock.today().year
-    key = services.document_key(region, version, year, viewer)
+    return _cached(services.document_key(region, version, year, viewer), OverviewOut,
+                   lambda: services.overview(region, year, viewer))
+
+
+def _cached(key, schema, make):
+    """The document for ``key`` from the cache of rendered documents (``make()`` and render it the
+    first time), with the time put in front: the rest stays the same for one version of the
+    region's figures (``services.document_key``)."""
     body = services.rendered.get(key)
     if body is None:
-        doc = services.overview(region, year, viewer)
-        body = current_app.json.dumps(OverviewOut(exclude=("as_of",)).dump(doc))
+        body = current_app.json.dumps(schema(exclude=("as_of",)).dump(make()))
         services.rendered.put(key, body)
-    as_of = json.dumps(clock.now().isoformat())  # as OverviewOut's DateTime writes it
+    as_of = json.dumps(clock.now().isoformat())  # as the schemas' DateTime writes it
     return Response(f'{{"as_of": {as_of}, {body[1:]}', mimetype="application/json",
                     headers={"Cache-Control": "private, no-cache", "Vary": "Cookie, Authorization"})
 
@@ -49,11 +55,16 @@ def get_overview(region_id, query):
 def get_fund_flow(region_id, query):
     """How the year's funds reached the region's townships: each budget line's hops 到账 → 分配 → 支出
     with the days each took against its statutory limit, late hops flagged (late funds first, paged),
-    and the hops summed per child region and per category. 400 validation_error for a bad year,
-    category or page; 403 out_of_scope; 404 not_found."""
-    region = get_scoped(Region, region_id, actor(), "地区", "region")
-    return flow.fund_flow(region, actor(), query.get("year") or clock.today().year, query.get("category"),
-                          query["page"], query["per_page"])
+    and the hops summed per child region and per category. Rendered once per version of the region's
+    figures (a fund's arrival, allocation or spending refreshes them), day and page, like the
+    cockpit. 400 validation_error for a bad year, category or page; 403 out_of_scope; 404 not_found."""
+    viewer = actor()
+    region, version = services.find(region_id)
+    ensure_in_scope(region, viewer, "地区", "region")
+    year = query.get("year") or clock.today().year
+    return _cached(("fund-flow", *services.document_key(region, version, year, viewer), query.get("category"),
+                    query["page"], query["per_page"]), FundFlowOut,
+                   lambda: flow.fund_flow(region, viewer, year, query.get("category"), query["page"], query["per_page"]))
 
 
 @bp.get("/screen/<int:region_id>")
