@@ -20,6 +20,7 @@ from ..core.scoping import covers
 from ..departments import services as departments
 from ..departments.models import PaymentHold
 from ..extensions import db
+from ..imports.engine import new_ids
 from ..risks.models import RiskWarning
 from ..subsidies.models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, NoticeObjection, PublicEmployee,
                                 SubsidyPolicy)
@@ -437,8 +438,7 @@ def import_return(data, actor, filename=None, batch=None):
                       f"expected {actual[0]} / {actual[1]:.2f})")
     by_key = {}
     field = BatchPayment.seq if parsed["profile"] == "rcb_text" else None
-    rows = db.session.execute(select(BatchPayment.id, BatchPayment.seq, BatchPayment.amount, BatchPayment.status)
-                              .where(BatchPayment.batch_id == batch.id)).all()
+    rows = db.session.execute(select(*_LINE_COLUMNS).where(BatchPayment.batch_id == batch.id)).all()
     for r in rows:
         by_key[r.seq if field is not None else f"PB{batch.id:08d}-{r.seq:06d}"] = r
     seen_keys, changes = set(), []
@@ -481,31 +481,30 @@ def import_return(data, actor, filename=None, batch=None):
             "status": batch.status}
 
 
+_LINE_COLUMNS = (BatchPayment.id, BatchPayment.batch_id, BatchPayment.seq, BatchPayment.region_id,
+                 BatchPayment.beneficiary_id, BatchPayment.policy_id, BatchPayment.period, BatchPayment.amount,
+                 BatchPayment.quantity, BatchPayment.card_enc, BatchPayment.card_hash, BatchPayment.card_mask,
+                 BatchPayment.status)
+
+
 def _apply(batch, changes, counts):
     """Write the results: the lines, and the subsidy's payment records (one per person, policy and
-    period: a re-issue paid later updates the same record)."""
+    period: a re-issue paid later updates the same record). ``changes`` holds (line, result) pairs,
+    each line read with ``_LINE_COLUMNS``."""
     if not changes:
         return
     policy = db.session.get(SubsidyPolicy, batch.policy_id)
     township = db.session.get(Region, batch.region_id)
     today = clock.today()
     now = clock.now()
-    wanted = {row.id for row, _ in changes}
-    lines = {p.id: p for p in db.session.execute(select(
-        BatchPayment.id, BatchPayment.batch_id, BatchPayment.seq, BatchPayment.region_id, BatchPayment.beneficiary_id,
-        BatchPayment.policy_id, BatchPayment.period, BatchPayment.amount, BatchPayment.quantity, BatchPayment.card_enc,
-        BatchPayment.card_hash, BatchPayment.card_mask).where(BatchPayment.batch_id == batch.id)) if p.id in wanted}
-    keys = {f"bank:{p.beneficiary_id}:{p.policy_id}:{p.period}": p for p in lines.values()}
-    key_list = list(keys)
-
-    def recorded():  # the payment records of this batch's people: the policy's for the period, no join
-        return {k: i for k, i in db.session.execute(
-            select(Disbursement.row_key, Disbursement.id).where(
-                Disbursement.policy_id == batch.policy_id, Disbursement.period == batch.period)) if k in keys}
-    existing = recorded()
+    keys = [f"bank:{p.beneficiary_id}:{p.policy_id}:{p.period}" for p, _ in changes]
+    existing = {}  # the payment records these people already have, by their key (unique in a period)
+    for i in range(0, len(keys), IN_SLICE):
+        existing.update(db.session.execute(select(Disbursement.row_key, Disbursement.id).where(
+            Disbursement.period == batch.period, Disbursement.row_key.in_(keys[i:i + IN_SLICE]))).all())
+    fresh = iter(new_ids(Disbursement, sum(1 for k in keys if k not in existing)))
     updates, new_rows, disb_updates = [], [], []
-    for row, x in changes:
-        p = lines[row.id]
+    for (p, x), key in zip(changes, keys):
         status = x["status"]
         counts[status] += 1
         values = {"id": p.id, "status": status, "bank_code": x.get("bank_code"),
@@ -517,8 +516,6 @@ def _apply(batch, changes, counts):
             values["route"] = reason["route"]
             values["route_to"] = (policy.department or f"{township.name}财政所") if reason["route"] == "department" \
                 else f"{township.name}财政所"
-        updates.append(values)
-        key = f"bank:{p.beneficiary_id}:{p.policy_id}:{p.period}"
         d_status = {"paid": "paid", "failed": "failed", "unknown": "pending"}[status]
         words = None
         if status == "failed":
@@ -526,24 +523,23 @@ def _apply(batch, changes, counts):
             words = f"{r['zh']}（{x['reason']}{'，银行：' + x['bank_words'] if x.get('bank_words') else ''}）：{r['advice_zh']}"[:200]
         elif status == "unknown":
             words = PLAIN["unknown"][0]
-        d_id = existing.get(key)
         fields = {"status": d_status, "reason": words, "paid_on": today if status == "paid" else None,
                   "voucher": f"PB{p.batch_id:08d}-{p.seq:06d}", "amount": p.amount, "quantity": p.quantity, "card_enc": p.card_enc,
                   "card_hash": p.card_hash, "card_mask": p.card_mask}
+        d_id = existing.get(key)
         if d_id is None:
-            new_rows.append({"region_id": p.region_id, "policy_id": p.policy_id, "beneficiary_id": p.beneficiary_id,
-                             "period": p.period, "row_key": key, **fields})
+            d_id = existing[key] = next(fresh)
+            new_rows.append({"id": d_id, "region_id": p.region_id, "policy_id": p.policy_id,
+                             "beneficiary_id": p.beneficiary_id, "period": p.period, "row_key": key, **fields})
         else:
             disb_updates.append({"id": d_id, **fields})
+        values["disbursement_id"] = d_id
+        updates.append(values)
     if new_rows:  # (PostgreSQL: the payments' table is partitioned by year; a new year's partition first)
         from ..core import partitions
         partitions.ensure(partitions.years_of({r["period"] for r in new_rows}))
     _insert(Disbursement, new_rows)
     _update(Disbursement, disb_updates)
-    link = recorded()
-    by_line = {p.id: k for k, p in keys.items()}
-    for u in updates:
-        u["disbursement_id"] = link.get(by_line[u["id"]])
     _update(BatchPayment, updates)
     db.session.expire_all()
 
