@@ -48,14 +48,18 @@ def reconcile(batch):
                         batch.period)
 
 
-def reconcile_of(township, policy, period):
-    """The reconciliation of the policy and period in the township (see ``reconcile``)."""
+def reconcile_of(township, policy, period, people=None):
+    """The reconciliation of the policy and period in the township (see ``reconcile``); of only
+    these people (beneficiary ids, at most ``IN_SLICE``) when given."""
     villages = dict(db.session.execute(select(Region.id, Region.name).where(
         Region.path.startswith(township.path, autoescape=True), Region.level == "village")).all())
     on_notice = (NoticeEntry.policy_id == policy.id, NoticeEntry.period == period,
                  NoticeEntry.beneficiary_id.is_not(None), NoticeEntry.region_id.in_(list(villages)))
     in_batches = (BatchPayment.policy_id == policy.id, BatchPayment.period == period,
                   PaymentBatch.region_id == township.id)
+    if people is not None:
+        on_notice += (NoticeEntry.beneficiary_id.in_(people),)
+        in_batches += (BatchPayment.beneficiary_id.in_(people),)
     notices = {n.beneficiary_id: n for n in db.session.execute(select(
         NoticeEntry.beneficiary_id, NoticeEntry.region_id, NoticeEntry.amount).where(*on_notice))}
     lines = defaultdict(list)
@@ -124,9 +128,12 @@ def reconcile_of(township, policy, period):
             "period": period, "villages": rows, "findings": findings, "clean": not findings}
 
 
-def record(township_id, policy_id, period):
+def record(township_id, policy_id, period, people=None):
     """Reconcile the township's policy and period again and keep its differences as findings: the
-    ones gone are deleted, the new ones inserted, one still there keeps its ``found_at``. A line the
+    ones gone are deleted, the new ones inserted, one still there keeps its ``found_at``. With
+    ``people`` (beneficiary ids: the lines a return file answered), only theirs: nothing else changed
+    for the others with that file (what changes without one, the periodic job catches); past
+    ``IN_SLICE`` of them, everyone (it costs the same). A line the
     bank has not answered yet is not a finding while the bank has ``BANK_ANSWER_DAYS`` to answer
     (it is in the live reconciliation, 在途): a batch of 100,000 on its way would otherwise raise
     100,000 differences on the cockpit for a day. True when they changed; the township is then
@@ -139,6 +146,9 @@ def record(township_id, policy_id, period):
     township, policy = db.session.get(Region, township_id), db.session.get(SubsidyPolicy, policy_id)
     RD = ReconciliationDifference
     key = (RD.township_id == township_id, RD.policy_id == policy_id, RD.period == period)
+    people = sorted(set(people)) if people is not None and len(set(people)) <= IN_SLICE else None
+    if people is not None:
+        key += (RD.beneficiary_id.in_(people),)
     # Plain rows, and only what changed written: one many-row INSERT, a DELETE by id a slice at a time.
     before = {}
     for r in db.session.execute(select(RD.id, RD.kind, RD.beneficiary_id, RD.region_id, RD.notice_amount,
@@ -148,7 +158,7 @@ def record(township_id, policy_id, period):
     now = [{"township_id": township_id, "region_id": f["region_id"], "policy_id": policy_id, "period": period,
             "beneficiary_id": f["beneficiary_id"], "kind": f["kind"], "notice_amount": f["notice_amount"],
             "paid_amount": f["paid_amount"], "batch_no": f["batch_no"], "seq": f["seq"]}
-           for f in reconcile_of(township, policy, period)["findings"]
+           for f in reconcile_of(township, policy, period, people)["findings"]
            if not (f["kind"] == "not_paid" and f["state"] == "sent" and f["batch_no"] in answering)]
     now_ids = {_identity(d) for d in now}
     if now_ids == set(before):

@@ -475,7 +475,8 @@ def import_return(data, actor, filename=None, batch=None):
     db.session.add(rf)
     db.session.flush()
     audit.record(actor, "bank.return_import", subject=batch, sha256=digest, profile=parsed["profile"], **counts)
-    reconcile.record(batch.region_id, batch.policy_id, batch.period)  # the differences, as findings
+    reconcile.record(batch.region_id, batch.policy_id, batch.period,  # the differences, as findings
+                     {row.beneficiary_id for row, _ in changes})
     jobs.touch(regions=[batch.region_id])
     return {"duplicate": False, "batch_id": batch.id, "lines": len(lines), "counts": counts, "sha256": digest,
             "status": batch.status}
