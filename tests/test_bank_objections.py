@@ -211,3 +211,30 @@ def test_a_failure_the_township_fixes_itself_closes_the_departments_task(app, wo
     with app.app_context():
         assert db.session.get(DepartmentTask, own).status == "closed"
         assert db.session.get(PaymentBatch, bid).status in ("exported", "closed")
+
+
+def test_a_villagers_objection_after_the_file_went_says_the_payment_was_sent(app, world, login_as):
+    """A villager objects from the village's page (the notice is up again: another line was posted
+    again, corrected) about a person whose payment is already at the bank: the receipt says so,
+    without the batch's number."""
+    from backend.extensions import db
+    from backend.subsidies.models import NoticeEntry
+    from test_villager_objections import UP, Visitor, _line_of, _url
+    data = make_people(app, world, n=2)
+    clerk, lead = login_as("clerk"), login_as("lead")
+    bid = clerk.post("/api/v1/bank/batches", json={"policy_id": data["policy"], "period": data["period"]}).json["id"]
+    clerk.post(f"/api/v1/bank/batches/{bid}/submit")
+    lead.post(f"/api/v1/bank/batches/{bid}/approve")
+    assert clerk.post(f"/api/v1/bank/batches/{bid}/export", json={"profile": "iso20022"}).status_code == 200
+    with app.app_context():
+        db.session.execute(NoticeEntry.__table__.update().where(
+            NoticeEntry.beneficiary_id == data["people"][1], NoticeEntry.policy_id == data["policy"])
+            .values(published_on=UP))
+        db.session.commit()
+    r = Visitor(app).post(_url(app, world), {
+        "client_uuid": new_uuid(), "policy_id": data["policy"], "period": data["period"],
+        "line_id": _line_of(app, data, data["people"][0]), "reason": "此人已在城里定居多年，不应享受",
+        "name": "钱王村民孙某", "phone": "139 0571 6789"})
+    assert r.status_code == 201, r.json
+    assert r.json["payment_sent"] is True and "已于" in r.json["payment_sent_zh"] and "送银行" in r.json["payment_sent_zh"]
+    assert "PB" not in r.json["payment_sent_zh"] and "PB" not in r.json["payment_sent_en"]

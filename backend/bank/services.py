@@ -320,9 +320,9 @@ def _refuse_if_stopped(batch, doing_zh, doing_en):
                "zh": f"第 {x['seq']} 笔（{x['name']}）：{x['reason_zh']}", **x} for x in stopped_view(stopped)]
     names = "、".join(f"第 {f['seq']} 笔 {f['name']}" for f in fields[:5]) + ("等" if len(fields) > 5 else "")
     raise ApiError(409, "batch_objection",
-                   f"批次中有 {len(fields)} 人因公示异议暂停发放（{names}），不能{doing_zh}：请先将其移出批次",
+                   f"批次中有 {len(fields)} 人因公示异议暂停发放（{names}），不能{doing_zh}：须先由专管员将其移出批次",
                    f"{len(fields)} people in the batch are stopped by an objection to the notice; the batch cannot be "
-                   f"{doing_en}: take them out first", fields=fields)
+                   f"{doing_en}: the clerk takes them out first", fields=fields)
 
 
 def remove_line(batch, actor, payment_id, reason):
@@ -741,7 +741,7 @@ def fix(payment_id, actor, bank_card=None, note=None):
     db.session.flush()
     audit.record(actor, "bank.payment_fix", subject=p, new_card=bool(bank_card), note=p.fix_note)
     what = "；".join(x for x in ("记录了新的银行卡 " + person.card_mask if bank_card else "", p.fix_note or "") if x)
-    departments.close_for_owner("payment_failure", p.id, actor, f"乡镇已自行处理这笔发放失败：{what}",
+    departments.close_for_owner("payment_failure", p.id, actor, what or "已处理",
                                 f"The township fixed this failed payment itself: {'a new card recorded' if bank_card else ''}"
                                 f"{'; ' if bank_card and p.fix_note else ''}{p.fix_note or ''}")
     return p

@@ -347,7 +347,7 @@ def close_for_owner(subject_kind, subject_id, actor, note_zh, note_en):
     now = clock.now()
     who = getattr(actor, "display_name", None) or "系统"
     place_name = _township(db.session.get(Region, actor.region_id)).name if getattr(actor, "region_id", None) else ""
-    note = f"{place_name}{who}于 {now.astimezone(clock.CHINA):%Y-%m-%d %H:%M} 自行处理，任务自动销号。{note_zh}"[:1000]
+    note = f"{place_name} {who} 于 {now.astimezone(clock.CHINA):%Y-%m-%d %H:%M} 自行处理，任务自动销号：{note_zh}".strip()[:1000]
     closed = []
     for task in tasks:
         for _ in range(3):  # a worker's move at the same moment: read it again and close what it left

@@ -66,8 +66,8 @@ def notice(village, actor, policy_id=None, period=None):
             "lines": lines}
 
 
-SENT_NOTE = ("这笔补贴已于 {day} 送银行（批次 {batch}），异议不能再停止这笔钱；异议成立的，由乡镇核实后追回或在下期更正",
-             "This payment went to the bank on {day} (batch {batch}): the objection can no longer stop it; if it is "
+SENT_NOTE = ("这笔补贴已于 {day} 送银行{batch}，异议不能再停止这笔钱；异议成立的，由乡镇核实后追回或在下期更正",
+             "This payment went to the bank on {day}{batch}: the objection can no longer stop it; if it is "
              "upheld the township recovers it or corrects the next period")
 
 
@@ -90,13 +90,14 @@ def payments_sent(rows):
     return out
 
 
-def sent_note(o, sent):
-    """``payment_sent`` and the words saying so (zh, en), or (False, None, None)."""
+def sent_note(o, sent, public=False):
+    """``payment_sent`` and the words saying so (zh, en; the batch named to staff only), or (False, None, None)."""
     found = sent.get((o.beneficiary_id, o.policy_id, o.period)) if o.beneficiary_id else None
     if found is None:
         return False, None, None
     day, batch = found
-    return True, SENT_NOTE[0].format(day=day.isoformat(), batch=batch), SENT_NOTE[1].format(day=day.isoformat(), batch=batch)
+    return (True, SENT_NOTE[0].format(day=day.isoformat(), batch="" if public else f"（批次 {batch}）"),
+            SENT_NOTE[1].format(day=day.isoformat(), batch="" if public else f" (batch {batch})"))
 
 
 def objection_views(rows):
@@ -204,7 +205,7 @@ def public_view(o, village, policy, created):
         person = pii.mask_name(b.name) if b else person
     last = db.session.scalar(select(func.max(NoticeEntry.published_on)).where(
         NoticeEntry.region_id == o.region_id, NoticeEntry.policy_id == o.policy_id, NoticeEntry.period == o.period))
-    was_sent, sent_zh, sent_en = sent_note(o, payments_sent([o]))
+    was_sent, sent_zh, sent_en = sent_note(o, payments_sent([o]), public=True)
     return {"receipt": o.receipt, "village": village.name, "policy": policy.name, "period": o.period,
             "payment_sent": was_sent, "payment_sent_zh": sent_zh, "payment_sent_en": sent_en,
             "person": person, "reason": o.text, "name": pii.mask_name(o.raised_by), "phone": o.phone_mask,
