@@ -281,7 +281,6 @@ def _state(batch, *allowed):
         raise ApiError(409, "batch_state", f"批次当前状态为“{zh}”，不能这样操作", f"The batch is '{en}'; this is not possible now")
 
 
-OBJECTION_STOPS = ("objection_open", "objection_upheld", "notice_short")  # what _stopped_by_objection answers
 UNSENT = ("draft", "submitted", "lead_approved", "approved")  # the bank file is not written yet
 
 
