@@ -72,8 +72,95 @@ def test_clerk_lead_bank_and_back(app, world, live_server, browser, artifacts, t
     row.locator("[data-testid=failure-reissue]").click()
     lead.wait_for_selector(f"[data-testid=failure-row]:has-text('PB{batch_id:08d}-000002') [data-testid=failure-state]:has-text('已补发')")
     lead.screenshot(path=str(artifacts / "bank-3-failures.png"), full_page=True)
+    # The failure's task (to the township: a closed account) closed itself with the fix, on its timeline.
+    from sqlalchemy import select
+    from backend.bank.models import BatchPayment
+    from backend.departments.models import DepartmentTask
+    from backend.extensions import db
+    with app.app_context():
+        failed = db.session.scalar(select(BatchPayment.id).where(BatchPayment.batch_id == batch_id, BatchPayment.seq == 2))
+        task_id = db.session.scalar(select(DepartmentTask.id).where(
+            DepartmentTask.subject_kind == "payment_failure", DepartmentTask.subject_id == failed))
+    lead.goto(f"{live_server}/dept-tasks/{task_id}")
+    step = lead.locator("[data-testid=dt-steps] li[data-action=auto_close]")
+    step.wait_for()
+    assert "自动销号" in step.inner_text() and "村民已换新卡" in step.inner_text() and "锦城街道" in step.inner_text()
+    lead.screenshot(path=str(artifacts / "bank-3b-task-auto-closed.png"), full_page=True)
     lead.goto(f"{live_server}/bank")
     lead.wait_for_selector("[data-testid=batch-list]")
     lead.screenshot(path=str(artifacts / "bank-4-list.png"), full_page=True)
+    context.close()
+    assert errors == [], errors
+
+
+def _object_to(app, world, data, person):
+    """The township records a villager's objection about ``person`` (as on /subsidies/notices)."""
+    from datetime import timedelta
+    from backend.core.models import Region
+    from backend.extensions import db
+    from backend.subsidies import objections
+    from bank_seed import user
+    from conftest import TODAY, new_uuid
+    with app.app_context(), app.test_request_context(method="POST"):
+        objections.raise_objection(user(app, world, "clerk"), db.session.get(Region, world["regions"]["qianwang"]), {
+            "client_uuid": new_uuid(), "policy_id": data["policy"], "period": data["period"], "beneficiary_id": person,
+            "raised_by": "钱王村民李某", "received_on": TODAY - timedelta(days=1), "text": "此人已迁出本村"})
+        db.session.commit()
+
+
+def test_an_objection_after_submission_stops_the_approval_and_the_clerk_takes_the_person_out(
+        app, world, live_server, browser, artifacts):
+    data = make_people(app, world, n=3)
+    errors = []
+    context = browser.new_context(**DESK)
+    clerk = context.new_page()
+    clerk.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(clerk, live_server, "t_clerk")
+    clerk.goto(f"{live_server}/bank")
+    clerk.wait_for_selector("[data-testid=build-form]")
+    clerk.select_option("[data-testid=build-policy]", str(data["policy"]))
+    clerk.fill("[data-testid=build-period]", "2026-11")
+    clerk.click("[data-testid=build-submit]")
+    clerk.wait_for_selector("[data-testid=batch-lines]")
+    batch_id = int(re.search(r"/bank/(\d+)", clerk.url).group(1))
+    clerk.click("[data-testid=batch-submit]")
+    clerk.wait_for_selector("[data-testid=batch-status][data-status=submitted]")
+    assert clerk.locator("[data-testid=line-remove]").count() == 0  # submitted: nothing to take out
+    context.clear_cookies()
+
+    _object_to(app, world, data, data["people"][1])  # a villager objects after the batch was submitted
+
+    lead = context.new_page()
+    lead.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(lead, live_server, "t_lead")
+    lead.goto(f"{live_server}/bank/{batch_id}")
+    lead.wait_for_selector("[data-testid=batch-stopped]")
+    assert "1 人因公示异议暂停发放" in lead.inner_text("[data-testid=batch-stopped]")
+    assert lead.locator("[data-testid=line-stopped][data-reason=objection_open]").count() == 1
+    lead.click("[data-testid=batch-approve]")
+    lead.wait_for_selector("[data-testid=error]:not([hidden])")
+    refusal = lead.inner_text("[data-testid=error]")
+    assert "批次中有 1 人因公示异议暂停发放" in refusal and "不能审核通过" in refusal, refusal
+    assert "公示期内有未办结的异议" in lead.inner_text("[data-testid=refusal-line]")
+    assert lead.locator("[data-testid=batch-status][data-status=submitted]").count() == 1  # nothing changed
+    lead.screenshot(path=str(artifacts / "bank-5-objection-refused.png"), full_page=True)
+    context.clear_cookies()
+
+    clerk = context.new_page()
+    clerk.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(clerk, live_server, "t_clerk")
+    clerk.goto(f"{live_server}/bank/{batch_id}")
+    clerk.wait_for_selector("[data-testid=line-stopped]")
+    assert clerk.locator("[data-testid=line-remove]").count() == 1  # only the stopped line
+    clerk.click("[data-testid=line-remove]")
+    clerk.fill("[data-testid=remove-reason]", "村民异议待核实")
+    clerk.click("[data-testid=remove-ok]")
+    clerk.wait_for_selector("[data-testid=batch-status][data-status=draft]")
+    assert clerk.locator("[data-testid=batch-line]").count() == 2
+    assert "重新提交审核" in clerk.inner_text("[data-testid=batch-rejected]")
+    assert clerk.locator("[data-testid=batch-stopped]").count() == 0
+    clerk.click("[data-testid=batch-submit]")
+    clerk.wait_for_selector("[data-testid=batch-status][data-status=submitted]")
+    clerk.screenshot(path=str(artifacts / "bank-6-objection-removed.png"), full_page=True)
     context.close()
     assert errors == [], errors

@@ -77,6 +77,7 @@ def batch_view(b, policies=None, regions=None, lines=False):
            "refused": b.refused or [], "removed": b.removed or [],
            "needs_county": b.total > _threshold()}
     if lines:
+        out["stopped"] = services.stopped_view(services.stopped_lines(b))
         rows = db.session.execute(select(BatchPayment).where(BatchPayment.batch_id == b.id)
                                   .order_by(BatchPayment.seq)).scalars().all()
         villages = dict(db.session.execute(select(Region.id, Region.name).where(
@@ -143,7 +144,9 @@ def get_batch(batch_id):
 @bp.input(RemoveIn, arg_name="data")
 @bp.doc(responses=[200, *ERRORS])
 def remove(batch_id, data):
-    """Take a person out of a draft batch, with a reason. 409 ``batch_state``; 404 ``payment_not_in_batch``."""
+    """Take a person out of a draft batch, with a reason — or, until the bank file is written, one an
+    objection to the notice stops (a submitted or approved batch goes back to draft). 409
+    ``batch_state``; 404 ``payment_not_in_batch``."""
     return batch_view(services.remove_line(_batch(batch_id), actor(), data["payment_id"], data["reason"]), lines=True)
 
 
@@ -151,7 +154,8 @@ def remove(batch_id, data):
 @require(*services.BUILDERS)
 @bp.doc(responses=[200, *ERRORS])
 def submit(batch_id):
-    """Submit a draft for approval; count and total are fixed. 409 ``batch_state``; 422 ``batch_empty``."""
+    """Submit a draft for approval; count and total are fixed. 409 ``batch_state``, ``batch_objection``
+    (an objection stops someone in it: each in ``fields`` as ``lines.<seq>``); 422 ``batch_empty``."""
     return batch_view(services.submit(_batch(batch_id), actor()))
 
 
@@ -159,7 +163,8 @@ def submit(batch_id):
 @require(*services.APPROVERS)
 @bp.doc(responses=[200, *ERRORS])
 def approve(batch_id):
-    """Approve (the lead; the county too above the limit). 403 ``maker_cannot_approve``, ``approver_role``."""
+    """Approve (the lead; the county too above the limit). 403 ``maker_cannot_approve``, ``approver_role``;
+    409 ``batch_objection`` (an objection stops someone in it)."""
     return batch_view(services.approve(_batch(batch_id), actor()))
 
 
@@ -178,7 +183,7 @@ def reject(batch_id, data):
 @bp.doc(responses=[200, *ERRORS])
 def export(batch_id, data):
     """The approved batch as the bank's file (a download); its SHA-256 is recorded on the batch.
-    409 ``batch_state``."""
+    409 ``batch_state``, ``batch_objection`` (an objection stops someone in it; never once the file is out)."""
     payload, filename = services.export(_batch(batch_id), actor(), data["profile"])
     batch = db.session.get(PaymentBatch, batch_id)
     return Response(payload, mimetype="application/octet-stream", headers={

@@ -282,28 +282,91 @@ def _state(batch, *allowed):
         raise ApiError(409, "batch_state", f"批次当前状态为“{zh}”，不能这样操作", f"The batch is '{en}'; this is not possible now")
 
 
+UNSENT = ("draft", "submitted", "lead_approved", "approved")  # the bank file is not written yet
+
+
+def stopped_lines(batch):
+    """The lines of a batch not yet sent to the bank whose person an objection to the notice stops
+    now (raised, or upheld, after the batch was built), in order: [(line, reason code)]. Only the
+    people with an open or upheld objection on the batch's policy and period are looked at."""
+    if batch.status not in UNSENT:
+        return []
+    objected = select(NoticeObjection.beneficiary_id).where(
+        NoticeObjection.policy_id == batch.policy_id, NoticeObjection.period == batch.period,
+        NoticeObjection.status.in_(("open", "upheld")), NoticeObjection.beneficiary_id.is_not(None))
+    rows = db.session.execute(select(BatchPayment).where(BatchPayment.batch_id == batch.id,
+                                                         BatchPayment.beneficiary_id.in_(objected))
+                              .order_by(BatchPayment.seq)).scalars().all()
+    return [(p, code) for p in rows if (code := _stopped_by_objection(p)) is not None]
+
+
+def stopped_view(stopped):
+    """The stopped lines as the batch page and the 409 ``batch_objection`` list them."""
+    out = []
+    for p, code in stopped:
+        zh, en = REFUSALS[code]
+        out.append({"payment_id": p.id, "seq": p.seq, "beneficiary_id": p.beneficiary_id, "name": pii.mask_name(p.name),
+                    "amount": str(p.amount), "reason": code, "reason_zh": zh, "reason_en": en})
+    return out
+
+
+def _refuse_if_stopped(batch, doing_zh, doing_en):
+    """409 ``batch_objection`` (nothing changes) when an objection stops anybody in the batch: each
+    stopped line is a field ``lines.<seq>`` with its person (masked) and the reason."""
+    stopped = stopped_lines(batch)
+    if not stopped:
+        return
+    fields = [{"path": f"lines.{x['seq']}", "message": f"Line {x['seq']} ({x['name']}): {x['reason_en']}",
+               "zh": f"第 {x['seq']} 笔（{x['name']}）：{x['reason_zh']}", **x} for x in stopped_view(stopped)]
+    names = "、".join(f"第 {f['seq']} 笔 {f['name']}" for f in fields[:5]) + ("等" if len(fields) > 5 else "")
+    raise ApiError(409, "batch_objection",
+                   f"批次中有 {len(fields)} 人因公示异议暂停发放（{names}），不能{doing_zh}：须先由专管员将其移出批次",
+                   f"{len(fields)} people in the batch are stopped by an objection to the notice; the batch cannot be "
+                   f"{doing_en}: the clerk takes them out first", fields=fields)
+
+
 def remove_line(batch, actor, payment_id, reason):
-    """The clerk takes a person out of a draft batch, with a reason (kept on the batch, audited)."""
-    _state(batch, "draft")
+    """The clerk takes a person out of a batch, with a reason (kept on the batch, audited): any line
+    of a draft, and — until the bank file is written — a line an objection to the notice stops. A
+    submitted or approved batch then goes back to draft (退回, its approvals cleared), to be
+    submitted and approved again with its new count and total. 409 ``batch_state``; 404
+    ``payment_not_in_batch``."""
+    _state(batch, *UNSENT)
     line = db.session.get(BatchPayment, payment_id)
     if line is None or line.batch_id != batch.id:
         raise bad_field("json.payment_id", "payment_not_in_batch", "该笔不在本批次中", "This payment is not in the batch", 404)
-    batch.removed = [*(batch.removed or []), {"beneficiary_id": line.beneficiary_id, "name": pii.mask_name(line.name),
-                                              "amount": str(line.amount), "reason": reason,
-                                              "by": actor.id, "at": clock.now().isoformat()}]
+    objection = _stopped_by_objection(line)
+    if batch.status != "draft" and objection is None:
+        _state(batch, "draft")
+    entry = {"beneficiary_id": line.beneficiary_id, "name": pii.mask_name(line.name), "amount": str(line.amount),
+             "reason": reason, "by": actor.id, "at": clock.now().isoformat()}
+    if objection is not None:
+        entry["objection"] = objection
+    batch.removed = [*(batch.removed or []), entry]
     db.session.delete(line)
     db.session.flush()
     _fix_totals(batch)
-    audit.record(actor, "bank.batch_remove", subject=batch, beneficiary_id=line.beneficiary_id, reason=reason)
+    returned = None
+    if batch.status != "draft":
+        returned = batch.status
+        batch.status = "draft"
+        batch.lead_approved_by_id = batch.lead_approved_at = None
+        batch.county_approved_by_id = batch.county_approved_at = None
+        batch.rejected_reason = (f"已移出因公示异议暂停发放的 {entry['name']}（{reason}），"
+                                 f"批次退回草稿，请重新提交审核")[:500]
+    audit.record(actor, "bank.batch_remove", subject=batch, beneficiary_id=line.beneficiary_id, reason=reason,
+                 objection=objection, returned_from=returned, count=batch.count, total=str(batch.total))
     return batch
 
 
 def submit(batch, actor):
-    """Submit a draft for approval: the count and total are fixed now. 422 ``batch_empty``."""
+    """Submit a draft for approval: the count and total are fixed now. 422 ``batch_empty``; 409
+    ``batch_objection`` while an objection stops someone in it."""
     _state(batch, "draft")
     _fix_totals(batch)
     if batch.count == 0:
         raise ApiError(422, "batch_empty", "批次中没有人", "The batch has nobody in it")
+    _refuse_if_stopped(batch, "提交", "submitted")
     batch.status, batch.submitted_at, batch.rejected_reason = "submitted", clock.now(), None
     audit.record(actor, "bank.batch_submit", subject=batch, count=batch.count, total=str(batch.total))
     return batch
@@ -311,23 +374,28 @@ def submit(batch, actor):
 
 def approve(batch, actor):
     """The township lead approves a submitted batch (never its maker); above the county threshold the
-    county approves it too. 403 ``maker_cannot_approve``, ``approver_role``; 409 ``batch_state``."""
+    county approves it too. 403 ``maker_cannot_approve``, ``approver_role``; 409 ``batch_state``,
+    ``batch_objection`` while an objection stops someone in it (take them out: the batch goes back to
+    draft)."""
     _state(batch, "submitted", "lead_approved")
     if actor.id is not None and actor.id == batch.created_by_id:
         raise ApiError(403, "maker_cannot_approve", "批次的制单人不能审核自己的批次", "The maker of a batch cannot approve it")
-    now = clock.now()
     if batch.status == "submitted":
         if actor.role not in ("township_lead", "admin"):
             raise ApiError(403, "approver_role", "应由乡镇负责人先审核", "The township lead approves first")
-        batch.lead_approved_by_id, batch.lead_approved_at = actor.id, now
-        above = current_app.config["BANK_COUNTY_APPROVAL_ABOVE"]
-        batch.status = "lead_approved" if batch.total > above else "approved"
-        step = "lead"
     else:
         if actor.role not in ("county", "admin"):
             raise ApiError(403, "approver_role", "超过限额的批次须由县级财政审核", "A batch above the limit needs the county")
         if actor.id is not None and actor.id == batch.lead_approved_by_id:
             raise ApiError(403, "maker_cannot_approve", "同一人不能审核两次", "The same person cannot approve twice")
+    _refuse_if_stopped(batch, "审核通过", "approved")
+    now = clock.now()
+    if batch.status == "submitted":
+        batch.lead_approved_by_id, batch.lead_approved_at = actor.id, now
+        above = current_app.config["BANK_COUNTY_APPROVAL_ABOVE"]
+        batch.status = "lead_approved" if batch.total > above else "approved"
+        step = "lead"
+    else:
         batch.county_approved_by_id, batch.county_approved_at = actor.id, now
         batch.status, step = "approved", "county"
     audit.record(actor, "bank.batch_approve", subject=batch, step=step, status=batch.status,
@@ -372,10 +440,13 @@ def bank_file(batch, profile_code):
 
 def export(batch, actor, profile_code):
     """Write an approved batch as the bank's file (again later: the same file); records its SHA-256.
-    Returns (bytes, filename). 400 ``profile_unknown``; 409 ``batch_state``."""
+    Returns (bytes, filename). 400 ``profile_unknown``; 409 ``batch_state``, ``batch_objection`` (the
+    first time, while an objection stops someone in it)."""
     if profile_code not in PROFILES:
         raise bad_field("json.profile", "profile_unknown", "没有这种银行文件格式", "No such bank profile")
     _state(batch, "approved", "exported", "closed")
+    if batch.status == "approved":  # once written the file is the bank's: the same bytes again, whatever comes later
+        _refuse_if_stopped(batch, "导出银行文件", "written as the bank file")
     data = bank_file(batch, profile_code)
     digest = hashlib.sha256(data).hexdigest()
     if batch.status == "approved":
@@ -647,7 +718,9 @@ def _failed_line(payment_id, actor, for_update=False):
 
 def fix(payment_id, actor, bank_card=None, note=None):
     """Record how a failed payment was fixed: a new card (the person's card is updated) and/or a note.
-    409 ``payment_not_failed``; 400 ``card_malformed``, ``fix_empty``."""
+    A task about the failure still open (the department's, or the township's own) is closed with it
+    (自动销号, the fix and who made it on its timeline). 409 ``payment_not_failed``; 400
+    ``card_malformed``, ``fix_empty``."""
     p = _failed_line(payment_id, actor, for_update=True)
     if p.status != "failed":
         raise ApiError(409, "payment_not_failed", "只有发放失败的支付需要处理", "Only a failed payment is fixed")
@@ -663,6 +736,10 @@ def fix(payment_id, actor, bank_card=None, note=None):
     p.fixed_at, p.fixed_by_id, p.fix_note = clock.now(), actor.id, (note or "").strip()[:300] or None
     db.session.flush()
     audit.record(actor, "bank.payment_fix", subject=p, new_card=bool(bank_card), note=p.fix_note)
+    what = "；".join(x for x in ("记录了新的银行卡 " + person.card_mask if bank_card else "", p.fix_note or "") if x)
+    departments.close_for_owner("payment_failure", p.id, actor, what or "已处理",
+                                f"The township fixed this failed payment itself: {'a new card recorded' if bank_card else ''}"
+                                f"{'; ' if bank_card and p.fix_note else ''}{p.fix_note or ''}")
     return p
 
 

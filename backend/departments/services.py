@@ -40,7 +40,8 @@ MOVES = {
 }
 ACTION_NAMES = {"dispatch": ("派件", "Dispatched"), "sign": ("签收", "Signed for"), "work": ("办理", "Working"),
                 "feedback": ("反馈", "Fed back"), "close": ("销号", "Closed"), "return": ("退回重办", "Sent back"),
-                "remind": ("到期提醒", "Reminder"), "escalate": ("逾期上报", "Escalated")}
+                "remind": ("到期提醒", "Reminder"), "escalate": ("逾期上报", "Escalated"),
+                "auto_close": ("自动销号", "Closed automatically")}
 _CLOSE_HOOKS = {}
 
 
@@ -333,6 +334,40 @@ def act(task, actor, action, note=None, expected_version=None, attachment_id=Non
         for hook in _CLOSE_HOOKS.get(task.subject_kind, ()):
             hook(task)
     return task
+
+
+def close_for_owner(subject_kind, subject_id, actor, note_zh, note_en):
+    """自动销号: the subject's owner fixed the problem itself (the township recorded a failed payment's
+    new card), so every task about it still open is closed — whatever step it is at — with a step
+    ``auto_close`` by ``actor`` saying so (who and when are the step's), its assignees told, audited.
+    The ``on_closed`` hooks are not called: the owner is the one who fixed it. Returns the tasks."""
+    tasks = db.session.execute(select(DepartmentTask).where(
+        DepartmentTask.subject_kind == subject_kind, DepartmentTask.subject_id == subject_id,
+        DepartmentTask.status.in_(OPEN_STATES)).order_by(DepartmentTask.id)).scalars().all()
+    now = clock.now()
+    who = getattr(actor, "display_name", None) or "系统"
+    place_name = _township(db.session.get(Region, actor.region_id)).name if getattr(actor, "region_id", None) else ""
+    note = f"{place_name} {who} 于 {now.astimezone(clock.CHINA):%Y-%m-%d %H:%M} 自行处理，任务自动销号：{note_zh}".strip()[:1000]
+    closed = []
+    for task in tasks:
+        for _ in range(3):  # a worker's move at the same moment: read it again and close what it left
+            frm, version = task.status, task.version
+            done = db.session.execute(update(DepartmentTask).where(
+                DepartmentTask.id == task.id, DepartmentTask.version == version)
+                .values(status="closed", version=version + 1, closed_at=now)
+                .execution_options(synchronize_session=False))
+            db.session.refresh(task)
+            if done.rowcount == 1 or task.status not in OPEN_STATES:
+                break
+        if done.rowcount != 1:
+            continue
+        _step(task, "auto_close", frm, actor, note)
+        notify(assignees(task), "department_task_close", f"协同任务已自动销号（乡镇已自行处理）：{task.title_zh}",
+               f"Task closed automatically (fixed by the township): {task.title_en}", _link(task))
+        audit.record(actor, "department_task.auto_close", subject=task, note=note, note_en=note_en[:300],
+                     **{"from": frm})
+        closed.append(task)
+    return closed
 
 
 def _changed():

@@ -66,6 +66,40 @@ def notice(village, actor, policy_id=None, period=None):
             "lines": lines}
 
 
+SENT_NOTE = ("这笔补贴已于 {day} 送银行{batch}，异议不能再停止这笔钱；异议成立的，由乡镇核实后追回或在下期更正",
+             "This payment went to the bank on {day}{batch}: the objection can no longer stop it; if it is "
+             "upheld the township recovers it or corrects the next period")
+
+
+def payments_sent(rows):
+    """For objections about a person, the payment of that policy and period already written to the
+    bank's file (an objection then stops nothing): {(person, policy, period): (day sent, batch no)}."""
+    from ..bank.models import BatchPayment, PaymentBatch
+    ids = {o.beneficiary_id for o in rows if o.beneficiary_id}
+    if not ids:
+        return {}
+    wanted = {(o.beneficiary_id, o.policy_id, o.period) for o in rows if o.beneficiary_id}
+    out = {}
+    for ben, policy, period, at, batch_id in db.session.execute(select(
+            BatchPayment.beneficiary_id, BatchPayment.policy_id, BatchPayment.period, PaymentBatch.exported_at,
+            PaymentBatch.id).join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id).where(
+            BatchPayment.beneficiary_id.in_(ids), PaymentBatch.status.in_(("exported", "closed")))
+            .order_by(PaymentBatch.exported_at)):
+        if (ben, policy, period) in wanted:
+            out[(ben, policy, period)] = (clock.local_date(at), f"PB{batch_id:08d}")
+    return out
+
+
+def sent_note(o, sent, public=False):
+    """``payment_sent`` and the words saying so (zh, en; the batch named to staff only), or (False, None, None)."""
+    found = sent.get((o.beneficiary_id, o.policy_id, o.period)) if o.beneficiary_id else None
+    if found is None:
+        return False, None, None
+    day, batch = found
+    return (True, SENT_NOTE[0].format(day=day.isoformat(), batch="" if public else f"（批次 {batch}）"),
+            SENT_NOTE[1].format(day=day.isoformat(), batch="" if public else f" (batch {batch})"))
+
+
 def objection_views(rows):
     """Objections as shown to staff (people masked), with one query each for the names."""
     names = policy_names({o.policy_id for o in rows})
@@ -77,10 +111,12 @@ def objection_views(rows):
     users = {o.resolved_by_id for o in rows} | {o.created_by_id for o in rows}
     staff = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(users - {None}))).all()) \
         if rows else {}
+    sent = payments_sent(rows)
     out = []
     for o in rows:
         b = people.get(o.beneficiary_id)
         zh, en = OBJECTION_STATE_NAMES[o.status]
+        was_sent, sent_zh, sent_en = sent_note(o, sent)
         out.append({
             "id": o.id, "client_uuid": o.client_uuid, "region_id": o.region_id, "village": villages.get(o.region_id),
             "policy_id": o.policy_id, "policy": names.get(o.policy_id, ""), "period": o.period,
@@ -90,7 +126,7 @@ def objection_views(rows):
             "received_on": o.received_on, "text": o.text, "status": o.status, "status_zh": zh, "status_en": en,
             "resolution": o.resolution, "resolved_by": staff.get(o.resolved_by_id), "resolved_at": o.resolved_at,
             "created_by": staff.get(o.created_by_id), "created_at": o.created_at, "source": o.source,
-            "receipt": o.receipt})
+            "receipt": o.receipt, "payment_sent": was_sent, "payment_sent_zh": sent_zh, "payment_sent_en": sent_en})
     return out
 
 
@@ -169,7 +205,9 @@ def public_view(o, village, policy, created):
         person = pii.mask_name(b.name) if b else person
     last = db.session.scalar(select(func.max(NoticeEntry.published_on)).where(
         NoticeEntry.region_id == o.region_id, NoticeEntry.policy_id == o.policy_id, NoticeEntry.period == o.period))
+    was_sent, sent_zh, sent_en = sent_note(o, payments_sent([o]), public=True)
     return {"receipt": o.receipt, "village": village.name, "policy": policy.name, "period": o.period,
+            "payment_sent": was_sent, "payment_sent_zh": sent_zh, "payment_sent_en": sent_en,
             "person": person, "reason": o.text, "name": pii.mask_name(o.raised_by), "phone": o.phone_mask,
             "status": o.status, "status_zh": zh, "status_en": en, "objections_until": objections_until(last),
             "created_at": o.created_at, "created": created}

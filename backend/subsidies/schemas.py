@@ -333,6 +333,12 @@ class ObjectionOut(Schema):
     source = String(required=True, metadata={"description": "staff (recorded by the township) or villager "
                                                             "(sent from the village's page)"})
     receipt = String(required=True, allow_none=True, metadata={"description": "the villager's receipt number"})
+    payment_sent = Boolean(required=True, metadata={"description": "the person's payment of this policy and period "
+                                                                   "was already written to the bank's file: the "
+                                                                   "objection cannot stop it any more"})
+    payment_sent_zh = String(required=True, allow_none=True, metadata={"description": "when, which batch, and what "
+                                                                                       "happens then"})
+    payment_sent_en = String(required=True, allow_none=True)
 
 
 class PublicObjectionIn(Schema):
@@ -367,6 +373,12 @@ class PublicObjectionOut(Schema):
     objections_until = Date(required=True, allow_none=True)
     created_at = DateTime(required=True)
     created = Boolean(required=True, metadata={"description": "false: a retry of one already received"})
+    payment_sent = Boolean(required=True, metadata={"description": "the person's payment of this policy and period "
+                                                                   "was already written to the bank's file: the "
+                                                                   "objection cannot stop it any more"})
+    payment_sent_zh = String(required=True, allow_none=True, metadata={"description": "when, which batch, and what "
+                                                                                       "happens then"})
+    payment_sent_en = String(required=True, allow_none=True)
 
 
 class ObjectionQuery(PageQuery):

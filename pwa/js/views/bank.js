@@ -13,6 +13,17 @@ const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(locat
 const statusBadge = (s, text, testid = "batch-status") => h("span", { class: "badge", "data-status": s, "data-testid": testid }, text);
 const local = (item, base) => (getLang() === "en" ? item[`${base}_en`] : item[`${base}_zh`]) || item[`${base}_zh`] || "";
 
+/** An error with its list (a 409 batch_objection names each stopped line): the message, then a line each. */
+function showRefusal(box, message, fields = []) {
+  showError(box, message);
+  const lines = fields.filter((f) => f.zh || f.message);
+  if (!message || !lines.length) return;
+  for (const f of lines) {
+    box.append(h("br"), h("span", { "data-testid": "refusal-line", "data-reason": f.reason || "" },
+      `· ${(getLang() === "en" ? f.message : f.zh) || f.message}`));
+  }
+}
+
 function field(id, label, input) {
   input.id = id;
   return h("div", { class: "field" }, h("label", { for: id }, label), input);
@@ -102,8 +113,13 @@ async function download(batchId, profile, box) {
   });
   if (!r.ok) {
     let message = t("err.title");
-    try { const e = (await r.json()).error; message = (e.message && (e.message.zh || e.message.en)) || e.code; } catch { /* keep */ }
-    return showError(box, message);
+    let fields = [];
+    try {
+      const e = (await r.json()).error;
+      message = (e.message && (getLang() === "en" ? e.message.en : e.message.zh)) || e.code;
+      fields = e.fields || [];
+    } catch { /* keep */ }
+    return showRefusal(box, message, fields);
   }
   const name = (/filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || "batch";
   const url = URL.createObjectURL(await r.blob());
@@ -130,7 +146,7 @@ export async function renderBatch(ctx) {
   const reload = () => ctx.navigate(location.pathname, { replace: true });
   const act = (path, body) => async () => {
     showError(box, "");
-    try { await api(`/bank/batches/${b.id}/${path}`, { method: "POST", body }); reload(); } catch (err) { showError(box, err.message); }
+    try { await api(`/bank/batches/${b.id}/${path}`, { method: "POST", body }); reload(); } catch (err) { showRefusal(box, err.message, err.fields); }
   };
   const reasonSheet = (title, path, testid) => () => {
     const reason = h("textarea", { name: "reason", rows: 3, required: true, "data-testid": `${testid}-reason` });
@@ -159,14 +175,20 @@ export async function renderBatch(ctx) {
       } }, label));
     }
   }
-  const removable = user.role === "clerk" && b.status === "draft";
+  // An objection raised after the batch was built stops its person until the file is written: the
+  // clerk takes them out (a submitted or approved batch goes back to draft, to be approved again).
+  const stopped = new Map((b.stopped || []).map((x) => [x.payment_id, x]));
+  const unsent = ["draft", "submitted", "lead_approved", "approved"].includes(b.status);
+  const removable = (l) => user.role === "clerk" && (b.status === "draft" || (unsent && stopped.has(l.id)));
   const lines = h("div", { class: "table-wrap" }, h("table", { class: "data", "data-testid": "batch-lines" },
     h("thead", {}, h("tr", {}, [t("bank.seq"), t("bank.name"), t("bank.village"), t("bank.card"), t("bank.amount"), t("bank.lineStatus"), ""].map((x) => h("th", {}, x)))),
     h("tbody", {}, (b.lines || []).map((l) => h("tr", { "data-testid": "batch-line", "data-status": l.status },
       h("td", {}, String(l.seq)), h("td", {}, l.name), h("td", {}, l.village || ""), h("td", {}, l.bank_card || ""),
       h("td", {}, formatMoney(l.amount)),
-      h("td", {}, statusBadge(l.status, local(l, "status"), "line-status"), l.reason_code ? h("small", { class: "muted" }, ` ${l.reason_code} ${local(l, "reason")}`) : null),
-      h("td", {}, removable ? h("button", { class: "btn btn-small", "data-testid": "line-remove", onclick: () => {
+      h("td", {}, statusBadge(l.status, local(l, "status"), "line-status"), l.reason_code ? h("small", { class: "muted" }, ` ${l.reason_code} ${local(l, "reason")}`) : null,
+        stopped.has(l.id) ? h("small", { class: "line-stopped", "data-testid": "line-stopped", "data-reason": stopped.get(l.id).reason },
+          ` ${t("bank.stoppedLine", { reason: local(stopped.get(l.id), "reason") })}`) : null),
+      h("td", {}, removable(l) ? h("button", { class: "btn btn-small", "data-testid": "line-remove", onclick: () => {
         const reason = h("input", { name: "reason", required: true, "data-testid": "remove-reason" });
         sheet({ title: t("bank.remove"), intro: l.name, fields: [field("remove-reason", t("bank.reason"), reason)], testid: "remove", onOk: async () => {
           if (!reason.value.trim()) return t("bank.needReason");
@@ -192,6 +214,8 @@ export async function renderBatch(ctx) {
       fact(t("bank.sha"), b.export_sha256 ? h("code", { "data-testid": "batch-sha" }, b.export_sha256) : null),
       fact(t("bank.created"), formatDate(b.created_at))),
     b.rejected_reason && b.status === "draft" ? h("p", { class: "error-box", "data-testid": "batch-rejected" }, t("bank.rejected", { reason: b.rejected_reason })) : null,
+    stopped.size ? h("p", { class: "error-box", "data-testid": "batch-stopped" },
+      t(b.status === "draft" ? "bank.stoppedDraft" : "bank.stopped", { n: stopped.size })) : null,
     box, h("div", { class: "row actions" }, actions), refused, removed, lines,
     ["exported", "closed"].includes(b.status) ? reconciliation(b.id) : null,
     SENDERS.includes(user.role) && ["exported", "closed"].includes(b.status) ? returnForm(ctx, b.id) : null);

@@ -5,7 +5,7 @@
 // payment batch (一键直连).
 import { api } from "../api.js";
 import { h } from "../dom.js";
-import { formatDate, formatMoney, t } from "../i18n.js";
+import { formatDate, formatMoney, getLang, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
 import { errorBox, errorPage, sendWrite, sheet, showError } from "./common.js";
 import { tabs } from "./subsidies.js";
@@ -131,6 +131,8 @@ function objectionItem(o, user, reload, ctx) {
     villager ? h("p", { class: "small" }, h("span", { class: "flag warn", "data-testid": "objection-villager" }, t("obj.byVillager")),
       " ", h("span", { class: "muted" }, t("obj.receipt")), h("span", { class: "mono", "data-testid": "objection-receipt" }, o.receipt)) : null,
     h("p", {}, o.text),
+    o.payment_sent ? h("p", { class: "flag warn", "data-testid": "objection-payment-sent" },
+      (getLang() === "en" ? o.payment_sent_en : o.payment_sent_zh) || o.payment_sent_zh) : null,
     o.status !== "open" ? h("div", { class: "answer" },
       h("p", { class: "small muted" }, t("obj.ruled", { name: o.resolved_by || "", date: formatDate(o.resolved_at) })),
       h("p", { "data-testid": "objection-resolution" }, o.resolution))

@@ -5,7 +5,7 @@
 // receipt number. The self-check token lives in this page's memory only, never on the phone.
 import { api } from "../api.js";
 import { fill, h } from "../dom.js";
-import { formatDate, formatMoney, t } from "../i18n.js";
+import { formatDate, formatMoney, getLang, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
 import { errorPage, fact, sheet, stageBadge } from "./common.js";
 
@@ -118,7 +118,9 @@ function noticeList(v, redraw) {
     mine.map((r) => h("p", { class: "obj-receipt", role: "status", "data-testid": "objection-receipt" },
       t("vobj.received", { who: r.person || t("vobj.wholeShort") }), " ",
       h("strong", { class: "mono", "data-testid": "receipt-no" }, r.receipt),
-      h("span", { class: "small" }, t("vobj.keep")))));
+      h("span", { class: "small" }, t("vobj.keep")),
+      r.payment_sent ? h("span", { class: "small", "data-testid": "receipt-payment-sent" },
+        " ", (getLang() === "en" ? r.payment_sent_en : r.payment_sent_zh) || r.payment_sent_zh) : null)));
   }));
 }
 
