@@ -426,14 +426,14 @@ def bank_file(batch, profile_code):
     head = {"batch_no": batch.batch_no, "date": clock.local_date(moment).isoformat(),
             "created_at": moment.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             "unit": f"{township.name}财政所", "count": batch.count, "total": batch.total}
-    lines = []
+    lines, card, id_number = [], pii.decryptor("bank_card"), pii.decryptor("id_number")
     for row in db.session.execute(
             select(BatchPayment.seq, BatchPayment.batch_id, BatchPayment.name, BatchPayment.amount, BatchPayment.card_enc,
                    Beneficiary.id_enc).join(Beneficiary, Beneficiary.id == BatchPayment.beneficiary_id)
             .where(BatchPayment.batch_id == batch.id).order_by(BatchPayment.seq)):
         lines.append({"seq": row.seq, "end_to_end_id": f"PB{row.batch_id:08d}-{row.seq:06d}", "name": row.name,
-                      "amount": row.amount, "account": pii.decrypt(row.card_enc, "bank_card"),
-                      "id_number": pii.decrypt(row.id_enc, "id_number"),
+                      "amount": row.amount, "account": card(row.card_enc),
+                      "id_number": id_number(row.id_enc),
                       "memo": f"{policy.name} {batch.period}"})
     return files.write(profile_code, head, lines)
 

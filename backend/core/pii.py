@@ -83,14 +83,24 @@ def encrypt(value, field):
 
 
 def decrypt(token, field):
-    if token is None:
-        return None
-    kid, _, b64 = token.partition(":")
-    cipher = keyring().ciphers.get(kid)
-    if cipher is None:
-        raise UnknownKeyError(f"PII key {kid!r} is not in PII_KEYS")
-    raw = base64.b64decode(b64)
-    return cipher.decrypt(raw[:12], raw[12:], field.encode()).decode()
+    return decryptor(field)(token)
+
+
+def decryptor(field):
+    """``decrypt(token, field)`` for many tokens of one field: the keys and the field looked up once
+    (a bank file decrypts 200,000 values)."""
+    ciphers, context = keyring().ciphers, field.encode()
+
+    def open_(token):
+        if token is None:
+            return None
+        kid, _, b64 = token.partition(":")
+        cipher = ciphers.get(kid)
+        if cipher is None:
+            raise UnknownKeyError(f"PII key {kid!r} is not in PII_KEYS")
+        raw = base64.b64decode(b64)
+        return cipher.decrypt(raw[:12], raw[12:], context).decode()
+    return open_
 
 
 def key_id(token):
