@@ -2,7 +2,8 @@
 // township lead and the county, the tasks they dispatched with a form to dispatch one (派件);
 // /dept-tasks/<id> — one task, its steps (派件 → 签收 → 办理 → 反馈 → 核查 → 销号) and the buttons the
 // server says this user may press now, and the files on the feedback (反馈附件: the department adds photos
-// or PDFs on the feedback form; whoever sees the task downloads them). Also the hold (停发) and recovery (追回) panel of a subsidy
+// or PDFs on the feedback form, sent with the feedback through the outbox, listed as 待上传 while there
+// is no signal; whoever sees the task downloads them). Also the hold (停发) and recovery (追回) panel of a subsidy
 // warning (warningActions, used by views/risks.js).
 import { api } from "../api.js";
 import { h } from "../dom.js";
