@@ -118,6 +118,8 @@ class Config:
     # one address for many neighbours, so more than comments).
     OBJECTIONS_PER_VISITOR = int(_env("OBJECTIONS_PER_VISITOR", 10))
     OBJECTIONS_WINDOW = timedelta(minutes=int(_env("OBJECTIONS_WINDOW_MINUTES", 60)))
+    # Wrong receipt numbers per visitor (network) per OBJECTIONS_WINDOW when looking an objection up.
+    OBJECTION_LOOKUPS_PER_VISITOR = int(_env("OBJECTION_LOOKUPS_PER_VISITOR", 20))
     RISK_PROXY_CARD_MIN_PEOPLE = int(_env("RISK_PROXY_CARD_MIN_PEOPLE", 2))  # 代领: one card, this many people
     RISK_NOTICE_TOLERANCE = float(_env("RISK_NOTICE_TOLERANCE", 0.01))  # yuan
     # 一键直连 (backend/bank): working days a notice (公示) must have been up before a payment, and the

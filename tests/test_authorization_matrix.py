@@ -219,6 +219,24 @@ def notice_up(app, world):
         return {"code": village_code(app, world), "policy": policy, "period": period, "line": line.id}
 
 
+RECEIPT_SENDERS = itertools.count(1)  # each villager objection in the matrix from an address of its own
+
+
+def villager_receipt(app, world):
+    """A villager's objection (from the village's page) to a notice of its own: the receipt and the
+    village's code, for looking it up."""
+    from backend.core.models import Region
+    from backend.extensions import db
+    from backend.subsidies import objections
+    up = notice_up(app, world)
+    with app.app_context(), app.test_request_context(method="POST"):
+        row, _ = objections.villager_objects(db.session.get(Region, world["regions"]["qianwang"]), {
+            "client_uuid": new_uuid(), "policy_id": up["policy"], "period": up["period"], "line_id": up["line"],
+            "reason": "矩阵测试：此人不符合条件", "name": "矩阵村民", "phone": "13912345678"}, f"10.99.{next(RECEIPT_SENDERS) % 250}.{next(RECEIPT_SENDERS) % 250}")
+        db.session.commit()
+        return {"code": up["code"], "receipt": row.receipt}
+
+
 def _unit_body(ids):
     return {"client_uuid": new_uuid(), "region_id": ids["regions"]["jincheng"], "name": "锦城街道测试单位",
             "kind": "学校"}
@@ -592,6 +610,10 @@ ENDPOINTS = {
                                                    "period": i["notice_up"]["period"],
                                                    "line_id": i["notice_up"]["line"], "reason": "矩阵测试：此人不符合条件",
                                                    "name": "矩阵村民", "phone": "13912345678"}),
+    "villager_objection_status": Endpoint("POST", "/api/v1/public/villages/<code>/objections/lookup",
+                                          lambda i: f"/api/v1/public/villages/{i['receipt']['code']}/objections/lookup",
+                                          200, anon=200, scoped=False, visitor=True, needs={"receipt": True},
+                                          body=lambda i: {"receipt": i["receipt"]["receipt"].lower()}),
     # ---- assets (三资): township leads and the county write in their region, supervisors read
     "assets": Endpoint("GET", "/api/v1/assets", lambda i: "/api/v1/assets", 200, roles=ASSET_READERS, scoped=False),
     "asset_create": Endpoint("POST", "/api/v1/assets", lambda i: "/api/v1/assets", 201, roles=ASSET_WRITERS,
@@ -941,6 +963,8 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         ids["objection"] = objection_for(app, world)
     if "notice_up" in endpoint.needs:
         ids["notice_up"] = notice_up(app, world)
+    if "receipt" in endpoint.needs:
+        ids["receipt"] = villager_receipt(app, world)
     if "department" in endpoint.needs:
         ids.update(department_seed.matrix_needs(app, world, endpoint.needs["department"]))
     if "bank" in endpoint.needs:
@@ -966,6 +990,19 @@ def test_matrix(app, world, login_as, make_project, make_inspection, make_photo,
         covering = actor is not None and actor not in SIBLINGS
         assert r.json["project"]["view"] == ("full" if covering else "public")
         assert ("ref_no" in r.json["project"]) == covering
+
+
+def test_a_malformed_receipt_lookup_is_named_and_counted_as_wrong(app, world):
+    """The bad-input case of the villager's objection look-up: no receipt is a 400 naming the field,
+    a number this village never gave a 404 ``objection_receipt_not_found``, for anyone signed in or not."""
+    from conftest import assert_error
+    from test_objection_lookup import Visitor
+    mine = villager_receipt(app, world)
+    url = f"/api/v1/public/villages/{mine['code']}/objections/lookup"
+    assert_error(Visitor(app).post(url, {"receipt": ""}), 400, "validation_error", "json.receipt")
+    assert_error(Visitor(app).post(url, {"number": mine["receipt"]}), 400, "validation_error", "json.receipt")
+    assert_error(Visitor(app).post(url, {"receipt": mine["receipt"][:-2]}), 404, "objection_receipt_not_found",
+                 "json.receipt")
 
 
 def test_matrix_covers_every_route(app):

@@ -119,3 +119,34 @@ def test_no_one_else_attaches_or_downloads(app, world, login_as, task):
     # a file of another task is not found through this one
     other = department_seed.task_in(app, world, "signed")
     assert_error(official.get(f"/api/v1/department-tasks/{other}/files/{mine['id']}"), 404, "not_found")
+
+
+def test_the_outbox_sending_a_file_twice_keeps_one(app, world, login_as, task):
+    """The phone's outbox sends a queued file again when the answer was lost on a weak signal: the same
+    client UUID is one file (one row, one stored object, one audit line), with different bytes or after
+    the feedback went too; the same UUID on another task is refused, not stored."""
+    import os
+    from backend.core.models import AuditLog
+    from backend.departments.models import TaskFile
+    from backend.extensions import db
+    official = login_as("department")
+    key, photo = new_uuid(), jpeg_bytes(seed=uuid.uuid4().int % 10_000)
+    first = upload(official, task, photo, "离线照片.jpg", key=key)
+    assert first.status_code == 201, first.json
+    sha = first.json["sha256"]
+    for again in (photo, jpeg_bytes(seed=uuid.uuid4().int % 10_000)):  # a replay; a client that reused its key
+        r = upload(official, task, again, "离线照片.jpg", key=key)
+        assert (r.status_code, r.json["id"], r.json["sha256"]) == (201, first.json["id"], sha)
+    r = official.post(f"/api/v1/department-tasks/{task}/feedback", json={"client_uuid": new_uuid(), "note": "离线时填写"})
+    assert r.status_code == 200, r.json
+    late = upload(official, task, photo, "离线照片.jpg", key=key)  # its answer was lost before the feedback went
+    assert (late.status_code, late.json["id"]) == (201, first.json["id"])
+    other = department_seed.task_in(app, world, "signed")
+    assert_error(upload(official, other, photo, "离线照片.jpg", key=key), 409, "client_uuid_reused", "form_and_files.client_uuid")
+    with app.app_context():
+        rows = db.session.query(TaskFile).filter_by(client_uuid=key).all()
+        assert [(f.task_id, f.sha256) for f in rows] == [(task, sha)]
+        assert db.session.query(TaskFile).filter_by(task_id=other).count() == 0
+        assert db.session.query(AuditLog).filter_by(action="department_task.file", subject_id=task).count() == 1
+    stored = [n for _, _, names in os.walk(app.config["STORAGE_DIR"]) for n in names if n.startswith(sha)]
+    assert len(stored) == 2  # the original as uploaded and the re-encoded JPEG it is served as, once each

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..core import audit
-from ..core.errors import ApiError
+from ..core.errors import ApiError, bad_field
 from ..core.storage import from_config
 from ..extensions import db
 from ..funds import receipts
@@ -17,6 +17,15 @@ from .models import TaskFile
 from .services import may_work
 
 OPEN_FOR_FILES = ("signed", "working")  # while it is worked on, before it is fed back
+
+
+def check_key(task, client_uuid):
+    """A file's client UUID names one file of one task: the outbox sending it again to the same task
+    is answered with the first file (``idempotency.once``), to another task 409 ``client_uuid_reused``."""
+    elsewhere = db.session.scalar(select(TaskFile.task_id).where(TaskFile.client_uuid == str(client_uuid)))
+    if elsewhere is not None and elsewhere != task.id:
+        raise bad_field("form_and_files.client_uuid", "client_uuid_reused", "该请求编号已用于另一个任务的附件",
+                        "This client_uuid was already used for a file of another task", 409)
 
 
 def store(actor, task, client_uuid, filename, data):

@@ -198,11 +198,13 @@ def feedback_task(task_id, data):
 def upload_task_file(task_id, form):
     """Attach a photo (JPEG, PNG, WebP) or a PDF to the feedback (反馈): the task's department (the
     township lead, for a task to the township), after signing for it and before feeding back; the files
-    go with the next feedback. A replayed ``client_uuid`` returns the first file. 403 ``task_forbidden``;
+    go with the next feedback. The phone sends it through its outbox: a replayed ``client_uuid`` returns
+    the first file (even after the feedback went), on another task 409 ``client_uuid_reused``. 403 ``task_forbidden``;
     409 ``task_files_closed`` / ``task_files_full``; 413 ``attachment_too_large``; 415
     ``attachment_type``; 400 ``attachment_empty`` / ``attachment_pdf_damaged`` / ``attachment_active_content``."""
     user = actor()
     task = get_scoped(DepartmentTask, task_id, user, "任务", "task")
+    files.check_key(task, form["client_uuid"])
     upload = form["file"]
     data = upload.read()
     return idempotency.once(form["client_uuid"], user, "department_task.file", lambda: (

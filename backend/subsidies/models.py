@@ -206,6 +206,18 @@ class SelfCheckAttempt(db.Model):
     success: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ObjectionLookup(db.Model):
+    """A villager's look-up of an objection by its receipt number, for the per-visitor limit on
+    wrong receipts (the address only as its blinded hash; the receipt tried is not kept)."""
+    __tablename__ = "objection_lookups"
+    __table_args__ = (Index("ix_objection_lookups_ip_at", "ip_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    found: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 OBJECTION_STATES = ("open", "upheld", "dismissed")
 OBJECTION_STATE_NAMES = {"open": ("待办理", "Open"), "upheld": ("异议成立", "Upheld"),
                          "dismissed": ("异议不成立", "Dismissed")}

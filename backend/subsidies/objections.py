@@ -6,6 +6,7 @@ Plain functions; they flush, never commit.
 """
 import re
 import secrets
+import unicodedata
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -16,7 +17,8 @@ from ..core.models import Region, User
 from ..core.scoping import narrowed
 from ..extensions import db
 from ..notifications.services import notify, people_above, place
-from .models import OBJECTION_STATE_NAMES, Beneficiary, NoticeEntry, NoticeObjection, SubsidyPolicy
+from .models import (OBJECTION_STATE_NAMES, Beneficiary, NoticeEntry, NoticeObjection, ObjectionLookup,
+                     SubsidyPolicy)
 from .services import objections_until, policy_names, quantity, visible_policies
 
 RAISERS = ("admin", "county", "township_lead", "clerk")  # who records an objection
@@ -24,6 +26,7 @@ RESOLVERS = ("admin", "county", "township_lead")  # who rules on it
 TOLD = ("township_lead", "clerk")  # who hears at once of a villager's own objection
 MOBILE = re.compile(r"1[3-9]\d{9}")  # a mainland mobile number, once normalised
 RECEIPT_LETTERS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
+RECEIPT = re.compile(rf"(?:YY)?(\d{{8}})([{RECEIPT_LETTERS}]{{6}})")  # once cleaned: no spaces, dashes, case
 
 
 def _open_counts(village_id):
@@ -281,3 +284,55 @@ def villager_objects(village, data, ip):
            f"A villager objects to a notice: {where} · {policy.name} · {objection.period}",
            f"/subsidies/notices?village={village.id}&policy={policy.id}&period={objection.period}")
     return objection, True
+
+
+def clean_receipt(text):
+    """A receipt number as typed, cleaned: full-width digits and letters made plain (NFKC), case,
+    spaces and dashes dropped, the YY in front optional. None when it cannot be a receipt."""
+    plain = "".join(c for c in unicodedata.normalize("NFKC", text or "").upper() if c.isascii() and c.isalnum())
+    match = RECEIPT.fullmatch(plain)
+    return f"YY{match[1]}-{match[2]}" if match else None
+
+
+def _no_such_receipt():
+    return bad_field("json.receipt", "objection_receipt_not_found",
+                     "本村没有这个回执号的异议，请核对回执号（如 YY20261203-7KQ4MX）",
+                     "No objection in this village has that receipt number; check it (e.g. YY20261203-7KQ4MX)", 404)
+
+
+def villager_looks_up(village, receipt, ip):
+    """A villager's objection by the receipt number they were given, in ``village`` only: its
+    state and the township's answer (``status_view``). The receipt's six letters are random (32^6
+    a day), so it is its own secret; wrong ones are limited per visitor (network). 404
+    ``objection_receipt_not_found`` (a malformed number too: no hint which part is wrong); 429
+    ``objection_lookup_rate_limited``. The attempt is committed on its own, like a self-check's,
+    so a wrong one stays counted when the 404 rolls the request back."""
+    cfg = current_app.config
+    ip_hash = pii.blind(ip, "ip")
+    wait = limits.wait_seconds(ObjectionLookup.at, [ObjectionLookup.ip_hash == ip_hash, ObjectionLookup.found.is_(False)],
+                               cfg["OBJECTION_LOOKUPS_PER_VISITOR"], cfg["OBJECTIONS_WINDOW"],
+                               key=f"objection-lookup-ip:{ip_hash}")
+    if wait:  # a village's Wi-Fi is one address for everyone: say it is the network
+        raise limits.too_many("objection_lookup_rate_limited",
+                              "本网络查询回执号出错次数过多，请 {minutes} 分钟后再试，或到村委会、乡镇财政所查询",
+                              "Too many wrong receipt numbers from this network; try again in {minutes} minutes, "
+                              "or ask at the village committee or the township finance office", wait)
+    number = clean_receipt(receipt)
+    objection = db.session.execute(select(NoticeObjection).where(
+        NoticeObjection.receipt == number, NoticeObjection.region_id == village.id,
+        NoticeObjection.source == "villager")).scalar_one_or_none() if number else None
+    db.session.add(ObjectionLookup(ip_hash=ip_hash, found=objection is not None))
+    db.session.commit()
+    if objection is None:
+        raise _no_such_receipt()
+    return objection
+
+
+def status_view(o, village):
+    """The villager's objection as they look it up: what they sent (themselves masked, as on the
+    receipt), its state, when it was received and ruled on, and the township's answer."""
+    policy = db.session.get(SubsidyPolicy, o.policy_id)
+    view = public_view(o, village, policy, False)
+    del view["created"]
+    return {**view, "received_on": o.received_on, "resolved_on": clock.local_date(o.resolved_at) if o.resolved_at else None,
+            "answer": o.resolution}

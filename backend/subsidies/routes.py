@@ -20,7 +20,7 @@ from .models import PAYMENT_STATE_NAMES, Beneficiary, Disbursement, NoticeObject
 from .schemas import (AnswerIn, BeneficiaryOut, BeneficiaryPage, BeneficiaryQuery, CaseCreated, CaseIn, CasePage,
                       CaseQuery, DisbursementPage, DisbursementQuery, ExclusiveIn, MyIn, MyOut, NoticeOut, NoticeQuery,
                       ObjectionIn, ObjectionOut, ObjectionPage, ObjectionQuery, PolicyList, PolicyOut, PolicyQuery,
-                      PublicObjectionIn, PublicObjectionOut, ResolveIn, RevealIn,
+                      ObjectionLookupIn, ObjectionStatusOut, PublicObjectionIn, PublicObjectionOut, ResolveIn, RevealIn,
                       RevealOut, SelfCheckIn, StaffCaseOut, VillageCodeOut, VillageOut, VillageQuery, VillageSearchOut,
                       VillageSearchQuery)
 
@@ -355,6 +355,21 @@ def villager_objection(code, data):
     objection, created = objections.villager_objects(village, data, _client_ip())
     policy = db.session.get(SubsidyPolicy, objection.policy_id)
     return objections.public_view(objection, village, policy, created), 201 if created else 200
+
+
+@bp.post("/public/villages/<code>/objections/lookup")
+@bp.input(ObjectionLookupIn, arg_name="data")
+@bp.output(ObjectionStatusOut)
+@bp.doc(responses=[400, 404, 410, 429])
+def villager_objection_status(code, data):
+    """查询异议: a villager types the receipt number of the objection they sent from this village's
+    page and sees where it stands (待办理 / 异议成立 / 异议不成立), when it was received and ruled on,
+    and the township's answer; themselves masked as on the receipt. A POST so the number stays out
+    of addresses and caches. Wrong numbers are limited per network (429
+    ``objection_lookup_rate_limited``); 404 ``objection_receipt_not_found`` for a number this
+    village did not give."""
+    _, village = services.village_of_code(code)
+    return objections.status_view(objections.villager_looks_up(village, data["receipt"], _client_ip()), village)
 
 
 # ---------------------------------------------------------------- exports (masked unless revealed)

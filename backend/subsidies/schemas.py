@@ -381,6 +381,30 @@ class PublicObjectionOut(Schema):
     payment_sent_en = String(required=True, allow_none=True)
 
 
+class ObjectionLookupIn(Schema):
+    receipt = Text(40, metadata={"description": "the receipt number (回执号) as typed: spaces, dashes, lower case and "
+                                                "full-width characters are forgiven; the YY in front may be left out"})
+
+
+class ObjectionStatusOut(Schema):
+    receipt = String(required=True)
+    village = String(required=True)
+    policy = String(required=True)
+    period = String(required=True)
+    person = String(required=True, allow_none=True, metadata={"description": "the line objected to, masked"})
+    reason = String(required=True, metadata={"description": "what the villager wrote"})
+    name = String(required=True, metadata={"description": "the villager, masked"})
+    phone = String(required=True, metadata={"description": "masked"})
+    status = String(required=True, validate=OneOf(["open", "upheld", "dismissed"]))
+    status_zh = String(required=True)
+    status_en = String(required=True)
+    objections_until = Date(required=True, allow_none=True)
+    created_at = DateTime(required=True)
+    received_on = Date(required=True)
+    resolved_on = Date(required=True, allow_none=True, metadata={"description": "when the township ruled (China date)"})
+    answer = String(required=True, allow_none=True, metadata={"description": "the township's answer, once it ruled"})
+
+
 class ObjectionQuery(PageQuery):
     status = String(load_default="open", validate=OneOf(["open", "upheld", "dismissed", "all"]))
     region_id = Id()

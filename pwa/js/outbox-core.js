@@ -227,7 +227,7 @@
       if (head.after) {
         const dep = await find(head.after);
         if (dep && dep.state === "failed") {
-          await moveToFailed(head, 0, { zh: "所属记录（巡查或整改材料）上传失败，请先处理该记录", en: "The record this belongs to (an inspection or rectification evidence) failed; resolve it first" }, "depends_failed");
+          await moveToFailed(head, 0, { zh: "所属记录（巡查、整改材料或反馈附件）上传失败，请先处理该记录", en: "The record this belongs to (an inspection, rectification evidence or a feedback file) failed; resolve it first" }, "depends_failed");
           summary.failed++;
           notify();
           continue;

@@ -2,11 +2,13 @@
 // township lead and the county, the tasks they dispatched with a form to dispatch one (派件);
 // /dept-tasks/<id> — one task, its steps (派件 → 签收 → 办理 → 反馈 → 核查 → 销号) and the buttons the
 // server says this user may press now, and the files on the feedback (反馈附件: the department adds photos
-// or PDFs on the feedback form; whoever sees the task downloads them). Also the hold (停发) and recovery (追回) panel of a subsidy
+// or PDFs on the feedback form, sent with the feedback through the outbox, listed as 待上传 while there
+// is no signal; whoever sees the task downloads them). Also the hold (停发) and recovery (追回) panel of a subsidy
 // warning (warningActions, used by views/risks.js).
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, getLang, t } from "../i18n.js";
+import * as outbox from "../outbox.js";
 import { uuid } from "../outbox.js";
 import { regionPicker } from "../region-picker.js";
 import { errorPage, fact, pagesOf, sheet } from "./common.js";
@@ -113,8 +115,8 @@ export async function renderTask(ctx) {
     const key = uuid();
     const needsNote = ["work", "feedback", "return"].includes(action);
     const note = h("textarea", { id: "dt-note", rows: 4, maxlength: 2000, "data-testid": "dt-note" });
-    // The feedback carries photos or PDFs: each file is uploaded first under its own client UUID (a
-    // retry of the sheet sends the same key, and the server keeps the file once), then the feedback.
+    // The feedback carries photos or PDFs: each file goes into the outbox under its own client UUID
+    // (a retry of the sheet reuses it, and the server keeps the file once), then the feedback after them.
     const attach = action === "feedback" && task.may_attach;
     const keys = new Map();
     const picked = h("ul", { class: "small", "data-testid": "dt-files-picked" });
@@ -130,15 +132,7 @@ export async function renderTask(ctx) {
       fields: needsNote ? [h("label", { for: "dt-note" }, t(`dt.note.${action}`)), note, ...fileFields] : [],
       onOk: async () => {
         if (needsNote && !note.value.trim()) { note.focus(); return t("dt.needNote"); }
-        for (const file of attach ? [...input.files] : []) {
-          if (!keys.has(file)) keys.set(file, uuid());
-          const body = new FormData();
-          body.append("client_uuid", keys.get(file));
-          body.append("file", file);
-          try {
-            await api(`/department-tasks/${task.id}/files`, { method: "POST", form: body });
-          } catch (err) { return t("dt.files.failed", { name: file.name, message: err.message }); }
-        }
+        if (action === "feedback") return feedBack(ctx, task, key, note.value.trim(), attach ? [...input.files] : [], keys, pending);
         try {
           await api(`/department-tasks/${task.id}/${action}`, { method: "POST",
             body: { client_uuid: key, version: task.version, ...(needsNote ? { note: note.value.trim() } : {}) } });
@@ -149,7 +143,11 @@ export async function renderTask(ctx) {
       },
     });
   };
+  // What this phone still has to send for the task (files and the feedback waiting for a signal).
+  const pending = h("section", { class: "card", "aria-labelledby": "dt-pending-h", "data-testid": "dt-pending", hidden: true });
+  watchPending(ctx, task, pending);
   return h("div", { class: "dept-task has-dock" },
+    pending,
     h("article", { class: "card", "data-testid": "dt-card", "data-status": task.status },
       h("p", { class: "row-inline" }, state(task.status), task.escalated ? h("span", { class: "flag" }, t("dt.escalated")) : null),
       h("h1", { tabindex: "-1", "data-testid": "dt-title-text" }, title(task)),
@@ -239,4 +237,100 @@ export async function warningActions(w, ctx) {
       h("button", { type: "button", class: "btn btn-primary", "data-testid": "wa-recover", onclick: openRecover }, t("wa.recover")),
       live.length && !live[0].justification ? h("button", { type: "button", class: "btn", "data-testid": "wa-justify",
         onclick: () => openJustify(live[0]) }, t("wa.justify")) : null) : null);
+}
+
+// ---- 反馈 through the outbox: the files first (each after the one before it), then the feedback ----
+
+const mine = (task) => (e) => (e.kind === "task_file" || e.kind === "task_action") && e.label && e.label.task_id === task.id;
+const errText = (m) => (m && typeof m === "object" ? m[getLang() === "en" ? "en" : "zh"] || m.zh || "" : m || "");
+
+/**
+ * Queue the feedback's files and the feedback itself in the outbox and try to send them at once.
+ * Sent: the page reloads showing them. No signal: the sheet closes and the page lists them as
+ * waiting; they go by themselves when the phone is online again. Refused (a file of the wrong type,
+ * too large …): said in the sheet, and taken out of the outbox so the person can choose again.
+ */
+async function feedBack(ctx, task, key, note, files, keys, pending) {
+  const label = { task_id: task.id, task_title: title(task) };
+  const entries = [];
+  let before;
+  for (const file of files) {
+    if (!keys.has(file)) keys.set(file, uuid());
+    const id = keys.get(file);
+    entries.push({ id, kind: "task_file", method: "POST", url: `/api/v1/department-tasks/${task.id}/files`,
+      form: { client_uuid: id }, blob: file, filename: file.name, after: before,
+      label: { ...label, filename: file.name, bytes: file.size } });
+    before = id;
+  }
+  entries.push({ id: key, kind: "task_action", method: "POST", url: `/api/v1/department-tasks/${task.id}/feedback`,
+    json: { client_uuid: key, version: task.version, note }, after: before, label: { ...label, action: "feedback" } });
+  pending.dataset.sending = "1";
+  let fates;
+  try {
+    await outbox.enqueue(entries);
+    await Promise.race([outbox.replayNow({ force: true }), new Promise((resolve) => setTimeout(resolve, 20000))]);
+    fates = await Promise.all(entries.map((e) => outbox.find(e.id)));
+  } catch (err) {
+    return t("inspect.saveFailed", { message: (err && err.message) || "" });
+  } finally {
+    delete pending.dataset.sending;
+  }
+  const refused = fates.filter((f) => f && f.state === "failed");
+  if (refused.length) {
+    for (const f of refused) await outbox.discardFailed(f.entry.id);
+    const first = refused.find((f) => f.entry.error_code !== "depends_failed") || refused[0];
+    const why = errText(first.entry.last_error) || t("err.title");
+    return first.entry.kind === "task_file" ? t("dt.files.failed", { name: first.entry.filename, message: why }) : why;
+  }
+  if (fates.some(Boolean)) { // waiting for a signal: listed on the page, sent later by the outbox
+    await showPending(task, pending, true);
+    return null;
+  }
+  ctx.flash(t("dt.done.feedback"));
+  ctx.navigate(location.pathname, { replace: true });
+  return null;
+}
+
+async function showPending(task, pending, justQueued = false) {
+  let waiting = [];
+  try { waiting = (await outbox.queued()).filter(mine(task)); } catch { /* no IndexedDB: nothing waits */ }
+  const files = waiting.filter((e) => e.kind === "task_file");
+  const feedback = waiting.some((e) => e.kind === "task_action");
+  pending.hidden = !waiting.length;
+  pending.dataset.count = String(waiting.length);
+  // A feedback already waiting on the phone is not written a second time.
+  const again = pending.parentElement && pending.parentElement.querySelector("[data-testid=dt-feedback]");
+  if (again) again.disabled = feedback;
+  pending.replaceChildren(...(waiting.length ? [
+    h("h2", { id: "dt-pending-h" }, t("dt.pending")),
+    h("p", { class: "small", role: "status", "data-testid": "dt-pending-note" },
+      t(justQueued && !navigator.onLine ? "dt.pending.offline" : "dt.pending.hint")),
+    h("ul", { class: "flines", "data-testid": "dt-pending-list" },
+      files.map((e) => h("li", { "data-testid": "dt-pending-file" },
+        h("span", { class: "fline-main" }, e.label.filename || e.filename),
+        h("span", { class: "fline-meta muted" }, `${Math.max(1, Math.round((e.label.bytes || 0) / 1024))} KB · ${t("dt.pending.state")}`))),
+      feedback ? h("li", { "data-testid": "dt-pending-feedback" }, h("span", { class: "fline-main" }, t("dt.pending.feedback")),
+        h("span", { class: "fline-meta muted" }, t("dt.pending.state"))) : null)] : []));
+  return waiting.length;
+}
+
+/** Keep the waiting list up to date; once everything of this task has gone, show the task afresh
+ * (while the feedback sheet is sending, the sheet decides). Stops once the page is left. */
+function watchPending(ctx, task, pending) {
+  let shown = false;
+  const check = async () => {
+    if (pending.isConnected) shown = true;
+    else if (shown) { stop(); return; }
+    if (pending.dataset.sending) return;
+    const before = Number(pending.dataset.count || 0);
+    const n = await showPending(task, pending);
+    if (before && !n && pending.isConnected && !pending.dataset.sending) {
+      stop();
+      let failed = [];
+      try { failed = (await outbox.failed()).filter(mine(task)); } catch { /* none */ }
+      if (!failed.length) ctx.flash(t("dt.done.feedback"));
+      ctx.navigate(location.pathname, { replace: true });
+    }
+  };
+  const stop = outbox.subscribe(() => { check(); });
 }

@@ -30,6 +30,8 @@ function describe(e) {
     case "objection_raise": case "objection_resolve": return t(`outbox.kind.${e.kind}`, { name: l.project_name || "" });
     case "comment_answer": return t("outbox.kind.comment_answer", { name: l.project_name || "" });
     case "comment_hide": return t("outbox.kind.comment_hide", { name: l.project_name || "" });
+    case "task_file": return t("outbox.kind.task_file", { name: l.task_title || "", file: l.filename || "", kb: l.bytes ? Math.max(1, Math.round(l.bytes / 1024)) : "?" });
+    case "task_action": return t("outbox.kind.task_action", { name: l.task_title || "" });
     case "fund": return t("outbox.kind.fund", { name: l.fund_name || "", action: l.action ? t(`funds.act.${l.action}`) : "" });
     case "project_create": case "project_payment": case "contractor_correct": case "code_reissue":
       return t(`outbox.kind.${e.kind}`, { name: l.project_name || "" });

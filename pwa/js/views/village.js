@@ -45,8 +45,11 @@ export async function render(ctx) {
       h("p", { class: "muted", "data-testid": "village-path" }, (v.region_path || []).join(" › ")),
       h("nav", { class: "row wrap village-jump", "aria-label": t("village.jump") },
         h("a", { href: "#self-check", class: "btn btn-primary", "data-testid": "jump-self-check", onclick: jump("self-check", "sc-name") }, t("village.checkMine")),
+        h("a", { href: "#objection-status", class: "btn", "data-testid": "jump-objection-status",
+          onclick: jump("objection-status", "os-receipt") }, t("vos.jump")),
         h("a", { href: "#policies", class: "btn", onclick: jump("policies") }, t("village.policies")))),
     noticeSection(v, ctx),
+    objectionStatusSection(v),
     selfCheckSection(v),
     policiesSection(v.policies || []),
     projectsSection(v.projects || []));
@@ -169,6 +172,60 @@ function objectForm(v, n, redraw) {
       return null;
     },
   });
+}
+
+// ---- 查询异议: the villager types the receipt number and sees where their objection stands -------
+
+/** The receipt as typed, cleaned as the server cleans it (full-width, case, spaces and dashes). */
+const cleanReceipt = (text) => text.normalize("NFKC").toUpperCase().replace(/[^0-9A-Z]/g, "");
+
+function objectionStatusSection(v) {
+  const receipt = h("input", { id: "os-receipt", autocomplete: "off", autocapitalize: "characters", spellcheck: "false",
+    maxlength: 40, required: true, "data-testid": "os-receipt", placeholder: "YY20261203-7KQ4MX" });
+  const error = h("p", { class: "error-box", role: "alert", "data-testid": "os-error", hidden: true });
+  const result = h("div", { "data-testid": "os-result" });
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "os-submit" }, t("vos.submit"));
+  const say = (message, code) => { error.textContent = message || ""; error.hidden = !message; error.dataset.code = code || ""; };
+  const form = h("form", { class: "form", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    say("");
+    const typed = receipt.value.trim();
+    if (cleanReceipt(typed).length < 6) { receipt.focus(); return say(t("vos.needReceipt")); }
+    submit.disabled = true;
+    try {
+      const o = await api(`/public/villages/${encodeURIComponent(v.code)}/objections/lookup`, { method: "POST",
+        body: { receipt: typed } });
+      result.replaceChildren(objectionStatus(o));
+      result.querySelector("h3")?.focus();
+    } catch (err) {
+      result.replaceChildren();
+      say(err.message, err.code);
+    } finally {
+      submit.disabled = false;
+    }
+  } },
+  h("p", { class: "small" }, t("vos.intro")),
+  h("label", { for: "os-receipt" }, t("vos.receipt")), receipt,
+  error, submit);
+  return h("section", { class: "card", id: "objection-status", "aria-labelledby": "os-h", "data-testid": "objection-status" },
+    h("h2", { id: "os-h" }, t("vos.title")), form, result);
+}
+
+function objectionStatus(o) {
+  const en = getLang() === "en";
+  const flag = o.status === "open" ? "" : o.status === "upheld" ? "ok" : "muted";
+  return h("article", { class: "obj-status", "data-testid": "os-card", "data-status": o.status },
+    h("h3", { tabindex: "-1", class: "row-inline" },
+      h("span", { class: `flag ${flag}`, "data-testid": "os-state" }, en ? o.status_en : o.status_zh),
+      h("span", { class: "mono small" }, o.receipt)),
+    h("dl", { class: "facts" },
+      fact(t("vos.notice"), `${o.policy} · ${o.period}`),
+      fact(t("vobj.about"), o.person || t("vobj.wholeShort")),
+      fact(t("vobj.reason"), o.reason),
+      fact(t("vos.by"), `${o.name} · ${o.phone}`),
+      fact(t("vos.receivedOn"), formatDate(o.received_on)),
+      fact(t("vos.resolvedOn"), o.resolved_on ? formatDate(o.resolved_on) : t("vos.pending"), { "data-testid": "os-resolved-on" }),
+      fact(t("vos.answer"), o.answer || t("vos.noAnswer"), { "data-testid": "os-answer" })));
 }
 
 function policiesSection(policies) {
