@@ -85,6 +85,21 @@ def facts_sql(first, last, pay_first, pay_last):
         INSERT INTO disbursements (region_id, policy_id, beneficiary_id, period, quantity, amount, status, row_key)
           SELECT b.region_id, 1, b.id, '2026-' || lpad((1 + i % 12)::text, 2, '0'), 8.5, 1020, 'paid', md5('row' || i)
           FROM generate_series({pay_first}, {pay_last}) i JOIN beneficiaries b ON b.id = 1 + (i - 1) / 12;
+        INSERT INTO risk_warnings (rule_code, subject_key, subject_type, project_id, region_id, level, status,
+                                   evidence, fingerprint, first_seen_at, last_seen_at)
+          SELECT r.code, 'project:' || g, 'project', g, {village}, r.level,
+                 CASE WHEN {H('g', 'status')} % 5 = 0 THEN 'resolved' ELSE 'open' END, r.evidence::json, md5('w' || g),
+                 now() - interval '200 days', now() - ({H('g', 'seen')} % (180 * 86400)) * interval '1 second'
+          FROM generate_series({first}, {last}) g
+          JOIN (VALUES (0, 'payment_ahead_of_progress', 'red', '{{"stage": "construction", "budget": "100000.00", "paid_total": "80000.00",
+                          "paid_share": "80%", "allowed_share": "60%"}}'),
+                       (1, 'stage_overdue', 'orange',
+                        '{{"stage": "construction", "planned_end_on": "2026-06-30", "days_overdue": 150}}'),
+                       (2, 'no_recent_inspection', 'yellow',
+                        '{{"stage": "construction", "last_inspection_on": "2026-09-01", "days": 93}}'),
+                       (3, 'no_recent_inspection', 'yellow',
+                        '{{"stage": "construction", "last_inspection_on": null, "days": 120}}'))
+               r(k, code, level, evidence) ON r.k = {H('g', 'rule')} % 4;
         SELECT setval(pg_get_serial_sequence('projects', 'id'), {last});"""
 
 
@@ -132,6 +147,7 @@ def measure(client, n):
     """{name: (p50, p99, ratio of p50 to hello's p50)} for the pages, hello interleaved."""
     cases = {}
     for kind, path in (("projects", f"/api/v1/projects?per_page={PER_PAGE}"),
+                       ("warnings", f"/api/v1/risks?per_page={PER_PAGE}"),
                        ("payments", f"/api/v1/subsidies/disbursements?per_page={PER_PAGE}")):
         cases[f"{kind} first page"] = path
         cases[f"{kind} page {DEEP} by number"] = f"{path}&page={DEEP}"

@@ -121,7 +121,15 @@ def _after(key, value):
     return or_(key.expr > value, key.expr.is_(None)) if _nullable(key) else key.expr > value
 
 
+def not_null(expr):
+    """Mark an ORDER BY expression (not a column) that is never NULL — a CASE with an ELSE — so that
+    a cursor past it is one row comparison the database can seek to in an index."""
+    return expr._annotate({"not_null": True})
+
+
 def _nullable(key):
+    if key.expr._annotations.get("not_null"):
+        return False
     return getattr(key.expr, "nullable", True)
 
 
