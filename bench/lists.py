@@ -6,11 +6,13 @@ this script
 1. migrates an empty database with the real CLI (``flask --app wsgi db upgrade``),
 2. generates a province with set-based SQL: 11 cities, 90 counties, 1,360 townships, 20,000
    villages, one province user, then in two equal steps (so the same pages are measured at half and
-   at full size) projects and subsidy payments (default 100,000 and 2,000,000 at full size;
+   at full size) projects, one risk warning per project (a quarter each red and orange, half yellow;
+   four in five open) and subsidy payments (default 100,000 and 2,000,000 at full size;
    ``--payments 10000000`` for the issue's size), ``VACUUM ANALYZE`` after each step,
 3. in-process (``create_app`` and its test client, signed in as the province user), times
-   ``GET /api/v1/hello`` and, for projects and payments, the first page, the 300th page by number
-   (``?page=300``) and the 300th page by key (``?after=`` the 299th page's ``next``), alternating
+   ``GET /api/v1/hello`` and, for projects, warnings (``/risks``, the open ones) and payments, the
+   first page, the 300th page by number (``?page=300``) and the 300th page by key (``?after=`` the
+   299th page's ``next``), alternating
    with hello so drift on a noisy machine hits both alike,
 4. prints p50 and p99 of each and the ratio list/hello at both sizes.
 
