@@ -6,11 +6,13 @@ this script
 1. migrates an empty database with the real CLI (``flask --app wsgi db upgrade``),
 2. generates a province with set-based SQL: 11 cities, 90 counties, 1,360 townships, 20,000
    villages, one province user, then in two equal steps (so the same pages are measured at half and
-   at full size) projects and subsidy payments (default 100,000 and 2,000,000 at full size;
+   at full size) projects, one risk warning per project (a quarter each red and orange, half yellow;
+   four in five open) and subsidy payments (default 100,000 and 2,000,000 at full size;
    ``--payments 10000000`` for the issue's size), ``VACUUM ANALYZE`` after each step,
 3. in-process (``create_app`` and its test client, signed in as the province user), times
-   ``GET /api/v1/hello`` and, for projects and payments, the first page, the 300th page by number
-   (``?page=300``) and the 300th page by key (``?after=`` the 299th page's ``next``), alternating
+   ``GET /api/v1/hello`` and, for projects, warnings (``/risks``, the open ones) and payments, the
+   first page, the 300th page by number (``?page=300``) and the 300th page by key (``?after=`` the
+   299th page's ``next``), alternating
    with hello so drift on a noisy machine hits both alike,
 4. prints p50 and p99 of each and the ratio list/hello at both sizes.
 
@@ -85,6 +87,21 @@ def facts_sql(first, last, pay_first, pay_last):
         INSERT INTO disbursements (region_id, policy_id, beneficiary_id, period, quantity, amount, status, row_key)
           SELECT b.region_id, 1, b.id, '2026-' || lpad((1 + i % 12)::text, 2, '0'), 8.5, 1020, 'paid', md5('row' || i)
           FROM generate_series({pay_first}, {pay_last}) i JOIN beneficiaries b ON b.id = 1 + (i - 1) / 12;
+        INSERT INTO risk_warnings (rule_code, subject_key, subject_type, project_id, region_id, level, status,
+                                   evidence, fingerprint, first_seen_at, last_seen_at)
+          SELECT r.code, 'project:' || g, 'project', g, {village}, r.level,
+                 CASE WHEN {H('g', 'status')} % 5 = 0 THEN 'resolved' ELSE 'open' END, r.evidence::json, md5('w' || g),
+                 now() - interval '200 days', now() - ({H('g', 'seen')} % (180 * 86400)) * interval '1 second'
+          FROM generate_series({first}, {last}) g
+          JOIN (VALUES (0, 'payment_ahead_of_progress', 'red', '{{"stage": "construction", "budget": "100000.00", "paid_total": "80000.00",
+                          "paid_share": "80%", "allowed_share": "60%"}}'),
+                       (1, 'stage_overdue', 'orange',
+                        '{{"stage": "construction", "planned_end_on": "2026-06-30", "days_overdue": 150}}'),
+                       (2, 'no_recent_inspection', 'yellow',
+                        '{{"stage": "construction", "last_inspection_on": "2026-09-01", "days": 93}}'),
+                       (3, 'no_recent_inspection', 'yellow',
+                        '{{"stage": "construction", "last_inspection_on": null, "days": 120}}'))
+               r(k, code, level, evidence) ON r.k = {H('g', 'rule')} % 4;
         SELECT setval(pg_get_serial_sequence('projects', 'id'), {last});"""
 
 
@@ -132,6 +149,7 @@ def measure(client, n):
     """{name: (p50, p99, ratio of p50 to hello's p50)} for the pages, hello interleaved."""
     cases = {}
     for kind, path in (("projects", f"/api/v1/projects?per_page={PER_PAGE}"),
+                       ("warnings", f"/api/v1/risks?per_page={PER_PAGE}"),
                        ("payments", f"/api/v1/subsidies/disbursements?per_page={PER_PAGE}")):
         cases[f"{kind} first page"] = path
         cases[f"{kind} page {DEEP} by number"] = f"{path}&page={DEEP}"

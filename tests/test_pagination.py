@@ -83,3 +83,76 @@ def test_counting_stops_at_the_limit(login_as, make_project, monkeypatch):
     monkeypatch.setattr(pagination, "COUNT_LIMIT", 4)
     page = login_as("lead").get("/api/v1/projects?q=计数上限测试&per_page=2").json
     assert (page["total"], page["total_capped"]) == (4, False)
+
+
+def _warnings(app, world, project_id, specs):
+    """Warnings about one project (``?project_id=`` isolates them) in 锦城: ``specs`` is (level, hours
+    before the pinned clock they were last seen); returns their ids in the list's order, worked out
+    here: red, orange, yellow; newest first; the higher id first on a tie."""
+    from datetime import timedelta
+
+    from backend.core import clock
+    from backend.risks.models import RiskWarning
+    with app.app_context():
+        made = [RiskWarning(rule_code="paging_test", subject_key=f"paging-{project_id}-{i}", subject_type="project",
+                            project_id=project_id, region_id=world["regions"]["jincheng"], level=level,
+                            status="open", evidence={}, fingerprint="x",
+                            last_seen_at=clock.now() - timedelta(hours=hours))
+                for i, (level, hours) in enumerate(specs)]
+        db.session.add_all(made)
+        db.session.commit()
+        rank = {"red": 0, "orange": 1, "yellow": 2}
+        return [w.id for w in sorted(made, key=lambda w: (rank[w.level], -w.last_seen_at.timestamp(), -w.id))]
+
+
+def test_warnings_page_by_key_red_first_newest_first_ties_by_id(app, world, login_as, make_project):
+    pid = make_project(name="预警键翻页测试")
+    expected = _warnings(app, world, pid, [("yellow", 1), ("red", 5), ("orange", 1), ("red", 1), ("yellow", 1),
+                                            ("orange", 3), ("red", 5), ("yellow", 2), ("orange", 1)])
+    county = login_as("county")
+    path = f"/api/v1/risks?project_id={pid}&per_page=2"
+    assert walk(county, path) == expected
+    assert numbered(county, path, 2) == expected
+    assert walk(county, f"/api/v1/risks?project_id={pid}&status=all&per_page=4") == expected
+
+
+def test_the_300th_page_by_key_is_the_300th_page_by_number(app, world, login_as, make_project):
+    """Three hundred and more pages of one warning each, in runs that tie on level and time."""
+    pid = make_project(name="预警第三百页测试")
+    expected = _warnings(app, world, pid, [(("red", "orange", "yellow")[i % 3], i // 60) for i in range(305)])
+    county = login_as("county")
+    path = f"/api/v1/risks?project_id={pid}&per_page=1"
+    by_key = walk(county, path)
+    assert by_key == expected
+    page_300 = county.get(f"{path}&page=300").json
+    assert [w["id"] for w in page_300["items"]] == [expected[299]]
+    assert (page_300["total"], page_300["total_capped"]) == (305, False)
+
+
+def test_a_warnings_position_from_another_order_is_refused(app, world, login_as, make_project):
+    """A projects cursor (a time and an id) handed to the warnings list (two flags first) is refused."""
+    pid = make_project(name="预警伪造翻页测试")
+    _warnings(app, world, pid, [("red", 1), ("red", 2)])
+    assert_error(login_as("county").get(f"/api/v1/risks?project_id={pid}&after={forged(['2026-01-01T00:00:00', 7])}"),
+                 400, "cursor_invalid", "query.after")
+
+
+def test_a_page_by_key_counts_nothing(app, login_as, make_project):
+    """The first page says how many (up to the limit); the pages after it, by key, run no count."""
+    from sqlalchemy import event
+    for i in range(5):
+        make_project(name=f"键翻页不计数测试{i}")
+    lead = login_as("lead")
+    first = lead.get("/api/v1/projects?q=键翻页不计数测试&per_page=2").json
+    assert (first["total"], first["total_capped"]) == (5, False)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listen = lambda *args: statements.append(args[2].lower())  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        second = lead.get(f"/api/v1/projects?q=键翻页不计数测试&per_page=2&after={first['next']}").json
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert (second["page"], second["total"], second["total_capped"], len(second["items"])) == (None, None, None, 2)
+    assert statements and not any("count(" in s for s in statements)

@@ -1,13 +1,14 @@
 """Every list endpoint pages the same way.
 
     ?page=1&per_page=20           → {items, page, per_page, total, total_capped, next}
-    ?after=<next>&per_page=20     → the page after the one that answered ``next`` (keyset)
+    ?after=<next>&per_page=20     → the page after the one that answered ``next`` (keyset);
+                                    ``page``, ``total`` and ``total_capped`` are null
 
 ``after`` pages by key: the database seeks to the last row seen through the list's own order and
 index instead of counting past every earlier row (OFFSET), so the 300th page of a province's
 payments costs what the first does. ``page`` stays for screens that number their pages. ``total``
 counts at most ``COUNT_LIMIT`` (1,000) rows (``total_capped`` says the list goes on), so a first page never
-counts ten million rows either.
+counts ten million rows either; a page by key counts nothing (the first page said how many).
 
 Both databases sort NULL as the largest value here (PostgreSQL's own default), so a cursor means
 the same row order on SQLite and PostgreSQL."""
@@ -40,7 +41,9 @@ class PageQuery(Schema):
 
 def page_fields():
     return {"page": Integer(required=True, allow_none=True), "per_page": Integer(required=True),
-            "total": Integer(required=True), "total_capped": Boolean(required=True),
+            "total": Integer(required=True, allow_none=True, metadata={
+                "description": "how many rows the list holds, counted up to 1,000; null on a page by key"}),
+            "total_capped": Boolean(required=True, allow_none=True),
             "next": String(required=True, allow_none=True)}
 
 
@@ -52,18 +55,19 @@ def paginate(stmt, query, scalars=True):
     keys = _keys(stmt)
     stmt = stmt.order_by(None).order_by(*(k.clause for k in keys))
     width = len(stmt.column_descriptions)  # what one result row holds before the keys
-    counted = db.session.scalar(select(func.count()).select_from(
-        stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery()))
     paged = stmt.add_columns(*(k.expr for k in keys)).limit(per_page + 1)
     if after is not None:
-        paged = paged.where(_beyond(keys, _decode(after, keys)))
+        paged, counted = paged.where(_beyond(keys, _decode(after, keys))), None
     else:
         paged = paged.offset((query["page"] - 1) * per_page)
+        counted = db.session.scalar(select(func.count()).select_from(
+            stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery()))
     rows = db.session.execute(paged).all()
     more, rows = len(rows) > per_page, rows[:per_page]
     items = [row[0] if scalars else tuple(row[:width]) for row in rows]
     return {"items": items, "page": None if after is not None else query["page"], "per_page": per_page,
-            "total": min(counted, COUNT_LIMIT), "total_capped": counted > COUNT_LIMIT,
+            "total": None if counted is None else min(counted, COUNT_LIMIT),
+            "total_capped": None if counted is None else counted > COUNT_LIMIT,
             "next": _encode(rows[-1][width:]) if more else None}
 
 
@@ -121,7 +125,15 @@ def _after(key, value):
     return or_(key.expr > value, key.expr.is_(None)) if _nullable(key) else key.expr > value
 
 
+def not_null(expr):
+    """Mark an ORDER BY expression (not a column) that is never NULL — a CASE with an ELSE — so that
+    a cursor past it is one row comparison the database can seek to in an index."""
+    return expr._annotate({"not_null": True})
+
+
 def _nullable(key):
+    if key.expr._annotations.get("not_null"):
+        return False
     return getattr(key.expr, "nullable", True)
 
 

@@ -2,6 +2,7 @@
 from apiflask import Schema
 from apiflask.fields import Integer, Nested, String
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from .models import Region
@@ -21,20 +22,23 @@ PLACE_LEVELS = ("township", "county")
 
 def places(region_ids):
     """The township and the county each region lies in (itself when it is one; None above that
-    level), for a whole page of rows in two queries: the regions, then all their ancestors at once.
+    level), for a whole page of rows in one query: each region with its parent and grandparent (a
+    village's township and county are at most two levels up).
     ``{region_id: {"township": {id, name} | None, "county": {id, name} | None}}``."""
     ids = {i for i in region_ids if i is not None}
     if not ids:
         return {}
-    paths = dict(db.session.execute(select(Region.id, Region.path).where(Region.id.in_(ids))).all())
-    codes = {c for path in paths.values() for c in path.strip("/").split("/")}
-    found = {code: (level, {"id": id_, "name": name}) for id_, code, name, level in db.session.execute(
-        select(Region.id, Region.code, Region.name, Region.level).where(
-            Region.code.in_(codes), Region.level.in_(PLACE_LEVELS))).all()}
+    parent, grand = aliased(Region), aliased(Region)
+    rows = db.session.execute(
+        select(Region.id, Region.level, Region.name, parent.id, parent.level, parent.name,
+               grand.id, grand.level, grand.name)
+        .outerjoin(parent, Region.parent_id == parent.id).outerjoin(grand, parent.parent_id == grand.id)
+        .where(Region.id.in_(ids))).all()
     out = {}
-    for id_, path in paths.items():
-        named = dict(found[c] for c in path.strip("/").split("/") if c in found)
-        out[id_] = {level: named.get(level) for level in PLACE_LEVELS}
+    for row in rows:
+        named = {level: {"id": id_, "name": name} for id_, level, name in (row[0:3], row[3:6], row[6:9])
+                 if level in PLACE_LEVELS}
+        out[row[0]] = {level: named.get(level) for level in PLACE_LEVELS}
     return out
 
 

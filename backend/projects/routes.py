@@ -4,7 +4,7 @@ from math import cos, radians
 from apiflask import Schema
 from apiflask.fields import List, Nested
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, contains_eager
 
 from ..core import export, idempotency
 from ..core.auth import actor, require
@@ -109,7 +109,8 @@ def list_projects(query):
     the caller's), stage or a search word (name, reference, contractor, or the village's or the
     township's name). Each names its township and county."""
     stmt = project_list(query)
-    page = paginate(stmt.options(selectinload(Project.region)), query)
+    # ``scoped`` joined each project's region: the page's rows carry it (no second query for it).
+    page = paginate(stmt.options(contains_eager(Project.region)), query)
     codes = qrcodes.active_codes("project", [p.id for p in page["items"]])
     near = (query["near_lat"], query["near_lng"]) if "near_lat" in query else None
     page["items"] = with_places([{**_brief(p, codes.get(p.id)),

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core import clock
@@ -9,6 +9,16 @@ from ..extensions import db
 
 LEVELS = ("red", "orange", "yellow")
 WARNING_STATES = ("open", "resolved", "dismissed")
+# The list's order, red first: "is it red", "is it orange" (true first), written with literals (not
+# bound values) so that the query's expressions are the indexed ones and the database walks
+# ``ix_risk_warnings_list`` instead of sorting every warning in the region.
+LEVEL_FIRST = ("red", "orange")
+FIRST_SQL = tuple(f"(level = '{level}')" for level in LEVEL_FIRST)
+
+
+def level_first(level):
+    """The list's leading sort keys on the column ``level``: ``level = 'red'``, ``level = 'orange'``."""
+    return tuple(level == literal_column(f"'{name}'") for name in LEVEL_FIRST)
 
 
 class RiskWarning(db.Model):
@@ -17,7 +27,9 @@ class RiskWarning(db.Model):
     the facts (``fingerprint``) change."""
     __tablename__ = "risk_warnings"
     __table_args__ = (UniqueConstraint("rule_code", "subject_key"),
-                      Index("ix_risk_warnings_status_level", "status", "level"))
+                      Index("ix_risk_warnings_status_level", "status", "level"),
+                      Index("ix_risk_warnings_list", "status", *map(text, FIRST_SQL), "last_seen_at", "id"),
+                      Index("ix_risk_warnings_list_all", *map(text, FIRST_SQL), "last_seen_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_code: Mapped[str] = mapped_column(String(40))

@@ -1,13 +1,14 @@
 """Reading warnings for people: views with their rule, explanation and open rectification."""
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from ..core.models import Region
+from ..core.pagination import not_null
 from ..core.scoping import scoped
 from ..extensions import db
 from ..projects.models import Project
 from ..qrcodes import services as qrcodes
-from .models import LEVELS, RiskWarning
+from .models import LEVELS, RiskWarning, level_first
 from .rules import RULES
 
 # What other features tell the engine about warnings, registered with ``provide`` when the app is
@@ -92,9 +93,10 @@ def _people_of(w):
 
 
 def order(stmt):
-    """Red first, then orange, then yellow; newest first within a level."""
-    rank = case({level: i for i, level in enumerate(LEVELS)}, value=RiskWarning.level)
-    return stmt.order_by(rank, RiskWarning.last_seen_at.desc(), RiskWarning.id.desc())
+    """Red first, then orange, then yellow; newest first within a level (the order of the index
+    ``ix_risk_warnings_list``, all keys descending so that a page by key is one index seek)."""
+    return stmt.order_by(*(not_null(first).desc() for first in level_first(RiskWarning.level)),
+                         RiskWarning.last_seen_at.desc(), RiskWarning.id.desc())
 
 
 def summary(actor, within=None):

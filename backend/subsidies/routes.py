@@ -146,9 +146,11 @@ def list_disbursements(query):
     """Payments in the caller's region (or a region below it), filtered by policy, period, status."""
     page = paginate(disbursement_list(query), query)
     rows = page["items"]
-    people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
-        Beneficiary.id.in_({d.beneficiary_id for d in rows}))).scalars()} if rows else {}
-    names = _region_names({b.region_id for b in people.values()})
+    people, names = {}, {}
+    if rows:  # the people with their villages' names, in one query
+        for person, village in db.session.execute(select(Beneficiary, Region.name).join(
+                Region, Beneficiary.region_id == Region.id).where(Beneficiary.id.in_({d.beneficiary_id for d in rows}))):
+            people[person.id], names[person.region_id] = person, village
     page["items"] = with_places([{**view, "person": services.person_view(people[d.beneficiary_id], names)}
                                  for d, view in zip(rows, services.payment_views(rows))], [d.region_id for d in rows])
     return page

@@ -120,8 +120,7 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
     const found = (data.items || []).filter((r) => choosable(r) || canOpen(r));
     items = append ? [...items, ...found] : [...self, ...found];
     next = data.next;
-    total = data.total;
-    capped = data.total_capped;
+    if (!append) { total = data.total; capped = data.total_capped; } // (a page by key counts nothing)
     if (!append) active = items.length ? 0 : -1;
     draw();
   }
