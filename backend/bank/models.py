@@ -92,7 +92,7 @@ class BatchPayment(db.Model):
     fixed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     fix_note: Mapped[str | None] = mapped_column(String(300))
     reissue_of_id: Mapped[int | None] = mapped_column(ForeignKey("batch_payments.id"))
-    disbursement_id: Mapped[int | None] = mapped_column(ForeignKey("disbursements.id"))
+    disbursement_id: Mapped[int | None] = mapped_column(ForeignKey("disbursements.id"), index=True)
     settled_on: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @property

@@ -183,7 +183,7 @@ class SubsidyCase(db.Model):
     client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
-    disbursement_id: Mapped[int | None] = mapped_column(ForeignKey("disbursements.id"))
+    disbursement_id: Mapped[int | None] = mapped_column(ForeignKey("disbursements.id"), index=True)
     policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"))
     period: Mapped[str] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(String(500))
