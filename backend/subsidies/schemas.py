@@ -306,7 +306,17 @@ class ObjectionIn(Schema):
     text = Text(1000)
 
 
-class ObjectionOut(Schema):
+class _PaymentSent(Schema):
+    """Whether the objection came too late to stop the money (the answer's words when it did)."""
+    payment_sent = Boolean(required=True, metadata={"description": "the person's payment of this policy and period "
+                                                                   "was already written to the bank's file: the "
+                                                                   "objection cannot stop it any more"})
+    payment_sent_zh = String(required=True, allow_none=True, metadata={"description": "when, which batch, and what "
+                                                                                       "happens then"})
+    payment_sent_en = String(required=True, allow_none=True)
+
+
+class ObjectionOut(_PaymentSent):
     id = Integer(required=True)
     client_uuid = String(required=True)
     region_id = Integer(required=True)
@@ -333,12 +343,6 @@ class ObjectionOut(Schema):
     source = String(required=True, metadata={"description": "staff (recorded by the township) or villager "
                                                             "(sent from the village's page)"})
     receipt = String(required=True, allow_none=True, metadata={"description": "the villager's receipt number"})
-    payment_sent = Boolean(required=True, metadata={"description": "the person's payment of this policy and period "
-                                                                   "was already written to the bank's file: the "
-                                                                   "objection cannot stop it any more"})
-    payment_sent_zh = String(required=True, allow_none=True, metadata={"description": "when, which batch, and what "
-                                                                                       "happens then"})
-    payment_sent_en = String(required=True, allow_none=True)
 
 
 class PublicObjectionIn(Schema):
@@ -358,7 +362,7 @@ class PublicObjectionIn(Schema):
             raise ValidationError("at least 5 characters besides the spaces around them")
 
 
-class PublicObjectionOut(Schema):
+class PublicObjectionOut(_PaymentSent):
     receipt = String(required=True, metadata={"description": "the number the villager keeps (回执号)"})
     village = String(required=True)
     policy = String(required=True)
@@ -373,12 +377,6 @@ class PublicObjectionOut(Schema):
     objections_until = Date(required=True, allow_none=True)
     created_at = DateTime(required=True)
     created = Boolean(required=True, metadata={"description": "false: a retry of one already received"})
-    payment_sent = Boolean(required=True, metadata={"description": "the person's payment of this policy and period "
-                                                                   "was already written to the bank's file: the "
-                                                                   "objection cannot stop it any more"})
-    payment_sent_zh = String(required=True, allow_none=True, metadata={"description": "when, which batch, and what "
-                                                                                       "happens then"})
-    payment_sent_en = String(required=True, allow_none=True)
 
 
 class ObjectionLookupIn(Schema):
