@@ -18,7 +18,6 @@ On PostgreSQL (``postgresql://postgres@127.0.0.1:5432/jicai_bench_bank``) this s
 Usage: .venv/bin/python bench/bank.py [--people 100000] [--pg-url URL]
 """
 import argparse
-import io
 import os
 import sys
 import time
@@ -29,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import copy_rows  # noqa: E402 (bench/, beside this script)
 PG_URL = "postgresql://postgres@127.0.0.1:5432/jicai_bench_bank"
 TARGET = 0.3
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
@@ -161,11 +162,7 @@ def baseline(url, repeat):
     with psycopg.connect(url) as conn:
         dumps, counts = {}, {}
         for table in tables:
-            data = bytearray()
-            with conn.cursor().copy(f"COPY (SELECT * FROM {table} ORDER BY id) TO STDOUT") as cp:
-                for chunk in cp:
-                    data += chunk
-            dumps[table] = bytes(data)
+            dumps[table] = copy_rows.dump(conn, f"SELECT * FROM {table} ORDER BY id")
             counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         conn.commit()
         runs = []
@@ -176,10 +173,7 @@ def baseline(url, repeat):
             t0 = time.perf_counter()
             with conn.cursor() as cur:
                 for table in tables:
-                    with cur.copy(f"COPY {table} FROM STDIN") as cp:
-                        data = memoryview(dumps[table])
-                        for start in range(0, len(data), 1 << 20):
-                            cp.write(data[start:start + (1 << 20)])
+                    copy_rows.load(cur, table, dumps[table])
             conn.commit()
             runs.append(time.perf_counter() - t0)
     return min(runs), counts["batch_payments"], counts["disbursements"]

@@ -28,7 +28,6 @@ Usage: .venv/bin/python bench/county_import.py [--projects 100000] [--payments 1
        [--url postgresql://postgres@127.0.0.1:5432/jicai_bench_county] [--repeat 2]
 """
 import argparse
-import io
 import os
 import random
 import sys
@@ -39,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import copy_rows  # noqa: E402 (bench/, beside this script)
 
 TARGET = 0.5
 TABLES = ("projects", "qr_codes", "lifecycle_events", "project_payments")  # FK order for loading
@@ -144,12 +145,7 @@ def dump(conn, table, batch_id, since):
     where = {"projects": f"batch_id = {batch_id}", "project_payments": f"batch_id = {batch_id}",
              "qr_codes": f"subject_type = 'project' AND id > {since['qr_codes']}",
              "lifecycle_events": f"id > {since['lifecycle_events']}"}[table]
-    buffer = io.BytesIO()
-    with conn.cursor() as cur:
-        with cur.copy(f"COPY (SELECT * FROM {table} WHERE {where} ORDER BY id) TO STDOUT") as copy:
-            for chunk in copy:
-                buffer.write(chunk)
-    return buffer.getvalue(), where
+    return copy_rows.dump(conn, f"SELECT * FROM {table} WHERE {where} ORDER BY id"), where
 
 
 def main():
@@ -229,10 +225,7 @@ def main():
             t0 = time.perf_counter()
             with conn.cursor() as cur:
                 for table in TABLES:
-                    with cur.copy(f"COPY {table} FROM STDIN") as copy:
-                        data = memoryview(dumps[table][0])
-                        for start in range(0, len(data), 1 << 20):
-                            copy.write(data[start:start + (1 << 20)])
+                    copy_rows.load(cur, table, dumps[table][0])
             conn.commit()
             runs.append(time.perf_counter() - t0)
     t_copy = min(runs)
