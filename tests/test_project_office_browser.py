@@ -91,3 +91,71 @@ def test_desk_registers_a_project_and_records_a_payment(app, live_server, world,
     href = page.get_attribute("[data-testid=labels-print]", "href")
     assert href.endswith(f"/labels?projects={project_id}")
     page.screenshot(path=str(artifacts / "office-labels-desk.png"), full_page=True)
+
+
+def test_a_township_with_300_projects_can_choose_any_of_them_for_labels(app, live_server, world, pages, artifacts):
+    """The label sheet's project list pages on past the first page (it used to stop at 100) and is
+    searched by the server; ticks survive searching and paging."""
+    import uuid
+    from datetime import timedelta
+    from decimal import Decimal
+    from urllib.parse import parse_qs, urlsplit
+
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.projects import services as projects
+    from conftest import TODAY
+    tag = f"标牌{uuid.uuid4().hex[:5]}"
+    ids = []
+    with app.app_context(), app.test_request_context(method="POST"):
+        county = db.session.get(User, world["users"]["county"])
+        for i in range(300):
+            ids.append(projects.create_project(county, {
+                "region_id": world["regions"]["qianwang"], "unit_id": world["units"]["jincheng"],
+                "name": f"{tag}道路{i + 1:03d}", "category": "道路交通", "budget": Decimal("1000.00"),
+                "funding_sources": [], "planned_start_on": TODAY, "planned_end_on": TODAY + timedelta(days=30)}).id)
+        db.session.commit()
+        other = projects.create_project(county, {
+            "region_id": world["regions"]["qianwang"], "unit_id": world["units"]["jincheng"],
+            "name": f"另{tag}桥梁", "category": "道路交通", "budget": Decimal("1000.00"), "funding_sources": [],
+            "planned_start_on": TODAY, "planned_end_on": TODAY + timedelta(days=30)}).id
+        db.session.commit()
+
+    page = pages(DESK)
+    sign_in(page, live_server, "t_lead")
+    page.goto(f"{live_server}/office/labels")
+    page.wait_for_selector("[data-testid=pick-project]")
+    assert page.locator("[data-testid=pick-project]").count() == 50  # a page, and more to come
+    assert page.is_visible("[data-testid=project-more]")
+    page.fill("[data-testid=project-q]", tag)  # the server searches (the 300 and the bridge)
+    page.wait_for_function("() => document.querySelector('[data-testid=project-status]').textContent.startsWith('找到 301 个')")
+    assert page.inner_text("[data-testid=project-status]") == "找到 301 个，已显示 50 个"
+    page.screenshot(path=str(artifacts / "office-labels-300-first-page-desk.png"), full_page=True)
+    for shown in (100, 150, 200, 250, 300):
+        page.click("[data-testid=project-more]")
+        page.wait_for_function(f"() => document.querySelectorAll('[data-testid=pick-project]').length === {shown}")
+    page.click("[data-testid=project-more]")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=pick-project]').length === 301")
+    assert page.is_hidden("[data-testid=project-more]")
+    last = page.get_attribute("[data-testid=pick-project] >> nth=300", "value")
+    page.check(f"#lb-project-{last}")
+    page.check(f"#lb-project-{ids[100]}")  # far past the first 100 either way
+    assert page.inner_text("[data-testid=labels-count]") == "已选 2 张"
+    # Another search, then back: the ticks stay.
+    page.fill("[data-testid=project-q]", f"{tag}道路150")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=pick-project]').length === 1")
+    page.check(f"#lb-project-{ids[149]}")
+    assert page.inner_text("[data-testid=labels-count]") == "已选 3 张"
+    href = page.get_attribute("[data-testid=labels-print]", "href")
+    chosen = parse_qs(urlsplit(href).query)["projects"][0].split(",")
+    assert sorted(map(int, chosen)) == sorted({int(last), ids[100], ids[149]})
+    page.fill("[data-testid=project-q]", f"另{tag}")
+    page.wait_for_selector(f"#lb-project-{other}")
+    assert page.locator("[data-testid=pick-project]").count() == 1
+    assert page.is_checked(f"#lb-project-{other}") == (int(last) == other)
+    no_sideways_scroll(page, 1366)
+    page.screenshot(path=str(artifacts / "office-labels-300-desk.png"), full_page=True)
+    # 全不选 drops every tick, those out of sight too.
+    page.click("[data-testid=project-none]")
+    assert page.inner_text("[data-testid=labels-count]") == "已选 0 张"
+    assert page.get_attribute("[data-testid=labels-print]", "aria-disabled") == "true"

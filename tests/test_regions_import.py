@@ -187,3 +187,36 @@ def test_an_importer_below_the_province_cannot_touch_another_county(ctx, world):
     assert report.errors == []
     renamed = [("统计用区划代码", "名称"), ("330100000000", "杭州市（改）")]
     assert {e["code"] for e in load(_csv(renamed), within=county.region)[0].errors} == {"out_of_scope"}
+
+
+def test_a_new_county_goes_in_whole_with_its_history_and_the_ids_run_on(ctx, world):
+    """A table of new regions is written in one go (ids drawn up front, paths made from the parents'
+    codes): each under its parent, each with its "add" in the history, and a division added by hand
+    afterwards takes the next id."""
+    admin = db.session.get(User, world["users"]["admin"])
+    c = "330137"
+    rows = [("统计用区划代码", "名称", "变更说明"), (f"{c}000000", "批量县", ""), (f"{c}100000", "批量一镇", ""),
+            (f"{c}200000", "批量二镇", "")]
+    rows += [(f"{c}{t}00{v:03d}", f"批量{t}镇{v}村", "新设" if v == 1 else "") for t in (1, 2) for v in range(1, 31)]
+    report, counts = load(_csv(rows), actor=admin, year=2026)
+    assert report.errors == [] and counts == [63, 0, 0]
+    written = {r.code: r for r in db.session.execute(select(Region).where(Region.code.like(f"{c}%"))).scalars()}
+    assert len(written) == 63 and len({r.id for r in written.values()}) == 63
+    county = written[f"{c}000000"]
+    assert county.parent_id == world["regions"]["hz"] and county.batch_id is None
+    village = written[f"{c}200030"]
+    assert village.parent_id == written[f"{c}200000"].id and village.level == "village"
+    assert village.path == f"{county.path}{c}200000/{c}200030/" and village.valid_from == TODAY
+    adds = db.session.execute(select(RegionChange).where(RegionChange.region_id.in_([r.id for r in written.values()]))).scalars().all()
+    assert len(adds) == 63 and {(a.kind, a.actor_id, a.year, a.effective_on) for a in adds} == {("add", admin.id, 2026, TODAY)}
+    assert {a.region_id: a.note for a in adds if a.note} == {written[f"{c}{t}00001"].id: "新设" for t in (1, 2)}
+    assert {a.new_name for a in adds} == {r.name for r in written.values()}
+    assert all(a.at is not None for a in adds)
+    by_hand = services.create_region(admin, f"{c}200031", "手工村", written[f"{c}200000"].id)
+    assert by_hand.id > max(r.id for r in written.values())
+    change = db.session.execute(select(RegionChange).where(RegionChange.region_id == by_hand.id)).scalar_one()
+    assert change.id > max(a.id for a in adds)
+    # The same table again: nothing added or changed, but the village added by hand is not in the
+    # county's table, so it is gone from it (the one update); the table's own villages all stay.
+    assert load(_csv(rows), actor=admin, year=2026)[1] == [0, 1, 63]
+    assert region(f"{c}200031").status == "abolished" and region(f"{c}200030").status == "active"

@@ -7,17 +7,15 @@ Plain functions that flush, never commit; the importers (``importer.py``) and th
 them. New rows' ids are drawn before writing (a sequence on PostgreSQL; on SQLite the run already
 holds the write lock) so that the projects, their events and their codes go in as three COPYs.
 """
-import gc
 import hashlib
 import json
-from contextlib import contextmanager
 from datetime import datetime, time
 
 from sqlalchemy import bindparam, insert, select, text, update
 
 from ..core import audit, clock
 from ..extensions import db
-from ..imports.engine import bulk_insert, new_ids
+from ..imports.engine import bulk_insert, gc_paused as _gc_paused, new_ids
 from ..qrcodes.codes import new_code
 from ..qrcodes.models import QrCode
 from . import lifecycle
@@ -25,19 +23,6 @@ from .companies import company_key
 from .models import LifecycleEvent, Project, ProjectPayment, Unit
 
 CHUNK = 5000
-
-
-@contextmanager
-def _gc_paused():
-    """Millions of short-lived row dicts: the cyclic collector would walk the growing heap again
-    and again (none of these rows forms a cycle); reference counting still frees them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def day_start(day):

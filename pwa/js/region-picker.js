@@ -24,15 +24,16 @@ export function regionPath(region, root) {
   return [...(region.ancestors || []).filter((a) => rank(a.level) >= from), region].map((r) => r.name).join(" / ");
 }
 
-/** One page of GET /regions for a list that loads more: "loading" in ``status``, a second tap on
- * ``more`` while a page is on its way ignored (it would ask for the same page), the error shown when
- * it fails; null when it failed or a newer request (``latest()`` false) has been made since. */
-export async function regionPage(query, { status, more, append, latest }) {
+/** One page of GET /regions (or of another paged list: ``path``) for a list that loads more:
+ * "loading" in ``status``, a second tap on ``more`` while a page is on its way ignored (it would ask
+ * for the same page), the error shown when it fails; null when it failed or a newer request
+ * (``latest()`` false) has been made since. */
+export async function regionPage(query, { status, more, append, latest, path = "/regions" }) {
   status.textContent = t("app.loading");
   more.dataset.busy = append ? "1" : "";
   let data;
   try {
-    data = await api("/regions", { query });
+    data = await api(path, { query });
   } catch (err) {
     if (latest()) { status.textContent = err.message; more.hidden = true; more.dataset.busy = ""; }
     return null;

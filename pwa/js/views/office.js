@@ -458,29 +458,90 @@ function villageChooser(user, onChange) {
   };
 }
 
+const PROJECT_PAGE = 50;
+
+/**
+ * The projects to print, for a township of hundreds: 50 at a time ("显示更多" pages on with the
+ * list's cursor), a search by name, reference, contractor or village (GET /projects?q=) that the
+ * server answers, and ticks that survive searching and paging. "全选" ticks every project shown,
+ * "全不选" drops every tick. ``onChange()`` after every change; ``chosen()`` → project ids.
+ */
+function projectChooser(q0, onChange) {
+  let items = [], next = null, total = 0, asked = 0, timer = null;
+  const ticked = new Set();
+  const listEl = h("ul", { class: "picks", "data-testid": "project-list", "aria-label": t("office.labelProjects") });
+  const status = h("p", { class: "muted small", "aria-live": "polite", "data-testid": "project-status" });
+  const more = h("button", { type: "button", class: "btn btn-small", hidden: true, "data-testid": "project-more",
+    onclick: () => { if (!more.dataset.busy) load(true); } }, t("picker.more"));
+  const q = h("input", { id: "lb-q", type: "search", autocomplete: "off", maxlength: 60, value: q0, "data-testid": "project-q",
+    placeholder: t("office.searchPlaceholder") });
+  q.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => load(false), 250); });
+  // (Enter searches at once: a form, as before, but the ticks stay.)
+  const form = h("form", { class: "users-search", role: "search", onsubmit: (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    load(false);
+  } }, h("label", { for: "lb-q" }, t("office.search")),
+  h("div", { class: "row" }, q, h("button", { type: "submit", class: "btn" }, t("home.find"))));
+
+  async function load(append) {
+    const text = q.value.trim();
+    const query = { per_page: PROJECT_PAGE, ...(text ? { q: text } : {}), ...(append && next ? { after: next } : {}) };
+    const ask = ++asked;
+    const data = await regionPage(query, { status, more, append, latest: () => ask === asked, path: "/projects" });
+    if (!data) return;
+    items = append ? [...items, ...data.items] : data.items;
+    next = data.next;
+    total = data.total_capped ? `${data.total}+` : data.total;
+    draw();
+  }
+
+  function tick(on) {
+    if (on) for (const p of items) ticked.add(p.id);
+    else ticked.clear();
+    draw();
+    onChange();
+  }
+
+  function draw() {
+    const text = q.value.trim();
+    listEl.replaceChildren(...items.map((p) => {
+      const box = h("input", { type: "checkbox", id: `lb-project-${p.id}`, value: String(p.id), "data-kind": "project",
+        "data-testid": "pick-project", checked: ticked.has(p.id) });
+      box.addEventListener("change", () => {
+        if (box.checked) ticked.add(p.id); else ticked.delete(p.id);
+        onChange();
+      });
+      const meta = [p.region && p.region.name, stageName(p.stage), p.ref_no].filter(Boolean).join(" · ");
+      return h("li", { class: "pick" }, box, h("label", { for: box.id }, h("span", {}, p.name),
+        meta ? h("span", { class: "muted small" }, meta) : null));
+    }));
+    status.textContent = !items.length ? t(text ? "picker.noMatch" : "home.empty")
+      : t(text ? "picker.found" : "office.projectsHere", { n: total, shown: items.length });
+    more.hidden = !next;
+  }
+
+  load(false);
+  return {
+    el: [form,
+      h("div", { class: "row wrap" },
+        h("button", { type: "button", class: "btn btn-small", "data-testid": "project-all", onclick: () => tick(true) }, t("office.all")),
+        h("button", { type: "button", class: "btn btn-small", "data-testid": "project-none", onclick: () => tick(false) }, t("office.none"))),
+      status, listEl, more],
+    chosen: () => [...ticked],
+  };
+}
+
 export async function renderLabels(ctx) {
   const user = ctx.session.user;
   ctx.setTitle(t("office.labelsTitle"));
   if (!OFFICE_ROLES.includes(user.role)) return forbidden(ctx);
-  const q = ctx.query.get("q") || "";
-  let projects;
-  try {
-    projects = await api("/projects", { query: { q, per_page: 100 } });
-  } catch (err) {
-    return errorPage(err, ctx);
-  }
   const count = h("span", { "data-testid": "labels-count", "aria-live": "polite" });
   const print = h("a", { class: "btn btn-primary", target: "_blank", rel: "noopener", "data-testid": "labels-print" }, t("office.print"));
-  const boxes = [];
-  const item = (kind, id, title, meta) => {
-    const box = h("input", { type: "checkbox", id: `lb-${kind}-${id}`, value: String(id), "data-kind": kind, "data-testid": `pick-${kind}` });
-    boxes.push(box);
-    box.addEventListener("change", update);
-    return h("li", { class: "pick" }, box, h("label", { for: `lb-${kind}-${id}` }, h("span", {}, title), meta ? h("span", { class: "muted small" }, meta) : null));
-  };
+  const projects = projectChooser(ctx.query.get("q") || "", () => update());
   const villages = villageChooser(user, () => update());
   function update() {
-    const pr = boxes.filter((b) => b.checked).map((b) => Number(b.value));
+    const pr = projects.chosen();
     const vi = villages.chosen();
     const n = pr.length + vi.n;
     count.textContent = t("office.chosen", { n: vi.capped ? `${n}+` : n });
@@ -492,26 +553,14 @@ export async function renderLabels(ctx) {
       print.setAttribute("aria-disabled", "true");
     }
   }
-  const all = (on) => { for (const b of boxes) b.checked = on; update(); };
-  const qInput = h("input", { id: "lb-q", type: "search", value: q, placeholder: t("office.searchPlaceholder") });
   const page = h("div", { class: "office wide" },
     h("p", {}, h("a", { href: "/office", "data-link": "" }, "‹ ", t("office.title"))),
     h("h1", { tabindex: "-1" }, t("office.labelsTitle")),
     h("p", { class: "muted" }, t("office.labelsLead")),
     h("div", { class: "label-columns" },
-      h("section", { class: "card", "aria-labelledby": "lb-p-h" },
+      h("section", { class: "card label-projects", "aria-labelledby": "lb-p-h", "data-testid": "label-projects" },
         h("h2", { id: "lb-p-h" }, t("office.labelProjects")),
-        h("form", { class: "users-search", role: "search", onsubmit: (event) => {
-          event.preventDefault();
-          ctx.navigate(qInput.value.trim() ? `/office/labels?q=${encodeURIComponent(qInput.value.trim())}` : "/office/labels");
-        } }, h("label", { for: "lb-q" }, t("office.search")),
-        h("div", { class: "row" }, qInput, h("button", { type: "submit", class: "btn" }, t("home.find")))),
-        h("div", { class: "row wrap" },
-          h("button", { type: "button", class: "btn btn-small", onclick: () => all(true) }, t("office.all")),
-          h("button", { type: "button", class: "btn btn-small", onclick: () => all(false) }, t("office.none"))),
-        projects.items.length ? h("ul", { class: "picks" }, projects.items.map((p) =>
-          item("project", p.id, p.name, [p.region && p.region.name, stageName(p.stage)].filter(Boolean).join(" · "))))
-          : h("p", { class: "empty" }, t("home.empty"))),
+        projects.el),
       h("section", { class: "card label-villages", "aria-labelledby": "lb-v-h", "data-testid": "label-villages" },
         h("h2", { id: "lb-v-h" }, t("office.labelVillages")),
         villages.el)),
