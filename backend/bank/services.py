@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..core import audit, clock, pii
+from ..core.bulk import new_ids
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..core.scoping import covers
 from ..departments import services as departments
 from ..departments.models import PaymentHold
 from ..extensions import db
-from ..imports.engine import new_ids
 from ..risks.models import RiskWarning
 from ..subsidies.models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, NoticeObjection, PublicEmployee,
                                 SubsidyPolicy)

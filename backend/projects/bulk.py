@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 
 from ..core import audit, clock
 from ..extensions import db
-from ..imports.engine import bulk_insert, gc_paused as _gc_paused, new_ids
+from ..core.bulk import bulk_insert, gc_paused as _gc_paused, new_ids
 from ..qrcodes.codes import new_code
 from ..qrcodes.models import QrCode
 from . import lifecycle

@@ -2,6 +2,7 @@
 the file and keeps the run; ``DivisionTable`` says what each row means and writes it (the same code
 ``flask regions-import`` and the tests call). ``Delegated`` serves any kind whose rows a loader object
 parses, checks and writes (the users roster too)."""
+from ..core.bulk import gc_paused
 from ..core.models import Region, User
 from ..imports import engine
 from ..imports.engine import Field, Importer, register
@@ -20,7 +21,7 @@ class Delegated(Importer):
 
     def parse(self, rows):
         out = []
-        with engine.gc_paused():  # (tens of thousands of row dicts, none in a cycle)
+        with gc_paused():  # (tens of thousands of row dicts, none in a cycle)
             for done, (number, cells) in enumerate(rows):
                 if self.progress is not None and done % 2000 == 0:
                     self.progress(done)
@@ -30,11 +31,11 @@ class Delegated(Importer):
         return out
 
     def check(self, parsed):
-        with engine.gc_paused():
+        with gc_paused():
             self.rows.check([row for _, row in parsed])
 
     def write(self, parsed, batch_id):
-        with engine.gc_paused():
+        with gc_paused():
             counts = self.rows.write([row for _, row in parsed], batch_id)
         for obj, before in self.rows.remembered:
             self.changed.append((obj.id, {c: engine._frozen(v) for c, v in before.items()}))

@@ -9,7 +9,7 @@ from sqlalchemy import String, any_, bindparam, func, or_, select, text
 from ..core import clock
 from ..core.models import LEVEL_NAMES, LEVELS, Region, RegionChange
 from ..extensions import db
-from ..imports.engine import bulk_insert, gc_paused, new_ids
+from ..core.bulk import bulk_insert, gc_paused, new_ids
 
 
 def subtree_count(region, model):

@@ -10,10 +10,11 @@ from decimal import Decimal
 from sqlalchemy import select, update
 
 from ..core import partitions, pii
+from ..core.bulk import bulk_insert
 from ..core.models import Region
 from ..extensions import db
 from ..imports import engine, tables
-from ..imports.engine import Skip as _Skip, bulk_insert, cell as _cell, regions_below as _regions_below
+from ..imports.engine import Skip as _Skip, cell as _cell, regions_below as _regions_below
 from ..imports.engine import card as _card, id_number as _id_number, name as _name, past_day as _past_day
 from ..imports.engine import phone as _phone, short as _short, shown as _shown
 from ..imports.tables import CellProblem, squash

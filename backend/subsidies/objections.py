@@ -74,22 +74,24 @@ SENT_NOTE = ("这笔补贴已于 {day} 送银行{batch}，异议不能再停止�
              "upheld the township recovers it or corrects the next period")
 
 
+# The bank (backend/bank/selfcheck.py) registers here what it has written to its files, so the
+# subsidies import no feature: fn(beneficiary_ids) -> [(beneficiary_id, policy_id, period, sent_at,
+# batch_no)], the earliest sent first.
+SENT_PAYMENTS = []
+
+
 def payments_sent(rows):
     """For objections about a person, the payment of that policy and period already written to the
     bank's file (an objection then stops nothing): {(person, policy, period): (day sent, batch no)}."""
-    from ..bank.models import BatchPayment, PaymentBatch
     ids = {o.beneficiary_id for o in rows if o.beneficiary_id}
     if not ids:
         return {}
     wanted = {(o.beneficiary_id, o.policy_id, o.period) for o in rows if o.beneficiary_id}
     out = {}
-    for ben, policy, period, at, batch_id in db.session.execute(select(
-            BatchPayment.beneficiary_id, BatchPayment.policy_id, BatchPayment.period, PaymentBatch.exported_at,
-            PaymentBatch.id).join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id).where(
-            BatchPayment.beneficiary_id.in_(ids), PaymentBatch.status.in_(("exported", "closed")))
-            .order_by(PaymentBatch.exported_at)):
-        if (ben, policy, period) in wanted:
-            out[(ben, policy, period)] = (clock.local_date(at), f"PB{batch_id:08d}")
+    for sent in SENT_PAYMENTS:
+        for ben, policy, period, at, batch_no in sent(ids):
+            if (ben, policy, period) in wanted:
+                out[(ben, policy, period)] = (clock.local_date(at), batch_no)
     return out
 
 
