@@ -410,8 +410,10 @@ function villageChooser(user, onChange) {
     if (!data) return;
     items = append ? [...items, ...data.items] : data.items;
     next = data.next;
-    total = data.total_capped ? `${data.total}+` : data.total;
-    if (!text) { whereTotal = data.total; whereCapped = data.total_capped; }
+    if (!append) { // (a page by key counts nothing: the first page said how many)
+      total = data.total_capped ? `${data.total}+` : data.total;
+      if (!text) { whereTotal = data.total; whereCapped = data.total_capped; }
+    }
     draw();
   }
 
@@ -492,7 +494,7 @@ function projectChooser(q0, onChange) {
     if (!data) return;
     items = append ? [...items, ...data.items] : data.items;
     next = data.next;
-    total = data.total_capped ? `${data.total}+` : data.total;
+    if (!append) total = data.total_capped ? `${data.total}+` : data.total; // (a page by key counts nothing)
     draw();
   }
 
