@@ -94,11 +94,19 @@ def test_a_wrong_receipt_is_a_json_404_in_both_languages(app, world):
     receipt = sent["receipt"]
     other_letter = "2" if receipt[-1] != "2" else "3"
     with app.app_context(), app.test_request_context(method="POST"):
-        baisha = services.village_code(db.session.get(Region, world["regions"]["baisha"])).code
+        # Another village's page: one of its own (白沙村 must stay without a code, test_trial.py).
+        town = db.session.get(Region, world["regions"]["taihuyuan"])
+        taken = set(db.session.execute(db.select(Region.code).where(Region.code.like("3301129%"))).scalars())
+        code = next(c for c in (f"3301129{n:05d}" for n in range(100000)) if c not in taken)
+        village = Region(code=code, name=f"查询测试村{code[-3:]}", level="village", path=f"{town.path}{code}/",
+                         parent_id=town.id)
+        db.session.add(village)
+        db.session.flush()
+        elsewhere = services.village_code(village).code
         db.session.commit()
     for where, typed in ((url, receipt[:-1] + other_letter), (url, "YY2026"), (url, "不知道"),
                          (url, receipt.replace("YY", "XX")),
-                         (f"/api/v1/public/villages/{baisha}/objections/lookup", receipt)):  # another village's page
+                         (f"/api/v1/public/villages/{elsewhere}/objections/lookup", receipt)):  # another village's page
         r = Visitor(app).post(where, {"receipt": typed})
         assert_error(r, 404, "objection_receipt_not_found", "json.receipt")
         assert "回执号" in r.json["error"]["message"]["zh"] and "receipt" in r.json["error"]["message"]["en"]

@@ -38,9 +38,11 @@ def township(app, world):
     from backend.extensions import db
     from backend.funds import services as funds
     from backend.projects import services as projects
-    suffix = f"{uuid.uuid4().int % 900 + 100}"
     with app.app_context(), app.test_request_context(method="POST"):
         linan = db.session.get(Region, world["regions"]["linan"])
+        taken = set(db.session.execute(db.select(Region.code).where(Region.code.like("330112%000"))).scalars())
+        suffix = next(s for s in (f"{uuid.uuid4().int % 900 + 100}" for _ in iter(int, 1))
+                      if f"330112{s}000" not in taken)  # a code no other test has taken (900 to choose from)
         town = Region(code=f"330112{suffix}000", name=f"测试镇{suffix}", level="township",
                       path=f"{linan.path}330112{suffix}000/", parent_id=linan.id)
         db.session.add(town)

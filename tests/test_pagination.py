@@ -85,30 +85,47 @@ def test_counting_stops_at_the_limit(login_as, make_project, monkeypatch):
     assert (page["total"], page["total_capped"]) == (4, False)
 
 
-def _warnings(app, world, project_id, specs):
+@pytest.fixture
+def made_warnings(app):
+    """Makes warnings for a test (``_warnings``) and deletes them after it: their rule is not a real
+    one, so no later test (the OpenAPI fuzz dismissing any warning it finds) may meet them."""
+    made = []
+    yield made
+    from sqlalchemy import delete
+
+    from backend.extensions import db
+    from backend.risks.models import RiskWarning
+    with app.app_context():
+        db.session.execute(delete(RiskWarning).where(RiskWarning.id.in_(made)))
+        db.session.commit()
+
+
+def _warnings(app, world, project_id, specs, made):
     """Warnings about one project (``?project_id=`` isolates them) in 锦城: ``specs`` is (level, hours
     before the pinned clock they were last seen); returns their ids in the list's order, worked out
-    here: red, orange, yellow; newest first; the higher id first on a tie."""
+    here: red, orange, yellow; newest first; the higher id first on a tie. Their ids go in ``made``
+    (the ``made_warnings`` fixture deletes them after the test)."""
     from datetime import timedelta
 
     from backend.core import clock
     from backend.risks.models import RiskWarning
     with app.app_context():
-        made = [RiskWarning(rule_code="paging_test", subject_key=f"paging-{project_id}-{i}", subject_type="project",
+        warnings = [RiskWarning(rule_code="paging_test", subject_key=f"paging-{project_id}-{i}", subject_type="project",
                             project_id=project_id, region_id=world["regions"]["jincheng"], level=level,
                             status="open", evidence={}, fingerprint="x",
                             last_seen_at=clock.now() - timedelta(hours=hours))
                 for i, (level, hours) in enumerate(specs)]
-        db.session.add_all(made)
+        db.session.add_all(warnings)
         db.session.commit()
+        made += [w.id for w in warnings]
         rank = {"red": 0, "orange": 1, "yellow": 2}
-        return [w.id for w in sorted(made, key=lambda w: (rank[w.level], -w.last_seen_at.timestamp(), -w.id))]
+        return [w.id for w in sorted(warnings, key=lambda w: (rank[w.level], -w.last_seen_at.timestamp(), -w.id))]
 
 
-def test_warnings_page_by_key_red_first_newest_first_ties_by_id(app, world, login_as, make_project):
+def test_warnings_page_by_key_red_first_newest_first_ties_by_id(app, world, login_as, make_project, made_warnings):
     pid = make_project(name="预警键翻页测试")
     expected = _warnings(app, world, pid, [("yellow", 1), ("red", 5), ("orange", 1), ("red", 1), ("yellow", 1),
-                                            ("orange", 3), ("red", 5), ("yellow", 2), ("orange", 1)])
+                                            ("orange", 3), ("red", 5), ("yellow", 2), ("orange", 1)], made_warnings)
     county = login_as("county")
     path = f"/api/v1/risks?project_id={pid}&per_page=2"
     assert walk(county, path) == expected
@@ -116,10 +133,11 @@ def test_warnings_page_by_key_red_first_newest_first_ties_by_id(app, world, logi
     assert walk(county, f"/api/v1/risks?project_id={pid}&status=all&per_page=4") == expected
 
 
-def test_the_300th_page_by_key_is_the_300th_page_by_number(app, world, login_as, make_project):
+def test_the_300th_page_by_key_is_the_300th_page_by_number(app, world, login_as, make_project, made_warnings):
     """Three hundred and more pages of one warning each, in runs that tie on level and time."""
     pid = make_project(name="预警第三百页测试")
-    expected = _warnings(app, world, pid, [(("red", "orange", "yellow")[i % 3], i // 60) for i in range(305)])
+    expected = _warnings(app, world, pid, [(("red", "orange", "yellow")[i % 3], i // 60) for i in range(305)],
+                         made_warnings)
     county = login_as("county")
     path = f"/api/v1/risks?project_id={pid}&per_page=1"
     by_key = walk(county, path)
@@ -129,10 +147,10 @@ def test_the_300th_page_by_key_is_the_300th_page_by_number(app, world, login_as,
     assert (page_300["total"], page_300["total_capped"]) == (305, False)
 
 
-def test_a_warnings_position_from_another_order_is_refused(app, world, login_as, make_project):
+def test_a_warnings_position_from_another_order_is_refused(app, world, login_as, make_project, made_warnings):
     """A projects cursor (a time and an id) handed to the warnings list (two flags first) is refused."""
     pid = make_project(name="预警伪造翻页测试")
-    _warnings(app, world, pid, [("red", 1), ("red", 2)])
+    _warnings(app, world, pid, [("red", 1), ("red", 2)], made_warnings)
     assert_error(login_as("county").get(f"/api/v1/risks?project_id={pid}&after={forged(['2026-01-01T00:00:00', 7])}"),
                  400, "cursor_invalid", "query.after")
 
