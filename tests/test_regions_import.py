@@ -194,7 +194,7 @@ def test_a_new_county_goes_in_whole_with_its_history_and_the_ids_run_on(ctx, wor
     codes): each under its parent, each with its "add" in the history, and a division added by hand
     afterwards takes the next id."""
     admin = db.session.get(User, world["users"]["admin"])
-    c = "330137"
+    c = "330139"  # (330137 is test_admin_browser's county)
     rows = [("统计用区划代码", "名称", "变更说明"), (f"{c}000000", "批量县", ""), (f"{c}100000", "批量一镇", ""),
             (f"{c}200000", "批量二镇", "")]
     rows += [(f"{c}{t}00{v:03d}", f"批量{t}镇{v}村", "新设" if v == 1 else "") for t in (1, 2) for v in range(1, 31)]
