@@ -54,4 +54,7 @@ def test_label_sheet_prints_on_a4_and_every_label_decodes(app, world, browser, l
         if index == 0:
             image.convert("L").resize((image.width // 3, image.height // 3)).save(artifacts / "labels-page1.png")
         found |= _decode(image)
-    assert found == {f"{live_server}/q/{code}" for code in codes}
+    # Every label's address, and no address that is not a label's. (A decoder's false find in the
+    # printed text, such as '603645' read once under the 2030 clock, is not an address of ours.)
+    ours = {text for text in found if text.startswith(f"{live_server}/")}
+    assert ours == {f"{live_server}/q/{code}" for code in codes}
