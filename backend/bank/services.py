@@ -10,11 +10,12 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import table as sa_table
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..core import audit, clock, pii
-from ..core.bulk import new_ids
+from ..core.bulk import bulk_insert, new_ids
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..core.scoping import covers
@@ -224,28 +225,11 @@ def _add_lines(batch, lines, start=1):
              "card_enc": x["person"].card_enc, "card_hash": x["person"].card_hash, "card_mask": x["person"].card_mask,
              "status": "pending", "reissue_of_id": x.get("reissue_of_id")}
             for seq, x in enumerate(lines, start=start)]
-    _insert(BatchPayment, rows)
+    bulk_insert(BatchPayment.__table__, rows)
 
 
-COPY_FROM = 1000  # rows from which PostgreSQL gets them by COPY (one round trip, not one per row)
+COPY_FROM = 1000  # rows from which PostgreSQL updates them by COPY into a temporary table
 IN_SLICE = 10_000  # ids a statement: PostgreSQL takes at most 65,535 parameters
-
-
-def _copy(table_name, columns, rows):
-    raw = db.session.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table_name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for r in rows:
-            copy.write_row([r[c] for c in columns])
-
-
-def _insert(model, rows):
-    """Many rows at once, through the table (not the ORM's unit of work); by COPY on PostgreSQL."""
-    if not rows:
-        return
-    if len(rows) >= COPY_FROM and db.session.connection().dialect.name == "postgresql":
-        return _copy(model.__table__.name, list(rows[0]), rows)
-    for i in range(0, len(rows), 5000):
-        db.session.execute(model.__table__.insert(), rows[i:i + 5000])
 
 
 def _update(model, rows):
@@ -258,7 +242,7 @@ def _update(model, rows):
     if len(rows) >= COPY_FROM and db.session.connection().dialect.name == "postgresql":
         tmp = f"tmp_{table.name}_update"
         db.session.execute(text(f"CREATE TEMP TABLE {tmp} AS SELECT id, {', '.join(columns)} FROM {table.name} WITH NO DATA"))
-        _copy(tmp, ["id", *columns], rows)
+        bulk_insert(sa_table(tmp), [{"id": r["id"], **{c: r[c] for c in columns}} for r in rows])
         db.session.execute(text(f"UPDATE {table.name} AS t SET {', '.join(f'{c} = s.{c}' for c in columns)} "
                                 f"FROM {tmp} AS s WHERE t.id = s.id"))
         db.session.execute(text(f"DROP TABLE {tmp}"))
@@ -610,7 +594,7 @@ def _apply(batch, changes, counts):
     if new_rows:  # (PostgreSQL: the payments' table is partitioned by year; a new year's partition first)
         from ..core import partitions
         partitions.ensure(partitions.years_of({r["period"] for r in new_rows}))
-    _insert(Disbursement, new_rows)
+    bulk_insert(Disbursement.__table__, new_rows)
     _update(Disbursement, disb_updates)
     _update(BatchPayment, updates)
     db.session.expire_all()
