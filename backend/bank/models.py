@@ -8,7 +8,7 @@ period, and a re-issue (补发) after a failure is the next attempt, made at mos
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core import clock
@@ -64,12 +64,15 @@ class BatchPayment(db.Model):
     __table_args__ = (UniqueConstraint("beneficiary_id", "policy_id", "period", "attempt",
                                        name="uq_batch_payments_person_policy_period"),
                       UniqueConstraint("batch_id", "seq", name="uq_batch_payments_batch_seq"),
-                      UniqueConstraint("reissue_of_id", name="uq_batch_payments_reissue_of"),
+                      # (partial: only a re-issue has one; the others' NULLs were an index entry each)
+                      Index("uq_batch_payments_reissue_of", "reissue_of_id", unique=True,
+                            postgresql_where=text("reissue_of_id IS NOT NULL"),
+                            sqlite_where=text("reissue_of_id IS NOT NULL")),
                       Index("ix_batch_payments_region_status", "region_id", "status"),
                       Index("ix_batch_payments_policy_period", "policy_id", "period"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batches.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batches.id"))  # (indexed: first of (batch_id, seq))
     seq: Mapped[int] = mapped_column(Integer)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))  # the person's village
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"))

@@ -25,6 +25,7 @@ from sqlalchemy import delete, insert, select, text
 
 from .. import jobs
 from ..core import clock, pii
+from ..core.bulk import among
 from ..core.models import Region
 from ..extensions import db
 from ..subsidies.models import Beneficiary, NoticeEntry, SubsidyPolicy
@@ -58,8 +59,8 @@ def reconcile_of(township, policy, period, people=None):
     in_batches = (BatchPayment.policy_id == policy.id, BatchPayment.period == period,
                   PaymentBatch.region_id == township.id)
     if people is not None:
-        on_notice += (NoticeEntry.beneficiary_id.in_(people),)
-        in_batches += (BatchPayment.beneficiary_id.in_(people),)
+        on_notice += (among(NoticeEntry.beneficiary_id, people),)
+        in_batches += (among(BatchPayment.beneficiary_id, people),)
     notices = {n.beneficiary_id: n for n in db.session.execute(select(
         NoticeEntry.beneficiary_id, NoticeEntry.region_id, NoticeEntry.amount).where(*on_notice))}
     lines = defaultdict(list)
@@ -118,7 +119,7 @@ def reconcile_of(township, policy, period, people=None):
     names = {}
     for i in range(0, len(wanted), IN_SLICE):
         names.update(db.session.execute(select(Beneficiary.id, Beneficiary.name)
-                                        .where(Beneficiary.id.in_(wanted[i:i + IN_SLICE]))).all())
+                                        .where(among(Beneficiary.id, wanted[i:i + IN_SLICE]))).all())
     for f in findings:
         f["name"] = pii.mask_name(names[f["beneficiary_id"]]) if f["beneficiary_id"] in names else None
     rows = [{"region": {"id": v, "name": villages[v]}, **figures} for v, figures in
@@ -148,7 +149,7 @@ def record(township_id, policy_id, period, people=None):
     key = (RD.township_id == township_id, RD.policy_id == policy_id, RD.period == period)
     people = sorted(set(people)) if people is not None and len(set(people)) <= IN_SLICE else None
     if people is not None:
-        key += (RD.beneficiary_id.in_(people),)
+        key += (among(RD.beneficiary_id, people),)
     # Plain rows, and only what changed written: one many-row INSERT, a DELETE by id a slice at a time.
     before = {}
     for r in db.session.execute(select(RD.id, RD.kind, RD.beneficiary_id, RD.region_id, RD.notice_amount,
@@ -166,7 +167,7 @@ def record(township_id, policy_id, period, people=None):
     found = {(k[0], k[1]): at for k, (_, at) in before.items()}
     gone = [i for k, (i, _) in before.items() if k not in now_ids]
     for i in range(0, len(gone), IN_SLICE):
-        db.session.execute(delete(RD).where(RD.id.in_(gone[i:i + IN_SLICE])))
+        db.session.execute(delete(RD).where(among(RD.id, gone[i:i + IN_SLICE])))
     at = clock.now()
     new = [d for d in now if _identity(d) not in before]
     for d in new:

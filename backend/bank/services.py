@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..core import audit, clock, pii
-from ..core.bulk import bulk_insert, new_ids
+from ..core.bulk import among, bulk_insert, new_ids
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..core.scoping import covers
@@ -557,7 +557,7 @@ def _apply(batch, changes, counts):
     existing = {}  # the payment records these people already have, by their key (unique in a period)
     for i in range(0, len(keys), IN_SLICE):
         existing.update(db.session.execute(select(Disbursement.row_key, Disbursement.id).where(
-            Disbursement.period == batch.period, Disbursement.row_key.in_(keys[i:i + IN_SLICE]))).all())
+            Disbursement.period == batch.period, among(Disbursement.row_key, keys[i:i + IN_SLICE]))).all())
     fresh = iter(new_ids(Disbursement, sum(1 for k in keys if k not in existing)))
     updates, new_rows, disb_updates = [], [], []
     for (p, x), key in zip(changes, keys):
@@ -616,10 +616,10 @@ def _route_failures(batch, line_ids):
     ids = sorted(line_ids)
     lines, names = [], {}
     for start in range(0, len(ids), IN_SLICE):
-        part = db.session.execute(select(BatchPayment).where(BatchPayment.id.in_(ids[start:start + IN_SLICE]))).scalars().all()
+        part = db.session.execute(select(BatchPayment).where(among(BatchPayment.id, ids[start:start + IN_SLICE]))).scalars().all()
         lines += part
         names.update(db.session.execute(select(Beneficiary.id, Beneficiary.name).where(
-            Beneficiary.id.in_({p.beneficiary_id for p in part}))).all())
+            among(Beneficiary.id, {p.beneficiary_id for p in part}))).all())
     lines.sort(key=lambda p: p.seq)
     paths = dict(db.session.execute(select(Region.id, Region.path).where(
         Region.id.in_({p.region_id for p in lines}))).all())

@@ -4,7 +4,8 @@ millions of row dicts come and go."""
 import gc
 from contextlib import contextmanager
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import any_, bindparam, func, insert, select, text
+from sqlalchemy.types import ARRAY
 
 from ..extensions import db
 
@@ -21,6 +22,17 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def among(column, values):
+    """``column IN (values)`` for thousands of values. On PostgreSQL one array parameter,
+    ``column = ANY(:values)``: a 10,000-value IN is 10,000 parameters for SQLAlchemy to render and
+    psycopg to scan (a second for a return file's lookups), an array one. Elsewhere IN (callers
+    still slice: SQLite takes at most 32,766 parameters a statement)."""
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def new_ids(model, n):

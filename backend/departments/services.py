@@ -221,10 +221,12 @@ def dispatch_many(subject_kind, items, due_on):
     db.session.add_all([TaskStep(task_id=t.id, action="dispatch", to_status="dispatched") for t in tasks])
     regions = {r.id: r for r in db.session.execute(select(Region).where(
         Region.id.in_({t.region_id for t in tasks}))).scalars()}
+    townships = {}  # (one look-up per village, not per task: the session keeps no object nothing holds)
     groups = defaultdict(list)  # a department, or a township's leads
     for t in tasks:
-        groups[("department", t.department_id) if t.department_id else
-               ("township", _township(regions[t.region_id]).id)].append(t)
+        if t.department_id is None and t.region_id not in townships:
+            townships[t.region_id] = _township(regions[t.region_id]).id
+        groups[("department", t.department_id) if t.department_id else ("township", townships[t.region_id])].append(t)
     for group in groups.values():
         first, n = group[0], len(group)
         if n == 1:
