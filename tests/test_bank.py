@@ -68,6 +68,7 @@ def test_proposal_refuses_each_with_its_reason(app, world, login_as):
     assert [x["beneficiary_id"] for x in lines] == [p[5], p[6]]
     # standard × quantity: person 5 has quantity 2, person 6 quantity 1
     assert [x["amount"] for x in lines] == ["200.00", "100.00"] and r.json["total"] == "300.00"
+    assert {(x["status"], x["status_zh"]) for x in lines} == {("pending", "待发送")}  # no file yet
     # A second batch for the same policy and period: everyone already in one.
     again = clerk.post("/api/v1/bank/batches", json={"policy_id": data["policy"], "period": "2026-11"})
     assert_error(again, 422, "batch_empty")
@@ -217,7 +218,9 @@ def test_a_bad_return_file_is_refused_whole(app, world, login_as, profile, fault
     name = f"PB{bid:08d}.success.txt" if profile == "rcb_text" else f"PB{bid:08d}.pain002.xml"
     r = _upload(login_as("lead"), files[name], "ret")
     assert_error(r, 422, code)
-    assert {s for s, *_ in _lines(app, bid).values()} == {"sent"}
+    assert {s for s, *_ in _lines(app, bid).values()} == {"pending"}  # stored; read as 'sent' (the file is out):
+    shown = login_as("lead").get(f"/api/v1/bank/batches/{bid}").json["lines"]
+    assert {(x["status"], x["status_zh"], x["status_en"]) for x in shown} == {("sent", "银行处理中", "At the bank")}
     with app.app_context():
         assert db.session.execute(select(func.count(ReturnFile.id)).where(ReturnFile.batch_id == bid)).scalar() == 0
 
@@ -301,6 +304,8 @@ def test_the_villager_sees_the_bank_and_no_shou_dao_is_answered(app, world):
         case, created = subsidies.open_case(person, new_uuid(), "没收到", policy_id=data["policy"], period="2026-11")
         assert created and case.status == "answered" and "银行卡已销户" in case.answer
         db.session.commit()
+        # The other is in the success file, not imported yet: at the bank.
+        assert services.bank_status(data["people"][1])[(data["policy"], "2026-11")]["bank_status"] == "sent"
 
 
 def test_cli_export_and_import(app, world, tmp_path):

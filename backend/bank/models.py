@@ -21,9 +21,17 @@ BATCH_STATE_NAMES = {"draft": ("草稿", "Draft"), "submitted": ("待乡镇审�
                      "lead_approved": ("待县级审核", "Awaiting the county"), "approved": ("已审核", "Approved"),
                      "exported": ("已送银行", "Sent to the bank"), "closed": ("已对账", "Reconciled")}
 LINE_STATES = ("pending", "sent", "paid", "failed", "unknown")
+SENT_BATCHES = ("exported", "closed")  # batches whose file is written: the bank has their lines
 LINE_STATE_NAMES = {"pending": ("待发送", "Not yet sent"), "sent": ("银行处理中", "At the bank"),
                     "paid": ("已到账", "Paid"), "failed": ("发放失败", "Failed"),
                     "unknown": ("结果待查", "Result unknown (being queried)")}
+
+
+def line_state(status, batch_status):
+    """A line's state. 'sent' (银行处理中) is not stored: a line the bank has not answered is
+    'pending' until then, and 'sent' once its batch's file is written — writing the file does not
+    rewrite a batch's 100,000 lines to say so."""
+    return "sent" if status == "pending" and batch_status in SENT_BATCHES else status
 
 
 class PaymentBatch(db.Model):
@@ -85,7 +93,7 @@ class BatchPayment(db.Model):
     card_enc: Mapped[str] = mapped_column(String(120))
     card_hash: Mapped[str] = mapped_column(String(64))
     card_mask: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # stored: pending | paid | failed | unknown
     reason_code: Mapped[str | None] = mapped_column(String(16))  # our stable code (AC04 …)
     bank_code: Mapped[str | None] = mapped_column(String(16))  # the bank's own code
     bank_words: Mapped[str | None] = mapped_column(String(200))  # the bank's own words

@@ -25,11 +25,11 @@ from sqlalchemy import delete, insert, select, text
 
 from .. import jobs
 from ..core import clock, pii
-from ..core.bulk import among
+from ..core.bulk import among, slices
 from ..core.models import Region
 from ..extensions import db
 from ..subsidies.models import Beneficiary, NoticeEntry, SubsidyPolicy
-from .models import BatchPayment, PaymentBatch, ReconciliationDifference
+from .models import BatchPayment, PaymentBatch, ReconciliationDifference, line_state
 
 FINDINGS = {
     "not_paid": ("已公示，未发放到账", "On the notice, not paid"),
@@ -39,7 +39,7 @@ FINDINGS = {
     "paid_twice": ("同一人同一期重复发放", "Paid twice for the same policy and period"),
 }
 ZERO = Decimal("0.00")
-IN_SLICE = 10_000  # ids a statement: PostgreSQL takes at most 65,535 parameters
+IN_SLICE = 10_000  # people a return file reconciles by themselves; past that, everyone (it costs the same)
 
 
 def reconcile(batch):
@@ -67,7 +67,7 @@ def reconcile_of(township, policy, period, people=None):
     for p in db.session.execute(select(
             BatchPayment.id, BatchPayment.beneficiary_id, BatchPayment.region_id, BatchPayment.amount,
             BatchPayment.status, BatchPayment.card_hash, BatchPayment.card_mask, BatchPayment.seq,
-            BatchPayment.batch_id, Beneficiary.card_hash.label("card_now"))
+            BatchPayment.batch_id, PaymentBatch.status.label("batch_status"), Beneficiary.card_hash.label("card_now"))
             .join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id)
             .join(Beneficiary, Beneficiary.id == BatchPayment.beneficiary_id).where(
             *in_batches).order_by(BatchPayment.id)):
@@ -100,7 +100,8 @@ def reconcile_of(township, policy, period, people=None):
                 per_village[p.region_id]["paid_amount"] += p.amount
         if notice is not None and not paid:
             last = lines[ben_id][-1] if lines.get(ben_id) else None
-            add("not_paid", ben_id, village, notice.amount, last, state=last.status if last is not None else "none")
+            add("not_paid", ben_id, village, notice.amount, last,
+                state=line_state(last.status, last.batch_status) if last is not None else "none")
             continue
         if not paid:
             continue  # in a batch, not on the notice, and never paid: nothing left the bank
@@ -117,9 +118,8 @@ def reconcile_of(township, policy, period, people=None):
     # would pass PostgreSQL's 65,535 parameters a statement.
     wanted = sorted({f["beneficiary_id"] for f in findings})
     names = {}
-    for i in range(0, len(wanted), IN_SLICE):
-        names.update(db.session.execute(select(Beneficiary.id, Beneficiary.name)
-                                        .where(among(Beneficiary.id, wanted[i:i + IN_SLICE]))).all())
+    for part in slices(wanted):
+        names.update(db.session.execute(select(Beneficiary.id, Beneficiary.name).where(among(Beneficiary.id, part))).all())
     for f in findings:
         f["name"] = pii.mask_name(names[f["beneficiary_id"]]) if f["beneficiary_id"] in names else None
     rows = [{"region": {"id": v, "name": villages[v]}, **figures} for v, figures in
@@ -166,8 +166,8 @@ def record(township_id, policy_id, period, people=None):
         return False
     found = {(k[0], k[1]): at for k, (_, at) in before.items()}
     gone = [i for k, (i, _) in before.items() if k not in now_ids]
-    for i in range(0, len(gone), IN_SLICE):
-        db.session.execute(delete(RD).where(among(RD.id, gone[i:i + IN_SLICE])))
+    for part in slices(gone):
+        db.session.execute(delete(RD).where(among(RD.id, part)))
     at = clock.now()
     new = [d for d in now if _identity(d) not in before]
     for d in new:

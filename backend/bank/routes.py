@@ -1,14 +1,12 @@
 """一键直连 over HTTP: batches (build, remove, submit, approve, reject, export), return files,
 failures (fix, re-issue), the bank profiles. Thin: parse, check access, call one service."""
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, Decimal as DecimalField, Dict, File, Integer, List, Nested, Raw, String
+from apiflask.fields import File, Integer, String
 from apiflask.validators import Length, OneOf, Range
 from flask import Response
 from sqlalchemy import select
 
-from ..core import pii
 from ..core.auth import actor, require
-from ..core.errors import bad_field
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
@@ -82,7 +80,7 @@ def batch_view(b, policies=None, regions=None, lines=False):
                                   .order_by(BatchPayment.seq)).scalars().all()
         villages = dict(db.session.execute(select(Region.id, Region.name).where(
             Region.id.in_({r.region_id for r in rows}))).all()) if rows else {}
-        out["lines"] = [{**services.line_view(r, policies, villages), "amount": str(r.amount)} for r in rows]
+        out["lines"] = [{**services.line_view(r, policies, villages, b.status), "amount": str(r.amount)} for r in rows]
     return out
 
 

@@ -7,7 +7,7 @@ from ..extensions import db
 from ..subsidies import objections
 from ..subsidies import services as subsidies
 from . import services
-from .models import BatchPayment, PaymentBatch
+from .models import SENT_BATCHES, BatchPayment, PaymentBatch
 
 
 def _notes(beneficiary_id):
@@ -20,7 +20,7 @@ def _sent(beneficiary_ids):
     for ben, policy, period, at, batch_id in db.session.execute(select(
             BatchPayment.beneficiary_id, BatchPayment.policy_id, BatchPayment.period, PaymentBatch.exported_at,
             PaymentBatch.id).join(PaymentBatch, PaymentBatch.id == BatchPayment.batch_id).where(
-            BatchPayment.beneficiary_id.in_(beneficiary_ids), PaymentBatch.status.in_(("exported", "closed")))
+            BatchPayment.beneficiary_id.in_(beneficiary_ids), PaymentBatch.status.in_(SENT_BATCHES))
             .order_by(PaymentBatch.exported_at)):
         yield ben, policy, period, at, f"PB{batch_id:08d}"
 

@@ -9,13 +9,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy import table as sa_table
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..core import audit, clock, pii
-from ..core.bulk import among, bulk_insert, new_ids
+from ..core.bulk import among, bulk_insert, new_ids, slices
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region
 from ..core.scoping import covers
@@ -27,7 +27,7 @@ from ..subsidies.models import (Beneficiary, DeathRecord, Disbursement, NoticeEn
                                 SubsidyPolicy)
 from ..subsidies.services import visible_policies
 from . import files, reconcile
-from .models import BATCH_STATE_NAMES, LINE_STATE_NAMES, BatchPayment, PaymentBatch, ReturnFile
+from .models import BATCH_STATE_NAMES, LINE_STATE_NAMES, SENT_BATCHES, BatchPayment, PaymentBatch, ReturnFile, line_state
 from .profiles import PLAIN, PROFILES, REASONS, ROUTE_NAMES
 
 BUILDERS = ("clerk",)
@@ -229,7 +229,6 @@ def _add_lines(batch, lines, start=1):
 
 
 COPY_FROM = 1000  # rows from which PostgreSQL updates them by COPY into a temporary table
-IN_SLICE = 10_000  # ids a statement: PostgreSQL takes at most 65,535 parameters
 
 
 def _update(model, rows):
@@ -433,10 +432,8 @@ def export(batch, actor, profile_code):
         _refuse_if_stopped(batch, "导出银行文件", "written as the bank file")
     data = bank_file(batch, profile_code)
     digest = hashlib.sha256(data).hexdigest()
-    if batch.status == "approved":
+    if batch.status == "approved":  # (its lines are 'sent' from now: models.line_state)
         batch.status, batch.exported_at = "exported", clock.now()
-        db.session.execute(update(BatchPayment).where(BatchPayment.batch_id == batch.id, BatchPayment.status == "pending")
-                           .values(status="sent"))
     batch.export_profile, batch.export_sha256 = profile_code, digest
     audit.record(actor, "bank.batch_export", subject=batch, profile=profile_code, sha256=digest, bytes=len(data))
     return data, f"{batch.batch_no}.{PROFILES[profile_code]['extension']}"
@@ -478,7 +475,7 @@ def import_return(data, actor, filename=None, batch=None):
     batch = found
     if not covers(actor, db.session.get(Region, batch.region_id)):
         raise ApiError(403, "out_of_scope", "该批次不在您的管辖范围内", "This batch is outside your region")
-    if batch.status not in ("exported", "closed"):
+    if batch.status not in SENT_BATCHES:
         raise _refuse("batch_not_sent", "该批次还没有送银行", "This batch has not been sent to the bank")
     lines = parsed["lines"]
     if parsed.get("file_totals"):
@@ -521,7 +518,7 @@ def import_return(data, actor, filename=None, batch=None):
     _apply(batch, changes, counts)
     _route_failures(batch, [row.id for row, x in changes if x["status"] == "failed"])
     open_left = db.session.execute(select(func.count(BatchPayment.id)).where(
-        BatchPayment.batch_id == batch.id, BatchPayment.status.in_(("sent", "unknown", "pending")))).scalar()
+        BatchPayment.batch_id == batch.id, BatchPayment.status.in_(("unknown", "pending")))).scalar()
     if open_left == 0:
         batch.status = "closed"
     rf = ReturnFile(batch_id=batch.id, region_id=batch.region_id, sha256=digest, profile=parsed["profile"],
@@ -555,9 +552,9 @@ def _apply(batch, changes, counts):
     now = clock.now()
     keys = [f"bank:{p.beneficiary_id}:{p.policy_id}:{p.period}" for p, _ in changes]
     existing = {}  # the payment records these people already have, by their key (unique in a period)
-    for i in range(0, len(keys), IN_SLICE):
+    for part in slices(keys):
         existing.update(db.session.execute(select(Disbursement.row_key, Disbursement.id).where(
-            Disbursement.period == batch.period, among(Disbursement.row_key, keys[i:i + IN_SLICE]))).all())
+            Disbursement.period == batch.period, among(Disbursement.row_key, part))).all())
     fresh = iter(new_ids(Disbursement, sum(1 for k in keys if k not in existing)))
     updates, new_rows, disb_updates = [], [], []
     for (p, x), key in zip(changes, keys):
@@ -611,12 +608,10 @@ def _route_failures(batch, line_ids):
     policy = db.session.get(SubsidyPolicy, batch.policy_id)
     owner = departments.department_of_policy(policy)
     due = clock.today() + timedelta(days=current_app.config["BANK_FAILURE_FIX_DAYS"])
-    # (in slices: a bank that turns a whole batch of 100,000 down fails them all in one file, past
-    # PostgreSQL's 65,535 parameters a statement)
-    ids = sorted(line_ids)
+    # (a bank that turns a whole batch of 100,000 down fails them all in one file)
     lines, names = [], {}
-    for start in range(0, len(ids), IN_SLICE):
-        part = db.session.execute(select(BatchPayment).where(among(BatchPayment.id, ids[start:start + IN_SLICE]))).scalars().all()
+    for ids in slices(sorted(line_ids)):
+        part = db.session.execute(select(BatchPayment).where(among(BatchPayment.id, ids))).scalars().all()
         lines += part
         names.update(db.session.execute(select(Beneficiary.id, Beneficiary.name).where(
             among(Beneficiary.id, {p.beneficiary_id for p in part}))).all())
@@ -653,15 +648,18 @@ def _fixed_by_task(task):
         audit.record(None, "bank.payment_fix", subject=p, task_id=task.id, note=p.fix_note)
 
 
-def line_view(p, policy_names=None, region_names=None):
+def line_view(p, policy_names=None, region_names=None, batch_status=None):
     reason = REASONS.get(p.reason_code or "")
     names = policy_names or {}
+    if p.status == "pending" and batch_status is None:
+        batch_status = db.session.get(PaymentBatch, p.batch_id).status
+    state = line_state(p.status, batch_status)
     return {"id": p.id, "batch_id": p.batch_id, "seq": p.seq, "end_to_end_id": p.end_to_end_id,
             "beneficiary_id": p.beneficiary_id, "name": pii.mask_name(p.name), "bank_card": p.card_mask,
             "region_id": p.region_id, "village": (region_names or {}).get(p.region_id),
             "policy_id": p.policy_id, "policy": names.get(p.policy_id), "period": p.period, "attempt": p.attempt,
-            "quantity": format(Decimal(p.quantity).normalize(), "f"), "amount": p.amount, "status": p.status,
-            "status_zh": LINE_STATE_NAMES[p.status][0], "status_en": LINE_STATE_NAMES[p.status][1],
+            "quantity": format(Decimal(p.quantity).normalize(), "f"), "amount": p.amount, "status": state,
+            "status_zh": LINE_STATE_NAMES[state][0], "status_en": LINE_STATE_NAMES[state][1],
             "reason_code": p.reason_code, "reason_zh": reason["zh"] if reason else None,
             "reason_en": reason["en"] if reason else None, "bank_code": p.bank_code, "bank_words": p.bank_words,
             "route": p.route, "route_to": p.route_to,
@@ -802,21 +800,23 @@ def reissue(payment_id, actor):
 def bank_status(beneficiary_id):
     """The bank's word on each of a person's payments, by (policy, period): the latest attempt's
     state in plain words and what to do."""
-    rows = db.session.execute(select(BatchPayment).where(BatchPayment.beneficiary_id == beneficiary_id)
-                              .order_by(BatchPayment.attempt)).scalars().all()
+    rows = db.session.execute(select(BatchPayment, PaymentBatch.status).join(
+        PaymentBatch, PaymentBatch.id == BatchPayment.batch_id).where(BatchPayment.beneficiary_id == beneficiary_id)
+                              .order_by(BatchPayment.attempt)).all()
     out = {}
-    for p in rows:
-        out[(p.policy_id, p.period)] = plain(p)
+    for p, batch_status in rows:
+        out[(p.policy_id, p.period)] = plain(p, batch_status)
     return out
 
 
-def plain(p):
-    if p.status == "failed":
+def plain(p, batch_status):
+    state = line_state(p.status, batch_status)
+    if state == "failed":
         r = REASONS.get(p.reason_code or "NARR", REASONS["NARR"])
         return {"bank_status": "failed", "bank_reason": p.reason_code, "bank_words": p.bank_words,
                 "bank_plain_zh": r["advice_zh"], "bank_plain_en": r["advice_en"], "attempt": p.attempt}
-    zh, en = PLAIN.get(p.status, PLAIN["pending"])
-    return {"bank_status": p.status, "bank_reason": None, "bank_words": p.bank_words,
+    zh, en = PLAIN.get(state, PLAIN["pending"])
+    return {"bank_status": state, "bank_reason": None, "bank_words": p.bank_words,
             "bank_plain_zh": zh, "bank_plain_en": en, "attempt": p.attempt}
 
 

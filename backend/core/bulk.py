@@ -35,6 +35,16 @@ def among(column, values):
     return column.in_(values)
 
 
+def slices(values, size=10_000):
+    """``values`` (a list) in the slices one ``among`` can take: on PostgreSQL all of them at once
+    (one array, and one statement: run again and again psycopg would prepare it, and a prepared
+    statement's generic plan cannot pick the table's partition by the other parameters); elsewhere
+    ``size`` at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return [values] if values else []
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
 def new_ids(model, n):
     """``n`` fresh primary keys for ``model``'s table."""
     if n == 0:
