@@ -138,3 +138,50 @@ def test_a_refused_file_is_said_in_the_sheet_and_not_left_in_the_outbox(app, wor
     official.click("[data-testid=dt-feedback-sheet-ok]")
     official.wait_for_selector("[data-testid=dt-card][data-status=fed_back]")
     assert _task_files(app, task) == ("fed_back", ["现场.jpg"])
+
+
+def test_a_waiting_feedback_the_server_refuses_says_why_on_the_task_and_is_deleted_there(app, world, live_server,
+                                                                                         pages, artifacts):
+    """A feedback waiting on the phone (no signal) while the task is fed back from the office computer
+    and sent back by the county: back online the server refuses it (409 ``task_changed``), and the
+    task — not only the outbox page — says why in the server's words, with a delete that empties it."""
+    from backend.core.models import User
+    from backend.departments import services
+    from backend.departments.models import DepartmentTask
+    from backend.extensions import db
+    department_seed.ensure(app, world)
+    task = department_seed.task_in(app, world, "signed")
+    official = pages(PHONE)
+    sign_in(official, live_server, "t_department", wait="[data-testid=dt-tabs]")
+    official.goto(f"{live_server}/dept-tasks/{task}")
+    official.wait_for_selector("[data-testid=dt-card][data-status=signed]")
+    official.context.set_offline(True)
+    official.click("[data-testid=dt-feedback]")
+    official.fill("[data-testid=dt-note]", "山里没有信号：已到现场核实")
+    official.click("[data-testid=dt-feedback-sheet-ok]")
+    official.locator("[data-testid=dt-pending]:not([hidden])").wait_for()
+    assert official.locator("[data-testid=dt-refused]:not([hidden])").count() == 0
+
+    with app.app_context(), app.test_request_context(method="POST"):
+        t = db.session.get(DepartmentTask, task)
+        services.act(t, db.session.get(User, world["users"]["department"]), "feedback", "在办公室电脑上已反馈")
+        services.act(t, db.session.get(User, world["users"]["county"]), "return", "请补充现场照片")
+        db.session.commit()
+    official.context.set_offline(False)
+    refused = official.locator("[data-testid=dt-refused]:not([hidden])")
+    refused.wait_for(timeout=60_000)
+    assert official.inner_text("[data-testid=dt-refused-message]") == "保存在本机的反馈未能上传：该任务已被他人处理，请刷新"
+    assert official.locator("[data-testid=dt-card][data-status=working]").count() == 1  # shown as it is now
+    assert official.locator("[data-testid=dt-pending]:not([hidden])").count() == 0
+    kinds = official.evaluate("async () => (await self.JicaiOutbox.failed()).map((e) => [e.kind, e.error_code])")
+    assert kinds == [["task_action", "task_changed"]]
+    assert official.evaluate("document.documentElement.scrollWidth") <= 360
+    official.screenshot(path=str(artifacts / "dept-feedback-refused-360.png"), full_page=True)
+
+    official.once("dialog", lambda d: d.accept())
+    official.click("[data-testid=dt-refused-discard]")
+    official.locator("[data-testid=dt-refused]").wait_for(state="hidden")
+    left = official.evaluate("""async () => { const o = self.JicaiOutbox;
+        return (await o.queued()).length + (await o.failed()).length; }""")
+    assert left == 0
+    assert official.locator("button[data-testid=dt-feedback]").is_enabled()  # reported back afresh from here

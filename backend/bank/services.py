@@ -17,11 +17,12 @@ from .. import jobs
 from ..core import audit, clock, pii
 from ..core.bulk import among, bulk_insert, new_ids, slices
 from ..core.errors import ApiError, bad_field
-from ..core.models import Region
+from ..core.models import Region, User
 from ..core.scoping import covers
 from ..departments import services as departments
 from ..departments.models import PaymentHold
 from ..extensions import db
+from ..notifications.services import notify, people_above, place
 from ..risks.models import RiskWarning
 from ..subsidies.models import (Beneficiary, DeathRecord, Disbursement, NoticeEntry, NoticeObjection, PublicEmployee,
                                 SubsidyPolicy)
@@ -308,12 +309,27 @@ def _refuse_if_stopped(batch, doing_zh, doing_en):
                    f"{doing_en}: the clerk takes them out first", fields=fields)
 
 
+def _named(batch):
+    """(zh, en) naming a batch in a message: its number, township, policy and period."""
+    policy = db.session.get(SubsidyPolicy, batch.policy_id)
+    where = place(db.session.get(Region, batch.region_id))
+    return (f"批次 {batch.batch_no}（{where}，{policy.name} {batch.period}）",
+            f"batch {batch.batch_no} ({where}, {policy.name} {batch.period})")
+
+
+def _tell(batch, actor, users, kind, zh, en):
+    """Tell ``users`` about the batch, never ``actor`` themself; the link opens the batch page."""
+    notify([u for u in users if u is not None and u.id != getattr(actor, "id", None)], kind, zh, en,
+           f"/bank/{batch.id}")
+
+
 def remove_line(batch, actor, payment_id, reason):
     """The clerk takes a person out of a batch, with a reason (kept on the batch, audited): any line
     of a draft, and — until the bank file is written — a line an objection to the notice stops. A
     submitted or approved batch then goes back to draft (退回, its approvals cleared), to be
-    submitted and approved again with its new count and total. 409 ``batch_state``; 404
-    ``payment_not_in_batch``."""
+    submitted and approved again with its new count and total; the lead who approved it (or, not yet
+    approved, the township's leads) and the county's approver if it had approved are told. 409
+    ``batch_state``; 404 ``payment_not_in_batch``."""
     _state(batch, *UNSENT)
     line = db.session.get(BatchPayment, payment_id)
     if line is None or line.batch_id != batch.id:
@@ -332,6 +348,17 @@ def remove_line(batch, actor, payment_id, reason):
     returned = None
     if batch.status != "draft":
         returned = batch.status
+        if batch.lead_approved_by_id is not None:
+            told = [db.session.get(User, batch.lead_approved_by_id)]
+        else:
+            told = people_above(db.session.get(Region, batch.region_id), ("township_lead",))
+        if batch.county_approved_by_id is not None:
+            told.append(db.session.get(User, batch.county_approved_by_id))
+        zh, en = _named(batch)
+        _tell(batch, actor, told, "bank_batch_returned",
+              f"支付批次退回草稿，须重新审核：{zh}：已移出因公示异议暂停发放的 {entry['name']}（{reason}）",
+              f"Payment batch back to draft, to be approved again: {en}: {entry['name']} taken out, "
+              f"stopped by an objection to the notice ({reason})")
         batch.status = "draft"
         batch.lead_approved_by_id = batch.lead_approved_at = None
         batch.county_approved_by_id = batch.county_approved_at = None
@@ -387,7 +414,8 @@ def approve(batch, actor):
 
 
 def reject(batch, actor, reason):
-    """Send a submitted batch back to its clerk with the reason (approvals so far are cleared)."""
+    """Send a submitted batch back to its clerk with the reason (approvals so far are cleared); the
+    clerk who made it is told."""
     _state(batch, "submitted", "lead_approved")
     if actor.id is not None and actor.id == batch.created_by_id:
         raise ApiError(403, "maker_cannot_approve", "批次的制单人不能审核自己的批次", "The maker of a batch cannot approve it")
@@ -395,6 +423,10 @@ def reject(batch, actor, reason):
         raise ApiError(403, "approver_role", "该批次正等待县级财政审核", "The batch is with the county")
     batch.status, batch.rejected_reason = "draft", reason
     batch.lead_approved_by_id = batch.lead_approved_at = None
+    if batch.created_by_id is not None:
+        zh, en = _named(batch)
+        _tell(batch, actor, [db.session.get(User, batch.created_by_id)], "bank_batch_rejected",
+              f"支付批次被退回：{zh}，退回原因：{reason}", f"Payment batch sent back: {en}; the reason: {reason}")
     audit.record(actor, "bank.batch_reject", subject=batch, reason=reason)
     return batch
 

@@ -3,7 +3,8 @@
 // /dept-tasks/<id> — one task, its steps (派件 → 签收 → 办理 → 反馈 → 核查 → 销号) and the buttons the
 // server says this user may press now, and the files on the feedback (反馈附件: the department adds photos
 // or PDFs on the feedback form, sent with the feedback through the outbox, listed as 待上传 while there
-// is no signal; whoever sees the task downloads them). Also the hold (停发) and recovery (追回) panel of a subsidy
+// is no signal; whoever sees the task downloads them — and, when the server refused what waited (the
+// task meanwhile sent back or closed), why, with a button to delete it). Also the hold (停发) and recovery (追回) panel of a subsidy
 // warning (warningActions, used by views/risks.js).
 import { api } from "../api.js";
 import { h } from "../dom.js";
@@ -145,9 +146,11 @@ export async function renderTask(ctx) {
   };
   // What this phone still has to send for the task (files and the feedback waiting for a signal).
   const pending = h("section", { class: "card", "aria-labelledby": "dt-pending-h", "data-testid": "dt-pending", hidden: true });
-  watchPending(ctx, task, pending);
+  // What the server refused of it (the task sent back or closed meanwhile): its reason, and a delete.
+  const refused = h("section", { class: "notice bad", role: "alert", "data-testid": "dt-refused", hidden: true });
+  watchPending(ctx, task, pending, refused);
   return h("div", { class: "dept-task has-dock" },
-    pending,
+    pending, refused,
     h("article", { class: "card", "data-testid": "dt-card", "data-status": task.status },
       h("p", { class: "row-inline" }, state(task.status), task.escalated ? h("span", { class: "flag" }, t("dt.escalated")) : null),
       h("h1", { tabindex: "-1", "data-testid": "dt-title-text" }, title(task)),
@@ -299,7 +302,7 @@ async function showPending(task, pending, justQueued = false) {
   pending.hidden = !waiting.length;
   pending.dataset.count = String(waiting.length);
   // A feedback already waiting on the phone is not written a second time.
-  const again = pending.parentElement && pending.parentElement.querySelector("[data-testid=dt-feedback]");
+  const again = pending.parentElement && pending.parentElement.querySelector("button[data-testid=dt-feedback]");
   if (again) again.disabled = feedback;
   pending.replaceChildren(...(waiting.length ? [
     h("h2", { id: "dt-pending-h" }, t("dt.pending")),
@@ -314,14 +317,34 @@ async function showPending(task, pending, justQueued = false) {
   return waiting.length;
 }
 
+/** The feedback (or a file of it) the server refused after it waited on the phone: the server's
+ * reason, and a button deleting it (with its files) from the outbox, as the outbox page would. */
+async function showRefused(task, box) {
+  let failed = [];
+  try { failed = (await outbox.failed()).filter(mine(task)); } catch { /* no IndexedDB: nothing failed */ }
+  box.hidden = !failed.length;
+  if (!failed.length) { box.replaceChildren(); return; }
+  const first = failed.find((e) => e.error_code !== "depends_failed") || failed[0];
+  const why = errText(first.last_error) || t("err.title");
+  box.replaceChildren(
+    h("p", { "data-testid": "dt-refused-message" }, first.kind === "task_file"
+      ? t("dt.files.failed", { name: first.label.filename || first.filename, message: why }) : t("dt.refused", { message: why })),
+    h("p", { class: "small" }, t("dt.refused.hint")),
+    h("button", { type: "button", class: "btn btn-small", "data-testid": "dt-refused-discard", onclick: async () => {
+      if (!confirm(t("outbox.discardConfirm"))) return;
+      for (const e of failed) await outbox.discardFailed(e.id);
+    } }, t("outbox.discard")));
+}
+
 /** Keep the waiting list up to date; once everything of this task has gone, show the task afresh
  * (while the feedback sheet is sending, the sheet decides). Stops once the page is left. */
-function watchPending(ctx, task, pending) {
+function watchPending(ctx, task, pending, refused) {
   let shown = false;
   const check = async () => {
     if (pending.isConnected) shown = true;
     else if (shown) { stop(); return; }
     if (pending.dataset.sending) return;
+    await showRefused(task, refused);
     const before = Number(pending.dataset.count || 0);
     const n = await showPending(task, pending);
     if (before && !n && pending.isConnected && !pending.dataset.sending) {
