@@ -72,7 +72,8 @@ def test_a_rejection_tells_the_maker_with_the_reason(app, world, login_as, count
     inbox = clerk.get("/api/v1/notifications").json["items"]
     assert any(n["link"] == f"/bank/{bid}" and n["title_zh"] == zh for n in inbox)
 
-    # Above the limit the county sends it back after the lead approved: the maker is told again.
+    # Above the limit the county sends it back after the lead approved: the maker is told again, and
+    # the lead who approved it.
     county_limit("100.00")
     clerk.post(f"/api/v1/bank/batches/{bid}/submit")
     assert lead.post(f"/api/v1/bank/batches/{bid}/approve").json["status"] == "lead_approved"
@@ -86,7 +87,8 @@ def test_a_rejection_tells_the_maker_with_the_reason(app, world, login_as, count
         others = db.session.execute(select(Notification.user_id).where(
             Notification.kind == "bank_batch_rejected", Notification.link == f"/bank/{bid}",
             Notification.user_id != world["users"]["clerk"])).scalars().all()
-    assert [t.rsplit("：", 1)[-1] for t in titles] == ["公示照片缺失", "超出预算"] and others == []
+    assert [t.rsplit("：", 1)[-1] for t in titles] == ["公示照片缺失", "超出预算"]
+    assert others == [world["users"]["lead"]]
     assert _told(app, bid, "bank_batch_returned") == {}
 
 

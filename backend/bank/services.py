@@ -415,17 +415,18 @@ def approve(batch, actor):
 
 def reject(batch, actor, reason):
     """Send a submitted batch back to its clerk with the reason (approvals so far are cleared); the
-    clerk who made it is told."""
+    clerk who made it is told, and the lead who had approved it when the county sends it back."""
     _state(batch, "submitted", "lead_approved")
     if actor.id is not None and actor.id == batch.created_by_id:
         raise ApiError(403, "maker_cannot_approve", "批次的制单人不能审核自己的批次", "The maker of a batch cannot approve it")
     if batch.status == "lead_approved" and actor.role not in ("county", "admin"):
         raise ApiError(403, "approver_role", "该批次正等待县级财政审核", "The batch is with the county")
+    told = {batch.created_by_id, batch.lead_approved_by_id} - {None}
     batch.status, batch.rejected_reason = "draft", reason
     batch.lead_approved_by_id = batch.lead_approved_at = None
-    if batch.created_by_id is not None:
+    if told:
         zh, en = _named(batch)
-        _tell(batch, actor, [db.session.get(User, batch.created_by_id)], "bank_batch_rejected",
+        _tell(batch, actor, [db.session.get(User, i) for i in sorted(told)], "bank_batch_rejected",
               f"支付批次被退回：{zh}，退回原因：{reason}", f"Payment batch sent back: {en}; the reason: {reason}")
     audit.record(actor, "bank.batch_reject", subject=batch, reason=reason)
     return batch
