@@ -8,6 +8,9 @@ from conftest import sign_in
 DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
 
 
+PAGE_SAYS = "t => document.querySelector('[data-testid=pager-page]')?.textContent === t"
+
+
 def places(page):
     return page.locator("[data-testid=project-list] [data-testid=item-place]").all_inner_texts()
 
@@ -156,3 +159,53 @@ def test_a_township_lead_filters_by_village_on_a_phone(world, live_server, brows
     assert page.inner_text("[data-testid=region-filter-path]") == "锦城街道 / 钱王社区"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "lists-lead-village-360.png"), full_page=True)
+
+
+def test_the_next_page_is_asked_for_by_key_and_says_its_number(app, world, live_server, browser, artifacts):
+    """下一页 follows the page's ``next`` (after=…: the server seeks past the last row shown, no
+    OFFSET, no count); the page's number and the list's count ride along, 上一页 asks by number, and
+    the pages by key and by number hold the same projects."""
+    import uuid
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.projects import services as projects
+    from conftest import TODAY
+    tag = f"键页{uuid.uuid4().hex[:5]}"
+    with app.app_context(), app.test_request_context(method="POST"):
+        county = db.session.get(User, world["users"]["county"])
+        for i in range(21):
+            projects.create_project(county, {
+                "region_id": world["regions"]["qianwang"], "unit_id": world["units"]["jincheng"],
+                "name": f"{tag}道路{i + 1:02d}", "category": "道路交通", "budget": Decimal("1000.00"),
+                "funding_sources": [], "planned_start_on": TODAY, "planned_end_on": TODAY + timedelta(days=30)})
+        db.session.commit()
+    context = browser.new_context(**DESK)
+    page = context.new_page()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/projects?" in r.url else None)
+    sign_in(page, live_server, "t_county")
+    page.goto(f"{live_server}/projects?q={tag}")
+    page.wait_for_selector("[data-testid=pager-page]")
+    first = names(page)
+    assert len(first) == 10 and page.inner_text("[data-testid=pager-page]") == "第 1 / 3 页"
+    assert "共 21 个项目" in page.inner_text(".list-head")
+    page.click("[data-testid=pager] [rel=next]")
+    page.wait_for_function(PAGE_SAYS, arg="第 2 / 3 页")
+    assert "after=" in page.url and "page=2" in page.url
+    assert "after=" in asked[-1] and "共 21 个项目" in page.inner_text(".list-head")
+    by_key = names(page)
+    assert len(by_key) == 10 and not set(by_key) & set(first)
+    page.screenshot(path=str(artifacts / "lists-page-by-key-1366.png"), full_page=True)
+    page.click("[data-testid=pager] [rel=next]")
+    page.wait_for_function(PAGE_SAYS, arg="第 3 / 3 页")
+    last = names(page)
+    assert len(last) == 1 and page.locator("[data-testid=pager] [rel=next]").count() == 0
+    assert sorted(first + by_key + last) == sorted(f"{tag}道路{i + 1:02d}" for i in range(21))
+    # 上一页 asks for page 2 by its number: the same projects as by key.
+    page.click("[data-testid=pager] [rel=prev]")
+    page.wait_for_function(PAGE_SAYS, arg="第 2 / 3 页")
+    assert "after=" not in page.url and "after=" not in asked[-1] and names(page) == by_key
+    context.close()

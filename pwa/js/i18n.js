@@ -39,6 +39,7 @@ const MESSAGES = {
     "home.prev": "上一页",
     "home.next": "下一页",
     "home.page": "第 {page} / {pages} 页",
+    "home.pageOf": "第 {page} 页",
     "home.codeEmpty": "请先输入码",
     "home.labels": "打印本辖区二维码标牌",
 
@@ -1498,6 +1499,7 @@ const MESSAGES = {
     "home.prev": "Previous",
     "home.next": "Next",
     "home.page": "Page {page} of {pages}",
+    "home.pageOf": "Page {page}",
     "home.codeEmpty": "Enter a code first",
     "home.labels": "Print QR plaques for my region",
 

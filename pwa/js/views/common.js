@@ -239,16 +239,56 @@ export const placeTag = (item, user) => {
   return text ? h("span", { class: "place", "data-testid": "item-place" }, text) : null;
 };
 
+// A list's count as its last numbered page gave it, by the list's address without its page: a page
+// by key (下一页) counts nothing, and says the count the list's first page said.
+const counts = new Map();
+const listKey = () => {
+  const qs = new URLSearchParams(location.search);
+  qs.delete("page");
+  qs.delete("after");
+  return location.pathname + "?" + qs;
+};
+const remembered = (data) => (data.total == null ? counts.get(listKey()) : null);
+
 /** How many pages a list has as far as the server counted. It stops counting at 1,000 rows
- * (``total_capped``); then there is one more page for as long as the list goes on. */
+ * (``total_capped``); then there is one more page for as long as the list goes on. On a page by
+ * key: the count the list's numbered page gave, or null (not known, or more than were counted). */
 export function pagesOf(data, perPage) {
+  if (data.total == null) {
+    const seen = remembered(data);
+    return seen && !seen.capped ? Math.max(1, Math.ceil(seen.total / (data.per_page || perPage))) : null;
+  }
+  counts.set(listKey(), { total: data.total, capped: Boolean(data.total_capped) });
   const counted = Math.max(1, Math.ceil((data.total || 0) / (data.per_page || perPage)));
   return data.total_capped && data.next ? Math.max(counted, (data.page || 1) + 1) : counted;
 }
 
-/** A list's total as shown: "1000+" when the server stopped counting. */
+/** A list's total as shown: "1000+" when the server stopped counting; on a page by key, what the
+ * list's numbered page said ("…" when this page was opened from a link). */
 export function totalOf(data) {
-  return data.total_capped ? `${data.total}+` : data.total || 0;
+  const seen = data.total == null ? remembered(data) : { total: data.total, capped: data.total_capped };
+  if (!seen) return "…";
+  return seen.capped ? `${seen.total}+` : seen.total || 0;
+}
+
+/** A list's pager: 上一页 · 第 N / M 页 · 下一页. 下一页 carries the page's ``next`` (``after``): the
+ * server seeks past the last row shown by the list's own order and index instead of counting past
+ * every earlier row, so the 300th page costs what the first does; the page's number rides along in
+ * the address. 上一页 asks for the page by its number. ``href({page, after})`` makes the screen's
+ * address (an empty value drops the parameter). */
+export function pager(data, page, perPage, href) {
+  const pages = pagesOf(data, perPage);
+  if (page <= 1 && !data.next) return null;
+  const label = pages ? t("home.page", { page, pages: Math.max(pages, page) }) : t("home.pageOf", { page });
+  return h("nav", { class: "pager", "aria-label": label, "data-testid": "pager" },
+    page > 1 ? h("a", { href: href({ page: page - 1 > 1 ? page - 1 : "", after: "" }), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
+    h("span", { class: "muted", "data-testid": "pager-page" }, label),
+    data.next ? h("a", { href: href({ page: page + 1, after: data.next }), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span"));
+}
+
+/** The page a list's address asks for: its number (for the pager) and ``after`` (a page by key). */
+export function pageAsked(ctx) {
+  return { page: Math.max(1, parseInt(ctx.query.get("page"), 10) || 1), after: ctx.query.get("after") || undefined };
 }
 
 /** 导出 Excel / 导出 CSV: download links for a list's export with the list's current filters

@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { STAGES, formatDate, formatMoney, t } from "../i18n.js";
 import { know, recent } from "../recent.js";
-import { codeForm, exportLinks, formatDistance, pagesOf, placeTag, regionFilter, regionParam, stageBadge, totalOf } from "./common.js";
+import { codeForm, exportLinks, formatDistance, pageAsked, pager, placeTag, regionFilter, regionParam, stageBadge, totalOf } from "./common.js";
 
 const PER_PAGE = 10;
 
@@ -215,15 +215,16 @@ async function listHome(ctx, base) {
   ctx.setTitle(t("home.title"));
   const q = ctx.query.get("q") || "";
   const stage = STAGES.includes(ctx.query.get("stage")) ? ctx.query.get("stage") : "";
-  const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const { page, after } = pageAsked(ctx);
   const region = regionParam(ctx);
 
-  const listUrl = (p) => {
+  const listUrl = ({ page: p, after: next }) => {
     const qs = new URLSearchParams();
     if (q) qs.set("q", q);
     if (stage) qs.set("stage", stage);
     if (region) qs.set("region", region);
     if (p > 1) qs.set("page", p);
+    if (next) qs.set("after", next);
     return base + (qs.toString() ? "?" + qs : "");
   };
 
@@ -248,8 +249,7 @@ async function listHome(ctx, base) {
   // The list.
   let list;
   try {
-    const data = await api("/projects", { query: { page, per_page: PER_PAGE, q, stage, region_id: region } });
-    const pages = pagesOf(data, PER_PAGE);
+    const data = await api("/projects", { query: { page, after, per_page: PER_PAGE, q, stage, region_id: region } });
     know(data.items);
     list = h("div", {},
       h("p", { class: "muted list-head", "aria-live": "polite" }, t("home.total", { total: totalOf(data) }),
@@ -264,10 +264,7 @@ async function listHome(ctx, base) {
               p.region && (!p.township || p.region.id !== p.township.id) ? h("span", {}, p.region.name) : null),
             h("span", { class: "pitem-ref muted" }, p.ref_no)))))
         : h("p", { class: "empty" }, t("home.empty")),
-      pages > 1 && h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
-        page > 1 ? h("a", { href: listUrl(page - 1), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
-        h("span", { class: "muted" }, t("home.page", { page, pages })),
-        page < pages ? h("a", { href: listUrl(page + 1), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span")));
+      pager(data, page, PER_PAGE, listUrl));
   } catch (err) {
     if (err.status === 401) {
       ctx.session.user = null;

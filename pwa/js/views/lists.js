@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
-import { errorPage, exportLinks, formatDistance, local, pagesOf, placeTag, regionFilter, regionParam, totalOf } from "./common.js";
+import { errorPage, exportLinks, formatDistance, local, pageAsked, pager, placeTag, regionFilter, regionParam, totalOf } from "./common.js";
 import { tabs } from "./subsidies.js";
 
 const PER_PAGE = 20;
@@ -16,19 +16,11 @@ const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(locat
 function addressWith(over) {
   const qs = new URLSearchParams(location.search);
   qs.delete("page");
+  qs.delete("after");
   for (const [k, v] of Object.entries(over)) if (v === "" || v == null) qs.delete(k); else qs.set(k, v);
   return location.pathname + (qs.toString() ? "?" + qs : "");
 }
 
-function pager(data, page) {
-  const pages = pagesOf(data, PER_PAGE);
-  return pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
-    page > 1 ? h("a", { href: addressWith({ page: page - 1 > 1 ? page - 1 : "" }), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
-    h("span", { class: "muted" }, t("home.page", { page, pages })),
-    page < pages ? h("a", { href: addressWith({ page: page + 1 }), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span")) : null;
-}
-
-const pageOf = (ctx) => Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
 
 // ---- /inspections -------------------------------------------------------------------------------
 
@@ -36,10 +28,10 @@ export async function renderInspections(ctx) {
   const { user } = ctx.session;
   ctx.setTitle(t("lists.inspections"));
   const flagged = ctx.query.get("flagged") === "true";
-  const page = pageOf(ctx);
+  const { page, after } = pageAsked(ctx);
   let data;
   try {
-    data = await api("/inspections", { query: { flagged: flagged ? "true" : "", region_id: regionParam(ctx), page, per_page: PER_PAGE } });
+    data = await api("/inspections", { query: { flagged: flagged ? "true" : "", region_id: regionParam(ctx), page, after, per_page: PER_PAGE } });
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
@@ -67,7 +59,7 @@ export async function renderInspections(ctx) {
           h("span", {}, (x.inspector && x.inspector.display_name) || ""),
           h("span", { class: "muted" }, formatDate(x.recorded_at || x.created_at)))))))
       : h("p", { class: "empty", "data-testid": "inspection-empty" }, t("lists.inspectionsEmpty")),
-    pager(data, page));
+    pager(data, page, PER_PAGE, addressWith));
 }
 
 // ---- /subsidies/payments ------------------------------------------------------------------------
@@ -78,10 +70,10 @@ export async function renderPayments(ctx) {
   const { user } = ctx.session;
   ctx.setTitle(t("lists.payments"));
   const status = PAY_STATES.includes(ctx.query.get("status")) ? ctx.query.get("status") : "";
-  const page = pageOf(ctx);
+  const { page, after } = pageAsked(ctx);
   let data;
   try {
-    data = await api("/subsidies/disbursements", { query: { status, region_id: regionParam(ctx), page, per_page: PER_PAGE } });
+    data = await api("/subsidies/disbursements", { query: { status, region_id: regionParam(ctx), page, after, per_page: PER_PAGE } });
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
@@ -107,5 +99,5 @@ export async function renderPayments(ctx) {
           h("span", {}, d.person.village),
           d.paid_on ? h("span", { class: "muted" }, formatDate(d.paid_on)) : null)))))
       : h("p", { class: "empty", "data-testid": "payment-empty" }, t("lists.paymentsEmpty")),
-    pager(data, page));
+    pager(data, page, PER_PAGE, addressWith));
 }

@@ -10,7 +10,7 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
-import { errorBox, errorPage, exportLinks, fact, levelBadge, local, pagesOf, photoGrid, placeTag, rectBadge, regionFilter,
+import { errorBox, errorPage, exportLinks, fact, levelBadge, local, pageAsked, pager, photoGrid, placeTag, rectBadge, regionFilter,
   regionParam, sendWrite, sheet, showError, totalOf } from "./common.js";
 import { photoPicker } from "./photo-picker.js";
 import * as stored from "../drafts.js";
@@ -63,18 +63,18 @@ export async function renderList(ctx) {
   const user = ctx.session.user;
   const tabs = tabsFor(user.role);
   const tab = tabs.includes(ctx.query.get("tab")) ? ctx.query.get("tab") : tabs[0];
-  const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const { page, after } = pageAsked(ctx);
   const region = regionParam(ctx);
-  const url = (tb, p = 1) => `/rectifications?tab=${tb}` + (region ? `&region=${region}` : "") + (p > 1 ? `&page=${p}` : "");
+  const url = (tb, p = 1, next = "") => `/rectifications?tab=${tb}` + (region ? `&region=${region}` : "") + (p > 1 ? `&page=${p}` : "")
+    + (next ? `&after=${next}` : "");
   let data;
   try {
-    data = await api("/rectifications", { query: { ...TAB_QUERY[tab], region_id: region, page, per_page: PER_PAGE } });
+    data = await api("/rectifications", { query: { ...TAB_QUERY[tab], region_id: region, page, after, per_page: PER_PAGE } });
   } catch (err) {
     if (err.status === 401) { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; }
     return errorPage(err, ctx);
   }
   const items = data.items || [];
-  const pages = pagesOf(data, PER_PAGE);
   return h("div", { class: "rects" },
     h("h1", { tabindex: "-1" }, t("rects.title")),
     h("nav", { class: "tabs", "aria-label": t("rects.tabs"), "data-testid": "rect-tabs" }, tabs.map((tb) =>
@@ -85,10 +85,7 @@ export async function renderList(ctx) {
       exportLinks("/rectifications", { ...TAB_QUERY[tab], region_id: region }, "rects-export")),
     items.length ? h("ul", { class: "rlist", "data-testid": "rect-list" }, items.map((r) => rectRow(r, user)))
       : h("p", { class: "empty", "data-testid": "rect-empty" }, t("rects.empty")),
-    pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
-      page > 1 ? h("a", { href: url(tab, page - 1), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
-      h("span", { class: "muted" }, t("home.page", { page, pages })),
-      page < pages ? h("a", { href: url(tab, page + 1), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span")) : null);
+    pager(data, page, PER_PAGE, (over) => url(tab, over.page || 1, over.after)));
 }
 
 // ---- one rectification ------------------------------------------------------------------------------

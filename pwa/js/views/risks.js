@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
-import { errorPage, exportLinks, fact, levelBadge, local, pagesOf, placeTag, placeText, regionFilter, regionParam, sendWrite, sheet, totalOf } from "./common.js";
+import { errorPage, exportLinks, fact, levelBadge, local, pageAsked, pager, placeTag, placeText, regionFilter, regionParam, sendWrite, sheet, totalOf } from "./common.js";
 
 export const LEVELS = ["red", "orange", "yellow"];
 const STATUSES = ["open", "resolved", "dismissed", "all"];
@@ -37,10 +37,10 @@ export async function renderList(ctx) {
   const level = LEVELS.includes(ctx.query.get("level")) ? ctx.query.get("level") : "";
   const rule = ctx.query.get("rule") || "";
   const status = STATUSES.includes(ctx.query.get("status")) ? ctx.query.get("status") : "open";
-  const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const { page, after } = pageAsked(ctx);
   const region = regionParam(ctx);
   const url = (over) => {
-    const next = { level, rule, status: status === "open" ? "" : status, region, page: "", ...over };
+    const next = { level, rule, status: status === "open" ? "" : status, region, page: "", after: "", ...over };
     const qs = new URLSearchParams(Object.entries(next).filter(([, v]) => v !== "" && v != null));
     return "/risks" + (qs.toString() ? "?" + qs : "");
   };
@@ -49,7 +49,7 @@ export async function renderList(ctx) {
   try {
     [summary, data] = await Promise.all([
       api("/risks/summary", { query: { region_id: region } }).catch((err) => { if (err.status === 401) throw err; return null; }),
-      api("/risks", { query: { status, level, rule, region_id: region, page, per_page: PER_PAGE } }),
+      api("/risks", { query: { status, level, rule, region_id: region, page, after, per_page: PER_PAGE } }),
     ]);
   } catch (err) {
     if (err.status === 401) { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; }
@@ -75,7 +75,6 @@ export async function renderList(ctx) {
   STATUSES.map((s) => h("option", { value: s, selected: s === status }, s === "all" ? t("risks.statusAll") : t(`riskStatus.${s}`))));
 
   const items = data.items || [];
-  const pages = pagesOf(data, PER_PAGE);
   return h("div", { class: "risks" },
     h("h1", { tabindex: "-1" }, t("risks.title")),
     chips,
@@ -84,10 +83,7 @@ export async function renderList(ctx) {
       exportLinks("/risks", { status, level, rule, region_id: region }, "risks-export")),
     items.length ? h("ul", { class: "rlist", "data-testid": "risk-list" }, items.map((w) => riskRow(w, { placeFor: ctx.session.user })))
       : h("p", { class: "empty", "data-testid": "risk-empty" }, t("risks.empty")),
-    pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
-      page > 1 ? h("a", { href: url({ page: page - 1 }), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
-      h("span", { class: "muted" }, t("home.page", { page, pages })),
-      page < pages ? h("a", { href: url({ page: page + 1 }), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span")) : null);
+    pager(data, page, PER_PAGE, url));
 }
 
 /** An evidence value made readable: numbers that look like money get ¥, lists are joined. */

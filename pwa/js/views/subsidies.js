@@ -48,16 +48,17 @@ export async function renderHome(ctx) {
         ` · ${[placeText(b, user), b.village].filter(Boolean).join(" · ")}`)),
       h("span", { class: "pitem-meta mono" }, h("span", {}, b.id_number), b.bank_card ? h("span", {}, b.bank_card) : null)));
   const list = h("ul", { class: "plist", "data-testid": "people" }, items.map(personItem));
-  // A township has thousands of people: a page at a time, the next one on request.
-  let page = 1;
+  // A township has thousands of people: a page at a time, the next one on request, by key (the
+  // server seeks past the last person shown; the count stops at 1,000, the list does not).
+  let after = data.next;
   const more = h("button", { type: "button", class: "btn btn-block", "data-testid": "people-more",
-    hidden: items.length >= (data.total || 0), onclick: async () => {
+    hidden: !after, onclick: async () => {
       more.disabled = true;
       try {
-        const next = await api("/subsidies/beneficiaries", { query: { q, region_id: region, per_page: PEOPLE_PAGE, page: page + 1 } });
-        page += 1;
+        const next = await api("/subsidies/beneficiaries", { query: { q, region_id: region, per_page: PEOPLE_PAGE, after } });
+        after = next.next;
         list.append(...(next.items || []).map(personItem));
-        more.hidden = list.children.length >= (next.total || 0) || !(next.items || []).length;
+        more.hidden = !after;
       } catch (err) {
         more.after(h("p", { class: "error-box", role: "alert" }, err.message));
       } finally {
