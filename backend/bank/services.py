@@ -489,6 +489,8 @@ def import_return(data, actor, filename=None, batch=None):
     digest = hashlib.sha256(data).hexdigest()
     seen = db.session.execute(select(ReturnFile).where(ReturnFile.sha256 == digest)).scalar_one_or_none()
     if seen is not None:
+        if not covers(actor, db.session.get(Region, seen.region_id)):  # its batch and counts: not to another township
+            raise ApiError(403, "out_of_scope", "该批次不在您的管辖范围内", "This batch is outside your region")
         if batch is not None and seen.batch_id != batch.id:
             raise _refuse("batch_mismatch", "该回盘文件属于另一个批次", "This return file belongs to another batch")
         return {"duplicate": True, "batch_id": seen.batch_id, "lines": seen.lines, "counts": seen.counts,

@@ -1,0 +1,107 @@
+"""Hostile bank return files and a clerk of another township: each refused with its own 422 (or 403),
+never a 500, and nothing changes."""
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from bank_seed import approved_batch, banksim, export, make_people
+
+NS002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"
+
+
+def _upload(client, data, name="r.txt"):
+    return client.post("/api/v1/bank/returns", form={"file": (io.BytesIO(data), name)})
+
+
+def _sent(app, world, profile="rcb_text", **sim):
+    data = make_people(app, world, n=2)
+    bid = approved_batch(app, world, data)
+    return bid, banksim().simulate(export(app, bid, profile), **sim)
+
+
+def _state(app, bid):
+    from backend.bank.models import BatchPayment, ReturnFile
+    from backend.extensions import db
+    with app.app_context():
+        return (sorted(db.session.execute(select(BatchPayment.seq, BatchPayment.status, BatchPayment.bank_code)
+                                          .where(BatchPayment.batch_id == bid)).all()),
+                db.session.scalar(select(func.count(ReturnFile.id)).where(ReturnFile.batch_id == bid)))
+
+
+def _refused(r, code):
+    assert r.status_code == 422, (r.status_code, r.json)
+    error = r.json["error"]
+    assert error["code"] == code, error
+    assert error["fields"][0]["path"].startswith("form.file")
+    assert error["message"]["zh"] and error["message"]["en"]
+
+
+def _text(bid, head_count="2", total="300.00", lines=None):
+    rows = [f"20261120|锦城街道财政所|PB{bid:08d}|{head_count}|{total}"]
+    rows += lines or ["1|测试甲0|100.00|6228|成功||", "2|测试乙1|200.00|6228|成功||"]
+    return ("\r\n".join(rows) + "\r\n").encode("gbk")
+
+
+@pytest.mark.parametrize("count, seq, amount", [
+    ("2", "①", "100.00"),      # a circled digit: str.isdigit() says yes, int() says no
+    ("①②", "1", "100.00"),
+    ("9" * 5000, "1", "100.00"),  # more digits than int() converts
+    ("２", "1", "100.00"),     # full-width digits are not a bank's
+    ("2", "１", "100.00"),
+    ("2", "1", "１００.00"),
+    ("2", "1", "1e2"),         # exponent, underscores, signs: not how a bank writes an amount
+    ("2", "1", "1_00.00"),
+    ("2", "1", "+100.00"),
+])
+def test_a_text_return_with_odd_numbers_is_refused_not_a_500(app, world, login_as, count, seq, amount):
+    bid, _ = _sent(app, world)
+    before = _state(app, bid)
+    r = _upload(login_as("lead"), _text(bid, count, lines=[f"{seq}|测试甲0|{amount}|6228|成功||",
+                                                          "2|测试乙1|200.00|6228|成功||"]))
+    _refused(r, "return_malformed")
+    assert _state(app, bid) == before
+
+
+def test_an_xml_return_with_an_odd_count_is_refused_not_a_500(app, world, login_as):
+    bid, files = _sent(app, world, "iso20022")
+    xml = files[f"PB{bid:08d}.pain002.xml"].replace(b"<OrgnlNbOfTxs>2<", "<OrgnlNbOfTxs>①<".encode())
+    _refused(_upload(login_as("lead"), xml, "r.xml"), "return_malformed")
+
+
+def test_an_xml_return_in_utf16_cannot_smuggle_a_doctype(app, world, login_as):
+    """The DOCTYPE check looked for the bytes '<!DOCTYPE': UTF-16 spells them with NULs between."""
+    bid, files = _sent(app, world, "iso20022")
+    text = files[f"PB{bid:08d}.pain002.xml"].decode()
+    text = text.replace("<?xml version='1.0' encoding='utf-8'?>", "")
+    text = text.replace(f"<OrgnlMsgId>PB{bid:08d}</OrgnlMsgId>", "<OrgnlMsgId>&b;</OrgnlMsgId>")
+    doc = f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY b "PB{bid:08d}">]>' + text.lstrip()
+    before = _state(app, bid)
+    _refused(_upload(login_as("lead"), doc.encode("utf-16-le"), "r.xml"), "return_encoding")
+    assert _state(app, bid) == before
+
+
+def test_a_nul_in_a_text_return_is_refused(app, world, login_as):
+    """PostgreSQL cannot keep a NUL in text: refused as the file's fault, not a 500."""
+    bid, _ = _sent(app, world)
+    before = _state(app, bid)
+    r = _upload(login_as("lead"), _text(bid, "1", "100.00", ["1|测试甲0|100.00|6228|失败|AC04|户名\x00不符"]))
+    _refused(r, "return_malformed")
+    assert _state(app, bid) == before
+
+
+def test_a_bank_code_longer_than_kept_is_refused(app, world, login_as):
+    bid, _ = _sent(app, world)
+    before = _state(app, bid)
+    r = _upload(login_as("lead"), _text(bid, "1", "100.00", [f"1|测试甲0|100.00|6228|失败|{'E' * 40}|户名不符"]))
+    _refused(r, "return_malformed")
+    assert _state(app, bid) == before
+
+
+def test_a_return_file_already_imported_is_not_shown_to_another_township(app, world, login_as):
+    """The same bytes again answer with the batch and its counts: only to those who may see it."""
+    bid, files = _sent(app, world)
+    data = files[f"PB{bid:08d}.success.txt"]
+    assert _upload(login_as("lead"), data).status_code == 200
+    r = _upload(login_as("clerk_sibling"), data)
+    assert r.status_code == 403 and r.json["error"]["code"] == "out_of_scope", r.json
