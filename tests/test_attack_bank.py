@@ -105,3 +105,26 @@ def test_a_return_file_already_imported_is_not_shown_to_another_township(app, wo
     assert _upload(login_as("lead"), data).status_code == 200
     r = _upload(login_as("clerk_sibling"), data)
     assert r.status_code == 403 and r.json["error"]["code"] == "out_of_scope", r.json
+
+
+def test_a_return_file_named_with_a_nul_is_imported_under_a_clean_name(app, world, login_as):
+    """The name is the client's: a NUL (PostgreSQL: a 500) or a tab do not reach the table."""
+    from backend.bank.models import ReturnFile
+    from backend.extensions import db
+    bid, files = _sent(app, world)
+    r = _upload(login_as("lead"), files[f"PB{bid:08d}.success.txt"], "回盘\x00\t成功.txt")
+    assert r.status_code == 200, r.json
+    with app.app_context():
+        assert db.session.execute(select(ReturnFile.filename).where(ReturnFile.batch_id == bid)).scalar_one() == "回盘成功.txt"
+
+
+def test_a_task_file_named_with_a_nul_is_kept_under_a_clean_name(app, world, login_as):
+    import department_seed
+    from conftest import jpeg_bytes, new_uuid
+    department_seed.ensure(app, world)
+    task = department_seed.task_in(app, world, "signed")
+    photo = jpeg_bytes(seed=7321)
+    r = login_as("department").post(f"/api/v1/department-tasks/{task}/files", form={
+        "client_uuid": new_uuid(), "file": (io.BytesIO(photo), "现场\x00\t照片.jpg")})
+    assert r.status_code == 201, r.json
+    assert r.json["filename"] == "现场照片.jpg"

@@ -19,6 +19,7 @@ from ..core.bulk import among, bulk_insert, new_ids, slices
 from ..core.errors import ApiError, bad_field
 from ..core.models import Region, User
 from ..core.scoping import covers
+from ..core.uploads import file_name
 from ..departments import services as departments
 from ..departments.models import PaymentHold
 from ..extensions import db
@@ -557,7 +558,7 @@ def import_return(data, actor, filename=None, batch=None):
     if open_left == 0:
         batch.status = "closed"
     rf = ReturnFile(batch_id=batch.id, region_id=batch.region_id, sha256=digest, profile=parsed["profile"],
-                    filename=(filename or "")[:200] or None, lines=len(lines), counts=counts,
+                    filename=file_name(filename) or None, lines=len(lines), counts=counts,
                     actor_id=getattr(actor, "id", None))
     db.session.add(rf)
     db.session.flush()
