@@ -128,3 +128,21 @@ def test_a_task_file_named_with_a_nul_is_kept_under_a_clean_name(app, world, log
         "client_uuid": new_uuid(), "file": (io.BytesIO(photo), "现场\x00\t照片.jpg")})
     assert r.status_code == 201, r.json
     assert r.json["filename"] == "现场照片.jpg"
+
+
+def test_a_visitor_cannot_dodge_the_lookup_limit_across_their_ipv6_network(app, world):
+    """A phone or a home is given a whole IPv6 /64 and may use any address in it: the limit on wrong
+    receipt numbers is per network, so per /64, not per address."""
+    from test_objection_lookup import _objects
+    sent, url = _objects(app, world)
+    wrong = sent["receipt"][:-1] + ("2" if sent["receipt"][-1] != "2" else "3")
+    limit = app.config["OBJECTION_LOOKUPS_PER_VISITOR"]
+    client = app.test_client()
+
+    def ask(n, receipt):
+        return client.post(url, json={"receipt": receipt}, environ_base={"REMOTE_ADDR": f"2001:db8:a77a:c0de::{n:x}"})
+    assert [ask(n, wrong).status_code for n in range(1, limit + 1)] == [404] * limit
+    r = ask(limit + 1, sent["receipt"])
+    assert r.status_code == 429 and r.json["error"]["code"] == "objection_lookup_rate_limited", r.json
+    other = client.post(url, json={"receipt": sent["receipt"]}, environ_base={"REMOTE_ADDR": "2001:db8:a77a:c0df::1"})
+    assert other.status_code == 200, other.json  # the next /64 is someone else
