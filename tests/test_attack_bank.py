@@ -146,3 +146,17 @@ def test_a_visitor_cannot_dodge_the_lookup_limit_across_their_ipv6_network(app, 
     assert r.status_code == 429 and r.json["error"]["code"] == "objection_lookup_rate_limited", r.json
     other = client.post(url, json={"receipt": sent["receipt"]}, environ_base={"REMOTE_ADDR": "2001:db8:a77a:c0df::1"})
     assert other.status_code == 200, other.json  # the next /64 is someone else
+
+
+@pytest.mark.parametrize("batch_no", ["PB2147483648", "PB9999999999"])
+def test_a_return_file_naming_a_batch_beyond_any_id_is_unknown_not_a_500(app, world, login_as, batch_no):
+    """PostgreSQL's ids are 32-bit: a larger number was a 500 there."""
+    data = f"20261101|锦城街道财政所|{batch_no}|1|100.00\r\n1|测试甲0|100.00|6228|成功||\r\n".encode("gbk")
+    _refused(_upload(login_as("lead"), data), "batch_unknown")
+
+
+def test_a_batch_number_in_full_width_digits_is_no_batch_number(app, world, login_as):
+    bid, files = _sent(app, world)
+    wide = f"PB{bid:08d}".translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    data = files[f"PB{bid:08d}.success.txt"].decode("gbk").replace(f"PB{bid:08d}", wide, 1).encode("gbk")
+    _refused(_upload(login_as("lead"), data), "batch_unknown")

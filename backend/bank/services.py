@@ -17,6 +17,7 @@ from .. import jobs
 from ..core import audit, clock, pii
 from ..core.bulk import among, bulk_insert, new_ids, slices
 from ..core.errors import ApiError, bad_field
+from ..core.fields import MAX_ID
 from ..core.models import Region, User
 from ..core.scoping import covers
 from ..core.uploads import file_name
@@ -500,8 +501,8 @@ def import_return(data, actor, filename=None, batch=None):
         parsed = files.read_return(data)
     except files.ReturnError as e:
         raise _refuse(e.code, e.zh, e.en, e.line)
-    match = re.fullmatch(r"PB(\d{1,10})", parsed["batch_no"] or "")
-    found = db.session.get(PaymentBatch, int(match.group(1))) if match else None
+    match = re.fullmatch(r"PB([0-9]{1,10})", parsed["batch_no"] or "")
+    found = db.session.get(PaymentBatch, int(match.group(1))) if match and int(match.group(1)) <= MAX_ID else None
     if found is None:
         raise _refuse("batch_unknown", f"找不到回盘文件所指的批次“{(parsed['batch_no'] or '')[:20]}”",
                       f"No batch '{(parsed['batch_no'] or '')[:20]}' as the return file names")
