@@ -1,6 +1,7 @@
 """Hostile bank return files and a clerk of another township: each refused with its own 422 (or 403),
 never a 500, and nothing changes."""
 import io
+import os
 
 import pytest
 from sqlalchemy import func, select
@@ -160,3 +161,34 @@ def test_a_batch_number_in_full_width_digits_is_no_batch_number(app, world, logi
     wide = f"PB{bid:08d}".translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     data = files[f"PB{bid:08d}.success.txt"].decode("gbk").replace(f"PB{bid:08d}", wide, 1).encode("gbk")
     _refused(_upload(login_as("lead"), data), "batch_unknown")
+
+
+@pytest.mark.skipif(os.environ.get("JICAI_TEST_DB") != "postgres", reason="two transactions at once: PostgreSQL")
+def test_the_same_return_file_twice_at_once_is_a_duplicate_not_a_500(app, world):
+    """The second waits for the batch (locked) and then finds the first: ``duplicate``, not a unique key's 500."""
+    import threading
+    import time
+
+    from bank_seed import user
+    from backend.bank import services
+    from backend.extensions import db
+    bid, files = _sent(app, world)
+    body, out = files[f"PB{bid:08d}.success.txt"], {}
+
+    def run(name, start, hold):
+        time.sleep(start)
+        with app.app_context(), app.test_request_context(method="POST"):
+            try:
+                out[name] = services.import_return(body, user(app, world, "lead"), "s.txt")["duplicate"]
+                time.sleep(hold)  # the first holds its transaction open while the second arrives
+                db.session.commit()
+            except Exception as error:
+                db.session.rollback()
+                out[name] = repr(error)[:200]
+    threads = [threading.Thread(target=run, args=("first", 0, 1.5)), threading.Thread(target=run, args=("second", 0.5, 0))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == {"first": False, "second": True}
+    assert _state(app, bid)[1] == 1
