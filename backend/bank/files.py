@@ -3,7 +3,8 @@
 Plain functions on plain values: the services hand in the lines (already decrypted) and get bytes
 back, or hand in bytes and get the parsed return, so the simulator's round trips test exactly this.
 """
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from .profiles import PROFILES
@@ -105,20 +106,37 @@ def read_return(data):
     return _read_text("rcb_text", data)
 
 
-def _decimal(text, line, what):
-    try:
-        value = Decimal(str(text).strip())
-    except (InvalidOperation, ValueError):
-        raise ReturnError("return_malformed", f"第 {line} 行的{what}不是金额", f"Line {line}: the {what} is not an amount",
+AMOUNT_RE = re.compile(r"[0-9]{1,15}(\.[0-9]{1,5})?")  # as banks write them: no sign, exponent, _ or full-width
+NUMBER_RE = re.compile(r"[0-9]{1,9}")
+CODE_MAX = 16  # BatchPayment.bank_code
+
+
+def _decimal(text, line, what, what_en):
+    text = str(text).strip()
+    if not AMOUNT_RE.fullmatch(text):
+        raise ReturnError("return_malformed", f"第 {line} 行的{what}不是金额", f"Line {line}: the {what_en} is not an amount",
                           line)
-    if not value.is_finite():
-        raise ReturnError("return_malformed", f"第 {line} 行的{what}不是金额", f"Line {line}: the {what} is not an amount",
+    return Decimal(text)
+
+
+def _number(text, line, what, what_en):
+    if not NUMBER_RE.fullmatch(text):
+        raise ReturnError("return_malformed", f"第 {line} 行的{what}不是数字", f"Line {line}: the {what_en} is not a number",
                           line)
-    return value
+    return int(text)
+
+
+def _code(text, line):
+    if len(text) > CODE_MAX:
+        raise ReturnError("return_malformed", f"第 {line} 行的银行代码过长", f"Line {line}: the bank's code is too long",
+                          line)
+    return text or None
 
 
 def _read_pain002(data):
     profile = PROFILES["iso20022"]
+    if b"\x00" in data:  # UTF-16 (no XML has a NUL): would spell '<!DOCTYPE' past the check below
+        raise ReturnError("return_encoding", "XML 文件须为 UTF-8 编码", "The XML must be UTF-8")
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():  # no entity expansion, ever
         raise ReturnError("return_malformed", "XML 文件不能带 DOCTYPE 或实体定义", "The XML must not carry a DOCTYPE or entities")
     try:
@@ -136,8 +154,8 @@ def _read_pain002(data):
     text = lambda el, path: (el.findtext(path, namespaces=ns) or "").strip()  # noqa: E731
     out = {"profile": "iso20022", "batch_no": text(grp, "p:OrgnlMsgId"), "lines": []}
     count, total = text(grp, "p:OrgnlNbOfTxs"), text(grp, "p:OrgnlCtrlSum")
-    out["count"] = int(count) if count.isdigit() else None
-    out["total"] = _decimal(total, 0, "控制总额") if total else None
+    out["count"] = _number(count, 0, "笔数", "count") if count else None
+    out["total"] = _decimal(total, 0, "控制总额", "control sum") if total else None
     n = 0
     for info in report.findall("p:OrgnlPmtInfAndSts", ns):
         for tx in info.findall("p:TxInfAndSts", ns):
@@ -150,10 +168,10 @@ def _read_pain002(data):
             code = text(tx, "p:StsRsnInf/p:Rsn/p:Cd")
             amount = text(tx, "p:OrgnlTxRef/p:Amt/p:InstdAmt")
             out["lines"].append({
-                "key": text(tx, "p:OrgnlEndToEndId"), "status": status, "bank_code": code or None,
+                "key": text(tx, "p:OrgnlEndToEndId"), "status": status, "bank_code": _code(code, n),
                 "reason": (profile["reasons"].get(code, "NARR") if status == "failed" else None),
                 "bank_words": " ".join(t.strip() for t in (e.text or "" for e in tx.findall("p:StsRsnInf/p:AddtlInf", ns)) if t.strip()) or None,
-                "amount": _decimal(amount, n, "金额") if amount else None, "line": n})
+                "amount": _decimal(amount, n, "金额", "amount") if amount else None, "line": n})
     return out
 
 
@@ -164,6 +182,9 @@ def _read_text(code, data):
     except UnicodeDecodeError:
         raise ReturnError("return_encoding", f"文件不是 {profile['encoding'].upper()} 编码的文本",
                           f"The file is not {profile['encoding'].upper()} text")
+    if "\x00" in text:  # (PostgreSQL keeps no NUL in text)
+        n = text.count("\n", 0, text.index("\x00")) + 1
+        raise ReturnError("return_malformed", f"第 {n} 行含有空字符（NUL）", f"Line {n} contains a NUL character", n)
     rows = [r for r in text.splitlines() if r.strip()]
     if not rows:
         raise ReturnError("return_empty", "文件是空的", "The file is empty")
@@ -172,10 +193,10 @@ def _read_text(code, data):
     if len(header) != len(profile["return_header"]):
         raise ReturnError("return_malformed", "第 1 行（表头）的栏数不对", "Line 1 (the header) has the wrong number of fields", 1)
     head = dict(zip(profile["return_header"], (h.strip() for h in header)))
-    if not head["count"].isdigit():
+    if not NUMBER_RE.fullmatch(head["count"]):
         raise ReturnError("return_malformed", "表头的笔数不是数字", "The header's count is not a number", 1)
     out = {"profile": code, "batch_no": head["batch_no"], "count": int(head["count"]),
-           "total": _decimal(head["total"], 1, "总金额"), "lines": [], "file_totals": True}
+           "total": _decimal(head["total"], 1, "总金额", "total"), "lines": [], "file_totals": True}
     for n, row in enumerate(rows[1:], start=2):
         fields = row.split(sep)
         if len(fields) != len(profile["return_line"]):
@@ -185,10 +206,9 @@ def _read_text(code, data):
         if status is None:
             raise ReturnError("return_status_unknown", f"第 {n} 行的状态“{f['status'][:10]}”无法识别",
                               f"Line {n}: unknown status '{f['status'][:10]}'", n)
-        if not f["seq"].isdigit():
-            raise ReturnError("return_malformed", f"第 {n} 行的序号不是数字", f"Line {n}: the sequence is not a number", n)
-        out["lines"].append({"key": int(f["seq"]), "status": status, "bank_code": f["bank_code"] or None,
+        out["lines"].append({"key": _number(f["seq"], n, "序号", "sequence"), "status": status,
+                             "bank_code": _code(f["bank_code"], n),
                              "reason": profile["reasons"].get(f["bank_code"], "NARR") if status == "failed" else None,
-                             "bank_words": f["bank_words"] or None, "amount": _decimal(f["amount"], n, "金额"),
+                             "bank_words": f["bank_words"] or None, "amount": _decimal(f["amount"], n, "金额", "amount"),
                              "line": n})
     return out

@@ -17,8 +17,10 @@ from .. import jobs
 from ..core import audit, clock, pii
 from ..core.bulk import among, bulk_insert, new_ids, slices
 from ..core.errors import ApiError, bad_field
+from ..core.fields import MAX_ID
 from ..core.models import Region, User
 from ..core.scoping import covers
+from ..core.uploads import file_name
 from ..departments import services as departments
 from ..departments.models import PaymentHold
 from ..extensions import db
@@ -479,6 +481,18 @@ def _refuse(code, zh, en, line=None):
                                                 "zh": zh}])
 
 
+def _seen(digest, actor, batch):
+    """The answer to a file already imported (``duplicate``: true), or None."""
+    seen = db.session.execute(select(ReturnFile).where(ReturnFile.sha256 == digest)).scalar_one_or_none()
+    if seen is None:
+        return None
+    if not covers(actor, db.session.get(Region, seen.region_id)):  # its batch and counts: not to another township
+        raise ApiError(403, "out_of_scope", "该批次不在您的管辖范围内", "This batch is outside your region")
+    if batch is not None and seen.batch_id != batch.id:
+        raise _refuse("batch_mismatch", "该回盘文件属于另一个批次", "This return file belongs to another batch")
+    return {"duplicate": True, "batch_id": seen.batch_id, "lines": seen.lines, "counts": seen.counts, "sha256": digest}
+
+
 def import_return(data, actor, filename=None, batch=None):
     """Import a bank return file (pain.002, or the text profile's success or failure file). The whole
     file is refused (422, nothing changes) when it cannot be read, names another batch
@@ -487,18 +501,16 @@ def import_return(data, actor, filename=None, batch=None):
     (``total_mismatch``), or contradicts a final result (``result_conflict``). The same file again
     changes nothing (``duplicate``: true). Paid and failed lines write the subsidy's payment record."""
     digest = hashlib.sha256(data).hexdigest()
-    seen = db.session.execute(select(ReturnFile).where(ReturnFile.sha256 == digest)).scalar_one_or_none()
+    seen = _seen(digest, actor, batch)
     if seen is not None:
-        if batch is not None and seen.batch_id != batch.id:
-            raise _refuse("batch_mismatch", "该回盘文件属于另一个批次", "This return file belongs to another batch")
-        return {"duplicate": True, "batch_id": seen.batch_id, "lines": seen.lines, "counts": seen.counts,
-                "sha256": digest}
+        return seen
     try:
         parsed = files.read_return(data)
     except files.ReturnError as e:
         raise _refuse(e.code, e.zh, e.en, e.line)
-    match = re.fullmatch(r"PB(\d{1,10})", parsed["batch_no"] or "")
-    found = db.session.get(PaymentBatch, int(match.group(1))) if match else None
+    match = re.fullmatch(r"PB([0-9]{1,10})", parsed["batch_no"] or "")
+    found = db.session.get(PaymentBatch, int(match.group(1)), with_for_update=True) \
+        if match and int(match.group(1)) <= MAX_ID else None
     if found is None:
         raise _refuse("batch_unknown", f"找不到回盘文件所指的批次“{(parsed['batch_no'] or '')[:20]}”",
                       f"No batch '{(parsed['batch_no'] or '')[:20]}' as the return file names")
@@ -508,6 +520,9 @@ def import_return(data, actor, filename=None, batch=None):
     batch = found
     if not covers(actor, db.session.get(Region, batch.region_id)):
         raise ApiError(403, "out_of_scope", "该批次不在您的管辖范围内", "This batch is outside your region")
+    seen = _seen(digest, actor, batch)  # the same file, imported while this one waited for the batch's lock
+    if seen is not None:
+        return seen
     if batch.status not in SENT_BATCHES:
         raise _refuse("batch_not_sent", "该批次还没有送银行", "This batch has not been sent to the bank")
     lines = parsed["lines"]
@@ -555,7 +570,7 @@ def import_return(data, actor, filename=None, batch=None):
     if open_left == 0:
         batch.status = "closed"
     rf = ReturnFile(batch_id=batch.id, region_id=batch.region_id, sha256=digest, profile=parsed["profile"],
-                    filename=(filename or "")[:200] or None, lines=len(lines), counts=counts,
+                    filename=file_name(filename) or None, lines=len(lines), counts=counts,
                     actor_id=getattr(actor, "id", None))
     db.session.add(rf)
     db.session.flush()

@@ -1,5 +1,7 @@
 """Routes that take files larger than a JSON body. Mark them (the marker nearest the function);
 an oversized upload is refused from its Content-Length before a byte of it is read."""
+import unicodedata
+
 from flask import current_app, request
 
 from .errors import ApiError
@@ -11,6 +13,13 @@ def large_upload(config_key, code, zh, en):
         view.upload_limit = (config_key, code, zh, en)
         return view
     return mark
+
+
+def file_name(filename, limit=200):
+    """An uploaded file's name as kept and shown: its last path part without control characters or
+    unpaired surrogates (PostgreSQL stores no NUL), at most ``limit`` characters ('' for none)."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cs")).strip()[:limit]
 
 
 def init_app(app):

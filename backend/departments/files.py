@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from ..core import audit
 from ..core.errors import ApiError, bad_field
 from ..core.storage import from_config
+from ..core.uploads import file_name
 from ..extensions import db
 from ..funds import receipts
 from .models import TaskFile
@@ -57,7 +58,7 @@ def store(actor, task, client_uuid, filename, data):
     if kind != "pdf":
         key = f"task-files/jpeg/{sha[:2]}/{sha}.jpg"
         storage.put(key, served)
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or f"附件-{task.id}"
+    name = file_name(filename) or f"附件-{task.id}"
     row = TaskFile(task_id=task.id, region_id=task.region_id, client_uuid=str(client_uuid), filename=name, kind=kind,
                    sha256=sha, bytes=len(data), storage_key=key, uploaded_by_id=actor.id)
     db.session.add(row)
