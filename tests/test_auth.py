@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
+from sqlalchemy import func, select
 
 from backend.core import pii
 
@@ -167,3 +168,26 @@ def test_user_names_forgive_capitals_and_full_width(app, world):
     for typed in ("T_Lead", " t_lead ", "Ｔ＿ｌｅａｄ"):
         r = app.test_client().post("/api/v1/auth/login", json={"username": typed, "password": PASSWORD})
         assert r.status_code == 200, (typed, r.json)
+
+
+def test_one_ipv6_network_is_one_address_for_the_sign_in_limit(app, world):
+    """A phone or a home has a whole IPv6 /64: wrong passwords from any address in it count against
+    the network's limit (10 × LOGIN_MAX_FAILURES), and other networks are not held back."""
+    import uuid
+    net = uuid.uuid4().hex
+    prefix = f"2001:db8:{net[:4]}:{net[4:8]}"
+    client = app.test_client()
+    saved = app.config["LOGIN_MAX_FAILURES"]
+    app.config["LOGIN_MAX_FAILURES"] = 1
+    try:
+        codes = [client.post("/api/v1/auth/login", json={"username": f"v6_{net[:6]}_{n}", "password": "wrong"},
+                             environ_base={"REMOTE_ADDR": f"{prefix}::{n + 1:x}"}).json["error"]["code"]
+                 for n in range(11)]
+        elsewhere = client.post("/api/v1/auth/login", json={"username": f"v6_{net[:6]}_x", "password": "wrong"},
+                                environ_base={"REMOTE_ADDR": f"2001:db8:{net[8:12]}:{net[12:16]}::1"})
+    finally:
+        app.config["LOGIN_MAX_FAILURES"] = saved
+    assert codes == ["bad_credentials"] * 10 + ["too_many_attempts"]
+    assert elsewhere.json["error"]["code"] == "bad_credentials"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(LoginAttempt.ip == f"{prefix}::/64")) == 11

@@ -143,3 +143,11 @@ def test_a_receipt_of_another_fund_or_township_is_not_served(app, login_as, make
     assert lead.get(f"/api/v1/funds/{other}/receipt-files/{row['id']}").status_code == 404
     sibling = login_as("lead_sibling")
     assert sibling.get(row["url"]).status_code in (403, 404)
+
+
+def test_a_receipt_file_name_is_kept_without_its_control_characters(app, login_as, make_fund):
+    """The name is the client's: a NUL (PostgreSQL keeps none: a 500) or a tab do not reach the table."""
+    fund_id = make_fund(arrived=3)
+    r = upload(login_as("lead"), fund_id, pdf_bytes(b"BT (nul) Tj ET"), "回执\x00\t一.pdf")
+    assert r.status_code == 201, r.json
+    assert r.json["filename"] == "回执一.pdf"

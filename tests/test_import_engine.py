@@ -139,6 +139,16 @@ def test_the_list_of_runs_pages(world, login_as):
     assert_error(lead.get("/api/v1/imports?kind=people"), 400, "validation_error")
 
 
+def test_a_file_name_is_kept_without_its_control_characters(world, login_as):
+    """The name is the client's: a NUL (PostgreSQL keeps none: a 500) or a tab do not reach the run."""
+    lead = login_as("lead")
+    r = upload_import(lead, world, f"姓名,身份证号,死亡日期\n钱九,{_ident(409)},2026-03-01\n".encode(),
+                      "死亡\x00\t名单.csv", kind="deaths")
+    assert r.status_code in (200, 202), r.json
+    runs = lead.get("/api/v1/imports?kind=deaths&per_page=1").json["items"]
+    assert runs[0]["filename"] == "死亡名单.csv"
+
+
 def test_a_roster_hands_its_passwords_back_once_to_who_imported(app, world, login_as):
     county = login_as("county")
     roster = "姓名,用户名,角色,地区,手机\n王巡查,engine_wang,巡查员,330112006000,13805710000\n李负责,engine_li,乡镇负责人,锦城街道,\n"

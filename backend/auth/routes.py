@@ -3,7 +3,7 @@ from flask import g, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_, select
 
-from ..core import audit, passwords
+from ..core import audit, limits, passwords
 from ..core.auth import (PERMISSIONS, actor, authenticate, end_session, issue_token, new_csrf_token, require,
                          revoke_token, start_session)
 from ..core.errors import ApiError
@@ -31,7 +31,7 @@ def hello():
 def login(data):
     """Sign in with a session cookie; returns the user and the CSRF token for later writes.
     401 ``bad_credentials``; 429 ``too_many_attempts``."""
-    user = authenticate(data["username"], data["password"], request.remote_addr or "")
+    user = authenticate(data["username"], data["password"], limits.visitor_network(request.remote_addr))
     end_session()  # signing in again on this browser ends the session it had
     session.clear()
     login_user(user)
@@ -73,7 +73,7 @@ def me():
 @bp.doc(responses=ERRORS)
 def token(data):
     """Exchange a user name and password for a bearer token (HS256, expiring)."""
-    user = authenticate(data["username"], data["password"], request.remote_addr or "")
+    user = authenticate(data["username"], data["password"], limits.visitor_network(request.remote_addr))
     value, expires = issue_token(user)
     return {"access_token": value, "token_type": "Bearer", "expires_at": expires}
 
@@ -102,7 +102,7 @@ def change_password(data):
     revoked (this browser stays signed in). 400 ``wrong_password`` / ``password_unchanged`` /
     ``password_too_short`` / ``password_weak``; 429 ``too_many_attempts``."""
     user = services.change_password(actor(), data["current_password"], data["new_password"],
-                                    request.remote_addr or "")
+                                    limits.visitor_network(request.remote_addr))
     return {"user": user, "csrf_token": session.get("csrf") or new_csrf_token()}
 
 

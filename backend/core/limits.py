@@ -10,6 +10,7 @@ same 4 earlier failures and 8 were checked instead of 5. PostgreSQL: a transacti
 lock on the key. SQLite: a writing transaction already holds the database's write lock from its
 first statement (BEGIN IMMEDIATE, see ``backend/__init__.py``), which serialises the same way."""
 import hashlib
+import ipaddress
 import math
 
 from sqlalchemy import func, select, text
@@ -17,6 +18,20 @@ from sqlalchemy import func, select, text
 from ..extensions import db
 from . import clock
 from .errors import ApiError
+
+
+def visitor_network(address):
+    """A visitor's network for the per-visitor limits: their address, or for IPv6 its /64 (a phone or
+    a home is given a whole /64 and may send from any address in it)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or ""
+    if ip.version == 4:
+        return address
+    if ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 def hold(key):

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from ..core import audit
 from ..core.errors import ApiError
 from ..core.storage import from_config
+from ..core.uploads import file_name
 from ..extensions import db
 from ..photos import imaging
 from .models import FundReceiptFile
@@ -73,7 +74,7 @@ def store(actor, fund, client_uuid, filename, data):
         storage.put(key, served)
     else:
         key = f"receipts/original/{sha[:2]}/{sha}"
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or f"回执-{fund.id}"
+    name = file_name(filename) or f"回执-{fund.id}"
     row = FundReceiptFile(fund_id=fund.id, region_id=fund.region_id, client_uuid=str(client_uuid), filename=name,
                           kind=kind, sha256=sha, bytes=len(data), storage_key=key, uploaded_by_id=actor.id)
     db.session.add(row)

@@ -28,6 +28,7 @@ from sqlalchemy import Date, Numeric, delete, insert, select, update
 from .. import jobs
 from ..core import audit, clock, pii, storage
 from ..core.errors import ApiError
+from ..core.uploads import file_name
 from ..core.models import Region
 from ..extensions import db
 from . import tables
@@ -395,7 +396,7 @@ def queue_file(kind, region, actor, filename, data, client_uuid):
 
 def _new_run(kind, region, actor, filename, data, client_uuid, file_key=None):
     """A ``queued`` run of this file (not yet added to the session)."""
-    return ImportRun(kind=kind, region_id=region.id, filename=(filename or "upload")[:200],
+    return ImportRun(kind=kind, region_id=region.id, filename=file_name(filename) or "upload",
                      sha256=hashlib.sha256(data or b"").hexdigest(), status="queued", created_by_id=actor.id,
                      client_uuid=str(client_uuid) if client_uuid else None, file_key=file_key)
 

@@ -1,12 +1,11 @@
 """Subsidies over HTTP: masked lists, audited reveals, villagers' cases (staff side), and the public
 village page, self-check and "没收到". (Imports: backend/imports.)"""
-import ipaddress
 
 from flask import request
 from apiflask.fields import Boolean
 from sqlalchemy import select
 
-from ..core import export, idempotency, pii
+from ..core import export, idempotency, limits, pii
 from ..core.auth import actor, require
 from ..core.errors import ApiError, bad_field
 from ..core.fields import Text
@@ -302,18 +301,7 @@ def village_page(code, query):
 
 
 def _client_ip():
-    """The visitor's network for the per-visitor limits: their address, or for IPv6 its /64 (a phone
-    or a home is given a whole /64 and may send from any address in it)."""
-    ip = request.remote_addr or ""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    if address.version == 4:
-        return ip
-    if address.ipv4_mapped:
-        return str(address.ipv4_mapped)
-    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return limits.visitor_network(request.remote_addr)
 
 
 @bp.post("/public/self-check")
