@@ -30,6 +30,12 @@ def test_clerk_lead_bank_and_back(app, world, live_server, browser, artifacts, t
     clerk.click("[data-testid=batch-submit]")
     clerk.wait_for_selector("[data-testid=batch-status][data-status=submitted]")
     assert clerk.locator("[data-testid=batch-approve]").count() == 0  # the maker never approves
+    # The same policy and period again: nobody is left, and the error says why, a line per reason.
+    clerk.goto(f"{live_server}/bank")
+    clerk.select_option("[data-testid=build-policy]", str(data["policy"]))
+    clerk.fill("[data-testid=build-period]", "2026-11")
+    clerk.click("[data-testid=build-submit]")
+    clerk.wait_for_selector("[data-testid=refusal-line][data-reason=in_batch]:has-text('已在本政策本期的支付批次中：3 人')")
     context.clear_cookies()
 
     lead = context.new_page()

@@ -95,7 +95,7 @@ async function buildForm(ctx) {
       const b = await api("/bank/batches", { method: "POST", body: { policy_id: Number(policy.value), period: period.value.trim() } });
       ctx.navigate(`/bank/${b.id}`);
     } catch (err) {
-      showError(box, err.message);
+      showRefusal(box, err.message, err.fields); // batch_empty: a line per reason, with how many
     }
   } },
   h("h2", {}, t("bank.build")), h("p", { class: "muted" }, t("bank.buildHint")),
