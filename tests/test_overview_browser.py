@@ -64,6 +64,12 @@ def test_a_province_supervisor_drills_down_and_back(app, world, live_server, bro
     county.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
     assert figure(county, "projects") == projects
     assert county.locator("[data-testid=crumbs] a").all_inner_texts() == ["临安区"]
+    # In English (the longer names) own and region-wide are both in view: a long figure name wraps
+    # rather than pushing the region's column out of its table.
+    county.click("#lang")
+    county.wait_for_selector("[data-testid=overview] h2:has-text('Township finance health index')")
+    hidden = "[...document.querySelectorAll('.ov-group')].map((g) => g.scrollWidth - g.clientWidth)"
+    assert max(county.evaluate(hidden)) <= 0
     assert errors == []
 
 
