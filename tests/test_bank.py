@@ -72,6 +72,12 @@ def test_proposal_refuses_each_with_its_reason(app, world, login_as):
     # A second batch for the same policy and period: everyone already in one.
     again = clerk.post("/api/v1/bank/batches", json={"policy_id": data["policy"], "period": "2026-11"})
     assert_error(again, 422, "batch_empty")
+    # "see the refusals": the error itself says who was refused for what, a line per reason (zh and en).
+    fields = {f["reason"]: f for f in again.json["error"]["fields"]}
+    assert fields["in_batch"]["count"] == 2 and fields["in_batch"]["zh"] == "已在本政策本期的支付批次中：2 人"
+    assert fields["in_batch"]["message"] == "Already in a batch for this policy and period: 2"
+    assert fields["already_paid"]["count"] == 1 and set(fields) == {"in_batch", "already_paid", "no_card",
+                                                                     "notice_short", "notice_missing", "deceased"}
 
 
 def test_unique_person_policy_period_in_the_database(app, world):

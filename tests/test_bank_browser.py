@@ -30,6 +30,12 @@ def test_clerk_lead_bank_and_back(app, world, live_server, browser, artifacts, t
     clerk.click("[data-testid=batch-submit]")
     clerk.wait_for_selector("[data-testid=batch-status][data-status=submitted]")
     assert clerk.locator("[data-testid=batch-approve]").count() == 0  # the maker never approves
+    # The same policy and period again: nobody is left, and the error says why, a line per reason.
+    clerk.goto(f"{live_server}/bank")
+    clerk.select_option("[data-testid=build-policy]", str(data["policy"]))
+    clerk.fill("[data-testid=build-period]", "2026-11")
+    clerk.click("[data-testid=build-submit]")
+    clerk.wait_for_selector("[data-testid=refusal-line][data-reason=in_batch]:has-text('已在本政策本期的支付批次中：3 人')")
     context.clear_cookies()
 
     lead = context.new_page()
@@ -164,3 +170,22 @@ def test_an_objection_after_submission_stops_the_approval_and_the_clerk_takes_th
     clerk.screenshot(path=str(artifacts / "bank-6-objection-removed.png"), full_page=True)
     context.close()
     assert errors == [], errors
+
+
+def test_a_clean_three_way_check_reads_clean(app, world, live_server, browser, login_as):
+    """Every line paid: the verdict and the villages' table, and nothing else (no stray text)."""
+    import io
+    from bank_seed import approved_batch, export
+    data = make_people(app, world, n=2)
+    batch_id = approved_batch(app, world, data)
+    files = banksim().simulate(export(app, batch_id, "rcb_text"))
+    name = f"PB{batch_id:08d}.success.txt"
+    r = login_as("clerk").post("/api/v1/bank/returns", form={"file": (io.BytesIO(files[name]), name)})
+    assert r.status_code == 200, r.json
+    page = browser.new_context(**DESK).new_page()
+    sign_in(page, live_server, "t_lead")
+    page.goto(f"{live_server}/bank/{batch_id}")
+    page.wait_for_selector("[data-testid=reconciliation-verdict]:has-text('没有差异')")
+    body = page.locator("[data-testid=reconciliation-body]")
+    assert "null" not in body.inner_text()
+    assert body.evaluate("(el) => [...el.childNodes].every((n) => n.nodeType === 1)")

@@ -158,6 +158,19 @@ def test_the_township_records_the_chain_and_a_supervisor_reads_it(app, world, li
     city.wait_for_selector(f"[data-testid=fund] .pitem-ref:has-text('{doc}')")
     no_sideways_scroll(city, 1366)
     city.screenshot(path=str(artifacts / "funds-5-register-desk.png"), full_page=True)
+    # The cockpit's 查看明细 (?region_id=) lists that township's funds only, and says so in the region filter.
+    from sqlalchemy import func, select
+    from backend.core.models import Region
+    from backend.extensions import db
+    from backend.funds.models import Fund
+    jincheng = world["regions"]["jincheng"]
+    with app.app_context():
+        path = db.session.get(Region, jincheng).path
+        count = db.session.scalar(select(func.count()).select_from(Fund).join(Region, Region.id == Fund.region_id)
+                                  .where(Region.path.startswith(path)))
+    city.goto(f"{live_server}/funds?region_id={jincheng}")
+    city.wait_for_selector(f"[data-testid=region-filter][data-value='{jincheng}']")
+    city.wait_for_selector(f"[data-testid=fund-total]:has-text('共 {count} 笔')")
     city.goto(f"{live_server}/funds/{busy}")
     city.wait_for_selector("[data-testid=fund-chain]")
     assert city.locator("[data-testid=act-spend], [data-testid=act-allocate], [data-testid=act-arrival]").count() == 0

@@ -56,7 +56,8 @@ def test_a_province_supervisor_drills_down_and_back(app, world, live_server, bro
     page.goto(f"{live_server}/overview/{world['regions']['jincheng']}")
     page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
     page.click("[data-testid=indicator][data-code=warnings_per_million] a")
-    page.wait_for_url(f"**/warnings?region_id={world['regions']['jincheng']}")
+    page.wait_for_url(f"**/risks?region_id={world['regions']['jincheng']}")  # the warnings screen, not a 页面不存在
+    page.wait_for_selector("[data-testid=risk-list], [data-testid=risk-empty]")
     assert shared.endswith(f"/overview/{world['regions']['zj']}") or "/overview" in shared
     county = browser.new_context(**DESK).new_page()
     sign_in(county, live_server, "t_county")
@@ -64,6 +65,12 @@ def test_a_province_supervisor_drills_down_and_back(app, world, live_server, bro
     county.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
     assert figure(county, "projects") == projects
     assert county.locator("[data-testid=crumbs] a").all_inner_texts() == ["临安区"]
+    # In English (the longer names) own and region-wide are both in view: a long figure name wraps
+    # rather than pushing the region's column out of its table.
+    county.click("#lang")
+    county.wait_for_selector("[data-testid=overview] h2:has-text('Township finance health index')")
+    hidden = "[...document.querySelectorAll('.ov-group')].map((g) => g.scrollWidth - g.clientWidth)"
+    assert max(county.evaluate(hidden)) <= 0
     assert errors == []
 
 

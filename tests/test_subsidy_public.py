@@ -454,3 +454,20 @@ def test_a_villager_may_type_the_old_15_digit_id_with_spaces_and_full_width_digi
                             environ_base={"REMOTE_ADDR": "10.123.0.1"})
     assert r.status_code == 200, r.json
     assert r.json["person"]["name"] == "王*国"
+
+
+def test_the_cases_list_narrows_to_a_region(app, world, seeded, login_as):
+    """The cockpit's 查看明细 for “没收到” (?region_id=): that region's cases, not the whole county's."""
+    phone = Visitor(app)
+    me = phone.check(person("gao")).json
+    may = [p for p in me["payments"] if p["period"] == "2026-05"][0]
+    r = phone.post("/api/v1/public/cases", {"token": me["token"], "client_uuid": new_uuid(), "disbursement_id": may["id"]})
+    assert r.status_code in (201, 409), r.json  # 409: already open from an earlier test, there all the same
+    county = login_as("county")
+    ids = lambda url: {c["id"] for c in every(county, url)}  # noqa: E731
+    everything = ids("/api/v1/subsidies/cases?status=all")
+    jincheng = ids(f"/api/v1/subsidies/cases?status=all&region_id={world['regions']['jincheng']}")
+    taihuyuan = ids(f"/api/v1/subsidies/cases?status=all&region_id={world['regions']['taihuyuan']}")
+    assert jincheng and jincheng <= everything and not jincheng & taihuyuan
+    other = login_as("county").get(f"/api/v1/subsidies/cases?region_id={world['regions']['shiqi']}")
+    assert other.status_code == 403

@@ -5,6 +5,7 @@ Plain functions; they flush, never commit (the request or the CLI commits once).
 """
 import hashlib
 import re
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
@@ -208,8 +209,12 @@ def build_batch(actor, policy_id, period):
     check_period(period)
     lines, refused = propose(township, policy, period)
     if not lines:
+        counts = Counter(r["reason"] for r in refused)
+        fields = [{"path": "json.period", "reason": code, "count": counts[code], "message": f"{en}: {counts[code]}",
+                   "zh": f"{zh}：{counts[code]} 人"} for code, (zh, en) in REFUSALS.items() if counts[code]]
         raise ApiError(422, "batch_empty", "没有可发放的对象（见不予发放的原因）", "Nobody is eligible (see the refusals)",
-                       fields=[{"path": "json.period", "message": f"{len(refused)} refused"}])
+                       fields=fields or [{"path": "json.period", "message": "Nobody in the township receives this policy",
+                                          "zh": "本乡镇没有享受该政策的对象"}])
     batch = PaymentBatch(region_id=township.id, policy_id=policy.id, period=period, kind="regular", status="draft",
                          refused=refused, removed=[], created_by_id=actor.id)
     db.session.add(batch)

@@ -31,7 +31,7 @@ INDICATORS = {
     "first_time_paid": ("补贴一次发放成功率", "Subsidy payments that succeeded first time", "%",
                         "subsidies/payments?status=failed"),
     "case_answer_days": ("“没收到”平均答复天数", "Days to answer a “not received” case", "d", "subsidies/cases"),
-    "warnings_per_million": ("每百万元未处理预警", "Open warnings per ¥1M supervised", "", "warnings"),
+    "warnings_per_million": ("每百万元未处理预警", "Open warnings per ¥1M supervised", "", "risks"),
     "rect_on_time": ("整改按期办结率", "Rectifications closed on time", "%", "rectifications"),
     "idle_assets": ("闲置资产占比", "Idle assets, share of net value", "%", "assets?status=闲置"),
 }

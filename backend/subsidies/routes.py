@@ -164,7 +164,7 @@ def list_disbursements(query):
 @bp.doc(responses=ERRORS)
 def list_cases(query):
     """Villagers' "没收到" cases in the caller's region, newest first."""
-    stmt = scoped(select(SubsidyCase), SubsidyCase, actor())
+    stmt = scoped(select(SubsidyCase), SubsidyCase, actor(), within=query.get("region_id"))
     if query["status"] != "all":
         stmt = stmt.where(SubsidyCase.status == query["status"])
     page = paginate(stmt.order_by(SubsidyCase.id.desc()), query)

@@ -135,6 +135,7 @@ class RevealOut(Schema):
 
 class CaseQuery(PageQuery):
     status = String(load_default="open", validate=OneOf(["open", "answered", "all"]))
+    region_id = Id(metadata={"description": "that region and below (the cockpit's 查看明细)"})
 
 
 CasePage = Schema.from_dict({"items": List(Nested(StaffCaseOut), required=True), **page_fields()}, name="CasePage")

@@ -3,7 +3,7 @@
 // write the bank's file), /bank/failures the failed payments with where each goes, a fix (new card)
 // and the re-issue (补发). Desk screens: the writes go straight to the server, not the outbox.
 import { api, csrf } from "../api.js";
-import { h } from "../dom.js";
+import { fill, h } from "../dom.js";
 import { formatDate, formatMoney, getLang, t } from "../i18n.js";
 import { errorBox, errorPage, fact, sheet, showError } from "./common.js";
 
@@ -95,7 +95,7 @@ async function buildForm(ctx) {
       const b = await api("/bank/batches", { method: "POST", body: { policy_id: Number(policy.value), period: period.value.trim() } });
       ctx.navigate(`/bank/${b.id}`);
     } catch (err) {
-      showError(box, err.message);
+      showRefusal(box, err.message, err.fields); // batch_empty: a line per reason, with how many
     }
   } },
   h("h2", {}, t("bank.build")), h("p", { class: "muted" }, t("bank.buildHint")),
@@ -226,7 +226,7 @@ function reconciliation(batchId) {
   const body = h("div", { "data-testid": "reconciliation-body" }, h("p", { class: "muted small" }, "…"));
   const en = () => getLang() === "en";
   api(`/bank/batches/${batchId}/reconciliation`).then((r) => {
-    body.replaceChildren(
+    fill(body, // (not replaceChildren: a clean check has no findings table, and null would be the text "null")
       h("p", { class: r.clean ? "toast" : "error-box", "data-testid": "reconciliation-verdict" },
         r.clean ? t("rec.clean") : t("rec.findings", { n: r.findings.length })),
       h("div", { class: "table-wrap" }, h("table", { class: "data", "data-testid": "reconciliation-villages" },

@@ -8,7 +8,7 @@ import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
 import { regionPicker } from "../region-picker.js";
-import { errorBox, errorPage, fact, levelBadge, local, pagesOf, sendWrite, sheet, showError, totalOf } from "./common.js";
+import { errorBox, errorPage, fact, levelBadge, local, pagesOf, regionFilter, regionParam, sendWrite, sheet, showError, totalOf } from "./common.js";
 
 export const WRITERS = ["admin", "county", "township_lead"];
 const CATEGORIES = ["general_transfer", "special_transfer", "own"];
@@ -47,14 +47,16 @@ export async function renderList(ctx) {
   const get = (k, allowed) => { const v = ctx.query.get(k) || ""; return !allowed || allowed.includes(v) ? v : ""; };
   const filters = { q: get("q"), category: get("category", CATEGORIES), stage: get("stage", STAGES), source_level: get("source_level", SOURCES) };
   const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const region = regionParam(ctx); // the region filter, or the cockpit's ?region_id=
   const url = (p, f = filters) => {
     const qs = new URLSearchParams(Object.entries(f).filter(([, v]) => v));
+    if (region) qs.set("region", region);
     if (p > 1) qs.set("page", p);
     return "/funds" + (qs.toString() ? "?" + qs : "");
   };
   let data;
   try {
-    data = await api("/funds", { query: { ...filters, page, per_page: PER_PAGE } });
+    data = await api("/funds", { query: { ...filters, region_id: region, page, per_page: PER_PAGE } });
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
@@ -74,7 +76,7 @@ export async function renderList(ctx) {
   } },
   h("label", { for: "fq", class: "sr-only" }, t("funds.search")),
   h("div", { class: "row" }, q, h("button", { type: "submit", class: "btn", "data-testid": "fund-find" }, t("home.find"))),
-  h("div", { class: "filters ffilters" }, selects));
+  h("div", { class: "filters ffilters" }, selects), regionFilter(ctx));
   for (const s of selects) s.addEventListener("change", () => form.requestSubmit());
   const pages = pagesOf(data, PER_PAGE);
   const items = data.items || [];

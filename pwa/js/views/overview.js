@@ -179,7 +179,7 @@ function compareChart(doc, ctx) {
   const kids = doc.children;
   const option = () => baseOption({
     tooltip: { trigger: "axis", confine: true, axisPointer: { type: "shadow" }, valueFormatter: (v) => show(v, unitOf(figure)) },
-    xAxis: { type: "value", minInterval: unitOf(figure) === "count" ? 1 : 0, axisLabel: { formatter: axisNumber } },
+    xAxis: { type: "value", minInterval: unitOf(figure) === "count" ? 1 : 0, axisLabel: { formatter: axisNumber, hideOverlap: true } },
     yAxis: { type: "category", inverse: true, data: kids.map((c) => c.region.name), axisLabel: { width: 96, overflow: "truncate" } },
     series: [{ type: "bar", name: label(figure), data: kids.map((c) => (valueOf(c, figure) === null ? null : Number(valueOf(c, figure)))),
       barMaxWidth: 22 }],

@@ -262,9 +262,15 @@ export async function renderCases(ctx) {
   const { user } = ctx.session;
   ctx.setTitle(t("cases.title"));
   const status = ["open", "answered", "all"].includes(ctx.query.get("status")) ? ctx.query.get("status") : "open";
+  const region = regionParam(ctx); // the region filter, or the cockpit's ?region_id=
+  const at = (s) => {
+    const qs = new URLSearchParams(s === "open" ? {} : { status: s });
+    if (region) qs.set("region", region);
+    return "/subsidies/cases" + (qs.toString() ? "?" + qs : "");
+  };
   let data;
   try {
-    data = await api("/subsidies/cases", { query: { status, per_page: 100 } });
+    data = await api("/subsidies/cases", { query: { status, region_id: region, per_page: 100 } });
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
@@ -275,8 +281,8 @@ export async function renderCases(ctx) {
     h("h1", { tabindex: "-1" }, t("cases.title")),
     tabs(user, "/subsidies/cases"),
     h("nav", { class: "chips", "aria-label": t("cases.filter") }, ["open", "answered", "all"].map((s) => h("a", {
-      href: s === "open" ? "/subsidies/cases" : `/subsidies/cases?status=${s}`, "data-link": "", class: "chip",
-      "aria-current": s === status ? "true" : null }, t(`cases.${s}`)))),
+      href: at(s), "data-link": "", class: "chip", "aria-current": s === status ? "true" : null }, t(`cases.${s}`)))),
+    regionFilter(ctx),
     h("p", { class: "muted small" }, t("cases.total", { total: data.total || 0 })),
     items.length ? h("ul", { class: "case-list", "data-testid": "cases" }, items.map((c) => caseCard(c, canAnswer, ctx)))
       : h("p", { class: "empty", "data-testid": "cases-empty" }, t("cases.empty")));
