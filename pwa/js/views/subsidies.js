@@ -285,7 +285,8 @@ export async function renderCases(ctx) {
     regionFilter(ctx),
     h("p", { class: "muted small" }, t("cases.total", { total: data.total || 0 })),
     items.length ? h("ul", { class: "case-list", "data-testid": "cases" }, items.map((c) => caseCard(c, canAnswer, ctx)))
-      : h("p", { class: "empty", "data-testid": "cases-empty" }, t("cases.empty")));
+      : h("p", { class: "empty", "data-testid": "cases-empty" },
+        t({ open: "cases.empty", answered: "cases.emptyAnswered", all: "cases.emptyAll" }[status])));
 }
 
 function caseCard(c, canAnswer, ctx) {
