@@ -186,6 +186,26 @@ def test_text_profile_round_trip(app, world, login_as):
     assert rows[data["people"][1]][0] == "failed" and "银行卡已销户" in rows[data["people"][1]][1]
 
 
+def test_a_rare_character_in_a_name_reaches_the_bank_whole(app, world, login_as):
+    """GBK has no code for 𠮷 (U+20BB7) or 䶮: the text file is GB18030, which writes them whole (a '?'
+    would fail at the bank as 户名不符) and every GBK character as GBK's own bytes."""
+    from backend.extensions import db
+    from backend.subsidies.models import Beneficiary
+    data = make_people(app, world, n=2)
+    with app.app_context():
+        db.session.get(Beneficiary, data["people"][0]).name = "𠮷䶮"
+        db.session.commit()
+    bid = approved_batch(app, world, data)
+    lead = login_as("lead")
+    raw = lead.post(f"/api/v1/bank/batches/{bid}/export", json={"profile": "rcb_text"}).data
+    rows = raw.decode("gb18030").splitlines()
+    assert rows[1].split("|")[1] == "𠮷䶮" and b"?" not in raw
+    assert rows[0].encode("gbk") == raw.split(b"\r\n")[0]  # GBK's bytes where GBK has the characters
+    files = banksim().simulate(raw)
+    ok = _upload(lead, files[f"PB{bid:08d}.success.txt"], "success.txt", bid)
+    assert ok.status_code == 200 and ok.json["counts"]["paid"] == 2, ok.json
+
+
 def test_iso20022_round_trip_with_unknown_then_final(app, world, login_as):
     data = make_people(app, world, n=3)
     bid = approved_batch(app, world, data)

@@ -2,7 +2,7 @@
 """A bank for tests and the demo (not part of the app; standard library only).
 
 Reads a payment batch file — ISO 20022 pain.001.001.09 XML, or the rural commercial bank's
-|-delimited GBK text file — and writes the bank's return files:
+|-delimited GB18030 (GBK) text file — and writes the bank's return files:
 
   XML:  BATCH.pain002.xml (every payment: ACSC paid, RJCT with a reason, or PDNG when the result is
         not known yet) and, when some were PDNG, BATCH.pain002.final.xml with their final answer.
@@ -50,7 +50,7 @@ def read_batch(data):
                                  "amount": Decimal(tx.findtext("p:Amt/p:InstdAmt", namespaces=ns)),
                                  "account": tx.findtext("p:CdtrAcct/p:Id/p:Othr/p:Id", namespaces=ns)})
         return out
-    rows = [r for r in data.decode("gbk").splitlines() if r.strip()]
+    rows = [r for r in data.decode("gb18030").splitlines() if r.strip()]
     date, unit, batch_no, count, total = rows[0].split("|")
     out = {"format": "text", "batch_no": batch_no, "date": date, "unit": unit, "count": int(count),
            "total": Decimal(total), "lines": []}
@@ -83,7 +83,7 @@ def _text_file(batch, lines, total_delta=Decimal(0)):
         word = {"paid": "成功", "failed": "失败", "unknown": "处理中"}[status]
         bank_code, bank_words = TEXT_CODES[code] if code else ("", "")
         out.append(f"{line['seq']}|{line['name']}|{line['amount']:.2f}|{line['account']}|{word}|{bank_code}|{bank_words}")
-    return ("\r\n".join(out) + "\r\n").encode("gbk")
+    return ("\r\n".join(out) + "\r\n").encode("gb18030")
 
 
 def _sub(parent, tag, text=None, **attrs):

@@ -63,8 +63,11 @@ PROFILES = {
         "reasons": {code: code for code in REASONS},
     },
     "rcb_text": {
-        "name_zh": "农商银行代发文本文件（|分隔，GBK）", "name_en": "Rural commercial bank text file (|-delimited, GBK)",
-        "format": "text", "encoding": "gbk", "separator": "|", "extension": "txt",
+        # GB18030: GBK's bytes for every GBK character, and a rare one in a name (𠮷, 䶮) written whole
+        # — GBK has no code for it, and a '?' in its place would fail at the bank as 户名不符.
+        "name_zh": "农商银行代发文本文件（|分隔，GB18030/GBK）",
+        "name_en": "Rural commercial bank text file (|-delimited, GB18030/GBK)",
+        "format": "text", "encoding": "gb18030", "separator": "|", "extension": "txt",
         "header": ["date", "unit", "batch_no", "count", "total"],
         "line": ["seq", "name", "amount", "account", "id_type", "id_number", "memo"],
         "return_header": ["date", "unit", "batch_no", "count", "total"],
