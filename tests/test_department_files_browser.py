@@ -10,14 +10,9 @@ DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "accept_d
 
 
 def test_department_reports_back_with_a_photo_and_a_pdf_county_downloads(app, world, live_server, pages, artifacts):
-    department_seed.ensure(app, world)
-    task = department_seed.task_in(app, world, "signed")
     photo = jpeg_bytes(seed=int(new_uuid()[:4], 16))
     pdf = pdf_bytes(f"(decision {new_uuid()})".encode())
-
-    official = pages(PHONE)
-    sign_in(official, live_server, "t_department", wait="[data-testid=dt-tabs]")
-    official.goto(f"{live_server}/dept-tasks/{task}")
+    task, official = _signed_task_on_a_phone(app, world, live_server, pages)
     official.click("[data-testid=dt-feedback]")
     official.fill("[data-testid=dt-note]", "已到现场核实，附照片和处理决定")
     official.set_input_files("[data-testid=dt-file-input]", files=[
@@ -48,6 +43,17 @@ def test_department_reports_back_with_a_photo_and_a_pdf_county_downloads(app, wo
     assert county.locator("[data-testid=dt-file]").count() == 2
 
 
+def _signed_task_on_a_phone(app, world, live_server, pages):
+    """A task the department has signed for, open on the official's phone: (task id, page)."""
+    department_seed.ensure(app, world)
+    task = department_seed.task_in(app, world, "signed")
+    official = pages(PHONE)
+    sign_in(official, live_server, "t_department", wait="[data-testid=dt-tabs]")
+    official.goto(f"{live_server}/dept-tasks/{task}")
+    official.wait_for_selector("[data-testid=dt-card][data-status=signed]")
+    return task, official
+
+
 def _task_files(app, task):
     from backend.departments.models import DepartmentTask, TaskFile
     from backend.extensions import db
@@ -61,14 +67,9 @@ def test_feedback_files_wait_in_the_outbox_without_signal_and_go_once_when_back(
     """Without signal (the context offline) the feedback and its two files wait on the phone, listed on
     the task as waiting; back online they go by themselves, the first file's answer lost on the way
     (sent again: kept once), and the task shows them fed back."""
-    department_seed.ensure(app, world)
-    task = department_seed.task_in(app, world, "signed")
     photo = jpeg_bytes(seed=int(new_uuid()[:4], 16))
     pdf = pdf_bytes(f"(offline {new_uuid()})".encode())
-    official = pages(PHONE)
-    sign_in(official, live_server, "t_department", wait="[data-testid=dt-tabs]")
-    official.goto(f"{live_server}/dept-tasks/{task}")
-    official.wait_for_selector("[data-testid=dt-card][data-status=signed]")
+    task, official = _signed_task_on_a_phone(app, world, live_server, pages)
     cut = {"done": 0}
 
     def cut_once(route):
@@ -113,11 +114,7 @@ def test_feedback_files_wait_in_the_outbox_without_signal_and_go_once_when_back(
 def test_a_refused_file_is_said_in_the_sheet_and_not_left_in_the_outbox(app, world, live_server, pages, artifacts):
     """Online, a file the server refuses (not a photo or a PDF) is named in the sheet with the
     server's reason; nothing of it stays in the outbox, no feedback went, and another file goes."""
-    department_seed.ensure(app, world)
-    task = department_seed.task_in(app, world, "signed")
-    official = pages(PHONE)
-    sign_in(official, live_server, "t_department", wait="[data-testid=dt-tabs]")
-    official.goto(f"{live_server}/dept-tasks/{task}")
+    task, official = _signed_task_on_a_phone(app, world, live_server, pages)
     official.click("[data-testid=dt-feedback]")
     official.fill("[data-testid=dt-note]", "附上现场照片")
     official.set_input_files("[data-testid=dt-file-input]", files=[
@@ -149,12 +146,7 @@ def test_a_waiting_feedback_the_server_refuses_says_why_on_the_task_and_is_delet
     from backend.departments import services
     from backend.departments.models import DepartmentTask
     from backend.extensions import db
-    department_seed.ensure(app, world)
-    task = department_seed.task_in(app, world, "signed")
-    official = pages(PHONE)
-    sign_in(official, live_server, "t_department", wait="[data-testid=dt-tabs]")
-    official.goto(f"{live_server}/dept-tasks/{task}")
-    official.wait_for_selector("[data-testid=dt-card][data-status=signed]")
+    task, official = _signed_task_on_a_phone(app, world, live_server, pages)
     official.context.set_offline(True)
     official.click("[data-testid=dt-feedback]")
     official.fill("[data-testid=dt-note]", "山里没有信号：已到现场核实")
