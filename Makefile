@@ -10,7 +10,7 @@ export FLASK_APP := wsgi
 # What the QR codes encode follows where `make run` listens, unless PUBLIC_BASE_URL is set.
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-sqlite test-postgres test-future bench bench-overview clean
+.PHONY: run test test-deps test-sqlite test-postgres test-future bench bench-overview clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -52,11 +52,16 @@ endif
 	$(BIN)/flask worker & worker=$$!; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
+# What the tests need installed (.ci/run makes it once before its runs start side by side).
+test-deps: $(BIN)/.installed-test $(VENDOR)
+
+# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it). The two runs share
+# nothing (each its own database, temporary directory, ports and queue names), so they run side by
+# side; each one's output is printed whole when it ends (-O).
 test: $(BIN)/.installed-test $(VENDOR)
-	$(MAKE) --no-print-directory test-sqlite
-	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
-	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI runs it)"; fi
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory -j2 -O test-sqlite test-postgres; \
+	else $(MAKE) --no-print-directory test-sqlite && \
+	echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI runs it)"; fi
 
 test-sqlite:
 	JICAI_TEST_DB=sqlite $(BIN)/pytest -q tests
