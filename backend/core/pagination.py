@@ -59,10 +59,14 @@ def paginate(stmt, query, scalars=True):
     if after is not None:
         paged, counted = paged.where(_beyond(keys, _decode(after, keys))), None
     else:
-        paged = paged.offset((query["page"] - 1) * per_page)
-        counted = db.session.scalar(select(func.count()).select_from(
-            stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery()))
+        # The count rides on the page's rows as one more column (the database counts once, in the
+        # same round trip); only a page past the end, with no row to carry it, asks for it apart.
+        count = select(func.count()).select_from(stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery())
+        paged = paged.add_columns(count.scalar_subquery()).offset((query["page"] - 1) * per_page)
     rows = db.session.execute(paged).all()
+    if after is None:
+        counted = rows[0][-1] if rows else db.session.scalar(count)
+        rows = [row[:-1] for row in rows]
     more, rows = len(rows) > per_page, rows[:per_page]
     items = [row[0] if scalars else tuple(row[:width]) for row in rows]
     return {"items": items, "page": None if after is not None else query["page"], "per_page": per_page,

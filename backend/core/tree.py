@@ -1,8 +1,10 @@
 """Reading the region tree."""
+import time
+
 from apiflask import Schema
 from apiflask.fields import Integer, Nested, String
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
 from .models import Region
@@ -18,28 +20,78 @@ def ancestors(region):
 
 
 PLACE_LEVELS = ("township", "county")
+# Made once: building an alias copies every column of the table.
+_PARENT, _GRAND = aliased(Region), aliased(Region)
+
+
+class _Known:
+    """Each region's name and places, kept in the process: every list page names the township and
+    county of its twenty rows, and those change only when the division table does. An entry lives
+    at most ``TTL`` seconds (another process's rename shows within that); a rename, move or
+    abolition this process flushes forgets them all at once (``forget``)."""
+    TTL = 60.0
+
+    def __init__(self):
+        self.forget()
+
+    def forget(self):
+        self.names, self.places, self.since = {}, {}, time.monotonic()
+
+    def fresh(self):
+        if time.monotonic() - self.since > self.TTL:
+            self.forget()
+        return self
+
+
+KNOWN = _Known()
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_changed_regions(session, flush_context, instances):
+    if any(isinstance(o, Region) for o in (*session.dirty, *session.deleted)):
+        KNOWN.forget()
+        session.info["regions_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_what_the_transaction_read(session):
+    """(What was learnt while the change was uncommitted is forgotten again once it ends.)"""
+    if session.info.pop("regions_changed", False):
+        KNOWN.forget()
+
+
+def _learn(ids):
+    """Look up the regions the process does not know yet: each with its parent and grandparent (a
+    village's township and county are at most two levels up), in one query."""
+    known = KNOWN.fresh()
+    missing = {i for i in ids if i is not None and i not in known.places}
+    if missing:
+        parent, grand = _PARENT, _GRAND
+        rows = db.session.execute(
+            select(Region.id, Region.level, Region.name, parent.id, parent.level, parent.name,
+                   grand.id, grand.level, grand.name)
+            .outerjoin(parent, Region.parent_id == parent.id).outerjoin(grand, parent.parent_id == grand.id)
+            .where(Region.id.in_(missing))).all()
+        for row in rows:
+            named = {level: {"id": id_, "name": name} for id_, level, name in (row[0:3], row[3:6], row[6:9])
+                     if level in PLACE_LEVELS}
+            known.places[row[0]] = {level: named.get(level) for level in PLACE_LEVELS}
+            known.names[row[0]] = row[2]
+    return known
 
 
 def places(region_ids):
     """The township and the county each region lies in (itself when it is one; None above that
-    level), for a whole page of rows in one query: each region with its parent and grandparent (a
-    village's township and county are at most two levels up).
-    ``{region_id: {"township": {id, name} | None, "county": {id, name} | None}}``."""
-    ids = {i for i in region_ids if i is not None}
-    if not ids:
-        return {}
-    parent, grand = aliased(Region), aliased(Region)
-    rows = db.session.execute(
-        select(Region.id, Region.level, Region.name, parent.id, parent.level, parent.name,
-               grand.id, grand.level, grand.name)
-        .outerjoin(parent, Region.parent_id == parent.id).outerjoin(grand, parent.parent_id == grand.id)
-        .where(Region.id.in_(ids))).all()
-    out = {}
-    for row in rows:
-        named = {level: {"id": id_, "name": name} for id_, level, name in (row[0:3], row[3:6], row[6:9])
-                 if level in PLACE_LEVELS}
-        out[row[0]] = {level: named.get(level) for level in PLACE_LEVELS}
-    return out
+    level). ``{region_id: {"township": {id, name} | None, "county": {id, name} | None}}``."""
+    known = _learn(region_ids)
+    return {i: known.places[i] for i in region_ids if i in known.places}
+
+
+def names(region_ids):
+    """``{region_id: name}``."""
+    known = _learn(region_ids)
+    return {i: known.names[i] for i in region_ids if i in known.names}
 
 
 def with_places(views, region_ids):

@@ -4,7 +4,7 @@ import io
 
 import segno
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from ..core import audit, clock
 from ..core.errors import ApiError
@@ -38,6 +38,12 @@ def active_code(subject_type, subject_id):
     return db.session.execute(select(QrCode).where(
         QrCode.subject_type == subject_type, QrCode.subject_id == subject_id,
         QrCode.status == "active")).scalar_one_or_none()
+
+
+def active_of(subject_type, subject_id):
+    """The join condition of a subject's active code (``subject_id`` a column), for one query of
+    subjects with their codes."""
+    return and_(QrCode.subject_type == subject_type, QrCode.subject_id == subject_id, QrCode.status == "active")
 
 
 def active_codes(subject_type, subject_ids):

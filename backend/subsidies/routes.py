@@ -12,6 +12,7 @@ from ..core.fields import Text
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import covers, get_scoped, narrowed, scoped
+from ..core import tree
 from ..core.tree import with_places
 from ..extensions import db
 from ..imports import tables
@@ -90,14 +91,10 @@ def list_beneficiaries(query):
     """Beneficiaries in the caller's region (masked). ``q``: a name (or part of one), or a whole
     ID number or bank card number (found through its lookup hash)."""
     page = paginate(beneficiary_list(query), query)
-    names = _region_names({b.region_id for b in page["items"]})
+    names = tree.names({b.region_id for b in page["items"]})
     page["items"] = with_places([services.person_view(b, names) for b in page["items"]],
                                 [b.region_id for b in page["items"]])
     return page
-
-
-def _region_names(ids):
-    return dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all()) if ids else {}
 
 
 @bp.get("/subsidies/beneficiaries/<int:beneficiary_id>")
@@ -147,11 +144,9 @@ def list_disbursements(query):
     """Payments in the caller's region (or a region below it), filtered by policy, period, status."""
     page = paginate(disbursement_list(query), query)
     rows = page["items"]
-    people, names = {}, {}
-    if rows:  # the people with their villages' names, in one query
-        for person, village in db.session.execute(select(Beneficiary, Region.name).join(
-                Region, Beneficiary.region_id == Region.id).where(Beneficiary.id.in_({d.beneficiary_id for d in rows}))):
-            people[person.id], names[person.region_id] = person, village
+    people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
+        Beneficiary.id.in_({d.beneficiary_id for d in rows}))).scalars()} if rows else {}
+    names = tree.names({b.region_id for b in people.values()})  # their villages'
     page["items"] = with_places([{**view, "person": services.person_view(people[d.beneficiary_id], names)}
                                  for d, view in zip(rows, services.payment_views(rows))], [d.region_id for d in rows])
     return page
@@ -176,7 +171,7 @@ def _case_views(cases):
     people = {b.id: b for b in db.session.execute(select(Beneficiary).where(
         Beneficiary.id.in_({c.beneficiary_id for c in cases}))).scalars()} if cases else {}
     names = services.policy_names({c.policy_id for c in cases})
-    regions = _region_names({b.region_id for b in people.values()})
+    regions = tree.names({b.region_id for b in people.values()})
     return [{**services.case_view(c, names), "person": services.person_view(people[c.beneficiary_id], regions)}
             for c in cases]
 
