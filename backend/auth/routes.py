@@ -1,5 +1,5 @@
 """Sign in and out (session for the PWA, bearer token for API clients), and user accounts."""
-from flask import g, request, session
+from flask import g, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_, select
 
@@ -31,7 +31,7 @@ def hello():
 def login(data):
     """Sign in with a session cookie; returns the user and the CSRF token for later writes.
     401 ``bad_credentials``; 429 ``too_many_attempts``."""
-    user = authenticate(data["username"], data["password"], limits.visitor_network(request.remote_addr))
+    user = authenticate(data["username"], data["password"], limits.visitor())
     end_session()  # signing in again on this browser ends the session it had
     session.clear()
     login_user(user)
@@ -73,7 +73,7 @@ def me():
 @bp.doc(responses=ERRORS)
 def token(data):
     """Exchange a user name and password for a bearer token (HS256, expiring)."""
-    user = authenticate(data["username"], data["password"], limits.visitor_network(request.remote_addr))
+    user = authenticate(data["username"], data["password"], limits.visitor())
     value, expires = issue_token(user)
     return {"access_token": value, "token_type": "Bearer", "expires_at": expires}
 
@@ -102,7 +102,7 @@ def change_password(data):
     revoked (this browser stays signed in). 400 ``wrong_password`` / ``password_unchanged`` /
     ``password_too_short`` / ``password_weak``; 429 ``too_many_attempts``."""
     user = services.change_password(actor(), data["current_password"], data["new_password"],
-                                    limits.visitor_network(request.remote_addr))
+                                    limits.visitor())
     return {"user": user, "csrf_token": session.get("csrf") or new_csrf_token()}
 
 

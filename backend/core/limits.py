@@ -13,11 +13,17 @@ import hashlib
 import ipaddress
 import math
 
+from flask import request
 from sqlalchemy import func, select, text
 
 from ..extensions import db
 from . import clock
 from .errors import ApiError
+
+
+def visitor():
+    """The network of the request's visitor (``visitor_network`` of its address)."""
+    return visitor_network(request.remote_addr)
 
 
 def visitor_network(address):

@@ -1,7 +1,6 @@
 """Subsidies over HTTP: masked lists, audited reveals, villagers' cases (staff side), and the public
 village page, self-check and "没收到". (Imports: backend/imports.)"""
 
-from flask import request
 from apiflask.fields import Boolean
 from sqlalchemy import select
 
@@ -295,10 +294,6 @@ def village_page(code, query):
     return services.village_page(row, village, query.get("period"))
 
 
-def _client_ip():
-    return limits.visitor_network(request.remote_addr)
-
-
 @bp.post("/public/self-check")
 @bp.input(SelfCheckIn, arg_name="data")
 @bp.output(MyOut)
@@ -307,7 +302,7 @@ def self_check(data):
     """A villager proves who they are (name, ID number, last four digits of their bank card or
     phone) and sees their own payments. Unknown IDs and wrong details get the same 404
     ``self_check_no_match``; failures are limited per visitor and per ID (429)."""
-    person = services.self_check(data["name"], data["id_number"], data["last4"], _client_ip())
+    person = services.self_check(data["name"], data["id_number"], data["last4"], limits.visitor())
     return {"token": services.issue_token(person), **services.my_view(person)}
 
 
@@ -350,7 +345,7 @@ def villager_objection(code, data):
     after the notice's period, ``notice_not_up`` before it is posted; 404 ``notice_not_found``,
     ``notice_line_not_found``; 400 ``phone_invalid``."""
     _, village = services.village_of_code(code)
-    objection, created = objections.villager_objects(village, data, _client_ip())
+    objection, created = objections.villager_objects(village, data, limits.visitor())
     policy = db.session.get(SubsidyPolicy, objection.policy_id)
     return objections.public_view(objection, village, policy, created), 201 if created else 200
 
@@ -367,7 +362,7 @@ def villager_objection_status(code, data):
     ``objection_lookup_rate_limited``); 404 ``objection_receipt_not_found`` for a number this
     village did not give."""
     _, village = services.village_of_code(code)
-    return objections.status_view(objections.villager_looks_up(village, data["receipt"], _client_ip()), village)
+    return objections.status_view(objections.villager_looks_up(village, data["receipt"], limits.visitor()), village)
 
 
 # ---------------------------------------------------------------- exports (masked unless revealed)
