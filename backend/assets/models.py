@@ -24,7 +24,8 @@ class Asset(db.Model):
     began (the idle rule reads it); every change is kept in ``asset_status_changes``."""
     __tablename__ = "assets"
     __table_args__ = (UniqueConstraint("region_id", "asset_no"),
-                      Index("ix_assets_region_name", "region_id", "name"))
+                      Index("ix_assets_region_name", "region_id", "name"),
+                      Index("ix_assets_list", "region_id", "id"))  # the register's order (read backwards), paged by key
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
@@ -74,7 +75,8 @@ class Resource(db.Model):
     """A resource (资源) of a village collective: land, forest, water, waste land... in 亩."""
     __tablename__ = "resources"
     __table_args__ = (UniqueConstraint("region_id", "resource_no"),
-                      Index("ix_resources_region_name", "region_id", "name"))
+                      Index("ix_resources_region_name", "region_id", "name"),
+                      Index("ix_resources_list", "region_id", "id"))  # the register's order (read backwards), paged by key
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
@@ -97,7 +99,8 @@ class ResourceContract(db.Model):
     __tablename__ = "resource_contracts"
     __table_args__ = (UniqueConstraint("region_id", "contract_no"),
                       CheckConstraint("(resource_id IS NULL) <> (asset_id IS NULL)", name="one_subject"),
-                      Index("ix_resource_contracts_region_status", "region_id", "status"))
+                      Index("ix_resource_contracts_region_status", "region_id", "status"),
+                      Index("ix_resource_contracts_list", "ends_on", "id"))  # the register's order, paged by key
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)

@@ -37,7 +37,7 @@ def list_assets(query):
     for key in ("category", "status", "project_id"):
         if key in query:
             stmt = stmt.where(getattr(Asset, key) == query[key])
-    page = paginate(stmt.order_by(Asset.region_id, Asset.id.desc()), query)
+    page = paginate(stmt.order_by(Asset.region_id.desc(), Asset.id.desc()), query)
     codes = qrcodes.active_codes("asset", [a.id for a in page["items"]])
     page["items"] = [views.asset_brief(a, codes.get(a.id)) for a in page["items"]]
     return page
@@ -94,7 +94,7 @@ def list_resources(query):
     stmt = stmt.where(*_words(query, Resource.name, Resource.resource_no, Resource.location))
     if "kind" in query:
         stmt = stmt.where(Resource.kind == query["kind"])
-    page = paginate(stmt.order_by(Resource.region_id, Resource.id.desc()), query)
+    page = paginate(stmt.order_by(Resource.region_id.desc(), Resource.id.desc()), query)
     page["items"] = [views.resource_out(r) for r in page["items"]]
     return page
 

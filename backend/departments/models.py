@@ -66,7 +66,8 @@ class DepartmentTask(db.Model):
     every transition: of two people acting at once one wins, the other gets 409."""
     __tablename__ = "department_tasks"
     __table_args__ = (Index("ix_department_tasks_status_due", "status", "due_on"),
-                      Index("ix_department_tasks_subject", "subject_kind", "subject_id"))
+                      Index("ix_department_tasks_subject", "subject_kind", "subject_id"),
+                      Index("ix_department_tasks_list", "due_on", "id"))  # the list's order, paged by key
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # where the subject is

@@ -42,7 +42,8 @@ class Fund(db.Model):
     """One budget line (指标) as it reached one township. Natural key: (region, 文号, 资金名称)."""
     __tablename__ = "funds"
     __table_args__ = (UniqueConstraint("region_id", "doc_no", "name", name="uq_funds_region_doc_name"),
-                      Index("ix_funds_region_issued", "region_id", "issued_on"))
+                      Index("ix_funds_region_issued", "region_id", "issued_on"),
+                      Index("ix_funds_list", "issued_on", "id"))  # the list's order, paged by key
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))  # the township

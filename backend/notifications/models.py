@@ -11,7 +11,8 @@ from ..extensions import db
 class Notification(db.Model):
     """One message in a user's in-app inbox."""
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),
+                      Index("ix_notifications_user_list", "user_id", "id"))  # the inbox's order, paged by key
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

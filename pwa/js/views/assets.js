@@ -9,7 +9,7 @@ import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
 import { regionPicker } from "../region-picker.js";
-import { errorBox, errorPage, fact, pagesOf, sheet, showError, totalOf } from "./common.js";
+import { errorBox, errorPage, fact, pageAsked, pageHref, pager, sheet, showError, totalOf } from "./common.js";
 
 export const WRITERS = ["admin", "county", "township_lead"];
 export const READERS = ["admin", "province", "city", "county", "township_lead"];
@@ -54,22 +54,13 @@ function optionText(name, v) {
   return v;
 }
 
-function pager(ctx, base, data) {
-  const page = data.page || 1;
-  const pages = pagesOf(data, PER_PAGE);
-  if (pages <= 1) return null;
-  const url = (n) => { const qs = new URLSearchParams(ctx.query); qs.set("page", String(n)); return `${base}?${qs}`; };
-  return h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
-    page > 1 ? h("a", { href: url(page - 1), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
-    h("span", { class: "muted" }, t("home.page", { page, pages })),
-    page < pages ? h("a", { href: url(page + 1), "data-link": "", class: "btn", rel: "next", "data-testid": "reg-next" }, t("home.next")) : h("span"));
-}
 
 async function registerPage(ctx, { base, path, title, filters, head, row, addKey }) {
   const { user } = ctx.session;
   ctx.setTitle(t(title));
   if (!READERS.includes(user.role)) return errorPage({ code: "role_forbidden", status: 403, message: t("assets.forbidden") }, ctx);
-  const query = { per_page: PER_PAGE, page: Math.max(1, Number(ctx.query.get("page")) || 1), q: ctx.query.get("q") || "" };
+  const { page, after } = pageAsked(ctx);
+  const query = { per_page: PER_PAGE, page, after, q: ctx.query.get("q") || "" };
   for (const [name] of filters) if (ctx.query.get(name)) query[name] = ctx.query.get(name);
   let data;
   try {
@@ -92,7 +83,7 @@ async function registerPage(ctx, { base, path, title, filters, head, row, addKey
         h("li", { class: "user user-head", "aria-hidden": "true" }, head.map((k) => h("span", {}, t(k)))),
         data.items.map(row))
       : h("p", { class: "empty" }, t("assets.empty")),
-    pager(ctx, base, data));
+    pager(data, page, PER_PAGE, pageHref));
 }
 
 // ---- registers ---------------------------------------------------------------------------------------

@@ -193,6 +193,7 @@ function withRegion(id) {
   if (id) qs.set("region", id); else qs.delete("region");
   qs.delete("region_id");
   qs.delete("page");
+  qs.delete("after"); // a position in the list before the choice
   return location.pathname + (qs.toString() ? "?" + qs : "");
 }
 
@@ -284,6 +285,17 @@ export function pager(data, page, perPage, href) {
     page > 1 ? h("a", { href: href({ page: page - 1 > 1 ? page - 1 : "", after: "" }), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
     h("span", { class: "muted", "data-testid": "pager-page" }, label),
     data.next ? h("a", { href: href({ page: page + 1, after: data.next }), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span"));
+}
+
+/** ``pager``'s ``href`` for a screen whose address holds its filters as they are: this address with
+ * the page asked for (its filters untouched, so the count its numbered page gave is remembered). */
+export function pageHref({ page, after }) {
+  const qs = new URLSearchParams(location.search);
+  qs.delete("page");
+  qs.delete("after");
+  if (page > 1) qs.set("page", page);
+  if (after) qs.set("after", after);
+  return location.pathname + (qs.toString() ? "?" + qs : "");
 }
 
 /** The page a list's address asks for: its number (for the pager) and ``after`` (a page by key). */

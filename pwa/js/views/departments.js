@@ -12,7 +12,7 @@ import { formatDate, formatMoney, getLang, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { uuid } from "../outbox.js";
 import { regionPicker } from "../region-picker.js";
-import { errorPage, fact, pagesOf, sheet } from "./common.js";
+import { errorPage, fact, pageAsked, pageHref, pager, sheet } from "./common.js";
 
 const PER_PAGE = 30;
 const TABS = ["todo", "open", "all"];
@@ -26,23 +26,22 @@ export async function renderTasks(ctx) {
   const user = ctx.session.user;
   ctx.setTitle(t("dt.title"));
   const tab = TABS.includes(ctx.query.get("tab")) ? ctx.query.get("tab") : "todo";
-  const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const { page, after } = pageAsked(ctx);
   const word = (ctx.query.get("q") || "").trim().slice(0, 60);
   let data;
   try {
     data = await api("/department-tasks", { query: { todo: tab === "todo" ? "true" : "", status: tab === "all" ? "all" : "open",
-      q: word, page, per_page: PER_PAGE } });
+      q: word, page, after, per_page: PER_PAGE } });
   } catch (err) {
     if (err.status === 401) { toLogin(ctx); return null; }
     return errorPage(err, ctx);
   }
   const items = data.items || [];
-  const pages = pagesOf(data, PER_PAGE);
-  const url = (tb, p = 1, q = word) => `/dept-tasks?tab=${tb}` + (q ? `&q=${encodeURIComponent(q)}` : "") + (p > 1 ? `&page=${p}` : "");
+  const url = (tb, q = word) => `/dept-tasks?tab=${tb}` + (q ? `&q=${encodeURIComponent(q)}` : "");
   const box = h("input", { id: "dtq", name: "q", type: "search", value: word, placeholder: t("dt.searchHint"), "data-testid": "dt-search" });
   const search = h("form", { class: "search", role: "search", onsubmit: (event) => {
     event.preventDefault();
-    ctx.navigate(url(tab, 1, box.value.trim()), { replace: true });
+    ctx.navigate(url(tab, box.value.trim()), { replace: true });
   } },
   h("label", { for: "dtq", class: "sr-only" }, t("dt.search")),
   h("div", { class: "row" }, box, h("button", { type: "submit", class: "btn", "data-testid": "dt-find" }, t("home.find"))));
@@ -64,10 +63,7 @@ export async function renderTasks(ctx) {
           h("span", { class: task.overdue ? "flag" : "muted" }, t(task.overdue ? "dt.overdue" : "dt.due", { date: task.due_on })),
           task.actions.length ? h("span", { class: "chip", "data-testid": "dt-todo" }, t(`dt.act.${task.actions[0]}`)) : null)))))
       : h("p", { class: "empty", "data-testid": "dt-empty" }, t("dt.empty")),
-    pages > 1 ? h("nav", { class: "pager" },
-      page > 1 ? h("a", { href: url(tab, page - 1), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
-      h("span", { class: "muted" }, t("home.page", { page, pages })),
-      page < pages ? h("a", { href: url(tab, page + 1), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span")) : null);
+    pager(data, page, PER_PAGE, pageHref));
 }
 
 async function openDispatch(ctx) {

@@ -8,7 +8,7 @@ import { h } from "../dom.js";
 import { formatDate, formatMoney, t } from "../i18n.js";
 import { uuid } from "../outbox.js";
 import { regionPicker } from "../region-picker.js";
-import { errorBox, errorPage, fact, levelBadge, local, pagesOf, regionFilter, regionParam, sendWrite, sheet, showError, totalOf } from "./common.js";
+import { errorBox, errorPage, fact, levelBadge, local, pageAsked, pageHref, pager, regionFilter, regionParam, sendWrite, sheet, showError, totalOf } from "./common.js";
 
 export const WRITERS = ["admin", "county", "township_lead"];
 const CATEGORIES = ["general_transfer", "special_transfer", "own"];
@@ -46,17 +46,16 @@ export async function renderList(ctx) {
   ctx.setTitle(t("funds.title"));
   const get = (k, allowed) => { const v = ctx.query.get(k) || ""; return !allowed || allowed.includes(v) ? v : ""; };
   const filters = { q: get("q"), category: get("category", CATEGORIES), stage: get("stage", STAGES), source_level: get("source_level", SOURCES) };
-  const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const { page, after } = pageAsked(ctx);
   const region = regionParam(ctx); // the region filter, or the cockpit's ?region_id=
-  const url = (p, f = filters) => {
+  const url = (f) => {
     const qs = new URLSearchParams(Object.entries(f).filter(([, v]) => v));
     if (region) qs.set("region", region);
-    if (p > 1) qs.set("page", p);
     return "/funds" + (qs.toString() ? "?" + qs : "");
   };
   let data;
   try {
-    data = await api("/funds", { query: { ...filters, region_id: region, page, per_page: PER_PAGE } });
+    data = await api("/funds", { query: { ...filters, region_id: region, page, after, per_page: PER_PAGE } });
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
@@ -72,13 +71,12 @@ export async function renderList(ctx) {
   const form = h("form", { class: "search", role: "search", onsubmit: (event) => {
     event.preventDefault();
     const f = { q: q.value.trim(), category: selects[0].value, stage: selects[1].value, source_level: selects[2].value };
-    ctx.navigate(url(1, f), { replace: true });
+    ctx.navigate(url(f), { replace: true });
   } },
   h("label", { for: "fq", class: "sr-only" }, t("funds.search")),
   h("div", { class: "row" }, q, h("button", { type: "submit", class: "btn", "data-testid": "fund-find" }, t("home.find"))),
   h("div", { class: "filters ffilters" }, selects), regionFilter(ctx));
   for (const s of selects) s.addEventListener("change", () => form.requestSubmit());
-  const pages = pagesOf(data, PER_PAGE);
   const items = data.items || [];
   return h("div", { class: "funds-page wide" },
     h("div", { class: "fhead" },
@@ -89,10 +87,7 @@ export async function renderList(ctx) {
     h("p", { class: "muted small", "aria-live": "polite", "data-testid": "fund-total" }, t("funds.total", { total: totalOf(data) })),
     items.length ? h("ul", { class: "plist fgrid", "data-testid": "fund-list" }, items.map(fundItem))
       : h("p", { class: "empty", "data-testid": "fund-empty" }, t("funds.empty")),
-    pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
-      page > 1 ? h("a", { href: url(page - 1), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
-      h("span", { class: "muted" }, t("home.page", { page, pages })),
-      page < pages ? h("a", { href: url(page + 1), "data-link": "", class: "btn", rel: "next", "data-testid": "fund-next" }, t("home.next")) : h("span")) : null);
+    pager(data, page, PER_PAGE, pageHref));
 }
 
 function fundItem(f) {

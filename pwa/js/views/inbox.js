@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
-import { errorPage, local, pagesOf } from "./common.js";
+import { errorPage, local, pageAsked, pageHref, pager } from "./common.js";
 
 const PER_PAGE = 30;
 const time = (iso) => {
@@ -26,17 +26,16 @@ const internal = (link) => (typeof link === "string" && link.startsWith("/") && 
 
 export async function render(ctx) {
   ctx.setTitle(t("inbox.title"));
-  const page = Math.max(1, parseInt(ctx.query.get("page"), 10) || 1);
+  const { page, after } = pageAsked(ctx);
   let data;
   try {
-    data = await api("/notifications", { query: { page, per_page: PER_PAGE } });
+    data = await api("/notifications", { query: { page, after, per_page: PER_PAGE } });
   } catch (err) {
     if (err.status === 401) { ctx.navigate("/login?next=/inbox", { replace: true }); return null; }
     return errorPage(err, ctx);
   }
   const items = data.items || [];
   const unread = items.filter((n) => !n.read_at).length;
-  const pages = pagesOf(data, PER_PAGE);
   const open = async (n, event) => {
     event.preventDefault();
     if (!n.read_at) { n.read_at = new Date().toISOString(); await markRead(n.id).catch(() => {}); ctx.refreshInbox && ctx.refreshInbox(-1); }
@@ -60,8 +59,5 @@ export async function render(ctx) {
       local(n, "body") ? h("span", { class: "nitem-body" }, local(n, "body")) : null,
       h("time", { class: "muted small", datetime: n.created_at }, time(n.created_at))))))
       : h("p", { class: "empty", "data-testid": "inbox-empty" }, t("inbox.empty")),
-    pages > 1 ? h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
-      page > 1 ? h("a", { href: `/inbox?page=${page - 1}`, "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
-      h("span", { class: "muted" }, t("home.page", { page, pages })),
-      page < pages ? h("a", { href: `/inbox?page=${page + 1}`, "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span")) : null);
+    pager(data, page, PER_PAGE, pageHref));
 }

@@ -6,13 +6,14 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { regionPicker } from "../region-picker.js";
-import { errorBox, errorPage, pagesOf, sheet, showError, totalOf } from "./common.js";
+import { errorBox, errorPage, pageAsked, pageHref, pager, sheet, showError, totalOf } from "./common.js";
 
 export const MANAGERS = ["admin", "county"];
 const ROLES = ["admin", "province", "city", "county", "township_lead", "inspector", "clerk"];
 const ROLE_LEVEL = { admin: "province", province: "province", city: "city", county: "county",
   township_lead: "township", inspector: "township", clerk: "township" };
 const STATUSES = ["active", "inactive", "all"];
+const PER_PAGE = 50;
 const rank = (role) => ROLES.length - ROLES.indexOf(role);
 
 /** The roles ``actor`` may give: any for an administrator, up to their own for a county supervisor. */
@@ -24,10 +25,10 @@ export async function renderUsers(ctx) {
   if (!MANAGERS.includes(me.role)) return errorPage({ code: "role_forbidden", status: 403, message: t("users.forbidden") }, ctx);
   const q = ctx.query.get("q") || "";
   const status = STATUSES.includes(ctx.query.get("status")) ? ctx.query.get("status") : "active";
-  const page = Math.max(1, Number(ctx.query.get("page")) || 1);
+  const { page, after } = pageAsked(ctx);
   let data;
   try {
-    data = await api("/users", { query: { q, status, page, per_page: 50 } });
+    data = await api("/users", { query: { q, status, page, after, per_page: PER_PAGE } });
   } catch (err) {
     return errorPage(err, ctx);
   }
@@ -45,8 +46,6 @@ export async function renderUsers(ctx) {
   h("label", { for: "users-q" }, t("users.search")),
   h("div", { class: "row" }, qInput, statusSelect, h("button", { type: "submit", class: "btn" }, t("home.find"))));
   statusSelect.addEventListener("change", () => search.requestSubmit());
-  const pages = pagesOf(data, 50);
-  const pageUrl = (n) => `/users?${new URLSearchParams({ ...(q ? { q } : {}), status, page: String(n) })}`;
   return h("div", { class: "users wide" },
     h("h1", { tabindex: "-1" }, t("users.title")),
     h("p", { class: "muted" }, me.role === "admin" ? t("users.leadAdmin") : t("users.leadCounty", { region: me.region ? me.region.name : "" })),
@@ -63,10 +62,7 @@ export async function renderUsers(ctx) {
           h("span", {}, t("users.col.status")), h("span", {}, t("users.col.actions"))),
         data.items.map((u) => userRow(u, me, reload)))
       : h("p", { class: "empty" }, t("users.empty")),
-    pages > 1 && h("nav", { class: "pager", "aria-label": t("home.page", { page, pages }) },
-      page > 1 ? h("a", { href: pageUrl(page - 1), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
-      h("span", { class: "muted" }, t("home.page", { page, pages })),
-      page < pages ? h("a", { href: pageUrl(page + 1), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span")));
+    pager(data, page, PER_PAGE, pageHref));
 }
 
 function userRow(u, me, reload) {
