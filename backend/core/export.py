@@ -173,18 +173,17 @@ def _xlsx_cell(kind, value):
 
 
 def placed(region_ids, cache=None):
-    """County, township and the region's own name per region id (two queries a batch, for the
-    ids not yet in ``cache`` — an export keeps one dict of them, bounded by ``PLACES_KEPT``)."""
-    from .tree import places
-    from .models import Region
+    """County, township and the region's own name per region id (from what the process knows of
+    the regions, ``tree``; an export keeps one dict of the rows' cells, bounded by ``PLACES_KEPT``)."""
+    from .tree import names as region_names, places
     cache = {} if cache is None else cache
     ids = set(region_ids)
     missing = ids - cache.keys()
     if missing:
         if len(cache) > PLACES_KEPT:
             cache.clear()
-        names = dict(db.session.execute(db.select(Region.id, Region.name).where(Region.id.in_(missing))).all())
-        named = places(list(missing))
+        names = region_names(missing)
+        named = places(missing)
         for rid in missing:
             p = named.get(rid) or {}
             cache[rid] = ((p.get("county") or {}).get("name", ""), (p.get("township") or {}).get("name", ""),
