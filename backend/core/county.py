@@ -16,6 +16,8 @@ Filled in one place for every write path:
 Region → county is kept per process (``_county``): regions rarely change and never move between
 counties in place (a division moved to another county gets a new code). Writing a region clears it.
 """
+from operator import itemgetter
+
 from sqlalchemy import ForeignKey, event, inspect, select, update
 from sqlalchemy.orm import mapped_column
 
@@ -23,7 +25,7 @@ from ..extensions import db
 from .models import Region
 
 _county = {}  # region id → county id (None: above the counties)
-_code_ids = {}  # county code → region id
+_UNSEEN = object()
 
 
 def county_column(through=None):
@@ -48,21 +50,27 @@ def _through(table):
 
 def counties(region_ids, connection=None):
     """{region id: county id} for ``region_ids`` (a county id None above the counties); what the
-    process has not seen yet is read in one query."""
-    missing = {r for r in region_ids if r is not None and r not in _county}
+    process has not seen yet is read in one query. (Answered from what this call found, not read
+    back: another thread writing a region may clear the cache meanwhile.)"""
+    found, missing = {}, set()
+    for region_id in set(region_ids):
+        county_id = _county.get(region_id, _UNSEEN)
+        if county_id is _UNSEEN and region_id is not None:
+            missing.add(region_id)
+        else:
+            found[region_id] = None if county_id is _UNSEEN else county_id
     if missing:
         run = (connection or db.session).execute
-        paths = dict(run(select(Region.id, Region.path).where(Region.id.in_(missing))).all())
         codes = {}
-        for region_id, path in paths.items():
+        for region_id, path in run(select(Region.id, Region.path).where(Region.id.in_(missing))):
             parts = path.strip("/").split("/")
             codes[region_id] = parts[2] if len(parts) >= 3 else None
-        unknown = {c for c in codes.values() if c is not None and c not in _code_ids}
-        if unknown:
-            _code_ids.update(run(select(Region.code, Region.id).where(Region.code.in_(unknown))).all())
+        ids = dict(run(select(Region.code, Region.id).where(Region.code.in_({c for c in codes.values() if c}))).all())
         for region_id, code in codes.items():
-            _county[region_id] = _code_ids.get(code)
-    return {r: _county.get(r) for r in region_ids}
+            found[region_id] = _county[region_id] = ids.get(code)
+        for region_id in missing - codes.keys():
+            found[region_id] = None  # no such region: the database's key refuses the row
+    return found
 
 
 def _parents_counties(parent, ids, connection=None):
@@ -86,15 +94,15 @@ def fill(table, rows):
         return rows
     through = _through(table)
     column = "region_id" if through is None else through[0]
-    keyed = [row for row in rows if column in row]
-    if not keyed:
-        return rows
-    if through is None:
-        found = counties({row[column] for row in keyed})
-    else:
-        found = _parents_counties(through[1], [row[column] for row in keyed])
+    try:  # (a bulk write's rows all have it: under a second a million rows)
+        keys, keyed = set(map(itemgetter(column), rows)), rows
+    except KeyError:  # a withdrawal's rows put back only what they changed
+        keyed = [row for row in rows if column in row]
+        keys = {row[column] for row in keyed}
+    found = counties(keys) if through is None else _parents_counties(through[1], keys)
+    get = found.get  # (a parent not found: None, and the database says what is wrong)
     for row in keyed:
-        row["county_id"] = found.get(row[column])
+        row["county_id"] = get(row[column])
     return rows
 
 
@@ -119,7 +127,6 @@ def follow(table, ids, connection=None):
 def clear():
     """Forget every county read (a region was written)."""
     _county.clear()
-    _code_ids.clear()
 
 
 @event.listens_for(db.Model, "before_update", propagate=True)
@@ -129,11 +136,11 @@ def _moved(mapper, connection, target):
         return
     if not inspect(target).attrs.region_id.history.has_changes():
         return
-    county_id = counties([target.region_id], connection)[target.region_id]
-    if county_id != target.county_id:
-        target.county_id = county_id
-        for child, column in _children(mapper.local_table):
-            connection.execute(update(child).where(column == target.id).values(county_id=county_id))
+    county_id = counties([target.region_id], connection).get(target.region_id)
+    target.county_id = county_id
+    for child, column in _children(mapper.local_table):
+        connection.execute(update(child).where(column == target.id, child.c.county_id != county_id)
+                           .values(county_id=county_id))
 
 
 @event.listens_for(Region, "after_insert")
