@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from risk_scan import H, connect, migrate, reset_postgres, sqlalchemy_url  # noqa: E402
+from risk_scan import H, connect, county_of, migrate, reset_postgres, sqlalchemy_url  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,22 +74,25 @@ def facts_sql(first, last, pay_first, pay_last):
     payments ``pay_first..pay_last``, one a month."""
     village = f"1463 + ({H('g', 'village')} % {VILLAGES})"
     return f"""
-        INSERT INTO projects (id, ref_no, name, category, region_id, unit_id, stage, budget, funding_sources,
-                              progress_pct, created_at, updated_at, stage_changed_at, chain_head, event_count)
-        SELECT g, 'BL-' || lpad(g::text, 8, '0'), '基准项目' || g, '道路交通', {village},
+        INSERT INTO projects (id, ref_no, name, category, region_id, county_id, unit_id, stage, budget,
+                              funding_sources, progress_pct, created_at, updated_at, stage_changed_at, chain_head,
+                              event_count)
+        SELECT g, 'BL-' || lpad(g::text, 8, '0'), '基准项目' || g, '道路交通', {village}, {county_of(village)},
                1 + ({village} - 1463) % {TOWNSHIPS}, 'construction', 100000, '[]'::json, 50,
                now() - interval '400 days', now() - ({H('g', 'updated')} % (365 * 86400)) * interval '1 second',
                now() - interval '30 days', '', 0
         FROM generate_series({first}, {last}) g;
-        INSERT INTO beneficiaries (id, region_id, name, id_enc, id_hash, id_mask, created_at, updated_at)
-          SELECT b, 1463 + {H('b', 'village')} % {VILLAGES}, '村民' || b, 'x', md5('id' || b), '3301**********' || b % 10,
+        INSERT INTO beneficiaries (id, region_id, county_id, name, id_enc, id_hash, id_mask, created_at, updated_at)
+          SELECT b, 1463 + {H('b', 'village')} % {VILLAGES}, {county_of(f"1463 + {H('b', 'village')} % {VILLAGES}")},
+                 '村民' || b, 'x', md5('id' || b), '3301**********' || b % 10,
                  now(), now() FROM generate_series({pay_first // 12 + 1}, {pay_last // 12}) b;
-        INSERT INTO disbursements (region_id, policy_id, beneficiary_id, period, quantity, amount, status, row_key)
-          SELECT b.region_id, 1, b.id, '2026-' || lpad((1 + i % 12)::text, 2, '0'), 8.5, 1020, 'paid', md5('row' || i)
+        INSERT INTO disbursements (region_id, county_id, policy_id, beneficiary_id, period, quantity, amount, status,
+                                   row_key)
+          SELECT b.region_id, b.county_id, 1, b.id, '2026-' || lpad((1 + i % 12)::text, 2, '0'), 8.5, 1020, 'paid', md5('row' || i)
           FROM generate_series({pay_first}, {pay_last}) i JOIN beneficiaries b ON b.id = 1 + (i - 1) / 12;
-        INSERT INTO risk_warnings (rule_code, subject_key, subject_type, project_id, region_id, level, status,
-                                   evidence, fingerprint, first_seen_at, last_seen_at)
-          SELECT r.code, 'project:' || g, 'project', g, {village}, r.level,
+        INSERT INTO risk_warnings (rule_code, subject_key, subject_type, project_id, region_id, county_id, level,
+                                   status, evidence, fingerprint, first_seen_at, last_seen_at)
+          SELECT r.code, 'project:' || g, 'project', g, {village}, {county_of(village)}, r.level,
                  CASE WHEN {H('g', 'status')} % 5 = 0 THEN 'resolved' ELSE 'open' END, r.evidence::json, md5('w' || g),
                  now() - interval '200 days', now() - ({H('g', 'seen')} % (180 * 86400)) * interval '1 second'
           FROM generate_series({first}, {last}) g

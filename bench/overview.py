@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from risk_scan import H, connect, migrate, reset_postgres, sqlalchemy_url  # noqa: E402
+from risk_scan import H, connect, county_of, migrate, reset_postgres, sqlalchemy_url  # noqa: E402
 from scan_vs_hello import CONNECTIONS, combine, gunicorn, load  # noqa: E402
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/bench_ovbench"
@@ -126,11 +126,12 @@ def fact_steps(scale):
     funds_per = max(1, round(FULL["funds_per_township"] * max(scale, 0.1)))
     day = "(current_date - ({x} % 330)::int)"
     return [
-        ("places", """
+        ("places", f"""
             CREATE TABLE bench_towns AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM regions
               WHERE level = 'township';
-            CREATE TABLE bench_villages AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, parent_id
-              FROM regions WHERE level = 'village';
+            CREATE TABLE bench_villages AS SELECT row_number() OVER (ORDER BY v.id) - 1 AS n, v.id, v.parent_id,
+                     {county_of('v.id')} AS county_id
+              FROM regions AS v WHERE v.level = 'village';
             CREATE UNIQUE INDEX ON bench_towns (n); CREATE UNIQUE INDEX ON bench_villages (n);
             INSERT INTO units (name, kind, region_id, created_at)
               SELECT '财政所' || id, '乡镇财政所', id, now() FROM bench_towns;"""),
@@ -154,10 +155,10 @@ def fact_steps(scale):
                      '基准公司', '记-' || id || '-' || k, now()
               FROM funds, generate_series(1, 2) k WHERE arrived_on IS NOT NULL;"""),
         (f"projects ({n['projects']:,}) and their payments ({2 * n['projects']:,})", f"""
-            INSERT INTO projects (ref_no, name, category, region_id, unit_id, stage, budget, funding_sources,
-                                  planned_start_on, planned_end_on, progress_pct, created_at, updated_at,
-                                  stage_changed_at, chain_head, event_count)
-              SELECT 'BENCH-' || g, '基准项目' || g, '道路交通', v.id, u.id,
+            INSERT INTO projects (ref_no, name, category, region_id, county_id, unit_id, stage, budget,
+                                  funding_sources, planned_start_on, planned_end_on, progress_pct, created_at,
+                                  updated_at, stage_changed_at, chain_head, event_count)
+              SELECT 'BENCH-' || g, '基准项目' || g, '道路交通', v.id, v.county_id, u.id,
                      (ARRAY['approved','tendering','contracted','construction','acceptance','settlement',
                             'audit','archived'])[1 + {H('g', 'stage')} % 8],
                      round(100000 + ({H('g', 'budget')} % 490000000) / 100.0, 2), '[]'::json,
@@ -166,9 +167,9 @@ def fact_steps(scale):
               FROM generate_series(0, {n['projects']} - 1) g
               JOIN bench_villages v ON v.n = g % {VILLAGES}
               JOIN units u ON u.region_id = v.parent_id;
-            INSERT INTO project_payments (project_id, amount, paid_on, payee, voucher_no, funding_source,
+            INSERT INTO project_payments (project_id, county_id, amount, paid_on, payee, voucher_no, funding_source,
                                           created_at)
-              SELECT p.id, round(p.budget * 0.2, 2), {day.format(x=H('p.id * 2 + k', 'paid'))}, '基准公司',
+              SELECT p.id, p.county_id, round(p.budget * 0.2, 2), {day.format(x=H('p.id * 2 + k', 'paid'))}, '基准公司',
                      'PZ' || k, '省级专项资金', now()
               FROM projects p, generate_series(1, 2) k;"""),
         (f"subsidy payments ({n['payments']:,})", f"""
@@ -176,19 +177,19 @@ def fact_steps(scale):
                                           excludes_public_employees, exclusive_with, created_at)
               SELECT id, extract(year FROM current_date)::int, '耕地地力保护补贴', '种粮补贴', 120, '亩', false,
                      '[]'::json, now() FROM regions WHERE level = 'county';
-            INSERT INTO beneficiaries (region_id, name, id_enc, id_hash, id_mask, created_at, updated_at)
-              SELECT v.id, '村民' || g, 'x', 'bench-' || g, '3301**********' || lpad((g % 10000)::text, 4, '0'),
+            INSERT INTO beneficiaries (region_id, county_id, name, id_enc, id_hash, id_mask, created_at, updated_at)
+              SELECT v.id, v.county_id, '村民' || g, 'x', 'bench-' || g, '3301**********' || lpad((g % 10000)::text, 4, '0'),
                      now(), now()
               FROM generate_series(0, {max(1, n['payments'] // 5)} - 1) g
               JOIN bench_villages v ON v.n = g % {VILLAGES};
             CREATE TABLE bench_people AS SELECT row_number() OVER (ORDER BY b.id) - 1 AS n, b.id, b.region_id,
-                     p.id AS policy_id
+                     b.county_id, p.id AS policy_id
               FROM beneficiaries b JOIN regions v ON v.id = b.region_id JOIN regions t ON t.id = v.parent_id
               JOIN subsidy_policies p ON p.region_id = t.parent_id;
             CREATE UNIQUE INDEX ON bench_people (n); ANALYZE bench_people;
-            INSERT INTO disbursements (region_id, policy_id, beneficiary_id, period, quantity, amount, status,
-                                       paid_on, row_key)
-              SELECT b.region_id, b.policy_id, b.id, 'P' || (g / {max(1, n['payments'] // 5)}), 1,
+            INSERT INTO disbursements (region_id, county_id, policy_id, beneficiary_id, period, quantity, amount,
+                                       status, paid_on, row_key)
+              SELECT b.region_id, b.county_id, b.policy_id, b.id, 'P' || (g / {max(1, n['payments'] // 5)}), 1,
                      round(50 + ({H('g', 'amt')} % 200000) / 100.0, 2),
                      CASE WHEN {H('g', 'st')} % 100 < 95 THEN 'paid' WHEN {H('g', 'st')} % 100 < 98 THEN 'failed'
                           ELSE 'pending' END,
@@ -197,9 +198,9 @@ def fact_steps(scale):
               FROM generate_series(0, {n['payments']} - 1) g
               JOIN bench_people b ON b.n = g % {max(1, n['payments'] // 5)};"""),
         (f"warnings ({n['warnings']:,}) and assets ({n['assets']:,})", f"""
-            INSERT INTO risk_warnings (rule_code, subject_key, subject_type, region_id, level, status, evidence,
-                                       fingerprint, first_seen_at, last_seen_at)
-              SELECT 'bench_rule', 'k' || g, 'project', v.id,
+            INSERT INTO risk_warnings (rule_code, subject_key, subject_type, region_id, county_id, level, status,
+                                       evidence, fingerprint, first_seen_at, last_seen_at)
+              SELECT 'bench_rule', 'k' || g, 'project', v.id, v.county_id,
                      (ARRAY['red','orange','yellow'])[1 + {H('g', 'lvl')} % 3],
                      CASE WHEN {H('g', 'open')} % 10 < 6 THEN 'open' ELSE 'closed' END, '{{}}'::json, 'f',
                      now() - ({H('g', 'seen')} % 330) * interval '1 day', now()

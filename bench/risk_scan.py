@@ -92,6 +92,13 @@ def H(x, salt):
     return f"(hashtext('{salt}' || ({x})::text)::bigint & 2147483647)"
 
 
+def county_of(region):
+    """SQL: the county of the region ``region`` (an SQL expression), as the app fills ``county_id``:
+    the region whose code is the third of the path's."""
+    return (f"(SELECT c.id FROM regions AS r JOIN regions AS c ON c.code = split_part(r.path, '/', 4) "
+            f"WHERE r.id = {region})")
+
+
 STAGE_ARRAY = ("(ARRAY['approved','tendering','contracted','construction','acceptance','settlement',"
                "'audit','archived'])")
 # RISK_STAGE_PAID_SHARE, per stage: what a normal project has paid at most.
@@ -136,15 +143,15 @@ def generation_steps():
     # Stages uniform; contractors from the contract on — in townships 1..3 one group holds half of
     # them (contractor_concentration); 10 % planned to end in the past (stage_overdue).
     projects = f"""
-        INSERT INTO projects (id, ref_no, name, category, region_id, unit_id, stage, budget, funding_sources,
-                              contractor, contract_amount, site_address, lat, lng, planned_start_on,
-                              planned_end_on, progress_pct, description, created_at, updated_at,
-                              stage_changed_at, chain_head, event_count)
+        INSERT INTO projects (id, ref_no, name, category, region_id, county_id, unit_id, stage, budget,
+                              funding_sources, contractor, contract_amount, site_address, lat, lng,
+                              planned_start_on, planned_end_on, progress_pct, description, created_at,
+                              updated_at, stage_changed_at, chain_head, event_count)
         SELECT g, 'BENCH-' || lpad(g::text, 5, '0'), '基准项目' || g,
                (ARRAY['道路交通','农田水利','美丽乡村','人居环境','公共服务','产业发展','生态保护','其他'])[1 + {H('g', 'cat')} % 8],
                CASE WHEN {slot} = 0 THEN 3 + {project_town}
                     ELSE 23 + ({project_town} - 1) * {VILLAGES} + {slot} END,
-               {project_town}, {STAGE_ARRAY}[1 + s],
+               3, {project_town}, {STAGE_ARRAY}[1 + s],
                round(100000 + ({H('g', 'budget')} % 490000000) / 100.0, 2),
                '[]'::json,
                CASE WHEN s < 2 THEN NULL
@@ -174,9 +181,9 @@ def generation_steps():
           FROM projects p WHERE p.contractor IS NOT NULL;
         CREATE UNIQUE INDEX ON bench_payable (n);
         ANALYZE bench_payable;
-        INSERT INTO project_payments (project_id, amount, paid_on, payee, voucher_no, funding_source,
+        INSERT INTO project_payments (project_id, county_id, amount, paid_on, payee, voucher_no, funding_source,
                                       created_by_id, created_at)
-        SELECT b.id,
+        SELECT b.id, 3,
                CASE WHEN b.big AND k.seq = 0 THEN round(b.budget * 0.55, 2)
                     ELSE greatest(0.01, round(b.budget * b.share / k.per
                                               * (0.85 + ({H('k.i', 'jitter')} % 31) / 100.0), 2)) END,
@@ -202,10 +209,10 @@ def generation_steps():
                 if source == "active" else f"JOIN projects p ON p.id = 1 + {H('i', 'project')} % {PROJECTS}")
         off = f"{H('i', 'off')} % 500 = 0"
         return f"""
-        INSERT INTO inspections (client_uuid, project_id, region_id, inspector_id, verdict, findings,
+        INSERT INTO inspections (client_uuid, project_id, region_id, county_id, inspector_id, verdict, findings,
                                  checklist, lat, lng, accuracy_m, distance_m, off_site, position_missing,
                                  reused_photo, recorded_at, created_at)
-        SELECT md5('inspection-' || i)::uuid::text, p.id, p.region_id, 22 + p.id % 20,
+        SELECT md5('inspection-' || i)::uuid::text, p.id, p.region_id, 3, 22 + p.id % 20,
                CASE WHEN {H('i', 'verdict')} % 7 = 0 THEN 'problem' ELSE 'normal' END, '', '[]'::json,
                p.lat + 0.0005, p.lng + 0.0005, 12.0,
                CASE WHEN {off} THEN 600 + {H('i', 'dist')} % 3000 ELSE {H('i', 'dist')} % 300 END, {off},
@@ -218,9 +225,9 @@ def generation_steps():
     # Rectifications on active projects: due from 25 days ago to 35 days ahead, 60 % open,
     # 20 % submitted, 20 % approved (rectification_overdue: open or submitted, past due).
     rectifications = f"""
-        INSERT INTO rectifications (project_id, region_id, requirement, responsible_id, created_by_id, due_on,
-                                    status, version, created_at)
-        SELECT p.id, p.region_id, '整改要求 ' || r, 2 + p.id % 20, 1,
+        INSERT INTO rectifications (project_id, region_id, county_id, requirement, responsible_id, created_by_id,
+                                    due_on, status, version, created_at)
+        SELECT p.id, p.region_id, 3, '整改要求 ' || r, 2 + p.id % 20, 1,
                current_date + ({H('r', 'due')} % 60 - 25)::int,
                CASE WHEN {H('r', 'status')} % 10 < 6 THEN 'open'
                     WHEN {H('r', 'status')} % 10 < 8 THEN 'submitted' ELSE 'approved' END,

@@ -31,8 +31,10 @@ import subsidy_data as data  # noqa: E402
 from subsidy_import import baseline_postgres  # noqa: E402
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/jicai_bench_floor"
+# (The places hang under a township, not a county: ``county_id`` is that township, 1 — the same
+# column and key to check as a county's.)
 PEOPLE = 200_000
-COLUMNS = ("region_id, policy_id, beneficiary_id, period, quantity, amount, card_enc, card_hash, card_mask, "
+COLUMNS = ("region_id, county_id, policy_id, beneficiary_id, period, quantity, amount, card_enc, card_hash, card_mask, "
            "status, reason, paid_on, voucher, row_key, batch_id")
 
 PARENTS = [
@@ -48,14 +50,14 @@ PARENTS = [
     "INSERT INTO subsidy_policies (id, region_id, year, name, category, standard_amount, unit, "
     "excludes_public_employees, exclusive_with, created_at) SELECT p, 1, 2026, '政策' || p, '类别', 100, '元/人', false, "
     "'[]', now() FROM generate_series(1, 6) p",
-    f"INSERT INTO beneficiaries (id, region_id, name, id_enc, id_hash, id_mask, card_enc, card_hash, card_mask, "
-    f"created_at, updated_at) SELECT g, 2 + g % 20, '某某', md5(g::text), encode(sha256(g::text::bytea), 'hex'), "
+    f"INSERT INTO beneficiaries (id, region_id, county_id, name, id_enc, id_hash, id_mask, card_enc, card_hash, "
+    f"card_mask, created_at, updated_at) SELECT g, 2 + g % 20, 1, '某某', md5(g::text), encode(sha256(g::text::bytea), 'hex'), "
     f"'330112********0012', md5(g::text), md5('c' || g), '6217***********0123', now(), now() "
     f"FROM generate_series(1, {PEOPLE}) g",
 ]
 
 PREPARED = f"""
-SELECT 2 + b % 20, 1 + g % 6, b, '2026-' || lpad((1 + g % 12)::text, 2, '0'), 1.000,
+SELECT 2 + b % 20, 1, 1 + g % 6, b, '2026-' || lpad((1 + g % 12)::text, 2, '0'), 1.000,
        (100 + g % 300)::numeric(14, 2), md5(g::text) || md5((g + 1)::text), md5('c' || b),
        '6217***********0123', CASE WHEN g % 50 = 0 THEN 'failed' ELSE 'paid' END, NULL,
        date '2026-01-05' + g % 300, NULL, encode(sha256(g::text::bytea), 'hex'), 1

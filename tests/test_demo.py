@@ -223,3 +223,12 @@ def test_the_bank_cycle_a_batch_paid_two_failures_fixed_and_re_paid(demo_app):
     assert me.status_code == 200, me.json
     pension = [p for p in me.json["payments"] if p["period"] == "2026-11"]
     assert len(pension) == 1 and pension[0]["status"] == "paid" and pension[0]["bank_status"] == "paid"
+
+
+def test_every_fact_row_carries_its_county(demo_app):
+    """The demo writes through the services, the importers and the bank's return files: each row's
+    ``county_id`` is its place's county (临安), every fact table has rows."""
+    from county_check import assert_counties_right
+    with demo_app.app_context():
+        found = assert_counties_right(db.session)
+        assert all(rows > 0 for rows, _ in found.values()), found

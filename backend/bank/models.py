@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core import clock
 from ..core.models import UtcDateTime
+from ..core.county import county_column
 from ..extensions import db
 
 Money = Numeric(14, 2)
@@ -83,6 +84,7 @@ class BatchPayment(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batches.id"))  # (indexed: first of (batch_id, seq))
     seq: Mapped[int] = mapped_column(Integer)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))  # the person's village
+    county_id: Mapped[int] = county_column()  # (core.county: for distributing by county)
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"))
     policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"))
     period: Mapped[str] = mapped_column(String(10))

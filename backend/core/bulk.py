@@ -8,6 +8,7 @@ from sqlalchemy import any_, bindparam, func, insert, select, text
 from sqlalchemy.types import ARRAY
 
 from ..extensions import db
+from . import county
 
 
 @contextmanager
@@ -61,9 +62,17 @@ def new_ids(model, n):
 
 def bulk_insert(table, rows, columns=None):
     """Insert many rows: PostgreSQL's COPY (several times faster than INSERT), else executemany.
-    ``rows`` are dicts, or tuples in the order of ``columns``."""
+    ``rows`` are dicts, or tuples in the order of ``columns``. A fact table's ``county_id`` is
+    filled here from each row's place (``core.county``); a region written clears what the process
+    knows of counties."""
     if not rows:
         return
+    if "county_id" in table.c:
+        if columns is not None:
+            rows, columns = [dict(zip(columns, row)) for row in rows], None
+        county.fill(table, rows)
+    elif table.name == "regions":
+        county.clear()
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         db.session.execute(insert(table), rows if columns is None else [dict(zip(columns, row)) for row in rows])

@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy import Date, Numeric, delete, insert, select, update
 
 from .. import jobs
-from ..core import audit, clock, pii, storage
+from ..core import audit, clock, county, pii, storage
 from ..core.errors import ApiError
 from ..core.uploads import file_name
 from ..core.models import Region
@@ -651,9 +651,11 @@ def withdraw(run, actor, reason, client_uuid):
     importer.undo(run, ids)  # what the kind wrote beside its table, put back first
     for start in range(0, len(ids), 5000):
         db.session.execute(delete(model).where(model.id.in_(ids[start:start + 5000])))
-    if changes:  # the rows it changed get their values back
-        db.session.execute(update(model), [{"id": c.row_id, **{k: _thawed(model, k, v) for k, v in c.before.items()}}
-                                           for c in changes])
+    if changes:  # the rows it changed get their values back (a place put back takes its county back)
+        restored = county.fill(model.__table__, [{"id": c.row_id, **{k: _thawed(model, k, v) for k, v in c.before.items()}}
+                                                 for c in changes])
+        db.session.execute(update(model), restored)
+        county.follow(model.__table__, [r["id"] for r in restored if "county_id" in r])
     run.status, run.withdrawn_at, run.withdrawn_by_id = "withdrawn", clock.now(), actor.id
     run.withdrawn_reason, run.withdraw_uuid = reason, str(client_uuid)
     audit.record(actor, f"{importer.audit_prefix}.import_withdrawn", subject=run, kind=run.kind, deleted=len(ids),

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
 from ..core.models import User, UtcDateTime
+from ..core.county import county_column
 from ..extensions import db
 
 VERDICTS = ("normal", "problem")
@@ -21,6 +22,7 @@ class Inspection(db.Model):
     client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    county_id: Mapped[int] = county_column()  # (core.county: for distributing by county)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     verdict: Mapped[str] = mapped_column(String(8))

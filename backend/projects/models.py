@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
 from ..core.models import Region, UtcDateTime
+from ..core.county import county_column
 from ..extensions import db
 
 Money = Numeric(14, 2)
@@ -24,7 +25,7 @@ class Unit(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run that wrote it last
 
-    region = relationship(Region)
+    region = relationship(Region, foreign_keys=[region_id])
 
 
 class Project(db.Model):
@@ -39,6 +40,7 @@ class Project(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(32))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    county_id: Mapped[int] = county_column()  # (core.county: for distributing by county)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     stage: Mapped[str] = mapped_column(String(16), default="approved")
     budget: Mapped[Decimal] = mapped_column(Money)
@@ -63,7 +65,7 @@ class Project(db.Model):
     event_count: Mapped[int] = mapped_column(Integer, default=0)
     batch_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the import run that wrote it last
 
-    region = relationship(Region)
+    region = relationship(Region, foreign_keys=[region_id])
     unit = relationship(Unit)
 
 
@@ -74,6 +76,7 @@ class ProjectPayment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    county_id: Mapped[int] = county_column(through=("project_id", "projects"))  # the project's county
     amount: Mapped[Decimal] = mapped_column(Money)
     paid_on: Mapped[date] = mapped_column(Date)
     payee: Mapped[str] = mapped_column(String(120))

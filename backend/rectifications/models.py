@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
 from ..core.models import User, UtcDateTime
+from ..core.county import county_column
 from ..extensions import db
 
 STATES = ("open", "submitted", "approved", "closed_not_fixed")
@@ -21,6 +22,7 @@ class Rectification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    county_id: Mapped[int] = county_column()  # (core.county: for distributing by county)
     warning_id: Mapped[int | None] = mapped_column(ForeignKey("risk_warnings.id"), index=True)
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
     requirement: Mapped[str] = mapped_column(Text)

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core import clock
 from ..core.models import UtcDateTime
+from ..core.county import county_column
 from ..extensions import db
 
 LEVELS = ("red", "orange", "yellow")
@@ -37,6 +38,7 @@ class RiskWarning(db.Model):
     subject_type: Mapped[str] = mapped_column(String(20))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    county_id: Mapped[int] = county_column()  # (core.county: for distributing by county)
     level: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(12), default="open")
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
 from ..core.models import Region, UtcDateTime
+from ..core.county import county_column
 from ..extensions import db
 
 Money = Numeric(14, 2)
@@ -42,7 +43,7 @@ class SubsidyPolicy(db.Model):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
-    region = relationship(Region)
+    region = relationship(Region, foreign_keys=[region_id])
 
 
 class Beneficiary(db.Model):
@@ -51,6 +52,7 @@ class Beneficiary(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # the village
+    county_id: Mapped[int] = county_column()  # (core.county: for distributing by county)
     name: Mapped[str] = mapped_column(String(40))
     id_enc: Mapped[str] = mapped_column(String(120))
     id_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -66,7 +68,7 @@ class Beneficiary(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
-    region = relationship(Region)
+    region = relationship(Region, foreign_keys=[region_id])
 
 
 class Disbursement(db.Model):
@@ -91,6 +93,7 @@ class Disbursement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # the beneficiary's village
+    county_id: Mapped[int] = county_column()  # (core.county: for distributing by county)
     policy_id: Mapped[int] = mapped_column(ForeignKey("subsidy_policies.id"))
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"))
     period: Mapped[str] = mapped_column(String(10))  # 2026, 2026-03, 2026-Q1, 2026-H1
