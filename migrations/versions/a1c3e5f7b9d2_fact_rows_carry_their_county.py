@@ -9,7 +9,7 @@ once per table, not once per row updated. On PostgreSQL ``disbursements`` is par
 the column, NOT NULL and key go on the parent and so on every partition.
 
 Revision ID: a1c3e5f7b9d2
-Revises: e4b6d8f0a2c1
+Revises: c3f5a7e9b1d4
 Create Date: 2026-12-04 04:00:00
 """
 from contextlib import contextmanager
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'a1c3e5f7b9d2'
-down_revision = 'e4b6d8f0a2c1'
+down_revision = 'c3f5a7e9b1d4'
 branch_labels = None
 depends_on = None
 
