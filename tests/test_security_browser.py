@@ -133,6 +133,7 @@ def test_county_manages_its_accounts_on_a_phone(browser, live_server, world, fre
     row.locator("[data-testid=user-deactivate]").click()
     page.fill("[data-testid=deactivate-reason]", "调离")
     page.click("[data-testid=deactivate-ok]")
+    row.wait_for(state="detached")  # the list of active accounts reloads without it once the server said yes
     page.goto(f"{live_server}/users?q={username}&status=inactive")
     page.wait_for_selector(f"[data-testid=user][data-username={username}][data-active=false]")
     page.screenshot(path=str(artifacts / "users-phone-360.png"), full_page=True)
@@ -140,6 +141,7 @@ def test_county_manages_its_accounts_on_a_phone(browser, live_server, world, fre
     assert width <= 360, f"the page scrolls sideways at 360 px ({width} px)"
     page.locator("[data-testid=user-reactivate]").click()
     page.click("[data-testid=reactivate-ok]")
+    row.wait_for(state="detached")  # likewise gone from the inactive list before we look for it among the active
     page.goto(f"{live_server}/users?q={username}")
     page.wait_for_selector(f"[data-testid=user][data-username={username}][data-active=true]")
     page.context.close()
