@@ -11,8 +11,9 @@ this script
    ``--payments 10000000`` for the issue's size), ``VACUUM ANALYZE`` after each step,
 3. in-process (``create_app`` and its test client, signed in as the province user), times
    ``GET /api/v1/hello`` and, for projects, warnings (``/risks``, the open ones) and payments, the
-   first page, the 300th page by number (``?page=300``) and the 300th page by key (``?after=`` the
-   299th page's ``next``), alternating
+   first page, the 300th page by number (``?page=300``), the 300th page by key (``?after=`` the
+   299th page's ``next``) and the 299th going back by key (``?after=`` the 300th page's ``prev``),
+   alternating
    with hello so drift on a noisy machine hits both alike,
 4. prints p50 and p99 of each and the ratio list/hello at both sizes.
 
@@ -156,7 +157,9 @@ def measure(client, n):
                        ("payments", f"/api/v1/subsidies/disbursements?per_page={PER_PAGE}")):
         cases[f"{kind} first page"] = path
         cases[f"{kind} page {DEEP} by number"] = f"{path}&page={DEEP}"
-        cases[f"{kind} page {DEEP} by key"] = f"{path}&after={deep_cursor(client, path)}"
+        deep = f"{path}&after={deep_cursor(client, path)}"
+        cases[f"{kind} page {DEEP} by key"] = deep
+        cases[f"{kind} page {DEEP - 1} back by key"] = f"{path}&after={client.get(deep).get_json()['prev']}"
     hello, result = [], {}
     for name, path in cases.items():
         timed(client, path, 3)  # warm

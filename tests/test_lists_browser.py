@@ -163,8 +163,8 @@ def test_a_township_lead_filters_by_village_on_a_phone(world, live_server, brows
 
 def test_the_next_page_is_asked_for_by_key_and_says_its_number(app, world, live_server, browser, artifacts):
     """下一页 follows the page's ``next`` (after=…: the server seeks past the last row shown, no
-    OFFSET, no count); the page's number and the list's count ride along, 上一页 asks by number, and
-    the pages by key and by number hold the same projects."""
+    OFFSET, no count); the page's number and the list's count ride along, 上一页 goes back by key
+    (the page's ``prev``) and to the first page by number, and the pages hold the same projects."""
     import uuid
     from datetime import timedelta
     from decimal import Decimal
@@ -204,8 +204,12 @@ def test_the_next_page_is_asked_for_by_key_and_says_its_number(app, world, live_
     last = names(page)
     assert len(last) == 1 and page.locator("[data-testid=pager] [rel=next]").count() == 0
     assert sorted(first + by_key + last) == sorted(f"{tag}道路{i + 1:02d}" for i in range(21))
-    # 上一页 asks for page 2 by its number: the same projects as by key.
+    # 上一页 asks for page 2 by key, backwards from page 3's first row: the same projects.
     page.click("[data-testid=pager] [rel=prev]")
     page.wait_for_function(PAGE_SAYS, arg="第 2 / 3 页")
-    assert "after=" not in page.url and "after=" not in asked[-1] and names(page) == by_key
+    assert "after=" in page.url and "after=" in asked[-1] and names(page) == by_key
+    # and page 1 by its number, with its count.
+    page.click("[data-testid=pager] [rel=prev]")
+    page.wait_for_function(PAGE_SAYS, arg="第 1 / 3 页")
+    assert "after=" not in page.url and "after=" not in asked[-1] and names(page) == first
     context.close()

@@ -174,3 +174,96 @@ def test_a_page_by_key_counts_nothing(app, login_as, make_project):
         event.remove(engine, "before_cursor_execute", listen)
     assert (second["page"], second["total"], second["total_capped"], len(second["items"])) == (None, None, None, 2)
     assert statements and not any("count(" in s for s in statements)
+
+
+def walk_back(client, path, after):
+    """Every item before the position ``after`` (a page's ``prev``), following ``prev`` to the start."""
+    seen = []
+    while after:
+        page = client.get(f"{path}&after={after}").json
+        assert "items" in page and page["page"] is None, page
+        seen = [item["id"] for item in page["items"]] + seen
+        after = page["prev"]
+    return seen
+
+
+def test_going_back_by_key_gives_the_pages_going_forward(login_as, make_project):
+    """From the last page, ``prev`` after ``prev`` gives every earlier project once, in the list's
+    order; each page back holds what the same page going forward held."""
+    ids = [make_project(name=f"键回翻测试涵洞{i}") for i in range(8)]
+    lead = login_as("lead")
+    path = "/api/v1/projects?q=键回翻测试涵洞&per_page=3"
+    pages, after = [], None
+    while True:
+        page = lead.get(path + (f"&after={after}" if after else "")).json
+        pages.append(page)
+        if not (after := page["next"]):
+            break
+    assert [len(p["items"]) for p in pages] == [3, 3, 2] and pages[0]["prev"] is None
+    forward = [item["id"] for p in pages for item in p["items"]]
+    assert sorted(forward) == sorted(ids)
+    back = lead.get(f"{path}&after={pages[2]['prev']}").json
+    assert [i["id"] for i in back["items"]] == [i["id"] for i in pages[1]["items"]]
+    assert back["next"] and back["prev"]
+    assert walk_back(lead, path, pages[2]["prev"]) == forward[:6]
+    numbered_second = lead.get(f"{path}&page=2").json
+    assert numbered_second["prev"] and walk_back(lead, path, numbered_second["prev"]) == forward[:3]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_nullable_key_goes_back_the_same_way(app, make_project, descending):
+    ids = [make_project(name=f"空值回翻测试{descending}{i}") for i in range(7)]
+    with app.app_context():  # NULL sorts as the largest value going back too
+        db.session.execute(update(Project).where(Project.id.in_(ids[::2])).values(lat=None, lng=None))
+        db.session.execute(update(Project).where(Project.id.in_(ids[1::2])).values(lat=30.1))
+        db.session.commit()
+        key = Project.lat.desc() if descending else Project.lat
+        stmt = select(Project).where(Project.id.in_(ids)).order_by(key)
+        forward, pages, after = [], [], None
+        while True:
+            page = pagination.paginate(stmt, {"page": 1, "per_page": 2, **({"after": after} if after else {})})
+            forward += [p.id for p in page["items"]]
+            pages.append([p.id for p in page["items"]])
+            if not (after := page["next"]):
+                break
+        back, after = [], page["prev"]
+        while after:
+            page = pagination.paginate(stmt, {"page": 1, "per_page": 2, "after": after})
+            back.append([p.id for p in page["items"]])
+            after = page["prev"]
+    assert back == pages[-2::-1] and sum(pages, []) == forward and len(forward) == 7
+
+
+@pytest.mark.parametrize("after", [forged({"b": [1]}), forged({"b": ["2026-01-01T00:00:00", 7], "x": 1}),
+                                   forged({"a": ["2026-01-01T00:00:00", 7]}), forged({"b": "x"})])
+def test_a_backward_position_this_list_did_not_hand_out_is_refused(login_as, make_project, after):
+    make_project(name="伪造回翻测试")
+    assert_error(login_as("lead").get(f"/api/v1/projects?q=伪造回翻测试&after={after}"),
+                 400, "cursor_invalid", "query.after")
+
+
+def test_warnings_go_back_by_key_in_their_own_order(app, world, login_as, make_project, made_warnings):
+    """The warnings' order (two level flags, the time, the id; an index seek) read backwards."""
+    pid = make_project(name="预警键回翻测试")
+    expected = _warnings(app, world, pid, [("yellow", 1), ("red", 5), ("orange", 1), ("red", 1), ("yellow", 1),
+                                            ("orange", 3), ("red", 5), ("yellow", 2), ("orange", 1)], made_warnings)
+    county = login_as("county")
+    path = f"/api/v1/risks?project_id={pid}&per_page=2"
+    last = county.get(f"{path}&page=5").json
+    assert [w["id"] for w in last["items"]] == expected[8:]
+    assert walk_back(county, path, last["prev"]) == expected[:8]
+
+
+def test_going_back_leaves_the_planner_as_it_was(app, make_project):
+    """PostgreSQL reads a page back with sorting off (it would sort every earlier row of the payments'
+    newest month): only for that statement — the rest of the request plans as usual."""
+    ids = [make_project(name=f"回翻排序测试{i}") for i in range(5)]
+    with app.app_context():
+        stmt = select(Project).where(Project.id.in_(ids)).order_by(Project.id)
+        last = pagination.paginate(stmt, {"page": 3, "per_page": 2})
+        back = pagination.paginate(stmt, {"page": 1, "per_page": 2, "after": last["prev"]})
+        assert [p.id for p in back["items"]] == sorted(ids)[2:4]
+        if db.session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy import text
+            assert db.session.scalar(text("SHOW enable_sort")) == "on"
+        db.session.rollback()

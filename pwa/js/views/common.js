@@ -275,14 +275,17 @@ export function totalOf(data) {
 /** A list's pager: 上一页 · 第 N / M 页 · 下一页. 下一页 carries the page's ``next`` (``after``): the
  * server seeks past the last row shown by the list's own order and index instead of counting past
  * every earlier row, so the 300th page costs what the first does; the page's number rides along in
- * the address. 上一页 asks for the page by its number. ``href({page, after})`` makes the screen's
- * address (an empty value drops the parameter). */
+ * the address. 上一页 carries the page's ``prev`` the same way (the server seeks backwards from the
+ * page's first row); back to the first page, or on a page that has no ``prev`` (an address with only
+ * its number), it asks by number. ``href({page, after})`` makes the screen's address (an empty
+ * value drops the parameter). */
 export function pager(data, page, perPage, href) {
   const pages = pagesOf(data, perPage);
   if (page <= 1 && !data.next) return null;
   const label = pages ? t("home.page", { page, pages: Math.max(pages, page) }) : t("home.pageOf", { page });
   return h("nav", { class: "pager", "aria-label": label, "data-testid": "pager" },
-    page > 1 ? h("a", { href: href({ page: page - 1 > 1 ? page - 1 : "", after: "" }), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
+    page > 1 ? h("a", { href: href({ page: page - 1 > 1 ? page - 1 : "", after: page - 1 > 1 && data.prev || "" }),
+      "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
     h("span", { class: "muted", "data-testid": "pager-page" }, label),
     data.next ? h("a", { href: href({ page: page + 1, after: data.next }), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span"));
 }
