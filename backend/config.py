@@ -81,6 +81,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "0") == "1"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(_env("SESSION_HOURS", 12)))
+    # The session ends on the server SESSION_HOURS after sign-in, however busy it is; re-signing the
+    # cookie on every answer would only send ~200 bytes more to a phone each time (and cost each
+    # request an HMAC). The cookie goes when the session changes (sign-in, password change).
+    SESSION_REFRESH_EACH_REQUEST = False
     JWT_LIFETIME = timedelta(minutes=int(_env("JWT_MINUTES", 60)))
     JWT_ALGORITHM = "HS256"
 

@@ -1,5 +1,6 @@
 """Sessions that end on the server, password changes and resets, user management (who may do what,
 audited), the bearer-token and inbox fixes, and the security headers."""
+import time
 from datetime import timedelta
 
 import jwt
@@ -86,6 +87,26 @@ def test_signing_in_again_ends_the_browsers_previous_session(app, make_user):
     r = me.c.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
     assert r.status_code == 200 and me.c.get("/api/v1/auth/me").status_code == 200
     assert_error(copy.get("/api/v1/auth/me"), 401, "unauthenticated")
+
+
+def test_the_cookie_is_sent_at_sign_in_and_not_again_on_every_answer(app, make_user):
+    """The session ends on the server SESSION_HOURS after sign-in, so the sign-in's cookie says so
+    and the answers after it carry no new one (bytes a phone on a weak signal need not receive)."""
+    _, name = make_user()
+    flask_client = app.test_client()
+    r = flask_client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+    cookies = r.headers.getlist("Set-Cookie")
+    assert r.status_code == 200 and any(c.startswith("session=") for c in cookies)
+    with app.app_context():
+        row = db.session.query(UserSession).join(User, User.id == UserSession.user_id).filter(User.username == name).one()
+        assert row.expires_at == clock.now() + app.config["PERMANENT_SESSION_LIFETIME"]
+    # The cookie ends when the row does (Flask dates it by the machine's clock, the row by the pinned one).
+    expires = flask_client.get_cookie("session").expires
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    assert abs(expires.timestamp() - time.time() - lifetime) < 60
+    for path in ("/api/v1/auth/me", "/api/v1/projects", "/api/v1/notifications"):
+        answer = flask_client.get(path)
+        assert answer.status_code == 200 and not answer.headers.getlist("Set-Cookie"), path
 
 
 def test_an_expired_session_row_signs_no_one_in(app, make_user):
