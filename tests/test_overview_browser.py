@@ -91,3 +91,10 @@ def test_a_township_lead_reads_their_cockpit_on_a_phone(app, world, live_server,
     page.wait_for_selector("[data-testid=overview] h2:has-text('Township finance health index')")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "overview-lead-360-en.png"), full_page=True)
+    # A township's money runs to millions: with ¥3,430,000.00 own and region-wide in every row, each
+    # group still shows both columns on the 360 px phone in English (the longer names break inside a
+    # word and the cells pad less), rather than cutting the region's column off at "¥3,430,000.".
+    millions = """[...document.querySelectorAll('.ov-group')].map((g) => {
+        g.querySelectorAll('td').forEach((td) => { td.textContent = '¥3,430,000.00'; });
+        return g.scrollWidth - g.clientWidth; })"""
+    assert max(page.evaluate(millions)) <= 0
