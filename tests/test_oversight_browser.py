@@ -119,3 +119,40 @@ def test_a_city_supervisor_opens_the_daily_digest_from_the_inbox(app, world, liv
     page.click("[data-testid=digest-row] th a:has-text('临安区')")
     page.wait_for_selector("[data-testid=overview] h1:has-text('临安区')")
     assert errors == []
+
+
+def test_the_inbox_counts_every_unread_message_not_only_the_page_shown(app, world, live_server, browser, artifacts):
+    """35 unread and 2 read messages: a page holds 30, yet the inbox says 35 unread, as the bell does,
+    and the second page (all of it read but for five) still offers 全部标为已读."""
+    from backend.core.auth import hash_password
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.notifications.models import Notification
+    from conftest import PASSWORD, PINNED
+    name = f"ib{new_uuid()[:8]}"
+    with app.app_context():
+        user = User(username=name, display_name="收件人", role="county", password_hash=hash_password(PASSWORD),
+                    region_id=world["regions"]["linan"])
+        db.session.add(user)
+        db.session.flush()
+        db.session.add_all(Notification(user_id=user.id, kind="task", title_zh=f"消息{i}", title_en=f"note {i}",
+                                        link="/inbox", read_at=PINNED if i < 2 else None) for i in range(37))
+        db.session.commit()
+    page = browser.new_context(**DESK).new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server, name)
+    page.goto(f"{live_server}/inbox")
+    page.wait_for_selector("[data-testid=inbox-list]")
+    assert page.locator("[data-testid=inbox-item]").count() == 30
+    assert page.inner_text("[data-testid=inbox-unread]") == "35 条未读"
+    page.wait_for_function("document.querySelector('#inbox-bell .bell-count').textContent === '35'")
+    page.screenshot(path=str(artifacts / "inbox-35-unread-1366.png"), full_page=True)
+    page.goto(f"{live_server}/inbox?page=2")
+    page.wait_for_selector("[data-testid=inbox-list]")
+    assert page.locator("[data-testid=inbox-item]").count() == 7
+    assert page.inner_text("[data-testid=inbox-unread]") == "35 条未读"
+    page.click("[data-testid=inbox-read-all]")
+    page.wait_for_selector("[data-testid=inbox-list]:not(:has([data-unread=true]))")
+    assert page.locator("[data-testid=inbox-unread]").count() == 0
+    assert errors == []

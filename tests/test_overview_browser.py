@@ -91,3 +91,35 @@ def test_a_township_lead_reads_their_cockpit_on_a_phone(app, world, live_server,
     page.wait_for_selector("[data-testid=overview] h2:has-text('Township finance health index')")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "overview-lead-360-en.png"), full_page=True)
+    # A township's money runs to millions: with ¥3,430,000.00 own and region-wide in every row, each
+    # group still shows both columns on the 360 px phone in English (the longer names break inside a
+    # word and the cells pad less), rather than cutting the region's column off at "¥3,430,000.".
+    millions = """[...document.querySelectorAll('.ov-group')].map((g) => {
+        g.querySelectorAll('td').forEach((td) => { td.textContent = '¥3,430,000.00'; });
+        return g.scrollWidth - g.clientWidth; })"""
+    assert max(page.evaluate(millions)) <= 0
+
+
+def test_the_health_indicators_show_their_units(app, world, live_server, browser):
+    """The spending gap is in percentage points and the answer time in days: "40 个百分点" and "2.5 天"
+    (then "40 pts", "2.5 days"), not a bare "40" that reads as neither. The document is the server's
+    with those two values set, so the check does not hang on what the suite's data gives them."""
+    import json
+    import re
+    rebuild(app)
+    page = browser.new_context(**DESK, service_workers="block").new_page()  # so the page's own fetch is routed
+    sign_in(page, live_server, "t_county")
+
+    def with_values(route):
+        doc = route.fetch().json()
+        for i in doc["health"]["indicators"]:
+            i["value"] = {"spending_gap": "40.00", "case_answer_days": "2.50"}.get(i["code"], i["value"])
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(doc))
+    page.route(re.compile(r"/api/v1/overview/\d+\?"), with_values)
+    page.goto(f"{live_server}/overview/{world['regions']['jincheng']}")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    value = lambda code: page.inner_text(f"[data-testid=indicator][data-code={code}] [data-testid=indicator-value]")  # noqa: E731
+    assert (value("spending_gap"), value("case_answer_days")) == ("40 个百分点", "2.5 天")
+    page.click("#lang")
+    page.wait_for_selector("[data-testid=overview] h2:has-text('Township finance health index')")
+    assert (value("spending_gap"), value("case_answer_days")) == ("40 pts", "2.5 days")

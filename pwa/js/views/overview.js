@@ -74,12 +74,20 @@ export async function render(ctx) {
     h("p", { class: "muted" }, t("overview.asOf", { at: new Date(doc.as_of).toLocaleString(document.documentElement.lang) })));
 }
 
+// An indicator's value with its unit: the spending gap is in percentage points and the answer time in
+// days, and a bare "40" read as neither.
+function indicatorValue(i) {
+  if (i.unit === "%") return show(i.value, "%");
+  if (i.unit === "pt" || i.unit === "d") return t(`overview.unit.${i.unit}`, { n: show(i.value) });
+  return show(i.value);
+}
+
 function healthCard(doc) {
   const hl = doc.health;
   const rows = hl.indicators.map((i) => h("tr", { "data-testid": "indicator", "data-code": i.code },
     h("td", null, local({ zh: i.dimension_zh, en: i.dimension_en })),
     h("td", null, local(i)),
-    h("td", { class: "num" }, i.value === null ? t("overview.noData") : show(i.value, i.unit === "%" ? "%" : "")),
+    h("td", { class: "num", "data-testid": "indicator-value" }, i.value === null ? t("overview.noData") : indicatorValue(i)),
     h("td", { class: "num" }, i.score === null ? "—" : show(i.score)),
     h("td", { class: "num" }, i.points_lost === null ? "—" : show(i.points_lost)),
     h("td", null, i.value === null ? "" : h("a", { href: i.records, "data-link": "" }, t("overview.records")))));
