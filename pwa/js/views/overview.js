@@ -130,8 +130,8 @@ function childrenCard(doc, ctx, href) {
   const rows = [...doc.children].sort((a, b) => {
     const x = value(a, sort, where(sort)); const y = value(b, sort, where(sort));
     if (sort === "name") return desc ? String(y).localeCompare(String(x)) : String(x).localeCompare(String(y));
-    const nx = x === null ? -Infinity : Number(x); const ny = y === null ? -Infinity : Number(y);
-    return desc ? ny - nx : nx - ny;
+    if (x == null || y == null) return (x == null) - (y == null);  // 暂无数据 last, either way
+    return desc ? Number(y) - Number(x) : Number(x) - Number(y);
   });
   const head = (key, label) => {
     const active = key === sort;
