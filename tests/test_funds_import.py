@@ -101,6 +101,23 @@ def test_a_county_imports_for_its_townships_by_name(app, world, tag):
         funds(app, doc_no=f"临财农〔2026〕{tag}号", region_id=world["regions"]["taihuyuan"]))
 
 
+def test_a_mistyped_township_is_named_with_the_one_meant(app, world, tag):
+    """锦成街道 for 锦城街道 (one character off): the problem names the township meant first, rather than
+    leaving the clerk to find it in the county's list; a name like none of them gets only the list."""
+    rows = [["乡镇", "文号", "资金名称", "类别", "来源级次", "金额", "下达日期"],
+            ["锦成街道", f"临财农〔2026〕{tag}号", "小型水利补助", "专项", "县级", "1000", d(10)],
+            ["火星镇", f"临财农〔2026〕{tag}号", "小型水利补助", "专项", "县级", "1000", d(10)]]
+    status, errors, _, run_id = run(app, world, "funds", "全区指标.csv", csv_bytes(rows), region="linan", user="county")
+    assert (status, errors) == ("rejected", [(2, "township", "unknown_township"), (3, "township", "unknown_township")])
+    from backend.extensions import db
+    from backend.imports.models import ImportRun
+    with app.app_context():
+        first, second = [e["message"] for e in db.session.get(ImportRun, run_id).errors]
+    assert first["zh"].startswith("本辖区没有“锦成街道”这个乡镇（街道），是不是“锦城街道”？（本辖区：")
+    assert "did you mean '锦城街道'?" in first["en"]
+    assert "是不是" not in second["zh"] and "（本辖区：" in second["zh"]
+
+
 def test_a_bad_budget_line_file_writes_nothing(app, world, tag):
     rows = budget_file(tag) + [
         [4, f"浙财〔2026〕{tag}号", "赠款", "捐赠资金", "省级", "100", d(5), "", ""],           # unknown category

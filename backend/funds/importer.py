@@ -11,6 +11,7 @@ files too: a fund's amount never drops below what was allocated, expenditures ne
 than was allocated (nor, per project, more than that project's allocation), nothing is spent before
 it arrived.
 """
+import difflib
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -64,9 +65,13 @@ class _FundFile(Importer):
         text = tables.text(value)
         found = self.townships.get(squash(text))
         if found is None:
-            listed = "、".join(sorted({r.name for r in self.townships.values()})[:30])
-            raise CellProblem("unknown_township", f"本辖区没有“{text}”这个乡镇（街道）（本辖区：{listed}）",
-                              f"No township '{text}' in this region (its townships: {listed})")
+            names = sorted({r.name for r in self.townships.values()})
+            # A one-character slip (锦成街道 for 锦城街道) is named first: the clerk need not read the list.
+            near = difflib.get_close_matches(text, names, n=1, cutoff=0.7)
+            guess_zh, guess_en = (f"，是不是“{near[0]}”？", f"; did you mean '{near[0]}'?") if near else ("", "")
+            listed = "、".join(names[:30])
+            raise CellProblem("unknown_township", f"本辖区没有“{text}”这个乡镇（街道）{guess_zh}（本辖区：{listed}）",
+                              f"No township '{text}' in this region{guess_en} (its townships: {listed})")
         return found
 
     def row_township(self, n, c):
