@@ -101,6 +101,23 @@ def test_a_county_imports_for_its_townships_by_name(app, world, tag):
         funds(app, doc_no=f"临财农〔2026〕{tag}号", region_id=world["regions"]["taihuyuan"]))
 
 
+def test_a_mistyped_township_is_named_with_the_one_meant(app, world, tag):
+    """锦成街道 for 锦城街道 (one character off): the problem names the township meant first, rather than
+    leaving the clerk to find it in the county's list; a name like none of them gets only the list."""
+    rows = [["乡镇", "文号", "资金名称", "类别", "来源级次", "金额", "下达日期"],
+            ["锦成街道", f"临财农〔2026〕{tag}号", "小型水利补助", "专项", "县级", "1000", d(10)],
+            ["火星镇", f"临财农〔2026〕{tag}号", "小型水利补助", "专项", "县级", "1000", d(10)]]
+    status, errors, _, run_id = run(app, world, "funds", "全区指标.csv", csv_bytes(rows), region="linan", user="county")
+    assert (status, errors) == ("rejected", [(2, "township", "unknown_township"), (3, "township", "unknown_township")])
+    from backend.extensions import db
+    from backend.imports.models import ImportRun
+    with app.app_context():
+        first, second = [e["message"] for e in db.session.get(ImportRun, run_id).errors]
+    assert first["zh"].startswith("本辖区没有“锦成街道”这个乡镇（街道），是不是“锦城街道”？（本辖区：")
+    assert "did you mean '锦城街道'?" in first["en"]
+    assert "是不是" not in second["zh"] and "（本辖区：" in second["zh"]
+
+
 def test_a_bad_budget_line_file_writes_nothing(app, world, tag):
     rows = budget_file(tag) + [
         [4, f"浙财〔2026〕{tag}号", "赠款", "捐赠资金", "省级", "100", d(5), "", ""],           # unknown category
@@ -174,6 +191,36 @@ def test_an_expenditure_file_imports_once(app, world, tag, make_project):
     rows = spending_file(tag, ref)
     rows[2][2] = "15000.10"
     assert run(app, world, "fund_expenditures", "支出.csv", csv_bytes(rows, "utf-8-sig"))[2] == (0, 1, 1)
+
+
+def test_a_fund_typed_on_the_screen_is_the_one_the_county_file_names(app, world, tag):
+    """The screen keeps a 文号 and a name as typed (临财预（2026）5号, full-width brackets); the county's
+    file writes the same document with 〔〕 or [] and is read half-width. The file's row is the fund
+    already registered (unchanged, not a second one doubling the money), and spending finds it."""
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services
+    with app.app_context(), app.test_request_context(method="POST"):
+        fund = services.create_fund(db.session.get(User, world["users"]["lead"]), {
+            "region_id": world["regions"]["jincheng"], "doc_no": f"临财预（2026）{tag}号", "name": "耕地地力保护补贴（中央）",
+            "category": "special_transfer", "source_level": "central", "amount": Decimal("420000.00"),
+            "issued_on": TODAY - timedelta(days=40), "arrived_on": TODAY - timedelta(days=30), "receipt_no": "R"})
+        services.allocate(fund, db.session.get(User, world["users"]["lead"]),
+                          {"target": "own", "purpose": "地力保护", "amount": Decimal("1000.00"),
+                           "allocated_on": TODAY - timedelta(days=25)})
+        db.session.commit()
+        fid = fund.id
+    rows = [["文号", "资金名称", "类别", "来源级次", "金额", "下达日期", "到账日期"],
+            [f"临财预〔2026〕{tag}号", "耕地地力保护补贴(中央)", "专项转移支付", "中央", "420000", d(40), d(30)]]
+    status, errors, counts, _ = run(app, world, "funds", "资金指标.csv", csv_bytes(rows))
+    assert (status, errors, counts) == ("accepted", [], (0, 0, 1))
+    assert [f.id for f in funds(app, region_id=world["regions"]["jincheng"]).values()
+            if f.name.startswith("耕地地力保护补贴")] == [fid]
+    spending = [["文号", "支出日期", "金额", "收款人", "凭证号"], [f"临财预[2026] {tag}号", d(20), "800", "甲合作社", "V1"]]
+    status, errors, counts, _ = run(app, world, "fund_expenditures", "支出.csv", csv_bytes(spending))
+    assert (status, errors, counts) == ("accepted", [], (1, 0, 0))
+    with app.app_context():
+        assert services.spent_total(fid) == Decimal("800.00")
 
 
 def test_a_bad_expenditure_file_writes_nothing(app, world, tag, make_project):

@@ -116,6 +116,20 @@ def test_a_file_with_other_column_names_goes_through_once_they_are_matched(app, 
     assert_error(sibling.get(f"/api/v1/imports/kinds/deaths/mapping?region_id={region}"), 403, "out_of_scope")
 
 
+def test_a_file_of_another_kind_says_which_kind_it_is(world, login_as):
+    """The project register uploaded as 资金指标 (the kind picked wrongly) is refused with the kind it
+    is named first — not only a list of 资金指标 columns to match its 工程名称 and 实施单位 to."""
+    lead = login_as("lead")
+    data = "工程名称,实施单位,项目阶段,立项时间\n钱王社区道路提升工程,锦城街道办事处,在建,2026.3.5\n".encode("gbk")
+    run = finished_import(lead, upload_import(lead, world, data, "项目台账.csv", kind="funds"))
+    assert run["status"] == "rejected" and [e["code"] for e in run["errors"]] == ["header_missing"]
+    message = run["errors"][0]["message"]
+    assert message["zh"].startswith("这个文件像是“项目登记表”，不是“资金指标”") and "Project register" in message["en"]
+    # A file of its own kind missing a column is not sent elsewhere.
+    run = finished_import(lead, upload_import(lead, world, "文号,金额\n临财〔2026〕1号,100\n".encode(), "f.csv", kind="funds"))
+    assert "像是" not in run["errors"][0]["message"]["zh"]
+
+
 def test_the_county_saves_names_its_townships_use(world, login_as):
     county = login_as("county")
     r = county.put("/api/v1/imports/kinds/fund_expenditures/mapping", json={

@@ -11,6 +11,8 @@ files too: a fund's amount never drops below what was allocated, expenditures ne
 than was allocated (nor, per project, more than that project's allocation), nothing is spent before
 it arrived.
 """
+import difflib
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -28,6 +30,16 @@ from .models import CATEGORIES, SOURCE_LEVELS, TARGETS, Fund, FundAllocation, Fu
 ZERO = Decimal("0.00")
 TOWNSHIP = Field("township", "乡镇", "township", aliases="乡镇|街道|乡镇街道|乡镇(街道)|乡镇名称|所属乡镇|镇街|预算单位|乡镇(街道)名称",
                  example="锦城街道", rule=("按县（区）导入时必填：本县的乡镇（街道）名称", "When a county imports: the township's name"))
+
+
+_BRACKETS = str.maketrans("〔【〖[〕】〗]", "(((())))")
+
+
+def doc_key(value):
+    """A 文号 or a fund name as the file and the register are matched on: the same document whether
+    its year sits in 〔〕, [], 【】 or full-width （） (the screen keeps what was typed; a file is read
+    half-width), spaces aside. The year inside is kept: 〔2025〕8号 is not 〔2026〕8号."""
+    return re.sub(r"\s+", "", tables.text(value)).translate(_BRACKETS)
 
 
 def _positive(value):
@@ -53,9 +65,13 @@ class _FundFile(Importer):
         text = tables.text(value)
         found = self.townships.get(squash(text))
         if found is None:
-            listed = "、".join(sorted({r.name for r in self.townships.values()})[:30])
-            raise CellProblem("unknown_township", f"本辖区没有“{text}”这个乡镇（街道）（本辖区：{listed}）",
-                              f"No township '{text}' in this region (its townships: {listed})")
+            names = sorted({r.name for r in self.townships.values()})
+            # A one-character slip (锦成街道 for 锦城街道) is named first: the clerk need not read the list.
+            near = difflib.get_close_matches(text, names, n=1, cutoff=0.7)
+            guess_zh, guess_en = (f"，是不是“{near[0]}”？", f"; did you mean '{near[0]}'?") if near else ("", "")
+            listed = "、".join(names[:30])
+            raise CellProblem("unknown_township", f"本辖区没有“{text}”这个乡镇（街道）{guess_zh}（本辖区：{listed}）",
+                              f"No township '{text}' in this region{guess_en} (its townships: {listed})")
         return found
 
     def row_township(self, n, c):
@@ -117,7 +133,7 @@ class FundImporter(_FundFile):
             r.row_bad = True
         if township is None or r.row_bad:
             raise Skip
-        row["key"] = (township.id, row["doc_no"], row["name"])
+        row["key"] = (township.id, doc_key(row["doc_no"]), doc_key(row["name"]))
         return row
 
     @staticmethod
@@ -145,7 +161,7 @@ class FundImporter(_FundFile):
         use = {fid: (total, first) for fid, total, first in db.session.execute(
             select(FundAllocation.fund_id, func.sum(FundAllocation.amount), func.min(FundAllocation.allocated_on))
             .where(FundAllocation.fund_id.in_([f.id for f in funds])).group_by(FundAllocation.fund_id))} if funds else {}
-        return {(f.region_id, f.doc_no, f.name): (f, *use.get(f.id, (ZERO, None))) for f in funds}
+        return {(f.region_id, doc_key(f.doc_no), doc_key(f.name)): (f, *use.get(f.id, (ZERO, None))) for f in funds}
 
     def check(self, parsed):
         self.duplicates(parsed, lambda row: row["key"], "同一乡镇、文号和资金名称", "same township, document and fund name")
@@ -229,8 +245,8 @@ class FundExpenditureImporter(_FundFile):
         self.funds = defaultdict(list)
         self.by_doc = defaultdict(list)
         for f in funds:
-            self.funds[(f.region_id, f.doc_no)].append(f)
-            self.by_doc[f.doc_no].append(f)
+            self.funds[(f.region_id, doc_key(f.doc_no))].append(f)
+            self.by_doc[doc_key(f.doc_no)].append(f)
         self.township_by_id = {r.id: r for r in self.townships.values()}
         self.projects = {}
 
@@ -239,7 +255,7 @@ class FundExpenditureImporter(_FundFile):
         registered in one township only says whose row it is."""
         if self.region.level != "township" and tables._blank(c.get("township")) \
                 and not tables._blank(c.get("doc_no")):
-            found = self.by_doc.get(tables.text(c.get("doc_no")), [])
+            found = self.by_doc.get(doc_key(c.get("doc_no")), [])
             if not tables._blank(c.get("fund_name")):
                 found = [f for f in found if squash(f.name) == squash(tables.text(c.get("fund_name")))]
             towns = {f.region_id for f in found}
@@ -285,7 +301,7 @@ class FundExpenditureImporter(_FundFile):
         return row
 
     def fund(self, n, c, township, row):
-        found = self.funds.get((township.id, row["doc_no"]), [])
+        found = self.funds.get((township.id, doc_key(row["doc_no"])), [])
         if row["fund_name"]:
             found = [f for f in found if squash(f.name) == squash(row["fund_name"])]
         if len(found) == 1:

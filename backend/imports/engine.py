@@ -426,7 +426,29 @@ def read(kind, filename, data, saved=None):
     try:
         return tables.read(filename, data, aliases, importer.required(), importer.names())
     except FileProblem as problem:
+        if problem.code == "header_missing":
+            _name_its_kind(importer, problem)
         return problem
+
+
+def _name_its_kind(importer, problem):
+    """A file of another kind (the project register chosen as 资金指标) is missing this kind's columns,
+    and matching its columns to this kind's fields would import nonsense: when its header has every
+    column another kind needs, the problem says which kind the file is, first."""
+    texts = [h["text"] for h in problem.headers or []]
+    best, most = None, 0
+    for other in KINDS.values():
+        if other is importer:
+            continue
+        aliases = other.aliases()
+        found = {tables._match(t, aliases) for t in texts} - {None}
+        if set(other.required()) <= found and len(found) > most:
+            best, most = other, len(found)
+    if best is not None:
+        problem.zh = (f"这个文件像是“{best.title[0]}”，不是“{importer.title[0]}”：如果选错了数据类型，"
+                      f"请在“数据类型”中选择“{best.title[0]}”后重新导入。") + problem.zh
+        problem.en = (f"This file looks like {best.title[1].lower()}, not {importer.title[1].lower()}: if the wrong "
+                      f"kind was chosen, choose '{best.title[1]}' and import again. ") + problem.en
 
 
 def process(record, region, actor, table, progress=None):
