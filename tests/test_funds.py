@@ -387,3 +387,61 @@ def test_allocations_and_expenditures_hold_under_a_burst(app, world, make_fund):
     assert codes.count(None) == 10 and set(codes) == {None, "expenditure_over_allocated"}
     with app.app_context():
         assert services.allocated_total(fid) == services.spent_total(fid) == Decimal("1000.00")
+
+
+def _new_messages(app, user_id, since_id):
+    from backend.extensions import db
+    from backend.notifications.models import Notification
+    with app.app_context():
+        return [(n.title_zh, n.link) for n in db.session.query(Notification).filter(
+            Notification.user_id == user_id, Notification.id > since_id, Notification.kind == "risk_raised")
+            .order_by(Notification.id)]
+
+
+def _last_message_id(app):
+    from sqlalchemy import func, select
+
+    from backend.extensions import db
+    from backend.notifications.models import Notification
+    with app.app_context():
+        return db.session.scalar(select(func.max(Notification.id))) or 0
+
+
+def _funds_at_once(app, world, count):
+    """``count`` funds issued 31+ days ago, written in one transaction as an import writes them
+    (the scan after it meets them together); their ids."""
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services
+    with app.app_context(), app.test_request_context(method="POST"):
+        county = db.session.get(User, world["users"]["county"])
+        funds = [services.create_fund(county, {
+            "region_id": world["regions"]["jincheng"], "doc_no": doc_no(), "name": "农村公路养护补助资金",
+            "category": "general_transfer", "source_level": "province", "amount": Decimal("1000.00"),
+            "issued_on": TODAY - timedelta(days=31 + i)}) for i in range(count)]
+        db.session.commit()
+        return [f.id for f in funds]
+
+
+def test_many_new_warnings_in_a_township_are_one_message_to_its_lead(app, world):
+    """A scan that opens four or more warnings of one rule in one township (after a county's first
+    fund file) tells its lead once, with how many and a link to them; fewer are told one by one.
+    Either way every warning is stored."""
+    from backend.extensions import db
+    from backend.risks.models import RiskWarning
+    run_scan(app, "fund_not_registered")  # (what other tests left unscanned is opened now, not below)
+    since = _last_message_id(app)
+    few = _funds_at_once(app, world, 3)
+    run_scan(app, "fund_not_registered")
+    told = _new_messages(app, world["users"]["lead"], since)
+    assert len(told) == 3 and {link for _, link in told} == {
+        f"/risks/{warning_for(app, 'fund_not_registered', f'fund:{f}')['id']}" for f in few}
+    since = _last_message_id(app)
+    many = _funds_at_once(app, world, 6)
+    run_scan(app, "fund_not_registered")
+    told = _new_messages(app, world["users"]["lead"], since)
+    assert told == [("新风险预警：资金下达后未按时登记到账 6 条：锦城街道",
+                     f"/risks?rule=fund_not_registered&region={world['regions']['jincheng']}")]
+    with app.app_context():
+        assert db.session.query(RiskWarning).filter(RiskWarning.subject_key.in_(
+            [f"fund:{f}" for f in many]), RiskWarning.status == "open").count() == 6

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import or_, select, text, update
 
 from .. import jobs
-from ..core import audit, clock
+from ..core import audit, clock, tree
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..extensions import db
@@ -74,7 +74,7 @@ def scan(codes=None, now=None, projects=None, regions=None):
         existing = {row.subject_key: row for row in db.session.execute(
             select(RiskWarning.id, RiskWarning.subject_key, RiskWarning.status, RiskWarning.evidence,
                    RiskWarning.hold_fingerprint).where(RiskWarning.rule_code == code, *_in_scope(ctx)))}
-        seen = set()
+        seen, fresh = set(), []
         for hit in rule.find(ctx):
             if (ctx.projects is not None and hit.project_id not in ctx.projects) or (
                     in_regions is not None and hit.region_id not in in_regions):
@@ -87,14 +87,10 @@ def scan(codes=None, now=None, projects=None, regions=None):
                 continue  # unchanged, or settled at these very facts
             warning = db.session.get(RiskWarning, stored.id) if stored is not None else None
             if warning is None:
-                warning = RiskWarning(rule_code=code, subject_key=hit.subject_key, subject_type=hit.subject_type,
-                                      project_id=hit.project_id, region_id=hit.region_id, level=rule.LEVEL,
-                                      status="open", evidence=hit.evidence, fingerprint=print_,
-                                      first_seen_at=ctx.now, last_seen_at=ctx.now)
-                db.session.add(warning)
-                db.session.flush()
-                _event(warning, "risk_raised")
-                _tell_leads(warning, rule)
+                fresh.append(RiskWarning(rule_code=code, subject_key=hit.subject_key, subject_type=hit.subject_type,
+                                         project_id=hit.project_id, region_id=hit.region_id, level=rule.LEVEL,
+                                         status="open", evidence=hit.evidence, fingerprint=print_,
+                                         first_seen_at=ctx.now, last_seen_at=ctx.now))
                 counts["opened"] += 1
             elif warning.status == "open":
                 if warning.evidence != hit.evidence:
@@ -108,6 +104,7 @@ def scan(codes=None, now=None, projects=None, regions=None):
                 _event(warning, "risk_raised", reopened=True)
                 _tell_leads(warning, rule)
                 counts["reopened"] += 1
+        _open(fresh, rule)
         for key, stored in existing.items():
             if key not in seen and stored.status == "open":
                 resolve(db.session.get(RiskWarning, stored.id), "cause_gone", ctx.now)
@@ -133,6 +130,50 @@ def resolve(warning, reason, at=None, actor=None, hold=False):
     warning.hold_fingerprint = warning.fingerprint if hold else None
     db.session.flush()
     _event(warning, "risk_resolved", actor, reason=reason)
+
+
+def _open(fresh, rule):
+    """Store a scan's new warnings of one rule together (one INSERT of many rows, not one each: a
+    county's first fund file opens tens of thousands), put them on their projects' timelines, and
+    tell the leads — one message per warning, or one per township when a scan opens more than
+    ``GROUPED_FROM`` there (a list of 300 idle funds is one thing to look at, not 300 messages)."""
+    if not fresh:
+        return
+    db.session.add_all(fresh)
+    db.session.flush()
+    for warning in fresh:
+        _event(warning, "risk_raised")
+    by_township = {}
+    township_of = tree.places({w.region_id for w in fresh})
+    for warning in fresh:
+        township = (township_of.get(warning.region_id) or {}).get("township")
+        by_township.setdefault(township["id"] if township else warning.region_id, []).append(warning)
+    for township_id, warnings in by_township.items():
+        if len(warnings) < GROUPED_FROM:
+            for warning in warnings:
+                _tell_leads(warning, rule)
+        else:
+            _tell_leads_of_many(db.session.get(Region, township_id), warnings, rule)
+
+
+GROUPED_FROM = 4
+
+
+def _tell_leads_of_many(township, warnings, rule):
+    """As ``_tell_leads``, once for many new warnings of one rule in one township: the message
+    links to the township's open warnings of that rule."""
+    zh, en = about("", township)
+    title = (f"新风险预警：{rule.NAME_ZH} {len(warnings)} 条：{zh}",
+             f"New risk warnings: {rule.NAME_EN}, {len(warnings)}: {en}")
+    people = people_above(township, ("township_lead",))
+    if rule.LEVEL == "red" and getattr(rule, "TELLS_COUNTY", True):
+        # (new rows, not yet seen by any other transaction: each is told now, and only now)
+        told = db.session.execute(update(RiskWarning).where(
+            RiskWarning.id.in_([w.id for w in warnings]), RiskWarning.county_told_at.is_(None))
+            .values(county_told_at=clock.now()).execution_options(synchronize_session="fetch"))
+        if told.rowcount:
+            people += people_above(township, ("county",))
+    notify(people, "risk_raised", *title, f"/risks?rule={rule.CODE}&region={township.id}")
 
 
 def _tell_leads(warning, rule):
