@@ -98,7 +98,7 @@ def _write_text(profile, head, lines):
 
 def read_return(data):
     """A return file in any profile: {profile, batch_no, count, total, lines: [{key, status,
-    reason, bank_code, bank_words, amount, line}]}. ``key`` is the EndToEndId (XML) or the sequence
+    reason, bank_code, bank_words, amount, account (the text profile's), line}]}. ``key`` is the EndToEndId (XML) or the sequence
     number (text). Raises ReturnError for a file that is not one."""
     head = data.lstrip()[:200]
     if head.startswith(b"<"):
@@ -210,5 +210,5 @@ def _read_text(code, data):
                              "bank_code": _code(f["bank_code"], n),
                              "reason": profile["reasons"].get(f["bank_code"], "NARR") if status == "failed" else None,
                              "bank_words": f["bank_words"] or None, "amount": _decimal(f["amount"], n, "金额", "amount"),
-                             "line": n})
+                             "account": f["account"] or None, "line": n})
     return out

@@ -559,6 +559,9 @@ def import_return(data, actor, filename=None, batch=None):
         if x["amount"] is not None and x["amount"] != row.amount:
             raise _refuse("amount_mismatch", f"第 {x['line']} 行的金额 ¥{x['amount']} 与批次中的 ¥{row.amount} 不符",
                           f"Line {x['line']}: amount {x['amount']} differs from the batch's {row.amount}", x["line"])
+        if not _same_account(x.get("account"), row):
+            raise _refuse("account_mismatch", f"第 {x['line']} 行的账号与批次中该笔的账号（{row.card_mask}）不符",
+                          f"Line {x['line']}: the account differs from the batch line's ({row.card_mask})", x["line"])
         if row.status in ("paid", "failed"):
             if x["status"] != row.status:
                 raise _refuse("result_conflict", f"第 {x['line']} 行与已记录的最终结果矛盾",
@@ -585,6 +588,26 @@ def import_return(data, actor, filename=None, batch=None):
     jobs.touch(regions=[batch.region_id])
     return {"duplicate": False, "batch_id": batch.id, "lines": len(lines), "counts": counts, "sha256": digest,
             "status": batch.status}
+
+
+_MASKED_ACCOUNT = re.compile(r"([0-9]{0,6})[*xX]+([0-9]{1,6})")
+
+
+def _same_account(account, row):
+    """Whether the account a return line echoes is the batch line's card. The amount alone cannot
+    tell two lines of a flat-rate subsidy apart, so a line the bank numbered differently would put
+    one person's result on another. A full number is compared by its lookup hash, a masked one
+    (6228****1234) by the digits it shows; a line without a readable account is not checked."""
+    if not account:
+        return True
+    full = pii.normalize_card(account)
+    if full is not None:
+        return pii.blind(full, "bank_card") == row.card_hash
+    masked = _MASKED_ACCOUNT.fullmatch(pii.plain(account))
+    if masked is not None and row.card_enc:
+        card = pii.decrypt(row.card_enc, "bank_card")
+        return card.startswith(masked[1]) and card.endswith(masked[2])
+    return True
 
 
 _LINE_COLUMNS = (BatchPayment.id, BatchPayment.batch_id, BatchPayment.seq, BatchPayment.region_id,
