@@ -375,6 +375,7 @@ def _count(app, region_id):
     ({"period": "2026-Q5"}, "bad_period", "json.period"),
     ({"period": "26-11"}, "bad_period", "json.period"),
     ({"period": "2027-01"}, "period_in_future", "json.period"),
+    ({"period": "٢٠٢٦-11"}, "bad_period", "json.period"),  # (Arabic-Indic digits: \d matched them, int() read them)
     ({"format": "docx"}, "unknown_report_format", "json.format"),
     ({"region_id": "x"}, "validation_error", "json.region_id"),
     ({"kind": None}, "validation_error", "json.kind"),
@@ -388,6 +389,21 @@ def test_bad_input_is_refused_and_changes_nothing(app, world, login_as, change, 
     assert_error(r, 400, code, path)
     assert r.json["error"]["message"]["zh"] and r.json["error"]["message"]["en"]
     assert _count(app, region_id) == before
+
+
+def test_a_period_in_full_width_digits_is_the_same_period(app, world, login_as):
+    """２０２６-11 is 2026-11: it was kept as its own period, a library entry and version line apart."""
+    client = login_as("county")
+    region_id = world["regions"]["jincheng"]
+    _, first = generate(client, region_id, "assets", "2026-11", "xlsx")
+    _, again = generate(client, region_id, "assets", "２０２６-１１", "xlsx")
+    assert (again["period"], again["version"]) == ("2026-11", first["version"] + 1)
+
+
+def test_the_first_month_a_report_can_have_is_made_not_failed(app, world, login_as):
+    """The health report compares with the period before: 2000-01's is 1999-12, which is no period
+    one may ask for — the job failed on it after the 202."""
+    generate(login_as("county"), world["regions"]["jincheng"], "health", "2000-01", "xlsx")
 
 
 def test_library_bad_input(app, world, login_as):
