@@ -122,6 +122,25 @@ def test_a_bad_budget_line_file_writes_nothing(app, world, tag):
         assert expected in got, (expected, sorted(got, key=str))
 
 
+def test_a_date_in_a_year_no_ledger_has_is_refused_not_imported(app, world, tag):
+    """1026 for 2026, 0206-03-05, year 1: a typed year, as text or as an Excel date cell, was imported
+    as it stood — a budget line issued a thousand years ago, on no cockpit year."""
+    from datetime import date, datetime
+    rows = [budget_file(tag)[0],
+            [1, f"浙财〔2026〕{tag}号", "补助G", "一般性转移支付", "省级", "100", "1026.3.5", "", ""],
+            [2, f"浙财〔2026〕{tag}号", "补助H", "一般性转移支付", "省级", "100", "0206-03-05", "0206-03-06", ""],
+            [3, f"浙财〔2026〕{tag}号", "补助I", "一般性转移支付", "省级", "100", "0001年1月1日", "", ""]]
+    before = len(funds(app))
+    status, errors, _, _ = run(app, world, "funds", "资金指标.csv", csv_bytes(rows))
+    assert status == "rejected" and len(funds(app)) == before
+    assert {(2, "issued_on", "bad_date"), (3, "issued_on", "bad_date"), (3, "arrived_on", "bad_date"),
+            (4, "issued_on", "bad_date")} <= set(errors), errors
+    cells = [budget_file(tag)[0], [1, f"浙财〔2026〕{tag}号", "补助J", "一般性转移支付", "省级", 100,
+                                   datetime(1026, 3, 5), date(1899, 12, 31), ""]]
+    status, errors, _, _ = run(app, world, "funds", "资金指标.xlsx", xlsx_bytes(cells))
+    assert status == "rejected" and {(3, "issued_on", "bad_date"), (3, "arrived_on", "bad_date")} <= set(errors), errors
+
+
 def test_a_township_file_cannot_carry_another_township(app, world, tag):
     rows = [["乡镇", "文号", "资金名称", "类别", "来源级次", "金额", "下达日期"],
             ["太湖源镇", f"临财〔2026〕{tag}号", "补助", "一般性转移支付", "县级", "100", d(3)]]
