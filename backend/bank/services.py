@@ -38,7 +38,7 @@ BUILDERS = ("clerk",)
 APPROVERS = ("township_lead", "county")
 SENDERS = ("clerk", "township_lead")  # write the bank file, import returns, fix and re-issue failures
 READERS = ("admin", "province", "city", "county", "township_lead", "clerk")
-PERIOD_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$")
+PERIOD_RE = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?")  # (fullmatch: no newline after, ASCII digits)
 # Open warnings that stop a person's payment: the rules about a dead person, a public employee, a
 # duplicate payment — and any other red warning about the person.
 BLOCKING_RULES = {"subsidy_after_death": "dead", "subsidy_public_employee": "employee", "subsidy_duplicate": "dup"}
@@ -77,7 +77,7 @@ def working_days(start, end):
 
 
 def check_period(period, path="json.period"):
-    if not isinstance(period, str) or not PERIOD_RE.match(period):
+    if not isinstance(period, str) or not PERIOD_RE.fullmatch(period):
         raise bad_field(path, "period_malformed", "期间格式应为 2026、2026-03、2026-Q1 或 2026-H1",
                         "A period is 2026, 2026-03, 2026-Q1 or 2026-H1")
     return period
