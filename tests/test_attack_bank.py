@@ -219,6 +219,20 @@ def test_a_return_line_naming_another_account_is_refused(app, world, login_as):
     assert _upload(login_as("lead"), body).status_code == 200  # the file as the bank wrote it
 
 
+def test_an_xml_return_line_naming_another_account_is_refused(app, world, login_as):
+    """pain.002 may echo the creditor's account under OrgnlTxRef: checked as in the text profile."""
+    from bank_seed import card_number
+    bid, files = _sent(app, world, "iso20022")
+    xml = files[f"PB{bid:08d}.pain002.xml"].decode()
+    other = f"<CdtrAcct><Id><Othr><Id>{card_number()}</Id></Othr></Id></CdtrAcct>"
+    wrong = xml.replace("</Amt>", "</Amt>" + other, 1)
+    before = _state(app, bid)
+    r = _upload(login_as("lead"), wrong.encode(), "r.xml")
+    _refused(r, "account_mismatch")
+    assert r.json["error"]["fields"][0]["path"] == "form.file.line.1"
+    assert _state(app, bid) == before
+
+
 def test_a_return_line_with_a_masked_account_is_checked_by_the_digits_it_shows(app, world, login_as):
     bid, files = _sent(app, world)
     body = files[f"PB{bid:08d}.success.txt"].decode("gb18030")
