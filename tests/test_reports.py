@@ -406,6 +406,23 @@ def test_the_first_month_a_report_can_have_is_made_not_failed(app, world, login_
     generate(login_as("county"), world["regions"]["jincheng"], "health", "2000-01", "xlsx")
 
 
+def test_a_failed_report_says_so_and_keeps_the_cause_to_the_log(app, world, login_as, monkeypatch):
+    """A report whose job failed showed the exception's own text (a database error's statement and
+    values) as its ``error``, and its file was "not ready yet" for ever."""
+    from backend.reports import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("(psycopg.errors.X) SELECT id_enc FROM beneficiaries WHERE id = 42")
+    monkeypatch.setattr(services, "render_body", broken)
+    client = login_as("county")
+    r = client.post("/api/v1/reports", json={"region_id": world["regions"]["jincheng"], "kind": "assets",
+                                             "period": "2026-11", "format": "xlsx"})
+    report = client.get(r.json["status_url"]).json
+    assert report["status"] == "failed" and "SELECT" not in report["error"], report
+    assert "重新生成" in report["error"]
+    assert_error(client.get(f"/api/v1/reports/{report['id']}/file"), 409, "report_failed")
+
+
 def test_library_bad_input(app, world, login_as):
     client = login_as("county")
     assert_error(client.get(f"/api/v1/reports?region_id={world['regions']['linan']}&kind=x"), 400,
