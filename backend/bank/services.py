@@ -502,7 +502,8 @@ def import_return(data, actor, filename=None, batch=None):
     """Import a bank return file (pain.002, or the text profile's success or failure file). The whole
     file is refused (422, nothing changes) when it cannot be read, names another batch
     (``batch_unknown``, ``batch_mismatch``), has a line not in the batch (``line_unknown``), a line
-    twice (``line_duplicate``), an amount that differs (``amount_mismatch``), totals that do not add up
+    twice (``line_duplicate``), an amount that differs (``amount_mismatch``), an account echoed that is not
+    the line's card (``account_mismatch``), totals that do not add up
     (``total_mismatch``), or contradicts a final result (``result_conflict``). The same file again
     changes nothing (``duplicate``: true). Paid and failed lines write the subsidy's payment record."""
     digest = hashlib.sha256(data).hexdigest()
