@@ -192,3 +192,58 @@ def test_the_same_return_file_twice_at_once_is_a_duplicate_not_a_500(app, world)
         t.join()
     assert out == {"first": False, "second": True}
     assert _state(app, bid)[1] == 1
+
+
+def _swap_accounts(data, a, b):
+    """The return file with the accounts of lines ``a`` and ``b`` (sequence numbers) swapped."""
+    rows = data.decode("gb18030").split("\r\n")
+    fields = {n: rows[n].split("|") for n in (a, b)}
+    fields[a][3], fields[b][3] = fields[b][3], fields[a][3]
+    for n in (a, b):
+        rows[n] = "|".join(fields[n])
+    return "\r\n".join(rows).encode("gb18030")
+
+
+def test_a_return_line_naming_another_account_is_refused(app, world, login_as):
+    """Lines 1 and 3 pay the same amount: a bank that numbered its lines differently answers line 1
+    with line 3's account. The amount cannot tell; the account does (the result was recorded on the
+    wrong person before)."""
+    data = make_people(app, world, n=3)
+    bid = approved_batch(app, world, data)
+    body = banksim().simulate(export(app, bid, "rcb_text"))[f"PB{bid:08d}.success.txt"]
+    before = _state(app, bid)
+    r = _upload(login_as("lead"), _swap_accounts(body, 1, 3))
+    _refused(r, "account_mismatch")
+    assert r.json["error"]["fields"][0]["path"] == "form.file.line.2"
+    assert _state(app, bid) == before
+    assert _upload(login_as("lead"), body).status_code == 200  # the file as the bank wrote it
+
+
+def test_an_xml_return_line_naming_another_account_is_refused(app, world, login_as):
+    """pain.002 may echo the creditor's account under OrgnlTxRef: checked as in the text profile."""
+    from bank_seed import card_number
+    bid, files = _sent(app, world, "iso20022")
+    xml = files[f"PB{bid:08d}.pain002.xml"].decode()
+    other = f"<CdtrAcct><Id><Othr><Id>{card_number()}</Id></Othr></Id></CdtrAcct>"
+    wrong = xml.replace("</Amt>", "</Amt>" + other, 1)
+    before = _state(app, bid)
+    r = _upload(login_as("lead"), wrong.encode(), "r.xml")
+    _refused(r, "account_mismatch")
+    assert r.json["error"]["fields"][0]["path"] == "form.file.line.1"
+    assert _state(app, bid) == before
+
+
+def test_a_return_line_with_a_masked_account_is_checked_by_the_digits_it_shows(app, world, login_as):
+    bid, files = _sent(app, world)
+    body = files[f"PB{bid:08d}.success.txt"].decode("gb18030")
+    rows = body.split("\r\n")
+    cards = [row.split("|")[3] for row in rows[1:3]]
+    wrong = rows[1].replace(cards[0], cards[0][:4] + "*" * (len(cards[0]) - 8) + cards[1][-4:])
+    before = _state(app, bid)
+    if cards[0][-4:] != cards[1][-4:]:
+        r = _upload(login_as("lead"), "\r\n".join([rows[0], wrong, *rows[2:]]).encode("gb18030"))
+        _refused(r, "account_mismatch")
+        assert _state(app, bid) == before
+    masked = [rows[0]] + [row.replace(c, c[:6] + "*" * (len(c) - 10) + c[-4:]) for row, c in zip(rows[1:3], cards)]
+    r = _upload(login_as("lead"), "\r\n".join(masked + rows[3:]).encode("gb18030"))
+    assert r.status_code == 200 and r.json["counts"]["paid"] == 2, r.json

@@ -367,6 +367,9 @@ def test_bad_input_changes_nothing(app, world, login_as):
         before = db.session.execute(select(func.count(PaymentBatch.id))).scalar()
     assert_error(clerk.post("/api/v1/bank/batches", json={"policy_id": data["policy"], "period": "2026-13"}),
                  400, "period_malformed", "json.period")
+    for period in ("2026-11\n", "２０２６-11"):  # (were a 422 batch_empty: nobody on the notice of that "period")
+        assert_error(clerk.post("/api/v1/bank/batches", json={"policy_id": data["policy"], "period": period}),
+                     400, "period_malformed", "json.period")
     assert_error(clerk.post("/api/v1/bank/batches", json={"period": "2026-11"}), 400, "validation_error", "json.policy_id")
     assert_error(clerk.post("/api/v1/bank/batches", json={"policy_id": 2**31 - 2, "period": "2026-11"}),
                  404, "policy_not_found", "json.policy_id")

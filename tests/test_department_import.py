@@ -156,6 +156,10 @@ def test_who_may_import_departments_and_the_template(app, world, login_as, tag, 
                                              "region_id": str(world["regions"]["jincheng"]),
                                              "file": (io.BytesIO(csv_bytes(rows(tag, policies))), "d.csv")})
     assert_error(r, 400, "import_region_level")
+    # (it said "import for a township or above" — at a township: the levels of the kind are named)
+    assert r.json["error"]["message"] == {"zh": "部门名录请在省、市或县/区导入",
+                                          "en": "Import departments for a province, a city or a county"}
+    assert r.json["error"]["fields"][0]["path"] == "form_and_files.region_id"
     # the template as filled in, example row left in: the example is skipped, the rows are imported
     filled = [header, [c.value for c in book.worksheets[0][2]],
               [f"司法局{tag}", f"SF-{tag}", None, None, None]]

@@ -173,6 +173,9 @@ BAD_FUNDS = [
     ({"issued_on": "2026-13-01"}, 400, "validation_error", "json.issued_on"),
     ({"doc_no": "   "}, 400, "validation_error", "json.doc_no"),
     ({"issued_on": (TODAY + timedelta(days=1)).isoformat()}, 400, "date_in_future", "json.issued_on"),
+    # (a slip of the keyboard, 1026 or 0001 for 2026, was stored: a budget line on no cockpit year)
+    ({"issued_on": "1026-03-05"}, 400, "date_out_of_range", "json.issued_on"),
+    ({"issued_on": "0001-01-01"}, 400, "date_out_of_range", "json.issued_on"),
     ({"region": "qianwang"}, 400, "region_not_township", "json.region_id"),
     ({"region": "taihuyuan"}, 403, "out_of_scope", None),
     ({"arrived_on": (TODAY - timedelta(days=30)).isoformat()}, 400, "arrived_before_issued", "json.arrived_on"),

@@ -139,6 +139,36 @@ def test_a_bad_budget_line_file_writes_nothing(app, world, tag):
         assert expected in got, (expected, sorted(got, key=str))
 
 
+def test_funds_for_a_province_are_refused_with_the_levels_they_are_imported_for(world, login_as):
+    """The refusal said "import for a township or above": the province is above, and still refused."""
+    from conftest import new_uuid
+    r = login_as("admin").post("/api/v1/imports", form={
+        "client_uuid": new_uuid(), "kind": "funds", "region_id": str(world["regions"]["zj"]),
+        "file": (io.BytesIO(csv_bytes(budget_file("p"))), "f.csv")})
+    assert r.status_code == 400 and r.json["error"]["code"] == "import_region_level", r.json
+    assert r.json["error"]["message"] == {"zh": "资金指标请在县/区或乡镇/街道导入",
+                                          "en": "Import budget lines for a county or a township"}
+
+
+def test_a_date_in_a_year_no_ledger_has_is_refused_not_imported(app, world, tag):
+    """1026 for 2026, 0206-03-05, year 1: a typed year, as text or as an Excel date cell, was imported
+    as it stood — a budget line issued a thousand years ago, on no cockpit year."""
+    from datetime import date, datetime
+    rows = [budget_file(tag)[0],
+            [1, f"浙财〔2026〕{tag}号", "补助G", "一般性转移支付", "省级", "100", "1026.3.5", "", ""],
+            [2, f"浙财〔2026〕{tag}号", "补助H", "一般性转移支付", "省级", "100", "0206-03-05", "0206-03-06", ""],
+            [3, f"浙财〔2026〕{tag}号", "补助I", "一般性转移支付", "省级", "100", "0001年1月1日", "", ""]]
+    before = len(funds(app))
+    status, errors, _, _ = run(app, world, "funds", "资金指标.csv", csv_bytes(rows))
+    assert status == "rejected" and len(funds(app)) == before
+    assert {(2, "issued_on", "bad_date"), (3, "issued_on", "bad_date"), (3, "arrived_on", "bad_date"),
+            (4, "issued_on", "bad_date")} <= set(errors), errors
+    cells = [budget_file(tag)[0], [1, f"浙财〔2026〕{tag}号", "补助J", "一般性转移支付", "省级", 100,
+                                   datetime(1026, 3, 5), date(1899, 12, 31), ""]]
+    status, errors, _, _ = run(app, world, "funds", "资金指标.xlsx", xlsx_bytes(cells))
+    assert status == "rejected" and {(3, "issued_on", "bad_date"), (3, "arrived_on", "bad_date")} <= set(errors), errors
+
+
 def test_a_township_file_cannot_carry_another_township(app, world, tag):
     rows = [["乡镇", "文号", "资金名称", "类别", "来源级次", "金额", "下达日期"],
             ["太湖源镇", f"临财〔2026〕{tag}号", "补助", "一般性转移支付", "县级", "100", d(3)]]
@@ -309,3 +339,18 @@ def test_funds_through_the_upload_and_the_template(app, world, login_as, tag):
         assert r.status_code == 200
         cells = [c.value for row in load_workbook(io.BytesIO(r.data)).active.iter_rows() for c in row]
         assert header in cells
+
+
+def test_a_county_s_import_for_a_township_is_not_the_township_s_to_withdraw(app, world, login_as, tag):
+    """The county imported its budget lines for 锦城; 锦城's lead sees the run (its region's) and could
+    withdraw it — deleting what the county recorded it issued (a late arrival's warning with it)."""
+    status, _, _, run_id = run(app, world, "funds", "资金指标.csv", csv_bytes(budget_file(tag)), user="county")
+    assert status == "accepted"
+    body = {"client_uuid": str(uuid.uuid4()), "reason": "不是我们导入的"}
+    r = login_as("lead").post(f"/api/v1/imports/{run_id}/withdraw", json=body)
+    assert r.status_code == 403 and r.json["error"]["code"] == "import_from_above", r.json
+    assert r.json["error"]["message"]["zh"] and r.json["error"]["message"]["en"]
+    assert len(funds(app, batch_id=run_id)) == 3
+    r = login_as("county").post(f"/api/v1/imports/{run_id}/withdraw", json={**body, "client_uuid": str(uuid.uuid4())})
+    assert r.status_code == 200 and r.json["status"] == "withdrawn", r.json
+    assert funds(app, batch_id=run_id) == {}

@@ -116,6 +116,9 @@ def test_bad_input_is_named_and_changes_nothing(app, world, login_as):
         before = db.session.query(NoticeObjection).count()
     assert_error(clerk.post(URL, json=_body(world, data, text="  ")), 400, "validation_error", "json.text")
     assert_error(clerk.post(URL, json=_body(world, data, period="2026-13")), 400, "validation_error", "json.period")
+    # (kept as written, "2026-11\n" or ２０２６-11 named no notice's period: the objection stopped nobody)
+    for period in ("2026-11\n", "２０２６-11"):
+        assert_error(clerk.post(URL, json=_body(world, data, period=period)), 400, "validation_error", "json.period")
     assert_error(clerk.post(URL, json=_body(world, data, client_uuid="nope")), 400, "validation_error",
                  "json.client_uuid")
     assert_error(clerk.post(URL, json=_body(world, data, beneficiary_id=None)), 400, "objection_needs_person",

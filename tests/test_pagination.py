@@ -155,6 +155,19 @@ def test_a_warnings_position_from_another_order_is_refused(app, world, login_as,
                  400, "cursor_invalid", "query.after")
 
 
+@pytest.mark.parametrize("position", [[None, False, "2026-12-01T00:00:00+00:00", 7],
+                                      [True, None, "2026-12-01T00:00:00+00:00", 7],
+                                      [True, False, None, 7], [True, False, "2026-12-01T00:00:00+00:00", None]])
+def test_a_warnings_position_with_a_null_where_none_can_be_is_refused(app, world, login_as, make_project,
+                                                                     made_warnings, position):
+    """A null in a key that is never NULL (a flag, the time, the id) was taken for the end of the order
+    and compared with the other keys' flags: a 500."""
+    pid = make_project(name="预警空值翻页测试")
+    _warnings(app, world, pid, [("red", 1), ("red", 2)], made_warnings)
+    assert_error(login_as("county").get(f"/api/v1/risks?project_id={pid}&after={forged(position)}"),
+                 400, "cursor_invalid", "query.after")
+
+
 def test_a_page_by_key_counts_nothing(app, login_as, make_project):
     """The first page says how many (up to the limit); the pages after it, by key, run no count."""
     from sqlalchemy import event
@@ -267,3 +280,11 @@ def test_going_back_leaves_the_planner_as_it_was(app, make_project):
             from sqlalchemy import text
             assert db.session.scalar(text("SHOW enable_sort")) == "on"
         db.session.rollback()
+
+
+def test_a_flag_key_that_may_be_null_compares_by_a_bound_value():
+    """A flag expression without ``not_null`` pages by the long form (key by key): ``flag < True``
+    there was an ArgumentError (SQLAlchemy compares True/False only by = and IS)."""
+    from sqlalchemy import column
+    flag = pagination._Key(column("level") == "red", True)
+    assert str(pagination._after(flag, True)) == "(level = :level_1) < :param_1"

@@ -375,6 +375,7 @@ def _count(app, region_id):
     ({"period": "2026-Q5"}, "bad_period", "json.period"),
     ({"period": "26-11"}, "bad_period", "json.period"),
     ({"period": "2027-01"}, "period_in_future", "json.period"),
+    ({"period": "٢٠٢٦-11"}, "bad_period", "json.period"),  # (Arabic-Indic digits: \d matched them, int() read them)
     ({"format": "docx"}, "unknown_report_format", "json.format"),
     ({"region_id": "x"}, "validation_error", "json.region_id"),
     ({"kind": None}, "validation_error", "json.kind"),
@@ -388,6 +389,38 @@ def test_bad_input_is_refused_and_changes_nothing(app, world, login_as, change, 
     assert_error(r, 400, code, path)
     assert r.json["error"]["message"]["zh"] and r.json["error"]["message"]["en"]
     assert _count(app, region_id) == before
+
+
+def test_a_period_in_full_width_digits_is_the_same_period(app, world, login_as):
+    """２０２６-11 is 2026-11: it was kept as its own period, a library entry and version line apart."""
+    client = login_as("county")
+    region_id = world["regions"]["jincheng"]
+    _, first = generate(client, region_id, "assets", "2026-11", "xlsx")
+    _, again = generate(client, region_id, "assets", "２０２６-１１", "xlsx")
+    assert (again["period"], again["version"]) == ("2026-11", first["version"] + 1)
+
+
+def test_the_first_month_a_report_can_have_is_made_not_failed(app, world, login_as):
+    """The health report compares with the period before: 2000-01's is 1999-12, which is no period
+    one may ask for — the job failed on it after the 202."""
+    generate(login_as("county"), world["regions"]["jincheng"], "health", "2000-01", "xlsx")
+
+
+def test_a_failed_report_says_so_and_keeps_the_cause_to_the_log(app, world, login_as, monkeypatch):
+    """A report whose job failed showed the exception's own text (a database error's statement and
+    values) as its ``error``, and its file was "not ready yet" for ever."""
+    from backend.reports import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("(psycopg.errors.X) SELECT id_enc FROM beneficiaries WHERE id = 42")
+    monkeypatch.setattr(services, "render_body", broken)
+    client = login_as("county")
+    r = client.post("/api/v1/reports", json={"region_id": world["regions"]["jincheng"], "kind": "assets",
+                                             "period": "2026-11", "format": "xlsx"})
+    report = client.get(r.json["status_url"]).json
+    assert report["status"] == "failed" and "SELECT" not in report["error"], report
+    assert "重新生成" in report["error"]
+    assert_error(client.get(f"/api/v1/reports/{report['id']}/file"), 409, "report_failed")
 
 
 def test_library_bad_input(app, world, login_as):

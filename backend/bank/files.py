@@ -98,7 +98,7 @@ def _write_text(profile, head, lines):
 
 def read_return(data):
     """A return file in any profile: {profile, batch_no, count, total, lines: [{key, status,
-    reason, bank_code, bank_words, amount, line}]}. ``key`` is the EndToEndId (XML) or the sequence
+    reason, bank_code, bank_words, amount, account (when the bank echoes it), line}]}. ``key`` is the EndToEndId (XML) or the sequence
     number (text). Raises ReturnError for a file that is not one."""
     head = data.lstrip()[:200]
     if head.startswith(b"<"):
@@ -171,7 +171,8 @@ def _read_pain002(data):
                 "key": text(tx, "p:OrgnlEndToEndId"), "status": status, "bank_code": _code(code, n),
                 "reason": (profile["reasons"].get(code, "NARR") if status == "failed" else None),
                 "bank_words": " ".join(t.strip() for t in (e.text or "" for e in tx.findall("p:StsRsnInf/p:AddtlInf", ns)) if t.strip()) or None,
-                "amount": _decimal(amount, n, "金额", "amount") if amount else None, "line": n})
+                "amount": _decimal(amount, n, "金额", "amount") if amount else None,
+                "account": text(tx, "p:OrgnlTxRef/p:CdtrAcct/p:Id/p:Othr/p:Id") or None, "line": n})
     return out
 
 
@@ -210,5 +211,5 @@ def _read_text(code, data):
                              "bank_code": _code(f["bank_code"], n),
                              "reason": profile["reasons"].get(f["bank_code"], "NARR") if status == "failed" else None,
                              "bank_words": f["bank_words"] or None, "amount": _decimal(f["amount"], n, "金额", "amount"),
-                             "line": n})
+                             "account": f["account"] or None, "line": n})
     return out

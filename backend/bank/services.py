@@ -38,7 +38,7 @@ BUILDERS = ("clerk",)
 APPROVERS = ("township_lead", "county")
 SENDERS = ("clerk", "township_lead")  # write the bank file, import returns, fix and re-issue failures
 READERS = ("admin", "province", "city", "county", "township_lead", "clerk")
-PERIOD_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$")
+PERIOD_RE = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?")  # (fullmatch: no newline after, ASCII digits)
 # Open warnings that stop a person's payment: the rules about a dead person, a public employee, a
 # duplicate payment — and any other red warning about the person.
 BLOCKING_RULES = {"subsidy_after_death": "dead", "subsidy_public_employee": "employee", "subsidy_duplicate": "dup"}
@@ -77,7 +77,7 @@ def working_days(start, end):
 
 
 def check_period(period, path="json.period"):
-    if not isinstance(period, str) or not PERIOD_RE.match(period):
+    if not isinstance(period, str) or not PERIOD_RE.fullmatch(period):
         raise bad_field(path, "period_malformed", "期间格式应为 2026、2026-03、2026-Q1 或 2026-H1",
                         "A period is 2026, 2026-03, 2026-Q1 or 2026-H1")
     return period
@@ -502,7 +502,8 @@ def import_return(data, actor, filename=None, batch=None):
     """Import a bank return file (pain.002, or the text profile's success or failure file). The whole
     file is refused (422, nothing changes) when it cannot be read, names another batch
     (``batch_unknown``, ``batch_mismatch``), has a line not in the batch (``line_unknown``), a line
-    twice (``line_duplicate``), an amount that differs (``amount_mismatch``), totals that do not add up
+    twice (``line_duplicate``), an amount that differs (``amount_mismatch``), an account echoed that is not
+    the line's card (``account_mismatch``), totals that do not add up
     (``total_mismatch``), or contradicts a final result (``result_conflict``). The same file again
     changes nothing (``duplicate``: true). Paid and failed lines write the subsidy's payment record."""
     digest = hashlib.sha256(data).hexdigest()
@@ -559,6 +560,9 @@ def import_return(data, actor, filename=None, batch=None):
         if x["amount"] is not None and x["amount"] != row.amount:
             raise _refuse("amount_mismatch", f"第 {x['line']} 行的金额 ¥{x['amount']} 与批次中的 ¥{row.amount} 不符",
                           f"Line {x['line']}: amount {x['amount']} differs from the batch's {row.amount}", x["line"])
+        if not _same_account(x.get("account"), row):
+            raise _refuse("account_mismatch", f"第 {x['line']} 行的账号与批次中该笔的账号（{row.card_mask}）不符",
+                          f"Line {x['line']}: the account differs from the batch line's ({row.card_mask})", x["line"])
         if row.status in ("paid", "failed"):
             if x["status"] != row.status:
                 raise _refuse("result_conflict", f"第 {x['line']} 行与已记录的最终结果矛盾",
@@ -585,6 +589,26 @@ def import_return(data, actor, filename=None, batch=None):
     jobs.touch(regions=[batch.region_id])
     return {"duplicate": False, "batch_id": batch.id, "lines": len(lines), "counts": counts, "sha256": digest,
             "status": batch.status}
+
+
+_MASKED_ACCOUNT = re.compile(r"([0-9]{0,6})[*xX]+([0-9]{1,6})")
+
+
+def _same_account(account, row):
+    """Whether the account a return line echoes is the batch line's card. The amount alone cannot
+    tell two lines of a flat-rate subsidy apart, so a line the bank numbered differently would put
+    one person's result on another. A full number is compared by its lookup hash, a masked one
+    (6228****1234) by the digits it shows; a line without a readable account is not checked."""
+    if not account:
+        return True
+    full = pii.normalize_card(account)
+    if full is not None:
+        return pii.blind(full, "bank_card") == row.card_hash
+    masked = _MASKED_ACCOUNT.fullmatch(pii.plain(account))
+    if masked is not None and row.card_enc:
+        card = pii.decrypt(row.card_enc, "bank_card")
+        return card.startswith(masked[1]) and card.endswith(masked[2])
+    return True
 
 
 _LINE_COLUMNS = (BatchPayment.id, BatchPayment.batch_id, BatchPayment.seq, BatchPayment.region_id,

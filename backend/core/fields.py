@@ -1,8 +1,9 @@
 """Field types shared by the features' schemas. Inputs go through these so that what reaches the
 database is always storable on both SQLite and PostgreSQL."""
 import re
+from datetime import date
 
-from apiflask.fields import UUID, Integer, String
+from apiflask.fields import UUID, Date, Integer, String
 from apiflask.validators import Length, Range, Regexp
 from marshmallow import ValidationError
 
@@ -32,6 +33,13 @@ def Text(max_len, required=True, min_len=1, **kw):
     """A non-blank string of bounded length."""
     return CleanString(required=required, validate=[Length(min=min_len, max=max_len),
                                                    Regexp(r"\s*\S", error="must not be blank")], **kw)
+
+
+def Day(**kw):
+    """A day in a query's date range (since/until): the years the system's figures span. Day 1 or
+    9999-12-31 would overflow when turned into the UTC moment a China day starts (a 500)."""
+    return Date(validate=Range(min=date(2000, 1, 1), max=date(2100, 12, 31),
+                               error="must be between 2000-01-01 and 2100-12-31"), **kw)
 
 
 def Id(**kw):

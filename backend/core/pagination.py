@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from apiflask import Schema
 from apiflask.fields import Boolean, Integer, String
 from apiflask.validators import Length, Range, Regexp
-from sqlalchemy import and_, false, func, inspect, or_, select, text, tuple_
+from sqlalchemy import and_, false, func, inspect, literal, or_, select, text, tuple_
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.sql.elements import UnaryExpression
@@ -158,6 +158,8 @@ def _equal(key, value):
 def _after(key, value):
     if value is None:  # NULL is the largest: nothing after it going up; every value going down
         return key.expr.is_not(None) if key.descending else false()
+    if isinstance(value, bool):  # (SQLAlchemy compares a flag with True/False by = and IS only)
+        value = literal(value)
     if key.descending:
         return key.expr < value
     return or_(key.expr > value, key.expr.is_(None)) if _nullable(key) else key.expr > value
@@ -199,10 +201,17 @@ def _decode(cursor, keys):
             values = values["b"]
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError
-        return [None if v is None else _typed(k, v) for k, v in zip(keys, values)], backwards
+        return [_typed(k, v) if v is not None else _null(k) for k, v in zip(keys, values)], backwards
     except (ValueError, TypeError, InvalidOperation, binascii.Error, UnicodeDecodeError, OverflowError):
         raise bad_field("query.after", "cursor_invalid", "翻页位置无效：请从第一页重新开始",
                         "This page position is not valid here; start again from the first page")
+
+
+def _null(key):
+    """NULL is a position only in a key that can be NULL; in another it is a forged cursor."""
+    if _nullable(key):
+        return None
+    raise ValueError(key)
 
 
 def _typed(key, value):

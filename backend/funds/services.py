@@ -60,6 +60,11 @@ def totals(fund_ids):
 
 
 def _no_future(day, path):
+    """A day that has come, and in a year a ledger has: 1026 or 0001 is a slip for 2026 (as an import's
+    dates, 1900 on; a line before it would be on no cockpit year)."""
+    if day.year < 1900:
+        raise bad_field(path, "date_out_of_range", "日期的年份不对：应在 1900 年之后",
+                        "The date's year is wrong: dates are from 1900 on")
     if day > clock.today():
         raise bad_field(path, "date_in_future", "日期不能晚于今天", "The date cannot be after today")
 

@@ -28,8 +28,9 @@ from sqlalchemy import Date, Numeric, delete, insert, select, update
 from .. import jobs
 from ..core import audit, clock, county, pii, storage
 from ..core.errors import ApiError
+from ..core.scoping import covers
 from ..core.uploads import file_name
-from ..core.models import Region
+from ..core.models import LEVEL_NAMES, Region
 from ..extensions import db
 from . import tables
 from .models import ColumnMapping, ImportChange, ImportRun
@@ -354,9 +355,21 @@ def check_access(kind, region, actor):
         raise ApiError(403, "role_forbidden", f"您的角色不能导入{importer.title[0]}",
                        f"Your role cannot import {importer.title[1].lower()}")
     if region.level not in importer.levels:
-        raise ApiError(400, "import_region_level", "请在乡镇或以上层级导入", "Import for a township or above",
-                       fields=[{"path": "form_and_files.region_id", "message": "a township or above"}])
+        # The kind's own levels, named: funds are not imported for a province, nor regions for a township.
+        zh, en = _levels_named(importer.levels)
+        raise ApiError(400, "import_region_level", f"{importer.title[0]}请在{zh}导入",
+                       f"Import {importer.title[1].lower()} for {en}",
+                       fields=[{"path": "form_and_files.region_id", "message": en}])
     return importer
+
+
+def _levels_named(levels):
+    """('county', 'township') → ('县/区或乡镇/街道', 'a county or a township')."""
+    zh = [LEVEL_NAMES[level][0] for level in levels]
+    en = [f"a {LEVEL_NAMES[level][1].lower()}" for level in levels]
+    if len(levels) == 1:
+        return zh[0], en[0]
+    return "、".join(zh[:-1]) + "或" + zh[-1], ", ".join(en[:-1]) + " or " + en[-1]
 
 
 def run(kind, region, actor, filename, data, client_uuid=None):
@@ -634,6 +647,18 @@ def _thawed(model, column, value):
     return value
 
 
+def _may_withdraw(run, actor):
+    """403 ``import_from_above``: a run is withdrawn at its importer's level or above. A county's
+    budget lines imported for a township are the county's record of what it issued; the township
+    seeing them (its region's run) may not delete them."""
+    importer = run.created_by
+    if importer is not None and importer.id != actor.id and not covers(actor, importer.region):
+        raise ApiError(403, "import_from_above",
+                       f"这次导入是{importer.region.name}的{importer.display_name}做的，只能由{importer.region.name}或其上级撤销",
+                       f"This import was made by {importer.region.name} ({importer.display_name}); only "
+                       f"{importer.region.name} or a level above it may withdraw it")
+
+
 def withdraw(run, actor, reason, client_uuid):
     """Take an accepted run back whole: the rows it added are deleted and the rows it changed get
     their values from before it — a file imported by mistake (the wrong column read as the amount,
@@ -653,6 +678,7 @@ def withdraw(run, actor, reason, client_uuid):
     if run.status != "accepted":
         raise _refused("import_not_withdrawable", "被拒绝的导入没有写入任何数据，无需撤销",
                        "A rejected import wrote nothing; there is nothing to withdraw")
+    _may_withdraw(run, actor)
     importer = kind_of(run.kind)
     model = importer.model
     if model is None:

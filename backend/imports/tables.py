@@ -806,7 +806,17 @@ _DATE_PATTERNS = (re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号
 
 
 def day(value):
-    """A date from a date cell, an Excel serial number, or text in the usual spellings."""
+    """A date from a date cell, an Excel serial number, or text in the usual spellings; its year
+    1900–2100, as a month's or a year's (1026 or 0206 is a slip of the keyboard for 2026, and would
+    be imported as a line no cockpit year shows)."""
+    found = _any_day(value)
+    if not 1900 <= found.year <= 2100:
+        raise CellProblem("bad_date", f"“{found.isoformat()}”的年份不对：日期应在 1900 年到 2100 年之间",
+                          f"'{found.isoformat()}' has a wrong year: dates are between 1900 and 2100")
+    return found
+
+
+def _any_day(value):
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

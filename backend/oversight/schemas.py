@@ -3,7 +3,7 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested
 from apiflask.validators import OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
-from ..core.fields import Id, Text
+from ..core.fields import Day, Id, Text
 from .services import ACTIONS
 
 
@@ -13,8 +13,8 @@ class AuditQuery(Schema):
     user_id = Id()
     username = Text(64, required=False)
     region_id = Id(metadata={"description": "this region and below (one of the caller's)"})
-    since = Date(metadata={"description": "first day (China), YYYY-MM-DD"})
-    until = Date(metadata={"description": "last day (China), included"})
+    since = Day(metadata={"description": "first day (China), YYYY-MM-DD"})
+    until = Day(metadata={"description": "last day (China), included"})
 
     @validates_schema
     def check(self, data, **kwargs):

@@ -36,9 +36,14 @@ def generate_report(report_id):
         db.session.rollback()
         log.exception("report %s failed", report_id)
         report = db.session.get(Report, report_id)
-        report.status, report.error, report.finished_at = "failed", str(error)[:500], clock.now()
+        # The cause is in the log; the reader is told what to do (an exception's text may carry a
+        # statement and its values, which are not theirs to read).
+        report.status, report.error, report.finished_at = "failed", FAILED, clock.now()
     finally:
         jobs.forget_progress(progress_key(report_id))
+
+
+FAILED = "报表生成失败，请重新生成；仍失败请联系系统管理员（The report failed: generate it again, or ask the administrator）"
 
 
 def monthly_due(config, moment):

@@ -1,12 +1,15 @@
 """A report's period: a month (2026-11), a quarter (2026-Q4) or a year (2026)."""
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from ..core import clock
 from ..core.errors import bad_field
 
-_FORMS = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])))?$")
+# ASCII digits only (\d is any script's, and int() reads them all): a period has one spelling, the
+# report library's and the storage path's.
+_FORMS = re.compile(r"^([0-9]{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])))?$")
 
 
 @dataclass(frozen=True)
@@ -52,13 +55,14 @@ class Period:
                 datetime.combine(self.end, time(0), tzinfo=clock.CHINA))
 
     def previous(self):
+        """The period of the same kind before this one. Made here, not by ``parse``: the one before
+        2000-01 is 1999-12, which nobody may ask for but the health report compares with."""
         if self.kind == "year":
-            return parse(str(self.year - 1))
-        if self.kind == "quarter":
-            q = self.months[0] // 3 + 1
-            return parse(f"{self.year - 1}-Q4") if q == 1 else parse(f"{self.year}-Q{q - 1}")
-        m = self.months[0]
-        return parse(f"{self.year - 1}-12") if m == 1 else parse(f"{self.year}-{m - 1:02d}")
+            return Period(str(self.year - 1), self.year - 1, self.months)
+        first = self.months[0] - len(self.months)
+        year, first = (self.year - 1, first + 12) if first < 1 else (self.year, first)
+        code = f"{year}-Q{first // 3 + 1}" if self.kind == "quarter" else f"{year}-{first:02d}"
+        return Period(code, year, tuple(range(first, first + len(self.months))))
 
     def months_of(self, code):
         """The months of a payment period string (2026, 2026-03, 2026-Q1, 2026-H1) that fall in this
@@ -80,7 +84,8 @@ class Period:
 def parse(text, path="json.period"):
     """A Period from 2026-11 / 2026-Q4 / 2026; 400 ``bad_period`` otherwise, or when it starts after
     today (nothing to report yet)."""
-    m = _FORMS.match(str(text or "").strip())
+    # (full-width digits, as a Chinese input method types them, are the same period: ２０２６-11 is 2026-11)
+    m = _FORMS.match(unicodedata.normalize("NFKC", str(text or "")).strip())
     if not m or not 2000 <= int(m.group(1)) <= 2100:
         raise bad_field(path, "bad_period", "报表期间应为 2026-11（月）、2026-Q4（季）或 2026（年）",
                         "A period is a month (2026-11), a quarter (2026-Q4) or a year (2026)")

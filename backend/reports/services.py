@@ -132,7 +132,10 @@ def store(report, made, body, progress=lambda **_: None):
 
 
 def file_of(report):
-    """(bytes, mimetype, filename) of a done report; 409 ``report_not_ready`` before."""
+    """(bytes, mimetype, filename) of a done report; 409 ``report_not_ready`` before, ``report_failed``
+    when its job failed (it will never be ready: generate it again)."""
+    if report.status == "failed":
+        raise ApiError(409, "report_failed", "该报表生成失败，请重新生成", "This report failed; generate it again")
     if report.status != "done" or not report.file_key:
         raise ApiError(409, "report_not_ready", "报表尚未生成完成", "The report is not ready yet")
     body = storage.from_config(current_app.config).get(report.file_key)

@@ -10,7 +10,9 @@ from ..projects.schemas import MoneyField
 from .models import PAYMENT_STATES
 from .services import REVEAL_FIELDS
 
-Period = lambda **kw: String(validate=Regexp(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$",  # noqa: E731
+# ASCII digits, and nothing after (\d is any script's digit, $ lets a newline through): a period is
+# matched as written against the notices and payments, so another spelling is no period at all.
+Period = lambda **kw: String(validate=Regexp(r"^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?\Z",  # noqa: E731
                                              error="a period: 2026, 2026-03, 2026-Q1 or 2026-H1"), **kw)
 
 
