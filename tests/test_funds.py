@@ -443,8 +443,10 @@ def test_many_new_warnings_in_a_township_are_one_message_to_its_lead(app, world)
     many = _funds_at_once(app, world, 6)
     run_scan(app, "fund_not_registered")
     told = _new_messages(app, world["users"]["lead"], since)
-    assert told == [("新风险预警：资金下达后未按时登记到账 6 条：锦城街道",
-                     f"/risks?rule=fund_not_registered&region={world['regions']['jincheng']}")]
+    together = f"/risks?rule=fund_not_registered&region={world['regions']['jincheng']}"
+    assert told == [("新风险预警：资金下达后未按时登记到账 6 条：锦城街道", together)]
+    # a red rule: the county hears of them too, once, and each warning is marked as told
+    assert [link for _, link in _new_messages(app, world["users"]["county"], since)] == [together]
     with app.app_context():
         assert db.session.query(RiskWarning).filter(RiskWarning.subject_key.in_(
-            [f"fund:{f}" for f in many]), RiskWarning.status == "open").count() == 6
+            [f"fund:{f}" for f in many]), RiskWarning.status == "open", RiskWarning.county_told_at.is_not(None)).count() == 6

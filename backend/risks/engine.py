@@ -135,8 +135,9 @@ def resolve(warning, reason, at=None, actor=None, hold=False):
 def _open(fresh, rule):
     """Store a scan's new warnings of one rule together (one INSERT of many rows, not one each: a
     county's first fund file opens tens of thousands), put them on their projects' timelines, and
-    tell the leads — one message per warning, or one per township when a scan opens more than
-    ``GROUPED_FROM`` there (a list of 300 idle funds is one thing to look at, not 300 messages)."""
+    tell the leads — one message per warning, or one per township when a scan opens
+    ``GROUPED_FROM`` or more there (a list of 300 idle funds is one thing to look at, not 300
+    messages)."""
     if not fresh:
         return
     db.session.add_all(fresh)
@@ -167,11 +168,14 @@ def _tell_leads_of_many(township, warnings, rule):
              f"New risk warnings: {rule.NAME_EN}, {len(warnings)}: {en}")
     people = people_above(township, ("township_lead",))
     if rule.LEVEL == "red" and getattr(rule, "TELLS_COUNTY", True):
-        # (new rows, not yet seen by any other transaction: each is told now, and only now)
-        told = db.session.execute(update(RiskWarning).where(
-            RiskWarning.id.in_([w.id for w in warnings]), RiskWarning.county_told_at.is_(None))
-            .values(county_told_at=clock.now()).execution_options(synchronize_session="fetch"))
-        if told.rowcount:
+        # (new rows, not yet seen by any other transaction: each is told now, and only now; the
+        # ids go 5,000 at a time, within what one SQLite statement may bind)
+        ids, told = [w.id for w in warnings], 0
+        for start in range(0, len(ids), 5000):
+            told += db.session.execute(update(RiskWarning).where(
+                RiskWarning.id.in_(ids[start:start + 5000]), RiskWarning.county_told_at.is_(None))
+                .values(county_told_at=clock.now()).execution_options(synchronize_session="fetch")).rowcount
+        if told:
             people += people_above(township, ("county",))
     notify(people, "risk_raised", *title, f"/risks?rule={rule.CODE}&region={township.id}")
 
