@@ -122,10 +122,14 @@ def _warnings(app, world, project_id, specs, made):
         return [w.id for w in sorted(warnings, key=lambda w: (rank[w.level], -w.last_seen_at.timestamp(), -w.id))]
 
 
+# Nine warnings of one project: levels and ages mixed, with ties on both (the id decides).
+MIXED = [("yellow", 1), ("red", 5), ("orange", 1), ("red", 1), ("yellow", 1), ("orange", 3), ("red", 5),
+         ("yellow", 2), ("orange", 1)]
+
+
 def test_warnings_page_by_key_red_first_newest_first_ties_by_id(app, world, login_as, make_project, made_warnings):
     pid = make_project(name="预警键翻页测试")
-    expected = _warnings(app, world, pid, [("yellow", 1), ("red", 5), ("orange", 1), ("red", 1), ("yellow", 1),
-                                            ("orange", 3), ("red", 5), ("yellow", 2), ("orange", 1)], made_warnings)
+    expected = _warnings(app, world, pid, MIXED, made_warnings)
     county = login_as("county")
     path = f"/api/v1/risks?project_id={pid}&per_page=2"
     assert walk(county, path) == expected
@@ -258,8 +262,7 @@ def test_a_backward_position_this_list_did_not_hand_out_is_refused(login_as, mak
 def test_warnings_go_back_by_key_in_their_own_order(app, world, login_as, make_project, made_warnings):
     """The warnings' order (two level flags, the time, the id; an index seek) read backwards."""
     pid = make_project(name="预警键回翻测试")
-    expected = _warnings(app, world, pid, [("yellow", 1), ("red", 5), ("orange", 1), ("red", 1), ("yellow", 1),
-                                            ("orange", 3), ("red", 5), ("yellow", 2), ("orange", 1)], made_warnings)
+    expected = _warnings(app, world, pid, MIXED, made_warnings)
     county = login_as("county")
     path = f"/api/v1/risks?project_id={pid}&per_page=2"
     last = county.get(f"{path}&page=5").json
