@@ -80,11 +80,12 @@ def scan(codes=None, now=None, projects=None, regions=None):
                     in_regions is not None and hit.region_id not in in_regions):
                 continue  # outside this scan's scope: another scan's business
             seen.add(hit.subject_key)
-            print_ = fingerprint(rule, hit.evidence)
             stored = existing.get(hit.subject_key)
-            if stored is not None and (stored.evidence == hit.evidence if stored.status == "open"
-                                       else stored.hold_fingerprint == print_):
-                continue  # unchanged, or settled at these very facts
+            if stored is not None and stored.status == "open" and stored.evidence == hit.evidence:
+                continue  # unchanged (most hits of a steady scan: no fingerprint to hash)
+            print_ = fingerprint(rule, hit.evidence)
+            if stored is not None and stored.status != "open" and stored.hold_fingerprint == print_:
+                continue  # settled at these very facts
             warning = db.session.get(RiskWarning, stored.id) if stored is not None else None
             if warning is None:
                 fresh.append(RiskWarning(rule_code=code, subject_key=hit.subject_key, subject_type=hit.subject_type,
