@@ -103,7 +103,7 @@ def scan(codes=None, now=None, projects=None, regions=None):
                 warning.hold_fingerprint = None
                 db.session.flush()
                 _event(warning, "risk_raised", reopened=True)
-                _tell_leads(warning, rule)
+                _tell_leads([warning], rule)
                 counts["reopened"] += 1
         _open(fresh, rule)
         for key, stored in existing.items():
@@ -152,9 +152,9 @@ def _open(fresh, rule):
     for township_id, warnings in by_township.items():
         if len(warnings) < GROUPED_FROM:
             for warning in warnings:
-                _tell_leads(warning, rule)
+                _tell_leads([warning], rule)
         else:
-            _tell_leads_of_many(db.session.get(Region, township_id), warnings, rule)
+            _tell_leads(warnings, rule, db.session.get(Region, township_id))
 
 
 GROUPED_FROM = 4
@@ -172,48 +172,40 @@ def _townships(region_ids):
     return found
 
 
-def _tell_leads_of_many(township, warnings, rule):
-    """As ``_tell_leads``, once for many new warnings of one rule in one township: the message
-    links to the township's open warnings of that rule."""
-    zh, en = about("", township)
-    title = (f"新风险预警：{rule.NAME_ZH} {len(warnings)} 条：{zh}",
-             f"New risk warnings: {rule.NAME_EN}, {len(warnings)}: {en}")
-    people = people_above(township, ("township_lead",))
-    if rule.LEVEL == "red" and getattr(rule, "TELLS_COUNTY", True):
-        # (new rows, not yet seen by any other transaction: each is told now, and only now; the
-        # ids go 5,000 at a time, within what one SQLite statement may bind)
-        ids, told = [w.id for w in warnings], 0
-        for start in range(0, len(ids), 5000):
-            told += db.session.execute(update(RiskWarning).where(
-                RiskWarning.id.in_(ids[start:start + 5000]), RiskWarning.county_told_at.is_(None))
-                .values(county_told_at=clock.now()).execution_options(synchronize_session="fetch")).rowcount
-        if told:
-            people += people_above(township, ("county",))
-    notify(people, "risk_raised", *title, f"/risks?rule={rule.CODE}&region={township.id}")
-
-
-def _tell_leads(warning, rule):
+def _tell_leads(warnings, rule, region=None):
     """The township lead hears of every warning that (re)opens; the county's supervisors of a red
     one, once in its life (``county_told_at``: a warning that resolves and reopens is not news to
-    them twice)."""
-    region = db.session.get(Region, warning.region_id)
-    # Named by its project and township (a subsidy warning, about a person, by its village).
-    project = db.session.get(Project, warning.project_id) if warning.project_id else None
-    zh, en = about(project.name if project else "", region)
-    title = (f"新风险预警：{rule.NAME_ZH}：{zh}", f"New risk warning: {rule.NAME_EN}: {en}")
+    them twice). One warning is one message linking to it; many new warnings of one rule in one
+    township (``region``) are one message linking to the township's open warnings of that rule."""
+    if len(warnings) == 1:
+        warning = warnings[0]
+        region = db.session.get(Region, warning.region_id)
+        # Named by its project and township (a subsidy warning, about a person, by its village).
+        project = db.session.get(Project, warning.project_id) if warning.project_id else None
+        zh, en = about(project.name if project else "", region)
+        title = (f"新风险预警：{rule.NAME_ZH}：{zh}", f"New risk warning: {rule.NAME_EN}: {en}")
+        link = f"/risks/{warning.id}"
+    else:
+        zh, en = about("", region)
+        title = (f"新风险预警：{rule.NAME_ZH} {len(warnings)} 条：{zh}",
+                 f"New risk warnings: {rule.NAME_EN}, {len(warnings)}: {en}")
+        link = f"/risks?rule={rule.CODE}&region={region.id}"
     people = people_above(region, ("township_lead",))
-    if rule.LEVEL == "red" and getattr(rule, "TELLS_COUNTY", True) and _county_not_told(warning):
+    if rule.LEVEL == "red" and getattr(rule, "TELLS_COUNTY", True) and _county_not_told(warnings):
         people += people_above(region, ("county",))
-    notify(people, "risk_raised", *title, f"/risks/{warning.id}")
+    notify(people, "risk_raised", *title, link)
 
 
-def _county_not_told(warning):
-    """Mark the warning as told to the county; False when it already was (by this scan or another
-    one running at the same time: the conditional UPDATE lets exactly one of them through)."""
-    told = db.session.execute(update(RiskWarning).where(
-        RiskWarning.id == warning.id, RiskWarning.county_told_at.is_(None)).values(county_told_at=clock.now())
-        .execution_options(synchronize_session="fetch"))
-    return told.rowcount == 1
+def _county_not_told(warnings):
+    """Mark the warnings as told to the county; False when every one already was (by this scan or
+    another one running at the same time: the conditional UPDATE lets exactly one of them through).
+    The ids go 5,000 at a time, within what one SQLite statement may bind."""
+    ids, told = [w.id for w in warnings], 0
+    for start in range(0, len(ids), 5000):
+        told += db.session.execute(update(RiskWarning).where(
+            RiskWarning.id.in_(ids[start:start + 5000]), RiskWarning.county_told_at.is_(None))
+            .values(county_told_at=clock.now()).execution_options(synchronize_session="fetch")).rowcount
+    return told > 0
 
 
 def dismiss(warning, actor, reason):
