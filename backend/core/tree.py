@@ -61,30 +61,38 @@ def _forget_what_the_transaction_read(session):
         KNOWN.forget()
 
 
-def _learn(ids):
-    """Look up the regions the process does not know yet: each with its parent and grandparent (a
-    village's township and county are at most two levels up), in one query."""
-    known = KNOWN.fresh()
-    missing = {i for i in ids if i is not None and i not in known.places}
-    if missing:
-        parent, grand = _PARENT, _GRAND
+def _look_up(ids, into):
+    """Each region of ``ids`` with its parent and grandparent (a village's township and county are
+    at most two levels up), 5,000 to a query, into ``into`` (a ``_Known``)."""
+    parent, grand = _PARENT, _GRAND
+    ids = list(ids)
+    for start in range(0, len(ids), 5000):
         rows = db.session.execute(
             select(Region.id, Region.level, Region.name, parent.id, parent.level, parent.name,
                    grand.id, grand.level, grand.name)
             .outerjoin(parent, Region.parent_id == parent.id).outerjoin(grand, parent.parent_id == grand.id)
-            .where(Region.id.in_(missing))).all()
+            .where(Region.id.in_(ids[start:start + 5000]))).all()
         for row in rows:
             named = {level: {"id": id_, "name": name} for id_, level, name in (row[0:3], row[3:6], row[6:9])
                      if level in PLACE_LEVELS}
-            known.places[row[0]] = {level: named.get(level) for level in PLACE_LEVELS}
-            known.names[row[0]] = row[2]
-    return known
+            into.places[row[0]] = {level: named.get(level) for level in PLACE_LEVELS}
+            into.names[row[0]] = row[2]
+    return into
 
 
-def places(region_ids):
+def _learn(ids):
+    """Look up the regions the process does not know yet."""
+    known = KNOWN.fresh()
+    missing = {i for i in ids if i is not None and i not in known.places}
+    return _look_up(missing, known) if missing else known
+
+
+def places(region_ids, cached=True):
     """The township and the county each region lies in (itself when it is one; None above that
-    level). ``{region_id: {"township": {id, name} | None, "county": {id, name} | None}}``."""
-    known = _learn(region_ids)
+    level). ``{region_id: {"township": {id, name} | None, "county": {id, name} | None}}``. With
+    ``cached=False`` read from the database in this transaction, not the process's cache (for
+    who is told of something: that must not hang on what a cache last saw)."""
+    known = _learn(region_ids) if cached else _look_up({i for i in region_ids if i is not None}, _Known())
     return {i: known.places[i] for i in region_ids if i in known.places}
 
 

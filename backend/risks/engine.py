@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import or_, select, text, update
 
 from .. import jobs
-from ..core import audit, clock
+from ..core import audit, clock, tree
 from ..core.errors import ApiError
 from ..core.models import Region
 from ..extensions import db
@@ -146,9 +146,12 @@ def _open(fresh, rule):
     for warning in fresh:
         _event(warning, "risk_raised")
     by_township = {}
-    township_of = _townships({w.region_id for w in fresh})
+    # (the regions as the database has them in this transaction: who is told must not hang on
+    # what the process's region cache last saw)
+    placed = tree.places({w.region_id for w in fresh}, cached=False)
     for warning in fresh:
-        by_township.setdefault(township_of.get(warning.region_id, warning.region_id), []).append(warning)
+        township = (placed.get(warning.region_id) or {}).get("township")
+        by_township.setdefault(township["id"] if township else warning.region_id, []).append(warning)
     for township_id, warnings in by_township.items():
         if len(warnings) < GROUPED_FROM:
             for warning in warnings:
@@ -158,18 +161,6 @@ def _open(fresh, rule):
 
 
 GROUPED_FROM = 4
-
-
-def _townships(region_ids):
-    """{region id: its township's id} (a village's parent; a township itself; anything else
-    itself), read from the database in this transaction: who is told must not depend on what a
-    process cache last saw of the division table."""
-    ids, found = list(region_ids), {}
-    for start in range(0, len(ids), 5000):
-        for region_id, level, parent_id in db.session.execute(select(Region.id, Region.level, Region.parent_id)
-                                                              .where(Region.id.in_(ids[start:start + 5000]))):
-            found[region_id] = parent_id if level == "village" and parent_id else region_id
-    return found
 
 
 def _tell_leads(warnings, rule, region=None):
