@@ -752,6 +752,9 @@ const MESSAGES = {
     "imp.elapsed": "已用 {s} 秒",
     "imp.rejectedMsg": "文件有 {n} 处问题，未导入任何数据，请按报告修改后重新导入",
     "imp.failed": "导入时服务器出错，未导入任何数据：请稍后重新上传，或联系管理员",
+    "imp.wrongKindTitle": "文件类型不符，未导入",
+    "imp.wrongKindAs": "改按“{kind}”导入这个文件",
+    "imp.wrongKindNotYours": "你的账号不能导入这类数据：请把文件交给能导入的人员。",
 
     "cases.title": "村民反映",
     "cases.filter": "状态",
@@ -2216,6 +2219,9 @@ const MESSAGES = {
     "imp.elapsed": "{s} s",
     "imp.rejectedMsg": "The file has {n} problem{n:s}; nothing was imported. Fix the file (see the report) and import again",
     "imp.failed": "The server failed while importing; nothing was imported. Upload the file again later, or tell the administrator",
+    "imp.wrongKindTitle": "This file is of another kind; nothing was imported",
+    "imp.wrongKindAs": "Import this file as {kind}",
+    "imp.wrongKindNotYours": "Your account cannot import this kind of data: hand the file to someone who can.",
 
     "cases.title": "Villagers' reports",
     "cases.filter": "Status",
