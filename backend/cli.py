@@ -345,6 +345,10 @@ def register(app):
         for e in run.errors:
             where = f"第 {e['row']} 行 row {e['row']}" if e["row"] else "文件 file"
             click.echo(f"  {where} {e['column'] or ''}: {e['message']['zh']} / {e['message']['en']}")
+        looks_like = next((e["looks_like"] for e in run.errors if e["code"] == "wrong_kind"), None)
+        if looks_like:
+            click.echo(f"  按“{engine.kind_of(looks_like).title[0]}”导入 / import it as what it is: "
+                       f"flask import {looks_like} {region_code} {path} --user {username}")
         if any(e["code"] == "header_missing" for e in run.errors):
             click.echo("  在命令行指定对应列（保存给本地区，下次自动识别）/ say which column is which here (saved for the region): "
                        f"--map '文件中的列名=字段'，字段见 `flask import-kinds`")

@@ -117,17 +117,31 @@ def test_a_file_with_other_column_names_goes_through_once_they_are_matched(app, 
 
 
 def test_a_file_of_another_kind_says_which_kind_it_is(world, login_as):
-    """The project register uploaded as 资金指标 (the kind picked wrongly) is refused with the kind it
-    is named first — not only a list of 资金指标 columns to match its 工程名称 and 实施单位 to."""
+    """The project register uploaded as 资金指标 (the kind picked wrongly) is refused as wrong_kind,
+    with the kind it is named first and in ``looks_like`` — not only a list of 资金指标 columns to
+    match its 工程名称 and 实施单位 to."""
     lead = login_as("lead")
     data = "工程名称,实施单位,项目阶段,立项时间\n钱王社区道路提升工程,锦城街道办事处,在建,2026.3.5\n".encode("gbk")
     run = finished_import(lead, upload_import(lead, world, data, "项目台账.csv", kind="funds"))
-    assert run["status"] == "rejected" and [e["code"] for e in run["errors"]] == ["header_missing"]
+    assert run["status"] == "rejected" and [e["code"] for e in run["errors"]] == ["wrong_kind"]
+    assert run["errors"][0]["looks_like"] == "projects"
     message = run["errors"][0]["message"]
-    assert message["zh"].startswith("这个文件像是“项目登记表”，不是“资金指标”") and "Project register" in message["en"]
+    assert message["zh"].startswith("这个文件像是“项目登记表”，不是“资金指标”（没有资金指标必需的列：文号、资金名称")
+    assert "Project register" in message["en"] and "对应列" not in message["zh"] and "Match columns" not in message["en"]
     # A file of its own kind missing a column is not sent elsewhere.
     run = finished_import(lead, upload_import(lead, world, "文号,金额\n临财〔2026〕1号,100\n".encode(), "f.csv", kind="funds"))
     assert "像是" not in run["errors"][0]["message"]["zh"]
+    assert [e["code"] for e in run["errors"]] == ["header_missing"] and "looks_like" not in run["errors"][0]
+
+
+def test_the_command_line_names_the_kind_a_file_is(app, world, tmp_path):
+    """`flask import funds` given the project register says the command that imports it as what it
+    is, not --map (matching 工程名称 to 资金名称 would import nonsense)."""
+    path = tmp_path / "项目台账.csv"
+    path.write_bytes("工程名称,实施单位,项目阶段,立项时间\n钱王社区道路提升工程,锦城街道办事处,在建,2026.3.5\n".encode("gbk"))
+    result = app.test_cli_runner().invoke(args=["import", "funds", "330112006000", str(path), "--user", "t_lead"])
+    assert result.exit_code == 1, result.output
+    assert f"flask import projects 330112006000 {path} --user t_lead" in result.output and "--map" not in result.output
 
 
 def test_the_county_saves_names_its_townships_use(world, login_as):

@@ -3,8 +3,8 @@ supervisor at a 1366 px desk sees the children's bar chart drawn on its canvas (
 custom build in pwa/vendor/echarts.js), picks another figure, taps 表格 for the same numbers as a
 table, sees the warnings stacked by level and the monthly lines; with the network off the cockpit
 opens again from the service worker's copies and still draws. A county supervisor follows 资金到达情况
-to the fund-flow screen, where a late hop is marked. Screenshots are kept in test-artifacts/ and were
-looked at."""
+to the fund-flow screen, where a late hop is marked. A township whose villages have nothing yet says
+so instead of drawing an empty axis. Screenshots are kept in test-artifacts/ and were looked at."""
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -89,6 +89,9 @@ def test_a_province_supervisor_sees_the_charts_and_their_tables(app, world, live
     page.click("[data-testid=warnings-chart-table]")
     assert "红色预警" in page.locator("[data-testid=warnings-values] thead").inner_text()
     page.screenshot(path=str(artifacts / "overview-charts-tables-1366.png"), full_page=True)
+    # Back to a figure with something to draw (no city may have a red warning: then that chart
+    # says there is nothing to draw instead).
+    page.select_option("[data-testid=compare-figure]", "funds_issued")
     page.click("[data-testid=compare-chart]")
     page.wait_for_function(PAINTED, arg="compare-canvas")
 
@@ -136,3 +139,92 @@ def test_the_fund_flow_screen_marks_late_hops(app, world, live_server, browser, 
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.screenshot(path=str(artifacts / "fund-flow-lead-360.png"), full_page=True)
     assert errors == []
+
+
+def quiet_township(app, world):
+    """A new township of 临安 with two villages (东村, 西村) and nothing in them but one approved
+    project in 东村: every figure of its villages is 0 but the project count."""
+    from backend.core.models import Region, User
+    from backend.extensions import db
+    from backend.projects import services as projects
+    n = 200 + uuid.uuid4().int % 700
+    with app.app_context(), app.test_request_context(method="POST"):
+        linan = db.session.get(Region, world["regions"]["linan"])
+        code = f"330112{n:03d}000"
+        town = Region(code=code, name=f"试点镇{n}", level="township", path=f"{linan.path}{code}/", parent_id=linan.id)
+        db.session.add(town)
+        db.session.flush()
+        villages = []
+        for i, name in ((1, "东村"), (2, "西村")):
+            village = Region(code=f"330112{n:03d}{i:03d}", name=name, level="village",
+                             path=f"{town.path}330112{n:03d}{i:03d}/", parent_id=town.id)
+            db.session.add(village)
+            villages.append(village)
+        db.session.flush()
+        county = db.session.get(User, world["users"]["county"])
+        unit = projects.create_unit(county, town.id, f"试点镇{n}财政所", "乡镇财政所")
+        projects.create_project(county, {
+            "region_id": villages[0].id, "unit_id": unit.id, "name": f"东村道路工程-{n}", "category": "道路交通",
+            "budget": Decimal("300000.00"), "funding_sources": [], "lat": 30.2, "lng": 119.7,
+            "site_address": "东村", "planned_start_on": TODAY - timedelta(days=30), "planned_end_on": TODAY + timedelta(days=90)})
+        db.session.commit()
+        town_id = town.id
+    rebuild(app)
+    return town_id
+
+
+def shoot(page, path, where):
+    """The charts on a phone's screen; the whole page at a desk (from the top: the header stays up)."""
+    if where == "1366":
+        page.evaluate("window.scrollTo(0, 0)")
+    else:
+        page.locator("[data-testid=compare]").scroll_into_view_if_needed()
+    page.screenshot(path=str(path), full_page=where == "1366")
+
+
+def test_a_chart_with_nothing_to_draw_says_so(app, world, live_server, browser, artifacts):
+    """A township's villages, where funds, warnings and flows are all still 0: the cockpit says
+    there is nothing to chart yet (in English too) with the table one tap away, instead of bars of
+    nothing on an empty 0–1 axis; a figure that is not all 0 (the villages' projects) is drawn."""
+    town_id = quiet_township(app, world)
+    for where, device in (("360", PHONE), ("1366", DESK)):
+        context = browser.new_context(**device)
+        errors = []
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        sign_in(page, live_server, "t_county")
+        page.goto(f"{live_server}/overview/{town_id}")
+        page.wait_for_selector("[data-testid=compare-empty]")
+        assert page.inner_text("[data-testid=compare-empty-text]") == "“下达资金”都是 0 或无数据，暂无可画的图"
+        assert page.locator("[data-testid=compare-canvas]").is_hidden()
+        assert page.locator("[data-testid=compare-canvas] canvas").count() == 0  # no empty axis drawn behind it
+        assert page.inner_text("[data-testid=warnings-chart-empty-text]") == "没有未处理的预警，暂无可画的图"
+        assert page.locator("[data-testid=warnings-chart-canvas]").is_hidden()
+        assert page.inner_text("[data-testid=trend-empty-text]").startswith("“")
+        if where == "360":
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        shoot(page, artifacts / f"overview-charts-empty-{where}.png", where)
+        # The table, one tap away: the same villages, each 0.
+        page.click("[data-testid=compare-empty-table]")
+        table = page.locator("[data-testid=compare-values]")
+        table.wait_for()
+        assert page.locator("[data-testid=compare-row] th").all_inner_texts() == ["东村", "西村"]
+        assert page.locator("[data-testid=compare-table]").get_attribute("aria-pressed") == "true"
+        page.click("[data-testid=compare-chart]")
+        # A figure with something in it is drawn; back to an empty one, the sentence again.
+        page.select_option("[data-testid=compare-figure]", "projects")
+        page.wait_for_function(PAINTED, arg="compare-canvas")
+        assert page.locator("[data-testid=compare-empty]").is_hidden()
+        page.locator("[data-testid=compare]").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"overview-charts-projects-{where}.png"))
+        page.select_option("[data-testid=compare-figure]", "subsidy_failed")
+        page.wait_for_selector("[data-testid=compare-empty]")
+        assert page.locator("[data-testid=compare-canvas]").is_hidden()
+        # In English.
+        page.click("[data-testid=lang-toggle]")
+        page.wait_for_selector("[data-testid=compare-empty-text]:has-text('nothing to chart yet')")
+        assert page.inner_text("[data-testid=warnings-chart-empty-text]") == "No open warnings: nothing to chart yet"
+        assert page.inner_text("[data-testid=compare-empty-table]") == "See the table"
+        shoot(page, artifacts / f"overview-charts-empty-{where}-en.png", where)
+        assert errors == []
+        context.close()

@@ -164,3 +164,35 @@ def test_lists_summary_and_rules(app, login_as, make_warning):
     assert {r["code"] for r in rules} >= {"stage_overdue", "payment_ahead_of_progress", "contractor_concentration"}
     assert login_as("lead_sibling").get(f"/api/v1/risks?project_id={project_id}").json["items"] == []
     assert login_as("lead_sibling").get(f"/api/v1/risks/{warning_id}").status_code == 403
+
+
+def test_a_warning_without_evidence_is_listed_under_every_rule(app, world, login_as, make_project):
+    """A warning whose evidence is {} (seeded, or stored by an older version) is listed and shown
+    with a plain sentence naming its rule, whatever the rule: one of them made /risks answer 500 for
+    everyone (stage_overdue's explanation read evidence['stage'])."""
+    from backend.risks.models import RiskWarning
+    from backend.risks.rules import RULES
+    project_id = make_project(stage="construction")
+    with app.app_context():
+        rules = dict(RULES)  # every feature's rules, registered when the app was built
+        ids = {}
+        for code, rule in rules.items():
+            warning = RiskWarning(rule_code=code, subject_key=f"project:{project_id}", subject_type="project",
+                                  project_id=project_id, region_id=world["regions"]["jincheng"], level=rule.LEVEL,
+                                  status="open", evidence={}, fingerprint=f"bare-{code}",
+                                  first_seen_at=PINNED, last_seen_at=PINNED)
+            db.session.add(warning)
+            db.session.flush()
+            ids[code] = warning.id
+        db.session.commit()
+    assert len(rules) >= 20 and {"stage_overdue", "subsidy_duplicate", "fund_idle", "contract_receivable_overdue"} <= set(rules)
+    county = login_as("county")
+    for code, rule in rules.items():
+        r = county.get(f"/api/v1/risks?project_id={project_id}&rule={code}&status=all")
+        assert r.status_code == 200, (code, r.json)
+        assert [(w["id"], w["evidence"]) for w in r.json["items"]] == [(ids[code], {})], code
+        item = county.get(f"/api/v1/risks/{ids[code]}").json
+        assert rule.NAME_ZH in item["explanation_zh"] and rule.NAME_EN in item["explanation_en"], code
+    r = county.get(f"/api/v1/risks?project_id={project_id}&status=all&per_page=100")
+    assert r.status_code == 200 and len(r.json["items"]) == len(rules)
+    assert county.get(f"/api/v1/risks/export?format=csv&project_id={project_id}&status=all").status_code == 200

@@ -447,7 +447,9 @@ def read(kind, filename, data, saved=None):
 def _name_its_kind(importer, problem):
     """A file of another kind (the project register chosen as 资金指标) is missing this kind's columns,
     and matching its columns to this kind's fields would import nonsense: when its header has every
-    column another kind needs, the problem says which kind the file is, first."""
+    column another kind needs, the problem says which kind the file is, first, and is no longer
+    ``header_missing`` but ``wrong_kind`` (naming the kind in ``looks_like``): the screen then offers
+    that kind instead of the column-mapping step."""
     texts = [h["text"] for h in problem.headers or []]
     best, most = None, 0
     for other in KINDS.values():
@@ -458,10 +460,15 @@ def _name_its_kind(importer, problem):
         if set(other.required()) <= found and len(found) > most:
             best, most = other, len(found)
     if best is not None:
-        problem.zh = (f"这个文件像是“{best.title[0]}”，不是“{importer.title[0]}”：如果选错了数据类型，"
-                      f"请在“数据类型”中选择“{best.title[0]}”后重新导入。") + problem.zh
-        problem.en = (f"This file looks like {best.title[1].lower()}, not {importer.title[1].lower()}: if the wrong "
-                      f"kind was chosen, choose '{best.title[1]}' and import again. ") + problem.en
+        problem.code, problem.looks_like = "wrong_kind", best.kind
+        # (in place of header_missing's sentence, which ends by inviting the column-matching step)
+        zh = "、".join(zh for zh, _ in problem.missing)
+        en = ", ".join(en for _, en in problem.missing)
+        problem.zh = (f"这个文件像是“{best.title[0]}”，不是“{importer.title[0]}”（没有{importer.title[0]}必需的列：{zh}）："
+                      f"如果选错了数据类型，请在“数据类型”中选择“{best.title[0]}”后重新导入。")
+        problem.en = (f"This file looks like {best.title[1].lower()}, not {importer.title[1].lower()} (the required "
+                      f"columns {en} are missing): if the wrong kind was chosen, choose '{best.title[1]}' and "
+                      "import again.")
 
 
 def process(record, region, actor, table, progress=None):
@@ -475,7 +482,8 @@ def process(record, region, actor, table, progress=None):
         record.error_count = 1
         record.headers = problem.headers
         record.errors = [{"row": None, "column": None, "field": None, "code": problem.code,
-                          "message": {"zh": problem.zh, "en": problem.en}, "value": None}]
+                          "message": {"zh": problem.zh, "en": problem.en}, "value": None,
+                          **({"looks_like": problem.looks_like} if problem.looks_like else {})}]
         return _finish(record, actor, importer_class)
     record.encoding, record.rows = table.encoding, len(table.rows)
     record.headers = table.headers

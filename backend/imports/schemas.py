@@ -40,6 +40,7 @@ class ImportProblem(Schema):
     code = String(required=True)
     message = Nested(MessageSchema, required=True)
     value = String(required=True, allow_none=True)
+    looks_like = String(metadata={"description": "code wrong_kind: the kind the file looks like"})
 
 
 class ImportNote(Schema):

@@ -36,11 +36,14 @@ _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u2
 
 class FileProblem(Exception):
     """The file as a whole cannot be read (wrong type, no header found...). ``headers``: the file's
-    header as far as it was found, for the column-mapping step."""
+    header as far as it was found, for the column-mapping step; ``missing``: the (zh, en) names of
+    the required columns not found; ``looks_like``: the kind a file of another kind is (code
+    ``wrong_kind``)."""
+    looks_like = None
 
-    def __init__(self, code, zh, en, headers=None):
+    def __init__(self, code, zh, en, headers=None, missing=()):
         super().__init__(en)
-        self.code, self.zh, self.en, self.headers = code, zh, en, headers
+        self.code, self.zh, self.en, self.headers, self.missing = code, zh, en, headers, list(missing)
 
 
 class CellProblem(Exception):
@@ -551,7 +554,7 @@ def read(filename, data, aliases, required, names=None):
                           f"{hints[0]}如果表格用了别的列名，请在“对应列”中指定每一列是哪一项",
                           f"No header row found, or required columns are missing: {', '.join(en for _, en in shown)}. "
                           f"{hints[1]}If the file names its columns differently, say which is which under 'Match columns'",
-                          headers=_headers(candidates, last, fields, aliases))
+                          headers=_headers(candidates, last, fields, aliases), missing=shown)
     unknown = [str(c).strip() for i, c in enumerate(candidates[last])
                if i not in fields and squash(c) and squash(c) not in ROW_NUMBER_COLUMNS]
     rows, hidden_rows = [], []

@@ -1,4 +1,6 @@
 """Reading warnings for people: views with their rule, explanation and open rectification."""
+import logging
+
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -16,6 +18,7 @@ from .rules import RULES
 # built (the engine imports no feature): "people" {beneficiary id: masked name} for ids (subsidies),
 # "open_rectifications" {warning id: rectification id} for warning ids (rectifications).
 LOOKUPS = {}
+log = logging.getLogger("jicai.risks")
 
 
 def provide(name, lookup):
@@ -39,6 +42,17 @@ class _Retired:
 
     def explain(self, evidence):
         return self.NAME_ZH, self.NAME_EN
+
+
+def explain(rule, evidence):
+    """(zh, en): the rule's sentence about a warning's evidence, or a plain one naming the rule when
+    the evidence lacks what the sentence needs (a seeded warning, or one stored by an older version
+    with other keys): one such warning must not make the list fail for everyone."""
+    try:
+        return rule.explain(evidence or {})
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        log.warning("rule %s cannot explain a warning's evidence (%r): shown with the rule's name", rule.CODE, exc)
+        return (f"{rule.NAME_ZH}（详情未记录）", f"{rule.NAME_EN} (no details recorded)")
 
 
 def rule_of(code, level="yellow"):
@@ -69,7 +83,7 @@ def views(warnings):
     out = []
     for w in warnings:
         rule = rule_of(w.rule_code, w.level)
-        zh, en = rule.explain(w.evidence)
+        zh, en = explain(rule, w.evidence)
         project = found.get(w.project_id)
         out.append({
             "id": w.id, "rule": rule_view(rule), "level": w.level, "status": w.status,
@@ -78,7 +92,7 @@ def views(warnings):
             "person_id": int(w.subject_key.split(":")[1]) if w.subject_type == "beneficiary" else None,
             "people": [{"id": i, "name": who[i]} for i in named[w.id] if i in who],
             "project": {"id": project.id, "name": project.name, "code": project.code} if project else None,
-            "region": {"id": w.region_id, "name": regions.get(w.region_id, "")}, "evidence": w.evidence,
+            "region": {"id": w.region_id, "name": regions.get(w.region_id, "")}, "evidence": w.evidence or {},
             "evidence_labels": {k: {"zh": zh_, "en": en_} for k, (zh_, en_) in rule.LABELS.items()},
             "explanation_zh": zh, "explanation_en": en, "first_seen_at": w.first_seen_at,
             "last_seen_at": w.last_seen_at, "resolved_at": w.resolved_at, "resolved_reason": w.resolved_reason,

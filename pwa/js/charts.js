@@ -65,9 +65,19 @@ export function chart(option, { label, onFail, testid = "chart" } = {}) {
   return el;
 }
 
+/** True when no series of `option` has a value other than 0 or blank: drawn, that is an empty 0–1 axis. */
+export function nothingToChart(option) {
+  return (option.series || []).every((series) => (series.data || []).every((d) => {
+    const value = d !== null && typeof d === "object" ? d.value : d;
+    return value === null || value === undefined || value === "" || !Number(value);
+  }));
+}
+
 /** A card with a chart and its table, and a 图表 | 表格 switch between them (chart first).
- * `controls`: elements beside the switch (e.g. which figure is drawn). */
-export function chartCard({ title, testid, option, table, controls = null, label }) {
+ * `controls`: elements beside the switch (e.g. which figure is drawn). While every value is 0 or
+ * blank the chart pane says so (`empty()`: the sentence) with the table one tap away, rather than
+ * drawing bars of nothing on a 0–1 axis. card.update(option) redraws. */
+export function chartCard({ title, testid, option, table, controls = null, label, empty = () => t("charts.empty") }) {
   const panes = {};
   const buttons = ["chart", "table"].map((view) => h("button", {
     type: "button", class: "seg", "data-view": view, "data-testid": `${testid}-${view}`, "aria-pressed": "false",
@@ -78,15 +88,28 @@ export function chartCard({ title, testid, option, table, controls = null, label
     panes.table.hidden = view !== "table";
   };
   const drawing = chart(option, { label: label || title, onFail: () => show("table"), testid: `${testid}-canvas` });
-  panes.chart = h("div", { class: "chart-pane" }, drawing);
+  const sentence = h("p", { "data-testid": `${testid}-empty-text` });
+  const nothing = h("div", { class: "chart-empty", role: "status", "data-testid": `${testid}-empty` }, sentence,
+    h("button", { type: "button", class: "btn btn-small", "data-testid": `${testid}-empty-table`, onclick: () => show("table") },
+      t("charts.showTable")));
+  // (a hidden chart waits to draw, and draws when shown again: chart() above)
+  const mark = (next) => {
+    const blank = nothingToChart(next);
+    drawing.hidden = blank;
+    nothing.hidden = !blank;
+    sentence.textContent = blank ? empty() : "";
+  };
+  panes.chart = h("div", { class: "chart-pane" }, drawing, nothing);
   panes.table = h("div", { class: "table-wrap" }, table);
   for (const b of buttons) b.addEventListener("click", () => show(b.dataset.view));
+  mark(option);
   show("chart");
   const card = h("section", { class: "card chart-card", "data-testid": testid },
     h("div", { class: "chart-head" }, h("h2", null, title), controls,
       h("div", { class: "seg-group", role: "group", "aria-label": t("charts.view") }, buttons)),
     panes.chart, panes.table);
   card.chart = drawing;
+  card.update = (next) => { mark(next); drawing.update(next); };
   card.setTable = (next) => panes.table.replaceChildren(next);
   return card;
 }

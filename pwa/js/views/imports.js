@@ -93,7 +93,10 @@ export async function renderImport(ctx) {
         await new Promise((done) => setTimeout(done, 1000));
         run = await api(`/imports/${run.id}`);
       }
+      const wrong = (run.errors || []).find((e) => e.code === "wrong_kind");
       if (run.status === "accepted") fill(result, accepted(run), mapping(run));
+      // A file of another kind: its kind is offered, not a step matching its columns to this kind's.
+      else if (wrong) fill(result, wrongKind(run, wrong));
       else fill(result, rejected(run, run.status === "failed" ? t("imp.failed") : t("imp.rejectedMsg", { n: run.error_count })),
         mapping(run));
       loadRuns();
@@ -111,6 +114,23 @@ export async function renderImport(ctx) {
   h("label", { for: "im-file" }, t("imp.file")), file,
   h("small", { class: "muted" }, t("imp.fileHint")),
   error, submit);
+
+  /** The file is of another kind (the project register chosen as 资金指标): the server's sentence, and
+   * the kind it is, one tap away (the same file imported again as that kind) when this user may import it. */
+  function wrongKind(run, problem) {
+    const other = kindOf(problem.looks_like);  // (the server's sentence names it also when this user may not import it)
+    return h("section", { class: "card import-bad", "data-testid": "import-wrong-kind", "data-looks-like": problem.looks_like },
+      h("h2", {}, t("imp.wrongKindTitle")),
+      h("p", { class: "error-box", role: "alert" }, (en() ? problem.message.en : problem.message.zh) || problem.code),
+      other
+        ? h("button", { type: "button", class: "btn btn-primary btn-block", "data-testid": "import-as-kind", onclick: () => {
+          kind.value = other.kind;
+          kind.dispatchEvent(new Event("change"));  // a new attempt, and that kind's template
+          form.requestSubmit();
+        } }, t("imp.wrongKindAs", { kind: kindTitle(other.kind) }))
+        : h("p", { class: "small", "data-testid": "import-kind-not-yours" }, t("imp.wrongKindNotYours")),
+      h("p", { class: "muted small" }, run.filename));
+  }
 
   /** The column-mapping step: when the file's columns were not all known, say which field each one is;
    * saved for the region (next month's file goes straight through), then the same file imported again. */

@@ -199,11 +199,11 @@ function compareChart(doc, ctx) {
   const pick = figureSelect("ov-figure", "compare-figure", names, label, figure, (next) => {
     figure = next;
     remember("figure", next);
-    card.chart.update(option());
+    card.update(option());
     card.setTable(table());
   });
   const card = chartCard({ title: t("charts.compare", { level: t(`overview.children.${kids[0].region.level}`) }), testid: "compare",
-    option: option(), table: table(), controls: pick });
+    option: option(), table: table(), controls: pick, empty: () => t("charts.emptyFigure", { figure: label(figure) }) });
   card.chart.style.height = `${Math.max(220, kids.length * 30 + 60)}px`;
   return card;
 }
@@ -228,7 +228,7 @@ function warningsChart(doc) {
     h("tbody", null, kids.map((c) => h("tr", null, h("th", { scope: "row" }, c.region.name),
       levels.map((lv) => h("td", { class: "num" }, show(count(c, lv)))),
       h("td", { class: "num" }, show(levels.reduce((s, lv) => s + count(c, lv), 0)))))));
-  const card = chartCard({ title: t("charts.warnings"), testid: "warnings-chart", option, table });
+  const card = chartCard({ title: t("charts.warnings"), testid: "warnings-chart", option, table, empty: () => t("charts.emptyWarnings") });
   card.chart.style.height = `${Math.max(220, kids.length * 30 + 90)}px`;
   return card;
 }
@@ -261,8 +261,9 @@ function trendCard(doc, ctx) {
   const pick = figureSelect("ov-trend", "trend-figure", TREND, (n) => local(doc.figures[n]), figure, (next) => {
     figure = next;
     remember("trend", next);
-    card.chart.update(option());
+    card.update(option());
   });
-  const card = chartCard({ title: t("overview.trend", { year: doc.year }), testid: "trend", option: option(), table, controls: pick });
+  const card = chartCard({ title: t("overview.trend", { year: doc.year }), testid: "trend", option: option(), table, controls: pick,
+    empty: () => t("charts.emptyTrend", { figure: local(doc.figures[figure]) }) });
   return card;
 }
