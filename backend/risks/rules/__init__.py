@@ -16,8 +16,10 @@
 A feature adds its rules with ``register(module, …)`` (subsidies, rectifications, later funds).
 """
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from ...core import clock
+from ...core.pii import mask_name
 
 
 @dataclass
@@ -37,17 +39,16 @@ def stage_names(code):
 
 def yuan(text):
     """"1173174.80" → "1,173,174.80", for the sentences people read (evidence keeps plain numbers)."""
-    from decimal import Decimal
     return f"{Decimal(text):,.2f}"
 
 
 def masked_person(name, id_mask):
     """How evidence names a person: masked name and ID number (evidence is shown and stored)."""
-    from ...core.pii import mask_name
     return {"person": mask_name(name), "id_number": id_mask}
 
 
 PAYMENT_STATS = "risk_payment_stats"
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -90,18 +91,13 @@ class Context:
 
     @staticmethod
     def money(value):
-        from decimal import Decimal
-        return str(Decimal(value or 0).quantize(Decimal("0.01")))
+        return str(Decimal(value or 0).quantize(CENT))
 
     @staticmethod
     def number(value):
-        from decimal import Decimal
         return format(Decimal(value).normalize(), "f")
 
-    @staticmethod
-    def mask_name(name):
-        from ...core.pii import mask_name
-        return mask_name(name)
+    mask_name = staticmethod(mask_name)
 
     def close(self):
         """Drop what the scan made (temporary tables live as long as the connection otherwise)."""
