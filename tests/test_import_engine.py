@@ -212,3 +212,35 @@ def test_a_village_asset_register_imports_and_again_changes_nothing(app, world, 
     bad = "村（社区）,资产名称,资产类别,原值,净值\n白沙村,引擎测试仓库,经营性,100,-5\n".encode()
     refused = finished_import(lead, upload_import(lead, world, bad, "资产.csv", kind="assets"))
     assert refused["status"] == "rejected" and {e["row"] for e in refused["errors"]} == {2}
+
+
+def test_a_duplicate_row_names_the_key_its_cells_and_the_earlier_row(world, login_as):
+    """'Duplicates row 2 (same ID number)' left a clerk searching a long list for which number: the
+    message names the key's columns as the file heads them and this row's cells (a personal number
+    masked, as everywhere in the stored report) beside the earlier row."""
+    lead = login_as("lead")
+    ident = _ident(611)
+    wide = ident.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})  # the same number in full width
+    data = f"姓名,身份证号码,死亡日期\n张三,{ident},2026-03-01\n张三,{wide},2026-03-02\n".encode()
+    run = finished_import(lead, upload_import(lead, world, data, "死亡.csv", kind="deaths"))
+    assert run["status"] == "rejected" and [(e["row"], e["code"]) for e in run["errors"]] == [(3, "duplicate_row")]
+    masked = ident[:4] + "*" * 10 + ident[-4:]
+    assert run["errors"][0]["message"] == {
+        "zh": f"与第 2 行重复（同一身份证号）：身份证号码“{masked}”",
+        "en": f"Duplicates row 2 (same ID number): ID number '{masked}'"}
+    assert ident not in str(run["errors"])
+
+
+def test_a_duplicate_of_a_key_of_several_columns_names_each(world, login_as):
+    lead = login_as("lead")
+    doc = f"浙财农〔2026〕{new_uuid()[:6]}号"
+    data = ("文号,资金名称,类别,来源级次,金额,下达日期\n"
+            f"{doc},农村公路养护省级补助资金,一般性转移支付,省级,100,2026-03-01\n"
+            f"{doc},农村饮用水达标提标补助,一般性转移支付,省级,100,2026-03-01\n"
+            f"{doc},农村公路养护 省级补助资金,一般性转移支付,省级,200,2026-03-02\n").encode()
+    run = finished_import(lead, upload_import(lead, world, data, "资金.csv", kind="funds"))
+    assert run["status"] == "rejected" and [(e["row"], e["code"]) for e in run["errors"]] == [(4, "duplicate_row")]
+    assert run["errors"][0]["message"] == {
+        "zh": f"与第 2 行重复（同一乡镇、文号和资金名称）：文号“{doc}”、资金名称“农村公路养护 省级补助资金”",
+        "en": f"Duplicates row 2 (same township, document and fund name): document number '{doc}', "
+              "fund name '农村公路养护 省级补助资金'"}
