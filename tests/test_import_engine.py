@@ -161,6 +161,11 @@ def test_a_file_name_is_kept_without_its_control_characters(world, login_as):
     assert r.status_code in (200, 202), r.json
     runs = lead.get("/api/v1/imports?kind=deaths&per_page=1").json["items"]
     assert runs[0]["filename"] == "死亡名单.csv"
+    # …nor a text-direction control, which made 名单\u202evsc.exe show as 名单exe.csv
+    r = upload_import(lead, world, f"姓名,身份证号,死亡日期\n钱十,{_ident(410)},2026-03-01\n".encode(),
+                      "名单\u202evsc.exe", kind="deaths")
+    assert r.status_code in (200, 202), r.json
+    assert lead.get("/api/v1/imports?kind=deaths&per_page=1").json["items"][0]["filename"] == "名单vsc.exe"
 
 
 def test_a_roster_hands_its_passwords_back_once_to_who_imported(app, world, login_as):
@@ -244,3 +249,31 @@ def test_a_duplicate_of_a_key_of_several_columns_names_each(world, login_as):
         "zh": f"与第 2 行重复（同一乡镇、文号和资金名称）：文号“{doc}”、资金名称“农村公路养护 省级补助资金”",
         "en": f"Duplicates row 2 (same township, document and fund name): document number '{doc}', "
               "fund name '农村公路养护 省级补助资金'"}
+
+
+def test_a_cell_with_a_control_or_direction_character_is_refused_by_row_and_nothing_is_written(app, world, login_as):
+    """A name stored with a right-to-left override (U+202E) reads reversed in every list and report: a
+    cell is held to the rule of the API's fields (core.text), each row named, and the whole file is
+    refused; the report quotes the cell with the character written as its code point. Zero-width
+    spaces are still only dropped."""
+    from backend.subsidies.models import DeathRecord
+    lead = login_as("lead")
+    rows = [("张三\u202e四五", _ident(621)), ("李\u2066四\u2069", _ident(622)), ("王\x85五", _ident(623)),
+            ("赵\x07六", _ident(624)), ("钱\u200b七", _ident(625))]
+    data = ("姓名,身份证号,死亡日期\n" + "".join(f"{n},{i},2026-03-01\n" for n, i in rows)).encode()
+    with app.app_context():
+        before = db.session.query(DeathRecord).count()
+    run = finished_import(lead, upload_import(lead, world, data, "死亡.csv", kind="deaths"))
+    assert run["status"] == "rejected"
+    assert [(e["row"], e["field"], e["code"]) for e in run["errors"]] == [
+        (2, "name", "control_character"), (3, "name", "control_character"), (4, "name", "control_character"),
+        (5, "name", "control_character")]
+    first = run["errors"][0]
+    assert "第 3 个字符" in first["message"]["zh"] and "U+202E" in first["message"]["zh"]
+    assert "character 3" in first["message"]["en"] and first["value"] == "张三⟦U+202E⟧四五"
+    assert "\u202e" not in str(run["errors"]) and "\u2066" not in str(run["errors"])
+    with app.app_context():
+        assert db.session.query(DeathRecord).count() == before
+    # A line break inside a cell (Alt+Enter) is a space, not a refusal
+    data = f'姓名,身份证号,死亡日期\n"孙\n八",{_ident(626)},2026-03-01\n'.encode()
+    assert finished_import(lead, upload_import(lead, world, data, "死亡.csv", kind="deaths"))["status"] == "accepted"

@@ -1,5 +1,5 @@
 """Field types shared by the features' schemas. Inputs go through these so that what reaches the
-database is always storable on both SQLite and PostgreSQL."""
+database is always storable on both SQLite and PostgreSQL and shows as it is stored (``core.text``)."""
 import re
 from datetime import date
 
@@ -7,20 +7,39 @@ from apiflask.fields import UUID, Date, Integer, String
 from apiflask.validators import Length, Range, Regexp
 from marshmallow import ValidationError
 
+from . import text as text_rule
+from .errors import FieldProblem
+
 MAX_ID = 2**31 - 1
 
 
+def _refused(problem):
+    return ValidationError(FieldProblem(problem.en, problem.code, problem.zh))
+
+
 class CleanString(String):
-    """A string without NUL characters or unpaired surrogates (PostgreSQL cannot store them)."""
+    """A string PostgreSQL can store (no NUL, no unpaired surrogates) that shows as it is stored: no
+    control characters and no text-direction controls (``core.text``; ``control_character``). A
+    ``multiline`` field (a note, a reason) keeps tab and line breaks; a ``secret`` one (a password:
+    never shown) keeps whatever else was typed."""
+
+    def __init__(self, *args, multiline=False, secret=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.multiline, self.secret = multiline, secret
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
+        if self.secret and "\x00" in text:
             raise ValidationError("must not contain NUL characters")
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise ValidationError("must be valid Unicode text")
+        if not self.secret:
+            try:
+                text_rule.check_characters(text, self.multiline)
+            except text_rule.Refused as problem:
+                raise _refused(problem)
         return text
 
 
@@ -29,10 +48,15 @@ def ClientUUID():
     return UUID(required=True, metadata={"description": "client-generated UUID; replays are answered, not redone"})
 
 
-def Text(max_len, required=True, min_len=1, **kw):
-    """A non-blank string of bounded length."""
-    return CleanString(required=required, validate=[Length(min=min_len, max=max_len),
-                                                   Regexp(r"\s*\S", error="must not be blank")], **kw)
+def Text(max_len, required=True, min_len=1, multiline=False, **kw):
+    """A non-blank string of bounded length; on one line unless ``multiline`` (a note, a reason)."""
+    return CleanString(required=required, multiline=multiline,
+                       validate=[Length(min=min_len, max=max_len), Regexp(r"\s*\S", error="must not be blank")], **kw)
+
+
+def Prose(max_len, required=True, **kw):
+    """Text typed in a box of several lines (a reason, a note, an answer): tab and line breaks kept."""
+    return Text(max_len, required=required, multiline=True, **kw)
 
 
 def Day(**kw):

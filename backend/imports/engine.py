@@ -28,6 +28,7 @@ from sqlalchemy import Date, Numeric, delete, insert, select, update
 
 from .. import jobs
 from ..core import audit, clock, county, pii, storage
+from ..core import text as text_rule
 from ..core.errors import ApiError
 from ..core.scoping import covers
 from ..core.uploads import file_name
@@ -100,7 +101,8 @@ def shown(name, value):
     """What the report shows of a bad cell: personal numbers masked (the report is stored)."""
     if value is None:
         return None
-    text = tables.text(value)[:60] if not isinstance(value, str) else value[:60]
+    # (a refused character is shown as its code point, never as itself: ⟦U+202E⟧)
+    text = tables.text(value)[:60] if not isinstance(value, str) else text_rule.visible(value[:60])
     if name in PII_FIELDS:
         digits = pii.plain(text)
         return pii.mask_card(digits) if len(digits) > 8 else "*" * len(digits)
@@ -490,6 +492,22 @@ def _name_its_kind(importer, problem):
                       f"kind was chosen, choose '{best.title[1]}' and import again. ") + problem.en
 
 
+def unshowable(rows, report):
+    """Report each cell whose text holds a character no text keeps (``core.text``: control and
+    text-direction characters, the rule of the API's fields; a cell's tabs and line breaks are read
+    as spaces). The rows are parsed all the same, so that the report names every problem at once."""
+    for number, cells in rows:
+        strings = [v for v in cells.values() if isinstance(v, str)]
+        if not strings or not text_rule.refused_in("".join(strings), multiline=True):
+            continue
+        for name, value in cells.items():
+            if isinstance(value, str) and not tables._blank(value):  # (a cell of one stray Ctrl-Z is empty)
+                try:
+                    text_rule.check_characters(value, multiline=True)
+                except text_rule.Refused as problem:
+                    report.add(number, name, problem.code, problem.zh, problem.en, value)
+
+
 def process(record, region, actor, table, progress=None):
     """Check and write ``table`` (from ``read``) as ``record``: accepted, or rejected with its
     report and nothing else written. ``progress(**values)`` hears how far it got."""
@@ -516,7 +534,9 @@ def process(record, region, actor, table, progress=None):
                                                      problems=report.count)
         importer.progress(0)
     importer.prepare(table)
-    parsed = importer.parse(table.rows) if report.count == 0 else []
+    blocked = report.count  # (no rows)
+    unshowable(table.rows, report)
+    parsed = importer.parse(table.rows) if blocked == 0 else []
     if table.rows and not parsed and report.count == 0:  # only the template's example
         report.add(None, None, "no_rows", "文件中没有数据行", "The file has no data rows")
     importer.check(parsed)  # the rows that parsed are checked against each other and the register too

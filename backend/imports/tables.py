@@ -30,8 +30,11 @@ ROW_NUMBER_COLUMNS = {"序号", "序", "编号", "行号", "no", "#"}
 MAX_COLUMNS = 256  # a value right of this column refuses the file
 _MB = 1024 * 1024
 EXCEL_EPOCH = date(1899, 12, 30)
-# Characters a clerk cannot see but a copy from a web page or another system brings along.
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# Characters a clerk cannot see but a copy from a web page or another system brings along. A cell
+# holding a control or text-direction character is refused (``engine.unshowable``, the rule of
+# ``core.text``); the rest (zero-width spaces, a BOM) are dropped, and headers and quoted text lose all.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u2069\ufeff]")
 
 
 class FileProblem(Exception):

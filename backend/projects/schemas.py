@@ -4,7 +4,7 @@ from apiflask.fields import (Boolean, Date, DateTime, Decimal, Dict, Float, Inte
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
-from ..core.fields import CleanString, ClientUUID, Id, Text
+from ..core.fields import CleanString, ClientUUID, Id, Prose, Text
 from ..core.pagination import PageQuery, page_fields
 from ..core.tree import Placed
 from .services import FUNDING_LEVELS, STAGES
@@ -105,7 +105,7 @@ class ProjectIn(Schema):
     lng = Float(validate=Range(min=-180, max=180), allow_none=True, allow_nan=False)
     planned_start_on = Date(allow_none=True)
     planned_end_on = Date(allow_none=True)
-    description = Text(2000, required=False, allow_none=True)
+    description = Prose(2000, required=False, allow_none=True)
 
     @validates_schema
     def check(self, data, **kwargs):
@@ -200,7 +200,7 @@ class StageMoveIn(Schema):
     client_uuid = ClientUUID()
     to_stage = String(required=True, validate=OneOf(STAGES))
     expected_from = String(validate=OneOf(STAGES))
-    note = Text(500, required=False)
+    note = Prose(500, required=False)
     contractor = Text(120, required=False)
     contract_amount = PositiveMoney()
 
@@ -214,7 +214,7 @@ class ContractorIn(Schema):
     client_uuid = ClientUUID()
     contractor = Text(120)
     contractor_uscc = Text(30, required=False, allow_none=True)
-    reason = Text(200)
+    reason = Prose(200)
 
 
 class PaymentIn(Schema):
@@ -224,7 +224,7 @@ class PaymentIn(Schema):
     payee = Text(120)
     voucher_no = Text(40)
     funding_source = Text(60)
-    note = Text(200, required=False)
+    note = Prose(200, required=False)
 
 
 class PaymentOut(Schema):
