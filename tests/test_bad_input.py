@@ -1,4 +1,6 @@
 """Bad input gets a specific JSON error with a field path and changes nothing."""
+import json
+
 import pytest
 
 from backend.core.models import AuditLog
@@ -35,7 +37,8 @@ def _project_body(world, **changes):
 @pytest.mark.parametrize("changes,path,code", [
     ({"budget": "abc"}, "json.budget", "validation_error"),
     ({"budget": "-5"}, "json.budget", "validation_error"),
-    ({"budget": 1e20}, "json.budget", "validation_error"),
+    ({"budget": 1e20}, "json.budget", "scientific_notation"),  # (sent as 1e+20)
+    ({"budget": "100000000000"}, "json.budget", "validation_error"),
     ({"name": "   "}, "json.name", "validation_error"),
     ({"name": ...}, "json.name", "validation_error"),
     ({"name": 42}, "json.name", "validation_error"),
@@ -199,3 +202,45 @@ def test_every_text_field_of_a_request_body_goes_through_the_one_rule(app):
             bodies += 1
             walk(body() if isinstance(body, type) else body, rule.rule)
     assert bodies > 50 and not loose, sorted(loose)
+
+
+# ---- amounts: plain decimal digits only -----------------------------------------------------------
+
+@pytest.mark.parametrize("written,code", [
+    ('"1e5"', "scientific_notation"), ('"1E5"', "scientific_notation"), ('"1e-2"', "scientific_notation"),
+    ('"1.2E+5"', "scientific_notation"),
+    ("1e5", "scientific_notation"), ("1E5", "scientific_notation"), ("1.5e2", "scientific_notation"),  # JSON numbers
+    # …and what is no plain number is no number (1_000 and other scripts' digits were read as numbers)
+    ('"Infinity"', "validation_error"), ('"NaN"', "validation_error"), ("NaN", "validation_error"),
+    ("Infinity", "validation_error"), ('"0x10"', "validation_error"), ('"1_000"', "validation_error"),
+    ('"\u0661\u0662"', "validation_error"),
+])
+def test_an_amount_not_written_in_plain_digits_is_refused(world, login_as, unchanged, written, code):
+    """1e5 was read as 100,000 yuan."""
+    lead = login_as("lead")
+    body = json.dumps(_project_body(world, budget="<budget>")).replace('"<budget>"', written)
+    r = lead.c.post("/api/v1/projects", data=body, content_type="application/json",
+                    headers={"X-CSRF-Token": lead.csrf})
+    assert_error(r, 400, code, "json.budget")
+    assert r.json["error"]["message"]["zh"] and r.json["error"]["message"]["en"]
+
+
+@pytest.mark.parametrize("written,stored", [('"120000.5"', "120000.50"), ("120000.50", "120000.50"),
+                                            ("120000", "120000.00"), ('"１２００００"', "120000.00"),
+                                            ('" 8.00 "', "8.00")])
+def test_an_amount_in_plain_digits_is_taken(world, login_as, written, stored):
+    lead = login_as("lead")
+    body = json.dumps(_project_body(world, name=f"金额{new_uuid()[:6]}", budget="<budget>")).replace('"<budget>"', written)
+    r = lead.c.post("/api/v1/projects", data=body, content_type="application/json",
+                    headers={"X-CSRF-Token": lead.csrf})
+    assert r.status_code == 201 and r.json["budget"] == stored, r.json
+
+
+def test_a_contract_payment_in_scientific_notation_changes_nothing(app, login_as, make_project):
+    project_id = make_project(stage="construction")
+    before = snapshot(app)
+    r = login_as("lead").post(f"/api/v1/projects/{project_id}/payments", json={
+        "client_uuid": new_uuid(), "amount": "5e2", "paid_on": "2026-06-01", "payee": "某公司", "voucher_no": "V-1e",
+        "funding_source": "区级配套资金"})
+    assert_error(r, 400, "scientific_notation", "json.amount")
+    assert snapshot(app) == before

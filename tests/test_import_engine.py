@@ -277,3 +277,28 @@ def test_a_cell_with_a_control_or_direction_character_is_refused_by_row_and_noth
     # A line break inside a cell (Alt+Enter) is a space, not a refusal
     data = f'姓名,身份证号,死亡日期\n"孙\n八",{_ident(626)},2026-03-01\n'.encode()
     assert finished_import(lead, upload_import(lead, world, data, "死亡.csv", kind="deaths"))["status"] == "accepted"
+
+
+def test_an_amount_cell_in_scientific_notation_is_refused_and_a_number_cell_is_not(app, world, login_as):
+    """'1e5' typed into a text cell was read as 100,000 yuan; a number cell (Excel's own float) is
+    read as Excel shows it."""
+    from openpyxl import Workbook
+    lead = login_as("lead")
+    doc = f"浙财农〔2026〕{new_uuid()[:6]}号"
+    head = "文号,资金名称,类别,来源级次,金额,下达日期\n"
+    data = (head + f"{doc},甲资金,一般性转移支付,省级,1e5,2026-03-01\n"
+                   f"{doc},乙资金,一般性转移支付,省级,1.5E+3,2026-03-01\n"
+                   f"{doc},丙资金,一般性转移支付,省级,\"1,000.00\",2026-03-01\n").encode()
+    run = finished_import(lead, upload_import(lead, world, data, "资金.csv", kind="funds"))
+    assert run["status"] == "rejected"
+    assert [(e["row"], e["field"], e["code"]) for e in run["errors"]] == [
+        (2, "amount", "scientific_notation"), (3, "amount", "scientific_notation")]
+    assert "科学计数法" in run["errors"][0]["message"]["zh"] and "scientific" in run["errors"][0]["message"]["en"]
+    book = Workbook()
+    book.active.append(["文号", "资金名称", "类别", "来源级次", "金额", "下达日期"])
+    book.active.append([doc, "丁资金", "一般性转移支付", "省级", "2E4", "2026-03-01"])  # text
+    book.active.append([doc, "戊资金", "一般性转移支付", "省级", 2e4, "2026-03-01"])    # a number
+    out = io.BytesIO()
+    book.save(out)
+    run = finished_import(lead, upload_import(lead, world, out.getvalue(), "资金.xlsx", kind="funds"))
+    assert [(e["row"], e["field"], e["code"]) for e in run["errors"]] == [(2, "amount", "scientific_notation")]

@@ -3,7 +3,7 @@ from apiflask.fields import Boolean, Date, DateTime, Decimal, Integer, List, Nes
 from apiflask.validators import Length, OneOf
 from marshmallow import ValidationError, validates_schema
 
-from ..core.fields import CleanString, ClientUUID, Id, Prose, Text
+from ..core.fields import CleanString, ClientUUID, Id, PlainDecimal, Prose, Text
 from ..core.pagination import PageQuery, page_fields
 from ..projects.schemas import MAX_MONEY, MoneyField, PositiveMoney, RegionBrief
 from .models import ASSET_CATEGORIES, ASSET_STATUSES, CONTRACT_KINDS, CONTRACT_STATUSES, RESOURCE_KINDS
@@ -18,7 +18,7 @@ def _money_or_zero(value):
 
 def Money0(**kw):
     """Yuan, 0 or more, at most two decimals (a fully depreciated asset is worth 0)."""
-    return Decimal(as_string=True, validate=_money_or_zero, metadata={
+    return PlainDecimal(as_string=True, validate=_money_or_zero, metadata={
         "type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "example": "1234.50"}, **kw)
 
 
@@ -30,7 +30,7 @@ def _area(value):
 
 
 def Area(**kw):
-    return Decimal(as_string=True, validate=_area, metadata={"type": "string", "example": "35.50",
+    return PlainDecimal(as_string=True, validate=_area, metadata={"type": "string", "example": "35.50",
                                                              "description": "亩 (mu), > 0, two decimals"}, **kw)
 
 

@@ -4,7 +4,7 @@ from apiflask.fields import (Boolean, Date, DateTime, Decimal, Dict, Float, Inte
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
-from ..core.fields import CleanString, ClientUUID, Id, Prose, Text
+from ..core.fields import CleanString, ClientUUID, Id, PlainDecimal, Prose, Text
 from ..core.pagination import PageQuery, page_fields
 from ..core.tree import Placed
 from .services import FUNDING_LEVELS, STAGES
@@ -31,10 +31,11 @@ def MoneyField(**kw):
 
 
 def PositiveMoney(**kw):
-    """Money as input: a decimal string (or number) in yuan, more than 0, at most two decimals."""
-    return Decimal(as_string=True, validate=_positive_money, metadata={
+    """Money as input: a decimal string (or number) in yuan, more than 0, at most two decimals, in
+    plain digits (``scientific_notation`` for 1e5)."""
+    return PlainDecimal(as_string=True, validate=_positive_money, metadata={
         "type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "example": "1234.50",
-        "description": "yuan, > 0, at most two decimals"}, **kw)
+        "description": "yuan, > 0, at most two decimals, in plain digits (not 1e5)"}, **kw)
 
 CATEGORIES = ("道路交通", "农田水利", "美丽乡村", "人居环境", "公共服务", "产业发展", "生态保护", "其他")
 UNIT_KINDS = ("乡镇财政所", "乡镇人民政府", "街道办事处", "村股份经济合作社", "村民委员会", "学校",
