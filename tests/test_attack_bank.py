@@ -108,6 +108,27 @@ def test_a_return_file_already_imported_is_not_shown_to_another_township(app, wo
     assert r.status_code == 403 and r.json["error"]["code"] == "out_of_scope", r.json
 
 
+def test_a_return_file_naming_another_townships_batch_is_forbidden_before_it_is_compared(app, world, login_as):
+    """A clerk of 太湖源镇 uploads, for a batch of their own, the return file of a 锦城街道 batch: the
+    answer is 403 as for any batch not theirs, not ``batch_mismatch`` naming the other batch (which
+    told an outsider that it exists and its number)."""
+    from backend.bank.models import PaymentBatch
+    from backend.extensions import db
+    bid, files = _sent(app, world)
+    with app.app_context():
+        policy = db.session.get(PaymentBatch, bid).policy_id
+        own = PaymentBatch(region_id=world["regions"]["taihuyuan"], policy_id=policy, period="2026-11")
+        db.session.add(own)
+        db.session.commit()
+        own = own.id
+    before = _state(app, bid)
+    r = login_as("clerk_sibling").post("/api/v1/bank/returns", form={
+        "file": (io.BytesIO(files[f"PB{bid:08d}.success.txt"]), "r.txt"), "batch_id": str(own)})
+    assert r.status_code == 403 and r.json["error"]["code"] == "out_of_scope", r.json
+    assert f"PB{bid:08d}" not in r.get_data(as_text=True) and not r.json["error"]["fields"]
+    assert _state(app, bid) == before
+
+
 def test_a_return_file_named_with_a_nul_is_imported_under_a_clean_name(app, world, login_as):
     """The name is the client's: a NUL (PostgreSQL: a 500) or a tab do not reach the table."""
     from backend.bank.models import ReturnFile

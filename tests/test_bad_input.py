@@ -1,9 +1,11 @@
 """Bad input gets a specific JSON error with a field path and changes nothing."""
+import json
+
 import pytest
 
 from backend.core.models import AuditLog
 from backend.projects.models import LifecycleEvent, Project, ProjectPayment, Unit
-from conftest import count, new_uuid
+from conftest import assert_error, count, new_uuid
 
 TABLES = (Project, ProjectPayment, LifecycleEvent, Unit)
 
@@ -35,7 +37,8 @@ def _project_body(world, **changes):
 @pytest.mark.parametrize("changes,path,code", [
     ({"budget": "abc"}, "json.budget", "validation_error"),
     ({"budget": "-5"}, "json.budget", "validation_error"),
-    ({"budget": 1e20}, "json.budget", "validation_error"),
+    ({"budget": 1e20}, "json.budget", "scientific_notation"),  # (sent as 1e+20)
+    ({"budget": "100000000000"}, "json.budget", "validation_error"),
     ({"name": "   "}, "json.name", "validation_error"),
     ({"name": ...}, "json.name", "validation_error"),
     ({"name": 42}, "json.name", "validation_error"),
@@ -139,3 +142,105 @@ def test_an_overlong_address_is_refused_with_the_envelope_and_documented(app, lo
     spec = app.test_client().get("/api/v1/openapi.json").json
     operations = [op for path in spec["paths"].values() for op in path.values() if isinstance(op, dict)]
     assert operations and all("414" in op["responses"] for op in operations)
+
+
+# ---- text that shows other than it is stored ----------------------------------------------------
+
+@pytest.mark.parametrize("name,bad", [
+    ("张三\u202e程工灯路", "U+202E"),   # right-to-left override: lists, reports and files show it reversed
+    ("张三\u2066路灯\u2069", "U+2066"),  # an isolate
+    ("钱王\u200f社区路灯", "U+200F"),     # right-to-left mark
+    ("钱王\x85社区路灯", "U+0085"),       # C1
+    ("钱王\x00社区路灯", "U+0000"),
+    ("钱王\x07社区路灯", "U+0007"),
+    ("钱王社区\t路灯", "U+0009"),         # a name is one line
+    ("钱王社区\n路灯", "U+000A"),
+])
+def test_a_name_with_a_control_or_direction_character_is_refused(world, login_as, unchanged, name, bad):
+    r = login_as("lead").post("/api/v1/projects", json=_project_body(world, name=name))
+    assert_error(r, 400, "control_character", "json.name")
+    field = next(f for f in r.json["error"]["fields"] if f["path"] == "json.name")
+    assert bad in field["message"] and bad in field["zh"] and bad in r.json["error"]["message"]["zh"], field
+
+
+def test_a_box_of_several_lines_keeps_its_line_breaks_not_direction_controls(world, login_as):
+    lead = login_as("lead")
+    described = "第一段：路灯 12 盏。\n第二段：\t线缆 300 米。\r\n完"
+    r = lead.post("/api/v1/projects", json=_project_body(world, name=f"多行说明{new_uuid()[:6]}", description=described))
+    assert r.status_code == 201, r.json
+    assert lead.get(f"/api/v1/projects/{r.json['id']}").json["description"] == described
+    r = lead.post("/api/v1/projects", json=_project_body(world, description="路灯\u202e盏 21"))
+    assert_error(r, 400, "control_character", "json.description")
+
+
+def test_a_problem_of_another_kind_beside_it_is_a_validation_error(world, login_as, unchanged):
+    r = login_as("lead").post("/api/v1/projects", json=_project_body(world, name="张三\u202e", category="火箭"))
+    assert_error(r, 400, "validation_error", "json.name")
+    assert "json.category" in [f["path"] for f in r.json["error"]["fields"]]
+
+
+def test_every_text_field_of_a_request_body_goes_through_the_one_rule(app):
+    """A body's string field is a CleanString (core.fields), or one that only takes listed words or a
+    pattern: a new field that forgets it fails here."""
+    from marshmallow import fields as mf
+    from marshmallow.validate import OneOf, Regexp
+    from backend.core.fields import CleanString
+    loose = set()
+
+    def walk(schema, where):
+        for name, field in schema.fields.items():
+            inner = field.inner if isinstance(field, mf.List) else field
+            if isinstance(inner, mf.Nested):
+                walk(inner.schema, f"{where}.{name}")
+            elif isinstance(inner, mf.String) and not isinstance(inner, CleanString) and not any(
+                    isinstance(v, (OneOf, Regexp)) for v in inner.validators):
+                loose.add(f"{where}.{name}")
+    bodies = 0
+    for rule in app.url_map.iter_rules():
+        body = getattr(app.view_functions[rule.endpoint], "_spec", {}).get("body")  # (apiflask: the one body)
+        if body is not None:
+            bodies += 1
+            walk(body() if isinstance(body, type) else body, rule.rule)
+    assert bodies > 50 and not loose, sorted(loose)
+
+
+# ---- amounts: plain decimal digits only -----------------------------------------------------------
+
+@pytest.mark.parametrize("written,code", [
+    ('"1e5"', "scientific_notation"), ('"1E5"', "scientific_notation"), ('"1e-2"', "scientific_notation"),
+    ('"1.2E+5"', "scientific_notation"),
+    ("1e5", "scientific_notation"), ("1E5", "scientific_notation"), ("1.5e2", "scientific_notation"),  # JSON numbers
+    # …and what is no plain number is no number (1_000 and other scripts' digits were read as numbers)
+    ('"Infinity"', "validation_error"), ('"NaN"', "validation_error"), ("NaN", "validation_error"),
+    ("Infinity", "validation_error"), ('"0x10"', "validation_error"), ('"1_000"', "validation_error"),
+    ('"\u0661\u0662"', "validation_error"),
+])
+def test_an_amount_not_written_in_plain_digits_is_refused(world, login_as, unchanged, written, code):
+    """1e5 was read as 100,000 yuan."""
+    lead = login_as("lead")
+    body = json.dumps(_project_body(world, budget="<budget>")).replace('"<budget>"', written)
+    r = lead.c.post("/api/v1/projects", data=body, content_type="application/json",
+                    headers={"X-CSRF-Token": lead.csrf})
+    assert_error(r, 400, code, "json.budget")
+    assert r.json["error"]["message"]["zh"] and r.json["error"]["message"]["en"]
+
+
+@pytest.mark.parametrize("written,stored", [('"120000.5"', "120000.50"), ("120000.50", "120000.50"),
+                                            ("120000", "120000.00"), ('"１２００００"', "120000.00"),
+                                            ('" 8.00 "', "8.00")])
+def test_an_amount_in_plain_digits_is_taken(world, login_as, written, stored):
+    lead = login_as("lead")
+    body = json.dumps(_project_body(world, name=f"金额{new_uuid()[:6]}", budget="<budget>")).replace('"<budget>"', written)
+    r = lead.c.post("/api/v1/projects", data=body, content_type="application/json",
+                    headers={"X-CSRF-Token": lead.csrf})
+    assert r.status_code == 201 and r.json["budget"] == stored, r.json
+
+
+def test_a_contract_payment_in_scientific_notation_changes_nothing(app, login_as, make_project):
+    project_id = make_project(stage="construction")
+    before = snapshot(app)
+    r = login_as("lead").post(f"/api/v1/projects/{project_id}/payments", json={
+        "client_uuid": new_uuid(), "amount": "5e2", "paid_on": "2026-06-01", "payee": "某公司", "voucher_no": "V-1e",
+        "funding_source": "区级配套资金"})
+    assert_error(r, 400, "scientific_notation", "json.amount")
+    assert snapshot(app) == before

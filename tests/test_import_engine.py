@@ -175,6 +175,11 @@ def test_a_file_name_is_kept_without_its_control_characters(world, login_as):
     assert r.status_code in (200, 202), r.json
     runs = lead.get("/api/v1/imports?kind=deaths&per_page=1").json["items"]
     assert runs[0]["filename"] == "死亡名单.csv"
+    # …nor a text-direction control, which made 名单\u202evsc.exe show as 名单exe.csv
+    r = upload_import(lead, world, f"姓名,身份证号,死亡日期\n钱十,{_ident(410)},2026-03-01\n".encode(),
+                      "名单\u202evsc.exe", kind="deaths")
+    assert r.status_code in (200, 202), r.json
+    assert lead.get("/api/v1/imports?kind=deaths&per_page=1").json["items"][0]["filename"] == "名单vsc.exe"
 
 
 def test_a_roster_hands_its_passwords_back_once_to_who_imported(app, world, login_as):
@@ -226,3 +231,88 @@ def test_a_village_asset_register_imports_and_again_changes_nothing(app, world, 
     bad = "村（社区）,资产名称,资产类别,原值,净值\n白沙村,引擎测试仓库,经营性,100,-5\n".encode()
     refused = finished_import(lead, upload_import(lead, world, bad, "资产.csv", kind="assets"))
     assert refused["status"] == "rejected" and {e["row"] for e in refused["errors"]} == {2}
+
+
+def test_a_duplicate_row_names_the_key_its_cells_and_the_earlier_row(world, login_as):
+    """'Duplicates row 2 (same ID number)' left a clerk searching a long list for which number: the
+    message names the key's columns as the file heads them and this row's cells (a personal number
+    masked, as everywhere in the stored report) beside the earlier row."""
+    lead = login_as("lead")
+    ident = _ident(611)
+    wide = ident.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})  # the same number in full width
+    data = f"姓名,身份证号码,死亡日期\n张三,{ident},2026-03-01\n张三,{wide},2026-03-02\n".encode()
+    run = finished_import(lead, upload_import(lead, world, data, "死亡.csv", kind="deaths"))
+    assert run["status"] == "rejected" and [(e["row"], e["code"]) for e in run["errors"]] == [(3, "duplicate_row")]
+    masked = ident[:4] + "*" * 10 + ident[-4:]
+    assert run["errors"][0]["message"] == {
+        "zh": f"与第 2 行重复（同一身份证号）：身份证号码“{masked}”",
+        "en": f"Duplicates row 2 (same ID number): ID number '{masked}'"}
+    assert ident not in str(run["errors"])
+
+
+def test_a_duplicate_of_a_key_of_several_columns_names_each(world, login_as):
+    lead = login_as("lead")
+    doc = f"浙财农〔2026〕{new_uuid()[:6]}号"
+    data = ("文号,资金名称,类别,来源级次,金额,下达日期\n"
+            f"{doc},农村公路养护省级补助资金,一般性转移支付,省级,100,2026-03-01\n"
+            f"{doc},农村饮用水达标提标补助,一般性转移支付,省级,100,2026-03-01\n"
+            f"{doc},农村公路养护 省级补助资金,一般性转移支付,省级,200,2026-03-02\n").encode()
+    run = finished_import(lead, upload_import(lead, world, data, "资金.csv", kind="funds"))
+    assert run["status"] == "rejected" and [(e["row"], e["code"]) for e in run["errors"]] == [(4, "duplicate_row")]
+    assert run["errors"][0]["message"] == {
+        "zh": f"与第 2 行重复（同一乡镇、文号和资金名称）：文号“{doc}”、资金名称“农村公路养护 省级补助资金”",
+        "en": f"Duplicates row 2 (same township, document and fund name): document number '{doc}', "
+              "fund name '农村公路养护 省级补助资金'"}
+
+
+def test_a_cell_with_a_control_or_direction_character_is_refused_by_row_and_nothing_is_written(app, world, login_as):
+    """A name stored with a right-to-left override (U+202E) reads reversed in every list and report: a
+    cell is held to the rule of the API's fields (core.text), each row named, and the whole file is
+    refused; the report quotes the cell with the character written as its code point. Zero-width
+    spaces are still only dropped."""
+    from backend.subsidies.models import DeathRecord
+    lead = login_as("lead")
+    rows = [("张三\u202e四五", _ident(621)), ("李\u2066四\u2069", _ident(622)), ("王\x85五", _ident(623)),
+            ("赵\x07六", _ident(624)), ("钱\u200b七", _ident(625))]
+    data = ("姓名,身份证号,死亡日期\n" + "".join(f"{n},{i},2026-03-01\n" for n, i in rows)).encode()
+    with app.app_context():
+        before = db.session.query(DeathRecord).count()
+    run = finished_import(lead, upload_import(lead, world, data, "死亡.csv", kind="deaths"))
+    assert run["status"] == "rejected"
+    assert [(e["row"], e["field"], e["code"]) for e in run["errors"]] == [
+        (2, "name", "control_character"), (3, "name", "control_character"), (4, "name", "control_character"),
+        (5, "name", "control_character")]
+    first = run["errors"][0]
+    assert "第 3 个字符" in first["message"]["zh"] and "U+202E" in first["message"]["zh"]
+    assert "character 3" in first["message"]["en"] and first["value"] == "张三⟦U+202E⟧四五"
+    assert "\u202e" not in str(run["errors"]) and "\u2066" not in str(run["errors"])
+    with app.app_context():
+        assert db.session.query(DeathRecord).count() == before
+    # A line break inside a cell (Alt+Enter) is a space, not a refusal
+    data = f'姓名,身份证号,死亡日期\n"孙\n八",{_ident(626)},2026-03-01\n'.encode()
+    assert finished_import(lead, upload_import(lead, world, data, "死亡.csv", kind="deaths"))["status"] == "accepted"
+
+
+def test_an_amount_cell_in_scientific_notation_is_refused_and_a_number_cell_is_not(app, world, login_as):
+    """'1e5' typed into a text cell was read as 100,000 yuan; a number cell (Excel's own float) is
+    read as Excel shows it."""
+    from openpyxl import Workbook
+    lead = login_as("lead")
+    doc = f"浙财农〔2026〕{new_uuid()[:6]}号"
+    head = "文号,资金名称,类别,来源级次,金额,下达日期\n"
+    data = (head + f"{doc},甲资金,一般性转移支付,省级,1e5,2026-03-01\n"
+                   f"{doc},乙资金,一般性转移支付,省级,1.5E+3,2026-03-01\n"
+                   f"{doc},丙资金,一般性转移支付,省级,\"1,000.00\",2026-03-01\n").encode()
+    run = finished_import(lead, upload_import(lead, world, data, "资金.csv", kind="funds"))
+    assert run["status"] == "rejected"
+    assert [(e["row"], e["field"], e["code"]) for e in run["errors"]] == [
+        (2, "amount", "scientific_notation"), (3, "amount", "scientific_notation")]
+    assert "科学计数法" in run["errors"][0]["message"]["zh"] and "scientific" in run["errors"][0]["message"]["en"]
+    book = Workbook()
+    book.active.append(["文号", "资金名称", "类别", "来源级次", "金额", "下达日期"])
+    book.active.append([doc, "丁资金", "一般性转移支付", "省级", "2E4", "2026-03-01"])  # text
+    book.active.append([doc, "戊资金", "一般性转移支付", "省级", 2e4, "2026-03-01"])    # a number
+    out = io.BytesIO()
+    book.save(out)
+    run = finished_import(lead, upload_import(lead, world, out.getvalue(), "资金.xlsx", kind="funds"))
+    assert [(e["row"], e["field"], e["code"]) for e in run["errors"]] == [(2, "amount", "scientific_notation")]

@@ -191,6 +191,18 @@ def test_register_refuses_a_stage_behind_the_stored_one(app, world, make_project
     assert ("stage_behind" in [e["code"] for e in result["errors"]]) and result["status"] == "rejected"
 
 
+def test_a_project_number_used_in_another_township_is_refused_by_its_value(app, world, make_project):
+    from backend.projects.models import Project
+    other = make_project(region="taihuyuan")
+    with app.app_context():
+        ref = db.session.get(Project, other).ref_no
+    result = run(app, world, "projects", csv([REGISTER, register_row(ref, f"撞号项目{tag()}")]))
+    assert problems(result) == [(2, "ref_no", "ref_no_elsewhere")]
+    assert result["errors"][0]["message"] == {
+        "zh": f"项目编号“{ref}”已被其他地区的项目使用",
+        "en": f"The project number '{ref}' belongs to a project outside this region"}
+
+
 def test_a_county_imports_for_its_townships(app, world):
     t = tag()
     rows = [["乡镇"] + REGISTER, ["太湖源镇"] + register_row(f"C-{t}", f"白沙村水渠{t}", village="白沙村",

@@ -173,6 +173,9 @@ def test_a_bad_table_is_refused_whole_with_the_row_named(ctx, world, lines, code
     assert counts is None
     assert code in [e["code"] for e in report.errors], report.errors
     assert any(e["field"] == field and e["row"] for e in report.errors if e["code"] == code)
+    if code == "duplicate_code":  # the value that repeats, and where it was first
+        assert report.errors[0]["message"] == {"zh": "区划代码“330135000000”与第 2 行重复",
+                                               "en": "The code '330135000000' repeats row 2"}
     assert db.session.scalar(select(db.func.count()).select_from(Region)) == before
 
 

@@ -214,7 +214,11 @@ def test_another_townships_people_cannot_be_paid_from_here(app, world, policies)
     assert run(app, world, "beneficiaries", villagers, region="taihuyuan", user="lead_sibling")["status"] == "accepted"
     # 锦城's clerk cannot register them in 锦城 nor pay them
     moved = people_csv([(1, "白永福", ident(71), "钱王社区", "", "", "")])
-    assert problems(run(app, world, "beneficiaries", moved)) == [(3, "id_number", "registered_elsewhere")]
+    result = run(app, world, "beneficiaries", moved)
+    assert problems(result) == [(3, "id_number", "registered_elsewhere")]
+    masked = ident(71)[:4] + "*" * 10 + ident(71)[-4:]  # (the report is stored: the number masked)
+    assert f"身份证号“{masked}”" in result["errors"][0]["message"]["zh"]
+    assert f"ID number '{masked}'" in result["errors"][0]["message"]["en"]
     pay = f"姓名,身份证号,补贴项目,期间,金额\n白永福,{ident(71)},耕地地力保护补贴,2026-07,100\n"
     assert problems(run(app, world, "disbursements", pay.encode())) == [(2, "id_number", "out_of_scope")]
 

@@ -120,6 +120,8 @@ def test_a_user_name_twice_in_the_file_is_refused(app, world):
         lines = [HEADER, ("1", "甲", "same01", "巡查员", "锦城街道", ""), ("2", "乙", "SAME01", "巡查员", "太湖源镇", "")]
         report, counts = run(_csv(lines), user("county", world), 9011)
         assert counts is None and [(e["row"], e["code"]) for e in report.errors] == [(3, "duplicate_username")]
+        assert report.errors[0]["message"] == {"zh": "用户名“same01”与第 2 行重复",
+                                               "en": "The user name 'same01' repeats row 2"}
         db.session.rollback()
 
 

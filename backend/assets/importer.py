@@ -167,7 +167,8 @@ class AssetImporter(VillageLookup, Importer):
         return _key(v, "no", row["asset_no"]) if row["asset_no"] else _key(v, row["name"], row["location"] or "")
 
     def check(self, parsed):
-        self.duplicates(parsed, self.natural, "同一村同一资产", "same asset of the same village")
+        self.duplicates(parsed, self.natural, "同一村同一资产", "same asset of the same village",
+                        lambda row: ("village", "asset_no") if row["asset_no"] else ("village", "name", "location"))
         self.existing = {}
         ids = {row["village"].id for _, row in parsed}
         for a in db.session.execute(select(Asset).where(Asset.region_id.in_(ids))).scalars():
@@ -227,7 +228,8 @@ class ResourceImporter(VillageLookup, Importer):
         return _key(v, "no", row["resource_no"]) if row["resource_no"] else _key(v, row["name"], row["location"] or "")
 
     def check(self, parsed):
-        self.duplicates(parsed, self.natural, "同一村同一资源", "same resource of the same village")
+        self.duplicates(parsed, self.natural, "同一村同一资源", "same resource of the same village",
+                        lambda row: ("village", "resource_no") if row["resource_no"] else ("village", "name", "location"))
         self.existing = {}
         ids = {row["village"].id for _, row in parsed}
         for x in db.session.execute(select(Resource).where(Resource.region_id.in_(ids))).scalars():
@@ -300,7 +302,9 @@ class ContractImporter(VillageLookup, Importer):
         return _key(v, row["subject"], row["counterparty"], row["starts_on"])
 
     def check(self, parsed):
-        self.duplicates(parsed, self.natural, "同一村同一合同", "same contract of the same village")
+        self.duplicates(parsed, self.natural, "同一村同一合同", "same contract of the same village",
+                        lambda row: ("village", "contract_no") if row["contract_no"] else
+                        ("village", "subject", "counterparty", "starts_on"))
         ids = {row["village"].id for _, row in parsed}
         subjects = {}
         for model in (Resource, Asset):
@@ -410,7 +414,9 @@ class ReceiptImporter(VillageLookup, Importer):
                 continue
             row["contract"] = found[0]
         self.duplicates([(n, row) for n, row in parsed if "contract" in row], self.natural,
-                        "同一合同同一凭证号", "same contract and voucher")
+                        "同一合同同一凭证号", "same contract and voucher",
+                        lambda row: ("village", "contract_no", "voucher_no") if row["contract_no"] else
+                        ("village", "subject", "counterparty", "voucher_no"))
         wanted = {row["contract"].id for _, row in parsed if "contract" in row}
         self.existing = {(x.contract_id, squash(x.voucher_no)): x for x in db.session.execute(
             select(ContractReceipt).where(ContractReceipt.contract_id.in_(wanted))).scalars()}

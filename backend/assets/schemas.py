@@ -3,7 +3,7 @@ from apiflask.fields import Boolean, Date, DateTime, Decimal, Integer, List, Nes
 from apiflask.validators import Length, OneOf
 from marshmallow import ValidationError, validates_schema
 
-from ..core.fields import CleanString, ClientUUID, Id, Text
+from ..core.fields import CleanString, ClientUUID, Id, PlainDecimal, Prose, Text
 from ..core.pagination import PageQuery, page_fields
 from ..projects.schemas import MAX_MONEY, MoneyField, PositiveMoney, RegionBrief
 from .models import ASSET_CATEGORIES, ASSET_STATUSES, CONTRACT_KINDS, CONTRACT_STATUSES, RESOURCE_KINDS
@@ -18,7 +18,7 @@ def _money_or_zero(value):
 
 def Money0(**kw):
     """Yuan, 0 or more, at most two decimals (a fully depreciated asset is worth 0)."""
-    return Decimal(as_string=True, validate=_money_or_zero, metadata={
+    return PlainDecimal(as_string=True, validate=_money_or_zero, metadata={
         "type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "example": "1234.50"}, **kw)
 
 
@@ -30,12 +30,16 @@ def _area(value):
 
 
 def Area(**kw):
-    return Decimal(as_string=True, validate=_area, metadata={"type": "string", "example": "35.50",
+    return PlainDecimal(as_string=True, validate=_area, metadata={"type": "string", "example": "35.50",
                                                              "description": "亩 (mu), > 0, two decimals"}, **kw)
 
 
 def Opt(max_len):
     return Text(max_len, required=False, allow_none=True)
+
+
+def OptProse(max_len):
+    return Prose(max_len, required=False, allow_none=True)
 
 
 def _not_future(field):
@@ -63,7 +67,7 @@ class AssetIn(Schema):
     project_id = Id(allow_none=True, metadata={"description": "the project that formed it"})
     maintenance_project_ids = List(Id(), validate=Length(max=20))
     acquired_on = Date(allow_none=True)
-    note = Opt(500)
+    note = OptProse(500)
     acquired_not_future = _not_future("acquired_on")
     status_not_future = _not_future("status_changed_on")
 
@@ -81,7 +85,7 @@ class AssetPatch(Schema):
     project_id = Id(allow_none=True)
     maintenance_project_ids = List(Id(), validate=Length(max=20))
     acquired_on = Date(allow_none=True)
-    note = Opt(500)
+    note = OptProse(500)
     acquired_not_future = _not_future("acquired_on")
 
 
@@ -168,7 +172,7 @@ class ResourceIn(Schema):
     kind = String(required=True, validate=OneOf(RESOURCE_KINDS))
     area = Area(required=True)
     location = Opt(200)
-    note = Opt(500)
+    note = OptProse(500)
 
 
 class ResourcePatch(Schema):
@@ -178,7 +182,7 @@ class ResourcePatch(Schema):
     kind = String(validate=OneOf(RESOURCE_KINDS))
     area = Area()
     location = Opt(200)
-    note = Opt(500)
+    note = OptProse(500)
 
 
 class ResourceQuery(PageQuery):
@@ -234,7 +238,7 @@ class ContractIn(_Term, Schema):
     status = String(validate=OneOf(CONTRACT_STATUSES))
     schedule = List(Nested(InstalmentIn), validate=Length(max=600),
                     metadata={"description": "receivables; default one a year from the term and the annual amount"})
-    note = Opt(500)
+    note = OptProse(500)
 
 
 class ContractPatch(_Term, Schema):
@@ -250,7 +254,7 @@ class ContractPatch(_Term, Schema):
     floor_amount = PositiveMoney(allow_none=True)
     status = String(validate=OneOf(CONTRACT_STATUSES))
     schedule = List(Nested(InstalmentIn), validate=Length(max=600))
-    note = Opt(500)
+    note = OptProse(500)
 
 
 class ContractQuery(PageQuery):
@@ -296,7 +300,7 @@ class ReceiptIn(Schema):
     received_on = Date(required=True)
     amount = PositiveMoney(required=True)
     voucher_no = Text(40)
-    note = Opt(200)
+    note = OptProse(200)
 
 
 class ReceiptOut(Schema):

@@ -171,8 +171,8 @@ class Roster:
         for row in parsed:
             name, role, region = row["username"], row["role"], row["region"]
             if name in seen:
-                self._problem(row, "username", "duplicate_username", f"用户名与第 {seen[name]} 行重复",
-                              f"The user name repeats row {seen[name]}", name)
+                self._problem(row, "username", "duplicate_username", f"用户名“{name}”与第 {seen[name]} 行重复",
+                              f"The user name '{name}' repeats row {seen[name]}", name)
                 continue
             seen[name] = row["n"]
             if not (covers(self.importer, region) and region.path.startswith(self.within.path)):

@@ -2,14 +2,14 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
-from ..core.fields import CleanString, Id, Text
+from ..core.fields import CleanString, Id, Prose, Text
 from ..core.models import ROLES
 from ..core.pagination import PageQuery, page_fields
 
 
 class LoginIn(Schema):
     username = Text(64)
-    password = CleanString(required=True, validate=Length(min=1, max=256))
+    password = CleanString(secret=True, required=True, validate=Length(min=1, max=256))
 
 
 class RegionRef(Schema):
@@ -49,7 +49,7 @@ class HelloOut(Schema):
 class UserIn(Schema):
     username = CleanString(required=True, validate=[Length(min=3, max=64)])
     display_name = Text(64)
-    password = CleanString(validate=Length(min=10, max=256), metadata={
+    password = CleanString(secret=True, validate=Length(min=10, max=256), metadata={
         "description": "omitted: a one-time password is made and returned once"})
     role = String(required=True, validate=OneOf(list(ROLES)))
     region_id = Id(required=True)
@@ -69,8 +69,8 @@ class UserQuery(PageQuery):
 
 
 class PasswordChangeIn(Schema):
-    current_password = CleanString(required=True, validate=Length(min=1, max=256))
-    new_password = CleanString(required=True, validate=Length(min=1, max=256))
+    current_password = CleanString(secret=True, required=True, validate=Length(min=1, max=256))
+    new_password = CleanString(secret=True, required=True, validate=Length(min=1, max=256))
 
 
 class UserUpdateIn(Schema):
@@ -81,7 +81,7 @@ class UserUpdateIn(Schema):
 
 
 class DeactivateIn(Schema):
-    reason = Text(200, required=False)
+    reason = Prose(200, required=False)
 
 
 class PasswordResetOut(Schema):

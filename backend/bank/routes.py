@@ -7,6 +7,7 @@ from flask import Response
 from sqlalchemy import select
 
 from ..core.auth import actor, require
+from ..core.fields import CleanString
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
@@ -22,16 +23,16 @@ ERRORS = [400, 401, 403, 404, 409, 413, 422]
 
 class BuildIn(Schema):
     policy_id = Integer(required=True, validate=Range(min=1, max=2**31 - 1))
-    period = String(required=True, validate=Length(min=4, max=10))
+    period = CleanString(required=True, validate=Length(min=4, max=10))
 
 
 class RemoveIn(Schema):
     payment_id = Integer(required=True, validate=Range(min=1, max=2**31 - 1))
-    reason = String(required=True, validate=Length(min=1, max=200))
+    reason = CleanString(required=True, multiline=True, validate=Length(min=1, max=200))
 
 
 class RejectIn(Schema):
-    reason = String(required=True, validate=Length(min=1, max=500))
+    reason = CleanString(required=True, multiline=True, validate=Length(min=1, max=500))
 
 
 class ExportIn(Schema):
@@ -44,8 +45,8 @@ class ReturnIn(Schema):
 
 
 class FixIn(Schema):
-    bank_card = String(validate=Length(max=40))
-    note = String(validate=Length(max=300))
+    bank_card = CleanString(validate=Length(max=40))
+    note = CleanString(multiline=True, validate=Length(max=300))
 
 
 class ListQuery(Schema):

@@ -501,8 +501,8 @@ def _seen(digest, actor, batch):
 def import_return(data, actor, filename=None, batch=None):
     """Import a bank return file (pain.002, or the text profile's success or failure file). The whole
     file is refused (422, nothing changes) when it cannot be read, names another batch
-    (``batch_unknown``, ``batch_mismatch``), has a line not in the batch (``line_unknown``), a line
-    twice (``line_duplicate``), an amount that differs (``amount_mismatch``), an account echoed that is not
+    (``batch_unknown``, ``batch_mismatch``; 403 ``out_of_scope`` first when the batch it names is outside
+    the actor's region), has a line not in the batch (``line_unknown``), a line twice (``line_duplicate``), an amount that differs (``amount_mismatch``), an account echoed that is not
     the line's card (``account_mismatch``), totals that do not add up
     (``total_mismatch``), or contradicts a final result (``result_conflict``). The same file again
     changes nothing (``duplicate``: true). Paid and failed lines write the subsidy's payment record."""
@@ -520,12 +520,13 @@ def import_return(data, actor, filename=None, batch=None):
     if found is None:
         raise _refuse("batch_unknown", f"找不到回盘文件所指的批次“{(parsed['batch_no'] or '')[:20]}”",
                       f"No batch '{(parsed['batch_no'] or '')[:20]}' as the return file names")
+    # Whose batch it is comes before anything about it: an outsider hears 403, not its number.
+    if not covers(actor, db.session.get(Region, found.region_id)):
+        raise ApiError(403, "out_of_scope", "该批次不在您的管辖范围内", "This batch is outside your region")
     if batch is not None and found.id != batch.id:
         raise _refuse("batch_mismatch", f"回盘文件属于批次 {found.batch_no}，不是 {batch.batch_no}",
                       f"The return file is for batch {found.batch_no}, not {batch.batch_no}")
     batch = found
-    if not covers(actor, db.session.get(Region, batch.region_id)):
-        raise ApiError(403, "out_of_scope", "该批次不在您的管辖范围内", "This batch is outside your region")
     seen = _seen(digest, actor, batch)  # the same file, imported while this one waited for the batch's lock
     if seen is not None:
         return seen

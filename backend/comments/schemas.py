@@ -3,18 +3,18 @@ from apiflask.fields import DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 from marshmallow import ValidationError, validates
 
-from ..core.fields import ClientUUID, CleanString, Text
+from ..core.fields import ClientUUID, CleanString, Prose
 from ..core.pagination import PageQuery, page_fields
 
 
 class CommentIn(Schema):
     client_uuid = ClientUUID()
     kind = String(load_default="comment", validate=OneOf(["comment", "complaint"]))
-    body = Text(500, min_len=5)
+    body = Prose(500, min_len=5)
     nickname = CleanString(validate=Length(max=20), load_default=None)
     contact = CleanString(validate=Length(max=20), load_default=None,
                           metadata={"description": "an optional phone number for the township to call back (never shown)"})
-    website = String(load_default="", metadata={"description": "leave empty (a field only robots fill in)"})
+    website = CleanString(load_default="", metadata={"description": "leave empty (a field only robots fill in)"})
 
     @validates("body")
     def _five_characters_once_stripped(self, value, **kwargs):
@@ -53,7 +53,7 @@ StaffCommentPage = Schema.from_dict({"items": List(Nested(StaffCommentOut), requ
 
 
 class RevealContactIn(Schema):
-    reason = Text(200)
+    reason = Prose(200)
 
 
 class RevealContactOut(Schema):
@@ -63,12 +63,12 @@ class RevealContactOut(Schema):
 
 class AnswerIn(Schema):
     client_uuid = ClientUUID()
-    answer = Text(1000)
+    answer = Prose(1000)
 
 
 class HideIn(Schema):
     client_uuid = ClientUUID()
-    reason = Text(200)
+    reason = Prose(200)
 
 
 class PublicPhoto(Schema):

@@ -48,6 +48,18 @@ def forbidden(zh="无权执行此操作", en="You are not allowed to do this", c
     return ApiError(403, code, zh, en)
 
 
+class FieldProblem(str):
+    """A field's message (English) that carries its own stable ``code`` and its Chinese: raised in a
+    marshmallow ``ValidationError`` by a field that knows exactly what is wrong (``core.fields``). When
+    every problem of a request has the same code, the envelope's ``code`` is that code, not
+    ``validation_error``."""
+
+    def __new__(cls, en, code, zh):
+        problem = super().__new__(cls, en)
+        problem.code, problem.zh = code, zh
+        return problem
+
+
 def bad_field(path, code, zh, en, status=400):
     return ApiError(status, code, zh, en, fields=[{"path": path, "message": en, "zh": zh}])
 
@@ -195,14 +207,18 @@ def register(app):
         if isinstance(error, ApiError):
             body = envelope(status, error.code, error.zh, error.en, error.fields)  # (bad_field gives each its zh)
         elif error.detail and status in (400, 422):
-            fields = [{**f, "zh": zh_of(f["message"])} for f in _flatten(error.detail)]
+            found = _flatten(error.detail)
+            fields = [{"path": f["path"], "message": str(f["message"]),
+                       "zh": getattr(f["message"], "zh", None) or zh_of(f["message"])} for f in found]
+            codes = {getattr(f["message"], "code", None) for f in found}
+            code = codes.pop() if len(codes) == 1 and None not in codes else "validation_error"
             # The first problems are named in the message itself, Chinese first (the field's path
             # without its location: json.amount → amount).
             named = fields[:3]
             more = "等" if len(fields) > 3 else ""
             zh = "；".join(f"{f['path'].split('.', 1)[-1]}：{f['zh']}" for f in named)
             en = "; ".join(f"{f['path'].split('.', 1)[-1]}: {f['message']}" for f in named)
-            body = envelope(status, "validation_error", f"输入有误，请检查标出的字段（{zh}{more}）",
+            body = envelope(status, code, f"输入有误，请检查标出的字段（{zh}{more}）",
                             f"Invalid input; check the listed fields ({en}{'…' if more else ''})", fields)
         else:
             code, zh, en = _GENERIC.get(status, ("http_error", "请求失败", error.message or "Error"))

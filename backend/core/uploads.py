@@ -5,6 +5,7 @@ import unicodedata
 from flask import current_app, request
 
 from .errors import ApiError
+from .text import without_refused
 
 
 def large_upload(config_key, code, zh, en):
@@ -16,9 +17,11 @@ def large_upload(config_key, code, zh, en):
 
 
 def file_name(filename, limit=200):
-    """An uploaded file's name as kept and shown: its last path part without control characters or
-    unpaired surrogates (PostgreSQL stores no NUL), at most ``limit`` characters ('' for none)."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    """An uploaded file's name as kept and shown: its last path part without control characters,
+    text-direction controls (``core.text``: 回盘, U+202E, txt.exe showed as 回盘exe.txt) or unpaired
+    surrogates (PostgreSQL stores no NUL), at most ``limit`` characters ('' for none). Dropped, not
+    refused: the name is the client's computer's, not typed here."""
+    name = without_refused((filename or "").replace("\\", "/").rsplit("/", 1)[-1])
     return "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cs")).strip()[:limit]
 
 

@@ -157,9 +157,9 @@ class DepartmentImporter(Importer):
         return row
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: row["code"], "部门代码相同", "same department code")
+        self.duplicates(parsed, lambda row: row["code"], "部门代码相同", "same department code", ("code",))
         self.duplicates(parsed, lambda row: (row["region"].id, row["name"]), "同一县（区）的部门名称相同",
-                        "same department name in the same county")
+                        "same department name in the same county", ("region", "name"))
         claimed = {}
         for n, row in parsed:
             for pid in row["policies"] or ():

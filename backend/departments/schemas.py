@@ -2,7 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Regexp
 
-from ..core.fields import ClientUUID, CleanString, Id, Text
+from ..core.fields import ClientUUID, CleanString, Id, Prose, Text
 from ..core.pagination import PageQuery, page_fields
 from ..funds.schemas import ReceiptFileOut
 from ..projects.schemas import MoneyField, PositiveMoney
@@ -80,7 +80,7 @@ class TaskIn(Schema):
 
 class ActIn(Schema):
     client_uuid = ClientUUID()
-    note = Text(2000, required=False, allow_none=True)
+    note = Prose(2000, required=False, allow_none=True)
     version = Integer(validate=lambda v: v >= 1)
 
 
@@ -139,7 +139,7 @@ class HoldIn(Schema):
     client_uuid = ClientUUID()
     beneficiary_id = Id(required=True)
     policy_id = Id(required=True)
-    reason = Text(500)
+    reason = Prose(500)
 
 
 class RecoveryIn(Schema):
@@ -153,7 +153,7 @@ class RecoveryIn(Schema):
 
 class ReasonIn(Schema):
     client_uuid = ClientUUID()
-    reason = Text(500)
+    reason = Prose(500)
 
 
 class HoldOut(Schema):

@@ -164,7 +164,8 @@ class FundImporter(_FundFile):
         return {(f.region_id, doc_key(f.doc_no), doc_key(f.name)): (f, *use.get(f.id, (ZERO, None))) for f in funds}
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: row["key"], "同一乡镇、文号和资金名称", "same township, document and fund name")
+        self.duplicates(parsed, lambda row: row["key"], "同一乡镇、文号和资金名称", "same township, document and fund name",
+                        ("township", "doc_no", "name"))
         self._stored = self.stored(parsed)
         for n, row in parsed:
             found = self._stored.get(row["key"])
@@ -326,7 +327,8 @@ class FundExpenditureImporter(_FundFile):
         return self.projects[ref]
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: row["key"], "同一资金、同一凭证号", "same fund and voucher")
+        self.duplicates(parsed, lambda row: row["key"], "同一资金、同一凭证号", "same fund and voucher",
+                        ("township", "doc_no", "fund_name", "voucher_no"))
         fund_ids = list({row["fund"].id for _, row in parsed})
         if not fund_ids:
             return
@@ -409,6 +411,8 @@ TARGET_WORDS = {"project": "项目|工程|项目支出|工程项目", "policy": 
                 "own": "乡镇自用|自用|本级|乡镇本级|本级支出|乡镇本级支出|日常支出|其他|其他支出|乡镇统筹|统筹使用"}
 _TARGETS = {squash(w): code for code, words in TARGET_WORDS.items() for w in words.split("|")} | {
     squash(zh): code for code, (zh, _) in TARGETS.items()} | {code: code for code in TARGETS}
+# The columns that name where an allocation goes (its key beside the fund), by target.
+RECIPIENT_FIELDS = {"project": ("project_ref", "project_name"), "policy": ("policy",), "own": ("purpose",)}
 
 
 def _target(value):
@@ -557,7 +561,8 @@ class AllocationImporter(FundExpenditureImporter):
         return next((p.id for p in found if p.year == year), max(found, key=lambda p: p.year).id)
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: row["key"], "同一资金分配给同一去向", "same fund, same recipient")
+        self.duplicates(parsed, lambda row: row["key"], "同一资金分配给同一去向", "same fund, same recipient",
+                        lambda row: ("township", "doc_no", "fund_name", "target", *RECIPIENT_FIELDS[row["target"]]))
         fund_ids = list({row["fund"].id for _, row in parsed})
         self._stored = {}
         if not fund_ids:

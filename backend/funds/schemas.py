@@ -3,7 +3,7 @@ from apiflask.fields import Boolean, Date, DateTime, File, Integer, List, Nested
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import validates_schema, ValidationError
 
-from ..core.fields import ClientUUID, CleanString, Id, Text
+from ..core.fields import ClientUUID, CleanString, Id, Prose, Text
 from ..core.pagination import PageQuery, page_fields
 from ..projects.schemas import MoneyField, PositiveMoney
 from .models import CATEGORIES, SOURCE_LEVELS, TARGETS
@@ -22,7 +22,7 @@ class FundIn(Schema):
     issued_on = Date(required=True)
     arrived_on = Date(allow_none=True)
     receipt_no = Text(60, required=False, allow_none=True)
-    note = Text(200, required=False, allow_none=True)
+    note = Prose(200, required=False, allow_none=True)
 
 
 class ArrivalIn(Schema):
@@ -52,7 +52,7 @@ class AllocationIn(Schema):
     target = String(required=True, validate=OneOf(list(TARGETS)))
     project_id = Id(allow_none=True)
     policy_id = Id(allow_none=True)
-    purpose = Text(200, required=False, allow_none=True)
+    purpose = Prose(200, required=False, allow_none=True)
     amount = PositiveMoney(required=True)
     allocated_on = Date(required=True)
 
@@ -72,7 +72,7 @@ class ExpenditureIn(Schema):
     voucher_no = Text(40)
     allocation_id = Id(allow_none=True)
     project_id = Id(allow_none=True)
-    note = Text(200, required=False, allow_none=True)
+    note = Prose(200, required=False, allow_none=True)
 
 
 class FundQuery(PageQuery):

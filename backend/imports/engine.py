@@ -14,12 +14,13 @@ writes (rows carry ``batch_id``, the run that wrote them last) and what may poin
 The CLI (``flask import``) calls ``run``; an upload is kept and queued (``queue_file``) and the job
 (``jobs.run_import``) calls ``read`` and ``process``.
 """
+import bisect
 import hashlib
 import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
@@ -27,6 +28,7 @@ from sqlalchemy import Date, Numeric, delete, insert, select, update
 
 from .. import jobs
 from ..core import audit, clock, county, pii, storage
+from ..core import text as text_rule
 from ..core.errors import ApiError
 from ..core.scoping import covers
 from ..core.uploads import file_name
@@ -99,7 +101,8 @@ def shown(name, value):
     """What the report shows of a bad cell: personal numbers masked (the report is stored)."""
     if value is None:
         return None
-    text = tables.text(value)[:60] if not isinstance(value, str) else value[:60]
+    # (a refused character is shown as its code point, never as itself: ⟦U+202E⟧)
+    text = tables.text(value)[:60] if not isinstance(value, str) else text_rule.visible(value[:60])
     if name in PII_FIELDS:
         digits = pii.plain(text)
         return pii.mask_card(digits) if len(digits) > 8 else "*" * len(digits)
@@ -286,6 +289,7 @@ class Importer:
         return bool(given) and len(given) >= min(3, len(examples)) and all(examples.get(k) == v for k, v in given.items())
 
     def parse(self, rows):
+        self._file_rows = rows  # (the table's own list, in row order: messages quote cells as written)
         out = []
         for done, (number, cells) in enumerate(rows):
             if self.progress is not None and done % 2000 == 0:
@@ -322,15 +326,39 @@ class Importer:
         """After writing: what should look again (the risk rules of the region, by default)."""
         jobs.touch(regions=[run.region_id])
 
-    def duplicates(self, parsed, key_of, what_zh, what_en):
+    def duplicates(self, parsed, key_of, what_zh, what_en, fields):
+        """Report each row whose key (``key_of(row)``) an earlier row of the file has: the message
+        names the earlier row, what the key is, and the key's columns with this row's cells
+        (``fields``: the key's field names, or ``fields(row)`` → them when the key depends on the row)."""
         seen = {}
         for number, row in parsed:
             key = key_of(row)
             if key in seen:
-                self.report.add(number, None, "duplicate_row", f"与第 {seen[key]} 行重复（{what_zh}）",
-                                f"Duplicates row {seen[key]} ({what_en})")
+                zh, en = self.cells_named(number, fields(row) if callable(fields) else fields)
+                self.report.add(number, None, "duplicate_row", f"与第 {seen[key]} 行重复（{what_zh}）" + (zh and f"：{zh}"),
+                                f"Duplicates row {seen[key]} ({what_en})" + (en and f": {en}"))
             else:
                 seen[key] = number
+
+    def cells_named(self, number, names):
+        """(zh, en): the columns ``names`` of row ``number`` with its cells as written — 文号“临财〔2026〕3号”、
+        资金名称“…” — for a message; a column the file lacks or a blank cell is left out, a personal
+        number masked (the report is stored)."""
+        rows = getattr(self, "_file_rows", None) or []
+        i = bisect.bisect_left(rows, number, key=lambda r: r[0])
+        cells = rows[i][1] if i < len(rows) and rows[i][0] == number else {}
+        zh, en = [], []
+        for name in names:
+            value = cells.get(name)
+            if tables._blank(value):
+                continue
+            if isinstance(value, datetime) and value == datetime.combine(value.date(), datetime.min.time()):
+                value = value.date()
+            text = shown(name, value.isoformat() if isinstance(value, date) else tables.text(value))
+            zh_name, en_name = self.report.names.get(name, (name, name))
+            zh.append(f"{self.report.columns.get(name) or zh_name}“{text}”")
+            en.append(f"{en_name} '{text}'")
+        return "、".join(zh), ", ".join(en)
 
 
 # ---------------------------------------------------------------- the run
@@ -471,6 +499,22 @@ def _name_its_kind(importer, problem):
                       "import again.")
 
 
+def unshowable(rows, report):
+    """Report each cell whose text holds a character no text keeps (``core.text``: control and
+    text-direction characters, the rule of the API's fields; a cell's tabs and line breaks are read
+    as spaces). The rows are parsed all the same, so that the report names every problem at once."""
+    for number, cells in rows:
+        strings = [v for v in cells.values() if isinstance(v, str)]
+        if not strings or not text_rule.refused_in("".join(strings), multiline=True):
+            continue
+        for name, value in cells.items():
+            if isinstance(value, str) and not tables._blank(value):  # (a cell of one stray Ctrl-Z is empty)
+                try:
+                    text_rule.check_characters(value, multiline=True)
+                except text_rule.Refused as problem:
+                    report.add(number, name, problem.code, problem.zh, problem.en, value)
+
+
 def process(record, region, actor, table, progress=None):
     """Check and write ``table`` (from ``read``) as ``record``: accepted, or rejected with its
     report and nothing else written. ``progress(**values)`` hears how far it got."""
@@ -498,7 +542,9 @@ def process(record, region, actor, table, progress=None):
                                                      problems=report.count)
         importer.progress(0)
     importer.prepare(table)
-    parsed = importer.parse(table.rows) if report.count == 0 else []
+    blocked = report.count  # (no rows)
+    unshowable(table.rows, report)
+    parsed = importer.parse(table.rows) if blocked == 0 else []
     if table.rows and not parsed and report.count == 0:  # only the template's example
         report.add(None, None, "no_rows", "文件中没有数据行", "The file has no data rows")
     importer.check(parsed)  # the rows that parsed are checked against each other and the register too

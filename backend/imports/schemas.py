@@ -4,7 +4,7 @@ from apiflask.validators import Length, OneOf
 from marshmallow import ValidationError
 
 from ..core.errors import MessageSchema
-from ..core.fields import ClientUUID, Id, Text
+from ..core.fields import CleanString, ClientUUID, Id, Prose
 from ..core.pagination import PageQuery, page_fields
 from . import engine
 
@@ -17,14 +17,14 @@ def _known_kind(value):
 
 class ImportForm(Schema):
     client_uuid = ClientUUID()
-    kind = String(required=True, validate=_known_kind)
+    kind = CleanString(required=True, validate=_known_kind)
     region_id = Id(required=True)
     file = File(required=True)
 
 
 class WithdrawIn(Schema):
     client_uuid = ClientUUID()
-    reason = Text(200)
+    reason = Prose(200)
 
 
 class ImportHeader(Schema):
@@ -88,7 +88,7 @@ class ImportOut(Schema):
 
 
 class ImportQuery(PageQuery):
-    kind = String(validate=_known_kind)
+    kind = CleanString(validate=_known_kind)
     status = String(validate=OneOf(["queued", "accepted", "rejected", "withdrawn", "failed"]))
 
 

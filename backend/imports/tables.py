@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from ..core.text import Refused, plain_decimal
+
 HEADER_SCAN_ROWS = 40  # a 填表说明 block above the header can be long
 # A file is read within these bounds, whatever it claims: an .xlsx is a zip, and 200 KB of zip can
 # inflate to gigabytes (a "zip bomb"). Inflated bytes are counted while decompressing (the sizes in
@@ -30,8 +32,11 @@ ROW_NUMBER_COLUMNS = {"序号", "序", "编号", "行号", "no", "#"}
 MAX_COLUMNS = 256  # a value right of this column refuses the file
 _MB = 1024 * 1024
 EXCEL_EPOCH = date(1899, 12, 30)
-# Characters a clerk cannot see but a copy from a web page or another system brings along.
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# Characters a clerk cannot see but a copy from a web page or another system brings along. A cell
+# holding a control or text-direction character is refused (``engine.unshowable``, the rule of
+# ``core.text``); the rest (zero-width spaces, a BOM) are dropped, and headers and quoted text lose all.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u2069\ufeff]")
 
 
 class FileProblem(Exception):
@@ -764,9 +769,11 @@ def decimal(value, places=2):
         raw = text(value)
         cleaned = re.sub(r"[,，¥￥元整\s]|人民币|RMB", "", raw, flags=re.I)
         wan = cleaned.endswith("万") and len(cleaned) > 1  # 86万元, 12.5万: the cell says its unit
-        try:
-            number = Decimal(cleaned[:-1]) * WAN if wan else Decimal(cleaned)
-        except InvalidOperation:
+        try:  # (plain digits only, as the API takes them: 1e5 is not 100,000 yuan)
+            number = plain_decimal(cleaned[:-1]) * WAN if wan else plain_decimal(cleaned)
+        except Refused as problem:
+            if problem.code == "scientific_notation":
+                raise CellProblem(problem.code, problem.zh, problem.en)
             if re.search("[零壹贰叁肆伍陆柒捌玖拾佰仟]", raw):
                 raise CellProblem("capital_numerals", f"“{raw}”用了大写数字：请写成阿拉伯数字（如 150.00）",
                                   f"'{raw}' is written in capital numerals: write it in digits (e.g. 150.00)")

@@ -17,7 +17,7 @@ Accuracy = lambda **kw: Float(validate=Range(min=0, max=100_000), allow_none=Tru
 class ChecklistItemIn(Schema):
     key = CleanString(required=True, validate=Length(min=1, max=40))
     ok = Boolean(required=True, allow_none=True, truthy={True}, falsy={False})  # JSON true/false/null only
-    note = CleanString(validate=Length(max=200), allow_none=True)
+    note = CleanString(multiline=True, validate=Length(max=200), allow_none=True)
 
 
 class InspectionIn(Schema):
@@ -25,7 +25,7 @@ class InspectionIn(Schema):
     project_id = Id(required=True)
     task_id = Id(allow_none=True)
     verdict = String(required=True, validate=OneOf(VERDICTS))
-    findings = CleanString(load_default="", validate=Length(max=2000))
+    findings = CleanString(multiline=True, load_default="", validate=Length(max=2000))
     checklist = List(Nested(ChecklistItemIn), load_default=list, validate=Length(max=40))
     lat = Lat()
     lng = Lng()

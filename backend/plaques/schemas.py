@@ -2,7 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import OneOf
 
-from ..core.fields import ClientUUID, IdList, Text
+from ..core.fields import ClientUUID, IdList, Prose
 from ..assets.schemas import AssetView, ContractView
 from ..projects.schemas import MoneyField, ProjectView, RegionBrief
 from ..projects.services import STAGES
@@ -45,13 +45,13 @@ class ScanOut(Schema):
 
 class RevokeIn(Schema):
     client_uuid = ClientUUID()
-    reason = Text(200)
+    reason = Prose(200)
     reissue = Boolean(load_default=False)
 
 
 class ReissueIn(Schema):
     client_uuid = ClientUUID()
-    reason = Text(200)
+    reason = Prose(200)
 
 
 class CodeOut(Schema):

@@ -240,7 +240,7 @@ class UnitImporter(Importer):
 
     def check(self, parsed):
         self.duplicates(parsed, lambda row: (row["region_id"], squash(row["name"] or "")), "同一地方同名单位",
-                        "same name in the same place")
+                        "same name in the same place", ("township", "village", "name"))
 
     def write(self, parsed, batch_id):
         region_ids = list({row["region_id"] for _, row in parsed})
@@ -401,7 +401,8 @@ class ProjectImporter(Importer):
 
     def check(self, parsed):
         self.duplicates(parsed, lambda row: ("ref", row["ref_no"]) if row["ref_no"] else
-                        ("name", row["township_id"], squash(row["name"])), "同一项目", "same project")
+                        ("name", row["township_id"], squash(row["name"])), "同一项目", "same project",
+                        lambda row: ("ref_no",) if row["ref_no"] else ("township", "name"))
         refs = [row["ref_no"] for _, row in parsed if row["ref_no"]]
         by_ref = {}
         for start in range(0, len(refs), 5000):
@@ -418,8 +419,9 @@ class ProjectImporter(Importer):
             if row["ref_no"]:
                 found = by_ref.get(row["ref_no"])
                 if found is not None and found.region_id not in self.places.by_id:
-                    self.report.add(n, "ref_no", "ref_no_elsewhere", "该项目编号已被其他地区的项目使用",
-                                    "This project number belongs to a project outside this region", row["ref_no"])
+                    self.report.add(n, "ref_no", "ref_no_elsewhere", f"项目编号“{row['ref_no']}”已被其他地区的项目使用",
+                                    f"The project number '{row['ref_no']}' belongs to a project outside this region",
+                                    row["ref_no"])
                     continue
             else:
                 town = self.places.by_id[row["township_id"]]
@@ -522,7 +524,8 @@ class PaymentImporter(Importer):
                 continue
             row["project_id"] = project.id
         ok = [(n, row) for n, row in parsed if "project_id" in row]
-        self.duplicates(ok, lambda row: (row["project_id"], row["voucher_no"]), "同一项目同一凭证号", "same project and voucher")
+        self.duplicates(ok, lambda row: (row["project_id"], row["voucher_no"]), "同一项目同一凭证号", "same project and voucher",
+                        lambda row: ("ref_no" if row["ref_no"] else "project", "voucher_no"))
         # The stored payments of these projects, by (project, voucher): the natural key.
         ids = list({row["project_id"] for _, row in ok})
         self.stored = {}

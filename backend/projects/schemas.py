@@ -4,7 +4,7 @@ from apiflask.fields import (Boolean, Date, DateTime, Decimal, Dict, Float, Inte
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
-from ..core.fields import CleanString, ClientUUID, Id, Text
+from ..core.fields import CleanString, ClientUUID, Id, PlainDecimal, Prose, Text
 from ..core.pagination import PageQuery, page_fields
 from ..core.tree import Placed
 from .services import FUNDING_LEVELS, STAGES
@@ -31,10 +31,11 @@ def MoneyField(**kw):
 
 
 def PositiveMoney(**kw):
-    """Money as input: a decimal string (or number) in yuan, more than 0, at most two decimals."""
-    return Decimal(as_string=True, validate=_positive_money, metadata={
+    """Money as input: a decimal string (or number) in yuan, more than 0, at most two decimals, in
+    plain digits (``scientific_notation`` for 1e5)."""
+    return PlainDecimal(as_string=True, validate=_positive_money, metadata={
         "type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "example": "1234.50",
-        "description": "yuan, > 0, at most two decimals"}, **kw)
+        "description": "yuan, > 0, at most two decimals, in plain digits (not 1e5)"}, **kw)
 
 CATEGORIES = ("道路交通", "农田水利", "美丽乡村", "人居环境", "公共服务", "产业发展", "生态保护", "其他")
 UNIT_KINDS = ("乡镇财政所", "乡镇人民政府", "街道办事处", "村股份经济合作社", "村民委员会", "学校",
@@ -105,7 +106,7 @@ class ProjectIn(Schema):
     lng = Float(validate=Range(min=-180, max=180), allow_none=True, allow_nan=False)
     planned_start_on = Date(allow_none=True)
     planned_end_on = Date(allow_none=True)
-    description = Text(2000, required=False, allow_none=True)
+    description = Prose(2000, required=False, allow_none=True)
 
     @validates_schema
     def check(self, data, **kwargs):
@@ -200,7 +201,7 @@ class StageMoveIn(Schema):
     client_uuid = ClientUUID()
     to_stage = String(required=True, validate=OneOf(STAGES))
     expected_from = String(validate=OneOf(STAGES))
-    note = Text(500, required=False)
+    note = Prose(500, required=False)
     contractor = Text(120, required=False)
     contract_amount = PositiveMoney()
 
@@ -214,7 +215,7 @@ class ContractorIn(Schema):
     client_uuid = ClientUUID()
     contractor = Text(120)
     contractor_uscc = Text(30, required=False, allow_none=True)
-    reason = Text(200)
+    reason = Prose(200)
 
 
 class PaymentIn(Schema):
@@ -224,7 +225,7 @@ class PaymentIn(Schema):
     payee = Text(120)
     voucher_no = Text(40)
     funding_source = Text(60)
-    note = Text(200, required=False)
+    note = Prose(200, required=False)
 
 
 class PaymentOut(Schema):

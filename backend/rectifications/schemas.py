@@ -3,7 +3,7 @@ from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Neste
 from apiflask.validators import OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
-from ..core.fields import ClientUUID, Id, Text
+from ..core.fields import ClientUUID, Id, Prose
 from ..core.pagination import PageQuery, page_fields
 from ..core.tree import Placed
 from ..inspections.schemas import Lat, Lng, PhotoOut
@@ -16,7 +16,7 @@ class OpenIn(Schema):
     warning_id = Id(allow_none=True)
     inspection_id = Id(allow_none=True)
     project_id = Id(allow_none=True)
-    requirement = Text(1000)
+    requirement = Prose(1000)
     responsible_id = Id(required=True)
     due_on = Date(required=True)
 
@@ -28,7 +28,7 @@ class OpenIn(Schema):
 
 class EvidenceIn(Schema):
     client_uuid = ClientUUID()
-    text = Text(2000)
+    text = Prose(2000)
     lat = Lat()
     lng = Lng()
 
@@ -36,8 +36,8 @@ class EvidenceIn(Schema):
 class DecisionIn(Schema):
     client_uuid = ClientUUID()
     expected_version = Integer(validate=Range(min=1, max=1_000_000))
-    reason = Text(500, required=False)
-    note = Text(500, required=False)
+    reason = Prose(500, required=False)
+    note = Prose(500, required=False)
 
 
 class Person(Schema):

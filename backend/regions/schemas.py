@@ -2,7 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Date, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Regexp
 
-from ..core.fields import CleanString, ClientUUID, Id, Text
+from ..core.fields import CleanString, ClientUUID, Id, Prose, Text
 from ..core.models import LEVELS
 from ..core.pagination import PageQuery, page_fields
 
@@ -68,7 +68,7 @@ class RegionIn(Schema):
 
 class RegionRenameIn(Schema):
     name = Text(64)
-    note = Text(200, required=False)
+    note = Prose(200, required=False)
     client_uuid = ClientUUID()
 
 

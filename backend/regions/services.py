@@ -221,8 +221,8 @@ class DivisionTable:
         by_code = {}
         for row in parsed:
             if row["code"] in by_code:
-                self._problem(row, "code", "duplicate_code", f"区划代码与第 {by_code[row['code']]['n']} 行重复",
-                              f"The code repeats row {by_code[row['code']]['n']}", row["code"])
+                self._problem(row, "code", "duplicate_code", f"区划代码“{row['code']}”与第 {by_code[row['code']]['n']} 行重复",
+                              f"The code '{row['code']}' repeats row {by_code[row['code']]['n']}", row["code"])
             else:
                 by_code[row["code"]] = row
         wanted = set(by_code) | {r["parent_code"] for r in parsed if r["parent_code"]} | \

@@ -2,22 +2,22 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length
 
-from ..core.fields import Id
+from ..core.fields import CleanString, Id
 from ..core.pagination import PageQuery, page_fields
 
 
 class ReportIn(Schema):
     region_id = Id(required=True)
-    kind = String(required=True, validate=Length(max=40), metadata={
+    kind = CleanString(required=True, validate=Length(max=40), metadata={
         "description": "funds | subsidies | warnings | inspections | assets | health"})
-    period = String(required=True, validate=Length(max=20), metadata={"description": "2026-11, 2026-Q4 or 2026"})
-    format = String(required=True, validate=Length(max=10), metadata={"description": "pdf | xlsx"})
+    period = CleanString(required=True, validate=Length(max=20), metadata={"description": "2026-11, 2026-Q4 or 2026"})
+    format = CleanString(required=True, validate=Length(max=10), metadata={"description": "pdf | xlsx"})
 
 
 class LibraryQuery(PageQuery):
     region_id = Id(required=True)
-    period = String(validate=Length(max=20))
-    kind = String(validate=Length(max=40))
+    period = CleanString(validate=Length(max=20))
+    kind = CleanString(validate=Length(max=40))
 
 
 class ReportRegion(Schema):

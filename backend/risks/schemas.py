@@ -2,7 +2,7 @@ from apiflask import Schema
 from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import OneOf
 
-from ..core.fields import ClientUUID, Id, Text
+from ..core.fields import ClientUUID, Id, Prose
 from ..core.pagination import PageQuery, page_fields
 from ..core.tree import Placed
 from .models import LEVELS, WARNING_STATES
@@ -97,4 +97,4 @@ class SummaryOut(Schema):
 
 class DismissIn(Schema):
     client_uuid = ClientUUID()
-    reason = Text(500)
+    reason = Prose(500)

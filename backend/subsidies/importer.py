@@ -200,7 +200,7 @@ class PolicyImporter(Importer):
         return row
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: row["key"], "同名同年度政策", "same policy and year")
+        self.duplicates(parsed, lambda row: row["key"], "同名同年度政策", "same policy and year", ("name", "year"))
 
     def write(self, parsed, batch_id):
         existing = {(squash(p.name), p.year): p for p in db.session.execute(
@@ -343,7 +343,7 @@ class BeneficiaryImporter(Importer):
         return row
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: row["id_hash"], "同一身份证号", "same ID number")
+        self.duplicates(parsed, lambda row: row["id_hash"], "同一身份证号", "same ID number", ("id_number",))
         self.existing = {}
         hashes = [row["id_hash"] for _, row in parsed]
         for start in range(0, len(hashes), 5000):
@@ -352,9 +352,11 @@ class BeneficiaryImporter(Importer):
         for number, row in parsed:
             b = self.existing.get(row["id_hash"])
             if b is not None and not db.session.get(Region, b.region_id).path.startswith(self.region.path):
-                self.report.add(number, "id_number", "registered_elsewhere", "此人已登记在其他乡镇，请联系上级调整",
-                                "This person is registered in another township; ask the county to move them",
-                                row["id_number"])
+                masked = engine.shown("id_number", row["id_number"])
+                self.report.add(number, "id_number", "registered_elsewhere",
+                                f"身份证号“{masked}”的人已登记在其他乡镇，请联系上级调整",
+                                f"The person with ID number '{masked}' is registered in another township; ask the "
+                                "county to move them", row["id_number"])
 
     def write(self, parsed, batch_id):
         counts = [0, 0, 0]
@@ -597,7 +599,9 @@ class DisbursementImporter(PaymentImporter):
         return row
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: row["row_key"], "同一对象、政策、期间、金额和日期", "same person, policy, period, amount and date")
+        self.duplicates(parsed, lambda row: row["row_key"], "同一对象、政策、期间、金额和日期",
+                        "same person, policy, period, amount and date",
+                        ("id_number", "policy", "period", "amount", "voucher", "paid_on"))
         self.check_people(parsed)
 
     def write(self, parsed, batch_id):
@@ -701,7 +705,8 @@ class NoticeImporter(PaymentImporter):
                 f"{row['village'].id if row['village'] is not None else ''}", None)
             row["line_key"] = None if row["person"] is not None else row["posted_key"]
         self.duplicates(parsed, lambda row: (row["policy_id"], row["person"].id, row["period"]) if row["person"] is not None
-                        else row["line_key"], "同一对象、政策和期间", "same person, policy and period")
+                        else row["line_key"], "同一对象、政策和期间", "same person, policy and period",
+                        ("name", "id_number", "policy", "period"))
 
     def match(self, row):
         """(the beneficiary, None) for a line that names exactly one person in scope, else (None or the
@@ -870,7 +875,7 @@ class ListImporter(Importer):
         return row
 
     def check(self, parsed):
-        self.duplicates(parsed, lambda row: row["id_hash"], "同一身份证号", "same ID number")
+        self.duplicates(parsed, lambda row: row["id_hash"], "同一身份证号", "same ID number", ("id_number",))
 
     def write(self, parsed, batch_id):
         model = self.model

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..core import export, idempotency, limits, pii
 from ..core.auth import actor, require
 from ..core.errors import ApiError, bad_field
-from ..core.fields import Text
+from ..core.fields import Prose
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import covers, get_scoped, narrowed, scoped
@@ -371,7 +371,7 @@ REVEAL_QUERY = {
     "reveal": Boolean(load_default=False, metadata={
         "description": "full names, ID numbers, cards and phones instead of masks: admin, county and "
                        "township lead only, with a reason; audited as a reveal"}),
-    "reason": Text(200, required=False, metadata={"description": "why the full data is needed (with reveal)"})}
+    "reason": Prose(200, required=False, metadata={"description": "why the full data is needed (with reveal)"})}
 
 
 def _revealing(query, what_zh, what_en):

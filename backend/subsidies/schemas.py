@@ -3,7 +3,7 @@ from marshmallow import ValidationError, validates
 from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-from ..core.fields import ClientUUID, CleanString, Id, Text
+from ..core.fields import ClientUUID, CleanString, Id, Prose, Text
 from ..core.pagination import PageQuery, page_fields
 from ..core.tree import Placed
 from ..projects.schemas import MoneyField
@@ -127,7 +127,7 @@ DisbursementPage = Schema.from_dict({"items": List(Nested(DisbursementOut), requ
 
 class RevealIn(Schema):
     field = String(required=True, validate=OneOf(list(REVEAL_FIELDS)))
-    reason = Text(200)
+    reason = Prose(200)
 
 
 class RevealOut(Schema):
@@ -145,7 +145,7 @@ CasePage = Schema.from_dict({"items": List(Nested(StaffCaseOut), required=True),
 
 class AnswerIn(Schema):
     client_uuid = ClientUUID()
-    answer = Text(1000)
+    answer = Prose(1000)
 
 
 class VillageCodeOut(Schema):
@@ -242,16 +242,16 @@ class MyOut(Schema):
 
 
 class MyIn(Schema):
-    token = String(required=True, validate=Length(max=2000))
+    token = CleanString(required=True, validate=Length(max=2000))
 
 
 class CaseIn(Schema):
-    token = String(required=True, validate=Length(max=2000))
+    token = CleanString(required=True, validate=Length(max=2000))
     client_uuid = ClientUUID()
     disbursement_id = Id()
     policy_id = Id()
     period = Period()
-    note = CleanString(validate=Length(max=500), load_default=None)
+    note = CleanString(multiline=True, validate=Length(max=500), load_default=None)
 
 
 class CaseCreated(MyOut):
@@ -306,7 +306,7 @@ class ObjectionIn(Schema):
     raised_by = Text(40, metadata={"description": "who raised it"})
     phone = CleanString(validate=Length(max=20), load_default=None, metadata={"description": "kept sealed, shown masked"})
     received_on = Date(required=True)
-    text = Text(1000)
+    text = Prose(1000)
 
 
 class _PaymentSent(Schema):
@@ -354,7 +354,7 @@ class PublicObjectionIn(Schema):
     period = Period(required=True, metadata={"description": "… and period"})
     line_id = Id(load_default=None, metadata={"description": "the line objected to (line_id on the village page); "
                                                              "none: the notice as a whole"})
-    reason = Text(500, metadata={"description": "what is wrong (5 to 500 characters)"})
+    reason = Prose(500, metadata={"description": "what is wrong (5 to 500 characters)"})
     name = Text(40, metadata={"description": "who objects (for the township's reply; shown to the township only)"})
     phone = CleanString(required=True, validate=Length(max=20), metadata={
         "description": "a mainland mobile number for the reply: kept sealed, shown masked"})
@@ -420,4 +420,4 @@ ObjectionPage = Schema.from_dict({"items": List(Nested(ObjectionOut), required=T
 class ResolveIn(Schema):
     client_uuid = ClientUUID()
     outcome = String(required=True, validate=OneOf(["upheld", "dismissed"]))
-    resolution = Text(1000, metadata={"description": "why: what was checked, what is corrected"})
+    resolution = Prose(1000, metadata={"description": "why: what was checked, what is corrected"})

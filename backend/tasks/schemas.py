@@ -2,7 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, String
 from apiflask.validators import OneOf
 
-from ..core.fields import ClientUUID, Id, Text
+from ..core.fields import ClientUUID, Id, Prose
 from ..core.pagination import PageQuery, page_fields
 from .models import TASK_STATES
 
@@ -12,7 +12,7 @@ class TaskIn(Schema):
     project_id = Id(required=True)
     assignee_id = Id(required=True)
     due_on = Date(required=True)
-    note = Text(500, required=False, allow_none=True)
+    note = Prose(500, required=False, allow_none=True)
 
 
 class TaskProject(Schema):
