@@ -149,3 +149,34 @@ def test_children_with_no_figure_sort_last_both_ways(app, world, live_server, br
         blanks = page.evaluate(blank_row)
         assert len(blanks) > 1 and blanks == [False] * (len(blanks) - 1) + [True], (direction, blanks)
     page.context.close()
+
+
+def test_the_fund_indicators_open_the_funds_behind_them(app, world, live_server, browser):
+    """执行's 查看明细 opens the fund list filtered to 已到账未支出完毕 (arrived or allocated, not all
+    spent), the filter shown as chosen; 通达's opens 资金到达情况 of the region for the cockpit's year.
+    (The document is the server's with both indicators given a value, so both have their link.)"""
+    import json
+    import re
+    rebuild(app)
+    page = browser.new_context(**DESK, service_workers="block").new_page()
+    sign_in(page, live_server, "t_county")
+
+    def with_values(route):
+        doc = route.fetch().json()
+        for i in doc["health"]["indicators"]:
+            i["value"] = {"spending_gap": "10.00", "hops_on_time": "80.0"}.get(i["code"], i["value"])
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(doc))
+    page.route(re.compile(r"/api/v1/overview/\d+\?"), with_values)
+    jincheng = world["regions"]["jincheng"]
+    page.goto(f"{live_server}/overview/{jincheng}?year=2025")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    page.click("[data-testid=indicator][data-code=spending_gap] a")
+    page.wait_for_url(f"**/funds?stage=unspent&region_id={jincheng}")
+    page.wait_for_selector("[data-testid=fund-list], [data-testid=fund-empty]")
+    assert page.input_value("[data-testid=f-stage]") == "unspent"
+    assert page.inner_text("[data-testid=f-stage] option:checked") == "已到账未支出完毕"
+    page.go_back()
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    page.click("[data-testid=indicator][data-code=hops_on_time] a")
+    page.wait_for_url(f"**/overview/{jincheng}/fund-flow?year=2025")
+    page.context.close()
