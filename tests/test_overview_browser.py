@@ -180,3 +180,35 @@ def test_the_fund_indicators_open_the_funds_behind_them(app, world, live_server,
     page.click("[data-testid=indicator][data-code=hops_on_time] a")
     page.wait_for_url(f"**/overview/{jincheng}/fund-flow?year=2025")
     page.context.close()
+
+
+def test_the_health_index_fits_a_phone(app, world, live_server, browser, artifacts):
+    """On a 360 px phone the health index shows every indicator's value, score, points lost and its
+    records link without sliding the table sideways (the value was cut at "74." and the points lost and
+    the link were out of view), in Chinese and in English. The values are the widest the index gives
+    ("40.3 个百分点", "无数据"), set on the server's document, so the check does not hang on the data."""
+    import json
+    import re
+    rebuild(app)
+    page = browser.new_context(**PHONE, service_workers="block").new_page()
+    sign_in(page, live_server, "t_lead")
+
+    def widest(route):
+        doc = route.fetch().json()
+        for i in doc["health"]["indicators"]:
+            i["value"] = {"%": "100.0", "pt": "40.30", "d": "15.00", "": "12.34"}[i["unit"]]
+            i["score"], i["points_lost"] = "100.0", "22.2"
+        doc["health"]["indicators"][-1].update(value=None, score=None, points_lost=None)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(doc))
+    page.route(re.compile(r"/api/v1/overview/\d+\?"), widest)
+    page.goto(f"{live_server}/overview/{world['regions']['jincheng']}")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    hidden = "(() => { const w = document.querySelector('[data-testid=health] .table-wrap'); return w.scrollWidth - w.clientWidth; })()"
+    page.screenshot(path=str(artifacts / "overview-health-360.png"), full_page=False)
+    assert page.evaluate(hidden) <= 0
+    assert page.locator("[data-testid=indicator][data-code=spending_gap] a").is_visible()
+    page.click("#lang")
+    page.wait_for_selector("[data-testid=overview] h2:has-text('Township finance health index')")
+    page.screenshot(path=str(artifacts / "overview-health-360-en.png"), full_page=False)
+    assert page.evaluate(hidden) <= 0
+    page.context.close()
