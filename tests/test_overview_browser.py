@@ -212,3 +212,21 @@ def test_the_health_index_fits_a_phone(app, world, live_server, browser, artifac
     page.screenshot(path=str(artifacts / "overview-health-360-en.png"), full_page=False)
     assert page.evaluate(hidden) <= 0
     page.context.close()
+
+
+def test_the_figures_say_when_in_china_time(app, world, live_server, browser):
+    """"数据更新于" is China's time written as every date in the app is (2026-12-01 10:00), whatever the
+    browser's time zone and language — not the browser's own (2026/12/1 02:00:00 in UTC, 12/1/2026,
+    2:00:00 AM in English); the cockpit and 资金到达情况 alike."""
+    rebuild(app)
+    page = browser.new_context(**DESK, timezone_id="UTC").new_page()
+    sign_in(page, live_server, "t_county")
+    jincheng = world["regions"]["jincheng"]
+    for path in (f"/overview/{jincheng}", f"/overview/{jincheng}/fund-flow"):
+        page.goto(live_server + path)
+        page.wait_for_selector("[data-testid=as-of]")
+        assert page.inner_text("[data-testid=as-of]") == "数据更新于 2026-12-01 10:00"
+    page.click("#lang")
+    page.wait_for_selector("[data-testid=as-of]:has-text('Figures as of')")
+    assert page.inner_text("[data-testid=as-of]") == "Figures as of 2026-12-01 10:00"
+    page.context.close()

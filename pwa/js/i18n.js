@@ -2984,4 +2984,13 @@ export function formatDate(value) {
   return Number.isNaN(d.getTime()) ? String(value) : day.format(d);
 }
 
+const minute = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+/** An ISO timestamp → "2026-11-25 09:30" (China time, whatever the browser's time zone and language). */
+export function formatMinute(value) {
+  if (!value) return t("project.none");
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : minute.format(d);
+}
+
 export const STAGES = ["approved", "tendering", "contracted", "construction", "acceptance", "settlement", "audit", "archived"];

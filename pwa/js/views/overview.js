@@ -8,7 +8,7 @@
 import { api } from "../api.js";
 import { axisNumber, baseOption, chartCard, LEVEL_COLORS } from "../charts.js";
 import { h } from "../dom.js";
-import { formatMoney, t } from "../i18n.js";
+import { formatMinute, formatMoney, t } from "../i18n.js";
 import { errorPage, local } from "./common.js";
 
 export const READERS = ["admin", "province", "city", "county", "township_lead"];
@@ -71,7 +71,7 @@ export async function render(ctx) {
     doc.children.length ? childrenCard(doc, ctx, href) : null,
     doc.children.length ? warningsChart(doc) : null,
     trendCard(doc, ctx),
-    h("p", { class: "muted" }, t("overview.asOf", { at: new Date(doc.as_of).toLocaleString(document.documentElement.lang) })));
+    h("p", { class: "muted", "data-testid": "as-of" }, t("overview.asOf", { at: formatMinute(doc.as_of) })));
 }
 
 // An indicator's value with its unit: the spending gap is in percentage points and the answer time in
