@@ -151,10 +151,12 @@ def test_children_with_no_figure_sort_last_both_ways(app, world, live_server, br
     page.context.close()
 
 
-def test_the_fund_indicators_open_the_funds_behind_them(app, world, live_server, browser):
+def test_the_indicators_open_the_records_behind_them(app, world, live_server, browser):
     """执行's 查看明细 opens the fund list filtered to 已到账未支出完毕 (arrived or allocated, not all
-    spent), the filter shown as chosen; 通达's opens 资金到达情况 of the region for the cockpit's year.
-    (The document is the server's with both indicators given a value, so both have their link.)"""
+    spent), the filter shown as chosen; 通达's opens 资金到达情况 of the region for the cockpit's year;
+    整改按期办结率's opens every rectification (全部: the closed ones are what it counts), not the
+    overdue tab. (The document is the server's with these indicators given a value, so each has its
+    link.)"""
     import json
     import re
     rebuild(app)
@@ -164,7 +166,7 @@ def test_the_fund_indicators_open_the_funds_behind_them(app, world, live_server,
     def with_values(route):
         doc = route.fetch().json()
         for i in doc["health"]["indicators"]:
-            i["value"] = {"spending_gap": "10.00", "hops_on_time": "80.0"}.get(i["code"], i["value"])
+            i["value"] = {"spending_gap": "10.00", "hops_on_time": "80.0", "rect_on_time": "90.0"}.get(i["code"], i["value"])
         route.fulfill(status=200, content_type="application/json", body=json.dumps(doc))
     page.route(re.compile(r"/api/v1/overview/\d+\?"), with_values)
     jincheng = world["regions"]["jincheng"]
@@ -179,6 +181,11 @@ def test_the_fund_indicators_open_the_funds_behind_them(app, world, live_server,
     page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
     page.click("[data-testid=indicator][data-code=hops_on_time] a")
     page.wait_for_url(f"**/overview/{jincheng}/fund-flow?year=2025")
+    page.go_back()
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    page.click("[data-testid=indicator][data-code=rect_on_time] a")
+    page.wait_for_url(f"**/rectifications?tab=all&region_id={jincheng}")
+    page.wait_for_selector("[data-testid=tab-all][aria-current=page]")
     page.context.close()
 
 

@@ -35,7 +35,7 @@ INDICATORS = {
                         "subsidies/payments?status=failed"),
     "case_answer_days": ("“没收到”平均答复天数", "Days to answer a “not received” case", "d", "subsidies/cases"),
     "warnings_per_million": ("每百万元未处理预警", "Open warnings per ¥1M supervised", "", "risks"),
-    "rect_on_time": ("整改按期办结率", "Rectifications closed on time", "%", "rectifications"),
+    "rect_on_time": ("整改按期办结率", "Rectifications closed on time", "%", "rectifications?tab=all"),  # closed ones too
     "idle_assets": ("闲置资产占比", "Idle assets, share of net value", "%", "assets?status=闲置"),
 }
 
