@@ -268,6 +268,9 @@ def test_audit_lists_the_covered_kinds_of_the_region(app, audit_world, login_as)
     reveal = next(e for e in mine if e["action"] == "subsidy.reveal")
     assert reveal["kind"] == "reveal" and reveal["action_name"]["zh"] == "查看补贴对象完整信息"
     assert reveal["details"] == {"field": "id_number", "reason": "=HYPERLINK(\"http://x\")"}
+    # In words for the screen, in either language: no field or kind left as a code.
+    assert reveal["note"] == {"zh": "字段：身份证号；原因：=HYPERLINK(\"http://x\")",
+                              "en": "Fields: ID number; Reason: =HYPERLINK(\"http://x\")"}
     assert reveal["user"]["username"] == username_of(app, audit_world["users"]["lead"])
     assert [e["id"] for e in mine] == sorted((e["id"] for e in mine), reverse=True)  # newest first
     # Filters: kind, user, days, region.
@@ -281,6 +284,7 @@ def test_audit_lists_the_covered_kinds_of_the_region(app, audit_world, login_as)
     assert [e["action"] for e in r.json["items"]] == ["auth.login"]
     r = county.get(f"/api/v1/audit?region_id={audit_world['town']}&action=withdraw")
     assert [e["details"] for e in r.json["items"]] == [{"kind": "beneficiaries", "deleted": 3, "reason": "文件传错"}]
+    assert [e["note"]["zh"] for e in r.json["items"]] == ["数据：补贴对象；删除行数：3；原因：文件传错"]
     # Pages by key: two at a time, the same entries in the same order.
     seen, before = [], None
     while True:
@@ -349,13 +353,16 @@ def test_audit_csv_excel_ready_and_escaped(app, audit_world):
     assert len(rows) == 1 + 5  # the sign-in, two dismissals, the withdrawal, the reveal
     reveal = next(row for row in rows if row[2] == "查看补贴对象完整信息")
     assert reveal[0] == "2026-12-01 10:00:00" and reveal[5].startswith("监督测试镇")
-    assert reveal[7] == "field：id_number；reason：=HYPERLINK(\"http://x\")"
+    # Chinese first: the details named in Chinese, the revealed field and the withdrawn kind too.
+    assert reveal[7] == "字段：身份证号；原因：=HYPERLINK(\"http://x\")"
+    withdrawal = next(row for row in rows if row[1] == "撤销导入")
+    assert withdrawal[7] == "数据：补贴对象；删除行数：3；原因：文件传错"
     r = county.get(f"/api/v1/audit.csv?region_id={audit_world['town']}&action=reveal&until=2026-11-30")
     assert r.get_data().decode("utf-8-sig").strip().splitlines() == [",".join(rows[0])]
     # A cell that starts like a formula is text.
     r = county.get(f"/api/v1/audit.csv?region_id={audit_world['town']}&action=dismiss")
     rows = list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig"))))
-    assert [row[7] for row in rows[1:]] == ["reason：误报：已核实", "reason：三天前"]
+    assert [row[7] for row in rows[1:]] == ["原因：误报：已核实", "原因：三天前"]
 
 
 def test_audit_csv_escapes_formula_cells(app, own_tree):
@@ -472,3 +479,14 @@ def test_digest_sent_meanwhile_by_another_run_is_not_sent_again(app, own_tree, m
         db.session.commit()
     assert [d for d, _ in digests_of(app, city)] == [day]
     assert inbox(app, city, "daily_digest") == 0  # the other run's message is its own business
+
+
+def test_audit_details_are_in_words(app):
+    """An export of full personal data names its fields and what was exported in Chinese (and in
+    English), never as codes; a detail the view does not know is still shown as written."""
+    from backend.oversight.views import note
+    with app.app_context():
+        assert note({"field": "name,id_number,bank_card,phone", "kind": "disbursements", "reason": "县里要核对"}) == {
+            "zh": "字段：姓名、身份证号、银行卡号、手机号；数据：补贴发放；原因：县里要核对",
+            "en": "Fields: name, ID number, bank card, phone; Data: disbursements; Reason: 县里要核对"}
+        assert note({"username": "x", "kind": "other"}) == {"zh": "数据：other", "en": "Data: other"}

@@ -68,12 +68,14 @@ def test_a_county_supervisor_filters_the_audit_log_and_downloads_it(app, world, 
     assert table[0][:3] == ["时间", "类别", "操作"]
     mine = [row for row in table[1:] if mark in row[7]]
     assert len(mine) == 1 and mine[0][5] == "锦城街道" and mine[0][2] == "排除预警（误报）"
-    assert mine[0][7] == f"reason：=误报{mark}，已现场核实"  # the cell starts with "reason", never "="
+    assert mine[0][7] == f"原因：=误报{mark}，已现场核实"  # Chinese first; the cell starts with 原因, never "="
     assert all(row[1] == "排除预警" for row in table[1:])
     # The English screen.
     page.click("#lang")
     page.wait_for_selector("[data-testid=audit] h1:has-text('Audit log')")
+    assert ours.locator(".audit-note").inner_text() == f"Reason: =误报{mark}，已现场核实"
     page.click("#lang")
+    assert ours.locator(".audit-note").inner_text() == f"原因：=误报{mark}，已现场核实"
     # Field coverage from home: the county picks one of its townships.
     page.goto(f"{live_server}/")
     page.click("[data-testid=home-coverage]")

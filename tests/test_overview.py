@@ -349,3 +349,34 @@ def test_a_lead_sees_their_township_and_no_crumbs_above_their_region(app, world,
     doc = overview(login_as("county"), world["regions"]["jincheng"])
     assert [c["name"] for c in doc["breadcrumbs"]] == ["临安区"]
     assert_error(login_as("county").get("/api/v1/overview/2147483647"), 404, "not_found")
+
+
+def test_the_fund_indicators_lead_to_the_funds_behind_them(app, world, login_as, township):
+    """执行 (spending trails time) lists every fund arrived and not all spent — one wholly allocated but
+    part unspent as well as one not yet allocated — so its list adds up to 到账未支出; 通达 (hops on
+    time) opens 资金到达情况, where the late hops are, for the cockpit's year."""
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services as funds
+    with app.app_context(), app.test_request_context(method="POST"):
+        county = db.session.get(User, world["users"]["county"])
+        fund = funds.create_fund(county, {
+            "region_id": township["id"], "doc_no": f"临财〔2026〕{township['code'][6:9]}-2号", "name": "美丽乡村建设专项资金",
+            "category": "special_transfer", "source_level": "city", "amount": Decimal("80000.00"),
+            "issued_on": TODAY - timedelta(days=45)})
+        funds.register_arrival(fund, county, TODAY - timedelta(days=40), "R-2")
+        funds.allocate(fund, county, {"target": "own", "purpose": "村庄整治", "amount": Decimal("80000.00"),
+                                      "allocated_on": TODAY - timedelta(days=35)})
+        funds.spend(fund, county, {"spent_on": TODAY - timedelta(days=30), "amount": Decimal("30000.00"),
+                                   "payee": "临安区某公司", "voucher_no": f"记-{township['code'][6:9]}-2"})
+        db.session.commit()
+    rebuild(app)
+    client = login_as("county")
+    doc = overview(client, township["id"])
+    links = {i["code"]: i["records"] for i in doc["health"]["indicators"]}
+    r = client.get("/api/v1" + links["spending_gap"] + "&per_page=100")
+    assert r.status_code == 200, r.json
+    assert sorted(Decimal(f["unspent"]) for f in r.json["items"]) == [Decimal("50000.00"), Decimal("75000.00")]
+    assert sum(Decimal(f["unspent"]) for f in r.json["items"]) == Decimal(doc["total"]["funds_unspent"])
+    assert links["hops_on_time"] == f"/overview/{township['id']}/fund-flow?year={doc['year']}"
+    assert_error(client.get("/api/v1/funds?stage=partly"), 400, "validation_error", "query.stage")

@@ -149,3 +149,91 @@ def test_children_with_no_figure_sort_last_both_ways(app, world, live_server, br
         blanks = page.evaluate(blank_row)
         assert len(blanks) > 1 and blanks == [False] * (len(blanks) - 1) + [True], (direction, blanks)
     page.context.close()
+
+
+def test_the_indicators_open_the_records_behind_them(app, world, live_server, browser):
+    """执行's 查看明细 opens the fund list filtered to 已到账未支出完毕 (arrived or allocated, not all
+    spent), the filter shown as chosen; 通达's opens 资金到达情况 of the region for the cockpit's year;
+    整改按期办结率's opens every rectification (全部: the closed ones are what it counts), not the
+    overdue tab. (The document is the server's with these indicators given a value, so each has its
+    link.)"""
+    import json
+    import re
+    rebuild(app)
+    page = browser.new_context(**DESK, service_workers="block").new_page()
+    sign_in(page, live_server, "t_county")
+
+    def with_values(route):
+        doc = route.fetch().json()
+        for i in doc["health"]["indicators"]:
+            i["value"] = {"spending_gap": "10.00", "hops_on_time": "80.0", "rect_on_time": "90.0"}.get(i["code"], i["value"])
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(doc))
+    page.route(re.compile(r"/api/v1/overview/\d+\?"), with_values)
+    jincheng = world["regions"]["jincheng"]
+    page.goto(f"{live_server}/overview/{jincheng}?year=2025")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    page.click("[data-testid=indicator][data-code=spending_gap] a")
+    page.wait_for_url(f"**/funds?stage=unspent&region_id={jincheng}")
+    page.wait_for_selector("[data-testid=fund-list], [data-testid=fund-empty]")
+    assert page.input_value("[data-testid=f-stage]") == "unspent"
+    assert page.inner_text("[data-testid=f-stage] option:checked") == "已到账未支出完毕"
+    page.go_back()
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    page.click("[data-testid=indicator][data-code=hops_on_time] a")
+    page.wait_for_url(f"**/overview/{jincheng}/fund-flow?year=2025")
+    page.go_back()
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    page.click("[data-testid=indicator][data-code=rect_on_time] a")
+    page.wait_for_url(f"**/rectifications?tab=all&region_id={jincheng}")
+    page.wait_for_selector("[data-testid=tab-all][aria-current=page]")
+    page.context.close()
+
+
+def test_the_health_index_fits_a_phone(app, world, live_server, browser, artifacts):
+    """On a 360 px phone the health index shows every indicator's value, score, points lost and its
+    records link without sliding the table sideways (the value was cut at "74." and the points lost and
+    the link were out of view), in Chinese and in English. The values are the widest the index gives
+    ("40.3 个百分点", "无数据"), set on the server's document, so the check does not hang on the data."""
+    import json
+    import re
+    rebuild(app)
+    page = browser.new_context(**PHONE, service_workers="block").new_page()
+    sign_in(page, live_server, "t_lead")
+
+    def widest(route):
+        doc = route.fetch().json()
+        for i in doc["health"]["indicators"]:
+            i["value"] = {"%": "100.0", "pt": "40.30", "d": "15.00", "": "12.34"}[i["unit"]]
+            i["score"], i["points_lost"] = "100.0", "22.2"
+        doc["health"]["indicators"][-1].update(value=None, score=None, points_lost=None)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(doc))
+    page.route(re.compile(r"/api/v1/overview/\d+\?"), widest)
+    page.goto(f"{live_server}/overview/{world['regions']['jincheng']}")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+    hidden = "(() => { const w = document.querySelector('[data-testid=health] .table-wrap'); return w.scrollWidth - w.clientWidth; })()"
+    page.screenshot(path=str(artifacts / "overview-health-360.png"), full_page=False)
+    assert page.evaluate(hidden) <= 0
+    assert page.locator("[data-testid=indicator][data-code=spending_gap] a").is_visible()
+    page.click("#lang")
+    page.wait_for_selector("[data-testid=overview] h2:has-text('Township finance health index')")
+    page.screenshot(path=str(artifacts / "overview-health-360-en.png"), full_page=False)
+    assert page.evaluate(hidden) <= 0
+    page.context.close()
+
+
+def test_the_figures_say_when_in_china_time(app, world, live_server, browser):
+    """"数据更新于" is China's time written as every date in the app is (2026-12-01 10:00), whatever the
+    browser's time zone and language — not the browser's own (2026/12/1 02:00:00 in UTC, 12/1/2026,
+    2:00:00 AM in English); the cockpit and 资金到达情况 alike."""
+    rebuild(app)
+    page = browser.new_context(**DESK, timezone_id="UTC").new_page()
+    sign_in(page, live_server, "t_county")
+    jincheng = world["regions"]["jincheng"]
+    for path in (f"/overview/{jincheng}", f"/overview/{jincheng}/fund-flow"):
+        page.goto(live_server + path)
+        page.wait_for_selector("[data-testid=as-of]")
+        assert page.inner_text("[data-testid=as-of]") == "数据更新于 2026-12-01 10:00"
+    page.click("#lang")
+    page.wait_for_selector("[data-testid=as-of]:has-text('Figures as of')")
+    assert page.inner_text("[data-testid=as-of]") == "Figures as of 2026-12-01 10:00"
+    page.context.close()

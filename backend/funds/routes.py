@@ -34,7 +34,8 @@ def _sum(model):
 @bp.doc(responses=ERRORS)
 def list_funds(query):
     """The fund register of the caller's region (or a region below it): search 文号 or name (``q``),
-    filter by category, source level, stage and year of issue; newest issue first."""
+    filter by category, source level, stage (or ``unspent``: arrived, not all spent) and year of
+    issue; newest issue first."""
     stmt = scoped(select(Fund), Fund, actor(), within=query.get("region_id"))
     if query.get("q", "").strip():
         stmt = services.search(stmt, query["q"].strip())
@@ -53,6 +54,8 @@ def list_funds(query):
                           _sum(FundExpenditure) < Fund.amount)
     elif stage == "spent":
         stmt = stmt.where(Fund.arrived_on.is_not(None), _sum(FundExpenditure) >= Fund.amount)
+    elif stage == "unspent":
+        stmt = stmt.where(Fund.arrived_on.is_not(None), _sum(FundExpenditure) < Fund.amount)
     page = paginate(stmt.order_by(Fund.issued_on.desc(), Fund.id.desc()), query)
     page["items"] = views.fund_views(page["items"])
     return page

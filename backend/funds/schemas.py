@@ -9,6 +9,9 @@ from ..projects.schemas import MoneyField, PositiveMoney
 from .models import CATEGORIES, SOURCE_LEVELS, TARGETS
 
 STAGES = ("issued", "arrived", "allocated", "spent")
+# The list also filters on "unspent": arrived and not all spent (arrived or allocated), the funds behind
+# 到账未支出 and the cockpit's spending gap.
+FILTER_STAGES = (*STAGES, "unspent")
 
 
 class FundIn(Schema):
@@ -79,7 +82,8 @@ class FundQuery(PageQuery):
     q = CleanString(validate=Length(max=100))
     category = String(validate=OneOf(list(CATEGORIES)))
     source_level = String(validate=OneOf(list(SOURCE_LEVELS)))
-    stage = String(validate=OneOf(STAGES))
+    stage = String(validate=OneOf(FILTER_STAGES), metadata={
+        "description": "issued | arrived | allocated | spent, or unspent (arrived and not all spent)"})
     region_id = Id()
     year = Integer(validate=Range(min=2000, max=2100))
 

@@ -43,6 +43,7 @@ class AuditEntryOut(Schema):
     region = Dict(required=True)
     subject = Dict(required=True, allow_none=True)
     details = Dict(required=True)
+    note = Nested(Named, required=True, metadata={"description": "the details in words (原因、字段、数据…)"})
     ip = String(required=True, allow_none=True)
 
 

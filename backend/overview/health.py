@@ -23,16 +23,19 @@ BANDS = (  # lowest score of each band, best first
     (60, "warning", "预警", "Warning"), (0, "high_risk", "高风险", "High risk"),
 )
 
-# The indicators: how each value is read from the figures, in words and with the records behind it.
+# The indicators: how each value is read from the figures, in words and with the records behind it
+# (a list filtered to the region, or a page of the region's own: {region} and {year} filled in).
 INDICATORS = {
     "arrival": ("到账率", "Share of funds issued that arrived", "%", "funds?stage=issued"),
-    "spending_gap": ("支出进度落后时间进度", "Points spending trails the year's time", "pt", "funds?stage=arrived"),
-    "hops_on_time": ("资金环节按时率", "Fund hops done on time", "%", "funds"),
+    # every fund arrived and not all spent, allocated or not: together they are 到账未支出
+    "spending_gap": ("支出进度落后时间进度", "Points spending trails the year's time", "pt", "funds?stage=unspent"),
+    # 资金到达情况 shows each hop against its deadline, the late ones first
+    "hops_on_time": ("资金环节按时率", "Fund hops done on time", "%", "overview/{region}/fund-flow?year={year}"),
     "first_time_paid": ("补贴一次发放成功率", "Subsidy payments that succeeded first time", "%",
                         "subsidies/payments?status=failed"),
     "case_answer_days": ("“没收到”平均答复天数", "Days to answer a “not received” case", "d", "subsidies/cases"),
     "warnings_per_million": ("每百万元未处理预警", "Open warnings per ¥1M supervised", "", "risks"),
-    "rect_on_time": ("整改按期办结率", "Rectifications closed on time", "%", "rectifications"),
+    "rect_on_time": ("整改按期办结率", "Rectifications closed on time", "%", "rectifications?tab=all"),  # closed ones too
     "idle_assets": ("闲置资产占比", "Idle assets, share of net value", "%", "assets?status=闲置"),
 }
 
@@ -79,9 +82,22 @@ def band(value):
     return None
 
 
+def _records(records, region_id, year):
+    """The app's address of an indicator's records: a list filtered to the region, or the region's own
+    page (for the cockpit's year); without a region, the bare list (the funds for a region's page)."""
+    path, _, query = records.partition("?")
+    if "{region}" in path:
+        if not region_id:
+            return "/funds"
+        args = [a.format(year=year) for a in query.split("&") if "{year}" not in a or year]
+        return f"/{path.format(region=region_id)}" + (f"?{'&'.join(args)}" if args else "")
+    args = [a for a in (query, f"region_id={region_id}" if region_id else "") if a]
+    return f"/{path}" + (f"?{'&'.join(args)}" if args else "")
+
+
 def index(total, region_id=None, year=None):
     """The index of a region from its 辖区 figures: score, band, version, and every indicator with its
-    value, score, weight and the points it lost, and where its records are."""
+    value, score, weight and the points it lost, and where its records are (``year``: the cockpit's)."""
     setting = current_app.config["HEALTH_INDEX"]
     values = _values(total)
     scored = []
@@ -96,14 +112,11 @@ def index(total, region_id=None, year=None):
     if weight and weight >= sum(w for _, _, w, _, _ in scored) * Decimal(str(setting["min_weight_with_data"])):
         total_score = sum((w * s for _, _, w, _, s in scored if s is not None), Decimal(0)) / weight
         total_score = total_score.quantize(Decimal("0.1"), ROUND_HALF_UP)
-    drill = f"?region_id={region_id}" if region_id else ""
     out = []
     for dim, code, w, value, s in scored:
         zh, en, unit, records = INDICATORS[code]
         lost = None if s is None else (w / weight * (100 - s)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-        path, _, query = records.partition("?")
-        link = f"/{path}" + (f"?{query}&region_id={region_id}" if query and region_id else
-                             f"?{query}" if query else drill)
+        link = _records(records, region_id, year)
         out.append({"code": code, "dimension": dim, "dimension_zh": DIMENSIONS[dim][0],
                     "dimension_en": DIMENSIONS[dim][1], "zh": zh, "en": en, "unit": unit,
                     "value": value, "weight": w, "score": None if s is None else s.quantize(Decimal("0.1")),

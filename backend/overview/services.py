@@ -99,7 +99,7 @@ def overview(region, year, viewer=None):
         "figures": {name: {"zh": zh, "en": en, "unit": unit, "group": group, "flow": name in figures.FLOWS,
                            "order": i} for i, (name, (zh, en, unit, group)) in enumerate(figures.FIGURES.items())},
         "own": _complete(own), "total": _complete(total), "derived": figures.derived(total),
-        "children": kids, "health": health.index(total, region.id), "trend": _trend(region, year),
+        "children": kids, "health": health.index(total, region.id, year), "trend": _trend(region, year),
     }
 
 

@@ -961,6 +961,7 @@ const MESSAGES = {
     "funds.stage.arrived": "已到账待分配",
     "funds.stage.allocated": "已分配待支出",
     "funds.stage.spent": "已支出完毕",
+    "funds.stage.unspent": "已到账未支出完毕",
     "funds.step.issued": "下达",
     "funds.step.arrived": "到账",
     "funds.step.allocated": "分配",
@@ -1333,7 +1334,6 @@ const MESSAGES = {
     "audit.newest": "回到最新",
     "audit.col.at": "时间", "audit.col.kind": "类别", "audit.col.action": "操作", "audit.col.user": "操作人",
     "audit.col.region": "地区", "audit.col.subject": "对象", "audit.col.note": "原因及说明", "audit.col.ip": "网络地址",
-    "audit.detail.reason": "原因", "audit.detail.field": "字段", "audit.detail.kind": "导入类型", "audit.detail.deleted": "删除行数",
     "coverage.title": "巡查覆盖",
     "coverage.forbidden": "巡查覆盖仅供乡镇负责人及以上查看",
     "coverage.lead": "近 {days} 天（{since} 起）的现场巡查：每位巡查员的次数，以及在建项目中无人到现场巡查的。",
@@ -2433,6 +2433,7 @@ const MESSAGES = {
     "funds.stage.arrived": "Arrived, to allocate",
     "funds.stage.allocated": "Allocated, to spend",
     "funds.stage.spent": "Fully spent",
+    "funds.stage.unspent": "Arrived, not all spent",
     "funds.step.issued": "Issued",
     "funds.step.arrived": "Arrived",
     "funds.step.allocated": "Allocated",
@@ -2805,7 +2806,6 @@ const MESSAGES = {
     "audit.newest": "Back to the newest",
     "audit.col.at": "Time", "audit.col.kind": "Kind", "audit.col.action": "Action", "audit.col.user": "By",
     "audit.col.region": "Region", "audit.col.subject": "Subject", "audit.col.note": "Reason and details", "audit.col.ip": "Address",
-    "audit.detail.reason": "Reason", "audit.detail.field": "Field", "audit.detail.kind": "Import kind", "audit.detail.deleted": "Rows deleted",
     "coverage.title": "Field coverage",
     "coverage.forbidden": "Field coverage is for township leads and above",
     "coverage.lead": "On-site inspections in the last {days} days (since {since}): how many each inspector made, and the projects under way nobody inspected on site.",
@@ -2982,6 +2982,15 @@ export function formatDate(value) {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? String(value) : day.format(d);
+}
+
+const minute = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+/** An ISO timestamp → "2026-11-25 09:30" (China time, whatever the browser's time zone and language). */
+export function formatMinute(value) {
+  if (!value) return t("project.none");
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : minute.format(d);
 }
 
 export const STAGES = ["approved", "tendering", "contracted", "construction", "acceptance", "settlement", "audit", "archived"];

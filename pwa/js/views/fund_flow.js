@@ -5,7 +5,7 @@
 // statutory limits. One request per view (GET /overview/<id>/fund-flow); the address holds the filters.
 import { api } from "../api.js";
 import { h } from "../dom.js";
-import { formatDate, formatMoney, t } from "../i18n.js";
+import { formatDate, formatMinute, formatMoney, t } from "../i18n.js";
 import { errorPage, local } from "./common.js";
 import { READERS } from "./overview.js";
 
@@ -64,7 +64,7 @@ export async function render(ctx) {
       page > 1 ? h("a", { href: href(doc.region.id, { page: page - 1 }), "data-link": "", class: "btn", rel: "prev" }, t("home.prev")) : h("span"),
       h("span", { class: "muted" }, t("home.page", { page, pages })),
       page < pages ? h("a", { href: href(doc.region.id, { page: page + 1 }), "data-link": "", class: "btn", rel: "next" }, t("home.next")) : h("span")) : null,
-    h("p", { class: "muted" }, t("overview.asOf", { at: new Date(doc.as_of).toLocaleString(document.documentElement.lang) })));
+    h("p", { class: "muted", "data-testid": "as-of" }, t("overview.asOf", { at: formatMinute(doc.as_of) })));
 }
 
 function summaryCard(doc) {

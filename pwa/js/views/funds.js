@@ -14,6 +14,9 @@ export const WRITERS = ["admin", "county", "township_lead"];
 const CATEGORIES = ["general_transfer", "special_transfer", "own"];
 const SOURCES = ["central", "province", "city", "county", "township"];
 const STAGES = ["issued", "arrived", "allocated", "spent"];
+// The list's filter also has "unspent" (arrived, not all spent: arrived or allocated), the funds behind
+// 到账未支出 and the cockpit's 执行 indicator.
+const FILTER_STAGES = [...STAGES, "unspent"];
 const PER_PAGE = 20;
 
 const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; };
@@ -45,7 +48,7 @@ export async function renderList(ctx) {
   const { user } = ctx.session;
   ctx.setTitle(t("funds.title"));
   const get = (k, allowed) => { const v = ctx.query.get(k) || ""; return !allowed || allowed.includes(v) ? v : ""; };
-  const filters = { q: get("q"), category: get("category", CATEGORIES), stage: get("stage", STAGES), source_level: get("source_level", SOURCES) };
+  const filters = { q: get("q"), category: get("category", CATEGORIES), stage: get("stage", FILTER_STAGES), source_level: get("source_level", SOURCES) };
   const { page, after } = pageAsked(ctx);
   const region = regionParam(ctx); // the region filter, or the cockpit's ?region_id=
   const url = (f) => {
@@ -62,7 +65,7 @@ export async function renderList(ctx) {
   }
   const q = h("input", { name: "q", type: "search", value: filters.q, placeholder: t("funds.searchHint"), "data-testid": "fund-search" });
   const selects = [select("category", CATEGORIES, "funds.cat", { all: t("funds.allCategories"), value: filters.category }),
-    select("stage", STAGES, "funds.stage", { all: t("funds.allStages"), value: filters.stage }),
+    select("stage", FILTER_STAGES, "funds.stage", { all: t("funds.allStages"), value: filters.stage }),
     select("source_level", SOURCES, "funds.src", { all: t("funds.allSources"), value: filters.source_level })];
   selects[0].setAttribute("aria-label", t("funds.category"));
   selects[1].setAttribute("aria-label", t("funds.stageLabel"));

@@ -78,8 +78,7 @@ export async function renderAudit(ctx) {
       : h("span", { class: "muted mono" }, e.details.username || "")),
     h("td", {}, e.region.name),
     h("td", {}, e.subject ? (e.subject.link ? h("a", { href: e.subject.link, "data-link": "" }, local(e.subject, "name")) : local(e.subject, "name")) : ""),
-    h("td", { class: "audit-note" }, Object.entries(e.details).filter(([k]) => k !== "username")
-      .map(([k, v]) => `${t(`audit.detail.${k}`)}：${v}`).join("；")),
+    h("td", { class: "audit-note" }, local(e.note)),
     h("td", { class: "mono muted" }, e.ip || "")));
   const older = data.next_before
     ? h("a", { href: `/audit?${set({ ...filters, before: String(data.next_before) })}`, "data-link": "", class: "btn", rel: "next", "data-testid": "audit-older" }, t("audit.older"))

@@ -8,7 +8,7 @@
 import { api } from "../api.js";
 import { axisNumber, baseOption, chartCard, LEVEL_COLORS } from "../charts.js";
 import { h } from "../dom.js";
-import { formatMoney, t } from "../i18n.js";
+import { formatMinute, formatMoney, t } from "../i18n.js";
 import { errorPage, local } from "./common.js";
 
 export const READERS = ["admin", "province", "city", "county", "township_lead"];
@@ -71,7 +71,7 @@ export async function render(ctx) {
     doc.children.length ? childrenCard(doc, ctx, href) : null,
     doc.children.length ? warningsChart(doc) : null,
     trendCard(doc, ctx),
-    h("p", { class: "muted" }, t("overview.asOf", { at: new Date(doc.as_of).toLocaleString(document.documentElement.lang) })));
+    h("p", { class: "muted", "data-testid": "as-of" }, t("overview.asOf", { at: formatMinute(doc.as_of) })));
 }
 
 // An indicator's value with its unit: the spending gap is in percentage points and the answer time in
@@ -84,9 +84,12 @@ function indicatorValue(i) {
 
 function healthCard(doc) {
   const hl = doc.health;
+  // On a phone the dimension goes above the indicator's name, so that value, score, points lost and
+  // the records link stay in view (ov-dim / ov-dim-inline in app.css).
+  const dimension = (i) => local({ zh: i.dimension_zh, en: i.dimension_en });
   const rows = hl.indicators.map((i) => h("tr", { "data-testid": "indicator", "data-code": i.code },
-    h("td", null, local({ zh: i.dimension_zh, en: i.dimension_en })),
-    h("td", null, local(i)),
+    h("td", { class: "ov-dim" }, dimension(i)),
+    h("td", { class: "ov-ind" }, h("small", { class: "ov-dim-inline muted" }, dimension(i)), local(i)),
     h("td", { class: "num", "data-testid": "indicator-value" }, i.value === null ? t("overview.noData") : indicatorValue(i)),
     h("td", { class: "num" }, i.score === null ? "—" : show(i.score)),
     h("td", { class: "num" }, i.points_lost === null ? "—" : show(i.points_lost)),
@@ -98,7 +101,7 @@ function healthCard(doc) {
       h("small", { class: "muted" }, ` ${t("overview.version", { v: hl.version })}`)),
     h("div", { class: "table-wrap" }, h("table", { class: "data" },
       h("thead", null, h("tr", null, ["dimension", "indicator", "value", "score", "lost", "records"]
-        .map((k) => h("th", { scope: "col" }, t(`overview.col.${k}`))))),
+        .map((k) => h("th", { scope: "col", class: k === "dimension" ? "ov-dim" : null }, t(`overview.col.${k}`))))),
       h("tbody", null, rows))));
 }
 
