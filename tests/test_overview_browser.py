@@ -237,3 +237,26 @@ def test_the_figures_say_when_in_china_time(app, world, live_server, browser):
     page.wait_for_selector("[data-testid=as-of]:has-text('Figures as of')")
     assert page.inner_text("[data-testid=as-of]") == "Figures as of 2026-12-01 10:00"
     page.context.close()
+
+
+def test_the_region_names_sort_a_to_z_first(app, world, live_server, browser):
+    """地区 sorts A→Z on the first click (Chinese order: 杭州市 before 宁波市) and Z→A on the second; a
+    figure column still starts with the biggest (it did start names at Z, sort=name&dir=desc)."""
+    rebuild(app)
+    page = browser.new_context(**DESK, service_workers="block").new_page()
+    sign_in(page, live_server, "t_province")
+    page.goto(f"{live_server}/overview/{world['regions']['zj']}")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('浙江省')")
+    names = lambda: page.locator("[data-testid=child] th a").all_inner_texts()  # noqa: E731
+    chinese = "(names) => [...names].sort(new Intl.Collator('zh-CN').compare)"
+    page.click("[data-testid=sort-name]")
+    page.wait_for_url("**sort=name&dir=asc")
+    page.wait_for_selector("th[aria-sort=ascending] [data-testid=sort-name]")
+    shown = names()
+    assert shown == page.evaluate(chinese, shown) and shown.index("杭州市") < shown.index("宁波市")
+    page.click("[data-testid=sort-name]")
+    page.wait_for_url("**sort=name&dir=desc")
+    page.wait_for_selector("th[aria-sort=descending] [data-testid=sort-name]")
+    assert names() == list(reversed(shown))
+    assert page.get_attribute("[data-testid=sort-funds_issued]", "href").endswith("sort=funds_issued&dir=desc")
+    page.context.close()

@@ -22,6 +22,7 @@ const GROUPS = ["funds", "projects", "subsidies", "risks", "assets"];
 const TREND = ["funds_issued", "funds_arrived", "funds_spent", "project_paid", "subsidy_paid", "warnings_raised"];
 
 const number = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 1 });
+const NAMES = new Intl.Collator("zh-CN");  // region names in Chinese order (pinyin), whatever the language shown
 function show(value, unit) {
   if (value === null || value === undefined) return "—";
   if (unit === "yuan") return formatMoney(value);
@@ -126,19 +127,23 @@ function figuresCard(doc) {
 }
 
 function childrenCard(doc, ctx, href) {
+  // A name reads A→Z first (by the Chinese collation: pinyin, as a list of places is looked up); a
+  // figure biggest first. A click on the sorted column turns it round.
+  const firstDir = (key) => (key === "name" ? "asc" : "desc");
   const sort = ctx.query.get("sort") || "health";
-  const desc = ctx.query.get("dir") !== "asc";
-  const value = (c, key, where) => (key === "health" ? c.health.score : key === "name" ? c.region.code : c[where][key]);
+  const desc = (ctx.query.get("dir") || firstDir(sort)) !== "asc";
+  const value = (c, key, where) => (key === "health" ? c.health.score : c[where][key]);
   const where = (key) => (COLUMNS.find(([k]) => k === key) || [key, "total"])[1];
+  const byName = (a, b) => NAMES.compare(a.region.name, b.region.name) || a.region.code.localeCompare(b.region.code);
   const rows = [...doc.children].sort((a, b) => {
+    if (sort === "name") return desc ? byName(b, a) : byName(a, b);
     const x = value(a, sort, where(sort)); const y = value(b, sort, where(sort));
-    if (sort === "name") return desc ? String(y).localeCompare(String(x)) : String(x).localeCompare(String(y));
     if (x == null || y == null) return (x == null) - (y == null);  // 暂无数据 last, either way
     return desc ? Number(y) - Number(x) : Number(x) - Number(y);
   });
   const head = (key, label) => {
     const active = key === sort;
-    const next = active && desc ? "asc" : "desc";
+    const next = active ? (desc ? "asc" : "desc") : firstDir(key);
     const qs = new URLSearchParams(ctx.query);
     qs.set("sort", key);
     qs.set("dir", next);
