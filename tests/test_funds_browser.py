@@ -192,3 +192,40 @@ def test_the_township_records_the_chain_and_a_supervisor_reads_it(app, world, li
     city.click("[data-testid=lang-toggle]")
     desk.close()
     assert errors == [], errors
+
+
+def test_the_cockpits_figure_opens_that_years_funds(app, world, live_server, browser):
+    """A province supervisor reading 锦城街道's cockpit for last year follows 下达资金 (辖区) to the fund
+    register: it lists that year's funds only — the year chosen in its filter — and they add up to the
+    figure (the register ignored ?year= and listed every year's)."""
+    from datetime import date
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services
+    from backend.overview import summary
+    year, tag = TODAY.year - 1, uuid.uuid4().hex[:4]
+    with app.app_context(), app.test_request_context(method="POST"):
+        county = db.session.get(User, world["users"]["county"])
+        for n, (issued, amount) in enumerate([(date(year, 3, 1), "120000.00"), (date(year, 11, 30), "34500.50"),
+                                              (TODAY - timedelta(days=10), "99000.00")]):
+            services.create_fund(county, {
+                "region_id": world["regions"]["jincheng"], "doc_no": f"临财〔{issued.year}〕{tag}-{n}号",
+                "name": "历年资金", "category": "general_transfer", "source_level": "county",
+                "amount": Decimal(amount), "issued_on": issued})
+        summary.rebuild()
+        db.session.commit()
+    page = browser.new_context(**DESK, service_workers="block").new_page()
+    sign_in(page, live_server, "t_province")
+    page.goto(f"{live_server}/overview/{world['regions']['jincheng']}?year={year}")
+    link = page.locator("[data-testid=figure][data-name=funds_issued] [data-testid=figure-records]")
+    figure = Decimal(link.inner_text().replace("¥", "").replace(",", ""))
+    assert figure >= Decimal("154500.50")
+    link.click()
+    page.wait_for_url(f"**/funds?year={year}&region_id={world['regions']['jincheng']}")
+    page.wait_for_selector("[data-testid=fund-list]")
+    assert page.input_value("[data-testid=f-year]") == str(year)
+    amounts = [Decimal(a.replace("¥", "").replace(",", ""))
+               for a in page.locator("[data-testid=fund] .pitem-meta strong").all_inner_texts()]
+    assert page.inner_text("[data-testid=fund-total]") == f"共 {len(amounts)} 笔资金指标"
+    assert sum(amounts) == figure
+    page.context.close()

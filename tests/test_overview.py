@@ -380,3 +380,40 @@ def test_the_fund_indicators_lead_to_the_funds_behind_them(app, world, login_as,
     assert sum(Decimal(f["unspent"]) for f in r.json["items"]) == Decimal(doc["total"]["funds_unspent"])
     assert links["hops_on_time"] == f"/overview/{township['id']}/fund-flow?year={doc['year']}"
     assert_error(client.get("/api/v1/funds?stage=partly"), 400, "validation_error", "query.stage")
+
+
+def test_a_past_years_fund_links_list_that_years_funds(app, world, login_as, township):
+    """For 2025 (not the clock's year) 到账率's records are the funds issued in 2025 not yet arrived, and
+    the fund list for 2025 adds up to 下达资金 for 2025 — the list's year is the year of issue, as the
+    figure counts (it listed every year's funds)."""
+    from datetime import date
+    from backend.core.models import User
+    from backend.extensions import db
+    from backend.funds import services as funds
+    year = TODAY.year - 1
+    suffix = township["code"][6:9]
+    with app.app_context(), app.test_request_context(method="POST"):
+        county = db.session.get(User, world["users"]["county"])
+        for n, (issued, amount, arrived) in enumerate([(date(year, 1, 1), "30000.00", None),
+                                                       (date(year, 12, 31), "45000.00", date(year + 1, 1, 5)),
+                                                       (date(year - 1, 12, 31), "7000.00", None)]):
+            fund = funds.create_fund(county, {
+                "region_id": township["id"], "doc_no": f"临财〔{issued.year}〕{suffix}-{n}号",
+                "name": "以往年度资金", "category": "general_transfer", "source_level": "county",
+                "amount": Decimal(amount), "issued_on": issued})
+            if arrived:
+                funds.register_arrival(fund, county, arrived, f"R-{n}")
+        db.session.commit()
+    rebuild(app)
+    client = login_as("county")
+    doc = overview(client, township["id"], year)
+    assert Decimal(doc["total"]["funds_issued"]) == Decimal("75000.00")
+    links = {i["code"]: i["records"] for i in doc["health"]["indicators"]}
+    assert links["arrival"] == f"/funds?stage=issued&year={year}&region_id={township['id']}"
+    listed = client.get("/api/v1" + links["arrival"] + "&per_page=100").json["items"]
+    assert [(f["issued_on"], f["amount"]) for f in listed] == [(f"{year}-01-01", "30000.00")]
+    listed = client.get(f"/api/v1/funds?year={year}&region_id={township['id']}&per_page=100").json["items"]
+    assert sum(Decimal(f["amount"]) for f in listed) == Decimal(doc["total"]["funds_issued"])
+    this_year = overview(client, township["id"])
+    listed = client.get(f"/api/v1/funds?year={TODAY.year}&region_id={township['id']}&per_page=100").json["items"]
+    assert sum(Decimal(f["amount"]) for f in listed) == Decimal(this_year["total"]["funds_issued"]) == Decimal("100000.00")

@@ -26,7 +26,8 @@ BANDS = (  # lowest score of each band, best first
 # The indicators: how each value is read from the figures, in words and with the records behind it
 # (a list filtered to the region, or a page of the region's own: {region} and {year} filled in).
 INDICATORS = {
-    "arrival": ("到账率", "Share of funds issued that arrived", "%", "funds?stage=issued"),
+    # the year's funds (issued in it, as 下达资金 counts them) not yet arrived
+    "arrival": ("到账率", "Share of funds issued that arrived", "%", "funds?stage=issued&year={year}"),
     # every fund arrived and not all spent, allocated or not: together they are 到账未支出
     "spending_gap": ("支出进度落后时间进度", "Points spending trails the year's time", "pt", "funds?stage=unspent"),
     # 资金到达情况 shows each hop against its deadline, the late ones first
@@ -84,14 +85,15 @@ def band(value):
 
 def _records(records, region_id, year):
     """The app's address of an indicator's records: a list filtered to the region, or the region's own
-    page (for the cockpit's year); without a region, the bare list (the funds for a region's page)."""
+    page, for the cockpit's year where it names one (``{year}``: left out without a year); without a
+    region, the bare list (the funds for a region's page)."""
     path, _, query = records.partition("?")
+    args = [a.format(year=year) for a in query.split("&") if a and ("{year}" not in a or year)]
     if "{region}" in path:
         if not region_id:
             return "/funds"
-        args = [a.format(year=year) for a in query.split("&") if "{year}" not in a or year]
         return f"/{path.format(region=region_id)}" + (f"?{'&'.join(args)}" if args else "")
-    args = [a for a in (query, f"region_id={region_id}" if region_id else "") if a]
+    args += [f"region_id={region_id}"] if region_id else []
     return f"/{path}" + (f"?{'&'.join(args)}" if args else "")
 
 

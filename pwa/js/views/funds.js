@@ -19,6 +19,9 @@ const STAGES = ["issued", "arrived", "allocated", "spent"];
 const FILTER_STAGES = [...STAGES, "unspent"];
 const PER_PAGE = 20;
 
+// The years offered in the filter: this year and the four before, and whatever year the address asks
+// for (the cockpit's links carry theirs).
+const thisYear = () => Number(new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date()));
 const signIn = (ctx) => { ctx.navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), { replace: true }); return null; };
 const today = () => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
 const stageBadge = (stage) => h("span", { class: "badge fstage", "data-stage": stage, "data-testid": "fund-stage" }, t(`funds.stage.${stage}`));
@@ -48,7 +51,9 @@ export async function renderList(ctx) {
   const { user } = ctx.session;
   ctx.setTitle(t("funds.title"));
   const get = (k, allowed) => { const v = ctx.query.get(k) || ""; return !allowed || allowed.includes(v) ? v : ""; };
-  const filters = { q: get("q"), category: get("category", CATEGORIES), stage: get("stage", FILTER_STAGES), source_level: get("source_level", SOURCES) };
+  // year: funds issued (下达) that year, in China's calendar — what the cockpit's 下达资金 counts
+  const year = /^\d{4}$/.test(ctx.query.get("year") || "") ? ctx.query.get("year") : "";
+  const filters = { q: get("q"), category: get("category", CATEGORIES), stage: get("stage", FILTER_STAGES), source_level: get("source_level", SOURCES), year };
   const { page, after } = pageAsked(ctx);
   const region = regionParam(ctx); // the region filter, or the cockpit's ?region_id=
   const url = (f) => {
@@ -66,14 +71,16 @@ export async function renderList(ctx) {
   const q = h("input", { name: "q", type: "search", value: filters.q, placeholder: t("funds.searchHint"), "data-testid": "fund-search" });
   const selects = [select("category", CATEGORIES, "funds.cat", { all: t("funds.allCategories"), value: filters.category }),
     select("stage", FILTER_STAGES, "funds.stage", { all: t("funds.allStages"), value: filters.stage }),
-    select("source_level", SOURCES, "funds.src", { all: t("funds.allSources"), value: filters.source_level })];
+    select("source_level", SOURCES, "funds.src", { all: t("funds.allSources"), value: filters.source_level }),
+    yearSelect(year)];
   selects[0].setAttribute("aria-label", t("funds.category"));
   selects[1].setAttribute("aria-label", t("funds.stageLabel"));
   selects[2].setAttribute("aria-label", t("funds.source"));
+  selects[3].setAttribute("aria-label", t("funds.year"));
   q.id = "fq";
   const form = h("form", { class: "search", role: "search", onsubmit: (event) => {
     event.preventDefault();
-    const f = { q: q.value.trim(), category: selects[0].value, stage: selects[1].value, source_level: selects[2].value };
+    const f = { q: q.value.trim(), category: selects[0].value, stage: selects[1].value, source_level: selects[2].value, year: selects[3].value };
     ctx.navigate(url(f), { replace: true });
   } },
   h("label", { for: "fq", class: "sr-only" }, t("funds.search")),
@@ -91,6 +98,14 @@ export async function renderList(ctx) {
     items.length ? h("ul", { class: "plist fgrid", "data-testid": "fund-list" }, items.map(fundItem))
       : h("p", { class: "empty", "data-testid": "fund-empty" }, t("funds.empty")),
     pager(data, page, PER_PAGE, pageHref));
+}
+
+function yearSelect(value) {
+  const years = Array.from({ length: 5 }, (_, i) => String(thisYear() - i));
+  if (value && !years.includes(value)) years.push(value);
+  years.sort((a, b) => b - a);
+  return h("select", { name: "year", "data-testid": "f-year" }, h("option", { value: "" }, t("funds.allYears")),
+    years.map((y) => h("option", { value: y, selected: y === value }, t("funds.issuedIn", { year: y }))));
 }
 
 function fundItem(f) {

@@ -19,6 +19,13 @@ const COLUMNS = [
   ["rect_overdue", "total"], ["subsidy_failed", "total"], ["recon_differences", "total"], ["receivables_overdue", "total"],
 ];
 const GROUPS = ["funds", "projects", "subsidies", "risks", "assets"];
+// The records behind a figure's 辖区 value, where a list shows exactly them: the funds issued (下达) in
+// the cockpit's year (the list's year is the issue year, as 下达资金 counts), and those arrived and not
+// all spent now (到账未支出 is a state, of every year).
+const FIGURE_RECORDS = {
+  funds_issued: (doc) => `/funds?year=${doc.year}&region_id=${doc.region.id}`,
+  funds_unspent: (doc) => `/funds?stage=unspent&region_id=${doc.region.id}`,
+};
 const TREND = ["funds_issued", "funds_arrived", "funds_spent", "project_paid", "subsidy_paid", "warnings_raised"];
 
 const number = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 1 });
@@ -117,7 +124,9 @@ function figuresCard(doc) {
         h("tbody", null, names.map((n) => h("tr", { "data-testid": "figure", "data-name": n },
           h("th", { scope: "row" }, local(doc.figures[n])),
           h("td", { class: "num" }, show(doc.own[n], doc.figures[n].unit)),
-          h("td", { class: "num" }, show(doc.total[n], doc.figures[n].unit)))))));
+          h("td", { class: "num" }, FIGURE_RECORDS[n]
+            ? h("a", { href: FIGURE_RECORDS[n](doc), "data-link": "", "data-testid": "figure-records" }, show(doc.total[n], doc.figures[n].unit))
+            : show(doc.total[n], doc.figures[n].unit)))))));
   });
   const d = doc.derived;
   const progress = h("p", { class: "ov-progress", "data-testid": "progress" },
