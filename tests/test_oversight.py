@@ -4,6 +4,7 @@ view; field coverage per township."""
 import itertools
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -427,6 +428,36 @@ def test_coverage_per_inspector_and_projects_not_inspected(app, own_tree, make_p
     county = sign_in(app, username_of(app, own_tree["users"]["county"]))
     assert county.get(f"/api/v1/coverage/{own_tree['town']}").json["not_inspected_count"] == 3
     assert_error(county.get(f"/api/v1/coverage/{own_tree['county']}"), 400, "not_a_township", "path.region_id")
+
+
+def test_the_cockpit_counts_inspected_projects_as_coverage_does(app, own_tree, make_project):
+    """近30天现场巡查过的在建项目 on the cockpit is 巡查覆盖's count, one definition: a project under way
+    with an inspection made on site in 30 days. Inspected from afar, without a position, 40 days ago
+    or while only approved does not count (the cockpit counted any inspection: 4 here against 1)."""
+    from backend.inspections.models import Inspection
+    from backend.overview import summary
+    projects = {}
+    for key in ("visited", "off_site", "no_position", "long_ago", "approved", "never"):
+        projects[key] = make_project(stage="approved" if key == "approved" else "construction",
+                                     name=f"口径测试-{key}-{own_tree['n']}")
+        set_project(app, projects[key], region_id=own_tree["town"])
+    with app.app_context():
+        for key, days, off_site, missing in (("visited", 5, False, False), ("visited", 2, True, False),
+                                             ("off_site", 3, True, False), ("no_position", 4, False, True),
+                                             ("long_ago", 40, False, False), ("approved", 6, False, False)):
+            at = PINNED - timedelta(days=days)
+            db.session.add(Inspection(client_uuid=new_uuid(), project_id=projects[key], region_id=own_tree["town"],
+                                      inspector_id=own_tree["users"]["lead"], verdict="normal", off_site=off_site,
+                                      position_missing=missing, recorded_at=at, created_at=at))
+        summary.rebuild()
+        db.session.commit()
+    lead = sign_in(app, username_of(app, own_tree["users"]["lead"]))
+    coverage = lead.get(f"/api/v1/coverage/{own_tree['town']}").json
+    assert (coverage["projects_covered"], coverage["projects_active"]) == (1, 5)
+    cockpit = lead.get(f"/api/v1/overview/{own_tree['town']}").json
+    assert Decimal(cockpit["total"]["projects_inspected_30d"]) == coverage["projects_covered"]
+    assert cockpit["figures"]["projects_inspected_30d"]["zh"] == "近30天现场巡查过的在建项目"
+    assert cockpit["derived"]["inspected_30d_pct"] == "20.0"  # of the 5 under way
 
 
 def test_coverage_forbidden_and_missing(world, login_as):

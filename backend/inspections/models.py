@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
@@ -39,3 +39,15 @@ class Inspection(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     inspector = relationship(User)
+
+
+# One definition of "inspected" for every count of it — 巡查覆盖, the cockpit's 近30天现场巡查过的项目 (and
+# the reports' coverage read from it), the 长期未巡查 rule: only an inspection made on site covers its
+# project (one without a position, or far from the site, does not show that anybody went and looked),
+# and its time is when it reached the server (``created_at``, not the phone's clock).
+COVERAGE_DAYS = 30
+
+
+def on_site():
+    """The condition of an inspection made on site: it has a position and it is not away from the site."""
+    return and_(Inspection.position_missing.is_(False), Inspection.off_site.is_(False))

@@ -9,11 +9,11 @@ from ..core import clock
 from ..core.errors import bad_field
 from ..core.models import Region, User
 from ..extensions import db
-from ..inspections.models import Inspection
+from ..inspections.models import COVERAGE_DAYS as DAYS
+from ..inspections.models import Inspection, on_site as made_on_site
 from ..projects.models import Project
 from ..risks.rules.no_recent_inspection import ACTIVE
 
-DAYS = 30
 LIST_LIMIT = 500  # projects listed at most (``complete`` says whether that was all of them)
 
 
@@ -25,7 +25,7 @@ def coverage(region):
                         f"Field coverage is per township; {region.name} is not a township or village")
     since = clock.now() - timedelta(days=DAYS)
     below = select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
-    on_site = and_(Inspection.position_missing.is_(False), Inspection.off_site.is_(False))
+    on_site = made_on_site()
     recent = (select(Inspection.inspector_id, func.count().label("inspections"),
                      func.sum(case((on_site, 1), else_=0)).label("on_site"),
                      func.sum(case((Inspection.off_site.is_(True), 1), else_=0)).label("off_site"),
@@ -78,4 +78,5 @@ def coverage(region):
     return {"region": {"id": region.id, "code": region.code, "name": region.name, "level": region.level},
             "days": DAYS, "since": clock.local_date(since), "inspectors": inspectors,
             "not_inspected": not_inspected, "not_inspected_count": count, "projects_active": projects_active,
+            "projects_covered": projects_active - count,  # the cockpit's 近30天现场巡查过的项目
             "complete": len(stale) <= LIST_LIMIT}

@@ -62,6 +62,8 @@ class CoverageOut(Schema):
     not_inspected = List(Dict(), required=True)
     not_inspected_count = Integer(required=True)
     projects_active = Integer(required=True)
+    projects_covered = Integer(required=True, metadata={
+        "description": "projects under way inspected on site in the last 30 days (the cockpit's projects_inspected_30d)"})
     complete = Boolean(required=True)
 
 

@@ -25,10 +25,11 @@ from ..core.models import UtcDateTime, china_time
 from ..extensions import db
 from ..funds import services as fund_services
 from ..funds.models import Fund, FundAllocation, FundExpenditure
-from ..inspections.models import Inspection
+from ..inspections.models import COVERAGE_DAYS, Inspection, on_site
 from ..projects.models import Project, ProjectPayment
 from ..projects.services import STAGE_NAMES, STAGES
 from ..rectifications.models import Rectification
+from ..risks.rules.no_recent_inspection import ACTIVE as UNDER_WAY
 from ..risks.models import LEVELS, RiskWarning
 from ..subsidies.models import Disbursement, SubsidyCase
 
@@ -55,7 +56,9 @@ FIGURES = {
     "project_budget": ("项目预算", "Project budgets", "yuan", "projects"),
     "project_paid": ("项目支付", "Project payments", "yuan", "projects"),
     "projects_overdue": ("超期未完工项目", "Projects past completion", "count", "projects"),
-    "projects_inspected_30d": ("近30天巡查过的项目", "Projects inspected in 30 days", "count", "projects"),
+    # under way (contracted, construction, acceptance) and inspected *on site* in 30 days: 巡查覆盖's count
+    "projects_inspected_30d": ("近30天现场巡查过的在建项目", "Projects under way inspected on site in 30 days", "count",
+                               "projects"),
     "inspections": ("巡查次数", "Inspections", "count", "projects"),
     # subsidies (惠民惠农)
     "subsidy_paid": ("补贴发放金额", "Subsidies paid", "yuan", "subsidies"),
@@ -188,10 +191,13 @@ def _projects(out, today, only):
         .group_by(Project.region_id)), "projects_overdue")
     _flow(out, "project_paid", func.sum(ProjectPayment.amount), ProjectPayment.paid_on, Project.region_id,
           where, joins=[(Project, Project.id == ProjectPayment.project_id)])
-    since = clock.now() - timedelta(days=30)
-    out.states(db.session.execute(select(Inspection.region_id, func.count(func.distinct(Inspection.project_id)))
-                                  .where(only(Inspection.region_id), Inspection.recorded_at >= since)
-                                  .group_by(Inspection.region_id)), "projects_inspected_30d")
+    # 巡查覆盖's definition (inspections.models): a project under way with an on-site inspection that
+    # reached the server in the last 30 days, counted where the project is
+    since = clock.now() - timedelta(days=COVERAGE_DAYS)
+    out.states(db.session.execute(select(Project.region_id, func.count(func.distinct(Project.id)))
+                                  .join(Inspection, Inspection.project_id == Project.id)
+                                  .where(*where, Project.stage.in_(UNDER_WAY), on_site(), Inspection.created_at >= since)
+                                  .group_by(Project.region_id)), "projects_inspected_30d")
     _flow(out, "inspections", func.count(), Inspection.recorded_at, Inspection.region_id,
           [only(Inspection.region_id)])
 
@@ -293,6 +299,6 @@ def derived(values, today=None):
         "rect_on_time_pct": ratio(v("rect_closed_on_time"), v("rect_closed")),
         "rect_close_days": mean(v("rect_close_days"), v("rect_closed")),
         "inspected_30d_pct": ratio(v("projects_inspected_30d"),
-                                   sum((v(f"projects_{s}") for s in OPEN_STAGES), Decimal(0))),
+                                   sum((v(f"projects_{s}") for s in UNDER_WAY), Decimal(0))),
         "idle_assets_pct": ratio(v("assets_idle_value"), v("assets_value")),
     }

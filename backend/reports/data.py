@@ -436,9 +436,8 @@ def _inspections(region, period, cut_off):
     second = _table("二、分乡镇、巡查员巡查情况", "2. By township and inspector", cols, detail, total)
 
     by_region, totals, children = _by_region(region, period)
-    open_stages = figures.OPEN_STAGES
-    for r in by_region + [totals]:
-        r["open_projects"] = sum((r[f"projects_{s}"] for s in open_stages), ZERO)
+    for r in by_region + [totals]:  # under way as 巡查覆盖 counts them: the coverage's denominator
+        r["open_projects"] = sum((r[f"projects_{s}"] for s in figures.UNDER_WAY), ZERO)
         r["coverage"] = figures.derived(r)["inspected_30d_pct"]
     totals["region"] = "合计（辖区）"
     first = _table("一、分地区巡查覆盖", "1. Coverage by region", [

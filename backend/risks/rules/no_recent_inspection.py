@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from ...core import clock
 from ...core.clock import as_utc
 from ...extensions import db
-from ...inspections.models import Inspection
+from ...inspections.models import Inspection, on_site
 from ...projects.models import Project
 from . import Hit, stage_names
 
@@ -29,7 +29,7 @@ ACTIVE = ("contracted", "construction", "acceptance")
 def find(ctx):
     cutoff = ctx.now - timedelta(days=ctx.config["RISK_NO_INSPECTION_DAYS"])
     last = (select(Inspection.project_id, func.max(Inspection.created_at).label("last"))
-            .where(Inspection.position_missing.is_(False), Inspection.off_site.is_(False))
+            .where(on_site())
             .group_by(Inspection.project_id).subquery())
     rows = db.session.execute(
         select(Project.id, Project.region_id, Project.stage, Project.stage_changed_at, last.c.last)

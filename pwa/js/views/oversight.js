@@ -128,6 +128,7 @@ export async function renderCoverage(ctx) {
   return h("div", { class: "coverage-page wide", "data-testid": "coverage" },
     h("h1", { tabindex: "-1" }, `${doc.region.name} · ${t("coverage.title")}`),
     h("p", { class: "muted" }, t("coverage.lead", { days: doc.days, since: formatDate(doc.since) })),
+    h("p", { "data-testid": "coverage-covered" }, t("coverage.covered", { n: doc.projects_covered, total: doc.projects_active })),
     h("section", { class: "card" }, h("h2", {}, t("coverage.inspectors")),
       doc.inspectors.length
         ? h("div", { class: "table-wrap" }, h("table", { class: "data", "data-testid": "coverage-inspectors" },
