@@ -260,3 +260,29 @@ def test_the_region_names_sort_a_to_z_first(app, world, live_server, browser):
     assert names() == list(reversed(shown))
     assert page.get_attribute("[data-testid=sort-funds_issued]", "href").endswith("sort=funds_issued&dir=desc")
     page.context.close()
+
+
+def test_home_keeps_each_warning_count_whole_and_the_picker_reads_lower_case(app, world, live_server, browser):
+    """At 1366 px the 风险预警 button's counts break only between levels, never inside one (it read
+    "红 10 · 橙 80 · 黄 / 39"); the English region picker asks for "a township or village", not "a
+    Township or Village". (The counts are the server's summary with these numbers set.)"""
+    import json
+    import re
+    page = browser.new_context(**DESK, service_workers="block").new_page()
+
+    def counted(route):
+        doc = route.fetch().json()
+        doc["by_level"] = {"red": 10, "orange": 80, "yellow": 39}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(doc))
+    page.route(re.compile(r"/api/v1/risks/summary"), counted)
+    sign_in(page, live_server, "t_county")
+    page.wait_for_selector("[data-testid=home-risk-count]")
+    counts = page.locator("[data-testid=home-risk-count]")
+    assert [c.strip(" ·") for c in counts.all_inner_texts()] == ["红 10", "橙 80", "黄 39"]
+    assert page.evaluate("[...document.querySelectorAll('[data-testid=home-risk-count]')]"
+                         ".map((s) => s.getClientRects().length)") == [1, 1, 1]
+    page.click("#lang")
+    page.goto(f"{live_server}/funds")
+    page.wait_for_selector("[data-testid=region-filter-q]")
+    assert page.get_attribute("[data-testid=region-filter-q]", "placeholder") == "Name or code of a township or village"
+    page.context.close()

@@ -290,7 +290,7 @@ const MESSAGES = {
     "home.risks": "风险预警",
     "home.rects": "整改",
     "home.myRects": "待我整改",
-    "home.riskCount": "红 {red} · 橙 {orange} · 黄 {yellow}",
+    "home.riskCount.red": "红 {n}", "home.riskCount.orange": "橙 {n}", "home.riskCount.yellow": "黄 {n}",
 
     "level.red": "红", "level.orange": "橙", "level.yellow": "黄",
     "levelLong.red": "红色预警", "levelLong.orange": "橙色预警", "levelLong.yellow": "黄色预警",
@@ -1766,7 +1766,7 @@ const MESSAGES = {
     "home.risks": "Risk warnings",
     "home.rects": "Rectifications",
     "home.myRects": "My rectifications",
-    "home.riskCount": "red {red} · orange {orange} · yellow {yellow}",
+    "home.riskCount.red": "red {n}", "home.riskCount.orange": "orange {n}", "home.riskCount.yellow": "yellow {n}",
 
     "level.red": "Red", "level.orange": "Orange", "level.yellow": "Yellow",
     "levelLong.red": "Red warning", "levelLong.orange": "Orange warning", "levelLong.yellow": "Yellow warning",

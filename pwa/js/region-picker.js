@@ -60,7 +60,8 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
   let trail = [root]; // from the root down to the region being browsed
   let items = [], next = null, total = 0, capped = false, active = -1, asked = 0, timer = null;
 
-  const placeholder = () => t("picker.placeholder", { levels: levels.map((l) => t(`regions.level.${l}`)).join(t("picker.or")) });
+  // (a level's name inside a sentence: "a township or village", not "a Township or Village")
+  const placeholder = () => t("picker.placeholder", { levels: levels.map((l) => t(`regions.level.${l}`).toLocaleLowerCase()).join(t("picker.or")) });
   const listId = `${id}-list`;
   const chosenText = h("span", { class: "rp-path", "data-testid": `${testid}-path` });
   const chosenLine = h("p", { class: "rp-chosen", "aria-live": "polite", id: `${id}-chosen` });

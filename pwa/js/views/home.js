@@ -63,7 +63,11 @@ function workLinks(user) {
   if (!field) {
     api("/risks/summary").then((s) => {
       const b = (s && s.by_level) || {};
-      counts.textContent = t("home.riskCount", { red: b.red || 0, orange: b.orange || 0, yellow: b.yellow || 0 });
+      // each level's count stays whole ("黄 39" never breaks): a line breaks only after a " · "
+      const levels = ["red", "orange", "yellow"];
+      counts.replaceChildren(...levels.flatMap((lv, i) => [
+        h("span", { class: "nowrap", "data-testid": "home-risk-count" }, t(`home.riskCount.${lv}`, { n: b[lv] || 0 }) + (i < 2 ? " ·" : "")),
+        i < 2 ? " " : ""]));
     }).catch(() => {});
   }
   return nav;
