@@ -74,7 +74,10 @@ def test_lead_prints_the_township_plaques(app, live_server, make_project, phone,
     phone.click("[data-testid=login-submit]")
     phone.wait_for_selector("[data-testid=project-list]")
     phone.screenshot(path=str(artifacts / "home.png"))
-    with phone.context.expect_page() as popup:
+    # (below the fold, above the code dock: brought into view first; the sheet opens in a new tab,
+    # which a loaded CI machine was seen to take more than the default 30 s to open)
+    phone.locator("[data-testid=labels-link]").scroll_into_view_if_needed()
+    with phone.context.expect_page(timeout=90_000) as popup:
         phone.click("[data-testid=labels-link]")
     sheet = popup.value
     sheet.wait_for_selector(".label")
