@@ -2,6 +2,7 @@
 fixing the cause resolves the warning; a dismissal holds until the facts change."""
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -196,3 +197,40 @@ def test_a_warning_without_evidence_is_listed_under_every_rule(app, world, login
     r = county.get(f"/api/v1/risks?project_id={project_id}&status=all&per_page=100")
     assert r.status_code == 200 and len(r.json["items"]) == len(rules)
     assert county.get(f"/api/v1/risks/export?format=csv&project_id={project_id}&status=all").status_code == 200
+
+
+def test_a_warning_another_scan_opened_meanwhile_is_left_to_it(app, world, monkeypatch):
+    """Two scans at once (the periodic one beside one after a write, or two workers) may both find
+    the same new subject: the one that stores it second keeps the others it found, without failing
+    on the unique (rule, subject) and without telling anyone of that warning a second time."""
+    from sqlalchemy import func, insert, select
+
+    from backend.notifications.models import Notification
+    from backend.risks import engine, rules
+    from backend.risks.models import RiskWarning
+    village, tag = world["regions"]["qianwang"], new_uuid()[:8]
+
+    def find(ctx):
+        # The other scan stores "b" after this one read what was stored, before it writes.
+        db.session.execute(insert(RiskWarning).values(
+            rule_code="race_test", subject_key=f"b-{tag}", subject_type="test", region_id=village, level="yellow",
+            status="open", evidence={"n": 1}, fingerprint="other", first_seen_at=PINNED, last_seen_at=PINNED))
+        for key in ("a", "b", "c"):
+            yield rules.Hit(f"{key}-{tag}", "test", village, None, {"n": 1})
+
+    monkeypatch.setitem(rules.RULES, "race_test", SimpleNamespace(
+        CODE="race_test", NAME_ZH="并发测试", NAME_EN="Race test", LEVEL="yellow", VOLATILE=(), find=find))
+    with app.app_context(), app.test_request_context(method="POST"):
+        before = db.session.scalar(select(func.coalesce(func.max(Notification.id), 0)))
+        report = engine.scan(["race_test"], now=PINNED)
+        db.session.commit()
+        stored = {key: (id_, fingerprint) for key, id_, fingerprint in db.session.execute(
+            select(RiskWarning.subject_key, RiskWarning.id, RiskWarning.fingerprint)
+            .where(RiskWarning.rule_code == "race_test"))}
+        links = set(db.session.scalars(select(Notification.link).where(Notification.id > before)))
+        db.session.execute(RiskWarning.__table__.delete().where(RiskWarning.rule_code == "race_test"))
+        db.session.commit()
+    assert report["race_test"]["opened"] == 2
+    assert set(stored) == {f"a-{tag}", f"b-{tag}", f"c-{tag}"} and stored[f"b-{tag}"][1] == "other"
+    # the lead hears of the two this scan opened, not of the other scan's
+    assert links == {f"/risks/{stored[f'a-{tag}'][0]}", f"/risks/{stored[f'c-{tag}'][0]}"}

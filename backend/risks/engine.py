@@ -9,6 +9,7 @@ import json
 
 from flask import current_app
 from sqlalchemy import Text, cast, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..core import audit, clock, tree
@@ -91,11 +92,10 @@ def scan(codes=None, now=None, projects=None, regions=None):
                 continue  # settled at these very facts
             warning = db.session.get(RiskWarning, stored.id) if stored is not None else None
             if warning is None:
-                fresh.append(RiskWarning(rule_code=code, subject_key=hit.subject_key, subject_type=hit.subject_type,
-                                         project_id=hit.project_id, region_id=hit.region_id, level=rule.LEVEL,
-                                         status="open", evidence=hit.evidence, fingerprint=print_,
-                                         first_seen_at=ctx.now, last_seen_at=ctx.now))
-                counts["opened"] += 1
+                fresh.append(dict(rule_code=code, subject_key=hit.subject_key, subject_type=hit.subject_type,
+                                  project_id=hit.project_id, region_id=hit.region_id, level=rule.LEVEL,
+                                  status="open", evidence=hit.evidence, fingerprint=print_,
+                                  first_seen_at=ctx.now, last_seen_at=ctx.now))
             elif warning.status == "open":
                 if warning.evidence != hit.evidence:
                     warning.evidence, warning.fingerprint, warning.last_seen_at = hit.evidence, print_, ctx.now
@@ -108,7 +108,7 @@ def scan(codes=None, now=None, projects=None, regions=None):
                 _event(warning, "risk_raised", reopened=True)
                 _tell_leads([warning], rule)
                 counts["reopened"] += 1
-        _open(fresh, rule)
+        counts["opened"] = _open(fresh, rule)
         for key, stored in existing.items():
             if key not in seen and stored.status == "open":
                 resolve(db.session.get(RiskWarning, stored.id), "cause_gone", ctx.now)
@@ -142,22 +142,34 @@ def resolve(warning, reason, at=None, actor=None, hold=False):
 
 
 def _open(fresh, rule):
-    """Store a scan's new warnings of one rule together (one INSERT of many rows, not one each: a
-    county's first fund file opens tens of thousands), put them on their projects' timelines, and
-    tell the leads — one message per warning, or one per township when a scan opens
-    ``GROUPED_FROM`` or more there (a list of 300 idle funds is one thing to look at, not 300
-    messages)."""
+    """Store a scan's new warnings of one rule (``fresh``: each one's columns) together — one INSERT
+    of many rows, not one each: a county's first fund file opens tens of thousands —, put them on
+    their projects' timelines, and tell the leads: one message per warning, or one per township
+    when a scan opens ``GROUPED_FROM`` or more there (a list of 300 idle funds is one thing to look
+    at, not 300 messages). Returns how many it opened."""
     if not fresh:
-        return
-    db.session.add_all(fresh)
-    db.session.flush()
-    for warning in fresh:
+        return 0
+    try:
+        with db.session.begin_nested():
+            opened = [RiskWarning(**columns) for columns in fresh]
+            db.session.add_all(opened)
+    except IntegrityError:
+        # Another scan opened some of them meanwhile (a periodic scan beside one after a write, or
+        # two workers): those are its own to tell of; the others are still this scan's.
+        keys, taken = [columns["subject_key"] for columns in fresh], set()
+        for start in range(0, len(keys), 5000):
+            taken.update(db.session.scalars(select(RiskWarning.subject_key).where(
+                RiskWarning.rule_code == rule.CODE, RiskWarning.subject_key.in_(keys[start:start + 5000]))))
+        opened = [RiskWarning(**columns) for columns in fresh if columns["subject_key"] not in taken]
+        db.session.add_all(opened)
+        db.session.flush()
+    for warning in opened:
         _event(warning, "risk_raised")
     by_township = {}
     # (the regions as the database has them in this transaction: who is told must not hang on
     # what the process's region cache last saw)
-    placed = tree.places({w.region_id for w in fresh}, cached=False)
-    for warning in fresh:
+    placed = tree.places({w.region_id for w in opened}, cached=False)
+    for warning in opened:
         township = (placed.get(warning.region_id) or {}).get("township")
         by_township.setdefault(township["id"] if township else warning.region_id, []).append(warning)
     for township_id, warnings in by_township.items():
@@ -166,6 +178,7 @@ def _open(fresh, rule):
                 _tell_leads([warning], rule)
         else:
             _tell_leads(warnings, rule, db.session.get(Region, township_id))
+    return len(opened)
 
 
 GROUPED_FROM = 4
