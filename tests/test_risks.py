@@ -234,3 +234,38 @@ def test_a_warning_another_scan_opened_meanwhile_is_left_to_it(app, world, monke
     assert set(stored) == {f"a-{tag}", f"b-{tag}", f"c-{tag}"} and stored[f"b-{tag}"][1] == "other"
     # the lead hears of the two this scan opened, not of the other scan's
     assert links == {f"/risks/{stored[f'a-{tag}'][0]}", f"/risks/{stored[f'c-{tag}'][0]}"}
+
+
+def test_a_steady_scan_compares_stored_evidence_without_loading_each_warning(app, world, monkeypatch):
+    """With nothing changed, a scan reads what is stored once and loads no warning one by one: the
+    stored evidence, as text, is the hit's evidence written as the column writes it (at a province's
+    size, decoding every stored document cost more than the rules' own queries)."""
+    from sqlalchemy import event, select
+
+    from backend.risks import engine, rules
+    from backend.risks.models import RiskWarning
+    village, tag = world["regions"]["qianwang"], new_uuid()[:8]
+    evidence = {"person": "张*丰", "amount": "1234.50", "names": "李*、王*", "days": 3}
+
+    def find(ctx):
+        for n in range(30):
+            yield rules.Hit(f"{tag}-{n}", "test", village, None, {**evidence, "n": n})
+
+    monkeypatch.setitem(rules.RULES, "steady_test", SimpleNamespace(
+        CODE="steady_test", NAME_ZH="稳态测试", NAME_EN="Steady test", LEVEL="yellow", VOLATILE=(), find=find))
+    statements = []
+    with app.app_context(), app.test_request_context(method="POST"):
+        assert engine.scan(["steady_test"], now=PINNED)["steady_test"]["opened"] == 30
+        db.session.commit()
+        db.session.expunge_all()  # (nothing the first scan loaded is at hand)
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            report = engine.scan(["steady_test"], now=PINNED)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        db.session.commit()
+        db.session.execute(RiskWarning.__table__.delete().where(RiskWarning.rule_code == "steady_test"))
+        db.session.commit()
+    assert report["steady_test"] == dict(opened=0, updated=0, resolved=0, reopened=0)
+    assert len([s for s in statements if "risk_warnings" in s]) == 1, statements
