@@ -327,9 +327,10 @@ def test_audit_export_xlsx_and_csv(app, world, login_as):
     county = login_as("county")
     url = f"/api/v1/audit/export?action=dismiss&region_id={world['regions']['jincheng']}"
     rows = rows_of(county.get(url + "&format=csv"))
-    assert rows[0][0] == "时间 Time" and any(r[7] == f"reason：{reason}" for r in rows[1:])
+    # (the details in words, Chinese first; a formula typed as a reason stays text after its label)
+    assert rows[0][0] == "时间 Time" and any(r[7] == f"原因：{reason}" for r in rows[1:])
     ws, xrows = sheet_of(county.get(url + "&format=xlsx"))
-    assert xrows[1][0] == "Time" and any(r[7] == f"reason：{reason}" for r in xrows[2:])
+    assert xrows[1][0] == "Time" and any(r[7] == f"原因：{reason}" for r in xrows[2:])
     assert_error(login_as("lead").get(url + "&format=csv"), 403, "role_forbidden")
     assert_error(county.get(url + "&format=csv&since=2026-12-01&until=2026-11-01"), 400, "validation_error", "query.until")
 
