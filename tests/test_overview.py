@@ -36,7 +36,6 @@ def township(app, world):
     """A township of its own under 临安 with two villages, funds, projects and payments."""
     from backend.core.models import Region, User
     from backend.extensions import db
-    from backend.funds import services as funds
     from backend.projects import services as projects
     with app.app_context(), app.test_request_context(method="POST"):
         linan = db.session.get(Region, world["regions"]["linan"])
@@ -64,17 +63,27 @@ def township(app, world):
                 "region_id": where.id, "unit_id": unit.id, "name": f"测试工程{suffix}-{i}", "category": "道路交通",
                 "budget": Decimal(budget), "funding_sources": [], "planned_start_on": TODAY - timedelta(days=100),
                 "planned_end_on": TODAY + timedelta(days=100)})
-        fund = funds.create_fund(county, {
-            "region_id": town.id, "doc_no": f"临财〔2026〕{suffix}号", "name": "农村公路养护补助资金",
-            "category": "general_transfer", "source_level": "province", "amount": Decimal("100000.00"),
-            "issued_on": TODAY - timedelta(days=50)})
-        funds.register_arrival(fund, county, TODAY - timedelta(days=40), "R-1")
-        funds.allocate(fund, county, {"target": "own", "purpose": "办公经费", "amount": Decimal("60000.00"),
-                                      "allocated_on": TODAY - timedelta(days=35)})
-        funds.spend(fund, county, {"spent_on": TODAY - timedelta(days=30), "amount": Decimal("25000.00"),
-                                   "payee": "临安区某公司", "voucher_no": f"记-{suffix}"})
+        fund = spent_fund(county, town.id, f"临财〔2026〕{suffix}号", "农村公路养护补助资金", "general_transfer",
+                          "province", "100000.00", "60000.00", "25000.00", "R-1", "办公经费", f"记-{suffix}",
+                          issued_days_ago=50)
         db.session.commit()
         return {"id": town.id, "code": town.code, "villages": [v.id for v in villages], "fund": fund.id}
+
+
+def spent_fund(county, region_id, doc_no, name, category, level, amount, allocated, spent, receipt, purpose,
+               voucher, issued_days_ago):
+    """A fund issued ``issued_days_ago``, arrived 40 days ago, part or all of it allocated to the
+    township's own use 35 days ago and part spent 30 days ago."""
+    from backend.funds import services as funds
+    fund = funds.create_fund(county, {
+        "region_id": region_id, "doc_no": doc_no, "name": name, "category": category, "source_level": level,
+        "amount": Decimal(amount), "issued_on": TODAY - timedelta(days=issued_days_ago)})
+    funds.register_arrival(fund, county, TODAY - timedelta(days=40), receipt)
+    funds.allocate(fund, county, {"target": "own", "purpose": purpose, "amount": Decimal(allocated),
+                                  "allocated_on": TODAY - timedelta(days=35)})
+    funds.spend(fund, county, {"spent_on": TODAY - timedelta(days=30), "amount": Decimal(spent),
+                               "payee": "临安区某公司", "voucher_no": voucher})
+    return fund
 
 
 def overview(client, region_id, year=None):
@@ -357,18 +366,11 @@ def test_the_fund_indicators_lead_to_the_funds_behind_them(app, world, login_as,
     time) opens 资金到达情况, where the late hops are, for the cockpit's year."""
     from backend.core.models import User
     from backend.extensions import db
-    from backend.funds import services as funds
     with app.app_context(), app.test_request_context(method="POST"):
         county = db.session.get(User, world["users"]["county"])
-        fund = funds.create_fund(county, {
-            "region_id": township["id"], "doc_no": f"临财〔2026〕{township['code'][6:9]}-2号", "name": "美丽乡村建设专项资金",
-            "category": "special_transfer", "source_level": "city", "amount": Decimal("80000.00"),
-            "issued_on": TODAY - timedelta(days=45)})
-        funds.register_arrival(fund, county, TODAY - timedelta(days=40), "R-2")
-        funds.allocate(fund, county, {"target": "own", "purpose": "村庄整治", "amount": Decimal("80000.00"),
-                                      "allocated_on": TODAY - timedelta(days=35)})
-        funds.spend(fund, county, {"spent_on": TODAY - timedelta(days=30), "amount": Decimal("30000.00"),
-                                   "payee": "临安区某公司", "voucher_no": f"记-{township['code'][6:9]}-2"})
+        spent_fund(county, township["id"], f"临财〔2026〕{township['code'][6:9]}-2号", "美丽乡村建设专项资金",
+                   "special_transfer", "city", "80000.00", "80000.00", "30000.00", "R-2", "村庄整治",
+                   f"记-{township['code'][6:9]}-2", issued_days_ago=45)
         db.session.commit()
     rebuild(app)
     client = login_as("county")
