@@ -13,7 +13,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import ROOT, Config, ConfigError
+from .core import dump
 from .extensions import db, is_reading, migrate
+
+dump.install()  # before any blueprint declares its output (their modules are imported in create_app)
 
 log = logging.getLogger("jicai")
 

@@ -230,3 +230,5 @@ class TestConfig(Config):
     # Inline, refreshing the cockpit's figures after every write would double the suite's time: the
     # cockpit's tests switch it on (tests/test_overview.py), the live worker keeps it on.
     FIGURES_AFTER_WRITES = False
+    # Every answer also dumped by marshmallow and compared with the compiled dump (core/dump.py).
+    VERIFY_DUMP = True

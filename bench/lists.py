@@ -15,21 +15,32 @@ this script
    299th page's ``next``) and the 299th going back by key (``?after=`` the 300th page's ``prev``),
    alternating
    with hello so drift on a noisy machine hits both alike,
-4. prints p50 and p99 of each and the ratio list/hello at both sizes.
+4. prints p50 and p99 of each and the ratio list/hello at both sizes,
+5. with ``--http``, the same pages as a user gets them: one gunicorn with production settings (the
+   repository's ``gunicorn.conf.py``, 2 workers), the province user's bearer token, each page loaded
+   at 8 concurrent connections (``wrk`` when on PATH) alternating with hello; req/s, p50, p99 and
+   the ratios hello/page (req/s) and page/hello (p50).
 
 The verdicts are on the ratios: every page within 5× hello, and the ratio flat from half to full
 size (the 300th page by number is printed for comparison; it counts past 6,000 rows).
 
+``--reuse`` keeps the database of the last run and measures it once (at its size).
+
 Usage: .venv/bin/python bench/lists.py [--projects 100000] [--payments 2000000] [--requests 40]
+                                       [--reuse] [--http] [--duration 5]
 """
 import argparse
+import json
 import statistics
+import tempfile
+import urllib.request
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from risk_scan import H, connect, county_of, migrate, reset_postgres, sqlalchemy_url  # noqa: E402
+from scan_vs_hello import CONNECTIONS, USE_WRK, combine, gunicorn, load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -149,8 +160,8 @@ def p(values, q):
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 
-def measure(client, n):
-    """{name: (p50, p99, ratio of p50 to hello's p50)} for the pages, hello interleaved."""
+def pages(client):
+    """{name: path} of the pages measured (the cursors walked in-process, as a client would)."""
     cases = {}
     for kind, path in (("projects", f"/api/v1/projects?per_page={PER_PAGE}"),
                        ("warnings", f"/api/v1/risks?per_page={PER_PAGE}"),
@@ -160,6 +171,12 @@ def measure(client, n):
         deep = f"{path}&after={deep_cursor(client, path)}"
         cases[f"{kind} page {DEEP} by key"] = deep
         cases[f"{kind} page {DEEP - 1} back by key"] = f"{path}&after={client.get(deep).get_json()['prev']}"
+    return cases
+
+
+def measure(client, n):
+    """{name: (p50, p99, ratio of p50 to hello's p50)} for the pages, hello interleaved."""
+    cases = pages(client)
     hello, result = [], {}
     for name, path in cases.items():
         timed(client, path, 3)  # warm
@@ -173,13 +190,57 @@ def measure(client, n):
     return out
 
 
+def over_http(url, cases, duration):
+    """The pages through one gunicorn (production settings) at ``CONNECTIONS`` connections, each
+    run beside a run of hello; {name: (req/s, p50, p99)} and hello's."""
+    workdir = tempfile.mkdtemp(prefix="bench-lists-")
+    with gunicorn(url, workdir, Path(workdir) / "gunicorn.log") as base:
+        request = urllib.request.Request(f"{base}/api/v1/auth/token", method="POST", headers={
+            "Content-Type": "application/json"}, data=json.dumps({"username": "bench_province",
+                                                                  "password": PASSWORD}).encode())
+        with urllib.request.urlopen(request, timeout=10) as response:
+            auth = {"Authorization": f"Bearer {json.load(response)['access_token']}"}
+        load(f"{base}/api/v1/hello", 2)
+        hello, result = [], {}
+        for name, path in {"auth/me": "/api/v1/auth/me", **cases}.items():
+            load(f"{base}{path}", 1, auth)  # warm
+            hello.append(load(f"{base}/api/v1/hello", duration))
+            result[name] = load(f"{base}{path}", duration, auth)
+            assert result[name]["errors"] == 0, (name, result[name])
+    return combine(hello), result
+
+
+def report_http(hello, result, duration):
+    tool = "wrk -t2" if USE_WRK else "Python http.client, 8 threads"
+    print(f"\nOver HTTP — one gunicorn (production settings, 2 workers), {CONNECTIONS} connections, "
+          f"{duration} s per run ({tool}), each page's run beside one of hello")
+    print(f"{'':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'hello÷page req/s':>18}{'page÷hello p50':>16}")
+    print(f"{'hello':<34}{hello['rps']:9.0f}{hello['p50']:9.2f}{hello['p99']:9.2f}")
+    for name, r in result.items():
+        print(f"{name:<34}{r['rps']:9.0f}{r['p50']:9.2f}{r['p99']:9.2f}{hello['rps'] / r['rps']:18.2f}"
+              f"{r['p50'] / hello['p50']:16.2f}")
+    print()
+    for name, r in result.items():
+        if "by number" in name or name == "auth/me":
+            continue
+        ratio = hello["rps"] / r["rps"]
+        print(f"{name:<34} over HTTP within {TARGET_RATIO:g}× hello: {'MET' if ratio <= TARGET_RATIO else 'NOT MET'} "
+              f"({ratio:.2f}×)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--payments", type=int, default=2_000_000)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--reuse", action="store_true", help="keep the database of the last run; measure it once")
+    parser.add_argument("--http", action="store_true", help="also measure the pages through gunicorn")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per run over HTTP")
     args = parser.parse_args()
+    if args.reuse:
+        reuse(args)
+        return
     reset_postgres(args.pg_url)
     migrate(sqlalchemy_url(args.pg_url))
     conn = connect(args.pg_url)
@@ -196,7 +257,8 @@ def main():
         conn.execute(facts_sql(first, last, pay_first, pay_last))
         conn.execute("VACUUM ANALYZE")
         print(f"generated projects ≤ {last:,}, payments ≤ {pay_last:,} in {time.perf_counter() - t0:.0f} s")
-        sizes[(last, pay_last)] = measure(signed_in(app), args.requests)
+        client = signed_in(app)
+        sizes[(last, pay_last)] = measure(client, args.requests)
     (small, figures_small), (large, figures_large) = sizes.items()
     print(f"\n{'':<34}{'p50 ms':>9}{'p99 ms':>9}{'×hello':>8}{'p50 ms':>9}{'p99 ms':>9}{'×hello':>8}")
     print(f"{'':<34}{f'{small[0]:,} projects / {small[1]:,} payments':>26}{f'{large[0]:,} / {large[1]:,}':>26}")
@@ -210,6 +272,22 @@ def main():
     for name, met, growth in verdicts:
         print(f"{name:<34} within {TARGET_RATIO:g}× hello: {'MET' if met else 'NOT MET'}; "
               f"full ÷ half size {growth:.2f} ({'flat' if growth < 1.5 else 'GROWS'})")
+    if args.http:
+        report_http(*over_http(args.pg_url, pages(client), args.duration), args.duration)
+
+
+def reuse(args):
+    """Measure the database of the last run as it is (in-process, and over HTTP with ``--http``)."""
+    from backend import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(args.pg_url), "QUEUE_URL": "memory://",
+                      "SECRET_KEY": "bench-" * 8})
+    client = signed_in(app)
+    figures = measure(client, args.requests)
+    print(f"\n{'':<34}{'p50 ms':>9}{'p99 ms':>9}{'×hello':>8}   (in-process, the database as the last run left it)")
+    for name, (p50, p99, ratio) in figures.items():
+        print(f"{name:<34}{p50:9.1f}{p99:9.1f}{ratio:8.2f}")
+    if args.http:
+        report_http(*over_http(args.pg_url, pages(client), args.duration), args.duration)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,137 @@
+"""Answers written out fast: each output schema compiled once into a plain function.
+
+marshmallow's ``Schema.dump`` works out, for every field of every item, how to read the value and
+which formatting applies: a province's page of twenty warnings is over 700 field calls, a sixth of
+what the request costs. ``compiled(schema)`` decides that once per schema — the key each field
+reads, what it writes, the nested schemas compiled the same way — and returns a function that does
+only the reading and formatting. It is the same dump: a field it has no shortcut for is formatted by
+the field's own ``_serialize`` (or, where a field class reads its value its own way, by its
+``serialize``), and a schema with dump hooks or its own attribute reader is dumped by marshmallow.
+
+``DumpAdapter`` is APIFlask's marshmallow adapter with this dump; ``install()`` registers it before
+the blueprints declare their outputs. With ``VERIFY_DUMP`` set (the tests set it), every answer is
+dumped both ways and a difference — a value, a key, the keys' order — fails the request, so every
+test of every endpoint checks the shortcut against marshmallow.
+"""
+import json
+
+from apiflask.schema_adapters.marshmallow import MarshmallowAdapter
+from apiflask.schemas import EmptySchema, FileSchema
+from apiflask.schema_adapters.registry import registry
+from flask import current_app
+from marshmallow import Schema, fields, missing
+from marshmallow.decorators import POST_DUMP, PRE_DUMP
+from marshmallow.utils import ensure_text_type
+
+_COMPILED = {}  # id(schema) → (schema, its function); the schema kept so its id is not reused
+
+
+def compiled(schema):
+    """``fn(obj) → dict`` dumping one object as ``schema.dump(obj, many=False)`` would."""
+    known = _COMPILED.get(id(schema))
+    if known is None:
+        known = _COMPILED[id(schema)] = (schema, _compile(schema))
+    return known[1]
+
+
+def dump(schema, obj, many=False):
+    """``schema.dump(obj, many=many)``, through the compiled function."""
+    one = compiled(schema)
+    return [one(item) for item in obj] if many and obj is not None else one(obj)
+
+
+def _compile(schema):
+    if (schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP] or schema.dict_class is not dict
+            or type(schema).get_attribute is not Schema.get_attribute):
+        return lambda obj: schema.dump(obj, many=False)
+    steps = [_step(schema, name, field) for name, field in schema.dump_fields.items()]
+
+    def one(obj):
+        out = {}
+        for key, value_of in steps:
+            value = value_of(obj)
+            if value is not missing:
+                out[key] = value
+        return out
+    return one
+
+
+def _step(schema, name, field):
+    """(key, fn(obj) → the field's dumped value or ``missing``) for one field."""
+    key = field.data_key if field.data_key is not None else name
+    if (type(field).serialize is not fields.Field.serialize or not field._CHECK_ATTRIBUTE
+            or "." in (field.attribute or name)):
+        return key, lambda obj: field.serialize(name, obj, accessor=schema.get_attribute)
+    read, write = _reader(field.attribute or name, field.dump_default), _writer(name, field)
+    return key, lambda obj: _apply(write, read(obj), obj)
+
+
+def _apply(write, value, obj):
+    return value if value is missing else write(value, obj)
+
+
+def _reader(key, default):
+    """marshmallow's ``utils.get_value`` for a plain key, then the field's ``dump_default``."""
+    def read(obj):
+        if hasattr(obj, "__getitem__"):
+            try:
+                value = obj[key]
+            except (KeyError, IndexError, TypeError, AttributeError):
+                value = getattr(obj, key, missing)
+        else:
+            value = getattr(obj, key, missing)
+        if value is missing:
+            value = default() if callable(default) else default
+        return value
+    return read
+
+
+def _writer(name, field):
+    """fn(value, obj) → the field's ``_serialize(value, name, obj)``, shortened where it is known."""
+    kind = type(field)
+    if kind is fields.Nested:
+        return _nested(field)
+    if kind is fields.List and type(field.inner) is fields.Nested:
+        each = _nested(field.inner)
+        return lambda value, obj: None if value is None else [each(item, obj) for item in value]
+    if kind is fields.String:
+        return lambda value, obj: None if value is None else (
+            value if type(value) is str else ensure_text_type(value))
+    if kind is fields.Integer and not field.as_string:
+        return lambda value, obj: None if value is None else (value if type(value) is int else int(value))
+    if kind._serialize is fields.Field._serialize:  # Raw, Boolean: the value as it is
+        return lambda value, obj: value
+    return lambda value, obj: field._serialize(value, name, obj)
+
+
+def _nested(field):
+    """A ``Nested`` field's dump: its schema compiled (one object or, with ``many``, a list)."""
+    schema = field.schema
+    one = compiled(schema)
+    if schema.many or field.many:
+        return lambda value, obj: None if value is None else [one(item) for item in value]
+    return lambda value, obj: None if value is None else one(value)
+
+
+class DumpAdapter(MarshmallowAdapter):
+    """APIFlask's marshmallow adapter, dumping through the compiled function."""
+
+    def serialize_output(self, data, many=False):
+        if not isinstance(self.schema, Schema) or isinstance(self.schema, (EmptySchema, FileSchema)):
+            return super().serialize_output(data, many=many)
+        out = dump(self.schema, data, many=many)
+        if current_app.config.get("VERIFY_DUMP"):
+            expected = self.schema.dump(data, many=many)
+            if _written(out) != _written(expected):
+                raise AssertionError(f"compiled dump of {type(self.schema).__name__} differs from marshmallow's:\n"
+                                     f"{_written(out)[:2000]}\n{_written(expected)[:2000]}")
+        return out
+
+
+def _written(value):
+    return json.dumps(value, ensure_ascii=False, default=repr)
+
+
+def install():
+    """Make APIFlask's outputs use ``DumpAdapter`` (before the blueprints declare them)."""
+    registry.register("marshmallow", DumpAdapter)
