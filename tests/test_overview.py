@@ -419,3 +419,25 @@ def test_a_past_years_fund_links_list_that_years_funds(app, world, login_as, tow
     this_year = overview(client, township["id"])
     listed = client.get(f"/api/v1/funds?year={TODAY.year}&region_id={township['id']}&per_page=100").json["items"]
     assert sum(Decimal(f["amount"]) for f in listed) == Decimal(this_year["total"]["funds_issued"]) == Decimal("100000.00")
+
+
+def test_spending_is_judged_against_its_own_years_time(app, world, login_as, township):
+    """执行 compares spending with how far through the cockpit's year the day is: today for this year,
+    the whole year (100 %) for a year gone by — not today's progress through this year — and none for
+    a year to come; the index of a past year scores the gap against its end."""
+    from backend.overview import figures, health
+    client = login_as("county")
+    elapsed = (TODAY - TODAY.replace(month=1, day=1)).days + 1
+    share = (Decimal(elapsed) / 365 * 100).quantize(Decimal("0.1"))  # 2026 has 365 days
+    for year, expected in ((None, share), (TODAY.year - 1, Decimal("100.0")), (TODAY.year + 1, Decimal("0.0"))):
+        doc = overview(client, township["id"], year)
+        assert Decimal(doc["derived"]["time_progress_pct"]) == expected, year
+        assert {Decimal(c["derived"]["time_progress_pct"]) for c in doc["children"]} <= {expected}
+    with app.app_context():
+        spent = figures.derived({k: Decimal(v) for k, v in EXAMPLE.items()})["spending_pct"]
+        gaps = {year: next(i["value"] for i in health.index({k: Decimal(v) for k, v in EXAMPLE.items()},
+                                                            year=year)["indicators"] if i["code"] == "spending_gap")
+                for year in (TODAY.year, TODAY.year - 1)}
+    assert gaps == {TODAY.year: share - spent, TODAY.year - 1: Decimal("100.0") - spent}
+    assert figures.time_progress(2024, as_of=TODAY.replace(year=2024, month=12, day=31)) == Decimal("100.0")
+    assert figures.time_progress(2024, as_of=TODAY.replace(year=2024, month=1, day=1)) == Decimal("0.3")  # 1 of 366

@@ -12,6 +12,7 @@ stored moment's month and year are China's, UTC+8, as in the reports), or a
 ``summary.py`` keeps the table of results current.
 """
 from collections import defaultdict
+import datetime as dt
 from datetime import timedelta
 from decimal import Decimal
 
@@ -279,16 +280,24 @@ def _assets(out, today, only):
         out.add(region_id, *NOW, "receivables_overdue", amount)
 
 
-def derived(values, today=None):
-    """Rates and averages from a region's additive figures (its own or its 辖区 values)."""
+def time_progress(year=None, as_of=None):
+    """How far through ``year`` the day ``as_of`` is, in percent (both default to today's): a year
+    gone by is 100 (its spending is judged at its end, not against today), one to come 0."""
+    day = as_of or clock.today()
+    start = dt.date(year or day.year, 1, 1)
+    days_in_year = (start.replace(year=start.year + 1) - start).days
+    elapsed = min(max((day - start).days + 1, 0), days_in_year)
+    return (Decimal(elapsed) / days_in_year * 100).quantize(Decimal("0.1"))
+
+
+def derived(values, year=None, as_of=None):
+    """Rates and averages from a region's additive figures (its own or its 辖区 values) for ``year``
+    as it stood on ``as_of`` (see ``time_progress``)."""
     v = lambda name: Decimal(values.get(name) or 0)  # noqa: E731
     ratio = lambda a, b: (a / b * 100).quantize(Decimal("0.1")) if b else None  # noqa: E731
     mean = lambda a, b: (a / b).quantize(Decimal("0.1")) if b else None  # noqa: E731
-    today = today or clock.today()
-    start = today.replace(month=1, day=1)
-    days_in_year = (start.replace(year=start.year + 1) - start).days
     return {
-        "time_progress_pct": (Decimal((today - start).days + 1) / days_in_year * 100).quantize(Decimal("0.1")),
+        "time_progress_pct": time_progress(year, as_of),
         "arrival_pct": ratio(v("funds_arrived"), v("funds_issued")),
         "spending_pct": ratio(v("funds_spent"), v("funds_arrived")),
         "allocation_pct": ratio(v("funds_allocated"), v("funds_arrived")),

@@ -41,9 +41,9 @@ INDICATORS = {
 }
 
 
-def _values(total):
-    """Each indicator's value (None: no data) from a region's 辖区 figures."""
-    d = figures.derived(total)
+def _values(total, year, as_of):
+    """Each indicator's value (None: no data) from a region's 辖区 figures for ``year`` on ``as_of``."""
+    d = figures.derived(total, year, as_of)
     v = lambda name: Decimal(total.get(name) or 0)  # noqa: E731
     open_warnings = sum((v(f"warnings_open_{lv}") for lv in ("red", "orange", "yellow")), Decimal(0))
     supervised = v("funds_issued") + v("project_budget") + v("subsidy_paid")  # the money watched
@@ -97,11 +97,13 @@ def _records(records, region_id, year):
     return f"/{path}" + (f"?{'&'.join(args)}" if args else "")
 
 
-def index(total, region_id=None, year=None):
+def index(total, region_id=None, year=None, as_of=None):
     """The index of a region from its 辖区 figures: score, band, version, and every indicator with its
-    value, score, weight and the points it lost, and where its records are (``year``: the cockpit's)."""
+    value, score, weight and the points it lost, and where its records are (``year``: the cockpit's,
+    whose time progress 执行 is judged against — a year gone by at its end; ``as_of``: a report
+    period's last day, for the time progress alone)."""
     setting = current_app.config["HEALTH_INDEX"]
-    values = _values(total)
+    values = _values(total, year or (as_of.year if as_of else None), as_of)
     scored = []
     for dim, indicators in setting["dimensions"].items():
         for code, rule in indicators.items():

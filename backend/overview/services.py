@@ -90,15 +90,15 @@ def overview(region, year, viewer=None):
         values = child_totals.get(child.id, {})
         if child.status != "active" and not values:
             continue  # a merged or abolished region with nothing on it
-        score = health.index(values, child.id)
+        score = health.index(values, child.id, year)
         kids.append({"region": region_brief(child), "total": _complete(values),
-                     "derived": figures.derived(values),
+                     "derived": figures.derived(values, year),
                      "health": {k: score[k] for k in ("version", "score", "band")}})
     return {
         "region": region_brief(region), "breadcrumbs": breadcrumbs(region, viewer), "year": year, "as_of": clock.now(),
         "figures": {name: {"zh": zh, "en": en, "unit": unit, "group": group, "flow": name in figures.FLOWS,
                            "order": i} for i, (name, (zh, en, unit, group)) in enumerate(figures.FIGURES.items())},
-        "own": _complete(own), "total": _complete(total), "derived": figures.derived(total),
+        "own": _complete(own), "total": _complete(total), "derived": figures.derived(total, year),
         "children": kids, "health": health.index(total, region.id, year), "trend": _trend(region, year),
     }
 

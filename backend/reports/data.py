@@ -143,7 +143,7 @@ def _subtree(region):
 def _funds(region, period, cut_off):
     rows, total, _ = _by_region(region, period)
     for r in rows + [total]:
-        d = figures.derived(r)
+        d = figures.derived(r, as_of=_judged_on(period))
         r["arrival_pct"], r["spending_pct"] = d["arrival_pct"], d["spending_pct"]
     names = ("funds_issued", "funds_arrived", "funds_allocated", "funds_spent", "funds_unspent", "funds_idle")
     columns = [col("region", "地区", "Region"), *(fig(n) for n in names),
@@ -475,9 +475,15 @@ def _dimension_scores(index):
     return {d: (scores[d] / weights[d]).quantize(Decimal("0.1")) if weights[d] else None for d in health.DIMENSIONS}
 
 
-def _health_row(name, values, before, region_id):
-    index = health.index(values, region_id)
-    previous = health.index(before, region_id)["score"] if before is not None else None
+def _judged_on(period):
+    """The day a period's spending is judged against the year's time progress: its last, or today."""
+    return min(period.end, clock.today())
+
+
+def _health_row(name, values, before, region_id, period):
+    index = health.index(values, region_id, as_of=_judged_on(period))
+    previous = (health.index(before, region_id, as_of=_judged_on(period.previous()))["score"]
+                if before is not None else None)
     worst = max((i for i in index["indicators"] if i["points_lost"]), key=lambda i: i["points_lost"], default=None)
     row = {"region": name, "score": index["score"], "band": index["band"]["zh"] if index["band"] else "无数据",
            **{f"dim_{d}": v for d, v in _dimension_scores(index).items()},
@@ -491,14 +497,14 @@ def _health(region, period, cut_off):
     ids = [region.id, *(c.id for c in children)]
     _, now = sums(ids, period)
     _, before = sums(ids, period.previous())
-    rows = [_health_row(c.name, now.get(c.id, {}), before.get(c.id, {}), c.id) for c in children]
-    total = _health_row(f"{region.name}（辖区）", now.get(region.id, {}), before.get(region.id, {}), region.id)
+    rows = [_health_row(c.name, now.get(c.id, {}), before.get(c.id, {}), c.id, period) for c in children]
+    total = _health_row(f"{region.name}（辖区）", now.get(region.id, {}), before.get(region.id, {}), region.id, period)
     cols = [col("region", "地区", "Region"), col("score", "健康指数", "Index", "num"), col("band", "等级", "Band"),
             *(col(f"dim_{d}", zh, en, "num") for d, (zh, en) in health.DIMENSIONS.items()),
             col("lost", "失分最多", "Most points lost"), col("previous", "上期", "Last period", "num"),
             col("change", "变化", "Change", "num")]
     first = _table("一、各地区健康指数", "1. Index by region", cols, rows, total)
-    index = health.index(now.get(region.id, {}), region.id)
+    index = health.index(now.get(region.id, {}), region.id, as_of=_judged_on(period))
     detail = [{"dimension": i["dimension_zh"], "indicator": i["zh"], "value": i["value"], "weight": i["weight"],
                "score": i["score"], "lost": i["points_lost"]} for i in index["indicators"]]
     second = _table(f"二、{region.name}指标明细（公式版本 {index['version']}）",
