@@ -285,6 +285,30 @@ def test_going_back_leaves_the_planner_as_it_was(app, make_project):
         db.session.rollback()
 
 
+def test_only_a_partitioned_list_goes_back_with_sorting_off(app, make_project):
+    """Sorting is turned off to go back only where the table is partitioned by year (the payments);
+    the projects' index is walked back as it is, without the two statements around it."""
+    from sqlalchemy import event
+    from backend.subsidies.models import Disbursement
+    make_project(name="回翻分区测试")
+    with app.app_context():
+        said = []
+        engine = db.engine
+        listen = lambda conn, cursor, statement, *rest: said.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            for model in (Project, Disbursement):
+                said.clear()
+                back = pagination._encode([2**31 - 1], back=True)  # going back from past the last id
+                pagination.paginate(select(model).order_by(model.id), {"page": 1, "per_page": 2, "after": back})
+                sorting_off = any("enable_sort" in s for s in said)
+                postgres = engine.dialect.name == "postgresql"
+                assert sorting_off == (postgres and model is Disbursement), (model, said)
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+            db.session.rollback()
+
+
 def test_a_flag_key_that_may_be_null_compares_by_a_bound_value():
     """A flag expression without ``not_null`` pages by the long form (key by key): ``flag < True``
     there was an ArgumentError (SQLAlchemy compares True/False only by = and IS)."""

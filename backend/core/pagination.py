@@ -32,6 +32,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlalchemy.sql.elements import UnaryExpression
 
 from ..extensions import db
+from . import partitions
 from .errors import bad_field
 
 COUNT_LIMIT = 1_000
@@ -76,7 +77,7 @@ def paginate(stmt, query, scalars=True):
         # same round trip); only a page past the end, with no row to carry it, asks for it apart.
         count = select(func.count()).select_from(stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery())
         paged = paged.add_columns(count.scalar_subquery()).offset((query["page"] - 1) * per_page)
-    rows = _read_back(paged) if backwards else db.session.execute(paged).all()
+    rows = _read_back(paged, stmt) if backwards else db.session.execute(paged).all()
     if after is None:
         counted = rows[0][-1] if rows else db.session.scalar(count)
         rows = [row[:-1] for row in rows]
@@ -94,14 +95,17 @@ def paginate(stmt, query, scalars=True):
             "prev": _encode(rows[0][width:], back=True) if earlier else None}
 
 
-def _read_back(paged):
+def _read_back(paged, stmt):
     """The rows of a page going back. PostgreSQL estimates a row comparison from its first column
     alone, so going back from a row of the newest month of the payments (partitioned by year on the
     month) it expects next to no rows and plans to append every partition's rows before the position
     and sort them rather than walk each partition's index and merge: a page back from the 300th
     sorted 6,000 rows (18 ms against 0.3). With sorting off for this one statement it merges (and
-    still sorts where no index gives the order)."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    still sorts where no index gives the order). A list of a table that is not partitioned has one
+    index to walk and is read as it is (two round trips fewer)."""
+    entity = stmt.column_descriptions[0].get("entity")
+    if (db.session.get_bind().dialect.name != "postgresql" or entity is None
+            or inspect(entity).local_table.name not in partitions.PARTITIONED):
         return db.session.execute(paged).all()
     db.session.execute(text("SET LOCAL enable_sort = off"))
     rows = db.session.execute(paged).all()
