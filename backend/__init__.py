@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from .config import ROOT, Config, ConfigError
 from .core import dump
-from .extensions import db, is_reading, migrate
+from .extensions import db, is_reading, migrate, stored_json
 
 dump.install()  # before any blueprint declares its output (their modules are imported in create_app)
 
@@ -31,6 +31,7 @@ def create_app(config=None):
     elif config is not None:
         app.config.from_object(config)
     _check_config(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "json_serializer": stored_json}
     app.url_map.converters["int"] = BoundedInt
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]

@@ -15,7 +15,7 @@ from .. import jobs
 from ..core import audit, clock, tree
 from ..core.errors import ApiError
 from ..core.models import Region
-from ..extensions import db
+from ..extensions import db, stored_json
 from ..notifications.services import about, notify, people_above
 from ..projects import lifecycle
 from ..projects import services as projects
@@ -77,7 +77,6 @@ def scan(codes=None, now=None, projects=None, regions=None):
         existing = {row.subject_key: row for row in db.session.execute(
             select(RiskWarning.id, RiskWarning.subject_key, RiskWarning.status, EVIDENCE_TEXT,
                    RiskWarning.hold_fingerprint).where(RiskWarning.rule_code == code, *_in_scope(ctx)))}
-        as_stored = db.session.get_bind().dialect._json_serializer or json.dumps
         seen, fresh = set(), []
         for hit in rule.find(ctx):
             if (ctx.projects is not None and hit.project_id not in ctx.projects) or (
@@ -85,7 +84,7 @@ def scan(codes=None, now=None, projects=None, regions=None):
                 continue  # outside this scan's scope: another scan's business
             seen.add(hit.subject_key)
             stored = existing.get(hit.subject_key)
-            if stored is not None and stored.status == "open" and stored.evidence == as_stored(hit.evidence):
+            if stored is not None and stored.status == "open" and stored.evidence == stored_json(hit.evidence):
                 continue  # unchanged (most hits of a steady scan: no fingerprint to hash)
             print_ = fingerprint(rule, hit.evidence)
             if stored is not None and stored.status != "open" and stored.hold_fingerprint == print_:
