@@ -23,15 +23,13 @@ from marshmallow import Schema, fields, missing
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
 from marshmallow.utils import ensure_text_type
 
-_COMPILED = {}  # id(schema) → (schema, its function); the schema kept so its id is not reused
-
-
 def compiled(schema):
-    """``fn(obj) → dict`` dumping one object as ``schema.dump(obj, many=False)`` would."""
-    known = _COMPILED.get(id(schema))
-    if known is None:
-        known = _COMPILED[id(schema)] = (schema, _compile(schema))
-    return known[1]
+    """``fn(obj) → dict`` dumping one object as ``schema.dump(obj, many=False)`` would (kept on the
+    schema instance: it lives as long as the schema)."""
+    one = schema.__dict__.get("_compiled_dump")
+    if one is None:
+        one = schema._compiled_dump = _compile(schema)
+    return one
 
 
 def dump(schema, obj, many=False):
