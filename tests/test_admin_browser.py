@@ -27,11 +27,8 @@ def town(app, world):
         return services.by_code("330137100000").id
 
 
-def test_regions_and_a_new_user_at_the_desk_and_on_a_phone(live_server, browser, world, town, artifacts):
-    desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = desk.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+def test_regions_and_a_new_user_at_the_desk_and_on_a_phone(live_server, pages, world, town, artifacts):
+    page = pages({"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"})
     sign_in(page, live_server, "t_admin")
     page.goto(f"{live_server}/regions?parent={town}&status=all")
     page.wait_for_selector("[data-testid=region-list]")
@@ -77,22 +74,14 @@ def test_regions_and_a_new_user_at_the_desk_and_on_a_phone(live_server, browser,
     page.click("[data-testid=otp-done]")
     page.wait_for_selector("[data-testid=user][data-username=wuxiao]")
     assert page.locator("[data-testid=users-import]").is_visible()
-    desk.close()
     # The new person signs in with it and must choose their own password first.
-    phone = browser.new_context(**PHONE)
-    p = phone.new_page()
-    p.on("pageerror", lambda e: errors.append(str(e)))
+    p = pages(PHONE)
     sign_in(p, live_server, "wuxiao", otp, wait="[data-testid=pw-forced]")
-    phone.close()
     # The county on a phone: the regions under 临安.
-    phone = browser.new_context(**PHONE)
-    p = phone.new_page()
-    p.on("pageerror", lambda e: errors.append(str(e)))
+    p = pages(PHONE)
     sign_in(p, live_server, "t_county")
     p.goto(f"{live_server}/regions")
     p.wait_for_selector("[data-testid=region-list]")
     assert p.locator("[data-testid=region-add]").count() == 0  # the county reads; admins edit
     assert p.evaluate("document.documentElement.scrollWidth") <= 360
     p.screenshot(path=str(artifacts / "admin-regions-phone.png"), full_page=True)
-    phone.close()
-    assert errors == []

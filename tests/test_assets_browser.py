@@ -12,11 +12,8 @@ from conftest import PHONE, TODAY, sign_in
 DESK = {"viewport": {"width": 1366, "height": 850}, "locale": "zh-CN"}
 
 
-def test_registers_contract_receipt_and_public_scan(app, world, browser, live_server, artifacts):
-    errors = []
-    desk = browser.new_context(**DESK)
-    page = desk.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
+def test_registers_contract_receipt_and_public_scan(app, world, pages, live_server, artifacts):
+    page = pages(DESK)
     sign_in(page, live_server, "t_lead")
     page.click("[data-testid=home-assets]")
     page.wait_for_selector("[data-testid=tab-resources]")
@@ -86,12 +83,9 @@ def test_registers_contract_receipt_and_public_scan(app, world, browser, live_se
     page.click("[data-testid=reg-find]")
     page.wait_for_selector("[data-testid=asset-row]")
     page.screenshot(path=str(artifacts / "assets-list-1366.png"))
-    desk.close()
 
     # A villager's phone: the plaques' public views.
-    phone = browser.new_context(**PHONE)
-    villager = phone.new_page()
-    villager.on("pageerror", lambda e: errors.append(str(e)))
+    villager = pages(PHONE)
     villager.goto(f"{live_server}/q/{asset_code}")
     villager.wait_for_selector("[data-testid=asset-card][data-view=public]")
     text = villager.inner_text("main")
@@ -104,11 +98,9 @@ def test_registers_contract_receipt_and_public_scan(app, world, browser, live_se
     assert "浏览器测试东坞林地" in text and "合作社" not in text and "8,800" not in text
     villager.screenshot(path=str(artifacts / "assets-scan-contract-360.png"), full_page=True)
     # The lead's phone: the contract page at 360 px.
-    lead = phone.new_page()
+    lead = villager.context.new_page()
     sign_in(lead, live_server, "t_lead")
     lead.goto(f"{live_server}/q/{contract_code}")
     lead.wait_for_selector("[data-testid=contract-card][data-view=full]")
     assert lead.evaluate("document.documentElement.scrollWidth") <= 360
     lead.screenshot(path=str(artifacts / "assets-contract-phone-360.png"), full_page=True)
-    phone.close()
-    assert errors == [], errors

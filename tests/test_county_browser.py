@@ -28,7 +28,7 @@ def _upload(page, sheet, data=None):
     page.click("[data-testid=import-submit]")
 
 
-def test_a_county_clerk_imports_units_and_projects_in_the_browser(app, world, live_server, browser, artifacts,
+def test_a_county_clerk_imports_units_and_projects_in_the_browser(app, world, live_server, pages, artifacts,
                                                                      tmp_path):
     c = county(CODE, seed=11)
     paths = c.write(tmp_path)
@@ -41,10 +41,7 @@ def test_a_county_clerk_imports_units_and_projects_in_the_browser(app, world, li
         user.password_hash, user.must_change_password = hash_password(PASSWORD), False
         db.session.commit()
 
-    context = browser.new_context(**DESK)
-    errors = []
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = pages(DESK)
     sign_in(page, live_server, clerk)
     page.click("[data-testid=home-imports]")
     page.wait_for_selector("[data-testid=import-kind]")
@@ -92,5 +89,3 @@ def test_a_county_clerk_imports_units_and_projects_in_the_browser(app, world, li
     shown = page.locator("[data-testid=office-project] .pitem-ref").all_inner_texts()
     assert set(shown) == {p["ref_no"] for p in c.projects}
     page.screenshot(path=str(artifacts / "county-import-3-projects.png"), full_page=True)
-    assert errors == []
-    context.close()

@@ -13,11 +13,8 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "l
          "geolocation": {"latitude": 30.2341, "longitude": 119.7201, "accuracy": 10}}
 
 
-def _phone(browser, live_server, user, errors):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(f"{user}: {e}"))
-    return context, sign_in(page, live_server, user)
+def _phone(pages, live_server, user):
+    return sign_in(pages(PHONE), live_server, user)
 
 
 def _overdue_rectification(app, make_rectification):
@@ -32,12 +29,11 @@ def _overdue_rectification(app, make_rectification):
     return rect_id
 
 
-def test_lead_inspector_and_county_close_the_loop(app, browser, live_server, make_warning, make_rectification,
+def test_lead_inspector_and_county_close_the_loop(app, pages, live_server, make_warning, make_rectification,
                                                   artifacts):
     warning_id, project_id = make_warning()
     overdue_id = _overdue_rectification(app, make_rectification)
-    errors = []
-    lead_ctx, lead = _phone(browser, live_server, "t_lead", errors)
+    lead = _phone(pages, live_server, "t_lead")
     lead.goto(f"{live_server}/risks/{warning_id}")
     lead.wait_for_selector("[data-testid=risk-card]")
     lead.screenshot(path=str(artifacts / "loop-1-warning.png"), full_page=True)
@@ -49,7 +45,7 @@ def test_lead_inspector_and_county_close_the_loop(app, browser, live_server, mak
     lead.wait_for_selector("[data-testid=rect-page][data-status=open]")
     rect_url = lead.url
 
-    insp_ctx, insp = _phone(browser, live_server, "t_inspector", errors)
+    insp = _phone(pages, live_server, "t_inspector")
     insp.goto(rect_url)
     insp.click("[data-testid=rect-submit-open]")
     insp.fill("[data-testid=evidence-text]", "围挡已补齐，计划已报批")
@@ -94,7 +90,7 @@ def test_lead_inspector_and_county_close_the_loop(app, browser, live_server, mak
     lead.wait_for_selector("[data-testid=risk-status]")
     lead.screenshot(path=str(artifacts / "loop-4-cleared.png"), full_page=True)
 
-    county_ctx, county = _phone(browser, live_server, "t_county", errors)
+    county = _phone(pages, live_server, "t_county")
     county.goto(f"{live_server}/rectifications?tab=overdue")
     county.wait_for_selector(f"[data-testid=rect-row][data-rect-id='{overdue_id}'][data-overdue=true]")
     county.screenshot(path=str(artifacts / "loop-5-county-overdue.png"), full_page=True)
@@ -106,6 +102,3 @@ def test_lead_inspector_and_county_close_the_loop(app, browser, live_server, mak
     # open, submit, reject, submit, approve, reopen
     assert county.locator("[data-testid=history-item]").count() == 6
     county.screenshot(path=str(artifacts / "loop-6-reopened.png"), full_page=True)
-    for context in (lead_ctx, insp_ctx, county_ctx):
-        context.close()
-    assert errors == []

@@ -28,12 +28,9 @@ def seed_entries(app, world):
     return mark
 
 
-def test_a_county_supervisor_filters_the_audit_log_and_downloads_it(app, world, live_server, browser, artifacts):
+def test_a_county_supervisor_filters_the_audit_log_and_downloads_it(app, world, live_server, pages, artifacts):
     mark = seed_entries(app, world)
-    context = browser.new_context(**DESK)
-    errors = []
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = pages(DESK)
     sign_in(page, live_server, "t_county")
     page.click("[data-testid=home-audit]")
     page.wait_for_selector("[data-testid=audit] h1:has-text('操作日志')")
@@ -83,14 +80,11 @@ def test_a_county_supervisor_filters_the_audit_log_and_downloads_it(app, world, 
     page.click("[data-testid=coverage-region-option]:has-text('锦城街道')")
     page.wait_for_selector("[data-testid=coverage] h1:has-text('锦城街道')")
     page.screenshot(path=str(artifacts / "coverage-county-1366.png"), full_page=True)
-    assert errors == []
 
 
-def test_a_township_lead_reads_field_coverage_on_a_phone(app, world, live_server, browser, make_project, artifacts):
+def test_a_township_lead_reads_field_coverage_on_a_phone(app, world, live_server, pages, make_project, artifacts):
     make_project(stage="construction", name=f"覆盖浏览器测试工程-{new_uuid()[:4]}")
-    page = browser.new_context(**PHONE).new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = pages(PHONE)
     sign_in(page, live_server, "t_lead")
     page.click("[data-testid=home-coverage]")
     page.wait_for_selector("[data-testid=coverage] h1:has-text('锦城街道')")
@@ -98,19 +92,16 @@ def test_a_township_lead_reads_field_coverage_on_a_phone(app, world, live_server
     assert page.locator("[data-testid=coverage-inspector][data-username=t_inspector]").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "coverage-lead-360.png"), full_page=True)
-    assert errors == []
 
 
-def test_a_city_supervisor_opens_the_daily_digest_from_the_inbox(app, world, live_server, browser, artifacts):
+def test_a_city_supervisor_opens_the_daily_digest_from_the_inbox(app, world, live_server, pages, artifacts):
     from backend.extensions import db
     from backend.oversight import digest
     from datetime import date
     with app.app_context():
         digest.send(date(2026, 12, 1))
         db.session.commit()
-    page = browser.new_context(**DESK).new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = pages(DESK)
     sign_in(page, live_server, "t_city")
     page.goto(f"{live_server}/inbox")
     page.click("a:has-text('每日监管摘要（2026-12-01）')")
@@ -120,10 +111,9 @@ def test_a_city_supervisor_opens_the_daily_digest_from_the_inbox(app, world, liv
     page.screenshot(path=str(artifacts / "digest-city-1366.png"), full_page=True)
     page.click("[data-testid=digest-row] th a:has-text('临安区')")
     page.wait_for_selector("[data-testid=overview] h1:has-text('临安区')")
-    assert errors == []
 
 
-def test_the_inbox_counts_every_unread_message_not_only_the_page_shown(app, world, live_server, browser, artifacts):
+def test_the_inbox_counts_every_unread_message_not_only_the_page_shown(app, world, live_server, pages, artifacts):
     """35 unread and 2 read messages: a page holds 30, yet the inbox says 35 unread, as the bell does,
     and the second page (all of it read but for five) still offers 全部标为已读."""
     from backend.core.auth import hash_password
@@ -140,9 +130,7 @@ def test_the_inbox_counts_every_unread_message_not_only_the_page_shown(app, worl
         db.session.add_all(Notification(user_id=user.id, kind="task", title_zh=f"消息{i}", title_en=f"note {i}",
                                         link="/inbox", read_at=PINNED if i < 2 else None) for i in range(37))
         db.session.commit()
-    page = browser.new_context(**DESK).new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = pages(DESK)
     sign_in(page, live_server, name)
     page.goto(f"{live_server}/inbox")
     page.wait_for_selector("[data-testid=inbox-list]")
@@ -157,4 +145,3 @@ def test_the_inbox_counts_every_unread_message_not_only_the_page_shown(app, worl
     page.click("[data-testid=inbox-read-all]")
     page.wait_for_selector("[data-testid=inbox-list]:not(:has([data-unread=true]))")
     assert page.locator("[data-testid=inbox-unread]").count() == 0
-    assert errors == []

@@ -24,13 +24,10 @@ def figure(page, name, column=2):
     return Decimal(text.replace("¥", "").replace(",", "") or 0)
 
 
-def test_a_province_supervisor_drills_down_and_back(app, world, live_server, browser, make_project, artifacts):
+def test_a_province_supervisor_drills_down_and_back(app, world, live_server, browser, pages, make_project, artifacts):
     make_project(stage="construction", name="钱王社区驾驶舱道路工程")
     rebuild(app)
-    context = browser.new_context(**DESK)
-    errors = []
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = pages(DESK)
     sign_in(page, live_server, "t_province")
     page.click("[data-testid=home-overview]")
     page.wait_for_selector("[data-testid=overview] h1:has-text('浙江省')")
@@ -75,7 +72,6 @@ def test_a_province_supervisor_drills_down_and_back(app, world, live_server, bro
         g.querySelectorAll('td').forEach((td) => { td.textContent = '¥0.00'; });
         return g.scrollWidth - g.clientWidth; })"""
     assert max(county.evaluate(hidden)) <= 0
-    assert errors == []
 
 
 def test_a_township_lead_reads_their_cockpit_on_a_phone(app, world, live_server, browser, artifacts):

@@ -29,22 +29,15 @@ def seeded(app, world):
 
 
 @pytest.fixture
-def phones(browser):
+def phones(pages):
     """phones(user=None) → a new 360 px phone page, signed in as ``user`` when given."""
-    contexts, errors = [], []
 
     def make(user=None, base=None):
-        context = browser.new_context(**PHONE)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(f"{user or 'public'}: {e}"))
+        page = pages(PHONE)
         if user:
             sign_in(page, base, f"t_{user}")
         return page
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == [], errors
+    return make
 
 
 def soon(probe, timeout=30):

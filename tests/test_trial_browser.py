@@ -24,20 +24,12 @@ CODES = re.compile(r"\b(open|submitted|approved|rejected|closed_not_fixed|resolv
 
 
 @pytest.fixture
-def signed_in(browser, live_server):
+def signed_in(pages, live_server):
     """signed_in("t_inspector") → a 360 px page signed in as that user (errors in the page fail the test)."""
-    contexts, errors = [], []
 
     def make(user, **extra):
-        context = browser.new_context(**PHONE, **extra)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(f"{user}: {e}"))
-        return sign_in(page, live_server, user)
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == [], errors
+        return sign_in(pages({**PHONE, **extra}), live_server, user)
+    return make
 
 
 def _in_view(page, selector):
