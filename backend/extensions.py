@@ -18,14 +18,14 @@ naming = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming))
+migrate = Migrate()
+login_manager = LoginManager()
 
 
 def stored_json(value):
     """A JSON column's value as the engine writes it (``create_app`` gives the engine this function):
     code that compares stored JSON as text (the risk engine) writes a value the same way."""
     return json.dumps(value)
-migrate = Migrate()
-login_manager = LoginManager()
 
 
 # A transaction begun inside ``reading()`` only reads: on SQLite it takes no write lock up front

@@ -1,8 +1,8 @@
 """Answers written out fast: each output schema compiled once into a plain function.
 
 marshmallow's ``Schema.dump`` works out, for every field of every item, how to read the value and
-which formatting applies: a province's page of twenty warnings is over 700 field calls, a sixth of
-what the request costs. ``compiled(schema)`` decides that once per schema — the key each field
+which formatting applies: a province's page of twenty warnings is over 700 field calls (5–8 % of
+the request; 13–20 % of a page of 100). ``compiled(schema)`` decides that once per schema — the key each field
 reads, what it writes, the nested schemas compiled the same way — and returns a function that does
 only the reading and formatting. It is the same dump: a field it has no shortcut for is formatted by
 the field's own ``_serialize`` (or, where a field class reads its value its own way, by its
@@ -16,12 +16,13 @@ test of every endpoint checks the shortcut against marshmallow.
 import json
 
 from apiflask.schema_adapters.marshmallow import MarshmallowAdapter
-from apiflask.schemas import EmptySchema, FileSchema
 from apiflask.schema_adapters.registry import registry
+from apiflask.schemas import EmptySchema, FileSchema
 from flask import current_app
 from marshmallow import Schema, fields, missing
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
 from marshmallow.utils import ensure_text_type
+
 
 def compiled(schema):
     """``fn(obj) → dict`` dumping one object as ``schema.dump(obj, many=False)`` would (kept on the

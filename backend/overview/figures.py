@@ -11,8 +11,8 @@ stored moment's month and year are China's, UTC+8, as in the reports), or a
 ``{(region_id, year, month, name): value}``; it is the only place that reads the fact tables, and
 ``summary.py`` keeps the table of results current.
 """
-from collections import defaultdict
 import datetime as dt
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
