@@ -1,19 +1,12 @@
 """Factories for the bank tests: a policy of its own, villagers with cards on a notice posted long
 enough ago, and a batch walked through its states."""
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from conftest import TODAY
+from conftest import TODAY, random_id_number
 
 _n = [0]
-
-
-def _id_number():
-    from backend.core import pii
-    n = uuid.uuid4().int
-    first = f"3301121{950 + n % 50}{1 + n // 50 % 12:02d}{1 + n // 600 % 28:02d}{n // 16800 % 1000:03d}"
-    return first + pii.id_check_char(first)
 
 
 def card_number():
@@ -35,7 +28,7 @@ def make_people(app, world, n=4, village="qianwang", standard="100.00", publishe
         db.session.flush()
         people, ids = [], []
         for i in range(n):
-            number = _id_number()
+            number = random_id_number()
             c = card_number() if card else None
             enc, h, mask = pii.seal(number, "id_number")
             cenc, ch, cmask = pii.seal(c, "bank_card")

@@ -81,12 +81,11 @@ def subsidy_warning(app, world, held=False):
     from backend.extensions import db
     from backend.risks.models import RiskWarning
     from backend.subsidies.models import Beneficiary, SubsidyPolicy
+    from conftest import random_id_number
     from subsidy_seed import seed
     seed(app, world)
     with app.app_context(), app.test_request_context(method="POST"):
-        n = uuid.uuid4().int
-        first = f"3301121{950 + n % 50}{1 + n // 50 % 12:02d}{1 + n // 600 % 28:02d}{n // 16800 % 1000:03d}"
-        number = first + pii.id_check_char(first)
+        number = random_id_number()
         enc, blind, mask = pii.seal(number, "id_number")
         person = Beneficiary(region_id=world["regions"]["qianwang"], name="钱多多", id_enc=enc, id_hash=blind, id_mask=mask)
         db.session.add(person)

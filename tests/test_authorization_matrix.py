@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from conftest import code_of, jpeg_bytes, new_uuid, photo_form
+from conftest import code_of, jpeg_bytes, new_uuid, photo_form, random_id_number
 from subsidy_seed import people
 import department_seed
 
@@ -136,10 +136,7 @@ def subsidy_ids(app, world, project_id):
 
 def _people_file(ids):
     import io
-    from backend.core import pii
-    n = int(new_uuid().replace("-", ""), 16)  # a random person born on a real day
-    first = f"3301121{950 + n % 50}{1 + n // 50 % 12:02d}{1 + n // 600 % 28:02d}{n // 16800 % 1000:03d}"
-    data = f"姓名,身份证号码,村\n矩阵测试,{first + pii.id_check_char(first)},钱王社区\n".encode()
+    data = f"姓名,身份证号码,村\n矩阵测试,{random_id_number()},钱王社区\n".encode()
     return {"client_uuid": new_uuid(), "kind": "beneficiaries", "region_id": str(ids["regions"]["jincheng"]),
             "file": (io.BytesIO(data), "people.csv")}
 
