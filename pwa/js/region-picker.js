@@ -58,7 +58,7 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
   const canOpen = (r) => rank(r.level) < deepest;
   let chosen = value;
   let trail = [root]; // from the root down to the region being browsed
-  let items = [], next = null, total = 0, capped = false, active = -1, asked = 0, timer = null;
+  let items = [], next = null, total = 0, capped = false, active = -1, asked = 0, timer = null, reveal = false;
 
   // (a level's name inside a sentence: "a township or village", not "a Township or Village")
   const placeholder = () => t("picker.placeholder", { levels: levels.map((l) => t(`regions.level.${l}`).toLocaleLowerCase()).join(t("picker.or")) });
@@ -90,6 +90,7 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
     if (!panel.hidden) return;
     panel.hidden = false;
     input.setAttribute("aria-expanded", "true");
+    reveal = true;
     load(false);
   }
   function close() {
@@ -136,6 +137,15 @@ export function regionPicker({ id, label, root, levels, value = null, onChange =
     if (!next && document.activeElement === more) input.focus(); // (a hidden button would drop the focus, and the list)
     more.hidden = !next;
     highlight(active);
+    if (reveal) { reveal = false; show(); }
+  }
+
+  // The list just opened scrolls into sight above the screen's bottom dock (扫码), which is fixed
+  // over the page: a picker low on a desk's screen would otherwise open its list under it.
+  function show() {
+    const dock = document.querySelector(".dock");
+    panel.style.scrollMarginBottom = dock && dock.getClientRects().length ? `${dock.offsetHeight + 8}px` : "";
+    panel.scrollIntoView({ block: "nearest" });
   }
 
   function option(r, i) {
