@@ -25,7 +25,7 @@ from sqlalchemy import delete, insert, select, text
 
 from .. import jobs
 from ..core import clock, pii
-from ..core.bulk import among, slices
+from ..core.lookups import among, slices
 from ..core.models import Region
 from ..extensions import db
 from ..subsidies.models import Beneficiary, NoticeEntry, SubsidyPolicy

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..core import audit, clock, pii
-from ..core.bulk import among, bulk_insert, new_ids, slices
+from ..core.bulk import bulk_insert, new_ids
+from ..core.lookups import among, slices
 from ..core.errors import ApiError, bad_field
 from ..core.fields import MAX_ID
 from ..core.models import Region, User

@@ -22,6 +22,7 @@ from sqlalchemy import ForeignKey, event, inspect, select, update
 from sqlalchemy.orm import mapped_column
 
 from ..extensions import db
+from .lookups import among, slices
 from .models import Region
 
 _county = {}  # region id → county id (None: above the counties)
@@ -81,8 +82,8 @@ def _parents_counties(parent, ids, connection=None):
     run = (connection or db.session).execute
     found = {}
     ids = list(ids)
-    for start in range(0, len(ids), 5000):
-        found.update(run(select(table.c.id, table.c.county_id).where(table.c.id.in_(ids[start:start + 5000]))).all())
+    for part in slices(ids):
+        found.update(run(select(table.c.id, table.c.county_id).where(among(table.c.id, part))).all())
     return found
 
 
@@ -119,8 +120,8 @@ def follow(table, ids, connection=None):
     ids = list(ids)
     run = (connection or db.session).execute
     for child, column in _children(table):
-        for start in range(0, len(ids), 5000):
-            run(update(child).where(column.in_(ids[start:start + 5000])).values(
+        for part in slices(ids):
+            run(update(child).where(among(column, part)).values(
                 county_id=select(table.c.county_id).where(table.c.id == column).scalar_subquery()))
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
+from .lookups import among, slices
 from .models import Region
 
 
@@ -63,15 +64,15 @@ def _forget_what_the_transaction_read(session):
 
 def _look_up(ids, into):
     """Each region of ``ids`` with its parent and grandparent (a village's township and county are
-    at most two levels up), 5,000 to a query, into ``into`` (a ``_Known``)."""
+    at most two levels up), as few queries as ``lookups.slices`` gives, into ``into`` (a ``_Known``)."""
     parent, grand = _PARENT, _GRAND
     ids = list(ids)
-    for start in range(0, len(ids), 5000):
+    for part in slices(ids):
         rows = db.session.execute(
             select(Region.id, Region.level, Region.name, parent.id, parent.level, parent.name,
                    grand.id, grand.level, grand.name)
             .outerjoin(parent, Region.parent_id == parent.id).outerjoin(grand, parent.parent_id == grand.id)
-            .where(Region.id.in_(ids[start:start + 5000]))).all()
+            .where(among(Region.id, part))).all()
         for row in rows:
             named = {level: {"id": id_, "name": name} for id_, level, name in (row[0:3], row[3:6], row[6:9])
                      if level in PLACE_LEVELS}

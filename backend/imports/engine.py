@@ -30,6 +30,7 @@ from .. import jobs
 from ..core import audit, clock, county, pii, storage
 from ..core import text as text_rule
 from ..core.errors import ApiError
+from ..core.lookups import among, slices
 from ..core.scoping import covers
 from ..core.uploads import file_name
 from ..core.models import LEVEL_NAMES, Region
@@ -745,14 +746,14 @@ def withdraw(run, actor, reason, client_uuid):
         raise _refused("import_changed_since", "该次导入的数据已被之后的导入修改，不能再撤销",
                        "A later import has changed this import's rows; it can no longer be withdrawn")
     for user, column in importer.users_of:
-        for start in range(0, len(ids), 5000):
-            if db.session.scalar(select(user.id).where(getattr(user, column).in_(ids[start:start + 5000])).limit(1)):
+        for part in slices(ids):
+            if db.session.scalar(select(user.id).where(among(getattr(user, column), part)).limit(1)):
                 raise _refused("import_in_use", "该次导入的数据已被其他数据引用（如发放记录、支出或村民反映），不能撤销",
                                "Other data (payments, spending, villagers' cases) already refers to this import's rows; "
                                "it cannot be withdrawn")
     importer.undo(run, ids)  # what the kind wrote beside its table, put back first
-    for start in range(0, len(ids), 5000):
-        db.session.execute(delete(model).where(model.id.in_(ids[start:start + 5000])))
+    for part in slices(ids):
+        db.session.execute(delete(model).where(among(model.id, part)))
     if changes:  # the rows it changed get their values back (a place put back takes its county back)
         restored = county.fill(model.__table__, [{"id": c.row_id, **{k: _thawed(model, k, v) for k, v in c.before.items()}}
                                                  for c in changes])

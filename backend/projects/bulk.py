@@ -16,13 +16,12 @@ from sqlalchemy import bindparam, insert, select, text, update
 from ..core import audit, clock
 from ..extensions import db
 from ..core.bulk import bulk_insert, gc_paused as _gc_paused, new_ids
+from ..core.lookups import among, slices
 from ..qrcodes.codes import new_code
 from ..qrcodes.models import QrCode
 from . import lifecycle
 from .companies import company_key
 from .models import LifecycleEvent, Project, ProjectPayment, Unit
-
-CHUNK = 5000
 
 
 def day_start(day):
@@ -340,9 +339,8 @@ def _append_payment_events(per_project, batch_id, actor_id, now):
         return
     chain = Chain(actor_id)
     ids = sorted(per_project)
-    for start in range(0, len(ids), CHUNK):
-        part = ids[start:start + CHUNK]
-        stmt = select(Project.id, Project.chain_head, Project.event_count).where(Project.id.in_(part))
+    for part in slices(ids):
+        stmt = select(Project.id, Project.chain_head, Project.event_count).where(among(Project.id, part))
         if db.session.connection().dialect.name == "postgresql":
             stmt = stmt.with_for_update()  # appends through the API wait for this run
         for pid, head, count in db.session.execute(stmt):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ..core.lookups import among, slices
 from ..core.models import Region, RegionChange, User
 from ..extensions import db
 from ..imports import tables
@@ -405,14 +406,14 @@ class ProjectImporter(Importer):
                         lambda row: ("ref_no",) if row["ref_no"] else ("township", "name"))
         refs = [row["ref_no"] for _, row in parsed if row["ref_no"]]
         by_ref = {}
-        for start in range(0, len(refs), 5000):
-            for p in db.session.execute(select(Project).where(Project.ref_no.in_(refs[start:start + 5000]))).scalars():
+        for part in slices(refs):
+            for p in db.session.execute(select(Project).where(among(Project.ref_no, part))).scalars():
                 by_ref[p.ref_no] = p
         names = list({row["name"] for _, row in parsed if not row["ref_no"]})
         by_name = {}
-        for start in range(0, len(names), 5000):
+        for part in slices(names):
             for p in db.session.execute(select(Project).join(Region, Region.id == Project.region_id).where(
-                    Project.name.in_(names[start:start + 5000]),
+                    among(Project.name, part),
                     Region.path.startswith(self.region.path, autoescape=True))).scalars():
                 by_name.setdefault((squash(p.name)), []).append(p)
         for n, row in parsed:
@@ -493,13 +494,13 @@ class PaymentImporter(Importer):
         inside = Region.path.startswith(self.region.path, autoescape=True)
         cols = (Project.id, Project.ref_no, Project.name, Project.stage)
         by_ref, by_name = {}, {}
-        for start in range(0, len(refs), 5000):
+        for part in slices(refs):
             for p in db.session.execute(select(*cols).join(Region, Region.id == Project.region_id).where(
-                    inside, Project.ref_no.in_(refs[start:start + 5000]))):
+                    inside, among(Project.ref_no, part))):
                 by_ref[p.ref_no] = p
-        for start in range(0, len(names), 5000):
+        for part in slices(names):
             for p in db.session.execute(select(*cols).join(Region, Region.id == Project.region_id).where(
-                    inside, Project.name.in_(names[start:start + 5000]))):
+                    inside, among(Project.name, part))):
                 by_name.setdefault(p.name, []).append(p)
         for n, row in parsed:
             if row["ref_no"]:
@@ -529,12 +530,12 @@ class PaymentImporter(Importer):
         # The stored payments of these projects, by (project, voucher): the natural key.
         ids = list({row["project_id"] for _, row in ok})
         self.stored = {}
-        for start in range(0, len(ids), 5000):
+        for part in slices(ids):
             for pay in db.session.execute(select(ProjectPayment.id, ProjectPayment.project_id, ProjectPayment.voucher_no,
                                                  ProjectPayment.amount, ProjectPayment.paid_on, ProjectPayment.payee,
                                                  ProjectPayment.funding_source, ProjectPayment.payee_key,
                                                  ProjectPayment.batch_id)
-                                          .where(ProjectPayment.project_id.in_(ids[start:start + 5000]))):
+                                          .where(among(ProjectPayment.project_id, part))):
                 self.stored[(pay.project_id, pay.voucher_no)] = pay
 
     def write(self, parsed, batch_id):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import jobs
 from ..core import audit, clock, tree
 from ..core.errors import ApiError
+from ..core.lookups import among, slices
 from ..core.models import Region
 from ..extensions import db, stored_json
 from ..notifications.services import about, notify, people_above
@@ -156,9 +157,9 @@ def _open(fresh, rule):
         # Another scan opened some of them meanwhile (a periodic scan beside one after a write, or
         # two workers): those are its own to tell of; the others are still this scan's.
         keys, taken = [columns["subject_key"] for columns in fresh], set()
-        for start in range(0, len(keys), 5000):
+        for part in slices(keys):
             taken.update(db.session.scalars(select(RiskWarning.subject_key).where(
-                RiskWarning.rule_code == rule.CODE, RiskWarning.subject_key.in_(keys[start:start + 5000]))))
+                RiskWarning.rule_code == rule.CODE, among(RiskWarning.subject_key, part))))
         opened = [RiskWarning(**columns) for columns in fresh if columns["subject_key"] not in taken]
         db.session.add_all(opened)
         db.session.flush()
@@ -210,11 +211,11 @@ def _tell_leads(warnings, rule, region=None):
 def _county_not_told(warnings):
     """Mark the warnings as told to the county; False when every one already was (by this scan or
     another one running at the same time: the conditional UPDATE lets exactly one of them through).
-    The ids go 5,000 at a time, within what one SQLite statement may bind."""
+    The ids go in the slices one statement binds (``core.lookups``)."""
     ids, told = [w.id for w in warnings], 0
-    for start in range(0, len(ids), 5000):
+    for part in slices(ids):
         told += db.session.execute(update(RiskWarning).where(
-            RiskWarning.id.in_(ids[start:start + 5000]), RiskWarning.county_told_at.is_(None))
+            among(RiskWarning.id, part), RiskWarning.county_told_at.is_(None))
             .values(county_told_at=clock.now()).execution_options(synchronize_session="fetch")).rowcount
     return told > 0
 

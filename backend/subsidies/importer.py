@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from ..core import partitions, pii
 from ..core.bulk import bulk_insert
+from ..core.lookups import among, slices
 from ..core.models import Region
 from ..extensions import db
 from ..imports import engine, tables
@@ -149,11 +150,10 @@ class Importer(engine.Importer):
         """Beneficiaries named by ID number in ``parsed``: {id_hash: (id, region_id, name, card…)}."""
         hashes = list({row["id_hash"] for _, row in parsed})
         found = {}
-        for start in range(0, len(hashes), 5000):
-            chunk = hashes[start:start + 5000]
+        for part in slices(hashes):
             for b in db.session.execute(select(Beneficiary.id_hash, Beneficiary.id, Beneficiary.region_id,
                                                Beneficiary.name, Beneficiary.card_enc, Beneficiary.card_hash,
-                                               Beneficiary.card_mask).where(Beneficiary.id_hash.in_(chunk))):
+                                               Beneficiary.card_mask).where(among(Beneficiary.id_hash, part))):
                 found[b.id_hash] = b
         return found
 
@@ -346,8 +346,8 @@ class BeneficiaryImporter(Importer):
         self.duplicates(parsed, lambda row: row["id_hash"], "同一身份证号", "same ID number", ("id_number",))
         self.existing = {}
         hashes = [row["id_hash"] for _, row in parsed]
-        for start in range(0, len(hashes), 5000):
-            for b in db.session.execute(select(Beneficiary).where(Beneficiary.id_hash.in_(hashes[start:start + 5000]))).scalars():
+        for part in slices(hashes):
+            for b in db.session.execute(select(Beneficiary).where(among(Beneficiary.id_hash, part))).scalars():
                 self.existing[b.id_hash] = b
         for number, row in parsed:
             b = self.existing.get(row["id_hash"])
@@ -656,9 +656,9 @@ class DisbursementImporter(PaymentImporter):
         if changes:
             # What they held before, read only for the rows that change (a re-import reads little).
             ids = [c["id"] for c in changes]
-            for start in range(0, len(ids), 5000):
+            for part in slices(ids):
                 for old in db.session.execute(select(Disbursement.id, *(getattr(Disbursement, c) for c in DISBURSEMENT_COLUMNS))
-                                              .where(Disbursement.id.in_(ids[start:start + 5000]))):
+                                              .where(among(Disbursement.id, part))):
                     self.remember(old, DISBURSEMENT_COLUMNS)
             db.session.execute(update(Disbursement), changes)
         if other_cards:
@@ -754,9 +754,9 @@ class NoticeImporter(PaymentImporter):
             select(NoticeEntry).where(NoticeEntry.policy_id.in_(policies), NoticeEntry.beneficiary_id.is_not(None))).scalars()}
         keys = [row["posted_key"] for _, row in parsed]  # (a line kept unmatched before, matched now, is found by it)
         posted = {}
-        for start in range(0, len(keys), 5000):
+        for part in slices(keys):
             posted.update((n.line_key, n) for n in db.session.execute(
-                select(NoticeEntry).where(NoticeEntry.line_key.in_(keys[start:start + 5000]))).scalars())
+                select(NoticeEntry).where(among(NoticeEntry.line_key, part))).scalars())
         counts, new, findings = [0, 0, 0], [], {}
         for number, row in parsed:
             person = row["person"]
@@ -881,8 +881,8 @@ class ListImporter(Importer):
         model = self.model
         existing = {}
         hashes = [row["id_hash"] for _, row in parsed]
-        for start in range(0, len(hashes), 5000):
-            for x in db.session.execute(select(model).where(model.id_hash.in_(hashes[start:start + 5000]))).scalars():
+        for part in slices(hashes):
+            for x in db.session.execute(select(model).where(among(model.id_hash, part))).scalars():
                 existing[x.id_hash] = x
         counts, new = [0, 0, 0], []
         for _, row in parsed:

@@ -1,6 +1,7 @@
 """What the 三资 rules share: how a contract is named in evidence, and receipts per contract."""
 from sqlalchemy import func, select
 
+from ...core.lookups import among, slices
 from ...extensions import db
 from ..models import Asset, ContractReceipt, Resource, ResourceContract
 
@@ -19,9 +20,9 @@ def received(ids):
     """{contract id: total received}."""
     out = {}
     ids = list(ids)
-    for start in range(0, len(ids), 1000):
+    for part in slices(ids):
         out.update(db.session.execute(select(ContractReceipt.contract_id, func.sum(ContractReceipt.amount))
-                                      .where(ContractReceipt.contract_id.in_(ids[start:start + 1000]))
+                                      .where(among(ContractReceipt.contract_id, part))
                                       .group_by(ContractReceipt.contract_id)).all())
     return out
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ...core.lookups import among, slices
 from ...extensions import db
 from ...risks.rules import Hit, yuan
 from .. import services
@@ -36,14 +37,14 @@ def find(ctx):
     if not owing:
         return
     schedules = {}
-    for start in range(0, len(owing), 1000):
+    for part in slices(owing):
         for cid, due_on, amount in db.session.execute(
                 select(ContractReceivable.contract_id, ContractReceivable.due_on, ContractReceivable.amount)
-                .where(ContractReceivable.contract_id.in_(owing[start:start + 1000]), ContractReceivable.due_on < today)
+                .where(among(ContractReceivable.contract_id, part), ContractReceivable.due_on < today)
                 .order_by(ContractReceivable.contract_id, ContractReceivable.due_on)):
             schedules.setdefault(cid, []).append((due_on, amount))
-    for start in range(0, len(owing), 1000):
-        for contract, subject in contracts(ctx, ResourceContract.id.in_(owing[start:start + 1000])):
+    for part in slices(owing):
+        for contract, subject in contracts(ctx, among(ResourceContract.id, part)):
             rows, totals = services.settle(schedules[contract.id], got.get(contract.id) or 0, today)
             yield Hit(f"contract:{contract.id}", "resource_contract", contract.region_id, None, {
                 **named(ctx, contract, subject), "overdue_amount": ctx.money(totals["overdue_amount"]),

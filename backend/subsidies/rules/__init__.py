@@ -3,6 +3,7 @@ imports no feature: subsidies bring their own rules)."""
 from sqlalchemy import select
 
 from ...extensions import db
+from ...core.lookups import among, slices
 from ...core.pii import mask_name
 from ...risks import services as risk_services
 from ...risks.rules import register
@@ -13,10 +14,10 @@ def people(ids):
     """{beneficiary id: row with name, id_mask, household, region_id} for the people a rule's hits
     name — looked up by primary key, so a rule never joins the whole register to its few hits."""
     ids, found = list(ids), {}
-    for start in range(0, len(ids), 1000):
+    for part in slices(ids):
         found.update((b.id, b) for b in db.session.execute(
             select(Beneficiary.id, Beneficiary.name, Beneficiary.id_mask, Beneficiary.household, Beneficiary.region_id)
-            .where(Beneficiary.id.in_(ids[start:start + 1000]))))
+            .where(among(Beneficiary.id, part))))
     return found
 
 

@@ -1,6 +1,7 @@
 """One bank card receiving payments for several unrelated people (代领)."""
 from sqlalchemy import func, select
 
+from ...core.lookups import among, slices
 from ...extensions import db
 from ...risks.rules import Hit, yuan
 from ..models import Disbursement
@@ -28,10 +29,10 @@ def find(ctx):
         return
     # Then, for those cards only, what each person on them received; households and names come
     # from the register by primary key.
-    per_person = [r for start in range(0, len(shared), 1000) for r in db.session.execute(
+    per_person = [r for part in slices(shared) for r in db.session.execute(
         select(Disbursement.card_hash, Disbursement.beneficiary_id, func.sum(Disbursement.amount).label("total"),
                func.min(Disbursement.card_mask).label("mask"), func.min(Disbursement.region_id).label("region_id"))
-        .where(*paid, Disbursement.card_hash.in_(shared[start:start + 1000]))
+        .where(*paid, among(Disbursement.card_hash, part))
         .group_by(Disbursement.card_hash, Disbursement.beneficiary_id))]
     register = people({r.beneficiary_id for r in per_person})
     cards = {}
