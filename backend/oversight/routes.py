@@ -1,5 +1,6 @@
 """Oversight over HTTP: the audit log for county and above (a page by key, or the whole filtered log
 as a CSV for Excel), one's own daily digest, and field coverage per township."""
+import re
 from datetime import date
 
 from ..core import clock, export
@@ -77,6 +78,8 @@ def get_digest(day):
     raised the day before, rectifications overdue, subsidy payments failed, with links. 400
     ``bad_date``; 404 when the caller got none that day (someone else's is simply not found)."""
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):  # (fromisoformat also takes 20261204 and 2026-W49-5)
+            raise ValueError(day)
         wanted = date.fromisoformat(day)
     except ValueError:
         raise bad_field("path.day", "bad_date", "日期格式应为 YYYY-MM-DD", "The date must be YYYY-MM-DD")
