@@ -186,6 +186,44 @@ def test_text_profile_round_trip(app, world, login_as):
     assert rows[data["people"][1]][0] == "failed" and "银行卡已销户" in rows[data["people"][1]][1]
 
 
+def test_the_file_sent_is_the_only_one_downloaded_again_and_every_download_is_audited(app, world, login_as):
+    """Once written the file is the bank's: another format is refused, the same one gives the same
+    bytes and never rewrites the recorded format and hash, and a batch whose data no longer writes
+    that file is refused too. Every download holds every full card and ID number of the batch: the
+    county reads each in the audit view, under 查看完整个人信息."""
+    import hashlib
+    from backend.bank.models import BatchPayment
+    from backend.bank.profiles import PROFILES
+    from backend.extensions import db
+    data = make_people(app, world, n=3)
+    bid = approved_batch(app, world, data)
+    clerk = login_as("clerk")
+    url = f"/api/v1/bank/batches/{bid}/export"
+    first = clerk.post(url, json={"profile": "rcb_text"})
+    assert first.status_code == 200
+    sent = hashlib.sha256(first.data).hexdigest()
+    assert_error(clerk.post(url, json={"profile": "iso20022"}), 409, "export_profile_fixed", "json.profile")
+    again = clerk.post(url, json={"profile": "rcb_text"})
+    assert again.status_code == 200 and again.data == first.data
+    batch = clerk.get(f"/api/v1/bank/batches/{bid}").json
+    assert (batch["export_profile"], batch["export_sha256"]) == ("rcb_text", sent)
+    with app.app_context():  # a payee's name on the line corrected after the file went out
+        line = db.session.execute(select(BatchPayment).where(BatchPayment.batch_id == bid, BatchPayment.seq == 1)).scalar_one()
+        line.name += "甲"
+        db.session.commit()
+    assert_error(clerk.post(url, json={"profile": "rcb_text"}), 409, "export_changed")
+    batch = clerk.get(f"/api/v1/bank/batches/{bid}").json
+    assert (batch["status"], batch["export_profile"], batch["export_sha256"]) == ("exported", "rcb_text", sent)
+    items = login_as("county").get("/api/v1/audit?action=reveal&per_page=100").json["items"]
+    downloads = [e for e in items if e["action"] == "bank.batch_export" and e["subject"]["id"] == bid]
+    assert len(downloads) == 2  # the refused ones wrote nothing
+    entry = downloads[0]
+    assert entry["kind"] == "reveal" and entry["subject"]["link"] == f"/bank/{bid}"
+    assert entry["action_name"]["zh"] == "导出银行代发文件（含完整卡号、身份证号）"
+    assert entry["note"] == {"zh": f"文件格式：{PROFILES['rcb_text']['name_zh']}；人数：3",
+                             "en": f"File format: {PROFILES['rcb_text']['name_en']}; People: 3"}
+
+
 def test_a_rare_character_in_a_name_reaches_the_bank_whole(app, world, login_as):
     """GBK has no code for 𠮷 (U+20BB7) or 䶮: the text file is GB18030, which writes them whole (a '?'
     would fail at the bank as 户名不符) and every GBK character as GBK's own bytes."""

@@ -312,6 +312,38 @@ def test_a_failed_sign_in_is_in_the_audit_of_the_user_s_region(app, own_tree):
     assert [(e["action"], e["details"]["username"]) for e in items] == [("auth.login_failed", username)]
 
 
+def test_a_failed_sign_in_under_a_name_nobody_has_is_seen_at_the_root(app, own_tree, login_as):
+    """A name nobody has places the attempt in no region: the whole system's, read by those who read
+    the root's log (the province, an administrator), in the list and in its exports; a county or
+    city never sees it, nor does a root reader who narrows the log to a region."""
+    import uuid
+    guessed = f"nobody_{uuid.uuid4().hex[:10]}"
+    r = app.test_client().post("/api/v1/auth/login", json={"username": guessed, "password": "wrong-password-x"})
+    assert r.status_code == 401
+    for key in ("province", "admin"):
+        items = login_as(key).get("/api/v1/audit?action=sign_in&per_page=100").json["items"]
+        mine = [e for e in items if e["details"].get("username") == guessed]
+        assert [(e["action"], e["region"], e["user"]) for e in mine] == [("auth.login_failed", None, None)]
+    province = login_as("province")
+    csv = province.get("/api/v1/audit.csv?action=sign_in").data.decode("utf-8-sig")
+    row = next(line for line in csv.splitlines() if guessed in line)
+    assert row.split(",")[5] == ""  # 地区: none
+    xlsx = province.get("/api/v1/audit/export?format=xlsx&action=sign_in")
+    assert xlsx.status_code == 200 and guessed.encode() in zip_text(xlsx.data)
+    county = sign_in(app, username_of(app, own_tree["users"]["county"]))
+    for client, query in ((county, ""), (login_as("city"), ""), (province, f"&region_id={own_tree['county']}")):
+        items = client.get(f"/api/v1/audit?action=sign_in&per_page=100{query}").json["items"]
+        assert guessed not in [e["details"].get("username") for e in items]
+
+
+def zip_text(data):
+    """Every member of an xlsx (a zip) as bytes, joined (the shared strings hold the cells' text)."""
+    import io
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return b"".join(z.read(name) for name in z.namelist())
+
+
 @pytest.mark.parametrize("query,status,code,path", [
     ("action=delete", 400, "validation_error", "query.action"),
     ("since=2026-12-05&until=2026-12-01", 400, "validation_error", "query.until"),
@@ -481,7 +513,8 @@ def test_a_supervisor_reads_their_digest(app, world, own_tree, make_project, log
     assert inbox(app, own_tree["users"]["city"], "daily_digest", "/digests/2026-12-02") == 1
     assert_error(city.get("/api/v1/digests/2026-12-03"), 404, "not_found")  # none sent that day
     assert_error(city.get("/api/v1/digests/2026-13-01"), 400, "bad_date", "path.day")
-    assert_error(city.get("/api/v1/digests/yesterday"), 400, "bad_date", "path.day")
+    for day in ("yesterday", "20261202", "2026-W49-3", "２０２６-１２-０２"):  # (date.fromisoformat takes the middle two)
+        assert_error(city.get(f"/api/v1/digests/{day}"), 400, "bad_date", "path.day")
     # Someone else's digest is not found; a township lead may not ask.
     assert login_as("county").get("/api/v1/digests/2026-12-02").status_code == 404
     assert_error(login_as("lead").get("/api/v1/digests/2026-12-02"), 403, "role_forbidden")

@@ -181,8 +181,11 @@ def reject(batch_id, data):
 @bp.input(ExportIn, arg_name="data")
 @bp.doc(responses=[200, *ERRORS])
 def export(batch_id, data):
-    """The approved batch as the bank's file (a download); its SHA-256 is recorded on the batch.
-    409 ``batch_state``, ``batch_objection`` (an objection stops someone in it; never once the file is out)."""
+    """The approved batch as the bank's file (a download); its format and SHA-256 are recorded on the
+    batch, and later downloads give that file again. 409 ``batch_state``, ``batch_objection`` (an
+    objection stops someone in it; never once the file is out), ``export_profile_fixed`` (another
+    format than the one sent), ``export_changed`` (the data no longer writes the file sent). Each
+    download is in the audit view (full card and ID numbers)."""
     payload, filename = services.export(_batch(batch_id), actor(), data["profile"])
     batch = db.session.get(PaymentBatch, batch_id)
     return Response(payload, mimetype="application/octet-stream", headers={

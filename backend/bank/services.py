@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from .. import jobs
 from ..core import audit, clock, pii
 from ..core.bulk import bulk_insert, new_ids
-from ..core.lookups import among, slices
 from ..core.errors import ApiError, bad_field
 from ..core.fields import MAX_ID
+from ..core.lookups import among, slices
 from ..core.models import Region, User
 from ..core.scoping import covers
 from ..core.uploads import file_name
@@ -463,20 +463,36 @@ def bank_file(batch, profile_code):
 
 
 def export(batch, actor, profile_code):
-    """Write an approved batch as the bank's file (again later: the same file); records its SHA-256.
-    Returns (bytes, filename). 400 ``profile_unknown``; 409 ``batch_state``, ``batch_objection`` (the
-    first time, while an objection stops someone in it)."""
+    """Write an approved batch as the bank's file and record its format and SHA-256; once written the
+    file is the bank's: later only the same file again (the record never changes). Returns (bytes,
+    filename). 400 ``profile_unknown``; 409 ``batch_state``, ``batch_objection`` (the first time,
+    while an objection stops someone in it), ``export_profile_fixed`` (another format after the first),
+    ``export_changed`` (what it holds no longer writes the file sent). Every download is audited: it
+    holds every full card and ID number of the batch."""
     if profile_code not in PROFILES:
         raise bad_field("json.profile", "profile_unknown", "没有这种银行文件格式", "No such bank profile")
     _state(batch, "approved", "exported", "closed")
-    if batch.status == "approved":  # once written the file is the bank's: the same bytes again, whatever comes later
+    first = batch.status == "approved"
+    if first:
         _refuse_if_stopped(batch, "导出银行文件", "written as the bank file")
+    elif profile_code != batch.export_profile:
+        sent = PROFILES[batch.export_profile]
+        raise ApiError(409, "export_profile_fixed",
+                       f"该批次已按“{sent['name_zh']}”格式发给银行，只能再次下载同一文件",
+                       f"This batch went to the bank as {sent['name_en']}: only that file can be downloaded again",
+                       fields=[{"path": "json.profile", "message": f"the file sent is {batch.export_profile}",
+                                "zh": f"已发送的文件格式为 {batch.export_profile}"}])
     data = bank_file(batch, profile_code)
     digest = hashlib.sha256(data).hexdigest()
-    if batch.status == "approved":  # (its lines are 'sent' from now: models.line_state)
+    if first:  # (its lines are 'sent' from now: models.line_state)
         batch.status, batch.exported_at = "exported", clock.now()
-    batch.export_profile, batch.export_sha256 = profile_code, digest
-    audit.record(actor, "bank.batch_export", subject=batch, profile=profile_code, sha256=digest, bytes=len(data))
+        batch.export_profile, batch.export_sha256 = profile_code, digest
+    elif digest != batch.export_sha256:
+        raise ApiError(409, "export_changed", "按现有数据生成的银行文件与已发给银行的不一致（如收款人信息已更正），请联系管理员核查",
+                       "The batch's data no longer writes the file sent to the bank (a payee's details corrected?): "
+                       "have an administrator check it")
+    audit.record(actor, "bank.batch_export", subject=batch, profile=profile_code, sha256=digest, bytes=len(data),
+                 lines=batch.count)
     return data, f"{batch.batch_no}.{PROFILES[profile_code]['extension']}"
 
 

@@ -8,7 +8,7 @@ department's subsidy policies. The feature that knows what "its policies" means 
 a condition with ``narrowing(role, model)``; every ``scoped`` list and ``get_scoped`` lookup applies
 it, and a model with no condition registered shows such a role nothing.
 """
-from sqlalchemy import false, select
+from sqlalchemy import false, or_, select
 
 from ..extensions import db
 from .errors import ApiError, not_found
@@ -43,12 +43,17 @@ def covers(actor, region):
     return region.path.startswith(actor.region.path)
 
 
-def scoped(stmt, model, actor, within=None):
+def scoped(stmt, model, actor, within=None, unplaced=False):
     """Restrict a SELECT of ``model`` (which has ``region_id``) to the actor's subtree, and further
-    to the subtree of region ``within`` if given (403 when that region is outside the actor's)."""
+    to the subtree of region ``within`` if given (403 when that region is outside the actor's).
+    ``unplaced``: rows with no region (the audit log's failed sign-in under a name nobody has) are
+    the whole system's, seen with the root's subtree (its joined region is then NULL)."""
     top = actor.region if within is None else get_scoped(Region, within, actor, "地区", "region")
-    return narrowed(stmt.join(Region, model.region_id == Region.id).where(
-        Region.path.startswith(top.path, autoescape=True)), model, actor)
+    inside = Region.path.startswith(top.path, autoescape=True)
+    if unplaced and top.parent_id is None:
+        return narrowed(stmt.outerjoin(Region, model.region_id == Region.id).where(
+            or_(inside, model.region_id.is_(None))), model, actor)
+    return narrowed(stmt.join(Region, model.region_id == Region.id).where(inside), model, actor)
 
 
 def scoped_regions(stmt, actor):

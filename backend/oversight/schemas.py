@@ -40,7 +40,8 @@ class AuditEntryOut(Schema):
     kind_name = Nested(Named, required=True, allow_none=True)
     action_name = Nested(Named, required=True)
     user = Dict(required=True, allow_none=True)
-    region = Dict(required=True)
+    region = Dict(required=True, allow_none=True, metadata={
+        "description": "null: about no region (a failed sign-in under a name nobody has; the root's readers see these)"})
     subject = Dict(required=True, allow_none=True)
     details = Dict(required=True)
     note = Nested(Named, required=True, metadata={"description": "the details in words (原因、字段、数据…)"})

@@ -12,12 +12,13 @@ from ..extensions import db
 READERS = ("admin", "province", "city", "county")
 COVERAGE_READERS = ("admin", "province", "city", "county", "township_lead")
 
-# The kinds of entry the audit view shows (the supervisors' questions: who revealed which ID, who
+# The kinds of entry the audit view shows (the supervisors' questions: who revealed which ID — a bank
+# file written or downloaded again holds every full card and ID number of its batch —, who
 # dismissed which warning, who withdrew which import, who signed in — and who failed to): each a set
 # of exact actions, or a suffix every feature's importer shares.
 ACTIONS = {
     "reveal": {"name": ("查看完整个人信息", "Personal data revealed"),
-               "exact": ("subsidy.reveal", "comment.reveal_contact", "subsidy.reveal_export")},
+               "exact": ("subsidy.reveal", "comment.reveal_contact", "subsidy.reveal_export", "bank.batch_export")},
     "dismiss": {"name": ("排除预警", "Warning dismissed"), "exact": ("risk.dismiss",)},
     "withdraw": {"name": ("撤销导入", "Import withdrawn"), "suffix": ".import_withdrawn"},
     "sign_in": {"name": ("登录", "Sign-in"),
@@ -27,13 +28,14 @@ ACTION_NAMES = {
     "subsidy.reveal": ("查看补贴对象完整信息", "Beneficiary's personal data revealed"),
     "comment.reveal_contact": ("查看留言人联系方式", "Commenter's contact revealed"),
     "subsidy.reveal_export": ("导出补贴对象完整信息", "Personal data exported in full"),
+    "bank.batch_export": ("导出银行代发文件（含完整卡号、身份证号）", "Bank file exported (full card and ID numbers)"),
     "risk.dismiss": ("排除预警（误报）", "Warning dismissed (false positive)"),
     "auth.login": ("登录成功", "Signed in"),
     "auth.login_failed": ("登录失败", "Sign-in failed"),
     "auth.login_rate_limited": ("登录被暂停", "Sign-in paused (too many failures)"),
 }
 # What of an entry's details the view shows: reasons and what was revealed, never a value.
-SHOWN_DETAILS = ("reason", "field", "kind", "deleted", "username")
+SHOWN_DETAILS = ("reason", "field", "kind", "deleted", "username", "profile", "lines")
 
 
 def _kind(name):
@@ -57,11 +59,12 @@ def _day_start(day):
 
 
 def audit_entries(actor, filters):
-    """A SELECT of (AuditLog, User or None, Region) the actor may read: the covered kinds of entry in
-    their region and below (``region_id``: a region of theirs, 403/404 otherwise), filtered by
+    """A SELECT of (AuditLog, User or None, Region or None) the actor may read: the covered kinds of
+    entry in their region and below — with the root's, those of no region (a failed sign-in under a
+    name nobody has) — (``region_id``: a region of theirs, 403/404 otherwise), filtered by
     ``action`` (a kind), ``user_id`` / ``username``, ``since``/``until`` (China days, both included),
     newest first; ``before`` is the keyset cursor (an entry id)."""
-    stmt = scoped(select(AuditLog, User, Region), AuditLog, actor, within=filters.get("region_id"))
+    stmt = scoped(select(AuditLog, User, Region), AuditLog, actor, within=filters.get("region_id"), unplaced=True)
     stmt = stmt.outerjoin(User, User.id == AuditLog.actor_id)
     kinds = [filters["action"]] if filters.get("action") else list(ACTIONS)
     stmt = stmt.where(or_(*[_kind(k) for k in kinds]))

@@ -168,7 +168,10 @@ export async function renderBatch(ctx) {
       h("button", { class: "btn", "data-testid": "batch-reject", onclick: reasonSheet(t("bank.reject"), "reject", "reject") }, t("bank.reject")));
   }
   if (SENDERS.includes(user.role) && ["approved", "exported", "closed"].includes(b.status)) {
-    for (const [profile, label] of [["rcb_text", t("bank.exportText")], ["iso20022", t("bank.exportXml")]]) {
+    // Once written, the file is the bank's: only the same file again (the server refuses another format).
+    const formats = [["rcb_text", t("bank.exportText")], ["iso20022", t("bank.exportXml")]]
+      .filter(([profile]) => b.status === "approved" || !b.export_profile || profile === b.export_profile);
+    for (const [profile, label] of formats) {
       actions.push(h("button", { class: "btn", "data-testid": `batch-export-${profile}`, onclick: async () => {
         showError(box, "");
         if (await download(b.id, profile, box) === true) setTimeout(reload, 300);

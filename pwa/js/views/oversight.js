@@ -76,7 +76,7 @@ export async function renderAudit(ctx) {
     h("td", {}, local(e.action_name)),
     h("td", {}, e.user ? [e.user.display_name, " ", h("span", { class: "muted mono" }, e.user.username)]
       : h("span", { class: "muted mono" }, e.details.username || "")),
-    h("td", {}, e.region.name),
+    h("td", {}, e.region ? e.region.name : "—"),
     h("td", {}, e.subject ? (e.subject.link ? h("a", { href: e.subject.link, "data-link": "" }, local(e.subject, "name")) : local(e.subject, "name")) : ""),
     h("td", { class: "audit-note" }, local(e.note)),
     h("td", { class: "mono muted" }, e.ip || "")));
