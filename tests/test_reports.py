@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.reports import data as report_data
-from conftest import TODAY, assert_error
+from conftest import TODAY, assert_error, held, run_held
 
 KINDS = ("funds", "subsidies", "warnings", "inspections", "assets", "health")
 
@@ -75,6 +75,24 @@ def generate(client, region_id, kind, period, fmt):
     assert f.headers["Content-Type"].startswith("application/pdf" if fmt == "pdf" else
                                                 "application/vnd.openxmlformats")
     return f.data, report
+
+
+def test_asking_again_while_the_same_report_waits_gives_that_one(app, world, login_as, held_jobs):
+    """A double click, or a script asking sixty times, queues one job: the same report (region,
+    kind, period, format) still waiting is the answer. Another format is another report; once the
+    waiting one is made, asking again makes a new version."""
+    client = login_as("lead")
+    body = {"region_id": world["regions"]["jincheng"], "kind": "funds", "period": "2026-10", "format": "xlsx"}
+    answers = [client.post("/api/v1/reports", json=body) for _ in range(5)]
+    assert {(r.status_code, r.json["id"], r.json["status"]) for r in answers} == {(202, answers[0].json["id"], "queued")}
+    pdf = client.post("/api/v1/reports", json={**body, "format": "pdf"})
+    assert pdf.status_code == 202 and pdf.json["id"] != answers[0].json["id"]
+    assert sum(name.endswith("generate_report") for name, _ in held(held_jobs)) == 2
+    assert run_held(held_jobs) == 2
+    assert client.get(answers[0].json["status_url"]).json["status"] == "done"
+    later = client.post("/api/v1/reports", json=body)
+    assert later.status_code == 202 and later.json["id"] != answers[0].json["id"]
+    assert later.json["version"] == answers[0].json["version"] + 1
 
 
 def pdf_text(body, tmp_path, name="r.pdf"):

@@ -45,14 +45,20 @@ def render_file(kind, region, period, fmt, by=None, cut_off=None, version=1, aga
 
 
 def queue(region, kind, period_code, fmt, actor, scheduled=False):
-    """A new version of this report, queued (its job is enqueued when the transaction commits)."""
+    """A new version of this report, queued (its job is enqueued when the transaction commits) — or,
+    while the same report (region, kind, period, format) still waits in the queue, that one: asking
+    again, by a double click or a script in a loop, does not pile work on the one worker that also
+    runs the scans and imports (the waiting one's cut-off is when it was first asked for)."""
     from . import jobs as report_jobs
     check_kind(kind)
     check_format(fmt)
     period = parse(period_code)
-    version = (db.session.scalar(select(func.max(Report.version)).where(
-        Report.region_id == region.id, Report.kind == kind, Report.period == period.code,
-        Report.format == fmt)) or 0) + 1
+    same = (Report.region_id == region.id, Report.kind == kind, Report.period == period.code, Report.format == fmt)
+    waiting = None if scheduled else db.session.execute(  # (the month's own reports are always their own)
+        select(Report).where(*same, Report.status == "queued").order_by(Report.version.desc()).limit(1)).scalar_one_or_none()
+    if waiting is not None:
+        return waiting
+    version = (db.session.scalar(select(func.max(Report.version)).where(*same)) or 0) + 1
     report = Report(region_id=region.id, kind=kind, period=period.code, format=fmt, version=version,
                     status="queued", cut_off_at=clock.now(), scheduled=scheduled,
                     created_by_id=getattr(actor, "id", None), created_at=clock.now())
