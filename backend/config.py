@@ -158,7 +158,7 @@ class Config:
     # kept as that month's (overview/snapshots.py): a closed month's reports read them. 0: not kept.
     KEEP_MONTH_STATES = _env("KEEP_MONTH_STATES", "1") == "1"
     HEALTH_INDEX = {
-        "version": "2026.1",
+        "version": "2026.2",  # 2026.2: a year's hops and failures are its own (2026.1 counted today's)
         "min_weight_with_data": 0.5,  # no index for a region with data for less than half the weight
         "dimensions": {
             "guarantee": {"arrival": {"weight": 15, "points": [(50, 0), (80, 60), (95, 85), (100, 100)]}},

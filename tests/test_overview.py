@@ -117,7 +117,7 @@ def test_every_figure_adds_up_at_every_level(app, world, login_as, township, mak
 DIRECT = ("funds_issued", "funds_arrived", "funds_allocated", "funds_spent", "projects", "project_budget",
           "project_paid", "projects_approved", "projects_contracted", "projects_construction",
           "warnings_open_red", "warnings_open_orange", "warnings_open_yellow", "rect_open", "rect_submitted",
-          "subsidy_paid", "subsidy_paid_count", "subsidy_failed", "subsidy_pending")
+          "subsidy_paid", "subsidy_paid_count", "subsidy_failed", "subsidy_pending", "subsidy_failed_period")
 
 
 def _direct(app, path, year):
@@ -164,6 +164,8 @@ def _direct(app, path, year):
                 out["subsidy_paid_count"] += 1
             elif d.status in ("failed", "pending"):
                 out[f"subsidy_{d.status}"] += 1
+            if d.status == "failed" and d.period[:4] == str(year):
+                out["subsidy_failed_period"] += 1
     return out
 
 
@@ -180,6 +182,44 @@ def test_each_figure_equals_a_count_of_the_rows(app, world, login_as, township, 
     assert direct["projects"] and direct["project_paid"]  # there is something to count
     for name in DIRECT:
         assert Decimal(doc["total"][name]) == direct[name], name
+
+
+def test_a_year_is_judged_on_its_own_hops_and_failures(app, world, login_as, township):
+    """A failed payment counts against the first-time rate of the period it pays for (its last
+    month), a fund's hops against the month it was issued in: last year's index knows nothing of this
+    year's (formula 2026.1 counted both as of today in any year's), this year's has them; the
+    failures still open are 发放失败笔数 in every year's cockpit."""
+    from backend.core import pii
+    from backend.extensions import db
+    from backend.subsidies.models import Beneficiary, Disbursement, SubsidyPolicy
+    year = TODAY.year
+    with app.app_context():
+        policy = SubsidyPolicy(region_id=township["id"], year=year, name=f"健康年度补贴{township['code'][-6:]}",
+                               category="测试", standard_amount=Decimal("100"), unit="元/人")
+        db.session.add(policy)
+        db.session.flush()
+        for status, period in (("paid", f"{year}-09"), ("failed", f"{year}-Q3"), ("paid", f"{year}-10")):
+            tag = uuid.uuid4().hex
+            number = f"330100{int(tag[:12], 16) % 10**12:012d}"
+            person = Beneficiary(region_id=township["villages"][0], name=f"年度{tag[:4]}",
+                                 id_enc=pii.encrypt(number, "id_number"), id_mask="3301**********0000",
+                                 id_hash=pii.blind(number, "id_number"))
+            db.session.add(person)
+            db.session.flush()
+            db.session.add(Disbursement(region_id=township["villages"][0], policy_id=policy.id, beneficiary_id=person.id,
+                                        period=period, amount=Decimal("100.00"), status=status, row_key=tag,
+                                        paid_on=TODAY - timedelta(days=40) if status == "paid" else None))
+        db.session.commit()
+    rebuild(app)
+    county = login_as("county")
+    indicator = lambda doc, code: next(i for i in doc["health"]["indicators"] if i["code"] == code)  # noqa: E731
+    now, last = overview(county, township["id"], year), overview(county, township["id"], year - 1)
+    assert Decimal(now["total"]["subsidy_failed_period"]) == 1 and now["trend"]["year"]["subsidy_failed_period"][8] == "1.00"
+    assert indicator(now, "first_time_paid")["value"] == "66.7"  # 2 paid, 1 failed of this year's periods
+    assert Decimal(now["total"]["fund_hops_due"]) > 0 and indicator(now, "hops_on_time")["value"] is not None
+    assert Decimal(last["total"]["subsidy_failed_period"]) == 0 and Decimal(last["total"]["fund_hops_due"]) == 0
+    assert indicator(last, "first_time_paid")["value"] is None and indicator(last, "hops_on_time")["value"] is None
+    assert Decimal(last["total"]["subsidy_failed"]) == Decimal(now["total"]["subsidy_failed"]) == 1  # open now
 
 
 def test_kept_current_after_writes_equals_a_full_rebuild(app, world, login_as, township, monkeypatch):
@@ -260,7 +300,7 @@ def test_a_refresh_invalidates_the_cached_documents_of_what_it_touched(app, worl
 
 # The README's worked example ("The health index"): a township's 辖区 figures on 2026-12-01.
 EXAMPLE = {"funds_issued": "10000000", "funds_arrived": "9200000", "funds_spent": "7000000",
-           "fund_hops_due": "40", "fund_hops_on_time": "34", "subsidy_paid_count": "1960", "subsidy_failed": "40",
+           "fund_hops_due": "40", "fund_hops_on_time": "34", "subsidy_paid_count": "1960", "subsidy_failed_period": "40",
            "cases_answered": "4", "case_answer_days": "10", "project_budget": "20000000",
            "warnings_open_red": "3", "warnings_open_orange": "12", "warnings_open_yellow": "15",
            "rect_closed": "20", "rect_closed_on_time": "17", "assets_value": "5000000", "assets_idle_value": "400000"}
@@ -283,7 +323,7 @@ def test_the_readme_worked_example(app):
         "idle_assets": (Decimal("8.0"), Decimal("77.5"), Decimal("2.3")),
     }
     assert result["score"] == Decimal("74.6") and result["band"]["code"] == "watch"
-    assert result["version"] == "2026.1"
+    assert result["version"] == "2026.2"
 
 
 def test_an_indicator_without_data_is_left_out(app):

@@ -32,7 +32,7 @@ from ..projects.services import STAGE_NAMES, STAGES
 from ..rectifications.models import Rectification
 from ..risks.rules.no_recent_inspection import ACTIVE as UNDER_WAY
 from ..risks.models import LEVELS, RiskWarning
-from ..subsidies.models import Disbursement, SubsidyCase
+from ..subsidies.models import Disbursement, SubsidyCase, period_months
 
 NOW = (0, 0)  # (year, month) of state figures
 ZERO = Decimal(0)
@@ -49,6 +49,7 @@ FIGURES = {
     "funds_unspent": ("到账未支出", "Arrived, unspent", "yuan", "funds"),
     "funds_idle": ("沉淀资金", "Idle money", "yuan", "funds"),
     "funds_idle_yuan_days": ("沉淀资金·天", "Idle money × days", "yuan_days", "funds"),
+    # each fund's hops counted in the month it was issued: a year's hops are its own funds'
     "fund_hops_due": ("应完成资金环节", "Fund hops due", "count", "funds"),
     "fund_hops_on_time": ("按时完成资金环节", "Fund hops on time", "count", "funds"),
     # projects
@@ -65,6 +66,9 @@ FIGURES = {
     "subsidy_paid": ("补贴发放金额", "Subsidies paid", "yuan", "subsidies"),
     "subsidy_paid_count": ("补贴发放笔数", "Subsidy payments", "count", "subsidies"),
     "subsidy_failed": ("发放失败笔数", "Failed payments", "count", "subsidies"),
+    # the failures by the period they pay for (its last month; a failure has no day of its own): a
+    # year's or a month's 一次发放成功率 sets its payments against its own failures, not today's
+    "subsidy_failed_period": ("当期发放失败笔数", "Failed payments of the period", "count", "subsidies"),
     "subsidy_pending": ("待发放笔数", "Pending payments", "count", "subsidies"),
     "cases_filed": ("“没收到”反映", "“Not received” cases", "count", "subsidies"),
     "cases_answered": ("已答复反映", "Cases answered", "count", "subsidies"),
@@ -90,8 +94,8 @@ FIGURES = {
     "receivables_overdue": ("逾期应收", "Receivables overdue", "yuan", "assets"),
 }
 
-FLOWS = ("funds_issued", "funds_arrived", "funds_allocated", "funds_spent", "project_paid", "inspections",
-         "subsidy_paid", "subsidy_paid_count", "cases_filed", "cases_answered", "case_answer_days",
+FLOWS = ("funds_issued", "funds_arrived", "funds_allocated", "funds_spent", "fund_hops_due", "fund_hops_on_time",
+         "project_paid", "inspections", "subsidy_paid", "subsidy_paid_count", "subsidy_failed_period", "cases_filed", "cases_answered", "case_answer_days",
          "warnings_raised", "rect_closed", "rect_closed_on_time", "rect_close_days")
 
 
@@ -163,11 +167,12 @@ def _funds(out, today, only):
                                 current_app.config["FUND_DEADLINE_DAYS"])
     for f in funds:
         hops, _allocated, spent = flows[f.id]
+        issued = (f.issued_on.year, f.issued_on.month)  # (the year's hops are its own funds')
         for hop in hops:
             if hop["due"]:
-                out.add(f.region_id, *NOW, "fund_hops_due", 1)
+                out.add(f.region_id, *issued, "fund_hops_due", 1)
                 if hop["on_time"]:
-                    out.add(f.region_id, *NOW, "fund_hops_on_time", 1)
+                    out.add(f.region_id, *issued, "fund_hops_on_time", 1)
         if f.arrived_on is not None and spent < f.amount:
             left = f.amount - spent
             out.add(f.region_id, *NOW, "funds_unspent", left)
@@ -211,6 +216,13 @@ def _subsidies(out, only):
         out.states(db.session.execute(select(Disbursement.region_id, func.count())
                                       .where(only(Disbursement.region_id), Disbursement.status == state)
                                       .group_by(Disbursement.region_id)), f"subsidy_{state}")
+    for region_id, period, n in db.session.execute(
+            select(Disbursement.region_id, Disbursement.period, func.count())
+            .where(only(Disbursement.region_id), Disbursement.status == "failed")
+            .group_by(Disbursement.region_id, Disbursement.period)):
+        found = period_months(period)
+        if found is not None:
+            out.add(region_id, found[0], found[1][-1], "subsidy_failed_period", n)
     # 三方对账's differences as they stand (bank/reconcile.py keeps them), counted in the person's village
     out.states(db.session.execute(select(ReconciliationDifference.region_id, func.count())
                                   .where(only(ReconciliationDifference.region_id))
@@ -303,7 +315,7 @@ def derived(values, year=None, as_of=None):
         "allocation_pct": ratio(v("funds_allocated"), v("funds_arrived")),
         "hops_on_time_pct": ratio(v("fund_hops_on_time"), v("fund_hops_due")),
         "idle_age_days": mean(v("funds_idle_yuan_days"), v("funds_idle")),
-        "first_time_paid_pct": ratio(v("subsidy_paid_count"), v("subsidy_paid_count") + v("subsidy_failed")),
+        "first_time_paid_pct": ratio(v("subsidy_paid_count"), v("subsidy_paid_count") + v("subsidy_failed_period")),
         "case_answer_days": mean(v("case_answer_days"), v("cases_answered")),
         "rect_on_time_pct": ratio(v("rect_closed_on_time"), v("rect_closed")),
         "rect_close_days": mean(v("rect_close_days"), v("rect_closed")),

@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from ..core import clock
 from ..core.errors import bad_field
+from ..subsidies.models import period_months
 
 # ASCII digits only (\d is any script's, and int() reads them all): a period has one spelling, the
 # report library's and the storage path's.
@@ -67,18 +68,10 @@ class Period:
     def months_of(self, code):
         """The months of a payment period string (2026, 2026-03, 2026-Q1, 2026-H1) that fall in this
         period (empty when none or unreadable)."""
-        m = re.match(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$", code or "")
-        if not m or int(m.group(1)) != self.year:
+        found = period_months(code)
+        if found is None or found[0] != self.year:
             return ()
-        if m.group(2):
-            months = (int(m.group(2)),)
-        elif m.group(3):
-            months = tuple(range(int(m.group(3)) * 3 - 2, int(m.group(3)) * 3 + 1))
-        elif m.group(4):
-            months = tuple(range(1, 7)) if m.group(4) == "1" else tuple(range(7, 13))
-        else:
-            months = tuple(range(1, 13))
-        return tuple(x for x in months if x in self.months)
+        return tuple(x for x in found[1] if x in self.months)
 
 
 def parse(text, path="json.period"):

@@ -4,6 +4,7 @@ public-employee lists, villagers' "not received" cases.
 Personal data is never stored in clear: ``*_enc`` is AES-GCM ciphertext (core/pii), ``*_hash`` the
 keyed lookup hash, ``*_mask`` the masked form shown to people.
 """
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -18,6 +19,24 @@ from ..extensions import db
 Money = Numeric(14, 2)
 Quantity = Numeric(14, 3)
 PAYMENT_STATES = ("paid", "failed", "returned", "pending")
+_PERIOD = re.compile(r"^([0-9]{4})(?:-(?:([0-9]{2})|Q([1-4])|H([12])))?$")
+
+
+def period_months(code):
+    """(year, months) of a payment's period — 2026 (the twelve), 2026-03, 2026-Q1, 2026-H1 — or None
+    when it reads as none of them."""
+    m = _PERIOD.match(code or "")
+    if not m:
+        return None
+    if m.group(2):
+        months = (int(m.group(2)),) if 1 <= int(m.group(2)) <= 12 else ()
+    elif m.group(3):
+        months = tuple(range(int(m.group(3)) * 3 - 2, int(m.group(3)) * 3 + 1))
+    elif m.group(4):
+        months = tuple(range(1, 7)) if m.group(4) == "1" else tuple(range(7, 13))
+    else:
+        months = tuple(range(1, 13))
+    return (int(m.group(1)), months) if months else None
 PAYMENT_STATE_NAMES = {"paid": ("已发放", "Paid"), "failed": ("发放失败", "Failed"),
                        "returned": ("已退回", "Returned"), "pending": ("待发放", "Pending")}
 IMPORT_KINDS = ("policies", "beneficiaries", "disbursements", "notices", "deaths", "employees")
