@@ -145,3 +145,40 @@ def test_the_inbox_counts_every_unread_message_not_only_the_page_shown(app, worl
     page.click("[data-testid=inbox-read-all]")
     page.wait_for_selector("[data-testid=inbox-list]:not(:has([data-unread=true]))")
     assert page.locator("[data-testid=inbox-unread]").count() == 0
+
+
+def test_a_mistyped_filter_is_marked_and_the_form_stays(app, world, live_server, pages, artifacts):
+    """Dates the wrong way round are caught before anything is asked; an address edited by hand with a
+    filter the server refuses keeps the form, marks the field and says what is wrong in words (no
+    field code, no English on the Chinese screen), with no entries until it is put right."""
+    page = pages(DESK)
+    sign_in(page, live_server, "t_county")
+    page.goto(f"{live_server}/audit")
+    page.wait_for_selector("[data-testid=audit-filters]")
+    page.fill("[data-testid=audit-since]", "2026-12-31")
+    page.fill("[data-testid=audit-until]", "2026-01-01")
+    page.click("[data-testid=audit-apply]")
+    box = page.locator("[data-testid=audit-filters] [data-testid=error]")
+    box.wait_for()
+    assert box.inner_text() == "筛选条件有误，请修改标出的项：截止日期：截止日期不能早于起始日期"
+    assert page.get_attribute("[data-testid=audit-until]", "aria-invalid") == "true"
+    assert "since" not in page.url  # nothing asked
+    assert page.get_attribute("[data-testid=audit-user]", "maxlength") == "64"
+    page.goto(f"{live_server}/audit?action=hack")
+    box.wait_for()
+    assert box.inner_text() == "筛选条件有误，请修改标出的项：类别：没有这个类别，请从列表中选择"
+    assert page.get_attribute("[data-testid=audit-action]", "aria-invalid") == "true"
+    page.goto(f"{live_server}/audit?since=2026-12-31&until=2026-01-01")
+    page.wait_for_selector("[data-testid=audit-until][aria-invalid=true]")
+    text = box.inner_text()
+    assert text == "筛选条件有误，请修改标出的项：截止日期：截止日期不能早于起始日期"
+    assert not any(word in text for word in ("until", "action", "query", "must"))
+    assert page.locator("[data-testid=audit-entry]").count() == 0 and page.is_visible("[data-testid=audit-apply]")
+    page.screenshot(path=str(artifacts / "audit-bad-filters-1366.png"), full_page=True)
+    page.fill("[data-testid=audit-since]", "2026-01-01")
+    page.fill("[data-testid=audit-until]", "2026-12-31")
+    page.select_option("[data-testid=audit-action]", "")
+    page.click("[data-testid=audit-apply]")
+    page.wait_for_url("**/audit?since=2026-01-01&until=2026-12-31")
+    page.wait_for_selector("[data-testid=audit-entry], [data-testid=audit-empty]")
+    assert not page.is_visible("[data-testid=audit-filters] [data-testid=error]")

@@ -282,3 +282,34 @@ def test_home_keeps_each_warning_count_whole_and_the_picker_reads_lower_case(app
     page.wait_for_selector("[data-testid=region-filter-q]")
     assert page.get_attribute("[data-testid=region-filter-q]", "placeholder") == "Name or code of a township or village"
     page.context.close()
+
+
+def test_the_address_s_year_and_chart_choices_hold(app, world, live_server, pages, artifacts):
+    """A year the server refuses (1900, typed by hand) shows this year's cockpit and says so instead of
+    a dead end; a year outside the last three (a shared address of 2019) is the one the dropdown
+    names; sorting the children keeps the trend chart's choice in the address and on the chart."""
+    rebuild(app)
+    page = pages(DESK)
+    sign_in(page, live_server, "t_county")
+    linan = world["regions"]["linan"]
+    page.goto(f"{live_server}/overview/{linan}?year=1900")
+    page.wait_for_selector("[data-testid=overview-bad-year]")
+    this_year = page.evaluate("new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Shanghai', year: 'numeric'})"
+                              ".format(new Date())")
+    assert page.inner_text("[data-testid=overview-bad-year]") == f"没有“1900”年度的数据可查（年份有误），下面是 {this_year} 年度。"
+    assert page.input_value("[data-testid=overview-year]") == this_year
+    page.wait_for_selector("[data-testid=health]")
+    page.screenshot(path=str(artifacts / "overview-bad-year-1366.png"))
+    page.goto(f"{live_server}/overview/{linan}?year=2019")
+    page.wait_for_selector("[data-testid=health]")
+    assert page.input_value("[data-testid=overview-year]") == "2019"
+    assert not page.is_visible("[data-testid=overview-bad-year]")
+    page.goto(f"{live_server}/overview/{linan}")
+    page.wait_for_selector("[data-testid=trend-figure]")
+    page.select_option("[data-testid=trend-figure]", "project_paid")
+    page.wait_for_url("**trend=project_paid**")
+    page.click("[data-testid=sort-projects]")
+    page.wait_for_url("**sort=projects**")
+    assert "trend=project_paid" in page.url
+    page.wait_for_selector("[data-testid=sort-projects]:has-text('▼')")
+    assert page.input_value("[data-testid=trend-figure]") == "project_paid"

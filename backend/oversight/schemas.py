@@ -3,6 +3,7 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested
 from apiflask.validators import OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
+from ..core.errors import FieldProblem
 from ..core.fields import Day, Id, Text
 from .services import ACTIONS
 
@@ -19,7 +20,8 @@ class AuditQuery(Schema):
     @validates_schema
     def check(self, data, **kwargs):
         if data.get("since") and data.get("until") and data["until"] < data["since"]:
-            raise ValidationError("must not be before since", "until")
+            raise ValidationError(FieldProblem("must not be before since", "date_range_reversed", "截止日期不能早于起始日期"),
+                                  "until")
 
 
 class AuditPageQuery(AuditQuery):

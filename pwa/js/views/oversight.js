@@ -7,9 +7,9 @@
 //   days and the projects under way nobody inspected on site in that time.
 import { api } from "../api.js";
 import { h } from "../dom.js";
-import { formatDate, t } from "../i18n.js";
+import { apiLang, formatDate, t } from "../i18n.js";
 import { regionPicker } from "../region-picker.js";
-import { errorPage, exportLinks, local } from "./common.js";
+import { errorBox, errorPage, exportLinks, local, showError } from "./common.js";
 
 const LEVELS = ["province", "city", "county", "township", "village"];
 
@@ -27,11 +27,19 @@ export async function renderAudit(ctx) {
   if (!AUDIT_READERS.includes(me.role)) return errorPage({ code: "role_forbidden", status: 403, message: t("audit.forbidden") }, ctx);
   const filters = Object.fromEntries(FILTERS.map((k) => [k, ctx.query.get(k) || ""]));
   const before = ctx.query.get("before") || "";
-  let data;
+  let data, refused = null;
   try {
     data = await api("/audit", { query: { ...filters, before, per_page: 50 } });
   } catch (err) {
-    return errorPage(err, ctx);
+    if (err.status !== 400) return errorPage(err, ctx);
+    // An address with a filter the server refuses (typed or edited by hand): the form stays, with the
+    // refused fields marked and said in words, and no entries until they are put right.
+    refused = err;
+    try {
+      data = { ...(await api("/audit", { query: { per_page: 1 } })), items: [], next_before: null };
+    } catch (again) {
+      return errorPage(again, ctx);
+    }
   }
   const set = (values) => new URLSearchParams(Object.entries(values).filter(([, v]) => v));
   const kind = h("select", { id: "audit-action", name: "action", "data-testid": "audit-action" },
@@ -54,17 +62,32 @@ export async function renderAudit(ctx) {
   head.append(line, clear);
   if (regionId) api(`/regions/${regionId}`).then((r) => region.set(r)).catch(() => {});
   const username = h("input", { id: "audit-user", name: "username", value: filters.username, autocomplete: "off",
-    placeholder: t("audit.userPlaceholder"), "data-testid": "audit-user" });
+    maxlength: 64, placeholder: t("audit.userPlaceholder"), "data-testid": "audit-user" });
   const since = h("input", { id: "audit-since", name: "since", type: "date", value: filters.since, "data-testid": "audit-since" });
   const until = h("input", { id: "audit-until", name: "until", type: "date", value: filters.until, "data-testid": "audit-until" });
   const field = (label, input) => h("label", { class: "audit-field" }, h("span", {}, label), input);
+  const box = errorBox();
+  const inputs = { action: [kind, t("audit.kind")], username: [username, t("audit.user")], region_id: [region.el.querySelector("input"), t("audit.region")],
+    since: [since, t("audit.since")], until: [until, t("audit.until")], before: [null, t("audit.older")] };
+  const mark = (problems) => {  // [[filter, words]]: each field marked, all said in the box
+    for (const [input] of Object.values(inputs)) if (input) input.removeAttribute("aria-invalid");
+    for (const [name] of problems) if (inputs[name] && inputs[name][0]) inputs[name][0].setAttribute("aria-invalid", "true");
+    const en = apiLang() === "en";
+    const said = ([name, words]) => (inputs[name] ? `${inputs[name][1]}${en ? ": " : "："}${words}` : words);
+    showError(box, problems.length ? t("audit.badFilters", { list: problems.map(said).join(en ? "; " : "；") }) : "");
+  };
   const form = h("form", { class: "audit-filters card", role: "search", "data-testid": "audit-filters", onsubmit: (event) => {
     event.preventDefault();
+    if (since.value && until.value && until.value < since.value) {
+      mark([["until", t("audit.untilBeforeSince")]]);
+      until.focus();
+      return;
+    }
     const qs = set({ action: kind.value, username: username.value.trim(), region_id: regionId, since: since.value, until: until.value });
     ctx.navigate(`/audit${[...qs].length ? `?${qs}` : ""}`);
   } },
   field(t("audit.kind"), kind), h("div", { class: "audit-field audit-region" }, region.el), field(t("audit.user"), username),
-  field(t("audit.since"), since), field(t("audit.until"), until),
+  field(t("audit.since"), since), field(t("audit.until"), until), box,
   h("div", { class: "audit-actions" },
     h("button", { type: "submit", class: "btn btn-primary", "data-testid": "audit-apply" }, t("audit.apply")),
     h("a", { href: `/api/v1/audit.csv?${set(filters)}`, download: "", class: "btn", "data-testid": "audit-csv" }, t("audit.csv")),
@@ -80,6 +103,12 @@ export async function renderAudit(ctx) {
     h("td", {}, e.subject ? (e.subject.link ? h("a", { href: e.subject.link, "data-link": "" }, local(e.subject, "name")) : local(e.subject, "name")) : ""),
     h("td", { class: "audit-note" }, local(e.note)),
     h("td", { class: "mono muted" }, e.ip || "")));
+  if (refused) {
+    // (a kind that is not one: the server lists the codes it takes; the list is the dropdown's)
+    const words = (name, f) => (name === "action" ? t("audit.badKind") : apiLang() === "en" ? f.message : (f.zh || f.message));
+    const named = refused.fields.map((f) => [f.path.replace(/^query\./, ""), words(f.path.replace(/^query\./, ""), f)]);
+    mark(named.length ? named : [["", refused.message]]);
+  }
   const older = data.next_before
     ? h("a", { href: `/audit?${set({ ...filters, before: String(data.next_before) })}`, "data-link": "", class: "btn", rel: "next", "data-testid": "audit-older" }, t("audit.older"))
     : null;
@@ -87,7 +116,7 @@ export async function renderAudit(ctx) {
     h("h1", { tabindex: "-1" }, t("audit.title")),
     h("p", { class: "muted" }, t("audit.lead", { region: me.region.name })),
     form,
-    data.items.length
+    refused ? null : data.items.length
       ? h("div", { class: "table-wrap" }, h("table", { class: "data audit-table", "data-testid": "audit-table" },
         h("thead", {}, h("tr", {}, ["at", "kind", "action", "user", "region", "subject", "note", "ip"].map((c) => h("th", { scope: "col" }, t(`audit.col.${c}`))))),
         h("tbody", {}, rows)))

@@ -48,12 +48,21 @@ export async function render(ctx) {
   }
   const regionId = ctx.params[0] || user.region.id;
   const thisYear = Number(new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date()));
-  const year = Number(ctx.query.get("year")) || thisYear;
-  let doc;
+  let year = Number(ctx.query.get("year")) || thisYear;
+  let doc, refused = null;
   try {
     doc = await api(`/overview/${regionId}`, { query: { year } });
   } catch (err) {
-    return errorPage(err, ctx);
+    if (!(err.status === 400 && err.fields.some((f) => f.path === "query.year"))) return errorPage(err, ctx);
+    // A year the address asks for that the server refuses (typed by hand, 1900): this year's cockpit,
+    // saying so, instead of a dead end.
+    refused = ctx.query.get("year");
+    year = thisYear;
+    try {
+      doc = await api(`/overview/${regionId}`, { query: { year } });
+    } catch (again) {
+      return errorPage(again, ctx);
+    }
   }
   ctx.setTitle(`${doc.region.name} · ${t("overview.title")}`);
   const href = (id, extra = {}) => {
@@ -63,8 +72,10 @@ export async function render(ctx) {
   const crumbs = h("nav", { class: "crumbs", "aria-label": t("overview.crumbs"), "data-testid": "crumbs" },
     doc.breadcrumbs.map((r) => [h("a", { href: href(r.id), "data-link": "" }, r.name), " › "]),
     h("span", { "aria-current": "page" }, doc.region.name));
+  // The last three years, and the one shown if it is another (a shared address of 2019 says 2019).
+  const choices = [...new Set([thisYear, thisYear - 1, thisYear - 2, year])].sort((a, b) => b - a);
   const years = h("select", { id: "ov-year", "data-testid": "overview-year", "aria-label": t("overview.year") },
-    [thisYear, thisYear - 1, thisYear - 2].map((y) => h("option", { value: y, selected: y === year }, String(y))));
+    choices.map((y) => h("option", { value: y, selected: y === year }, String(y))));
   years.addEventListener("change", () => ctx.navigate(href(doc.region.id, { year: years.value })));
   return h("div", { class: "overview-page wide", "data-testid": "overview" },
     crumbs,
@@ -73,6 +84,8 @@ export async function render(ctx) {
       h("label", { for: "ov-year" }, t("overview.year")), years,
       h("a", { href: `/overview/${doc.region.id}/fund-flow?year=${year}`, "data-link": "", "data-testid": "fund-flow-link" },
         t("overview.fundFlow"))),
+    refused === null ? null : h("p", { class: "error-box", role: "alert", "data-testid": "overview-bad-year" },
+      t("overview.badYear", { year: refused, shown: year })),
     healthCard(doc),
     figuresCard(doc),
     doc.children.length ? compareChart(doc, ctx) : null,
@@ -153,11 +166,17 @@ function childrenCard(doc, ctx, href) {
   const head = (key, label) => {
     const active = key === sort;
     const next = active ? (desc ? "asc" : "desc") : firstDir(key);
-    const qs = new URLSearchParams(ctx.query);
-    qs.set("sort", key);
-    qs.set("dir", next);
+    // The address as it is when clicked: the charts' choices (?figure=, ?trend=) made since it was
+    // drawn stay in it.
+    const target = () => {
+      const qs = new URLSearchParams(location.search);
+      qs.set("sort", key);
+      qs.set("dir", next);
+      return `${location.pathname}?${qs}`;
+    };
     return h("th", { scope: "col", class: key === "name" ? "" : "num", "aria-sort": active ? (desc ? "descending" : "ascending") : "none" },
-      h("a", { href: `${location.pathname}?${qs}`, "data-link": "", "data-testid": `sort-${key}` }, label, active ? (desc ? " ▼" : " ▲") : ""));
+      h("a", { href: target(), "data-link": "", "data-testid": `sort-${key}`, onclick: (event) => { event.currentTarget.href = target(); } },
+        label, active ? (desc ? " ▼" : " ▲") : ""));
   };
   const unitOf = (key) => (doc.figures[key] ? doc.figures[key].unit : "%");
   const label = (key) => (doc.figures[key] ? local(doc.figures[key]) : t(`overview.derived.${key}`));
