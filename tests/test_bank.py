@@ -224,6 +224,21 @@ def test_the_file_sent_is_the_only_one_downloaded_again_and_every_download_is_au
                              "en": f"File format: {PROFILES['rcb_text']['name_en']}; People: 3"}
 
 
+def test_the_batch_list_names_each_township_and_filters_by_region(app, world, login_as):
+    from conftest import every_item
+    data = make_people(app, world, n=2)
+    bid = approved_batch(app, world, data)
+    county = login_as("county")
+    ids = lambda client, query="": [b["id"] for b in every_item(client, f"/api/v1/bank/batches?{query}")]  # noqa: E731
+    ours = next(b for b in every_item(county, "/api/v1/bank/batches") if b["id"] == bid)
+    assert ours["township"] == "锦城街道"
+    assert bid in ids(county, f"region_id={world['regions']['jincheng']}")
+    assert bid not in ids(county, f"region_id={world['regions']['taihuyuan']}")
+    assert_error(login_as("lead").get(f"/api/v1/bank/batches?region_id={world['regions']['taihuyuan']}"), 403, "out_of_scope")
+    assert_error(county.get("/api/v1/bank/batches?region_id=abc"), 400, "validation_error", "query.region_id")
+    assert_error(county.get("/api/v1/bank/batches?region_id=99999999"), 404, "not_found")
+
+
 def test_a_rare_character_in_a_name_reaches_the_bank_whole(app, world, login_as):
     """GBK has no code for 𠮷 (U+20BB7) or 䶮: the text file is GB18030, which writes them whole (a '?'
     would fail at the bank as 户名不符) and every GBK character as GBK's own bytes."""

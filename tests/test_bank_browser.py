@@ -4,7 +4,7 @@ one failure, the return files are uploaded, and the failure is fixed (new card) 
 Screenshots are kept in test-artifacts/ and were looked at."""
 import re
 
-from bank_seed import banksim, card_number, make_people
+from bank_seed import approved_batch, banksim, card_number, make_people
 from conftest import sign_in
 
 DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
@@ -69,7 +69,11 @@ def test_clerk_lead_bank_and_back(app, world, live_server, browser, artifacts, t
 
     lead.goto(f"{live_server}/bank/failures")
     row = lead.locator("[data-testid=failure-row]", has_text=f"PB{batch_id:08d}-000002")
-    assert "乡镇财政所" in row.locator("[data-testid=failure-route]").inner_text()
+    assert "乡镇财政所：" in row.locator("[data-testid=failure-route]").inner_text()
+    lead.click("#lang")  # where it goes in English, the bank's words in English brackets
+    lead.wait_for_selector("[data-testid=failure-route]:has-text('The township: ')")
+    assert "(the bank: " in row.inner_text() and "（" not in row.locator("[data-testid=failure-route]").inner_text()
+    lead.click("#lang")
     row.locator("[data-testid=failure-fix]").click()
     lead.fill("[data-testid=fix-card]", card_number())
     lead.fill("[data-testid=fix-note]", "村民已换新卡")
@@ -189,3 +193,19 @@ def test_a_clean_three_way_check_reads_clean(app, world, live_server, browser, l
     body = page.locator("[data-testid=reconciliation-body]")
     assert "null" not in body.inner_text()
     assert body.evaluate("(el) => [...el.childNodes].every((n) => n.nodeType === 1)")
+
+
+def test_a_county_supervisor_sees_each_batch_s_township_and_filters_by_one(app, world, live_server, pages, artifacts):
+    """Above a township the batch list names each batch's township and has the region filter."""
+    data = make_people(app, world, n=2)
+    bid = approved_batch(app, world, data)
+    page = pages(DESK)
+    sign_in(page, live_server, "t_county")
+    page.goto(f"{live_server}/bank")
+    row = page.locator("[data-testid=batch-row]", has_text=f"PB{bid:08d}")
+    assert row.locator("[data-testid=batch-township]").inner_text() == "锦城街道"
+    page.screenshot(path=str(artifacts / "bank-county-list-1366.png"), full_page=True)
+    page.goto(f"{live_server}/bank?region={world['regions']['taihuyuan']}")
+    page.wait_for_selector("[data-testid=bank-region-path]:has-text('太湖源镇')")
+    page.wait_for_selector("[data-testid=batch-list]")
+    assert page.locator("[data-testid=batch-row]", has_text=f"PB{bid:08d}").count() == 0

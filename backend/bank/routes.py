@@ -7,7 +7,7 @@ from flask import Response
 from sqlalchemy import select
 
 from ..core.auth import actor, require
-from ..core.fields import CleanString
+from ..core.fields import CleanString, Id
 from ..core.models import Region
 from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
@@ -54,6 +54,7 @@ class ListQuery(Schema):
     per_page = Integer(load_default=20, validate=Range(min=1, max=100))
     after = String(validate=Length(max=200))
     status = String(validate=OneOf(list(BATCH_STATE_NAMES)))
+    region_id = Id(metadata={"description": "the batches of this region and below (one of the caller's)"})
 
 
 def _names(batches):
@@ -109,8 +110,9 @@ def profiles():
 @bp.input(ListQuery, location="query", arg_name="query")
 @bp.doc(responses=[200, *ERRORS])
 def list_batches(query):
-    """Payment batches in the caller's region, newest first."""
-    stmt = scoped(select(PaymentBatch), PaymentBatch, actor())
+    """Payment batches in the caller's region (or ``region_id``'s, one of theirs: 403 ``out_of_scope``,
+    404), newest first, each naming its township."""
+    stmt = scoped(select(PaymentBatch), PaymentBatch, actor(), within=query.get("region_id"))
     if query.get("status"):
         stmt = stmt.where(PaymentBatch.status == query["status"])
     page = paginate(stmt.order_by(PaymentBatch.id.desc()), query)

@@ -759,6 +759,7 @@ def line_view(p, policy_names=None, region_names=None, batch_status=None):
             "reason_en": reason["en"] if reason else None, "bank_code": p.bank_code, "bank_words": p.bank_words,
             "route": p.route, "route_to": p.route_to,
             "route_zh": ROUTE_NAMES[p.route][0] if p.route else None,
+            "route_en": ROUTE_NAMES[p.route][1] if p.route else None,
             "fixed": p.fixed_at is not None, "fix_note": p.fix_note, "reissue_of_id": p.reissue_of_id}
 
 

@@ -5,7 +5,7 @@
 import { api, csrf } from "../api.js";
 import { fill, h } from "../dom.js";
 import { formatDate, formatMoney, getLang, t } from "../i18n.js";
-import { errorBox, errorPage, fact, sheet, showError } from "./common.js";
+import { errorBox, errorPage, fact, regionFilter, regionParam, sheet, showError } from "./common.js";
 
 export const READERS = ["admin", "province", "city", "county", "township_lead", "clerk"];
 const SENDERS = ["clerk", "township_lead"];
@@ -61,7 +61,7 @@ export async function renderList(ctx) {
   ctx.setTitle(t("bank.title"));
   let data;
   try {
-    data = await api("/bank/batches", { query: { per_page: 50 } });
+    data = await api("/bank/batches", { query: { per_page: 50, region_id: regionParam(ctx) } });
   } catch (err) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
@@ -69,11 +69,15 @@ export async function renderList(ctx) {
   const parts = [h("h1", {}, t("bank.title")), h("p", { class: "muted" }, t("bank.lead")),
     h("p", {}, h("a", { href: "/bank/failures", "data-link": "", class: "btn", "data-testid": "bank-failures-link" }, t("bank.failures")))];
   if (user.role === "clerk") parts.push(await buildForm(ctx));
+  // Above a township: which township each batch is, and a filter down to one.
+  const above = ["province", "city", "county", "admin"].includes(user.role) && user.region && user.region.level !== "township";
+  if (above) parts.push(regionFilter(ctx, "bank-region"));
   parts.push(h("div", { class: "table-wrap" }, h("table", { class: "data", "data-testid": "batch-list" },
-    h("thead", {}, h("tr", {}, [t("bank.batchNo"), t("bank.policy"), t("bank.period"), t("bank.count"), t("bank.total"), t("bank.status")]
-      .map((x) => h("th", {}, x)))),
+    h("thead", {}, h("tr", {}, [t("bank.batchNo"), above ? t("bank.township") : null, t("bank.policy"), t("bank.period"), t("bank.count"),
+      t("bank.total"), t("bank.status")].filter((x) => x !== null).map((x) => h("th", {}, x)))),
     h("tbody", {}, data.items.map((b) => h("tr", { "data-testid": "batch-row" },
       h("td", {}, h("a", { href: `/bank/${b.id}`, "data-link": "" }, b.batch_no), b.kind === "reissue" ? h("span", { class: "badge" }, t("bank.reissueKind")) : null),
+      above ? h("td", { "data-testid": "batch-township" }, b.township || "") : null,
       h("td", {}, b.policy || ""), h("td", {}, b.period), h("td", {}, String(b.count)), h("td", {}, formatMoney(b.total)),
       h("td", {}, statusBadge(b.status, local(b, "status")))))))));
   if (!data.items.length) parts.push(h("p", { class: "muted", "data-testid": "batch-empty" }, t("bank.none")));
@@ -281,8 +285,8 @@ export async function renderFailures(ctx) {
     return h("tr", { "data-testid": "failure-row", "data-reason": f.reason_code },
       h("td", {}, h("a", { href: `/bank/${f.batch_id}`, "data-link": "" }, f.end_to_end_id)), h("td", {}, f.name), h("td", {}, f.village || ""),
       h("td", {}, f.policy || ""), h("td", {}, formatMoney(f.amount)),
-      h("td", {}, `${f.reason_code} ${local(f, "reason")}`, f.bank_words ? h("small", { class: "muted" }, `（${t("bank.bankSaid")}${f.bank_words}）`) : null),
-      h("td", { "data-testid": "failure-route" }, `${f.route_zh || ""}：${f.route_to || ""}`),
+      h("td", {}, `${f.reason_code} ${local(f, "reason")}`, f.bank_words ? h("small", { class: "muted" }, t("bank.bankSaid", { words: f.bank_words })) : null),
+      h("td", { "data-testid": "failure-route" }, f.route ? t("bank.routeTo", { route: local(f, "route"), to: f.route_to || "" }) : ""),
       h("td", { "data-testid": "failure-state" }, f.reissued ? t("bank.reissued") : f.fixed ? t("bank.fixed") : t("bank.open")),
       h("td", {}, fix, reissue, box));
   });

@@ -6,7 +6,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { regionPicker } from "../region-picker.js";
-import { errorPage } from "./common.js";
+import { errorPage, local } from "./common.js";
 
 export const REPORT_READERS = ["admin", "province", "city", "county", "township_lead"];
 const FORMATS = ["pdf", "xlsx"];
@@ -37,7 +37,7 @@ export async function render(ctx) {
   if (where && lib.region.id !== me.region.id) api(`/regions/${lib.region.id}`).then((r) => where.set(r)).catch(() => {});
 
   const kind = h("select", { id: "rep-kind", "data-testid": "rep-kind" },
-    lib.kinds.map((k) => h("option", { value: k.code }, `${k.zh} ${k.en}`)));
+    lib.kinds.map((k) => h("option", { value: k.code }, local(k))));
   const period = h("input", { id: "rep-period", "data-testid": "rep-period", value: lib.last_month, size: 9,
     pattern: "\\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?", title: t("reports.periodHint") });
   const format = h("select", { id: "rep-format", "data-testid": "rep-format" },
