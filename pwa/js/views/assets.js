@@ -31,7 +31,7 @@ function tabs(here) {
 
 /** The search row: a word and the filters ([name, values, label key prefix]); submits to ``base``. */
 function searchForm(ctx, base, filters) {
-  const q = h("input", { id: "reg-q", name: "q", type: "search", value: ctx.query.get("q") || "", placeholder: t("assets.searchHint"),
+  const q = h("input", { id: "reg-q", name: "q", type: "search", maxlength: 60, value: ctx.query.get("q") || "", placeholder: t("assets.searchHint"),
     autocomplete: "off", "data-testid": "reg-q" });
   const selects = filters.map(([name, values, label]) => h("select", { name, "aria-label": t(label), "data-testid": `reg-${name}` },
     h("option", { value: "" }, t(label)), values.map((v) => h("option", { value: v, selected: ctx.query.get(name) === v }, optionText(name, v)))));

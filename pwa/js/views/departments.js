@@ -38,7 +38,7 @@ export async function renderTasks(ctx) {
   }
   const items = data.items || [];
   const url = (tb, q = word) => `/dept-tasks?tab=${tb}` + (q ? `&q=${encodeURIComponent(q)}` : "");
-  const box = h("input", { id: "dtq", name: "q", type: "search", value: word, placeholder: t("dt.searchHint"), "data-testid": "dt-search" });
+  const box = h("input", { id: "dtq", name: "q", type: "search", maxlength: 60, value: word, placeholder: t("dt.searchHint"), "data-testid": "dt-search" });
   const search = h("form", { class: "search", role: "search", onsubmit: (event) => {
     event.preventDefault();
     ctx.navigate(url(tab, box.value.trim()), { replace: true });

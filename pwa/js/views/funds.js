@@ -68,7 +68,7 @@ export async function renderList(ctx) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
   }
-  const q = h("input", { name: "q", type: "search", value: filters.q, placeholder: t("funds.searchHint"), "data-testid": "fund-search" });
+  const q = h("input", { name: "q", type: "search", maxlength: 100, value: filters.q, placeholder: t("funds.searchHint"), "data-testid": "fund-search" });
   const selects = [select("category", CATEGORIES, "funds.cat", { all: t("funds.allCategories"), value: filters.category }),
     select("stage", FILTER_STAGES, "funds.stage", { all: t("funds.allStages"), value: filters.stage }),
     select("source_level", SOURCES, "funds.src", { all: t("funds.allSources"), value: filters.source_level }),

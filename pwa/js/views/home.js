@@ -233,7 +233,7 @@ async function listHome(ctx, base) {
   };
 
   // Search.
-  const qInput = h("input", { id: "q", name: "q", type: "search", value: q, placeholder: t("home.searchPlaceholder"), "data-testid": "search" });
+  const qInput = h("input", { id: "q", name: "q", type: "search", maxlength: 60, value: q, placeholder: t("home.searchPlaceholder"), "data-testid": "search" });
   const stageSelect = h("select", { id: "stage", name: "stage", "aria-label": t("home.stage") },
     h("option", { value: "" }, t("home.stageAll")),
     STAGES.map((s) => h("option", { value: s, selected: s === stage }, t(`stage.${s}`))));

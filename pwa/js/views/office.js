@@ -57,7 +57,7 @@ export async function renderHome(ctx) {
   } catch (err) {
     return errorPage(err, ctx);
   }
-  const qInput = h("input", { id: "office-q", type: "search", value: q, placeholder: t("office.searchPlaceholder"), "data-testid": "office-q" });
+  const qInput = h("input", { id: "office-q", type: "search", maxlength: 60, value: q, placeholder: t("office.searchPlaceholder"), "data-testid": "office-q" });
   return h("div", { class: "office wide" },
     h("h1", { tabindex: "-1" }, t("office.title")),
     h("p", { class: "muted" }, t("office.lead", { region: user.region ? user.region.name : "" })),

@@ -28,7 +28,7 @@ export async function renderRegions(ctx) {
   }
   const reload = () => ctx.navigate(location.pathname + location.search, { replace: true });
   const url = (params) => `/regions?${new URLSearchParams({ status, ...params })}`;
-  const qInput = h("input", { id: "regions-q", type: "search", value: q, placeholder: t("regions.searchPlaceholder"),
+  const qInput = h("input", { id: "regions-q", type: "search", maxlength: 40, value: q, placeholder: t("regions.searchPlaceholder"),
     autocomplete: "off", maxlength: 40, "data-testid": "regions-q" });
   const statusSelect = h("select", { id: "regions-status", "aria-label": t("regions.status"), "data-testid": "regions-status" },
     STATUSES.map((s) => h("option", { value: s, selected: s === status }, t(`regions.status.${s}`))));

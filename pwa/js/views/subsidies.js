@@ -40,7 +40,7 @@ export async function renderHome(ctx) {
     if (err.status === 401) return signIn(ctx);
     return errorPage(err, ctx);
   }
-  const input = h("input", { id: "bq", type: "search", value: q, placeholder: t("subs.searchHint"), "data-testid": "people-search" });
+  const input = h("input", { id: "bq", type: "search", maxlength: 40, value: q, placeholder: t("subs.searchHint"), "data-testid": "people-search" });
   const items = data.items || [];
   const personItem = (b) => h("li", {},
     h("a", { href: `/subsidies/people/${b.id}`, "data-link": "", class: "pitem", "data-testid": "person" },
