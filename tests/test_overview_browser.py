@@ -313,3 +313,28 @@ def test_the_address_s_year_and_chart_choices_hold(app, world, live_server, page
     assert "trend=project_paid" in page.url
     page.wait_for_selector("[data-testid=sort-projects]:has-text('▼')")
     assert page.input_value("[data-testid=trend-figure]") == "project_paid"
+
+
+def test_a_village_s_cockpit_lists_its_projects_and_leads_back_up(app, world, live_server, pages, make_project,
+                                                                  artifacts):
+    """township → village → project and back: the village's cockpit keeps the breadcrumbs and lists
+    its projects, each opening the project; back returns to the village, a crumb to the township."""
+    import re
+    make_project(region="qianwang", name="钱王社区驾驶舱村级工程")
+    rebuild(app)
+    page = pages(DESK)
+    sign_in(page, live_server, "t_county")
+    page.goto(f"{live_server}/overview/{world['regions']['jincheng']}")
+    page.click("[data-testid=child] a:has-text('钱王社区')")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('钱王社区')")
+    assert page.locator("[data-testid=crumbs] a").all_inner_texts() == ["临安区", "锦城街道"]
+    link = page.locator("[data-testid=village-project] a", has_text="钱王社区驾驶舱村级工程")
+    link.wait_for()
+    page.screenshot(path=str(artifacts / "overview-village-1366.png"), full_page=True)
+    link.click()
+    page.wait_for_url(re.compile(r"/(q|p)/"))
+    page.wait_for_selector("h1:has-text('钱王社区驾驶舱村级工程')")
+    page.go_back()
+    page.wait_for_selector("[data-testid=overview] h1:has-text('钱王社区')")
+    page.click("[data-testid=crumbs] a:has-text('锦城街道')")
+    page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")

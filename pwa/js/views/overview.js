@@ -91,6 +91,7 @@ export async function render(ctx) {
     doc.children.length ? compareChart(doc, ctx) : null,
     doc.children.length ? childrenCard(doc, ctx, href) : null,
     doc.children.length ? warningsChart(doc) : null,
+    doc.region.level === "village" ? projectsCard(doc) : null,
     trendCard(doc, ctx),
     h("p", { class: "muted", "data-testid": "as-of" }, t("overview.asOf", { at: formatMinute(doc.as_of) })));
 }
@@ -186,11 +187,25 @@ function childrenCard(doc, ctx, href) {
       h("thead", null, h("tr", null, head("name", t("overview.region")), head("health", t("overview.health")),
         COLUMNS.map(([key]) => head(key, label(key))))),
       h("tbody", null, rows.map((c) => h("tr", { "data-testid": "child", "data-region": c.region.id },
-        h("th", { scope: "row" }, c.region.level === "village"
-          ? h("a", { href: `/projects?region_id=${c.region.id}`, "data-link": "" }, c.region.name)
-          : h("a", { href: href(c.region.id), "data-link": "", "data-testid": "drill" }, c.region.name)),
+        h("th", { scope: "row" }, h("a", { href: href(c.region.id), "data-link": "", "data-testid": "drill" }, c.region.name)),
         h("td", { class: "num" }, c.health.score === null ? "—" : show(c.health.score), " ", bandBadge(c.health.band, "child-band")),
         COLUMNS.map(([key, from]) => h("td", { class: "num" }, show(c[from][key], unitOf(key))))))))));
+}
+
+// A village's cockpit ends the drill-down at its projects: each opens the project, the breadcrumbs
+// above lead back up; the whole list (filters, export) is one link away.
+function projectsCard(doc) {
+  const list = h("ul", { class: "ov-projects", "data-testid": "village-projects" }, h("li", { class: "muted" }, t("overview.loading")));
+  const more = h("p", null, h("a", { href: `/projects?region_id=${doc.region.id}`, "data-link": "", "data-testid": "village-projects-all" },
+    t("overview.allProjects")));
+  api("/projects", { query: { region_id: doc.region.id, per_page: 50 } }).then((page) => {
+    list.replaceChildren(...(page.items.length ? page.items.map((p) => h("li", { "data-testid": "village-project" },
+      h("a", { href: p.code ? `/q/${encodeURIComponent(p.code)}` : `/p/${p.id}`, "data-link": "" }, p.name), " ",
+      h("span", { class: "muted" }, `${t(`stage.${p.stage}`)} · ${formatMoney(p.budget)}`)))
+      : [h("li", { class: "muted", "data-testid": "village-projects-none" }, t("overview.noProjects"))]));
+    more.hidden = page.items.length === 0;
+  }).catch((err) => list.replaceChildren(h("li", { class: "error-box" }, err.message)));
+  return h("section", { class: "card", "data-testid": "village-projects-card" }, h("h2", null, t("overview.projects")), list, more);
 }
 
 // Remember a chart's choice in the address (?figure=, ?trend=) without a new history entry or a reload.
