@@ -4,7 +4,7 @@
 // which this worker also replays on a Background Sync ("outbox"), with the page's own code.
 importScripts("/js/outbox-core.js");
 
-const VERSION = "v58";
+const VERSION = "v59";
 const SHELL_CACHE = `jicai-shell-${VERSION}`;
 const API_CACHE = `jicai-api-${VERSION}`;
 // The shell's files besides its scripts; the scripts are found by reading the app (precacheModules).

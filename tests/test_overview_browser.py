@@ -338,3 +338,24 @@ def test_a_village_s_cockpit_lists_its_projects_and_leads_back_up(app, world, li
     page.wait_for_selector("[data-testid=overview] h1:has-text('钱王社区')")
     page.click("[data-testid=crumbs] a:has-text('锦城街道')")
     page.wait_for_selector("[data-testid=overview] h1:has-text('锦城街道')")
+
+
+def test_the_index_explains_its_formula_in_the_app(app, world, live_server, pages, artifacts):
+    """Weights in the table at a desk; 指数怎么算 opens the bands and each indicator's points, from the
+    formula the answer names (config), in Chinese and in English."""
+    rebuild(app)
+    page = pages(DESK)
+    sign_in(page, live_server, "t_county")
+    page.goto(f"{live_server}/overview/{world['regions']['linan']}")
+    page.wait_for_selector("[data-testid=indicator]")
+    weights = page.locator("[data-testid=indicator-weight]").all_inner_texts()
+    assert weights == ["15", "20", "15", "12", "8", "10", "10", "10"]
+    page.click("[data-testid=health-formula] summary")
+    assert page.inner_text("[data-testid=health-bands]") == "≥ 85 健康；70–85 关注；60–70 预警；< 60 高风险"
+    rules = page.locator("[data-testid=indicator-rule]").all_inner_texts()
+    assert rules[0] == "到账率（权重 15）：50% → 0 分；80% → 60 分；95% → 85 分；100% → 100 分"
+    assert rules[1].startswith("支出进度落后时间进度（权重 20）：") and "8 个百分点 → 70 分" in rules[1]
+    page.screenshot(path=str(artifacts / "overview-formula-1366.png"), full_page=True)
+    page.click("#lang")
+    page.wait_for_selector("[data-testid=health-formula] summary:has-text('How the index is made')")
+    assert page.text_content("[data-testid=health-bands]") == "≥ 85 Healthy; 70–85 Watch; 60–70 Warning; < 60 High risk"

@@ -104,12 +104,13 @@ def index(total, region_id=None, year=None, as_of=None):
     period's last day, for the time progress alone)."""
     setting = current_app.config["HEALTH_INDEX"]
     values = _values(total, year or (as_of.year if as_of else None), as_of)
-    scored = []
+    scored, points = [], {}
     for dim, indicators in setting["dimensions"].items():
         for code, rule in indicators.items():
             value = values[code]
             s = None if value is None else score(value, rule["points"])
             scored.append((dim, code, Decimal(str(rule["weight"])), value, s))
+            points[code] = [[str(x), str(p)] for x, p in rule["points"]]
     weight = sum((w for _, _, w, _, s in scored if s is not None), Decimal(0))
     total_score = None
     # Too little data for an index (a township with projects but no funds loaded yet): none is given.
@@ -124,6 +125,8 @@ def index(total, region_id=None, year=None, as_of=None):
         out.append({"code": code, "dimension": dim, "dimension_zh": DIMENSIONS[dim][0],
                     "dimension_en": DIMENSIONS[dim][1], "zh": zh, "en": en, "unit": unit,
                     "value": value, "weight": w, "score": None if s is None else s.quantize(Decimal("0.1")),
-                    "points_lost": lost, "records": link})
+                    "points_lost": lost, "records": link, "thresholds": points[code]})
     return {"version": setting["version"], "score": total_score,
-            "band": band(total_score) if total_score is not None else None, "indicators": out}
+            "band": band(total_score) if total_score is not None else None, "indicators": out,
+            "bands": [{"floor": floor, "code": code, "zh": zh, "en": en} for floor, code, zh, en in BANDS],
+            "min_weight_with_data": str(setting["min_weight_with_data"])}

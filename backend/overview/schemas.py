@@ -46,6 +46,15 @@ class Indicator(Schema):
     score = String(allow_none=True)
     points_lost = String(allow_none=True)
     records = String(required=True, metadata={"description": "the app's list of the records behind it"})
+    thresholds = List(List(String()), metadata={
+        "description": "[value, score] points of the formula: scored by straight lines between them, flat beyond"})
+
+
+class BandFloor(Schema):
+    floor = Integer(required=True, metadata={"description": "the lowest score of the band"})
+    code = String(required=True)
+    zh = String(required=True)
+    en = String(required=True)
 
 
 class Health(Schema):
@@ -53,6 +62,8 @@ class Health(Schema):
     score = String(allow_none=True)
     band = Nested(Band, allow_none=True)
     indicators = List(Nested(Indicator))
+    bands = List(Nested(BandFloor), metadata={"description": "the bands, best first"})
+    min_weight_with_data = String(metadata={"description": "no index with data for less than this share of the weight"})
 
 
 class Child(Schema):

@@ -113,6 +113,7 @@ function healthCard(doc) {
     h("td", { class: "ov-dim" }, dimension(i)),
     h("td", { class: "ov-ind" }, h("small", { class: "ov-dim-inline muted" }, dimension(i)), local(i)),
     h("td", { class: "num", "data-testid": "indicator-value" }, i.value === null ? t("overview.noData") : indicatorValue(i)),
+    h("td", { class: "num ov-weight", "data-testid": "indicator-weight" }, show(i.weight)),
     h("td", { class: "num" }, i.score === null ? "—" : show(i.score)),
     h("td", { class: "num" }, i.points_lost === null ? "—" : show(i.points_lost)),
     h("td", null, i.value === null ? "" : h("a", { href: i.records, "data-link": "" }, t("overview.records")))));
@@ -122,9 +123,26 @@ function healthCard(doc) {
       h("strong", { "data-testid": "health-score" }, hl.score === null ? "—" : show(hl.score)), " ", bandBadge(hl.band),
       h("small", { class: "muted" }, ` ${t("overview.version", { v: hl.version })}`)),
     h("div", { class: "table-wrap" }, h("table", { class: "data" },
-      h("thead", null, h("tr", null, ["dimension", "indicator", "value", "score", "lost", "records"]
-        .map((k) => h("th", { scope: "col", class: k === "dimension" ? "ov-dim" : null }, t(`overview.col.${k}`))))),
-      h("tbody", null, rows))));
+      h("thead", null, h("tr", null, ["dimension", "indicator", "value", "weight", "score", "lost", "records"]
+        .map((k) => h("th", { scope: "col", class: k === "dimension" ? "ov-dim" : k === "weight" ? "num ov-weight" : ["value", "score", "lost"].includes(k) ? "num" : null }, t(`overview.col.${k}`))))),
+      h("tbody", null, rows))),
+    formula(hl));
+}
+
+// How the index is made, in the app as in the README: each indicator scored 0–100 by straight lines
+// between its points (from the formula the answer names), weighted, banded.
+function formula(hl) {
+  const point = (i, [value, score]) => t("overview.point", { value: indicatorValue({ ...i, value }), score: show(score) });
+  const bands = hl.bands.map((b, k) => (k === 0 ? t("overview.bandTop", { floor: b.floor, band: local(b) })
+    : k === hl.bands.length - 1 ? t("overview.bandLast", { below: hl.bands[k - 1].floor, band: local(b) })
+      : t("overview.bandMid", { floor: b.floor, below: hl.bands[k - 1].floor, band: local(b) })));
+  return h("details", { class: "ov-formula", "data-testid": "health-formula" },
+    h("summary", null, t("overview.formula", { v: hl.version })),
+    h("p", null, t("overview.formulaLead", { share: show(Number(hl.min_weight_with_data) * 100) })),
+    h("p", { "data-testid": "health-bands" }, bands.join(t("overview.bandJoin"))),
+    h("ul", null, hl.indicators.map((i) => h("li", { "data-testid": "indicator-rule" },
+      h("strong", null, local(i)), t("overview.ruleWeight", { w: show(i.weight) }),
+      (i.thresholds || []).map((p) => point(i, p)).join(t("overview.bandJoin"))))));
 }
 
 function figuresCard(doc) {
