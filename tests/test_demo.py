@@ -232,3 +232,36 @@ def test_every_fact_row_carries_its_county(demo_app):
     with demo_app.app_context():
         found = assert_counties_right(db.session)
         assert all(rows > 0 for rows, _ in found.values()), found
+
+
+def test_the_demo_reads_as_a_real_county(demo_app):
+    """三资 in the busy townships' villages (an office idle for over a year, rent overdue), so the
+    cockpit's 三资 and the index's 闲置资产占比 have data; each township's own budget is its own
+    document (a 镇's office money is not a 街道's); a project's name carries the year its number does;
+    the overdue rectification was opened before it fell due."""
+    from backend.assets.models import Asset
+    from backend.core import clock
+    from backend.funds.models import Fund
+    from backend.overview import services as overview, summary
+    from backend.rectifications.models import Rectification
+    from backend.risks.models import RiskWarning
+    with demo_app.app_context():
+        statuses = dict(db.session.execute(select(Asset.status, func.count()).group_by(Asset.status)).all())
+        assert statuses.get("闲置") and statuses.get("在用") and statuses.get("出租")
+        assert db.session.scalar(select(func.count()).select_from(RiskWarning).where(
+            RiskWarning.rule_code == "contract_receivable_overdue", RiskWarning.status == "open"))
+        summary.rebuild()
+        town = db.session.execute(select(Region).where(Region.name == "锦城街道")).scalar_one()
+        doc = overview.overview(town, clock.today().year)
+        assert doc["total"]["assets_idle_value"] > 0 and doc["total"]["receivables_overdue"] > 0
+        idle = next(i for i in doc["health"]["indicators"] if i["code"] == "idle_assets")
+        assert idle["value"] is not None and idle["score"] is not None
+        own = {f.region_id: (f.doc_no, f.name) for f in db.session.query(Fund) if f.source_level == "township"}
+        names = {name for _, name in own.values()}
+        assert len({doc_no for doc_no, _ in own.values()}) == len(own) == 2 and names == {"街道办公经费", "乡镇办公经费"}
+        for ref_no, name in db.session.execute(select(Project.ref_no, Project.name)):
+            if name[:4].isdigit():
+                assert ref_no.split("-")[1] == name[:4], (ref_no, name)
+        for rect in db.session.query(Rectification):
+            assert rect.created_at.date() <= rect.due_on, (rect.id, rect.created_at, rect.due_on)
+        db.session.rollback()

@@ -134,7 +134,7 @@ def load():
         sources[-1]["amount"] = budget - sum(s["amount"] for s in sources[:-1])
         project = projects.create_project(users["jincheng_lead"] if town.name == "锦城街道" else county_user, {
             "region_id": site.id, "unit_id": units[town.id].id,
-            "name": f"{now.year - (1 if index % 4 == 0 else 0)}年{site.name}{work}", "category": category,
+            "name": f"{started.year}年{site.name}{work}", "category": category,  # (the year its number carries)
             "budget": budget, "funding_sources": sources, "site_address": f"杭州市临安区{town.name}{site.name if site is not town else ''}",
             "lat": round((site.lat or 30.2) + rng.uniform(-0.004, 0.004), 6),
             "lng": round((site.lng or 119.7) + rng.uniform(-0.004, 0.004), 6),
@@ -149,6 +149,8 @@ def load():
     villager = people[0]
     from . import funds
     fund_count = funds.load(users, made, rng)
+    from . import assets
+    asset_count = assets.load(users, made, rng)
     warnings, rects = _risks(users, made, rng)
     from . import departments
     departments.load(users, made, PASSWORD)  # 部门协同: departments, dept_nongye, two tasks
@@ -156,7 +158,7 @@ def load():
     bank.load(users, [subsidies.person_id(p) for p in (people[0], people[15])])
     db.session.info.pop("touched", None)  # _risks scanned everything already: no job per demo project
     return (f"demo loaded: {len(made)} regions, {count} projects, {warnings} risk warnings, {rects} "
-            f"rectifications, {fund_count} budget lines, {len(users)} users (password {PASSWORD}); villager self-check: "
+            f"rectifications, {fund_count} budget lines, {asset_count} assets, {len(users)} users (password {PASSWORD}); villager self-check: "
             f"{villager['name']} {villager['id']} card ending {villager['card'][-4:]}")
 
 
@@ -243,8 +245,13 @@ def _risks(users, made, rng):
             rectifications.decide(rect, lead, "reject", reason="佐证材料不足，请补拍现场照片")
         if state == "closed_not_fixed":
             rectifications.decide(rect, lead, "close_unfixed", reason="涉及合同纠纷，乡镇无法自行整改，已报区财政局")
-        if state == "overdue":
-            rect.due_on = clock.today() - timedelta(days=5)
+        if state == "overdue":  # opened 25 days ago with 20 days to do it: 5 days past them now
+            from ..rectifications.models import Transition
+            opened = clock.now() - timedelta(days=25)
+            rect.created_at, rect.due_on = opened, clock.today() - timedelta(days=5)
+            warning.first_seen_at = min(clock.as_utc(warning.first_seen_at), opened)
+            for step in db.session.execute(select(Transition).where(Transition.rectification_id == rect.id)).scalars():
+                step.at = opened
             db.session.flush()
             rectifications.escalate()
     # A false positive dismissed by the county, with its reason.
