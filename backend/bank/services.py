@@ -472,11 +472,12 @@ def export(batch, actor, profile_code):
     if profile_code not in PROFILES:
         raise bad_field("json.profile", "profile_unknown", "没有这种银行文件格式", "No such bank profile")
     _state(batch, "approved", "exported", "closed")
-    first = batch.status == "approved"
-    if first:
+    first = batch.export_sha256 is None  # (an approved batch: nothing written yet)
+    if batch.status == "approved":
         _refuse_if_stopped(batch, "导出银行文件", "written as the bank file")
-    elif profile_code != batch.export_profile:
-        sent = PROFILES[batch.export_profile]
+    if not first and profile_code != batch.export_profile:
+        code = batch.export_profile
+        sent = PROFILES.get(code) or {"name_zh": code, "name_en": code}  # (a layout since taken out of the list)
         raise ApiError(409, "export_profile_fixed",
                        f"该批次已按“{sent['name_zh']}”格式发给银行，只能再次下载同一文件",
                        f"This batch went to the bank as {sent['name_en']}: only that file can be downloaded again",
@@ -484,8 +485,9 @@ def export(batch, actor, profile_code):
                                 "zh": f"已发送的文件格式为 {batch.export_profile}"}])
     data = bank_file(batch, profile_code)
     digest = hashlib.sha256(data).hexdigest()
-    if first:  # (its lines are 'sent' from now: models.line_state)
+    if batch.status == "approved":  # (its lines are 'sent' from now: models.line_state)
         batch.status, batch.exported_at = "exported", clock.now()
+    if first:
         batch.export_profile, batch.export_sha256 = profile_code, digest
     elif digest != batch.export_sha256:
         raise ApiError(409, "export_changed", "按现有数据生成的银行文件与已发给银行的不一致（如收款人信息已更正），请联系管理员核查",

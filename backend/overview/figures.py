@@ -95,8 +95,9 @@ FIGURES = {
 }
 
 FLOWS = ("funds_issued", "funds_arrived", "funds_allocated", "funds_spent", "fund_hops_due", "fund_hops_on_time",
-         "project_paid", "inspections", "subsidy_paid", "subsidy_paid_count", "subsidy_failed_period", "cases_filed", "cases_answered", "case_answer_days",
-         "warnings_raised", "rect_closed", "rect_closed_on_time", "rect_close_days")
+         "project_paid", "inspections", "subsidy_paid", "subsidy_paid_count", "subsidy_failed_period",
+         "cases_filed", "cases_answered", "case_answer_days", "warnings_raised", "rect_closed", "rect_closed_on_time",
+         "rect_close_days")
 
 
 def _money(value):
