@@ -332,7 +332,7 @@ def test_audit_export_xlsx_and_csv(app, world, login_as):
     ws, xrows = sheet_of(county.get(url + "&format=xlsx"))
     assert xrows[1][0] == "Time" and any(r[7] == f"原因：{reason}" for r in xrows[2:])
     assert_error(login_as("lead").get(url + "&format=csv"), 403, "role_forbidden")
-    assert_error(county.get(url + "&format=csv&since=2026-12-01&until=2026-11-01"), 400, "validation_error", "query.until")
+    assert_error(county.get(url + "&format=csv&since=2026-12-01&until=2026-11-01"), 400, "date_range_reversed", "query.until")
 
 
 def test_xlsx_drops_control_characters(app, world, login_as):
