@@ -213,14 +213,15 @@ def _subsidies(out, only):
     paid = [only(Disbursement.region_id), Disbursement.status == "paid"]
     _flow(out, "subsidy_paid", func.sum(Disbursement.amount), Disbursement.paid_on, Disbursement.region_id, paid)
     _flow(out, "subsidy_paid_count", func.count(), Disbursement.paid_on, Disbursement.region_id, paid)
-    for state in ("failed", "pending"):
-        out.states(db.session.execute(select(Disbursement.region_id, func.count())
-                                      .where(only(Disbursement.region_id), Disbursement.status == state)
-                                      .group_by(Disbursement.region_id)), f"subsidy_{state}")
+    out.states(db.session.execute(select(Disbursement.region_id, func.count())
+                                  .where(only(Disbursement.region_id), Disbursement.status == "pending")
+                                  .group_by(Disbursement.region_id)), "subsidy_pending")
+    # The failures read once: open now (a state) and by the period they pay for (a flow).
     for region_id, period, n in db.session.execute(
             select(Disbursement.region_id, Disbursement.period, func.count())
             .where(only(Disbursement.region_id), Disbursement.status == "failed")
             .group_by(Disbursement.region_id, Disbursement.period)):
+        out.add(region_id, *NOW, "subsidy_failed", n)
         found = period_months(period)
         if found is not None:
             out.add(region_id, found[0], found[1][-1], "subsidy_failed_period", n)
