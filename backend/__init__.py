@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from .config import ROOT, Config, ConfigError
 from .core import dump
-from .extensions import db, is_reading, migrate, stored_json
+from .extensions import db, is_reading, migrate, ping_when_idle, stored_json
 
 dump.install()  # before any blueprint declares its output (their modules are imported in create_app)
 
@@ -43,6 +43,9 @@ def create_app(config=None):
     }
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_when_idle(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
 
     from .core import auth, errors, headers, uploads

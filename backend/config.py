@@ -34,7 +34,8 @@ class Config:
     ENV = _env("JICAI_ENV", "development")
     SECRET_KEY = _env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url(_env("DATABASE_URL", f"sqlite:///{INSTANCE / 'jicai.db'}"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # (No pool_pre_ping: ``extensions.ping_when_idle`` pings only a connection that sat unused.)
+    SQLALCHEMY_ENGINE_OPTIONS = {}
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     STORAGE_DIR = _env("STORAGE_DIR", str(INSTANCE / "storage"))
     # S3-compatible object storage for photos and QR images; unset = the local STORAGE_DIR.
