@@ -14,6 +14,7 @@ from ..core.pagination import paginate
 from ..core.scoping import get_scoped, scoped
 from ..core.tree import with_places
 from ..qrcodes import services as qrcodes
+from ..qrcodes.models import QrCode
 from . import bp, lifecycle, services
 from .models import Project, Unit
 from .schemas import (ChainOut, ContractorIn, PaymentIn, PaymentList, PaymentOut, ProjectIn, ProjectPage,
@@ -108,15 +109,26 @@ def list_projects(query):
     """Projects in the caller's subtree, filtered by region (its subtree; 403 ``out_of_scope`` outside
     the caller's), stage or a search word (name, reference, contractor, or the village's or the
     township's name). Each names its township and county."""
-    stmt = project_list(query)
-    # ``scoped`` joined each project's region: the page's rows carry it (no second query for it).
-    page = paginate(stmt.options(contains_eager(Project.region)), query)
-    codes = qrcodes.active_codes("project", [p.id for p in page["items"]])
+    # The page reads only what an item shows, its region (``scoped`` joined it) and its active
+    # code in the one statement: no entity is built and no second query asks for the codes.
+    stmt = project_list(query).with_only_columns(*BRIEF_COLUMNS).outerjoin(
+        QrCode, qrcodes.active_of("project", Project.id))
+    page = paginate(stmt, query, scalars=False)
     near = (query["near_lat"], query["near_lng"]) if "near_lat" in query else None
-    page["items"] = with_places([{**_brief(p, codes.get(p.id)),
-                                  "distance_m": round(distance_m(*near, p.lat, p.lng)) if near and p.lat is not None else None}
-                                 for p in page["items"]], [p.region_id for p in page["items"]])
+    items = []
+    for (id_, ref_no, name, category, stage, budget, contractor, lat, lng,
+         region_id, region_code, region_name, region_level, code) in page["items"]:
+        items.append({"id": id_, "ref_no": ref_no, "name": name, "category": category, "stage": stage,
+                      "budget": budget, "contractor": contractor, "code": code,
+                      "region": {"id": region_id, "code": region_code, "name": region_name, "level": region_level},
+                      "distance_m": round(distance_m(*near, lat, lng)) if near and lat is not None else None})
+    page["items"] = with_places(items, [item["region"]["id"] for item in items])
     return page
+
+
+BRIEF_COLUMNS = (Project.id, Project.ref_no, Project.name, Project.category, Project.stage, Project.budget,
+                 Project.contractor, Project.lat, Project.lng, Region.id, Region.code, Region.name,
+                 Region.level, QrCode.code)
 
 
 PROJECT_COLUMNS = (
