@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from apiflask import Schema
 from apiflask.fields import Boolean, Integer, String
 from apiflask.validators import Length, Range, Regexp
-from sqlalchemy import and_, false, func, inspect, literal, or_, select, text, tuple_
+from sqlalchemy import and_, false, func, inspect, literal, literal_column, or_, select, text, tuple_
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.sql.elements import UnaryExpression
@@ -56,10 +56,12 @@ def page_fields():
                 "description": "the position of the page before this one (for ``after``); null on the first page"})}
 
 
-def paginate(stmt, query, scalars=True):
+def paginate(stmt, query, scalars=True, counting=None):
     """Run ordered ``stmt`` for the page ``query`` (a ``PageQuery``) asks for; returns the envelope
     dict (items are ORM rows, or tuples with ``scalars=False``). 400 ``cursor_invalid`` for an
-    ``after`` this list did not hand out."""
+    ``after`` this list did not hand out. ``counting``: the SELECT of the same rows without the
+    outer joins ``stmt`` adds only to read more of each item (its code, its project), counted in
+    its place: 1,001 rows joined to nothing more."""
     per_page, after = query["per_page"], query.get("after")
     keys = _keys(stmt)
     backwards = False
@@ -75,7 +77,7 @@ def paginate(stmt, query, scalars=True):
     else:
         # The count rides on the page's rows as one more column (the database counts once, in the
         # same round trip); only a page past the end, with no row to carry it, asks for it apart.
-        count = select(func.count()).select_from(stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery())
+        count = select(func.count()).select_from(_countable(stmt if counting is None else counting).subquery())
         paged = paged.add_columns(count.scalar_subquery()).offset((query["page"] - 1) * per_page)
     rows = _read_back(paged, stmt) if backwards else db.session.execute(paged).all()
     if after is None:
@@ -93,6 +95,15 @@ def paginate(stmt, query, scalars=True):
             "total_capped": None if counted is None else counted > COUNT_LIMIT,
             "next": _encode(rows[-1][width:]) if later else None,
             "prev": _encode(rows[0][width:], back=True) if earlier else None}
+
+
+def _countable(stmt):
+    """The rows to count, at most one past ``COUNT_LIMIT``, each read as the constant 1 (nothing of
+    a row is carried to be counted; a DISTINCT or grouped SELECT keeps its columns)."""
+    stmt = stmt.order_by(None).limit(COUNT_LIMIT + 1)
+    if stmt._distinct or stmt._group_by_clauses:
+        return stmt
+    return stmt.with_only_columns(literal_column("1"), maintain_column_froms=True)
 
 
 def _read_back(paged, stmt):

@@ -111,9 +111,9 @@ def list_projects(query):
     township's name). Each names its township and county."""
     # The page reads only what an item shows, its region (``scoped`` joined it) and its active
     # code in the one statement: no entity is built and no second query asks for the codes.
-    stmt = project_list(query).with_only_columns(*BRIEF_COLUMNS).outerjoin(
-        QrCode, qrcodes.active_of("project", Project.id))
-    page = paginate(stmt, query, scalars=False)
+    listed = project_list(query)
+    stmt = listed.with_only_columns(*BRIEF_COLUMNS).outerjoin(QrCode, qrcodes.active_of("project", Project.id))
+    page = paginate(stmt, query, scalars=False, counting=listed)
     near = (query["near_lat"], query["near_lng"]) if "near_lat" in query else None
     items = []
     for (id_, ref_no, name, category, stage, budget, contractor, lat, lng,

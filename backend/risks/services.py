@@ -67,14 +67,25 @@ def rule_view(rule, thresholds=False):
     return out
 
 
-def views(warnings):
+# A warning's project as its view names it, joined to the warning (``with_projects``) or read apart.
+PROJECT_BRIEF = (Project.id, Project.name, QrCode.code)
+
+
+def with_projects(stmt):
+    """A SELECT of warnings that also reads each one's project (``PROJECT_BRIEF``, NULLs without)."""
+    return stmt.add_columns(*PROJECT_BRIEF).outerjoin(Project, Project.id == RiskWarning.project_id).outerjoin(
+        QrCode, qrcodes.active_of("project", Project.id))
+
+
+def views(warnings, projects=None):
     """Warnings as the API shows them (their projects with their codes, and open rectifications, in
-    two queries; the regions' names are known to the process)."""
+    two queries; the regions' names are known to the process). ``projects``: the warnings'
+    projects, ``{id: (id, name, code)}``, when the page already read them (``with_projects``)."""
     if not warnings:
         return []
     pids = {w.project_id for w in warnings if w.project_id}
-    found = {p.id: p for p in db.session.execute(
-        select(Project.id, Project.name, QrCode.code).outerjoin(QrCode, qrcodes.active_of("project", Project.id))
+    found = projects if projects is not None else {p.id: p for p in db.session.execute(
+        select(*PROJECT_BRIEF).outerjoin(QrCode, qrcodes.active_of("project", Project.id))
         .where(Project.id.in_(pids)))} if pids else {}
     regions = tree.names({w.region_id for w in warnings})
     open_rect = _lookup("open_rectifications", [w.id for w in warnings])
@@ -91,7 +102,7 @@ def views(warnings):
             # A warning about a person (subsidy rules: dup:/dead:/employee:/excl:<beneficiary id>:…)
             "person_id": int(w.subject_key.split(":")[1]) if w.subject_type == "beneficiary" else None,
             "people": [{"id": i, "name": who[i]} for i in named[w.id] if i in who],
-            "project": {"id": project.id, "name": project.name, "code": project.code} if project else None,
+            "project": {"id": project[0], "name": project[1], "code": project[2]} if project else None,
             "region": {"id": w.region_id, "name": regions.get(w.region_id, "")}, "evidence": w.evidence or {},
             "evidence_labels": {k: {"zh": zh_, "en": en_} for k, (zh_, en_) in rule.LABELS.items()},
             "explanation_zh": zh, "explanation_en": en, "first_seen_at": w.first_seen_at,

@@ -40,11 +40,18 @@ def person_view(b, region_names=None):
 def payment_views(rows):
     """Disbursements with their policy names (one query for the names)."""
     names = policy_names({d.policy_id for d in rows})
-    return [{"id": d.id, "policy_id": d.policy_id, "policy": names.get(d.policy_id, ""), "period": d.period,
-             "quantity": quantity(d.quantity), "amount": d.amount, "status": d.status,
-             "status_zh": PAYMENT_STATE_NAMES[d.status][0], "status_en": PAYMENT_STATE_NAMES[d.status][1],
-             "reason": d.reason, "paid_on": d.paid_on, "bank_card": d.card_mask, "voucher": d.voucher}
+    return [payment_view({"id": d.id, "policy_id": d.policy_id, "policy": names.get(d.policy_id, ""),
+                          "period": d.period, "quantity": d.quantity, "amount": d.amount, "status": d.status,
+                          "reason": d.reason, "paid_on": d.paid_on, "card_mask": d.card_mask, "voucher": d.voucher})
             for d in rows]
+
+
+def payment_view(d):
+    """A payment as the API shows it, from its values by name (``policy`` its policy's name)."""
+    return {"id": d["id"], "policy_id": d["policy_id"], "policy": d["policy"] or "", "period": d["period"],
+            "quantity": quantity(d["quantity"]), "amount": d["amount"], "status": d["status"],
+            "status_zh": PAYMENT_STATE_NAMES[d["status"]][0], "status_en": PAYMENT_STATE_NAMES[d["status"]][1],
+            "reason": d["reason"], "paid_on": d["paid_on"], "bank_card": d["card_mask"], "voucher": d["voucher"]}
 
 
 def quantity(value):
