@@ -78,7 +78,17 @@ def paginate(stmt, query, scalars=True, counting=None):
         # The count rides on the page's rows as one more column (the database counts once, in the
         # same round trip); only a page past the end, with no row to carry it, asks for it apart.
         count = select(func.count()).select_from(_countable(stmt if counting is None else counting).subquery())
-        paged = paged.add_columns(count.scalar_subquery()).offset((query["page"] - 1) * per_page)
+        paged = paged.add_columns(count.scalar_subquery())
+        skip = (query["page"] - 1) * per_page
+        if skip and counting is not None:
+            # Pass the earlier rows without the joins that only read more of each item, then read
+            # the page's own rows with them (an OFFSET would join every row it passes).
+            ident = _ident(stmt)
+            passed = counting.order_by(None).order_by(*(k.clause for k in keys)).with_only_columns(
+                ident, maintain_column_froms=True).offset(skip).limit(per_page + 1)
+            paged = paged.where(ident.in_(passed.scalar_subquery()))
+        else:
+            paged = paged.offset(skip)
     rows = _read_back(paged, stmt) if backwards else db.session.execute(paged).all()
     if after is None:
         counted = rows[0][-1] if rows else db.session.scalar(count)
@@ -139,15 +149,20 @@ class _Key:
             self.python_type = None
 
 
+def _ident(stmt):
+    """The primary key column of the entity a list's SELECT lists (None for rows of no entity)."""
+    entity = stmt.column_descriptions[0].get("entity")
+    return None if entity is None else inspect(entity).primary_key[0]
+
+
 def _keys(stmt):
     """The statement's order, made total: the listed entity's id breaks any remaining ties."""
     keys = []
     for clause in stmt._order_by_clauses:
         descending = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
         keys.append(_Key(clause.element if isinstance(clause, UnaryExpression) else clause, descending))
-    entity = stmt.column_descriptions[0].get("entity")
-    if entity is not None:
-        ident = inspect(entity).primary_key[0]
+    ident = _ident(stmt)
+    if ident is not None:
         if not any(k.expr is ident or getattr(k.expr, "key", None) == ident.key and
                    getattr(k.expr, "table", None) is ident.table for k in keys):
             keys.append(_Key(ident, False))
