@@ -34,6 +34,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from ..extensions import db
 from . import partitions
 from .errors import bad_field
+from .plans import written
 
 COUNT_LIMIT = 1_000
 
@@ -71,7 +72,7 @@ def paginate(stmt, query, scalars=True, counting=None):
         keys = [_Key(k.expr, not k.descending) for k in keys]
     stmt = stmt.order_by(None).order_by(*(k.clause for k in keys))
     width = len(stmt.column_descriptions)  # what one result row holds before the keys
-    paged = stmt.add_columns(*(k.expr for k in keys)).limit(per_page + 1)
+    paged = stmt.add_columns(*(k.expr for k in keys)).limit(written(per_page + 1, "limit"))
     if after is not None:
         paged, counted = paged.where(_beyond(keys, values)), None
     else:
@@ -110,7 +111,7 @@ def paginate(stmt, query, scalars=True, counting=None):
 def _countable(stmt):
     """The rows to count, at most one past ``COUNT_LIMIT``, each read as the constant 1 (nothing of
     a row is carried to be counted; a DISTINCT or grouped SELECT keeps its columns)."""
-    stmt = stmt.order_by(None).limit(COUNT_LIMIT + 1)
+    stmt = stmt.order_by(None).limit(written(COUNT_LIMIT + 1, "limit"))
     if stmt._distinct or stmt._group_by_clauses:
         return stmt
     return stmt.with_only_columns(literal_column("1"), maintain_column_froms=True)

@@ -13,6 +13,7 @@ from sqlalchemy import false, or_, select
 from ..extensions import db
 from .errors import ApiError, not_found
 from .models import Region
+from .plans import written
 
 
 # role -> {model: fn(actor) -> SQL condition on the model}
@@ -43,13 +44,20 @@ def covers(actor, region):
     return region.path.startswith(actor.region.path)
 
 
+def subtree(region):
+    """The condition on ``Region`` of the regions at or below ``region``: its path as a prefix,
+    escaped, written into the statement (``plans.written``)."""
+    escaped = region.path.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return Region.path.startswith(written(escaped, "subtree"), escape="/")
+
+
 def scoped(stmt, model, actor, within=None, unplaced=False):
     """Restrict a SELECT of ``model`` (which has ``region_id``) to the actor's subtree, and further
     to the subtree of region ``within`` if given (403 when that region is outside the actor's).
     ``unplaced``: rows with no region (the audit log's failed sign-in under a name nobody has) are
     the whole system's, seen with the root's subtree (its joined region is then NULL)."""
     top = actor.region if within is None else get_scoped(Region, within, actor, "地区", "region")
-    inside = Region.path.startswith(top.path, autoescape=True)
+    inside = subtree(top)
     if unplaced and top.parent_id is None:
         return narrowed(stmt.outerjoin(Region, model.region_id == Region.id).where(
             or_(inside, model.region_id.is_(None))), model, actor)
@@ -58,7 +66,7 @@ def scoped(stmt, model, actor, within=None, unplaced=False):
 
 def scoped_regions(stmt, actor):
     """Restrict a SELECT of regions to the actor's subtree."""
-    return stmt.where(Region.path.startswith(actor.region.path, autoescape=True))
+    return stmt.where(subtree(actor.region))
 
 
 def get_scoped(model, ident, actor, what_zh, what_en, for_update=False):

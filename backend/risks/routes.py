@@ -4,6 +4,7 @@ from sqlalchemy import select
 from ..core import export, idempotency
 from ..core.auth import actor, require
 from ..core.pagination import paginate
+from ..core.plans import written
 from ..core.scoping import get_scoped, scoped
 from ..core.tree import with_places
 from . import bp, engine, services
@@ -29,7 +30,7 @@ def warning_list(query):
     """The warnings list's SELECT, filtered and ordered (the list and its export share it)."""
     stmt = scoped(select(RiskWarning), RiskWarning, actor(), within=query.get("region_id"))
     if query["status"] != "all":
-        stmt = stmt.where(RiskWarning.status == query["status"])
+        stmt = stmt.where(RiskWarning.status == written(query["status"]))  # (the list's index leads with it)
     for key, column in (("level", RiskWarning.level), ("rule", RiskWarning.rule_code),
                         ("project_id", RiskWarning.project_id)):
         if key in query:
