@@ -62,17 +62,21 @@ def _step(schema, name, field):
             or "." in (field.attribute or name)):
         return key, lambda obj: field.serialize(name, obj, accessor=schema.get_attribute)
     read, write = _reader(field.attribute or name, field.dump_default), _writer(name, field)
-    return key, lambda obj: _apply(write, read(obj), obj)
 
-
-def _apply(write, value, obj):
-    return value if value is missing else write(value, obj)
+    def value_of(obj):
+        value = read(obj)
+        return value if value is missing else write(value, obj)
+    return key, value_of
 
 
 def _reader(key, default):
     """marshmallow's ``utils.get_value`` for a plain key, then the field's ``dump_default``."""
     def read(obj):
-        if hasattr(obj, "__getitem__"):
+        if type(obj) is dict:  # (most answers are built as dicts: one lookup)
+            value = obj.get(key, missing)
+            if value is missing:
+                value = getattr(obj, key, missing)
+        elif hasattr(obj, "__getitem__"):
             try:
                 value = obj[key]
             except (KeyError, IndexError, TypeError, AttributeError):
