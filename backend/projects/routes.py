@@ -4,7 +4,7 @@ from math import cos, radians
 from apiflask import Schema
 from apiflask.fields import List, Nested
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased
 
 from ..core import export, idempotency
 from ..core.auth import actor, require
@@ -65,12 +65,6 @@ def create_unit(data):
 def get_unit(unit_id):
     """One management unit; 403 outside the caller's subtree."""
     return _unit_out(get_scoped(Unit, unit_id, actor(), "管理单位", "unit"))
-
-
-def _brief(project, code):
-    return {"id": project.id, "ref_no": project.ref_no, "name": project.name,
-            "category": project.category, "stage": project.stage, "budget": project.budget,
-            "region": project.region, "contractor": project.contractor, "code": code}
 
 
 def project_list(query):
