@@ -47,3 +47,26 @@ def test_a_page_by_key_is_planned_once_and_its_plan_kept(one_connection, world, 
     assert "//330112006000//" in statement  # the lead's township
     assert "$1" in statement  # the position: a parameter
     assert generic >= 5, (generic, custom)  # planned once, then the one plan run again and again
+
+
+def test_a_subtree_is_its_path_as_a_prefix_whatever_the_path_holds(ctx):
+    """The prefix written into the statement is escaped: ``_`` and ``%`` are themselves, not LIKE's
+    wildcards, and a quote is a quote (on both databases)."""
+    from sqlalchemy import select
+
+    from backend.core.models import Region
+    from backend.core.scoping import subtree
+    paths = {"ZQ_1": "/ZQ_1/", "ZQ21": "/ZQ21/", "ZQ%1": "/ZQ%1/", "ZQ'1": "/ZQ'1/", "ZQ_1a": "/ZQ_1/ZQ_1a/"}
+    regions = {code: Region(code=code, name=code, level="province", path=path) for code, path in paths.items()}
+    db.session.add_all(regions.values())
+    db.session.flush()
+
+    def under(code):
+        return set(db.session.execute(select(Region.code).where(subtree(regions[code]), Region.code.like("ZQ%"))).scalars())
+    try:
+        assert under("ZQ_1") == {"ZQ_1", "ZQ_1a"}
+        assert under("ZQ%1") == {"ZQ%1"}
+        assert under("ZQ'1") == {"ZQ'1"}
+        assert under("ZQ21") == {"ZQ21"}
+    finally:
+        db.session.rollback()
