@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from .config import ROOT, Config, ConfigError
 from .core import dump
-from .extensions import db, is_reading, migrate, ping_when_idle, stored_json
+from .extensions import db, is_reading, migrate, ping_when_idle, reads_without_transaction, stored_json
 
 dump.install()  # before any blueprint declares its output (their modules are imported in create_app)
 
@@ -46,6 +46,7 @@ def create_app(config=None):
     with app.app_context():
         for engine in db.engines.values():
             ping_when_idle(engine)
+        reads_without_transaction(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
 
     from .core import auth, errors, headers, uploads
