@@ -106,6 +106,22 @@ def test_bad_tokens_are_refused(app, world, forge):
     assert r.json["error"]["code"] == ("token_expired" if forge == "expired" else "token_invalid")
 
 
+def test_a_token_checked_once_still_expires_and_a_copy_altered_is_refused(app, world):
+    """A token's signature is checked once per process (``auth._signed``); its expiry is judged on
+    every request, and any other text is checked anew."""
+    token = _token(app)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    client = app.test_client()
+    me = lambda t: client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {t}"})  # noqa: E731
+    assert me(token).status_code == 200
+    assert me(token).status_code == 200
+    head, body, signature = token.split(".")
+    altered = f"{head}.{body}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    assert me(altered).json["error"]["code"] == "token_invalid"
+    clock.freeze(clock.from_timestamp(expires))
+    assert me(token).json["error"]["code"] == "token_expired"
+
+
 def test_revoked_token_is_refused(app, world):
     token = _token(app)
     client = app.test_client()
