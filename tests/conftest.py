@@ -418,6 +418,13 @@ def watch_csp(context):
 
 
 @pytest.fixture(autouse=True)
+def counted_afresh():
+    """Each test counts its lists afresh (a list past the cap is remembered for seconds)."""
+    from backend.core import pagination
+    pagination.CAPPED.seen.clear()
+
+
+@pytest.fixture(autouse=True)
 def no_csp_violations():
     CSP_BLOCKED.clear()
     yield

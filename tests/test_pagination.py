@@ -193,6 +193,55 @@ def test_a_page_by_key_counts_nothing(app, login_as, make_project):
     assert statements and not any("count(" in s for s in statements)
 
 
+def _counts(app, fetch):
+    """(the page, whether fetching it counted)."""
+    from sqlalchemy import event
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listen = lambda *args: statements.append(args[2].lower())  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        page = fetch()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return page, any("count(" in s for s in statements)
+
+
+def test_a_list_past_the_cap_is_not_counted_again_for_a_while(app, login_as, make_project, monkeypatch):
+    """Once a first page found more than the cap, the same list (same scope, same filters) says
+    "1000+" without counting until the entry is ``TTL`` old; another list still counts."""
+    for i in range(4):
+        make_project(name=f"上限记忆测试{i}")
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 3)
+    lead, county = login_as("lead"), login_as("county")
+    path = "/api/v1/projects?q=上限记忆测试&per_page=2"
+    page, counted = _counts(app, lambda: lead.get(path).json)
+    assert counted and (page["total"], page["total_capped"], len(page["items"])) == (3, True, 2)
+    again, counted = _counts(app, lambda: lead.get(path).json)
+    assert not counted and (again["total"], again["total_capped"]) == (3, True)
+    assert again["items"] == page["items"] and again["next"] == page["next"]
+    numbered, counted = _counts(app, lambda: lead.get(path + "&page=2").json)
+    assert not counted and (numbered["total"], numbered["total_capped"], len(numbered["items"])) == (3, True, 2)
+    _, counted = _counts(app, lambda: county.get(path).json)  # another scope: its own count
+    assert counted
+    _, counted = _counts(app, lambda: lead.get(path + "&stage=construction").json)  # another filter
+    assert counted
+    monkeypatch.setattr(pagination._Capped, "TTL", 0.0)
+    _, counted = _counts(app, lambda: lead.get(path).json)
+    assert counted
+
+
+def test_a_list_under_the_cap_is_counted_every_time(app, login_as, make_project, monkeypatch):
+    make_project(name="上限以下测试0")
+    lead = login_as("lead")
+    path = "/api/v1/projects?q=上限以下测试&per_page=2"
+    assert lead.get(path).json["total"] == 1
+    make_project(name="上限以下测试1")
+    page, counted = _counts(app, lambda: lead.get(path).json)
+    assert counted and (page["total"], page["total_capped"]) == (2, False)
+
+
 def walk_back(client, path, after):
     """Every item before the position ``after`` (a page's ``prev``), following ``prev`` to the start."""
     seen = []

@@ -73,7 +73,7 @@ def batches(stmt, size=BATCH):
     """Every row of the ordered ``stmt``, a list of up to ``size`` rows at a time, by key: each
     query seeks past the last row of the one before (the order made total by the entity's id). A
     statement of one entity or column gives its values; of several columns, rows named as they are."""
-    keys = _keys(stmt)
+    keys = _keys(stmt, stmt.column_descriptions[0].get("entity"))
     stmt = stmt.order_by(None).order_by(*(k.clause for k in keys))
     width = len(stmt.column_descriptions)
     paged = stmt.add_columns(*(k.expr for k in keys)).limit(size)
