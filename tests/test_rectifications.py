@@ -26,6 +26,8 @@ def test_the_whole_loop(app, world, login_as, make_warning):
     rect = opened.json
     assert rect["status"] == "open" and rect["warning"]["id"] == warning_id
     assert lead.get(f"/api/v1/risks/{warning_id}").json["rectification_id"] == rect["id"]
+    listed = every_item(lead, "/api/v1/risks")
+    assert {w["id"]: w["rectification_id"] for w in listed}[warning_id] == rect["id"]  # (read in the page's statement)
     inbox = inspector.get("/api/v1/notifications?unread=true").json["items"]
     assert any(n["link"] == f"/rectifications/{rect['id']}" for n in inbox)
     mine = inspector.get("/api/v1/rectifications?mine=true&status=open&per_page=100").json["items"]

@@ -2,11 +2,12 @@
 Registered with the engine when the app is built (the engine imports no feature)."""
 import sys
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core.models import User
 from ..extensions import db
 from ..risks import services as risk_services
+from ..risks.models import RiskWarning
 from ..risks.rules import Hit, register
 from .models import Rectification
 
@@ -48,9 +49,19 @@ register(sys.modules[__name__])
 
 
 def open_rectifications(warning_ids):
-    """{warning id: its open or submitted rectification's id}: shown with each warning."""
+    """{warning id: its open or submitted rectification's id (the latest, as ``open_rectification``)}:
+    shown with each warning."""
     return dict(db.session.execute(select(Rectification.warning_id, Rectification.id).where(
-        Rectification.warning_id.in_(list(warning_ids)), Rectification.status.in_(("open", "submitted")))).all())
+        Rectification.warning_id.in_(list(warning_ids)), Rectification.status.in_(("open", "submitted")))
+        .order_by(Rectification.id)).all())
+
+
+def open_rectification():
+    """A column of a SELECT of warnings: the id of each one's open or submitted rectification."""
+    return (select(func.max(Rectification.id)).where(Rectification.warning_id == RiskWarning.id,
+                                                      Rectification.status.in_(("open", "submitted")))
+            .scalar_subquery())
 
 
 risk_services.provide("open_rectifications", open_rectifications)
+risk_services.provide("open_rectification", open_rectification)

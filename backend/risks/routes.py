@@ -81,10 +81,8 @@ def list_warnings(query):
     """Warnings in the caller's region (or the subtree of ``region_id`` in it; 403 ``out_of_scope``
     outside it), red first; each names its township and county."""
     listed = warning_list(query)
-    page = paginate(services.with_projects(listed), query, scalars=False, counting=listed)
-    warnings = [warning for warning, *_ in page["items"]]
-    projects = {project[0]: project for _, *project in page["items"] if project[0] is not None}
-    page["items"] = with_places(services.views(warnings, projects), [w.region_id for w in warnings])
+    page = paginate(services.joined(listed), query, scalars=False, counting=listed)
+    page["items"] = with_places(services.joined_views(page["items"]), [w.region_id for w, *_ in page["items"]])
     return page
 
 

@@ -2,7 +2,7 @@
 import logging
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 
 from ..core import tree
 from ..core.pagination import not_null
@@ -16,7 +16,8 @@ from .rules import RULES
 
 # What other features tell the engine about warnings, registered with ``provide`` when the app is
 # built (the engine imports no feature): "people" {beneficiary id: masked name} for ids (subsidies),
-# "open_rectifications" {warning id: rectification id} for warning ids (rectifications).
+# "open_rectifications" {warning id: rectification id} for warning ids, and "open_rectification"
+# () → a column of each warning's open rectification's id, for a SELECT of warnings (rectifications).
 LOOKUPS = {}
 log = logging.getLogger("jicai.risks")
 
@@ -67,20 +68,31 @@ def rule_view(rule, thresholds=False):
     return out
 
 
-# A warning's project as its view names it, joined to the warning (``with_projects``) or read apart.
+# A warning's project as its view names it, joined to the warning (``joined``) or read apart.
 PROJECT_BRIEF = (Project.id, Project.name, QrCode.code)
 
 
-def with_projects(stmt):
-    """A SELECT of warnings that also reads each one's project (``PROJECT_BRIEF``, NULLs without)."""
-    return stmt.add_columns(*PROJECT_BRIEF).outerjoin(Project, Project.id == RiskWarning.project_id).outerjoin(
-        QrCode, qrcodes.active_of("project", Project.id))
+def joined(stmt):
+    """A SELECT of warnings that also reads, in the same statement, what each one's view names
+    from elsewhere: its project (``PROJECT_BRIEF``, NULLs without) and its open rectification's id
+    (NULL without). Its rows are ``(warning, project id, name, code, rectification id)``."""
+    column = LOOKUPS.get("open_rectification")
+    return stmt.add_columns(*PROJECT_BRIEF, column() if column else null()).outerjoin(
+        Project, Project.id == RiskWarning.project_id).outerjoin(QrCode, qrcodes.active_of("project", Project.id))
 
 
-def views(warnings, projects=None):
+def joined_views(rows):
+    """The views of the warnings of ``joined`` rows."""
+    warnings = [warning for warning, *_ in rows]
+    return views(warnings, projects={pid: (pid, name, code) for _, pid, name, code, _ in rows if pid is not None},
+                 rectifications={w.id: rid for w, *_, rid in rows if rid is not None})
+
+
+def views(warnings, projects=None, rectifications=None):
     """Warnings as the API shows them (their projects with their codes, and open rectifications, in
     two queries; the regions' names are known to the process). ``projects``: the warnings'
-    projects, ``{id: (id, name, code)}``, when the page already read them (``with_projects``)."""
+    projects, ``{id: (id, name, code)}``, and ``rectifications`` ``{warning id: open rectification
+    id}``, when the page already read them (``joined``)."""
     if not warnings:
         return []
     pids = {w.project_id for w in warnings if w.project_id}
@@ -88,23 +100,27 @@ def views(warnings, projects=None):
         select(*PROJECT_BRIEF).outerjoin(QrCode, qrcodes.active_of("project", Project.id))
         .where(Project.id.in_(pids)))} if pids else {}
     regions = tree.names({w.region_id for w in warnings})
-    open_rect = _lookup("open_rectifications", [w.id for w in warnings])
+    open_rect = (rectifications if rectifications is not None
+                 else _lookup("open_rectifications", [w.id for w in warnings]))
     named = {w.id: _people_of(w) for w in warnings}
     who = _lookup("people", set().union(*named.values()))
-    out = []
+    out, described = [], {}  # (a page's warnings come from a few rules: each described once)
     for w in warnings:
         rule = rule_of(w.rule_code, w.level)
+        if rule not in described:
+            described[rule] = (rule_view(rule), {k: {"zh": zh_, "en": en_} for k, (zh_, en_) in rule.LABELS.items()})
+        view, labels = described[rule]
         zh, en = explain(rule, w.evidence)
         project = found.get(w.project_id)
         out.append({
-            "id": w.id, "rule": rule_view(rule), "level": w.level, "status": w.status,
+            "id": w.id, "rule": view, "level": w.level, "status": w.status,
             "subject_type": w.subject_type,
             # A warning about a person (subsidy rules: dup:/dead:/employee:/excl:<beneficiary id>:…)
             "person_id": int(w.subject_key.split(":")[1]) if w.subject_type == "beneficiary" else None,
             "people": [{"id": i, "name": who[i]} for i in named[w.id] if i in who],
             "project": {"id": project[0], "name": project[1], "code": project[2]} if project else None,
             "region": {"id": w.region_id, "name": regions.get(w.region_id, "")}, "evidence": w.evidence or {},
-            "evidence_labels": {k: {"zh": zh_, "en": en_} for k, (zh_, en_) in rule.LABELS.items()},
+            "evidence_labels": labels,
             "explanation_zh": zh, "explanation_en": en, "first_seen_at": w.first_seen_at,
             "last_seen_at": w.last_seen_at, "resolved_at": w.resolved_at, "resolved_reason": w.resolved_reason,
             "dismissed_reason": w.dismissed_reason if w.status == "dismissed" else None,
