@@ -83,17 +83,30 @@ def test_a_lock_taken_while_reading_is_held_to_the_end(app, world):
         db.session.rollback()
 
 
-def test_a_connection_handed_back_after_a_read_is_transactional_again(app, world):
+@pytest.fixture
+def one_connection(app):
+    """An app of its own whose pool holds one connection (so the next use is the same one)."""
+    from backend import create_app
+    settings = {k: v for k, v in app.config.items() if k.isupper()}
+    fresh = create_app({**settings, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
+    yield fresh
+    with fresh.app_context():
+        db.engine.dispose()
+
+
+def test_a_connection_handed_back_after_a_read_is_transactional_again(one_connection):
+    app = one_connection
     with app.test_request_context("/api/v1/projects", method="GET"):
         pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert db.session.connection().connection.dbapi_connection.autocommit
         db.session.commit()
     with app.app_context():
         again = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
         raw = db.session.connection().connection.dbapi_connection
-        autocommit = raw.autocommit
+        autocommit, status = raw.autocommit, raw.info.transaction_status
         db.session.rollback()
     assert again == pid  # the same pooled connection
-    assert not autocommit
+    assert not autocommit and status  # in a transaction again
 
 
 def test_going_back_over_the_payments_sets_its_plan_only_for_itself(app, world, statements):
