@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from .config import ROOT, Config, ConfigError
 from .core import dump
+from .core.json_out import JSONProvider
 from .extensions import db, is_reading, migrate, ping_when_idle, reads_without_transaction, stored_json
 
 dump.install()  # before any blueprint declares its output (their modules are imported in create_app)
@@ -36,7 +37,7 @@ def create_app(config=None):
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    app.json.ensure_ascii = False
+    app.json = JSONProvider(app)  # (orjson; writes non-ASCII as it is)
     app.security_schemes = {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
         "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
