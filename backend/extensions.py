@@ -106,11 +106,14 @@ def ping_when_idle(engine):
 
 
 # A statement that takes part in a transaction even though it reads: a row lock, or a lock or
-# setting held until the transaction ends (pg_advisory_xact_lock, SET LOCAL).
+# setting held until the transaction ends (pg_advisory_xact_lock, SET LOCAL). A setting of the
+# connection's own (SET without LOCAL, RESET) needs none.
 _LOCKING = re.compile(r"\bFOR (?:UPDATE|SHARE|NO KEY UPDATE|KEY SHARE)\b")
 
 
 def _transactional(statement):
+    if statement.startswith(("SET ", "RESET ")):
+        return statement.startswith("SET LOCAL ")
     return not statement.startswith("SELECT") or "_xact_" in statement or (
         "FOR " in statement and _LOCKING.search(statement) is not None)
 

@@ -66,6 +66,15 @@ def test_a_read_that_writes_begins_before_its_first_write(app, world):
         assert db.session.scalar(select(func.count()).select_from(AuditLog)) == before
 
 
+def test_a_setting_for_the_transaction_begins_one(app, world):
+    with app.test_request_context("/api/v1/projects", method="GET"):
+        db.session.execute(text("SET LOCAL enable_sort = off"))
+        assert db.session.execute(text("SHOW enable_sort")).scalar() == "off"  # (it would not hold alone)
+        db.session.rollback()
+        assert db.session.execute(text("SHOW enable_sort")).scalar() == "on"
+        db.session.rollback()
+
+
 def test_a_lock_taken_while_reading_is_held_to_the_end(app, world):
     with app.test_request_context("/api/v1/overview/1", method="GET"):
         db.session.execute(text("SELECT pg_advisory_xact_lock(7213999)"))
@@ -110,17 +119,17 @@ def test_a_connection_handed_back_after_a_read_is_transactional_again(one_connec
 
 
 def test_going_back_over_the_payments_sets_its_plan_only_for_itself(app, world, statements):
-    """A page back over the partitioned payments turns sorting off for one statement (SET LOCAL):
-    inside a transaction of its own, and the connection has it on again afterwards."""
+    """A page back over the partitioned payments turns sorting off for one statement: in a request
+    that reads, on the connection (no transaction begun for it), set back after the statement."""
     from backend.core import pagination
     from backend.subsidies.models import Disbursement
     with app.test_request_context("/api/v1/subsidies/disbursements", method="GET"):
         statements.clear()
         back = pagination._encode([2**31 - 1], back=True)  # going back from past the last id
         pagination.paginate(select(Disbursement).order_by(Disbursement.id), {"page": 1, "per_page": 2, "after": back})
-        words = [word for _, word, _, _ in statements]
-        assert words[0] == "SET", statements
-        assert all(in_transaction for _, _, _, in_transaction in statements[1:]), statements
+        assert [word for _, word, _, _ in statements] == ["SET", "SELECT", "RESET"], statements
+        assert not any(in_transaction for _, _, _, in_transaction in statements), statements
+        assert db.session.execute(text("SHOW enable_sort")).scalar() == "on"
         db.session.commit()
         assert db.session.execute(text("SHOW enable_sort")).scalar() == "on"
         db.session.rollback()

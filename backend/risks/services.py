@@ -135,11 +135,16 @@ def _people_of(w):
     return [int(i) for i in (w.evidence or {}).get("person_ids", [])]
 
 
+# Red first, then orange, then yellow; newest first within a level (the order of the index
+# ``ix_risk_warnings_list``, all keys descending so that a page by key is one index seek). Built
+# once: every page of every warnings list orders by it.
+ORDER = (*(not_null(first).desc() for first in level_first(RiskWarning.level)),
+         RiskWarning.last_seen_at.desc(), RiskWarning.id.desc())
+
+
 def order(stmt):
-    """Red first, then orange, then yellow; newest first within a level (the order of the index
-    ``ix_risk_warnings_list``, all keys descending so that a page by key is one index seek)."""
-    return stmt.order_by(*(not_null(first).desc() for first in level_first(RiskWarning.level)),
-                         RiskWarning.last_seen_at.desc(), RiskWarning.id.desc())
+    """``stmt`` in the warnings' order (``ORDER``)."""
+    return stmt.order_by(*ORDER)
 
 
 def summary(actor, within=None):
