@@ -178,7 +178,8 @@ def _read_back(paged, entity):
     if (db.session.get_bind().dialect.name != "postgresql" or entity is None
             or inspect(entity).local_table.name not in partitions.PARTITIONED):
         return db.session.execute(paged).all()
-    if not db.session.connection().connection.dbapi_connection.info.transaction_status:  # (IDLE: none)
+    raw = db.session.connection().connection.dbapi_connection
+    if raw.autocommit and not raw.info.transaction_status:  # (IDLE, 0: no transaction)
         db.session.execute(text("SET enable_sort = off"))
         try:
             return db.session.execute(paged).all()
