@@ -56,12 +56,10 @@ def open_rectifications(warning_ids):
         .order_by(Rectification.id)).all())
 
 
-def open_rectification():
-    """A column of a SELECT of warnings: the id of each one's open or submitted rectification."""
-    return (select(func.max(Rectification.id)).where(Rectification.warning_id == RiskWarning.id,
-                                                      Rectification.status.in_(("open", "submitted")))
-            .scalar_subquery())
+# A column of a SELECT of warnings: the id of each one's open or submitted rectification (built once).
+OPEN_RECTIFICATION = (select(func.max(Rectification.id)).where(
+    Rectification.warning_id == RiskWarning.id, Rectification.status.in_(("open", "submitted"))).scalar_subquery())
 
 
 risk_services.provide("open_rectifications", open_rectifications)
-risk_services.provide("open_rectification", open_rectification)
+risk_services.provide("open_rectification", lambda: OPEN_RECTIFICATION)

@@ -70,6 +70,8 @@ def rule_view(rule, thresholds=False):
 
 # A warning's project as its view names it, joined to the warning (``joined``) or read apart.
 PROJECT_BRIEF = (Project.id, Project.name, QrCode.code)
+# (Built once: a join's condition costs more to put together than to keep.)
+_ITS_PROJECT, _ITS_CODE = Project.id == RiskWarning.project_id, qrcodes.active_of("project", Project.id)
 
 
 def joined(stmt):
@@ -78,7 +80,7 @@ def joined(stmt):
     (NULL without). Its rows are ``(warning, project id, name, code, rectification id)``."""
     column = LOOKUPS.get("open_rectification")
     return stmt.add_columns(*PROJECT_BRIEF, column() if column else null()).outerjoin(
-        Project, Project.id == RiskWarning.project_id).outerjoin(QrCode, qrcodes.active_of("project", Project.id))
+        Project, _ITS_PROJECT).outerjoin(QrCode, _ITS_CODE)
 
 
 def joined_views(rows):
