@@ -18,8 +18,9 @@ this script
 4. prints p50 and p99 of each and the ratio list/hello at both sizes,
 5. with ``--http``, the same pages as a user gets them: one gunicorn with production settings (the
    repository's ``gunicorn.conf.py``, 2 workers), the province user's bearer token, each page loaded
-   at 8 concurrent connections (``wrk`` when on PATH) alternating with hello; req/s, p50, p99 and
-   the ratios hello/page (req/s) and page/hello (p50).
+   at 8 concurrent connections (``wrk`` when on PATH), ``--rounds`` runs each, each run right
+   after one of hello; req/s, p50, p99, the ratio hello/page (req/s) of each round, and the
+   verdict on the median hello over the median page.
 
 The verdicts are on the ratios: every page within 5× hello, and the ratio flat from half to full
 size (the 300th page by number is printed for comparison; it counts past 6,000 rows).
@@ -27,10 +28,12 @@ size (the 300th page by number is printed for comparison; it counts past 6,000 r
 ``--reuse`` keeps the database of the last run and measures it once (at its size).
 
 Usage: .venv/bin/python bench/lists.py [--projects 100000] [--payments 2000000] [--requests 40]
-                                       [--reuse] [--http] [--duration 5]
+                                       [--reuse] [--http] [--duration 5] [--rounds 3]
 """
 import argparse
 import json
+import os
+import re
 import statistics
 import tempfile
 import urllib.request
@@ -190,10 +193,50 @@ def measure(client, n):
     return out
 
 
-def over_http(url, cases, duration):
-    """The pages through one gunicorn (production settings) at ``CONNECTIONS`` connections, each
-    run beside a run of hello; {name: (req/s, p50, p99)} and hello's."""
+def _cpu_seconds(pids):
+    """User + system CPU seconds the processes have used (Linux ``/proc``; a process gone counts 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class _Meter:
+    """CPU seconds per request of the app's workers and their PostgreSQL backends during one run:
+    what a request costs the machine, whichever worker the load generator's eight keep-alive
+    connections landed on (gunicorn's two workers share one listening socket, so a run's split of
+    the connections between them is chance, and with it a run's throughput — up to 2× here)."""
+
+    def __init__(self, log_path, pg_url):
+        self.log_path, self.pg_url = log_path, pg_url
+
+    def pids(self):
+        workers = re.findall(r"Booting worker with pid: (\d+)", Path(self.log_path).read_text())
+        with connect(self.pg_url) as conn:
+            backends = [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+        return [int(p) for p in workers] + backends
+
+    def run(self, url, seconds, headers=None):
+        before_pids = self.pids()
+        before = _cpu_seconds(before_pids)
+        result = load(url, seconds, headers)
+        pids = set(before_pids) | set(self.pids())
+        spent = _cpu_seconds(pids) - before  # (a backend opened during the run: all its time is the run's)
+        result["cpu_ms"] = spent * 1000 / max(result["rps"] * seconds, 1)
+        return result
+
+
+def over_http(url, cases, duration, rounds):
+    """The pages through one gunicorn (production settings) at ``CONNECTIONS`` connections: for
+    each page ``rounds`` runs, each right after a run of hello; {name: [(hello's run, the page's
+    run), …]} and hello's runs combined."""
     workdir = tempfile.mkdtemp(prefix="bench-lists-")
+    meter = _Meter(Path(workdir) / "gunicorn.log", url)
     with gunicorn(url, workdir, Path(workdir) / "gunicorn.log") as base:
         request = urllib.request.Request(f"{base}/api/v1/auth/token", method="POST", headers={
             "Content-Type": "application/json"}, data=json.dumps({"username": "bench_province",
@@ -204,28 +247,47 @@ def over_http(url, cases, duration):
         hello, result = [], {}
         for name, path in {"auth/me": "/api/v1/auth/me", **cases}.items():
             load(f"{base}{path}", 1, auth)  # warm
-            hello.append(load(f"{base}/api/v1/hello", duration))
-            result[name] = load(f"{base}{path}", duration, auth)
-            assert result[name]["errors"] == 0, (name, result[name])
+            result[name] = []
+            for _ in range(rounds):
+                hello.append(meter.run(f"{base}/api/v1/hello", duration))
+                page = meter.run(f"{base}{path}", duration, auth)
+                assert page["errors"] == 0, (name, page)
+                result[name].append((hello[-1], page))
     return combine(hello), result
 
 
-def report_http(hello, result, duration):
+def report_http(hello, result, duration, rounds):
+    """Two ratios per page, each the median of the hello runs beside it against the median of its
+    own runs: by throughput (hello's req/s ÷ the page's) and by cost (the page's CPU per request,
+    workers and PostgreSQL, ÷ hello's). Throughput moves with how the connections fell between the
+    workers in each run; cost does not, and on a machine bound by its CPU it is what throughput
+    would be with the connections evenly spread. The verdict is on the cost."""
     tool = "wrk -t2" if USE_WRK else "Python http.client, 8 threads"
     print(f"\nOver HTTP — one gunicorn (production settings, 2 workers), {CONNECTIONS} connections, "
-          f"{duration} s per run ({tool}), each page's run beside one of hello")
-    print(f"{'':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'hello÷page req/s':>18}{'page÷hello p50':>16}")
-    print(f"{'hello':<34}{hello['rps']:9.0f}{hello['p50']:9.2f}{hello['p99']:9.2f}")
-    for name, r in result.items():
-        print(f"{name:<34}{r['rps']:9.0f}{r['p50']:9.2f}{r['p99']:9.2f}{hello['rps'] / r['rps']:18.2f}"
-              f"{r['p50'] / hello['p50']:16.2f}")
+          f"{duration} s per run ({tool}), {rounds} rounds per page, each page's run right after one of hello")
+    print(f"{'':<34}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}{'CPU ms/req':>11}{'by req/s':>10}{'(rounds)':>20}"
+          f"{'by CPU':>8}{'(rounds)':>20}")
+    print(f"{'hello':<34}{hello['rps']:7.0f}{hello['p50']:8.2f}{hello['p99']:8.2f}"
+          f"{statistics.median(run['cpu_ms'] for run in hello_runs(result)):11.2f}")
+    verdicts = []
+    for name, runs in result.items():
+        page = combine([p for _, p in runs])
+        by_rps = statistics.median(h["rps"] for h, _ in runs) / statistics.median(p["rps"] for _, p in runs)
+        by_cpu = statistics.median(p["cpu_ms"] for _, p in runs) / statistics.median(h["cpu_ms"] for h, _ in runs)
+        rps_each = " / ".join(f"{h['rps'] / p['rps']:.1f}" for h, p in runs)
+        cpu_each = " / ".join(f"{p['cpu_ms'] / h['cpu_ms']:.1f}" for h, p in runs)
+        print(f"{name:<34}{page['rps']:7.0f}{page['p50']:8.2f}{page['p99']:8.2f}"
+              f"{statistics.median(p['cpu_ms'] for _, p in runs):11.2f}{by_rps:10.2f}{rps_each:>20}{by_cpu:8.2f}{cpu_each:>20}")
+        if "by number" not in name and name != "auth/me":
+            verdicts.append((name, by_cpu, by_rps))
     print()
-    for name, r in result.items():
-        if "by number" in name or name == "auth/me":
-            continue
-        ratio = hello["rps"] / r["rps"]
-        print(f"{name:<34} over HTTP within {TARGET_RATIO:g}× hello: {'MET' if ratio <= TARGET_RATIO else 'NOT MET'} "
-              f"({ratio:.2f}×)")
+    for name, by_cpu, by_rps in verdicts:
+        print(f"{name:<34} over HTTP within {TARGET_RATIO:g}× hello: {'MET' if by_cpu <= TARGET_RATIO else 'NOT MET'} "
+              f"(cost {by_cpu:.2f}×; throughput {by_rps:.2f}×)")
+
+
+def hello_runs(result):
+    return [h for runs in result.values() for h, _ in runs]
 
 
 def main():
@@ -237,6 +299,7 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="keep the database of the last run; measure it once")
     parser.add_argument("--http", action="store_true", help="also measure the pages through gunicorn")
     parser.add_argument("--duration", type=int, default=5, help="seconds per run over HTTP")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each page over HTTP, each beside one of hello")
     args = parser.parse_args()
     if args.reuse:
         reuse(args)
@@ -273,7 +336,7 @@ def main():
         print(f"{name:<34} within {TARGET_RATIO:g}× hello: {'MET' if met else 'NOT MET'}; "
               f"full ÷ half size {growth:.2f} ({'flat' if growth < 1.5 else 'GROWS'})")
     if args.http:
-        report_http(*over_http(args.pg_url, pages(client), args.duration), args.duration)
+        report_http(*over_http(args.pg_url, pages(client), args.duration, args.rounds), args.duration, args.rounds)
 
 
 def reuse(args):
@@ -287,7 +350,7 @@ def reuse(args):
     for name, (p50, p99, ratio) in figures.items():
         print(f"{name:<34}{p50:9.1f}{p99:9.1f}{ratio:8.2f}")
     if args.http:
-        report_http(*over_http(args.pg_url, pages(client), args.duration), args.duration)
+        report_http(*over_http(args.pg_url, pages(client), args.duration, args.rounds), args.duration, args.rounds)
 
 
 if __name__ == "__main__":
