@@ -417,6 +417,17 @@ def watch_csp(context):
     return context
 
 
+@pytest.fixture
+def one_connection(app):
+    """An app of its own whose pool holds one connection: every request and the check share it."""
+    from backend.extensions import db
+    settings = {k: v for k, v in app.config.items() if k.isupper()}
+    fresh = create_app({**settings, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
+    yield fresh
+    with fresh.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def counted_afresh():
     """Each test counts its lists afresh (a list past the cap is remembered for seconds)."""

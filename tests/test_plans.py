@@ -6,21 +6,10 @@ import os
 import pytest
 from sqlalchemy import text
 
-from backend import create_app
 from backend.extensions import db
 from conftest import PASSWORD
 
 POSTGRES = os.environ.get("JICAI_TEST_DB") == "postgres"
-
-
-@pytest.fixture
-def one_connection(app):
-    """An app of its own whose pool holds one connection: every request and the check share it."""
-    settings = {k: v for k, v in app.config.items() if k.isupper()}
-    fresh = create_app({**settings, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
-    yield fresh
-    with fresh.app_context():
-        db.engine.dispose()
 
 
 def _statements(app, like):

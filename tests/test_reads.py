@@ -92,17 +92,6 @@ def test_a_lock_taken_while_reading_is_held_to_the_end(app, world):
         db.session.rollback()
 
 
-@pytest.fixture
-def one_connection(app):
-    """An app of its own whose pool holds one connection (so the next use is the same one)."""
-    from backend import create_app
-    settings = {k: v for k, v in app.config.items() if k.isupper()}
-    fresh = create_app({**settings, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
-    yield fresh
-    with fresh.app_context():
-        db.engine.dispose()
-
-
 def test_a_connection_handed_back_after_a_read_is_transactional_again(one_connection):
     app = one_connection
     with app.test_request_context("/api/v1/projects", method="GET"):
