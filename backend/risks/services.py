@@ -99,8 +99,7 @@ def views(warnings, projects=None, rectifications=None):
         return []
     pids = {w.project_id for w in warnings if w.project_id}
     found = projects if projects is not None else {p.id: p for p in db.session.execute(
-        select(*PROJECT_BRIEF).outerjoin(QrCode, qrcodes.active_of("project", Project.id))
-        .where(Project.id.in_(pids)))} if pids else {}
+        select(*PROJECT_BRIEF).outerjoin(QrCode, _ITS_CODE).where(Project.id.in_(pids)))} if pids else {}
     regions = tree.names({w.region_id for w in warnings})
     open_rect = (rectifications if rectifications is not None
                  else _lookup("open_rectifications", [w.id for w in warnings]))
