@@ -15,7 +15,8 @@ from werkzeug.routing import IntegerConverter
 from .config import ROOT, Config, ConfigError
 from .core import dump
 from .core.json_out import JSONProvider
-from .extensions import db, is_reading, migrate, ping_when_idle, reads_without_transaction, stored_json
+from .extensions import (READING_METHODS, db, is_reading, migrate, ping_when_idle, reads_without_transaction,
+                         stored_json)
 
 dump.install()  # before any blueprint declares its output (their modules are imported in create_app)
 
@@ -203,6 +204,6 @@ def _sqlite_begin(conn):
     # export's file, read as it streams after that entry was committed.
     if conn.dialect.name == "sqlite":
         writing = not is_reading() and (not has_request_context()
-                                        or request.method not in ("GET", "HEAD", "OPTIONS")
+                                        or request.method not in READING_METHODS
                                         or ("reveal" in request.args and not g.get("streaming_answer")))
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

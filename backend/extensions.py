@@ -21,7 +21,8 @@ naming = {
     "pk": "pk_%(table_name)s",
 }
 
-READING_METHODS = ("GET", "HEAD", "OPTIONS")
+# Requests that only read: no CSRF check, no SQLite write lock up front, no transaction on PostgreSQL.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Session(FlaskSession):
@@ -124,7 +125,8 @@ def reads_without_transaction(app):
     every statement already reads its own snapshot, so a SELECT answers the same with or without
     the transaction around it. Each PostgreSQL engine gets a twin whose connections are in
     autocommit (the pool's own connections; the setting is undone when one is handed back), and
-    the twin begins a transaction itself before the first statement that is not a plain SELECT:
+    the twin begins a transaction itself before the first statement that is not a plain SELECT
+    (or a SET of the connection's own):
     a GET that writes (an export's audit entry) or locks still commits or rolls back all at once
     with the request."""
     from psycopg.pq import TransactionStatus

@@ -19,12 +19,12 @@ from flask_login import current_user
 from sqlalchemy import bindparam, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db, login_manager
+from ..extensions import READING_METHODS, db, login_manager
 from . import audit, clock, limits
 from .errors import ApiError
 from .models import LoginAttempt, RevokedToken, User, UserSession
 
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SAFE_METHODS = READING_METHODS  # (no CSRF check: they change nothing)
 CSRF_EXEMPT = {"auth.login", "auth.token"}
 # Who may do what with accounts (the roles; scope rules in backend/auth/services.py): listing is for
 # everyone who assigns work; administrators (anywhere) and county supervisors (in their county,
