@@ -32,8 +32,6 @@ Usage: .venv/bin/python bench/lists.py [--projects 100000] [--payments 2000000] 
 """
 import argparse
 import json
-import os
-import re
 import statistics
 import tempfile
 import urllib.request
@@ -43,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from risk_scan import H, connect, county_of, migrate, reset_postgres, sqlalchemy_url  # noqa: E402
-from scan_vs_hello import CONNECTIONS, USE_WRK, combine, gunicorn, load  # noqa: E402
+from scan_vs_hello import CONNECTIONS, USE_WRK, Meter, combine, gunicorn, load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -193,50 +191,12 @@ def measure(client, n):
     return out
 
 
-def _cpu_seconds(pids):
-    """User + system CPU seconds the processes have used (Linux ``/proc``; a process gone counts 0)."""
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-class _Meter:
-    """CPU seconds per request of the app's workers and their PostgreSQL backends during one run:
-    what a request costs the machine, whichever worker the load generator's eight keep-alive
-    connections landed on (gunicorn's two workers share one listening socket, so a run's split of
-    the connections between them is chance, and with it a run's throughput — up to 2× here)."""
-
-    def __init__(self, log_path, pg_url):
-        self.log_path, self.pg_url = log_path, pg_url
-
-    def pids(self):
-        workers = re.findall(r"Booting worker with pid: (\d+)", Path(self.log_path).read_text())
-        with connect(self.pg_url) as conn:
-            backends = [row[0] for row in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
-        return [int(p) for p in workers] + backends
-
-    def run(self, url, seconds, headers=None):
-        before_pids = self.pids()
-        before = _cpu_seconds(before_pids)
-        result = load(url, seconds, headers)
-        pids = set(before_pids) | set(self.pids())
-        spent = _cpu_seconds(pids) - before  # (a backend opened during the run: all its time is the run's)
-        result["cpu_ms"] = spent * 1000 / max(result["rps"] * seconds, 1)
-        return result
-
-
 def over_http(url, cases, duration, rounds):
     """The pages through one gunicorn (production settings) at ``CONNECTIONS`` connections: for
     each page ``rounds`` runs, each right after a run of hello; {name: [(hello's run, the page's
     run), …]} and hello's runs combined."""
     workdir = tempfile.mkdtemp(prefix="bench-lists-")
-    meter = _Meter(Path(workdir) / "gunicorn.log", url)
+    meter = Meter(Path(workdir) / "gunicorn.log", url)
     with gunicorn(url, workdir, Path(workdir) / "gunicorn.log") as base:
         request = urllib.request.Request(f"{base}/api/v1/auth/token", method="POST", headers={
             "Content-Type": "application/json"}, data=json.dumps({"username": "bench_province",

@@ -270,6 +270,46 @@ def load(url, seconds, headers=None):
     return (wrk_load if USE_WRK else python_load)(url, seconds, headers or {})
 
 
+def cpu_seconds(pids):
+    """User + system CPU seconds the processes have used (Linux ``/proc``; a process gone counts 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class Meter:
+    """CPU seconds per request of the app's workers and their PostgreSQL backends during one run:
+    what a request costs the machine, whichever worker the load generator's eight keep-alive
+    connections landed on (gunicorn's two workers share one listening socket, so a run's split of
+    the connections between them is chance, and with it a run's throughput — up to 2× here)."""
+
+    def __init__(self, log_path, pg_url):
+        self.log_path, self.pg_url = log_path, pg_url
+
+    def pids(self):
+        workers = re.findall(r"Booting worker with pid: (\d+)", Path(self.log_path).read_text())
+        import psycopg
+        with psycopg.connect(self.pg_url, autocommit=True) as conn:
+            backends = [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+        return [int(p) for p in workers] + backends
+
+    def run(self, url, seconds, headers=None):
+        before_pids = self.pids()
+        before = cpu_seconds(before_pids)
+        result = load(url, seconds, headers)
+        pids = set(before_pids) | set(self.pids())
+        spent = cpu_seconds(pids) - before  # (a backend opened during the run: all its time is the run's)
+        result["cpu_ms"] = spent * 1000 / max(result["rps"] * seconds, 1)
+        return result
+
+
+
 # ---------------------------------------------------------------------------------------------
 # One database
 # ---------------------------------------------------------------------------------------------
