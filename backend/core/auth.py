@@ -4,7 +4,8 @@ rate-limited password checks, and the role guard every route uses.
 Sessions and tokens can be ended on the server although app servers keep no state: a session cookie
 carries a random key whose hash is a row of ``user_sessions`` (signing out deletes it), and a bearer
 token carries the user's ``auth_epoch`` (a password change or a deactivation bumps it). Both are
-checked in the one query that loads the user on each request.
+checked in the one query that loads the user, on each request that is not answered from what the
+process remembers (``credentials``: forgotten when any of those rows change, on any server).
 """
 import hashlib
 import hmac
@@ -20,7 +21,7 @@ from sqlalchemy import bindparam, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import READING_METHODS, db, login_manager
-from . import audit, clock, limits
+from . import audit, clock, credentials, limits
 from .errors import ApiError
 from .models import LoginAttempt, RevokedToken, User, UserSession
 
@@ -213,24 +214,37 @@ def _user_id(value):
 # costs more than running it (0.4 ms of a request here), and only the values change.
 TOKEN_USER = (select(User, RevokedToken.jti)
               .outerjoin(RevokedToken, RevokedToken.jti == bindparam("jti")).where(User.id == bindparam("uid")))
-SESSION_USER = (select(User).join(UserSession, UserSession.user_id == User.id)
+SESSION_USER = (select(User, UserSession.expires_at).join(UserSession, UserSession.user_id == User.id)
                 .where(User.id == bindparam("uid"), User.active.is_(True),
                        UserSession.key_hash == bindparam("key_hash"), UserSession.expires_at > bindparam("now")))
 
 
 def user_for_token(claims):
-    """The token's user, checked against revocation in the same query (every API call pays for it):
-    the token's id revoked, or the user's credential epoch moved on since it was issued (password
-    changed, account deactivated). 401 ``token_revoked`` / ``token_invalid``."""
+    """The token's user, checked against revocation in the same query (or remembered from an
+    earlier request while nothing about it changed: ``credentials``): the token's id revoked, or
+    the user's credential epoch moved on since it was issued (password changed, account
+    deactivated). 401 ``token_revoked`` / ``token_invalid``."""
     user_id = _user_id(claims["sub"])
     if user_id is None:  # correctly signed but not about a user: still just an invalid token
         raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
-    row = db.session.execute(TOKEN_USER, {"uid": user_id, "jti": str(claims["jti"])}).first()
-    if row is not None and (row.jti is not None or claims.get("ep") != (row.User.auth_epoch or 0)):
+    jti = str(claims["jti"])
+    known, key = current_app.extensions["credentials"], ("token", user_id, jti)
+    remembered = None if known is None else known.recall(key)
+    if remembered is not None:
+        user = credentials.attached(remembered)
+    else:
+        mark = None if known is None else known.mark()
+        row = db.session.execute(TOKEN_USER, {"uid": user_id, "jti": jti}).first()
+        if row is not None and (row.jti is not None or claims.get("ep") != (row.User.auth_epoch or 0)):
+            raise ApiError(401, "token_revoked", "登录凭证已注销", "The token has been revoked")
+        if row is None or not row.User.active:
+            raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
+        if known is not None:
+            known.keep(key, credentials.snapshot(row.User), mark)
+        return row.User
+    if claims.get("ep") != (user.auth_epoch or 0):  # (a remembered user was active, the token not revoked)
         raise ApiError(401, "token_revoked", "登录凭证已注销", "The token has been revoked")
-    if row is None or not row.User.active:
-        raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
-    return row.User
+    return user
 
 
 def revoke_token(claims):
@@ -280,10 +294,20 @@ def init_app(app):
         key, ident = session.get("sid"), _user_id(user_id)
         if not key or ident is None:
             return None
-        # The user and their live session row in one query: a signed-out (deleted) or expired
-        # session is anonymous, whatever the cookie says.
-        return db.session.execute(SESSION_USER, {"uid": ident, "key_hash": _key_hash(key),
-                                                 "now": clock.now()}).scalar_one_or_none()
+        # The user and their live session row in one query (or remembered: ``credentials``): a
+        # signed-out (deleted) or expired session is anonymous, whatever the cookie says.
+        known, now = current_app.extensions["credentials"], clock.now()
+        remembered_key = ("session", ident, _key_hash(key))
+        remembered = None if known is None else known.recall(remembered_key)
+        if remembered is not None:
+            return credentials.attached(remembered) if remembered[2] > now else None
+        mark = None if known is None else known.mark()
+        row = db.session.execute(SESSION_USER, {"uid": ident, "key_hash": remembered_key[2], "now": now}).first()
+        if row is None:
+            return None
+        if known is not None:
+            known.keep(remembered_key, credentials.snapshot(row.User, row.expires_at), mark)
+        return row.User
 
     @login_manager.request_loader
     def load_from_token(req):

@@ -1,0 +1,203 @@
+"""Whose a credential is, remembered per process on PostgreSQL (``core/credentials.py``): asked once,
+then answered without the database — and forgotten the moment anything it rests on changes,
+whoever changes it (this process, another connection, ``psql``), or when the connection that
+listens for the notices cannot be trusted."""
+import os
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import event
+
+from backend.core import credentials
+from backend.extensions import db
+from conftest import PASSWORD, assert_error
+
+pytestmark = pytest.mark.skipif(os.environ.get("JICAI_TEST_DB") != "postgres",
+                                reason="LISTEN/NOTIFY: SQLite remembers nothing (every request asks)")
+
+
+@pytest.fixture
+def user_queries(app):
+    """How many statements read the users table (the credential check reads it; nothing else on
+    the routes used here does)."""
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT users.id"):
+            seen.append(statement)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def outside(app):
+    """A connection of someone else's: not the app's engine (as psql or another server would)."""
+    with app.app_context():
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        yield conn
+
+
+def bearer(app, key):
+    r = app.test_client().post("/api/v1/auth/token", json={"username": f"t_{key}", "password": PASSWORD})
+    assert r.status_code == 201, r.json
+    return {"Authorization": f"Bearer {r.json['access_token']}"}
+
+
+def until(check, seconds=2.0):
+    """Ask ``check()`` until it is true (a notice crosses a socket: milliseconds), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_a_token_is_checked_once_then_remembered(app, world, user_queries):
+    headers, client = bearer(app, "county"), app.test_client()
+    user_queries.clear()
+    for _ in range(3):
+        r = client.get("/api/v1/auth/me", headers=headers)
+        assert r.status_code == 200 and r.json["user"]["username"] == "t_county"
+    assert len(user_queries) == 1, user_queries
+
+
+def test_a_session_is_checked_once_then_remembered(login_as, user_queries):
+    client = login_as("county")
+    user_queries.clear()
+    for _ in range(3):
+        assert client.get("/api/v1/projects").status_code == 200
+    assert len(user_queries) == 1, user_queries
+
+
+def test_a_token_revoked_here_is_refused_at_once(app, world):
+    headers, client = bearer(app, "county"), app.test_client()
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert client.post("/api/v1/auth/token/revoke", headers=headers).status_code == 204
+    r = client.get("/api/v1/auth/me", headers=headers)
+    assert_error(r, 401, "token_revoked")
+
+
+def test_a_session_signed_out_is_anonymous_at_once(login_as):
+    client = login_as("county")
+    assert client.get("/api/v1/auth/me").status_code == 200
+    assert client.post("/api/v1/auth/logout").status_code == 204
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_user_deactivated_by_another_connection_is_refused(app, world, outside, user_queries):
+    """The trigger's notice reaches the listening connection: the next request asks again."""
+    headers, client = bearer(app, "clerk"), app.test_client()
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    try:
+        outside.execute("UPDATE users SET active = false WHERE username = 't_clerk'")
+        assert until(lambda: client.get("/api/v1/auth/me", headers=headers).status_code == 401)
+    finally:
+        outside.execute("UPDATE users SET active = true WHERE username = 't_clerk'")
+    user_queries.clear()
+    assert until(lambda: client.get("/api/v1/auth/me", headers=headers).status_code == 200)
+
+
+def test_a_session_deleted_by_another_connection_is_anonymous(app, login_as, outside):
+    client = login_as("clerk")
+    assert client.get("/api/v1/auth/me").status_code == 200
+    user = outside.execute("SELECT id FROM users WHERE username = 't_clerk'").fetchone()[0]
+    outside.execute("DELETE FROM user_sessions WHERE user_id = %s", (user,))
+    assert until(lambda: client.get("/api/v1/auth/me").status_code == 401)
+
+
+def test_a_region_moved_by_another_connection_is_read_again(app, world, outside):
+    """The remembered user carries their region (its path scopes every list): renaming it is seen."""
+    headers, client = bearer(app, "county"), app.test_client()
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    region = world["regions"]["linan"]
+    before = outside.execute("SELECT name FROM regions WHERE id = %s", (region,)).fetchone()[0]
+    try:
+        outside.execute("UPDATE regions SET name = '临安区（改）' WHERE id = %s", (region,))
+        assert until(lambda: client.get("/api/v1/auth/me", headers=headers).json["user"]["region"]["name"] == "临安区（改）")
+    finally:
+        outside.execute("UPDATE regions SET name = %s WHERE id = %s", (before, region))
+
+
+def test_a_remembered_user_can_change_their_password(app, world):
+    """The remembered user is the request's own instance: a change to it is written."""
+    client = app.test_client()
+    r = client.post("/api/v1/auth/login", json={"username": "t_inspector_sibling", "password": PASSWORD})
+    csrf = {"X-CSRF-Token": r.json["csrf_token"]}
+    assert client.get("/api/v1/auth/me").status_code == 200  # remembered from here on
+    new = PASSWORD + "x"
+    r = client.post("/api/v1/auth/password", json={"current_password": PASSWORD, "new_password": new},
+                    headers=csrf)
+    assert r.status_code in (200, 204), r.json
+    try:
+        fresh = app.test_client().post("/api/v1/auth/login", json={"username": "t_inspector_sibling",
+                                                                    "password": new})
+        assert fresh.status_code == 200, fresh.json
+    finally:
+        with app.app_context():
+            from backend.core.auth import hash_password
+            from backend.core.models import User
+            user = db.session.get(User, world["users"]["inspector_sibling"])
+            user.password_hash = hash_password(PASSWORD)
+            db.session.commit()
+
+
+def test_nothing_is_trusted_once_the_listener_is_silent_too_long(app, world, user_queries, monkeypatch):
+    """No probe answered within ``TRUST_FOR``: every request asks the database."""
+    headers, client = bearer(app, "county"), app.test_client()
+    client.get("/api/v1/auth/me", headers=headers)
+    monkeypatch.setattr(credentials, "TRUST_FOR", -1.0)
+    user_queries.clear()
+    for _ in range(2):
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert len(user_queries) == 2
+
+
+def test_a_broken_listener_forgets_and_asks_until_it_is_back(app, world, outside, user_queries, monkeypatch):
+    headers, client = bearer(app, "county"), app.test_client()
+    client.get("/api/v1/auth/me", headers=headers)
+    known = app.extensions["credentials"]
+    outside.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'jicai-signins'"
+                    " AND datname = current_database()")
+    user_queries.clear()
+    assert until(lambda: client.get("/api/v1/auth/me", headers=headers).status_code == 200 and known.conn is None)
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert len(user_queries) >= 2  # (asked while the listener was away)
+    monkeypatch.setattr(known, "retry_at", 0.0)  # the retry is due: listening again, remembering again
+    user_queries.clear()
+    for _ in range(3):
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert known.conn is not None
+    assert len(user_queries) == 1  # (what was remembered before the break was forgotten)
+
+
+def test_an_answer_read_while_a_notice_came_is_not_kept(app):
+    known = credentials.Credentials(app.extensions["credentials"].conninfo)
+    try:
+        assert known.recall("k") is None  # (connects and listens)
+        mark = known.mark()
+        known.forget()  # a notice read between the question and the answer
+        known.keep("k", "stale", mark)
+        assert known.recall("k") is None
+        known.keep("k", "fresh", known.mark())
+        assert known.recall("k") == "fresh"
+    finally:
+        known.close()
+
+
+def test_a_write_here_forgets_before_its_notice_comes(app, world):
+    """A change made through the app's own engine forgets at the statement, not only when the
+    notice of its commit comes round (none comes until then)."""
+    from sqlalchemy import text
+    known = app.extensions["credentials"]
+    with app.app_context():
+        known.keep("k", "remembered", known.mark())
+        assert known.recall("k") == "remembered"
+        db.session.execute(text("UPDATE users SET display_name = display_name WHERE username = 't_clerk'"))
+        assert known.recall("k") is None
+        db.session.rollback()
