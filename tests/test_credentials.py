@@ -201,3 +201,13 @@ def test_a_write_here_forgets_before_its_notice_comes(app, world):
         db.session.execute(text("UPDATE users SET display_name = display_name WHERE username = 't_clerk'"))
         assert known.recall("k") is None
         db.session.rollback()
+
+
+def test_a_sign_in_forgets_nothing(app, world, login_as):
+    """Signing in sweeps the user's expired sessions (a DELETE that usually removes nothing): the
+    others' credentials stay remembered."""
+    known = app.extensions["credentials"]
+    with app.app_context():
+        known.keep("k", "remembered", known.mark())
+    login_as("county")
+    assert known.recall("k") == "remembered"

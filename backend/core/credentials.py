@@ -157,7 +157,7 @@ class Credentials:
 
 def init_app(app):
     """``app.extensions["credentials"]`` on PostgreSQL with ``SIGNIN_CACHE`` on, else None; a
-    write to the watched tables through the app's engine forgets at once."""
+    statement that changes rows of the watched tables through the app's engine forgets at once."""
     engine = db.engines[None]
     if engine.dialect.name != "postgresql" or not app.config.get("SIGNIN_CACHE", True):
         app.extensions["credentials"] = None
@@ -166,9 +166,10 @@ def init_app(app):
         hide_password=False)
     credentials = app.extensions["credentials"] = Credentials(url)
 
-    @event.listens_for(engine, "before_cursor_execute")
+    @event.listens_for(engine, "after_cursor_execute")
     def forget_on_writes(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("SELECT") and _CHANGES.match(statement):
+        # (a statement that changed no row changes nothing: the sign-in's sweep of expired sessions)
+        if not statement.startswith("SELECT") and cursor.rowcount != 0 and _CHANGES.match(statement):
             credentials.forget()
 
 
