@@ -211,3 +211,33 @@ def test_a_sign_in_forgets_nothing(app, world, login_as):
         known.keep("k", "remembered", known.mark())
     login_as("county")
     assert known.recall("k") == "remembered"
+
+
+def test_a_token_revoked_on_one_server_process_is_refused_by_every_other(app, world, live_server, outside):
+    """gunicorn's two workers each remember the token; revoked through one, neither accepts it next
+    (the notice reaches both before the answer to the revocation reaches the client)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+    r = requests.post(f"{live_server}/api/v1/auth/token", json={"username": "t_city", "password": PASSWORD},
+                      timeout=10)
+    assert r.status_code == 201, r.text
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    ours = app.extensions["credentials"].conn
+
+    def listening():  # the listeners of the gunicorn workers (not this test process's app's)
+        return outside.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jicai-signins'"
+                               " AND datname = current_database() AND pid <> %s",
+                               (ours.info.backend_pid if ours else 0,)).fetchone()[0]
+
+    def me(_):
+        return requests.get(f"{live_server}/api/v1/auth/me", headers=headers, timeout=10).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(50):  # (eight at once, until both workers have answered, remembered and listened)
+            assert set(pool.map(me, range(16))) == {200}
+            if listening() == 2:
+                break
+        assert listening() == 2
+        assert requests.post(f"{live_server}/api/v1/auth/token/revoke", headers=headers, timeout=10).status_code == 204
+        assert set(pool.map(me, range(32))) == {401}
