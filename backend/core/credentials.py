@@ -195,15 +195,18 @@ def snapshot(user, *extra):
 
 
 def attached(remembered):
-    """The user of a snapshot as this request's session's own persistent instance (no query):
-    built, marked as loaded (``make_transient_to_detached``), then merged without loading — so
-    lazy relations load, and a change to it is written as to a user read from the database."""
+    """The user of a snapshot as this request's session's own persistent instance (no query): its
+    values put in place as a query's loading puts them (no change recorded), marked as loaded
+    (``make_transient_to_detached``), then merged without loading — so lazy relations load, and a
+    change to it is written as to a user read from the database."""
     columns = _Columns.load()
-    user_values, region_values = remembered[0], remembered[1]
-    user = columns.user[0](**user_values)
-    if region_values is not None:
-        region = columns.region[0](**region_values)
-        make_transient_to_detached(region)
-        user.region = region
-    make_transient_to_detached(user)
+    region = None if remembered[1] is None else _loaded(columns.region[0], remembered[1], {})
+    user = _loaded(columns.user[0], remembered[0], {} if region is None else {"region": region})
     return db.session.merge(user, load=False)
+
+
+def _loaded(cls, values, related):
+    instance = cls.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values, **related)
+    make_transient_to_detached(instance)
+    return instance
