@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import ROOT, Config, ConfigError
-from .core import credentials, dump
+from .core import dump, remembered
 from .core.json_out import JSONProvider
 from .extensions import (READING_METHODS, db, is_reading, migrate, ping_when_idle, reads_without_transaction,
                          stored_json)
@@ -49,7 +49,7 @@ def create_app(config=None):
         for engine in db.engines.values():
             ping_when_idle(engine)
         reads_without_transaction(app)
-        credentials.init_app(app)
+        remembered.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
 
     from .core import auth, errors, headers, uploads

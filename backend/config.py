@@ -88,12 +88,13 @@ class Config:
     SESSION_REFRESH_EACH_REQUEST = False
     JWT_LIFETIME = timedelta(minutes=int(_env("JWT_MINUTES", 60)))
     JWT_ALGORITHM = "HS256"
-    # Each app process remembers whose a token or session is (PostgreSQL only; forgotten on any
-    # change, told by LISTEN/NOTIFY: README "Sign-ins remembered"). The listening connection goes
-    # to SIGNIN_LISTEN_URL, else DATABASE_URL: behind PgBouncer in transaction mode, which cannot
-    # LISTEN, name the database itself here, or set SIGNIN_CACHE=0.
-    SIGNIN_CACHE = _env("SIGNIN_CACHE", "1") == "1"
-    SIGNIN_LISTEN_URL = _env("SIGNIN_LISTEN_URL")
+    # Each app process remembers whose a token or session is, and the cockpit's region and figures'
+    # version (PostgreSQL only; forgotten on any change, told by LISTEN/NOTIFY: README "Remembered
+    # between requests"). The listening connection goes to PROCESS_CACHE_LISTEN_URL, else
+    # DATABASE_URL: behind PgBouncer in transaction mode, which cannot LISTEN, name the database
+    # itself here, or set PROCESS_CACHE=0.
+    PROCESS_CACHE = _env("PROCESS_CACHE", "1") == "1"
+    PROCESS_CACHE_LISTEN_URL = _env("PROCESS_CACHE_LISTEN_URL")
 
     PASSWORD_HASH_METHOD = "scrypt"
 

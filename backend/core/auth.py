@@ -5,7 +5,7 @@ Sessions and tokens can be ended on the server although app servers keep no stat
 carries a random key whose hash is a row of ``user_sessions`` (signing out deletes it), and a bearer
 token carries the user's ``auth_epoch`` (a password change or a deactivation bumps it). Both are
 checked in the one query that loads the user, on each request that is not answered from what the
-process remembers (``credentials``: forgotten when any of those rows change, on any server).
+process remembers (``remembered``: forgotten when any of those rows change, on any server).
 """
 import hashlib
 import hmac
@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import READING_METHODS, db, login_manager
-from . import audit, clock, credentials, limits
+from . import audit, clock, limits, remembered
 from .errors import ApiError
 from .models import LoginAttempt, RevokedToken, User, UserSession
 
@@ -221,17 +221,17 @@ SESSION_USER = (select(User, UserSession.expires_at).join(UserSession, UserSessi
 
 def user_for_token(claims):
     """The token's user, checked against revocation in the same query (or remembered from an
-    earlier request while nothing about it changed: ``credentials``): the token's id revoked, or
+    earlier request while nothing about it changed: ``remembered``): the token's id revoked, or
     the user's credential epoch moved on since it was issued (password changed, account
     deactivated). 401 ``token_revoked`` / ``token_invalid``."""
     user_id = _user_id(claims["sub"])
     if user_id is None:  # correctly signed but not about a user: still just an invalid token
         raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
     jti = str(claims["jti"])
-    known, key = current_app.extensions["credentials"], ("token", user_id, jti)
-    remembered = None if known is None else known.recall(key)
-    if remembered is not None:
-        user = credentials.attached(remembered)
+    known, key = remembered.memory("credentials"), ("token", user_id, jti)
+    recalled = None if known is None else known.recall(key)
+    if recalled is not None:
+        user = remembered.attached(recalled)
     else:
         mark = None if known is None else known.mark()
         row = db.session.execute(TOKEN_USER, {"uid": user_id, "jti": jti}).first()
@@ -240,7 +240,7 @@ def user_for_token(claims):
         if row is None or not row.User.active:
             raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
         if known is not None:
-            known.keep(key, credentials.snapshot(row.User), mark)
+            known.keep(key, remembered.snapshot(row.User, "region"), mark)
         return row.User
     if claims.get("ep") != (user.auth_epoch or 0):  # (a remembered user was active, the token not revoked)
         raise ApiError(401, "token_revoked", "登录凭证已注销", "The token has been revoked")
@@ -294,19 +294,19 @@ def init_app(app):
         key, ident = session.get("sid"), _user_id(user_id)
         if not key or ident is None:
             return None
-        # The user and their live session row in one query (or remembered: ``credentials``): a
+        # The user and their live session row in one query (or remembered: core/remembered.py): a
         # signed-out (deleted) or expired session is anonymous, whatever the cookie says.
-        known, now = current_app.extensions["credentials"], clock.now()
-        remembered_key = ("session", ident, _key_hash(key))
-        remembered = None if known is None else known.recall(remembered_key)
-        if remembered is not None:
-            return credentials.attached(remembered) if remembered[2] > now else None
+        known, now, key_hash = remembered.memory("credentials"), clock.now(), _key_hash(key)
+        recalled = None if known is None else known.recall(("session", ident, key_hash))
+        if recalled is not None:
+            user, expires_at = recalled
+            return remembered.attached(user) if expires_at > now else None
         mark = None if known is None else known.mark()
-        row = db.session.execute(SESSION_USER, {"uid": ident, "key_hash": remembered_key[2], "now": now}).first()
+        row = db.session.execute(SESSION_USER, {"uid": ident, "key_hash": key_hash, "now": now}).first()
         if row is None:
             return None
         if known is not None:
-            known.keep(remembered_key, credentials.snapshot(row.User, row.expires_at), mark)
+            known.keep(("session", ident, key_hash), (remembered.snapshot(row.User, "region"), row.expires_at), mark)
         return row.User
 
     @login_manager.request_loader

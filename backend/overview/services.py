@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import bindparam, func, or_, select
 
-from ..core import clock, tree
+from ..core import clock, remembered, tree
 from ..core.cache import Lru
 from ..core.errors import not_found
 from ..core.models import Region
@@ -56,11 +56,19 @@ def _complete(values):
 
 
 def find(region_id):
-    """The region and the version of its figures, in one query; 404 when there is no such region
-    (the caller checks the scope)."""
+    """The region and the version of its figures, in one query (or remembered from an earlier
+    request while neither changed: ``core/remembered.py``); 404 when there is no such region (the
+    caller checks the scope)."""
+    known = remembered.memory("figures")
+    recalled = None if known is None else known.recall(region_id)
+    if recalled is not None:
+        return remembered.attached(recalled[0]), recalled[1]
+    mark = None if known is None else known.mark()
     row = db.session.execute(_region_stmt, {"region_id": region_id}).first()
     if row is None:
         raise not_found("地区", "region")
+    if known is not None:
+        known.keep(region_id, (remembered.snapshot(row.Region), row.version or 0), mark)
     return row.Region, row.version or 0
 
 

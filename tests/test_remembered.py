@@ -1,4 +1,5 @@
-"""Whose a credential is, remembered per process on PostgreSQL (``core/credentials.py``): asked once,
+"""Rows remembered per process on PostgreSQL between requests (``core/remembered.py``) — whose a
+credential is, the cockpit's region and figures' version: asked once,
 then answered without the database — and forgotten the moment anything it rests on changes,
 whoever changes it (this process, another connection, ``psql``), or when the connection that
 listens for the notices cannot be trusted."""
@@ -9,7 +10,7 @@ import psycopg
 import pytest
 from sqlalchemy import event
 
-from backend.core import credentials
+from backend.core import remembered
 from backend.extensions import db
 from conftest import PASSWORD, assert_error
 
@@ -151,7 +152,7 @@ def test_nothing_is_trusted_once_the_listener_is_silent_too_long(app, world, use
     """No probe answered within ``TRUST_FOR``: every request asks the database."""
     headers, client = bearer(app, "county"), app.test_client()
     client.get("/api/v1/auth/me", headers=headers)
-    monkeypatch.setattr(credentials, "TRUST_FOR", -1.0)
+    monkeypatch.setattr(remembered, "TRUST_FOR", -1.0)
     user_queries.clear()
     for _ in range(2):
         assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
@@ -161,8 +162,8 @@ def test_nothing_is_trusted_once_the_listener_is_silent_too_long(app, world, use
 def test_a_broken_listener_forgets_and_asks_until_it_is_back(app, world, outside, user_queries, monkeypatch):
     headers, client = bearer(app, "county"), app.test_client()
     client.get("/api/v1/auth/me", headers=headers)
-    known = app.extensions["credentials"]
-    outside.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'jicai-signins'"
+    known = app.extensions["remembered"]
+    outside.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'jicai-remembered'"
                     " AND datname = current_database()")
     user_queries.clear()
     assert until(lambda: client.get("/api/v1/auth/me", headers=headers).status_code == 200 and known.conn is None)
@@ -177,24 +178,25 @@ def test_a_broken_listener_forgets_and_asks_until_it_is_back(app, world, outside
 
 
 def test_an_answer_read_while_a_notice_came_is_not_kept(app):
-    known = credentials.Credentials(app.extensions["credentials"].conninfo)
+    listener = remembered.Listener(app.extensions["remembered"].conninfo)
+    known = listener.memories["credentials"]
     try:
         assert known.recall("k") is None  # (connects and listens)
         mark = known.mark()
-        known.forget()  # a notice read between the question and the answer
+        listener.forget("jicai_auth")  # a notice read between the question and the answer
         known.keep("k", "stale", mark)
         assert known.recall("k") is None
         known.keep("k", "fresh", known.mark())
         assert known.recall("k") == "fresh"
     finally:
-        known.close()
+        listener.close()
 
 
 def test_a_write_here_forgets_before_its_notice_comes(app, world):
     """A change made through the app's own engine forgets at the statement, not only when the
     notice of its commit comes round (none comes until then)."""
     from sqlalchemy import text
-    known = app.extensions["credentials"]
+    known = app.extensions["remembered"].memories["credentials"]
     with app.app_context():
         known.keep("k", "remembered", known.mark())
         assert known.recall("k") == "remembered"
@@ -206,7 +208,7 @@ def test_a_write_here_forgets_before_its_notice_comes(app, world):
 def test_a_sign_in_forgets_nothing(app, world, login_as):
     """Signing in sweeps the user's expired sessions (a DELETE that usually removes nothing): the
     others' credentials stay remembered."""
-    known = app.extensions["credentials"]
+    known = app.extensions["remembered"].memories["credentials"]
     with app.app_context():
         known.keep("k", "remembered", known.mark())
     login_as("county")
@@ -223,10 +225,10 @@ def test_a_token_revoked_on_one_server_process_is_refused_by_every_other(app, wo
                       timeout=10)
     assert r.status_code == 201, r.text
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    ours = app.extensions["credentials"].conn
+    ours = app.extensions["remembered"].conn
 
     def listening():  # the listeners of the gunicorn workers (not this test process's app's)
-        return outside.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jicai-signins'"
+        return outside.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jicai-remembered'"
                                " AND datname = current_database() AND pid <> %s",
                                (ours.info.backend_pid if ours else 0,)).fetchone()[0]
 
@@ -241,3 +243,63 @@ def test_a_token_revoked_on_one_server_process_is_refused_by_every_other(app, wo
         assert listening() == 2
         assert requests.post(f"{live_server}/api/v1/auth/token/revoke", headers=headers, timeout=10).status_code == 204
         assert set(pool.map(me, range(32))) == {401}
+
+
+# ---- the cockpit's region and its figures' version ------------------------------------------------
+
+@pytest.fixture
+def statements(app):
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_cockpit_view_seen_before_asks_the_database_nothing(app, world, statements):
+    headers, client = bearer(app, "county"), app.test_client()
+    linan = world["regions"]["linan"]
+    first = client.get(f"/api/v1/overview/{linan}", headers=headers)
+    assert first.status_code == 200
+    statements.clear()
+    again = client.get(f"/api/v1/overview/{linan}", headers=headers)
+    assert again.status_code == 200 and statements == []
+    assert {**again.json, "as_of": None} == {**first.json, "as_of": None}
+
+
+def test_figures_refreshed_by_another_connection_are_read_again(app, world, outside):
+    """A new version of the figures (a refresh on another server) is read on the next view: the
+    document is rendered anew, not served from the cache of the old version."""
+    from backend.overview import services
+    headers, client = bearer(app, "county"), app.test_client()
+    linan = world["regions"]["linan"]
+    assert client.get(f"/api/v1/overview/{linan}", headers=headers).status_code == 200
+    with app.app_context():
+        seen = services.find(linan)[1]
+    outside.execute("INSERT INTO region_figure_versions (region_id, version) VALUES (%s, %s) "
+                    "ON CONFLICT (region_id) DO UPDATE SET version = region_figure_versions.version + 1",
+                    (linan, seen + 1))
+    rendered = []
+    real = services.overview
+    try:
+        services.overview = lambda *a, **kw: rendered.append(a[0].id) or real(*a, **kw)
+        assert until(lambda: client.get(f"/api/v1/overview/{linan}", headers=headers).status_code == 200
+                     and rendered == [linan])
+    finally:
+        services.overview = real
+
+
+def test_a_region_renamed_by_another_connection_is_named_anew_in_the_cockpit(app, world, outside):
+    headers, client = bearer(app, "county"), app.test_client()
+    town = world["regions"]["taihuyuan"]
+    assert client.get(f"/api/v1/overview/{town}", headers=headers).json["region"]["name"] == "太湖源镇"
+    try:
+        outside.execute("UPDATE regions SET name = '太湖源镇（改）' WHERE id = %s", (town,))
+        assert until(lambda: client.get(f"/api/v1/overview/{town}", headers=headers).json["region"]["name"]
+                     == "太湖源镇（改）")
+    finally:
+        outside.execute("UPDATE regions SET name = '太湖源镇' WHERE id = %s", (town,))
