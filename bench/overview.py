@@ -396,7 +396,7 @@ def http(url, duration, warmup, workdir, province_id, rounds):
     print(f"  overview vs hello: by cost {by_cpu:.2f}, by throughput {by_rps:.2f} (target ≥ {TARGET_RATIO}) "
           f"{'MET' if by_cpu >= TARGET_RATIO else 'NOT MET'}; p99 {o['p99']:.1f} ms (target ≤ {TARGET_P99_MS:.0f} ms) "
           f"{'MET' if o['p99'] <= TARGET_P99_MS else 'NOT MET'}; overview/me by cost {m['cpu_ms'] / o['cpu_ms']:.2f} "
-          "(me: the cheapest signed-in answer, one query for the bearer's user)")
+          "(me: the cheapest signed-in answer)")
     return {"hello": h, "me": m, "overview": o, "ratio": by_cpu, "ratio_rps": by_rps,
             "ratio_me": m["cpu_ms"] / o["cpu_ms"], "bytes": size}
 
