@@ -228,21 +228,16 @@ def user_for_token(claims):
     if user_id is None:  # correctly signed but not about a user: still just an invalid token
         raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
     jti = str(claims["jti"])
-    known, key = remembered.memory("credentials"), ("token", user_id, jti)
-    recalled = None if known is None else known.recall(key)
-    if recalled is not None:
-        user = remembered.attached(recalled)
-    else:
-        mark = None if known is None else known.mark()
+
+    def read():
         row = db.session.execute(TOKEN_USER, {"uid": user_id, "jti": jti}).first()
         if row is not None and (row.jti is not None or claims.get("ep") != (row.User.auth_epoch or 0)):
             raise ApiError(401, "token_revoked", "登录凭证已注销", "The token has been revoked")
         if row is None or not row.User.active:
             raise ApiError(401, "token_invalid", "登录凭证无效", "The token is invalid")
-        if known is not None:
-            known.keep(key, remembered.snapshot(row.User, "region"), mark)
-        return row.User
-    if claims.get("ep") != (user.auth_epoch or 0):  # (a remembered user was active, the token not revoked)
+        return remembered.snapshot(row.User, "region")
+    user = remembered.attached(remembered.recall("credentials", ("token", user_id, jti), read))
+    if claims.get("ep") != (user.auth_epoch or 0):  # (and of what was remembered)
         raise ApiError(401, "token_revoked", "登录凭证已注销", "The token has been revoked")
     return user
 
@@ -296,18 +291,13 @@ def init_app(app):
             return None
         # The user and their live session row in one query (or remembered: core/remembered.py): a
         # signed-out (deleted) or expired session is anonymous, whatever the cookie says.
-        known, now, key_hash = remembered.memory("credentials"), clock.now(), _key_hash(key)
-        recalled = None if known is None else known.recall(("session", ident, key_hash))
-        if recalled is not None:
-            user, expires_at = recalled
-            return remembered.attached(user) if expires_at > now else None
-        mark = None if known is None else known.mark()
-        row = db.session.execute(SESSION_USER, {"uid": ident, "key_hash": key_hash, "now": now}).first()
-        if row is None:
-            return None
-        if known is not None:
-            known.keep(("session", ident, key_hash), (remembered.snapshot(row.User, "region"), row.expires_at), mark)
-        return row.User
+        now, key_hash = clock.now(), _key_hash(key)
+
+        def read():
+            row = db.session.execute(SESSION_USER, {"uid": ident, "key_hash": key_hash, "now": now}).first()
+            return None if row is None else (remembered.snapshot(row.User, "region"), row.expires_at)
+        found = remembered.recall("credentials", ("session", ident, key_hash), read)
+        return remembered.attached(found[0]) if found is not None and found[1] > now else None
 
     @login_manager.request_loader
     def load_from_token(req):

@@ -183,6 +183,21 @@ def memory(name):
     return None if listener is None else listener.memories[name]
 
 
+def recall(name, key, read):
+    """What memory ``name`` remembers for ``key``, else what ``read()`` answers from the database
+    (plain values: ``snapshot``), kept unless a notice was read meanwhile. None — nothing found —
+    is never kept: what notices a row that appears (a new session, a new region)?"""
+    known = memory(name)
+    recalled = None if known is None else known.recall(key)
+    if recalled is not None:
+        return recalled
+    mark = None if known is None else known.mark()
+    value = read()
+    if known is not None and value is not None:
+        known.keep(key, value, mark)
+    return value
+
+
 def init_app(app):
     """``app.extensions["remembered"]``: the process's ``Listener`` on PostgreSQL with
     ``PROCESS_CACHE`` on, else None. A statement through the app's engine that changes rows of a

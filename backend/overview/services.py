@@ -59,17 +59,13 @@ def find(region_id):
     """The region and the version of its figures, in one query (or remembered from an earlier
     request while neither changed: ``core/remembered.py``); 404 when there is no such region (the
     caller checks the scope)."""
-    known = remembered.memory("figures")
-    recalled = None if known is None else known.recall(region_id)
-    if recalled is not None:
-        return remembered.attached(recalled[0]), recalled[1]
-    mark = None if known is None else known.mark()
-    row = db.session.execute(_region_stmt, {"region_id": region_id}).first()
-    if row is None:
+    def read():
+        row = db.session.execute(_region_stmt, {"region_id": region_id}).first()
+        return None if row is None else (remembered.snapshot(row.Region), row.version or 0)
+    found = remembered.recall("figures", region_id, read)
+    if found is None:
         raise not_found("地区", "region")
-    if known is not None:
-        known.keep(region_id, (remembered.snapshot(row.Region), row.version or 0), mark)
-    return row.Region, row.version or 0
+    return remembered.attached(found[0]), found[1]
 
 
 def document_key(region, version, year, viewer=None):
