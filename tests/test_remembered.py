@@ -169,7 +169,7 @@ def test_a_broken_listener_forgets_and_asks_until_it_is_back(app, world, outside
     assert until(lambda: client.get("/api/v1/auth/me", headers=headers).status_code == 200 and known.conn is None)
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
     assert len(user_queries) >= 2  # (asked while the listener was away)
-    monkeypatch.setattr(known, "retry_at", 0.0)  # the retry is due: listening again, remembering again
+    known.retry_at = 0.0  # the retry is due: listening again, remembering again
     user_queries.clear()
     for _ in range(3):
         assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
@@ -303,3 +303,28 @@ def test_a_region_renamed_by_another_connection_is_named_anew_in_the_cockpit(app
                      == "太湖源镇（改）")
     finally:
         outside.execute("UPDATE regions SET name = '太湖源镇' WHERE id = %s", (town,))
+
+
+def test_a_forked_process_listens_on_its_own_connection_and_leaves_its_parents_alone(app, world):
+    """gunicorn forks its workers: a child that finds its parent's listening connection opens its
+    own, and the parent's goes on working."""
+    headers, client = bearer(app, "county"), app.test_client()
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    listener = app.extensions["remembered"]
+    parents = listener.conn
+    assert parents is not None
+    pid = os.fork()
+    if pid == 0:  # the child: remember anew on a connection of its own
+        ok = False
+        try:
+            with app.app_context():  # (as a forked worker should: none of the parent's pooled connections)
+                db.engine.dispose(close=False)
+            listener.retry_at = 0.0  # (whatever an earlier test left: no retry pending)
+            ok = client.get("/api/v1/auth/me", headers=headers).status_code == 200 and \
+                listener.conn is not None and listener.conn is not parents
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert parents.execute("SELECT 1").fetchone() == (1,)  # (the child did not end it)
+    assert listener.conn is parents

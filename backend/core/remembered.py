@@ -96,7 +96,8 @@ class Listener:
         confirms it is alive) and say whether what is remembered may be trusted."""
         now = time.monotonic()
         if self.conn is None or self.pid != os.getpid():
-            if self.pid != os.getpid():  # (a forked child does not share its parent's connection)
+            if self.pid != os.getpid():  # a forked child: the parent's connection is not its own
+                # (not closed: psycopg leaves a connection of another process alone when collected)
                 self.conn = None
                 self._forget()
             if now < self.retry_at:
