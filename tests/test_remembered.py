@@ -328,3 +328,21 @@ def test_a_forked_process_listens_on_its_own_connection_and_leaves_its_parents_a
     assert os.waitstatus_to_exitcode(status) == 0
     assert parents.execute("SELECT 1").fetchone() == (1,)  # (the child did not end it)
     assert listener.conn is parents
+
+
+def test_a_township_renamed_by_another_connection_is_named_anew_in_the_lists(app, world, outside, make_project):
+    """The township and county each list item names are kept by the process (``tree.KNOWN``, a
+    minute at most); the notice of a rename made elsewhere forgets them at once."""
+    make_project(region="taihuyuan")
+    headers, client = bearer(app, "county"), app.test_client()
+    town = world["regions"]["taihuyuan"]
+
+    def townships():
+        items = client.get(f"/api/v1/projects?region_id={town}", headers=headers).json["items"]
+        return {item["township"]["name"] for item in items}
+    assert townships() == {"太湖源镇"}
+    try:
+        outside.execute("UPDATE regions SET name = '太湖源镇（改）' WHERE id = %s", (town,))
+        assert until(lambda: townships() == {"太湖源镇（改）"})
+    finally:
+        outside.execute("UPDATE regions SET name = '太湖源镇' WHERE id = %s", (town,))

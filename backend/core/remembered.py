@@ -54,6 +54,8 @@ from ..extensions import db
 CHANNELS = {"users": "jicai_auth", "user_sessions": "jicai_auth", "revoked_tokens": "jicai_auth",
             "regions": "jicai_regions", "region_figure_versions": "jicai_figures"}
 MEMORIES = {"credentials": {"jicai_auth", "jicai_regions"}, "figures": {"jicai_regions", "jicai_figures"}}
+# channel → what else the process keeps that a notice on it makes stale (``follow``).
+FOLLOWERS = {}
 PROBE_EVERY, TRUST_FOR, RETRY_AFTER = 2.0, 10.0, 5.0
 SIZE = 20_000  # entries per memory (then all forgotten, and remembered again)
 
@@ -90,6 +92,10 @@ class Listener:
             if channel is None or channel in memory.channels:
                 memory.known.clear()
                 memory.generation += 1
+        for name, forgets in FOLLOWERS.items():
+            if channel is None or channel == name:
+                for forget in forgets:
+                    forget()
 
     def _listening(self):
         """Read what the listening connection has received (a notice forgets, a probe's answer
@@ -176,6 +182,13 @@ class Memory:
             if len(self.known) >= SIZE:
                 self.known.clear()
             self.known[key] = value
+
+
+def follow(channel, forget):
+    """Call ``forget()`` when a notice comes on ``channel`` (and whenever everything is forgotten):
+    for what the process keeps in its own way with a lifetime of its own (``tree.KNOWN``), so that
+    a change made elsewhere shows here at once instead of when that lifetime ends."""
+    FOLLOWERS.setdefault(channel, []).append(forget)
 
 
 def memory(name):

@@ -7,6 +7,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
+from . import remembered
 from .lookups import among, slices
 from .models import Region
 
@@ -27,9 +28,10 @@ _PARENT, _GRAND = aliased(Region), aliased(Region)
 
 class _Known:
     """Each region's name and places, kept in the process: every list page names the township and
-    county of its twenty rows, and those change only when the division table does. An entry lives
-    at most ``TTL`` seconds (another process's rename shows within that); a rename, move or
-    abolition this process flushes forgets them all at once (``forget``)."""
+    county of its twenty rows, and those change only when the division table does. A rename, move
+    or abolition this process flushes forgets them all at once (``forget``), and on PostgreSQL so
+    does the notice of one committed anywhere (``remembered.follow``, read on the next signed-in
+    request); else an entry lives at most ``TTL`` seconds."""
     TTL = 60.0
 
     def __init__(self):
@@ -45,6 +47,7 @@ class _Known:
 
 
 KNOWN = _Known()
+remembered.follow("jicai_regions", KNOWN.forget)
 
 
 @event.listens_for(Session, "before_flush")
