@@ -18,20 +18,31 @@ pytestmark = pytest.mark.skipif(os.environ.get("JICAI_TEST_DB") != "postgres",
                                 reason="LISTEN/NOTIFY: SQLite remembers nothing (every request asks)")
 
 
-@pytest.fixture
-def user_queries(app):
-    """How many statements read the users table (the credential check reads it; nothing else on
-    the routes used here does)."""
+def noted(app, wanted):
+    """The statements the app sends that ``wanted(statement)`` picks, while the test runs."""
     seen = []
 
     def note(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("SELECT users.id"):
+        if wanted(statement):
             seen.append(statement)
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", note)
     yield seen
     event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def user_queries(app):
+    """The statements that read the users table (the credential check reads it; nothing else on
+    the routes used here does)."""
+    yield from noted(app, lambda statement: statement.startswith("SELECT users.id"))
+
+
+@pytest.fixture
+def statements(app):
+    """Every statement the app sends."""
+    yield from noted(app, lambda statement: True)
 
 
 @pytest.fixture
@@ -246,19 +257,6 @@ def test_a_token_revoked_on_one_server_process_is_refused_by_every_other(app, wo
 
 
 # ---- the cockpit's region and its figures' version ------------------------------------------------
-
-@pytest.fixture
-def statements(app):
-    seen = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    yield seen
-    event.remove(engine, "before_cursor_execute", note)
-
 
 def test_a_cockpit_view_seen_before_asks_the_database_nothing(app, world, statements):
     headers, client = bearer(app, "county"), app.test_client()
