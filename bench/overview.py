@@ -18,7 +18,7 @@ script
    province and its cities), and checks that every figure is identical,
 6. starts one gunicorn with production settings (2 workers × 4 threads) and loads ``GET /api/v1/hello``,
    the province user's ``GET /api/v1/overview/<province>`` and ``GET /api/v1/auth/me`` (the cheapest
-   signed-in answer: the bearer's user, one query) at 8 concurrent connections, in turn, three times,
+   signed-in answer) at 8 concurrent connections, in turn, three times,
    and prints req/s, p50, p99, the CPU seconds per request of the workers and their PostgreSQL
    backends (from /proc), and the ratios by throughput and by cost,
 7. imports a county's budget-line file through the import engine (``engine.run("funds", …)``, 2,000

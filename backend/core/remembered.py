@@ -200,7 +200,7 @@ def memory(name):
 def recall(name, key, read):
     """What memory ``name`` remembers for ``key``, else what ``read()`` answers from the database
     (plain values: ``snapshot``), kept unless a notice was read meanwhile. None — nothing found —
-    is never kept: what notices a row that appears (a new session, a new region)?"""
+    is never kept: a row that appears later (a new session, a new region) sends no notice."""
     known = memory(name)
     recalled = None if known is None else known.recall(key)
     if recalled is not None:
