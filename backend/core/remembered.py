@@ -135,7 +135,7 @@ class Listener:
         try:
             self.conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=3, keepalives=1,
                                         keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
-                                        application_name="jicai-remembered")
+                                        application_name=f"jicai-remembered {os.getpid()}")
             for channel in sorted(set(CHANNELS.values())):
                 self.conn.execute(f"LISTEN {channel}")
         except Exception:  # noqa: BLE001 — the database is away: ask it per request until it is back
