@@ -1,8 +1,8 @@
 """Rows remembered per process on PostgreSQL between requests (``core/remembered.py``) — whose a
-credential is, the cockpit's region and figures' version: asked once,
-then answered without the database — and forgotten the moment anything it rests on changes,
-whoever changes it (this process, another connection, ``psql``), or when the connection that
-listens for the notices cannot be trusted."""
+credential is, the cockpit's region and figures' version: asked once, then answered without the
+database — and forgotten the moment anything they rest on changes, whoever changes it (this
+process, another connection, ``psql``), or when the connection that listens for the notices
+cannot be trusted."""
 import os
 import time
 
