@@ -53,11 +53,13 @@ from ..extensions import db
 # table → the channel its trigger notifies; memory → the channels it forgets on.
 CHANNELS = {"users": "jicai_auth", "user_sessions": "jicai_auth", "revoked_tokens": "jicai_auth",
             "regions": "jicai_regions", "region_figure_versions": "jicai_figures"}
-MEMORIES = {"credentials": {"jicai_auth", "jicai_regions"}, "figures": {"jicai_regions", "jicai_figures"}}
+MEMORIES = {"credentials": {"jicai_auth", "jicai_regions"}, "figures": {"jicai_regions", "jicai_figures"},
+            "statements": {"jicai_auth", "jicai_regions"}}
 # channel → what else the process keeps that a notice on it makes stale (``follow``).
 FOLLOWERS = {}
 PROBE_EVERY, TRUST_FOR, RETRY_AFTER = 2.0, 10.0, 5.0
 SIZE = 20_000  # entries per memory (then all forgotten, and remembered again)
+SIZES = {"statements": 1_000}  # (a page's SQL and its plan weigh more than a row)
 
 # A statement that changes one of the tables (a new session, user or region changes nothing
 # remembered; a new revoked token or figures' version does); group 1 is the table.
@@ -72,7 +74,7 @@ class Listener:
     def __init__(self, conninfo):
         self.conninfo = conninfo
         self.lock = threading.Lock()
-        self.memories = {name: Memory(self, channels) for name, channels in MEMORIES.items()}
+        self.memories = {name: Memory(self, channels, SIZES.get(name, SIZE)) for name, channels in MEMORIES.items()}
         self.conn = self.pid = self.probe_sent = self.confirmed = None
         self.retry_at = 0.0
 
@@ -160,8 +162,8 @@ class Memory:
     """What one kind of answer remembers: ``recall`` before asking the database, ``mark`` then
     ``keep`` after."""
 
-    def __init__(self, listener, channels):
-        self.listener, self.channels = listener, frozenset(channels)
+    def __init__(self, listener, channels, size=SIZE):
+        self.listener, self.channels, self.size = listener, frozenset(channels), size
         self.known, self.generation = {}, 0
 
     def recall(self, key):
@@ -179,7 +181,7 @@ class Memory:
         with self.listener.lock:
             if mark != self.generation or not self.listener._listening():
                 return
-            if len(self.known) >= SIZE:
+            if len(self.known) >= self.size:
                 self.known.clear()
             self.known[key] = value
 

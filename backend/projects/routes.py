@@ -10,7 +10,7 @@ from ..core import export, idempotency
 from ..core.auth import actor, require
 from ..core.geo import distance_m
 from ..core.models import Region
-from ..core.pagination import paginate
+from ..core.pagination import paginate, paginate_remembered
 from ..core.scoping import get_scoped, scoped
 from ..core.tree import with_places
 from ..qrcodes import services as qrcodes
@@ -105,9 +105,10 @@ def list_projects(query):
     township's name). Each names its township and county."""
     # The page reads only what an item shows, its region (``scoped`` joined it) and its active
     # code in the one statement: no entity is built and no second query asks for the codes.
-    listed = project_list(query)
-    stmt = listed.with_only_columns(*BRIEF_COLUMNS).outerjoin(QrCode, ITS_CODE)
-    page = paginate(stmt, query, scalars=False, counting=listed)
+    def build():
+        listed = project_list(query)
+        return listed.with_only_columns(*BRIEF_COLUMNS).outerjoin(QrCode, ITS_CODE), listed
+    page = paginate_remembered(build, query)
     near = (query["near_lat"], query["near_lng"]) if "near_lat" in query else None
     items = []
     for (id_, ref_no, name, category, stage, budget, contractor, lat, lng,

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from ..core import export, idempotency
 from ..core.auth import actor, require
-from ..core.pagination import paginate
+from ..core.pagination import paginate_remembered
 from ..core.plans import written
 from ..core.scoping import get_scoped, scoped
 from ..core.tree import with_places
@@ -80,9 +80,12 @@ def export_warnings(query):
 def list_warnings(query):
     """Warnings in the caller's region (or the subtree of ``region_id`` in it; 403 ``out_of_scope``
     outside it), red first; each names its township and county."""
-    listed = warning_list(query)
-    page = paginate(services.joined(listed), query, scalars=False, counting=listed)
-    page["items"] = with_places(services.joined_views(page["items"]), [w.region_id for w, *_ in page["items"]])
+    def build():
+        listed = warning_list(query)
+        return services.joined(listed.with_only_columns(*services.VIEWED)), listed
+    page = paginate_remembered(build, query)
+    rows = services.viewed(page["items"])
+    page["items"] = with_places(services.joined_views(rows), [w.region_id for w, *_ in rows])
     return page
 
 

@@ -1,5 +1,6 @@
 """Reading warnings for people: views with their rule, explanation and open rectification."""
 import logging
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import func, null, select
@@ -81,6 +82,22 @@ def joined(stmt):
     column = LOOKUPS.get("open_rectification")
     return stmt.add_columns(*PROJECT_BRIEF, column() if column else null()).outerjoin(
         Project, _ITS_PROJECT).outerjoin(QrCode, _ITS_CODE)
+
+
+# What a warning's view reads of it (``views``): a page of warnings lists these columns, not the
+# entity (``viewed`` makes each row's first ones a warning again, to read them by name).
+VIEWED = (RiskWarning.id, RiskWarning.rule_code, RiskWarning.level, RiskWarning.status, RiskWarning.subject_type,
+          RiskWarning.subject_key, RiskWarning.project_id, RiskWarning.region_id, RiskWarning.evidence,
+          RiskWarning.first_seen_at, RiskWarning.last_seen_at, RiskWarning.resolved_at, RiskWarning.resolved_reason,
+          RiskWarning.dismissed_reason)
+_VIEWED_KEYS = tuple(column.key for column in VIEWED)
+
+
+def viewed(rows):
+    """``joined`` rows of ``VIEWED`` columns as ``(warning, *the rest)``, the warning's columns
+    readable by name as on the entity."""
+    n = len(VIEWED)
+    return [(SimpleNamespace(**dict(zip(_VIEWED_KEYS, row[:n]))), *row[n:]) for row in rows]
 
 
 def joined_views(rows):

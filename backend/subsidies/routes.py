@@ -10,7 +10,7 @@ from ..core.auth import actor, require
 from ..core.errors import ApiError, bad_field
 from ..core.fields import Prose
 from ..core.models import Region
-from ..core.pagination import paginate
+from ..core.pagination import paginate, paginate_remembered
 from ..core.scoping import covers, get_scoped, narrowed, scoped
 from ..core import tree
 from ..core.tree import with_places
@@ -144,10 +144,11 @@ def list_disbursements(query):
     """Payments in the caller's region (or a region below it), filtered by policy, period, status."""
     # The payment, its person and its policy's name in the one statement (outer joins on their
     # keys, which the first page's count leaves out), no entities built.
-    listed = disbursement_list(query)
-    stmt = listed.with_only_columns(*PAYMENT_COLUMNS).outerjoin(Beneficiary, _ITS_PERSON).outerjoin(
-        SubsidyPolicy, _ITS_POLICY)
-    page = paginate(stmt, query, scalars=False, counting=listed)
+    def build():
+        listed = disbursement_list(query)
+        return listed.with_only_columns(*PAYMENT_COLUMNS).outerjoin(Beneficiary, _ITS_PERSON).outerjoin(
+            SubsidyPolicy, _ITS_POLICY), listed
+    page = paginate_remembered(build, query)
     rows = [dict(zip(PAYMENT_KEYS, row)) for row in page["items"]]
     names = tree.names({row["person_region_id"] for row in rows})  # their villages'
     page["items"] = with_places([{**services.payment_view(row), "person": services.person_view(_person(row), names)}
