@@ -342,3 +342,101 @@ def test_a_township_renamed_by_another_connection_is_named_anew_in_the_lists(app
         assert until(lambda: townships() == {"太湖源镇（改）"})
     finally:
         outside.execute("UPDATE regions SET name = '太湖源镇' WHERE id = %s", (town,))
+
+
+@pytest.fixture
+def list_sql(app):
+    """Each list page's statement as sent: (its first words, whether it was remembered SQL — sent
+    as text, no statement compiled by SQLAlchemy behind it)."""
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT") and "LIMIT" in statement:
+            seen.append(context.compiled is None)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
+
+
+def walked(client, path):
+    """Every page a person reaches on ``path``: the first, the second by number, then by key to
+    the end and back by key to the start."""
+    pages = [client.get(path).json, client.get(path + "&page=2").json]
+    while pages[-1]["next"] and len(pages) < 40:
+        pages.append(client.get(f"{path}&after={pages[-1]['next']}").json)
+    while pages[-1]["prev"] and len(pages) < 80:
+        pages.append(client.get(f"{path}&after={pages[-1]['prev']}").json)
+    assert len(pages) < 80, "a walk that never ends"
+    return pages
+
+
+def test_a_list_page_seen_before_sends_its_remembered_sql_and_answers_the_same(
+        app, world, login_as, make_project, make_warning, list_sql, monkeypatch):
+    """Projects, warnings and payments: walked a second time, every page's statement is the SQL
+    remembered from the first walk with the new position; the pages are the same as the first
+    walk's and as those built afresh with nothing remembered."""
+    import subsidy_seed
+    subsidy_seed.seed(app, world)
+    for _ in range(7):
+        make_warning()
+    county = login_as("county")
+    for path in ("/api/v1/projects?q=测试道路工程&per_page=3", "/api/v1/risks?status=all&per_page=3",
+                 "/api/v1/subsidies/disbursements?per_page=1"):
+        list_sql.clear()
+        first = walked(county, path)
+        assert len(first) >= 5 and all("items" in page for page in first), (path, first)
+        assert not all(list_sql), path  # (the first of each kind of page is built)
+        list_sql.clear()
+        assert walked(county, path) == first, path
+        assert list_sql and all(list_sql), (path, list_sql)
+        with monkeypatch.context() as patched:
+            patched.setattr(remembered, "memory", lambda name: None)
+            list_sql.clear()
+            assert walked(county, path) == first, path
+            assert not any(list_sql), path
+
+
+def test_a_list_remembered_for_a_region_moved_elsewhere_is_refused(app, world, login_as, make_project, outside):
+    """What a list remembers rests on the regions (the scope's path is in its SQL, the region
+    asked for was found inside the user's): a township moved out of the county by another
+    connection is out of the county user's scope at once."""
+    make_project(region="taihuyuan")
+    county = login_as("county")
+    town, other = world["regions"]["taihuyuan"], world["regions"]["tonglu"]
+    path = f"/api/v1/projects?region_id={town}"
+    for _ in range(2):
+        assert county.get(path).json["items"]
+    before = outside.execute("SELECT parent_id, path FROM regions WHERE id = %s", (town,)).fetchone()
+    try:
+        outside.execute("UPDATE regions SET parent_id = %s, path = (SELECT path FROM regions WHERE id = %s)"
+                        " || code || '/' WHERE id = %s", (other, other, town))
+        assert until(lambda: county.get(path).status_code == 403)
+        assert_error(county.get(path), 403, "out_of_scope")
+    finally:
+        outside.execute("UPDATE regions SET parent_id = %s, path = %s WHERE id = %s", (*before, town))
+
+
+def test_a_role_that_sees_less_than_its_region_is_never_answered_from_memory(app, world, login_as, list_sql):
+    """A department official's payments are narrowed by what their department owns (rows the
+    notices do not cover): their lists are built every time."""
+    import department_seed
+    import subsidy_seed
+    subsidy_seed.seed(app, world)
+    department_seed.ensure(app, world)
+    official = login_as("department")
+    for _ in range(3):
+        assert official.get("/api/v1/subsidies/disbursements?per_page=3").status_code == 200
+    assert list_sql and not any(list_sql)
+
+
+def test_a_forged_position_on_a_remembered_list_is_refused(app, world, login_as, make_project):
+    for i in range(4):
+        make_project(name=f"伪造位置{i}")
+    county = login_as("county")
+    path = "/api/v1/projects?q=伪造位置&per_page=2"
+    page = county.get(path).json
+    assert county.get(f"{path}&after={page['next']}").status_code == 200  # (remembered now)
+    for forged in ("WyJ4Il0", "WzEsMiwzXQ", "eyJhIjpbXX0", "bm90IGpzb24"):  # ["x"], [1,2,3], {"a":[]}, not json
+        assert_error(county.get(f"{path}&after={forged}"), 400, "cursor_invalid", "query.after")

@@ -45,21 +45,57 @@ def _compile(schema):
         return lambda obj: schema.dump(obj, many=False)
     steps = [_step(schema, name, field) for name, field in schema.dump_fields.items()]
 
-    def one(obj):
+    def any_object(obj):
         out = {}
         for key, value_of in steps:
             value = value_of(obj)
             if value is not missing:
                 out[key] = value
         return out
-    return one
+    return _for_dicts(schema, steps, any_object)
+
+
+def _for_dicts(schema, steps, any_object):
+    """``one(obj)``: for a dict (most answers are built as dicts), the steps written out as one
+    function's lines — a lookup and the formatting inline for text, whole numbers and values
+    written as they are, no call per field; any other object goes to ``any_object``. The lines
+    are Python generated here from the schema's own fields (names written as ``repr`` literals)."""
+    scope = {"M": missing, "ets": ensure_text_type, "any_object": any_object}
+    lines = ["def one(obj):", "    if type(obj) is not dict:", "        return any_object(obj)",
+             "    get, out = obj.get, {}"]
+    for i, ((key, value_of), (name, field)) in enumerate(zip(steps, schema.dump_fields.items())):
+        scope[f"s{i}"] = value_of
+        if not _plain_read(field, name):
+            lines += [f"    v = s{i}(obj)", "    if v is not M:", f"        out[{key!r}] = v"]
+            continue
+        scope[f"r{i}"] = _reader(field.attribute or name, field.dump_default)
+        scope[f"w{i}"] = _writer(name, field)
+        kind = type(field)
+        if kind is fields.String:
+            written = "v if v is None or type(v) is str else ets(v)"
+        elif kind is fields.Integer and not field.as_string:
+            written = "v if v is None or type(v) is int else int(v)"
+        elif kind not in (fields.Nested, fields.List) and kind._serialize is fields.Field._serialize:
+            written = "v"
+        else:
+            written = f"w{i}(v, obj)"
+        lines += [f"    v = get({field.attribute or name!r}, M)", "    if v is M:", f"        v = r{i}(obj)",
+                  "    if v is not M:", f"        out[{key!r}] = {written}"]
+    lines.append("    return out")
+    exec("\n".join(lines), scope)  # noqa: S102 (the lines above, from the schema's field names)
+    return scope["one"]
+
+
+def _plain_read(field, name):
+    """Whether the field's value is read by its key (else by its own ``serialize``)."""
+    return not (type(field).serialize is not fields.Field.serialize or not field._CHECK_ATTRIBUTE
+                or "." in (field.attribute or name))
 
 
 def _step(schema, name, field):
     """(key, fn(obj) → the field's dumped value or ``missing``) for one field."""
     key = field.data_key if field.data_key is not None else name
-    if (type(field).serialize is not fields.Field.serialize or not field._CHECK_ATTRIBUTE
-            or "." in (field.attribute or name)):
+    if not _plain_read(field, name):
         return key, lambda obj: field.serialize(name, obj, accessor=schema.get_attribute)
     read, write = _reader(field.attribute or name, field.dump_default), _writer(name, field)
 

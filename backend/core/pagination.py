@@ -29,8 +29,8 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Integer, String
 from apiflask.validators import Length, Range, Regexp
 from flask import request
-from sqlalchemy import (Integer as SqlInteger, and_, bindparam, event, false, func, inspect, literal, literal_column, or_, select,
-                        text, tuple_)
+from sqlalchemy import (Integer as SqlInteger, and_, bindparam, event, false, func, inspect, literal, literal_column,
+                        or_, select, tuple_)
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.sql.elements import UnaryExpression
@@ -148,7 +148,7 @@ class _Plan:
     def __init__(self, paged, count, keys, width, backwards, partitioned):
         self.paged, self.count, self.keys, self.width = paged, count, keys, width
         self.backwards, self.partitioned = backwards, partitioned
-        self.binders = self.processors = None
+        self.binders = self.processors = None  # (worked out at the first run: the driver's types)
 
     def read(self, run):
         """``run()``'s rows: going back through a partitioned table, with sorting off (``_read_back``)."""
@@ -168,12 +168,18 @@ class _Plan:
         if "jicai_skip" in parameters:
             parameters["jicai_skip"] = (query["page"] - 1) * query["per_page"]
         result = connection.exec_driver_sql(self.sql, parameters)
-        if self.processors is None:
-            self.processors = [column.type._cached_result_processor(dialect, described[1])
-                               for column, described in zip(self.paged.selected_columns, result.cursor.description)]
-        processors = self.processors
-        return [tuple(value if f is None or value is None else f(value) for f, value in zip(processors, row))
-                for row in result.all()]
+        if self.processors is None:  # (the columns SQLAlchemy turns into something else: UTC times)
+            self.processors = [(i, f) for i, (column, described) in enumerate(
+                zip(self.paged.selected_columns, result.cursor.description))
+                if (f := column.type._cached_result_processor(dialect, described[1])) is not None]
+        rows = []
+        for row in result.all():
+            row = list(row)
+            for i, f in self.processors:
+                if row[i] is not None:
+                    row[i] = f(row[i])
+            rows.append(row)
+        return rows
 
 
 def _plan(stmt, described, counting, count, query, keys, values, backwards):
@@ -298,16 +304,17 @@ def _read_back(run):
     there it is the connection's, set back whatever the statement does."""
     if db.session.get_bind().dialect.name != "postgresql":
         return run()
-    raw = db.session.connection().connection.dbapi_connection
+    connection = db.session.connection()
+    raw = connection.connection.dbapi_connection
     if raw.autocommit and not raw.info.transaction_status:  # (IDLE, 0: no transaction)
-        db.session.execute(text("SET enable_sort = off"))
+        connection.exec_driver_sql("SET enable_sort = off")
         try:
             return run()
         finally:
-            db.session.execute(text("RESET enable_sort"))
-    db.session.execute(text("SET LOCAL enable_sort = off"))
+            connection.exec_driver_sql("RESET enable_sort")
+    connection.exec_driver_sql("SET LOCAL enable_sort = off")
     rows = run()
-    db.session.execute(text("RESET enable_sort"))
+    connection.exec_driver_sql("RESET enable_sort")
     return rows
 
 
