@@ -70,20 +70,39 @@ def _for_dicts(schema, steps, any_object):
             continue
         scope[f"r{i}"] = _reader(field.attribute or name, field.dump_default)
         scope[f"w{i}"] = _writer(name, field)
-        kind = type(field)
-        if kind is fields.String:
-            written = "v if v is None or type(v) is str else ets(v)"
-        elif kind is fields.Integer and not field.as_string:
-            written = "v if v is None or type(v) is int else int(v)"
-        elif kind not in (fields.Nested, fields.List) and kind._serialize is fields.Field._serialize:
-            written = "v"
-        else:
-            written = f"w{i}(v, obj)"
+        written = _inline(field, i, scope)
         lines += [f"    v = get({field.attribute or name!r}, M)", "    if v is M:", f"        v = r{i}(obj)",
                   "    if v is not M:", f"        out[{key!r}] = {written}"]
     lines.append("    return out")
     exec("\n".join(lines), scope)  # noqa: S102 (the lines above, from the schema's field names)
     return scope["one"]
+
+
+def _inline(field, i, scope):
+    """The expression writing value ``v`` of field ``i`` as its ``_serialize`` would (names it needs
+    put in ``scope``); ``w<i>(v, obj)``, the field's writer, where there is no shortcut."""
+    kind = type(field)
+    if kind is fields.String:
+        return "v if v is None or type(v) is str else ets(v)"
+    if kind is fields.Integer and not field.as_string:
+        return "v if v is None or type(v) is int else int(v)"
+    if kind not in (fields.Nested, fields.List) and kind._serialize is fields.Field._serialize:
+        return "v"  # (Raw, Boolean: the value as it is)
+    temporal = getattr(fields, "_TemporalField", ())
+    if isinstance(field, temporal) and kind._serialize is temporal._serialize:
+        scope[f"f{i}"] = field.SERIALIZATION_FUNCS.get(field.format or field.DEFAULT_FORMAT)
+        if scope[f"f{i}"] is not None:  # (a strftime pattern: the writer)
+            return f"None if v is None else f{i}(v)"
+    if kind is fields.Dict and kind._serialize is fields.Mapping._serialize and not (field.key_field or field.value_field):
+        scope[f"f{i}"] = field.mapping_type
+        return f"None if v is None else f{i}(v)"
+    nested = field if kind is fields.Nested else field.inner if kind is fields.List else None
+    many = type(nested) is fields.Nested and (nested.schema.many or nested.many)
+    if type(nested) is fields.Nested and not (many and kind is fields.List):  # (a list of lists: the writer)
+        scope[f"f{i}"] = compiled(nested.schema)
+        return f"None if v is None else [f{i}(x) for x in v]" if many or kind is fields.List else (
+            f"None if v is None else f{i}(v)")
+    return f"w{i}(v, obj)"
 
 
 def _plain_read(field, name):

@@ -247,9 +247,14 @@ def snapshot(instance, *related):
 def attached(remembered):
     """The instance of a snapshot as this request's session's own persistent instance (no query):
     its values put in place as a query's loading puts them (no change recorded), marked as loaded
-    (``make_transient_to_detached``), then merged without loading — so lazy relations load, and a
-    change to it is written as to a row read from the database."""
-    return db.session.merge(_loaded(remembered), load=False)
+    (``make_transient_to_detached``), then added to the session — or, when the session already
+    holds rows (one of them may be this one or its region), merged without loading — so lazy
+    relations load, and a change to it is written as to a row read from the database."""
+    instance, session = _loaded(remembered), db.session
+    if session.identity_map:
+        return session.merge(instance, load=False)
+    session.add(instance)  # (a new instance, with its loaded relations: nothing to copy)
+    return instance
 
 
 def _loaded(remembered):
