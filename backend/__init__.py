@@ -15,8 +15,8 @@ from werkzeug.routing import IntegerConverter
 from .config import ROOT, Config, ConfigError
 from .core import dump, remembered
 from .core.json_out import JSONProvider
-from .extensions import (READING_METHODS, db, is_reading, migrate, ping_when_idle, reads_without_transaction,
-                         stored_json)
+from .extensions import (READING_METHODS, db, is_reading, migrate, ping_when_idle, read_json,
+                         reads_without_transaction, stored_json)
 
 dump.install()  # before any blueprint declares its output (their modules are imported in create_app)
 
@@ -33,7 +33,8 @@ def create_app(config=None):
     elif config is not None:
         app.config.from_object(config)
     _check_config(app)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "json_serializer": stored_json}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "json_serializer": stored_json,
+                                            "json_deserializer": read_json}
     app.url_map.converters["int"] = BoundedInt
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]

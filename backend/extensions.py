@@ -5,6 +5,7 @@ import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import orjson
 from flask import current_app, has_request_context, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -48,6 +49,16 @@ def _decide_again(session, transaction):
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming), session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
+
+
+def read_json(text):
+    """A JSON column's value as the engine reads it (``create_app`` gives the engine this function):
+    by orjson, several times faster (a page of 20 warnings parses 20 evidences), or by ``json``
+    where orjson will not — NaN, integers past 64 bits — which ``json.dumps`` may have written."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def stored_json(value):

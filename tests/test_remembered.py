@@ -346,13 +346,14 @@ def test_a_township_renamed_by_another_connection_is_named_anew_in_the_lists(app
 
 @pytest.fixture
 def list_sql(app):
-    """Each list page's statement as sent: (its first words, whether it was remembered SQL — sent
-    as text, no statement compiled by SQLAlchemy behind it)."""
+    """How each list page's statement was sent, in order: True for the remembered SQL (told to the
+    engine's listeners with no execution context: no statement compiled by SQLAlchemy behind it),
+    False for a statement SQLAlchemy built."""
     seen = []
 
     def note(conn, cursor, statement, parameters, context, executemany):
         if statement.startswith("SELECT") and "LIMIT" in statement:
-            seen.append(context.compiled is None)
+            seen.append(context is None)
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", note)
