@@ -46,3 +46,15 @@ def test_a_real_page_is_compact_sorted_and_unescaped(app, login_as, make_project
     text = r.get_data(as_text=True)
     assert "编码测试项目" in text  # not \\u escaped
     assert text == json.dumps(r.json, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def test_a_json_column_reads_back_whatever_was_written():
+    """JSON columns are read by orjson, and by ``json`` what orjson will not read (NaN, infinity,
+    integers past 64 bits, which ``json.dumps`` writes), from text or from the driver's bytes."""
+    import json
+    from backend.extensions import read_json, stored_json
+    for value in ({"amount": "12.50", "ratio": 0.125, "ids": [1, 2], "name": "锦城街道"}, {"ratio": float("nan")},
+                  {"over": float("inf")}, {"id": 2**70}, {"id": 2**63}, {"card": "6217000012345678901"}, [], "文本", None):
+        written = stored_json(value)
+        for given in (written, written.encode()):
+            assert json.dumps(read_json(given)) == json.dumps(value), (value, type(given))

@@ -174,19 +174,11 @@ class _Plan:
                 parameters[f"jicai_after_{i}"] = value if bind is None else bind(value)
         if "jicai_skip" in parameters:
             parameters["jicai_skip"] = (query["page"] - 1) * query["per_page"]
-        # Sent on the driver's cursor of the session's connection (in its transaction, if the
-        # request has one): SQLAlchemy's own execution would build the result's description anew
-        # each time (0.15–0.2 ms of a page). The engine's statement listeners are told as
-        # SQLAlchemy tells them, with no execution context (there is none).
-        with connection.connection.dbapi_connection.cursor() as cursor:
-            connection.dispatch.before_cursor_execute(connection, cursor, self.sql, parameters, None, False)
-            cursor.execute(self.sql, parameters)
-            connection.dispatch.after_cursor_execute(connection, cursor, self.sql, parameters, None, False)
-            fetched = cursor.fetchall()
-            if self.processors is None:  # (the columns SQLAlchemy turns into something else: UTC times)
-                self.processors = [(i, f) for i, (column, described) in enumerate(
-                    zip(self.paged.selected_columns, cursor.description))
-                    if (f := column.type._cached_result_processor(dialect, described[1])) is not None]
+        fetched, description = _send(connection, self.sql, parameters)  # (in the request's transaction, if any)
+        if self.processors is None:  # (the columns SQLAlchemy turns into something else: UTC times)
+            self.processors = [(i, f) for i, (column, described) in enumerate(
+                zip(self.paged.selected_columns, description))
+                if (f := column.type._cached_result_processor(dialect, described[1])) is not None]
         rows = []
         for row in fetched:
             row = list(row)
@@ -322,15 +314,27 @@ def _read_back(run):
     connection = db.session.connection()
     raw = connection.connection.dbapi_connection
     if raw.autocommit and not raw.info.transaction_status:  # (IDLE, 0: no transaction)
-        connection.exec_driver_sql("SET enable_sort = off")
+        _send(connection, "SET enable_sort = off")
         try:
             return run()
         finally:
-            connection.exec_driver_sql("RESET enable_sort")
-    connection.exec_driver_sql("SET LOCAL enable_sort = off")
+            _send(connection, "RESET enable_sort")
+    _send(connection, "SET LOCAL enable_sort = off")
     rows = run()
-    connection.exec_driver_sql("RESET enable_sort")
+    _send(connection, "RESET enable_sort")
     return rows
+
+
+def _send(connection, statement, parameters=None):
+    """The rows ``statement`` answers (None for one that answers none), sent on the driver's cursor
+    of ``connection``: SQLAlchemy's own execution would build a result's description anew each time
+    (0.15–0.2 ms of a page). The engine's statement listeners are told as SQLAlchemy tells them,
+    with no execution context (there is none)."""
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        connection.dispatch.before_cursor_execute(connection, cursor, statement, parameters, None, False)
+        cursor.execute(statement, parameters)
+        connection.dispatch.after_cursor_execute(connection, cursor, statement, parameters, None, False)
+        return (cursor.fetchall(), cursor.description) if cursor.description is not None else None
 
 
 class _Key:
