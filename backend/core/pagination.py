@@ -103,13 +103,13 @@ def paginate_remembered(build, query):
     if known is None or user.role in scoping.NARROWED:
         return _plainly(build, query)
     position = None if query.get("after") is None else _position(query["after"])
-    listed = (request.endpoint, user.id, user.role, user.region_id, COUNT_LIMIT,
-              repr(sorted((k, v) for k, v in query.items() if k not in ("page", "after"))))
-    capped = position is None and CAPPED.holds(listed)
-    shape = (listed, "first" if position is None and query["page"] == 1 else "number" if position is None
-             else "back" if position[1] else "on", None if position is None else tuple(v is None for v in position[0]),
-             capped)
-    plan = known.recall(shape)
+    # (the count's limit is written into the text too)
+    list_key = (request.endpoint, user.id, user.role, user.region_id, COUNT_LIMIT,
+                repr(sorted((k, v) for k, v in query.items() if k not in ("page", "after"))))
+    capped = position is None and CAPPED.holds(list_key)
+    kind = ("first" if query["page"] == 1 else "number") if position is None else "back" if position[1] else "on"
+    page_key = (list_key, kind, None if position is None else tuple(v is None for v in position[0]), capped)
+    plan = known.recall(page_key)
     if plan is None:
         mark = known.mark()
         stmt, counting = build()
@@ -133,13 +133,13 @@ def paginate_remembered(build, query):
         selects = [(statement, parameters) for statement, parameters in sent if statement.startswith("SELECT")]
         if len(selects) == 1:  # (the page's statement, as the driver got it)
             plan.sql, plan.parameters = selects[0]
-            known.keep(shape, plan, mark)
-        return _envelope(plan, rows, query, False, listed)
+            known.keep(page_key, plan, mark)
+        return _envelope(plan, rows, query, False, list_key)
     values = None if position is None else _typed_values(plan.keys, position[0])
     rows = plan.read(lambda: plan.run(values, query))
     if plan.count is not None and not rows and query["page"] > 1:  # past the end: counted apart
         return _plainly(build, query)
-    return _envelope(plan, rows, query, False, listed)
+    return _envelope(plan, rows, query, False, list_key)
 
 
 def _plainly(build, query):

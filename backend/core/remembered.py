@@ -1,7 +1,8 @@
 """Rows each app process remembers between requests on PostgreSQL, forgotten the moment they change,
 on any app server.
 
-Two answers are asked for on nearly every request and change rarely:
+Two answers are asked for on nearly every request and change rarely, and the lists' statements
+follow from those:
 
 - ``credentials``: whose a bearer token or session cookie is and whether it still holds — the user,
   their region, their session, the revoked tokens (``auth.user_for_token``, the session loader).
@@ -10,6 +11,10 @@ Two answers are asked for on nearly every request and change rarely:
 - ``figures``: the region a cockpit view is of and the version of its figures (``overview.
   services.find``), which keys the cached document; with both remembered, a cached cockpit view
   asks the database nothing.
+- ``statements``: the SQL a page of the projects, warnings or payments list sends, per list, user,
+  filters and kind of page (``pagination.paginate_remembered``): the page's rows are read anew
+  every time, the statement is not put together and run through the ORM again. It rests on the
+  user and the regions (the scope's path is written into it).
 
 On PostgreSQL a trigger on each table those answers read (migration ``c7e1a9d3f5b2``) calls
 ``pg_notify`` on the table's channel in the transaction that changes a row, so the notice is sent
