@@ -18,13 +18,14 @@ pytestmark = pytest.mark.skipif(os.environ.get("JICAI_TEST_DB") != "postgres",
                                 reason="LISTEN/NOTIFY: SQLite remembers nothing (every request asks)")
 
 
-def noted(app, wanted):
-    """The statements the app sends that ``wanted(statement)`` picks, while the test runs."""
+def noted(app, wanted, seen_as=lambda statement, context: statement):
+    """The statements the app sends that ``wanted(statement)`` picks, while the test runs, each as
+    ``seen_as(statement, its execution context)``."""
     seen = []
 
     def note(conn, cursor, statement, parameters, context, executemany):
         if wanted(statement):
-            seen.append(statement)
+            seen.append(seen_as(statement, context))
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", note)
@@ -349,16 +350,8 @@ def list_sql(app):
     """How each list page's statement was sent, in order: True for the remembered SQL (told to the
     engine's listeners with no execution context: no statement compiled by SQLAlchemy behind it),
     False for a statement SQLAlchemy built."""
-    seen = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("SELECT") and "LIMIT" in statement:
-            seen.append(context is None)
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    yield seen
-    event.remove(engine, "before_cursor_execute", note)
+    yield from noted(app, lambda statement: statement.startswith("SELECT") and "LIMIT" in statement,
+                     lambda statement, context: context is None)
 
 
 def walked(client, path):
