@@ -382,8 +382,11 @@ def test_a_list_page_seen_before_sends_its_remembered_sql_and_answers_the_same(
         first = walked(county, path)
         assert len(first) >= 5 and all("items" in page for page in first), (path, first)
         assert not all(list_sql), path  # (the first of each kind of page is built)
-        list_sql.clear()
-        assert walked(county, path) == first, path
+        for _ in range(3):  # (a notice of the set-up's own writes may still come, and forget: walk again)
+            list_sql.clear()
+            assert walked(county, path) == first, path
+            if all(list_sql):
+                break
         assert list_sql and all(list_sql), (path, list_sql)
         with monkeypatch.context() as patched:
             patched.setattr(remembered, "memory", lambda name: None)
