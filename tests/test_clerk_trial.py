@@ -148,7 +148,8 @@ def test_a_village_renamed_by_the_next_table_is_still_found_by_its_old_name(app,
     t = tag()
     with app.app_context():
         town = db.session.get(Region, world["regions"]["taihuyuan"])
-        code = f"330112103{int(t, 16) % 900 + 100}"
+        taken = set(db.session.scalars(select(Region.code).where(Region.code.startswith("330112103"))))
+        code = next(c for n in range(100, 1000) if (c := f"330112103{n}") not in taken)  # (other tests made some)
         village = Region(code=code, name=f"青溪{t}村", level="village", path=f"{town.path}{code}/", parent_id=town.id)
         db.session.add(village)
         db.session.flush()
